@@ -1,0 +1,277 @@
+//! From the statement tree to the typed model. Each block has a table of the keywords it knows
+//! ([`Keyword`]); a keyword's handler reads its arguments with the helpers on [`Cx`], which turn
+//! every bad value into a diagnostic at the value's own position. Unknown keywords are warnings
+//! with a did-you-mean; legacy spellings are accepted, normalised and warned about.
+//!
+//! The tables are split by subsystem, like the model: `global` (global_defs and the root-level
+//! settings), `vrrp` (VRRP instances and everything they track), `lvs` (virtual servers, real
+//! servers, checkers). Each exposes `root_keywords()` and `check()`, the semantic checks that run
+//! once the whole file is read, so forward references work.
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::model::Config;
+use crate::source::{Origin, SourceMap, Span};
+use crate::tree::{Node, Word};
+use crate::values::{self, IpPrefix, Timer};
+use std::net::IpAddr;
+
+mod global;
+mod lvs;
+mod vrrp;
+
+/// How a keyword stands in today's keepalived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Current,
+    /// An older spelling, accepted and normalised to the named current keyword.
+    Legacy(&'static str),
+    /// Gone from keepalived; the text says what to do instead. The statement is ignored.
+    Removed(&'static str),
+}
+
+/// One entry of a block's keyword table.
+pub struct Keyword<T> {
+    pub name: &'static str,
+    pub apply: fn(&mut Cx, &Node, &mut T),
+    pub status: Status,
+}
+
+pub fn kw<T>(name: &'static str, apply: fn(&mut Cx, &Node, &mut T)) -> Keyword<T> {
+    Keyword { name, apply, status: Status::Current }
+}
+
+pub fn legacy<T>(name: &'static str, current: &'static str, apply: fn(&mut Cx, &Node, &mut T)) -> Keyword<T> {
+    Keyword { name, apply, status: Status::Legacy(current) }
+}
+
+pub fn removed<T>(name: &'static str, advice: &'static str) -> Keyword<T> {
+    Keyword { name, apply: |_, _, _| {}, status: Status::Removed(advice) }
+}
+
+/// The decoding context: where diagnostics go and how spans become origins.
+pub struct Cx<'a> {
+    pub sources: &'a SourceMap,
+    pub diags: &'a mut Diagnostics,
+}
+
+/// The closest known keyword, if one is close enough to be a likely typo.
+pub fn did_you_mean<'k>(word: &str, known: impl Iterator<Item = &'k str>) -> Option<&'k str> {
+    let mut best: Option<(usize, &str)> = None;
+    for k in known {
+        let d = strsim::damerau_levenshtein(&word.to_ascii_lowercase(), &k.to_ascii_lowercase());
+        if best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, k));
+        }
+    }
+    let limit = if word.chars().count() >= 8 { 3 } else { 2 };
+    best.filter(|(d, _)| *d <= limit).map(|(_, k)| k)
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(sources: &'a SourceMap, diags: &'a mut Diagnostics) -> Self {
+        Cx { sources, diags }
+    }
+
+    pub fn origin(&self, span: Span) -> Origin {
+        self.sources.origin(span)
+    }
+
+    pub fn error(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.diags.error(span, message)
+    }
+
+    pub fn warning(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.diags.warning(span, message)
+    }
+
+    /// Applies each statement of a block through the block's keyword table. `context` names the
+    /// block in messages (`vrrp_instance`, `global_defs`, ...).
+    pub fn decode_items<T>(&mut self, context: &str, items: &[Node], table: &[Keyword<T>], target: &mut T) {
+        for node in items {
+            match table.iter().find(|k| k.name == node.name()) {
+                Some(entry) => {
+                    match entry.status {
+                        Status::Current => {}
+                        Status::Legacy(current) => {
+                            self.warning(
+                                node.keyword.span,
+                                format!("'{}' is a legacy spelling of '{current}'", node.name()),
+                            )
+                            .with_help(format!("write '{current}'; it means the same"));
+                        }
+                        Status::Removed(advice) => {
+                            self.warning(
+                                node.keyword.span,
+                                format!("'{}' is no longer supported by keepalived and is ignored", node.name()),
+                            )
+                            .with_help(advice);
+                        }
+                    }
+                    (entry.apply)(self, node, target);
+                }
+                None => self.unknown(context, node, table.iter().map(|k| k.name)),
+            }
+        }
+    }
+
+    /// Reports an unknown keyword, with the closest known one as a suggestion.
+    pub fn unknown<'k>(&mut self, context: &str, node: &Node, known: impl Iterator<Item = &'k str>) {
+        let suggestion = did_you_mean(node.name(), known);
+        let d = self.warning(
+            node.keyword.span,
+            format!("unknown keyword '{}' in {context}; it is ignored", node.name()),
+        );
+        if let Some(s) = suggestion {
+            d.with_help(format!("did you mean '{s}'?"));
+        }
+    }
+
+    /// Reports a bad value at the value's position.
+    pub fn invalid(&mut self, node: &Node, word: &Word, why: &str) {
+        self.error(word.span, format!("invalid value '{}' for {}: {why}", word.text, node.name()));
+    }
+
+    /// Checks the number of arguments; too few is an error, too many a warning (keepalived ignores
+    /// them). Returns false when there are too few.
+    pub fn arity(&mut self, node: &Node, min: usize, max: Option<usize>) -> bool {
+        let n = node.args.len();
+        if n < min {
+            let what = if min == 1 { "a value".to_string() } else { format!("{min} values") };
+            self.error(node.span(), format!("{} needs {what}", node.name()));
+            return false;
+        }
+        if let Some(max) = max {
+            if n > max {
+                let extra = &node.args[max];
+                self.warning(extra.span, format!("extra argument '{}' after {} is ignored", extra.text, node.name()));
+            }
+        }
+        if let Some(b) = &node.block {
+            if max.is_some() {
+                self.error(b.open, format!("{} does not take a {{ }} block; it is ignored", node.name()));
+            }
+        }
+        true
+    }
+
+    /// The statement's block items, with an error if the keyword was given no block.
+    pub fn block<'n>(&mut self, node: &'n Node) -> &'n [Node] {
+        match &node.block {
+            Some(b) => &b.items,
+            None => {
+                self.error(node.span(), format!("{} needs a {{ }} block", node.name()));
+                &[]
+            }
+        }
+    }
+
+    /// The single argument as a string.
+    pub fn string(&mut self, node: &Node) -> Option<String> {
+        self.arity(node, 1, Some(1)).then(|| node.args[0].text.clone())
+    }
+
+    /// All arguments joined by spaces (script command lines, names with spaces).
+    pub fn rest(&mut self, node: &Node) -> Option<String> {
+        self.arity(node, 1, None).then(|| node.args.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "))
+    }
+
+    pub fn int_word(&mut self, node: &Node, word: &Word, min: i64, max: i64) -> Option<i64> {
+        values::parse_int(&word.text, min, max).map_err(|e| self.invalid(node, word, &e)).ok()
+    }
+
+    /// The single argument as an integer in `min..=max`.
+    pub fn int(&mut self, node: &Node, min: i64, max: i64) -> Option<i64> {
+        if !self.arity(node, 1, Some(1)) {
+            return None;
+        }
+        self.int_word(node, &node.args[0], min, max)
+    }
+
+    pub fn timer_word(&mut self, node: &Node, word: &Word, min: f64, max: f64) -> Option<Timer> {
+        values::parse_timer(&word.text, min, max).map_err(|e| self.invalid(node, word, &e)).ok()
+    }
+
+    /// The single argument as seconds in `min..=max`.
+    pub fn timer(&mut self, node: &Node, min: f64, max: f64) -> Option<Timer> {
+        if !self.arity(node, 1, Some(1)) {
+            return None;
+        }
+        self.timer_word(node, &node.args[0], min, max)
+    }
+
+    /// A flag keyword with an optional `<BOOL>`: absent means true.
+    pub fn flag(&mut self, node: &Node) -> bool {
+        self.arity(node, 0, Some(1));
+        match node.args.first() {
+            None => true,
+            Some(w) => values::parse_bool(&w.text).map_err(|e| self.invalid(node, w, &e)).unwrap_or(true),
+        }
+    }
+
+    /// A keyword that takes nothing.
+    pub fn bare(&mut self, node: &Node) -> bool {
+        self.arity(node, 0, Some(0));
+        true
+    }
+
+    pub fn ip_word(&mut self, node: &Node, word: &Word) -> Option<IpAddr> {
+        values::parse_ip(&word.text).map_err(|e| self.invalid(node, word, &e)).ok()
+    }
+
+    /// The single argument as an IP address.
+    pub fn ip(&mut self, node: &Node) -> Option<IpAddr> {
+        if !self.arity(node, 1, Some(1)) {
+            return None;
+        }
+        self.ip_word(node, &node.args[0])
+    }
+
+    pub fn prefix_word(&mut self, node: &Node, word: &Word) -> Option<IpPrefix> {
+        values::parse_prefix(&word.text).map_err(|e| self.invalid(node, word, &e)).ok()
+    }
+
+    pub fn port_word(&mut self, node: &Node, word: &Word) -> Option<u16> {
+        values::parse_port(&word.text).map_err(|e| self.invalid(node, word, &e)).ok()
+    }
+
+    /// One of a fixed set of words (case-sensitive, as keepalived).
+    pub fn choice_word<'c>(&mut self, node: &Node, word: &Word, choices: &[&'c str]) -> Option<&'c str> {
+        let found = choices.iter().find(|c| **c == word.text).copied();
+        if found.is_none() {
+            let mut msg = format!("expected one of {}", choices.join(", "));
+            if let Some(s) = did_you_mean(&word.text, choices.iter().copied()) {
+                msg = format!("{msg} (did you mean '{s}'?)");
+            }
+            self.invalid(node, word, &msg);
+        }
+        found
+    }
+
+    /// The single argument, one of a fixed set.
+    pub fn choice<'c>(&mut self, node: &Node, choices: &[&'c str]) -> Option<&'c str> {
+        if !self.arity(node, 1, Some(1)) {
+            return None;
+        }
+        self.choice_word(node, &node.args[0], choices)
+    }
+}
+
+/// The keywords allowed at the top level of the file.
+fn root_keywords() -> Vec<Keyword<Config>> {
+    let mut table = global::root_keywords();
+    table.extend(vrrp::root_keywords());
+    table.extend(lvs::root_keywords());
+    table
+}
+
+/// Decodes the whole tree, then runs the semantic checks (which see the whole model, so a
+/// vrrp_script may be declared after the instance that tracks it).
+pub fn decode(nodes: &[Node], sources: &SourceMap, diags: &mut Diagnostics) -> Config {
+    let mut cx = Cx::new(sources, diags);
+    let mut config = Config::default();
+    cx.decode_items("the top level", nodes, &root_keywords(), &mut config);
+    global::check(&mut cx, &mut config);
+    vrrp::check(&mut cx, &mut config);
+    lvs::check(&mut cx, &mut config);
+    config
+}

@@ -1,0 +1,151 @@
+//! Diagnostics: every message names `FILE:LINE:COL`, shows the source line and a caret under the
+//! offending text, and may carry a help line (a did-you-mean, the keyword that replaced a legacy one).
+//!
+//! The first line has the compiler-style shape `file:line:col: error: message` so editors and CI
+//! log scanners jump to it; the snippet below it is the part keepalived never had.
+
+use crate::source::{SourceMap, Span};
+use std::fmt::Write;
+
+/// How bad a finding is, which decides `-t`'s exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// keepalived would still run, but something is suspicious (unknown keyword, legacy spelling).
+    Warning,
+    /// The configuration is wrong; keepalived would run after dropping or defaulting the value.
+    Error,
+    /// The configuration cannot be run at all (missing file, unbalanced braces).
+    Fatal,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Warning => "warning",
+            Level::Error | Level::Fatal => "error",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub level: Level,
+    pub span: Option<Span>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// Renders the diagnostic: the location line, then the source line with a caret, then help.
+    pub fn render(&self, sources: &SourceMap) -> String {
+        let mut out = String::new();
+        let Some(span) = self.span else {
+            let _ = writeln!(out, "{}: {}", self.level.as_str(), self.message);
+            if let Some(help) = &self.help {
+                let _ = writeln!(out, "  = help: {help}");
+            }
+            return out;
+        };
+        let file = sources.file(span.file);
+        let _ = writeln!(
+            out,
+            "{}:{}:{}: {}: {}",
+            file.display,
+            span.line,
+            span.col,
+            self.level.as_str(),
+            self.message
+        );
+        let text = file.line_text(span.line);
+        let gutter = span.line.to_string();
+        let pad = " ".repeat(gutter.len());
+        // Tabs are shown as one space so the caret stays under the right character.
+        let shown: String = text.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+        let _ = writeln!(out, "{pad} |");
+        let _ = writeln!(out, "{gutter} | {shown}");
+        let lead = " ".repeat(span.col.saturating_sub(1) as usize);
+        let carets = "^".repeat(span.len.max(1) as usize);
+        let _ = writeln!(out, "{pad} | {lead}{carets}");
+        if let Some(help) = &self.help {
+            let _ = writeln!(out, "{pad} = help: {help}");
+        }
+        out
+    }
+
+    /// Just the first line (`file:line:col: level: message`), for tests and terse logs.
+    pub fn headline(&self, sources: &SourceMap) -> String {
+        match self.span {
+            Some(span) => {
+                let o = sources.origin(span);
+                format!("{o}: {}: {}", self.level.as_str(), self.message)
+            }
+            None => format!("{}: {}", self.level.as_str(), self.message),
+        }
+    }
+}
+
+/// The findings of one parse, in the order they were made.
+#[derive(Clone, Debug, Default)]
+pub struct Diagnostics {
+    list: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, level: Level, span: Option<Span>, message: impl Into<String>) -> &mut Diagnostic {
+        self.list.push(Diagnostic { level, span, message: message.into(), help: None });
+        self.list.last_mut().expect("just pushed")
+    }
+
+    pub fn error(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.push(Level::Error, Some(span), message)
+    }
+
+    pub fn warning(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.push(Level::Warning, Some(span), message)
+    }
+
+    pub fn fatal(&mut self, span: Option<Span>, message: impl Into<String>) -> &mut Diagnostic {
+        self.push(Level::Fatal, span, message)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.list.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The worst level seen, if any.
+    pub fn worst(&self) -> Option<Level> {
+        self.list.iter().map(|d| d.level).max()
+    }
+
+    pub fn count(&self, level: Level) -> usize {
+        self.list.iter().filter(|d| d.level == level).count()
+    }
+
+    /// `--strict`: every warning becomes an error.
+    pub fn promote_warnings(&mut self) {
+        for d in &mut self.list {
+            if d.level == Level::Warning {
+                d.level = Level::Error;
+            }
+        }
+    }
+}
+
+impl Diagnostic {
+    pub fn with_help(&mut self, help: impl Into<String>) -> &mut Self {
+        self.help = Some(help.into());
+        self
+    }
+}

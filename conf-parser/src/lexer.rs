@@ -1,0 +1,297 @@
+//! Splitting one logical line into words and braces, as keepalived does: whitespace separates
+//! words; `"` and `'` quote (the quotes are removed, inner whitespace kept, and `abc" d"` is the
+//! one word `abc d`); escapes `\a \b \E \f \n \r \t \v \nnn \xXX \cC \C` are decoded inside
+//! quotes; `{` and `}` outside quotes are tokens of their own. Comments were removed earlier, by
+//! the preprocessor, so that `${_HASH}` can produce a literal `#`.
+
+use crate::diag::Diagnostics;
+use crate::source::{FileId, Span};
+use nom::branch::alt;
+use nom::bytes::complete::{take_while1, take_while_m_n};
+use nom::character::complete::{anychar, char};
+use nom::combinator::{map, map_opt, value};
+use nom::sequence::preceded;
+use nom::IResult;
+
+/// A run of text whose characters sit one after another in a source file, starting at `start`
+/// (a byte offset into [`Line::text`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seg {
+    pub start: usize,
+    pub file: FileId,
+    pub line: u32,
+    pub col: u32,
+}
+
+/// A logical line after preprocessing, and for each part of it the place it came from. Text
+/// spliced in by `$NAME` keeps the origin of the definition it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    pub text: String,
+    pub segs: Vec<Seg>,
+}
+
+impl Line {
+    pub fn from_source(text: &str, file: FileId, line: u32) -> Line {
+        Line { text: text.to_string(), segs: vec![Seg { start: 0, file, line, col: 1 }] }
+    }
+
+    /// A line of generated text (a `~SEQ` value, `${_PWD}`) that points at `span` as a whole.
+    pub fn generated(text: &str, span: Span) -> Line {
+        Line {
+            text: text.to_string(),
+            segs: vec![Seg { start: 0, file: span.file, line: span.line, col: span.col }],
+        }
+    }
+
+    /// Where the character at byte offset `at` came from, covering `len` characters.
+    pub fn span_at(&self, at: usize, len: u32) -> Span {
+        let i = self.segs.partition_point(|s| s.start <= at).saturating_sub(1);
+        let seg = &self.segs[i];
+        let col = seg.col + self.text[seg.start..at].chars().count() as u32;
+        Span { file: seg.file, line: seg.line, col, len }
+    }
+
+    /// The part of the line between two byte offsets, keeping every origin.
+    pub fn slice(&self, from: usize, to: usize) -> Line {
+        let mut out = Line { text: self.text[from..to].to_string(), segs: Vec::new() };
+        for (i, seg) in self.segs.iter().enumerate() {
+            let end = self.segs.get(i + 1).map_or(self.text.len(), |s| s.start);
+            if end <= from || seg.start >= to {
+                continue;
+            }
+            if seg.start <= from {
+                let col = seg.col + self.text[seg.start..from].chars().count() as u32;
+                out.segs.push(Seg { start: 0, file: seg.file, line: seg.line, col });
+            } else {
+                out.segs.push(Seg { start: seg.start - from, ..seg.clone() });
+            }
+        }
+        if out.segs.is_empty() {
+            let s = self.span_at(from.min(self.text.len()), 0);
+            out.segs.push(Seg { start: 0, file: s.file, line: s.line, col: s.col });
+        }
+        out
+    }
+
+    /// Appends another line's text and origins.
+    pub fn push_line(&mut self, other: &Line) {
+        let base = self.text.len();
+        self.text.push_str(&other.text);
+        for seg in &other.segs {
+            self.segs.push(Seg { start: base + seg.start, ..seg.clone() });
+        }
+    }
+
+    /// Removes leading and trailing whitespace, keeping origins right.
+    pub fn trimmed(&self) -> Line {
+        let start = self.text.len() - self.text.trim_start().len();
+        let end = self.text.trim_end().len().max(start);
+        self.slice(start, end)
+    }
+
+    /// The position of the first character (or of the end of the line when empty).
+    pub fn start_span(&self) -> Span {
+        self.span_at(0, 1)
+    }
+}
+
+/// What the lexer found: a word (already unquoted and unescaped) or a brace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    Word(String),
+    Open,
+    Close,
+    /// End of a logical line: it ends a statement.
+    Eol,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub span: Span,
+}
+
+/// One piece of a word: quoted and unquoted runs are glued together into one word.
+enum Piece {
+    Text(String),
+    /// A quoted run that reached the end of the line without its closing quote.
+    Unterminated(String),
+}
+
+fn is_bare(c: char) -> bool {
+    !c.is_whitespace() && !matches!(c, '"' | '\'' | '{' | '}' | '\\')
+}
+
+/// An escape sequence after the backslash.
+fn escape(input: &str) -> IResult<&str, char> {
+    alt((
+        map_opt(take_while_m_n(1, 3, |c: char| c.is_digit(8)), |d: &str| {
+            u32::from_str_radix(d, 8).ok().and_then(char::from_u32)
+        }),
+        map_opt(preceded(char('x'), take_while_m_n(1, 2, |c: char| c.is_ascii_hexdigit())), |d: &str| {
+            u32::from_str_radix(d, 16).ok().and_then(char::from_u32)
+        }),
+        map_opt(preceded(char('c'), anychar), |c: char| {
+            char::from_u32((c.to_ascii_uppercase() as u32) ^ 0x40)
+        }),
+        value('\x07', char('a')),
+        value('\x08', char('b')),
+        value('\x1b', char('E')),
+        value('\x0c', char('f')),
+        value('\n', char('n')),
+        value('\r', char('r')),
+        value('\t', char('t')),
+        value('\x0b', char('v')),
+        anychar,
+    ))(input)
+}
+
+/// The body of a quoted run, up to and including the closing quote.
+fn quoted(quote: char) -> impl Fn(&str) -> IResult<&str, Piece> {
+    move |input: &str| {
+        let (mut rest, _) = char(quote)(input)?;
+        let mut text = String::new();
+        loop {
+            let mut chars = rest.chars();
+            match chars.next() {
+                None => return Ok((rest, Piece::Unterminated(text))),
+                Some(c) if c == quote => return Ok((chars.as_str(), Piece::Text(text))),
+                Some('\\') => match escape(chars.as_str()) {
+                    Ok((r, c)) => {
+                        text.push(c);
+                        rest = r;
+                    }
+                    Err(_) => {
+                        text.push('\\');
+                        rest = chars.as_str();
+                    }
+                },
+                Some(c) => {
+                    text.push(c);
+                    rest = chars.as_str();
+                }
+            }
+        }
+    }
+}
+
+/// Outside quotes a backslash keeps what follows literally, except that `\"`, `\'` and `\\` give
+/// the quote or backslash itself without starting a quoted run.
+fn bare_escape(input: &str) -> IResult<&str, Piece> {
+    let (rest, _) = char('\\')(input)?;
+    match rest.chars().next() {
+        Some(c @ ('"' | '\'' | '\\')) => Ok((&rest[1..], Piece::Text(c.to_string()))),
+        _ => Ok((rest, Piece::Text("\\".to_string()))),
+    }
+}
+
+fn piece(input: &str) -> IResult<&str, Piece> {
+    alt((
+        map(take_while1(is_bare), |s: &str| Piece::Text(s.to_string())),
+        quoted('"'),
+        quoted('\''),
+        bare_escape,
+    ))(input)
+}
+
+/// Splits a preprocessed line into tokens. An unterminated quote is an error; the word still
+/// ends at the end of the line, as keepalived reads it.
+pub fn lex_line(line: &Line, diags: &mut Diagnostics, out: &mut Vec<Token>) {
+    let text = line.text.as_str();
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        let at = text.len() - rest.len();
+        let Some(c) = rest.chars().next() else { break };
+        if c == '{' || c == '}' {
+            let kind = if c == '{' { TokenKind::Open } else { TokenKind::Close };
+            out.push(Token { kind, span: line.span_at(at, 1) });
+            rest = &rest[1..];
+            continue;
+        }
+        let mut word = String::new();
+        while let Ok((r, p)) = piece(rest) {
+            match p {
+                Piece::Text(t) => word.push_str(&t),
+                Piece::Unterminated(t) => {
+                    let quote_at = text.len() - rest.len();
+                    diags.error(line.span_at(quote_at, 1), "unterminated quoted string");
+                    word.push_str(&t);
+                }
+            }
+            rest = r;
+        }
+        let end = text.len() - rest.len();
+        let len = text[at..end].chars().count() as u32;
+        out.push(Token { kind: TokenKind::Word(word), span: line.span_at(at, len) });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        let mut d = Diagnostics::new();
+        let mut out = Vec::new();
+        lex_line(&Line::from_source(s, FileId(0), 1), &mut d, &mut out);
+        assert!(d.is_empty(), "{d:?}");
+        out.into_iter()
+            .map(|t| match t.kind {
+                TokenKind::Word(w) => w,
+                TokenKind::Open => "{".into(),
+                TokenKind::Close => "}".into(),
+                TokenKind::Eol => "\n".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn quotes_glue_and_keep_spaces() {
+        assert_eq!(words(r#"abcd" efg h jkl "mnop"#), ["abcd efg h jkl mnop"]);
+        assert_eq!(words(r#"abcd "efg h jkl" mnop"#), ["abcd", "efg h jkl", "mnop"]);
+        assert_eq!(words("script '/bin/x a b' c"), ["script", "/bin/x a b", "c"]);
+    }
+
+    #[test]
+    fn escapes_inside_quotes() {
+        assert_eq!(words(r#""a\tb\x41\101\cA\q\\""#), ["a\tbAA\u{1}q\\"]);
+        assert_eq!(words(r#""say \"hi\"""#), ["say \"hi\""]);
+    }
+
+    #[test]
+    fn braces_split_words() {
+        assert_eq!(words("vrrp_instance VI_1{ state MASTER }"), ["vrrp_instance", "VI_1", "{", "state", "MASTER", "}"]);
+        assert_eq!(words(r#"regex "a{2}""#), ["regex", "a{2}"]);
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let mut d = Diagnostics::new();
+        let mut out = Vec::new();
+        lex_line(&Line::from_source("\tpriorité  100", FileId(0), 7), &mut d, &mut out);
+        assert_eq!((out[0].span.col, out[0].span.len), (2, 8));
+        assert_eq!(out[1].span.col, 12);
+    }
+
+    #[test]
+    fn unterminated_quote_is_an_error() {
+        let mut d = Diagnostics::new();
+        let mut out = Vec::new();
+        lex_line(&Line::from_source(r#"script "abc"#, FileId(0), 1), &mut d, &mut out);
+        assert_eq!(d.len(), 1);
+        assert_eq!(out.len(), 2);
+    }
+
+    #[test]
+    fn slices_keep_origins() {
+        let mut l = Line::from_source("ab ", FileId(0), 3);
+        l.push_line(&Line::from_source("xyz", FileId(1), 9));
+        let s = l.slice(1, 5);
+        assert_eq!(s.text, "b xy");
+        assert_eq!(s.span_at(0, 1).col, 2);
+        assert_eq!(s.span_at(2, 1), Span { file: FileId(1), line: 9, col: 1, len: 1 });
+        assert_eq!(s.span_at(3, 1).col, 2);
+    }
+}

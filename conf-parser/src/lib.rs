@@ -1,0 +1,75 @@
+//! keepalived.conf, read as keepalived reads it, into a typed model with source positions.
+//!
+//! The pipeline is `preprocess` (includes, conditionals, parameters, sequences; every character
+//! keeps its origin) -> `lexer` (words and braces) -> `tree` (statements and blocks) -> `decode`
+//! (keyword tables into the [`model`], then semantic checks). Diagnostics are collected, never
+//! printed here: the caller decides how to show them and what exit code they mean.
+
+pub mod decode;
+pub mod diag;
+pub mod lexer;
+pub mod model;
+pub mod preprocess;
+pub mod source;
+pub mod tree;
+pub mod values;
+
+pub use diag::{Diagnostic, Diagnostics, Level};
+pub use model::Config;
+pub use preprocess::Options;
+pub use source::{Origin, SourceMap, Span};
+
+use std::path::Path;
+
+/// The result of reading a configuration: the model (best effort even when there are errors), the
+/// files that were read (for rendering diagnostics), and the diagnostics.
+#[derive(Debug)]
+pub struct Parsed {
+    pub config: Config,
+    pub sources: SourceMap,
+    pub diags: Diagnostics,
+}
+
+impl Parsed {
+    /// No errors (warnings allowed).
+    pub fn is_ok(&self) -> bool {
+        self.diags.worst().is_none_or(|l| l < Level::Error)
+    }
+
+    /// Every diagnostic rendered with its source line, in order.
+    pub fn render_diagnostics(&self) -> String {
+        self.diags.iter().map(|d| d.render(&self.sources)).collect()
+    }
+}
+
+/// Reads the configuration at `path` and everything it includes.
+pub fn parse_file(path: &Path, opts: &Options) -> Parsed {
+    let mut sources = SourceMap::new();
+    let mut diags = Diagnostics::new();
+    let tokens = {
+        let mut pre = preprocess::Preprocessor::new(opts, &mut sources, &mut diags);
+        pre.read_file(path, None);
+        std::mem::take(&mut pre.tokens)
+    };
+    finish(tokens, sources, diags)
+}
+
+/// Reads a configuration from a string, as if it were a file named `name` in the current
+/// directory (includes and `${_PWD}` are relative to it). For tests and tools.
+pub fn parse_str(name: &str, text: &str, opts: &Options) -> Parsed {
+    let mut sources = SourceMap::new();
+    let mut diags = Diagnostics::new();
+    let path = std::env::current_dir().unwrap_or_default().join(name);
+    let tokens = {
+        let mut pre = preprocess::Preprocessor::new(opts, &mut sources, &mut diags);
+        pre.read_source(&path, name, text.to_string());
+        std::mem::take(&mut pre.tokens)
+    };
+    finish(tokens, sources, diags)
+}
+
+fn finish(tokens: Vec<lexer::Token>, sources: SourceMap, mut diags: Diagnostics) -> Parsed {
+    let nodes = tree::build(&tokens, &mut diags);
+    let config = decode::decode(&nodes, &sources, &mut diags);
+    Parsed { config, sources, diags }
+}

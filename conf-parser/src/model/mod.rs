@@ -1,0 +1,27 @@
+//! The typed model of a keepalived configuration: what the daemon runs from, what `config dump`
+//! prints, and (later) what a reload diffs against. Field names are keepalived's canonical keyword
+//! names, so the JSON dump reads like the configuration.
+//!
+//! The model is split by the subsystem that consumes it, and the parts are flattened into one
+//! JSON object: [`global::GlobalPart`] (global_defs and root-level settings), [`vrrp::VrrpPart`]
+//! (VRRP instances, sync groups, trackers, static addresses), [`lvs::LvsPart`] (virtual servers,
+//! real servers, checkers). The daemon hands each part to its subsystem.
+
+use serde::Serialize;
+
+pub mod global;
+pub mod lvs;
+pub mod vrrp;
+
+pub use crate::source::Origin;
+pub use crate::values::{IpPrefix, Timer};
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Config {
+    #[serde(flatten)]
+    pub global: global::GlobalPart,
+    #[serde(flatten)]
+    pub vrrp: vrrp::VrrpPart,
+    #[serde(flatten)]
+    pub lvs: lvs::LvsPart,
+}
