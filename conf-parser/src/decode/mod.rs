@@ -146,12 +146,19 @@ impl<'a> Cx<'a> {
                 self.warning(extra.span, format!("extra argument '{}' after {} is ignored", extra.text, node.name()));
             }
         }
-        if let Some(b) = &node.block {
-            if max.is_some() {
-                self.error(b.open, format!("{} does not take a {{ }} block; it is ignored", node.name()));
-            }
-        }
         true
+    }
+
+    /// A value keyword given a `{ }` block: the block is ignored, with an error.
+    pub fn no_block(&mut self, node: &Node) {
+        if let Some(b) = &node.block {
+            self.error(b.open, format!("{} does not take a {{ }} block; it is ignored", node.name()));
+        }
+    }
+
+    /// The name of a named block (`vrrp_instance NAME {`, `vrrp_script NAME {`).
+    pub fn block_name(&mut self, node: &Node) -> Option<String> {
+        self.arity(node, 1, Some(1)).then(|| node.args[0].text.clone())
     }
 
     /// The statement's block items, with an error if the keyword was given no block.
@@ -167,11 +174,13 @@ impl<'a> Cx<'a> {
 
     /// The single argument as a string.
     pub fn string(&mut self, node: &Node) -> Option<String> {
+        self.no_block(node);
         self.arity(node, 1, Some(1)).then(|| node.args[0].text.clone())
     }
 
     /// All arguments joined by spaces (script command lines, names with spaces).
     pub fn rest(&mut self, node: &Node) -> Option<String> {
+        self.no_block(node);
         self.arity(node, 1, None).then(|| node.args.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "))
     }
 
@@ -181,6 +190,7 @@ impl<'a> Cx<'a> {
 
     /// The single argument as an integer in `min..=max`.
     pub fn int(&mut self, node: &Node, min: i64, max: i64) -> Option<i64> {
+        self.no_block(node);
         if !self.arity(node, 1, Some(1)) {
             return None;
         }
@@ -193,6 +203,7 @@ impl<'a> Cx<'a> {
 
     /// The single argument as seconds in `min..=max`.
     pub fn timer(&mut self, node: &Node, min: f64, max: f64) -> Option<Timer> {
+        self.no_block(node);
         if !self.arity(node, 1, Some(1)) {
             return None;
         }
@@ -201,6 +212,7 @@ impl<'a> Cx<'a> {
 
     /// A flag keyword with an optional `<BOOL>`: absent means true.
     pub fn flag(&mut self, node: &Node) -> bool {
+        self.no_block(node);
         self.arity(node, 0, Some(1));
         match node.args.first() {
             None => true,
@@ -210,6 +222,7 @@ impl<'a> Cx<'a> {
 
     /// A keyword that takes nothing.
     pub fn bare(&mut self, node: &Node) -> bool {
+        self.no_block(node);
         self.arity(node, 0, Some(0));
         true
     }
@@ -220,6 +233,7 @@ impl<'a> Cx<'a> {
 
     /// The single argument as an IP address.
     pub fn ip(&mut self, node: &Node) -> Option<IpAddr> {
+        self.no_block(node);
         if !self.arity(node, 1, Some(1)) {
             return None;
         }
@@ -249,6 +263,7 @@ impl<'a> Cx<'a> {
 
     /// The single argument, one of a fixed set.
     pub fn choice<'c>(&mut self, node: &Node, choices: &[&'c str]) -> Option<&'c str> {
+        self.no_block(node);
         if !self.arity(node, 1, Some(1)) {
             return None;
         }
