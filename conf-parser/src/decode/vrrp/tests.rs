@@ -1,0 +1,536 @@
+//! Tests of the VRRP blocks, through `parse_str`: model values and exact diagnostic headlines.
+
+use crate::model::vrrp::*;
+use crate::values::Timer;
+use crate::{parse_str, Options, Parsed};
+use std::net::IpAddr;
+
+pub(super) fn parse(text: &str) -> Parsed {
+    parse_str("t.conf", text, &Options { config_id: "x".into() })
+}
+
+/// Every diagnostic's headline.
+pub(super) fn headlines(p: &Parsed) -> Vec<String> {
+    p.diags.iter().map(|d| d.headline(&p.sources)).collect()
+}
+
+/// Asserts the exact list of diagnostic headlines.
+#[track_caller]
+pub(super) fn assert_diags(p: &Parsed, want: &[&str]) {
+    assert_eq!(headlines(p), want.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+}
+
+/// An instance with the required keywords (lines 1-6), `extra` from line 7, then `}`.
+fn inst(extra: &str) -> Parsed {
+    parse(&format!("{BASE}{extra}}}\n"))
+}
+
+const BASE: &str = "vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    virtual_ipaddress {
+        10.0.0.1/24
+    }
+";
+
+fn only(p: &Parsed) -> &VrrpInstance {
+    &p.config.vrrp.vrrp_instance[0]
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+#[test]
+fn minimal_instance_gets_keepalived_defaults() {
+    let p = inst("");
+    assert_diags(&p, &[]);
+    let i = only(&p);
+    assert_eq!(i.name, "VI_1");
+    assert_eq!(i.interface.as_deref(), Some("eth0"));
+    assert_eq!(i.virtual_router_id, Some(51));
+    assert_eq!(i.state, VrrpState::Backup);
+    assert_eq!(i.priority, 100);
+    assert_eq!(i.advert_int, Timer::secs(1));
+    assert_eq!(i.version, 2);
+    assert!(i.accept && !i.strict_mode && !i.nopreempt);
+    assert_eq!(i.preempt_delay, Timer::default());
+    assert_eq!((i.garp_master_delay, i.garp_master_repeat), (Timer::secs(5), 5));
+    assert_eq!((i.garp_lower_prio_delay, i.garp_lower_prio_repeat), (Timer::secs(5), 5));
+    assert_eq!((i.garp_master_refresh, i.garp_master_refresh_repeat), (Timer::secs(0), 1));
+    assert_eq!(i.down_timer_adverts, 3);
+    assert!(!i.lower_prio_no_advert && !i.higher_prio_send_advert && !i.owner_ignore_adverts);
+    assert_eq!(i.family, Some(Family::Inet));
+    assert_eq!(i.virtual_ipaddress[0].address.to_string(), "10.0.0.1/24");
+    assert_eq!(i.virtual_ipaddress[0].origin.line, 5);
+    let json = serde_json::to_value(&p.config.vrrp).unwrap_or_default();
+    assert_eq!(json["vrrp_instance"][0]["state"], "BACKUP");
+    assert_eq!(json["vrrp_instance"][0]["advert_int"], 1);
+    assert!(json["vrrp_instance"][0].get("written").is_none());
+}
+
+#[test]
+fn state_and_priority_derive_each_other() {
+    let p = inst("    state MASTER\n");
+    assert_eq!((only(&p).state, only(&p).priority), (VrrpState::Master, 255));
+    let p = inst("    priority 255\n");
+    assert_eq!((only(&p).state, only(&p).priority), (VrrpState::Master, 255));
+    assert!(only(&p).owner_ignore_adverts == false && only(&p).accept);
+    let p = inst("    state MASTER\n    priority 150\n");
+    assert_eq!((only(&p).state, only(&p).priority), (VrrpState::Master, 150));
+    assert_diags(&p, &[]);
+}
+
+#[test]
+fn core_values_and_ranges() {
+    let p = inst(
+        "    state BACKUP\n    priority 150\n    advert_int 3\n    version 3\n    preempt_delay 2.5\n    no_accept\n    debug 2\n    kernel_rx_buf_size 65536\n    dont_track_primary\n    promote_secondaries\n    track_src_ip\n    mcast_src_ip 10.0.0.2\n",
+    );
+    assert_diags(&p, &[]);
+    let i = only(&p);
+    assert_eq!((i.priority, i.version, i.advert_int), (150, 3, Timer::secs(3)));
+    assert!(!i.nopreempt && !i.accept && i.dont_track_primary && i.promote_secondaries && i.track_src_ip);
+    assert_eq!(i.preempt_delay, Timer::micros(2_500_000));
+    assert_eq!((i.debug, i.kernel_rx_buf_size), (Some(2), Some(65536)));
+    assert_eq!(i.mcast_src_ip, Some(ip("10.0.0.2")));
+
+    let p = inst("    priority 0\n    virtual_router_id 256\n    advert_int 0\n    version 4\n    preempt_delay 1001\n    state SLAVE\n    debug 5\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:7:14: error: invalid value '0' for priority: must be between 1 and 255",
+            "t.conf:8:23: error: invalid value '256' for virtual_router_id: must be between 1 and 255",
+            "t.conf:9:16: error: invalid value '0' for advert_int: must be between 0.01 and 255 seconds",
+            "t.conf:10:13: error: invalid value '4' for version: must be between 2 and 3",
+            "t.conf:11:19: error: invalid value '1001' for preempt_delay: must be between 0 and 1000 seconds",
+            "t.conf:12:11: error: invalid value 'SLAVE' for state: expected one of MASTER, BACKUP",
+            "t.conf:13:11: error: invalid value '5' for debug: must be between 0 and 4",
+        ],
+    );
+    // Bad values leave the earlier (or default) ones.
+    assert_eq!((only(&p).priority, only(&p).virtual_router_id), (100, Some(51)));
+}
+
+#[test]
+fn missing_virtual_router_id_and_interface() {
+    let p = parse("vrrp_instance VI_1 {\n    virtual_ipaddress {\n        10.0.0.1\n    }\n}\n");
+    assert_diags(
+        &p,
+        &["t.conf:1:1: error: vrrp_instance VI_1 has no virtual_router_id", "t.conf:1:1: error: vrrp_instance VI_1 has no interface"],
+    );
+    let p = parse("vrrp_instance {\n}\n");
+    assert_diags(&p, &["t.conf:1:1: error: vrrp_instance needs a value"]);
+    assert!(p.config.vrrp.vrrp_instance.is_empty());
+}
+
+#[test]
+fn interface_names() {
+    let p = inst("    interface lo\n    interface abcdefghijklmnop\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:7:15: error: a vrrp_instance cannot run on the loopback interface; it is ignored",
+            "t.conf:8:15: error: interface name 'abcdefghijklmnop' for interface is too long: at most 15 characters; it is ignored",
+        ],
+    );
+    assert_eq!(only(&p).interface.as_deref(), Some("eth0"));
+}
+
+#[test]
+fn duplicate_instance_name() {
+    let p = parse(&format!("{BASE}}}\n{BASE}}}\n"));
+    assert_diags(&p, &["t.conf:8:15: error: vrrp_instance VI_1 is already defined at t.conf:1:1; this one is ignored"]);
+    assert_eq!(p.config.vrrp.vrrp_instance.len(), 1);
+}
+
+#[test]
+fn strict_mode_state_and_priority() {
+    let p = inst("    strict_mode\n    state MASTER\n    priority 200\n");
+    assert_diags(
+        &p,
+        &["t.conf:8:5: warning: in strict mode, state MASTER needs priority 255 (the address owner); keepalived starts this instance as BACKUP"],
+    );
+    assert_eq!(only(&p).state, VrrpState::Backup);
+    let p = inst("    strict_mode on\n    state BACKUP\n    priority 255\n");
+    assert_diags(
+        &p,
+        &["t.conf:8:5: warning: in strict mode, priority 255 (the address owner) means state MASTER; keepalived starts this instance as MASTER"],
+    );
+    let i = only(&p);
+    assert_eq!(i.state, VrrpState::Master);
+    // Strict-mode resolutions.
+    assert!(i.lower_prio_no_advert && !i.higher_prio_send_advert && i.owner_ignore_adverts && i.accept);
+    assert_eq!((i.garp_lower_prio_repeat, i.garp_lower_prio_delay), (0, Timer::default()));
+    // Without strict mode, anything goes.
+    assert_diags(&inst("    state MASTER\n    priority 200\n"), &[]);
+    assert_diags(&inst("    state BACKUP\n    priority 255\n"), &[]);
+}
+
+#[test]
+fn strict_mode_fixups() {
+    let p = inst(
+        "    strict_mode yes\n    priority 100\n    preempt_delay 5\n    down_timer_adverts 5\n    garp_lower_prio_repeat 3\n    garp_lower_prio_delay 2\n    lower_prio_no_advert off\n    higher_prio_send_advert\n    accept\n    no_virtual_ipaddress\n",
+    );
+    assert_diags(
+        &p,
+        &[
+            "t.conf:1:1: warning: strict mode requires addresses; keepalived ignores no_virtual_ipaddress",
+            "t.conf:9:5: warning: strict mode does not allow preempt_delay; keepalived clears it",
+            "t.conf:10:5: warning: strict mode requires down_timer_adverts 3; keepalived uses 3",
+            "t.conf:15:5: warning: accept mode does not comply with VRRPv2 (RFC 3768) in strict mode; keepalived clears it",
+            "t.conf:11:5: warning: strict mode requires garp_lower_prio_repeat 0; keepalived uses 0",
+            "t.conf:12:5: warning: strict mode requires garp_lower_prio_delay 0; keepalived uses 0",
+            "t.conf:13:5: warning: strict mode requires lower_prio_no_advert; keepalived sets it",
+            "t.conf:14:5: warning: strict mode does not allow higher_prio_send_advert; keepalived clears it",
+        ],
+    );
+    let i = only(&p);
+    assert!(!i.accept && i.lower_prio_no_advert && !i.higher_prio_send_advert && !i.no_virtual_ipaddress);
+    assert_eq!((i.down_timer_adverts, i.preempt_delay), (3, Timer::default()));
+}
+
+#[test]
+fn no_virtual_ipaddress() {
+    let p = parse("vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n}\n");
+    assert_diags(&p, &["t.conf:1:1: warning: vrrp_instance VI_1 has no virtual_ipaddress; at least one is sensible"]);
+    let p = parse("vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    version 3\n}\n");
+    assert_diags(&p, &["t.conf:1:1: error: vrrp_instance VI_1 has no virtual_ipaddress; VRRPv3 and strict mode need one"]);
+    let p = parse("vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    no_virtual_ipaddress\n}\n");
+    assert_diags(&p, &[]);
+    assert!(only(&p).no_virtual_ipaddress);
+}
+
+#[test]
+fn advert_int_resolution() {
+    let p = inst("    advert_int 1.5\n");
+    assert_diags(&p, &["t.conf:7:5: warning: VRRPv2 advert_int is whole seconds; keepalived rounds 1.5 to 2"]);
+    assert_eq!(only(&p).advert_int, Timer::secs(2));
+    let p = inst("    advert_int 0.3\n");
+    assert_eq!(only(&p).advert_int, Timer::secs(1));
+    let p = inst("    version 3\n    advert_int 0.123\n");
+    assert_diags(&p, &["t.conf:8:5: warning: VRRPv3 advert_int has a resolution of 10 ms; keepalived rounds 0.123 to 0.12"]);
+    assert_eq!(only(&p).advert_int, Timer::micros(120_000));
+    let p = inst("    version 3\n    advert_int 50\n");
+    assert_diags(&p, &["t.conf:8:5: warning: VRRPv3 advert_int is at most 40.95 seconds; keepalived uses 40.95 instead of 50"]);
+    assert_eq!(only(&p).advert_int, Timer::micros(40_950_000));
+    assert_diags(&inst("    version 3\n    advert_int 0.25\n"), &[]);
+}
+
+#[test]
+fn authentication_block() {
+    let p = inst("    authentication {\n        auth_type PASS\n        auth_pass 123456789\n    }\n");
+    assert_diags(&p, &["t.conf:9:19: warning: auth_pass is longer than 8 characters; keepalived uses only '12345678'"]);
+    let a = only(&p).authentication.clone();
+    assert_eq!(a.as_ref().and_then(|a| a.auth_type), Some(AuthType::Pass));
+    assert_eq!(a.and_then(|a| a.auth_pass).as_deref(), Some("12345678"));
+
+    let p = inst("    version 3\n    authentication {\n        auth_type AH\n        auth_pass secret\n    }\n");
+    assert_diags(&p, &["t.conf:8:5: error: VRRP version 3 has no authentication; keepalived ignores it in vrrp_instance VI_1"]);
+    let p = inst("    strict_mode\n    authentication {\n        auth_type PASS\n        auth_pass secret\n    }\n");
+    assert_diags(&p, &["t.conf:8:5: error: strict mode does not allow authentication; keepalived ignores it in vrrp_instance VI_1"]);
+    let p = inst("    authentication {\n        auth_type PASS\n    }\n");
+    assert_diags(&p, &["t.conf:7:5: error: authentication has no auth_pass; keepalived ignores it"]);
+    let p = inst("    authentication {\n        auth_pass x\n    }\n");
+    assert_diags(&p, &["t.conf:7:5: error: authentication has no auth_type; keepalived ignores it"]);
+    let p = inst("    authentication {\n        auth_type MD5\n        auth_pass x\n    }\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:8:19: error: invalid value 'MD5' for auth_type: expected one of PASS, AH",
+            "t.conf:7:5: error: authentication has no auth_type; keepalived ignores it",
+        ],
+    );
+    let p = inst("    state MASTER\n    priority 100\n    authentication {\n        auth_type AH\n        auth_pass x\n    }\n");
+    assert_diags(&p, &["t.conf:9:5: warning: AH authentication needs an advert before taking over; keepalived starts this instance as BACKUP"]);
+    assert_eq!(only(&p).state, VrrpState::Backup);
+}
+
+#[test]
+fn auth_hmac_block() {
+    let key = "k".repeat(32);
+    let p = inst(&format!(
+        "    auth_hmac {{\n        key 1 {key}\n        key 2 hex:{}\n        key 3 file:/etc/keepalived/k3\n        active_key 2\n        anti_replay monotonic\n        time_window 30\n        mode receive-only\n    }}\n",
+        "ab".repeat(40)
+    ));
+    assert_diags(&p, &[]);
+    let ah = only(&p).auth_hmac.clone();
+    let Some(ah) = ah else { panic!("no auth_hmac") };
+    assert_eq!(ah.key.iter().map(|k| k.id).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!((ah.active_key, ah.anti_replay, ah.time_window, ah.mode), (Some(2), AntiReplay::Monotonic, Some(30), HmacMode::ReceiveOnly));
+
+    let p = inst("    auth_hmac {\n        key 1 short\n        key 0 x\n        key 2 hex:abc\n        active_key 9\n        mode lax\n    }\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:8:15: error: invalid value 'short' for key: an auth_hmac key is 32 to 64 bytes, this one is 5",
+            "t.conf:9:13: error: invalid value '0' for key: must be between 1 and 255",
+            "t.conf:10:15: error: invalid value 'hex:abc' for key: hex: must be followed by an even number of hex digits",
+            "t.conf:12:14: error: invalid value 'lax' for mode: expected one of enforce, permissive, receive-only",
+            "t.conf:7:5: error: auth_hmac active_key 9 is not one of its keys; keepalived disables it",
+        ],
+    );
+    let p = inst(&format!("    strict_mode\n    auth_hmac {{\n        key 1 {key}\n        active_key 1\n        mode permissive\n    }}\n"));
+    assert_diags(&p, &["t.conf:8:5: warning: strict mode requires auth_hmac mode enforce; keepalived uses enforce"]);
+}
+
+#[test]
+fn unicast_peers() {
+    let p = inst("    unicast_src_ip 10.0.0.2\n    unicast_ttl 10\n    unicast_peer {\n        10.0.0.3\n        10.0.0.4 min_ttl 250 max_ttl 255\n    }\n");
+    assert_diags(&p, &[]);
+    let i = only(&p);
+    assert_eq!(i.unicast_peer.iter().map(|p| (p.address, p.min_ttl, p.max_ttl)).collect::<Vec<_>>(), [(ip("10.0.0.3"), 0, 255), (ip("10.0.0.4"), 250, 255)]);
+    assert!(i.check_unicast_src, "a TTL range turns on check_unicast_src");
+    assert_eq!((i.unicast_src_ip, i.unicast_ttl), (Some(ip("10.0.0.2")), Some(10)));
+
+    let p = inst("    unicast_peer {\n        10.0.0.3 min_ttl 9 max_ttl 8\n        10.0.0.3\n        fe80::1\n        10.0.0.300\n        10.0.0.5 ttl 3\n        10.0.0.6 min_ttl\n        10.0.0.7 max_ttl 256\n    }\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:8:9: error: unicast peer 10.0.0.3 has min_ttl 9 above max_ttl 8: every packet from it is discarded",
+            "t.conf:9:9: error: unicast peer 10.0.0.3 is already listed at line 8; this one is ignored",
+            "t.conf:10:9: error: unicast peer 'fe80::1' is IPv6 but this instance is IPv4; it is ignored",
+            "t.conf:11:9: error: invalid unicast peer '10.0.0.300': expected an IPv4 or IPv6 address; it is ignored",
+            "t.conf:12:18: error: unknown option 'ttl' for unicast peer 10.0.0.5; the rest of the line is ignored",
+            "t.conf:13:18: error: 'min_ttl' for unicast peer 10.0.0.6 needs a value",
+            "t.conf:14:26: error: invalid value '256' for max_ttl of unicast peer 10.0.0.7: must be between 0 and 255",
+        ],
+    );
+}
+
+#[test]
+fn empty_unicast_peer_is_an_error() {
+    let p = inst("    unicast_peer {\n    }\n");
+    assert_diags(&p, &["t.conf:7:5: error: vrrp_instance VI_1 has no unicast peers: keepalived silently falls back to multicast"]);
+    let p = inst("    unicast_src_ip 10.0.0.2\n");
+    assert_diags(&p, &["t.conf:7:5: error: vrrp_instance VI_1 has no unicast peers: keepalived silently falls back to multicast"]);
+    let p = inst("    unicast_peer {\n    }\n    unicast_fault_no_peer\n");
+    assert_diags(&p, &["t.conf:7:5: warning: vrrp_instance VI_1 has no unicast peers; with unicast_fault_no_peer it stays in FAULT"]);
+    let p = inst("    unicast_ttl 5\n");
+    assert_diags(&p, &["t.conf:7:5: warning: unicast_ttl has no effect without unicast peers; keepalived ignores it"]);
+    assert_eq!(only(&p).unicast_ttl, None);
+}
+
+#[test]
+fn unicast_without_interface() {
+    let p = parse("vrrp_instance U {\n    virtual_router_id 9\n    unicast_src_ip 10.0.0.2\n    unicast_peer {\n        10.0.0.3\n    }\n    virtual_ipaddress {\n        10.0.0.1 dev eth0\n        10.0.0.9\n    }\n}\n");
+    assert_diags(&p, &["t.conf:9:9: error: 10.0.0.9/32 has no dev and vrrp_instance U no interface: keepalived removes it"]);
+    let p = parse("vrrp_instance U {\n    virtual_router_id 9\n    unicast_peer {\n        10.0.0.3\n    }\n    no_virtual_ipaddress\n}\n");
+    assert_diags(&p, &["t.conf:1:1: error: unicast vrrp_instance U needs unicast_src_ip or interface"]);
+    let p = inst("    strict_mode\n    unicast_peer {\n        10.0.0.3\n    }\n");
+    assert_diags(&p, &["t.conf:8:5: error: strict mode does not allow unicast peers; keepalived refuses vrrp_instance VI_1"]);
+}
+
+#[test]
+fn address_family_of_an_instance() {
+    let p = inst("    virtual_ipaddress {\n        fe80::1\n    }\n    mcast_src_ip fe80::2\n    virtual_ipaddress_excluded {\n        2001:db8::1/64\n    }\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:8:9: error: virtual_ipaddress 'fe80::1' is IPv6 but this instance is IPv4; it is ignored",
+            "t.conf:10:18: error: mcast_src_ip 'fe80::2' is IPv6 but this instance is IPv4; it is ignored",
+        ],
+    );
+    assert_eq!(only(&p).virtual_ipaddress_excluded.len(), 1);
+
+    let p = parse("vrrp_instance V6 {\n    interface eth0\n    virtual_router_id 1\n    native_ipv6\n    version 2\n    virtual_ipaddress {\n        fe80::1\n    }\n}\n");
+    assert_diags(&p, &["t.conf:5:13: error: VRRP version 2 does not carry IPv6; keepalived ignores this version"]);
+    assert_eq!((only(&p).version, only(&p).family), (3, Some(Family::Inet6)));
+    let p = inst("    native_ipv6\n");
+    assert_diags(&p, &["t.conf:7:5: error: native_ipv6 conflicts with the IPv4 addresses above; it is ignored"]);
+}
+
+#[test]
+fn vrid_clashes() {
+    let two = |a: &str, b: &str| {
+        parse(&format!(
+            "vrrp_instance A {{\n    virtual_router_id 7\n    no_virtual_ipaddress\n{a}}}\nvrrp_instance B {{\n    virtual_router_id 7\n    no_virtual_ipaddress\n{b}}}\n"
+        ))
+    };
+    let p = two("    interface eth0\n", "    interface eth0\n");
+    assert_diags(&p, &["t.conf:7:5: error: vrrp_instance B uses virtual_router_id 7 on eth0 (IPv4), like A at t.conf:1:1"]);
+    assert_diags(&two("    interface eth0\n", "    interface eth1\n"), &[]);
+    assert_diags(&two("    interface eth0\n", "    interface eth0\n    native_ipv6\n"), &[]);
+    assert_diags(&two("    interface eth0\n", "    interface eth0\n    mcast_dst_ip 224.0.0.19\n"), &[]);
+    let peers = "    interface eth0\n    unicast_peer {\n        10.0.0.3\n    }\n";
+    let p = two(peers, peers);
+    assert_diags(&p, &["t.conf:10:5: error: vrrp_instance B uses virtual_router_id 7 on eth0 (IPv4), like A at t.conf:1:1"]);
+    assert_diags(&two(peers, "    interface eth0\n    unicast_peer {\n        10.0.0.4\n    }\n"), &[]);
+    assert_diags(&two(peers, "    interface eth0\n"), &[]);
+}
+
+#[test]
+fn preemption_fixups() {
+    let p = inst("    state MASTER\n    priority 100\n    nopreempt\n    preempt_delay 3\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:7:5: warning: nopreempt does not work with state MASTER; keepalived clears it",
+            "t.conf:10:5: warning: preempt_delay does not work with state MASTER; keepalived clears it",
+        ],
+    );
+    assert!(!only(&p).nopreempt);
+    let p = inst("    nopreempt\n    preempt_delay 3\n    preempt\n");
+    assert_diags(&p, &[]);
+    assert!(!only(&p).nopreempt);
+    let p = inst("    nopreempt\n    preempt_delay 3\n");
+    assert_diags(&p, &["t.conf:8:5: warning: preempt_delay has no effect with nopreempt; keepalived clears it"]);
+    let p = inst("    priority 255\n    state MASTER\n    nopreempt\n");
+    assert_diags(&p, &["t.conf:1:1: warning: nopreempt has no effect with priority 255 (the address owner); keepalived clears it"]);
+    let p = inst("    timer_expired_backup\n");
+    assert_diags(&p, &["t.conf:7:5: warning: timer_expired_backup needs nopreempt; keepalived ignores it"]);
+    let p = inst("    nopreempt\n    thread_timer_expired 200\n");
+    assert_diags(&p, &["t.conf:8:5: warning: 'thread_timer_expired' is a legacy spelling of 'timer_expired_backup'"]);
+    assert_eq!(only(&p).timer_expired_backup, Some(200));
+    assert_eq!(only(&inst("    nopreempt\n    timer_expired_backup\n")).timer_expired_backup, Some(254));
+}
+
+#[test]
+fn garp_settings() {
+    let p = inst(
+        "    garp_master_delay 10\n    garp_master_repeat 0\n    garp_master_refresh 60\n    garp_master_refresh_repeat 2\n    garp_lower_prio_delay 3\n    garp_lower_prio_repeat 4\n    garp_extra_if all 100\n    vmac_garp_intvl 120\n",
+    );
+    assert_diags(
+        &p,
+        &[
+            "t.conf:8:24: warning: garp_master_repeat must be at least 1; keepalived uses 1",
+            "t.conf:14:5: warning: 'vmac_garp_intvl' is a legacy spelling of 'garp_extra_if'",
+        ],
+    );
+    let i = only(&p);
+    assert_eq!((i.garp_master_delay, i.garp_master_repeat, i.garp_master_refresh, i.garp_master_refresh_repeat), (Timer::secs(10), 1, Timer::secs(60), 2));
+    assert_eq!((i.garp_lower_prio_delay, i.garp_lower_prio_repeat), (Timer::secs(3), 4));
+    let x = i.garp_extra_if.clone();
+    assert_eq!(x.map(|x| (x.interval, x.all)), Some((Timer::secs(120), false)));
+    let p = inst("    garp_extra_if all\n    garp_extra_if 90000\n");
+    assert_diags(
+        &p,
+        &["t.conf:7:5: error: garp_extra_if needs an interval in seconds", "t.conf:8:19: error: invalid value '90000' for garp_extra_if: must be between 0 and 86400 seconds"],
+    );
+}
+
+#[test]
+fn advert_flags_and_inherited_flags() {
+    let p = inst(
+        "    lower_prio_no_advert\n    higher_prio_send_advert true\n    skip_check_adv_addr\n    check_unicast_src\n    v3_checksum_as_v2 on\n    smtp_alert\n    notify_priority_changes yes\n    down_timer_adverts 10\n    owner_ignore_adverts\n    unicast_peer {\n        10.0.0.3\n    }\n",
+    );
+    assert_diags(&p, &["t.conf:15:5: warning: owner_ignore_adverts applies only with priority 255; keepalived ignores it"]);
+    let i = only(&p);
+    assert!(i.lower_prio_no_advert && i.higher_prio_send_advert && i.skip_check_adv_addr && i.check_unicast_src);
+    assert!(i.v3_checksum_as_v2 && i.smtp_alert && i.notify_priority_changes && !i.owner_ignore_adverts);
+    assert_eq!(i.down_timer_adverts, 10);
+    let p = inst("    smtp_alert maybe\n    down_timer_adverts 0\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:7:16: error: invalid value 'maybe' for smtp_alert: expected one of on, off, true, false, yes, no",
+            "t.conf:8:24: error: invalid value '0' for down_timer_adverts: must be between 1 and 100",
+        ],
+    );
+}
+
+#[test]
+fn notify_scripts() {
+    let p = inst(
+        "    notify_master \"/usr/local/bin/vrrp.sh  MASTER 'VI 1'\" root wheel\n    notify_backup /bin/backup.sh\n    notify_fault /bin/fault.sh nobody\n    notify_stop /bin/stop.sh\n    notify_deleted\n    notify /bin/notify.sh\n    notify_master_rx_lower_pri /bin/lower.sh\n",
+    );
+    assert_diags(&p, &[]);
+    let i = only(&p);
+    let m = i.notify_master.clone();
+    assert_eq!(m.as_ref().map(|s| s.command.clone()), Some(vec!["/usr/local/bin/vrrp.sh".to_string(), "MASTER".into(), "VI 1".into()]));
+    assert_eq!(m.as_ref().and_then(|s| s.user.clone()).as_deref(), Some("root"));
+    assert_eq!(m.and_then(|s| s.group).as_deref(), Some("wheel"));
+    assert_eq!(i.notify_fault.as_ref().and_then(|s| s.user.as_deref()), Some("nobody"));
+    assert_eq!(i.notify_deleted.as_ref().map(|s| s.command.len()), Some(0));
+    assert!(i.notify_backup.is_some() && i.notify_stop.is_some() && i.notify.is_some() && i.notify_master_rx_lower_pri.is_some());
+
+    let p = inst("    notify_master /a.sh\n    notify_master /b.sh\n    notify_backup\n    notify /n.sh u g extra\n    notify_fault \"  \"\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:8:5: error: notify_master is already set at line 7; this one is ignored",
+            "t.conf:9:5: error: notify_backup needs a value",
+            "t.conf:10:22: warning: extra argument 'extra' after notify is ignored",
+            "t.conf:11:18: error: notify_fault needs a command",
+        ],
+    );
+    assert_eq!(only(&p).notify_master.as_ref().map(|s| s.command[0].clone()).as_deref(), Some("/a.sh"));
+}
+
+#[test]
+fn vmac_and_ipvlan() {
+    let p = inst("    use_vmac vrrp51 02:01:02:03:04 netlink_notify_msg group 5\n    use_vmac_addr\n    vmac_xmit_base\n");
+    assert_diags(&p, &[]);
+    let v = only(&p).use_vmac.clone().unwrap_or_default();
+    assert_eq!((v.name.as_deref(), v.mac.as_deref(), v.netlink_notify_msg, v.group.as_deref()), (Some("vrrp51"), Some("02:01:02:03:04"), true, Some("5")));
+    assert!(only(&p).use_vmac_addr && only(&p).vmac_xmit_base);
+
+    let p = inst("    use_vmac name a/b 01:00:00:00:00:01 00:00:5e:00:01:33 zz:00:00:00:00\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:7:19: error: invalid value 'a/b' for use_vmac: an interface name has 1 to 15 characters, without '/', ':' or blanks",
+            "t.conf:7:23: error: invalid value '01:00:00:00:00:01' for use_vmac: a multicast MAC address cannot be used",
+            "t.conf:7:41: error: invalid value '00:00:5e:00:01:33' for use_vmac: 00:00:5e:00:01:XX and 00:00:5e:00:02:XX are the standard VRRP MACs; use_vmac uses them without a MAC",
+            "t.conf:7:59: error: invalid value 'zz:00:00:00:00' for use_vmac: expected a MAC address of 6 hex octets (or 5, the VRID being the last)",
+        ],
+    );
+    let p = inst("    vmac_xmit_base\n    promote_secondaries\n");
+    assert_diags(&p, &["t.conf:1:1: warning: vmac_xmit_base has no effect without use_vmac"]);
+    let p = inst("    use_vmac\n    promote_secondaries\n    unicast_peer {\n        10.0.0.2\n    }\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:1:1: warning: unicast with use_vmac needs vmac_xmit_base; keepalived sets it",
+            "t.conf:1:1: warning: promote_secondaries is implied on a VMAC/ipvlan; keepalived ignores it",
+        ],
+    );
+
+    let p = inst("    use_ipvlan ipv1 10.0.0.9/24 private group 3\n");
+    assert_diags(&p, &[]);
+    let v = only(&p).use_ipvlan.clone().unwrap_or_default();
+    assert_eq!((v.name.as_deref(), v.address.map(|a| a.to_string()), v.mode, v.group.as_deref()), (Some("ipv1"), Some("10.0.0.9/24".into()), Some(IpvlanMode::Private), Some("3")));
+    let p = inst("    use_ipvlan vepa bridge\n");
+    assert_diags(
+        &p,
+        &["t.conf:7:21: error: use_ipvlan already has a mode; this one is ignored", "t.conf:1:1: error: an IPv4 use_ipvlan needs an address; keepalived keeps vrrp_instance VI_1 in FAULT"],
+    );
+}
+
+#[test]
+fn deprecated_instance_keywords() {
+    let p = inst("    linkbeat_use_polling\n    lvs_sync_daemon_interface eth1\n    vrf blue\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:7:5: warning: linkbeat_use_polling in a vrrp_instance is deprecated",
+            "t.conf:8:5: warning: lvs_sync_daemon_interface in a vrrp_instance is deprecated",
+            "t.conf:9:5: error: vrf cannot be given with interface; it is ignored",
+        ],
+    );
+    let i = only(&p);
+    assert!(i.linkbeat_use_polling);
+    assert_eq!(i.lvs_sync_daemon_interface.as_deref(), Some("eth1"));
+    let p = parse(&format!("{BASE}    lvs_sync_daemon_interface eth1\n}}\nvrrp_instance VI_2 {{\n    interface eth0\n    virtual_router_id 52\n    no_virtual_ipaddress\n    lvs_sync_daemon_interface eth2\n}}\n"));
+    assert_eq!(
+        headlines(&p).last().map(String::as_str),
+        Some("t.conf:9:1: error: lvs_sync_daemon_interface is already given in vrrp_instance VI_1; keepalived ignores this one")
+    );
+}
+
+#[test]
+fn mcast_dst_ip_and_source() {
+    let p = inst("    mcast_dst_ip 10.0.0.1\n    mcast_dst_ip 224.0.0.20\n");
+    assert_diags(&p, &["t.conf:7:18: error: invalid value '10.0.0.1' for mcast_dst_ip: not a multicast address"]);
+    assert_eq!(only(&p).mcast_dst_ip, Some(ip("224.0.0.20")));
+    let p = inst("    track_src_ip\n");
+    assert_diags(&p, &["t.conf:1:1: warning: track_src_ip has no effect without unicast_src_ip or mcast_src_ip"]);
+    let p = inst("    mcast_dst_ip 224.0.0.20\n    unicast_peer {\n        10.0.0.3\n    }\n");
+    assert_diags(&p, &["t.conf:1:1: warning: vrrp_instance VI_1 is unicast; its mcast_dst_ip is ignored"]);
+}
+
+#[test]
+fn unknown_instance_keyword_suggests() {
+    let p = inst("    virtual_router_ids 5\n");
+    assert_diags(&p, &["t.conf:7:5: warning: unknown keyword 'virtual_router_ids' in vrrp_instance VI_1; it is ignored"]);
+    assert_eq!(p.diags.iter().next().and_then(|d| d.help.clone()).as_deref(), Some("did you mean 'virtual_router_id'?"));
+}

@@ -1,0 +1,1 @@
+//! Tests of address, route and rule lines.
