@@ -75,7 +75,7 @@ fn state_and_priority_derive_each_other() {
     assert_eq!((only(&p).state, only(&p).priority), (VrrpState::Master, 255));
     let p = inst("    priority 255\n");
     assert_eq!((only(&p).state, only(&p).priority), (VrrpState::Master, 255));
-    assert!(only(&p).owner_ignore_adverts == false && only(&p).accept);
+    assert!(!only(&p).owner_ignore_adverts && only(&p).accept);
     let p = inst("    state MASTER\n    priority 150\n");
     assert_eq!((only(&p).state, only(&p).priority), (VrrpState::Master, 150));
     assert_diags(&p, &[]);
@@ -533,4 +533,314 @@ fn unknown_instance_keyword_suggests() {
     let p = inst("    virtual_router_ids 5\n");
     assert_diags(&p, &["t.conf:7:5: warning: unknown keyword 'virtual_router_ids' in vrrp_instance VI_1; it is ignored"]);
     assert_eq!(p.diags.iter().next().and_then(|d| d.help.clone()).as_deref(), Some("did you mean 'virtual_router_id'?"));
+}
+
+#[test]
+fn vrrp_script_block() {
+    let p = parse(&format!(
+        "{BASE}    track_script {{\n        chk\n    }}\n}}\nvrrp_script chk {{\n    script \"/usr/bin/check 'a b' c\"\n    interval 2\n    weight -20 reverse\n    rise 3\n    fall 4\n    user nobody nogroup\n    init_fail\n}}\n"
+    ));
+    assert_diags(&p, &[]);
+    let s = &p.config.vrrp.vrrp_script[0];
+    assert_eq!(s.script, ["/usr/bin/check", "a b", "c"]);
+    assert_eq!((s.interval, s.timeout), (Timer::secs(2), Timer::secs(2)), "timeout defaults to the interval");
+    assert_eq!((s.weight, s.reverse, s.rise, s.fall, s.init_fail), (-20, true, 3, 4, true));
+    assert_eq!((s.user.as_deref(), s.group.as_deref()), (Some("nobody"), Some("nogroup")));
+    let t = &only(&p).track_script[0];
+    assert_eq!((t.weight, t.reverse), (-20, true), "the script's weight applies when the entry has none");
+
+    let p = parse("vrrp_script chk {\n    script /bin/check arg\n    interval 0\n    timeout 3\n    weight 254\n    rise 0\n}\nvrrp_script empty {\n}\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:2:23: warning: extra argument 'arg' after script is ignored",
+            "t.conf:3:14: error: invalid value '0' for interval: must be between 0.001 and 4294967 seconds",
+            "t.conf:5:12: error: invalid value '254' for weight: must be between -253 and 253",
+            "t.conf:6:10: error: invalid value '0' for rise: must be between 1 and 2147483647",
+            "t.conf:8:1: error: vrrp_script empty has no script; keepalived ignores it",
+            "t.conf:1:1: warning: vrrp_script chk is not tracked by any vrrp_instance or vrrp_sync_group; keepalived does not run it",
+            "t.conf:8:1: warning: vrrp_script empty is not tracked by any vrrp_instance or vrrp_sync_group; keepalived does not run it",
+        ],
+    );
+    let s = &p.config.vrrp.vrrp_script[0];
+    assert_eq!((s.script.clone(), s.timeout), (vec!["/bin/check".to_string()], Timer::secs(3)));
+}
+
+#[test]
+fn track_lists_resolve_names_and_weights() {
+    let p = parse(&format!(
+        "vrrp_script chk {{\n    script /bin/true\n    weight 10\n}}\ntrack_file tf {{\n    file /run/tf\n    weight 5 reverse\n}}\nvrrp_track_process tp {{\n    process haproxy\n    weight 7\n}}\nbfd_instance b1 {{\n    neighbor_ip 10.0.0.9\n    weight -4\n}}\n{BASE}    track_script {{\n        chk weight 20 noreverse\n        chk2\n    }}\n    track_file {{\n        tf\n        tf\n    }}\n    track_process {{\n        tp weight 254 reverse\n        tq weight 1\n    }}\n    track_bfd {{\n        b1\n        b2 weight 300\n    }}\n    track_interface {{\n        eth1 weight -254\n        eth2 weight 10 reverse\n        eth3 speed 10\n        eth4 weight\n    }}\n}}\n"
+    ));
+    assert_diags(
+        &p,
+        &[
+            "t.conf:29:9: error: track_file tf is listed twice; this entry is ignored",
+            "t.conf:37:19: error: invalid value '300' for weight of b2 in track_bfd: must be between -253 and 253",
+            "t.conf:40:21: warning: weight -254 for eth1 in track_interface is out of range; keepalived uses -253",
+            "t.conf:42:14: error: unknown option 'speed' for eth3 in track_interface; the entry is ignored",
+            "t.conf:43:14: error: 'weight' for eth4 in track_interface needs a value; the entry is ignored",
+            "t.conf:25:9: error: no vrrp_script is named chk2; keepalived ignores this entry",
+            "t.conf:33:9: error: no vrrp_track_process is named tq; keepalived ignores this entry",
+            "t.conf:37:9: error: no bfd_instance is named b2; keepalived ignores this entry",
+        ],
+    );
+    let i = only(&p);
+    let w = |l: &[TrackRef]| l.iter().map(|t| (t.name.clone(), t.weight, t.reverse)).collect::<Vec<_>>();
+    assert_eq!(w(&i.track_script), [("chk".into(), 20, false), ("chk2".into(), 0, false)]);
+    assert_eq!(w(&i.track_file), [("tf".into(), 5, true)]);
+    assert_eq!(w(&i.track_process), [("tp".into(), 254, true), ("tq".into(), 1, false)]);
+    assert_eq!(w(&i.track_bfd)[0], ("b1".into(), -4, false));
+    let t: Vec<_> = i.track_interface.iter().map(|t| (t.name.clone(), t.weight, t.reverse)).collect();
+    assert_eq!(t, [("eth1".into(), -253, false), ("eth2".into(), 10, true)]);
+}
+
+#[test]
+fn unknown_track_script_suggests_the_nearest() {
+    let p = parse(&format!("vrrp_script chk_haproxy {{\n    script /bin/true\n}}\n{BASE}    track_script {{\n        chk_haproxyy\n    }}\n}}\n"));
+    assert_diags(
+        &p,
+        &[
+            "t.conf:11:9: error: no vrrp_script is named chk_haproxyy; keepalived ignores this entry",
+            "t.conf:1:1: warning: vrrp_script chk_haproxy is not tracked by any vrrp_instance or vrrp_sync_group; keepalived does not run it",
+        ],
+    );
+    assert_eq!(p.diags.iter().next().and_then(|d| d.help.clone()).as_deref(), Some("did you mean 'chk_haproxy'?"));
+}
+
+#[test]
+fn owner_and_sync_group_ignore_tracking_weights() {
+    let p = parse(&format!(
+        "vrrp_script s {{\n    script /bin/true\n}}\ntrack_file f {{\n    file /run/f\n}}\n{BASE}    priority 255\n    track_script {{\n        s weight 5\n    }}\n    track_file {{\n        f\n    }}\n    track_interface {{\n        eth1 weight 3\n    }}\n}}\n"
+    ));
+    assert_diags(
+        &p,
+        &[
+            "t.conf:21:9: warning: the weight of tracked interface eth1 is ignored: its priority is 255 (the address owner)",
+            "t.conf:15:9: warning: tracked script s has a weight, so keepalived ignores it: its priority is 255 (the address owner)",
+            "t.conf:18:9: warning: tracked file f is used unweighted (weight 0): its priority is 255 (the address owner)",
+            "t.conf:1:1: warning: vrrp_script s is not tracked by any vrrp_instance or vrrp_sync_group; keepalived does not run it",
+        ],
+    );
+    let i = only(&p);
+    assert!(i.track_script.is_empty() && i.track_interface.is_empty());
+    assert_eq!(i.track_file[0].weight, 0);
+}
+
+#[test]
+fn track_file_block() {
+    let p = parse(&format!(
+        "track_file tf {{\n    file /run/keepalived/tf\n    weight -10 reverse\n    init_file 5 overwrite\n}}\nvrrp_track_file old {{\n    file /run/old\n    init_file\n}}\n{BASE}    track_file {{\n        tf\n        old weight 0\n    }}\n}}\n"
+    ));
+    assert_diags(&p, &["t.conf:6:1: warning: 'vrrp_track_file' is a legacy spelling of 'track_file'"]);
+    let files = &p.config.vrrp.track_file;
+    assert_eq!((files[0].file.as_deref(), files[0].weight, files[0].reverse), (Some("/run/keepalived/tf"), -10, true));
+    let init = files[0].init_file.clone();
+    assert_eq!(init.map(|i| (i.value, i.overwrite)), Some((5, true)));
+    assert_eq!((files[1].name.as_str(), files[1].weight, files[1].init_file.as_ref().map(|i| i.value)), ("old", 1, Some(0)));
+
+    let p = parse("track_file tf {\n    weight 255\n    init_file 300 clobber\n    file a\n    file b\n}\ntrack_file none {\n}\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:2:12: error: invalid value '255' for weight: must be between -254 and 254",
+            "t.conf:3:15: warning: init_file value 300 is outside the sensible range -254..254",
+            "t.conf:3:19: error: invalid value 'clobber' for init_file: expected a value or overwrite",
+            "t.conf:5:5: error: file is already set for this track_file; this one is ignored",
+            "t.conf:7:1: error: track_file none has no file; keepalived ignores it",
+        ],
+    );
+}
+
+#[test]
+fn vrrp_track_process_block() {
+    let p = parse(&format!(
+        "vrrp_track_process haproxy {{\n    process /usr/sbin/haproxy -f /etc/haproxy.cfg\n    weight 20 reverse\n    quorum 2\n    quorum_max 4\n    delay 0.5\n    fork_delay 1\n}}\nvrrp_track_process nginx {{\n    process nginx\n    param_match partial\n    terminate_delay 2\n    full_command\n}}\nvrrp_track_process sshd {{\n    process sshd\n}}\n{BASE}    track_process {{\n        haproxy\n        nginx\n        sshd\n    }}\n}}\n"
+    ));
+    assert_diags(&p, &[]);
+    let t = &p.config.vrrp.vrrp_track_process;
+    assert_eq!(t[0].process, ["/usr/sbin/haproxy", "-f", "/etc/haproxy.cfg"]);
+    assert_eq!((t[0].param_match, t[0].full_command), (Some(ParamMatch::Exact), true));
+    assert_eq!((t[0].weight, t[0].reverse, t[0].quorum, t[0].quorum_max), (20, true, 2, Some(4)));
+    assert_eq!((t[0].fork_delay, t[0].terminate_delay), (Some(Timer::secs(1)), Some(Timer::micros(500_000))));
+    assert_eq!((t[1].param_match, t[1].full_command, t[1].terminate_delay), (Some(ParamMatch::Partial), true, Some(Timer::secs(2))));
+    assert_eq!((t[2].param_match, t[2].full_command, t[2].quorum, t[2].quorum_max), (None, false, 1, None));
+
+    let p = parse("vrrp_track_process p {\n    quorum 3\n    quorum_max 2\n    param_match fuzzy\n    delay 0\n}\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:4:17: error: invalid value 'fuzzy' for param_match: expected one of initial, partial",
+            "t.conf:5:11: error: invalid value '0' for delay: must be between 0.000001 and 3600 seconds",
+            "t.conf:1:1: error: vrrp_track_process p: quorum_max (2) is less than quorum (3)",
+            "t.conf:1:1: error: vrrp_track_process p has no process; keepalived ignores it",
+        ],
+    );
+}
+
+#[test]
+fn bfd_instance_block() {
+    let p = parse(
+        "bfd_instance b1 {\n    neighbour_ip 2001:db8::2\n    source_ip 2001:db8::1\n    min_rx 3.312\n    min_tx 20\n    idle_tx 2000\n    multiplier 3\n    passive\n    max_hops 5\n    multihop\n    weight 50 reverse\n    vrrp\n}\nbfd_instance b2 {\n    neighbor_ip 10.0.0.2\n    ttl 10\n    checker\n}\n",
+    );
+    assert_diags(&p, &["t.conf:2:5: warning: 'neighbour_ip' is a legacy spelling of 'neighbor_ip'"]);
+    let b = &p.config.vrrp.bfd_instance;
+    assert_eq!((b[0].neighbor_ip, b[0].source_ip), (Some(ip("2001:db8::2")), Some(ip("2001:db8::1"))));
+    assert_eq!((b[0].min_rx, b[0].min_tx, b[0].idle_tx), (Timer::micros(3312), Timer::micros(20_000), Timer::secs(2)));
+    assert_eq!((b[0].multiplier, b[0].passive, b[0].ttl, b[0].max_hops, b[0].multihop), (3, true, 64, 5, true));
+    assert_eq!((b[0].weight, b[0].reverse, b[0].vrrp, b[0].checker), (50, true, true, false));
+    assert_eq!((b[1].ttl, b[1].vrrp, b[1].checker, b[1].min_rx), (10, false, true, Timer::micros(10_000)));
+    assert_eq!(serde_json::to_value(&b[1]).unwrap_or_default()["min_rx"], 0.01);
+
+    let p = parse("bfd_instance b {\n    source_ip 10.0.0.1\n    idle_tx 10\n    multiplier 0\n    ttl 5\n    max_hops 9\n}\nbfd_instance c {\n    neighbor_ip 10.0.0.2\n    source_ip ::1\n}\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:3:13: error: invalid value '10' for idle_tx: must be between 1000 and 4294967 seconds",
+            "t.conf:4:16: error: invalid value '0' for multiplier: must be between 1 and 255",
+            "t.conf:1:1: error: bfd_instance b has no neighbor_ip; keepalived disables it",
+            "t.conf:1:1: warning: bfd_instance b: max_hops (9) exceeds the ttl/hoplimit (5); keepalived uses 5",
+            "t.conf:8:1: error: bfd_instance c: source_ip ::1 and neighbor_ip 10.0.0.2 are of different families; keepalived disables it",
+        ],
+    );
+}
+
+#[test]
+fn sync_group_block() {
+    let two = format!("{BASE}}}\nvrrp_instance VI_2 {{\n    interface eth0\n    virtual_router_id 52\n    no_virtual_ipaddress\n}}\n");
+    let p = parse(&format!(
+        "vrrp_sync_group G {{\n    group {{\n        VI_1\n        VI_2\n    }}\n    track_interface {{\n        eth1\n    }}\n    track_script {{\n        s\n    }}\n    notify_master \"/bin/m.sh a\"\n    notify_backup /bin/b.sh\n    notify_fault /bin/f.sh\n    notify_stop /bin/s.sh\n    notify /bin/n.sh\n    notify_priority_changes\n    smtp_alert off\n    global_tracking\n}}\nvrrp_script s {{\n    script /bin/true\n    weight 5\n}}\n{two}"
+    ));
+    assert_diags(&p, &["t.conf:19:5: warning: 'global_tracking' is a legacy spelling of 'sync_group_tracking_weight'"]);
+    let g = &p.config.vrrp.vrrp_sync_group[0];
+    assert_eq!(g.group.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["VI_1", "VI_2"]);
+    assert_eq!((g.track_interface.len(), g.track_script[0].weight), (1, 5));
+    assert_eq!(g.notify_master.as_ref().map(|s| s.command.clone()), Some(vec!["/bin/m.sh".to_string(), "a".into()]));
+    assert!(g.notify_backup.is_some() && g.notify_fault.is_some() && g.notify_stop.is_some() && g.notify.is_some());
+    assert!(g.notify_priority_changes && !g.smtp_alert && g.sync_group_tracking_weight);
+    assert!(only(&p).notify_priority_changes, "members inherit notify_priority_changes");
+}
+
+#[test]
+fn sync_group_checks() {
+    let two = format!("{BASE}}}\nvrrp_instance VI_2 {{\n    interface eth0\n    virtual_router_id 52\n    no_virtual_ipaddress\n}}\n");
+    let p = parse(&format!(
+        "vrrp_sync_group A {{\n    group {{\n        VI_1\n        VI_3\n        VI_1\n    }}\n}}\nvrrp_sync_group B {{\n    group {{\n        VI_1\n        VI_2\n    }}\n    group {{\n        VI_2\n    }}\n    notify_deleted\n}}\nvrrp_sync_group C {{\n}}\nvrrp_sync_group A {{\n}}\n{two}"
+    ));
+    assert_diags(
+        &p,
+        &[
+            "t.conf:5:9: warning: 'VI_1' is listed twice in group",
+            "t.conf:13:5: error: group is already given for this sync group at line 9; this one is ignored",
+            "t.conf:16:5: warning: notify_deleted has no effect in a vrrp_sync_group; keepalived ignores it",
+            "t.conf:18:1: error: vrrp_sync_group C has no members; keepalived removes it",
+            "t.conf:20:17: error: vrrp_sync_group A is already defined at t.conf:1:1; this one is ignored",
+            "t.conf:4:9: error: VI_3 in vrrp_sync_group A is not a vrrp_instance; keepalived ignores it",
+            "t.conf:10:9: error: VI_1 is already in vrrp_sync_group A; an instance can be in one sync group only",
+        ],
+    );
+    assert_eq!(p.diags.iter().nth(5).and_then(|d| d.help.clone()).as_deref(), Some("did you mean 'VI_1'?"));
+
+    let p = parse(&format!("vrrp_sync_group S {{\n    group {{\n        VI_1\n    }}\n}}\n{BASE}}}\n"));
+    assert_diags(&p, &["t.conf:1:1: warning: vrrp_sync_group S has only one member; this is probably not what you want"]);
+}
+
+#[test]
+fn sync_group_members_lose_tracking_weights() {
+    let p = parse(&format!(
+        "vrrp_script s {{\n    script /bin/true\n}}\nvrrp_sync_group G {{\n    group {{\n        VI_1\n        VI_2\n    }}\n}}\n{BASE}    track_script {{\n        s weight 10\n    }}\n}}\nvrrp_instance VI_2 {{\n    interface eth0\n    virtual_router_id 52\n    no_virtual_ipaddress\n    track_script {{\n        s\n    }}\n}}\n"
+    ));
+    assert_diags(
+        &p,
+        &["t.conf:17:9: warning: tracked script s has a weight, so keepalived ignores it: it is in a sync group (see sync_group_tracking_weight)"],
+    );
+    assert!(only(&p).track_script.is_empty());
+    let p = parse(&format!(
+        "vrrp_script s {{\n    script /bin/true\n}}\nvrrp_sync_group G {{\n    group {{\n        VI_1\n        VI_2\n    }}\n    sync_group_tracking_weight\n}}\n{BASE}    track_script {{\n        s weight 10\n    }}\n}}\nvrrp_instance VI_2 {{\n    interface eth0\n    virtual_router_id 52\n    no_virtual_ipaddress\n}}\n"
+    ));
+    assert_diags(&p, &[]);
+}
+
+#[test]
+fn sync_group_mixing_owners() {
+    let p = parse(&format!(
+        "vrrp_sync_group G {{\n    group {{\n        VI_1\n        VI_2\n    }}\n}}\n{BASE}    priority 255\n}}\nvrrp_instance VI_2 {{\n    interface eth0\n    virtual_router_id 52\n    no_virtual_ipaddress\n}}\n"
+    ));
+    assert_diags(&p, &["t.conf:1:1: error: vrrp_sync_group G mixes address owners (priority 255, MASTER) with other members; this does not work"]);
+}
+
+#[test]
+fn garp_group_block() {
+    let p = parse("garp_group {\n    garp_interval 0.001\n    gna_interval 0.5\n    interfaces {\n        eth0\n        eth1\n    }\n}\ngarp_group {\n    garp_interval 1\n    interface eth1\n}\ngarp_group {\n    interface eth2\n}\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:9:1: error: interface eth1 is already in the garp_group at t.conf:1:1; keepalived ignores it here",
+            "t.conf:13:1: error: garp_group sets neither garp_interval nor gna_interval; keepalived removes it",
+        ],
+    );
+    let g = &p.config.vrrp.garp_group[0];
+    assert_eq!((g.garp_interval, g.gna_interval), (Some(Timer::micros(1000)), Some(Timer::micros(500_000))));
+    assert_eq!(g.interfaces, ["eth0", "eth1"]);
+    assert_eq!(p.config.vrrp.garp_group[1].interface.as_deref(), Some("eth1"));
+}
+
+#[test]
+fn track_group_block_and_references() {
+    let p = parse(&format!(
+        "track_group TG {{\n    group {{\n        VI_1\n        VI_9\n    }}\n}}\nstatic_ipaddress {{\n    10.1.0.1/24 dev eth0 track_group TG\n    10.1.0.2/24 dev eth0 track_group TF\n}}\nstatic_routes {{\n    10.2.0.0/16 dev eth0 track_group TG\n}}\nstatic_rules {{\n    from 10.3.0.0/16 iif eth0 table 5 preference 100 track_group TX\n}}\n{BASE}}}\n"
+    ));
+    assert_diags(
+        &p,
+        &[
+            "t.conf:4:9: error: VI_9 in track_group TG is not a vrrp_instance; keepalived ignores it",
+            "t.conf:9:5: error: no track_group is named TF; keepalived does not track this entry",
+            "t.conf:15:5: error: no track_group is named TX; keepalived does not track this entry",
+        ],
+    );
+    assert_eq!(p.diags.iter().nth(1).and_then(|d| d.help.clone()).as_deref(), Some("did you mean 'TG'?"));
+    assert_eq!(p.config.vrrp.track_group[0].group.len(), 2);
+    assert_eq!(p.config.vrrp.static_ipaddress[0].track_group.as_deref(), Some("TG"));
+    let p = parse("track_group T {\n}\n");
+    assert_diags(&p, &["t.conf:1:1: error: track_group T has no members; keepalived removes it"]);
+}
+
+#[test]
+fn samples_decode_without_errors() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/keepalived-samples");
+    if !dir.is_dir() {
+        return;
+    }
+    // Samples that are wrong by keepalived's own rules, and what it (and this) says.
+    let known_bad: &[(&str, &[&str])] = &[
+        (
+            "keepalived.conf.vrrp.rules",
+            &[
+                "invalid value '192.168.100./24' for 'to' in static_rules: expected an address, a prefix (ADDR/LEN), or default; the rule is ignored",
+                "invalid value '192.168.200./24' for 'to' in virtual_rules: expected an address, a prefix (ADDR/LEN), or default; the rule is ignored",
+            ],
+        ),
+        ("keepalived.conf.vrrp.lvs_syncd", &["vrrp_sync_group VG1 has no members; keepalived removes it"]),
+    ];
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        if !name.starts_with("keepalived.conf") || !["vrrp_", "static_", "bfd_instance", "track_file"].iter().any(|k| text.contains(k)) {
+            continue;
+        }
+        for id in ["high", "low"] {
+            let p = crate::parse_file(&path, &Options { config_id: id.into() });
+            let errors: Vec<String> = p.diags.iter().filter(|d| d.level >= crate::Level::Error).map(|d| d.message.clone()).collect();
+            let want: Vec<String> = known_bad.iter().find(|(n, _)| *n == name).map_or(&[][..], |(_, e)| e).iter().map(|s| s.to_string()).collect();
+            assert_eq!(errors, want, "{name} (config id {id})");
+        }
+        checked += 1;
+    }
+    for extra in ["extra/docker/keepalived.conf", "extra/keepalived/etc/keepalived/keepalived.conf"] {
+        let p = crate::parse_file(&dir.join(extra), &Options { config_id: "x".into() });
+        assert!(p.is_ok(), "{extra}: {}", p.render_diagnostics());
+        checked += 1;
+    }
+    assert!(checked >= 14, "only {checked} samples found");
 }
