@@ -100,10 +100,13 @@ fn group_address(cx: &mut Cx, item: &Node, group: &mut VirtualServerGroup) {
     }
     let port = match item.args.first() {
         None => None,
-        Some(w) => match cx.port_word(item, w) {
-            Some(0) => None,
-            Some(p) => Some(p),
-            None => return,
+        Some(w) => match crate::values::parse_port(&w.text) {
+            Ok(0) => None,
+            Ok(p) => Some(p),
+            Err(e) => {
+                cx.error(w.span, format!("invalid port '{}' for virtual_server_group address {}: {e}", w.text, word.text));
+                return;
+            }
         },
     };
     match parse_range(&word.text) {

@@ -147,3 +147,560 @@ fn every_sample_with_virtual_servers_decodes_without_error() {
         eprintln!("keepalived samples not found; skipped");
     }
 }
+
+#[test]
+fn ssl_block() {
+    let p = clean("SSL {\n  password secret\n  ca /etc/ca.pem\n  certificate /etc/cert.pem\n  key /etc/key.pem\n}\n");
+    let ssl = p.config.lvs.ssl.as_ref().unwrap();
+    assert_eq!(ssl.password.as_deref(), Some("secret"));
+    assert_eq!(ssl.ca.as_deref(), Some("/etc/ca.pem"));
+    assert_eq!(ssl.certificate.as_deref(), Some("/etc/cert.pem"));
+    assert_eq!(ssl.key.as_deref(), Some("/etc/key.pem"));
+    assert_eq!(json(&p)["SSL"]["key"], "/etc/key.pem");
+    assert_eq!(json(&p)["SSL"]["origin"]["line"], 1);
+    // Without an SSL block the key is absent from the dump.
+    assert!(json(&clean("")).get("SSL").is_none());
+    let p = parse("SSL {\n  ca a\n}\nSSL {\n  cert b\n}\n");
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:4:1: warning: SSL is already defined at t.conf:1:1; this one replaces it",
+            "t.conf:5:3: warning: unknown keyword 'cert' in SSL; it is ignored",
+        ]
+    );
+    assert_eq!(p.config.lvs.ssl.as_ref().unwrap().ca, None);
+}
+
+#[test]
+fn virtual_server_group_entries() {
+    let p = clean(
+        "virtual_server_group G {\n  10.0.0.1 8080\n  192.168.200.3-10 80\n  10.0.0.250-10.0.1.5 80\n  192.168.202.8/29 80\n  ae00::2-9 80\n  10.9.9.9\n  fwmark 1 inet\n  fwmark 2 inet6\n}\n",
+    );
+    let g = &p.config.lvs.virtual_server_group[0];
+    assert_eq!(g.name, "G");
+    let a: Vec<(IpAddr, IpAddr, Option<u16>)> = g.addresses.iter().map(|a| (a.first, a.last, a.port)).collect();
+    assert_eq!(
+        a,
+        [
+            (ip("10.0.0.1"), ip("10.0.0.1"), Some(8080)),
+            (ip("192.168.200.3"), ip("192.168.200.10"), Some(80)),
+            (ip("10.0.0.250"), ip("10.0.1.5"), Some(80)),
+            (ip("192.168.202.8"), ip("192.168.202.15"), Some(80)),
+            (ip("ae00::2"), ip("ae00::9"), Some(80)),
+            (ip("10.9.9.9"), ip("10.9.9.9"), None),
+        ]
+    );
+    let f: Vec<(u32, Option<IpFamily>)> = g.fwmark.iter().map(|f| (f.fwmark, f.ip_family)).collect();
+    assert_eq!(f, [(1, Some(IpFamily::Inet)), (2, Some(IpFamily::Inet6))]);
+    assert_eq!(g.addresses[1].origin.line, 3);
+    let j = json(&p);
+    assert_eq!(j["virtual_server_group"][0]["addresses"][1]["last"], "192.168.200.10");
+    assert_eq!(j["virtual_server_group"][0]["fwmark"][1]["ip_family"], "inet6");
+}
+
+#[test]
+fn virtual_server_group_errors() {
+    let p = parse(
+        "virtual_server_group G {\n  10.0.0.5-3 80\n  10.0.0.x 80\n  10.0.0.1 70000\n  10.0.2.1/29 80\n  10.0.2.0/33 80\n  fwmark x\n  fwmark 6 foo\n  fwmark\n  10.0.0.1 80 {\n  }\n}\nvirtual_server_group G {\n  10.1.1.1 80\n}\nvirtual_server_group E {\n}\nvirtual_server_group M {\n  10.0.0.1 80\n  ae00::1 80\n  fwmark 3\n}\nvirtual_server_group {\n}\n",
+    );
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:2:3: error: invalid virtual_server_group address '10.0.0.5-3': the range's end 10.0.0.3 is not after its start 10.0.0.5",
+            "t.conf:3:3: error: invalid virtual_server_group address '10.0.0.x': expected an IPv4 or IPv6 address",
+            "t.conf:4:12: error: invalid port '70000' for virtual_server_group address 10.0.0.1: expected a port number 0..65535",
+            "t.conf:5:3: error: invalid virtual_server_group address '10.0.2.1/29': host bits are set; the block starts at 10.0.2.0",
+            "t.conf:6:3: error: invalid virtual_server_group address '10.0.2.0/33': prefix length must be between 0 and 32",
+            "t.conf:7:10: error: invalid value 'x' for fwmark: expected an integer",
+            "t.conf:8:12: error: invalid value 'foo' for fwmark: expected one of inet, inet6",
+            "t.conf:9:3: error: fwmark needs a value",
+            "t.conf:10:15: error: 10.0.0.1 does not take a { } block; it is ignored",
+            "t.conf:23:1: error: virtual_server_group needs a value",
+            "t.conf:13:1: error: virtual_server_group G is already defined at t.conf:1:1",
+            "t.conf:16:1: warning: virtual_server_group E has no entries; keepalived ignores it",
+            "t.conf:18:1: error: virtual_server_group M has IPv4 and IPv6 addresses and a fwmark without a family; keepalived drops the group",
+        ]
+    );
+    // The block's keyword-less line still counts: `10.0.0.1 80 { }` keeps its address.
+    assert_eq!(p.config.lvs.virtual_server_group[0].addresses.len(), 1);
+}
+
+#[test]
+fn virtual_server_keywords() {
+    let p = clean(
+        "virtual_server 10.0.0.1 53 {
+  lvs_sched sh
+  flag-1
+  flag-2
+  flag-3 no
+  sh-port
+  sh-fallback
+  ops
+  lvs_method TUN type gue port 6080 csum
+  persistence_timeout
+  persistence_granularity 255.255.255.0
+  persistence_engine sip
+  protocol udp
+  ip_family inet
+  virtualhost www.example.com
+  quorum 2
+  hysteresis 1
+  quorum_up \"/bin/up arg\" nobody nogroup
+  quorum_down /bin/down
+  alpha
+  omega
+  ha_suspend
+  smtp_alert off
+  sorry_server 10.0.0.9 53
+  sorry_server_inhibit
+  sorry_server_lvs_method DR
+  delay_loop 2.5
+  connect_timeout 3
+  retry 4
+  delay_before_retry 0
+  warmup 7
+  inhibit_on_failure
+  weight 3
+  snmp_name vs1
+  real_server 10.0.0.2 {
+  }
+}
+",
+    );
+    let vs = &p.config.lvs.virtual_server[0];
+    assert_eq!(vs.lvs_sched, Scheduler::Sh);
+    assert!(vs.flag_1 && vs.flag_2 && !vs.flag_3 && vs.sh_port && vs.sh_fallback && vs.ops);
+    assert!(!vs.mh_port && !vs.mh_fallback);
+    assert_eq!(
+        vs.lvs_method,
+        LvsMethod::TUN { tunnel_type: TunnelType::Gue, port: Some(6080), csum: TunnelCsum::Csum }
+    );
+    assert_eq!(vs.persistence_timeout, Some(360));
+    assert_eq!(vs.persistence_granularity, Some(Granularity::Netmask("255.255.255.0".parse().unwrap())));
+    assert_eq!(vs.persistence_engine.as_deref(), Some("sip"));
+    assert_eq!(vs.protocol, Some(Protocol::UDP));
+    assert_eq!(vs.ip_family, IpFamily::Inet);
+    assert_eq!(vs.virtualhost.as_deref(), Some("www.example.com"));
+    assert_eq!((vs.quorum, vs.hysteresis), (2, 1));
+    assert_eq!(
+        vs.quorum_up,
+        Some(NotifyScript { command: "/bin/up arg".into(), user: Some("nobody".into()), group: Some("nogroup".into()) })
+    );
+    assert_eq!(vs.quorum_down.as_ref().map(|s| s.command.as_str()), Some("/bin/down"));
+    assert!(vs.alpha && vs.omega && vs.ha_suspend && vs.inhibit_on_failure && vs.sorry_server_inhibit);
+    assert_eq!(vs.smtp_alert, Some(false));
+    let sorry = vs.sorry_server.as_ref().unwrap();
+    assert_eq!((sorry.address, sorry.port), (ip("10.0.0.9"), 53));
+    assert_eq!(vs.sorry_server_lvs_method, Some(LvsMethod::DR));
+    assert_eq!(vs.delay_loop, Timer::micros(2_500_000));
+    assert_eq!(vs.connect_timeout, Timer::secs(3));
+    assert_eq!(vs.retry, Some(4));
+    assert_eq!(vs.delay_before_retry, Some(Timer::secs(0)));
+    assert_eq!(vs.warmup, Some(Timer::secs(7)));
+    assert_eq!(vs.weight, 3);
+    assert_eq!(vs.snmp_name.as_deref(), Some("vs1"));
+    // The real server inherits everything inheritable.
+    let rs = &vs.real_server[0];
+    assert_eq!(rs.port, 53);
+    assert_eq!(rs.weight, 3);
+    assert_eq!(rs.lvs_method, vs.lvs_method);
+    assert!(rs.alpha && rs.inhibit_on_failure);
+    assert_eq!((rs.retry, rs.delay_before_retry, rs.warmup), (Some(4), Some(Timer::secs(0)), Some(Timer::secs(7))));
+    assert_eq!((rs.connect_timeout, rs.delay_loop), (Timer::secs(3), Timer::micros(2_500_000)));
+    assert_eq!(rs.virtualhost.as_deref(), Some("www.example.com"));
+    let j = json(&p);
+    let v = &j["virtual_server"][0];
+    assert_eq!(v["flag-1"], true);
+    assert_eq!(v["sh-port"], true);
+    assert_eq!(v["lvs_method"], serde_json::json!({"method": "TUN", "type": "gue", "port": 6080, "csum": "csum"}));
+    assert_eq!(v["persistence_granularity"], "255.255.255.0");
+    assert_eq!(v["protocol"], "UDP");
+    assert_eq!(v["ip_family"], "inet");
+    assert_eq!(v["delay_loop"], 2.5);
+    assert_eq!(v["sorry_server"]["address"], "10.0.0.9");
+    assert_eq!(v["sorry_server_lvs_method"], serde_json::json!({"method": "DR"}));
+    assert_eq!(v["quorum_up"], serde_json::json!({"command": "/bin/up arg", "user": "nobody", "group": "nogroup"}));
+}
+
+#[test]
+fn virtual_server_defaults() {
+    let p = clean("virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n  }\n}\n");
+    let vs = &p.config.lvs.virtual_server[0];
+    assert_eq!(vs.lvs_sched, Scheduler::Wlc);
+    assert_eq!(vs.lvs_method, LvsMethod::NAT);
+    assert_eq!(vs.delay_loop, Timer::secs(60));
+    assert_eq!(vs.connect_timeout, Timer::secs(5));
+    assert_eq!((vs.quorum, vs.hysteresis, vs.weight), (1, 0, 1));
+    assert_eq!((vs.persistence_timeout, vs.retry, vs.smtp_alert), (None, None, None));
+    assert!(!vs.alpha && !vs.omega && !vs.ha_suspend && !vs.inhibit_on_failure && !vs.ops);
+    let rs = &vs.real_server[0];
+    assert_eq!((rs.weight, rs.port, rs.lvs_method), (1, 80, LvsMethod::NAT));
+    let j = json(&p);
+    assert_eq!(j["virtual_server"][0]["lvs_sched"], "wlc");
+    assert_eq!(j["virtual_server"][0]["lvs_method"], serde_json::json!({"method": "NAT"}));
+    assert!(j["virtual_server"][0].get("persistence_timeout").is_none());
+}
+
+#[test]
+fn virtual_server_forms() {
+    let p = clean(
+        "virtual_server fwmark 7 {\n  real_server 10.0.0.2 {\n  }\n}\nvirtual_server_group G {\n  10.0.0.1 80\n}\nvirtual_server group G {\n  protocol TCP\n  real_server 10.0.0.3 {\n  }\n}\nvirtual_server ae00::1 443 {\n  protocol TCP\n  real_server ae00::10 443 {\n  }\n}\n",
+    );
+    let vs = &p.config.lvs.virtual_server;
+    assert_eq!(vs[0].service, Service::Fwmark { fwmark: 7 });
+    assert_eq!(vs[0].protocol, None);
+    assert_eq!(vs[0].real_server[0].port, 0);
+    assert_eq!(vs[1].service, Service::Group { group: "G".into() });
+    assert_eq!(vs[1].real_server[0].port, 0);
+    assert_eq!(vs[2].ip_family, IpFamily::Inet6);
+    let j = json(&p);
+    assert_eq!(j["virtual_server"][0]["fwmark"], 7);
+    assert!(j["virtual_server"][0].get("protocol").is_none());
+    assert_eq!(j["virtual_server"][1]["group"], "G");
+    assert_eq!(j["virtual_server"][2]["address"], "ae00::1");
+}
+
+#[test]
+fn virtual_server_header_errors() {
+    let p = parse(
+        "virtual_server 10.0.0.x 80 {\n}\nvirtual_server fwmark x {\n}\nvirtual_server 10.0.0.1 99999 {\n}\nvirtual_server {\n}\nvirtual_server group {\n}\nvirtual_server 10.0.0.1 80 extra {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n  }\n}\n",
+    );
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:1:16: error: invalid value '10.0.0.x' for virtual_server: expected an IPv4 or IPv6 address",
+            "t.conf:3:23: error: invalid value 'x' for virtual_server: expected an integer",
+            "t.conf:5:25: error: invalid value '99999' for virtual_server: expected a port number 0..65535",
+            "t.conf:7:1: error: virtual_server needs an address and port, 'fwmark N' or 'group NAME'",
+            "t.conf:9:1: error: virtual_server needs 2 values",
+            "t.conf:11:28: warning: extra argument 'extra' after virtual_server is ignored",
+        ]
+    );
+    assert_eq!(p.config.lvs.virtual_server.len(), 1);
+}
+
+#[test]
+fn virtual_server_value_errors() {
+    let p = parse(&vs_with(
+        "  lvs_sched rrr\n  lvs_method FOO\n  protocol ICMP\n  persistence_timeout 0\n  persistence_timeout 2678401\n  persistence_granularity 33x\n  persistence_engine ftp\n  ip_family inet7\n  quorum 0\n  hysteresis -1\n  delay_loop 0\n  connect_timeout 5000\n  retry 0\n  delay_before_retry -1\n  warmup x\n  weight 0\n  smtp_alert maybe\n  sorry_server 10.0.0.x\n  quorum_up\n  hashed",
+        "",
+    ));
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:3:13: error: invalid value 'rrr' for lvs_sched: expected one of rr, wrr, lc, wlc, lblc, sh, mh, dh, fo, ovf, lblcr, sed, nq, twos (did you mean 'rr'?)",
+            "t.conf:4:14: error: invalid value 'FOO' for lvs_method: expected one of NAT, DR, TUN",
+            "t.conf:5:12: error: invalid value 'ICMP' for protocol: expected one of TCP, UDP, SCTP",
+            "t.conf:6:23: error: invalid value '0' for persistence_timeout: must be between 1 and 2678400",
+            "t.conf:7:23: error: invalid value '2678401' for persistence_timeout: must be between 1 and 2678400",
+            "t.conf:8:27: error: invalid value '33x' for persistence_granularity: expected an IPv4 netmask or an IPv6 prefix length 1..128",
+            "t.conf:9:22: warning: persistence_engine 'ftp' is not one the kernel has (only 'sip')",
+            "t.conf:10:13: error: invalid value 'inet7' for ip_family: expected one of inet, inet6 (did you mean 'inet'?)",
+            "t.conf:11:10: error: invalid value '0' for quorum: must be between 1 and 4294967295",
+            "t.conf:12:14: error: invalid value '-1' for hysteresis: must be between 0 and 4294967295",
+            "t.conf:13:14: error: invalid value '0' for delay_loop: must be between 0.000001 and 4294967295 seconds",
+            "t.conf:14:19: error: invalid value '5000' for connect_timeout: must be between 0.000001 and 4294.967295 seconds",
+            "t.conf:15:9: error: invalid value '0' for retry: must be between 1 and 4294967295",
+            "t.conf:16:22: error: invalid value '-1' for delay_before_retry: expected seconds, such as 3 or 0.5",
+            "t.conf:17:10: error: invalid value 'x' for warmup: expected seconds, such as 3 or 0.5",
+            "t.conf:18:10: error: invalid value '0' for weight: must be between 1 and 2147483647",
+            "t.conf:19:14: error: invalid value 'maybe' for smtp_alert: expected one of on, off, true, false, yes, no",
+            "t.conf:20:16: error: invalid value '10.0.0.x' for sorry_server: expected an IPv4 or IPv6 address",
+            "t.conf:21:3: error: quorum_up needs a value",
+            "t.conf:22:3: warning: 'hashed' is no longer supported by keepalived and is ignored",
+        ]
+    );
+    let vs = &p.config.lvs.virtual_server[0];
+    assert_eq!((vs.lvs_sched, vs.lvs_method, vs.protocol), (Scheduler::Wlc, LvsMethod::NAT, Some(Protocol::TCP)));
+    assert_eq!((vs.quorum, vs.weight, vs.delay_loop), (1, 1, Timer::secs(60)));
+}
+
+#[test]
+fn tunnel_options() {
+    let m = |opts: &str| {
+        let p = parse(&vs_with(&format!("  lvs_method {opts}"), ""));
+        (p.config.lvs.virtual_server[0].lvs_method, headlines(&p))
+    };
+    let tun = |t, port, csum| LvsMethod::TUN { tunnel_type: t, port, csum };
+    assert_eq!(m("TUN"), (tun(TunnelType::Ipip, None, TunnelCsum::Nocsum), vec![]));
+    assert_eq!(m("TUN type gre remcsum").1, ["t.conf:3:3: error: lvs_method: gre tunnels do not support remcsum"]);
+    assert_eq!(m("TUN type gre csum").0, tun(TunnelType::Gre, None, TunnelCsum::Csum));
+    assert_eq!(m("TUN type gue").1, ["t.conf:3:3: error: lvs_method: a gue tunnel needs a port ('port N')"]);
+    assert_eq!(m("TUN port 5"), (LvsMethod::NAT, vec!["t.conf:3:3: error: lvs_method: a port is only for gue tunnels".to_string()]));
+    assert_eq!(m("TUN csum").1, ["t.conf:3:3: error: lvs_method: ipip tunnels take no checksum option"]);
+    assert_eq!(m("TUN type").1, ["t.conf:3:18: error: lvs_method TUN: 'type' needs a value"]);
+    assert_eq!(m("TUN type vxlan").1, ["t.conf:3:23: error: invalid value 'vxlan' for lvs_method: expected one of ipip, gue, gre"]);
+    assert_eq!(m("TUN type gue port 0").1, ["t.conf:3:32: error: invalid value '0' for lvs_method: must be between 1 and 65535"]);
+    assert_eq!(m("TUN foo").1, ["t.conf:3:18: error: invalid value 'foo' for lvs_method: expected type, port, nocsum, csum or remcsum"]);
+    assert_eq!(m("DR csum").1, ["t.conf:3:17: warning: extra argument 'csum' after lvs_method is ignored"]);
+}
+
+#[test]
+fn real_server_keywords() {
+    let p = parse(&vs_with(
+        "  lvs_method DR\n  weight 5\n  inhibit_on_failure\n  alpha",
+        "    weight 0\n    lvs_method NAT\n    uthreshold 100\n    lthreshold 10\n    inhibit_on_failure off\n    notify_up /bin/up root\n    notify_down \"/bin/down now\"\n    alpha no\n    retry 3\n    delay_before_retry 2\n    warmup 0\n    connect_timeout 0.5\n    delay_loop 9\n    smtp_alert\n    virtualhost rs.example.com\n    snmp_name rs1",
+    ));
+    // Weight 0 is the only weight, so no quorum can be reached.
+    assert_eq!(
+        headlines(&p),
+        ["t.conf:1:1: warning: virtual_server 10.0.0.1:80: quorum 1 is more than the total weight 0 of its real servers; keepalived uses 0"]
+    );
+    assert_eq!(p.config.lvs.virtual_server[0].quorum, 0);
+    let rs = &p.config.lvs.virtual_server[0].real_server[0];
+    assert_eq!((rs.address, rs.port), (ip("10.0.0.2"), 80));
+    assert_eq!(rs.weight, 0);
+    assert_eq!(rs.lvs_method, LvsMethod::NAT);
+    assert_eq!((rs.uthreshold, rs.lthreshold), (Some(100), Some(10)));
+    assert!(!rs.inhibit_on_failure && !rs.alpha);
+    assert_eq!(rs.notify_up, Some(NotifyScript { command: "/bin/up".into(), user: Some("root".into()), group: None }));
+    assert_eq!(rs.notify_down.as_ref().map(|s| s.command.as_str()), Some("/bin/down now"));
+    assert_eq!((rs.retry, rs.delay_before_retry, rs.warmup), (Some(3), Some(Timer::secs(2)), Some(Timer::secs(0))));
+    assert_eq!((rs.connect_timeout, rs.delay_loop), (Timer::micros(500_000), Timer::secs(9)));
+    assert_eq!(rs.smtp_alert, Some(true));
+    assert_eq!(rs.virtualhost.as_deref(), Some("rs.example.com"));
+    assert_eq!(rs.snmp_name.as_deref(), Some("rs1"));
+    let j = json(&p);
+    assert_eq!(j["virtual_server"][0]["real_server"][0]["origin"]["line"], 7);
+    assert_eq!(j["virtual_server"][0]["real_server"][0]["connect_timeout"], 0.5);
+}
+
+#[test]
+fn real_server_errors() {
+    let p = parse(&vs_with(
+        "",
+        "    weight -1\n    weight 2147483648\n    uthreshold x\n    lthreshold -1\n    retry 0\n    notify_up /a\n    notify_up /b\n    alpha x\n    connect_timeout 0\n    virtualhost\n    lvs_method XX\n    FOO_CHECK {\n    }",
+    ));
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:5:12: error: invalid value '-1' for weight: must be between 0 and 2147483647",
+            "t.conf:6:12: error: invalid value '2147483648' for weight: must be between 0 and 2147483647",
+            "t.conf:7:16: error: invalid value 'x' for uthreshold: expected an integer",
+            "t.conf:8:16: error: invalid value '-1' for lthreshold: must be between 0 and 4294967295",
+            "t.conf:9:11: error: invalid value '0' for retry: must be between 1 and 4294967295",
+            "t.conf:11:5: warning: notify_up is already set; this one is ignored",
+            "t.conf:12:11: error: invalid value 'x' for alpha: expected one of on, off, true, false, yes, no",
+            "t.conf:13:21: error: invalid value '0' for connect_timeout: must be between 0.000001 and 4294.967295 seconds",
+            "t.conf:14:5: error: virtualhost needs a value",
+            "t.conf:15:16: error: invalid value 'XX' for lvs_method: expected one of NAT, DR, TUN (did you mean 'DR'?)",
+            "t.conf:16:5: warning: unknown keyword 'FOO_CHECK' in real_server; it is ignored",
+        ]
+    );
+    let rs = &p.config.lvs.virtual_server[0].real_server[0];
+    assert_eq!(rs.weight, 1);
+    assert_eq!(rs.notify_up.as_ref().map(|s| s.command.as_str()), Some("/a"));
+    let p = parse("virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.x 80 {\n  }\n  real_server 10.0.0.3 x {\n  }\n  real_server {\n  }\n  real_server 10.0.0.4\n}\n");
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:3:15: error: invalid value '10.0.0.x' for real_server: expected an IPv4 or IPv6 address",
+            "t.conf:5:24: error: invalid value 'x' for real_server: expected a port number 0..65535",
+            "t.conf:7:3: error: real_server needs a value",
+            "t.conf:9:3: error: real_server needs a { } block",
+        ]
+    );
+    let rs = &p.config.lvs.virtual_server[0].real_server;
+    assert_eq!((rs.len(), rs[0].address), (1, ip("10.0.0.4")));
+}
+
+#[test]
+fn checker_values_resolve_checker_then_real_server_then_virtual_server() {
+    let p = clean(
+        "virtual_server 10.0.0.1 80 {
+  protocol TCP
+  delay_loop 20
+  connect_timeout 7
+  retry 5
+  real_server 10.0.0.2 8080 {
+    delay_before_retry 4
+    TCP_CHECK {
+    }
+    TCP_CHECK {
+      connect_ip 10.0.0.20
+      connect_port 81
+      bindto 10.0.0.1
+      bind_port 4000
+      bind_if eth0
+      connect_timeout 1
+      fwmark 9
+      retry 0
+      delay_before_retry 0.5
+      warmup 2
+      delay_loop 3
+      alpha
+      log_all_failures
+    }
+    DNS_CHECK {
+      delay_loop 8
+    }
+  }
+  real_server 10.0.0.3 8080 {
+    DNS_CHECK {
+      delay_loop 8
+    }
+    HTTP_GET {
+      url {
+        path /
+      }
+    }
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+  }
+}
+virtual_server 10.0.0.1 81 {
+  protocol TCP
+  real_server 10.0.0.2 81 {
+    DNS_CHECK {
+    }
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+    PING_CHECK {
+    }
+  }
+}
+",
+    );
+    let vs = &p.config.lvs.virtual_server;
+    let common = |c: &Checker| -> (u32, Timer, Timer, Timer, bool) {
+        let c = match c {
+            Checker::Tcp(c) | Checker::Ping(c) => &c.common,
+            Checker::Dns(c) => &c.common,
+            Checker::Http(c) => &c.common,
+            Checker::Misc(c) => &c.common,
+            _ => panic!("unexpected checker"),
+        };
+        (c.retry, c.delay_before_retry, c.warmup, c.delay_loop, c.alpha)
+    };
+    let s = Timer::secs;
+    let rs = &vs[0].real_server[0];
+    // All inherited: retry from the virtual server, delay_before_retry from the real server,
+    // warmup = delay_loop.
+    assert_eq!(common(&rs.checkers[0]), (5, s(4), s(20), s(20), false));
+    let Checker::Tcp(t) = &rs.checkers[0] else { panic!() };
+    assert_eq!(
+        t.conn,
+        Connection {
+            connect_ip: ip("10.0.0.2"),
+            connect_port: 8080,
+            bindto: None,
+            bind_port: None,
+            bind_if: None,
+            connect_timeout: s(7),
+            fwmark: None
+        }
+    );
+    assert_eq!(t.common.log_all_failures, None);
+    // All written in the checker.
+    assert_eq!(common(&rs.checkers[1]), (0, Timer::micros(500_000), s(2), s(3), true));
+    let Checker::Tcp(t) = &rs.checkers[1] else { panic!() };
+    assert_eq!(
+        t.conn,
+        Connection {
+            connect_ip: ip("10.0.0.20"),
+            connect_port: 81,
+            bindto: Some(ip("10.0.0.1")),
+            bind_port: Some(4000),
+            bind_if: Some("eth0".into()),
+            connect_timeout: s(1),
+            fwmark: Some(9)
+        }
+    );
+    assert_eq!(t.common.log_all_failures, Some(true));
+    assert_eq!(common(&rs.checkers[2]), (5, s(4), s(8), s(8), false));
+    // Checker-type defaults when nothing is written above the checker: DNS retries 3 times
+    // after its delay_loop, HTTP waits 3 s, MISC does not retry.
+    let rs = &vs[0].real_server[1];
+    assert_eq!(common(&rs.checkers[0]), (5, s(8), s(8), s(8), false));
+    assert_eq!(common(&rs.checkers[1]), (5, s(3), s(20), s(20), false));
+    let rs = &vs[1].real_server[0];
+    assert_eq!(common(&rs.checkers[0]), (3, s(60), s(60), s(60), false));
+    assert_eq!(common(&rs.checkers[1]), (0, s(1), s(60), s(60), false));
+    assert_eq!(common(&rs.checkers[2]), (1, s(1), s(60), s(60), false));
+    let j = json(&p);
+    let c = &j["virtual_server"][0]["real_server"][0]["checkers"][1];
+    assert_eq!(c["type"], "TCP_CHECK");
+    assert_eq!(c["bindto"], "10.0.0.1");
+    assert_eq!(c["delay_before_retry"], 0.5);
+    assert_eq!(j["virtual_server"][1]["real_server"][0]["checkers"][2]["type"], "PING_CHECK");
+}
+
+#[test]
+fn checker_common_errors() {
+    let p = parse(&vs_with(
+        "",
+        "    TCP_CHECK {\n      connect_ip x\n      connect_port 0\n      bindto y\n      bind_port 70000\n      bind_if 1234567890123456\n      connect_timeout 0\n      fwmark -1\n      retry -1\n      delay_before_retry -1\n      warmup -1\n      delay_loop 0\n      alpha x\n      log_all_failures x\n      misc_path /x\n    }",
+    ));
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:6:18: error: invalid value 'x' for connect_ip: expected an IPv4 or IPv6 address",
+            "t.conf:7:20: error: invalid value '0' for connect_port: must be between 1 and 65535",
+            "t.conf:8:14: error: invalid value 'y' for bindto: expected an IPv4 or IPv6 address",
+            "t.conf:9:17: error: invalid value '70000' for bind_port: must be between 1 and 65535",
+            "t.conf:10:15: error: invalid value '1234567890123456' for bind_if: interface names are at most 15 characters",
+            "t.conf:11:23: error: invalid value '0' for connect_timeout: must be between 0.000001 and 4294.967295 seconds",
+            "t.conf:12:14: error: invalid value '-1' for fwmark: must be between 0 and 4294967295",
+            "t.conf:13:13: error: invalid value '-1' for retry: must be between 0 and 4294967295",
+            "t.conf:14:26: error: invalid value '-1' for delay_before_retry: expected seconds, such as 3 or 0.5",
+            "t.conf:15:14: error: invalid value '-1' for warmup: expected seconds, such as 3 or 0.5",
+            "t.conf:16:18: error: invalid value '0' for delay_loop: must be between 0.000001 and 4294967295 seconds",
+            "t.conf:17:13: error: invalid value 'x' for alpha: expected one of on, off, true, false, yes, no",
+            "t.conf:18:24: error: invalid value 'x' for log_all_failures: expected one of on, off, true, false, yes, no",
+            "t.conf:19:7: warning: unknown keyword 'misc_path' in TCP_CHECK; it is ignored",
+        ]
+    );
+    // Bad values leave the inherited ones.
+    let Checker::Tcp(t) = only_checker(&p) else { panic!() };
+    assert_eq!((t.conn.connect_port, t.common.retry), (80, 1));
+}
+
+#[test]
+fn checkers_that_keepalived_drops() {
+    let p = parse(
+        "virtual_server ae00::1 80 {
+  protocol TCP
+  real_server fe80::2 80 {
+    TCP_CHECK {
+    }
+    TCP_CHECK {
+      bind_if eth0
+    }
+    TCP_CHECK {
+      connect_ip ae00::3
+      bindto 10.0.0.1
+    }
+    HTTP_GET {
+      url {
+        digest 9b3a0c85a887a256d6939da88aabd8cd
+      }
+    }
+    MISC_CHECK {
+    }
+    FILE_CHECK {
+    }
+    BFD_CHECK {
+    }
+  }
+}
+",
+    );
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:4:5: error: TCP_CHECK: link-local connect_ip fe80::2 needs a bind_if; the checker is ignored",
+            "t.conf:9:5: error: TCP_CHECK: bindto 10.0.0.1 and connect_ip ae00::3 are of different address families; the checker is ignored",
+            "t.conf:14:7: error: url has no path; keepalived ignores this url",
+            "t.conf:13:5: error: HTTP_GET has no url; keepalived ignores this checker",
+            "t.conf:18:5: error: MISC_CHECK has no misc_path; keepalived ignores this checker",
+            "t.conf:20:5: error: FILE_CHECK has no track_file; keepalived ignores this checker",
+            "t.conf:22:5: error: BFD_CHECK has no name; keepalived ignores this checker",
+        ]
+    );
+    let rs = &p.config.lvs.virtual_server[0].real_server[0];
+    assert_eq!(rs.checkers.len(), 1);
+    let Checker::Tcp(t) = &rs.checkers[0] else { panic!() };
+    assert_eq!(t.conn.bind_if.as_deref(), Some("eth0"));
+}
