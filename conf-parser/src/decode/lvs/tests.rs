@@ -101,7 +101,7 @@ fn classic_lvs_dr_block() {
     assert_eq!(v["protocol"], "TCP");
     assert_eq!(v["persistence_timeout"], 10);
     let c = &v["real_server"][0]["checkers"][0];
-    assert_eq!(c["type"], "TCP_CHECK");
+    assert_eq!(c["checker"], "TCP_CHECK");
     assert_eq!(c["retry"], 2);
     assert_eq!(c["connect_port"], 80);
     assert_eq!(c["origin"]["line"], 9);
@@ -621,10 +621,10 @@ virtual_server 10.0.0.1 81 {
     assert_eq!(common(&rs.checkers[2]), (1, s(1), s(60), s(60), false));
     let j = json(&p);
     let c = &j["virtual_server"][0]["real_server"][0]["checkers"][1];
-    assert_eq!(c["type"], "TCP_CHECK");
+    assert_eq!(c["checker"], "TCP_CHECK");
     assert_eq!(c["bindto"], "10.0.0.1");
     assert_eq!(c["delay_before_retry"], 0.5);
-    assert_eq!(j["virtual_server"][1]["real_server"][0]["checkers"][2]["type"], "PING_CHECK");
+    assert_eq!(j["virtual_server"][1]["real_server"][0]["checkers"][2]["checker"], "PING_CHECK");
 }
 
 #[test]
@@ -703,4 +703,325 @@ fn checkers_that_keepalived_drops() {
     assert_eq!(rs.checkers.len(), 1);
     let Checker::Tcp(t) = &rs.checkers[0] else { panic!() };
     assert_eq!(t.conn.bind_if.as_deref(), Some("eth0"));
+}
+
+#[test]
+fn http_and_ssl_checkers() {
+    let p = clean(&vs_with(
+        "  virtualhost vs.example.com",
+        "    HTTP_GET {
+      http_protocol 1.1
+      fast_recovery
+      url {
+        path /health
+        digest 9B3A0C85A887A256D6939DA88AABD8CD
+        status_code 200-299 400-499 503
+        virtualhost url.example.com
+        regex \"ok|fine\"
+        regex_no_match
+        regex_options caseless multiline
+        regex_stack 1024 65536
+        regex_min_offset 2
+        regex_max_offset 100
+      }
+      url {
+        path /
+      }
+    }
+    SSL_GET {
+      http_protocol 1.0C
+      virtualhost chk.example.com
+      enable_sni
+      sni_name sni.example.com
+      tls_compliant
+      url {
+        path /
+        tls_compliant
+      }
+    }",
+    ));
+    let rs = &p.config.lvs.virtual_server[0].real_server[0];
+    let Checker::Http(h) = &rs.checkers[0] else { panic!() };
+    assert_eq!(h.http_protocol, HttpProtocol::Http11);
+    assert!(h.fast_recovery && !h.enable_sni && !h.tls_compliant);
+    assert_eq!(h.virtualhost.as_deref(), Some("vs.example.com"));
+    let u = &h.url[0];
+    assert_eq!(u.path, "/health");
+    assert_eq!(u.digest.as_deref(), Some("9b3a0c85a887a256d6939da88aabd8cd"));
+    assert_eq!(
+        u.status_code,
+        [StatusRange { first: 200, last: 299 }, StatusRange { first: 400, last: 499 }, StatusRange { first: 503, last: 503 }]
+    );
+    assert_eq!(u.virtualhost.as_deref(), Some("url.example.com"));
+    assert_eq!(u.regex.as_deref(), Some("ok|fine"));
+    assert!(u.regex_no_match);
+    assert_eq!(u.regex_options, ["caseless", "multiline"]);
+    assert_eq!(u.regex_stack, Some(RegexStack { start: 1024, max: 65536 }));
+    assert_eq!((u.regex_min_offset, u.regex_max_offset), (Some(2), Some(100)));
+    // Defaults: status 200-299, the checker's virtualhost.
+    assert_eq!(h.url[1].status_code, [StatusRange { first: 200, last: 299 }]);
+    assert_eq!(h.url[1].virtualhost.as_deref(), Some("vs.example.com"));
+    let Checker::Ssl(s) = &rs.checkers[1] else { panic!() };
+    assert_eq!(s.http_protocol, HttpProtocol::Http10C);
+    assert!(s.enable_sni && s.tls_compliant && s.url[0].tls_compliant);
+    assert_eq!(s.sni_name.as_deref(), Some("sni.example.com"));
+    assert_eq!(s.url[0].virtualhost.as_deref(), Some("chk.example.com"));
+    let j = json(&p);
+    let c = &j["virtual_server"][0]["real_server"][0]["checkers"];
+    assert_eq!(c[0]["checker"], "HTTP_GET");
+    assert_eq!(c[0]["http_protocol"], "1.1");
+    assert_eq!(c[0]["url"][0]["status_code"], serde_json::json!(["200-299", "400-499", 503]));
+    assert_eq!(c[1]["checker"], "SSL_GET");
+    assert_eq!(c[1]["http_protocol"], "1.0C");
+}
+
+#[test]
+fn http_checker_errors() {
+    let p = parse(&vs_with(
+        "",
+        "    HTTP_GET {
+      http_protocol 2.0
+      fast_recovery x
+      tls_compliant
+      url {
+        path /
+        digest xyz
+        status_code 99 200-199 600 abc 200-
+        regex_options foo
+        regex_stack 10
+        regex_stack 100 10
+        regex_min_offset -1
+        tls_compliant
+      }
+      url {
+        path /a
+        regex x
+        regex_min_offset 10
+        regex_max_offset 5
+      }
+    }",
+    ));
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:6:21: error: invalid value '2.0' for http_protocol: expected one of 1.0, 1.0C, 1.0c, 1.1 (did you mean '1.0'?)",
+            "t.conf:7:21: error: invalid value 'x' for fast_recovery: expected one of on, off, true, false, yes, no",
+            "t.conf:8:7: warning: unknown keyword 'tls_compliant' in HTTP_GET; it is ignored",
+            "t.conf:11:16: error: invalid value 'xyz' for digest: expected an MD5 digest: 32 hex digits (genhash prints it)",
+            "t.conf:12:21: error: invalid value '99' for status_code: expected a code 100..599 or a range such as 200-299",
+            "t.conf:12:24: error: invalid value '200-199' for status_code: expected a code 100..599 or a range such as 200-299",
+            "t.conf:12:32: error: invalid value '600' for status_code: expected a code 100..599 or a range such as 200-299",
+            "t.conf:12:36: error: invalid value 'abc' for status_code: expected a code 100..599 or a range such as 200-299",
+            "t.conf:12:40: error: invalid value '200-' for status_code: expected a code 100..599 or a range such as 200-299",
+            "t.conf:13:23: error: invalid value 'foo' for regex_options: expected one of allow_empty_class, alt_bsux, auto_callout, caseless, dollar_endonly, dotall, dupnames, extended, firstline, match_unset_backref, multiline, never_ucp, never_utf, no_auto_capture, no_auto_possess, no_dotstar_anchor, no_start_optimize, ucp, ungreedy, utf, never_backslash_c, alt_circumflex, alt_verbnames, use_offset_limit",
+            "t.conf:14:9: error: regex_stack needs 2 values",
+            "t.conf:15:9: error: regex_stack start 100 is more than its max 10",
+            "t.conf:16:26: error: invalid value '-1' for regex_min_offset: must be between 0 and 9223372036854775807",
+            "t.conf:17:9: warning: unknown keyword 'tls_compliant' in url; it is ignored",
+            "t.conf:19:7: warning: regex_min_offset 10 is more than regex_max_offset 5; both are ignored",
+        ]
+    );
+    let Checker::Http(h) = only_checker(&p) else { panic!() };
+    assert_eq!(h.url[0].status_code, [StatusRange { first: 200, last: 299 }]);
+    assert_eq!(h.url[0].digest, None);
+    assert_eq!((h.url[1].regex_min_offset, h.url[1].regex_max_offset), (None, None));
+}
+
+#[test]
+fn smtp_checker() {
+    let p = parse(&vs_with(
+        "",
+        "    SMTP_CHECK {
+      helo_name foo.bar.com
+      connect_timeout 10
+    }
+    SMTP_CHECK {
+      retry 2
+      host {
+        connect_ip 172.16.1.11
+      }
+      host {
+        connect_ip 192.168.155.10
+        connect_port 587
+        bindto 192.168.155.2
+        delay_loop 9
+      }
+    }",
+    ));
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:11:7: warning: SMTP_CHECK host blocks are deprecated",
+            "t.conf:14:7: warning: SMTP_CHECK host blocks are deprecated",
+            "t.conf:18:9: warning: delay_loop in a host block applies to the whole SMTP_CHECK",
+        ]
+    );
+    let rs = &p.config.lvs.virtual_server[0].real_server[0];
+    let Checker::Smtp(a) = &rs.checkers[0] else { panic!() };
+    assert_eq!(a.helo_name, "foo.bar.com");
+    assert_eq!((a.conn.connect_ip, a.conn.connect_port, a.conn.connect_timeout), (ip("10.0.0.2"), 80, Timer::secs(10)));
+    assert!(a.host.is_empty());
+    // No connection option of its own: the first host stands in for the checker's target.
+    let Checker::Smtp(b) = &rs.checkers[1] else { panic!() };
+    assert_eq!(b.helo_name, SMTP_DEFAULT_HELO);
+    assert_eq!((b.conn.connect_ip, b.conn.connect_port), (ip("172.16.1.11"), 80));
+    assert_eq!(b.host.len(), 1);
+    let h = &b.host[0].conn;
+    assert_eq!((h.connect_ip, h.connect_port, h.bindto), (ip("192.168.155.10"), 587, Some(ip("192.168.155.2"))));
+    assert_eq!((b.common.retry, b.common.delay_loop), (2, Timer::secs(9)));
+    let j = json(&p);
+    assert_eq!(j["virtual_server"][0]["real_server"][0]["checkers"][1]["host"][0]["connect_port"], 587);
+}
+
+#[test]
+fn dns_misc_udp_ping_file_bfd_checkers() {
+    let p = clean(&vs_with(
+        "",
+        "    DNS_CHECK {
+      type aaaa
+      name example.com
+    }
+    DNS_CHECK {
+    }
+    MISC_CHECK {
+      misc_path \"/bin/check arg1\"
+      misc_timeout 5
+      misc_dynamic
+      user nobody nogroup
+    }
+    MISC_CHECK {
+      misc_path /bin/check arg2
+    }
+    UDP_CHECK {
+      payload Ab12f 3 456
+      require_reply 12X4 5
+      min_reply_length 2
+      max_reply_length 100
+    }
+    UDP_CHECK {
+      require_reply
+    }
+    UDP_CHECK {
+    }
+    PING_CHECK {
+      retry 4
+    }
+    FILE_CHECK {
+      track_file tf1
+      weight -5 reverse
+      dynamic
+    }
+    FILE_CHECK {
+      track_file tf2
+    }
+    BFD_CHECK {
+      name bfd1
+      alpha
+    }",
+    ));
+    let c = &p.config.lvs.virtual_server[0].real_server[0].checkers;
+    let Checker::Dns(d) = &c[0] else { panic!() };
+    assert_eq!((d.query_type, d.name.as_str()), (DnsType::AAAA, "example.com"));
+    let Checker::Dns(d) = &c[1] else { panic!() };
+    assert_eq!((d.query_type, d.name.as_str(), d.common.retry), (DnsType::SOA, ".", 3));
+    let Checker::Misc(m) = &c[2] else { panic!() };
+    assert_eq!(m.misc_path, "/bin/check arg1");
+    assert_eq!(m.misc_timeout, Timer::secs(5));
+    assert!(m.misc_dynamic);
+    assert_eq!(m.user, Some(ScriptUser { user: "nobody".into(), group: Some("nogroup".into()) }));
+    let Checker::Misc(m) = &c[3] else { panic!() };
+    assert_eq!((m.misc_path.as_str(), m.misc_timeout, m.misc_dynamic), ("/bin/check arg2", Timer::secs(60), false));
+    let Checker::Udp(u) = &c[4] else { panic!() };
+    assert_eq!(u.payload.as_deref(), Some("ab120f034506"));
+    assert_eq!(u.require_reply.as_deref(), Some("12x405"));
+    assert_eq!((u.min_reply_length, u.max_reply_length), (2, 100));
+    assert_eq!((u.conn.connect_ip, u.conn.connect_port), (ip("10.0.0.2"), 80));
+    let Checker::Udp(u) = &c[5] else { panic!() };
+    assert_eq!((u.payload.as_deref(), u.require_reply.as_deref()), (None, Some("")));
+    let Checker::Udp(u) = &c[6] else { panic!() };
+    assert_eq!((u.require_reply.as_deref(), u.min_reply_length, u.max_reply_length), (None, 0, 255));
+    let Checker::Ping(g) = &c[7] else { panic!() };
+    assert_eq!(g.common.retry, 4);
+    let Checker::File(f) = &c[8] else { panic!() };
+    assert_eq!(f.track_file, "tf1");
+    assert_eq!(f.weight, Some(FileCheckWeight { weight: -5, reverse: true }));
+    assert!(f.dynamic);
+    let Checker::File(f) = &c[9] else { panic!() };
+    assert_eq!((f.weight, f.dynamic), (None, false));
+    let Checker::Bfd(b) = &c[10] else { panic!() };
+    assert_eq!((b.name.as_str(), b.alpha), ("bfd1", true));
+    let j = json(&p);
+    let c = &j["virtual_server"][0]["real_server"][0]["checkers"];
+    let types: Vec<&str> = c.as_array().unwrap().iter().map(|c| c["checker"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        ["DNS_CHECK", "DNS_CHECK", "MISC_CHECK", "MISC_CHECK", "UDP_CHECK", "UDP_CHECK", "UDP_CHECK", "PING_CHECK", "FILE_CHECK", "FILE_CHECK", "BFD_CHECK"]
+    );
+    assert_eq!(c[0]["checker"], "DNS_CHECK");
+    assert_eq!(c[0]["type"], "AAAA");
+    assert_eq!(c[0]["name"], "example.com");
+    assert_eq!(c[8]["weight"], serde_json::json!({"weight": -5, "reverse": true}));
+    // FILE_CHECK and BFD_CHECK have none of the standard options.
+    assert!(c[8].get("retry").is_none() && c[10].get("connect_ip").is_none());
+}
+
+#[test]
+fn dns_misc_udp_file_bfd_errors() {
+    let p = parse(&vs_with(
+        "",
+        "    DNS_CHECK {
+      type FOO
+      name a..b
+      name example.com
+      name example.org
+    }
+    MISC_CHECK {
+      misc_path /bin/true
+      misc_timeout 5000
+      connect_ip 1.2.3.4
+      user
+    }
+    UDP_CHECK {
+      payload xyz
+      require_reply 12G4
+      min_reply_length -1
+      max_reply_length 70000
+    }
+    UDP_CHECK {
+      min_reply_length 10
+      max_reply_length 5
+    }
+    FILE_CHECK {
+      track_file t
+      weight x
+      weight 1 forward
+      retry 3
+    }
+    BFD_CHECK {
+      name b
+      retry 3
+    }",
+    ));
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:6:12: error: invalid value 'FOO' for type: expected one of A, NS, CNAME, SOA, MX, TXT, AAAA, RRSIG, DNSKEY",
+            "t.conf:7:12: error: invalid value 'a..b' for name: the name has an empty label",
+            "t.conf:9:7: warning: DNS_CHECK name is already set; this one is ignored",
+            "t.conf:13:20: error: invalid value '5000' for misc_timeout: must be between 0 and 4294",
+            "t.conf:14:7: warning: unknown keyword 'connect_ip' in MISC_CHECK; it is ignored",
+            "t.conf:15:7: error: user needs a value",
+            "t.conf:18:15: error: invalid value 'xyz' for payload: expected hex digits",
+            "t.conf:19:21: error: invalid value '12G4' for require_reply: expected hex digits or X",
+            "t.conf:20:24: error: invalid value '-1' for min_reply_length: must be between 0 and 65535",
+            "t.conf:21:24: error: invalid value '70000' for max_reply_length: must be between 0 and 65535",
+            "t.conf:23:5: warning: UDP_CHECK min_reply_length 10 is more than max_reply_length 5; the check will always fail",
+            "t.conf:29:14: error: invalid value 'x' for weight: expected an integer",
+            "t.conf:30:16: error: invalid value 'forward' for weight: expected one of reverse",
+            "t.conf:31:7: warning: unknown keyword 'retry' in FILE_CHECK; it is ignored",
+            "t.conf:35:7: warning: unknown keyword 'retry' in BFD_CHECK; it is ignored",
+        ]
+    );
+    let Checker::Dns(d) = &p.config.lvs.virtual_server[0].real_server[0].checkers[0] else { panic!() };
+    assert_eq!(d.name, "example.com");
 }

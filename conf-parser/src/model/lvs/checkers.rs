@@ -1,5 +1,6 @@
 //! Health checkers of a real server. A real server's `checkers` list keeps file order; each item
-//! carries its keyword as `"type"` (`{"type": "TCP_CHECK", ...}`).
+//! carries its keyword as `"checker"` (`{"checker": "TCP_CHECK", ...}`; not `"type"`, which is
+//! a DNS_CHECK keyword).
 //!
 //! Every value is resolved: the target defaults to the real server's address and port, the
 //! timers come from the checker, else the real server, else the virtual server, else
@@ -12,7 +13,7 @@ use serde::{Serialize, Serializer};
 use std::net::IpAddr;
 
 #[derive(Clone, Debug, Serialize)]
-#[serde(tag = "type")]
+#[serde(tag = "checker")]
 pub enum Checker {
     #[serde(rename = "TCP_CHECK")]
     Tcp(TcpCheck),
