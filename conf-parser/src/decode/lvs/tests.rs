@@ -1025,3 +1025,222 @@ fn dns_misc_udp_file_bfd_errors() {
     let Checker::Dns(d) = &p.config.lvs.virtual_server[0].real_server[0].checkers[0] else { panic!() };
     assert_eq!(d.name, "example.com");
 }
+
+#[test]
+fn check_virtual_server_without_real_servers_and_unknown_group() {
+    let p = parse(
+        "virtual_server 10.0.0.1 80 {\n  protocol TCP\n}\nvirtual_server_group VSG_1 {\n  10.0.0.1 80\n}\nvirtual_server group VSG_2 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n  }\n}\nvirtual_server group NOPE {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n  }\n}\n",
+    );
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:1:1: warning: virtual_server 10.0.0.1:80 has no real_server; keepalived ignores it",
+            "t.conf:7:1: error: virtual_server group VSG_2: there is no virtual_server_group VSG_2",
+            "t.conf:12:1: error: virtual_server group NOPE: there is no virtual_server_group NOPE",
+        ]
+    );
+    assert_eq!(p.diags.iter().nth(1).unwrap().help.as_deref(), Some("did you mean 'VSG_1'?"));
+    assert_eq!(p.diags.iter().nth(2).unwrap().help.as_deref(), Some("define 'virtual_server_group NOPE { ... }'"));
+    // The empty virtual server is dropped, as keepalived drops it.
+    assert_eq!(p.config.lvs.virtual_server.len(), 2);
+}
+
+#[test]
+fn check_protocol_port_and_persistence() {
+    let p = parse(
+        "virtual_server 10.0.0.1 80 {\n  ops\n  real_server 10.0.0.2 80 {\n  }\n}\nvirtual_server 10.0.0.1 {\n  protocol TCP\n  ops\n  real_server 10.0.0.2 80 {\n  }\n}\nvirtual_server fwmark 3 {\n  protocol TCP\n  ha_suspend\n  ops\n  real_server 10.0.0.2 {\n  }\n}\nvirtual_server 10.0.0.2 {\n  protocol TCP\n  persistence_granularity 255.255.0.0\n  real_server 10.0.0.2 80 {\n  }\n}\n",
+    );
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:1:1: warning: virtual_server 10.0.0.1:80 has no protocol; keepalived uses UDP",
+            "t.conf:6:1: warning: virtual_server 10.0.0.1:0: ops (one-packet scheduling) needs protocol UDP; it is ignored",
+            "t.conf:6:1: warning: virtual_server 10.0.0.1:0: a service without a port must be persistent; keepalived uses persistence_timeout 360",
+            "t.conf:12:1: warning: virtual_server fwmark 3: ha_suspend does not work with fwmarks; it is ignored",
+            "t.conf:12:1: warning: virtual_server fwmark 3: protocol is ignored for a fwmark service",
+        ]
+    );
+    let vs = &p.config.lvs.virtual_server;
+    assert_eq!((vs[0].protocol, vs[0].ops), (Some(Protocol::UDP), true));
+    assert_eq!((vs[1].ops, vs[1].persistence_timeout), (false, Some(360)));
+    assert_eq!((vs[2].protocol, vs[2].ha_suspend, vs[2].ops), (None, false, true));
+    // Granularity alone makes the service persistent, silently as keepalived.
+    assert_eq!(vs[3].persistence_timeout, Some(360));
+    // A real server without a port takes the virtual server's, even when that is "any".
+    assert_eq!(vs[1].real_server[0].port, 80);
+}
+
+#[test]
+fn check_scheduler_flags_granularity_and_family() {
+    let p = parse(
+        "virtual_server 10.0.0.1 80 {\n  protocol TCP\n  lvs_sched rr\n  sh-port\n  mh-fallback\n  persistence_granularity 64\n  real_server 10.0.0.2 80 {\n  }\n}\nvirtual_server ae00::1 80 {\n  protocol TCP\n  ip_family inet\n  persistence_granularity 255.255.255.0\n  real_server ae00::2 80 {\n  }\n}\n",
+    );
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:12:3: error: ip_family inet conflicts with the virtual server's address ae00::1",
+            "t.conf:1:1: error: virtual_server 10.0.0.1:80: persistence_granularity must be a netmask such as 255.255.255.0 for this service",
+            "t.conf:1:1: warning: virtual_server 10.0.0.1:80: sh-port only applies to lvs_sched sh; it is ignored",
+            "t.conf:1:1: warning: virtual_server 10.0.0.1:80: mh-fallback only applies to lvs_sched mh; it is ignored",
+            "t.conf:10:1: error: virtual_server [ae00::1]:80: persistence_granularity must be a prefix length 1..128 for this service",
+        ]
+    );
+}
+
+#[test]
+fn check_real_servers() {
+    let p = parse(
+        "virtual_server 10.0.0.1 80 {
+  protocol TCP
+  lvs_method DR
+  real_server 10.0.0.2 80 {
+  }
+  real_server 10.0.0.2 {
+  }
+  real_server 10.0.0.3 8080 {
+  }
+  real_server 10.0.0.4 8080 {
+    lvs_method NAT
+  }
+  real_server ae00::5 80 {
+  }
+  real_server ae00::6 80 {
+    lvs_method TUN
+  }
+}
+virtual_server fwmark 1 {
+  lvs_method DR
+  real_server 10.0.0.2 80 {
+  }
+  real_server 10.0.0.3 80 {
+    lvs_method NAT
+  }
+}
+",
+    );
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:6:3: error: real_server 10.0.0.2 80 is already in virtual_server 10.0.0.1:80 (at t.conf:4:3); keepalived drops this one",
+            "t.conf:8:3: warning: real_server 10.0.0.3 port 8080 differs from the virtual server's port 80; only NAT can change the port, so keepalived uses 80",
+            "t.conf:13:3: error: real_server ae00::5 is inet6 but virtual_server 10.0.0.1:80 is inet; keepalived drops it",
+            "t.conf:21:3: warning: real_server 10.0.0.2 port 80 is ignored: only NAT can change the port of a fwmark service",
+        ]
+    );
+    let vs = &p.config.lvs.virtual_server;
+    let servers: Vec<(IpAddr, u16)> = vs[0].real_server.iter().map(|r| (r.address, r.port)).collect();
+    assert_eq!(servers, [(ip("10.0.0.2"), 80), (ip("10.0.0.3"), 80), (ip("10.0.0.4"), 8080), (ip("ae00::6"), 80)]);
+    let servers: Vec<u16> = vs[1].real_server.iter().map(|r| r.port).collect();
+    assert_eq!(servers, [0, 80]);
+    assert_eq!(vs[1].ip_family, IpFamily::Inet);
+}
+
+#[test]
+fn check_sorry_server() {
+    let p = parse(
+        "virtual_server 10.0.0.1 80 {
+  protocol TCP
+  sorry_server 10.0.0.2
+  sorry_server_inhibit
+  real_server 10.0.0.2 80 {
+    inhibit_on_failure no
+  }
+}
+virtual_server 10.0.0.1 81 {
+  protocol TCP
+  sorry_server_inhibit
+  sorry_server_lvs_method DR
+  real_server 10.0.0.2 81 {
+  }
+}
+virtual_server 10.0.0.1 82 {
+  protocol TCP
+  sorry_server ae00::1 82
+  sorry_server_inhibit
+  real_server 10.0.0.2 82 {
+  }
+}
+virtual_server 10.0.0.1 83 {
+  protocol TCP
+  sorry_server 10.0.0.9 8083
+  sorry_server_lvs_method DR
+  real_server 10.0.0.2 83 {
+  }
+}
+",
+    );
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:3:3: warning: sorry_server 10.0.0.2 is also a real_server, whose inhibit_on_failure differs from sorry_server_inhibit; keepalived uses the real server's (false)",
+            "t.conf:9:1: warning: virtual_server 10.0.0.1:81: sorry_server settings without a sorry_server are ignored",
+            "t.conf:18:3: error: sorry_server ae00::1 is not inet like virtual_server 10.0.0.1:82; keepalived ignores it",
+            "t.conf:25:3: warning: sorry_server port 8083 differs from the virtual server's port 83; only NAT can change the port, so keepalived uses 83",
+        ]
+    );
+    let vs = &p.config.lvs.virtual_server;
+    let s = vs[0].sorry_server.as_ref().unwrap();
+    assert_eq!((s.address, s.port), (ip("10.0.0.2"), 80));
+    assert_eq!((vs[0].sorry_server_inhibit, vs[0].sorry_server_lvs_method), (false, Some(LvsMethod::NAT)));
+    assert_eq!((vs[1].sorry_server_inhibit, vs[1].sorry_server_lvs_method), (false, None));
+    assert!(vs[2].sorry_server.is_none());
+    assert_eq!(vs[3].sorry_server.as_ref().map(|s| s.port), Some(83));
+    assert_eq!(vs[3].sorry_server_lvs_method, Some(LvsMethod::DR));
+}
+
+#[test]
+fn check_quorum_hysteresis_and_duplicates() {
+    let p = parse(
+        "virtual_server 10.0.0.1 80 {
+  protocol TCP
+  weight 2
+  quorum 5
+  hysteresis 4
+  real_server 10.0.0.2 80 {
+  }
+  real_server 10.0.0.3 80 {
+  }
+}
+virtual_server 10.0.0.1 80 {
+  protocol TCP
+  quorum 2
+  hysteresis 2
+  real_server 10.0.0.2 80 {
+    weight 2
+  }
+}
+virtual_server 10.0.0.1 80 {
+  protocol UDP
+  real_server 10.0.0.2 80 {
+  }
+}
+",
+    );
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:1:1: warning: virtual_server 10.0.0.1:80: quorum 5 is more than the total weight 4 of its real servers; keepalived uses 4",
+            "t.conf:1:1: warning: virtual_server 10.0.0.1:80: hysteresis 4 must be less than quorum 4; keepalived uses 3",
+            "t.conf:11:1: warning: virtual_server 10.0.0.1:80: hysteresis 2 must be less than quorum 2; keepalived uses 1",
+            "t.conf:11:1: error: virtual_server 10.0.0.1:80 TCP is already defined at t.conf:1:1",
+        ]
+    );
+    let vs = &p.config.lvs.virtual_server;
+    assert_eq!((vs[0].quorum, vs[0].hysteresis), (4, 3));
+    assert_eq!((vs[1].quorum, vs[1].hysteresis), (2, 1));
+}
+
+#[test]
+fn check_groups_settle_family_protocol_and_ports() {
+    let p = parse(
+        "virtual_server_group V6 {\n  ae00::1 80\n}\nvirtual_server_group MARKS {\n  fwmark 1 inet6\n  fwmark 2 inet6\n}\nvirtual_server_group NOPORT {\n  10.0.0.1\n}\nvirtual_server group V6 {\n  protocol TCP\n  real_server ae00::2 80 {\n  }\n}\nvirtual_server group MARKS {\n  lvs_method TUN\n  real_server 10.0.0.2 {\n  }\n}\nvirtual_server group NOPORT {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n  }\n}\n",
+    );
+    assert_eq!(
+        headlines(&p),
+        ["t.conf:21:1: warning: virtual_server group NOPORT: a service without a port must be persistent; keepalived uses persistence_timeout 360"]
+    );
+    let vs = &p.config.lvs.virtual_server;
+    assert_eq!(vs[0].ip_family, IpFamily::Inet6);
+    assert_eq!((vs[1].ip_family, vs[1].protocol), (IpFamily::Inet6, None));
+    assert_eq!(vs[2].persistence_timeout, Some(360));
+}
