@@ -24,6 +24,7 @@ pub struct GlobalPart {
     /// Instance name used in pid file names.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
+    /// Pid files in /run/keepalived (also implied by `net_namespace` and `instance`).
     pub use_pid_dir: bool,
     pub linkbeat_use_polling: bool,
     /// Time the parent allows its children to exit on termination (default 5 s).
@@ -113,6 +114,8 @@ pub struct VrrpIpsets {
     pub if6: String,
     pub igmp: String,
     pub mld: String,
+    /// Neighbour discovery set for VMACs (keepalived 2.4).
+    pub vmac_nd: String,
 }
 
 /// `lvs_sync_daemon IF [[inst] VI] [id N] [maxlen N] [port N] [ttl N] [group IP]`.
@@ -179,13 +182,6 @@ impl Serialize for RxBufsPolicy {
     }
 }
 
-/// `reload_check_config [LOG_FILE]`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ReloadCheckConfig {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub log_file: Option<String>,
-}
-
 /// `include_check [[+|-]OPTION ...]`, resolved to the checks in force.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct IncludeCheck {
@@ -214,7 +210,9 @@ pub struct GlobalDefs {
     pub origin: Option<Origin>,
 
     // Processes and files.
-    /// Name the processes keepalived, keepalived_vrrp, keepalived_ipvs, keepalived_bfd.
+    /// Give the child processes their default names (keepalived_vrrp, keepalived_lvs,
+    /// keepalived_bfd; the man page says keepalived_ipvs, keepalived's code uses
+    /// keepalived_lvs). The resolved names are in the `*_process_name` fields.
     pub process_names: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub process_name: Option<String>,
@@ -378,7 +376,8 @@ pub struct GlobalDefs {
     // DBus.
     pub enable_dbus: bool,
     pub dbus_service_name: String,
-    pub dbus_no_interface_name: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dbus_no_interface_name: Option<String>,
 
     // Notification FIFOs.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -416,12 +415,14 @@ pub struct GlobalDefs {
     pub vrrp_rx_bufs_multiplier: u32,
 
     // Reloads and configuration reading.
+    /// Validate a new configuration before reloading; the value is the log file for the
+    /// check's findings (`/dev/null` when written without one).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reload_check_config: Option<ReloadCheckConfig>,
+    pub reload_check_config: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reload_time_file: Option<String>,
     pub reload_repeat: bool,
-    /// `reload_file` without a path means keepalived.reload in the pid directory.
+    /// `reload_file` without a path means keepalived.reload in the pid directory, resolved.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reload_file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -429,16 +430,36 @@ pub struct GlobalDefs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub random_seed: Option<u32>,
 
-    // Dump files (SIGUSR1 / SIGUSR2 / SIGJSON).
-    pub state_dump_file: String,
-    pub stats_dump_file: String,
-    pub json_dump_file: String,
+    // Dump files (SIGUSR1 / SIGUSR2 / SIGJSON). Absent: keepalived.data, keepalived.stats and
+    // keepalived.json in the temporary directory ($TMPDIR or /tmp), known only at run time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_dump_file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stats_dump_file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub json_dump_file: Option<String>,
     pub data_use_instance: bool,
     pub json_version: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iproute_usr_dir: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iproute_etc_dir: Option<String>,
+
+    /// Bookkeeping for the semantic checks, not part of the dump.
+    #[serde(skip)]
+    pub written: Written,
+}
+
+/// Which values that follow another one were written explicitly; the semantic checks resolve
+/// the others once the whole file is read (the value they follow may come later).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    pub vrrp_garp_lower_prio_delay: bool,
+    pub vrrp_garp_lower_prio_repeat: bool,
+    pub vmac_prefix: bool,
+    pub vmac_addr_prefix: bool,
+    /// `reload_file` without a path: the default file in the pid directory.
+    pub default_reload_file: bool,
 }
 
 /// keepalived's umask when none is configured: group and others lose write permission.
@@ -549,7 +570,7 @@ impl Default for GlobalDefs {
             snmp_rs_stats_update_interval: Timer::secs(0),
             enable_dbus: false,
             dbus_service_name: "org.keepalived.Vrrp1".into(),
-            dbus_no_interface_name: false,
+            dbus_no_interface_name: None,
             notify_fifo: None,
             notify_fifo_script: None,
             vrrp_notify_fifo: None,
@@ -575,13 +596,14 @@ impl Default for GlobalDefs {
             reload_file: None,
             include_check: None,
             random_seed: None,
-            state_dump_file: "/tmp/keepalived.data".into(),
-            stats_dump_file: "/tmp/keepalived.stats".into(),
-            json_dump_file: "/tmp/keepalived.json".into(),
+            state_dump_file: None,
+            stats_dump_file: None,
+            json_dump_file: None,
             data_use_instance: false,
             json_version: 1,
             iproute_usr_dir: None,
             iproute_etc_dir: None,
+            written: Written::default(),
         }
     }
 }
