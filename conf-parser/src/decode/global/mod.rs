@@ -144,7 +144,10 @@ fn track_group(cx: &mut Cx, node: &Node, config: &mut Config) {
         cx.arity(n, 0, Some(0));
         let items = cx.block(n);
         if *seen {
-            cx.warning(n.keyword.span, format!("track_group {} already has a group block; this one is ignored", g.name));
+            cx.warning(
+                n.keyword.span,
+                format!("track_group {} already has a group block; this one is ignored", g.name),
+            );
             return;
         }
         *seen = true;
