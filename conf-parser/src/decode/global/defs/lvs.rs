@@ -133,7 +133,7 @@ pub(super) fn lvs_keywords() -> Vec<Keyword<GlobalDefs>> {
         kw("lvs_flush", |cx, n, d| d.lvs_flush = cx.bare(n)),
         kw("lvs_flush_on_stop", lvs_flush_on_stop),
         legacy("lvs_flush_onstop", "lvs_flush_on_stop", lvs_flush_on_stop),
-        kw("rs_init_notifies", |cx, n, d| d.rs_init_notifies = cx.flag(n)),
+        kw("rs_init_notifies", |cx, n, d| d.rs_init_notifies = flag(cx, n).unwrap_or(d.rs_init_notifies)),
     ]
 }
 

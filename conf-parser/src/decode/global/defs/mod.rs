@@ -57,6 +57,16 @@ pub(in crate::decode::global) fn keywords() -> Vec<Keyword<GlobalDefs>> {
 
 // ---- small helpers ----
 
+/// An optional `<BOOL>` (absent means true); None after a bad value, which changes nothing.
+fn flag(cx: &mut Cx, n: &Node) -> Option<bool> {
+    cx.no_block(n);
+    cx.arity(n, 0, Some(1));
+    match n.args.first() {
+        None => Some(true),
+        Some(w) => values::parse_bool(&w.text).map_err(|e| cx.invalid(n, w, &e)).ok(),
+    }
+}
+
 fn set_string(cx: &mut Cx, n: &Node, slot: &mut Option<String>) {
     if let Some(v) = cx.string(n) {
         *slot = Some(v);

@@ -33,8 +33,10 @@ pub(super) fn process_keywords() -> Vec<Keyword<GlobalDefs>> {
             }
         }),
         kw("enable_script_security", |cx, n, d| d.enable_script_security = cx.bare(n)),
-        kw("use_symlink_paths", |cx, n, d| d.use_symlink_paths = cx.flag(n)),
-        kw("set_supplementary_groups", |cx, n, d| d.set_supplementary_groups = cx.flag(n)),
+        kw("use_symlink_paths", |cx, n, d| d.use_symlink_paths = flag(cx, n).unwrap_or(d.use_symlink_paths)),
+        kw("set_supplementary_groups", |cx, n, d| {
+            d.set_supplementary_groups = flag(cx, n).unwrap_or(d.set_supplementary_groups)
+        }),
         kw("startup_script", |cx, n, d| set_script(cx, n, &mut d.startup_script)),
         kw("startup_script_timeout", |cx, n, d| {
             d.startup_script_timeout = whole_secs(cx, n, 1, 1000).unwrap_or(d.startup_script_timeout);
@@ -139,12 +141,14 @@ pub(super) fn email_keywords() -> Vec<Keyword<GlobalDefs>> {
                 };
             }
         }),
-        kw("smtp_alert", |cx, n, d| d.smtp_alert = Some(cx.flag(n))),
-        kw("smtp_alert_vrrp", |cx, n, d| d.smtp_alert_vrrp = Some(cx.flag(n))),
-        kw("smtp_alert_checker", |cx, n, d| d.smtp_alert_checker = Some(cx.flag(n))),
-        kw("checker_log_all_failures", |cx, n, d| d.checker_log_all_failures = cx.flag(n)),
+        kw("smtp_alert", |cx, n, d| d.smtp_alert = flag(cx, n).or(d.smtp_alert)),
+        kw("smtp_alert_vrrp", |cx, n, d| d.smtp_alert_vrrp = flag(cx, n).or(d.smtp_alert_vrrp)),
+        kw("smtp_alert_checker", |cx, n, d| d.smtp_alert_checker = flag(cx, n).or(d.smtp_alert_checker)),
+        kw("checker_log_all_failures", |cx, n, d| {
+            d.checker_log_all_failures = flag(cx, n).unwrap_or(d.checker_log_all_failures)
+        }),
         kw("no_email_faults", |cx, n, d| d.no_email_faults = cx.bare(n)),
-        kw("no_checker_emails", |cx, n, d| d.no_checker_emails = cx.flag(n)),
+        kw("no_checker_emails", |cx, n, d| d.no_checker_emails = flag(cx, n).unwrap_or(d.no_checker_emails)),
     ]
 }
 

@@ -106,7 +106,7 @@ pub(super) fn reload_keywords() -> Vec<Keyword<GlobalDefs>> {
         legacy("state_file_location", "state_dump_file", |cx, n, d| non_empty(cx, n, &mut d.state_dump_file)),
         legacy("stats_file_location", "stats_dump_file", |cx, n, d| non_empty(cx, n, &mut d.stats_dump_file)),
         legacy("json_file_location", "json_dump_file", |cx, n, d| non_empty(cx, n, &mut d.json_dump_file)),
-        kw("data_use_instance", |cx, n, d| d.data_use_instance = cx.flag(n)),
+        kw("data_use_instance", |cx, n, d| d.data_use_instance = flag(cx, n).unwrap_or(d.data_use_instance)),
         kw("json_version", |cx, n, d| {
             if let Some(v) = cx.int(n, 1, 2) {
                 d.json_version = v as u8;

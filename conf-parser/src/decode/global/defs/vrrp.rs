@@ -21,14 +21,22 @@ pub(super) fn vrrp_keywords() -> Vec<Keyword<GlobalDefs>> {
         }),
         kw("v3_checksum_as_v2", |cx, n, d| d.v3_checksum_as_v2 = cx.bare(n)),
         kw("vrrp_check_unicast_src", |cx, n, d| d.vrrp_check_unicast_src = cx.bare(n)),
-        kw("vrrp_skip_check_adv_addr", |cx, n, d| d.vrrp_skip_check_adv_addr = cx.flag(n)),
-        kw("vrrp_strict", |cx, n, d| d.vrrp_strict = cx.flag(n)),
+        kw("vrrp_skip_check_adv_addr", |cx, n, d| {
+            d.vrrp_skip_check_adv_addr = flag(cx, n).unwrap_or(d.vrrp_skip_check_adv_addr)
+        }),
+        kw("vrrp_strict", |cx, n, d| d.vrrp_strict = flag(cx, n).unwrap_or(d.vrrp_strict)),
         kw("vrrp_down_timer_adverts", |cx, n, d| {
             d.vrrp_down_timer_adverts = uint(cx, n, 1, 100).unwrap_or(d.vrrp_down_timer_adverts);
         }),
-        kw("vrrp_lower_prio_no_advert", |cx, n, d| d.vrrp_lower_prio_no_advert = cx.flag(n)),
-        kw("vrrp_higher_prio_send_advert", |cx, n, d| d.vrrp_higher_prio_send_advert = cx.flag(n)),
-        kw("vrrp_notify_priority_changes", |cx, n, d| d.vrrp_notify_priority_changes = cx.flag(n)),
+        kw("vrrp_lower_prio_no_advert", |cx, n, d| {
+            d.vrrp_lower_prio_no_advert = flag(cx, n).unwrap_or(d.vrrp_lower_prio_no_advert)
+        }),
+        kw("vrrp_higher_prio_send_advert", |cx, n, d| {
+            d.vrrp_higher_prio_send_advert = flag(cx, n).unwrap_or(d.vrrp_higher_prio_send_advert)
+        }),
+        kw("vrrp_notify_priority_changes", |cx, n, d| {
+            d.vrrp_notify_priority_changes = flag(cx, n).unwrap_or(d.vrrp_notify_priority_changes)
+        }),
         kw("vrrp_startup_delay", |cx, n, d| {
             // With vrrp_delay_after_boot too, the longer delay wins (as keepalived).
             if let Some(t) = cx.timer(n, 0.001, MAX_TIMER_SECS) {
@@ -72,7 +80,9 @@ pub(super) fn vrrp_keywords() -> Vec<Keyword<GlobalDefs>> {
             }
         }),
         kw("disable_local_igmp", |cx, n, d| d.disable_local_igmp = cx.bare(n)),
-        kw("vrrp_owner_ignore_adverts", |cx, n, d| d.vrrp_owner_ignore_adverts = cx.flag(n)),
+        kw("vrrp_owner_ignore_adverts", |cx, n, d| {
+            d.vrrp_owner_ignore_adverts = flag(cx, n).unwrap_or(d.vrrp_owner_ignore_adverts)
+        }),
     ]
 }
 
@@ -143,7 +153,7 @@ pub(super) fn garp_keywords() -> Vec<Keyword<GlobalDefs>> {
 
 /// One GARP/NA with no repeat, for the values still at their defaults when it is read.
 fn min_garp(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
-    if !cx.flag(n) {
+    if flag(cx, n) != Some(true) {
         return;
     }
     d.vrrp_min_garp = true;
@@ -197,15 +207,25 @@ fn bufs(cx: &mut Cx, n: &Node, slot: &mut Option<u32>) {
 pub(super) fn buffer_keywords() -> Vec<Keyword<GlobalDefs>> {
     vec![
         kw("vrrp_netlink_cmd_rcv_bufs", |cx, n, d| bufs(cx, n, &mut d.vrrp_netlink_cmd_rcv_bufs)),
-        kw("vrrp_netlink_cmd_rcv_bufs_force", |cx, n, d| d.vrrp_netlink_cmd_rcv_bufs_force = cx.flag(n)),
+        kw("vrrp_netlink_cmd_rcv_bufs_force", |cx, n, d| {
+            d.vrrp_netlink_cmd_rcv_bufs_force = flag(cx, n).unwrap_or(d.vrrp_netlink_cmd_rcv_bufs_force)
+        }),
         kw("vrrp_netlink_monitor_rcv_bufs", |cx, n, d| bufs(cx, n, &mut d.vrrp_netlink_monitor_rcv_bufs)),
-        kw("vrrp_netlink_monitor_rcv_bufs_force", |cx, n, d| d.vrrp_netlink_monitor_rcv_bufs_force = cx.flag(n)),
+        kw("vrrp_netlink_monitor_rcv_bufs_force", |cx, n, d| {
+            d.vrrp_netlink_monitor_rcv_bufs_force = flag(cx, n).unwrap_or(d.vrrp_netlink_monitor_rcv_bufs_force)
+        }),
         kw("lvs_netlink_cmd_rcv_bufs", |cx, n, d| bufs(cx, n, &mut d.lvs_netlink_cmd_rcv_bufs)),
-        kw("lvs_netlink_cmd_rcv_bufs_force", |cx, n, d| d.lvs_netlink_cmd_rcv_bufs_force = cx.flag(n)),
+        kw("lvs_netlink_cmd_rcv_bufs_force", |cx, n, d| {
+            d.lvs_netlink_cmd_rcv_bufs_force = flag(cx, n).unwrap_or(d.lvs_netlink_cmd_rcv_bufs_force)
+        }),
         kw("lvs_netlink_monitor_rcv_bufs", |cx, n, d| bufs(cx, n, &mut d.lvs_netlink_monitor_rcv_bufs)),
-        kw("lvs_netlink_monitor_rcv_bufs_force", |cx, n, d| d.lvs_netlink_monitor_rcv_bufs_force = cx.flag(n)),
+        kw("lvs_netlink_monitor_rcv_bufs_force", |cx, n, d| {
+            d.lvs_netlink_monitor_rcv_bufs_force = flag(cx, n).unwrap_or(d.lvs_netlink_monitor_rcv_bufs_force)
+        }),
         kw("process_monitor_rcv_bufs", |cx, n, d| bufs(cx, n, &mut d.process_monitor_rcv_bufs)),
-        kw("process_monitor_rcv_bufs_force", |cx, n, d| d.process_monitor_rcv_bufs_force = cx.flag(n)),
+        kw("process_monitor_rcv_bufs_force", |cx, n, d| {
+            d.process_monitor_rcv_bufs_force = flag(cx, n).unwrap_or(d.process_monitor_rcv_bufs_force)
+        }),
         kw("vrrp_rx_bufs_policy", rx_bufs_policy),
         kw("vrrp_rx_bufs_multiplier", |cx, n, d| {
             d.vrrp_rx_bufs_multiplier = uint(cx, n, 1, U32_MAX).unwrap_or(d.vrrp_rx_bufs_multiplier);

@@ -100,6 +100,8 @@ fn email_and_smtp() {
         ]
     );
     assert_eq!(d.smtp_server.as_ref().map(|s| (s.host.as_str(), s.port)), Some(("2001:db8::1", 587)));
+    // A bad <BOOL> changes nothing.
+    assert_eq!(d.smtp_alert, None);
 }
 
 #[test]
