@@ -12,6 +12,7 @@ use crate::model::lvs::{
 use crate::model::Config;
 
 pub(super) fn check(cx: &mut Cx, config: &mut Config) {
+    resolve_global_defaults(config);
     let LvsPart { virtual_server_group: groups, virtual_server: servers, .. } = &mut config.lvs;
     check_groups(cx, groups);
     servers.retain_mut(|vs| check_virtual_server(cx, vs, groups));
@@ -290,4 +291,24 @@ fn check_sorry_server(cx: &mut Cx, vs: &mut VirtualServer, name: &str, shape: &S
     }
     vs.sorry_server_lvs_method = Some(method);
     vs.sorry_server = Some(sorry);
+}
+
+/// The values whose default comes from global_defs: smtp_alert (global smtp_alert_checker, else
+/// smtp_alert, else off for a virtual server and on for a real server) and a checker's
+/// log_all_failures (global checker_log_all_failures).
+fn resolve_global_defaults(config: &mut Config) {
+    let defs = &config.global.global_defs;
+    let global_alert = defs.smtp_alert_checker.or(defs.smtp_alert);
+    let log_all = defs.checker_log_all_failures;
+    for vs in &mut config.lvs.virtual_server {
+        vs.smtp_alert = vs.smtp_alert.or(global_alert).or(Some(false));
+        for rs in &mut vs.real_server {
+            rs.smtp_alert = rs.smtp_alert.or(global_alert).or(Some(true));
+            for c in &mut rs.checkers {
+                if let Some(common) = c.common_mut() {
+                    common.log_all_failures = common.log_all_failures.or(Some(log_all));
+                }
+            }
+        }
+    }
 }

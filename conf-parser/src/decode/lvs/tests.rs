@@ -112,7 +112,8 @@ fn every_sample_with_virtual_servers_decodes_without_error() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/keepalived-samples");
     let dir = if dir.exists() { dir } else { std::path::PathBuf::from("/work/shared/keepalived-samples") };
     let mut seen = 0;
-    let mut stack = vec![dir];
+    let etc = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../etc");
+    let mut stack = vec![dir, etc];
     while let Some(d) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&d) else { continue };
         for e in entries.flatten() {
@@ -331,7 +332,8 @@ fn virtual_server_defaults() {
     assert_eq!(vs.delay_loop, Timer::secs(60));
     assert_eq!(vs.connect_timeout, Timer::secs(5));
     assert_eq!((vs.quorum, vs.hysteresis, vs.weight), (1, 0, 1));
-    assert_eq!((vs.persistence_timeout, vs.retry, vs.smtp_alert), (None, None, None));
+    assert_eq!((vs.persistence_timeout, vs.retry, vs.smtp_alert), (None, None, Some(false)));
+    assert_eq!(vs.real_server[0].smtp_alert, Some(true));
     assert!(!vs.alpha && !vs.omega && !vs.ha_suspend && !vs.inhibit_on_failure && !vs.ops);
     let rs = &vs.real_server[0];
     assert_eq!((rs.weight, rs.port, rs.lvs_method), (1, 80, LvsMethod::NAT));
@@ -592,7 +594,7 @@ virtual_server 10.0.0.1 81 {
             fwmark: None
         }
     );
-    assert_eq!(t.common.log_all_failures, None);
+    assert_eq!(t.common.log_all_failures, Some(false));
     // All written in the checker.
     assert_eq!(common(&rs.checkers[1]), (0, Timer::micros(500_000), s(2), s(3), true));
     let Checker::Tcp(t) = &rs.checkers[1] else { panic!() };
@@ -1243,4 +1245,21 @@ fn check_groups_settle_family_protocol_and_ports() {
     assert_eq!(vs[0].ip_family, IpFamily::Inet6);
     assert_eq!((vs[1].ip_family, vs[1].protocol), (IpFamily::Inet6, None));
     assert_eq!(vs[2].persistence_timeout, Some(360));
+}
+
+#[test]
+fn smtp_alert_and_log_all_failures_follow_global_defs() {
+    let body = "virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    TCP_CHECK {\n    }\n  }\n  real_server 10.0.0.3 80 {\n    smtp_alert on\n    TCP_CHECK {\n      log_all_failures off\n    }\n  }\n}\n";
+    let p = clean(&format!("global_defs {{\n  smtp_alert_checker off\n  smtp_alert on\n  checker_log_all_failures\n}}\n{body}"));
+    let vs = &p.config.lvs.virtual_server[0];
+    assert_eq!(vs.smtp_alert, Some(false));
+    let rs = &vs.real_server;
+    assert_eq!((rs[0].smtp_alert, rs[1].smtp_alert), (Some(false), Some(true)));
+    let log = |r: &RealServer| match &r.checkers[0] {
+        Checker::Tcp(t) => t.common.log_all_failures,
+        _ => panic!(),
+    };
+    assert_eq!((log(&rs[0]), log(&rs[1])), (Some(true), Some(false)));
+    let p = clean(&format!("global_defs {{\n  smtp_alert\n}}\n{body}"));
+    assert_eq!(p.config.lvs.virtual_server[0].smtp_alert, Some(true));
 }

@@ -54,6 +54,19 @@ impl Checker {
         }
     }
 
+    /// The standard options (all but FILE_CHECK and BFD_CHECK have them).
+    pub fn common_mut(&mut self) -> Option<&mut CheckerCommon> {
+        match self {
+            Checker::Tcp(c) | Checker::Ping(c) => Some(&mut c.common),
+            Checker::Http(c) | Checker::Ssl(c) => Some(&mut c.common),
+            Checker::Smtp(c) => Some(&mut c.common),
+            Checker::Dns(c) => Some(&mut c.common),
+            Checker::Misc(c) => Some(&mut c.common),
+            Checker::Udp(c) => Some(&mut c.common),
+            Checker::File(_) | Checker::Bfd(_) => None,
+        }
+    }
+
     pub fn origin(&self) -> &Origin {
         match self {
             Checker::Tcp(c) | Checker::Ping(c) => &c.common.origin,
@@ -79,7 +92,8 @@ pub struct CheckerCommon {
     /// Maximum random delay before the first check (0: none).
     pub warmup: Timer,
     pub delay_loop: Timer,
-    /// Absent: global_defs' checker_log_all_failures decides.
+    /// Resolved with global_defs' checker_log_all_failures once the file is read (so always
+    /// present in a decoded model).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_all_failures: Option<bool>,
 }

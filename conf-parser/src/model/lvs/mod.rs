@@ -6,8 +6,9 @@
 //! a real server takes its forwarding method, weight, timers and flags from its virtual server;
 //! a checker takes its target from its real server and its timers from the real server, then the
 //! virtual server, then keepalived's default for that checker type. So a consumer never looks
-//! further up than the item it holds. Values that keepalived itself only settles at run time
-//! (`smtp_alert`, which follows global_defs) stay `Option`s.
+//! further up than the item it holds. `smtp_alert` and a checker's `log_all_failures` are
+//! `Option`s while decoding (their defaults come from global_defs) and are filled in by the
+//! checks, so a decoded model always has them.
 
 use super::{Origin, Timer};
 use serde::{Serialize, Serializer};
@@ -299,7 +300,8 @@ pub struct VirtualServer {
     pub alpha: bool,
     pub omega: bool,
     pub ha_suspend: bool,
-    /// Absent: global_defs' smtp_alert_checker / smtp_alert decide (else off).
+    /// Resolved once the file is read (so always present in a decoded model): written, else
+    /// global_defs' smtp_alert_checker, else smtp_alert, else off.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp_alert: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -408,7 +410,7 @@ pub struct RealServer {
     pub warmup: Option<Timer>,
     pub connect_timeout: Timer,
     pub delay_loop: Timer,
-    /// Absent: global_defs' smtp_alert_checker / smtp_alert decide (else on).
+    /// Resolved like the virtual server's, but on when nothing says otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp_alert: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
