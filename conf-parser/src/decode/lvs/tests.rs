@@ -1263,3 +1263,19 @@ fn smtp_alert_and_log_all_failures_follow_global_defs() {
     let p = clean(&format!("global_defs {{\n  smtp_alert\n}}\n{body}"));
     assert_eq!(p.config.lvs.virtual_server[0].smtp_alert, Some(true));
 }
+
+proptest::proptest! {
+    /// Any arrangement of LVS words decodes without a panic.
+    #[test]
+    fn never_panics(words in proptest::collection::vec(proptest::sample::select(vec![
+        "virtual_server", "real_server", "{", "}", "\n", "10.0.0.1", "ae00::1", "fe80::1", "80", "0", "-1",
+        "fwmark", "group", "G", "virtual_server_group", "10.0.0.1-5", "ae00::1/64", "10.0.0.0/8", "lvs_method",
+        "TUN", "DR", "type", "gue", "gre", "port", "csum", "TCP_CHECK", "HTTP_GET", "SSL_GET", "SMTP_CHECK",
+        "host", "DNS_CHECK", "MISC_CHECK", "UDP_CHECK", "FILE_CHECK", "BFD_CHECK", "url", "path", "status_code",
+        "200-", "sorry_server", "quorum", "hysteresis", "weight", "payload", "require_reply", "1X", "protocol",
+        "persistence_granularity", "persistence_timeout", "ip_family", "inet6", "regex_stack", "SSL",
+    ]), 0..80)) {
+        let text = words.join(" ");
+        let _ = parse(&text);
+    }
+}
