@@ -18,6 +18,7 @@ use std::net::IpAddr;
 
 mod check;
 mod checkers;
+mod http;
 mod server;
 #[cfg(test)]
 mod tests;
