@@ -117,10 +117,8 @@ impl<'a> Cx<'a> {
     /// Reports an unknown keyword, with the closest known one as a suggestion.
     pub fn unknown<'k>(&mut self, context: &str, node: &Node, known: impl Iterator<Item = &'k str>) {
         let suggestion = did_you_mean(node.name(), known);
-        let d = self.warning(
-            node.keyword.span,
-            format!("unknown keyword '{}' in {context}; it is ignored", node.name()),
-        );
+        let place = if context.is_empty() { "at the top level".to_string() } else { format!("in {context}") };
+        let d = self.warning(node.keyword.span, format!("unknown keyword '{}' {place}; it is ignored", node.name()));
         if let Some(s) = suggestion {
             d.with_help(format!("did you mean '{s}'?"));
         }
@@ -284,7 +282,7 @@ fn root_keywords() -> Vec<Keyword<Config>> {
 pub fn decode(nodes: &[Node], sources: &SourceMap, diags: &mut Diagnostics) -> Config {
     let mut cx = Cx::new(sources, diags);
     let mut config = Config::default();
-    cx.decode_items("the top level", nodes, &root_keywords(), &mut config);
+    cx.decode_items("", nodes, &root_keywords(), &mut config);
     global::check(&mut cx, &mut config);
     vrrp::check(&mut cx, &mut config);
     lvs::check(&mut cx, &mut config);
