@@ -1,5 +1,5 @@
 //! The VRRP blocks: `vrrp_instance`, what instances track (`vrrp_script`, `track_file`,
-//! `vrrp_track_process`, `bfd_instance`), `vrrp_sync_group`, `garp_group`, `track_group`, and
+//! `vrrp_track_process`, `bfd_instance`), `vrrp_sync_group`, `garp_group`, and
 //! the static addresses, routes and rules. Lines of address/route/rule blocks are parsed by
 //! the same code whether static or virtual (`address`, `route`, `rule`).
 //!
@@ -37,7 +37,6 @@ pub(super) fn root_keywords() -> Vec<Keyword<Config>> {
         kw("vrrp_track_process", |cx, n, c| track::vrrp_track_process(cx, n, &mut c.vrrp)),
         kw("bfd_instance", |cx, n, c| track::bfd_instance(cx, n, &mut c.vrrp)),
         kw("garp_group", |cx, n, c| track::garp_group(cx, n, &mut c.vrrp)),
-        kw("track_group", |cx, n, c| track::track_group(cx, n, &mut c.vrrp)),
         kw("static_ipaddress", |cx, n, c| {
             for item in cx.block(n) {
                 if let Some(a) = address::parse(cx, item, address::Kind::Static) {

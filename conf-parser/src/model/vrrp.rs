@@ -1,6 +1,7 @@
 //! The VRRP part of the model: what the VRRP subsystem runs from. VRRP instances and the
 //! objects they track (scripts, files, processes, BFD sessions, sync groups), GARP pacing
-//! groups, and the static addresses, routes and rules keepalived installs and keeps.
+//! groups, and the static addresses, routes and rules keepalived installs and keeps (the
+//! `track_group` blocks those may name are in the global part).
 //!
 //! Every collection keeps the order of the configuration; named blocks carry their `name`, and
 //! references between blocks are by name (checked once the whole file is read).
@@ -20,7 +21,6 @@ pub struct VrrpPart {
     pub static_ipaddress: Vec<IpAddress>,
     pub static_routes: Vec<Route>,
     pub static_rules: Vec<Rule>,
-    pub track_group: Vec<TrackGroup>,
     pub track_file: Vec<TrackFile>,
     pub vrrp_script: Vec<VrrpScript>,
     pub vrrp_track_process: Vec<TrackProcess>,

@@ -13,7 +13,6 @@ use crate::model::vrrp::{
     AuthType, Family, GarpExtraIf, HmacMode, TrackRef, VrrpInstance, VrrpPart, VrrpState,
 };
 use crate::model::Config;
-use crate::source::Origin;
 use crate::values::Timer;
 use std::time::Duration;
 
@@ -30,8 +29,9 @@ pub(super) fn run(cx: &mut Cx, config: &mut Config) {
     tracking_weights(cx, part);
     vrid_clashes(cx, part, &g);
     unused_scripts(cx, part);
-    track_groups(cx, part);
     lvs_sync_daemon_interface(cx, part);
+    track_groups(cx, config);
+    lvs_sync_daemon(cx, config);
 }
 
 /// What an instance needs to know about its sync group.
@@ -384,8 +384,8 @@ fn check_authentication(cx: &mut Cx, i: &mut VrrpInstance, strict: bool) {
     if let Some(a) = &i.authentication {
         let span = a.origin.span;
         if strict {
-            cx.error(span, format!("strict mode does not allow authentication; keepalived ignores it in vrrp_instance {name}"))
-                .with_help("remove the authentication block, or strict_mode");
+            cx.warning(span, format!("strict mode does not allow authentication; keepalived ignores it in vrrp_instance {name}"))
+                .with_help("remove the authentication block, or strict_mode (vrrp_strict)");
         } else if i.version == 3 {
             cx.error(span, format!("VRRP version 3 has no authentication; keepalived ignores it in vrrp_instance {name}"))
                 .with_help("remove the authentication block (keepalived 2.4 has auth_hmac for v3)");
@@ -440,7 +440,7 @@ fn check_sync_groups(cx: &mut Cx, part: &VrrpPart) {
             seen.push((&m.name, &g.name));
             valid += 1;
         }
-        if valid == 1 && g.group.len() == 1 {
+        if valid == 1 {
             cx.warning(g.origin.span, format!("vrrp_sync_group {} has only one member; this is probably not what you want", g.name));
         } else if valid == 0 && !g.group.is_empty() {
             cx.error(g.origin.span, format!("vrrp_sync_group {} has no member that is a vrrp_instance; keepalived removes it", g.name));
@@ -612,11 +612,20 @@ fn unused_scripts(cx: &mut Cx, part: &VrrpPart) {
     }
 }
 
-fn track_groups(cx: &mut Cx, part: &VrrpPart) {
-    for tg in &part.track_group {
+/// The members of the (global) track_group blocks, and the track_groups static addresses,
+/// routes and rules name.
+fn track_groups(cx: &mut Cx, config: &Config) {
+    let part = &config.vrrp;
+    let groups = &config.global.track_group;
+    // Without instances keepalived runs no VRRP process, and nobody reads the track groups.
+    let has_instances = !part.vrrp_instance.is_empty();
+    for tg in groups.iter().filter(|_| has_instances) {
         for m in &tg.group {
-            if !part.vrrp_instance.iter().any(|i| i.name == m.name) {
-                cx.error(m.origin.span, format!("{} in track_group {} is not a vrrp_instance; keepalived ignores it", m.name, tg.name));
+            if !part.vrrp_instance.iter().any(|i| &i.name == m) {
+                let d = cx.error(tg.origin.span, format!("{m} in track_group {} is not a vrrp_instance; keepalived ignores it", tg.name));
+                if let Some(s) = super::super::did_you_mean(m, part.vrrp_instance.iter().map(|i| i.name.as_str())) {
+                    d.with_help(format!("did you mean '{s}'?"));
+                }
             }
         }
     }
@@ -628,16 +637,44 @@ fn track_groups(cx: &mut Cx, part: &VrrpPart) {
         .chain(part.static_rules.iter().map(|r| (&r.track_group, &r.origin)));
     for (name, origin) in uses {
         let Some(name) = name else { continue };
-        if !part.track_group.iter().any(|t| &t.name == name) {
-            not_found(cx, origin, name, part);
+        if groups.iter().any(|t| &t.name == name) {
+            continue;
+        }
+        let d = cx.error(origin.span, format!("no track_group is named {name}; keepalived does not track this entry"));
+        if let Some(s) = super::super::did_you_mean(name, groups.iter().map(|t| t.name.as_str())) {
+            d.with_help(format!("did you mean '{s}'?"));
         }
     }
 }
 
-fn not_found(cx: &mut Cx, origin: &Origin, name: &str, part: &VrrpPart) {
-    let d = cx.error(origin.span, format!("no track_group is named {name}; keepalived does not track this entry"));
-    if let Some(s) = super::super::did_you_mean(name, part.track_group.iter().map(|t| t.name.as_str())) {
-        d.with_help(format!("did you mean '{s}'?"));
+/// global_defs' lvs_sync_daemon follows a vrrp_instance, whose VRID is the default sync id.
+fn lvs_sync_daemon(cx: &mut Cx, config: &mut Config) {
+    let Some(sd) = &mut config.global.global_defs.lvs_sync_daemon else { return };
+    // Without instances keepalived runs no VRRP process, and the sync daemon is not started.
+    if config.vrrp.vrrp_instance.is_empty() {
+        return;
+    }
+    let Some(name) = &sd.instance else {
+        if sd.id.is_none() {
+            sd.id = Some(0);
+        }
+        return;
+    };
+    match config.vrrp.vrrp_instance.iter().find(|i| &i.name == name) {
+        Some(i) => {
+            if sd.id.is_none() {
+                sd.id = i.virtual_router_id;
+            }
+        }
+        None => {
+            let d = cx.error(sd.origin.span, format!("lvs_sync_daemon follows vrrp_instance {name}, which does not exist; keepalived drops the lvs_sync_daemon setting"));
+            if let Some(s) = super::super::did_you_mean(name, config.vrrp.vrrp_instance.iter().map(|i| i.name.as_str())) {
+                d.with_help(format!("did you mean '{s}'?"));
+            }
+        }
+    }
+    if let Some(i) = config.vrrp.vrrp_instance.iter().find(|i| i.lvs_sync_daemon_interface.is_some()) {
+        cx.error(i.origin.span, "global_defs' lvs_sync_daemon is set; keepalived ignores this instance's lvs_sync_daemon_interface");
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::model::Config;
 use crate::values::Timer;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 /// global_defs' VRRP defaults, each at keepalived's own default when global_defs is silent.
 pub(super) struct Inherited {
@@ -18,7 +18,7 @@ pub(super) struct Inherited {
     pub vrrp_garp_master_repeat: u32,
     pub vrrp_garp_master_refresh: Timer,
     pub vrrp_garp_master_refresh_repeat: u32,
-    /// Resolved: vrrp_garp_master_delay when not written.
+    /// Already resolved by global_defs' checks: vrrp_garp_master_delay when not written.
     pub vrrp_garp_lower_prio_delay: Timer,
     /// Resolved: vrrp_garp_master_repeat when not written.
     pub vrrp_garp_lower_prio_repeat: u32,
@@ -33,29 +33,30 @@ pub(super) struct Inherited {
 }
 
 impl Inherited {
-    pub fn from_config(_config: &Config) -> Inherited {
+    pub fn from_config(config: &Config) -> Inherited {
+        let d = &config.global.global_defs;
         Inherited {
-            vrrp_version: 2,
-            vrrp_strict: false,
-            vrrp_skip_check_adv_addr: false,
-            vrrp_check_unicast_src: false,
-            vrrp_lower_prio_no_advert: false,
-            vrrp_higher_prio_send_advert: false,
-            vrrp_owner_ignore_adverts: false,
-            vrrp_down_timer_adverts: 3,
-            vrrp_garp_master_delay: Timer::secs(5),
-            vrrp_garp_master_repeat: 5,
-            vrrp_garp_master_refresh: Timer::secs(0),
-            vrrp_garp_master_refresh_repeat: 1,
-            vrrp_garp_lower_prio_delay: Timer::secs(5),
-            vrrp_garp_lower_prio_repeat: 5,
-            vrrp_garp_extra_if: None,
-            v3_checksum_as_v2: false,
-            vrrp_notify_priority_changes: false,
-            smtp_alert_vrrp: None,
-            smtp_alert: None,
-            vrrp_mcast_group4: IpAddr::V4(Ipv4Addr::new(224, 0, 0, 18)),
-            vrrp_mcast_group6: IpAddr::V6(Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12)),
+            vrrp_version: d.vrrp_version,
+            vrrp_strict: d.vrrp_strict,
+            vrrp_skip_check_adv_addr: d.vrrp_skip_check_adv_addr,
+            vrrp_check_unicast_src: d.vrrp_check_unicast_src,
+            vrrp_lower_prio_no_advert: d.vrrp_lower_prio_no_advert,
+            vrrp_higher_prio_send_advert: d.vrrp_higher_prio_send_advert,
+            vrrp_owner_ignore_adverts: d.vrrp_owner_ignore_adverts,
+            vrrp_down_timer_adverts: u8::try_from(d.vrrp_down_timer_adverts).unwrap_or(3),
+            vrrp_garp_master_delay: d.vrrp_garp_master_delay,
+            vrrp_garp_master_repeat: d.vrrp_garp_master_repeat,
+            vrrp_garp_master_refresh: d.vrrp_garp_master_refresh,
+            vrrp_garp_master_refresh_repeat: d.vrrp_garp_master_refresh_repeat,
+            vrrp_garp_lower_prio_delay: d.vrrp_garp_lower_prio_delay,
+            vrrp_garp_lower_prio_repeat: d.vrrp_garp_lower_prio_repeat,
+            vrrp_garp_extra_if: d.vrrp_garp_extra_if.as_ref().map(|x| (x.interval, x.all)),
+            v3_checksum_as_v2: d.v3_checksum_as_v2,
+            vrrp_notify_priority_changes: d.vrrp_notify_priority_changes,
+            smtp_alert_vrrp: d.smtp_alert_vrrp,
+            smtp_alert: d.smtp_alert,
+            vrrp_mcast_group4: d.vrrp_mcast_group4,
+            vrrp_mcast_group6: d.vrrp_mcast_group6,
         }
     }
 }

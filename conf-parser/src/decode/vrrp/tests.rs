@@ -227,7 +227,7 @@ fn authentication_block() {
     let p = inst("    version 3\n    authentication {\n        auth_type AH\n        auth_pass secret\n    }\n");
     assert_diags(&p, &["t.conf:8:5: error: VRRP version 3 has no authentication; keepalived ignores it in vrrp_instance VI_1"]);
     let p = inst("    strict_mode\n    authentication {\n        auth_type PASS\n        auth_pass secret\n    }\n");
-    assert_diags(&p, &["t.conf:8:5: error: strict mode does not allow authentication; keepalived ignores it in vrrp_instance VI_1"]);
+    assert_diags(&p, &["t.conf:8:5: warning: strict mode does not allow authentication; keepalived ignores it in vrrp_instance VI_1"]);
     let p = inst("    authentication {\n        auth_type PASS\n    }\n");
     assert_diags(&p, &["t.conf:7:5: error: authentication has no auth_pass; keepalived ignores it"]);
     let p = inst("    authentication {\n        auth_pass x\n    }\n");
@@ -732,16 +732,35 @@ fn sync_group_checks() {
             "t.conf:5:9: warning: 'VI_1' is listed twice in group",
             "t.conf:13:5: error: group is already given for this sync group at line 9; this one is ignored",
             "t.conf:16:5: warning: notify_deleted has no effect in a vrrp_sync_group; keepalived ignores it",
-            "t.conf:18:1: error: vrrp_sync_group C has no members; keepalived removes it",
+            "t.conf:18:1: warning: vrrp_sync_group C has no members; keepalived removes it",
             "t.conf:20:17: error: vrrp_sync_group A is already defined at t.conf:1:1; this one is ignored",
             "t.conf:4:9: error: VI_3 in vrrp_sync_group A is not a vrrp_instance; keepalived ignores it",
+            "t.conf:1:1: warning: vrrp_sync_group A has only one member; this is probably not what you want",
             "t.conf:10:9: error: VI_1 is already in vrrp_sync_group A; an instance can be in one sync group only",
+            "t.conf:8:1: warning: vrrp_sync_group B has only one member; this is probably not what you want",
         ],
     );
     assert_eq!(p.diags.iter().nth(5).and_then(|d| d.help.clone()).as_deref(), Some("did you mean 'VI_1'?"));
 
-    let p = parse(&format!("vrrp_sync_group S {{\n    group {{\n        VI_1\n    }}\n}}\n{BASE}}}\n"));
-    assert_diags(&p, &["t.conf:1:1: warning: vrrp_sync_group S has only one member; this is probably not what you want"]);
+    let p = parse(&format!("vrrp_sync_group S {{\n    group {{\n        VI_1\n        VI_7\n    }}\n}}\n{BASE}}}\n"));
+    assert_diags(
+        &p,
+        &[
+            "t.conf:4:9: error: VI_7 in vrrp_sync_group S is not a vrrp_instance; keepalived ignores it",
+            "t.conf:1:1: warning: vrrp_sync_group S has only one member; this is probably not what you want",
+        ],
+    );
+    // Instance names written straight in the block (as an old sample does).
+    let p = parse("vrrp_sync_group VG1 {\n  VI_2\n  VI_3\n}\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:2:3: warning: unknown keyword 'VI_2' in vrrp_sync_group; it is ignored",
+            "t.conf:3:3: warning: unknown keyword 'VI_3' in vrrp_sync_group; it is ignored",
+            "t.conf:1:1: warning: vrrp_sync_group VG1 has no members; keepalived removes it",
+        ],
+    );
+    assert_eq!(p.diags.iter().nth(2).and_then(|d| d.help.clone()).as_deref(), Some("if VI_2, VI_3 are instances, list them inside group { }"));
 }
 
 #[test]
@@ -785,23 +804,62 @@ fn garp_group_block() {
 }
 
 #[test]
-fn track_group_block_and_references() {
+fn track_group_references() {
     let p = parse(&format!(
         "track_group TG {{\n    group {{\n        VI_1\n        VI_9\n    }}\n}}\nstatic_ipaddress {{\n    10.1.0.1/24 dev eth0 track_group TG\n    10.1.0.2/24 dev eth0 track_group TF\n}}\nstatic_routes {{\n    10.2.0.0/16 dev eth0 track_group TG\n}}\nstatic_rules {{\n    from 10.3.0.0/16 iif eth0 table 5 preference 100 track_group TX\n}}\n{BASE}}}\n"
     ));
     assert_diags(
         &p,
         &[
-            "t.conf:4:9: error: VI_9 in track_group TG is not a vrrp_instance; keepalived ignores it",
+            "t.conf:1:1: error: VI_9 in track_group TG is not a vrrp_instance; keepalived ignores it",
             "t.conf:9:5: error: no track_group is named TF; keepalived does not track this entry",
             "t.conf:15:5: error: no track_group is named TX; keepalived does not track this entry",
         ],
     );
     assert_eq!(p.diags.iter().nth(1).and_then(|d| d.help.clone()).as_deref(), Some("did you mean 'TG'?"));
-    assert_eq!(p.config.vrrp.track_group[0].group.len(), 2);
     assert_eq!(p.config.vrrp.static_ipaddress[0].track_group.as_deref(), Some("TG"));
-    let p = parse("track_group T {\n}\n");
-    assert_diags(&p, &["t.conf:1:1: error: track_group T has no members; keepalived removes it"]);
+}
+
+#[test]
+fn lvs_sync_daemon_follows_an_instance() {
+    let p = parse(&format!("global_defs {{\n    lvs_sync_daemon eth1 VI_1\n}}\n{BASE}}}\n"));
+    assert_diags(&p, &[]);
+    let sd = p.config.global.global_defs.lvs_sync_daemon.clone();
+    assert_eq!(sd.and_then(|s| s.id), Some(51), "the sync id defaults to the instance's VRID");
+    let p = parse(&format!("global_defs {{\n    lvs_sync_daemon eth1 VI_2\n}}\n{BASE}    lvs_sync_daemon_interface eth1\n}}\n"));
+    assert_diags(
+        &p,
+        &[
+            "t.conf:10:5: warning: lvs_sync_daemon_interface in a vrrp_instance is deprecated",
+            "t.conf:2:5: error: lvs_sync_daemon follows vrrp_instance VI_2, which does not exist; keepalived drops the lvs_sync_daemon setting",
+            "t.conf:4:1: error: global_defs' lvs_sync_daemon is set; keepalived ignores this instance's lvs_sync_daemon_interface",
+        ],
+    );
+}
+
+#[test]
+fn instances_inherit_global_defs() {
+    let p = parse(&format!(
+        "global_defs {{\n    vrrp_version 3\n    vrrp_garp_master_delay 7\n    vrrp_garp_master_repeat 2\n    vrrp_garp_master_refresh 30\n    vrrp_garp_master_refresh_repeat 3\n    vrrp_garp_extra_if all 60\n    vrrp_skip_check_adv_addr\n    vrrp_check_unicast_src\n    vrrp_lower_prio_no_advert\n    vrrp_higher_prio_send_advert\n    vrrp_down_timer_adverts 4\n    v3_checksum_as_v2\n    vrrp_notify_priority_changes on\n    smtp_alert\n}}\n{BASE}}}\n"
+    ));
+    assert_diags(&p, &[]);
+    let i = only(&p);
+    assert_eq!((i.version, i.garp_master_delay, i.garp_master_repeat), (3, Timer::secs(7), 2));
+    assert_eq!((i.garp_master_refresh, i.garp_master_refresh_repeat), (Timer::secs(30), 3));
+    assert_eq!((i.garp_lower_prio_delay, i.garp_lower_prio_repeat), (Timer::secs(7), 2), "lower_prio follows the master values");
+    assert_eq!(i.garp_extra_if.as_ref().map(|x| (x.interval, x.all)), Some((Timer::secs(60), true)));
+    assert!(i.skip_check_adv_addr && i.check_unicast_src && i.lower_prio_no_advert && i.higher_prio_send_advert);
+    assert!(i.v3_checksum_as_v2 && i.notify_priority_changes && i.smtp_alert);
+    assert_eq!(i.down_timer_adverts, 4);
+
+    // The instance's own values win; vrrp_strict applies to every instance without strict_mode.
+    let p = parse(&format!(
+        "global_defs {{\n    vrrp_strict\n    vrrp_version 3\n    smtp_alert\n    smtp_alert_vrrp off\n}}\n{BASE}    version 2\n    strict_mode off\n}}\nvrrp_instance VI_2 {{\n    interface eth1\n    virtual_router_id 2\n    virtual_ipaddress {{\n        10.0.1.1\n    }}\n}}\n"
+    ));
+    assert_diags(&p, &[]);
+    let (a, b) = (&p.config.vrrp.vrrp_instance[0], &p.config.vrrp.vrrp_instance[1]);
+    assert_eq!((a.version, a.strict_mode, a.smtp_alert), (2, false, false));
+    assert_eq!((b.version, b.strict_mode, b.accept, b.lower_prio_no_advert), (3, true, false, true));
 }
 
 #[test]
@@ -819,7 +877,6 @@ fn samples_decode_without_errors() {
                 "invalid value '192.168.200./24' for 'to' in virtual_rules: expected an address, a prefix (ADDR/LEN), or default; the rule is ignored",
             ],
         ),
-        ("keepalived.conf.vrrp.lvs_syncd", &["vrrp_sync_group VG1 has no members; keepalived removes it"]),
     ];
     let mut checked = 0;
     for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
@@ -843,4 +900,16 @@ fn samples_decode_without_errors() {
         checked += 1;
     }
     assert!(checked >= 14, "only {checked} samples found");
+}
+
+/// Prints the diagnostics and the VRRP dump of $KRS_FILE: a debugging aid, not a test.
+#[test]
+#[ignore]
+fn show_file() {
+    let Ok(path) = std::env::var("KRS_FILE") else { return };
+    let p = crate::parse_file(std::path::Path::new(&path), &Options { config_id: "high".into() });
+    for h in headlines(&p) {
+        eprintln!("{h}");
+    }
+    eprintln!("{}", serde_json::to_string_pretty(&p.config.vrrp).unwrap_or_default());
 }

@@ -1,11 +1,11 @@
 //! The objects instances track (`vrrp_script`, `track_file`, `vrrp_track_process`,
 //! `bfd_instance`), the `track_*` lists that refer to them, and the groups (`vrrp_sync_group`,
-//! `garp_group`, `track_group`).
+//! `garp_group`).
 
 use super::{duplicate, find_named, members, notify_script, split_command};
 use crate::decode::{kw, legacy, Cx, Keyword};
 use crate::model::vrrp::{
-    BfdInstance, GarpGroup, InitFile, ParamMatch, SyncGroup, TrackFile, TrackGroup, TrackProcess, TrackRef,
+    BfdInstance, GarpGroup, InitFile, ParamMatch, SyncGroup, TrackFile, TrackProcess, TrackRef,
     TrackedInterface, VrrpPart, VrrpScript, Written,
 };
 use crate::tree::Node;
@@ -503,8 +503,19 @@ pub(super) fn vrrp_sync_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
     ];
     cx.decode_items("vrrp_sync_group", items, &table, &mut g);
     if g.group.is_empty() {
-        cx.error(node.keyword.span, format!("vrrp_sync_group {} has no members; keepalived removes it", g.name))
-            .with_help("add: group { INSTANCE_NAME ... }");
+        // Instance names written straight in the block (an old sample does this) are unknown
+        // keywords; say where they belong.
+        let bare: Vec<&str> = items
+            .iter()
+            .filter(|i| i.args.is_empty() && i.block.is_none() && !table.iter().any(|k| k.name == i.name()))
+            .map(|i| i.name())
+            .collect();
+        let help = if bare.is_empty() {
+            "add: group { INSTANCE_NAME ... }".to_string()
+        } else {
+            format!("if {} are instances, list them inside group {{ }}", bare.join(", "))
+        };
+        cx.warning(node.keyword.span, format!("vrrp_sync_group {} has no members; keepalived removes it", g.name)).with_help(help);
     }
     part.vrrp_sync_group.push(g);
 }
@@ -559,28 +570,4 @@ pub(super) fn garp_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
         }
     }
     part.garp_group.push(g);
-}
-
-pub(super) fn track_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
-    let Some(name) = cx.block_name(node) else { return };
-    if duplicate(cx, node, &name, find_named(&part.track_group, &name, |s| (&s.name, &s.origin))) {
-        return;
-    }
-    let items = cx.block(node);
-    let mut g = (TrackGroup { origin: cx.origin(node.keyword.span), name, group: Vec::new() }, false);
-    let table: Vec<Keyword<(TrackGroup, bool)>> = vec![kw("group", |cx, n, (g, seen)| {
-        if *seen {
-            cx.error(n.keyword.span, "group is already given for this track_group; this one is ignored");
-            return;
-        }
-        *seen = true;
-        g.group = members(cx, n);
-    })];
-    cx.decode_items("track_group", items, &table, &mut g);
-    let g = g.0;
-    if g.group.is_empty() {
-        cx.error(node.keyword.span, format!("track_group {} has no members; keepalived removes it", g.name))
-            .with_help("add: group { INSTANCE_NAME ... }");
-    }
-    part.track_group.push(g);
 }

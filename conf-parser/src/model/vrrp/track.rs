@@ -166,7 +166,7 @@ pub struct BfdInstance {
     pub checker: bool,
 }
 
-/// A member of a sync group's or track group's `group { }` block.
+/// A member of a sync group's `group { }` block.
 #[derive(Clone, Debug, Serialize)]
 pub struct GroupMember {
     pub origin: Origin,
@@ -217,13 +217,4 @@ pub struct GarpGroup {
     pub interface: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub interfaces: Vec<String>,
-}
-
-/// `track_group NAME { group { INSTANCE ... } }`: instances that go to FAULT when a static
-/// address, route or rule naming this group is lost.
-#[derive(Clone, Debug, Serialize)]
-pub struct TrackGroup {
-    pub origin: Origin,
-    pub name: String,
-    pub group: Vec<GroupMember>,
 }
