@@ -19,6 +19,14 @@ use std::time::Duration;
 pub(super) fn run(cx: &mut Cx, config: &mut Config) {
     let g = Inherited::from_config(config);
     let part = &mut config.vrrp;
+    for sg in &mut part.vrrp_sync_group {
+        if !sg.written.has("smtp_alert") {
+            sg.smtp_alert = g.smtp_alert_vrrp.or(g.smtp_alert).unwrap_or(false);
+        }
+        if !sg.written.has("notify_priority_changes") {
+            sg.notify_priority_changes = g.vrrp_notify_priority_changes;
+        }
+    }
     check_sync_groups(cx, part);
     for idx in 0..part.vrrp_instance.len() {
         let sync = sync_group_of(part, idx);

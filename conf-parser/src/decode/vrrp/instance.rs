@@ -678,10 +678,11 @@ fn authentication(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
         kw("auth_pass", |cx, n, a| {
             let Some(p) = cx.string(n) else { return };
             if p.len() > 8 {
-                let kept: String = p.bytes().take(8).map(char::from).collect();
+                // keepalived keeps the first 8 bytes; never split a character here.
+                let kept: String = p.char_indices().take_while(|(at, c)| at + c.len_utf8() <= 8).map(|(_, c)| c).collect();
                 cx.warning(n.args[0].span, format!("auth_pass is longer than 8 characters; keepalived uses only '{kept}'"))
                     .with_help("VRRPv2 passwords are at most 8 characters; shorten it on every router alike");
-                a.auth_pass = Some(p.char_indices().take_while(|(at, c)| at + c.len_utf8() <= 8).map(|(_, c)| c).collect());
+                a.auth_pass = Some(kept);
             } else {
                 a.auth_pass = Some(p);
             }

@@ -249,3 +249,22 @@ fn rule_errors_and_warnings() {
     assert_eq!(p.diags.iter().nth(8).and_then(|d| d.help.clone()).as_deref(), Some("did you mean 'ipproto'?"));
     assert_eq!(p.config.vrrp.static_rules.len(), 3);
 }
+
+proptest::proptest! {
+    /// Any arrangement of VRRP words decodes without a panic.
+    #[test]
+    fn never_panics(words in proptest::collection::vec(proptest::sample::select(vec![
+        "vrrp_instance", "VI", "{", "}", "\n", "static_routes", "static_rules", "static_ipaddress", "virtual_ipaddress",
+        "virtual_routes", "virtual_rules", "unicast_peer", "track_script", "vrrp_script", "vrrp_sync_group", "group",
+        "bfd_instance", "track_file", "vrrp_track_process", "garp_group", "10.0.0.1", "10.0.0.0/8", "fe80::1",
+        "2001:db8::/32", "default", "via", "nexthop", "dev", "eth0", "table", "from", "to", "goto", "preference", "1",
+        "0", "-1", "300", "weight", "reverse", "encap", "ip", "id", "mtu", "lock", "brd", "+", "peer", "scope",
+        "or", "gw", "inet6", "fwmark", "1/x", "sport", "10-20", "l3mdev", "use_vmac", "02:00:00:00:00", "use_ipvlan",
+        "name", "authentication", "auth_type", "auth_pass", "auth_hmac", "key", "hex:", "priority", "state",
+        "MASTER", "virtual_router_id", "advert_int", "0.015", "strict_mode", "interface", "notify", "\"a b\"",
+        "min_ttl", "max_ttl", "version", "3", "garp_extra_if", "all", "process", "param_match", "init_file",
+    ]), 0..80)) {
+        let text = words.join(" ");
+        let _ = parse(&text);
+    }
+}
