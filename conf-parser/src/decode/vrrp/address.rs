@@ -45,7 +45,10 @@ pub(super) fn check_scope(cx: &mut Cx, line: &Line, word: &crate::tree::Word) ->
     }
     cx.warning(
         word.span,
-        format!("scope '{}' in {} is not a standard scope name; keepalived looks it up in /etc/iproute2/rt_scopes", word.text, line.block),
+        format!(
+            "scope '{}' in {} is not a standard scope name; keepalived looks it up in /etc/iproute2/rt_scopes",
+            word.text, line.block
+        ),
     )
     .with_help(format!("standard scopes are {}", SCOPES.join(", ")));
     true
@@ -91,7 +94,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
             "dev" => {
                 let w = line.value(cx, opt)?;
                 if a.dev.is_some() {
-                    cx.error(opt.span, format!("'dev' is given twice for {} in {block}; the line is ignored", first.text));
+                    cx.error(
+                        opt.span,
+                        format!("'dev' is given twice for {} in {block}; the line is ignored", first.text),
+                    );
                     return None;
                 }
                 a.dev = Some(w.text.clone());
@@ -106,7 +112,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
             "brd" | "broadcast" => {
                 let w = line.value(cx, opt)?;
                 if v6 {
-                    cx.error(opt.span, format!("an IPv6 address has no broadcast address; {} in {block} is ignored", first.text));
+                    cx.error(
+                        opt.span,
+                        format!("an IPv6 address has no broadcast address; {} in {block} is ignored", first.text),
+                    );
                     return None;
                 }
                 a.brd = Some(match w.text.as_str() {
@@ -134,7 +143,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
             "peer" => {
                 let w = line.value(cx, opt)?;
                 if a.peer.is_some() {
-                    cx.error(opt.span, format!("'peer' is given twice for {} in {block}; this one is ignored", first.text));
+                    cx.error(
+                        opt.span,
+                        format!("'peer' is given twice for {} in {block}; this one is ignored", first.text),
+                    );
                     continue;
                 }
                 match values::parse_ip(&w.text) {
@@ -147,7 +159,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
                         if a.address.len != full {
                             cx.warning(
                                 first.span,
-                                format!("the prefix length of {} is ignored: an address with a peer is a /{full}", first.text),
+                                format!(
+                                    "the prefix length of {} is ignored: an address with a peer is a /{full}",
+                                    first.text
+                                ),
                             );
                         }
                         a.address = IpPrefix { addr: a.address.addr, len: full };
@@ -175,7 +190,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
             "track_group" if kind == Kind::Static => {
                 let w = line.value(cx, opt)?;
                 if a.track_group.is_some() {
-                    cx.error(opt.span, format!("'track_group' is given twice for {} in {block}; this one is ignored", first.text));
+                    cx.error(
+                        opt.span,
+                        format!("'track_group' is given twice for {} in {block}; this one is ignored", first.text),
+                    );
                     continue;
                 }
                 a.track_group = Some(w.text.clone());
@@ -198,7 +216,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
                 }
             }
             _ => {
-                let d = cx.warning(opt.span, format!("unknown option '{}' for {} in {block}; it is ignored", opt.text, first.text));
+                let d = cx.warning(
+                    opt.span,
+                    format!("unknown option '{}' for {} in {block}; it is ignored", opt.text, first.text),
+                );
                 if let Some(s) = super::super::did_you_mean(&opt.text, OPTIONS.iter().copied()) {
                     d.with_help(format!("did you mean '{s}'?"));
                 }
@@ -212,7 +233,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
         a.brd = None;
     } else if let (Some(brd), Some(Broadcast::ClearHostBits | Broadcast::SetHostBits)) = (brd_word, a.brd) {
         if a.address.len > 30 {
-            cx.warning(brd.span, format!("a /{} address has no host bits for 'brd' to set or clear; it is ignored", a.address.len));
+            cx.warning(
+                brd.span,
+                format!("a /{} address has no host bits for 'brd' to set or clear; it is ignored", a.address.len),
+            );
             a.brd = None;
         }
     }

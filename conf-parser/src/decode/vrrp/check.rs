@@ -9,9 +9,7 @@
 
 use super::inherit::Inherited;
 use crate::decode::Cx;
-use crate::model::vrrp::{
-    AuthType, Family, GarpExtraIf, HmacMode, TrackRef, VrrpInstance, VrrpPart, VrrpState,
-};
+use crate::model::vrrp::{AuthType, Family, GarpExtraIf, HmacMode, TrackRef, VrrpInstance, VrrpPart, VrrpState};
 use crate::model::Config;
 use crate::values::Timer;
 use std::time::Duration;
@@ -109,7 +107,10 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
     let unicast = !i.unicast_peer.is_empty();
     if let (Some(kw_span), false) = (unicast_written, unicast) {
         if i.unicast_fault_no_peer {
-            cx.warning(kw_span, format!("vrrp_instance {name} has no unicast peers; with unicast_fault_no_peer it stays in FAULT"));
+            cx.warning(
+                kw_span,
+                format!("vrrp_instance {name} has no unicast peers; with unicast_fault_no_peer it stays in FAULT"),
+            );
         } else {
             let span = w.get("unicast_peer").unwrap_or(kw_span);
             cx.error(span, format!("vrrp_instance {name} has no unicast peers: keepalived silently falls back to multicast"))
@@ -117,8 +118,11 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
         }
     }
     if strict && unicast {
-        cx.error(at("unicast_peer"), format!("strict mode does not allow unicast peers; keepalived refuses vrrp_instance {name}"))
-            .with_help("remove strict_mode (or vrrp_strict) to use unicast");
+        cx.error(
+            at("unicast_peer"),
+            format!("strict mode does not allow unicast peers; keepalived refuses vrrp_instance {name}"),
+        )
+        .with_help("remove strict_mode (or vrrp_strict) to use unicast");
     }
     if let (Some(span), false) = (w.get("unicast_ttl"), unicast) {
         cx.warning(span, "unicast_ttl has no effect without unicast peers; keepalived ignores it");
@@ -143,7 +147,10 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
             cx.error(i.origin.span, format!("unicast vrrp_instance {name} needs unicast_src_ip or interface"));
         } else if let Some(std::net::IpAddr::V6(a)) = src {
             if a.segments()[0] & 0xffc0 == 0xfe80 {
-                cx.error(i.origin.span, format!("vrrp_instance {name} has a link-local source address but no interface"));
+                cx.error(
+                    i.origin.span,
+                    format!("vrrp_instance {name} has a link-local source address but no interface"),
+                );
             }
         }
         if unicast_written.is_some() {
@@ -151,12 +158,18 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
                 cx.error(i.origin.span, format!("vrrp_instance {name} uses a VMAC/ipvlan but has no interface"));
             }
             for a in i.virtual_ipaddress.iter().chain(&i.virtual_ipaddress_excluded).filter(|a| a.dev.is_none()) {
-                cx.error(a.origin.span, format!("{} has no dev and vrrp_instance {name} no interface: keepalived removes it", a.address));
+                cx.error(
+                    a.origin.span,
+                    format!("{} has no dev and vrrp_instance {name} no interface: keepalived removes it", a.address),
+                );
             }
         }
     }
     if i.vrf.is_some() && (i.interface.is_some() || !unicast) {
-        cx.warning(i.origin.span, format!("vrf needs a unicast vrrp_instance without interface; keepalived ignores it in {name}"));
+        cx.warning(
+            i.origin.span,
+            format!("vrf needs a unicast vrrp_instance without interface; keepalived ignores it in {name}"),
+        );
         i.vrf = None;
     }
     if i.track_src_ip && src.is_none() {
@@ -197,15 +210,23 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
     }
     if let Some(v) = &i.use_ipvlan {
         if family == Family::Inet && v.address.is_none() {
-            cx.error(i.origin.span, format!("an IPv4 use_ipvlan needs an address; keepalived keeps vrrp_instance {name} in FAULT"));
+            cx.error(
+                i.origin.span,
+                format!("an IPv4 use_ipvlan needs an address; keepalived keeps vrrp_instance {name} in FAULT"),
+            );
         }
     }
 
     // Addresses.
     if family == Family::Inet6 && strict && !unicast {
         if let Some(first) = i.virtual_ipaddress.first() {
-            if !(first.address.addr.is_ipv6() && matches!(first.address.addr, std::net::IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80)) {
-                cx.warning(first.origin.span, "in strict mode the first IPv6 virtual_ipaddress must be link-local (fe80::/10)");
+            if !(first.address.addr.is_ipv6()
+                && matches!(first.address.addr, std::net::IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80))
+            {
+                cx.warning(
+                    first.origin.span,
+                    "in strict mode the first IPv6 virtual_ipaddress must be link-local (fe80::/10)",
+                );
             }
         }
     }
@@ -225,16 +246,25 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
     }
     if !i.no_virtual_ipaddress && i.virtual_ipaddress.is_empty() {
         if i.version == 3 || strict {
-            cx.error(i.origin.span, format!("vrrp_instance {name} has no virtual_ipaddress; VRRPv3 and strict mode need one"));
+            cx.error(
+                i.origin.span,
+                format!("vrrp_instance {name} has no virtual_ipaddress; VRRPv3 and strict mode need one"),
+            );
         } else {
-            cx.warning(i.origin.span, format!("vrrp_instance {name} has no virtual_ipaddress; at least one is sensible"))
-                .with_help("add virtual_ipaddress { ADDR }, or no_virtual_ipaddress if that is intended");
+            cx.warning(
+                i.origin.span,
+                format!("vrrp_instance {name} has no virtual_ipaddress; at least one is sensible"),
+            )
+            .with_help("add virtual_ipaddress { ADDR }, or no_virtual_ipaddress if that is intended");
         }
     }
 
     // Preemption.
     if owner && i.nopreempt {
-        cx.warning(i.origin.span, "nopreempt has no effect with priority 255 (the address owner); keepalived clears it");
+        cx.warning(
+            i.origin.span,
+            "nopreempt has no effect with priority 255 (the address owner); keepalived clears it",
+        );
         i.nopreempt = false;
     }
     if i.state == VrrpState::Master {
@@ -274,7 +304,10 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
     if !w.has("accept") {
         i.accept = owner || !strict;
     } else if i.accept && !owner && strict && i.version == 2 {
-        cx.warning(at("accept"), "accept mode does not comply with VRRPv2 (RFC 3768) in strict mode; keepalived clears it");
+        cx.warning(
+            at("accept"),
+            "accept mode does not comply with VRRPv2 (RFC 3768) in strict mode; keepalived clears it",
+        );
         i.accept = false;
     }
 
@@ -315,16 +348,25 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
     if !w.has("higher_prio_send_advert") {
         i.higher_prio_send_advert = !strict && g.vrrp_higher_prio_send_advert;
     } else if strict && i.higher_prio_send_advert {
-        cx.warning(at("higher_prio_send_advert"), "strict mode does not allow higher_prio_send_advert; keepalived clears it");
+        cx.warning(
+            at("higher_prio_send_advert"),
+            "strict mode does not allow higher_prio_send_advert; keepalived clears it",
+        );
         i.higher_prio_send_advert = false;
     }
     if !w.has("owner_ignore_adverts") {
         i.owner_ignore_adverts = owner && (strict || g.vrrp_owner_ignore_adverts);
     } else if i.owner_ignore_adverts && !owner {
-        cx.warning(at("owner_ignore_adverts"), "owner_ignore_adverts applies only with priority 255; keepalived ignores it");
+        cx.warning(
+            at("owner_ignore_adverts"),
+            "owner_ignore_adverts applies only with priority 255; keepalived ignores it",
+        );
         i.owner_ignore_adverts = false;
     } else if owner && strict && !i.owner_ignore_adverts {
-        cx.warning(at("owner_ignore_adverts"), "strict mode with priority 255 requires owner_ignore_adverts; keepalived sets it");
+        cx.warning(
+            at("owner_ignore_adverts"),
+            "strict mode with priority 255 requires owner_ignore_adverts; keepalived sets it",
+        );
         i.owner_ignore_adverts = true;
     }
     if !w.has("skip_check_adv_addr") {
@@ -340,7 +382,8 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
         i.smtp_alert = g.smtp_alert_vrrp.or(g.smtp_alert).unwrap_or(false);
     }
     if !w.has("notify_priority_changes") {
-        i.notify_priority_changes = sync.and_then(|s| s.notify_priority_changes).unwrap_or(g.vrrp_notify_priority_changes);
+        i.notify_priority_changes =
+            sync.and_then(|s| s.notify_priority_changes).unwrap_or(g.vrrp_notify_priority_changes);
     }
 
     // Advert interval.
@@ -348,16 +391,25 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
     if i.version == 2 {
         if adv.0.subsec_micros() != 0 {
             let r = round_to(adv, 1_000_000);
-            cx.warning(at("advert_int"), format!("VRRPv2 advert_int is whole seconds; keepalived rounds {} to {}", secs(adv), secs(r)))
-                .with_help("use version 3 for sub-second adverts");
+            cx.warning(
+                at("advert_int"),
+                format!("VRRPv2 advert_int is whole seconds; keepalived rounds {} to {}", secs(adv), secs(r)),
+            )
+            .with_help("use version 3 for sub-second adverts");
             i.advert_int = r;
         }
     } else if adv > Timer::micros(40_950_000) {
-        cx.warning(at("advert_int"), format!("VRRPv3 advert_int is at most 40.95 seconds; keepalived uses 40.95 instead of {}", secs(adv)));
+        cx.warning(
+            at("advert_int"),
+            format!("VRRPv3 advert_int is at most 40.95 seconds; keepalived uses 40.95 instead of {}", secs(adv)),
+        );
         i.advert_int = Timer::micros(40_950_000);
     } else if !adv.0.as_micros().is_multiple_of(10_000) {
         let r = round_to(adv, 10_000);
-        cx.warning(at("advert_int"), format!("VRRPv3 advert_int has a resolution of 10 ms; keepalived rounds {} to {}", secs(adv), secs(r)));
+        cx.warning(
+            at("advert_int"),
+            format!("VRRPv3 advert_int has a resolution of 10 ms; keepalived rounds {} to {}", secs(adv), secs(r)),
+        );
         i.advert_int = r;
     }
 }
@@ -392,32 +444,49 @@ fn check_authentication(cx: &mut Cx, i: &mut VrrpInstance, strict: bool) {
     if let Some(a) = &i.authentication {
         let span = a.origin.span;
         if strict {
-            cx.warning(span, format!("strict mode does not allow authentication; keepalived ignores it in vrrp_instance {name}"))
-                .with_help("remove the authentication block, or strict_mode (vrrp_strict)");
+            cx.warning(
+                span,
+                format!("strict mode does not allow authentication; keepalived ignores it in vrrp_instance {name}"),
+            )
+            .with_help("remove the authentication block, or strict_mode (vrrp_strict)");
         } else if i.version == 3 {
-            cx.error(span, format!("VRRP version 3 has no authentication; keepalived ignores it in vrrp_instance {name}"))
-                .with_help("remove the authentication block (keepalived 2.4 has auth_hmac for v3)");
+            cx.error(
+                span,
+                format!("VRRP version 3 has no authentication; keepalived ignores it in vrrp_instance {name}"),
+            )
+            .with_help("remove the authentication block (keepalived 2.4 has auth_hmac for v3)");
         } else if a.auth_type.is_none() {
             cx.error(span, "authentication has no auth_type; keepalived ignores it").with_help("add auth_type PASS");
         } else if a.auth_pass.as_deref().is_none_or(str::is_empty) {
-            cx.error(span, "authentication has no auth_pass; keepalived ignores it").with_help("add auth_pass PASSWORD (at most 8 characters)");
+            cx.error(span, "authentication has no auth_pass; keepalived ignores it")
+                .with_help("add auth_pass PASSWORD (at most 8 characters)");
         } else if i.family == Some(Family::Inet6) && a.auth_type == Some(AuthType::Ah) {
             cx.error(span, "AH authentication does not work with IPv6; keepalived ignores it");
         } else if a.auth_type == Some(AuthType::Ah) && i.state == VrrpState::Master && i.priority != 255 {
-            cx.warning(span, "AH authentication needs an advert before taking over; keepalived starts this instance as BACKUP");
+            cx.warning(
+                span,
+                "AH authentication needs an advert before taking over; keepalived starts this instance as BACKUP",
+            );
             i.state = VrrpState::Backup;
         }
     }
     if let Some(ah) = &mut i.auth_hmac {
         if i.authentication.is_some() {
-            cx.error(ah.origin.span, "auth_hmac cannot be combined with authentication; keepalived drops authentication");
+            cx.error(
+                ah.origin.span,
+                "auth_hmac cannot be combined with authentication; keepalived drops authentication",
+            );
         }
         match ah.active_key {
             None => {
-                cx.error(ah.origin.span, "auth_hmac has no active_key; keepalived disables it").with_help("add active_key ID, the id of one of the keys");
+                cx.error(ah.origin.span, "auth_hmac has no active_key; keepalived disables it")
+                    .with_help("add active_key ID, the id of one of the keys");
             }
             Some(id) if !ah.key.iter().any(|k| k.id == id) => {
-                cx.error(ah.origin.span, format!("auth_hmac active_key {id} is not one of its keys; keepalived disables it"));
+                cx.error(
+                    ah.origin.span,
+                    format!("auth_hmac active_key {id} is not one of its keys; keepalived disables it"),
+                );
             }
             _ => {
                 if strict && ah.mode != HmacMode::Enforce {
@@ -435,38 +504,62 @@ fn check_sync_groups(cx: &mut Cx, part: &VrrpPart) {
         let mut valid = 0;
         for m in &g.group {
             if !part.vrrp_instance.iter().any(|i| i.name == m.name) {
-                let d = cx.error(m.origin.span, format!("{} in vrrp_sync_group {} is not a vrrp_instance; keepalived ignores it", m.name, g.name));
-                if let Some(s) = super::super::did_you_mean(&m.name, part.vrrp_instance.iter().map(|i| i.name.as_str())) {
+                let d = cx.error(
+                    m.origin.span,
+                    format!("{} in vrrp_sync_group {} is not a vrrp_instance; keepalived ignores it", m.name, g.name),
+                );
+                if let Some(s) = super::super::did_you_mean(&m.name, part.vrrp_instance.iter().map(|i| i.name.as_str()))
+                {
                     d.with_help(format!("did you mean '{s}'?"));
                 }
                 continue;
             }
             if let Some((_, other)) = seen.iter().find(|(n, _)| *n == m.name) {
-                cx.error(m.origin.span, format!("{} is already in vrrp_sync_group {other}; an instance can be in one sync group only", m.name));
+                cx.error(
+                    m.origin.span,
+                    format!(
+                        "{} is already in vrrp_sync_group {other}; an instance can be in one sync group only",
+                        m.name
+                    ),
+                );
                 continue;
             }
             seen.push((&m.name, &g.name));
             valid += 1;
         }
         if valid == 1 {
-            cx.warning(g.origin.span, format!("vrrp_sync_group {} has only one member; this is probably not what you want", g.name));
+            cx.warning(
+                g.origin.span,
+                format!("vrrp_sync_group {} has only one member; this is probably not what you want", g.name),
+            );
         } else if valid == 0 && !g.group.is_empty() {
-            cx.error(g.origin.span, format!("vrrp_sync_group {} has no member that is a vrrp_instance; keepalived removes it", g.name));
+            cx.error(
+                g.origin.span,
+                format!("vrrp_sync_group {} has no member that is a vrrp_instance; keepalived removes it", g.name),
+            );
         }
     }
 }
 
 /// Checks `track_*` names against the objects, and resolves unwritten weights from them.
 fn resolve_refs(cx: &mut Cx, part: &mut VrrpPart) {
-    let scripts: Vec<(String, i32, bool)> = part.vrrp_script.iter().map(|s| (s.name.clone(), s.weight, s.reverse)).collect();
-    let files: Vec<(String, i32, bool)> = part.track_file.iter().map(|s| (s.name.clone(), s.weight, s.reverse)).collect();
-    let procs: Vec<(String, i32, bool)> = part.vrrp_track_process.iter().map(|s| (s.name.clone(), s.weight, s.reverse)).collect();
-    let bfds: Vec<(String, i32, bool)> = part.bfd_instance.iter().map(|s| (s.name.clone(), s.weight, s.reverse)).collect();
+    let scripts: Vec<(String, i32, bool)> =
+        part.vrrp_script.iter().map(|s| (s.name.clone(), s.weight, s.reverse)).collect();
+    let files: Vec<(String, i32, bool)> =
+        part.track_file.iter().map(|s| (s.name.clone(), s.weight, s.reverse)).collect();
+    let procs: Vec<(String, i32, bool)> =
+        part.vrrp_track_process.iter().map(|s| (s.name.clone(), s.weight, s.reverse)).collect();
+    let bfds: Vec<(String, i32, bool)> =
+        part.bfd_instance.iter().map(|s| (s.name.clone(), s.weight, s.reverse)).collect();
     let lists = part
         .vrrp_instance
         .iter_mut()
         .map(|i| (&mut i.track_script, &mut i.track_file, &mut i.track_process, &mut i.track_bfd))
-        .chain(part.vrrp_sync_group.iter_mut().map(|g| (&mut g.track_script, &mut g.track_file, &mut g.track_process, &mut g.track_bfd)));
+        .chain(
+            part.vrrp_sync_group
+                .iter_mut()
+                .map(|g| (&mut g.track_script, &mut g.track_file, &mut g.track_process, &mut g.track_bfd)),
+        );
     for (s, f, p, b) in lists {
         resolve_list(cx, s, &scripts, "vrrp_script");
         resolve_list(cx, f, &files, "track_file");
@@ -487,7 +580,8 @@ fn resolve_list(cx: &mut Cx, refs: &mut [TrackRef], objects: &[(String, i32, boo
                 }
             }
             None => {
-                let d = cx.error(r.origin.span, format!("no {kind} is named {}; keepalived ignores this entry", r.name));
+                let d =
+                    cx.error(r.origin.span, format!("no {kind} is named {}; keepalived ignores this entry", r.name));
                 match super::super::did_you_mean(&r.name, objects.iter().map(|(n, _, _)| n.as_str())) {
                     Some(s) => d.with_help(format!("did you mean '{s}'?")),
                     None => d.with_help(format!("define it with: {kind} {} {{ ... }}", r.name)),
@@ -504,7 +598,8 @@ fn tracking_weights(cx: &mut Cx, part: &mut VrrpPart) {
         .vrrp_sync_group
         .iter()
         .map(|g| {
-            let has_owner = g.group.iter().any(|m| part.vrrp_instance.iter().any(|i| i.name == m.name && i.priority == 255));
+            let has_owner =
+                g.group.iter().any(|m| part.vrrp_instance.iter().any(|i| i.name == m.name && i.priority == 255));
             (g.name.clone(), g.sync_group_tracking_weight, has_owner)
         })
         .collect();
@@ -515,7 +610,11 @@ fn tracking_weights(cx: &mut Cx, part: &mut VrrpPart) {
         if !in_sync && !owner {
             continue;
         }
-        let why = if in_sync { "it is in a sync group (see sync_group_tracking_weight)" } else { "its priority is 255 (the address owner)" };
+        let why = if in_sync {
+            "it is in a sync group (see sync_group_tracking_weight)"
+        } else {
+            "its priority is 255 (the address owner)"
+        };
         i.track_interface.retain_mut(|t| {
             if t.weight == 0 {
                 return true;
@@ -529,8 +628,11 @@ fn tracking_weights(cx: &mut Cx, part: &mut VrrpPart) {
                 if t.weight == 0 {
                     return true;
                 }
-                cx.warning(t.origin.span, format!("tracked {kind} {} has a weight, so keepalived ignores it: {why}", t.name))
-                    .with_help("give it weight 0 here");
+                cx.warning(
+                    t.origin.span,
+                    format!("tracked {kind} {} has a weight, so keepalived ignores it: {why}", t.name),
+                )
+                .with_help("give it weight 0 here");
                 false
             });
         }
@@ -539,11 +641,15 @@ fn tracking_weights(cx: &mut Cx, part: &mut VrrpPart) {
                 return true;
             }
             if t.weight == 1 && !t.weight_written {
-                cx.warning(t.origin.span, format!("tracked file {} is used unweighted (weight 0): {why}", t.name)).with_help("write weight 0");
+                cx.warning(t.origin.span, format!("tracked file {} is used unweighted (weight 0): {why}", t.name))
+                    .with_help("write weight 0");
                 t.weight = 0;
                 return true;
             }
-            cx.warning(t.origin.span, format!("tracked file {} has weight {}, so keepalived ignores it: {why}", t.name, t.weight));
+            cx.warning(
+                t.origin.span,
+                format!("tracked file {} has weight {}, so keepalived ignores it: {why}", t.name, t.weight),
+            );
             false
         });
     }
@@ -552,18 +658,30 @@ fn tracking_weights(cx: &mut Cx, part: &mut VrrpPart) {
             continue;
         }
         let name = g.name.clone();
-        let refs = g.track_script.iter_mut().chain(g.track_file.iter_mut()).chain(g.track_process.iter_mut()).chain(g.track_bfd.iter_mut());
+        let refs = g
+            .track_script
+            .iter_mut()
+            .chain(g.track_file.iter_mut())
+            .chain(g.track_process.iter_mut())
+            .chain(g.track_bfd.iter_mut());
         for t in refs.filter(|t| t.weight != 0) {
-            cx.warning(t.origin.span, format!("the weight of {} is ignored: a member of vrrp_sync_group {name} has priority 255", t.name));
+            cx.warning(
+                t.origin.span,
+                format!("the weight of {} is ignored: a member of vrrp_sync_group {name} has priority 255", t.name),
+            );
             t.weight = 0;
         }
         for t in g.track_interface.iter_mut().filter(|t| t.weight != 0) {
-            cx.warning(t.origin.span, format!("the weight of {} is ignored: a member of vrrp_sync_group {name} has priority 255", t.name));
+            cx.warning(
+                t.origin.span,
+                format!("the weight of {} is ignored: a member of vrrp_sync_group {name} has priority 255", t.name),
+            );
             t.weight = 0;
         }
     }
     for g in &part.vrrp_sync_group {
-        let members: Vec<&VrrpInstance> = g.group.iter().filter_map(|m| part.vrrp_instance.iter().find(|i| i.name == m.name)).collect();
+        let members: Vec<&VrrpInstance> =
+            g.group.iter().filter_map(|m| part.vrrp_instance.iter().find(|i| i.name == m.name)).collect();
         let owners = members.iter().filter(|i| i.priority == 255 && i.state == VrrpState::Master).count();
         if owners > 0 && owners < members.len() {
             cx.error(g.origin.span, format!("vrrp_sync_group {} mixes address owners (priority 255, MASTER) with other members; this does not work", g.name));
@@ -591,7 +709,11 @@ fn vrid_clashes(cx: &mut Cx, part: &VrrpPart, g: &Inherited) {
                 same_if && same_src && shared_peer
             } else {
                 let group = |i: &VrrpInstance| {
-                    i.mcast_dst_ip.unwrap_or(if i.family == Some(Family::Inet6) { g.vrrp_mcast_group6 } else { g.vrrp_mcast_group4 })
+                    i.mcast_dst_ip.unwrap_or(if i.family == Some(Family::Inet6) {
+                        g.vrrp_mcast_group6
+                    } else {
+                        g.vrrp_mcast_group4
+                    })
                 };
                 a.interface.is_some() && a.interface == b.interface && group(a) == group(b)
             };
@@ -602,8 +724,14 @@ fn vrid_clashes(cx: &mut Cx, part: &VrrpPart, g: &Inherited) {
                     (Some(ifname), _) => format!("on {ifname}"),
                     (None, _) => "with the same unicast peers".to_string(),
                 };
-                cx.error(span, format!("vrrp_instance {} uses virtual_router_id {vrid} {place} ({fam}), like {} at {}", b.name, a.name, a.origin))
-                    .with_help("each virtual router on a link needs its own virtual_router_id");
+                cx.error(
+                    span,
+                    format!(
+                        "vrrp_instance {} uses virtual_router_id {vrid} {place} ({fam}), like {} at {}",
+                        b.name, a.name, a.origin
+                    ),
+                )
+                .with_help("each virtual router on a link needs its own virtual_router_id");
             }
         }
     }
@@ -615,8 +743,14 @@ fn unused_scripts(cx: &mut Cx, part: &VrrpPart) {
             || part.vrrp_sync_group.iter().any(|g| g.track_script.iter().any(|t| t.name == name))
     };
     for s in part.vrrp_script.iter().filter(|s| !used(&s.name)) {
-        cx.warning(s.origin.span, format!("vrrp_script {} is not tracked by any vrrp_instance or vrrp_sync_group; keepalived does not run it", s.name))
-            .with_help(format!("add it to a track_script {{ {} }} block", s.name));
+        cx.warning(
+            s.origin.span,
+            format!(
+                "vrrp_script {} is not tracked by any vrrp_instance or vrrp_sync_group; keepalived does not run it",
+                s.name
+            ),
+        )
+        .with_help(format!("add it to a track_script {{ {} }} block", s.name));
     }
 }
 
@@ -630,7 +764,10 @@ fn track_groups(cx: &mut Cx, config: &Config) {
     for tg in groups.iter().filter(|_| has_instances) {
         for m in &tg.group {
             if !part.vrrp_instance.iter().any(|i| &i.name == m) {
-                let d = cx.error(tg.origin.span, format!("{m} in track_group {} is not a vrrp_instance; keepalived ignores it", tg.name));
+                let d = cx.error(
+                    tg.origin.span,
+                    format!("{m} in track_group {} is not a vrrp_instance; keepalived ignores it", tg.name),
+                );
                 if let Some(s) = super::super::did_you_mean(m, part.vrrp_instance.iter().map(|i| i.name.as_str())) {
                     d.with_help(format!("did you mean '{s}'?"));
                 }
@@ -676,13 +813,17 @@ fn lvs_sync_daemon(cx: &mut Cx, config: &mut Config) {
         }
         None => {
             let d = cx.error(sd.origin.span, format!("lvs_sync_daemon follows vrrp_instance {name}, which does not exist; keepalived drops the lvs_sync_daemon setting"));
-            if let Some(s) = super::super::did_you_mean(name, config.vrrp.vrrp_instance.iter().map(|i| i.name.as_str())) {
+            if let Some(s) = super::super::did_you_mean(name, config.vrrp.vrrp_instance.iter().map(|i| i.name.as_str()))
+            {
                 d.with_help(format!("did you mean '{s}'?"));
             }
         }
     }
     if let Some(i) = config.vrrp.vrrp_instance.iter().find(|i| i.lvs_sync_daemon_interface.is_some()) {
-        cx.error(i.origin.span, "global_defs' lvs_sync_daemon is set; keepalived ignores this instance's lvs_sync_daemon_interface");
+        cx.error(
+            i.origin.span,
+            "global_defs' lvs_sync_daemon is set; keepalived ignores this instance's lvs_sync_daemon_interface",
+        );
     }
 }
 
@@ -695,7 +836,12 @@ fn lvs_sync_daemon_interface(cx: &mut Cx, part: &VrrpPart) {
         match &first {
             None => first = Some(&i.name),
             Some(f) => {
-                cx.error(i.origin.span, format!("lvs_sync_daemon_interface is already given in vrrp_instance {f}; keepalived ignores this one"));
+                cx.error(
+                    i.origin.span,
+                    format!(
+                        "lvs_sync_daemon_interface is already given in vrrp_instance {f}; keepalived ignores this one"
+                    ),
+                );
             }
         }
     }

@@ -300,7 +300,11 @@ fn keywords() -> Vec<Keyword<VrrpInstance>> {
                 std::net::IpAddr::V6(v6) => v6.segments()[0] & 0xff0f == 0xff02,
             };
             if !ok {
-                cx.invalid(n, &n.args[0], if a.is_ipv4() { "not a multicast address" } else { "not a link-local multicast address (ffX2::)" });
+                cx.invalid(
+                    n,
+                    &n.args[0],
+                    if a.is_ipv4() { "not a multicast address" } else { "not a link-local multicast address (ffX2::)" },
+                );
                 return;
             }
             if same_family(cx, &mut i.family, Family::of(&a), &n.args[0], "mcast_dst_ip") {
@@ -424,7 +428,13 @@ fn duplicate_address(cx: &mut Cx, i: &VrrpInstance, a: &crate::model::vrrp::IpAd
         .find(same_addr)
         .or_else(|| i.virtual_ipaddress_excluded.iter().filter(|o| o.dev == a.dev).find(same_addr));
     if let Some(prev) = prev {
-        cx.warning(a.origin.span, format!("address {} is already configured at line {}; this one is ignored", a.address.addr, prev.origin.line));
+        cx.warning(
+            a.origin.span,
+            format!(
+                "address {} is already configured at line {}; this one is ignored",
+                a.address.addr, prev.origin.line
+            ),
+        );
         return true;
     }
     false
@@ -480,13 +490,20 @@ fn timer_expired_backup(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
 
 /// A name the kernel accepts for a new interface.
 fn valid_new_ifname(s: &str) -> bool {
-    !s.is_empty() && s.chars().count() < 16 && s != "." && s != ".." && !s.contains(['/', ':']) && !s.contains(char::is_whitespace)
+    !s.is_empty()
+        && s.chars().count() < 16
+        && s != "."
+        && s != ".."
+        && !s.contains(['/', ':'])
+        && !s.contains(char::is_whitespace)
 }
 
 /// `XX:XX:XX:XX:XX[:XX]`: a unicast MAC, not one of the RFC 5798 VRRP ranges.
 fn check_vmac(s: &str) -> Result<(), &'static str> {
     let octets: Vec<&str> = s.trim_end_matches(':').split(':').collect();
-    if !(5..=6).contains(&octets.len()) || octets.iter().any(|o| o.is_empty() || o.len() > 2 || !o.bytes().all(|b| b.is_ascii_hexdigit())) {
+    if !(5..=6).contains(&octets.len())
+        || octets.iter().any(|o| o.is_empty() || o.len() > 2 || !o.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
         return Err("expected a MAC address of 6 hex octets (or 5, the VRID being the last)");
     }
     let b: Vec<u8> = octets.iter().filter_map(|o| u8::from_str_radix(o, 16).ok()).collect();
@@ -494,7 +511,9 @@ fn check_vmac(s: &str) -> Result<(), &'static str> {
         return Err("a multicast MAC address cannot be used");
     }
     if b.len() >= 5 && b[..4] == [0x00, 0x00, 0x5e, 0x00] && matches!(b[4], 1 | 2) {
-        return Err("00:00:5e:00:01:XX and 00:00:5e:00:02:XX are the standard VRRP MACs; use_vmac uses them without a MAC");
+        return Err(
+            "00:00:5e:00:01:XX and 00:00:5e:00:02:XX are the standard VRRP MACs; use_vmac uses them without a MAC",
+        );
     }
     Ok(())
 }
@@ -635,8 +654,14 @@ fn unicast_peer(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
                 "min_ttl" => &mut peer.min_ttl,
                 "max_ttl" => &mut peer.max_ttl,
                 _ => {
-                    cx.error(opt.span, format!("unknown option '{}' for unicast peer {addr}; the rest of the line is ignored", opt.text))
-                        .with_help("the options are min_ttl and max_ttl");
+                    cx.error(
+                        opt.span,
+                        format!(
+                            "unknown option '{}' for unicast peer {addr}; the rest of the line is ignored",
+                            opt.text
+                        ),
+                    )
+                    .with_help("the options are min_ttl and max_ttl");
                     break;
                 }
             };
@@ -648,16 +673,28 @@ fn unicast_peer(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
                     mark(i, "check_unicast_src", item);
                 }
                 Err(e) => {
-                    cx.error(val.span, format!("invalid value '{}' for {} of unicast peer {addr}: {e}", val.text, opt.text));
+                    cx.error(
+                        val.span,
+                        format!("invalid value '{}' for {} of unicast peer {addr}: {e}", val.text, opt.text),
+                    );
                 }
             }
         }
         if let Some(prev) = i.unicast_peer.iter().find(|p| p.address == addr) {
-            cx.error(item.keyword.span, format!("unicast peer {addr} is already listed at line {}; this one is ignored", prev.origin.line));
+            cx.error(
+                item.keyword.span,
+                format!("unicast peer {addr} is already listed at line {}; this one is ignored", prev.origin.line),
+            );
             continue;
         }
         if peer.min_ttl > peer.max_ttl {
-            cx.error(item.keyword.span, format!("unicast peer {addr} has min_ttl {} above max_ttl {}: every packet from it is discarded", peer.min_ttl, peer.max_ttl));
+            cx.error(
+                item.keyword.span,
+                format!(
+                    "unicast peer {addr} has min_ttl {} above max_ttl {}: every packet from it is discarded",
+                    peer.min_ttl, peer.max_ttl
+                ),
+            );
         }
         i.unicast_peer.push(peer);
     }
@@ -679,9 +716,13 @@ fn authentication(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
             let Some(p) = cx.string(n) else { return };
             if p.len() > 8 {
                 // keepalived keeps the first 8 bytes; never split a character here.
-                let kept: String = p.char_indices().take_while(|(at, c)| at + c.len_utf8() <= 8).map(|(_, c)| c).collect();
-                cx.warning(n.args[0].span, format!("auth_pass is longer than 8 characters; keepalived uses only '{kept}'"))
-                    .with_help("VRRPv2 passwords are at most 8 characters; shorten it on every router alike");
+                let kept: String =
+                    p.char_indices().take_while(|(at, c)| at + c.len_utf8() <= 8).map(|(_, c)| c).collect();
+                cx.warning(
+                    n.args[0].span,
+                    format!("auth_pass is longer than 8 characters; keepalived uses only '{kept}'"),
+                )
+                .with_help("VRRPv2 passwords are at most 8 characters; shorten it on every router alike");
                 a.auth_pass = Some(kept);
             } else {
                 a.auth_pass = Some(p);

@@ -64,7 +64,13 @@ impl Fam {
             Some(f) => {
                 cx.error(
                     word.span,
-                    format!("'{}' is {} but this line of {} is {}; the route is ignored", word.text, got.label(), line.block, f.label()),
+                    format!(
+                        "'{}' is {} but this line of {} is {}; the route is ignored",
+                        word.text,
+                        got.label(),
+                        line.block,
+                        f.label()
+                    ),
                 );
                 false
             }
@@ -129,7 +135,8 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
             }
             "via" | "gw" => {
                 if o == "gw" {
-                    cx.warning(opt.span, "'gw' in routes is a legacy spelling of 'via'").with_help("write 'via'; it means the same");
+                    cx.warning(opt.span, "'gw' in routes is a legacy spelling of 'via'")
+                        .with_help("write 'via'; it means the same");
                 }
                 let mut w = line.value(cx, opt)?;
                 if let f @ ("inet" | "inet6") = w.text.as_str() {
@@ -198,7 +205,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
             "track_group" if block == "static_routes" => {
                 let w = line.value(cx, opt)?;
                 if r.track_group.is_some() {
-                    cx.error(opt.span, format!("'track_group' is given twice in a line of {block}; this one is ignored"));
+                    cx.error(
+                        opt.span,
+                        format!("'track_group' is given twice in a line of {block}; this one is ignored"),
+                    );
                     continue;
                 }
                 r.track_group = Some(w.text.clone());
@@ -228,7 +238,12 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                     }
                 };
                 if !ok {
-                    line.bad(cx, o, w, if o == "expires" { "expected seconds" } else { "expected low, medium or high" });
+                    line.bad(
+                        cx,
+                        o,
+                        w,
+                        if o == "expires" { "expected seconds" } else { "expected low, medium or high" },
+                    );
                     return None;
                 }
                 r.extra.extend([o.to_string(), w.text.clone()]);
@@ -311,7 +326,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                             Ok(d) => d,
                             Err(e) => {
                                 let msg = if w.text.parse::<f64>().is_ok() || w.text.contains(['.', ':']) {
-                                    format!("invalid route destination '{}' in {block}: {e}; the route is ignored", w.text)
+                                    format!(
+                                        "invalid route destination '{}' in {block}: {e}; the route is ignored",
+                                        w.text
+                                    )
                                 } else {
                                     format!("unknown route option '{}' in {block}; the route is ignored", w.text)
                                 };
@@ -363,8 +381,11 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
 fn nexthops(cx: &mut Cx, line: &mut Line, fam: &mut Fam, out: &mut Vec<Nexthop>) -> Option<()> {
     while let Some(w) = line.next() {
         if w.text != "nexthop" {
-            cx.error(w.span, format!("unexpected '{}' after the nexthops in {}; the route is ignored", w.text, line.block))
-                .with_help("options of the route itself go before the first 'nexthop'");
+            cx.error(
+                w.span,
+                format!("unexpected '{}' after the nexthops in {}; the route is ignored", w.text, line.block),
+            )
+            .with_help("options of the route itself go before the first 'nexthop'");
             return None;
         }
         let mut nh = Nexthop::default();
@@ -409,7 +430,13 @@ fn nexthops(cx: &mut Cx, line: &mut Line, fam: &mut Fam, out: &mut Vec<Nexthop>)
                     encap(cx, line, opt, &mut nh.extra)?;
                 }
                 "as" => {
-                    cx.error(opt.span, format!("'as [to]' (NAT) is not supported by keepalived in {}; the route is ignored", line.block));
+                    cx.error(
+                        opt.span,
+                        format!(
+                            "'as [to]' (NAT) is not supported by keepalived in {}; the route is ignored",
+                            line.block
+                        ),
+                    );
                     return None;
                 }
                 _ => {
@@ -458,9 +485,48 @@ fn encap(cx: &mut Cx, line: &mut Line, opt: &Word, extra: &mut Vec<String>) -> O
 
 /// Every option word, for did-you-mean.
 const OPTIONS: &[&str] = &[
-    "inet", "inet6", "src", "via", "from", "tos", "dsfield", "table", "protocol", "scope", "metric", "priority",
-    "preference", "dev", "oif", "onlink", "vrf", "add", "prepend", "append", "no_track", "track_group", "encap",
-    "expires", "pref", "realms", "features", "ttl-propagate", "nexthop", "mtu", "advmss", "reordering", "cwnd",
-    "ssthresh", "rtt", "rttvar", "rto_min", "congctl", "window", "initcwnd", "initrwnd", "hoplimit", "quickack",
+    "inet",
+    "inet6",
+    "src",
+    "via",
+    "from",
+    "tos",
+    "dsfield",
+    "table",
+    "protocol",
+    "scope",
+    "metric",
+    "priority",
+    "preference",
+    "dev",
+    "oif",
+    "onlink",
+    "vrf",
+    "add",
+    "prepend",
+    "append",
+    "no_track",
+    "track_group",
+    "encap",
+    "expires",
+    "pref",
+    "realms",
+    "features",
+    "ttl-propagate",
+    "nexthop",
+    "mtu",
+    "advmss",
+    "reordering",
+    "cwnd",
+    "ssthresh",
+    "rtt",
+    "rttvar",
+    "rto_min",
+    "congctl",
+    "window",
+    "initcwnd",
+    "initrwnd",
+    "hoplimit",
+    "quickack",
     "fastopen_no_cookie",
 ];

@@ -17,7 +17,13 @@ fn set_family(cx: &mut Cx, line: &Line, family: &mut Option<Family>, w: &Word, g
         Some(f) => {
             cx.error(
                 w.span,
-                format!("'{}' is {} but this line of {} is {}; the rule is ignored", w.text, got.label(), line.block, f.label()),
+                format!(
+                    "'{}' is {} but this line of {} is {}; the rule is ignored",
+                    w.text,
+                    got.label(),
+                    line.block,
+                    f.label()
+                ),
             );
             false
         }
@@ -205,7 +211,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
             "track_group" if block == "static_rules" => {
                 let w = line.value(cx, opt)?;
                 if r.track_group.is_some() {
-                    cx.error(opt.span, format!("'track_group' is given twice in a line of {block}; this one is ignored"));
+                    cx.error(
+                        opt.span,
+                        format!("'track_group' is given twice in a line of {block}; this one is ignored"),
+                    );
                     continue;
                 }
                 r.track_group = Some(w.text.clone());
@@ -250,7 +259,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
     if let Some(goto) = r.goto {
         match r.preference {
             Some(p) if p >= goto => {
-                cx.error(action.span, format!("a rule's goto target ({goto}) must be after its preference ({p}); the rule is ignored"));
+                cx.error(
+                    action.span,
+                    format!("a rule's goto target ({goto}) must be after its preference ({p}); the rule is ignored"),
+                );
                 return None;
             }
             None => {
@@ -282,15 +294,50 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
         r.track_group = None;
     }
     if r.preference.is_none() {
-        cx.warning(node.span(), format!("a rule in {block} has no preference; keepalived picks one, probably not what you want"))
-            .with_help("add 'preference N'; rules are applied in preference order");
+        cx.warning(
+            node.span(),
+            format!("a rule in {block} has no preference; keepalived picks one, probably not what you want"),
+        )
+        .with_help("add 'preference N'; rules are applied in preference order");
     }
     Some(r)
 }
 
 const OPTIONS: &[&str] = &[
-    "inet", "inet6", "from", "to", "table", "lookup", "not", "preference", "order", "priority", "tos", "dsfield",
-    "fwmark", "realms", "suppress_prefixlength", "sup_pl", "suppress_ifgroup", "sup_group", "iif", "dev", "oif",
-    "tunnel-id", "uidrange", "sport", "dport", "l3mdev", "protocol", "ipproto", "no_track", "track_group", "type",
-    "goto", "nop", "blackhole", "unreachable", "prohibit",
+    "inet",
+    "inet6",
+    "from",
+    "to",
+    "table",
+    "lookup",
+    "not",
+    "preference",
+    "order",
+    "priority",
+    "tos",
+    "dsfield",
+    "fwmark",
+    "realms",
+    "suppress_prefixlength",
+    "sup_pl",
+    "suppress_ifgroup",
+    "sup_group",
+    "iif",
+    "dev",
+    "oif",
+    "tunnel-id",
+    "uidrange",
+    "sport",
+    "dport",
+    "l3mdev",
+    "protocol",
+    "ipproto",
+    "no_track",
+    "track_group",
+    "type",
+    "goto",
+    "nop",
+    "blackhole",
+    "unreachable",
+    "prohibit",
 ];

@@ -116,7 +116,10 @@ fn missing_virtual_router_id_and_interface() {
     let p = parse("vrrp_instance VI_1 {\n    virtual_ipaddress {\n        10.0.0.1\n    }\n}\n");
     assert_diags(
         &p,
-        &["t.conf:1:1: error: vrrp_instance VI_1 has no virtual_router_id", "t.conf:1:1: error: vrrp_instance VI_1 has no interface"],
+        &[
+            "t.conf:1:1: error: vrrp_instance VI_1 has no virtual_router_id",
+            "t.conf:1:1: error: vrrp_instance VI_1 has no interface",
+        ],
     );
     let p = parse("vrrp_instance {\n}\n");
     assert_diags(&p, &["t.conf:1:1: error: vrrp_instance needs a value"]);
@@ -194,7 +197,10 @@ fn no_virtual_ipaddress() {
     let p = parse("vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n}\n");
     assert_diags(&p, &["t.conf:1:1: warning: vrrp_instance VI_1 has no virtual_ipaddress; at least one is sensible"]);
     let p = parse("vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    version 3\n}\n");
-    assert_diags(&p, &["t.conf:1:1: error: vrrp_instance VI_1 has no virtual_ipaddress; VRRPv3 and strict mode need one"]);
+    assert_diags(
+        &p,
+        &["t.conf:1:1: error: vrrp_instance VI_1 has no virtual_ipaddress; VRRPv3 and strict mode need one"],
+    );
     let p = parse("vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    no_virtual_ipaddress\n}\n");
     assert_diags(&p, &[]);
     assert!(only(&p).no_virtual_ipaddress);
@@ -208,10 +214,16 @@ fn advert_int_resolution() {
     let p = inst("    advert_int 0.3\n");
     assert_eq!(only(&p).advert_int, Timer::secs(1));
     let p = inst("    version 3\n    advert_int 0.123\n");
-    assert_diags(&p, &["t.conf:8:5: warning: VRRPv3 advert_int has a resolution of 10 ms; keepalived rounds 0.123 to 0.12"]);
+    assert_diags(
+        &p,
+        &["t.conf:8:5: warning: VRRPv3 advert_int has a resolution of 10 ms; keepalived rounds 0.123 to 0.12"],
+    );
     assert_eq!(only(&p).advert_int, Timer::micros(120_000));
     let p = inst("    version 3\n    advert_int 50\n");
-    assert_diags(&p, &["t.conf:8:5: warning: VRRPv3 advert_int is at most 40.95 seconds; keepalived uses 40.95 instead of 50"]);
+    assert_diags(
+        &p,
+        &["t.conf:8:5: warning: VRRPv3 advert_int is at most 40.95 seconds; keepalived uses 40.95 instead of 50"],
+    );
     assert_eq!(only(&p).advert_int, Timer::micros(40_950_000));
     assert_diags(&inst("    version 3\n    advert_int 0.25\n"), &[]);
 }
@@ -225,7 +237,10 @@ fn authentication_block() {
     assert_eq!(a.and_then(|a| a.auth_pass).as_deref(), Some("12345678"));
 
     let p = inst("    version 3\n    authentication {\n        auth_type AH\n        auth_pass secret\n    }\n");
-    assert_diags(&p, &["t.conf:8:5: error: VRRP version 3 has no authentication; keepalived ignores it in vrrp_instance VI_1"]);
+    assert_diags(
+        &p,
+        &["t.conf:8:5: error: VRRP version 3 has no authentication; keepalived ignores it in vrrp_instance VI_1"],
+    );
     let p = inst("    strict_mode\n    authentication {\n        auth_type PASS\n        auth_pass secret\n    }\n");
     assert_diags(&p, &["t.conf:8:5: warning: strict mode does not allow authentication; keepalived ignores it in vrrp_instance VI_1"]);
     let p = inst("    authentication {\n        auth_type PASS\n    }\n");
@@ -240,7 +255,9 @@ fn authentication_block() {
             "t.conf:7:5: error: authentication has no auth_type; keepalived ignores it",
         ],
     );
-    let p = inst("    state MASTER\n    priority 100\n    authentication {\n        auth_type AH\n        auth_pass x\n    }\n");
+    let p = inst(
+        "    state MASTER\n    priority 100\n    authentication {\n        auth_type AH\n        auth_pass x\n    }\n",
+    );
     assert_diags(&p, &["t.conf:9:5: warning: AH authentication needs an advert before taking over; keepalived starts this instance as BACKUP"]);
     assert_eq!(only(&p).state, VrrpState::Backup);
 }
@@ -256,7 +273,10 @@ fn auth_hmac_block() {
     let ah = only(&p).auth_hmac.clone();
     let Some(ah) = ah else { panic!("no auth_hmac") };
     assert_eq!(ah.key.iter().map(|k| k.id).collect::<Vec<_>>(), [1, 2, 3]);
-    assert_eq!((ah.active_key, ah.anti_replay, ah.time_window, ah.mode), (Some(2), AntiReplay::Monotonic, Some(30), HmacMode::ReceiveOnly));
+    assert_eq!(
+        (ah.active_key, ah.anti_replay, ah.time_window, ah.mode),
+        (Some(2), AntiReplay::Monotonic, Some(30), HmacMode::ReceiveOnly)
+    );
 
     let p = inst("    auth_hmac {\n        key 1 short\n        key 0 x\n        key 2 hex:abc\n        active_key 9\n        mode lax\n    }\n");
     assert_diags(
@@ -278,7 +298,10 @@ fn unicast_peers() {
     let p = inst("    unicast_src_ip 10.0.0.2\n    unicast_ttl 10\n    unicast_peer {\n        10.0.0.3\n        10.0.0.4 min_ttl 250 max_ttl 255\n    }\n");
     assert_diags(&p, &[]);
     let i = only(&p);
-    assert_eq!(i.unicast_peer.iter().map(|p| (p.address, p.min_ttl, p.max_ttl)).collect::<Vec<_>>(), [(ip("10.0.0.3"), 0, 255), (ip("10.0.0.4"), 250, 255)]);
+    assert_eq!(
+        i.unicast_peer.iter().map(|p| (p.address, p.min_ttl, p.max_ttl)).collect::<Vec<_>>(),
+        [(ip("10.0.0.3"), 0, 255), (ip("10.0.0.4"), 250, 255)]
+    );
     assert!(i.check_unicast_src, "a TTL range turns on check_unicast_src");
     assert_eq!((i.unicast_src_ip, i.unicast_ttl), (Some(ip("10.0.0.2")), Some(10)));
 
@@ -300,11 +323,20 @@ fn unicast_peers() {
 #[test]
 fn empty_unicast_peer_is_an_error() {
     let p = inst("    unicast_peer {\n    }\n");
-    assert_diags(&p, &["t.conf:7:5: error: vrrp_instance VI_1 has no unicast peers: keepalived silently falls back to multicast"]);
+    assert_diags(
+        &p,
+        &["t.conf:7:5: error: vrrp_instance VI_1 has no unicast peers: keepalived silently falls back to multicast"],
+    );
     let p = inst("    unicast_src_ip 10.0.0.2\n");
-    assert_diags(&p, &["t.conf:7:5: error: vrrp_instance VI_1 has no unicast peers: keepalived silently falls back to multicast"]);
+    assert_diags(
+        &p,
+        &["t.conf:7:5: error: vrrp_instance VI_1 has no unicast peers: keepalived silently falls back to multicast"],
+    );
     let p = inst("    unicast_peer {\n    }\n    unicast_fault_no_peer\n");
-    assert_diags(&p, &["t.conf:7:5: warning: vrrp_instance VI_1 has no unicast peers; with unicast_fault_no_peer it stays in FAULT"]);
+    assert_diags(
+        &p,
+        &["t.conf:7:5: warning: vrrp_instance VI_1 has no unicast peers; with unicast_fault_no_peer it stays in FAULT"],
+    );
     let p = inst("    unicast_ttl 5\n");
     assert_diags(&p, &["t.conf:7:5: warning: unicast_ttl has no effect without unicast peers; keepalived ignores it"]);
     assert_eq!(only(&p).unicast_ttl, None);
@@ -313,11 +345,17 @@ fn empty_unicast_peer_is_an_error() {
 #[test]
 fn unicast_without_interface() {
     let p = parse("vrrp_instance U {\n    virtual_router_id 9\n    unicast_src_ip 10.0.0.2\n    unicast_peer {\n        10.0.0.3\n    }\n    virtual_ipaddress {\n        10.0.0.1 dev eth0\n        10.0.0.9\n    }\n}\n");
-    assert_diags(&p, &["t.conf:9:9: error: 10.0.0.9/32 has no dev and vrrp_instance U no interface: keepalived removes it"]);
+    assert_diags(
+        &p,
+        &["t.conf:9:9: error: 10.0.0.9/32 has no dev and vrrp_instance U no interface: keepalived removes it"],
+    );
     let p = parse("vrrp_instance U {\n    virtual_router_id 9\n    unicast_peer {\n        10.0.0.3\n    }\n    no_virtual_ipaddress\n}\n");
     assert_diags(&p, &["t.conf:1:1: error: unicast vrrp_instance U needs unicast_src_ip or interface"]);
     let p = inst("    strict_mode\n    unicast_peer {\n        10.0.0.3\n    }\n");
-    assert_diags(&p, &["t.conf:8:5: error: strict mode does not allow unicast peers; keepalived refuses vrrp_instance VI_1"]);
+    assert_diags(
+        &p,
+        &["t.conf:8:5: error: strict mode does not allow unicast peers; keepalived refuses vrrp_instance VI_1"],
+    );
 }
 
 #[test]
@@ -347,13 +385,19 @@ fn vrid_clashes() {
         ))
     };
     let p = two("    interface eth0\n", "    interface eth0\n");
-    assert_diags(&p, &["t.conf:7:5: error: vrrp_instance B uses virtual_router_id 7 on eth0 (IPv4), like A at t.conf:1:1"]);
+    assert_diags(
+        &p,
+        &["t.conf:7:5: error: vrrp_instance B uses virtual_router_id 7 on eth0 (IPv4), like A at t.conf:1:1"],
+    );
     assert_diags(&two("    interface eth0\n", "    interface eth1\n"), &[]);
     assert_diags(&two("    interface eth0\n", "    interface eth0\n    native_ipv6\n"), &[]);
     assert_diags(&two("    interface eth0\n", "    interface eth0\n    mcast_dst_ip 224.0.0.19\n"), &[]);
     let peers = "    interface eth0\n    unicast_peer {\n        10.0.0.3\n    }\n";
     let p = two(peers, peers);
-    assert_diags(&p, &["t.conf:10:5: error: vrrp_instance B uses virtual_router_id 7 on eth0 (IPv4), like A at t.conf:1:1"]);
+    assert_diags(
+        &p,
+        &["t.conf:10:5: error: vrrp_instance B uses virtual_router_id 7 on eth0 (IPv4), like A at t.conf:1:1"],
+    );
     assert_diags(&two(peers, "    interface eth0\n    unicast_peer {\n        10.0.0.4\n    }\n"), &[]);
     assert_diags(&two(peers, "    interface eth0\n"), &[]);
 }
@@ -375,7 +419,10 @@ fn preemption_fixups() {
     let p = inst("    nopreempt\n    preempt_delay 3\n");
     assert_diags(&p, &["t.conf:8:5: warning: preempt_delay has no effect with nopreempt; keepalived clears it"]);
     let p = inst("    priority 255\n    state MASTER\n    nopreempt\n");
-    assert_diags(&p, &["t.conf:1:1: warning: nopreempt has no effect with priority 255 (the address owner); keepalived clears it"]);
+    assert_diags(
+        &p,
+        &["t.conf:1:1: warning: nopreempt has no effect with priority 255 (the address owner); keepalived clears it"],
+    );
     let p = inst("    timer_expired_backup\n");
     assert_diags(&p, &["t.conf:7:5: warning: timer_expired_backup needs nopreempt; keepalived ignores it"]);
     let p = inst("    nopreempt\n    thread_timer_expired 200\n");
@@ -397,14 +444,20 @@ fn garp_settings() {
         ],
     );
     let i = only(&p);
-    assert_eq!((i.garp_master_delay, i.garp_master_repeat, i.garp_master_refresh, i.garp_master_refresh_repeat), (Timer::secs(10), 1, Timer::secs(60), 2));
+    assert_eq!(
+        (i.garp_master_delay, i.garp_master_repeat, i.garp_master_refresh, i.garp_master_refresh_repeat),
+        (Timer::secs(10), 1, Timer::secs(60), 2)
+    );
     assert_eq!((i.garp_lower_prio_delay, i.garp_lower_prio_repeat), (Timer::secs(3), 4));
     let x = i.garp_extra_if.clone();
     assert_eq!(x.map(|x| (x.interval, x.all)), Some((Timer::secs(120), false)));
     let p = inst("    garp_extra_if all\n    garp_extra_if 90000\n");
     assert_diags(
         &p,
-        &["t.conf:7:5: error: garp_extra_if needs an interval in seconds", "t.conf:8:19: error: invalid value '90000' for garp_extra_if: must be between 0 and 86400 seconds"],
+        &[
+            "t.conf:7:5: error: garp_extra_if needs an interval in seconds",
+            "t.conf:8:19: error: invalid value '90000' for garp_extra_if: must be between 0 and 86400 seconds",
+        ],
     );
 }
 
@@ -413,7 +466,10 @@ fn advert_flags_and_inherited_flags() {
     let p = inst(
         "    lower_prio_no_advert\n    higher_prio_send_advert true\n    skip_check_adv_addr\n    check_unicast_src\n    v3_checksum_as_v2 on\n    smtp_alert\n    notify_priority_changes yes\n    down_timer_adverts 10\n    owner_ignore_adverts\n    unicast_peer {\n        10.0.0.3\n    }\n",
     );
-    assert_diags(&p, &["t.conf:15:5: warning: owner_ignore_adverts applies only with priority 255; keepalived ignores it"]);
+    assert_diags(
+        &p,
+        &["t.conf:15:5: warning: owner_ignore_adverts applies only with priority 255; keepalived ignores it"],
+    );
     let i = only(&p);
     assert!(i.lower_prio_no_advert && i.higher_prio_send_advert && i.skip_check_adv_addr && i.check_unicast_src);
     assert!(i.v3_checksum_as_v2 && i.smtp_alert && i.notify_priority_changes && !i.owner_ignore_adverts);
@@ -436,12 +492,20 @@ fn notify_scripts() {
     assert_diags(&p, &[]);
     let i = only(&p);
     let m = i.notify_master.clone();
-    assert_eq!(m.as_ref().map(|s| s.command.clone()), Some(vec!["/usr/local/bin/vrrp.sh".to_string(), "MASTER".into(), "VI 1".into()]));
+    assert_eq!(
+        m.as_ref().map(|s| s.command.clone()),
+        Some(vec!["/usr/local/bin/vrrp.sh".to_string(), "MASTER".into(), "VI 1".into()])
+    );
     assert_eq!(m.as_ref().and_then(|s| s.user.clone()).as_deref(), Some("root"));
     assert_eq!(m.and_then(|s| s.group).as_deref(), Some("wheel"));
     assert_eq!(i.notify_fault.as_ref().and_then(|s| s.user.as_deref()), Some("nobody"));
     assert_eq!(i.notify_deleted.as_ref().map(|s| s.command.len()), Some(0));
-    assert!(i.notify_backup.is_some() && i.notify_stop.is_some() && i.notify.is_some() && i.notify_master_rx_lower_pri.is_some());
+    assert!(
+        i.notify_backup.is_some()
+            && i.notify_stop.is_some()
+            && i.notify.is_some()
+            && i.notify_master_rx_lower_pri.is_some()
+    );
 
     let p = inst("    notify_master /a.sh\n    notify_master /b.sh\n    notify_backup\n    notify /n.sh u g extra\n    notify_fault \"  \"\n");
     assert_diags(
@@ -458,10 +522,14 @@ fn notify_scripts() {
 
 #[test]
 fn vmac_and_ipvlan() {
-    let p = inst("    use_vmac vrrp51 02:01:02:03:04 netlink_notify_msg group 5\n    use_vmac_addr\n    vmac_xmit_base\n");
+    let p =
+        inst("    use_vmac vrrp51 02:01:02:03:04 netlink_notify_msg group 5\n    use_vmac_addr\n    vmac_xmit_base\n");
     assert_diags(&p, &[]);
     let v = only(&p).use_vmac.clone().unwrap_or_default();
-    assert_eq!((v.name.as_deref(), v.mac.as_deref(), v.netlink_notify_msg, v.group.as_deref()), (Some("vrrp51"), Some("02:01:02:03:04"), true, Some("5")));
+    assert_eq!(
+        (v.name.as_deref(), v.mac.as_deref(), v.netlink_notify_msg, v.group.as_deref()),
+        (Some("vrrp51"), Some("02:01:02:03:04"), true, Some("5"))
+    );
     assert!(only(&p).use_vmac_addr && only(&p).vmac_xmit_base);
 
     let p = inst("    use_vmac name a/b 01:00:00:00:00:01 00:00:5e:00:01:33 zz:00:00:00:00\n");
@@ -488,11 +556,17 @@ fn vmac_and_ipvlan() {
     let p = inst("    use_ipvlan ipv1 10.0.0.9/24 private group 3\n");
     assert_diags(&p, &[]);
     let v = only(&p).use_ipvlan.clone().unwrap_or_default();
-    assert_eq!((v.name.as_deref(), v.address.map(|a| a.to_string()), v.mode, v.group.as_deref()), (Some("ipv1"), Some("10.0.0.9/24".into()), Some(IpvlanMode::Private), Some("3")));
+    assert_eq!(
+        (v.name.as_deref(), v.address.map(|a| a.to_string()), v.mode, v.group.as_deref()),
+        (Some("ipv1"), Some("10.0.0.9/24".into()), Some(IpvlanMode::Private), Some("3"))
+    );
     let p = inst("    use_ipvlan vepa bridge\n");
     assert_diags(
         &p,
-        &["t.conf:7:21: error: use_ipvlan already has a mode; this one is ignored", "t.conf:1:1: error: an IPv4 use_ipvlan needs an address; keepalived keeps vrrp_instance VI_1 in FAULT"],
+        &[
+            "t.conf:7:21: error: use_ipvlan already has a mode; this one is ignored",
+            "t.conf:1:1: error: an IPv4 use_ipvlan needs an address; keepalived keeps vrrp_instance VI_1 in FAULT",
+        ],
     );
 }
 
@@ -531,8 +605,14 @@ fn mcast_dst_ip_and_source() {
 #[test]
 fn unknown_instance_keyword_suggests() {
     let p = inst("    virtual_router_ids 5\n");
-    assert_diags(&p, &["t.conf:7:5: warning: unknown keyword 'virtual_router_ids' in vrrp_instance VI_1; it is ignored"]);
-    assert_eq!(p.diags.iter().next().and_then(|d| d.help.clone()).as_deref(), Some("did you mean 'virtual_router_id'?"));
+    assert_diags(
+        &p,
+        &["t.conf:7:5: warning: unknown keyword 'virtual_router_ids' in vrrp_instance VI_1; it is ignored"],
+    );
+    assert_eq!(
+        p.diags.iter().next().and_then(|d| d.help.clone()).as_deref(),
+        Some("did you mean 'virtual_router_id'?")
+    );
 }
 
 #[test]
@@ -636,9 +716,14 @@ fn track_file_block() {
     assert_eq!((files[0].file.as_deref(), files[0].weight, files[0].reverse), (Some("/run/keepalived/tf"), -10, true));
     let init = files[0].init_file.clone();
     assert_eq!(init.map(|i| (i.value, i.overwrite)), Some((5, true)));
-    assert_eq!((files[1].name.as_str(), files[1].weight, files[1].init_file.as_ref().map(|i| i.value)), ("old", 1, Some(0)));
+    assert_eq!(
+        (files[1].name.as_str(), files[1].weight, files[1].init_file.as_ref().map(|i| i.value)),
+        ("old", 1, Some(0))
+    );
 
-    let p = parse("track_file tf {\n    weight 255\n    init_file 300 clobber\n    file a\n    file b\n}\ntrack_file none {\n}\n");
+    let p = parse(
+        "track_file tf {\n    weight 255\n    init_file 300 clobber\n    file a\n    file b\n}\ntrack_file none {\n}\n",
+    );
     assert_diags(
         &p,
         &[
@@ -662,7 +747,10 @@ fn vrrp_track_process_block() {
     assert_eq!((t[0].param_match, t[0].full_command), (Some(ParamMatch::Exact), true));
     assert_eq!((t[0].weight, t[0].reverse, t[0].quorum, t[0].quorum_max), (20, true, 2, Some(4)));
     assert_eq!((t[0].fork_delay, t[0].terminate_delay), (Some(Timer::secs(1)), Some(Timer::micros(500_000))));
-    assert_eq!((t[1].param_match, t[1].full_command, t[1].terminate_delay), (Some(ParamMatch::Partial), true, Some(Timer::secs(2))));
+    assert_eq!(
+        (t[1].param_match, t[1].full_command, t[1].terminate_delay),
+        (Some(ParamMatch::Partial), true, Some(Timer::secs(2)))
+    );
     assert_eq!((t[2].param_match, t[2].full_command, t[2].quorum, t[2].quorum_max), (None, false, 1, None));
 
     let p = parse("vrrp_track_process p {\n    quorum 3\n    quorum_max 2\n    param_match fuzzy\n    delay 0\n}\n");
@@ -706,7 +794,9 @@ fn bfd_instance_block() {
 
 #[test]
 fn sync_group_block() {
-    let two = format!("{BASE}}}\nvrrp_instance VI_2 {{\n    interface eth0\n    virtual_router_id 52\n    no_virtual_ipaddress\n}}\n");
+    let two = format!(
+        "{BASE}}}\nvrrp_instance VI_2 {{\n    interface eth0\n    virtual_router_id 52\n    no_virtual_ipaddress\n}}\n"
+    );
     let p = parse(&format!(
         "vrrp_sync_group G {{\n    group {{\n        VI_1\n        VI_2\n    }}\n    track_interface {{\n        eth1\n    }}\n    track_script {{\n        s\n    }}\n    notify_master \"/bin/m.sh a\"\n    notify_backup /bin/b.sh\n    notify_fault /bin/f.sh\n    notify_stop /bin/s.sh\n    notify /bin/n.sh\n    notify_priority_changes\n    smtp_alert off\n    global_tracking\n}}\nvrrp_script s {{\n    script /bin/true\n    weight 5\n}}\n{two}"
     ));
@@ -722,7 +812,9 @@ fn sync_group_block() {
 
 #[test]
 fn sync_group_checks() {
-    let two = format!("{BASE}}}\nvrrp_instance VI_2 {{\n    interface eth0\n    virtual_router_id 52\n    no_virtual_ipaddress\n}}\n");
+    let two = format!(
+        "{BASE}}}\nvrrp_instance VI_2 {{\n    interface eth0\n    virtual_router_id 52\n    no_virtual_ipaddress\n}}\n"
+    );
     let p = parse(&format!(
         "vrrp_sync_group A {{\n    group {{\n        VI_1\n        VI_3\n        VI_1\n    }}\n}}\nvrrp_sync_group B {{\n    group {{\n        VI_1\n        VI_2\n    }}\n    group {{\n        VI_2\n    }}\n    notify_deleted\n}}\nvrrp_sync_group C {{\n}}\nvrrp_sync_group A {{\n}}\n{two}"
     ));
@@ -760,7 +852,10 @@ fn sync_group_checks() {
             "t.conf:1:1: warning: vrrp_sync_group VG1 has no members; keepalived removes it",
         ],
     );
-    assert_eq!(p.diags.iter().nth(2).and_then(|d| d.help.clone()).as_deref(), Some("if VI_2, VI_3 are instances, list them inside group { }"));
+    assert_eq!(
+        p.diags.iter().nth(2).and_then(|d| d.help.clone()).as_deref(),
+        Some("if VI_2, VI_3 are instances, list them inside group { }")
+    );
 }
 
 #[test]
@@ -826,7 +921,9 @@ fn lvs_sync_daemon_follows_an_instance() {
     assert_diags(&p, &[]);
     let sd = p.config.global.global_defs.lvs_sync_daemon.clone();
     assert_eq!(sd.and_then(|s| s.id), Some(51), "the sync id defaults to the instance's VRID");
-    let p = parse(&format!("global_defs {{\n    lvs_sync_daemon eth1 VI_2\n}}\n{BASE}    lvs_sync_daemon_interface eth1\n}}\n"));
+    let p = parse(&format!(
+        "global_defs {{\n    lvs_sync_daemon eth1 VI_2\n}}\n{BASE}    lvs_sync_daemon_interface eth1\n}}\n"
+    ));
     assert_diags(
         &p,
         &[
@@ -846,7 +943,11 @@ fn instances_inherit_global_defs() {
     let i = only(&p);
     assert_eq!((i.version, i.garp_master_delay, i.garp_master_repeat), (3, Timer::secs(7), 2));
     assert_eq!((i.garp_master_refresh, i.garp_master_refresh_repeat), (Timer::secs(30), 3));
-    assert_eq!((i.garp_lower_prio_delay, i.garp_lower_prio_repeat), (Timer::secs(7), 2), "lower_prio follows the master values");
+    assert_eq!(
+        (i.garp_lower_prio_delay, i.garp_lower_prio_repeat),
+        (Timer::secs(7), 2),
+        "lower_prio follows the master values"
+    );
     assert_eq!(i.garp_extra_if.as_ref().map(|x| (x.interval, x.all)), Some((Timer::secs(60), true)));
     assert!(i.skip_check_adv_addr && i.check_unicast_src && i.lower_prio_no_advert && i.higher_prio_send_advert);
     assert!(i.v3_checksum_as_v2 && i.notify_priority_changes && i.smtp_alert);
@@ -883,13 +984,22 @@ fn samples_decode_without_errors() {
         let path = entry.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        if !name.starts_with("keepalived.conf") || !["vrrp_", "static_", "bfd_instance", "track_file"].iter().any(|k| text.contains(k)) {
+        if !name.starts_with("keepalived.conf")
+            || !["vrrp_", "static_", "bfd_instance", "track_file"].iter().any(|k| text.contains(k))
+        {
             continue;
         }
         for id in ["high", "low"] {
             let p = crate::parse_file(&path, &Options { config_id: id.into() });
-            let errors: Vec<String> = p.diags.iter().filter(|d| d.level >= crate::Level::Error).map(|d| d.message.clone()).collect();
-            let want: Vec<String> = known_bad.iter().find(|(n, _)| *n == name).map_or(&[][..], |(_, e)| e).iter().map(|s| s.to_string()).collect();
+            let errors: Vec<String> =
+                p.diags.iter().filter(|d| d.level >= crate::Level::Error).map(|d| d.message.clone()).collect();
+            let want: Vec<String> = known_bad
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(&[][..], |(_, e)| e)
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
             assert_eq!(errors, want, "{name} (config id {id})");
         }
         checked += 1;
@@ -912,4 +1022,161 @@ fn show_file() {
         eprintln!("{h}");
     }
     eprintln!("{}", serde_json::to_string_pretty(&p.config.vrrp).unwrap_or_default());
+}
+
+#[test]
+fn more_instance_checks() {
+    // IPv6 in strict mode: version 3, a link-local first VIP.
+    let p = parse("vrrp_instance V6 {\n    interface eth0\n    virtual_router_id 1\n    version 2\n    strict_mode\n    virtual_ipaddress {\n        2001:db8::1\n    }\n}\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:4:5: warning: in strict mode IPv6 needs VRRP version 3; keepalived uses version 3",
+            "t.conf:7:9: warning: in strict mode the first IPv6 virtual_ipaddress must be link-local (fe80::/10)",
+        ],
+    );
+    assert_eq!(only(&p).version, 3);
+    // Unicast without interface: a link-local source, a VMAC.
+    let p = parse("vrrp_instance U {\n    virtual_router_id 1\n    unicast_src_ip fe80::2\n    unicast_peer {\n        fe80::3\n    }\n    use_vmac\n    vrf red\n    no_virtual_ipaddress\n}\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:1:1: error: vrrp_instance U has a link-local source address but no interface",
+            "t.conf:1:1: error: vrrp_instance U uses a VMAC/ipvlan but has no interface",
+        ],
+    );
+    assert_eq!(only(&p).vrf.as_deref(), Some("red"));
+    let p = inst("    track_interface {\n        eth0\n        eth1\n        eth1\n        abcdefghijklmnopq\n        eth2 weight 3 sideways\n    }\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:10:9: error: interface eth1 is already tracked; this entry is ignored",
+            "t.conf:11:9: error: interface name 'abcdefghijklmnopq' for track_interface is too long: at most 15 characters; it is ignored",
+            "t.conf:12:23: error: unknown option 'sideways' after the weight of eth2 in track_interface; it is ignored",
+            "t.conf:8:9: warning: eth0 is the instance's own interface; it is always tracked",
+        ],
+    );
+    assert_eq!(only(&p).track_interface.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["eth1", "eth2"]);
+    let p = parse(
+        "vrrp_instance U {\n    virtual_router_id 1\n    vrf red\n    interface eth0\n    no_virtual_ipaddress\n}\n",
+    );
+    assert_diags(
+        &p,
+        &["t.conf:1:1: warning: vrf needs a unicast vrrp_instance without interface; keepalived ignores it in U"],
+    );
+}
+
+#[test]
+fn strict_vmac_and_owner_fixups() {
+    let p = inst("    strict_mode\n    priority 255\n    use_vmac 02:00:00:00:00:01\n    vmac_xmit_base\n    owner_ignore_adverts off\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:1:1: warning: strict mode does not allow a use_vmac MAC address; keepalived ignores it",
+            "t.conf:1:1: warning: strict mode does not allow vmac_xmit_base; keepalived clears it",
+            "t.conf:11:5: warning: strict mode with priority 255 requires owner_ignore_adverts; keepalived sets it",
+        ],
+    );
+    let i = only(&p);
+    assert!(i.owner_ignore_adverts && !i.vmac_xmit_base && i.use_vmac.as_ref().is_some_and(|v| v.mac.is_none()));
+}
+
+#[test]
+fn too_many_vips_move_to_excluded() {
+    let vips: String = (0..95).map(|n| format!("        2001:db8::{n:x}\n")).collect();
+    let p = parse(&format!("vrrp_instance V6 {{\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {{\n{vips}    }}\n}}\n"));
+    assert_diags(&p, &["t.conf:94:9: warning: an advert carries at most 89 addresses; keepalived moves the other 6 to virtual_ipaddress_excluded"]);
+    assert_eq!((only(&p).virtual_ipaddress.len(), only(&p).virtual_ipaddress_excluded.len()), (89, 6));
+}
+
+#[test]
+fn more_authentication_checks() {
+    let key = "k".repeat(32);
+    let p = parse(&format!(
+        "vrrp_instance V6 {{\n    interface eth0\n    virtual_router_id 1\n    version 2\n    virtual_ipaddress {{\n        fe80::1\n    }}\n    authentication {{\n        auth_type AH\n        auth_pass x\n    }}\n    auth_hmac {{\n        key 1 {key}\n    }}\n}}\n"
+    ));
+    assert_diags(
+        &p,
+        &[
+            "t.conf:8:5: error: AH authentication does not work with IPv6; keepalived ignores it",
+            "t.conf:12:5: error: auth_hmac cannot be combined with authentication; keepalived drops authentication",
+            "t.conf:12:5: error: auth_hmac has no active_key; keepalived disables it",
+        ],
+    );
+}
+
+#[test]
+fn more_instance_keywords() {
+    let p = inst("    old_unicast_checksum never\n    unicast_peer {\n        10.0.0.3\n    }\n    state MASTER\n    state BACKUP\n    kernel_rx_buf_size -1\n    unicast_ttl 300\n    old_unicast_checksum always\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:12:5: error: state is already MASTER; keepalived ignores this BACKUP",
+            "t.conf:13:24: error: invalid value '-1' for kernel_rx_buf_size: must be between 0 and 4294967295",
+            "t.conf:14:17: error: invalid value '300' for unicast_ttl: must be between 0 and 255",
+            "t.conf:15:26: error: invalid value 'always' for old_unicast_checksum: expected one of never",
+        ],
+    );
+    let i = only(&p);
+    assert_eq!((i.old_unicast_checksum, i.state), (Some(OldUnicastChecksum::Never), VrrpState::Master));
+    let p = inst("    old_unicast_checksum\n    unicast_peer {\n        10.0.0.3\n    }\n    use_ipvlan name\n");
+    assert_diags(
+        &p,
+        &[
+            "t.conf:11:16: error: 'name' in use_ipvlan needs a value",
+            "t.conf:1:1: error: an IPv4 use_ipvlan needs an address; keepalived keeps vrrp_instance VI_1 in FAULT",
+        ],
+    );
+    assert_eq!(only(&p).old_unicast_checksum, Some(OldUnicastChecksum::Always));
+    assert_eq!(serde_json::to_value(only(&p).old_unicast_checksum).unwrap_or_default(), "always");
+    let p = inst(
+        "    virtual_ipaddress extra {\n        10.0.0.2\n    }\n    track_script {\n        s {\n        }\n    }\n",
+    );
+    assert_diags(
+        &p,
+        &[
+            "t.conf:7:23: warning: extra argument 'extra' after virtual_ipaddress is ignored",
+            "t.conf:11:11: error: 's' in a list does not take a { } block; it is ignored",
+            "t.conf:11:9: error: no vrrp_script is named s; keepalived ignores this entry",
+        ],
+    );
+}
+
+#[test]
+fn owner_removes_weighted_track_files_and_sync_groups_clear_weights() {
+    let p = parse(&format!(
+        "track_file f {{\n    file /run/f\n}}\nvrrp_sync_group G {{\n    group {{\n        VI_1\n        VI_2\n    }}\n    track_file {{\n        f weight 3\n    }}\n    track_interface {{\n        eth2 weight 4\n    }}\n}}\n{BASE}    priority 255\n    track_file {{\n        f weight 2\n    }}\n}}\nvrrp_instance VI_2 {{\n    interface eth1\n    virtual_router_id 52\n    priority 255\n    no_virtual_ipaddress\n}}\n"
+    ));
+    assert_diags(
+        &p,
+        &[
+            "t.conf:24:9: warning: tracked file f has weight 2, so keepalived ignores it: it is in a sync group (see sync_group_tracking_weight)",
+            "t.conf:10:9: warning: the weight of f is ignored: a member of vrrp_sync_group G has priority 255",
+            "t.conf:13:9: warning: the weight of eth2 is ignored: a member of vrrp_sync_group G has priority 255",
+        ],
+    );
+    let g = &p.config.vrrp.vrrp_sync_group[0];
+    assert_eq!((g.track_file[0].weight, g.track_interface[0].weight), (0, 0));
+    assert!(only(&p).track_file.is_empty());
+}
+
+#[test]
+fn more_block_checks() {
+    let p = parse(
+        "vrrp_script s {\n    script /bin/true\n}\nvrrp_script s {\n    script /bin/false\n}\ntrack_file f {\n    file /a\n}\ntrack_file f {\n    file /b\n}\nbfd_instance b {\n    neighbor_ip 10.0.0.2\n}\nbfd_instance c {\n    neighbor_ip 10.0.0.2\n}\ngarp_group {\n    garp_interval 1\n    interface eth0\n    interfaces extra {\n    }\n}\n",
+    );
+    assert_diags(
+        &p,
+        &[
+            "t.conf:4:13: error: vrrp_script s is already defined at t.conf:1:1; this one is ignored",
+            "t.conf:10:12: error: track_file f is already defined at t.conf:7:1; this one is ignored",
+            "t.conf:16:1: error: bfd_instance c has the same neighbor_ip as b (at t.conf:13:1); keepalived ignores it",
+            "t.conf:22:16: warning: extra argument 'extra' after interfaces is ignored",
+            "t.conf:22:5: warning: the interfaces block of this garp_group is empty",
+            "t.conf:1:1: warning: vrrp_script s is not tracked by any vrrp_instance or vrrp_sync_group; keepalived does not run it",
+        ],
+    );
+    assert_eq!(p.config.vrrp.vrrp_script.len(), 1);
+    let p = parse("garp_group {\n    gna_interval 1\n    interface eth0\n    interfaces {\n        eth1\n    }\n}\n");
+    assert_diags(&p, &["t.conf:1:1: warning: garp_group has both interface and interfaces; use one of them"]);
 }

@@ -15,15 +15,24 @@ fn address_with_every_option() {
     let a = &p.config.vrrp.static_ipaddress;
     assert_eq!(a.len(), 5);
     assert_eq!(a[0].address.to_string(), "192.168.1.2/24");
-    assert_eq!((a[0].brd, a[0].dev.as_deref(), a[0].scope.as_deref(), a[0].label.as_deref()), (Some(Broadcast::SetHostBits), Some("eth0"), Some("link"), Some("eth0:3")));
+    assert_eq!(
+        (a[0].brd, a[0].dev.as_deref(), a[0].scope.as_deref(), a[0].label.as_deref()),
+        (Some(Broadcast::SetHostBits), Some("eth0"), Some("link"), Some("eth0:3"))
+    );
     assert!(a[0].home && a[0].nodad && a[0].mngtmpaddr && a[0].noprefixroute && a[0].autojoin && a[0].no_track);
     assert_eq!((a[0].preferred_lft, a[0].track_group.as_deref()), (Some(Lifetime::Secs(60)), Some("G")));
-    assert_eq!((a[1].address.to_string(), a[1].peer.map(|p| p.to_string())), ("10.1.1.1/32".into(), Some("10.1.1.2".into())));
+    assert_eq!(
+        (a[1].address.to_string(), a[1].peer.map(|p| p.to_string())),
+        ("10.1.1.1/32".into(), Some("10.1.1.2".into()))
+    );
     assert_eq!(a[2].preferred_lft, Some(Lifetime::Forever), "IPv6 addresses are kept forever");
     assert_eq!(a[3].preferred_lft, Some(Lifetime::Secs(0)), "an IPv6 /128 is deprecated at once");
     assert_eq!(a[4].brd.map(|b| b.to_string()).as_deref(), Some("192.168.3.255"));
     let json = serde_json::to_value(&a[0]).unwrap_or_default();
-    assert_eq!((json["brd"].as_str(), json["-nodad"].as_bool(), json["preferred_lft"].as_u64()), (Some("+"), Some(true), Some(60)));
+    assert_eq!(
+        (json["brd"].as_str(), json["-nodad"].as_bool(), json["preferred_lft"].as_u64()),
+        (Some("+"), Some(true), Some(60))
+    );
     // Only the unknown track_group is reported.
     assert_diags(&p, &["t.conf:2:5: error: no track_group is named G; keepalived does not track this entry"]);
 }
@@ -110,18 +119,40 @@ fn routes_parse_like_ip_route() {
     assert_diags(&p, &[]);
     let r = &p.config.vrrp.static_routes;
     assert_eq!(r.len(), 8);
-    assert_eq!((r[0].to.to_string(), r[0].src.map(|a| a.to_string()), r[0].via.map(|a| a.to_string())), ("192.168.109.0/24".into(), Some("192.168.100.1".into()), Some("192.168.200.254".into())));
-    assert_eq!((r[0].dev.as_deref(), r[0].table.as_str(), r[0].metric, r[0].scope.as_deref()), (Some("eth0"), "100", Some(5), Some("link")));
-    assert_eq!((r[0].protocol.as_deref(), r[0].tos.as_deref(), r[0].onlink, r[0].mode), (Some("keepalived"), Some("0x10"), true, RouteMode::Prepend));
-    assert_eq!((r[1].route_type.as_deref(), r[1].to.to_string(), r[1].table.as_str()), (Some("blackhole"), "10.9.0.0/16".into(), "main"));
+    assert_eq!(
+        (r[0].to.to_string(), r[0].src.map(|a| a.to_string()), r[0].via.map(|a| a.to_string())),
+        ("192.168.109.0/24".into(), Some("192.168.100.1".into()), Some("192.168.200.254".into()))
+    );
+    assert_eq!(
+        (r[0].dev.as_deref(), r[0].table.as_str(), r[0].metric, r[0].scope.as_deref()),
+        (Some("eth0"), "100", Some(5), Some("link"))
+    );
+    assert_eq!(
+        (r[0].protocol.as_deref(), r[0].tos.as_deref(), r[0].onlink, r[0].mode),
+        (Some("keepalived"), Some("0x10"), true, RouteMode::Prepend)
+    );
+    assert_eq!(
+        (r[1].route_type.as_deref(), r[1].to.to_string(), r[1].table.as_str()),
+        (Some("blackhole"), "10.9.0.0/16".into(), "main")
+    );
     assert_eq!((r[2].to, r[2].mode, r[2].family), (Dest::Default, RouteMode::Append, Family::Inet));
     assert_eq!((r[3].family, r[3].from.map(|f| f.to_string())), (Family::Inet6, Some("2001:db8:1::/48".into())));
     assert_eq!(r[3].extra, ["expires", "30", "pref", "high"]);
-    let nh: Vec<_> = r[4].nexthop.iter().map(|n| (n.via.map(|a| a.to_string()), n.dev.clone(), n.weight, n.onlink)).collect();
-    assert_eq!(nh, [(Some("10.0.0.1".into()), Some("eth0".into()), Some(2), true), (Some("10.0.0.2".into()), Some("eth1".into()), None, false)]);
+    let nh: Vec<_> =
+        r[4].nexthop.iter().map(|n| (n.via.map(|a| a.to_string()), n.dev.clone(), n.weight, n.onlink)).collect();
+    assert_eq!(
+        nh,
+        [
+            (Some("10.0.0.1".into()), Some("eth0".into()), Some(2), true),
+            (Some("10.0.0.2".into()), Some("eth1".into()), None, false)
+        ]
+    );
     assert_eq!(
         r[5].extra,
-        ["mtu", "lock", "1400", "advmss", "1300", "hoplimit", "64", "realms", "1/2", "initcwnd", "10", "features", "ecn", "congctl", "lock", "cubic", "rtt", "100ms", "encap", "ip", "id", "5", "dst", "10.1.1.1", "ttl", "3"]
+        [
+            "mtu", "lock", "1400", "advmss", "1300", "hoplimit", "64", "realms", "1/2", "initcwnd", "10", "features",
+            "ecn", "congctl", "lock", "cubic", "rtt", "100ms", "encap", "ip", "id", "5", "dst", "10.1.1.1", "ttl", "3"
+        ]
     );
     assert_eq!(r[5].mode, RouteMode::Add);
     assert_eq!((r[6].protocol.as_deref(), r[6].no_track, r[6].vrf.as_deref()), (Some("bird"), true, Some("blue")));
@@ -132,7 +163,9 @@ fn routes_parse_like_ip_route() {
 
 #[test]
 fn legacy_route_spellings() {
-    let p = routes("    10.0.0.0/8 gw 10.0.0.1\n    10.1.0.0/16 via 10.0.0.1 or 10.0.0.2 dev eth0\n    default6 dev eth0\n");
+    let p = routes(
+        "    10.0.0.0/8 gw 10.0.0.1\n    10.1.0.0/16 via 10.0.0.1 or 10.0.0.2 dev eth0\n    default6 dev eth0\n",
+    );
     assert_diags(
         &p,
         &[
@@ -144,7 +177,10 @@ fn legacy_route_spellings() {
     let r = &p.config.vrrp.static_routes;
     assert_eq!(r[0].via.map(|a| a.to_string()).as_deref(), Some("10.0.0.1"));
     assert_eq!(r[1].via, None);
-    assert_eq!(r[1].nexthop.iter().map(|n| n.via.map(|a| a.to_string())).collect::<Vec<_>>(), [Some("10.0.0.1".into()), Some("10.0.0.2".into())]);
+    assert_eq!(
+        r[1].nexthop.iter().map(|n| n.via.map(|a| a.to_string())).collect::<Vec<_>>(),
+        [Some("10.0.0.1".into()), Some("10.0.0.2".into())]
+    );
     assert_eq!((r[2].family, r[2].to), (Family::Inet6, Dest::Default));
 }
 
@@ -206,16 +242,40 @@ fn rules_parse_like_ip_rule() {
     assert_diags(&p, &[]);
     let r = &p.config.vrrp.static_rules;
     assert_eq!(r.len(), 8);
-    assert_eq!((r[0].from.map(|d| d.to_string()), r[0].to.map(|d| d.to_string())), (Some("192.168.28.0/24".into()), Some("192.168.29.0/26".into())));
-    assert_eq!((r[0].table.as_deref(), r[0].iif.as_deref(), r[0].oif.as_deref(), r[0].tos.as_deref()), (Some("small"), Some("p33p1"), Some("wlan0"), Some("22")));
-    assert_eq!((r[0].fwmark, r[0].preference, r[0].realms.as_deref()), (Some(Fwmark { mark: 24, mask: Some(12) }), Some(39), Some("30/20")));
-    assert_eq!((r[1].not, r[1].from, r[1].table.as_deref(), r[1].preference), (true, Some(Dest::Default), Some("100"), Some(40)));
+    assert_eq!(
+        (r[0].from.map(|d| d.to_string()), r[0].to.map(|d| d.to_string())),
+        (Some("192.168.28.0/24".into()), Some("192.168.29.0/26".into()))
+    );
+    assert_eq!(
+        (r[0].table.as_deref(), r[0].iif.as_deref(), r[0].oif.as_deref(), r[0].tos.as_deref()),
+        (Some("small"), Some("p33p1"), Some("wlan0"), Some("22"))
+    );
+    assert_eq!(
+        (r[0].fwmark, r[0].preference, r[0].realms.as_deref()),
+        (Some(Fwmark { mark: 24, mask: Some(12) }), Some(39), Some("30/20"))
+    );
+    assert_eq!(
+        (r[1].not, r[1].from, r[1].table.as_deref(), r[1].preference),
+        (true, Some(Dest::Default), Some("100"), Some(40))
+    );
     assert_eq!((r[1].suppress_prefixlength, r[1].suppress_ifgroup.as_deref()), (Some(0), Some("2")));
-    assert_eq!((r[2].family, r[2].uidrange, r[2].preference), (Family::Inet6, Some(Range { start: 10000, end: 19999 }), Some(41)));
-    assert_eq!((r[3].family, r[3].l3mdev, r[3].protocol, r[3].ipproto.as_deref()), (Family::Inet6, true, Some(18), Some("udp")));
-    assert_eq!((r[3].sport, r[3].dport, r[3].tunnel_id), (Some(Range { start: 10, end: 20 }), Some(Range { start: 53, end: 53 }), Some(7)));
+    assert_eq!(
+        (r[2].family, r[2].uidrange, r[2].preference),
+        (Family::Inet6, Some(Range { start: 10000, end: 19999 }), Some(41))
+    );
+    assert_eq!(
+        (r[3].family, r[3].l3mdev, r[3].protocol, r[3].ipproto.as_deref()),
+        (Family::Inet6, true, Some(18), Some("udp"))
+    );
+    assert_eq!(
+        (r[3].sport, r[3].dport, r[3].tunnel_id),
+        (Some(Range { start: 10, end: 20 }), Some(Range { start: 53, end: 53 }), Some(7))
+    );
     assert_eq!(r[4].goto, Some(50));
-    assert_eq!((r[5].rule_type.as_deref(), r[6].rule_type.as_deref(), r[7].rule_type.as_deref()), (Some("unreachable"), Some("nop"), Some("blackhole")));
+    assert_eq!(
+        (r[5].rule_type.as_deref(), r[6].rule_type.as_deref(), r[7].rule_type.as_deref()),
+        (Some("unreachable"), Some("nop"), Some("blackhole"))
+    );
     assert_eq!((r[6].no_track, r[6].protocol), (true, None));
     let json = serde_json::to_value(&r[0]).unwrap_or_default();
     assert_eq!((json["fwmark"].as_str(), json["from"].as_str()), (Some("24/12"), Some("192.168.28.0/24")));
@@ -267,4 +327,36 @@ proptest::proptest! {
         let text = words.join(" ");
         let _ = parse(&text);
     }
+}
+
+#[test]
+fn more_route_and_rule_checks() {
+    let p = parse(
+        "static_routes {\n    10.0.0.0/8 as to 10.1.0.0 dev eth0\n    10.0.0.0/8 via 10.0.0.1 or 10.0.0.2 or 10.0.0.3\n    10.0.0.0/8 via 10.0.0.1 or 10.0.0.2 nexthop via 10.0.0.3\n    10.0.0.0/8 11.0.0.0/8\n    10.0.0.0/8 encap bogus\n    10.0.0.0/8 expires 5\n    2001:db8::/32 pref sky\n    10.0.0.0/8 ttl-propagate maybe track_group A track_group B dev eth0\n    10.0.0.0/8 encap mpls 100 dev eth0\n}\nstatic_rules {\n    from 10.0.0.0/8 table 1 l3mdev preference 1\n    from 10.0.0.0/8 type\n    from 10.0.0.0/8 table 1 preference 2 iif eth0 track_group A track_group B\n}\nstatic_ipaddress {\n    10.0.0.1 peer 10.0.0.2 peer 10.0.0.3 dev eth0 track_group A track_group B\n}\n",
+    );
+    assert_diags(
+        &p,
+        &[
+            "t.conf:2:16: error: 'as [to]' (NAT) is not supported by keepalived in static_routes; it is ignored",
+            "t.conf:3:29: warning: 'or' in routes is deprecated",
+            "t.conf:3:41: warning: 'or' in routes is deprecated",
+            "t.conf:3:41: error: only one 'or' is allowed in a line of static_routes; this one is ignored",
+            "t.conf:4:29: warning: 'or' in routes is deprecated",
+            "t.conf:4:41: error: 'nexthop' cannot follow 'or' in static_routes; the route is ignored",
+            "t.conf:5:16: warning: a second destination in a line of static_routes; it replaces the first",
+            "t.conf:6:22: error: invalid value 'bogus' for 'encap' in static_routes: expected ip, ip6, mpls or ila; the route is ignored",
+            "t.conf:7:16: error: 'expires' is IPv6 but this line of static_routes is IPv4; the route is ignored",
+            "t.conf:8:24: error: invalid value 'sky' for 'pref' in static_routes: expected low, medium or high",
+            "t.conf:9:30: error: invalid value 'maybe' for 'ttl-propagate' in static_routes: expected enabled or disabled; it is ignored",
+            "t.conf:9:50: error: 'track_group' is given twice in a line of static_routes; this one is ignored",
+            "t.conf:13:29: error: a rule has one action, and 'table' was already given; the rule is ignored",
+            "t.conf:14:21: error: 'type' in static_rules needs a value",
+            "t.conf:15:65: error: 'track_group' is given twice in a line of static_rules; this one is ignored",
+            "t.conf:18:28: error: 'peer' is given twice for 10.0.0.1 in static_ipaddress; this one is ignored",
+            "t.conf:18:65: error: 'track_group' is given twice for 10.0.0.1 in static_ipaddress; this one is ignored",
+            "t.conf:18:5: error: no track_group is named A; keepalived does not track this entry",
+            "t.conf:9:5: error: no track_group is named A; keepalived does not track this entry",
+            "t.conf:15:5: error: no track_group is named A; keepalived does not track this entry",
+        ],
+    );
 }

@@ -5,8 +5,8 @@
 use super::{duplicate, find_named, members, notify_script, split_command};
 use crate::decode::{kw, legacy, Cx, Keyword};
 use crate::model::vrrp::{
-    BfdInstance, GarpGroup, InitFile, ParamMatch, SyncGroup, TrackFile, TrackProcess, TrackRef,
-    TrackedInterface, VrrpPart, VrrpScript, Written,
+    BfdInstance, GarpGroup, InitFile, ParamMatch, SyncGroup, TrackFile, TrackProcess, TrackRef, TrackedInterface,
+    VrrpPart, VrrpScript, Written,
 };
 use crate::tree::Node;
 use crate::values::{self, Timer};
@@ -32,7 +32,10 @@ impl RefKind {
 /// Interface names are at most 15 characters (the kernel's IFNAMSIZ less the NUL).
 pub(super) fn check_ifname(cx: &mut Cx, word: &crate::tree::Word, what: &str) -> bool {
     if word.text.is_empty() || word.text.chars().count() >= 16 {
-        cx.error(word.span, format!("interface name '{}' for {what} is too long: at most 15 characters; it is ignored", word.text));
+        cx.error(
+            word.span,
+            format!("interface name '{}' for {what} is too long: at most 15 characters; it is ignored", word.text),
+        );
         return false;
     }
     true
@@ -70,7 +73,10 @@ pub(super) fn track_refs(cx: &mut Cx, node: &Node, kind: RefKind) -> Vec<TrackRe
     for item in cx.block(node) {
         cx.list_item_words(item, 3);
         if out.iter().any(|t| t.name == item.name()) {
-            cx.error(item.keyword.span, format!("{} {} is listed twice; this entry is ignored", node.name(), item.name()));
+            cx.error(
+                item.keyword.span,
+                format!("{} {} is listed twice; this entry is ignored", node.name(), item.name()),
+            );
             continue;
         }
         let Some((weight, reverse)) = weight_words(cx, item, node.name(), kind.weight_limit(), true) else { continue };
@@ -89,7 +95,13 @@ pub(super) fn track_refs(cx: &mut Cx, node: &Node, kind: RefKind) -> Vec<TrackRe
 /// The `weight W [reverse|noreverse]` words after a tracked name. None (after an error) when
 /// keepalived drops the entry; inner Nones when not written.
 #[allow(clippy::type_complexity)]
-fn weight_words(cx: &mut Cx, item: &Node, list: &str, limit: i64, noreverse: bool) -> Option<(Option<i64>, Option<bool>)> {
+fn weight_words(
+    cx: &mut Cx,
+    item: &Node,
+    list: &str,
+    limit: i64,
+    noreverse: bool,
+) -> Option<(Option<i64>, Option<bool>)> {
     let Some(w) = item.args.first() else { return Some((None, None)) };
     if w.text != "weight" {
         cx.error(w.span, format!("unknown option '{}' for {} in {list}; the entry is ignored", w.text, item.name()))
@@ -103,12 +115,26 @@ fn weight_words(cx: &mut Cx, item: &Node, list: &str, limit: i64, noreverse: boo
     // keepalived accepted +/-254 for scripts and interfaces once; it now clamps them.
     let weight = match values::parse_int(&v.text, -limit - 1, limit + 1) {
         Ok(n) if n.abs() == limit + 1 && limit == 253 => {
-            cx.warning(v.span, format!("weight {n} for {} in {list} is out of range; keepalived uses {}", item.name(), n.signum() * 253));
+            cx.warning(
+                v.span,
+                format!(
+                    "weight {n} for {} in {list} is out of range; keepalived uses {}",
+                    item.name(),
+                    n.signum() * 253
+                ),
+            );
             Some(n.signum() * 253)
         }
         Ok(n) if n.abs() <= limit => Some(n),
         _ => {
-            cx.error(v.span, format!("invalid value '{}' for weight of {} in {list}: must be between -{limit} and {limit}", v.text, item.name()));
+            cx.error(
+                v.span,
+                format!(
+                    "invalid value '{}' for weight of {} in {list}: must be between -{limit} and {limit}",
+                    v.text,
+                    item.name()
+                ),
+            );
             None
         }
     };
@@ -117,8 +143,11 @@ fn weight_words(cx: &mut Cx, item: &Node, list: &str, limit: i64, noreverse: boo
         Some((_, "reverse")) => Some(true),
         Some((_, "noreverse")) if noreverse => Some(false),
         Some((w, _)) => {
-            cx.error(w.span, format!("unknown option '{}' after the weight of {} in {list}; it is ignored", w.text, item.name()))
-                .with_help(if noreverse { "expected reverse or noreverse" } else { "expected reverse" });
+            cx.error(
+                w.span,
+                format!("unknown option '{}' after the weight of {} in {list}; it is ignored", w.text, item.name()),
+            )
+            .with_help(if noreverse { "expected reverse or noreverse" } else { "expected reverse" });
             None
         }
     };
@@ -246,7 +275,10 @@ pub(super) fn track_file(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
                     match values::parse_int(&w.text, i64::from(i32::MIN), i64::from(i32::MAX)) {
                         Ok(v) => {
                             if !(-254..=254).contains(&v) {
-                                cx.warning(w.span, format!("init_file value {v} is outside the sensible range -254..254"));
+                                cx.warning(
+                                    w.span,
+                                    format!("init_file value {v} is outside the sensible range -254..254"),
+                                );
                             }
                             init.value = v as i32;
                         }
@@ -345,8 +377,11 @@ pub(super) fn vrrp_track_process(cx: &mut Cx, node: &Node, part: &mut VrrpPart) 
         if max == 0 {
             p.quorum = 0;
         } else if max < p.quorum {
-            cx.error(node.keyword.span, format!("vrrp_track_process {}: quorum_max ({max}) is less than quorum ({})", p.name, p.quorum))
-                .with_help("quorum_max is the most processes allowed, quorum the fewest needed");
+            cx.error(
+                node.keyword.span,
+                format!("vrrp_track_process {}: quorum_max ({max}) is less than quorum ({})", p.name, p.quorum),
+            )
+            .with_help("quorum_max is the most processes allowed, quorum the fewest needed");
         }
     }
     if p.process.is_empty() {
@@ -433,11 +468,28 @@ pub(super) fn bfd_instance(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
         b.ttl = if b.neighbor_ip.is_some_and(|a| a.is_ipv6()) { 64 } else { 255 };
     }
     if b.max_hops > i16::from(b.ttl) {
-        cx.warning(node.keyword.span, format!("bfd_instance {}: max_hops ({}) exceeds the ttl/hoplimit ({}); keepalived uses {}", b.name, b.max_hops, b.ttl, b.ttl));
+        cx.warning(
+            node.keyword.span,
+            format!(
+                "bfd_instance {}: max_hops ({}) exceeds the ttl/hoplimit ({}); keepalived uses {}",
+                b.name, b.max_hops, b.ttl, b.ttl
+            ),
+        );
         b.max_hops = i16::from(b.ttl);
     }
-    if let Some(other) = part.bfd_instance.iter().find(|o| o.neighbor_ip.is_some() && o.neighbor_ip == b.neighbor_ip && o.source_ip == b.source_ip && o.multihop == b.multihop) {
-        cx.error(node.keyword.span, format!("bfd_instance {} has the same neighbor_ip as {} (at {}); keepalived ignores it", b.name, other.name, other.origin));
+    if let Some(other) = part.bfd_instance.iter().find(|o| {
+        o.neighbor_ip.is_some()
+            && o.neighbor_ip == b.neighbor_ip
+            && o.source_ip == b.source_ip
+            && o.multihop == b.multihop
+    }) {
+        cx.error(
+            node.keyword.span,
+            format!(
+                "bfd_instance {} has the same neighbor_ip as {} (at {}); keepalived ignores it",
+                b.name, other.name, other.origin
+            ),
+        );
     }
     part.bfd_instance.push(b);
 }
@@ -470,7 +522,10 @@ pub(super) fn vrrp_sync_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
     let table: Vec<Keyword<SyncGroup>> = vec![
         kw("group", |cx, n, g| {
             if let Some(span) = g.written.get("group") {
-                cx.error(n.keyword.span, format!("group is already given for this sync group at line {}; this one is ignored", span.line));
+                cx.error(
+                    n.keyword.span,
+                    format!("group is already given for this sync group at line {}; this one is ignored", span.line),
+                );
                 return;
             }
             g.written.set("group", n.keyword.span);
@@ -515,7 +570,8 @@ pub(super) fn vrrp_sync_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
         } else {
             format!("if {} are instances, list them inside group {{ }}", bare.join(", "))
         };
-        cx.warning(node.keyword.span, format!("vrrp_sync_group {} has no members; keepalived removes it", g.name)).with_help(help);
+        cx.warning(node.keyword.span, format!("vrrp_sync_group {} has no members; keepalived removes it", g.name))
+            .with_help(help);
     }
     part.vrrp_sync_group.push(g);
 }
@@ -523,7 +579,10 @@ pub(super) fn vrrp_sync_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
 /// A notify script keyword that may be given once (keepalived ignores later ones).
 pub(super) fn set_once(cx: &mut Cx, n: &Node, slot: &mut Option<crate::model::vrrp::NotifyScript>) {
     if let Some(prev) = slot {
-        cx.error(n.keyword.span, format!("{} is already set at line {}; this one is ignored", n.name(), prev.origin.line));
+        cx.error(
+            n.keyword.span,
+            format!("{} is already set at line {}; this one is ignored", n.name(), prev.origin.line),
+        );
         return;
     }
     *slot = notify_script(cx, n, n.name() == "notify_deleted");
@@ -532,7 +591,13 @@ pub(super) fn set_once(cx: &mut Cx, n: &Node, slot: &mut Option<crate::model::vr
 pub(super) fn garp_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
     cx.no_args(node);
     let items = cx.block(node);
-    let mut g = GarpGroup { origin: cx.origin(node.keyword.span), garp_interval: None, gna_interval: None, interface: None, interfaces: Vec::new() };
+    let mut g = GarpGroup {
+        origin: cx.origin(node.keyword.span),
+        garp_interval: None,
+        gna_interval: None,
+        interface: None,
+        interfaces: Vec::new(),
+    };
     let table: Vec<Keyword<GarpGroup>> = vec![
         kw("garp_interval", |cx, n, g| g.garp_interval = cx.timer(n, 0.0, 4294.0).or(g.garp_interval)),
         kw("gna_interval", |cx, n, g| g.gna_interval = cx.timer(n, 0.0, 4294.0).or(g.gna_interval)),
@@ -565,8 +630,16 @@ pub(super) fn garp_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
         cx.warning(node.keyword.span, "garp_group has both interface and interfaces; use one of them");
     }
     for name in g.interface.iter().chain(g.interfaces.iter()) {
-        if let Some(other) = part.garp_group.iter().find(|o| o.interface.as_ref() == Some(name) || o.interfaces.contains(name)) {
-            cx.error(node.keyword.span, format!("interface {name} is already in the garp_group at {}; keepalived ignores it here", other.origin));
+        if let Some(other) =
+            part.garp_group.iter().find(|o| o.interface.as_ref() == Some(name) || o.interfaces.contains(name))
+        {
+            cx.error(
+                node.keyword.span,
+                format!(
+                    "interface {name} is already in the garp_group at {}; keepalived ignores it here",
+                    other.origin
+                ),
+            );
         }
     }
     part.garp_group.push(g);
