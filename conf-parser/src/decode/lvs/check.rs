@@ -13,6 +13,7 @@ use crate::model::Config;
 
 pub(super) fn check(cx: &mut Cx, config: &mut Config) {
     resolve_global_defaults(config);
+    check_tracked_names(cx, config);
     let LvsPart { virtual_server_group: groups, virtual_server: servers, .. } = &mut config.lvs;
     check_groups(cx, groups);
     servers.retain_mut(|vs| check_virtual_server(cx, vs, groups));
@@ -309,6 +310,38 @@ fn resolve_global_defaults(config: &mut Config) {
                     common.log_all_failures = common.log_all_failures.or(Some(log_all));
                 }
             }
+        }
+    }
+}
+
+/// FILE_CHECK follows a `track_file` block and BFD_CHECK a `bfd_instance`, both declared in the
+/// VRRP part (anywhere in the file). keepalived drops a checker whose target does not exist
+/// ("track_file X not found", "BFD X not configured"); so does the model.
+fn check_tracked_names(cx: &mut Cx, config: &mut Config) {
+    use crate::model::lvs::Checker;
+    let track_files: Vec<&str> = config.vrrp.track_file.iter().map(|t| t.name.as_str()).collect();
+    let bfds: Vec<&str> = config.vrrp.bfd_instance.iter().map(|b| b.name.as_str()).collect();
+    for vs in &mut config.lvs.virtual_server {
+        for rs in &mut vs.real_server {
+            rs.checkers.retain(|c| {
+                let (kind, name, origin, known) = match c {
+                    Checker::File(f) => ("track_file", &f.track_file, &f.origin, &track_files),
+                    Checker::Bfd(b) => ("bfd_instance", &b.name, &b.origin, &bfds),
+                    _ => return true,
+                };
+                if known.contains(&name.as_str()) {
+                    return true;
+                }
+                let d = cx.error(
+                    origin.span,
+                    format!("{} follows {kind} '{name}', which is not defined; keepalived drops this checker", c.keyword()),
+                );
+                match did_you_mean(name, known.iter().copied()) {
+                    Some(s) => d.with_help(format!("did you mean '{s}'?")),
+                    None => d.with_help(format!("declare it with `{kind} {name} {{ ... }}`")),
+                };
+                false
+            });
         }
     }
 }

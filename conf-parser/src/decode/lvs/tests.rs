@@ -1279,3 +1279,21 @@ proptest::proptest! {
         let _ = parse(&text);
     }
 }
+
+#[test]
+fn file_and_bfd_checkers_must_follow_declared_blocks() {
+    let text = "track_file tf1 {\n  file /tmp/x\n}\nbfd_instance bfd1 {\n  neighbor_ip 10.0.0.9\n}\nvirtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    FILE_CHECK {\n      track_file tf1\n    }\n    BFD_CHECK {\n      name bfd1\n    }\n  }\n  real_server 10.0.0.3 80 {\n    FILE_CHECK {\n      track_file tf2\n    }\n    BFD_CHECK {\n      name nope\n    }\n  }\n}\n";
+    let p = parse(text);
+    assert_eq!(
+        headlines(&p),
+        [
+            "t.conf:18:5: error: FILE_CHECK follows track_file 'tf2', which is not defined; keepalived drops this checker",
+            "t.conf:21:5: error: BFD_CHECK follows bfd_instance 'nope', which is not defined; keepalived drops this checker",
+        ]
+    );
+    let rs = &p.config.lvs.virtual_server[0].real_server;
+    assert_eq!(rs[0].checkers.len(), 2);
+    assert!(rs[1].checkers.is_empty());
+    let help = p.diags.iter().next().unwrap().help.clone();
+    assert_eq!(help.as_deref(), Some("did you mean 'tf1'?"));
+}
