@@ -877,7 +877,8 @@ fn smtp_checker() {
 
 #[test]
 fn dns_misc_udp_ping_file_bfd_checkers() {
-    let p = clean(&vs_with(
+    // The blocks FILE_CHECK and BFD_CHECK follow; they are declared after use, which is allowed.
+    let p = clean(&format!("{}track_file tf1 {{\n  file /tmp/tf1\n}}\ntrack_file tf2 {{\n  file /tmp/tf2\n}}\nbfd_instance bfd1 {{\n  neighbor_ip 10.0.0.9\n}}\n", vs_with(
         "",
         "    DNS_CHECK {
       type aaaa
@@ -920,7 +921,7 @@ fn dns_misc_udp_ping_file_bfd_checkers() {
       name bfd1
       alpha
     }",
-    ));
+    )));
     let c = &p.config.lvs.virtual_server[0].real_server[0].checkers;
     let Checker::Dns(d) = &c[0] else { panic!() };
     assert_eq!((d.query_type, d.name.as_str()), (DnsType::AAAA, "example.com"));
@@ -1022,6 +1023,8 @@ fn dns_misc_udp_file_bfd_errors() {
             "t.conf:30:16: error: invalid value 'forward' for weight: expected one of reverse",
             "t.conf:31:7: warning: unknown keyword 'retry' in FILE_CHECK; it is ignored",
             "t.conf:35:7: warning: unknown keyword 'retry' in BFD_CHECK; it is ignored",
+            "t.conf:27:5: error: FILE_CHECK follows track_file 't', which is not defined; keepalived drops this checker",
+            "t.conf:33:5: error: BFD_CHECK follows bfd_instance 'b', which is not defined; keepalived drops this checker",
         ]
     );
     let Checker::Dns(d) = &p.config.lvs.virtual_server[0].real_server[0].checkers[0] else { panic!() };
