@@ -27,6 +27,11 @@ mod tests;
 #[cfg(test)]
 mod tests_ip;
 
+/// The blocks whose keywords a "belongs in" hint may name.
+pub(super) fn keyword_homes() -> Vec<(&'static str, &'static str)> {
+    instance::keywords().iter().map(|k| ("vrrp_instance", k.name)).collect()
+}
+
 pub(super) fn root_keywords() -> Vec<Keyword<Config>> {
     vec![
         kw("vrrp_instance", |cx, n, c| instance::vrrp_instance(cx, n, &mut c.vrrp)),

@@ -14,6 +14,11 @@ mod defs;
 #[cfg(test)]
 mod tests;
 
+/// The blocks whose keywords a "belongs in" hint may name.
+pub(super) fn keyword_homes() -> Vec<(&'static str, &'static str)> {
+    defs::keywords().iter().map(|k| ("global_defs", k.name)).collect()
+}
+
 pub(super) fn root_keywords() -> Vec<Keyword<Config>> {
     vec![
         kw("net_namespace", |cx, n, c| {

@@ -23,6 +23,12 @@ mod server;
 #[cfg(test)]
 mod tests;
 
+/// The blocks whose keywords a "belongs in" hint may name.
+pub(super) fn keyword_homes() -> Vec<(&'static str, &'static str)> {
+    let vs = server::vs_keywords().into_iter().map(|k| ("virtual_server", k.name));
+    vs.chain(server::rs_keywords().into_iter().map(|k| ("real_server", k.name))).collect()
+}
+
 pub(super) fn root_keywords() -> Vec<Keyword<Config>> {
     vec![
         kw("SSL", ssl),

@@ -125,7 +125,7 @@ fn method(cx: &mut Cx, n: &Node, vs: &mut VirtualServer) {
     }
 }
 
-fn vs_keywords() -> Vec<Keyword<VirtualServer>> {
+pub(super) fn vs_keywords() -> Vec<Keyword<VirtualServer>> {
     let mut table = vec![
         kw("lvs_sched", sched),
         legacy("lb_algo", "lvs_sched", sched),
@@ -312,7 +312,7 @@ fn timer_or(cx: &mut Cx, n: &Node, min: f64, max: f64, old: Timer) -> Timer {
     cx.timer(n, min, max).unwrap_or(old)
 }
 
-fn rs_keywords() -> Vec<Keyword<RealServer>> {
+pub(super) fn rs_keywords() -> Vec<Keyword<RealServer>> {
     let mut table: Vec<Keyword<RealServer>> = vec![
         kw("weight", |cx, n, rs| rs.weight = cx.int(n, 0, MAX_WEIGHT).map_or(rs.weight, |v| v as u32)),
         kw("lvs_method", |cx, n, rs| rs.lvs_method = lvs_method(cx, n).unwrap_or(rs.lvs_method)),

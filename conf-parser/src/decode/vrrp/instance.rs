@@ -123,7 +123,7 @@ fn unicast(i: &mut VrrpInstance, n: &Node) {
     }
 }
 
-fn keywords() -> Vec<Keyword<VrrpInstance>> {
+pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
     vec![
         kw("state", |cx, n, i| match cx.choice(n, &["MASTER", "BACKUP"]) {
             Some("MASTER") => {
