@@ -260,3 +260,37 @@ fn rendered_diagnostic_shows_line_and_caret() {
     let d = t.diags.iter().next().unwrap();
     assert_eq!(d.render(&t.sources), "t.conf:2:4: error: unterminated quoted string\n  |\n2 |  b \"x\n  |    ^\n");
 }
+
+#[test]
+fn include_variants_add_their_checks() {
+    let dir = scratch("variants");
+    write(&dir, "a.conf", "a 1\n");
+    std::fs::create_dir_all(dir.join("d.conf")).unwrap(); // matches a pattern but cannot be read
+    let main = write(
+        &dir,
+        "main.conf",
+        "include d.conf\nincluder d.conf\nincludem nope.conf\nincludeb {a,b}.conf\ninclude {a,b}.conf\n",
+    );
+    let t = tree_from_file(&main, &opts("x"));
+    let m = main.display();
+    assert_eq!(text(&t), "a 1\na 1\n");
+    assert_eq!(
+        headlines(&t),
+        [
+            format!("{m}:1:9: warning: cannot read included file '{}'", dir.join("d.conf").display()),
+            format!("{m}:2:10: error: cannot read included file '{}'", dir.join("d.conf").display()),
+            format!("{m}:3:10: error: include 'nope.conf' matches no file"),
+            format!("{m}:4:10: error: include 'b.conf' matches no file"),
+            format!("{m}:5:9: warning: include 'b.conf' matches no file"),
+        ]
+    );
+}
+
+#[test]
+fn include_brace_explosion_is_refused() {
+    let t = tree_from_str("t.conf", &format!("include {}\n", "{a,b}".repeat(11)), &opts("x"));
+    let h = headlines(&t);
+    assert_eq!(h.len(), 1);
+    assert!(h[0].starts_with("t.conf:1:9: error: include pattern '{a,b}"), "{h:?}");
+    assert!(h[0].ends_with("' expands to more than 1024 alternatives"), "{h:?}");
+}
