@@ -186,9 +186,21 @@ fn bare_escape(input: &str) -> IResult<&str, Piece> {
     }
 }
 
+/// `${...}` left in place (an undefined parameter) stays part of the word: its braces never open
+/// a block.
+fn unexpanded_reference(input: &str) -> IResult<&str, Piece> {
+    let (rest, _) = nom::bytes::complete::tag("${")(input)?;
+    match rest.find(['}', '\n']) {
+        Some(i) if rest.as_bytes()[i] == b'}' => Ok((&rest[i + 1..], Piece::Text(input[..i + 3].to_string()))),
+        _ => Err(nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Tag))),
+    }
+}
+
 fn piece(input: &str) -> IResult<&str, Piece> {
     alt((
-        map(take_while1(is_bare), |s: &str| Piece::Text(s.to_string())),
+        unexpanded_reference,
+        map(take_while1(|c| is_bare(c) && c != '$'), |s: &str| Piece::Text(s.to_string())),
+        map(nom::bytes::complete::tag("$"), |s: &str| Piece::Text(s.to_string())),
         quoted('"'),
         quoted('\''),
         bare_escape,
@@ -263,6 +275,7 @@ mod tests {
     #[test]
     fn braces_split_words() {
         assert_eq!(words("vrrp_instance VI_1{ state MASTER }"), ["vrrp_instance", "VI_1", "{", "state", "MASTER", "}"]);
+        assert_eq!(words("x ${UNDEF}/a $ {"), ["x", "${UNDEF}/a", "$", "{"]);
         assert_eq!(words(r#"regex "a{2}""#), ["regex", "a{2}"]);
     }
 

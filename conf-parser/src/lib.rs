@@ -42,8 +42,17 @@ impl Parsed {
     }
 }
 
-/// Reads the configuration at `path` and everything it includes.
-pub fn parse_file(path: &Path, opts: &Options) -> Parsed {
+/// The statement tree after preprocessing, before the typed model: what tools that want
+/// keepalived's syntax but not its meaning (formatters, linters, tests) read.
+#[derive(Debug)]
+pub struct ParsedTree {
+    pub nodes: Vec<tree::Node>,
+    pub sources: SourceMap,
+    pub diags: Diagnostics,
+}
+
+/// Preprocesses and splits the configuration at `path` (and its includes) into statements.
+pub fn tree_from_file(path: &Path, opts: &Options) -> ParsedTree {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
     let tokens = {
@@ -51,12 +60,13 @@ pub fn parse_file(path: &Path, opts: &Options) -> Parsed {
         pre.read_file(path, None);
         std::mem::take(&mut pre.tokens)
     };
-    finish(tokens, sources, diags)
+    let nodes = tree::build(&tokens, &mut diags);
+    ParsedTree { nodes, sources, diags }
 }
 
-/// Reads a configuration from a string, as if it were a file named `name` in the current
-/// directory (includes and `${_PWD}` are relative to it). For tests and tools.
-pub fn parse_str(name: &str, text: &str, opts: &Options) -> Parsed {
+/// As [`tree_from_file`], for text that stands for a file named `name` in the current directory
+/// (includes and `${_PWD}` are relative to it).
+pub fn tree_from_str(name: &str, text: &str, opts: &Options) -> ParsedTree {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
     let path = std::env::current_dir().unwrap_or_default().join(name);
@@ -65,11 +75,22 @@ pub fn parse_str(name: &str, text: &str, opts: &Options) -> Parsed {
         pre.read_source(&path, name, text.to_string());
         std::mem::take(&mut pre.tokens)
     };
-    finish(tokens, sources, diags)
+    let nodes = tree::build(&tokens, &mut diags);
+    ParsedTree { nodes, sources, diags }
 }
 
-fn finish(tokens: Vec<lexer::Token>, sources: SourceMap, mut diags: Diagnostics) -> Parsed {
-    let nodes = tree::build(&tokens, &mut diags);
+/// Reads the configuration at `path` and everything it includes into the typed model.
+pub fn parse_file(path: &Path, opts: &Options) -> Parsed {
+    decode_tree(tree_from_file(path, opts))
+}
+
+/// As [`parse_file`], for text that stands for a file named `name` in the current directory.
+pub fn parse_str(name: &str, text: &str, opts: &Options) -> Parsed {
+    decode_tree(tree_from_str(name, text, opts))
+}
+
+fn decode_tree(tree: ParsedTree) -> Parsed {
+    let ParsedTree { nodes, sources, mut diags } = tree;
     let config = decode::decode(&nodes, &sources, &mut diags);
     Parsed { config, sources, diags }
 }

@@ -32,10 +32,10 @@ const MAX_DEPTH: usize = 64;
 /// Includes nested deeper than this are refused.
 const MAX_INCLUDE_DEPTH: usize = 32;
 /// Substitutions within one line; more means a parameter refers to itself.
-const MAX_SUBSTITUTIONS: usize = 10_000;
+const MAX_SUBSTITUTIONS: usize = 1_000;
 /// A configuration may not expand to more lines than this (keepalived's own 65024-instance
 /// example expands to about a million).
-const MAX_LINES: usize = 20_000_000;
+const MAX_LINES: usize = 5_000_000;
 /// Values one `~SEQ`/`~LST` may produce.
 const MAX_SEQ_VALUES: i64 = 1_000_000;
 
@@ -368,7 +368,7 @@ impl<'a> Preprocessor<'a> {
                 None => (false, cond),
             };
             let id_len = cond.find(char::is_whitespace).unwrap_or(cond.len());
-            let matches = &cond[..id_len] == self.opts.config_id;
+            let matches = cond[..id_len] == self.opts.config_id;
             if matches != negate {
                 let skip = text.len() - cond.len() + id_len;
                 self.line(line.slice(skip, line.text.len()), dir, depth);

@@ -60,6 +60,38 @@ impl Node {
     }
 }
 
+/// Writes statements back as text, one per line, blocks indented by two spaces; words that need it
+/// are double-quoted. The canonical form of a tree, for tests and `config dump --tree`.
+pub fn to_text(nodes: &[Node]) -> String {
+    fn quote(w: &str) -> String {
+        if w.is_empty() || w.contains(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '{' | '}' | '#' | '!')) {
+            format!("\"{}\"", w.replace('\\', "\\\\").replace('"', "\\\""))
+        } else {
+            w.to_string()
+        }
+    }
+    fn walk(nodes: &[Node], depth: usize, out: &mut String) {
+        for n in nodes {
+            out.push_str(&"  ".repeat(depth));
+            out.push_str(&quote(&n.keyword.text));
+            for a in &n.args {
+                out.push(' ');
+                out.push_str(&quote(&a.text));
+            }
+            if let Some(b) = &n.block {
+                out.push_str(" {\n");
+                walk(&b.items, depth + 1, out);
+                out.push_str(&"  ".repeat(depth));
+                out.push('}');
+            }
+            out.push('\n');
+        }
+    }
+    let mut out = String::new();
+    walk(nodes, 0, &mut out);
+    out
+}
+
 struct TreeBuilder<'a> {
     tokens: &'a [Token],
     pos: usize,

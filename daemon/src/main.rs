@@ -1,1 +1,48 @@
-fn main() {}
+//! keepalived-rs: one process for VRRP, IPVS and health checks, configured by keepalived.conf.
+
+mod cli;
+mod config_cmd;
+
+use clap::Parser;
+use cli::{Cli, Command, ConfigCommand};
+use std::path::Path;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Config(ConfigCommand::Dump(a))) => {
+            return config_cmd::config_dump(&a.file, a.config_id.as_deref(), a.strict)
+        }
+        Some(Command::Config(ConfigCommand::Test(a))) => {
+            return config_cmd::config_test(&a.file, a.config_id.as_deref(), a.strict, None)
+        }
+        None => {}
+    }
+    let k = cli.keepalived;
+    if k.version {
+        println!("keepalived-rs {} (reads keepalived 2.x configuration)", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
+    if let Some(func) = &k.signum {
+        return match cli::signum(func) {
+            Some(n) => {
+                println!("{n}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                println!("Unknown sigfunc {func}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    if let Some(log) = &k.config_test {
+        let log = (!log.is_empty()).then(|| Path::new(log.as_str()));
+        return config_cmd::config_test(&k.use_file, k.config_id.as_deref(), k.strict, log);
+    }
+    eprintln!(
+        "keepalived-rs: running the daemon is not built yet; `keepalived-rs -t -f {}` checks the configuration",
+        k.use_file.display()
+    );
+    ExitCode::from(2)
+}

@@ -114,16 +114,20 @@ impl<'a> Cx<'a> {
         }
     }
 
-    /// Reports an unknown keyword, with the closest known one as a suggestion.
+    /// Reports an unknown keyword, with the closest known one as a suggestion, or else the block
+    /// where the keyword does belong (`lb_algo` written in a vrrp_instance).
     pub fn unknown<'k>(&mut self, context: &str, node: &Node, known: impl Iterator<Item = &'k str>) {
-        let suggestion = did_you_mean(node.name(), known);
-        let d = self.warning(
-            node.keyword.span,
-            format!("unknown keyword '{}' in {context}; it is ignored", node.name()),
-        );
-        if let Some(s) = suggestion {
-            d.with_help(format!("did you mean '{s}'?"));
-        }
+        let name = node.name();
+        let suggestion = did_you_mean(name, known);
+        let place = if context.is_empty() { "at the top level".to_string() } else { format!("in {context}") };
+        let home = keyword_homes().iter().find(|(block, k)| *k == name && *block != context).map(|(b, _)| *b);
+        let d = self.warning(node.keyword.span, format!("unknown keyword '{name}' {place}; it is ignored"));
+        match (suggestion, home) {
+            (_, Some("")) => d.with_help(format!("'{name}' belongs at the top level of the file")),
+            (_, Some(block)) => d.with_help(format!("'{name}' belongs in a {block} block")),
+            (Some(s), None) => d.with_help(format!("did you mean '{s}'?")),
+            (None, None) => d,
+        };
     }
 
     /// Reports a bad value at the value's position.
@@ -271,6 +275,19 @@ impl<'a> Cx<'a> {
     }
 }
 
+/// (block, keyword) for the top level and the main blocks, built once: where a keyword written in
+/// the wrong block belongs. The top level is the block "".
+fn keyword_homes() -> &'static [(&'static str, &'static str)] {
+    static HOMES: std::sync::OnceLock<Vec<(&'static str, &'static str)>> = std::sync::OnceLock::new();
+    HOMES.get_or_init(|| {
+        let mut homes: Vec<_> = root_keywords().iter().map(|k| ("", k.name)).collect();
+        homes.extend(global::keyword_homes());
+        homes.extend(vrrp::keyword_homes());
+        homes.extend(lvs::keyword_homes());
+        homes
+    })
+}
+
 /// The keywords allowed at the top level of the file.
 fn root_keywords() -> Vec<Keyword<Config>> {
     let mut table = global::root_keywords();
@@ -284,7 +301,7 @@ fn root_keywords() -> Vec<Keyword<Config>> {
 pub fn decode(nodes: &[Node], sources: &SourceMap, diags: &mut Diagnostics) -> Config {
     let mut cx = Cx::new(sources, diags);
     let mut config = Config::default();
-    cx.decode_items("the top level", nodes, &root_keywords(), &mut config);
+    cx.decode_items("", nodes, &root_keywords(), &mut config);
     global::check(&mut cx, &mut config);
     vrrp::check(&mut cx, &mut config);
     lvs::check(&mut cx, &mut config);

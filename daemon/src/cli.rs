@@ -1,0 +1,189 @@
+//! Command line: keepalived's own options (so existing unit files and scripts keep working), plus
+//! subcommands for what keepalived lacks. Options of parts not built yet are accepted now so that
+//! a keepalived command line never fails to parse; their issues implement them.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+pub const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keepalived-rs",
+    about = "A drop-in replacement for keepalived: VRRP and IPVS from your existing keepalived.conf",
+    disable_version_flag = true,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub keepalived: KeepalivedArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Work with a configuration file without running the daemon.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the resolved configuration model as JSON (keys are keepalived's canonical keywords).
+    Dump(ConfigArgs),
+    /// Check the configuration, like `keepalived-rs -t`.
+    Test(ConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Configuration file.
+    #[arg(short = 'f', long = "use-file", value_name = "FILE", default_value = DEFAULT_CONFIG)]
+    pub file: PathBuf,
+    /// Config id for `@ID` lines (default: the short host name).
+    #[arg(short = 'i', long = "config-id", value_name = "ID")]
+    pub config_id: Option<String>,
+    /// Treat warnings (unknown keywords, legacy spellings) as errors.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// keepalived's options, with its short letters and long names.
+#[derive(Debug, Args)]
+pub struct KeepalivedArgs {
+    /// Use the specified configuration file.
+    #[arg(short = 'f', long = "use-file", value_name = "FILE", default_value = DEFAULT_CONFIG)]
+    pub use_file: PathBuf,
+    /// Check the configuration and exit: 0 clean, 4 errors, 3 cannot run. Diagnostics go to
+    /// stderr, or to LOG_FILE when given (`-t=LOG_FILE`).
+    #[arg(short = 't', long = "config-test", value_name = "LOG_FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub config_test: Option<String>,
+    /// Skip configuration lines beginning '@' that don't match id, or '@^' lines that do.
+    #[arg(short = 'i', long = "config-id", value_name = "ID")]
+    pub config_id: Option<String>,
+    /// Treat warnings as errors (keepalived-rs only).
+    #[arg(long)]
+    pub strict: bool,
+    /// Display the version number.
+    #[arg(short = 'v', long = "version")]
+    pub version: bool,
+    /// Print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON.
+    #[arg(long = "signum", value_name = "SIGFUNC")]
+    pub signum: Option<String>,
+
+    // Accepted now, implemented by the daemon's issues.
+    /// Only run with VRRP subsystem.
+    #[arg(short = 'P', long = "vrrp")]
+    pub vrrp: bool,
+    /// Only run with Health-checker subsystem.
+    #[arg(short = 'C', long = "check")]
+    pub check: bool,
+    /// Don't run BFD subsystem.
+    #[arg(short = 'B', long = "no_bfd")]
+    pub no_bfd: bool,
+    /// Force all subsystems to run, even if they have no configuration.
+    #[arg(long = "all")]
+    pub all: bool,
+    /// Log messages to local console.
+    #[arg(short = 'l', long = "log-console")]
+    pub log_console: bool,
+    /// Detailed log messages.
+    #[arg(short = 'D', long = "log-detail")]
+    pub log_detail: bool,
+    /// Set syslog facility to LOG_LOCAL[0-7], user or daemon (default).
+    #[arg(short = 'S', long = "log-facility", value_name = "FACILITY")]
+    pub log_facility: Option<String>,
+    /// Log to FILE.
+    #[arg(short = 'g', long = "log-file", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "/tmp/keepalived.log")]
+    pub log_file: Option<PathBuf>,
+    /// Flush the log file after each write.
+    #[arg(long = "flush-log-file")]
+    pub flush_log_file: bool,
+    /// Don't log via syslog.
+    #[arg(short = 'G', long = "no-syslog")]
+    pub no_syslog: bool,
+    /// umask for file creation (in numeric form).
+    #[arg(short = 'u', long = "umask", value_name = "MASK")]
+    pub umask: Option<String>,
+    /// Drop VIP on transition from signal.
+    #[arg(short = 'X', long = "release-vips")]
+    pub release_vips: bool,
+    /// Don't remove VRRP VIPs and VROUTEs on daemon stop.
+    #[arg(short = 'V', long = "dont-release-vrrp")]
+    pub dont_release_vrrp: bool,
+    /// Don't remove IPVS topology on daemon stop.
+    #[arg(short = 'I', long = "dont-release-ipvs")]
+    pub dont_release_ipvs: bool,
+    /// Don't respawn child processes (keepalived-rs is one process; accepted for compatibility).
+    #[arg(short = 'R', long = "dont-respawn")]
+    pub dont_respawn: bool,
+    /// Don't fork the daemon process.
+    #[arg(short = 'n', long = "dont-fork")]
+    pub dont_fork: bool,
+    /// Dump the configuration data.
+    #[arg(short = 'd', long = "dump-conf")]
+    pub dump_conf: bool,
+    /// Use specified pidfile for the main process.
+    #[arg(short = 'p', long = "pid", value_name = "FILE")]
+    pub pid: Option<PathBuf>,
+    /// Use specified pidfile for the VRRP part.
+    #[arg(short = 'r', long = "vrrp_pid", value_name = "FILE")]
+    pub vrrp_pid: Option<PathBuf>,
+    /// Use specified pidfile for the checkers part.
+    #[arg(short = 'c', long = "checkers_pid", value_name = "FILE")]
+    pub checkers_pid: Option<PathBuf>,
+    /// Use specified pidfile for the BFD part.
+    #[arg(short = 'b', long = "bfd_pid", value_name = "FILE")]
+    pub bfd_pid: Option<PathBuf>,
+    /// Enter genhash utility mode.
+    #[arg(short = 'T', long = "genhash")]
+    pub genhash: bool,
+    /// Report all address additions/deletions notified via netlink.
+    #[arg(short = 'a', long = "address-monitoring")]
+    pub address_monitoring: bool,
+    /// Enable SNMP subsystem.
+    #[arg(short = 'x', long = "snmp")]
+    pub snmp: bool,
+    /// Use the specified socket for master agent.
+    #[arg(short = 'A', long = "snmp-agent-socket", value_name = "FILE")]
+    pub snmp_agent_socket: Option<PathBuf>,
+    /// Run in network namespace NAME (overrides config).
+    #[arg(short = 's', long = "namespace", value_name = "NAME")]
+    pub namespace: Option<String>,
+    /// Produce core dump if terminate abnormally.
+    #[arg(short = 'm', long = "core-dump")]
+    pub core_dump: bool,
+    /// Also set /proc/sys/kernel/core_pattern to PATN (default 'core').
+    #[arg(short = 'M', long = "core-dump-pattern", value_name = "PATN", num_args = 0..=1, require_equals = true, default_missing_value = "core")]
+    pub core_dump_pattern: Option<String>,
+    /// Error if any configuration file is missing.
+    #[arg(short = 'e', long = "all-config")]
+    pub all_config: bool,
+    /// Collect performance data (keepalived debug builds).
+    #[arg(long = "perf", value_name = "WHEN", num_args = 0..=1, require_equals = true, default_missing_value = "run")]
+    pub perf: Option<String>,
+    /// Debug options (keepalived debug builds).
+    #[arg(long = "debug", value_name = "OPTS", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub debug: Option<String>,
+    /// Disable memory checks (keepalived debug builds).
+    #[arg(long = "no-mem-check")]
+    pub no_mem_check: bool,
+    /// Ignore SIGINT.
+    #[arg(long = "ignore-sigint")]
+    pub ignore_sigint: bool,
+}
+
+/// keepalived's `--signum`: the signal number a SIGFUNC maps to on Linux.
+pub fn signum(func: &str) -> Option<i32> {
+    // SIGRTMIN is 34 and SIGRTMAX 64 on Linux with glibc.
+    Some(match func {
+        "STOP" => 15,
+        "RELOAD" => 1,
+        "DATA" => 10,
+        "STATS" => 12,
+        "STATS_CLEAR" => 64 - 1,
+        "JSON" => 34 + 2,
+        _ => return None,
+    })
+}

@@ -1,0 +1,132 @@
+//! The binary's command line, run as a user would: keepalived's flags, `-t` exit codes (0 clean,
+//! 4 errors, 3 cannot run), where diagnostics go, and `config dump`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_keepalived-rs"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run keepalived-rs")
+}
+
+fn scratch(name: &str, body: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kars-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn etc(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../etc").join(name).display().to_string()
+}
+
+#[test]
+fn missing_file_cannot_run() {
+    // keepalived 2.2.7 exits 0 here; a config test that passes on a typo'd path is a trap.
+    let o = run(&["-t", "-f", "/nonexistent/keepalived.conf"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).starts_with("error: cannot read configuration file '/nonexistent/keepalived.conf': No such file or directory"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn unbalanced_braces_cannot_run() {
+    let f = scratch("unbalanced.conf", "global_defs {\n  router_id x\n");
+    let o = run(&["-t", "-f", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).starts_with(&format!("{}:1:13: error: unclosed '{{'", f.display())), "{}", stderr(&o));
+}
+
+#[test]
+fn errors_exit_4() {
+    let f = scratch("quote.conf", "global_defs {\n  router_id \"x\n}\n");
+    let o = run(&["-t", "-f", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains(":2:13: error: unterminated quoted string"), "{}", stderr(&o));
+}
+
+#[test]
+fn warnings_pass_unless_strict() {
+    let f = scratch("unknown.conf", "no_such_block {\n}\n");
+    let o = run(&["-t", "-f", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning: unknown keyword 'no_such_block' at the top level"), "{}", stderr(&o));
+    let o = run(&["-t", "--strict", "-f", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(stderr(&o).contains("error: unknown keyword 'no_such_block'"), "{}", stderr(&o));
+}
+
+#[test]
+fn config_test_log_file() {
+    let f = scratch("tolog.conf", "no_such_block {\n}\n");
+    let log = f.with_extension("log");
+    let _ = std::fs::remove_file(&log);
+    let o = run(&[&format!("--config-test={}", log.display()), "-f", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stderr(&o), "");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("unknown keyword 'no_such_block'"), "{logged}");
+}
+
+#[test]
+fn config_id_selects_conditional_lines() {
+    let f = scratch("cond.conf", "@main bad_main_keyword\n@^main bad_other_keyword\n");
+    let o = run(&["-t", "-i", "main", "-f", f.to_str().unwrap()]);
+    assert!(stderr(&o).contains("'bad_main_keyword'") && !stderr(&o).contains("bad_other"), "{}", stderr(&o));
+    let o = run(&["-t", "--config-id", "backup", "-f", f.to_str().unwrap()]);
+    assert!(stderr(&o).contains("'bad_other_keyword'") && !stderr(&o).contains("bad_main"), "{}", stderr(&o));
+}
+
+#[test]
+fn keepalived_flags_are_accepted() {
+    let f = etc("keepalived-lvs-dr-master.conf");
+    let o = run(&["-t", "-n", "-l", "-D", "-P", "-C", "-d", "-S", "local1", "-p", "/tmp/x.pid", "-r", "/tmp/y.pid", "-c", "/tmp/z.pid", "-X", "-V", "-I", "-R", "-G", "-f", &f]);
+    assert!(matches!(o.status.code(), Some(0 | 4)), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("unexpected argument"), "{}", stderr(&o));
+}
+
+#[test]
+fn version_and_signum() {
+    let o = run(&["-v"]);
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("keepalived-rs "));
+    for (f, n) in [("STOP", "15"), ("RELOAD", "1"), ("DATA", "10"), ("STATS", "12"), ("STATS_CLEAR", "63"), ("JSON", "36")] {
+        let o = run(&["--signum", f]);
+        assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), n, "{f}");
+    }
+    assert_eq!(run(&["--signum=NOPE"]).status.code(), Some(1));
+}
+
+#[test]
+fn dump_prints_json() {
+    let f = etc("keepalived-lvs-dr-master.conf");
+    let o = run(&["config", "dump", "-f", &f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert!(v.is_object());
+}
+
+#[test]
+fn dump_refuses_a_config_that_cannot_run() {
+    let f = scratch("dump-unbalanced.conf", "a {\n");
+    let o = run(&["config", "dump", "-f", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn running_the_daemon_says_it_is_not_built() {
+    let o = run(&["-f", &etc("keepalived-lvs-dr-master.conf")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not built yet"));
+}

@@ -1,0 +1,109 @@
+//! `keepalived-rs config dump` of the classic LVS-DR director pair in etc/, checked value by value:
+//! this JSON is the contract that tests, the daemon and users' tooling read.
+
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::Command;
+
+fn dump(name: &str) -> (Value, String, String) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../etc").join(name);
+    let o = Command::new(env!("CARGO_BIN_EXE_keepalived-rs"))
+        .args(["config", "dump", "-f"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    (serde_json::from_slice(&o.stdout).expect("JSON"), stderr, path.display().to_string())
+}
+
+fn check_pair_member(name: &str, state: &str, priority: u64, router_id: &str) {
+    let (d, stderr, file) = dump(name);
+    assert_eq!(d["global_defs"]["router_id"], router_id);
+
+    let vi = &d["vrrp_instance"];
+    assert_eq!(vi.as_array().unwrap().len(), 1);
+    let vi = &vi[0];
+    assert_eq!(vi["name"], "VI_1");
+    assert_eq!(vi["state"], state);
+    assert_eq!(vi["interface"], "eth0");
+    assert_eq!(vi["virtual_router_id"], 41);
+    assert_eq!(vi["priority"], priority);
+    assert_eq!(vi["advert_int"], 1);
+    assert_eq!(vi["version"], 2);
+    assert_eq!(vi["authentication"]["auth_type"], "PASS");
+    assert_eq!(vi["authentication"]["auth_pass"], "1111");
+    assert_eq!(vi["virtual_ipaddress"].as_array().unwrap().len(), 1);
+    assert_eq!(vi["virtual_ipaddress"][0]["address"], "192.168.55.150/32");
+    assert_eq!(vi["origin"], json!({"file": file, "line": 10, "col": 1}));
+
+    let vs = &d["virtual_server"];
+    assert_eq!(vs.as_array().unwrap().len(), 1);
+    let vs = &vs[0];
+    assert_eq!(vs["address"], "192.168.55.150");
+    assert_eq!(vs["port"], 80);
+    assert_eq!(vs["delay_loop"], 6);
+    assert_eq!(vs["lvs_sched"], "rr");
+    assert_eq!(vs["lvs_method"]["method"], "DR");
+    assert_eq!(vs["persistence_timeout"], 10);
+    assert_eq!(vs["protocol"], "TCP");
+    assert_eq!(vs["origin"], json!({"file": file, "line": 25, "col": 1}));
+
+    let rs = vs["real_server"].as_array().unwrap();
+    assert_eq!(rs.len(), 2);
+    for (r, (addr, line)) in rs.iter().zip([("192.168.55.141", 32), ("192.168.55.142", 41)]) {
+        assert_eq!(r["address"], addr);
+        assert_eq!(r["port"], 80);
+        assert_eq!(r["weight"], 1);
+        assert_eq!(r["origin"], json!({"file": file, "line": line, "col": 5}));
+        let checkers = r["checkers"].as_array().unwrap();
+        assert_eq!(checkers.len(), 1);
+        let c = &checkers[0];
+        assert_eq!(c["checker"], "TCP_CHECK");
+        assert_eq!(c["connect_ip"], addr);
+        assert_eq!(c["connect_port"], 80);
+        assert_eq!(c["connect_timeout"], 5);
+        assert_eq!(c["retry"], 2, "nb_get_retry 2 is retry 2");
+        assert_eq!(c["delay_before_retry"], 3);
+        assert_eq!(c["delay_loop"], 6, "inherited from the virtual server");
+        assert_eq!(c["origin"], json!({"file": file, "line": line + 2, "col": 9}));
+    }
+
+    // Canonical keywords only: the legacy spellings of the file are not in the dump...
+    let text = d.to_string();
+    for legacy in ["lb_algo", "lb_kind", "nb_get_retry"] {
+        assert!(!text.contains(legacy), "{legacy} in the dump");
+    }
+    // ...and each one was reported where it was written.
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains(": warning: ")).collect();
+    assert_eq!(
+        warnings,
+        [
+            format!("{file}:27:5: warning: 'lb_algo' is a legacy spelling of 'lvs_sched'"),
+            format!("{file}:28:5: warning: 'lb_kind' is a legacy spelling of 'lvs_method'"),
+            format!("{file}:37:13: warning: 'nb_get_retry' is a legacy spelling of 'retry'"),
+            format!("{file}:46:13: warning: 'nb_get_retry' is a legacy spelling of 'retry'"),
+        ]
+    );
+}
+
+#[test]
+fn master_config_dumps_value_by_value() {
+    check_pair_member("keepalived-lvs-dr-master.conf", "MASTER", 100, "LVS_MASTER");
+}
+
+#[test]
+fn backup_config_dumps_value_by_value() {
+    check_pair_member("keepalived-lvs-dr-backup.conf", "BACKUP", 90, "LVS_BACKUP");
+}
+
+#[test]
+fn both_configs_pass_the_config_test() {
+    for name in ["keepalived-lvs-dr-master.conf", "keepalived-lvs-dr-backup.conf"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../etc").join(name);
+        let o = Command::new(env!("CARGO_BIN_EXE_keepalived-rs")).arg("-t").arg("-f").arg(&path).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        let o = Command::new(env!("CARGO_BIN_EXE_keepalived-rs")).args(["-t", "--strict", "-f"]).arg(&path).output().unwrap();
+        assert_eq!(o.status.code(), Some(4), "--strict fails on the legacy spellings");
+    }
+}
