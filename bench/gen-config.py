@@ -63,8 +63,8 @@ def virtual_server(out, i):
     vip = VIP_BASE + i
     out.write(f"virtual_server {vip} 80 {{\n")
     out.write("    delay_loop 6\n")
-    out.write("    lb_algo wrr\n")
-    out.write("    lb_kind NAT\n")
+    out.write("    lvs_sched wrr\n")
+    out.write("    lvs_method NAT\n")
     out.write("    persistence_timeout 50\n")
     out.write("    protocol TCP\n")
     for j in range(REALS_PER_VS):
