@@ -37,7 +37,11 @@ const MAX_SUBSTITUTIONS: usize = 1_000;
 /// example expands to about a million).
 const MAX_LINES: usize = 5_000_000;
 /// Values one `~SEQ`/`~LST` may produce.
-const MAX_SEQ_VALUES: i64 = 1_000_000;
+const MAX_SEQ_VALUES: i128 = 1_000_000;
+/// A logical line may not grow beyond this while parameters are substituted into it.
+const MAX_LINE_BYTES: usize = 64 * 1024;
+/// Alternatives one include pattern's braces may expand to.
+const MAX_BRACE_ALTERNATIVES: usize = 1024;
 
 /// What the preprocessor needs from the command line.
 #[derive(Clone, Debug)]
@@ -79,6 +83,9 @@ pub(crate) struct Preprocessor<'a> {
     stack: Vec<PathBuf>,
     /// A multi-line definition being collected: its name and lines so far.
     multiline: Option<(String, Vec<Line>)>,
+    /// Multi-line parameters whose lines are being processed: one of them used inside itself
+    /// would expand forever (and exponentially).
+    expanding: Vec<String>,
     rng: fastrand::Rng,
     lines_out: usize,
     gave_up: bool,
@@ -167,10 +174,19 @@ fn lst_spec(i: &str) -> IResult<&str, (Vec<&str>, Vec<Vec<&str>>)> {
     Ok((i, (vars, values)))
 }
 
-/// csh-style brace expansion of an include pattern: `a{b,c{d,e}}` -> `ab acd ace`.
-pub fn expand_braces(pattern: &str) -> Vec<String> {
+/// csh-style brace expansion of an include pattern: `a{b,c{d,e}}` -> `ab acd ace`. None when it
+/// would make more than [`MAX_BRACE_ALTERNATIVES`] patterns.
+pub fn expand_braces(pattern: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    expand_braces_into(pattern, &mut out).then_some(out)
+}
+
+fn expand_braces_into(pattern: &str, out: &mut Vec<String>) -> bool {
     let bytes: Vec<char> = pattern.chars().collect();
-    let Some(open) = bytes.iter().position(|&c| c == '{') else { return vec![pattern.to_string()] };
+    let Some(open) = bytes.iter().position(|&c| c == '{') else {
+        out.push(pattern.to_string());
+        return out.len() <= MAX_BRACE_ALTERNATIVES;
+    };
     let mut depth = 0;
     let mut commas = Vec::new();
     let mut close = None;
@@ -188,18 +204,22 @@ pub fn expand_braces(pattern: &str) -> Vec<String> {
             _ => {}
         }
     }
-    let Some(close) = close else { return vec![pattern.to_string()] };
+    let Some(close) = close else {
+        out.push(pattern.to_string());
+        return out.len() <= MAX_BRACE_ALTERNATIVES;
+    };
     let prefix: String = bytes[..open].iter().collect();
     let suffix: String = bytes[close + 1..].iter().collect();
     let mut bounds = vec![open];
     bounds.extend(&commas);
     bounds.push(close);
-    let mut out = Vec::new();
     for w in bounds.windows(2) {
         let alt: String = bytes[w[0] + 1..w[1]].iter().collect();
-        out.extend(expand_braces(&format!("{prefix}{alt}{suffix}")));
+        if !expand_braces_into(&format!("{prefix}{alt}{suffix}"), out) {
+            return false;
+        }
     }
-    out
+    true
 }
 
 impl<'a> Preprocessor<'a> {
@@ -211,6 +231,7 @@ impl<'a> Preprocessor<'a> {
             params: HashMap::new(),
             stack: Vec::new(),
             multiline: None,
+            expanding: Vec::new(),
             rng: fastrand::Rng::new(),
             lines_out: 0,
             gave_up: false,
@@ -303,8 +324,12 @@ impl<'a> Preprocessor<'a> {
             self.diags.error(kw_span, "include needs a file name or pattern");
             return;
         }
+        let Some(alternatives) = expand_braces(&pattern) else {
+            self.diags.error(at, format!("include pattern '{pattern}' expands to more than {MAX_BRACE_ALTERNATIVES} alternatives"));
+            return;
+        };
         let mut any = false;
-        for alternative in expand_braces(&pattern) {
+        for alternative in alternatives {
             let full = if Path::new(&alternative).is_absolute() { PathBuf::from(&alternative) } else { dir.join(&alternative) };
             let full_str = full.to_string_lossy().to_string();
             let is_wild = alternative.contains(['*', '?', '[']);
@@ -435,8 +460,17 @@ impl<'a> Preprocessor<'a> {
                 pos = end;
                 continue;
             };
+            let refers_to_itself = rescan
+                && (self.expanding.contains(&name)
+                    || value.iter().any(|v| refers_to(&v.text, &name)));
+            if refers_to_itself {
+                self.diags
+                    .error(span, format!("parameter '{name}' refers to itself, so it would expand forever"))
+                    .with_help("define it from other parameters only");
+                return;
+            }
             count += 1;
-            if count > MAX_SUBSTITUTIONS {
+            if count > MAX_SUBSTITUTIONS || line.text.len() > MAX_LINE_BYTES {
                 self.diags
                     .error(span, format!("parameter '{name}' keeps expanding"))
                     .with_help("is it defined in terms of itself?");
@@ -454,6 +488,7 @@ impl<'a> Preprocessor<'a> {
                 continue;
             }
             // A multi-line value: each of its lines becomes a line of the configuration.
+            self.expanding.push(name);
             let n = value.len();
             for (i, v) in value.iter().enumerate() {
                 let mut l = if i == 0 {
@@ -468,6 +503,7 @@ impl<'a> Preprocessor<'a> {
                 }
                 self.line(l, dir, depth + 1);
             }
+            self.expanding.pop();
             return;
         }
         if changed {
@@ -543,7 +579,9 @@ impl<'a> Preprocessor<'a> {
 
     #[allow(clippy::too_many_arguments)]
     fn sequence(&mut self, var: &str, hex: bool, nums: &[i64], span: Span, rest: Line, dir: &Path, depth: usize) {
-        let (start, step, end) = match *nums {
+        // i128: the count and the value after the last one must not overflow at the ends of i64.
+        let nums: Vec<i128> = nums.iter().map(|&n| i128::from(n)).collect();
+        let (start, step, end) = match *nums.as_slice() {
             [end] => (if end < 0 { -1 } else { 1 }, if end < 0 { -1 } else { 1 }, end),
             [start, end] => (start, if end >= start { 1 } else { -1 }, end),
             [start, step, end] => (start, step, end),
@@ -564,6 +602,9 @@ impl<'a> Preprocessor<'a> {
         let saved = self.params.remove(var);
         let mut v = start;
         for _ in 0..count {
+            if self.gave_up {
+                break;
+            }
             let text = if hex { format!("{v:x}") } else { v.to_string() };
             self.params.insert(var.to_string(), vec![Line::generated(&text, span)]);
             self.line(rest.clone(), dir, depth + 1);
@@ -586,6 +627,9 @@ impl<'a> Preprocessor<'a> {
         }
         let saved: Vec<_> = vars.iter().map(|v| self.params.remove(v)).collect();
         for tuple in values {
+            if self.gave_up {
+                break;
+            }
             for (var, val) in vars.iter().zip(tuple) {
                 self.params.insert(var.clone(), vec![Line::generated(val, span)]);
             }
@@ -602,6 +646,18 @@ impl<'a> Preprocessor<'a> {
             None => self.params.remove(var),
         };
     }
+}
+
+/// Does `text` contain a reference to parameter `name`?
+fn refers_to(text: &str, name: &str) -> bool {
+    let mut pos = 0;
+    while let Some((_, end, n, _)) = find_reference(text, pos) {
+        if n == name {
+            return true;
+        }
+        pos = end;
+    }
+    false
 }
 
 /// The next `$NAME` (followed by whitespace or the end) or `${NAME [args]}` at or after `pos`:
@@ -644,9 +700,11 @@ mod tests {
 
     #[test]
     fn brace_expansion() {
-        assert_eq!(expand_braces("{foo/{,cat,dog},bar}"), ["foo/", "foo/cat", "foo/dog", "bar"]);
-        assert_eq!(expand_braces("a.conf"), ["a.conf"]);
-        assert_eq!(expand_braces("a{b"), ["a{b"]);
+        assert_eq!(expand_braces("{foo/{,cat,dog},bar}").unwrap(), ["foo/", "foo/cat", "foo/dog", "bar"]);
+        assert_eq!(expand_braces("a.conf").unwrap(), ["a.conf"]);
+        assert_eq!(expand_braces("a{b").unwrap(), ["a{b"]);
+        assert_eq!(expand_braces(&"{a,b}".repeat(10)).unwrap().len(), 1024);
+        assert_eq!(expand_braces(&"{a,b}".repeat(11)), None);
     }
 
     #[test]

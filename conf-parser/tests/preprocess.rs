@@ -96,7 +96,15 @@ fn nested_multiline_definitions_define_parameters_inside() {
 #[test]
 fn self_reference_is_an_error_not_a_hang() {
     let t = tree_from_str("t.conf", "$A=x${A}\nv $A\n", &opts("x"));
-    assert_eq!(headlines(&t)[0], "t.conf:1:5: error: parameter 'A' keeps expanding");
+    assert_eq!(headlines(&t), ["t.conf:2:3: error: parameter 'A' refers to itself, so it would expand forever"]);
+    // Through another parameter: caught by the limits on substitutions and line length.
+    let t = tree_from_str("t.conf", "$A=${B}x\n$B=${A}y\nv $A\n", &opts("x"));
+    let h = headlines(&t);
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert!(h[0].ends_with("error: parameter 'A' keeps expanding") || h[0].ends_with("error: parameter 'B' keeps expanding"), "{h:?}");
+    // A multi-line parameter used inside itself would double at every level.
+    let t = tree_from_str("t.conf", "$X=$X \\\n$X\n$X\n", &opts("x"));
+    assert_eq!(headlines(&t), ["t.conf:3:1: error: parameter 'X' refers to itself, so it would expand forever"]);
 }
 
 #[test]
