@@ -46,10 +46,7 @@ impl Line {
 
     /// Where the character at byte offset `at` came from, covering `len` characters.
     pub fn span_at(&self, at: usize, len: u32) -> Span {
-        let i = self.segs.partition_point(|s| s.start <= at).saturating_sub(1);
-        let seg = &self.segs[i];
-        let col = seg.col + self.text[seg.start..at].chars().count() as u32;
-        Span { file: seg.file, line: seg.line, col, len }
+        span_at(&self.text, &self.segs, at, len)
     }
 
     /// The part of the line between two byte offsets, keeping every origin.
@@ -96,10 +93,19 @@ impl Line {
     }
 }
 
+/// Where the character at byte offset `at` of `text` came from, given its segments.
+fn span_at(text: &str, segs: &[Seg], at: usize, len: u32) -> Span {
+    let i = segs.partition_point(|s| s.start <= at).saturating_sub(1);
+    let seg = &segs[i];
+    let col = seg.col + text[seg.start..at].chars().count() as u32;
+    Span { file: seg.file, line: seg.line, col, len }
+}
+
 /// What the lexer found: a word (already unquoted and unescaped) or a brace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TokenKind {
-    Word(String),
+    /// Inline up to 24 bytes: nearly every word of a configuration needs no allocation.
+    Word(compact_str::CompactString),
     Open,
     Close,
     /// End of a logical line: it ends a statement.
@@ -112,15 +118,40 @@ pub struct Token {
     pub span: Span,
 }
 
+struct LineRef<'a> {
+    text: &'a str,
+    segs: &'a [Seg],
+}
+
+impl LineRef<'_> {
+    fn span_at(&self, at: usize, len: u32) -> Span {
+        span_at(self.text, self.segs, at, len)
+    }
+}
+
 /// One piece of a word: quoted and unquoted runs are glued together into one word.
-enum Piece {
+enum Piece<'a> {
+    /// Unquoted text, borrowed from the line (most words are one such piece).
+    Bare(&'a str),
     Text(String),
     /// A quoted run that reached the end of the line without its closing quote.
     Unterminated(String),
 }
 
 fn is_bare(c: char) -> bool {
-    !c.is_whitespace() && !matches!(c, '"' | '\'' | '{' | '}' | '\\')
+    !c.is_ascii_whitespace() && !matches!(c, '"' | '\'' | '{' | '}' | '\\')
+}
+
+/// Skips ASCII whitespace, which is what separates words (keepalived splits on C's isspace).
+pub(crate) fn skip_space(s: &str) -> &str {
+    let n = s.bytes().take_while(u8::is_ascii_whitespace).count();
+    &s[n..]
+}
+
+/// Drops trailing ASCII whitespace.
+pub(crate) fn trim_space_end(s: &str) -> &str {
+    let n = s.bytes().rev().take_while(u8::is_ascii_whitespace).count();
+    &s[..s.len() - n]
 }
 
 /// An escape sequence after the backslash.
@@ -148,7 +179,7 @@ fn escape(input: &str) -> IResult<&str, char> {
 }
 
 /// The body of a quoted run, up to and including the closing quote.
-fn quoted(quote: char) -> impl Fn(&str) -> IResult<&str, Piece> {
+fn quoted<'a>(quote: char) -> impl Fn(&'a str) -> IResult<&'a str, Piece<'a>> {
     move |input: &str| {
         let (mut rest, _) = char(quote)(input)?;
         let mut text = String::new();
@@ -178,29 +209,29 @@ fn quoted(quote: char) -> impl Fn(&str) -> IResult<&str, Piece> {
 
 /// Outside quotes a backslash keeps what follows literally, except that `\"`, `\'` and `\\` give
 /// the quote or backslash itself without starting a quoted run.
-fn bare_escape(input: &str) -> IResult<&str, Piece> {
+fn bare_escape(input: &str) -> IResult<&str, Piece<'_>> {
     let (rest, _) = char('\\')(input)?;
     match rest.chars().next() {
-        Some(c @ ('"' | '\'' | '\\')) => Ok((&rest[1..], Piece::Text(c.to_string()))),
-        _ => Ok((rest, Piece::Text("\\".to_string()))),
+        Some('"' | '\'' | '\\') => Ok((&rest[1..], Piece::Bare(&rest[..1]))),
+        _ => Ok((rest, Piece::Bare("\\"))),
     }
 }
 
 /// `${...}` left in place (an undefined parameter) stays part of the word: its braces never open
 /// a block.
-fn unexpanded_reference(input: &str) -> IResult<&str, Piece> {
+fn unexpanded_reference(input: &str) -> IResult<&str, Piece<'_>> {
     let (rest, _) = nom::bytes::complete::tag("${")(input)?;
     match rest.find(['}', '\n']) {
-        Some(i) if rest.as_bytes()[i] == b'}' => Ok((&rest[i + 1..], Piece::Text(input[..i + 3].to_string()))),
+        Some(i) if rest.as_bytes()[i] == b'}' => Ok((&rest[i + 1..], Piece::Bare(&input[..i + 3]))),
         _ => Err(nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Tag))),
     }
 }
 
-fn piece(input: &str) -> IResult<&str, Piece> {
+fn piece(input: &str) -> IResult<&str, Piece<'_>> {
     alt((
         unexpanded_reference,
-        map(take_while1(|c| is_bare(c) && c != '$'), |s: &str| Piece::Text(s.to_string())),
-        map(nom::bytes::complete::tag("$"), |s: &str| Piece::Text(s.to_string())),
+        map(take_while1(|c| is_bare(c) && c != '$'), Piece::Bare),
+        map(nom::bytes::complete::tag("$"), Piece::Bare),
         quoted('"'),
         quoted('\''),
         bare_escape,
@@ -210,10 +241,16 @@ fn piece(input: &str) -> IResult<&str, Piece> {
 /// Splits a preprocessed line into tokens. An unterminated quote is an error; the word still
 /// ends at the end of the line, as keepalived reads it.
 pub fn lex_line(line: &Line, diags: &mut Diagnostics, out: &mut Vec<Token>) {
-    let text = line.text.as_str();
+    lex(&line.text, &line.segs, diags, out)
+}
+
+/// [`lex_line`] on a line given as its text and segments (the preprocessor's fast path for plain
+/// lines builds no [`Line`]).
+pub fn lex(text: &str, segs: &[Seg], diags: &mut Diagnostics, out: &mut Vec<Token>) {
+    let line = LineRef { text, segs };
     let mut rest = text;
     loop {
-        rest = rest.trim_start();
+        rest = skip_space(rest);
         let at = text.len() - rest.len();
         let Some(c) = rest.chars().next() else { break };
         if c == '{' || c == '}' {
@@ -222,9 +259,10 @@ pub fn lex_line(line: &Line, diags: &mut Diagnostics, out: &mut Vec<Token>) {
             rest = &rest[1..];
             continue;
         }
-        let mut word = String::new();
+        let mut word = compact_str::CompactString::default();
         while let Ok((r, p)) = piece(rest) {
             match p {
+                Piece::Bare(t) => word.push_str(t),
                 Piece::Text(t) => word.push_str(&t),
                 Piece::Unterminated(t) => {
                     let quote_at = text.len() - rest.len();
@@ -251,7 +289,7 @@ mod tests {
         assert!(d.is_empty(), "{d:?}");
         out.into_iter()
             .map(|t| match t.kind {
-                TokenKind::Word(w) => w,
+                TokenKind::Word(w) => w.to_string(),
                 TokenKind::Open => "{".into(),
                 TokenKind::Close => "}".into(),
                 TokenKind::Eol => "\n".into(),

@@ -55,12 +55,12 @@ pub struct ParsedTree {
 pub fn tree_from_file(path: &Path, opts: &Options) -> ParsedTree {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
-    let tokens = {
+    let tree = {
         let mut pre = preprocess::Preprocessor::new(opts, &mut sources, &mut diags);
         pre.read_file(path, None);
-        std::mem::take(&mut pre.tokens)
+        std::mem::take(&mut pre.tree)
     };
-    let nodes = tree::build(&tokens, &mut diags);
+    let nodes = tree.finish(&mut diags);
     ParsedTree { nodes, sources, diags }
 }
 
@@ -70,12 +70,12 @@ pub fn tree_from_str(name: &str, text: &str, opts: &Options) -> ParsedTree {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
     let path = std::env::current_dir().unwrap_or_default().join(name);
-    let tokens = {
+    let tree = {
         let mut pre = preprocess::Preprocessor::new(opts, &mut sources, &mut diags);
         pre.read_source(&path, name, text.to_string());
-        std::mem::take(&mut pre.tokens)
+        std::mem::take(&mut pre.tree)
     };
-    let nodes = tree::build(&tokens, &mut diags);
+    let nodes = tree.finish(&mut diags);
     ParsedTree { nodes, sources, diags }
 }
 

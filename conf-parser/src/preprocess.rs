@@ -15,8 +15,9 @@
 //! a parameter points at the parameter's definition and a `~SEQ` value at the `~SEQ`.
 
 use crate::diag::Diagnostics;
-use crate::lexer::{lex_line, Line, Token, TokenKind};
+use crate::lexer::{lex, skip_space, trim_space_end, Line, Seg, Token, TokenKind};
 use crate::source::{SourceMap, Span};
+use crate::tree::TreeBuilder;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while, take_while1};
 use nom::character::complete::{char, hex_digit1, multispace0};
@@ -89,23 +90,27 @@ pub(crate) struct Preprocessor<'a> {
     rng: fastrand::Rng,
     lines_out: usize,
     gave_up: bool,
-    pub tokens: Vec<Token>,
+    /// The tokens of the line being emitted (reused from line to line).
+    line_tokens: Vec<Token>,
+    /// Statements are built as lines are emitted: the token stream of a whole file is never held.
+    pub tree: TreeBuilder,
 }
 
-/// Cuts a comment: `#` or `!` outside quotes, to the end of the line.
+/// Cuts a comment: `#` or `!` outside quotes, to the end of the line. Works on bytes: every
+/// character it looks for is ASCII, so its positions are character boundaries.
 fn strip_comment(text: &str) -> &str {
-    let mut quote: Option<char> = None;
+    let mut quote: Option<u8> = None;
     let mut escaped = false;
-    for (i, c) in text.char_indices() {
+    for (i, b) in text.bytes().enumerate() {
         if escaped {
             escaped = false;
             continue;
         }
-        match (quote, c) {
-            (_, '\\') => escaped = true,
-            (Some(q), c) if c == q => quote = None,
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '#' | '!') => return &text[..i],
+        match (quote, b) {
+            (_, b'\\') => escaped = true,
+            (Some(q), b) if b == q => quote = None,
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'#' | b'!') => return &text[..i],
             _ => {}
         }
     }
@@ -235,7 +240,8 @@ impl<'a> Preprocessor<'a> {
             rng: fastrand::Rng::new(),
             lines_out: 0,
             gave_up: false,
-            tokens: Vec::new(),
+            line_tokens: Vec::new(),
+            tree: TreeBuilder::new(),
         }
     }
 
@@ -276,12 +282,17 @@ impl<'a> Preprocessor<'a> {
         let id = self.sources.add(path, display, text);
         self.stack.push(canonical);
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let text = self.sources.file(id).text.clone();
-        for (n, raw) in text.split('\n').enumerate() {
+        let text = self.sources.file(id).text.to_string();
+        for (n, raw) in text.as_bytes().split(|&b| b == b'\n').enumerate() {
+            // Splitting at an ASCII byte keeps every piece valid UTF-8.
+            let raw = std::str::from_utf8(raw).unwrap_or_default();
             if self.gave_up {
                 break;
             }
             let raw = raw.strip_suffix('\r').unwrap_or(raw);
+            if self.multiline.is_none() && self.plain_line(raw, id, n as u32 + 1) {
+                continue;
+            }
             let line = Line::from_source(raw, id, n as u32 + 1);
             let cut = strip_comment(raw).len();
             let line = line.slice(0, cut);
@@ -313,6 +324,23 @@ impl<'a> Preprocessor<'a> {
             self.params.insert(name, lines);
         }
         self.stack.pop();
+    }
+
+    /// Most lines use no preprocessing at all: those are lexed straight from the file's text,
+    /// without building a [`Line`]. Returns false when the line needs the full treatment.
+    fn plain_line(&mut self, raw: &str, file: crate::source::FileId, line: u32) -> bool {
+        let body = strip_comment(raw);
+        let text = trim_space_end(skip_space(body));
+        if text.is_empty() {
+            return true;
+        }
+        if text.starts_with(['@', '~']) || text.as_bytes().contains(&b'$') || text.starts_with("include") {
+            return false;
+        }
+        let lead = &body[..body.len() - skip_space(body).len()];
+        let seg = Seg { start: 0, file, line, col: 1 + lead.chars().count() as u32 };
+        self.emit_text(text, &[seg]);
+        true
     }
 
     fn include(&mut self, line: &Line, kw_len: usize, checks: IncludeChecks, dir: &Path) {
@@ -518,25 +546,34 @@ impl<'a> Preprocessor<'a> {
     }
 
     fn emit(&mut self, line: &Line) {
+        self.emit_text(&line.text, &line.segs);
+    }
+
+    fn emit_text(&mut self, text: &str, segs: &[Seg]) {
+        let start = Span { file: segs[0].file, line: segs[0].line, col: segs[0].col, len: 1 };
         self.lines_out += 1;
         if self.lines_out > MAX_LINES {
-            self.diags.fatal(Some(line.start_span()), format!("the configuration expands to more than {MAX_LINES} lines"));
+            self.diags.fatal(Some(start), format!("the configuration expands to more than {MAX_LINES} lines"));
             self.gave_up = true;
             return;
         }
-        let first = self.tokens.len();
-        lex_line(line, self.diags, &mut self.tokens);
+        let mut tokens = std::mem::take(&mut self.line_tokens);
+        lex(text, segs, self.diags, &mut tokens);
         // random_seed makes ${_RANDOM} repeatable from where it appears, as in keepalived.
-        if let [Token { kind: TokenKind::Word(k), .. }, Token { kind: TokenKind::Word(v), .. }, ..] = &self.tokens[first..] {
+        if let [Token { kind: TokenKind::Word(k), .. }, Token { kind: TokenKind::Word(v), .. }, ..] = tokens.as_slice() {
             if k == "random_seed" {
                 if let Ok(seed) = v.parse::<u64>() {
                     self.rng = fastrand::Rng::with_seed(seed);
                 }
             }
         }
-        if self.tokens.len() > first {
-            self.tokens.push(Token { kind: TokenKind::Eol, span: line.start_span() });
+        if !tokens.is_empty() {
+            tokens.push(Token { kind: TokenKind::Eol, span: start });
         }
+        for t in tokens.drain(..) {
+            self.tree.push(t, self.diags);
+        }
+        self.line_tokens = tokens;
     }
 
     /// The lines a reference stands for, and whether they are to be scanned again (user

@@ -14,7 +14,7 @@ const MAX_DEPTH: usize = 64;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Word {
-    pub text: String,
+    pub text: compact_str::CompactString,
     pub span: Span,
 }
 
@@ -92,95 +92,135 @@ pub fn to_text(nodes: &[Node]) -> String {
     out
 }
 
-struct TreeBuilder<'a> {
-    tokens: &'a [Token],
-    pos: usize,
-    diags: &'a mut Diagnostics,
+/// A block whose `{` has been read and whose `}` has not: the statement that opened it (None for
+/// a stray `{`, whose contents are read and then dropped) and its items so far.
+struct OpenBlock {
+    header: Option<Node>,
+    open: Span,
+    items: Vec<Node>,
 }
 
-impl TreeBuilder<'_> {
-    fn peek(&self) -> Option<&Token> {
-        self.tokens.get(self.pos)
+/// Builds the statement tree from tokens pushed one at a time, as the preprocessor produces them,
+/// so the token stream of a large file is never held in memory.
+#[derive(Default)]
+pub struct TreeBuilder {
+    top: Vec<Node>,
+    stack: Vec<OpenBlock>,
+    /// The words of the statement on the current line.
+    words: Vec<Word>,
+    /// A statement whose line has ended: a `{` at the start of a following line still opens its
+    /// block; anything else makes it a plain statement.
+    waiting: Option<Node>,
+    /// Set after a fatal nesting error: the rest of the input is ignored.
+    gave_up: bool,
+}
+
+impl TreeBuilder {
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    /// Is the next token, past any line ends, an opening brace?
-    fn brace_on_next_line(&self) -> bool {
-        self.tokens[self.pos..]
-            .iter()
-            .find(|t| t.kind != TokenKind::Eol)
-            .is_some_and(|t| t.kind == TokenKind::Open)
+    fn items(&mut self) -> &mut Vec<Node> {
+        match self.stack.last_mut() {
+            Some(b) => &mut b.items,
+            None => &mut self.top,
+        }
     }
 
-    /// Reads statements until the `}` closing the block opened at `open` (or the end of input at
-    /// top level). Returns the items and the closing brace's span.
-    fn items(&mut self, open: Option<Span>, depth: usize) -> (Vec<Node>, Option<Span>) {
-        let mut items = Vec::new();
-        while let Some(tok) = self.peek() {
-            let span = tok.span;
-            match &tok.kind {
-                TokenKind::Eol => self.pos += 1,
-                TokenKind::Close => {
-                    self.pos += 1;
-                    if open.is_some() {
-                        return (items, Some(span));
+    /// The current line's words as a statement, if there are any.
+    fn take_statement(&mut self) -> Option<Node> {
+        // Draining keeps the buffer for the next line and sizes `args` exactly.
+        let mut words = self.words.drain(..);
+        let keyword = words.next()?;
+        Some(Node { keyword, args: words.collect(), block: None })
+    }
+
+    /// A waiting statement gets no block after all.
+    fn settle_waiting(&mut self) {
+        if let Some(node) = self.waiting.take() {
+            self.items().push(node);
+        }
+    }
+
+    /// Closes the innermost open block at `close` and attaches it to its statement.
+    fn close_block(&mut self, close: Span) {
+        let Some(b) = self.stack.pop() else { return };
+        if let Some(mut node) = b.header {
+            node.block = Some(Block { open: b.open, close, items: b.items });
+            self.items().push(node);
+        }
+    }
+
+    pub fn push(&mut self, token: Token, diags: &mut Diagnostics) {
+        if self.gave_up {
+            return;
+        }
+        let span = token.span;
+        match token.kind {
+            TokenKind::Word(text) => {
+                self.settle_waiting();
+                self.words.push(Word { text, span });
+            }
+            TokenKind::Eol => {
+                if let Some(node) = self.take_statement() {
+                    self.settle_waiting();
+                    self.waiting = Some(node);
+                }
+            }
+            TokenKind::Open => {
+                let header = match self.take_statement() {
+                    Some(node) => {
+                        self.settle_waiting();
+                        Some(node)
                     }
-                    self.diags
+                    None => self.waiting.take(),
+                };
+                if self.stack.len() >= MAX_DEPTH {
+                    diags.fatal(Some(span), format!("blocks nested more than {MAX_DEPTH} deep"));
+                    self.gave_up = true;
+                    return;
+                }
+                if header.is_none() {
+                    diags.error(span, "'{' without a keyword before it; this block is ignored");
+                }
+                self.stack.push(OpenBlock { header, open: span, items: Vec::new() });
+            }
+            TokenKind::Close => {
+                if let Some(node) = self.take_statement() {
+                    self.settle_waiting();
+                    self.items().push(node);
+                }
+                self.settle_waiting();
+                if self.stack.is_empty() {
+                    diags
                         .fatal(Some(span), "unexpected '}': no block is open here")
                         .with_help("remove it, or look for a block above that was closed twice");
+                } else {
+                    self.close_block(span);
                 }
-                TokenKind::Open => {
-                    self.pos += 1;
-                    self.diags
-                        .error(span, "'{' without a keyword before it; this block is ignored");
-                    let _ = self.block(span, depth);
-                }
-                TokenKind::Word(_) => items.push(self.statement(depth)),
             }
         }
-        if let Some(open) = open {
-            self.diags
-                .fatal(Some(open), "unclosed '{': no matching '}' before the end of the configuration")
-                .with_help("add the missing '}' for the block opened here");
-        }
-        (items, None)
     }
 
-    fn block(&mut self, open: Span, depth: usize) -> Block {
-        if depth >= MAX_DEPTH {
-            self.diags.fatal(Some(open), format!("blocks nested more than {MAX_DEPTH} deep"));
-            // Skip to the end: nothing sensible can be read from here.
-            self.pos = self.tokens.len();
-            return Block { open, close: open, items: Vec::new() };
+    /// The tree, once every token has been pushed. Blocks still open are fatal diagnostics,
+    /// innermost first, each at the brace that opened it.
+    pub fn finish(mut self, diags: &mut Diagnostics) -> Vec<Node> {
+        if let Some(node) = self.take_statement() {
+            self.settle_waiting();
+            self.items().push(node);
         }
-        let (items, close) = self.items(Some(open), depth + 1);
-        Block { open, close: close.unwrap_or(open), items }
-    }
-
-    fn statement(&mut self, depth: usize) -> Node {
-        let mut words = Vec::new();
-        while let Some(Token { kind: TokenKind::Word(w), span }) = self.peek() {
-            words.push(Word { text: w.clone(), span: *span });
-            self.pos += 1;
-        }
-        let mut words = words.into_iter();
-        let keyword = words.next().expect("statement starts with a word");
-        let args = words.collect();
-        let block = if self.brace_on_next_line() {
-            while self.peek().is_some_and(|t| t.kind == TokenKind::Eol) {
-                self.pos += 1;
+        self.settle_waiting();
+        while let Some(open) = self.stack.last().map(|b| b.open) {
+            if !self.gave_up {
+                diags
+                    .fatal(Some(open), "unclosed '{': no matching '}' before the end of the configuration")
+                    .with_help("add the missing '}' for the block opened here");
             }
-            let open = self.peek().expect("brace found above").span;
-            self.pos += 1;
-            Some(self.block(open, depth))
-        } else {
-            None
-        };
-        Node { keyword, args, block }
+            self.close_block(open);
+        }
+        self.top
     }
 }
 
-/// Builds the statement tree. Unbalanced braces are fatal diagnostics (`-t` exits 3).
-pub fn build(tokens: &[Token], diags: &mut Diagnostics) -> Vec<Node> {
-    let mut b = TreeBuilder { tokens, pos: 0, diags };
-    b.items(None, 0).0
-}
+
+

@@ -162,7 +162,7 @@ impl<'a> Cx<'a> {
 
     /// The name of a named block (`vrrp_instance NAME {`, `vrrp_script NAME {`).
     pub fn block_name(&mut self, node: &Node) -> Option<String> {
-        self.arity(node, 1, Some(1)).then(|| node.args[0].text.clone())
+        self.arity(node, 1, Some(1)).then(|| node.args[0].text.to_string())
     }
 
     /// The statement's block items, with an error if the keyword was given no block.
@@ -179,7 +179,7 @@ impl<'a> Cx<'a> {
     /// The single argument as a string.
     pub fn string(&mut self, node: &Node) -> Option<String> {
         self.no_block(node);
-        self.arity(node, 1, Some(1)).then(|| node.args[0].text.clone())
+        self.arity(node, 1, Some(1)).then(|| node.args[0].text.to_string())
     }
 
     /// All arguments joined by spaces (script command lines, names with spaces).

@@ -120,8 +120,8 @@ fn notify_script(cx: &mut Cx, node: &Node, command_optional: bool) -> Option<Not
     Some(NotifyScript {
         origin,
         command,
-        user: node.args.get(1).map(|w| w.text.clone()),
-        group: node.args.get(2).map(|w| w.text.clone()),
+        user: node.args.get(1).map(|w| w.text.to_string()),
+        group: node.args.get(2).map(|w| w.text.to_string()),
     })
 }
 

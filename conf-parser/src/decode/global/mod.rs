@@ -38,7 +38,7 @@ pub(super) fn root_keywords() -> Vec<Keyword<Config>> {
                 return;
             }
             // No name means the default namespace, as opposed to not setting it at all.
-            c.global.net_namespace_ipvs = Some(n.args.first().map(|w| w.text.clone()).unwrap_or_default());
+            c.global.net_namespace_ipvs = Some(n.args.first().map(|w| w.text.to_string()).unwrap_or_default());
         }),
         kw("namespace_with_ipsets", |cx, n, c| c.global.namespace_with_ipsets = cx.bare(n)),
         kw("instance", |cx, n, c| {
@@ -159,7 +159,7 @@ fn track_group(cx: &mut Cx, node: &Node, config: &mut Config) {
         // A list block: every word is an instance name, however the lines are broken.
         for item in items {
             cx.no_block(item);
-            g.group.extend(std::iter::once(&item.keyword).chain(&item.args).map(|w| w.text.clone()));
+            g.group.extend(std::iter::once(&item.keyword).chain(&item.args).map(|w| w.text.to_string()));
         }
     })];
     let mut target = (group, false);

@@ -17,8 +17,11 @@ pub(super) fn check(cx: &mut Cx, config: &mut Config) {
     let LvsPart { virtual_server_group: groups, virtual_server: servers, .. } = &mut config.lvs;
     check_groups(cx, groups);
     servers.retain_mut(|vs| check_virtual_server(cx, vs, groups));
-    for (i, vs) in servers.iter().enumerate() {
-        if let Some(first) = servers[..i].iter().find(|o| o.service == vs.service && o.protocol == vs.protocol) {
+    // A map, not a scan of the servers before each one: large configurations have thousands.
+    let mut seen: std::collections::HashMap<(&Service, Option<Protocol>), &VirtualServer> = std::collections::HashMap::new();
+    for vs in servers.iter() {
+        if let Some(first) = seen.insert((&vs.service, vs.protocol), vs) {
+            seen.insert((&vs.service, vs.protocol), first);
             cx.error(
                 vs.origin.span,
                 format!("virtual_server {} is already defined at {}", describe(vs), first.origin),

@@ -417,7 +417,7 @@ fn misc_keywords() -> Vec<Keyword<MiscW>> {
         kw("user", |cx, n, m| {
             cx.no_block(n);
             if cx.arity(n, 1, Some(2)) {
-                m.user = Some(ScriptUser { user: n.args[0].text.clone(), group: n.args.get(1).map(|w| w.text.clone()) });
+                m.user = Some(ScriptUser { user: n.args[0].text.to_string(), group: n.args.get(1).map(|w| w.text.to_string()) });
             }
         }),
     ]);

@@ -72,7 +72,7 @@ fn http_keywords(ssl: bool) -> Vec<Keyword<HttpW>> {
             cx.no_block(n);
             cx.arity(n, 0, Some(1));
             if let Some(w) = n.args.first() {
-                h.sni_name = Some(w.text.clone());
+                h.sni_name = Some(w.text.to_string());
             }
             h.enable_sni = true;
         }),

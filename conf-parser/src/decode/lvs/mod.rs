@@ -262,8 +262,8 @@ pub(super) fn notify_script(cx: &mut Cx, node: &Node) -> Option<NotifyScript> {
         return None;
     }
     Some(NotifyScript {
-        command: node.args[0].text.clone(),
-        user: node.args.get(1).map(|w| w.text.clone()),
-        group: node.args.get(2).map(|w| w.text.clone()),
+        command: node.args[0].text.to_string(),
+        user: node.args.get(1).map(|w| w.text.to_string()),
+        group: node.args.get(2).map(|w| w.text.to_string()),
     })
 }

@@ -77,7 +77,7 @@ fn service(cx: &mut Cx, node: &Node) -> Option<Service> {
             let mark = cx.int_word(node, &node.args[1], 1, i64::from(u32::MAX))?;
             Some(Service::Fwmark { fwmark: mark as u32 })
         }
-        "group" => cx.arity(node, 2, Some(2)).then(|| Service::Group { group: node.args[1].text.clone() }),
+        "group" => cx.arity(node, 2, Some(2)).then(|| Service::Group { group: node.args[1].text.to_string() }),
         _ => {
             cx.arity(node, 1, Some(2));
             let address = cx.ip_word(node, first)?;

@@ -100,12 +100,12 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
                     );
                     return None;
                 }
-                a.dev = Some(w.text.clone());
+                a.dev = Some(w.text.to_string());
             }
             "scope" => {
                 let w = line.value(cx, opt)?;
                 if check_scope(cx, &line, w) {
-                    a.scope = Some(w.text.clone());
+                    a.scope = Some(w.text.to_string());
                     scope_word = Some(w);
                 }
             }
@@ -137,7 +137,7 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
                     line.bad(cx, "label", w, "a label is at most 15 characters; the line is ignored");
                     return None;
                 }
-                a.label = Some(w.text.clone());
+                a.label = Some(w.text.to_string());
                 label_word = Some(w);
             }
             "peer" => {
@@ -196,7 +196,7 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
                     );
                     continue;
                 }
-                a.track_group = Some(w.text.clone());
+                a.track_group = Some(w.text.to_string());
                 track_group_word = Some(opt);
             }
             "use_vmac" if kind != Kind::Static => a.use_vmac = true,
@@ -208,10 +208,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
                         "track_group applies to static_ipaddress, static_routes and static_rules"
                     },
                 );
-                a.extra.push(opt.text.clone());
+                a.extra.push(opt.text.to_string());
                 if opt.text == "track_group" {
                     if let Some(w) = line.next() {
-                        a.extra.push(w.text.clone());
+                        a.extra.push(w.text.to_string());
                     }
                 }
             }
@@ -223,7 +223,7 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
                 if let Some(s) = super::super::did_you_mean(&opt.text, OPTIONS.iter().copied()) {
                     d.with_help(format!("did you mean '{s}'?"));
                 }
-                a.extra.push(opt.text.clone());
+                a.extra.push(opt.text.to_string());
             }
         }
     }

@@ -691,10 +691,16 @@ fn tracking_weights(cx: &mut Cx, part: &mut VrrpPart) {
 
 fn vrid_clashes(cx: &mut Cx, part: &VrrpPart, g: &Inherited) {
     let insts = &part.vrrp_instance;
-    for (n, b) in insts.iter().enumerate() {
+    // Only instances with the same VRID can clash: compare within each VRID's earlier instances,
+    // not all pairs (configurations with hundreds of instances exist).
+    let mut by_vrid: std::collections::HashMap<u8, Vec<&VrrpInstance>> = std::collections::HashMap::new();
+    for b in insts.iter() {
         let Some(vrid) = b.virtual_router_id else { continue };
-        for a in insts.iter().take(n) {
-            if a.virtual_router_id != Some(vrid) || a.family != b.family {
+        let earlier = by_vrid.entry(vrid).or_default();
+        let candidates = earlier.clone();
+        earlier.push(b);
+        for a in candidates {
+            if a.family != b.family {
                 continue;
             }
             let (ua, ub) = (!a.unicast_peer.is_empty(), !b.unicast_peer.is_empty());

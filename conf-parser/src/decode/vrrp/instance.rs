@@ -526,7 +526,7 @@ fn use_vmac(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
         match w.text.as_str() {
             "netlink_notify_msg" => v.netlink_notify_msg = true,
             "group" => match words.next() {
-                Some(g) => v.group = Some(g.text.clone()),
+                Some(g) => v.group = Some(g.text.to_string()),
                 None => {
                     cx.error(w.span, "'group' in use_vmac needs a value");
                 }
@@ -557,7 +557,7 @@ fn use_vmac(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
                 } else if !valid_new_ifname(&name.text) {
                     cx.invalid(n, name, "an interface name has 1 to 15 characters, without '/', ':' or blanks");
                 } else {
-                    v.name = Some(name.text.clone());
+                    v.name = Some(name.text.to_string());
                 }
             }
         }
@@ -587,7 +587,7 @@ fn use_ipvlan(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
                 });
             }
             "group" => match words.next() {
-                Some(g) => v.group = Some(g.text.clone()),
+                Some(g) => v.group = Some(g.text.to_string()),
                 None => {
                     cx.error(w.span, "'group' in use_ipvlan needs a value");
                 }
@@ -617,7 +617,7 @@ fn use_ipvlan(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
                 } else if !valid_new_ifname(&name.text) {
                     cx.invalid(n, name, "an interface name has 1 to 15 characters, without '/', ':' or blanks");
                 } else {
-                    v.name = Some(name.text.clone());
+                    v.name = Some(name.text.to_string());
                 }
             }
         }
@@ -772,7 +772,7 @@ fn auth_hmac(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
                 cx.error(n.args[0].span, format!("auth_hmac key {id} is defined twice; this one is ignored"));
                 return;
             }
-            ah.key.push(HmacKey { origin: cx.origin(n.keyword.span), id: id as u8, value: value.text.clone() });
+            ah.key.push(HmacKey { origin: cx.origin(n.keyword.span), id: id as u8, value: value.text.to_string() });
         }),
         kw("active_key", |cx, n, ah| ah.active_key = cx.int(n, 1, 255).map(|v| v as u8).or(ah.active_key)),
         kw("time_window", |cx, n, ah| ah.time_window = cx.int(n, 1, 300).map(|v| v as u16).or(ah.time_window)),

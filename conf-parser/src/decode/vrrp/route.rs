@@ -174,14 +174,14 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                 }
                 r.from = Some(d);
             }
-            "tos" | "dsfield" => r.tos = Some(line.value(cx, opt)?.text.clone()),
+            "tos" | "dsfield" => r.tos = Some(line.value(cx, opt)?.text.to_string()),
             "table" => {
                 let w = line.value(cx, opt)?;
-                r.table = w.text.clone();
+                r.table = w.text.to_string();
             }
             "protocol" => {
                 let w = line.value(cx, opt)?;
-                r.protocol = Some(w.text.clone());
+                r.protocol = Some(w.text.to_string());
                 protocol_word = Some(w);
             }
             "scope" => {
@@ -189,15 +189,15 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                 if !super::address::check_scope(cx, &line, w) {
                     return None;
                 }
-                r.scope = Some(w.text.clone());
+                r.scope = Some(w.text.to_string());
             }
             "metric" | "priority" | "preference" => {
                 let (v, _) = line.uint(cx, opt, u32::MAX as u64)?;
                 r.metric = Some(v as u32);
             }
-            "dev" | "oif" => r.dev = Some(line.value(cx, opt)?.text.clone()),
+            "dev" | "oif" => r.dev = Some(line.value(cx, opt)?.text.to_string()),
             "onlink" => r.onlink = true,
-            "vrf" => r.vrf = Some(line.value(cx, opt)?.text.clone()),
+            "vrf" => r.vrf = Some(line.value(cx, opt)?.text.to_string()),
             "add" => r.mode = RouteMode::Add,
             "prepend" => r.mode = RouteMode::Prepend,
             "append" => r.mode = RouteMode::Append,
@@ -211,7 +211,7 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                     );
                     continue;
                 }
-                r.track_group = Some(w.text.clone());
+                r.track_group = Some(w.text.to_string());
                 track_group_word = Some(opt);
             }
             "encap" => {
@@ -246,14 +246,14 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                     );
                     return None;
                 }
-                r.extra.extend([o.to_string(), w.text.clone()]);
+                r.extra.extend([o.to_string(), w.text.to_string()]);
             }
             "realms" => {
                 if !fam.set(cx, &line, opt, Family::Inet) {
                     return None;
                 }
                 let w = line.value(cx, opt)?;
-                r.extra.extend([o.to_string(), w.text.clone()]);
+                r.extra.extend([o.to_string(), w.text.to_string()]);
             }
             "features" => {
                 let w = line.value(cx, opt)?;
@@ -261,7 +261,7 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                     line.bad(cx, o, w, "the only feature is ecn; it is ignored");
                     continue;
                 }
-                r.extra.extend([o.to_string(), w.text.clone()]);
+                r.extra.extend([o.to_string(), w.text.to_string()]);
             }
             "ttl-propagate" => {
                 let w = line.value(cx, opt)?;
@@ -269,7 +269,7 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                     line.bad(cx, o, w, "expected enabled or disabled; it is ignored");
                     continue;
                 }
-                r.extra.extend([o.to_string(), w.text.clone()]);
+                r.extra.extend([o.to_string(), w.text.to_string()]);
             }
             "or" => {
                 cx.warning(opt.span, "'or' in routes is deprecated").with_help("write 'nexthop via A nexthop via B'");
@@ -301,10 +301,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                         line.bad(cx, o, w, "expected an integer between 0 and 4294967295; the route is ignored");
                         return None;
                     }
-                    r.extra.push(w.text.clone());
+                    r.extra.push(w.text.to_string());
                 } else if let Some(&(_, max)) = SINGLE.iter().find(|(n, _)| *n == o) {
                     let (_, w) = line.uint(cx, opt, max.unwrap_or(u64::MAX))?;
-                    r.extra.extend([o.to_string(), w.text.clone()]);
+                    r.extra.extend([o.to_string(), w.text.to_string()]);
                 } else {
                     // The destination, possibly after `to` and a route type.
                     let mut w = opt;
@@ -312,7 +312,7 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                         w = line.value(cx, opt)?;
                     }
                     if ROUTE_TYPES.contains(&w.text.as_str()) {
-                        r.route_type = Some(w.text.clone());
+                        r.route_type = Some(w.text.to_string());
                         w = line.value(cx, w)?;
                     }
                     let d = if w.text == "default6" {
@@ -406,7 +406,7 @@ fn nexthops(cx: &mut Cx, line: &mut Line, fam: &mut Fam, out: &mut Vec<Nexthop>)
                     }
                     nh.via = Some(a);
                 }
-                "dev" => nh.dev = Some(line.value(cx, opt)?.text.clone()),
+                "dev" => nh.dev = Some(line.value(cx, opt)?.text.to_string()),
                 "weight" => {
                     let v = line.value(cx, opt)?;
                     match values::parse_int(&v.text, 1, 256) {
@@ -423,7 +423,7 @@ fn nexthops(cx: &mut Cx, line: &mut Line, fam: &mut Fam, out: &mut Vec<Nexthop>)
                         return None;
                     }
                     let v = line.value(cx, opt)?;
-                    nh.extra.extend(["realms".to_string(), v.text.clone()]);
+                    nh.extra.extend(["realms".to_string(), v.text.to_string()]);
                 }
                 "encap" => {
                     nh.extra.push("encap".into());
@@ -453,12 +453,12 @@ fn nexthops(cx: &mut Cx, line: &mut Line, fam: &mut Fam, out: &mut Vec<Nexthop>)
 /// `encap ip|ip6 KEY VALUE ...`, `encap mpls LABELS`, `encap ila LOCATOR`, kept as written.
 fn encap(cx: &mut Cx, line: &mut Line, opt: &Word, extra: &mut Vec<String>) -> Option<()> {
     let t = line.value(cx, opt)?;
-    extra.push(t.text.clone());
+    extra.push(t.text.to_string());
     let keys: &[&str] = match t.text.as_str() {
         "ip" => &["id", "dst", "src", "tos", "ttl", "flags"],
         "ip6" => &["id", "dst", "src", "tc", "hoplimit", "flags"],
         "mpls" | "ila" => {
-            extra.push(line.value(cx, t)?.text.clone());
+            extra.push(line.value(cx, t)?.text.to_string());
             return Some(());
         }
         _ => {
@@ -474,7 +474,7 @@ fn encap(cx: &mut Cx, line: &mut Line, opt: &Word, extra: &mut Vec<String>) -> O
         line.next();
         let v = line.value(cx, k)?;
         has_dst_or_id |= k.text == "dst" || k.text == "id";
-        extra.extend([k.text.clone(), v.text.clone()]);
+        extra.extend([k.text.to_string(), v.text.to_string()]);
     }
     if !has_dst_or_id {
         cx.error(t.span, format!("'encap {}' needs a dst or an id in {}; the route is ignored", t.text, line.block));

@@ -125,14 +125,14 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
                 if !one_action(cx, opt, &mut action) {
                     return None;
                 }
-                r.table = Some(w.text.clone());
+                r.table = Some(w.text.to_string());
             }
             "not" => r.not = true,
             "preference" | "order" | "priority" => {
                 let (v, _) = line.uint(cx, opt, u32::MAX as u64)?;
                 r.preference = Some(v as u32);
             }
-            "tos" | "dsfield" => r.tos = Some(line.value(cx, opt)?.text.clone()),
+            "tos" | "dsfield" => r.tos = Some(line.value(cx, opt)?.text.to_string()),
             "fwmark" => {
                 let w = line.value(cx, opt)?;
                 let (m, mask) = match w.text.split_once('/') {
@@ -154,7 +154,7 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
                 if !set_family(cx, &line, &mut family, opt, Family::Inet) {
                     return None;
                 }
-                r.realms = Some(w.text.clone());
+                r.realms = Some(w.text.to_string());
                 table_option = Some(opt);
             }
             "suppress_prefixlength" | "sup_pl" => {
@@ -163,11 +163,11 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
                 table_option = Some(opt);
             }
             "suppress_ifgroup" | "sup_group" => {
-                r.suppress_ifgroup = Some(line.value(cx, opt)?.text.clone());
+                r.suppress_ifgroup = Some(line.value(cx, opt)?.text.to_string());
                 table_option = Some(opt);
             }
-            "iif" | "dev" => r.iif = Some(line.value(cx, opt)?.text.clone()),
-            "oif" => r.oif = Some(line.value(cx, opt)?.text.clone()),
+            "iif" | "dev" => r.iif = Some(line.value(cx, opt)?.text.to_string()),
+            "oif" => r.oif = Some(line.value(cx, opt)?.text.to_string()),
             "tunnel-id" => {
                 let (v, _) = line.uint(cx, opt, u64::MAX)?;
                 r.tunnel_id = Some(v);
@@ -206,7 +206,7 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
                     None => line.bad(cx, o, w, "expected a number between 0 and 255; it is ignored"),
                 }
             }
-            "ipproto" => r.ipproto = Some(line.value(cx, opt)?.text.clone()),
+            "ipproto" => r.ipproto = Some(line.value(cx, opt)?.text.to_string()),
             "no_track" => r.no_track = true,
             "track_group" if block == "static_rules" => {
                 let w = line.value(cx, opt)?;
@@ -217,7 +217,7 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
                     );
                     continue;
                 }
-                r.track_group = Some(w.text.clone());
+                r.track_group = Some(w.text.to_string());
                 track_group_word = Some(opt);
             }
             _ => {

@@ -220,8 +220,8 @@ pub(super) fn vrrp_script(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
         kw("user", |cx, n, (s, _)| {
             cx.no_block(n);
             if cx.arity(n, 1, Some(2)) {
-                s.user = Some(n.args[0].text.clone());
-                s.group = n.args.get(1).map(|w| w.text.clone());
+                s.user = Some(n.args[0].text.to_string());
+                s.group = n.args.get(1).map(|w| w.text.to_string());
             }
         }),
         kw("init_fail", |cx, n, (s, _)| s.init_fail = cx.bare(n)),
@@ -326,7 +326,7 @@ pub(super) fn vrrp_track_process(cx: &mut Cx, node: &Node, part: &mut VrrpPart) 
                 return;
             }
             if cx.arity(n, 1, None) {
-                p.process = n.args.iter().map(|w| w.text.clone()).collect();
+                p.process = n.args.iter().map(|w| w.text.to_string()).collect();
             }
         }),
         kw("param_match", |cx, n, p| {

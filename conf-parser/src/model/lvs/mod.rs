@@ -85,7 +85,7 @@ pub struct GroupFwmark {
 
 /// What a virtual server is: `IP [PORT]`, `fwmark N` or `group NAME`. Dumped flat into the
 /// virtual server as `address`/`port`, `fwmark` or `group`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum Service {
     /// `port` 0: any port (keepalived then makes the service persistent).
@@ -105,7 +105,7 @@ impl std::fmt::Display for Service {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Protocol {
     TCP,
     UDP,

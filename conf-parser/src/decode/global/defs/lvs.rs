@@ -166,7 +166,7 @@ fn lvs_sync_daemon(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
         return;
     }
     let mut s = LvsSyncDaemon {
-        interface: ifname.text.clone(),
+        interface: ifname.text.to_string(),
         instance: None,
         id: None,
         maxlen: None,
@@ -186,7 +186,7 @@ fn lvs_sync_daemon(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
                         if s.instance.is_some() {
                             cx.warning(w.span, "lvs_sync_daemon names its vrrp instance twice; the first one is kept");
                         } else {
-                            s.instance = Some(v.text.clone());
+                            s.instance = Some(v.text.to_string());
                         }
                     }
                     "id" => s.id = cx.int_word(n, v, 0, 255).map(|x| x as u8).or(s.id),
@@ -203,7 +203,7 @@ fn lvs_sync_daemon(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
             }
             // The older positional form: the instance, then the sync id.
             _ if i == 1 => {
-                s.instance = Some(w.text.clone());
+                s.instance = Some(w.text.to_string());
                 i += 1;
             }
             _ if i == 2 && s.id.is_none() && w.text.bytes().all(|b| b.is_ascii_digit()) => {

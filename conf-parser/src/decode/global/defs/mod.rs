@@ -143,9 +143,9 @@ fn script_command(cx: &mut Cx, n: &Node) -> Option<ScriptCommand> {
         return None;
     }
     Some(ScriptCommand {
-        command: n.args[0].text.clone(),
-        user: n.args.get(1).map(|w| w.text.clone()),
-        group: n.args.get(2).map(|w| w.text.clone()),
+        command: n.args[0].text.to_string(),
+        user: n.args.get(1).map(|w| w.text.to_string()),
+        group: n.args.get(2).map(|w| w.text.to_string()),
     })
 }
 
@@ -180,7 +180,7 @@ fn object_name(cx: &mut Cx, n: &Node, w: &Word, what: &str, max: usize) -> Optio
         cx.invalid(n, w, &format!("{what} names are at most {max} characters"));
         return None;
     }
-    Some(w.text.clone())
+    Some(w.text.to_string())
 }
 
 /// The word after an option word (`id 5`), or an error naming the option.

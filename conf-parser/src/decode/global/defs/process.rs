@@ -29,7 +29,7 @@ pub(super) fn process_keywords() -> Vec<Keyword<GlobalDefs>> {
             cx.no_block(n);
             if cx.arity(n, 1, Some(2)) {
                 d.script_user =
-                    Some(ScriptUser { user: n.args[0].text.clone(), group: n.args.get(1).map(|w| w.text.clone()) });
+                    Some(ScriptUser { user: n.args[0].text.to_string(), group: n.args.get(1).map(|w| w.text.to_string()) });
             }
         }),
         kw("enable_script_security", |cx, n, d| d.enable_script_security = cx.bare(n)),
@@ -125,7 +125,7 @@ pub(super) fn email_keywords() -> Vec<Keyword<GlobalDefs>> {
             // A list block: every word is an address, however the lines are broken.
             for item in items {
                 cx.no_block(item);
-                d.notification_email.extend(std::iter::once(&item.keyword).chain(&item.args).map(|w| w.text.clone()));
+                d.notification_email.extend(std::iter::once(&item.keyword).chain(&item.args).map(|w| w.text.to_string()));
             }
         }),
         kw("notification_email_from", |cx, n, d| set_string(cx, n, &mut d.notification_email_from)),
@@ -178,7 +178,7 @@ fn smtp_server(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
             None => return,
         },
     };
-    d.smtp_server = Some(SmtpServer { host: host.text.clone(), port });
+    d.smtp_server = Some(SmtpServer { host: host.text.to_string(), port });
 }
 
 // ---- SNMP and DBus ----

@@ -87,14 +87,14 @@ pub(super) fn reload_keywords() -> Vec<Keyword<GlobalDefs>> {
         kw("reload_check_config", |cx, n, d| {
             cx.no_block(n);
             cx.arity(n, 0, Some(1));
-            d.reload_check_config = Some(n.args.first().map_or_else(|| "/dev/null".to_string(), |w| w.text.clone()));
+            d.reload_check_config = Some(n.args.first().map_or_else(|| "/dev/null".to_string(), |w| w.text.to_string()));
         }),
         kw("reload_time_file", |cx, n, d| set_string(cx, n, &mut d.reload_time_file)),
         kw("reload_repeat", |cx, n, d| d.reload_repeat = cx.bare(n)),
         kw("reload_file", |cx, n, d| {
             cx.no_block(n);
             cx.arity(n, 0, Some(1));
-            d.reload_file = n.args.first().map(|w| w.text.clone());
+            d.reload_file = n.args.first().map(|w| w.text.to_string());
             d.written.default_reload_file = n.args.is_empty();
         }),
         kw("include_check", include_check),
