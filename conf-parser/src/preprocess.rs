@@ -45,10 +45,12 @@ const MAX_LINE_BYTES: usize = 64 * 1024;
 const MAX_BRACE_ALTERNATIVES: usize = 1024;
 
 /// What the preprocessor needs from the command line.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     /// `-i`: compared with `@ID` conditionals; `${_INSTANCE}`. Defaults to the short hostname.
     pub config_id: String,
+    /// `-e`: every include must find readable files, as if each were `includea`.
+    pub all_config: bool,
 }
 
 /// The include variants and the checks each adds (keepalived's `include_check` levels).
@@ -61,6 +63,42 @@ struct IncludeChecks {
 }
 
 impl IncludeChecks {
+    fn union(self, o: IncludeChecks) -> IncludeChecks {
+        IncludeChecks {
+            readable: self.readable || o.readable,
+            matched: self.matched || o.matched,
+            wildcard: self.wildcard || o.wildcard,
+            brace: self.brace || o.brace,
+        }
+    }
+
+    /// Applies `include_check [[+|-]OPTION ...]` (no option: all of them) to this level.
+    fn apply(mut self, words: &[&str]) -> IncludeChecks {
+        if words.is_empty() {
+            return IncludeChecks::for_keyword("includea").unwrap_or(self);
+        }
+        let mut on = true;
+        for w in words {
+            let mut name = *w;
+            if let Some(n) = name.strip_prefix('+') {
+                on = true;
+                name = n;
+            } else if let Some(n) = name.strip_prefix('-') {
+                on = false;
+                name = n;
+            }
+            match name {
+                "readable" | "read" => self.readable = on,
+                "match" => self.matched = on,
+                "wildcard_match" => self.wildcard = on,
+                "brace_match" => self.brace = on,
+                "all" => self = if on { IncludeChecks::for_keyword("includea").unwrap_or(self) } else { IncludeChecks::default() },
+                _ => {}
+            }
+        }
+        self
+    }
+
     fn for_keyword(kw: &str) -> Option<IncludeChecks> {
         let all = IncludeChecks { readable: true, matched: true, wildcard: true, brace: true };
         Some(match kw {
@@ -84,6 +122,9 @@ pub(crate) struct Preprocessor<'a> {
     stack: Vec<PathBuf>,
     /// A multi-line definition being collected: its name and lines so far.
     multiline: Option<(String, Vec<Line>)>,
+    /// `include_check` in force: saved when an included file is opened and restored when it is
+    /// closed, as keepalived documents.
+    include_checks: IncludeChecks,
     /// Multi-line parameters whose lines are being processed: one of them used inside itself
     /// would expand forever (and exponentially).
     expanding: Vec<String>,
@@ -237,6 +278,7 @@ impl<'a> Preprocessor<'a> {
             stack: Vec::new(),
             multiline: None,
             expanding: Vec::new(),
+            include_checks: IncludeChecks::default(),
             rng: fastrand::Rng::new(),
             lines_out: 0,
             gave_up: false,
@@ -281,6 +323,7 @@ impl<'a> Preprocessor<'a> {
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         let id = self.sources.add(path, display, text);
         self.stack.push(canonical);
+        let saved_checks = self.include_checks;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let text = self.sources.file(id).text.to_string();
         for (n, raw) in text.as_bytes().split(|&b| b == b'\n').enumerate() {
@@ -314,6 +357,11 @@ impl<'a> Preprocessor<'a> {
             }
             let first = line.text.split_whitespace().next().unwrap_or("");
             if let Some(checks) = IncludeChecks::for_keyword(first) {
+                let checks = if self.opts.all_config {
+                    IncludeChecks::for_keyword("includea").unwrap_or(checks)
+                } else {
+                    checks.union(self.include_checks)
+                };
                 self.include(&line, first.len(), checks, &dir);
                 continue;
             }
@@ -324,6 +372,7 @@ impl<'a> Preprocessor<'a> {
             self.params.insert(name, lines);
         }
         self.stack.pop();
+        self.include_checks = saved_checks;
     }
 
     /// Most lines use no preprocessing at all: those are lexed straight from the file's text,
@@ -559,13 +608,23 @@ impl<'a> Preprocessor<'a> {
         }
         let mut tokens = std::mem::take(&mut self.line_tokens);
         lex(text, segs, self.diags, &mut tokens);
-        // random_seed makes ${_RANDOM} repeatable from where it appears, as in keepalived.
-        if let [Token { kind: TokenKind::Word(k), .. }, Token { kind: TokenKind::Word(v), .. }, ..] = tokens.as_slice() {
-            if k == "random_seed" {
-                if let Ok(seed) = v.parse::<u64>() {
+        // Two global_defs settings act on the preprocessing itself, from where they appear, as in
+        // keepalived: random_seed makes ${_RANDOM} repeatable, include_check governs later includes.
+        let first = tokens.first().map(|t| &t.kind);
+        let acts = matches!(first, Some(TokenKind::Word(k)) if k == "random_seed" || k == "include_check");
+        let words: Vec<&str> = if acts {
+            tokens.iter().map_while(|t| if let TokenKind::Word(w) = &t.kind { Some(w.as_str()) } else { None }).collect()
+        } else {
+            Vec::new()
+        };
+        match words.as_slice() {
+            ["random_seed", seed, ..] => {
+                if let Ok(seed) = seed.parse::<u64>() {
                     self.rng = fastrand::Rng::with_seed(seed);
                 }
             }
+            ["include_check", options @ ..] => self.include_checks = self.include_checks.apply(options),
+            _ => {}
         }
         if !tokens.is_empty() {
             tokens.push(Token { kind: TokenKind::Eol, span: start });

@@ -65,7 +65,7 @@ fn every_sample_reads_cleanly_and_dumps() {
         // The conditional sample is written for `-i high` and `-i low`; the others ignore the id.
         let ids: &[&str] = if name.ends_with("conditional_conf") { &["high", "low"] } else { &["high"] };
         for id in ids {
-            let p = parse_file(f, &Options { config_id: id.to_string() });
+            let p = parse_file(f, &Options { config_id: id.to_string(), ..Default::default() });
             let mut bad = Vec::new();
             for d in p.diags.iter().filter(|d| d.level >= Level::Error || d.message.starts_with("unknown keyword")) {
                 let line = d.span.map_or(0, |s| s.line);
@@ -91,8 +91,8 @@ fn every_sample_reads_cleanly_and_dumps() {
 fn the_conditional_sample_follows_the_config_id() {
     let Some(dir) = samples() else { return };
     let f = dir.join("keepalived.conf.conditional_conf");
-    let high = serde_json::to_value(parse_file(&f, &Options { config_id: "high".into() }).config).unwrap();
-    let low = serde_json::to_value(parse_file(&f, &Options { config_id: "low".into() }).config).unwrap();
+    let high = serde_json::to_value(parse_file(&f, &Options { config_id: "high".into(), ..Default::default() }).config).unwrap();
+    let low = serde_json::to_value(parse_file(&f, &Options { config_id: "low".into(), ..Default::default() }).config).unwrap();
     assert_eq!(high["net_namespace"], "high");
     assert_eq!(low["net_namespace"], "low");
     assert_eq!(high["vrrp_instance"][0]["priority"], 170);
@@ -104,7 +104,7 @@ fn the_conditional_sample_follows_the_config_id() {
 fn historical_samples_name_their_removed_keywords() {
     let Some(dir) = samples() else { return };
     let f = dir.join("historical/keepalived.conf.ci-linux");
-    let p = parse_file(&f, &Options { config_id: "x".into() });
+    let p = parse_file(&f, &Options { config_id: "x".into(), ..Default::default() });
     let h = headlines(&p);
     let at = |line: u32, col: u32, rest: &str| format!("{}:{line}:{col}: {rest}", f.display());
     assert!(h.contains(&at(11, 4, "warning: 'lvs_id' is a legacy spelling of 'router_id'")), "{h:#?}");
@@ -116,7 +116,7 @@ fn historical_samples_name_their_removed_keywords() {
     assert_eq!(p.diags.worst(), Some(Level::Warning), "{h:#?}");
 
     let f = dir.join("historical/keepalived.conf.real_server_group");
-    let p = parse_file(&f, &Options { config_id: "x".into() });
+    let p = parse_file(&f, &Options { config_id: "x".into(), ..Default::default() });
     let h = headlines(&p);
     let at = |line: u32, col: u32, rest: &str| format!("{}:{line}:{col}: {rest}", f.display());
     assert!(h.contains(&at(5, 3, "warning: 'lvs_id' is a legacy spelling of 'router_id'")), "{h:#?}");

@@ -4,7 +4,7 @@
 use conf_parser::{parse_str, Options};
 
 fn findings(text: &str) -> Vec<(String, Option<String>)> {
-    let p = parse_str("t.conf", text, &Options { config_id: "x".into() });
+    let p = parse_str("t.conf", text, &Options { config_id: "x".into(), ..Default::default() });
     p.diags.iter().filter(|d| d.message.starts_with("unknown keyword")).map(|d| (d.headline(&p.sources), d.help.clone())).collect()
 }
 

@@ -5,7 +5,7 @@ use conf_parser::{tree, tree_from_file, tree_from_str, Options, ParsedTree};
 use std::path::{Path, PathBuf};
 
 fn opts(id: &str) -> Options {
-    Options { config_id: id.to_string() }
+    Options { config_id: id.to_string(), ..Default::default() }
 }
 
 fn text(t: &ParsedTree) -> String {
@@ -293,4 +293,26 @@ fn include_brace_explosion_is_refused() {
     assert_eq!(h.len(), 1);
     assert!(h[0].starts_with("t.conf:1:9: error: include pattern '{a,b}"), "{h:?}");
     assert!(h[0].ends_with("' expands to more than 1024 alternatives"), "{h:?}");
+}
+
+#[test]
+fn include_check_governs_later_includes_of_the_same_file() {
+    let dir = scratch("include-check");
+    write(&dir, "sub.conf", "include_check\nsub 1\n");
+    let main = write(
+        &dir,
+        "main.conf",
+        "include none1.conf\ninclude sub.conf\ninclude none2.conf\nglobal_defs {\n  include_check match\n}\ninclude none3.conf\n",
+    );
+    let t = tree_from_file(&main, &opts("x"));
+    let m = main.display();
+    assert_eq!(
+        headlines(&t),
+        [
+            format!("{m}:1:9: warning: include 'none1.conf' matches no file"),
+            // sub.conf's own include_check ended with sub.conf.
+            format!("{m}:3:9: warning: include 'none2.conf' matches no file"),
+            format!("{m}:7:9: error: include 'none3.conf' matches no file"),
+        ]
+    );
 }

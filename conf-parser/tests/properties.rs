@@ -10,7 +10,7 @@ use conf_parser::{parse_str, Level, Options, Parsed};
 use proptest::prelude::*;
 
 fn opts() -> Options {
-    Options { config_id: "main".into() }
+    Options { config_id: "main".into(), ..Default::default() }
 }
 
 /// The parse must not panic; the rendering and the JSON dump of whatever it produced must not

@@ -16,7 +16,7 @@ use std::time::Duration;
 const DEADLINE: Duration = Duration::from_secs(5);
 
 fn opts() -> Options {
-    Options { config_id: "main".into() }
+    Options { config_id: "main".into(), ..Default::default() }
 }
 
 /// Parses on a thread and gives up after `DEADLINE`. A panic or a hang is a test failure with the

@@ -17,8 +17,8 @@ pub fn default_config_id() -> String {
     host.split('.').next().unwrap_or_default().to_string()
 }
 
-pub fn load(file: &Path, config_id: Option<&str>, strict: bool) -> Parsed {
-    let opts = Options { config_id: config_id.map_or_else(default_config_id, str::to_string) };
+pub fn load(file: &Path, config_id: Option<&str>, strict: bool, all_config: bool) -> Parsed {
+    let opts = Options { config_id: config_id.map_or_else(default_config_id, str::to_string), all_config };
     let mut parsed = conf_parser::parse_file(file, &opts);
     if strict {
         parsed.diags.promote_warnings();
@@ -46,8 +46,8 @@ fn summary(parsed: &Parsed, file: &Path) -> Option<String> {
 }
 
 /// `-t[=LOG_FILE]`: diagnostics to stderr or the log file; exit 0 / 4 / 3.
-pub fn config_test(file: &Path, config_id: Option<&str>, strict: bool, log_file: Option<&Path>) -> ExitCode {
-    let parsed = load(file, config_id, strict);
+pub fn config_test(file: &Path, config_id: Option<&str>, strict: bool, all_config: bool, log_file: Option<&Path>) -> ExitCode {
+    let parsed = load(file, config_id, strict, all_config);
     let mut text = parsed.render_diagnostics();
     if let Some(s) = summary(&parsed, file) {
         text.push_str(&s);
@@ -71,7 +71,7 @@ pub fn config_test(file: &Path, config_id: Option<&str>, strict: bool, log_file:
 /// `config dump`: the model as JSON on stdout, diagnostics on stderr. A configuration that
 /// cannot be run at all is not dumped.
 pub fn config_dump(file: &Path, config_id: Option<&str>, strict: bool) -> ExitCode {
-    let parsed = load(file, config_id, strict);
+    let parsed = load(file, config_id, strict, false);
     eprint!("{}", parsed.render_diagnostics());
     let code = exit_code(&parsed);
     if code == EXIT_CANNOT_RUN {

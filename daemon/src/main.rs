@@ -20,7 +20,7 @@ fn main() -> ExitCode {
             return config_cmd::config_dump(&a.file, a.config_id.as_deref(), a.strict)
         }
         Some(Command::Config(ConfigCommand::Test(a))) => {
-            return config_cmd::config_test(&a.file, a.config_id.as_deref(), a.strict, None)
+            return config_cmd::config_test(&a.file, a.config_id.as_deref(), a.strict, false, None)
         }
         None => {}
     }
@@ -43,7 +43,7 @@ fn main() -> ExitCode {
     }
     if let Some(log) = &k.config_test {
         let log = (!log.is_empty()).then(|| Path::new(log.as_str()));
-        return config_cmd::config_test(&k.use_file, k.config_id.as_deref(), k.strict, log);
+        return config_cmd::config_test(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config, log);
     }
     eprintln!(
         "keepalived-rs: running the daemon is not built yet; `keepalived-rs -t -f {}` checks the configuration",

@@ -130,3 +130,13 @@ fn running_the_daemon_says_it_is_not_built() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not built yet"));
 }
+
+#[test]
+fn all_config_makes_every_include_strict() {
+    let f = scratch("with-include.conf", "include /nonexistent/kars/*.conf\n");
+    let o = run(&["-t", "-f", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "plain include of nothing is a warning: {}", stderr(&o));
+    let o = run(&["-t", "-e", "-f", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains(":1:9: error: include '/nonexistent/kars/*.conf' matches no file"), "{}", stderr(&o));
+}

@@ -6,7 +6,7 @@ use crate::{parse_str, Options, Parsed};
 use std::net::IpAddr;
 
 fn parse(text: &str) -> Parsed {
-    parse_str("t.conf", text, &Options { config_id: "x".into() })
+    parse_str("t.conf", text, &Options { config_id: "x".into(), ..Default::default() })
 }
 
 fn headlines(p: &Parsed) -> Vec<String> {
@@ -127,7 +127,7 @@ fn every_sample_with_virtual_servers_decodes_without_error() {
                 continue;
             }
             seen += 1;
-            let p = crate::parse_file(&path, &Options { config_id: "x".into() });
+            let p = crate::parse_file(&path, &Options { config_id: "x".into(), ..Default::default() });
             let lvs_errors: Vec<String> = p
                 .diags
                 .iter()

@@ -6,7 +6,7 @@ use crate::{parse_str, Options, Parsed};
 use std::net::IpAddr;
 
 pub(super) fn parse(text: &str) -> Parsed {
-    parse_str("t.conf", text, &Options { config_id: "x".into() })
+    parse_str("t.conf", text, &Options { config_id: "x".into(), ..Default::default() })
 }
 
 /// Every diagnostic's headline.
@@ -990,7 +990,7 @@ fn samples_decode_without_errors() {
             continue;
         }
         for id in ["high", "low"] {
-            let p = crate::parse_file(&path, &Options { config_id: id.into() });
+            let p = crate::parse_file(&path, &Options { config_id: id.into(), ..Default::default() });
             let errors: Vec<String> =
                 p.diags.iter().filter(|d| d.level >= crate::Level::Error).map(|d| d.message.clone()).collect();
             let want: Vec<String> = known_bad
@@ -1005,7 +1005,7 @@ fn samples_decode_without_errors() {
         checked += 1;
     }
     for extra in ["extra/docker/keepalived.conf", "extra/keepalived/etc/keepalived/keepalived.conf"] {
-        let p = crate::parse_file(&dir.join(extra), &Options { config_id: "x".into() });
+        let p = crate::parse_file(&dir.join(extra), &Options { config_id: "x".into(), ..Default::default() });
         assert!(p.is_ok(), "{extra}: {}", p.render_diagnostics());
         checked += 1;
     }
@@ -1017,7 +1017,7 @@ fn samples_decode_without_errors() {
 #[ignore]
 fn show_file() {
     let Ok(path) = std::env::var("KRS_FILE") else { return };
-    let p = crate::parse_file(std::path::Path::new(&path), &Options { config_id: "high".into() });
+    let p = crate::parse_file(std::path::Path::new(&path), &Options { config_id: "high".into(), ..Default::default() });
     for h in headlines(&p) {
         eprintln!("{h}");
     }

@@ -6,7 +6,7 @@ pub(super) use crate::model::Timer;
 pub(super) use crate::{parse_str, Options, Parsed};
 
 pub(super) fn parse(text: &str) -> Parsed {
-    parse_str("t.conf", text, &Options { config_id: "x".into() })
+    parse_str("t.conf", text, &Options { config_id: "x".into(), ..Default::default() })
 }
 
 pub(super) fn heads(p: &Parsed) -> Vec<String> {
