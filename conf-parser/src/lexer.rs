@@ -97,7 +97,9 @@ impl Line {
 fn span_at(text: &str, segs: &[Seg], at: usize, len: u32) -> Span {
     let i = segs.partition_point(|s| s.start <= at).saturating_sub(1);
     let seg = &segs[i];
-    let col = seg.col + text[seg.start..at].chars().count() as u32;
+    let before = &text[seg.start..at];
+    let chars = if before.is_ascii() { before.len() } else { before.chars().count() };
+    let col = seg.col + chars as u32;
     Span { file: seg.file, line: seg.line, col, len }
 }
 
@@ -257,6 +259,16 @@ pub fn lex(text: &str, segs: &[Seg], diags: &mut Diagnostics, out: &mut Vec<Toke
             let kind = if c == '{' { TokenKind::Open } else { TokenKind::Close };
             out.push(Token { kind, span: line.span_at(at, 1) });
             rest = &rest[1..];
+            continue;
+        }
+        // Most words are one plain run ending at a space, a brace or the line's end: take those
+        // straight from the text; anything with quotes, escapes or `$` goes through the parsers.
+        let plain = rest.bytes().take_while(|&b| !b.is_ascii_whitespace() && !matches!(b, b'"' | b'\'' | b'{' | b'}' | b'\\' | b'$')).count();
+        if plain > 0 && rest.as_bytes().get(plain).is_none_or(|b| b.is_ascii_whitespace() || matches!(b, b'{' | b'}')) {
+            let word = &rest[..plain];
+            let len = if word.is_ascii() { plain } else { word.chars().count() } as u32;
+            out.push(Token { kind: TokenKind::Word(word.into()), span: line.span_at(at, len) });
+            rest = &rest[plain..];
             continue;
         }
         let mut word = compact_str::CompactString::default();

@@ -53,44 +53,60 @@ pub struct ParsedTree {
 
 /// Preprocesses and splits the configuration at `path` (and its includes) into statements.
 pub fn tree_from_file(path: &Path, opts: &Options) -> ParsedTree {
-    let mut sources = SourceMap::new();
-    let mut diags = Diagnostics::new();
-    let tree = {
-        let mut pre = preprocess::Preprocessor::new(opts, &mut sources, &mut diags);
+    tree_with(opts, |pre| {
         pre.read_file(path, None);
-        std::mem::take(&mut pre.tree)
-    };
-    let nodes = tree.finish(&mut diags);
-    ParsedTree { nodes, sources, diags }
+    })
 }
 
 /// As [`tree_from_file`], for text that stands for a file named `name` in the current directory
 /// (includes and `${_PWD}` are relative to it).
 pub fn tree_from_str(name: &str, text: &str, opts: &Options) -> ParsedTree {
+    tree_with(opts, |pre| pre.read_source(&string_path(name), name, text.to_string()))
+}
+
+/// Reads the configuration at `path` and everything it includes into the typed model.
+pub fn parse_file(path: &Path, opts: &Options) -> Parsed {
+    parse_with(opts, |pre| {
+        pre.read_file(path, None);
+    })
+}
+
+/// As [`parse_file`], for text that stands for a file named `name` in the current directory.
+pub fn parse_str(name: &str, text: &str, opts: &Options) -> Parsed {
+    parse_with(opts, |pre| pre.read_source(&string_path(name), name, text.to_string()))
+}
+
+fn string_path(name: &str) -> std::path::PathBuf {
+    std::env::current_dir().unwrap_or_default().join(name)
+}
+
+fn tree_with(opts: &Options, read: impl FnOnce(&mut preprocess::Preprocessor)) -> ParsedTree {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
-    let path = std::env::current_dir().unwrap_or_default().join(name);
     let tree = {
         let mut pre = preprocess::Preprocessor::new(opts, &mut sources, &mut diags);
-        pre.read_source(&path, name, text.to_string());
+        read(&mut pre);
         std::mem::take(&mut pre.tree)
     };
     let nodes = tree.finish(&mut diags);
     ParsedTree { nodes, sources, diags }
 }
 
-/// Reads the configuration at `path` and everything it includes into the typed model.
-pub fn parse_file(path: &Path, opts: &Options) -> Parsed {
-    decode_tree(tree_from_file(path, opts))
-}
-
-/// As [`parse_file`], for text that stands for a file named `name` in the current directory.
-pub fn parse_str(name: &str, text: &str, opts: &Options) -> Parsed {
-    decode_tree(tree_from_str(name, text, opts))
-}
-
-fn decode_tree(tree: ParsedTree) -> Parsed {
-    let ParsedTree { nodes, sources, mut diags } = tree;
-    let config = decode::decode(&nodes, &sources, &mut diags);
+/// Each top-level block is decoded as soon as it is complete and its tree dropped, so the tree
+/// of a whole file never exists at once; the semantic checks run at the end.
+fn parse_with(opts: &Options, read: impl FnOnce(&mut preprocess::Preprocessor)) -> Parsed {
+    let mut sources = SourceMap::new();
+    let mut diags = Diagnostics::new();
+    let mut decoder = decode::Decoder::default();
+    let tree = {
+        let mut pre = preprocess::Preprocessor::new(opts, &mut sources, &mut diags);
+        pre.sink = Some(Box::new(|node, sources, diags| decoder.statement(&node, sources, diags)));
+        read(&mut pre);
+        std::mem::take(&mut pre.tree)
+    };
+    for node in tree.finish(&mut diags) {
+        decoder.statement(&node, &sources, &mut diags);
+    }
+    let config = decoder.finish(&sources, &mut diags);
     Parsed { config, sources, diags }
 }

@@ -17,7 +17,7 @@
 use crate::diag::Diagnostics;
 use crate::lexer::{lex, skip_space, trim_space_end, Line, Seg, Token, TokenKind};
 use crate::source::{SourceMap, Span};
-use crate::tree::TreeBuilder;
+use crate::tree::{Node, TreeBuilder};
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while, take_while1};
 use nom::character::complete::{char, hex_digit1, multispace0};
@@ -135,7 +135,13 @@ pub(crate) struct Preprocessor<'a> {
     line_tokens: Vec<Token>,
     /// Statements are built as lines are emitted: the token stream of a whole file is never held.
     pub tree: TreeBuilder,
+    /// Where completed top-level statements go as soon as they are complete (the decoder), so
+    /// the tree of a whole file is never held either. Without one they stay in `tree`.
+    pub sink: Option<StatementSink<'a>>,
 }
+
+/// Receives each completed top-level statement.
+pub type StatementSink<'a> = Box<dyn FnMut(Node, &SourceMap, &mut Diagnostics) + 'a>;
 
 /// Cuts a comment: `#` or `!` outside quotes, to the end of the line. Works on bytes: every
 /// character it looks for is ASCII, so its positions are character boundaries.
@@ -284,6 +290,7 @@ impl<'a> Preprocessor<'a> {
             gave_up: false,
             line_tokens: Vec::new(),
             tree: TreeBuilder::new(),
+            sink: None,
         }
     }
 
@@ -326,17 +333,29 @@ impl<'a> Preprocessor<'a> {
         let saved_checks = self.include_checks;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let text = self.sources.file(id).text.to_string();
-        for (n, raw) in text.as_bytes().split(|&b| b == b'\n').enumerate() {
-            // Splitting at an ASCII byte keeps every piece valid UTF-8.
-            let raw = std::str::from_utf8(raw).unwrap_or_default();
+        let mut next = Some(text.as_str());
+        let mut n: u32 = 0;
+        while let Some(rest) = next {
+            // Split at '\n' by bytes (an ASCII byte, so both sides stay valid UTF-8).
+            let raw = match rest.bytes().position(|b| b == b'\n') {
+                Some(i) => {
+                    next = Some(&rest[i + 1..]);
+                    &rest[..i]
+                }
+                None => {
+                    next = None;
+                    rest
+                }
+            };
+            n += 1;
             if self.gave_up {
                 break;
             }
             let raw = raw.strip_suffix('\r').unwrap_or(raw);
-            if self.multiline.is_none() && self.plain_line(raw, id, n as u32 + 1) {
+            if self.multiline.is_none() && self.plain_line(raw, id, n) {
                 continue;
             }
-            let line = Line::from_source(raw, id, n as u32 + 1);
+            let line = Line::from_source(raw, id, n);
             let cut = strip_comment(raw).len();
             let line = line.slice(0, cut);
             if let Some((name, mut lines)) = self.multiline.take() {
@@ -633,6 +652,11 @@ impl<'a> Preprocessor<'a> {
             self.tree.push(t, self.diags);
         }
         self.line_tokens = tokens;
+        if let Some(sink) = self.sink.as_mut() {
+            for node in self.tree.take_completed() {
+                sink(node, self.sources, self.diags);
+            }
+        }
     }
 
     /// The lines a reference stands for, and whether they are to be scanned again (user

@@ -42,15 +42,21 @@ pub struct SourceFile {
     pub path: PathBuf,
     pub display: Arc<str>,
     pub text: String,
-    line_starts: Vec<usize>,
+    /// Byte offsets of line starts, computed when a diagnostic first needs a line's text.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
     /// The text of a 1-based line, without its newline.
     pub fn line_text(&self, line: u32) -> &str {
+        let starts = self.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(self.text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+            starts
+        });
         let i = (line as usize).saturating_sub(1);
-        let Some(&start) = self.line_starts.get(i) else { return "" };
-        let end = self.line_starts.get(i + 1).copied().unwrap_or(self.text.len());
+        let Some(&start) = starts.get(i) else { return "" };
+        let end = starts.get(i + 1).copied().unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 }
@@ -68,13 +74,11 @@ impl SourceMap {
 
     /// Adds a file; `display` is the name used in diagnostics and in the dump.
     pub fn add(&mut self, path: &Path, display: &str, text: String) -> FileId {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         self.files.push(SourceFile {
             path: path.to_path_buf(),
             display: Arc::from(display),
             text,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         });
         FileId(self.files.len() as u32 - 1)
     }

@@ -202,6 +202,12 @@ impl TreeBuilder {
         }
     }
 
+    /// The top-level statements completed so far (a statement is complete once its block is
+    /// closed, or once a following line shows it has none).
+    pub fn take_completed(&mut self) -> std::vec::Drain<'_, Node> {
+        self.top.drain(..)
+    }
+
     /// The tree, once every token has been pushed. Blocks still open are fatal diagnostics,
     /// innermost first, each at the brace that opened it.
     pub fn finish(mut self, diags: &mut Diagnostics) -> Vec<Node> {

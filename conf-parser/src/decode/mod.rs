@@ -296,14 +296,30 @@ fn root_keywords() -> Vec<Keyword<Config>> {
     table
 }
 
-/// Decodes the whole tree, then runs the semantic checks (which see the whole model, so a
-/// vrrp_script may be declared after the instance that tracks it).
-pub fn decode(nodes: &[Node], sources: &SourceMap, diags: &mut Diagnostics) -> Config {
-    let mut cx = Cx::new(sources, diags);
-    let mut config = Config::default();
-    cx.decode_items("", nodes, &root_keywords(), &mut config);
-    global::check(&mut cx, &mut config);
-    vrrp::check(&mut cx, &mut config);
-    lvs::check(&mut cx, &mut config);
-    config
+/// Decodes top-level statements one at a time, as the preprocessor completes them (so the tree of
+/// a large file never exists whole), then runs the semantic checks, which see the whole model: a
+/// vrrp_script may be declared after the instance that tracks it.
+pub struct Decoder {
+    config: Config,
+    table: Vec<Keyword<Config>>,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder { config: Config::default(), table: root_keywords() }
+    }
+}
+
+impl Decoder {
+    pub fn statement(&mut self, node: &Node, sources: &SourceMap, diags: &mut Diagnostics) {
+        Cx::new(sources, diags).decode_items("", std::slice::from_ref(node), &self.table, &mut self.config);
+    }
+
+    pub fn finish(mut self, sources: &SourceMap, diags: &mut Diagnostics) -> Config {
+        let mut cx = Cx::new(sources, diags);
+        global::check(&mut cx, &mut self.config);
+        vrrp::check(&mut cx, &mut self.config);
+        lvs::check(&mut cx, &mut self.config);
+        self.config
+    }
 }
