@@ -192,6 +192,24 @@ impl<'a> Cx<'a> {
         values::parse_int(&word.text, min, max).map_err(|e| self.invalid(node, word, &e)).ok()
     }
 
+    /// `PROGRAM [USER [GROUP]]`: a script keepalived runs (notify, startup, quorum_up, ...). The
+    /// program is one word, quoted in the configuration when it has arguments.
+    pub fn script(&mut self, node: &Node) -> Option<crate::model::ScriptCommand> {
+        self.no_block(node);
+        if !self.arity(node, 1, Some(3)) {
+            return None;
+        }
+        if node.args[0].text.trim().is_empty() {
+            self.invalid(node, &node.args[0], "the command is empty");
+            return None;
+        }
+        Some(crate::model::ScriptCommand {
+            command: node.args[0].text.to_string(),
+            user: node.args.get(1).map(|w| w.text.to_string()),
+            group: node.args.get(2).map(|w| w.text.to_string()),
+        })
+    }
+
     /// The single argument as an integer in `min..=max`.
     pub fn int(&mut self, node: &Node, min: i64, max: i64) -> Option<i64> {
         self.no_block(node);

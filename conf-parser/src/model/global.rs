@@ -7,6 +7,7 @@
 //! sizes) are `Option`s and absent from the dump when not written.
 
 use super::{Origin, Timer};
+pub use super::ScriptCommand;
 use serde::{Serialize, Serializer};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -51,17 +52,6 @@ impl Default for GlobalPart {
             track_group: Vec::new(),
         }
     }
-}
-
-/// A program keepalived runs, with the user and group to run it as (`SCRIPT [USER [GROUP]]`).
-/// The command is one word; a command with arguments is quoted in the configuration.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ScriptCommand {
-    pub command: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
 }
 
 /// A FIFO keepalived writes notifications to (`NAME [USER [GROUP]]`, the owner of the FIFO).

@@ -14,6 +14,18 @@ pub mod lvs;
 pub mod vrrp;
 
 pub use crate::source::Origin;
+
+/// A program keepalived runs, with the user and group to run it as (`SCRIPT [USER [GROUP]]`).
+/// The command is one word; a command with arguments is quoted in the configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ScriptCommand {
+    pub command: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
 pub use crate::values::{IpPrefix, Timer};
 
 #[derive(Clone, Debug, Default, Serialize)]

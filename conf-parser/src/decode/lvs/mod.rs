@@ -9,7 +9,7 @@
 
 use super::{kw, Cx, Keyword};
 use crate::model::lvs::{
-    GroupAddressRange, GroupFwmark, IpFamily, LvsMethod, NotifyScript, Ssl, TunnelCsum, TunnelType,
+    GroupAddressRange, GroupFwmark, IpFamily, LvsMethod, ScriptCommand, Ssl, TunnelCsum, TunnelType,
     VirtualServerGroup,
 };
 use crate::model::Config;
@@ -256,14 +256,6 @@ pub(super) fn lvs_method(cx: &mut Cx, node: &Node) -> Option<LvsMethod> {
 }
 
 /// `COMMAND [USER [GROUP]]`.
-pub(super) fn notify_script(cx: &mut Cx, node: &Node) -> Option<NotifyScript> {
-    cx.no_block(node);
-    if !cx.arity(node, 1, Some(3)) {
-        return None;
-    }
-    Some(NotifyScript {
-        command: node.args[0].text.to_string(),
-        user: node.args.get(1).map(|w| w.text.to_string()),
-        group: node.args.get(2).map(|w| w.text.to_string()),
-    })
+pub(super) fn notify_script(cx: &mut Cx, node: &Node) -> Option<ScriptCommand> {
+    cx.script(node)
 }

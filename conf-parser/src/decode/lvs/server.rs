@@ -250,7 +250,7 @@ pub(super) fn vs_keywords() -> Vec<Keyword<VirtualServer>> {
 }
 
 /// A script keyword keepalived takes once: a second one is ignored.
-fn script_once(cx: &mut Cx, n: &Node, slot: &mut Option<crate::model::lvs::NotifyScript>) {
+fn script_once(cx: &mut Cx, n: &Node, slot: &mut Option<crate::model::lvs::ScriptCommand>) {
     let Some(s) = notify_script(cx, n) else { return };
     if slot.is_some() {
         cx.warning(n.keyword.span, format!("{} is already set; this one is ignored", n.name()))

@@ -285,7 +285,7 @@ fn virtual_server_keywords() {
     assert_eq!((vs.quorum, vs.hysteresis), (2, 1));
     assert_eq!(
         vs.quorum_up,
-        Some(NotifyScript { command: "/bin/up arg".into(), user: Some("nobody".into()), group: Some("nogroup".into()) })
+        Some(ScriptCommand { command: "/bin/up arg".into(), user: Some("nobody".into()), group: Some("nogroup".into()) })
     );
     assert_eq!(vs.quorum_down.as_ref().map(|s| s.command.as_str()), Some("/bin/down"));
     assert!(vs.alpha && vs.omega && vs.ha_suspend && vs.inhibit_on_failure && vs.sorry_server_inhibit);
@@ -455,7 +455,7 @@ fn real_server_keywords() {
     assert_eq!(rs.lvs_method, LvsMethod::NAT);
     assert_eq!((rs.uthreshold, rs.lthreshold), (Some(100), Some(10)));
     assert!(!rs.inhibit_on_failure && !rs.alpha);
-    assert_eq!(rs.notify_up, Some(NotifyScript { command: "/bin/up".into(), user: Some("root".into()), group: None }));
+    assert_eq!(rs.notify_up, Some(ScriptCommand { command: "/bin/up".into(), user: Some("root".into()), group: None }));
     assert_eq!(rs.notify_down.as_ref().map(|s| s.command.as_str()), Some("/bin/down now"));
     assert_eq!((rs.retry, rs.delay_before_retry, rs.warmup), (Some(3), Some(Timer::secs(2)), Some(Timer::secs(0))));
     assert_eq!((rs.connect_timeout, rs.delay_loop), (Timer::micros(500_000), Timer::secs(9)));

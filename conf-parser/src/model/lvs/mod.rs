@@ -11,6 +11,7 @@
 //! checks, so a decoded model always has them.
 
 use super::{Origin, Timer};
+pub use super::ScriptCommand;
 use serde::{Serialize, Serializer};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -236,17 +237,6 @@ impl Serialize for Granularity {
     }
 }
 
-/// A program run on an event (`quorum_up`, `notify_up`, ...): `COMMAND [USER [GROUP]]`. The
-/// command is one word; a command with arguments is quoted in the configuration.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct NotifyScript {
-    pub command: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
-}
-
 /// `virtual_server IP [PORT] | fwmark N | group NAME { ... }`.
 #[derive(Clone, Debug, Serialize)]
 pub struct VirtualServer {
@@ -294,9 +284,9 @@ pub struct VirtualServer {
     pub quorum: u32,
     pub hysteresis: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub quorum_up: Option<NotifyScript>,
+    pub quorum_up: Option<ScriptCommand>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub quorum_down: Option<NotifyScript>,
+    pub quorum_down: Option<ScriptCommand>,
     pub alpha: bool,
     pub omega: bool,
     pub ha_suspend: bool,
@@ -397,9 +387,9 @@ pub struct RealServer {
     pub lthreshold: Option<u32>,
     pub inhibit_on_failure: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify_up: Option<NotifyScript>,
+    pub notify_up: Option<ScriptCommand>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify_down: Option<NotifyScript>,
+    pub notify_down: Option<ScriptCommand>,
     pub alpha: bool,
     /// Written here or on the virtual server; absent: each checker's own default.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -132,25 +132,8 @@ fn process_name(cx: &mut Cx, n: &Node) -> Option<String> {
     Some(v)
 }
 
-/// `PROGRAM [USER [GROUP]]` (the program quoted when it has arguments).
-fn script_command(cx: &mut Cx, n: &Node) -> Option<ScriptCommand> {
-    cx.no_block(n);
-    if !cx.arity(n, 1, Some(3)) {
-        return None;
-    }
-    if n.args[0].text.trim().is_empty() {
-        cx.invalid(n, &n.args[0], "the command is empty");
-        return None;
-    }
-    Some(ScriptCommand {
-        command: n.args[0].text.to_string(),
-        user: n.args.get(1).map(|w| w.text.to_string()),
-        group: n.args.get(2).map(|w| w.text.to_string()),
-    })
-}
-
 fn set_script(cx: &mut Cx, n: &Node, slot: &mut Option<ScriptCommand>) {
-    if let Some(s) = script_command(cx, n) {
+    if let Some(s) = cx.script(n) {
         if slot.is_some() {
             already(cx, n);
         } else {
@@ -161,7 +144,7 @@ fn set_script(cx: &mut Cx, n: &Node, slot: &mut Option<ScriptCommand>) {
 
 /// `FIFO [USER [GROUP]]`.
 fn set_fifo(cx: &mut Cx, n: &Node, slot: &mut Option<Fifo>) {
-    if let Some(s) = script_command(cx, n) {
+    if let Some(s) = cx.script(n) {
         if slot.is_some() {
             already(cx, n);
         } else {
