@@ -199,12 +199,14 @@ impl<'a> Cx<'a> {
         if !self.arity(node, 1, Some(3)) {
             return None;
         }
-        if node.args[0].text.trim().is_empty() {
-            self.invalid(node, &node.args[0], "the command is empty");
+        let command = values::split_command(&node.args[0].text);
+        if command.is_empty() {
+            self.error(node.args[0].span, format!("{} needs a command", node.name()));
             return None;
         }
         Some(crate::model::ScriptCommand {
-            command: node.args[0].text.to_string(),
+            origin: self.origin(node.keyword.span),
+            command,
             user: node.args.get(1).map(|w| w.text.to_string()),
             group: node.args.get(2).map(|w| w.text.to_string()),
         })

@@ -8,7 +8,7 @@
 //! are resolved in `check`, once the whole file is read.
 
 use super::{kw, legacy, Cx, Keyword};
-use crate::model::vrrp::{Family, GroupMember, NotifyScript};
+use crate::model::vrrp::{Family, GroupMember, ScriptCommand};
 use crate::model::Config;
 use crate::source::Origin;
 use crate::tree::{Node, Word};
@@ -103,67 +103,15 @@ fn members(cx: &mut Cx, node: &Node) -> Vec<GroupMember> {
 }
 
 /// `notify_* COMMAND [USER [GROUP]]`; `command_optional` for notify_deleted, which may be bare.
-fn notify_script(cx: &mut Cx, node: &Node, command_optional: bool) -> Option<NotifyScript> {
-    cx.no_block(node);
-    let origin = cx.origin(node.keyword.span);
+fn notify_script(cx: &mut Cx, node: &Node, command_optional: bool) -> Option<ScriptCommand> {
     if node.args.is_empty() && command_optional {
-        return Some(NotifyScript { origin, command: Vec::new(), user: None, group: None });
+        cx.no_block(node);
+        let origin = cx.origin(node.keyword.span);
+        return Some(ScriptCommand { origin, command: Vec::new(), user: None, group: None });
     }
-    if !cx.arity(node, 1, Some(3)) {
-        return None;
-    }
-    let command = split_command(&node.args[0].text);
-    if command.is_empty() {
-        cx.error(node.args[0].span, format!("{} needs a command", node.name()));
-        return None;
-    }
-    Some(NotifyScript {
-        origin,
-        command,
-        user: node.args.get(1).map(|w| w.text.to_string()),
-        group: node.args.get(2).map(|w| w.text.to_string()),
-    })
+    cx.script(node)
 }
 
-/// Splits a command line as keepalived does before running it: words separated by blanks,
-/// `'...'` and `"..."` group, a backslash keeps the next character.
-fn split_command(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut quote: Option<char> = None;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (_, '\\') => {
-                if let Some(next) = chars.next() {
-                    word.push(next);
-                }
-                in_word = true;
-            }
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => word.push(c),
-            (None, '"' | '\'') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    out.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                word.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        out.push(word);
-    }
-    out
-}
 
 /// Sets an instance's (or line's) address family from an address, the first one deciding.
 /// Returns false, after an error at `word`, when the family conflicts.

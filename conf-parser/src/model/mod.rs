@@ -16,10 +16,14 @@ pub mod vrrp;
 pub use crate::source::Origin;
 
 /// A program keepalived runs, with the user and group to run it as (`SCRIPT [USER [GROUP]]`).
-/// The command is one word; a command with arguments is quoted in the configuration.
+/// The command is one word in the configuration, quoted when it has arguments.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ScriptCommand {
-    pub command: String,
+    pub origin: Origin,
+    /// The program and its arguments, split as keepalived splits the command before running it
+    /// (blanks separate, quotes group, a backslash keeps the next character). Empty only for a
+    /// bare `notify_deleted`.
+    pub command: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

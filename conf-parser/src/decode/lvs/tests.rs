@@ -283,11 +283,9 @@ fn virtual_server_keywords() {
     assert_eq!(vs.ip_family, IpFamily::Inet);
     assert_eq!(vs.virtualhost.as_deref(), Some("www.example.com"));
     assert_eq!((vs.quorum, vs.hysteresis), (2, 1));
-    assert_eq!(
-        vs.quorum_up,
-        Some(ScriptCommand { command: "/bin/up arg".into(), user: Some("nobody".into()), group: Some("nogroup".into()) })
-    );
-    assert_eq!(vs.quorum_down.as_ref().map(|s| s.command.as_str()), Some("/bin/down"));
+    let up = vs.quorum_up.as_ref().unwrap();
+    assert_eq!((up.command.join("|"), up.user.as_deref(), up.group.as_deref()), ("/bin/up|arg".into(), Some("nobody"), Some("nogroup")));
+    assert_eq!(vs.quorum_down.as_ref().map(|s| s.command.join("|")).as_deref(), Some("/bin/down"));
     assert!(vs.alpha && vs.omega && vs.ha_suspend && vs.inhibit_on_failure && vs.sorry_server_inhibit);
     assert_eq!(vs.smtp_alert, Some(false));
     let sorry = vs.sorry_server.as_ref().unwrap();
@@ -320,7 +318,7 @@ fn virtual_server_keywords() {
     assert_eq!(v["delay_loop"], 2.5);
     assert_eq!(v["sorry_server"]["address"], "10.0.0.9");
     assert_eq!(v["sorry_server_lvs_method"], serde_json::json!({"method": "DR"}));
-    assert_eq!(v["quorum_up"], serde_json::json!({"command": "/bin/up arg", "user": "nobody", "group": "nogroup"}));
+    assert_eq!(v["quorum_up"], serde_json::json!({"origin": {"file": "t.conf", "line": 18, "col": 3}, "command": ["/bin/up", "arg"], "user": "nobody", "group": "nogroup"}));
 }
 
 #[test]
@@ -455,8 +453,9 @@ fn real_server_keywords() {
     assert_eq!(rs.lvs_method, LvsMethod::NAT);
     assert_eq!((rs.uthreshold, rs.lthreshold), (Some(100), Some(10)));
     assert!(!rs.inhibit_on_failure && !rs.alpha);
-    assert_eq!(rs.notify_up, Some(ScriptCommand { command: "/bin/up".into(), user: Some("root".into()), group: None }));
-    assert_eq!(rs.notify_down.as_ref().map(|s| s.command.as_str()), Some("/bin/down now"));
+    let up = rs.notify_up.as_ref().unwrap();
+    assert_eq!((up.command.join("|"), up.user.as_deref(), up.group.as_deref()), ("/bin/up".into(), Some("root"), None));
+    assert_eq!(rs.notify_down.as_ref().map(|s| s.command.join("|")).as_deref(), Some("/bin/down|now"));
     assert_eq!((rs.retry, rs.delay_before_retry, rs.warmup), (Some(3), Some(Timer::secs(2)), Some(Timer::secs(0))));
     assert_eq!((rs.connect_timeout, rs.delay_loop), (Timer::micros(500_000), Timer::secs(9)));
     assert_eq!(rs.smtp_alert, Some(true));
@@ -491,7 +490,7 @@ fn real_server_errors() {
     );
     let rs = &p.config.lvs.virtual_server[0].real_server[0];
     assert_eq!(rs.weight, 1);
-    assert_eq!(rs.notify_up.as_ref().map(|s| s.command.as_str()), Some("/a"));
+    assert_eq!(rs.notify_up.as_ref().map(|s| s.command.join("|")).as_deref(), Some("/a"));
     let p = parse("virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.x 80 {\n  }\n  real_server 10.0.0.3 x {\n  }\n  real_server {\n  }\n  real_server 10.0.0.4\n}\n");
     assert_eq!(
         headlines(&p),

@@ -2,7 +2,8 @@
 //! `bfd_instance`), the `track_*` lists that refer to them, and the groups (`vrrp_sync_group`,
 //! `garp_group`).
 
-use super::{duplicate, find_named, members, notify_script, split_command};
+use super::{duplicate, find_named, members, notify_script};
+use crate::values::split_command;
 use crate::decode::{kw, legacy, Cx, Keyword};
 use crate::model::vrrp::{
     BfdInstance, GarpGroup, InitFile, ParamMatch, SyncGroup, TrackFile, TrackProcess, TrackRef, TrackedInterface,
@@ -577,7 +578,7 @@ pub(super) fn vrrp_sync_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
 }
 
 /// A notify script keyword that may be given once (keepalived ignores later ones).
-pub(super) fn set_once(cx: &mut Cx, n: &Node, slot: &mut Option<crate::model::vrrp::NotifyScript>) {
+pub(super) fn set_once(cx: &mut Cx, n: &Node, slot: &mut Option<crate::model::vrrp::ScriptCommand>) {
     if let Some(prev) = slot {
         cx.error(
             n.keyword.span,

@@ -1,6 +1,6 @@
 //! `vrrp_instance NAME { ... }`: one virtual router.
 
-use super::{Family, IpAddress, NotifyScript, Route, Rule, TrackRef, TrackedInterface, Written};
+use super::{Family, IpAddress, ScriptCommand, Route, Rule, TrackRef, TrackedInterface, Written};
 use crate::source::Origin;
 use crate::values::Timer;
 use serde::Serialize;
@@ -124,20 +124,20 @@ pub struct VrrpInstance {
     pub owner_ignore_adverts: bool,
 
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify_master: Option<NotifyScript>,
+    pub notify_master: Option<ScriptCommand>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify_backup: Option<NotifyScript>,
+    pub notify_backup: Option<ScriptCommand>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify_fault: Option<NotifyScript>,
+    pub notify_fault: Option<ScriptCommand>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify_stop: Option<NotifyScript>,
+    pub notify_stop: Option<ScriptCommand>,
     /// Written bare, it only makes notifies say DELETED rather than FAULT (command empty).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify_deleted: Option<NotifyScript>,
+    pub notify_deleted: Option<ScriptCommand>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify: Option<NotifyScript>,
+    pub notify: Option<ScriptCommand>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify_master_rx_lower_pri: Option<NotifyScript>,
+    pub notify_master_rx_lower_pri: Option<ScriptCommand>,
     /// Resolved: the sync group's, else global_defs' vrrp_notify_priority_changes.
     pub notify_priority_changes: bool,
     /// Resolved: global_defs' smtp_alert_vrrp, else smtp_alert, else false.

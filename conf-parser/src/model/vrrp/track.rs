@@ -2,24 +2,11 @@
 //! interfaces), the groups they form, and the notify scripts they run.
 
 use crate::source::Origin;
+pub use crate::model::ScriptCommand;
 use crate::values::Timer;
 use serde::Serialize;
 use std::net::IpAddr;
 
-/// A notify script: `notify_* COMMAND [USER [GROUP]]`. keepalived splits the command (usually
-/// one quoted word) into the program and its arguments, honouring quotes and escapes inside it.
-#[derive(Clone, Debug, Serialize)]
-pub struct NotifyScript {
-    pub origin: Origin,
-    /// The program and its arguments. Empty only for a bare `notify_deleted`.
-    pub command: Vec<String>,
-    /// Defaults (at run time) to global_defs' script_user.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
-    /// Defaults to the user's group.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
-}
 
 /// One entry of a `track_script`, `track_file`, `track_process` or `track_bfd` block:
 /// `NAME [weight W [reverse|noreverse]]`.
@@ -186,15 +173,15 @@ pub struct SyncGroup {
     pub track_process: Vec<TrackRef>,
     pub track_bfd: Vec<TrackRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify_master: Option<NotifyScript>,
+    pub notify_master: Option<ScriptCommand>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify_backup: Option<NotifyScript>,
+    pub notify_backup: Option<ScriptCommand>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify_fault: Option<NotifyScript>,
+    pub notify_fault: Option<ScriptCommand>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify_stop: Option<NotifyScript>,
+    pub notify_stop: Option<ScriptCommand>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notify: Option<NotifyScript>,
+    pub notify: Option<ScriptCommand>,
     /// Resolved: global_defs' vrrp_notify_priority_changes when not written.
     pub notify_priority_changes: bool,
     /// Resolved: global_defs' smtp_alert_vrrp, else smtp_alert, else false.

@@ -144,13 +144,23 @@ fn set_script(cx: &mut Cx, n: &Node, slot: &mut Option<ScriptCommand>) {
 
 /// `FIFO [USER [GROUP]]`.
 fn set_fifo(cx: &mut Cx, n: &Node, slot: &mut Option<Fifo>) {
-    if let Some(s) = cx.script(n) {
-        if slot.is_some() {
-            already(cx, n);
-        } else {
-            *slot = Some(Fifo { name: s.command, user: s.user, group: s.group });
-        }
+    cx.no_block(n);
+    if !cx.arity(n, 1, Some(3)) {
+        return;
     }
+    if n.args[0].text.trim().is_empty() {
+        cx.invalid(n, &n.args[0], "the FIFO name is empty");
+        return;
+    }
+    if slot.is_some() {
+        already(cx, n);
+        return;
+    }
+    *slot = Some(Fifo {
+        name: n.args[0].text.to_string(),
+        user: n.args.get(1).map(|w| w.text.to_string()),
+        group: n.args.get(2).map(|w| w.text.to_string()),
+    });
 }
 
 /// A kernel object name (chain, set, table): not empty, at most `max` characters.

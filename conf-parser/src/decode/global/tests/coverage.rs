@@ -371,10 +371,10 @@ fn every_keyword_decodes_cleanly() {
     assert_eq!(j["use_symlink_paths"], false);
     assert_eq!(
         j["startup_script"],
-        serde_json::json!({"command": "/usr/bin/start now", "user": "root", "group": "root"})
+        serde_json::json!({"origin": {"file": "t.conf", "line": 16, "col": 5}, "command": ["/usr/bin/start", "now"], "user": "root", "group": "root"})
     );
     assert_eq!(j["startup_script_timeout"], 20);
-    assert_eq!(j["shutdown_script"], serde_json::json!({"command": "/usr/bin/stop"}));
+    assert_eq!(j["shutdown_script"], serde_json::json!({"origin": {"file": "t.conf", "line": 18, "col": 5}, "command": ["/usr/bin/stop"]}));
     assert_eq!(j["notification_email"], serde_json::json!(["a@example.com", "b@example.com", "c@example.com"]));
     assert_eq!(j["smtp_server"], serde_json::json!({"host": "192.0.2.1", "port": 2525}));
     assert_eq!(j["smtp_alert"], true);
@@ -419,7 +419,7 @@ fn every_keyword_decodes_cleanly() {
     assert_eq!(j["dbus_no_interface_name"], "none");
     assert_eq!(j["notify_fifo"], serde_json::json!({"name": "/run/ka.fifo"}));
     assert_eq!(j["lvs_notify_fifo"], serde_json::json!({"name": "/run/ka_lvs.fifo", "user": "root", "group": "wheel"}));
-    assert_eq!(j["notify_fifo_script"], serde_json::json!({"command": "/usr/bin/reader -v", "user": "nobody"}));
+    assert_eq!(j["notify_fifo_script"], serde_json::json!({"origin": {"file": "t.conf", "line": 107, "col": 5}, "command": ["/usr/bin/reader", "-v"], "user": "nobody"}));
     assert_eq!(j["lvs_netlink_cmd_rcv_bufs_force"], false);
     assert_eq!(j["vrrp_rx_bufs_policy"], "MTU");
     assert_eq!(j["reload_check_config"], "/var/log/ka-check.log");

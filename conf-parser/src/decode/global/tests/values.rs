@@ -44,11 +44,11 @@ fn scripts() {
             "t.conf:4:1: error: shutdown_script needs a value",
             "t.conf:5:24: error: invalid value '0' for startup_script_timeout: must be between 1 and 1000",
             "t.conf:6:25: error: invalid value '1001' for shutdown_script_timeout: must be between 1 and 1000",
-            "t.conf:7:17: error: invalid value '' for shutdown_script: the command is empty",
+            "t.conf:7:17: error: shutdown_script needs a command",
             "t.conf:8:1: error: script_user needs a value",
         ]
     );
-    assert_eq!(d.startup_script.map(|s| s.command).as_deref(), Some("a"));
+    assert_eq!(d.startup_script.map(|s| s.command), Some(vec!["a".to_string()]));
     assert!(d.shutdown_script.is_none());
     assert_eq!(d.startup_script_timeout, Timer::secs(10));
 }
