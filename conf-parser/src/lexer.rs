@@ -123,10 +123,16 @@ pub struct Token {
 struct LineRef<'a> {
     text: &'a str,
     segs: &'a [Seg],
+    /// One segment of ASCII text (most lines): a column is the segment's plus the byte offset.
+    ascii_single: bool,
 }
 
 impl LineRef<'_> {
     fn span_at(&self, at: usize, len: u32) -> Span {
+        if self.ascii_single {
+            let seg = &self.segs[0];
+            return Span { file: seg.file, line: seg.line, col: seg.col + (at - seg.start) as u32, len };
+        }
         span_at(self.text, self.segs, at, len)
     }
 }
@@ -148,12 +154,6 @@ fn is_bare(c: char) -> bool {
 pub(crate) fn skip_space(s: &str) -> &str {
     let n = s.bytes().take_while(u8::is_ascii_whitespace).count();
     &s[n..]
-}
-
-/// Drops trailing ASCII whitespace.
-pub(crate) fn trim_space_end(s: &str) -> &str {
-    let n = s.bytes().rev().take_while(u8::is_ascii_whitespace).count();
-    &s[..s.len() - n]
 }
 
 /// An escape sequence after the backslash.
@@ -249,7 +249,7 @@ pub fn lex_line(line: &Line, diags: &mut Diagnostics, out: &mut Vec<Token>) {
 /// [`lex_line`] on a line given as its text and segments (the preprocessor's fast path for plain
 /// lines builds no [`Line`]).
 pub fn lex(text: &str, segs: &[Seg], diags: &mut Diagnostics, out: &mut Vec<Token>) {
-    let line = LineRef { text, segs };
+    let line = LineRef { text, segs, ascii_single: segs.len() == 1 && text.is_ascii() };
     let mut rest = text;
     loop {
         rest = skip_space(rest);

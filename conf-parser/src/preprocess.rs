@@ -15,7 +15,7 @@
 //! a parameter points at the parameter's definition and a `~SEQ` value at the `~SEQ`.
 
 use crate::diag::Diagnostics;
-use crate::lexer::{lex, skip_space, trim_space_end, Line, Seg, Token, TokenKind};
+use crate::lexer::{lex, Line, Seg, Token, TokenKind};
 use crate::source::{SourceMap, Span};
 use crate::tree::{Node, TreeBuilder};
 use nom::branch::alt;
@@ -142,6 +142,68 @@ pub(crate) struct Preprocessor<'a> {
 
 /// Receives each completed top-level statement.
 pub type StatementSink<'a> = Box<dyn FnMut(Node, &SourceMap, &mut Diagnostics) + 'a>;
+
+/// What one pass over a line finds: its length up to the '\n' (or the end), and before any comment
+/// the range of its text without surrounding blanks and whether it holds a `$`. The quote and
+/// escape rules are [`strip_comment`]'s.
+struct LineScan {
+    len: usize,
+    first: usize,
+    last: usize,
+    dollar: bool,
+}
+
+fn scan_line(s: &str) -> LineScan {
+    let all = s.as_bytes();
+    let len = memchr::memchr(b'\n', all).unwrap_or(all.len());
+    let line = &all[..len];
+    // Most lines hold no quote or backslash: then the comment starts at the first '#' or '!',
+    // and SIMD searches find everything. The byte loop below handles the rest.
+    if memchr::memchr3(b'"', b'\'', b'\\', line).is_none() {
+        let cut = memchr::memchr2(b'#', b'!', line).unwrap_or(len);
+        let body = &line[..cut];
+        let first = body.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(cut);
+        let last = body.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(first, |i| i + 1);
+        return LineScan { len, first, last, dollar: memchr::memchr(b'$', body).is_some() };
+    }
+    scan_line_quoted(&all[..len])
+}
+
+/// [`scan_line`] for a line (without its '\n') that has quotes or backslashes.
+fn scan_line_quoted(b: &[u8]) -> LineScan {
+    let (mut quote, mut escaped, mut dollar) = (0u8, false, false);
+    let (mut first, mut last) = (None, 0);
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\n' {
+            break;
+        }
+        if escaped {
+            escaped = false;
+        } else if c == b'\\' {
+            escaped = true;
+        } else if quote != 0 {
+            if c == quote {
+                quote = 0;
+            }
+        } else if c == b'"' || c == b'\'' {
+            quote = c;
+        } else if c == b'#' || c == b'!' {
+            // A comment: only the end of the line matters now.
+            i += b[i..].iter().position(|&c| c == b'\n').unwrap_or(b.len() - i);
+            break;
+        }
+        dollar |= c == b'$';
+        if !c.is_ascii_whitespace() {
+            first.get_or_insert(i);
+            last = i + 1;
+        }
+        i += 1;
+    }
+    let first = first.unwrap_or(last);
+    LineScan { len: i, first, last, dollar }
+}
 
 /// Cuts a comment: `#` or `!` outside quotes, to the end of the line. Works on bytes: every
 /// character it looks for is ASCII, so its positions are character boundaries.
@@ -336,25 +398,18 @@ impl<'a> Preprocessor<'a> {
         let mut next = Some(text.as_str());
         let mut n: u32 = 0;
         while let Some(rest) = next {
-            // Split at '\n' by bytes (an ASCII byte, so both sides stay valid UTF-8).
-            let raw = match rest.bytes().position(|b| b == b'\n') {
-                Some(i) => {
-                    next = Some(&rest[i + 1..]);
-                    &rest[..i]
-                }
-                None => {
-                    next = None;
-                    rest
-                }
-            };
+            let scan = scan_line(rest);
+            // '\n' is ASCII, so both sides of it stay valid UTF-8.
+            let raw = &rest[..scan.len];
+            next = rest.get(scan.len + 1..).filter(|_| scan.len < rest.len());
             n += 1;
             if self.gave_up {
                 break;
             }
-            let raw = raw.strip_suffix('\r').unwrap_or(raw);
-            if self.multiline.is_none() && self.plain_line(raw, id, n) {
+            if self.multiline.is_none() && self.plain_line(raw, &scan, id, n) {
                 continue;
             }
+            let raw = raw.strip_suffix('\r').unwrap_or(raw);
             let line = Line::from_source(raw, id, n);
             let cut = strip_comment(raw).len();
             let line = line.slice(0, cut);
@@ -396,17 +451,17 @@ impl<'a> Preprocessor<'a> {
 
     /// Most lines use no preprocessing at all: those are lexed straight from the file's text,
     /// without building a [`Line`]. Returns false when the line needs the full treatment.
-    fn plain_line(&mut self, raw: &str, file: crate::source::FileId, line: u32) -> bool {
-        let body = strip_comment(raw);
-        let text = trim_space_end(skip_space(body));
+    fn plain_line(&mut self, raw: &str, scan: &LineScan, file: crate::source::FileId, line: u32) -> bool {
+        let text = &raw[scan.first..scan.last];
         if text.is_empty() {
             return true;
         }
-        if text.starts_with(['@', '~']) || text.as_bytes().contains(&b'$') || text.starts_with("include") {
+        if scan.dollar || text.starts_with(['@', '~']) || text.starts_with("include") {
             return false;
         }
-        let lead = &body[..body.len() - skip_space(body).len()];
-        let seg = Seg { start: 0, file, line, col: 1 + lead.chars().count() as u32 };
+        let lead = &raw[..scan.first];
+        let lead_chars = if lead.is_ascii() { lead.len() } else { lead.chars().count() };
+        let seg = Seg { start: 0, file, line, col: 1 + lead_chars as u32 };
         self.emit_text(text, &[seg]);
         true
     }
@@ -816,6 +871,26 @@ mod tests {
         assert_eq!(strip_comment("a!b"), "a");
         assert_eq!(strip_comment(r#"script "x # y" # z"#), r#"script "x # y" "#);
         assert_eq!(strip_comment(r##"x "a\"#" # z"##), r##"x "a\"#" "##);
+    }
+
+    proptest::proptest! {
+        /// The one-pass scan (with its SIMD fast path) finds what `strip_comment` and trimming do.
+        #[test]
+        fn scan_line_agrees_with_strip_comment(line in "[ a\t#!\"'\\\\$xé{}\r]{0,40}", tail in "(\n.*)?") {
+            let text = format!("{line}{tail}");
+            let scan = scan_line(&text);
+            proptest::prop_assert_eq!(scan.len, line.len());
+            let body = strip_comment(&line);
+            let trimmed = body.trim_start_matches(|c: char| c.is_ascii_whitespace());
+            let first = body.len() - trimmed.len();
+            let last = first + trimmed.trim_end_matches(|c: char| c.is_ascii_whitespace()).len();
+            // The text is what matters, and where it starts when there is any (for its column).
+            proptest::prop_assert_eq!(&line[scan.first..scan.last], &line[first..last]);
+            if first < last {
+                proptest::prop_assert_eq!(scan.first, first);
+            }
+            proptest::prop_assert_eq!(scan.dollar, body.contains('$'));
+        }
     }
 
     #[test]

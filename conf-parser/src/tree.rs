@@ -183,7 +183,8 @@ impl TreeBuilder {
                 if header.is_none() {
                     diags.error(span, "'{' without a keyword before it; this block is ignored");
                 }
-                self.stack.push(OpenBlock { header, open: span, items: Vec::new() });
+                // Most blocks hold a handful of statements: start with room for them.
+                self.stack.push(OpenBlock { header, open: span, items: Vec::with_capacity(8) });
             }
             TokenKind::Close => {
                 if let Some(node) = self.take_statement() {

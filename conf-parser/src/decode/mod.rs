@@ -88,7 +88,10 @@ impl<'a> Cx<'a> {
     /// block in messages (`vrrp_instance`, `global_defs`, ...).
     pub fn decode_items<T>(&mut self, context: &str, items: &[Node], table: &[Keyword<T>], target: &mut T) {
         for node in items {
-            match table.iter().find(|k| k.name == node.name()) {
+            let name = node.name();
+            // The first byte rules out most entries before a full comparison.
+            let first = name.as_bytes().first().copied();
+            match table.iter().find(|k| k.name.as_bytes().first().copied() == first && k.name == name) {
                 Some(entry) => {
                     match entry.status {
                         Status::Current => {}

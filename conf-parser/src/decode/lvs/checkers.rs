@@ -193,7 +193,9 @@ pub(super) fn checker(cx: &mut Cx, node: &Node, rs: &RealServer) -> Option<Check
     match kind {
         "TCP_CHECK" | "PING_CHECK" => {
             let mut w = Written::default();
-            cx.decode_items(kind, items, &standard_keywords(), &mut w);
+            // Built once: a large configuration has a TCP_CHECK on each of thousands of servers.
+            static TABLE: std::sync::OnceLock<Vec<Keyword<Written>>> = std::sync::OnceLock::new();
+            cx.decode_items(kind, items, TABLE.get_or_init(standard_keywords), &mut w);
             let conn = w.conn.resolve(rs, rs.connect_timeout);
             if !usable(cx, &conn, &origin, kind) {
                 return None;

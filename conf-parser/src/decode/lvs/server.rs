@@ -20,7 +20,9 @@ pub(super) fn virtual_server(cx: &mut Cx, node: &Node, config: &mut Config) {
     let items = cx.block(node);
     let Some(service) = service else { return };
     let mut vs = VirtualServer::new(cx.origin(node.keyword.span), service);
-    cx.decode_items("virtual_server", items, &vs_keywords(), &mut vs);
+    // Built once: large configurations have thousands of virtual and real servers.
+    static TABLE: std::sync::OnceLock<Vec<Keyword<VirtualServer>>> = std::sync::OnceLock::new();
+    cx.decode_items("virtual_server", items, TABLE.get_or_init(vs_keywords), &mut vs);
     let family_written = items.iter().rfind(|i| i.name() == "ip_family" && !i.args.is_empty());
     if let Service::Address { address, .. } = &vs.service {
         let family = IpFamily::of(address);
@@ -299,7 +301,8 @@ fn real_server(cx: &mut Cx, node: &Node, vs: &VirtualServer) -> Option<RealServe
         snmp_name: None,
         checkers: Vec::new(),
     };
-    cx.decode_items("real_server", items, &rs_keywords(), &mut rs);
+    static TABLE: std::sync::OnceLock<Vec<Keyword<RealServer>>> = std::sync::OnceLock::new();
+    cx.decode_items("real_server", items, TABLE.get_or_init(rs_keywords), &mut rs);
     for item in items.iter().filter(|i| checkers::KEYWORDS.contains(&i.name())) {
         if let Some(c) = checkers::checker(cx, item, &rs) {
             rs.checkers.push(c);

@@ -19,7 +19,9 @@ pub(super) fn vrrp_instance(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
     let items = cx.block(node);
     let mut inst = new_instance(cx.origin(node.keyword.span), name);
     let context = format!("vrrp_instance {}", inst.name);
-    cx.decode_items(&context, items, &keywords(), &mut inst);
+    // Built once: configurations with hundreds of instances exist.
+    static TABLE: std::sync::OnceLock<Vec<Keyword<VrrpInstance>>> = std::sync::OnceLock::new();
+    cx.decode_items(&context, items, TABLE.get_or_init(keywords), &mut inst);
     part.vrrp_instance.push(inst);
 }
 
