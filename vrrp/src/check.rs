@@ -33,17 +33,29 @@ pub fn check(advert: &Advertisement, expected: &Expected) -> Result<(), DropReas
     }
     match (advert.version, expected.version) {
         (
-            Version::V2 { advert_interval_secs: got_int, auth: got_auth },
-            Version::V2 { advert_interval_secs: want_int, auth: want_auth },
+            Version::V2 {
+                advert_interval_secs: got_int,
+                auth: got_auth,
+            },
+            Version::V2 {
+                advert_interval_secs: want_int,
+                auth: want_auth,
+            },
         ) => {
             check_auth(got_auth, want_auth)?;
             if got_int != want_int {
-                return Err(DropReason::AdvertIntervalMismatch { expected: want_int, got: got_int });
+                return Err(DropReason::AdvertIntervalMismatch {
+                    expected: want_int,
+                    got: got_int,
+                });
             }
         }
         (Version::V3 { .. }, Version::V3 { .. }) => {}
         (got, want) => {
-            return Err(DropReason::VersionMismatch { expected: want.number(), got: got.number() })
+            return Err(DropReason::VersionMismatch {
+                expected: want.number(),
+                got: got.number(),
+            })
         }
     }
     if !expected.skip_check_adv_addr && !same_addresses(&advert.addresses, &expected.addresses) {

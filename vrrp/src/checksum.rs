@@ -68,12 +68,17 @@ mod tests {
     #[test]
     fn rfc1071_example() {
         // RFC 1071 section 3: the words 0001 f203 f4f5 f6f7 sum to ddf2, checksum !ddf2 = 220d.
-        assert_eq!(message_only(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]), 0x220d);
+        assert_eq!(
+            message_only(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]),
+            0x220d
+        );
     }
 
     #[test]
     fn a_message_with_its_checksum_sums_to_zero() {
-        let mut msg = vec![0x21, 0x29, 0x64, 0x01, 0x01, 0x01, 0x00, 0x00, 192, 168, 55, 150];
+        let mut msg = vec![
+            0x21, 0x29, 0x64, 0x01, 0x01, 0x01, 0x00, 0x00, 192, 168, 55, 150,
+        ];
         let c = message_only(&msg);
         msg[6..8].copy_from_slice(&c.to_be_bytes());
         assert_eq!(message_only(&msg), 0);

@@ -31,7 +31,11 @@ pub enum DropReason {
     /// Source and destination of the IP header are of different families, or a VRRPv2 packet came
     /// over IPv6 (RFC 3768 is IPv4 only).
     #[error("address family mismatch (source {src}, destination {dst}, VRRPv{version})")]
-    AddressFamilyMismatch { src: IpAddr, dst: IpAddr, version: u8 },
+    AddressFamilyMismatch {
+        src: IpAddr,
+        dst: IpAddr,
+        version: u8,
+    },
 
     // --- Per-instance checks: a valid advertisement that is not for us or disagrees with us. ---
     /// No instance on this interface has that VRID.

@@ -206,10 +206,15 @@ impl Advertisement {
         out.push((self.version.number() << 4) | TYPE_ADVERTISEMENT);
         out.extend([self.vrid, self.priority, count]);
         match self.version {
-            Version::V2 { advert_interval_secs, auth } => {
+            Version::V2 {
+                advert_interval_secs,
+                auth,
+            } => {
                 out.extend([auth.type_number(), advert_interval_secs]);
             }
-            Version::V3 { max_advert_interval_cs } => {
+            Version::V3 {
+                max_advert_interval_cs,
+            } => {
                 if max_advert_interval_cs > V3_MAX_INTERVAL {
                     return Err(EncodeError::IntervalTooLarge(max_advert_interval_cs));
                 }
@@ -278,7 +283,11 @@ pub fn decode(
     let trailer = if version == 2 { V2_AUTH_DATA_LEN } else { 0 };
     let expected_len = HEADER_LEN + usize::from(count) * addr_len + trailer;
     if payload.len() != expected_len {
-        return Err(DropReason::CountMismatch { version, count, len: payload.len() });
+        return Err(DropReason::CountMismatch {
+            version,
+            count,
+            len: payload.len(),
+        });
     }
 
     // A payload whose checksum field is right sums, checksum included, to zero.
@@ -292,7 +301,9 @@ pub fn decode(
         None
     };
     let Some(checksum) = checksum else {
-        return Err(DropReason::BadChecksum(u16::from_be_bytes([header[6], header[7]])));
+        return Err(DropReason::BadChecksum(u16::from_be_bytes([
+            header[6], header[7],
+        ])));
     };
 
     let address_bytes = &payload[HEADER_LEN..HEADER_LEN + usize::from(count) * addr_len];
@@ -307,11 +318,20 @@ pub fn decode(
     let version = if version == 2 {
         let mut data = [0u8; V2_AUTH_DATA_LEN];
         data.copy_from_slice(&payload[payload.len() - V2_AUTH_DATA_LEN..]);
-        Version::V2 { advert_interval_secs: header[5], auth: Auth::from_wire(header[4], data) }
+        Version::V2 {
+            advert_interval_secs: header[5],
+            auth: Auth::from_wire(header[4], data),
+        }
     } else {
         Version::V3 {
             max_advert_interval_cs: u16::from_be_bytes([header[4] & 0x0f, header[5]]),
         }
     };
-    Ok(Advertisement { version, vrid, priority, addresses, checksum })
+    Ok(Advertisement {
+        version,
+        vrid,
+        priority,
+        addresses,
+        checksum,
+    })
 }

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use vrrp::{
-    check, decode, Advertisement, Auth, ChecksumMode, DropCounters, DropKind, DropReason,
-    Expected, Version,
+    check, decode, Advertisement, Auth, ChecksumMode, DropCounters, DropKind, DropReason, Expected,
+    Version,
 };
 
 const V4_SRC: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
@@ -18,7 +18,10 @@ const VIP2: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 101));
 
 fn v2(vrid: u8, interval: u8, auth: Auth, addresses: Vec<IpAddr>) -> Advertisement {
     Advertisement {
-        version: Version::V2 { advert_interval_secs: interval, auth },
+        version: Version::V2 {
+            advert_interval_secs: interval,
+            auth,
+        },
         vrid,
         priority: 100,
         addresses,
@@ -28,7 +31,9 @@ fn v2(vrid: u8, interval: u8, auth: Auth, addresses: Vec<IpAddr>) -> Advertiseme
 
 fn v3(vrid: u8, interval_cs: u16, addresses: Vec<IpAddr>) -> Advertisement {
     Advertisement {
-        version: Version::V3 { max_advert_interval_cs: interval_cs },
+        version: Version::V3 {
+            max_advert_interval_cs: interval_cs,
+        },
         vrid,
         priority: 100,
         addresses,
@@ -39,7 +44,10 @@ fn v3(vrid: u8, interval_cs: u16, addresses: Vec<IpAddr>) -> Advertisement {
 fn expect_v2(auth: Auth) -> Expected {
     Expected {
         vrid: 7,
-        version: Version::V2 { advert_interval_secs: 1, auth },
+        version: Version::V2 {
+            advert_interval_secs: 1,
+            auth,
+        },
         addresses: vec![VIP],
         skip_check_adv_addr: false,
     }
@@ -47,7 +55,9 @@ fn expect_v2(auth: Auth) -> Expected {
 
 /// Decoding failures, each from a minimal payload, with the reason it must give.
 fn decode_cases() -> Vec<(DropReason, Result<Advertisement, DropReason>)> {
-    let good = v2(7, 1, Auth::None, vec![VIP]).encode(V4_SRC, V4_DST).unwrap();
+    let good = v2(7, 1, Auth::None, vec![VIP])
+        .encode(V4_SRC, V4_DST)
+        .unwrap();
     let mut corrupt = good.clone();
     corrupt[2] ^= 1; // priority changed under the checksum
     let mut trailing = good.clone();
@@ -56,22 +66,49 @@ fn decode_cases() -> Vec<(DropReason, Result<Advertisement, DropReason>)> {
         (DropReason::TtlNot255(64), decode(&good, V4_SRC, V4_DST, 64)),
         // The TTL is checked before anything else, even the length.
         (DropReason::TtlNot255(1), decode(&[], V4_SRC, V4_DST, 1)),
-        (DropReason::TooShort { len: 0 }, decode(&[], V4_SRC, V4_DST, 255)),
-        (DropReason::TooShort { len: 7 }, decode(&good[..7], V4_SRC, V4_DST, 255)),
-        (DropReason::BadVersion(1), decode(&[0x11, 0, 0, 0, 0, 0, 0, 0], V4_SRC, V4_DST, 255)),
-        (DropReason::BadVersion(4), decode(&[0x41, 0, 0, 0, 0, 0, 0, 0], V4_SRC, V4_DST, 255)),
-        (DropReason::BadType(2), decode(&[0x32, 0, 0, 0, 0, 0, 0, 0], V4_SRC, V4_DST, 255)),
         (
-            DropReason::CountMismatch { version: 3, count: 1, len: 8 },
+            DropReason::TooShort { len: 0 },
+            decode(&[], V4_SRC, V4_DST, 255),
+        ),
+        (
+            DropReason::TooShort { len: 7 },
+            decode(&good[..7], V4_SRC, V4_DST, 255),
+        ),
+        (
+            DropReason::BadVersion(1),
+            decode(&[0x11, 0, 0, 0, 0, 0, 0, 0], V4_SRC, V4_DST, 255),
+        ),
+        (
+            DropReason::BadVersion(4),
+            decode(&[0x41, 0, 0, 0, 0, 0, 0, 0], V4_SRC, V4_DST, 255),
+        ),
+        (
+            DropReason::BadType(2),
+            decode(&[0x32, 0, 0, 0, 0, 0, 0, 0], V4_SRC, V4_DST, 255),
+        ),
+        (
+            DropReason::CountMismatch {
+                version: 3,
+                count: 1,
+                len: 8,
+            },
             decode(&[0x31, 1, 100, 1, 0, 100, 0, 0], V4_SRC, V4_DST, 255),
         ),
         (
-            DropReason::CountMismatch { version: 2, count: 1, len: good.len() + 1 },
+            DropReason::CountMismatch {
+                version: 2,
+                count: 1,
+                len: good.len() + 1,
+            },
             decode(&trailing, V4_SRC, V4_DST, 255),
         ),
         (
             // A v2 header and no auth data: 8 bytes, 0 addresses, but 8 of auth data are missing.
-            DropReason::CountMismatch { version: 2, count: 0, len: 8 },
+            DropReason::CountMismatch {
+                version: 2,
+                count: 0,
+                len: 8,
+            },
             decode(&[0x21, 1, 100, 0, 0, 1, 0, 0], V4_SRC, V4_DST, 255),
         ),
         (
@@ -79,11 +116,19 @@ fn decode_cases() -> Vec<(DropReason, Result<Advertisement, DropReason>)> {
             decode(&corrupt, V4_SRC, V4_DST, 255),
         ),
         (
-            DropReason::AddressFamilyMismatch { src: V6_SRC, dst: V6_DST, version: 2 },
+            DropReason::AddressFamilyMismatch {
+                src: V6_SRC,
+                dst: V6_DST,
+                version: 2,
+            },
             decode(&good, V6_SRC, V6_DST, 255),
         ),
         (
-            DropReason::AddressFamilyMismatch { src: V4_SRC, dst: V6_DST, version: 3 },
+            DropReason::AddressFamilyMismatch {
+                src: V4_SRC,
+                dst: V6_DST,
+                version: 3,
+            },
             decode(&[0x31, 1, 100, 0, 0, 100, 0, 0], V4_SRC, V6_DST, 255),
         ),
     ]
@@ -98,23 +143,38 @@ fn check_cases() -> Vec<(DropReason, Result<(), DropReason>)> {
             check(&v2(8, 1, Auth::None, vec![VIP]), &expect_v2(Auth::None)),
         ),
         (
-            DropReason::VersionMismatch { expected: 2, got: 3 },
+            DropReason::VersionMismatch {
+                expected: 2,
+                got: 3,
+            },
             check(&v3(7, 100, vec![VIP]), &expect_v2(Auth::None)),
         ),
         (
-            DropReason::AuthTypeMismatch { expected: 1, got: 0 },
+            DropReason::AuthTypeMismatch {
+                expected: 1,
+                got: 0,
+            },
             check(&v2(7, 1, Auth::None, vec![VIP]), &expect_v2(pass(b"1111"))),
         ),
         (
-            DropReason::AuthTypeMismatch { expected: 0, got: 2 },
+            DropReason::AuthTypeMismatch {
+                expected: 0,
+                got: 2,
+            },
             check(&v2(7, 1, Auth::Ah, vec![VIP]), &expect_v2(Auth::None)),
         ),
         (
             DropReason::AuthMismatch,
-            check(&v2(7, 1, pass(b"1112"), vec![VIP]), &expect_v2(pass(b"1111"))),
+            check(
+                &v2(7, 1, pass(b"1112"), vec![VIP]),
+                &expect_v2(pass(b"1111")),
+            ),
         ),
         (
-            DropReason::AdvertIntervalMismatch { expected: 1, got: 3 },
+            DropReason::AdvertIntervalMismatch {
+                expected: 1,
+                got: 3,
+            },
             check(&v2(7, 3, Auth::None, vec![VIP]), &expect_v2(Auth::None)),
         ),
         (
@@ -123,7 +183,10 @@ fn check_cases() -> Vec<(DropReason, Result<(), DropReason>)> {
         ),
         (
             DropReason::AddressListMismatch,
-            check(&v2(7, 1, Auth::None, vec![VIP, VIP2]), &expect_v2(Auth::None)),
+            check(
+                &v2(7, 1, Auth::None, vec![VIP, VIP2]),
+                &expect_v2(Auth::None),
+            ),
         ),
     ]
 }
@@ -157,7 +220,10 @@ fn every_kind_is_produced_and_counted() {
     let all: BTreeSet<DropKind> = DropKind::ALL.into_iter().collect();
     assert_eq!(seen, all);
     assert_eq!(counters.get(DropKind::AddressListMismatch), 2);
-    assert_eq!(counters.total(), (decode_cases().len() + check_cases().len()) as u64);
+    assert_eq!(
+        counters.total(),
+        (decode_cases().len() + check_cases().len()) as u64
+    );
 }
 
 #[test]
@@ -174,13 +240,18 @@ fn checks_accept_what_should_pass() {
     // VRRPv3: the interval is the master's to choose (RFC 5798 6.4.2), not compared.
     let expected = Expected {
         vrid: 7,
-        version: Version::V3 { max_advert_interval_cs: 100 },
+        version: Version::V3 {
+            max_advert_interval_cs: 100,
+        },
         addresses: vec![VIP],
         skip_check_adv_addr: false,
     };
     assert_eq!(check(&v3(7, 300, vec![VIP]), &expected), Ok(()));
     // AH: recognised; no data to compare here.
-    assert_eq!(check(&v2(7, 1, Auth::Ah, vec![VIP]), &expect_v2(Auth::Ah)), Ok(()));
+    assert_eq!(
+        check(&v2(7, 1, Auth::Ah, vec![VIP]), &expect_v2(Auth::Ah)),
+        Ok(())
+    );
 }
 
 #[test]

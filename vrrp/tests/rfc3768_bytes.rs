@@ -8,7 +8,7 @@ use vrrp::{decode, Advertisement, Auth, ChecksumMode, Version};
 
 /// RFC 1071 in its plainest form, independent of `vrrp::checksum`.
 fn rfc1071(bytes: &[u8]) -> u16 {
-    assert!(bytes.len() % 2 == 0, "this helper only takes whole words");
+    assert_eq!(bytes.len() & 1, 0, "this helper only takes whole words");
     let mut sum: u32 = 0;
     for w in bytes.chunks(2) {
         sum += (u32::from(w[0]) << 8) | u32::from(w[1]);
@@ -43,7 +43,10 @@ fn hand_built() -> Vec<u8> {
 
 fn the_advert() -> Advertisement {
     Advertisement {
-        version: Version::V2 { advert_interval_secs: 1, auth: Auth::password(b"1111") },
+        version: Version::V2 {
+            advert_interval_secs: 1,
+            auth: Auth::password(b"1111"),
+        },
         vrid: 41,
         priority: 100,
         addresses: vec![IpAddr::V4(Ipv4Addr::new(192, 168, 55, 150))],
