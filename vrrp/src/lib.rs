@@ -1,13 +1,21 @@
-//! VRRP (RFC 3768 / RFC 5798) as a sans-IO protocol core. This first slice is the packet codec:
-//! [`packet`] encodes and decodes advertisements, [`check`] holds the per-instance acceptance
-//! checks, and [`drop`] the reasons a packet is dropped with counters for them. The state machine
-//! comes next (see issue 4 and docs/architecture.md).
+//! VRRP (RFC 3768 / RFC 5798) as a sans-IO protocol core: [`packet`] encodes and decodes
+//! advertisements, [`check`] holds the per-instance acceptance checks, [`drop`] the reasons a
+//! packet is dropped with counters for them, and [`instance`] the state machine of one instance,
+//! driven by [`Input`]s and a caller-supplied [`Time`], answering with [`Action`]s.
 
+pub mod action;
 pub mod check;
 pub mod checksum;
 pub mod drop;
+pub mod instance;
 pub mod packet;
+pub mod time;
+pub mod timers;
 
+pub use action::{Action, Input, State};
 pub use check::{check, Expected};
 pub use drop::{DropCounters, DropKind, DropReason};
+pub use instance::{ConfigError, Instance, InstanceConfig, ProtocolVersion, WantedState};
 pub use packet::{decode, Advertisement, Auth, ChecksumMode, EncodeError, Version};
+pub use time::Time;
+pub use timers::{master_down_interval, skew_time, TimerKind};

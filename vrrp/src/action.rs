@@ -1,0 +1,64 @@
+//! What goes into an instance ([`Input`]) and what it asks its caller to do ([`Action`]).
+
+use std::net::IpAddr;
+
+use crate::packet::Advertisement;
+use crate::time::Time;
+use crate::timers::TimerKind;
+
+/// The state of an instance (RFC 3768 6.4, plus keepalived's Fault and Stop).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Before `Startup`, and the state the RFC returns to on shutdown.
+    Initialize,
+    Backup,
+    Master,
+    /// The interface is down: no adverts are sent or heard, no addresses held.
+    Fault,
+    /// After `Shutdown`. keepalived reports it to notify scripts as `STOP`; the instance ignores
+    /// every further input.
+    Stop,
+}
+
+/// Something that happened to the instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// The daemon has started the instance (RFC "Startup event").
+    Startup,
+    /// An advertisement for this VRID, already decoded and accepted by [`crate::check()`].
+    Advert {
+        advert: Advertisement,
+        /// The IP source address, compared with ours when priorities are equal.
+        from: IpAddr,
+    },
+    /// A timer set by an earlier [`Action::SetTimer`] has expired. A stale one (cancelled or
+    /// replaced since, or fired early) is ignored, so the caller need not be exact about races.
+    Timer(TimerKind),
+    /// The daemon is stopping the instance (RFC "Shutdown event").
+    Shutdown,
+    /// The interface went down (keepalived: Fault).
+    InterfaceDown,
+    /// The interface came back.
+    InterfaceUp,
+    /// The effective priority changed (tracking). Clamped to 1..=255.
+    PriorityChange(u8),
+}
+
+/// Something the caller must do, in the order given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Multicast this advertisement (priority 0 when resigning).
+    SendAdvert(Advertisement),
+    /// Configure the virtual addresses on the interface.
+    AddVips(Vec<IpAddr>),
+    /// Remove the virtual addresses from the interface.
+    RemoveVips(Vec<IpAddr>),
+    /// Send gratuitous ARP (IPv4) / unsolicited Neighbour Advertisements (IPv6) for these.
+    SendGratuitous(Vec<IpAddr>),
+    /// Arm the instance's timer to fire at `at`, replacing any armed timer.
+    SetTimer { at: Time, kind: TimerKind },
+    /// Disarm the timer of this kind.
+    CancelTimer(TimerKind),
+    /// The state changed: for logs and notify scripts, in order.
+    Transition { from: State, to: State },
+}

@@ -1,0 +1,387 @@
+//! The state machine of one VRRP instance (RFC 3768 6.4 / RFC 5798 6.4), with keepalived's
+//! additions: Fault on interface loss, nopreempt, preempt_delay, `down_timer_adverts`, and an
+//! immediate advert when a Master hears a lower-priority one.
+//!
+//! Sans-IO: [`Instance::handle`] takes an [`Input`] and the current [`Time`] and returns the
+//! [`Action`]s to carry out. It owns no clock, socket or timer.
+
+use std::cmp::Ordering;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::action::{Action, Input, State};
+use crate::packet::{Advertisement, Auth, ChecksumMode, Version};
+use crate::time::Time;
+use crate::timers::{master_down_interval, skew_time, TimerKind};
+
+/// The VRRP version an instance runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtocolVersion {
+    V2,
+    V3,
+}
+
+/// keepalived's `state`: the state an instance would like to start in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WantedState {
+    Master,
+    Backup,
+}
+
+/// One instance's settings, built by the daemon from the parsed configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceConfig {
+    /// 1..=255.
+    pub vrid: u8,
+    pub version: ProtocolVersion,
+    /// 1..=255; 255 means this router owns the virtual addresses.
+    pub priority: u8,
+    /// v2: whole seconds, 1..=255. v3: a multiple of 10 ms, 10 ms..=40.95 s.
+    pub advert_interval: Duration,
+    /// false is keepalived's `nopreempt`.
+    pub preempt: bool,
+    /// keepalived's `preempt_delay`: how long a Backup that hears a lower-priority master waits
+    /// before taking over.
+    pub preempt_delay: Duration,
+    pub initial_state: WantedState,
+    /// Adverts in Master_Down_Interval; the RFCs' 3. At least 1.
+    pub down_timer_adverts: u32,
+    /// The virtual addresses, in advert order.
+    pub vips: Vec<IpAddr>,
+    /// VRRPv2 authentication; ignored for v3.
+    pub auth: Auth,
+    /// The primary address the instance sends from, compared with a master's when priorities tie.
+    pub local_address: IpAddr,
+}
+
+impl InstanceConfig {
+    /// A config with keepalived's defaults: v2, 1 s interval, preempt, no delay, Backup, 3 adverts,
+    /// no authentication.
+    pub fn new(vrid: u8, priority: u8, local_address: IpAddr, vips: Vec<IpAddr>) -> Self {
+        InstanceConfig {
+            vrid,
+            version: ProtocolVersion::V2,
+            priority,
+            advert_interval: Duration::from_secs(1),
+            preempt: true,
+            preempt_delay: Duration::ZERO,
+            initial_state: WantedState::Backup,
+            down_timer_adverts: 3,
+            vips,
+            auth: Auth::None,
+            local_address,
+        }
+    }
+}
+
+/// Why an [`InstanceConfig`] cannot run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("VRID must be 1..=255")]
+    Vrid,
+    #[error("priority must be 1..=255")]
+    Priority,
+    #[error("VRRPv2 advert interval must be whole seconds, 1..=255")]
+    V2Interval,
+    #[error("VRRPv3 advert interval must be a multiple of 10 ms, 10 ms..=40.95 s")]
+    V3Interval,
+    #[error("down_timer_adverts must be at least 1")]
+    DownTimerAdverts,
+}
+
+impl InstanceConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.vrid == 0 {
+            return Err(ConfigError::Vrid);
+        }
+        if self.priority == 0 {
+            return Err(ConfigError::Priority);
+        }
+        if self.down_timer_adverts == 0 {
+            return Err(ConfigError::DownTimerAdverts);
+        }
+        let iv = self.advert_interval;
+        match self.version {
+            ProtocolVersion::V2 => {
+                if iv.subsec_nanos() != 0 || !(1..=255).contains(&iv.as_secs()) {
+                    return Err(ConfigError::V2Interval);
+                }
+            }
+            ProtocolVersion::V3 => {
+                let ms = iv.as_millis();
+                if iv.subsec_nanos() % 10_000_000 != 0 || !(10..=40_950).contains(&ms) {
+                    return Err(ConfigError::V3Interval);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One VRRP instance (one VRID on one interface).
+#[derive(Debug, Clone)]
+pub struct Instance {
+    config: InstanceConfig,
+    state: State,
+    /// Effective priority: the configured one until tracking changes it.
+    priority: u8,
+    /// VRRPv3's Master_Adver_Interval: ours while Master, the master's as learnt while Backup.
+    /// For v2 always the configured interval (the check has made sure adverts agree).
+    master_advert_interval: Duration,
+    /// The armed timer, if any.
+    timer: Option<(TimerKind, Time)>,
+    /// When a pending preemption (preempt_delay) may happen; set on the first lower-priority
+    /// advert heard as Backup, cleared on leaving Backup or hearing a master we do not outrank.
+    preempt_at: Option<Time>,
+}
+
+impl Instance {
+    pub fn new(config: InstanceConfig) -> Result<Instance, ConfigError> {
+        config.validate()?;
+        Ok(Instance {
+            priority: config.priority,
+            master_advert_interval: config.advert_interval,
+            config,
+            state: State::Initialize,
+            timer: None,
+            preempt_at: None,
+        })
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    pub fn priority(&self) -> u8 {
+        self.priority
+    }
+
+    pub fn config(&self) -> &InstanceConfig {
+        &self.config
+    }
+
+    /// The armed timer: what a driver waits for.
+    pub fn timer(&self) -> Option<(TimerKind, Time)> {
+        self.timer
+    }
+
+    /// Skew_Time with the current priority and master interval.
+    pub fn skew_time(&self) -> Duration {
+        skew_time(self.priority, self.master_advert_interval)
+    }
+
+    /// Master_Down_Interval with the current priority and master interval.
+    pub fn master_down_interval(&self) -> Duration {
+        master_down_interval(
+            self.config.down_timer_adverts,
+            self.priority,
+            self.master_advert_interval,
+        )
+    }
+
+    /// Feeds one input; returns what to do, in order.
+    pub fn handle(&mut self, input: Input, now: Time) -> Vec<Action> {
+        let mut out = Vec::new();
+        match (self.state, input) {
+            (State::Stop, _) => {}
+            (State::Initialize, Input::Startup) => self.start(now, &mut out),
+            (State::Initialize, Input::InterfaceDown) => self.enter_fault(&mut out),
+            (_, Input::Shutdown) => self.shutdown(&mut out),
+            (_, Input::PriorityChange(p)) => self.priority = p.max(1),
+            (State::Fault, Input::InterfaceUp) => self.start(now, &mut out),
+            (State::Backup | State::Master, Input::InterfaceDown) => self.enter_fault(&mut out),
+            (State::Backup, Input::Timer(kind)) => {
+                if self.timer_due(kind, TimerKind::MasterDown, now) {
+                    self.become_master(now, &mut out);
+                }
+            }
+            (State::Master, Input::Timer(kind)) => {
+                if self.timer_due(kind, TimerKind::Advert, now) {
+                    out.push(Action::SendAdvert(self.advert(self.priority)));
+                    self.set_timer(TimerKind::Advert, now + self.config.advert_interval, &mut out);
+                }
+            }
+            (State::Backup, Input::Advert { advert, .. }) => {
+                self.backup_hears(&advert, now, &mut out)
+            }
+            (State::Master, Input::Advert { advert, from }) => {
+                self.master_hears(&advert, from, now, &mut out)
+            }
+            // Inputs that mean nothing in the state: adverts and timers before startup or in
+            // Fault, Startup twice, InterfaceUp while up.
+            _ => {}
+        }
+        out
+    }
+
+    /// RFC 6.4.1: the owner becomes Master at once, anyone else Backup. keepalived's
+    /// `state MASTER` on a non-owner shortens the first master-down wait to one advert interval
+    /// plus skew: long enough to hear a live master's next advert, shorter than a plain Backup.
+    fn start(&mut self, now: Time, out: &mut Vec<Action>) {
+        self.master_advert_interval = self.config.advert_interval;
+        if self.priority == 255 {
+            self.become_master(now, out);
+            return;
+        }
+        self.transition(State::Backup, out);
+        let wait = match self.config.initial_state {
+            WantedState::Master => self.config.advert_interval + self.skew_time(),
+            WantedState::Backup => self.master_down_interval(),
+        };
+        self.set_timer(TimerKind::MasterDown, now + wait, out);
+    }
+
+    /// RFC 6.4.2 (Master_Down_Timer fires) and 6.4.1 (owner at startup).
+    fn become_master(&mut self, now: Time, out: &mut Vec<Action>) {
+        self.preempt_at = None;
+        self.master_advert_interval = self.config.advert_interval;
+        out.push(Action::SendAdvert(self.advert(self.priority)));
+        out.push(Action::AddVips(self.config.vips.clone()));
+        out.push(Action::SendGratuitous(self.config.vips.clone()));
+        self.set_timer(TimerKind::Advert, now + self.config.advert_interval, out);
+        self.transition(State::Master, out);
+    }
+
+    /// RFC 6.4.2, receiving an advert as Backup.
+    fn backup_hears(&mut self, advert: &Advertisement, now: Time, out: &mut Vec<Action>) {
+        if advert.priority == 0 {
+            // The master resigned: take over after Skew_Time, the higher priority first.
+            self.set_timer(TimerKind::MasterDown, now + self.skew_time(), out);
+            return;
+        }
+        if !self.config.preempt || advert.priority >= self.priority {
+            self.preempt_at = None;
+            self.learn_interval(advert);
+            self.set_timer(TimerKind::MasterDown, now + self.master_down_interval(), out);
+            return;
+        }
+        // A lower-priority master, and we may preempt. Without a delay the RFC discards the
+        // advert, so the master-down timer runs out and we take over.
+        if self.config.preempt_delay.is_zero() {
+            return;
+        }
+        let preempt_at = *self
+            .preempt_at
+            .get_or_insert(now + self.config.preempt_delay);
+        if now < preempt_at {
+            // Treat the master as live until the delay is over, but take over at its end.
+            self.learn_interval(advert);
+            let down = (now + self.master_down_interval()).min(preempt_at);
+            self.set_timer(TimerKind::MasterDown, down, out);
+        }
+    }
+
+    /// RFC 6.4.3, receiving an advert as Master.
+    fn master_hears(
+        &mut self,
+        advert: &Advertisement,
+        from: IpAddr,
+        now: Time,
+        out: &mut Vec<Action>,
+    ) {
+        if advert.priority == 0 {
+            // Another router resigned: advertise now so backups do not take over.
+            out.push(Action::SendAdvert(self.advert(self.priority)));
+            self.set_timer(TimerKind::Advert, now + self.config.advert_interval, out);
+            return;
+        }
+        let they_win = match advert.priority.cmp(&self.priority) {
+            Ordering::Greater => true,
+            Ordering::Less => false,
+            Ordering::Equal => address_greater(from, self.config.local_address),
+        };
+        if they_win {
+            out.push(Action::CancelTimer(TimerKind::Advert));
+            self.timer = None;
+            out.push(Action::RemoveVips(self.config.vips.clone()));
+            self.learn_interval(advert);
+            self.set_timer(TimerKind::MasterDown, now + self.master_down_interval(), out);
+            self.transition(State::Backup, out);
+        } else if advert.priority < self.priority {
+            // The RFC discards this; keepalived answers at once so the other router, which
+            // believes itself Master, yields without waiting for our next advert.
+            out.push(Action::SendAdvert(self.advert(self.priority)));
+        }
+    }
+
+    /// RFC 6.4.2/6.4.3 Shutdown: a Master resigns with priority 0 so backups take over after
+    /// Skew_Time rather than Master_Down_Interval.
+    fn shutdown(&mut self, out: &mut Vec<Action>) {
+        self.cancel_timer(out);
+        if self.state == State::Master {
+            out.push(Action::SendAdvert(self.advert(0)));
+            out.push(Action::RemoveVips(self.config.vips.clone()));
+        }
+        self.transition(State::Stop, out);
+    }
+
+    /// keepalived's Fault: the interface is down, so drop the addresses and stay silent. No
+    /// priority-0 advert: it could not be sent.
+    fn enter_fault(&mut self, out: &mut Vec<Action>) {
+        self.cancel_timer(out);
+        if self.state == State::Master {
+            out.push(Action::RemoveVips(self.config.vips.clone()));
+        }
+        self.preempt_at = None;
+        self.transition(State::Fault, out);
+    }
+
+    /// RFC 5798 6.4.2: a v3 Backup adopts the master's Max Adver Int. Zero would make the
+    /// master-down timer fire immediately; treat it as the smallest interval instead.
+    fn learn_interval(&mut self, advert: &Advertisement) {
+        if let Version::V3 {
+            max_advert_interval_cs,
+        } = advert.version
+        {
+            let cs = u64::from(max_advert_interval_cs.max(1));
+            self.master_advert_interval = Duration::from_millis(cs * 10);
+        }
+    }
+
+    fn advert(&self, priority: u8) -> Advertisement {
+        let version = match self.config.version {
+            ProtocolVersion::V2 => Version::V2 {
+                // validate() made this a whole number of seconds in 1..=255.
+                advert_interval_secs: self.config.advert_interval.as_secs() as u8,
+                auth: self.config.auth,
+            },
+            ProtocolVersion::V3 => Version::V3 {
+                // validate() bounded this to 1..=4095 centiseconds.
+                max_advert_interval_cs: (self.config.advert_interval.as_millis() / 10) as u16,
+            },
+        };
+        Advertisement {
+            version,
+            vrid: self.config.vrid,
+            priority,
+            addresses: self.config.vips.clone(),
+            checksum: ChecksumMode::Rfc,
+        }
+    }
+
+    fn timer_due(&self, fired: TimerKind, expected: TimerKind, now: Time) -> bool {
+        fired == expected && matches!(self.timer, Some((kind, at)) if kind == fired && at <= now)
+    }
+
+    fn set_timer(&mut self, kind: TimerKind, at: Time, out: &mut Vec<Action>) {
+        self.timer = Some((kind, at));
+        out.push(Action::SetTimer { at, kind });
+    }
+
+    fn cancel_timer(&mut self, out: &mut Vec<Action>) {
+        if let Some((kind, _)) = self.timer.take() {
+            out.push(Action::CancelTimer(kind));
+        }
+    }
+
+    fn transition(&mut self, to: State, out: &mut Vec<Action>) {
+        let from = std::mem::replace(&mut self.state, to);
+        out.push(Action::Transition { from, to });
+    }
+}
+
+/// RFC 3768 6.4.3: on equal priority the higher primary IP address wins. Addresses of one family
+/// compare as unsigned integers, which is what `IpAddr`'s ordering does within a family.
+fn address_greater(theirs: IpAddr, ours: IpAddr) -> bool {
+    theirs > ours
+}
