@@ -198,7 +198,11 @@ impl Instance {
             (State::Master, Input::Timer(kind)) => {
                 if self.timer_due(kind, TimerKind::Advert, now) {
                     out.push(Action::SendAdvert(self.advert(self.priority)));
-                    self.set_timer(TimerKind::Advert, now + self.config.advert_interval, &mut out);
+                    self.set_timer(
+                        TimerKind::Advert,
+                        now + self.config.advert_interval,
+                        &mut out,
+                    );
                 }
             }
             (State::Backup, Input::Advert { advert, .. }) => {
@@ -252,7 +256,11 @@ impl Instance {
         if !self.config.preempt || advert.priority >= self.priority {
             self.preempt_at = None;
             self.learn_interval(advert);
-            self.set_timer(TimerKind::MasterDown, now + self.master_down_interval(), out);
+            self.set_timer(
+                TimerKind::MasterDown,
+                now + self.master_down_interval(),
+                out,
+            );
             return;
         }
         // A lower-priority master, and we may preempt. Without a delay the RFC discards the
@@ -295,7 +303,11 @@ impl Instance {
             self.timer = None;
             out.push(Action::RemoveVips(self.config.vips.clone()));
             self.learn_interval(advert);
-            self.set_timer(TimerKind::MasterDown, now + self.master_down_interval(), out);
+            self.set_timer(
+                TimerKind::MasterDown,
+                now + self.master_down_interval(),
+                out,
+            );
             self.transition(State::Backup, out);
         } else if advert.priority < self.priority {
             // The RFC discards this; keepalived answers at once so the other router, which
