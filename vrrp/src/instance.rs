@@ -190,20 +190,19 @@ impl Instance {
             (_, Input::PriorityChange(p)) => self.priority = p.max(1),
             (State::Fault, Input::InterfaceUp) => self.start(now, &mut out),
             (State::Backup | State::Master, Input::InterfaceDown) => self.enter_fault(&mut out),
-            (State::Backup, Input::Timer(kind)) => {
-                if self.timer_due(kind, TimerKind::MasterDown, now) {
-                    self.become_master(now, &mut out);
-                }
+            // A stale timer (replaced or cancelled since, or early) falls through to the no-op.
+            (State::Backup, Input::Timer(kind))
+                if self.timer_due(kind, TimerKind::MasterDown, now) =>
+            {
+                self.become_master(now, &mut out)
             }
-            (State::Master, Input::Timer(kind)) => {
-                if self.timer_due(kind, TimerKind::Advert, now) {
-                    out.push(Action::SendAdvert(self.advert(self.priority)));
-                    self.set_timer(
-                        TimerKind::Advert,
-                        now + self.config.advert_interval,
-                        &mut out,
-                    );
-                }
+            (State::Master, Input::Timer(kind)) if self.timer_due(kind, TimerKind::Advert, now) => {
+                out.push(Action::SendAdvert(self.advert(self.priority)));
+                self.set_timer(
+                    TimerKind::Advert,
+                    now + self.config.advert_interval,
+                    &mut out,
+                );
             }
             (State::Backup, Input::Advert { advert, .. }) => {
                 self.backup_hears(&advert, now, &mut out)
