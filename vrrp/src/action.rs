@@ -2,6 +2,7 @@
 
 use std::net::IpAddr;
 
+use crate::instance::WantedState;
 use crate::packet::Advertisement;
 use crate::time::Time;
 use crate::timers::TimerKind;
@@ -40,8 +41,24 @@ pub enum Input {
     InterfaceDown,
     /// The interface came back.
     InterfaceUp,
-    /// The effective priority changed (tracking). Clamped to 1..=255.
+    /// The effective priority changed (tracking). Clamped to 1..=255. A Master advertises the
+    /// new priority at once; a Backup uses it from its next master-down timer reset.
     PriorityChange(u8),
+    /// A tracked object with weight 0 failed (keepalived: Fault). Independent of the interface:
+    /// the instance leaves Fault only when both the interface is up and tracking is OK.
+    TrackFault,
+    /// Tracking no longer demands Fault.
+    TrackOk,
+    /// Sync group: another member moved to this state, follow it. `Master` makes a Backup take
+    /// over at once (unless held); `Backup` makes a Master step down. Ignored in Fault, Stop and
+    /// Initialize.
+    GroupForce(WantedState),
+    /// Sync group: a member is in Fault, so this instance must not be Master. A Master steps
+    /// down; a Backup's master-down timer re-arms instead of taking over. Sticky until
+    /// [`Input::GroupRelease`].
+    GroupHold,
+    /// Sync group: no member is in Fault any more.
+    GroupRelease,
 }
 
 /// Something the caller must do, in the order given.

@@ -133,6 +133,12 @@ pub struct Instance {
     /// When a pending preemption (preempt_delay) may happen; set on the first lower-priority
     /// advert heard as Backup, cleared on leaving Backup or hearing a master we do not outrank.
     preempt_at: Option<Time>,
+    /// The interface is down (`InterfaceDown` without a later `InterfaceUp`).
+    interface_down: bool,
+    /// Tracking demands Fault (`TrackFault` without a later `TrackOk`).
+    track_fault: bool,
+    /// A sync group member is in Fault (`GroupHold` without a later `GroupRelease`).
+    group_held: bool,
 }
 
 impl Instance {
@@ -145,6 +151,9 @@ impl Instance {
             state: State::Initialize,
             timer: None,
             preempt_at: None,
+            interface_down: false,
+            track_fault: false,
+            group_held: false,
         })
     }
 
@@ -185,11 +194,47 @@ impl Instance {
         match (self.state, input) {
             (State::Stop, _) => {}
             (State::Initialize, Input::Startup) => self.start(now, &mut out),
-            (State::Initialize, Input::InterfaceDown) => self.enter_fault(&mut out),
             (_, Input::Shutdown) => self.shutdown(&mut out),
-            (_, Input::PriorityChange(p)) => self.priority = p.max(1),
-            (State::Fault, Input::InterfaceUp) => self.start(now, &mut out),
-            (State::Backup | State::Master, Input::InterfaceDown) => self.enter_fault(&mut out),
+            (_, Input::PriorityChange(p)) => self.change_priority(p.max(1), now, &mut out),
+            (_, Input::InterfaceDown) => {
+                self.interface_down = true;
+                self.fault_changed(now, &mut out);
+            }
+            (_, Input::TrackFault) => {
+                self.track_fault = true;
+                self.fault_changed(now, &mut out);
+            }
+            (_, Input::InterfaceUp) => {
+                self.interface_down = false;
+                self.fault_changed(now, &mut out);
+            }
+            (_, Input::TrackOk) => {
+                self.track_fault = false;
+                self.fault_changed(now, &mut out);
+            }
+            (state, Input::GroupHold) => {
+                self.group_held = true;
+                if state == State::Master {
+                    self.step_down(now, &mut out);
+                }
+            }
+            (_, Input::GroupRelease) => self.group_held = false,
+            (State::Backup, Input::GroupForce(WantedState::Master)) if !self.group_held => {
+                self.become_master(now, &mut out)
+            }
+            (State::Master, Input::GroupForce(WantedState::Backup)) => {
+                self.step_down(now, &mut out)
+            }
+            // Held by the sync group: the master-down timer re-arms instead of taking over.
+            (State::Backup, Input::Timer(kind))
+                if self.group_held && self.timer_due(kind, TimerKind::MasterDown, now) =>
+            {
+                self.set_timer(
+                    TimerKind::MasterDown,
+                    now + self.master_down_interval(),
+                    &mut out,
+                );
+            }
             // A stale timer (replaced or cancelled since, or early) falls through to the no-op.
             (State::Backup, Input::Timer(kind))
                 if self.timer_due(kind, TimerKind::MasterDown, now) =>
@@ -211,7 +256,7 @@ impl Instance {
                 self.master_hears(&advert, from, now, &mut out)
             }
             // Inputs that mean nothing in the state: adverts and timers before startup or in
-            // Fault, Startup twice, InterfaceUp while up.
+            // Fault, Startup twice, group forcing in Fault or towards the current state.
             _ => {}
         }
         out
@@ -222,7 +267,7 @@ impl Instance {
     /// plus skew: long enough to hear a live master's next advert, shorter than a plain Backup.
     fn start(&mut self, now: Time, out: &mut Vec<Action>) {
         self.master_advert_interval = self.config.advert_interval;
-        if self.priority == 255 {
+        if self.priority == 255 && !self.group_held {
             self.become_master(now, out);
             return;
         }
@@ -232,6 +277,45 @@ impl Instance {
             WantedState::Backup => self.master_down_interval(),
         };
         self.set_timer(TimerKind::MasterDown, now + wait, out);
+    }
+
+    /// The interface or tracking changed: enter Fault when either demands it, leave it (starting
+    /// afresh as on Startup) when neither does any more.
+    fn fault_changed(&mut self, now: Time, out: &mut Vec<Action>) {
+        let faulty = self.interface_down || self.track_fault;
+        match self.state {
+            State::Initialize | State::Backup | State::Master if faulty => self.enter_fault(out),
+            State::Fault if !faulty => self.start(now, out),
+            _ => {}
+        }
+    }
+
+    /// Tracking changed the effective priority. A Master advertises it at once, so that a
+    /// lowered master lets a higher backup preempt without waiting an advert interval; a Backup
+    /// needs nothing now, its Skew_Time uses the new priority from the next timer reset.
+    fn change_priority(&mut self, priority: u8, now: Time, out: &mut Vec<Action>) {
+        let changed = priority != self.priority;
+        self.priority = priority;
+        if changed && self.state == State::Master {
+            out.push(Action::SendAdvert(self.advert(self.priority)));
+            self.set_timer(TimerKind::Advert, now + self.config.advert_interval, out);
+        }
+    }
+
+    /// A sync group makes a Master step down: it resigns with priority 0 (so a peer takes over
+    /// after Skew_Time), drops the addresses and waits as Backup.
+    fn step_down(&mut self, now: Time, out: &mut Vec<Action>) {
+        out.push(Action::CancelTimer(TimerKind::Advert));
+        self.timer = None;
+        out.push(Action::SendAdvert(self.advert(0)));
+        out.push(Action::RemoveVips(self.config.vips.clone()));
+        self.master_advert_interval = self.config.advert_interval;
+        self.set_timer(
+            TimerKind::MasterDown,
+            now + self.master_down_interval(),
+            out,
+        );
+        self.transition(State::Backup, out);
     }
 
     /// RFC 6.4.2 (Master_Down_Timer fires) and 6.4.1 (owner at startup).
