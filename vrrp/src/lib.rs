@@ -11,6 +11,7 @@ pub mod instance;
 pub mod packet;
 pub mod time;
 pub mod timers;
+pub mod track;
 
 pub use action::{Action, Input, State};
 pub use check::{check, Expected};
@@ -19,3 +20,4 @@ pub use instance::{ConfigError, Instance, InstanceConfig, ProtocolVersion, Wante
 pub use packet::{decode, Advertisement, Auth, ChecksumMode, EncodeError, Version};
 pub use time::Time;
 pub use timers::{master_down_interval, skew_time, TimerKind};
+pub use track::{verdict_inputs, Status, Tracked, Tracking, TrackingVerdict, WeightError};
