@@ -125,7 +125,9 @@ impl Tracking {
         let priority = if self.base_priority == 255 {
             255
         } else {
-            i64::from(self.base_priority).saturating_add(sum).clamp(1, 254) as u8
+            i64::from(self.base_priority)
+                .saturating_add(sum)
+                .clamp(1, 254) as u8
         };
         TrackingVerdict { fault, priority }
     }

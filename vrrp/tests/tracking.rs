@@ -5,7 +5,7 @@ mod common;
 
 use common::{router_config, secs, Network};
 use std::time::Duration;
-use vrrp::{verdict_inputs, Input, State, Time, Status, Tracked, Tracking, TrackingVerdict};
+use vrrp::{verdict_inputs, Input, State, Status, Time, Tracked, Tracking, TrackingVerdict};
 
 fn obj(name: &str, weight: i32, reverse: bool, status: Status) -> Tracked {
     Tracked {
@@ -130,20 +130,41 @@ fn fault_with_weights_still_reports_the_priority() {
 
 #[test]
 fn track_file_value_is_multiplied_by_the_weight() {
-    assert_eq!(verdict(100, &[obj("f", 1, false, Status::Value(25))]), ok(125));
-    assert_eq!(verdict(100, &[obj("f", 3, false, Status::Value(-10))]), ok(70));
-    assert_eq!(verdict(100, &[obj("f", -2, false, Status::Value(10))]), ok(80));
+    assert_eq!(
+        verdict(100, &[obj("f", 1, false, Status::Value(25))]),
+        ok(125)
+    );
+    assert_eq!(
+        verdict(100, &[obj("f", 3, false, Status::Value(-10))]),
+        ok(70)
+    );
+    assert_eq!(
+        verdict(100, &[obj("f", -2, false, Status::Value(10))]),
+        ok(80)
+    );
     // reverse negates the product.
-    assert_eq!(verdict(100, &[obj("f", 2, true, Status::Value(10))]), ok(80));
+    assert_eq!(
+        verdict(100, &[obj("f", 2, true, Status::Value(10))]),
+        ok(80)
+    );
     // 254 is allowed for files, so that a negative value can be read.
-    assert_eq!(verdict(100, &[obj("f", 254, false, Status::Value(0))]), ok(100));
-    assert_eq!(verdict(100, &[obj("f", 254, false, Status::Value(1))]), ok(254));
+    assert_eq!(
+        verdict(100, &[obj("f", 254, false, Status::Value(0))]),
+        ok(100)
+    );
+    assert_eq!(
+        verdict(100, &[obj("f", 254, false, Status::Value(1))]),
+        ok(254)
+    );
 }
 
 #[test]
 fn track_file_below_minus_253_is_fault() {
     assert!(!verdict(200, &[obj("f", 1, false, Status::Value(-253))]).fault);
-    assert_eq!(verdict(200, &[obj("f", 1, false, Status::Value(-253))]).priority, 1);
+    assert_eq!(
+        verdict(200, &[obj("f", 1, false, Status::Value(-253))]).priority,
+        1
+    );
     assert!(verdict(200, &[obj("f", 1, false, Status::Value(-254))]).fault);
     assert!(verdict(200, &[obj("f", 254, false, Status::Value(-1))]).fault);
     // No overflow on huge values.
@@ -158,7 +179,10 @@ fn track_file_below_minus_253_is_fault() {
 fn track_file_weight_zero_nonzero_value_is_fault() {
     assert!(verdict(100, &[obj("f", 0, false, Status::Value(1))]).fault);
     assert!(verdict(100, &[obj("f", 0, false, Status::Value(-5))]).fault);
-    assert_eq!(verdict(100, &[obj("f", 0, false, Status::Value(0))]), ok(100));
+    assert_eq!(
+        verdict(100, &[obj("f", 0, false, Status::Value(0))]),
+        ok(100)
+    );
 }
 
 #[test]
@@ -238,10 +262,10 @@ fn a_master_whose_script_fails_yields_to_a_higher_backup() {
     assert!(took_over > failed_at);
     assert!(took_over - failed_at <= Duration::from_millis(3_000 + 649 + 2));
     // And router 0 stepped down on hearing it.
-    assert!(net
-        .log
-        .iter()
-        .any(|(t, r, from, to)| *r == 0 && *from == State::Master && *to == State::Backup && *t > took_over));
+    assert!(net.log.iter().any(|(t, r, from, to)| *r == 0
+        && *from == State::Master
+        && *to == State::Backup
+        && *t > took_over));
 
     // Recovery: back to 100, router 0 preempts.
     let old = track.verdict();
@@ -289,4 +313,64 @@ fn a_weight_zero_failure_faults_the_master_and_recovery_restores_it() {
     assert_eq!(net.state(0), State::Backup);
     net.run_until(secs(20));
     assert_eq!((net.state(0), net.state(1)), (State::Master, State::Backup));
+}
+
+fn advert_from(priority: u8) -> Input {
+    // The advert a master at `priority` sends.
+    let mut m = vrrp::Instance::new({
+        let mut c = router_config(9, priority);
+        c.initial_state = vrrp::WantedState::Master;
+        c
+    })
+    .unwrap();
+    m.handle(Input::Startup, Time::ZERO);
+    let t = m.timer().unwrap();
+    let advert = m
+        .handle(Input::Timer(t.0), t.1)
+        .into_iter()
+        .find_map(|a| match a {
+            vrrp::Action::SendAdvert(ad) => Some(ad),
+            _ => None,
+        })
+        .unwrap();
+    Input::Advert {
+        advert,
+        from: "10.0.0.9".parse().unwrap(),
+    }
+}
+
+#[test]
+fn a_master_advertises_a_priority_change_at_once_and_only_a_change() {
+    let mut i = vrrp::Instance::new(router_config(1, 100)).unwrap();
+    i.handle(Input::Startup, Time::ZERO);
+    let t = i.timer().unwrap();
+    i.handle(Input::Timer(t.0), t.1);
+    assert_eq!(i.state(), State::Master);
+    let now = t.1 + Duration::from_millis(300);
+    let actions = i.handle(Input::PriorityChange(40), now);
+    assert!(matches!(&actions[0], vrrp::Action::SendAdvert(a) if a.priority == 40));
+    assert!(actions.contains(&vrrp::Action::SetTimer {
+        at: now + Duration::from_secs(1),
+        kind: vrrp::TimerKind::Advert
+    }));
+    assert!(i.handle(Input::PriorityChange(40), now).is_empty());
+}
+
+#[test]
+fn a_backup_uses_the_new_priority_at_its_next_timer_reset() {
+    let mut i = vrrp::Instance::new(router_config(1, 100)).unwrap();
+    i.handle(Input::Startup, Time::ZERO);
+    let hear = advert_from(254);
+    i.handle(hear.clone(), secs(1));
+    assert_eq!(
+        i.timer().unwrap().1,
+        secs(1) + vrrp::master_down_interval(3, 100, Duration::from_secs(1))
+    );
+    // A priority change alone does not re-arm the timer (still below the master at 254).
+    assert!(i.handle(Input::PriorityChange(250), secs(2)).is_empty());
+    i.handle(hear, secs(2));
+    assert_eq!(
+        i.timer().unwrap().1,
+        secs(2) + vrrp::master_down_interval(3, 250, Duration::from_secs(1))
+    );
 }
