@@ -2,6 +2,8 @@
 //! advertisements, [`check`] holds the per-instance acceptance checks, [`drop`] the reasons a
 //! packet is dropped with counters for them, and [`instance`] the state machine of one instance,
 //! driven by [`Input`]s and a caller-supplied [`Time`], answering with [`Action`]s.
+//! [`track`] turns tracked objects into a priority and Fault verdict, and [`sync_group`]
+//! coordinates the members of a sync group.
 
 pub mod action;
 pub mod check;
@@ -9,6 +11,7 @@ pub mod checksum;
 pub mod drop;
 pub mod instance;
 pub mod packet;
+pub mod sync_group;
 pub mod time;
 pub mod timers;
 pub mod track;
@@ -18,6 +21,7 @@ pub use check::{check, Expected};
 pub use drop::{DropCounters, DropKind, DropReason};
 pub use instance::{ConfigError, Instance, InstanceConfig, ProtocolVersion, WantedState};
 pub use packet::{decode, Advertisement, Auth, ChecksumMode, EncodeError, Version};
+pub use sync_group::SyncGroup;
 pub use time::Time;
 pub use timers::{master_down_interval, skew_time, TimerKind};
 pub use track::{verdict_inputs, Status, Tracked, Tracking, TrackingVerdict, WeightError};
