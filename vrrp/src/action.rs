@@ -29,11 +29,13 @@ pub enum Input {
     /// An advertisement for this VRID, already decoded and accepted by [`crate::check()`].
     Advert {
         advert: Advertisement,
-        /// The IP source address, compared with ours when priorities are equal.
+        /// The IP source address, compared with ours when priorities are equal, and with the
+        /// unicast peers under `check_unicast_src`.
         from: IpAddr,
     },
     /// A timer set by an earlier [`Action::SetTimer`] has expired. A stale one (cancelled or
     /// replaced since, or fired early) is ignored, so the caller need not be exact about races.
+    /// A timer that fires is disarmed unless the answer re-arms it.
     Timer(TimerKind),
     /// The daemon is stopping the instance (RFC "Shutdown event").
     Shutdown,
@@ -61,18 +63,34 @@ pub enum Input {
     GroupRelease,
 }
 
+/// Where an advertisement goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Destination {
+    /// The VRRP multicast group (224.0.0.18 / ff02::12).
+    Multicast,
+    /// One unicast peer (keepalived's `unicast_peer`).
+    Unicast(IpAddr),
+}
+
 /// Something the caller must do, in the order given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// Multicast this advertisement (priority 0 when resigning).
-    SendAdvert(Advertisement),
+    /// Send this advertisement (priority 0 when resigning) to `to`. With unicast peers there is
+    /// one action per peer, in the configured order.
+    SendAdvert {
+        advert: Advertisement,
+        to: Destination,
+    },
     /// Configure the virtual addresses on the interface.
     AddVips(Vec<IpAddr>),
     /// Remove the virtual addresses from the interface.
     RemoveVips(Vec<IpAddr>),
-    /// Send gratuitous ARP (IPv4) / unsolicited Neighbour Advertisements (IPv6) for these.
-    SendGratuitous(Vec<IpAddr>),
-    /// Arm the instance's timer to fire at `at`, replacing any armed timer.
+    /// Send a burst of `count` gratuitous ARPs (IPv4) / unsolicited Neighbour Advertisements
+    /// (IPv6) for each of `vips`. Spacing the messages of a burst (keepalived's
+    /// `vrrp_garp_interval`) is the daemon's business. `count` is at least 1.
+    SendGratuitous { vips: Vec<IpAddr>, count: u32 },
+    /// Arm the timer of this kind to fire at `at`, replacing an armed timer of the same kind.
+    /// Timers of other kinds are unaffected.
     SetTimer { at: Time, kind: TimerKind },
     /// Disarm the timer of this kind.
     CancelTimer(TimerKind),

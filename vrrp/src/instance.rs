@@ -1,6 +1,8 @@
 //! The state machine of one VRRP instance (RFC 3768 6.4 / RFC 5798 6.4), with keepalived's
 //! additions: Fault on interface loss, nopreempt, preempt_delay, `down_timer_adverts`, and an
-//! immediate advert when a Master hears a lower-priority one.
+//! immediate advert when a Master hears a lower-priority one (unless `lower_prio_no_advert`),
+//! `higher_prio_send_advert`, GARP/NA bursts (`garp_master_*`, `garp_lower_prio_*`), unicast
+//! peers and `check_unicast_src`.
 //!
 //! Sans-IO: [`Instance::handle`] takes an [`Input`] and the current [`Time`] and returns the
 //! [`Action`]s to carry out. It owns no clock, socket or timer.
@@ -9,7 +11,7 @@ use std::cmp::Ordering;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::action::{Action, Input, State};
+use crate::action::{Action, Destination, Input, State};
 use crate::packet::{Advertisement, Auth, ChecksumMode, Version};
 use crate::time::Time;
 use crate::timers::{master_down_interval, skew_time, TimerKind};
@@ -52,11 +54,45 @@ pub struct InstanceConfig {
     pub auth: Auth,
     /// The primary address the instance sends from, compared with a master's when priorities tie.
     pub local_address: IpAddr,
+    /// keepalived's `garp_master_delay`: when to send the second GARP/NA burst after becoming
+    /// Master. Zero: no second burst.
+    pub garp_master_delay: Duration,
+    /// keepalived's `garp_master_repeat`: messages per burst on becoming Master (and in the
+    /// second burst). Zero sends none.
+    pub garp_master_repeat: u32,
+    /// keepalived's `garp_master_refresh`: a burst every this long while Master. Zero: off.
+    pub garp_master_refresh: Duration,
+    /// keepalived's `garp_master_refresh_repeat`: messages per refresh burst.
+    pub garp_master_refresh_repeat: u32,
+    /// keepalived's `garp_lower_prio_delay`: when a Master that heard a lower-priority advert
+    /// sends a burst. `None`: `garp_master_delay`. Zero: no delayed burst.
+    pub garp_lower_prio_delay: Option<Duration>,
+    /// keepalived's `garp_lower_prio_repeat`: messages per burst after a lower-priority advert
+    /// (also the immediate split-brain burst). `None`: `garp_master_repeat`. Zero sends none.
+    pub garp_lower_prio_repeat: Option<u32>,
+    /// keepalived's `lower_prio_no_advert`: a Master does not answer a lower-priority advert with
+    /// an immediate advert of its own (the RFC behaviour).
+    pub lower_prio_no_advert: bool,
+    /// keepalived's `higher_prio_send_advert`: a Master that steps down on a higher-priority
+    /// advert first sends one advert of its own, so that the winner (seeing a lower priority)
+    /// sends its lower-priority GARPs.
+    pub higher_prio_send_advert: bool,
+    /// keepalived's `unicast_peer`: send adverts to each of these instead of the multicast group.
+    pub unicast_peers: Vec<IpAddr>,
+    /// keepalived's `check_unicast_src`: with unicast peers, ignore adverts whose source is not
+    /// one of them. Off by default, as in keepalived.
+    pub check_unicast_src: bool,
+    /// keepalived's `accept` / `no_accept` (VRRPv3 Accept Mode): whether the host should accept
+    /// packets addressed to the virtual addresses while Master. Carried for the daemon; the state
+    /// machine does not use it. Default: accept.
+    pub accept: bool,
 }
 
 impl InstanceConfig {
     /// A config with keepalived's defaults: v2, 1 s interval, preempt, no delay, Backup, 3 adverts,
-    /// no authentication.
+    /// no authentication; GARP: 5 messages on becoming Master and 5 more 5 s later, no refresh
+    /// (1 message when enabled), lower-priority GARPs as the master ones; answer lower-priority
+    /// adverts, no advert before stepping down, multicast, no source check, accept mode.
     pub fn new(vrid: u8, priority: u8, local_address: IpAddr, vips: Vec<IpAddr>) -> Self {
         InstanceConfig {
             vrid,
@@ -70,7 +106,29 @@ impl InstanceConfig {
             vips,
             auth: Auth::None,
             local_address,
+            garp_master_delay: Duration::from_secs(5),
+            garp_master_repeat: 5,
+            garp_master_refresh: Duration::ZERO,
+            garp_master_refresh_repeat: 1,
+            garp_lower_prio_delay: None,
+            garp_lower_prio_repeat: None,
+            lower_prio_no_advert: false,
+            higher_prio_send_advert: false,
+            unicast_peers: Vec::new(),
+            check_unicast_src: false,
+            accept: true,
         }
+    }
+
+    /// `garp_lower_prio_delay`, or `garp_master_delay` when unset.
+    pub fn lower_prio_delay(&self) -> Duration {
+        self.garp_lower_prio_delay.unwrap_or(self.garp_master_delay)
+    }
+
+    /// `garp_lower_prio_repeat`, or `garp_master_repeat` when unset.
+    pub fn lower_prio_repeat(&self) -> u32 {
+        self.garp_lower_prio_repeat
+            .unwrap_or(self.garp_master_repeat)
     }
 }
 
@@ -128,8 +186,8 @@ pub struct Instance {
     /// VRRPv3's Master_Adver_Interval: ours while Master, the master's as learnt while Backup.
     /// For v2 always the configured interval (the check has made sure adverts agree).
     master_advert_interval: Duration,
-    /// The armed timer, if any.
-    timer: Option<(TimerKind, Time)>,
+    /// The armed timers, indexed by [`TimerKind::index`].
+    timers: [Option<Time>; TimerKind::ALL.len()],
     /// When a pending preemption (preempt_delay) may happen; set on the first lower-priority
     /// advert heard as Backup, cleared on leaving Backup or hearing a master we do not outrank.
     preempt_at: Option<Time>,
@@ -149,7 +207,7 @@ impl Instance {
             master_advert_interval: config.advert_interval,
             config,
             state: State::Initialize,
-            timer: None,
+            timers: [None; TimerKind::ALL.len()],
             preempt_at: None,
             interface_down: false,
             track_fault: false,
@@ -169,9 +227,27 @@ impl Instance {
         &self.config
     }
 
-    /// The armed timer: what a driver waits for.
+    /// The earliest armed timer: what a driver waits for next. Ties go to the kind listed first
+    /// in [`TimerKind::ALL`].
     pub fn timer(&self) -> Option<(TimerKind, Time)> {
-        self.timer
+        self.timers().min_by_key(|&(kind, at)| (at, kind))
+    }
+
+    /// Every armed timer, in [`TimerKind::ALL`] order.
+    pub fn timers(&self) -> impl Iterator<Item = (TimerKind, Time)> + '_ {
+        TimerKind::ALL
+            .into_iter()
+            .filter_map(|kind| self.timers[kind.index()].map(|at| (kind, at)))
+    }
+
+    /// When the timer of this kind fires, if armed.
+    pub fn timer_at(&self, kind: TimerKind) -> Option<Time> {
+        self.timers[kind.index()]
+    }
+
+    /// keepalived's accept mode, for the daemon (see [`InstanceConfig::accept`]).
+    pub fn accept(&self) -> bool {
+        self.config.accept
     }
 
     /// Skew_Time with the current priority and master interval.
@@ -225,30 +301,15 @@ impl Instance {
             (State::Master, Input::GroupForce(WantedState::Backup)) => {
                 self.step_down(now, &mut out)
             }
-            // Held by the sync group: the master-down timer re-arms instead of taking over.
-            (State::Backup, Input::Timer(kind))
-                if self.group_held && self.timer_due(kind, TimerKind::MasterDown, now) =>
-            {
-                self.set_timer(
-                    TimerKind::MasterDown,
-                    now + self.master_down_interval(),
-                    &mut out,
-                );
+            // A stale timer (cancelled since, or early) is ignored; a due one is disarmed first.
+            (state, Input::Timer(kind)) if self.take_due(kind, now) => {
+                self.timer_fired(state, kind, now, &mut out)
             }
-            // A stale timer (replaced or cancelled since, or early) falls through to the no-op.
-            (State::Backup, Input::Timer(kind))
-                if self.timer_due(kind, TimerKind::MasterDown, now) =>
-            {
-                self.become_master(now, &mut out)
-            }
-            (State::Master, Input::Timer(kind)) if self.timer_due(kind, TimerKind::Advert, now) => {
-                out.push(Action::SendAdvert(self.advert(self.priority)));
-                self.set_timer(
-                    TimerKind::Advert,
-                    now + self.config.advert_interval,
-                    &mut out,
-                );
-            }
+            // keepalived's check_unicast_src: only the configured peers are heard.
+            (_, Input::Advert { from, .. })
+                if self.config.check_unicast_src
+                    && !self.config.unicast_peers.is_empty()
+                    && !self.config.unicast_peers.contains(&from) => {}
             (State::Backup, Input::Advert { advert, .. }) => {
                 self.backup_hears(&advert, now, &mut out)
             }
@@ -260,6 +321,41 @@ impl Instance {
             _ => {}
         }
         out
+    }
+
+    /// A due timer of `kind` fired (already disarmed) in `state`.
+    fn timer_fired(&mut self, state: State, kind: TimerKind, now: Time, out: &mut Vec<Action>) {
+        match (state, kind) {
+            // Held by the sync group: the master-down timer re-arms instead of taking over.
+            (State::Backup, TimerKind::MasterDown) if self.group_held => {
+                self.set_timer(
+                    TimerKind::MasterDown,
+                    now + self.master_down_interval(),
+                    out,
+                );
+            }
+            (State::Backup, TimerKind::MasterDown) => self.become_master(now, out),
+            (State::Master, TimerKind::Advert) => {
+                self.send_advert(self.priority, out);
+                self.set_timer(TimerKind::Advert, now + self.config.advert_interval, out);
+            }
+            (State::Master, TimerKind::GarpDelay) => {
+                self.send_gratuitous(self.config.garp_master_repeat, out);
+            }
+            (State::Master, TimerKind::GarpRefresh) => {
+                self.send_gratuitous(self.config.garp_master_refresh_repeat, out);
+                self.set_timer(
+                    TimerKind::GarpRefresh,
+                    now + self.config.garp_master_refresh,
+                    out,
+                );
+            }
+            (State::Master, TimerKind::GarpLowerPrio) => {
+                self.send_gratuitous(self.config.lower_prio_repeat(), out);
+            }
+            // Every timer is cancelled on leaving the state that armed it; nothing else to do.
+            _ => {}
+        }
     }
 
     /// RFC 6.4.1: the owner becomes Master at once, anyone else Backup. keepalived's
@@ -297,7 +393,7 @@ impl Instance {
         let changed = priority != self.priority;
         self.priority = priority;
         if changed && self.state == State::Master {
-            out.push(Action::SendAdvert(self.advert(self.priority)));
+            self.send_advert(self.priority, out);
             self.set_timer(TimerKind::Advert, now + self.config.advert_interval, out);
         }
     }
@@ -305,9 +401,8 @@ impl Instance {
     /// A sync group makes a Master step down: it resigns with priority 0 (so a peer takes over
     /// after Skew_Time), drops the addresses and waits as Backup.
     fn step_down(&mut self, now: Time, out: &mut Vec<Action>) {
-        out.push(Action::CancelTimer(TimerKind::Advert));
-        self.timer = None;
-        out.push(Action::SendAdvert(self.advert(0)));
+        self.cancel_master_timers(out);
+        self.send_advert(0, out);
         out.push(Action::RemoveVips(self.config.vips.clone()));
         self.master_advert_interval = self.config.advert_interval;
         self.set_timer(
@@ -318,14 +413,32 @@ impl Instance {
         self.transition(State::Backup, out);
     }
 
-    /// RFC 6.4.2 (Master_Down_Timer fires) and 6.4.1 (owner at startup).
+    /// RFC 6.4.2 (Master_Down_Timer fires) and 6.4.1 (owner at startup), with keepalived's GARP
+    /// bursts: `garp_master_repeat` now, as many again after `garp_master_delay`, and one of
+    /// `garp_master_refresh_repeat` every `garp_master_refresh`.
     fn become_master(&mut self, now: Time, out: &mut Vec<Action>) {
         self.preempt_at = None;
         self.master_advert_interval = self.config.advert_interval;
-        out.push(Action::SendAdvert(self.advert(self.priority)));
+        self.cancel(TimerKind::MasterDown, out);
+        self.send_advert(self.priority, out);
         out.push(Action::AddVips(self.config.vips.clone()));
-        out.push(Action::SendGratuitous(self.config.vips.clone()));
+        self.send_gratuitous(self.config.garp_master_repeat, out);
         self.set_timer(TimerKind::Advert, now + self.config.advert_interval, out);
+        if !self.config.garp_master_delay.is_zero() && self.config.garp_master_repeat > 0 {
+            self.set_timer(
+                TimerKind::GarpDelay,
+                now + self.config.garp_master_delay,
+                out,
+            );
+        }
+        if !self.config.garp_master_refresh.is_zero() && self.config.garp_master_refresh_repeat > 0
+        {
+            self.set_timer(
+                TimerKind::GarpRefresh,
+                now + self.config.garp_master_refresh,
+                out,
+            );
+        }
         self.transition(State::Master, out);
     }
 
@@ -372,7 +485,7 @@ impl Instance {
     ) {
         if advert.priority == 0 {
             // Another router resigned: advertise now so backups do not take over.
-            out.push(Action::SendAdvert(self.advert(self.priority)));
+            self.send_advert(self.priority, out);
             self.set_timer(TimerKind::Advert, now + self.config.advert_interval, out);
             return;
         }
@@ -382,8 +495,12 @@ impl Instance {
             Ordering::Equal => address_greater(from, self.config.local_address),
         };
         if they_win {
-            out.push(Action::CancelTimer(TimerKind::Advert));
-            self.timer = None;
+            if self.config.higher_prio_send_advert {
+                // keepalived: one last advert, lower than theirs, so the winner sends its
+                // lower-priority GARPs and the addresses' MAC is theirs again.
+                self.send_advert(self.priority, out);
+            }
+            self.cancel_master_timers(out);
             out.push(Action::RemoveVips(self.config.vips.clone()));
             self.learn_interval(advert);
             self.set_timer(
@@ -392,19 +509,39 @@ impl Instance {
                 out,
             );
             self.transition(State::Backup, out);
-        } else if advert.priority < self.priority {
-            // The RFC discards this; keepalived answers at once so the other router, which
-            // believes itself Master, yields without waiting for our next advert.
-            out.push(Action::SendAdvert(self.advert(self.priority)));
+            return;
+        }
+        if advert.priority >= self.priority {
+            // Equal priority from a lower address: the RFC discards it.
+            return;
+        }
+        // Split brain: only a Master sends non-zero adverts, so another Master was live and we
+        // stay Master. A deliberate difference from keepalived (which only schedules the
+        // delayed burst below): a GARP/NA burst right away, because the other master's
+        // messages may have moved the addresses' MAC to it.
+        self.send_gratuitous(self.config.lower_prio_repeat(), out);
+        // The RFC discards this; keepalived answers at once so the other router, which
+        // believes itself Master, yields without waiting for our next advert.
+        if !self.config.lower_prio_no_advert {
+            self.send_advert(self.priority, out);
+        }
+        // keepalived's garp_lower_prio_delay: a later burst, armed once (further lower-priority
+        // adverts do not push it back).
+        let delay = self.config.lower_prio_delay();
+        if !delay.is_zero()
+            && self.config.lower_prio_repeat() > 0
+            && self.timers[TimerKind::GarpLowerPrio.index()].is_none()
+        {
+            self.set_timer(TimerKind::GarpLowerPrio, now + delay, out);
         }
     }
 
     /// RFC 6.4.2/6.4.3 Shutdown: a Master resigns with priority 0 so backups take over after
     /// Skew_Time rather than Master_Down_Interval.
     fn shutdown(&mut self, out: &mut Vec<Action>) {
-        self.cancel_timer(out);
+        self.cancel_all(out);
         if self.state == State::Master {
-            out.push(Action::SendAdvert(self.advert(0)));
+            self.send_advert(0, out);
             out.push(Action::RemoveVips(self.config.vips.clone()));
         }
         self.transition(State::Stop, out);
@@ -413,7 +550,7 @@ impl Instance {
     /// keepalived's Fault: the interface is down, so drop the addresses and stay silent. No
     /// priority-0 advert: it could not be sent.
     fn enter_fault(&mut self, out: &mut Vec<Action>) {
-        self.cancel_timer(out);
+        self.cancel_all(out);
         if self.state == State::Master {
             out.push(Action::RemoveVips(self.config.vips.clone()));
         }
@@ -430,6 +567,34 @@ impl Instance {
         {
             let cs = u64::from(max_advert_interval_cs.max(1));
             self.master_advert_interval = Duration::from_millis(cs * 10);
+        }
+    }
+
+    /// One `SendAdvert` to the multicast group, or one per unicast peer.
+    fn send_advert(&self, priority: u8, out: &mut Vec<Action>) {
+        let advert = self.advert(priority);
+        if self.config.unicast_peers.is_empty() {
+            out.push(Action::SendAdvert {
+                advert,
+                to: Destination::Multicast,
+            });
+            return;
+        }
+        for &peer in &self.config.unicast_peers {
+            out.push(Action::SendAdvert {
+                advert: advert.clone(),
+                to: Destination::Unicast(peer),
+            });
+        }
+    }
+
+    /// A burst of `count` GARP/NA messages for the addresses; nothing when `count` is 0.
+    fn send_gratuitous(&self, count: u32, out: &mut Vec<Action>) {
+        if count > 0 {
+            out.push(Action::SendGratuitous {
+                vips: self.config.vips.clone(),
+                count,
+            });
         }
     }
 
@@ -454,18 +619,45 @@ impl Instance {
         }
     }
 
-    fn timer_due(&self, fired: TimerKind, expected: TimerKind, now: Time) -> bool {
-        fired == expected && matches!(self.timer, Some((kind, at)) if kind == fired && at <= now)
+    /// Disarms and reports the timer of `kind` if it is armed and due at `now`.
+    fn take_due(&mut self, kind: TimerKind, now: Time) -> bool {
+        let slot = &mut self.timers[kind.index()];
+        match *slot {
+            Some(at) if at <= now => {
+                *slot = None;
+                true
+            }
+            _ => false,
+        }
     }
 
     fn set_timer(&mut self, kind: TimerKind, at: Time, out: &mut Vec<Action>) {
-        self.timer = Some((kind, at));
+        self.timers[kind.index()] = Some(at);
         out.push(Action::SetTimer { at, kind });
     }
 
-    fn cancel_timer(&mut self, out: &mut Vec<Action>) {
-        if let Some((kind, _)) = self.timer.take() {
+    /// Disarms the timer of `kind`, telling the caller only if it was armed.
+    fn cancel(&mut self, kind: TimerKind, out: &mut Vec<Action>) {
+        if self.timers[kind.index()].take().is_some() {
             out.push(Action::CancelTimer(kind));
+        }
+    }
+
+    /// Leaving Master: the advert and GARP timers.
+    fn cancel_master_timers(&mut self, out: &mut Vec<Action>) {
+        for kind in [
+            TimerKind::Advert,
+            TimerKind::GarpDelay,
+            TimerKind::GarpRefresh,
+            TimerKind::GarpLowerPrio,
+        ] {
+            self.cancel(kind, out);
+        }
+    }
+
+    fn cancel_all(&mut self, out: &mut Vec<Action>) {
+        for kind in TimerKind::ALL {
+            self.cancel(kind, out);
         }
     }
 

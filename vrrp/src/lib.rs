@@ -16,7 +16,7 @@ pub mod time;
 pub mod timers;
 pub mod track;
 
-pub use action::{Action, Input, State};
+pub use action::{Action, Destination, Input, State};
 pub use check::{check, Expected};
 pub use drop::{DropCounters, DropKind, DropReason};
 pub use instance::{ConfigError, Instance, InstanceConfig, ProtocolVersion, WantedState};

@@ -2,14 +2,37 @@
 
 use std::time::Duration;
 
-/// Which timer an instance has armed. An instance arms at most one at a time: the advert timer
-/// while Master, the master-down timer while Backup (RFC 3768 6.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// One of an instance's named timers. Each kind is armed at most once ([`crate::Action::SetTimer`]
+/// replaces the armed timer of the same kind); several kinds may be armed at a time, e.g. the
+/// advert timer and the GARP timers while Master.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TimerKind {
     /// Adver_Timer: when it fires, a Master sends an advertisement.
     Advert,
     /// Master_Down_Timer: when it fires, a Backup concludes the master is gone and takes over.
     MasterDown,
+    /// keepalived's `garp_master_delay`: the second GARP/NA burst after becoming Master.
+    GarpDelay,
+    /// keepalived's `garp_master_refresh`: the periodic GARP/NA burst while Master.
+    GarpRefresh,
+    /// keepalived's `garp_lower_prio_delay`: the GARP/NA burst some time after a Master heard a
+    /// lower-priority advert.
+    GarpLowerPrio,
+}
+
+impl TimerKind {
+    /// Every kind, in the order ties are broken (see [`crate::Instance::timer`]).
+    pub const ALL: [TimerKind; 5] = [
+        TimerKind::Advert,
+        TimerKind::MasterDown,
+        TimerKind::GarpDelay,
+        TimerKind::GarpRefresh,
+        TimerKind::GarpLowerPrio,
+    ];
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
 }
 
 /// Skew_Time = ((256 - Priority) * Advert_Interval) / 256, so that a backup with a higher priority

@@ -5,8 +5,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use vrrp::{
-    Action, Advertisement, Auth, ChecksumMode, ConfigError, Input, Instance, InstanceConfig,
-    ProtocolVersion, State, Time, TimerKind, Version, WantedState,
+    Action, Advertisement, Auth, ChecksumMode, ConfigError, Destination, Input, Instance,
+    InstanceConfig, ProtocolVersion, State, Time, TimerKind, Version, WantedState,
 };
 
 fn addr(last: u8) -> IpAddr {
@@ -19,6 +19,14 @@ fn vips() -> Vec<IpAddr> {
 
 fn config(priority: u8) -> InstanceConfig {
     InstanceConfig::new(51, priority, addr(1), vips())
+}
+
+/// The action multicasting `advert`.
+fn mcast(advert: Advertisement) -> Action {
+    Action::SendAdvert {
+        advert,
+        to: Destination::Multicast,
+    }
 }
 
 fn ms(n: u64) -> Time {
@@ -65,7 +73,7 @@ fn sent_priorities(actions: &[Action]) -> Vec<u8> {
     actions
         .iter()
         .filter_map(|a| match a {
-            Action::SendAdvert(ad) => Some(ad.priority),
+            Action::SendAdvert { advert: ad, .. } => Some(ad.priority),
             _ => None,
         })
         .collect()
@@ -124,12 +132,19 @@ fn backup_becomes_master_after_exactly_master_down_interval() {
     assert_eq!(
         out,
         vec![
-            Action::SendAdvert(v2_advert(100)),
+            mcast(v2_advert(100)),
             Action::AddVips(vips()),
-            Action::SendGratuitous(vips()),
+            Action::SendGratuitous {
+                vips: vips(),
+                count: 5
+            },
             Action::SetTimer {
                 at: at + Duration::from_secs(1),
                 kind: TimerKind::Advert
+            },
+            Action::SetTimer {
+                at: at + Duration::from_secs(5),
+                kind: TimerKind::GarpDelay
             },
             Action::Transition {
                 from: State::Backup,
@@ -224,9 +239,23 @@ fn nopreempt_backup_does_not_take_over_from_a_live_lower_master() {
 #[test]
 fn master_yields_to_higher_priority_and_answers_lower() {
     let mut i = started(config(255));
-    // Lower priority: keepalived answers with an advert at once and stays Master.
+    // Lower priority: keepalived answers with an advert at once and stays Master (after a GARP
+    // burst for the split brain, and arming the lower-priority GARP timer).
     let out = i.handle(hear(100, addr(2)), ms(100));
-    assert_eq!(out, vec![Action::SendAdvert(v2_advert(255))]);
+    assert_eq!(
+        out,
+        vec![
+            Action::SendGratuitous {
+                vips: vips(),
+                count: 5
+            },
+            mcast(v2_advert(255)),
+            Action::SetTimer {
+                at: ms(5100),
+                kind: TimerKind::GarpLowerPrio
+            },
+        ]
+    );
 
     let mut i = started(config(100));
     fire(&mut i);
@@ -237,6 +266,7 @@ fn master_yields_to_higher_priority_and_answers_lower() {
         out,
         vec![
             Action::CancelTimer(TimerKind::Advert),
+            Action::CancelTimer(TimerKind::GarpDelay),
             Action::RemoveVips(vips()),
             Action::SetTimer {
                 at: now + Duration::from_micros(3_609_375),
@@ -306,7 +336,8 @@ fn shutdown_of_master_resigns_and_backup_takes_over_after_skew() {
         out,
         vec![
             Action::CancelTimer(TimerKind::Advert),
-            Action::SendAdvert(v2_advert(0)),
+            Action::CancelTimer(TimerKind::GarpDelay),
+            mcast(v2_advert(0)),
             Action::RemoveVips(vips()),
             Action::Transition {
                 from: State::Master,
@@ -366,6 +397,7 @@ fn fault_and_recovery() {
         out,
         vec![
             Action::CancelTimer(TimerKind::Advert),
+            Action::CancelTimer(TimerKind::GarpDelay),
             Action::RemoveVips(vips()),
             Action::Transition {
                 from: State::Master,
@@ -463,7 +495,7 @@ fn v3_backup_learns_the_master_interval() {
     // Once Master it advertises its own 10 cs.
     let (_, out) = fire(&mut i);
     match &out[0] {
-        Action::SendAdvert(a) => assert_eq!(
+        Action::SendAdvert { advert: a, .. } => assert_eq!(
             a.version,
             Version::V3 {
                 max_advert_interval_cs: 10

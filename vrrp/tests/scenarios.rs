@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use vrrp::{
-    Action, Advertisement, Auth, ChecksumMode, Input, Instance, InstanceConfig, ProtocolVersion,
-    State, Time, TimerKind, Version, WantedState,
+    Action, Advertisement, Auth, ChecksumMode, Destination, Input, Instance, InstanceConfig,
+    ProtocolVersion, State, Time, TimerKind, Version, WantedState,
 };
 
 fn ip(v: &Value) -> IpAddr {
@@ -62,6 +62,9 @@ fn timer_kind(v: &Value) -> TimerKind {
     match v.as_str() {
         Some("advert") => TimerKind::Advert,
         Some("master_down") => TimerKind::MasterDown,
+        Some("garp_delay") => TimerKind::GarpDelay,
+        Some("garp_refresh") => TimerKind::GarpRefresh,
+        Some("garp_lower_prio") => TimerKind::GarpLowerPrio,
         other => panic!("unknown timer {other:?}"),
     }
 }
@@ -70,6 +73,9 @@ fn timer_name(kind: TimerKind) -> &'static str {
     match kind {
         TimerKind::Advert => "advert",
         TimerKind::MasterDown => "master_down",
+        TimerKind::GarpDelay => "garp_delay",
+        TimerKind::GarpRefresh => "garp_refresh",
+        TimerKind::GarpLowerPrio => "garp_lower_prio",
     }
 }
 
@@ -131,7 +137,7 @@ fn state_name(s: State) -> &'static str {
 
 fn action(a: &Action) -> Value {
     match a {
-        Action::SendAdvert(ad) => {
+        Action::SendAdvert { advert: ad, to } => {
             let interval = match ad.version {
                 Version::V2 {
                     advert_interval_secs,
@@ -146,11 +152,17 @@ fn action(a: &Action) -> Value {
                 "priority": ad.priority,
                 "addresses": ips(&ad.addresses),
                 "interval": interval,
+                "to": match to {
+                    Destination::Multicast => "multicast".to_owned(),
+                    Destination::Unicast(a) => a.to_string(),
+                },
             }})
         }
         Action::AddVips(v) => json!({ "add_vips": ips(v) }),
         Action::RemoveVips(v) => json!({ "remove_vips": ips(v) }),
-        Action::SendGratuitous(v) => json!({ "send_gratuitous": ips(v) }),
+        Action::SendGratuitous { vips, count } => {
+            json!({ "send_gratuitous": {"vips": ips(vips), "count": count} })
+        }
         Action::SetTimer { at, kind } => {
             json!({"set_timer": {"kind": timer_name(*kind), "at_us": at.0.as_micros() as u64}})
         }

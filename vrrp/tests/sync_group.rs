@@ -52,7 +52,7 @@ impl Router {
             for a in &actions {
                 match a {
                     Action::Transition { from, to } => self.log.push((self.now, m, *from, *to)),
-                    Action::SendAdvert(ad) => self.sent.push((m, ad.priority)),
+                    Action::SendAdvert { advert: ad, .. } => self.sent.push((m, ad.priority)),
                     _ => {}
                 }
             }

@@ -329,7 +329,7 @@ fn advert_from(priority: u8) -> Input {
         .handle(Input::Timer(t.0), t.1)
         .into_iter()
         .find_map(|a| match a {
-            vrrp::Action::SendAdvert(ad) => Some(ad),
+            vrrp::Action::SendAdvert { advert: ad, .. } => Some(ad),
             _ => None,
         })
         .unwrap();
@@ -348,7 +348,7 @@ fn a_master_advertises_a_priority_change_at_once_and_only_a_change() {
     assert_eq!(i.state(), State::Master);
     let now = t.1 + Duration::from_millis(300);
     let actions = i.handle(Input::PriorityChange(40), now);
-    assert!(matches!(&actions[0], vrrp::Action::SendAdvert(a) if a.priority == 40));
+    assert!(matches!(&actions[0], vrrp::Action::SendAdvert { advert: a, .. } if a.priority == 40));
     assert!(actions.contains(&vrrp::Action::SetTimer {
         at: now + Duration::from_secs(1),
         kind: vrrp::TimerKind::Advert

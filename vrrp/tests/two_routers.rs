@@ -105,7 +105,7 @@ impl Network {
     fn apply(&mut self, r: usize, actions: Vec<Action>) {
         for action in actions {
             match action {
-                Action::SendAdvert(advert) => self.in_flight.push(Delivery {
+                Action::SendAdvert { advert, .. } => self.in_flight.push(Delivery {
                     at: self.now + self.latency,
                     to: 1 - r,
                     advert,

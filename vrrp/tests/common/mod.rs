@@ -118,7 +118,7 @@ impl Network {
     fn apply(&mut self, r: usize, actions: Vec<Action>) {
         for action in actions {
             match action {
-                Action::SendAdvert(advert) => {
+                Action::SendAdvert { advert, .. } => {
                     self.sent.push((self.now, r, advert.priority));
                     self.in_flight.push(Delivery {
                         at: self.now + self.latency,
