@@ -25,6 +25,8 @@ pub struct Network {
     pub log: Vec<(Time, usize, State, State)>,
     /// Every advert sent: (time, router, priority).
     pub sent: Vec<(Time, usize, u8)>,
+    /// Every GARP/NA burst: (time, router, count).
+    pub garps: Vec<(Time, usize, u32)>,
 }
 
 enum Event {
@@ -45,6 +47,7 @@ impl Network {
             now: Time::ZERO,
             log: Vec::new(),
             sent: Vec::new(),
+            garps: Vec::new(),
         }
     }
 
@@ -128,6 +131,7 @@ impl Network {
                     })
                 }
                 Action::Transition { from, to } => self.log.push((self.now, r, from, to)),
+                Action::SendGratuitous { count, .. } => self.garps.push((self.now, r, count)),
                 _ => {}
             }
         }
