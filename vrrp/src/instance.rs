@@ -42,8 +42,9 @@ pub struct InstanceConfig {
     pub advert_interval: Duration,
     /// false is keepalived's `nopreempt`.
     pub preempt: bool,
-    /// keepalived's `preempt_delay`: how long a Backup that hears a lower-priority master waits
-    /// before taking over.
+    /// keepalived's `preempt_delay`: how much later than otherwise a Backup that may preempt a
+    /// lower-priority master takes over. keepalived.conf(5): it adds to Master_Down_Interval
+    /// ("it cannot speed up taking over as master").
     pub preempt_delay: Duration,
     pub initial_state: WantedState,
     /// Adverts in Master_Down_Interval; the RFCs' 3. At least 1.
@@ -380,7 +381,15 @@ impl Instance {
     fn fault_changed(&mut self, now: Time, out: &mut Vec<Action>) {
         let faulty = self.interface_down || self.track_fault;
         match self.state {
-            State::Initialize | State::Backup | State::Master if faulty => self.enter_fault(out),
+            State::Initialize | State::Backup | State::Master if faulty => {
+                // With the interface still up (a tracked object failed) a Master can still
+                // resign: a priority-0 advert lets the backup take over after Skew_Time rather
+                // than a whole Master_Down_Interval, as on shutdown.
+                if self.state == State::Master && !self.interface_down {
+                    self.send_advert(0, out);
+                }
+                self.enter_fault(out)
+            }
             State::Fault if !faulty => self.start(now, out),
             _ => {}
         }
@@ -459,20 +468,19 @@ impl Instance {
             );
             return;
         }
-        // A lower-priority master, and we may preempt. Without a delay the RFC discards the
-        // advert, so the master-down timer runs out and we take over.
-        if self.config.preempt_delay.is_zero() {
+        // A lower-priority master, and we may preempt. The RFC discards the advert, so the
+        // master-down timer runs out and we take over. keepalived's preempt_delay adds to that
+        // time: the first such advert pushes the deadline back by the delay, once; later ones
+        // are discarded as they would be without a delay.
+        if self.config.preempt_delay.is_zero() || self.preempt_at.is_some() {
             return;
         }
-        let preempt_at = *self
-            .preempt_at
-            .get_or_insert(now + self.config.preempt_delay);
-        if now < preempt_at {
-            // Treat the master as live until the delay is over, but take over at its end.
-            self.learn_interval(advert);
-            let down = (now + self.master_down_interval()).min(preempt_at);
-            self.set_timer(TimerKind::MasterDown, down, out);
-        }
+        let deadline = self
+            .timer_at(TimerKind::MasterDown)
+            .unwrap_or(now + self.master_down_interval());
+        let at = deadline + self.config.preempt_delay;
+        self.preempt_at = Some(at);
+        self.set_timer(TimerKind::MasterDown, at, out);
     }
 
     /// RFC 6.4.3, receiving an advert as Master.

@@ -292,40 +292,71 @@ fn equal_priority_is_decided_by_the_higher_address() {
     assert_eq!(transitions(&out), vec![(State::Master, State::Backup)]);
 }
 
+/// keepalived.conf(5): preempt_delay "specifies the time in seconds to delay preempting compared
+/// to if preempt_delay is not specified ... if advert_int is 1 and priority is 128, the instance
+/// would normally wait 3.5 seconds before taking over as master. If preempt_delay 2 is
+/// specified, then the delay ... would be approximately 5.5 seconds."
 #[test]
-fn preempt_delay_holds_off_preemption() {
-    let mut c = config(100);
-    c.preempt_delay = Duration::from_secs(10);
-    let mut i = started(c);
-    // A lower-priority master advertises every second from t = 1 s; preemption may happen at
-    // 1 s + 10 s and not before.
-    let mut t = 1000;
-    loop {
-        if let Some((TimerKind::MasterDown, at)) = i.timer() {
-            if at <= ms(t) {
-                let out = i.handle(Input::Timer(TimerKind::MasterDown), at);
-                assert_eq!(transitions(&out), vec![(State::Backup, State::Master)]);
-                assert_eq!(at, ms(11_000));
-                break;
+fn preempt_delay_adds_to_the_takeover_time() {
+    let takeover = |delay: u64| {
+        let mut c = config(100);
+        c.preempt_delay = Duration::from_secs(delay);
+        let mut i = started(c);
+        // A lower-priority master advertises every second from t = 1 s.
+        let mut t = 1000;
+        loop {
+            if let Some((TimerKind::MasterDown, at)) = i.timer() {
+                if at <= ms(t) {
+                    let out = i.handle(Input::Timer(TimerKind::MasterDown), at);
+                    assert_eq!(transitions(&out), vec![(State::Backup, State::Master)]);
+                    return at;
+                }
             }
+            i.handle(hear(50, addr(2)), ms(t));
+            assert_eq!(i.state(), State::Backup);
+            t += 1000;
+            assert!(t < 30_000, "never preempted");
         }
-        i.handle(hear(50, addr(2)), ms(t));
-        assert_eq!(i.state(), State::Backup);
-        t += 1000;
-        assert!(t < 30_000, "never preempted");
-    }
+    };
+    // Without a delay the lower master's adverts are discarded: Master_Down_Interval after startup.
+    let mdi = Duration::from_micros(3_609_375);
+    assert_eq!(takeover(0), Time::ZERO + mdi);
+    // With one, that much later; the later lower-priority adverts do not push it further.
+    assert_eq!(takeover(2), Time::ZERO + mdi + Duration::from_secs(2));
+    assert_eq!(takeover(10), Time::ZERO + mdi + Duration::from_secs(10));
 }
 
 #[test]
-fn preempt_delay_does_not_delay_takeover_from_a_dead_master() {
+fn preempt_delay_starts_again_after_a_higher_advert() {
     let mut c = config(100);
-    c.preempt_delay = Duration::from_secs(60);
+    c.preempt_delay = Duration::from_secs(5);
     let mut i = started(c);
     i.handle(hear(50, addr(2)), ms(1000));
-    // The lower master dies at once: take over after Master_Down_Interval, not 60 s.
-    let (at, out) = fire(&mut i);
-    assert_eq!(at, ms(1000) + Duration::from_micros(3_609_375));
-    assert_eq!(transitions(&out), vec![(State::Backup, State::Master)]);
+    assert_eq!(
+        i.timer(),
+        Some((
+            TimerKind::MasterDown,
+            Time::ZERO + Duration::from_micros(8_609_375)
+        ))
+    );
+    // A higher-priority master resets everything: its adverts keep us Backup...
+    i.handle(hear(200, addr(3)), ms(2000));
+    assert_eq!(
+        i.timer(),
+        Some((
+            TimerKind::MasterDown,
+            ms(2000) + Duration::from_micros(3_609_375)
+        ))
+    );
+    // ...and a lower one after it starts a fresh delay from the new deadline.
+    i.handle(hear(50, addr(2)), ms(3000));
+    assert_eq!(
+        i.timer(),
+        Some((
+            TimerKind::MasterDown,
+            ms(2000) + Duration::from_micros(8_609_375)
+        ))
+    );
 }
 
 #[test]
@@ -544,4 +575,27 @@ fn invalid_configs_are_rejected() {
         }),
         ConfigError::V3Interval
     );
+}
+
+/// A Master faulted by tracking still has its interface: it resigns with a priority-0 advert so
+/// the backup takes over after Skew_Time, as on shutdown. One faulted by its interface going
+/// down cannot send, and does not try.
+#[test]
+fn tracking_fault_of_a_master_resigns_with_priority_zero() {
+    let resign_priorities = |input: Input| {
+        let mut i = started(config(100));
+        fire(&mut i);
+        assert_eq!(i.state(), State::Master);
+        let out = i.handle(input, ms(5000));
+        assert_eq!(transitions(&out), vec![(State::Master, State::Fault)]);
+        assert!(out.iter().any(|a| matches!(a, Action::RemoveVips(_))));
+        out.iter()
+            .filter_map(|a| match a {
+                Action::SendAdvert { advert, .. } => Some(advert.priority),
+                _ => None,
+            })
+            .collect::<Vec<u8>>()
+    };
+    assert_eq!(resign_priorities(Input::TrackFault), vec![0]);
+    assert_eq!(resign_priorities(Input::InterfaceDown), Vec::<u8>::new());
 }
