@@ -55,6 +55,39 @@ fn config(v: &Value) -> InstanceConfig {
     if let Some(pw) = v["auth_pass"].as_str() {
         c.auth = Auth::password(pw.as_bytes());
     }
+    if let Some(n) = v["down_timer_adverts"].as_u64() {
+        c.down_timer_adverts = n as u32;
+    }
+    if let Some(ms) = v["garp_master_delay_ms"].as_u64() {
+        c.garp_master_delay = Duration::from_millis(ms);
+    }
+    if let Some(n) = v["garp_master_repeat"].as_u64() {
+        c.garp_master_repeat = n as u32;
+    }
+    if let Some(ms) = v["garp_master_refresh_ms"].as_u64() {
+        c.garp_master_refresh = Duration::from_millis(ms);
+    }
+    if let Some(n) = v["garp_master_refresh_repeat"].as_u64() {
+        c.garp_master_refresh_repeat = n as u32;
+    }
+    if let Some(ms) = v["garp_lower_prio_delay_ms"].as_u64() {
+        c.garp_lower_prio_delay = Some(Duration::from_millis(ms));
+    }
+    if let Some(n) = v["garp_lower_prio_repeat"].as_u64() {
+        c.garp_lower_prio_repeat = Some(n as u32);
+    }
+    if let Some(b) = v["lower_prio_no_advert"].as_bool() {
+        c.lower_prio_no_advert = b;
+    }
+    if let Some(b) = v["higher_prio_send_advert"].as_bool() {
+        c.higher_prio_send_advert = b;
+    }
+    if let Some(peers) = v["unicast_peers"].as_array() {
+        c.unicast_peers = peers.iter().map(ip).collect();
+    }
+    if let Some(b) = v["check_unicast_src"].as_bool() {
+        c.check_unicast_src = b;
+    }
     c
 }
 
@@ -88,6 +121,10 @@ fn input(v: &Value, config: &InstanceConfig) -> Input {
             "shutdown" => Input::Shutdown,
             "interface_down" => Input::InterfaceDown,
             "interface_up" => Input::InterfaceUp,
+            "track_fault" => Input::TrackFault,
+            "track_ok" => Input::TrackOk,
+            "group_hold" => Input::GroupHold,
+            "group_release" => Input::GroupRelease,
             other => panic!("unknown input {other}"),
         };
     }
@@ -118,6 +155,13 @@ fn input(v: &Value, config: &InstanceConfig) -> Input {
     }
     if let Some(t) = v.get("timer") {
         return Input::Timer(timer_kind(t));
+    }
+    if let Some(s) = v.get("group_force") {
+        return Input::GroupForce(match s.as_str() {
+            Some("MASTER") => WantedState::Master,
+            Some("BACKUP") => WantedState::Backup,
+            other => panic!("unknown group_force state {other:?}"),
+        });
     }
     if let Some(p) = v.get("priority_change") {
         return Input::PriorityChange(p.as_u64().unwrap() as u8);
