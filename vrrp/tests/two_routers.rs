@@ -2,130 +2,15 @@
 //! each router's `SendAdvert` reaches the other after a fixed latency, and the clock jumps to the
 //! next event (a startup, a delivery, or an armed timer). No sockets, no sleeping.
 
-use std::net::{IpAddr, Ipv4Addr};
+mod common;
+
 use std::time::Duration;
 
+use common::Network;
 use proptest::prelude::*;
-use vrrp::{Action, Advertisement, Input, Instance, InstanceConfig, ProtocolVersion, State, Time};
+use vrrp::{Input, InstanceConfig, ProtocolVersion, State, Time};
 
-struct Delivery {
-    at: Time,
-    to: usize,
-    advert: Advertisement,
-    from: IpAddr,
-}
-
-struct Network {
-    routers: [Instance; 2],
-    start_at: [Time; 2],
-    started: [bool; 2],
-    latency: Duration,
-    in_flight: Vec<Delivery>,
-    now: Time,
-    /// Every (time, router, transition) in order, for assertions and failure messages.
-    log: Vec<(Time, usize, State, State)>,
-}
-
-enum Event {
-    Start(usize),
-    Deliver(usize),
-    Timer(usize),
-}
-
-impl Network {
-    fn new(configs: [InstanceConfig; 2], start_at: [Time; 2], latency: Duration) -> Network {
-        let [a, b] = configs;
-        Network {
-            routers: [Instance::new(a).unwrap(), Instance::new(b).unwrap()],
-            start_at,
-            started: [false; 2],
-            latency,
-            in_flight: Vec::new(),
-            now: Time::ZERO,
-            log: Vec::new(),
-        }
-    }
-
-    /// The earliest pending event; on ties deliveries first, then startups, then timers, lower
-    /// router index first, so runs are deterministic.
-    fn next_event(&self) -> Option<(Time, Event)> {
-        let mut best: Option<(Time, Event)> = None;
-        let mut consider = |at: Time, ev: Event| {
-            if best.as_ref().map_or(true, |(t, _)| at < *t) {
-                best = Some((at, ev));
-            }
-        };
-        for (n, d) in self.in_flight.iter().enumerate() {
-            consider(d.at, Event::Deliver(n));
-        }
-        for r in 0..2 {
-            if !self.started[r] {
-                consider(self.start_at[r], Event::Start(r));
-            }
-        }
-        for r in 0..2 {
-            if let Some((_, at)) = self.routers[r].timer() {
-                consider(at, Event::Timer(r));
-            }
-        }
-        best
-    }
-
-    /// Advances to the next event if it is not after `until`; false when there is none.
-    fn step(&mut self, until: Time) -> bool {
-        let Some((at, event)) = self.next_event() else {
-            return false;
-        };
-        if at > until {
-            return false;
-        }
-        self.now = at;
-        let (r, input) = match event {
-            Event::Start(r) => {
-                self.started[r] = true;
-                (r, Input::Startup)
-            }
-            Event::Deliver(n) => {
-                let d = self.in_flight.remove(n);
-                (
-                    d.to,
-                    Input::Advert {
-                        advert: d.advert,
-                        from: d.from,
-                    },
-                )
-            }
-            Event::Timer(r) => (r, Input::Timer(self.routers[r].timer().unwrap().0)),
-        };
-        let actions = self.routers[r].handle(input, at);
-        self.apply(r, actions);
-        true
-    }
-
-    fn apply(&mut self, r: usize, actions: Vec<Action>) {
-        for action in actions {
-            match action {
-                Action::SendAdvert { advert, .. } => self.in_flight.push(Delivery {
-                    at: self.now + self.latency,
-                    to: 1 - r,
-                    advert,
-                    from: self.routers[r].config().local_address,
-                }),
-                Action::Transition { from, to } => self.log.push((self.now, r, from, to)),
-                // Timers are read back from the instance; addresses have no effect here.
-                _ => {}
-            }
-        }
-    }
-
-    fn masters(&self) -> usize {
-        self.routers
-            .iter()
-            .filter(|r| r.state() == State::Master)
-            .count()
-    }
-}
-
+/// [`common::router_config`] with a version, interval and preemption of the test's choosing.
 fn router_config(
     n: u8,
     priority: u8,
@@ -133,12 +18,7 @@ fn router_config(
     interval: Duration,
     preempt: bool,
 ) -> InstanceConfig {
-    let mut c = InstanceConfig::new(
-        7,
-        priority,
-        IpAddr::V4(Ipv4Addr::new(10, 0, 0, n)),
-        vec![IpAddr::V4(Ipv4Addr::new(10, 0, 0, 100))],
-    );
+    let mut c = common::router_config(n, priority);
     c.version = version;
     c.advert_interval = interval;
     c.preempt = preempt;
@@ -226,8 +106,7 @@ fn master_shutdown_hands_over_after_skew_time() {
     while net.step(Time::from_millis(10_500)) {}
     assert_eq!(net.routers[0].state(), State::Master);
     assert_eq!(net.routers[1].state(), State::Backup);
-    let actions = net.routers[0].handle(Input::Shutdown, net.now);
-    net.apply(0, actions);
+    net.inject(0, Input::Shutdown);
     let down_at = net.now;
     while net.step(Time::from_millis(30_000)) {}
     assert_eq!(net.routers[0].state(), State::Stop);

@@ -1,5 +1,6 @@
-//! Shared test harness: two routers on an in-memory network with a virtual clock (a copy of the
-//! one in tests/two_routers.rs, plus `inject` for inputs from outside, such as tracking).
+//! Shared test harness: two routers on an in-memory network with a virtual clock, as quinn-proto
+//! tests its endpoints. Each router's `SendAdvert` reaches the other after a fixed latency and the
+//! clock jumps to the next event; `inject` feeds inputs from outside (shutdown, tracking).
 #![allow(dead_code)]
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -135,6 +136,14 @@ impl Network {
                 _ => {}
             }
         }
+    }
+
+    /// How many routers are Master now.
+    pub fn masters(&self) -> usize {
+        self.routers
+            .iter()
+            .filter(|r| r.state() == State::Master)
+            .count()
     }
 
     pub fn state(&self, r: usize) -> State {
