@@ -5,48 +5,14 @@
 
 mod common;
 
-use std::net::{IpAddr, Ipv4Addr};
+use common::{addr, config, hear, secs, vips};
+
 use std::time::Duration;
 
-use vrrp::{
-    Action, Advertisement, ChecksumMode, Destination, Input, Instance, InstanceConfig, State, Time,
-    TimerKind, Version,
-};
-
-fn addr(last: u8) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(192, 168, 1, last))
-}
-
-fn vips() -> Vec<IpAddr> {
-    vec![addr(100)]
-}
-
-fn config(priority: u8) -> InstanceConfig {
-    InstanceConfig::new(51, priority, addr(1), vips())
-}
-
-fn secs(n: u64) -> Time {
-    Time(Duration::from_secs(n))
-}
+use vrrp::{Action, Destination, Input, Instance, InstanceConfig, State, Time, TimerKind};
 
 /// Master_Down_Interval of a priority-100 instance with 1 s adverts: when it takes over.
 const TAKEOVER: Duration = Duration::from_micros(3_609_375);
-
-fn hear(priority: u8, from: IpAddr) -> Input {
-    Input::Advert {
-        advert: Advertisement {
-            version: Version::V2 {
-                advert_interval_secs: 1,
-                auth: vrrp::Auth::None,
-            },
-            vrid: 51,
-            priority,
-            addresses: vips(),
-            checksum: ChecksumMode::Rfc,
-        },
-        from,
-    }
-}
 
 /// An instance on a virtual clock, recording every action with its time.
 struct Clock {

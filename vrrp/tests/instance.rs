@@ -1,55 +1,22 @@
 //! One instance driven by hand with a virtual clock: each test feeds inputs at chosen times and
 //! checks the actions and states that come out.
 
-use std::net::{IpAddr, Ipv4Addr};
+mod common;
+
+use common::{addr, config, hear, ms, v2_advert, vips};
+
 use std::time::Duration;
 
 use vrrp::{
-    Action, Advertisement, Auth, ChecksumMode, ConfigError, Destination, Input, Instance,
-    InstanceConfig, ProtocolVersion, State, Time, TimerKind, Version, WantedState,
+    Action, Advertisement, ChecksumMode, ConfigError, Destination, Input, Instance, InstanceConfig,
+    ProtocolVersion, State, Time, TimerKind, Version, WantedState,
 };
-
-fn addr(last: u8) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(192, 168, 1, last))
-}
-
-fn vips() -> Vec<IpAddr> {
-    vec![addr(100)]
-}
-
-fn config(priority: u8) -> InstanceConfig {
-    InstanceConfig::new(51, priority, addr(1), vips())
-}
 
 /// The action multicasting `advert`.
 fn mcast(advert: Advertisement) -> Action {
     Action::SendAdvert {
         advert,
         to: Destination::Multicast,
-    }
-}
-
-fn ms(n: u64) -> Time {
-    Time::from_millis(n)
-}
-
-fn v2_advert(priority: u8) -> Advertisement {
-    Advertisement {
-        version: Version::V2 {
-            advert_interval_secs: 1,
-            auth: Auth::None,
-        },
-        vrid: 51,
-        priority,
-        addresses: vips(),
-        checksum: ChecksumMode::Rfc,
-    }
-}
-
-fn hear(priority: u8, from: IpAddr) -> Input {
-    Input::Advert {
-        advert: v2_advert(priority),
-        from,
     }
 }
 

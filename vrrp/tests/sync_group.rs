@@ -1,7 +1,10 @@
 //! Sync groups: the pure coordinator, and two instances on one router kept together by it.
 
+mod common;
+
+use common::secs;
+
 use std::net::{IpAddr, Ipv4Addr};
-use std::time::Duration;
 
 use vrrp::{
     Action, Input, Instance, InstanceConfig, State, SyncGroup, Time, TimerKind, WantedState,
@@ -88,10 +91,6 @@ impl Router {
     fn states(&self) -> Vec<State> {
         self.members.iter().map(Instance::state).collect()
     }
-}
-
-fn secs(s: u64) -> Time {
-    Time(Duration::from_secs(s))
 }
 
 #[test]

@@ -6,7 +6,10 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use vrrp::{Action, Advertisement, Input, Instance, InstanceConfig, State, Time};
+use vrrp::{
+    Action, Advertisement, Auth, ChecksumMode, Input, Instance, InstanceConfig, State, Time,
+    Version,
+};
 
 pub struct Delivery {
     pub at: Time,
@@ -167,4 +170,41 @@ pub fn secs(s: u64) -> Time {
 
 pub fn ms(m: u64) -> Time {
     Time::from_millis(m)
+}
+
+// One instance on its own (tests/instance.rs, tests/garp.rs): VRID 51, local address
+// 192.168.1.1, one VIP 192.168.1.100, and adverts heard from other addresses of that subnet.
+
+pub fn addr(last: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(192, 168, 1, last))
+}
+
+pub fn vips() -> Vec<IpAddr> {
+    vec![addr(100)]
+}
+
+pub fn config(priority: u8) -> InstanceConfig {
+    InstanceConfig::new(51, priority, addr(1), vips())
+}
+
+/// A v2 advert for VRID 51 at 1 s, no authentication.
+pub fn v2_advert(priority: u8) -> Advertisement {
+    Advertisement {
+        version: Version::V2 {
+            advert_interval_secs: 1,
+            auth: Auth::None,
+        },
+        vrid: 51,
+        priority,
+        addresses: vips(),
+        checksum: ChecksumMode::Rfc,
+    }
+}
+
+/// That advert, received from `from`.
+pub fn hear(priority: u8, from: IpAddr) -> Input {
+    Input::Advert {
+        advert: v2_advert(priority),
+        from,
+    }
 }
