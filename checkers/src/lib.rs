@@ -10,6 +10,7 @@
 //! This crate knows nothing of the configuration syntax: the daemon builds its plain types.
 
 pub mod engine;
+pub mod tcp;
 
 pub use engine::{
     spawn_checker, CheckEvent, CheckerId, EventKind, Probe, ProbeFuture, ProbeResult, Success,
