@@ -9,6 +9,7 @@
 //!
 //! This crate knows nothing of the configuration syntax: the daemon builds its plain types.
 
+pub mod effects;
 pub mod engine;
 pub mod tcp;
 
