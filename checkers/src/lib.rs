@@ -11,6 +11,7 @@
 
 pub mod effects;
 pub mod engine;
+pub mod http;
 pub mod tcp;
 
 pub use engine::{
