@@ -12,6 +12,7 @@
 pub mod effects;
 pub mod engine;
 pub mod http;
+pub mod misc;
 pub mod tcp;
 
 pub use engine::{
