@@ -1,0 +1,343 @@
+//! conf-parser's LVS model -> the checkers crate's plain types: the checkers to run (with their
+//! ids and timing) and the effects pool's configuration. Pure; not wired into the daemon yet
+//! (issue 6).
+//!
+//! Checker ids: `vs` and `rs` are the indexes in `config.lvs.virtual_server` and its
+//! `real_server`; `check` counts only the checkers that are run, so the pool waits for no
+//! checker that never runs. Checkers this build cannot run (SSL_GET, SMTP_CHECK, DNS_CHECK,
+//! UDP_CHECK, PING_CHECK, FILE_CHECK, BFD_CHECK, HTTP_GET with regex) and invalid ones are left
+//! out and listed in `skipped`, so the daemon can say so.
+#![allow(dead_code)]
+
+use checkers::effects::{RealServerConfig, SorryServerConfig, VirtualServerConfig};
+use checkers::http::{HttpCheck, HttpProtocol, UrlCheck};
+use checkers::misc::{MiscCheck, RunAs};
+use checkers::tcp::{Connection, TcpCheck};
+use checkers::{CheckerId, Probe, Timing};
+use conf_parser::model::global::GlobalPart;
+use conf_parser::model::lvs::{self, Checker, CheckerCommon, LvsPart};
+use std::sync::Arc;
+
+/// A checker ready to start.
+pub struct PlannedChecker {
+    pub id: CheckerId,
+    pub timing: Timing,
+    pub probe: PlannedProbe,
+}
+
+pub enum PlannedProbe {
+    Tcp(TcpCheck),
+    Http(HttpCheck),
+    Misc(MiscCheck),
+}
+
+impl PlannedProbe {
+    pub fn into_probe(self) -> Arc<dyn Probe> {
+        match self {
+            PlannedProbe::Tcp(c) => Arc::new(c),
+            PlannedProbe::Http(c) => Arc::new(c),
+            PlannedProbe::Misc(c) => Arc::new(c),
+        }
+    }
+}
+
+pub struct CheckerPlan {
+    /// By virtual server index.
+    pub pool: Vec<VirtualServerConfig>,
+    pub checkers: Vec<PlannedChecker>,
+    /// One line per checker left out: where it is and why.
+    pub skipped: Vec<String>,
+}
+
+fn timing(c: &CheckerCommon, global: &GlobalPart) -> Timing {
+    Timing {
+        delay_loop: c.delay_loop.0,
+        retry: c.retry,
+        delay_before_retry: c.delay_before_retry.0,
+        warmup: c.warmup.0,
+        alpha: c.alpha,
+        log_all_failures: c
+            .log_all_failures
+            .unwrap_or(global.global_defs.checker_log_all_failures),
+    }
+}
+
+fn connection(c: &lvs::Connection) -> Connection {
+    Connection {
+        connect_ip: c.connect_ip,
+        connect_port: c.connect_port,
+        bindto: c.bindto,
+        bind_port: c.bind_port,
+        bind_if: c.bind_if.clone(),
+        connect_timeout: c.connect_timeout.0,
+        fwmark: c.fwmark,
+    }
+}
+
+fn http(h: &lvs::HttpCheck) -> Result<HttpCheck, String> {
+    if h.url.iter().any(|u| u.regex.is_some()) {
+        return Err("url regex is not supported yet".into());
+    }
+    let protocol = match h.http_protocol {
+        lvs::HttpProtocol::Http10 => HttpProtocol::Http10,
+        lvs::HttpProtocol::Http10C => HttpProtocol::Http10C,
+        lvs::HttpProtocol::Http11 => HttpProtocol::Http11,
+    };
+    let urls = h
+        .url
+        .iter()
+        .map(|u| UrlCheck {
+            path: u.path.clone(),
+            status_code: u.status_code.iter().map(|r| (r.first, r.last)).collect(),
+            digest: u.digest.clone(),
+            virtualhost: u.virtualhost.clone(),
+        })
+        .collect();
+    HttpCheck::new(connection(&h.conn), protocol, h.virtualhost.clone(), urls)
+}
+
+fn misc(m: &lvs::MiscCheck, global: &GlobalPart) -> Result<MiscCheck, String> {
+    let user = match (&m.user, &global.global_defs.script_user) {
+        (Some(u), _) => Some(RunAs {
+            user: u.user.clone(),
+            group: u.group.clone(),
+        }),
+        (None, Some(u)) => Some(RunAs {
+            user: u.user.clone(),
+            group: u.group.clone(),
+        }),
+        (None, None) => None,
+    };
+    let command = conf_parser::values::split_command(&m.misc_path);
+    MiscCheck::new(command, m.misc_timeout.0, m.misc_dynamic, user)
+}
+
+/// One checker of the model -> its timing and probe, or why it is not run.
+fn plan_one(c: &Checker, global: &GlobalPart) -> Result<(Timing, PlannedProbe), String> {
+    match c {
+        Checker::Tcp(t) => Ok((
+            timing(&t.common, global),
+            PlannedProbe::Tcp(TcpCheck::new(connection(&t.conn))?),
+        )),
+        Checker::Http(h) => Ok((timing(&h.common, global), PlannedProbe::Http(http(h)?))),
+        Checker::Misc(m) => Ok((
+            timing(&m.common, global),
+            PlannedProbe::Misc(misc(m, global)?),
+        )),
+        other => Err(format!("{} is not supported yet", other.keyword())),
+    }
+}
+
+pub fn plan(lvs: &LvsPart, global: &GlobalPart) -> CheckerPlan {
+    let mut plan = CheckerPlan {
+        pool: Vec::new(),
+        checkers: Vec::new(),
+        skipped: Vec::new(),
+    };
+    for (vi, vs) in lvs.virtual_server.iter().enumerate() {
+        let mut real_servers = Vec::new();
+        for (ri, rs) in vs.real_server.iter().enumerate() {
+            let mut checker_alpha = Vec::new();
+            for c in &rs.checkers {
+                match plan_one(c, global) {
+                    Ok((timing, probe)) => {
+                        let id = CheckerId {
+                            vs: vi,
+                            rs: ri,
+                            check: checker_alpha.len(),
+                        };
+                        checker_alpha.push(timing.alpha);
+                        plan.checkers.push(PlannedChecker { id, timing, probe });
+                    }
+                    Err(why) => plan.skipped.push(format!(
+                        "{}: {} in real server {} of virtual server {}: {why}; not run",
+                        c.origin(),
+                        c.keyword(),
+                        std::net::SocketAddr::new(rs.address, rs.port),
+                        vs.service
+                    )),
+                }
+            }
+            real_servers.push(RealServerConfig {
+                address: rs.address,
+                port: rs.port,
+                weight: rs.weight,
+                inhibit_on_failure: rs.inhibit_on_failure,
+                checker_alpha,
+            });
+        }
+        plan.pool.push(VirtualServerConfig {
+            quorum: vs.quorum,
+            hysteresis: vs.hysteresis,
+            omega: vs.omega,
+            sorry_server: vs.sorry_server.as_ref().map(|s| SorryServerConfig {
+                address: s.address,
+                port: s.port,
+                inhibit: vs.sorry_server_inhibit,
+            }),
+            real_servers,
+        });
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn parse(text: &str) -> conf_parser::Config {
+        let parsed = conf_parser::parse_str("t.conf", text, &conf_parser::Options::default());
+        assert!(parsed.is_ok(), "{}", parsed.render_diagnostics());
+        parsed.config
+    }
+
+    const CONF: &str = r#"
+global_defs {
+    checker_log_all_failures
+    script_user nobody
+}
+virtual_server 192.168.200.100 80 {
+    delay_loop 6
+    lvs_sched rr
+    lvs_method DR
+    protocol TCP
+    quorum 2
+    hysteresis 1
+    omega
+    sorry_server 192.168.200.200 8080
+    sorry_server_inhibit
+    real_server 192.168.201.100 80 {
+        weight 3
+        inhibit_on_failure
+        TCP_CHECK {
+            connect_timeout 3
+            retry 2
+            delay_before_retry 2
+            bindto 192.168.201.1
+        }
+        MISC_CHECK {
+            misc_path "/usr/local/bin/check 'a b'"
+            misc_timeout 4
+            misc_dynamic
+            alpha
+            log_all_failures no
+        }
+    }
+    real_server 192.168.201.101 80 {
+        SSL_GET {
+            url {
+                path /
+            }
+        }
+        HTTP_GET {
+            http_protocol 1.1
+            virtualhost www.example.org
+            url {
+                path /health
+                status_code 200-299 503
+                digest 5eb63bbbe01eeed093cb22bb8f5acdc3
+            }
+        }
+    }
+}
+"#;
+
+    #[test]
+    fn plans_the_supported_checkers_with_their_timing() {
+        let cfg = parse(CONF);
+        let plan = plan(&cfg.lvs, &cfg.global);
+        let ids: Vec<_> = plan
+            .checkers
+            .iter()
+            .map(|c| (c.id.vs, c.id.rs, c.id.check))
+            .collect();
+        // SSL_GET is skipped, so HTTP_GET is checker 0 of real server 1.
+        assert_eq!(ids, vec![(0, 0, 0), (0, 0, 1), (0, 1, 0)]);
+        let tcp = &plan.checkers[0];
+        assert_eq!(
+            tcp.timing,
+            Timing {
+                delay_loop: Duration::from_secs(6),
+                retry: 2,
+                delay_before_retry: Duration::from_secs(2),
+                warmup: Duration::from_secs(6),
+                alpha: false,
+                log_all_failures: true,
+            }
+        );
+        let PlannedProbe::Tcp(t) = &tcp.probe else {
+            panic!("not TCP")
+        };
+        assert_eq!(
+            t.conn.connect_ip,
+            "192.168.201.100".parse::<std::net::IpAddr>().unwrap()
+        );
+        assert_eq!(t.conn.connect_port, 80);
+        assert_eq!(t.conn.bindto, Some("192.168.201.1".parse().unwrap()));
+        assert_eq!(t.conn.connect_timeout, Duration::from_secs(3));
+        let misc = &plan.checkers[1];
+        assert!(misc.timing.alpha && !misc.timing.log_all_failures);
+        let PlannedProbe::Misc(m) = &misc.probe else {
+            panic!("not MISC")
+        };
+        assert_eq!(m.command, vec!["/usr/local/bin/check", "a b"]);
+        assert_eq!(m.timeout, Duration::from_secs(4));
+        assert!(m.dynamic);
+        assert_eq!(
+            m.user,
+            Some(RunAs {
+                user: "nobody".into(),
+                group: None
+            })
+        );
+        assert!(matches!(plan.checkers[2].probe, PlannedProbe::Http(_)));
+        assert_eq!(plan.skipped.len(), 1);
+        assert!(
+            plan.skipped[0].contains("SSL_GET is not supported yet"),
+            "{}",
+            plan.skipped[0]
+        );
+        assert!(
+            plan.skipped[0].starts_with("t.conf:"),
+            "{}",
+            plan.skipped[0]
+        );
+    }
+
+    #[test]
+    fn the_pool_mirrors_the_virtual_servers() {
+        let cfg = parse(CONF);
+        let plan = plan(&cfg.lvs, &cfg.global);
+        let vs = &plan.pool[0];
+        assert_eq!((vs.quorum, vs.hysteresis, vs.omega), (2, 1, true));
+        // DR cannot change the port: the parser resolves the sorry server's to the service's.
+        assert_eq!(
+            vs.sorry_server,
+            Some(SorryServerConfig {
+                address: "192.168.200.200".parse().unwrap(),
+                port: 80,
+                inhibit: true
+            })
+        );
+        assert_eq!(vs.real_servers[0].weight, 3);
+        assert!(vs.real_servers[0].inhibit_on_failure);
+        assert_eq!(vs.real_servers[0].checker_alpha, vec![false, true]);
+        // Only the HTTP_GET counts for the second real server.
+        assert_eq!(vs.real_servers[1].checker_alpha, vec![false]);
+        // The plan's pool starts: rs 0 is down (its MISC_CHECK has alpha), rs 1 is up.
+        let pool = checkers::effects::Pool::new(plan.pool);
+        assert_eq!(pool.is_alive(0, 0), Some(false));
+        assert_eq!(pool.is_alive(0, 1), Some(true));
+    }
+
+    #[test]
+    fn regex_urls_are_skipped_with_a_reason() {
+        let cfg = parse(
+            "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  HTTP_GET {\n   url {\n    path /\n    regex \"ok\"\n   }\n  }\n }\n}\n",
+        );
+        let plan = plan(&cfg.lvs, &cfg.global);
+        assert!(plan.checkers.is_empty());
+        assert!(plan.skipped[0].contains("regex"), "{:?}", plan.skipped);
+    }
+}
