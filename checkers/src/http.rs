@@ -1,4 +1,4 @@
-//! HTTP_GET: a tiny HTTP/1.x client on tokio. Each url is fetched in turn (a new connection
+//! HTTP_GET and SSL_GET (TLS from [`crate::ssl`]): a tiny HTTP/1.x client on tokio. Each url is fetched in turn (a new connection
 //! each, as keepalived does); the check succeeds when every url answers with an accepted status
 //! code and, when a digest is given, a body whose MD5 matches.
 //!
@@ -13,6 +13,7 @@
 //! slowly is not cut off), as keepalived's does.
 
 use crate::engine::{Probe, ProbeFuture, Success};
+use crate::ssl::Tls;
 use crate::tcp::Connection;
 use md5::{Digest, Md5};
 use std::net::IpAddr;
@@ -41,13 +42,14 @@ pub struct UrlCheck {
     pub virtualhost: Option<String>,
 }
 
-/// HTTP_GET.
+/// HTTP_GET, or SSL_GET with TLS.
 #[derive(Clone, Debug)]
 pub struct HttpCheck {
     conn: Connection,
     protocol: HttpProtocol,
     virtualhost: Option<String>,
     urls: Vec<ParsedUrl>,
+    tls: Option<Tls>,
 }
 
 #[derive(Clone, Debug)]
@@ -141,7 +143,35 @@ impl HttpCheck {
             protocol,
             virtualhost,
             urls,
+            tls: None,
         })
+    }
+
+    /// The same checks over TLS (SSL_GET).
+    pub fn with_tls(mut self, tls: Tls) -> HttpCheck {
+        self.tls = Some(tls);
+        self
+    }
+
+    pub fn virtualhost(&self) -> Option<&str> {
+        self.virtualhost.as_deref()
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// SSL_GET: the same checks over TLS.
+    pub fn new_ssl(
+        conn: Connection,
+        protocol: HttpProtocol,
+        virtualhost: Option<String>,
+        urls: Vec<UrlCheck>,
+        tls: Tls,
+    ) -> Result<HttpCheck, String> {
+        let mut check = HttpCheck::new(conn, protocol, virtualhost, urls)?;
+        check.tls = Some(tls);
+        Ok(check)
     }
 
     fn request(&self, url: &ParsedUrl) -> String {
@@ -171,12 +201,21 @@ impl HttpCheck {
     pub async fn fetch(&self, i: usize) -> Result<Fetched, String> {
         let url = self.urls.get(i).ok_or_else(|| format!("no url {i}"))?;
         let mut stream = self.conn.connect().await?;
-        exchange(
-            &mut stream,
-            self.request(url).as_bytes(),
-            self.conn.connect_timeout,
-        )
-        .await
+        let request = self.request(url);
+        let timeout = self.conn.connect_timeout;
+        let Some(tls) = &self.tls else {
+            return exchange(&mut stream, request.as_bytes(), timeout).await;
+        };
+        let handshake = tls.connector.connect(tls.server_name.clone(), stream);
+        let mut stream = tokio::time::timeout(timeout, handshake)
+            .await
+            .map_err(|_| format!("TLS handshake timed out after {timeout:?}"))?
+            .map_err(|e| format!("TLS handshake: {e}"))?;
+        let fetched = exchange(&mut stream, request.as_bytes(), timeout).await?;
+        if tls.close_notify {
+            let _ = tokio::time::timeout(timeout, stream.shutdown()).await;
+        }
+        Ok(fetched)
     }
 
     async fn check_url(&self, i: usize, url: &ParsedUrl) -> Result<(), String> {
@@ -273,10 +312,16 @@ pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
                 break;
             }
         }
-        let n = tokio::time::timeout(io_timeout, stream.read(&mut buf))
+        let n = match tokio::time::timeout(io_timeout, stream.read(&mut buf))
             .await
             .map_err(|_| timed_out())?
-            .map_err(|e| format!("receive: {e}"))?;
+        {
+            Ok(n) => n,
+            // A TLS server that closes without close_notify: the end of the response, as
+            // keepalived takes it.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => 0,
+            Err(e) => return Err(format!("receive: {e}")),
+        };
         if n == 0 {
             break;
         }

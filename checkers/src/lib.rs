@@ -13,6 +13,7 @@ pub mod effects;
 pub mod engine;
 pub mod http;
 pub mod misc;
+pub mod ssl;
 pub mod tcp;
 
 pub use engine::{

@@ -4,14 +4,18 @@
 //!
 //! Checker ids: `vs` and `rs` are the indexes in `config.lvs.virtual_server` and its
 //! `real_server`; `check` counts only the checkers that are run, so the pool waits for no
-//! checker that never runs. Checkers this build cannot run (SSL_GET, SMTP_CHECK, DNS_CHECK,
-//! UDP_CHECK, PING_CHECK, FILE_CHECK, BFD_CHECK, HTTP_GET with regex) and invalid ones are left
+//! checker that never runs. Checkers this build cannot run (SMTP_CHECK, DNS_CHECK, UDP_CHECK,
+//! PING_CHECK, FILE_CHECK, BFD_CHECK, HTTP_GET/SSL_GET with regex) and invalid ones are left
 //! out and listed in `skipped`, so the daemon can say so.
+//!
+//! SSL_GET needs the `SSL { }` block's files, which [`plan`] does not read: [`CheckerPlan::probes`]
+//! builds the one TLS context then.
 #![allow(dead_code)]
 
 use checkers::effects::{RealServerConfig, SorryServerConfig, VirtualServerConfig};
 use checkers::http::{HttpCheck, HttpProtocol, UrlCheck};
 use checkers::misc::{MiscCheck, RunAs};
+use checkers::ssl::{SslContext, Tls, TlsOptions};
 use checkers::tcp::{Connection, TcpCheck};
 use checkers::{CheckerId, Probe, Timing};
 use conf_parser::model::global::GlobalPart;
@@ -29,17 +33,12 @@ pub enum PlannedProbe {
     Tcp(TcpCheck),
     Http(HttpCheck),
     Misc(MiscCheck),
+    /// The HTTP part of an SSL_GET, and its TLS options.
+    Ssl(HttpCheck, TlsOptions),
 }
 
-impl PlannedProbe {
-    pub fn into_probe(self) -> Arc<dyn Probe> {
-        match self {
-            PlannedProbe::Tcp(c) => Arc::new(c),
-            PlannedProbe::Http(c) => Arc::new(c),
-            PlannedProbe::Misc(c) => Arc::new(c),
-        }
-    }
-}
+/// A checker to hand to `checkers::spawn_checker`.
+pub type ReadyChecker = (CheckerId, Timing, Arc<dyn Probe>);
 
 pub struct CheckerPlan {
     /// By virtual server index.
@@ -47,6 +46,41 @@ pub struct CheckerPlan {
     pub checkers: Vec<PlannedChecker>,
     /// One line per checker left out: where it is and why.
     pub skipped: Vec<String>,
+    /// The `SSL { }` block (empty: keepalived's generated context).
+    pub ssl: SslContext,
+}
+
+impl CheckerPlan {
+    /// The probes to start, with their ids and timing. Reads the SSL files (once) when there is
+    /// an SSL_GET; an unreadable file is an error, as it is for keepalived.
+    pub fn probes(self) -> Result<Vec<ReadyChecker>, String> {
+        let needs_tls = self
+            .checkers
+            .iter()
+            .any(|c| matches!(c.probe, PlannedProbe::Ssl(..)));
+        let tls_config = if needs_tls {
+            Some(self.ssl.client_config()?)
+        } else {
+            None
+        };
+        let mut out = Vec::with_capacity(self.checkers.len());
+        for c in self.checkers {
+            let probe: Arc<dyn Probe> = match c.probe {
+                PlannedProbe::Tcp(p) => Arc::new(p),
+                PlannedProbe::Http(p) => Arc::new(p),
+                PlannedProbe::Misc(p) => Arc::new(p),
+                PlannedProbe::Ssl(p, options) => {
+                    let config = tls_config.clone().ok_or("no TLS context")?;
+                    let tls =
+                        Tls::new(config, &options, p.virtualhost(), p.connection().connect_ip)
+                            .map_err(|e| format!("{}: {e}", c.id))?;
+                    Arc::new(p.with_tls(tls))
+                }
+            };
+            out.push((c.id, c.timing, probe));
+        }
+        Ok(out)
+    }
 }
 
 fn timing(c: &CheckerCommon, global: &GlobalPart) -> Timing {
@@ -120,6 +154,17 @@ fn plan_one(c: &Checker, global: &GlobalPart) -> Result<(Timing, PlannedProbe), 
             PlannedProbe::Tcp(TcpCheck::new(connection(&t.conn))?),
         )),
         Checker::Http(h) => Ok((timing(&h.common, global), PlannedProbe::Http(http(h)?))),
+        Checker::Ssl(h) => {
+            let options = TlsOptions {
+                enable_sni: h.enable_sni,
+                sni_name: h.sni_name.clone(),
+                tls_compliant: h.tls_compliant,
+            };
+            Ok((
+                timing(&h.common, global),
+                PlannedProbe::Ssl(http(h)?, options),
+            ))
+        }
         Checker::Misc(m) => Ok((
             timing(&m.common, global),
             PlannedProbe::Misc(misc(m, global)?),
@@ -129,10 +174,21 @@ fn plan_one(c: &Checker, global: &GlobalPart) -> Result<(Timing, PlannedProbe), 
 }
 
 pub fn plan(lvs: &LvsPart, global: &GlobalPart) -> CheckerPlan {
+    let ssl = lvs
+        .ssl
+        .as_ref()
+        .map(|s| SslContext {
+            ca: s.ca.as_ref().map(Into::into),
+            certificate: s.certificate.as_ref().map(Into::into),
+            key: s.key.as_ref().map(Into::into),
+            password: s.password.clone(),
+        })
+        .unwrap_or_default();
     let mut plan = CheckerPlan {
         pool: Vec::new(),
         checkers: Vec::new(),
         skipped: Vec::new(),
+        ssl,
     };
     for (vi, vs) in lvs.virtual_server.iter().enumerate() {
         let mut real_servers = Vec::new();
@@ -225,7 +281,12 @@ virtual_server 192.168.200.100 80 {
         }
     }
     real_server 192.168.201.101 80 {
+        DNS_CHECK {
+            name example.org
+        }
         SSL_GET {
+            enable_sni
+            sni_name sni.example.org
             url {
                 path /
             }
@@ -252,8 +313,8 @@ virtual_server 192.168.200.100 80 {
             .iter()
             .map(|c| (c.id.vs, c.id.rs, c.id.check))
             .collect();
-        // SSL_GET is skipped, so HTTP_GET is checker 0 of real server 1.
-        assert_eq!(ids, vec![(0, 0, 0), (0, 0, 1), (0, 1, 0)]);
+        // DNS_CHECK is skipped, so SSL_GET is checker 0 of real server 1.
+        assert_eq!(ids, vec![(0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1)]);
         let tcp = &plan.checkers[0];
         assert_eq!(
             tcp.timing,
@@ -291,10 +352,15 @@ virtual_server 192.168.200.100 80 {
                 group: None
             })
         );
-        assert!(matches!(plan.checkers[2].probe, PlannedProbe::Http(_)));
+        let PlannedProbe::Ssl(_, options) = &plan.checkers[2].probe else {
+            panic!("not SSL")
+        };
+        assert!(options.enable_sni);
+        assert_eq!(options.sni_name.as_deref(), Some("sni.example.org"));
+        assert!(matches!(plan.checkers[3].probe, PlannedProbe::Http(_)));
         assert_eq!(plan.skipped.len(), 1);
         assert!(
-            plan.skipped[0].contains("SSL_GET is not supported yet"),
+            plan.skipped[0].contains("DNS_CHECK is not supported yet"),
             "{}",
             plan.skipped[0]
         );
@@ -323,8 +389,8 @@ virtual_server 192.168.200.100 80 {
         assert_eq!(vs.real_servers[0].weight, 3);
         assert!(vs.real_servers[0].inhibit_on_failure);
         assert_eq!(vs.real_servers[0].checker_alpha, vec![false, true]);
-        // Only the HTTP_GET counts for the second real server.
-        assert_eq!(vs.real_servers[1].checker_alpha, vec![false]);
+        // The DNS_CHECK does not count for the second real server.
+        assert_eq!(vs.real_servers[1].checker_alpha, vec![false, false]);
         // The plan's pool starts: rs 0 is down (its MISC_CHECK has alpha), rs 1 is up.
         let pool = checkers::effects::Pool::new(plan.pool);
         assert_eq!(pool.is_alive(0, 0), Some(false));
@@ -339,5 +405,19 @@ virtual_server 192.168.200.100 80 {
         let plan = plan(&cfg.lvs, &cfg.global);
         assert!(plan.checkers.is_empty());
         assert!(plan.skipped[0].contains("regex"), "{:?}", plan.skipped);
+    }
+
+    #[test]
+    fn probes_build_the_tls_context_once_and_report_bad_files() {
+        let cfg = parse(CONF);
+        let probes = plan(&cfg.lvs, &cfg.global).probes().unwrap();
+        assert_eq!(probes.len(), 4);
+        let with_ssl = format!("SSL {{\n    certificate /nonexistent/cert.pem\n}}\n{CONF}");
+        let cfg = parse(&with_ssl);
+        let err = plan(&cfg.lvs, &cfg.global)
+            .probes()
+            .err()
+            .expect("a missing certificate is an error");
+        assert!(err.contains("/nonexistent/cert.pem"), "{err}");
     }
 }
