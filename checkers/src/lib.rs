@@ -9,12 +9,14 @@
 //!
 //! This crate knows nothing of the configuration syntax: the daemon builds its plain types.
 
+pub mod dns;
 pub mod effects;
 pub mod engine;
 pub mod http;
 pub mod misc;
 pub mod ssl;
 pub mod tcp;
+pub mod udp;
 
 pub use engine::{
     spawn_checker, CheckEvent, CheckerId, EventKind, Probe, ProbeFuture, ProbeResult, Success,

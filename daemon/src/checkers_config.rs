@@ -4,19 +4,21 @@
 //!
 //! Checker ids: `vs` and `rs` are the indexes in `config.lvs.virtual_server` and its
 //! `real_server`; `check` counts only the checkers that are run, so the pool waits for no
-//! checker that never runs. Checkers this build cannot run (SMTP_CHECK, DNS_CHECK, UDP_CHECK,
-//! PING_CHECK, FILE_CHECK, BFD_CHECK, HTTP_GET/SSL_GET with regex) and invalid ones are left
+//! checker that never runs. Checkers this build cannot run (SMTP_CHECK, PING_CHECK, FILE_CHECK,
+//! BFD_CHECK, HTTP_GET/SSL_GET with regex) and invalid ones are left
 //! out and listed in `skipped`, so the daemon can say so.
 //!
 //! SSL_GET needs the `SSL { }` block's files, which [`plan`] does not read: [`CheckerPlan::probes`]
 //! builds the one TLS context then.
 #![allow(dead_code)]
 
+use checkers::dns::{DnsCheck, DnsType};
 use checkers::effects::{RealServerConfig, SorryServerConfig, VirtualServerConfig};
 use checkers::http::{HttpCheck, HttpProtocol, UrlCheck};
 use checkers::misc::{MiscCheck, RunAs};
 use checkers::ssl::{SslContext, Tls, TlsOptions};
 use checkers::tcp::{Connection, TcpCheck};
+use checkers::udp::{parse_hex, ReplyByte, UdpCheck};
 use checkers::{CheckerId, Probe, Timing};
 use conf_parser::model::global::GlobalPart;
 use conf_parser::model::lvs::{self, Checker, CheckerCommon, LvsPart};
@@ -33,6 +35,8 @@ pub enum PlannedProbe {
     Tcp(TcpCheck),
     Http(HttpCheck),
     Misc(MiscCheck),
+    Dns(DnsCheck),
+    Udp(UdpCheck),
     /// The HTTP part of an SSL_GET, and its TLS options.
     Ssl(HttpCheck, TlsOptions),
 }
@@ -69,6 +73,8 @@ impl CheckerPlan {
                 PlannedProbe::Tcp(p) => Arc::new(p),
                 PlannedProbe::Http(p) => Arc::new(p),
                 PlannedProbe::Misc(p) => Arc::new(p),
+                PlannedProbe::Dns(p) => Arc::new(p),
+                PlannedProbe::Udp(p) => Arc::new(p),
                 PlannedProbe::Ssl(p, options) => {
                     let config = tls_config.clone().ok_or("no TLS context")?;
                     let tls =
@@ -146,6 +152,37 @@ fn misc(m: &lvs::MiscCheck, global: &GlobalPart) -> Result<MiscCheck, String> {
     MiscCheck::new(command, m.misc_timeout.0, m.misc_dynamic, user)
 }
 
+fn dns(d: &lvs::DnsCheck) -> Result<DnsCheck, String> {
+    let query_type = match d.query_type {
+        lvs::DnsType::A => DnsType::A,
+        lvs::DnsType::NS => DnsType::NS,
+        lvs::DnsType::CNAME => DnsType::CNAME,
+        lvs::DnsType::SOA => DnsType::SOA,
+        lvs::DnsType::MX => DnsType::MX,
+        lvs::DnsType::TXT => DnsType::TXT,
+        lvs::DnsType::AAAA => DnsType::AAAA,
+        lvs::DnsType::RRSIG => DnsType::RRSIG,
+        lvs::DnsType::DNSKEY => DnsType::DNSKEY,
+    };
+    DnsCheck::new(connection(&d.conn), query_type, &d.name)
+}
+
+fn udp(u: &lvs::UdpCheck) -> Result<UdpCheck, String> {
+    let payload = u.payload.as_deref().map(parse_hex).transpose()?;
+    let require_reply = u
+        .require_reply
+        .as_deref()
+        .map(ReplyByte::parse_pattern)
+        .transpose()?;
+    UdpCheck::new(
+        connection(&u.conn),
+        payload,
+        require_reply,
+        u.min_reply_length,
+        u.max_reply_length,
+    )
+}
+
 /// One checker of the model -> its timing and probe, or why it is not run.
 fn plan_one(c: &Checker, global: &GlobalPart) -> Result<(Timing, PlannedProbe), String> {
     match c {
@@ -169,6 +206,8 @@ fn plan_one(c: &Checker, global: &GlobalPart) -> Result<(Timing, PlannedProbe), 
             timing(&m.common, global),
             PlannedProbe::Misc(misc(m, global)?),
         )),
+        Checker::Dns(d) => Ok((timing(&d.common, global), PlannedProbe::Dns(dns(d)?))),
+        Checker::Udp(u) => Ok((timing(&u.common, global), PlannedProbe::Udp(udp(u)?))),
         other => Err(format!("{} is not supported yet", other.keyword())),
     }
 }
@@ -281,8 +320,7 @@ virtual_server 192.168.200.100 80 {
         }
     }
     real_server 192.168.201.101 80 {
-        DNS_CHECK {
-            name example.org
+        PING_CHECK {
         }
         SSL_GET {
             enable_sni
@@ -313,7 +351,7 @@ virtual_server 192.168.200.100 80 {
             .iter()
             .map(|c| (c.id.vs, c.id.rs, c.id.check))
             .collect();
-        // DNS_CHECK is skipped, so SSL_GET is checker 0 of real server 1.
+        // PING_CHECK is skipped, so SSL_GET is checker 0 of real server 1.
         assert_eq!(ids, vec![(0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1)]);
         let tcp = &plan.checkers[0];
         assert_eq!(
@@ -360,7 +398,7 @@ virtual_server 192.168.200.100 80 {
         assert!(matches!(plan.checkers[3].probe, PlannedProbe::Http(_)));
         assert_eq!(plan.skipped.len(), 1);
         assert!(
-            plan.skipped[0].contains("DNS_CHECK is not supported yet"),
+            plan.skipped[0].contains("PING_CHECK is not supported yet"),
             "{}",
             plan.skipped[0]
         );
@@ -389,7 +427,7 @@ virtual_server 192.168.200.100 80 {
         assert_eq!(vs.real_servers[0].weight, 3);
         assert!(vs.real_servers[0].inhibit_on_failure);
         assert_eq!(vs.real_servers[0].checker_alpha, vec![false, true]);
-        // The DNS_CHECK does not count for the second real server.
+        // The PING_CHECK does not count for the second real server.
         assert_eq!(vs.real_servers[1].checker_alpha, vec![false, false]);
         // The plan's pool starts: rs 0 is down (its MISC_CHECK has alpha), rs 1 is up.
         let pool = checkers::effects::Pool::new(plan.pool);
@@ -419,5 +457,41 @@ virtual_server 192.168.200.100 80 {
             .err()
             .expect("a missing certificate is an error");
         assert!(err.contains("/nonexistent/cert.pem"), "{err}");
+    }
+
+    #[test]
+    fn dns_and_udp_checks_are_planned() {
+        let cfg = parse(
+            "virtual_server 10.0.0.1 53 {\n protocol UDP\n real_server 10.0.0.2 53 {\n  DNS_CHECK {\n   type MX\n   name example.org\n  }\n  UDP_CHECK {\n   payload 0102\n   require_reply 01x2\n   min_reply_length 2\n  }\n }\n}\n",
+        );
+        let plan = plan(&cfg.lvs, &cfg.global);
+        assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
+        let PlannedProbe::Dns(d) = &plan.checkers[0].probe else {
+            panic!("not DNS")
+        };
+        assert_eq!(
+            (d.query_type, d.name.as_str()),
+            (DnsType::MX, "example.org")
+        );
+        // DNS_CHECK's retry default is 3.
+        assert_eq!(plan.checkers[0].timing.retry, 3);
+        let PlannedProbe::Udp(u) = &plan.checkers[1].probe else {
+            panic!("not UDP")
+        };
+        assert_eq!(u.payload, Some(vec![1, 2]));
+        assert_eq!(
+            u.require_reply,
+            Some(vec![
+                ReplyByte {
+                    value: 0x01,
+                    mask: 0xff
+                },
+                ReplyByte {
+                    value: 0x02,
+                    mask: 0x0f
+                }
+            ])
+        );
+        assert_eq!((u.min_reply_length, u.max_reply_length), (2, 255));
     }
 }
