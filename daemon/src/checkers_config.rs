@@ -4,8 +4,8 @@
 //!
 //! Checker ids: `vs` and `rs` are the indexes in `config.lvs.virtual_server` and its
 //! `real_server`; `check` counts only the checkers that are run, so the pool waits for no
-//! checker that never runs. Checkers this build cannot run (SMTP_CHECK, PING_CHECK, FILE_CHECK,
-//! BFD_CHECK, HTTP_GET/SSL_GET with regex) and invalid ones are left
+//! checker that never runs. Checkers this build cannot run (PING_CHECK, FILE_CHECK, BFD_CHECK,
+//! HTTP_GET/SSL_GET with regex) and invalid ones are left
 //! out and listed in `skipped`, so the daemon can say so.
 //!
 //! SSL_GET needs the `SSL { }` block's files, which [`plan`] does not read: [`CheckerPlan::probes`]
@@ -16,6 +16,7 @@ use checkers::dns::{DnsCheck, DnsType};
 use checkers::effects::{RealServerConfig, SorryServerConfig, VirtualServerConfig};
 use checkers::http::{HttpCheck, HttpProtocol, UrlCheck};
 use checkers::misc::{MiscCheck, RunAs};
+use checkers::smtp::SmtpCheck;
 use checkers::ssl::{SslContext, Tls, TlsOptions};
 use checkers::tcp::{Connection, TcpCheck};
 use checkers::udp::{parse_hex, ReplyByte, UdpCheck};
@@ -37,6 +38,7 @@ pub enum PlannedProbe {
     Misc(MiscCheck),
     Dns(DnsCheck),
     Udp(UdpCheck),
+    Smtp(SmtpCheck),
     /// The HTTP part of an SSL_GET, and its TLS options.
     Ssl(HttpCheck, TlsOptions),
 }
@@ -75,6 +77,7 @@ impl CheckerPlan {
                 PlannedProbe::Misc(p) => Arc::new(p),
                 PlannedProbe::Dns(p) => Arc::new(p),
                 PlannedProbe::Udp(p) => Arc::new(p),
+                PlannedProbe::Smtp(p) => Arc::new(p),
                 PlannedProbe::Ssl(p, options) => {
                     let config = tls_config.clone().ok_or("no TLS context")?;
                     let tls =
@@ -208,6 +211,18 @@ fn plan_one(c: &Checker, global: &GlobalPart) -> Result<(Timing, PlannedProbe), 
         )),
         Checker::Dns(d) => Ok((timing(&d.common, global), PlannedProbe::Dns(dns(d)?))),
         Checker::Udp(u) => Ok((timing(&u.common, global), PlannedProbe::Udp(udp(u)?))),
+        Checker::Smtp(m) => {
+            // The checker's own connection, then each host block (the model already moved
+            // the first host into `conn` when the checker names no connection itself).
+            let hosts = std::iter::once(&m.conn)
+                .chain(m.host.iter().map(|h| &h.conn))
+                .map(connection)
+                .collect();
+            Ok((
+                timing(&m.common, global),
+                PlannedProbe::Smtp(SmtpCheck::new(hosts, m.helo_name.clone())?),
+            ))
+        }
         other => Err(format!("{} is not supported yet", other.keyword())),
     }
 }
@@ -493,5 +508,20 @@ virtual_server 192.168.200.100 80 {
             ])
         );
         assert_eq!((u.min_reply_length, u.max_reply_length), (2, 255));
+    }
+
+    #[test]
+    fn smtp_hosts_are_planned_in_order() {
+        let cfg = parse(
+            "virtual_server 10.0.0.1 25 {\n protocol TCP\n real_server 10.0.0.2 25 {\n  SMTP_CHECK {\n   helo_name director.example\n   host {\n    connect_ip 10.0.0.3\n   }\n   host {\n    connect_ip 10.0.0.4\n    connect_port 2525\n   }\n  }\n }\n}\n",
+        );
+        let plan = plan(&cfg.lvs, &cfg.global);
+        assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
+        let PlannedProbe::Smtp(m) = &plan.checkers[0].probe else {
+            panic!("not SMTP")
+        };
+        let targets: Vec<String> = m.hosts.iter().map(|h| h.target().to_string()).collect();
+        assert_eq!(targets, vec!["10.0.0.3:25", "10.0.0.4:2525"]);
+        assert_eq!(m.helo_name, "director.example");
     }
 }
