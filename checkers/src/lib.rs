@@ -14,6 +14,7 @@ pub mod effects;
 pub mod engine;
 pub mod http;
 pub mod misc;
+pub mod ping;
 pub mod smtp;
 pub mod ssl;
 pub mod tcp;

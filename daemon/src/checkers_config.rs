@@ -4,7 +4,7 @@
 //!
 //! Checker ids: `vs` and `rs` are the indexes in `config.lvs.virtual_server` and its
 //! `real_server`; `check` counts only the checkers that are run, so the pool waits for no
-//! checker that never runs. Checkers this build cannot run (PING_CHECK, FILE_CHECK, BFD_CHECK,
+//! checker that never runs. Checkers this build cannot run (FILE_CHECK, BFD_CHECK,
 //! HTTP_GET/SSL_GET with regex) and invalid ones are left
 //! out and listed in `skipped`, so the daemon can say so.
 //!
@@ -16,6 +16,7 @@ use checkers::dns::{DnsCheck, DnsType};
 use checkers::effects::{RealServerConfig, SorryServerConfig, VirtualServerConfig};
 use checkers::http::{HttpCheck, HttpProtocol, UrlCheck};
 use checkers::misc::{MiscCheck, RunAs};
+use checkers::ping::PingCheck;
 use checkers::smtp::SmtpCheck;
 use checkers::ssl::{SslContext, Tls, TlsOptions};
 use checkers::tcp::{Connection, TcpCheck};
@@ -39,6 +40,7 @@ pub enum PlannedProbe {
     Dns(DnsCheck),
     Udp(UdpCheck),
     Smtp(SmtpCheck),
+    Ping(PingCheck),
     /// The HTTP part of an SSL_GET, and its TLS options.
     Ssl(HttpCheck, TlsOptions),
 }
@@ -78,6 +80,7 @@ impl CheckerPlan {
                 PlannedProbe::Dns(p) => Arc::new(p),
                 PlannedProbe::Udp(p) => Arc::new(p),
                 PlannedProbe::Smtp(p) => Arc::new(p),
+                PlannedProbe::Ping(p) => Arc::new(p),
                 PlannedProbe::Ssl(p, options) => {
                     let config = tls_config.clone().ok_or("no TLS context")?;
                     let tls =
@@ -211,6 +214,10 @@ fn plan_one(c: &Checker, global: &GlobalPart) -> Result<(Timing, PlannedProbe), 
         )),
         Checker::Dns(d) => Ok((timing(&d.common, global), PlannedProbe::Dns(dns(d)?))),
         Checker::Udp(u) => Ok((timing(&u.common, global), PlannedProbe::Udp(udp(u)?))),
+        Checker::Ping(p) => Ok((
+            timing(&p.common, global),
+            PlannedProbe::Ping(PingCheck::new(connection(&p.conn))?),
+        )),
         Checker::Smtp(m) => {
             // The checker's own connection, then each host block (the model already moved
             // the first host into `conn` when the checker names no connection itself).
@@ -307,6 +314,9 @@ global_defs {
     checker_log_all_failures
     script_user nobody
 }
+track_file f1 {
+    file /run/keepalived-rs-test-f1
+}
 virtual_server 192.168.200.100 80 {
     delay_loop 6
     lvs_sched rr
@@ -335,7 +345,8 @@ virtual_server 192.168.200.100 80 {
         }
     }
     real_server 192.168.201.101 80 {
-        PING_CHECK {
+        FILE_CHECK {
+            track_file f1
         }
         SSL_GET {
             enable_sni
@@ -366,7 +377,7 @@ virtual_server 192.168.200.100 80 {
             .iter()
             .map(|c| (c.id.vs, c.id.rs, c.id.check))
             .collect();
-        // PING_CHECK is skipped, so SSL_GET is checker 0 of real server 1.
+        // FILE_CHECK is skipped, so SSL_GET is checker 0 of real server 1.
         assert_eq!(ids, vec![(0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1)]);
         let tcp = &plan.checkers[0];
         assert_eq!(
@@ -413,7 +424,7 @@ virtual_server 192.168.200.100 80 {
         assert!(matches!(plan.checkers[3].probe, PlannedProbe::Http(_)));
         assert_eq!(plan.skipped.len(), 1);
         assert!(
-            plan.skipped[0].contains("PING_CHECK is not supported yet"),
+            plan.skipped[0].contains("FILE_CHECK is not supported yet"),
             "{}",
             plan.skipped[0]
         );
@@ -442,7 +453,7 @@ virtual_server 192.168.200.100 80 {
         assert_eq!(vs.real_servers[0].weight, 3);
         assert!(vs.real_servers[0].inhibit_on_failure);
         assert_eq!(vs.real_servers[0].checker_alpha, vec![false, true]);
-        // The PING_CHECK does not count for the second real server.
+        // The FILE_CHECK does not count for the second real server.
         assert_eq!(vs.real_servers[1].checker_alpha, vec![false, false]);
         // The plan's pool starts: rs 0 is down (its MISC_CHECK has alpha), rs 1 is up.
         let pool = checkers::effects::Pool::new(plan.pool);
