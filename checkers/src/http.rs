@@ -12,6 +12,7 @@
 //! connect_timeout bounds the connect and each write and read (a server that keeps sending
 //! slowly is not cut off), as keepalived's does.
 
+use crate::body_regex::{BodyRegex, RegexSpec, MAX_BODY};
 use crate::engine::{Probe, ProbeFuture, Success};
 use crate::ssl::Tls;
 use crate::tcp::Connection;
@@ -31,7 +32,7 @@ pub enum HttpProtocol {
 }
 
 /// One `url { }` block.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UrlCheck {
     pub path: String,
     /// Accepted codes as inclusive ranges; empty means 200-299.
@@ -40,6 +41,7 @@ pub struct UrlCheck {
     pub digest: Option<String>,
     /// The url's own virtualhost, else the checker's.
     pub virtualhost: Option<String>,
+    pub regex: Option<RegexSpec>,
 }
 
 /// HTTP_GET, or SSL_GET with TLS.
@@ -58,6 +60,7 @@ struct ParsedUrl {
     status_code: Vec<(u16, u16)>,
     digest: Option<[u8; 16]>,
     virtualhost: Option<String>,
+    regex: Option<BodyRegex>,
 }
 
 /// What one fetch returned.
@@ -67,6 +70,8 @@ pub struct Fetched {
     /// MD5 of the body as genhash computes it.
     pub digest: [u8; 16],
     pub body_len: u64,
+    /// The body's first bytes (up to the regex limit), when a regex needs them.
+    pub body: Option<Vec<u8>>,
 }
 
 const MAX_HEADER: usize = 64 * 1024;
@@ -130,11 +135,13 @@ impl HttpCheck {
                 } else {
                     u.status_code
                 };
+                let regex = u.regex.map(BodyRegex::new).transpose()?;
                 Ok(ParsedUrl {
                     path: u.path,
                     status_code,
                     digest,
                     virtualhost: u.virtualhost,
+                    regex,
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
@@ -203,15 +210,16 @@ impl HttpCheck {
         let mut stream = self.conn.connect().await?;
         let request = self.request(url);
         let timeout = self.conn.connect_timeout;
+        let keep_body = url.regex.is_some();
         let Some(tls) = &self.tls else {
-            return exchange(&mut stream, request.as_bytes(), timeout).await;
+            return exchange(&mut stream, request.as_bytes(), timeout, keep_body).await;
         };
         let handshake = tls.connector.connect(tls.server_name.clone(), stream);
         let mut stream = tokio::time::timeout(timeout, handshake)
             .await
             .map_err(|_| format!("TLS handshake timed out after {timeout:?}"))?
             .map_err(|e| format!("TLS handshake: {e}"))?;
-        let fetched = exchange(&mut stream, request.as_bytes(), timeout).await?;
+        let fetched = exchange(&mut stream, request.as_bytes(), timeout, keep_body).await?;
         if tls.close_notify {
             let _ = tokio::time::timeout(timeout, stream.shutdown()).await;
         }
@@ -243,6 +251,10 @@ impl HttpCheck {
                     hex(&want)
                 ));
             }
+        }
+        if let Some(re) = &url.regex {
+            re.check(got.body.as_deref().unwrap_or_default())
+                .map_err(|e| format!("GET {} from {target}: {e}", url.path))?;
         }
         Ok(())
     }
@@ -295,6 +307,7 @@ pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     request: &[u8],
     io_timeout: Duration,
+    keep_body: bool,
 ) -> Result<Fetched, String> {
     let timed_out = || format!("timed out after {io_timeout:?}");
     tokio::time::timeout(io_timeout, stream.write_all(request))
@@ -306,6 +319,13 @@ pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     let mut md5 = Md5::new();
     let mut body: Option<(u16, Option<u64>)> = None;
     let mut body_len = 0u64;
+    let mut kept: Option<Vec<u8>> = keep_body.then(Vec::new);
+    let mut keep = |data: &[u8]| {
+        if let Some(k) = kept.as_mut() {
+            let room = MAX_BODY.saturating_sub(k.len());
+            k.extend_from_slice(&data[..data.len().min(room)]);
+        }
+    };
     loop {
         if let Some((_, Some(limit))) = body {
             if body_len >= limit {
@@ -339,12 +359,14 @@ pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             let rest = head.split_off(end + 4);
             let take = take_len(rest.len(), body_len, body.and_then(|b| b.1));
             md5.update(&rest[..take]);
+            keep(&rest[..take]);
             body_len += take as u64;
             continue;
         }
         let take = take_len(data.len(), body_len, body.and_then(|b| b.1));
         data = &data[..take];
         md5.update(data);
+        keep(data);
         body_len += take as u64;
     }
     match body {
@@ -352,6 +374,7 @@ pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             status,
             digest: md5.finalize().into(),
             body_len,
+            body: kept,
         }),
         None if head.is_empty() => Err("no data received".into()),
         None => Err("connection closed before the end of the header".into()),

@@ -9,6 +9,7 @@
 //!
 //! This crate knows nothing of the configuration syntax: the daemon builds its plain types.
 
+pub mod body_regex;
 pub mod dns;
 pub mod effects;
 pub mod engine;

@@ -75,6 +75,7 @@ fn url(path: &str) -> UrlCheck {
         status_code: vec![],
         digest: None,
         virtualhost: None,
+        regex: None,
     }
 }
 
@@ -318,4 +319,35 @@ async fn a_large_body_is_streamed() {
     let c = check(srv.port, HttpProtocol::Http10, None, vec![url("/")]);
     let got = c.fetch(0).await.unwrap();
     assert_eq!(got.body_len, body.len() as u64);
+}
+
+#[tokio::test]
+async fn regex_matches_the_body() {
+    use checkers::body_regex::RegexSpec;
+    let srv = serve(vec![
+        raw("HTTP/1.0 200 OK\r\n\r\n<p>Status: OK</p>"),
+        raw("HTTP/1.0 200 OK\r\n\r\n<p>Status: DEGRADED</p>"),
+    ])
+    .await;
+    let spec = RegexSpec {
+        pattern: "status: ok".into(),
+        options: vec!["caseless".into()],
+        ..RegexSpec::default()
+    };
+    let mut u = url("/");
+    u.regex = Some(spec);
+    let c = check(srv.port, HttpProtocol::Http10, None, vec![u]);
+    c.probe().await.unwrap();
+    let err = c.probe().await.unwrap_err();
+    assert!(err.contains("not found"), "{err}");
+    // regex_no_match inverts it.
+    let spec = RegexSpec {
+        pattern: "DEGRADED".into(),
+        no_match: true,
+        ..RegexSpec::default()
+    };
+    let mut u = url("/");
+    u.regex = Some(spec);
+    let c = check(srv.port, HttpProtocol::Http10, None, vec![u]);
+    assert!(c.probe().await.unwrap_err().contains("found at offset"));
 }

@@ -92,7 +92,9 @@ fn failures_in_a_namespace() {
         return eprintln!("SKIP: failures_in_a_namespace: cannot create network namespace {ns}");
     }
     let setup = ip(&["-n", &ns, "link", "set", "lo", "up"])
-        && ip(&["-n", &ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1"])
+        && ip(&[
+            "-n", &ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1",
+        ])
         && ip(&["-n", &ns, "addr", "add", "192.0.2.1/24", "dev", "v0"])
         && ip(&["-n", &ns, "link", "set", "v0", "up"])
         && ip(&["-n", &ns, "link", "set", "v1", "up"]);

@@ -121,6 +121,7 @@ fn url() -> Vec<UrlCheck> {
         status_code: vec![],
         digest: Some(HELLO_MD5.into()),
         virtualhost: None,
+        regex: None,
     }]
 }
 
@@ -171,6 +172,7 @@ async fn a_wrong_digest_over_tls_is_a_failure() {
         status_code: vec![],
         digest: Some("0".repeat(32)),
         virtualhost: None,
+        regex: None,
     }];
     let check = HttpCheck::new_ssl(
         Connection::new(LO, port, Duration::from_secs(5)),

@@ -4,14 +4,15 @@
 //!
 //! Checker ids: `vs` and `rs` are the indexes in `config.lvs.virtual_server` and its
 //! `real_server`; `check` counts only the checkers that are run, so the pool waits for no
-//! checker that never runs. Checkers this build cannot run (FILE_CHECK, BFD_CHECK,
-//! HTTP_GET/SSL_GET with regex) and invalid ones are left
+//! checker that never runs. Checkers this build cannot run (FILE_CHECK, BFD_CHECK, and
+//! HTTP_GET/SSL_GET whose regex the `regex` crate cannot honour) and invalid ones are left
 //! out and listed in `skipped`, so the daemon can say so.
 //!
 //! SSL_GET needs the `SSL { }` block's files, which [`plan`] does not read: [`CheckerPlan::probes`]
 //! builds the one TLS context then.
 #![allow(dead_code)]
 
+use checkers::body_regex::RegexSpec;
 use checkers::dns::{DnsCheck, DnsType};
 use checkers::effects::{RealServerConfig, SorryServerConfig, VirtualServerConfig};
 use checkers::http::{HttpCheck, HttpProtocol, UrlCheck};
@@ -121,9 +122,6 @@ fn connection(c: &lvs::Connection) -> Connection {
 }
 
 fn http(h: &lvs::HttpCheck) -> Result<HttpCheck, String> {
-    if h.url.iter().any(|u| u.regex.is_some()) {
-        return Err("url regex is not supported yet".into());
-    }
     let protocol = match h.http_protocol {
         lvs::HttpProtocol::Http10 => HttpProtocol::Http10,
         lvs::HttpProtocol::Http10C => HttpProtocol::Http10C,
@@ -137,6 +135,13 @@ fn http(h: &lvs::HttpCheck) -> Result<HttpCheck, String> {
             status_code: u.status_code.iter().map(|r| (r.first, r.last)).collect(),
             digest: u.digest.clone(),
             virtualhost: u.virtualhost.clone(),
+            regex: u.regex.as_ref().map(|pattern| RegexSpec {
+                pattern: pattern.clone(),
+                no_match: u.regex_no_match,
+                options: u.regex_options.clone(),
+                min_offset: u.regex_min_offset,
+                max_offset: u.regex_max_offset,
+            }),
         })
         .collect();
     HttpCheck::new(connection(&h.conn), protocol, h.virtualhost.clone(), urls)
@@ -462,12 +467,13 @@ virtual_server 192.168.200.100 80 {
     }
 
     #[test]
-    fn regex_urls_are_skipped_with_a_reason() {
+    fn regex_urls_are_planned_and_unsupported_ones_skipped() {
         let cfg = parse(
-            "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  HTTP_GET {\n   url {\n    path /\n    regex \"ok\"\n   }\n  }\n }\n}\n",
+            "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  HTTP_GET {\n   url {\n    path /\n    regex \"ok\"\n    regex_options caseless\n   }\n  }\n  HTTP_GET {\n   url {\n    path /\n    regex \"(a)\\\\1\"\n   }\n  }\n }\n}\n",
         );
         let plan = plan(&cfg.lvs, &cfg.global);
-        assert!(plan.checkers.is_empty());
+        assert_eq!(plan.checkers.len(), 1);
+        assert_eq!(plan.skipped.len(), 1, "{:?}", plan.skipped);
         assert!(plan.skipped[0].contains("regex"), "{:?}", plan.skipped);
     }
 
