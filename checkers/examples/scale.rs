@@ -146,10 +146,10 @@ async fn main() {
     let f2 = failures.clone();
     tokio::spawn(async move {
         while let Some(ev) = rx.recv().await {
-            if matches!(ev.kind, EventKind::Failure | EventKind::Down) {
-                if f2.fetch_add(1, Ordering::Relaxed) < 3 {
-                    eprintln!("failure: {} {}", ev.id, ev.reason);
-                }
+            if matches!(ev.kind, EventKind::Failure | EventKind::Down)
+                && f2.fetch_add(1, Ordering::Relaxed) < 3
+            {
+                eprintln!("failure: {} {}", ev.id, ev.reason);
             }
         }
     });
