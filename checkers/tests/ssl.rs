@@ -411,3 +411,31 @@ fn bad_ssl_blocks_are_errors() {
         .unwrap_err()
         .contains("sni name"));
 }
+
+/// keepalived's genhash over TLS (-S) against the same server: same request bytes, same digest.
+#[tokio::test]
+async fn genhash_over_tls_agrees() {
+    if !std::path::Path::new("/usr/bin/genhash").exists() {
+        return eprintln!(
+            "SKIP: genhash_over_tls_agrees: /usr/bin/genhash (Debian's keepalived) not installed"
+        );
+    }
+    let (port, seen) = serve(server_config(None), true).await;
+    let check = ssl_check(port, &SslContext::default(), TlsOptions::default(), None).unwrap();
+    let ours = hex(&check.fetch(0).await.unwrap().digest);
+    let out = tokio::process::Command::new("/usr/bin/genhash")
+        .args(["-S", "-s", "127.0.0.1", "-p", &port.to_string(), "-u", "/"])
+        .output()
+        .await
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        text.split_whitespace().last(),
+        Some(ours.as_str()),
+        "genhash said {text:?}"
+    );
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.requests.len(), 2, "{text}");
+    assert_eq!(seen.requests[0], seen.requests[1]);
+}
