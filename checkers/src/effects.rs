@@ -7,7 +7,8 @@
 //!   checkers is always alive). Checkers start up, or down under alpha.
 //! - An alive real server is in its virtual server with its weight; with misc_dynamic each
 //!   checker that reported a weight `w` adds `w - weight` to it (so one dynamic checker sets the
-//!   weight to `w`). A dead one is removed, or kept with weight 0 under inhibit_on_failure.
+//!   weight to `w`), and each FILE_CHECK adds its value times its weight; the sum is kept
+//!   within 0..=u32::MAX. A dead one is removed, or kept with weight 0 under inhibit_on_failure.
 //! - Quorum: the sum of the weights of the alive real servers. Quorum is gained when the sum is
 //!   non-zero and reaches `quorum + hysteresis`, lost when it is zero or falls below
 //!   `quorum - hysteresis`. `quorum` is lowered to the total configured weight when it is
@@ -20,7 +21,7 @@
 //!   start nothing is notified. At shutdown, virtual servers with omega notify `RealServerDown`
 //!   for each alive real server and then `QuorumDown` if the quorum was up.
 
-use crate::engine::{CheckEvent, EventKind};
+use crate::engine::{CheckEvent, DynamicWeight, EventKind};
 use std::net::IpAddr;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,8 +77,8 @@ pub enum Notify {
 struct RsState {
     cfg: RealServerConfig,
     checker_up: Vec<bool>,
-    /// The weight each checker asked for (misc_dynamic), if any.
-    dynamic: Vec<Option<u32>>,
+    /// The weight each checker asked for (misc_dynamic, FILE_CHECK), if any.
+    dynamic: Vec<Option<DynamicWeight>>,
     alive: bool,
 }
 
@@ -92,9 +93,12 @@ impl RsState {
             .dynamic
             .iter()
             .flatten()
-            .map(|&w| i64::from(w) - base)
-            .sum();
-        u32::try_from((base + delta).clamp(0, i64::from(u32::MAX))).unwrap_or(u32::MAX)
+            .map(|d| match *d {
+                DynamicWeight::Set(w) => i64::from(w) - base,
+                DynamicWeight::Add(d) => d,
+            })
+            .fold(0i64, i64::saturating_add);
+        u32::try_from(base.saturating_add(delta).clamp(0, i64::from(u32::MAX))).unwrap_or(u32::MAX)
     }
 }
 

@@ -60,8 +60,26 @@ impl Timing {
 /// What a successful check says beyond "up".
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Success {
-    /// MISC_CHECK with misc_dynamic: the weight the exit status asks for (status - 2).
-    pub weight: Option<u32>,
+    /// A dynamic weight (MISC_CHECK with misc_dynamic, FILE_CHECK with a weight).
+    pub weight: Option<DynamicWeight>,
+}
+
+/// How a checker changes its real server's weight while up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DynamicWeight {
+    /// MISC_CHECK misc_dynamic: the weight the exit status asks for (status - 2).
+    Set(u32),
+    /// FILE_CHECK: the file's value times the weight, added to the configured weight.
+    Add(i64),
+}
+
+impl std::fmt::Display for DynamicWeight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DynamicWeight::Set(w) => write!(f, "weight {w}"),
+            DynamicWeight::Add(d) => write!(f, "weight {d:+}"),
+        }
+    }
 }
 
 /// A check's result: success, or the reason it failed.
@@ -77,13 +95,13 @@ pub trait Probe: Send + Sync + 'static {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EventKind {
     /// The checker came up; `weight` as in [`Success::weight`].
-    Up { weight: Option<u32> },
+    Up { weight: Option<DynamicWeight> },
     /// The checker went down.
     Down,
     /// A failed attempt that did not change the state (only with `log_all_failures`).
     Failure,
     /// A checker that is up reported a new dynamic weight.
-    Weight(u32),
+    Weight(DynamicWeight),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,7 +137,7 @@ fn warmup_delay(warmup: Duration) -> Duration {
 struct State {
     up: bool,
     failed_attempts: u32,
-    weight: Option<u32>,
+    weight: Option<DynamicWeight>,
 }
 
 impl State {
@@ -143,7 +161,7 @@ impl State {
                     match s.weight {
                         Some(w) if self.weight != Some(w) => {
                             self.weight = Some(w);
-                            Some((EventKind::Weight(w), format!("dynamic weight {w}")))
+                            Some((EventKind::Weight(w), format!("dynamic {w}")))
                         }
                         _ => None,
                     }

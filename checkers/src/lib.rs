@@ -13,6 +13,7 @@ pub mod body_regex;
 pub mod dns;
 pub mod effects;
 pub mod engine;
+pub mod file;
 pub mod http;
 pub mod misc;
 pub mod ping;
@@ -22,6 +23,6 @@ pub mod tcp;
 pub mod udp;
 
 pub use engine::{
-    spawn_checker, CheckEvent, CheckerId, EventKind, Probe, ProbeFuture, ProbeResult, Success,
-    Timing,
+    spawn_checker, CheckEvent, CheckerId, DynamicWeight, EventKind, Probe, ProbeFuture,
+    ProbeResult, Success, Timing,
 };

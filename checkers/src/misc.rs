@@ -7,7 +7,7 @@
 //! process group, and the check fails. The program runs with stdin, stdout and stderr on
 //! /dev/null, optionally as another user and group.
 
-use crate::engine::{Probe, ProbeFuture, Success};
+use crate::engine::{DynamicWeight, Probe, ProbeFuture, Success};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::{Group, Pid, User};
 use std::os::unix::process::ExitStatusExt;
@@ -80,7 +80,7 @@ impl MiscCheck {
         match (code, self.dynamic) {
             (0, _) => Ok(Success::default()),
             (2..=255, true) => Ok(Success {
-                weight: Some(u32::try_from(code - 2).unwrap_or(0)),
+                weight: Some(DynamicWeight::Set(u32::try_from(code - 2).unwrap_or(0))),
             }),
             _ => Err(format!("{} exited with status {code}", self.command[0])),
         }

@@ -4,7 +4,7 @@
 use checkers::effects::{
     DesiredDest, Notify, Pool, RealServerConfig, SorryServerConfig, VirtualServerConfig,
 };
-use checkers::{CheckEvent, CheckerId, EventKind};
+use checkers::{CheckEvent, CheckerId, DynamicWeight, EventKind};
 use proptest::prelude::*;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -230,19 +230,29 @@ fn dynamic_weights_set_the_weight_and_count_for_quorum() {
     v.quorum = 5;
     let mut p = Pool::new(vec![v]);
     // One dynamic checker sets the weight.
-    p.apply(&ev(0, 0, EventKind::Weight(4))).unwrap();
+    p.apply(&ev(0, 0, EventKind::Weight(DynamicWeight::Set(4))))
+        .unwrap();
     assert_eq!(dests(&p), vec![(1, 4, false), (2, 1, false)]);
     // A second one adds its own difference: 10 + (4-10) + (12-10) = 6.
-    p.apply(&ev(0, 1, EventKind::Weight(12))).unwrap();
+    p.apply(&ev(0, 1, EventKind::Weight(DynamicWeight::Set(12))))
+        .unwrap();
     assert_eq!(dests(&p), vec![(1, 6, false), (2, 1, false)]);
     // Weights can lose the quorum: 10 + (4-10) + (2-10) < 0 -> 0; total alive 1 < 5.
-    let n = p.apply(&ev(0, 1, EventKind::Weight(2))).unwrap();
+    let n = p
+        .apply(&ev(0, 1, EventKind::Weight(DynamicWeight::Set(2))))
+        .unwrap();
     assert_eq!(n, vec![Notify::QuorumDown { vs: 0 }]);
     assert_eq!(dests(&p), vec![(1, 0, false), (2, 1, false)]);
     // Up with a weight records it.
     p.apply(&down(0, 0)).unwrap();
-    p.apply(&ev(0, 0, EventKind::Up { weight: Some(13) }))
-        .unwrap();
+    p.apply(&ev(
+        0,
+        0,
+        EventKind::Up {
+            weight: Some(DynamicWeight::Set(13)),
+        },
+    ))
+    .unwrap();
     assert_eq!(dests(&p), vec![(1, 5, false), (2, 1, false)]);
 }
 
@@ -329,7 +339,7 @@ proptest! {
         let mut alive: Vec<bool> = checker_up.iter().map(|c| c.iter().all(|&u| u)).collect();
         let mut quorum_up = p.quorum_up(0).unwrap();
         for (rs_i, check, kind, w) in events {
-            let kind = match kind { 0 => EventKind::Up { weight: None }, 1 => EventKind::Down, 2 => EventKind::Failure, _ => EventKind::Weight(w) };
+            let kind = match kind { 0 => EventKind::Up { weight: None }, 1 => EventKind::Down, 2 => EventKind::Failure, _ => EventKind::Weight(DynamicWeight::Set(w)) };
             match kind { EventKind::Up { .. } => checker_up[rs_i][check] = true, EventKind::Down => checker_up[rs_i][check] = false, _ => {} }
             let notes = p.apply(&ev(rs_i, check, kind)).unwrap();
             for n in notes {

@@ -2,8 +2,8 @@
 //! is called and answers from a script; the tests assert the call times and the events.
 
 use checkers::{
-    spawn_checker, CheckEvent, CheckerId, EventKind, Probe, ProbeFuture, ProbeResult, Success,
-    Timing,
+    spawn_checker, CheckEvent, CheckerId, DynamicWeight, EventKind, Probe, ProbeFuture,
+    ProbeResult, Success, Timing,
 };
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -242,7 +242,11 @@ impl Probe for Weights {
 
 #[tokio::test(start_paused = true)]
 async fn dynamic_weights_are_reported() {
-    let w = |w| Ok(Success { weight: Some(w) });
+    let w = |w| {
+        Ok(Success {
+            weight: Some(DynamicWeight::Set(w)),
+        })
+    };
     let probe = Arc::new(Weights(
         vec![
             w(5),
@@ -266,10 +270,14 @@ async fn dynamic_weights_are_reported() {
     assert_eq!(
         got,
         vec![
-            EventKind::Up { weight: Some(5) },
-            EventKind::Weight(7),
+            EventKind::Up {
+                weight: Some(DynamicWeight::Set(5))
+            },
+            EventKind::Weight(DynamicWeight::Set(7)),
             EventKind::Down,
-            EventKind::Up { weight: Some(3) }
+            EventKind::Up {
+                weight: Some(DynamicWeight::Set(3))
+            }
         ]
     );
 }

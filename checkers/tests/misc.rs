@@ -2,7 +2,7 @@
 //! script's whole process group, and running as another user.
 
 use checkers::misc::{MiscCheck, RunAs};
-use checkers::{Probe, Success};
+use checkers::{DynamicWeight, Probe, Success};
 use std::time::Duration;
 
 fn sh(script: &str) -> Vec<String> {
@@ -38,15 +38,21 @@ async fn misc_dynamic_maps_exit_status_to_weight() {
         .contains("status 1"));
     assert_eq!(
         misc("exit 2", true).probe().await,
-        Ok(Success { weight: Some(0) })
+        Ok(Success {
+            weight: Some(DynamicWeight::Set(0))
+        })
     );
     assert_eq!(
         misc("exit 12", true).probe().await,
-        Ok(Success { weight: Some(10) })
+        Ok(Success {
+            weight: Some(DynamicWeight::Set(10))
+        })
     );
     assert_eq!(
         misc("exit 255", true).probe().await,
-        Ok(Success { weight: Some(253) })
+        Ok(Success {
+            weight: Some(DynamicWeight::Set(253))
+        })
     );
 }
 

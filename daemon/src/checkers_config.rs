@@ -4,8 +4,8 @@
 //!
 //! Checker ids: `vs` and `rs` are the indexes in `config.lvs.virtual_server` and its
 //! `real_server`; `check` counts only the checkers that are run, so the pool waits for no
-//! checker that never runs. Checkers this build cannot run (FILE_CHECK, BFD_CHECK, and
-//! HTTP_GET/SSL_GET whose regex the `regex` crate cannot honour) and invalid ones are left
+//! checker that never runs. Checkers this build cannot run (BFD_CHECK, and HTTP_GET/SSL_GET
+//! whose regex the `regex` crate cannot honour) and invalid ones are left
 //! out and listed in `skipped`, so the daemon can say so.
 //!
 //! SSL_GET needs the `SSL { }` block's files, which [`plan`] does not read: [`CheckerPlan::probes`]
@@ -15,6 +15,7 @@
 use checkers::body_regex::RegexSpec;
 use checkers::dns::{DnsCheck, DnsType};
 use checkers::effects::{RealServerConfig, SorryServerConfig, VirtualServerConfig};
+use checkers::file::FileCheck;
 use checkers::http::{HttpCheck, HttpProtocol, UrlCheck};
 use checkers::misc::{MiscCheck, RunAs};
 use checkers::ping::PingCheck;
@@ -24,7 +25,9 @@ use checkers::tcp::{Connection, TcpCheck};
 use checkers::udp::{parse_hex, ReplyByte, UdpCheck};
 use checkers::{CheckerId, Probe, Timing};
 use conf_parser::model::global::GlobalPart;
-use conf_parser::model::lvs::{self, Checker, CheckerCommon, LvsPart};
+use conf_parser::model::lvs::{self, Checker, CheckerCommon};
+use conf_parser::model::vrrp::TrackFile;
+use conf_parser::Config;
 use std::sync::Arc;
 
 /// A checker ready to start.
@@ -42,6 +45,7 @@ pub enum PlannedProbe {
     Udp(UdpCheck),
     Smtp(SmtpCheck),
     Ping(PingCheck),
+    File(FileCheck),
     /// The HTTP part of an SSL_GET, and its TLS options.
     Ssl(HttpCheck, TlsOptions),
 }
@@ -82,6 +86,7 @@ impl CheckerPlan {
                 PlannedProbe::Udp(p) => Arc::new(p),
                 PlannedProbe::Smtp(p) => Arc::new(p),
                 PlannedProbe::Ping(p) => Arc::new(p),
+                PlannedProbe::File(p) => Arc::new(p),
                 PlannedProbe::Ssl(p, options) => {
                     let config = tls_config.clone().ok_or("no TLS context")?;
                     let tls =
@@ -194,9 +199,40 @@ fn udp(u: &lvs::UdpCheck) -> Result<UdpCheck, String> {
     )
 }
 
+/// FILE_CHECK has none of the timing options: its file is read every second.
+const FILE_CHECK_TIMING: Timing = Timing {
+    delay_loop: std::time::Duration::from_secs(1),
+    retry: 0,
+    delay_before_retry: std::time::Duration::from_secs(1),
+    warmup: std::time::Duration::ZERO,
+    alpha: false,
+    log_all_failures: false,
+};
+
+fn file(f: &lvs::FileCheck, track_files: &[TrackFile]) -> Result<FileCheck, String> {
+    let t = track_files
+        .iter()
+        .find(|t| t.name == f.track_file)
+        .ok_or_else(|| format!("no track_file {}", f.track_file))?;
+    let path = t
+        .file
+        .as_ref()
+        .ok_or_else(|| format!("track_file {} has no file", t.name))?;
+    let (weight, reverse) = match f.weight {
+        Some(w) => (w.weight, w.reverse),
+        None => (t.weight, t.reverse),
+    };
+    FileCheck::new(path.into(), weight, reverse)
+}
+
 /// One checker of the model -> its timing and probe, or why it is not run.
-fn plan_one(c: &Checker, global: &GlobalPart) -> Result<(Timing, PlannedProbe), String> {
+fn plan_one(
+    c: &Checker,
+    global: &GlobalPart,
+    track_files: &[TrackFile],
+) -> Result<(Timing, PlannedProbe), String> {
     match c {
+        Checker::File(f) => Ok((FILE_CHECK_TIMING, PlannedProbe::File(file(f, track_files)?))),
         Checker::Tcp(t) => Ok((
             timing(&t.common, global),
             PlannedProbe::Tcp(TcpCheck::new(connection(&t.conn))?),
@@ -239,7 +275,8 @@ fn plan_one(c: &Checker, global: &GlobalPart) -> Result<(Timing, PlannedProbe), 
     }
 }
 
-pub fn plan(lvs: &LvsPart, global: &GlobalPart) -> CheckerPlan {
+pub fn plan(config: &Config) -> CheckerPlan {
+    let (lvs, global) = (&config.lvs, &config.global);
     let ssl = lvs
         .ssl
         .as_ref()
@@ -261,7 +298,7 @@ pub fn plan(lvs: &LvsPart, global: &GlobalPart) -> CheckerPlan {
         for (ri, rs) in vs.real_server.iter().enumerate() {
             let mut checker_alpha = Vec::new();
             for c in &rs.checkers {
-                match plan_one(c, global) {
+                match plan_one(c, global, &config.vrrp.track_file) {
                     Ok((timing, probe)) => {
                         let id = CheckerId {
                             vs: vi,
@@ -352,6 +389,7 @@ virtual_server 192.168.200.100 80 {
     real_server 192.168.201.101 80 {
         FILE_CHECK {
             track_file f1
+            weight 5 reverse
         }
         SSL_GET {
             enable_sni
@@ -376,14 +414,16 @@ virtual_server 192.168.200.100 80 {
     #[test]
     fn plans_the_supported_checkers_with_their_timing() {
         let cfg = parse(CONF);
-        let plan = plan(&cfg.lvs, &cfg.global);
+        let plan = plan(&cfg);
         let ids: Vec<_> = plan
             .checkers
             .iter()
             .map(|c| (c.id.vs, c.id.rs, c.id.check))
             .collect();
-        // FILE_CHECK is skipped, so SSL_GET is checker 0 of real server 1.
-        assert_eq!(ids, vec![(0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1)]);
+        assert_eq!(
+            ids,
+            vec![(0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1), (0, 1, 2)]
+        );
         let tcp = &plan.checkers[0];
         assert_eq!(
             tcp.timing,
@@ -421,29 +461,28 @@ virtual_server 192.168.200.100 80 {
                 group: None
             })
         );
-        let PlannedProbe::Ssl(_, options) = &plan.checkers[2].probe else {
+        // FILE_CHECK: the track_file's file, the checker's own weight.
+        let PlannedProbe::File(f) = &plan.checkers[2].probe else {
+            panic!("not FILE")
+        };
+        assert_eq!(
+            (f.path.to_str(), f.weight, f.reverse),
+            (Some("/run/keepalived-rs-test-f1"), 5, true)
+        );
+        assert_eq!(plan.checkers[2].timing, FILE_CHECK_TIMING);
+        let PlannedProbe::Ssl(_, options) = &plan.checkers[3].probe else {
             panic!("not SSL")
         };
         assert!(options.enable_sni);
         assert_eq!(options.sni_name.as_deref(), Some("sni.example.org"));
-        assert!(matches!(plan.checkers[3].probe, PlannedProbe::Http(_)));
-        assert_eq!(plan.skipped.len(), 1);
-        assert!(
-            plan.skipped[0].contains("FILE_CHECK is not supported yet"),
-            "{}",
-            plan.skipped[0]
-        );
-        assert!(
-            plan.skipped[0].starts_with("t.conf:"),
-            "{}",
-            plan.skipped[0]
-        );
+        assert!(matches!(plan.checkers[4].probe, PlannedProbe::Http(_)));
+        assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
     }
 
     #[test]
     fn the_pool_mirrors_the_virtual_servers() {
         let cfg = parse(CONF);
-        let plan = plan(&cfg.lvs, &cfg.global);
+        let plan = plan(&cfg);
         let vs = &plan.pool[0];
         assert_eq!((vs.quorum, vs.hysteresis, vs.omega), (2, 1, true));
         // DR cannot change the port: the parser resolves the sorry server's to the service's.
@@ -458,8 +497,7 @@ virtual_server 192.168.200.100 80 {
         assert_eq!(vs.real_servers[0].weight, 3);
         assert!(vs.real_servers[0].inhibit_on_failure);
         assert_eq!(vs.real_servers[0].checker_alpha, vec![false, true]);
-        // The FILE_CHECK does not count for the second real server.
-        assert_eq!(vs.real_servers[1].checker_alpha, vec![false, false]);
+        assert_eq!(vs.real_servers[1].checker_alpha, vec![false, false, false]);
         // The plan's pool starts: rs 0 is down (its MISC_CHECK has alpha), rs 1 is up.
         let pool = checkers::effects::Pool::new(plan.pool);
         assert_eq!(pool.is_alive(0, 0), Some(false));
@@ -471,20 +509,21 @@ virtual_server 192.168.200.100 80 {
         let cfg = parse(
             "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  HTTP_GET {\n   url {\n    path /\n    regex \"ok\"\n    regex_options caseless\n   }\n  }\n  HTTP_GET {\n   url {\n    path /\n    regex \"(a)\\\\1\"\n   }\n  }\n }\n}\n",
         );
-        let plan = plan(&cfg.lvs, &cfg.global);
+        let plan = plan(&cfg);
         assert_eq!(plan.checkers.len(), 1);
         assert_eq!(plan.skipped.len(), 1, "{:?}", plan.skipped);
         assert!(plan.skipped[0].contains("regex"), "{:?}", plan.skipped);
+        assert!(plan.skipped[0].starts_with("t.conf:"), "{:?}", plan.skipped);
     }
 
     #[test]
     fn probes_build_the_tls_context_once_and_report_bad_files() {
         let cfg = parse(CONF);
-        let probes = plan(&cfg.lvs, &cfg.global).probes().unwrap();
-        assert_eq!(probes.len(), 4);
+        let probes = plan(&cfg).probes().unwrap();
+        assert_eq!(probes.len(), 5);
         let with_ssl = format!("SSL {{\n    certificate /nonexistent/cert.pem\n}}\n{CONF}");
         let cfg = parse(&with_ssl);
-        let err = plan(&cfg.lvs, &cfg.global)
+        let err = plan(&cfg)
             .probes()
             .err()
             .expect("a missing certificate is an error");
@@ -496,7 +535,7 @@ virtual_server 192.168.200.100 80 {
         let cfg = parse(
             "virtual_server 10.0.0.1 53 {\n protocol UDP\n real_server 10.0.0.2 53 {\n  DNS_CHECK {\n   type MX\n   name example.org\n  }\n  UDP_CHECK {\n   payload 0102\n   require_reply 01x2\n   min_reply_length 2\n  }\n }\n}\n",
         );
-        let plan = plan(&cfg.lvs, &cfg.global);
+        let plan = plan(&cfg);
         assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
         let PlannedProbe::Dns(d) = &plan.checkers[0].probe else {
             panic!("not DNS")
@@ -532,7 +571,7 @@ virtual_server 192.168.200.100 80 {
         let cfg = parse(
             "virtual_server 10.0.0.1 25 {\n protocol TCP\n real_server 10.0.0.2 25 {\n  SMTP_CHECK {\n   helo_name director.example\n   host {\n    connect_ip 10.0.0.3\n   }\n   host {\n    connect_ip 10.0.0.4\n    connect_port 2525\n   }\n  }\n }\n}\n",
         );
-        let plan = plan(&cfg.lvs, &cfg.global);
+        let plan = plan(&cfg);
         assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
         let PlannedProbe::Smtp(m) = &plan.checkers[0].probe else {
             panic!("not SMTP")
