@@ -3,9 +3,12 @@
 //! - [`engine`]: the keepalived timing rules (warmup, delay_loop, retry x delay_before_retry,
 //!   alpha, log_all_failures), one tokio task per checker, results as ordered [`CheckEvent`]s on
 //!   an mpsc channel.
-//! - The probes: [`tcp`] (TCP_CHECK), [`http`] (HTTP_GET), [`misc`] (MISC_CHECK).
+//! - The probes, each a [`Probe`]: [`tcp`] (TCP_CHECK), [`http`] (HTTP_GET, and SSL_GET with
+//!   [`ssl`]; url regex in [`body_regex`]), [`misc`] (MISC_CHECK), [`dns`] (DNS_CHECK), [`udp`]
+//!   (UDP_CHECK), [`smtp`] (SMTP_CHECK), [`ping`] (PING_CHECK), [`file`](mod@file) (FILE_CHECK).
 //! - [`effects`]: pure; folds check events into each virtual server's desired destinations and
-//!   weights (inhibit_on_failure, quorum, hysteresis, sorry server) and the ordered notify events.
+//!   weights (inhibit_on_failure, dynamic weights, quorum, hysteresis, sorry server) and the
+//!   ordered notify events.
 //!
 //! This crate knows nothing of the configuration syntax: the daemon builds its plain types.
 
