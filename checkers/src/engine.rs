@@ -7,8 +7,8 @@
 //! checker that is down is checked every `delay_loop` and comes up on its first success.
 //!
 //! Every change of state is sent as a [`CheckEvent`] on the channel, in the order it happened.
-//! With `log_all_failures`, each failed attempt that does not (yet) change the state is sent too,
-//! as [`EventKind::Failure`]. A task ends when the receiver is dropped or it is aborted.
+//! With `log_all_failures`, each failed attempt of an up checker that does not (yet) take it
+//! down is sent too, as [`EventKind::Failure`] (keepalived logs failures only while up). A task ends when the receiver is dropped or it is aborted.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -43,7 +43,7 @@ pub struct Timing {
     pub warmup: Duration,
     /// Start down; come up on the first success.
     pub alpha: bool,
-    /// Report every failed attempt, not only the one that takes the checker down.
+    /// Report every failed attempt while up, not only the one that takes the checker down.
     pub log_all_failures: bool,
 }
 
@@ -98,7 +98,7 @@ pub enum EventKind {
     Up { weight: Option<DynamicWeight> },
     /// The checker went down.
     Down,
-    /// A failed attempt that did not change the state (only with `log_all_failures`).
+    /// A failed retry attempt of an up checker (only with `log_all_failures`).
     Failure,
     /// A checker that is up reported a new dynamic weight.
     Weight(DynamicWeight),
@@ -187,12 +187,8 @@ impl State {
                 self.failed_attempts = 0;
                 (Some((EventKind::Down, reason)), timing.delay_loop)
             }
-            Err(reason) => (
-                timing
-                    .log_all_failures
-                    .then_some((EventKind::Failure, reason)),
-                timing.delay_loop,
-            ),
+            // A checker that is down stays silent, as keepalived logs failures only while up.
+            Err(_) => (None, timing.delay_loop),
         }
     }
 }
