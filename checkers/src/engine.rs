@@ -223,3 +223,44 @@ async fn run(
         tokio::time::sleep(delay).await;
     }
 }
+
+/// A checker ready to start: its id, timing and probe.
+pub type CheckerSpec = (CheckerId, Timing, Arc<dyn Probe>);
+
+/// A set of checkers started together and stopped together (also when the set is dropped), all
+/// sending on one channel.
+pub struct CheckerSet {
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl CheckerSet {
+    /// Starts every checker on the current runtime; nothing is started when one is invalid.
+    pub fn start(
+        checkers: impl IntoIterator<Item = CheckerSpec>,
+    ) -> Result<(CheckerSet, tokio::sync::mpsc::UnboundedReceiver<CheckEvent>), String> {
+        let checkers: Vec<CheckerSpec> = checkers.into_iter().collect();
+        for (id, timing, _) in &checkers {
+            timing.validate().map_err(|e| format!("{id}: {e}"))?;
+        }
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut tasks = tokio::task::JoinSet::new();
+        for (id, timing, probe) in checkers {
+            tasks.spawn(run(id, timing, probe, tx.clone()));
+        }
+        Ok((CheckerSet { tasks }, rx))
+    }
+
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    /// Stops every checker and waits until they are gone (a probe in flight is cancelled; a
+    /// MISC_CHECK's script is killed as its child handle is dropped).
+    pub async fn shutdown(mut self) {
+        self.tasks.shutdown().await;
+    }
+}

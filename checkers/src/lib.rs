@@ -26,6 +26,6 @@ pub mod tcp;
 pub mod udp;
 
 pub use engine::{
-    spawn_checker, CheckEvent, CheckerId, DynamicWeight, EventKind, Probe, ProbeFuture,
-    ProbeResult, Success, Timing,
+    spawn_checker, CheckEvent, CheckerId, CheckerSet, CheckerSpec, DynamicWeight, EventKind, Probe,
+    ProbeFuture, ProbeResult, Success, Timing,
 };

@@ -292,3 +292,65 @@ async fn the_task_ends_when_the_receiver_is_dropped() {
         .expect("task ended")
         .unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_checker_set_starts_and_stops_together() {
+    let specs: Vec<checkers::CheckerSpec> = (0..3)
+        .map(|i| {
+            let probe: Arc<dyn Probe> = Scripted::new(&[false]);
+            (
+                CheckerId {
+                    vs: 0,
+                    rs: i,
+                    check: 0,
+                },
+                timing(5, 0, 1),
+                probe,
+            )
+        })
+        .collect();
+    let (set, mut rx) = checkers::CheckerSet::start(specs).unwrap();
+    assert_eq!(set.len(), 3);
+    let mut down: Vec<usize> = Vec::new();
+    for _ in 0..3 {
+        let ev = rx.recv().await.unwrap();
+        assert_eq!(ev.kind, EventKind::Down);
+        down.push(ev.id.rs);
+    }
+    down.sort_unstable();
+    assert_eq!(down, vec![0, 1, 2]);
+    set.shutdown().await;
+    // Every sender is gone with its task: the channel ends.
+    assert_eq!(rx.recv().await, None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_checker_set_with_an_invalid_checker_starts_nothing() {
+    let good: Arc<dyn Probe> = Scripted::new(&[true]);
+    let bad: Arc<dyn Probe> = Scripted::new(&[true]);
+    let specs = vec![
+        (
+            CheckerId {
+                vs: 0,
+                rs: 0,
+                check: 0,
+            },
+            timing(5, 0, 1),
+            good,
+        ),
+        (
+            CheckerId {
+                vs: 0,
+                rs: 1,
+                check: 0,
+            },
+            timing(0, 0, 1),
+            bad,
+        ),
+    ];
+    let err = checkers::CheckerSet::start(specs).err().expect("an error");
+    assert!(
+        err.contains("vs0/rs1/check0") && err.contains("delay_loop"),
+        "{err}"
+    );
+}

@@ -23,7 +23,7 @@ use checkers::smtp::SmtpCheck;
 use checkers::ssl::{SslContext, Tls, TlsOptions};
 use checkers::tcp::{Connection, TcpCheck};
 use checkers::udp::{parse_hex, ReplyByte, UdpCheck};
-use checkers::{CheckerId, Probe, Timing};
+use checkers::{CheckerId, CheckerSpec, Probe, Timing};
 use conf_parser::model::global::GlobalPart;
 use conf_parser::model::lvs::{self, Checker, CheckerCommon};
 use conf_parser::model::vrrp::TrackFile;
@@ -50,9 +50,6 @@ pub enum PlannedProbe {
     Ssl(HttpCheck, TlsOptions),
 }
 
-/// A checker to hand to `checkers::spawn_checker`.
-pub type ReadyChecker = (CheckerId, Timing, Arc<dyn Probe>);
-
 pub struct CheckerPlan {
     /// By virtual server index.
     pub pool: Vec<VirtualServerConfig>,
@@ -64,9 +61,9 @@ pub struct CheckerPlan {
 }
 
 impl CheckerPlan {
-    /// The probes to start, with their ids and timing. Reads the SSL files (once) when there is
+    /// The probes to start (`checkers::CheckerSet::start`), with their ids and timing. Reads the SSL files (once) when there is
     /// an SSL_GET; an unreadable file is an error, as it is for keepalived.
-    pub fn probes(self) -> Result<Vec<ReadyChecker>, String> {
+    pub fn probes(self) -> Result<Vec<CheckerSpec>, String> {
         let needs_tls = self
             .checkers
             .iter()
