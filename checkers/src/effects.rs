@@ -8,7 +8,7 @@
 //! - An alive real server is in its virtual server with its weight; with misc_dynamic each
 //!   checker that reported a weight `w` adds `w - weight` to it (so one dynamic checker sets the
 //!   weight to `w`), and each FILE_CHECK adds its value times its weight; the sum is kept
-//!   within 0..=u32::MAX. A dead one is removed, or kept with weight 0 under inhibit_on_failure.
+//!   within 0..=i32::MAX (IPVS weights are signed 32-bit). A dead one is removed, or kept with weight 0 under inhibit_on_failure.
 //! - Quorum: the sum of the weights of the alive real servers. Quorum is gained when the sum is
 //!   non-zero and reaches `quorum + hysteresis`, lost when it is zero or falls below
 //!   `quorum - hysteresis`. `quorum` is lowered to the total configured weight when it is
@@ -98,7 +98,7 @@ impl RsState {
                 DynamicWeight::Add(d) => d,
             })
             .fold(0i64, i64::saturating_add);
-        u32::try_from(base.saturating_add(delta).clamp(0, i64::from(u32::MAX))).unwrap_or(u32::MAX)
+        u32::try_from(base.saturating_add(delta).clamp(0, i64::from(i32::MAX))).unwrap_or(0)
     }
 }
 

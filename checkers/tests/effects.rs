@@ -383,3 +383,17 @@ proptest! {
         prop_assert_eq!(n.contains(&Notify::QuorumDown { vs: 0 }), quorum_up);
     }
 }
+
+#[test]
+fn weights_stay_within_what_ipvs_takes() {
+    let mut p = Pool::new(vec![vs(vec![rs(1, 10, 2)])]);
+    let add = |check, d| ev(0, check, EventKind::Weight(DynamicWeight::Add(d)));
+    p.apply(&add(0, i64::MAX)).unwrap();
+    assert_eq!(dests(&p), vec![(1, i32::MAX as u32, false)]);
+    // A new value replaces the checker's previous one: 10 - 100 is kept at 0.
+    p.apply(&add(0, -100)).unwrap();
+    assert_eq!(dests(&p), vec![(1, 0, false)]);
+    // The deltas of several checkers add up (saturating), then are kept at i32::MAX.
+    p.apply(&add(1, i64::MAX)).unwrap();
+    assert_eq!(dests(&p), vec![(1, i32::MAX as u32, false)]);
+}
