@@ -33,7 +33,11 @@ struct Server {
 
 /// Serves each connection with the next reply (the last one repeats).
 async fn serve(replies: Vec<Reply>) -> Server {
-    let l = TcpListener::bind((LO, 0)).await.unwrap();
+    serve_on(LO, replies).await
+}
+
+async fn serve_on(ip: IpAddr, replies: Vec<Reply>) -> Server {
+    let l = TcpListener::bind((ip, 0)).await.unwrap();
     let port = l.local_addr().unwrap().port();
     let requests = Arc::new(Mutex::new(Vec::new()));
     let reqs = requests.clone();
@@ -350,4 +354,38 @@ async fn regex_matches_the_body() {
     u.regex = Some(spec);
     let c = check(srv.port, HttpProtocol::Http10, None, vec![u]);
     assert!(c.probe().await.unwrap_err().contains("found at offset"));
+}
+
+/// Over IPv6 without a virtualhost the Host header is `[ADDR]:PORT`, as genhash sends it.
+#[tokio::test]
+async fn ipv6_host_header_matches_genhash() {
+    let v6: IpAddr = "::1".parse().unwrap();
+    if std::net::TcpListener::bind((v6, 0)).is_err() {
+        return eprintln!("SKIP: ipv6_host_header_matches_genhash: no IPv6 loopback");
+    }
+    let srv = serve_on(v6, vec![raw(HELLO)]).await;
+    let conn = Connection::new(v6, srv.port, Duration::from_secs(2));
+    HttpCheck::new(conn, HttpProtocol::Http10, None, vec![url("/")])
+        .unwrap()
+        .probe()
+        .await
+        .unwrap();
+    let ours = srv.requests.lock().unwrap()[0].clone();
+    assert_eq!(
+        ours,
+        format!(
+            "GET / HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: [::1]:{}\r\n\r\n",
+            srv.port
+        )
+    );
+    if !std::path::Path::new("/usr/bin/genhash").exists() {
+        return eprintln!("SKIP: ipv6_host_header_matches_genhash: genhash not installed, compared with the expected text only");
+    }
+    let out = tokio::process::Command::new("/usr/bin/genhash")
+        .args(["-s", "::1", "-p", &srv.port.to_string(), "-u", "/"])
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(srv.requests.lock().unwrap()[1], ours);
 }
