@@ -26,7 +26,10 @@ fn main() -> ExitCode {
     }
     let k = cli.keepalived;
     if k.version {
-        println!("keepalived-rs {} (reads keepalived 2.x configuration)", env!("CARGO_PKG_VERSION"));
+        println!(
+            "keepalived-rs {} (reads keepalived 2.x configuration)",
+            env!("CARGO_PKG_VERSION")
+        );
         return ExitCode::SUCCESS;
     }
     if let Some(func) = &k.signum {
@@ -43,7 +46,13 @@ fn main() -> ExitCode {
     }
     if let Some(log) = &k.config_test {
         let log = (!log.is_empty()).then(|| Path::new(log.as_str()));
-        return config_cmd::config_test(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config, log);
+        return config_cmd::config_test(
+            &k.use_file,
+            k.config_id.as_deref(),
+            k.strict,
+            k.all_config,
+            log,
+        );
     }
     eprintln!(
         "keepalived-rs: running the daemon is not built yet; `keepalived-rs -t -f {}` checks the configuration",
