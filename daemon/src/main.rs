@@ -1,5 +1,6 @@
 //! keepalived-rs: one process for VRRP, IPVS and health checks, configured by keepalived.conf.
 
+mod checkers_config;
 mod cli;
 mod config_cmd;
 
