@@ -3,8 +3,10 @@
 //! ([`netlink`], [`Client`]) and ipvsadm-compatible listings ([`listing`]).
 //! Nothing here knows keepalived.conf: the daemon translates its model into [`Desired`].
 
+pub mod netlink;
 pub mod plan;
 pub mod types;
 
+pub use netlink::client::{Client, Error, Operation};
 pub use plan::{plan, simulate, Op, Options, Ownership, Plan, StopPolicy};
 pub use types::*;
