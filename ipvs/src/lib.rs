@@ -3,6 +3,7 @@
 //! ([`netlink`], [`Client`]) and ipvsadm-compatible listings ([`listing`]).
 //! Nothing here knows keepalived.conf: the daemon translates its model into [`Desired`].
 
+pub mod listing;
 pub mod netlink;
 pub mod plan;
 pub mod types;
