@@ -581,3 +581,63 @@ pub fn ipvsadm_order(a: &Service, b: &Service) -> Ordering {
 
 #[cfg(test)]
 mod tests;
+
+/// `ipvsadm -L -c` (with `--persistent-conn`: also the persistence engine columns), from the
+/// text of /proc/net/ip_vs_conn.
+pub fn connections(proc_text: &str, f: &Format, names: &dyn Names) -> String {
+    let mut out = String::from("IPVS connection entries\n");
+    let pe = f.columns == Columns::PersistentConn;
+    if pe {
+        let _ = writeln!(
+            out,
+            "pro expire {:<11} {:<18} {:<18} {:<18} {:<16} pe_data",
+            "state", "source", "virtual", "destination", "pe name"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "pro expire {:<11} {:<18} {:<18} destination",
+            "state", "source", "virtual"
+        );
+    }
+    for line in proc_text.lines().skip(1) {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        if w.len() < 9 {
+            continue;
+        }
+        let proto = match w[0] {
+            "TCP" => Some(Protocol::Tcp),
+            "UDP" => Some(Protocol::Udp),
+            "SCTP" => Some(Protocol::Sctp),
+            _ => None,
+        };
+        let ap = |a: &str, p: &str| -> Option<String> {
+            let addr: IpAddr = if a.contains(':') {
+                a.parse().ok()?
+            } else {
+                IpAddr::V4(std::net::Ipv4Addr::from(u32::from_str_radix(a, 16).ok()?))
+            };
+            let port = u16::from_str_radix(p, 16).ok()?;
+            Some(addrport(&addr, port, proto, f, names))
+        };
+        let (Some(c), Some(v), Some(d)) = (ap(w[1], w[2]), ap(w[3], w[4]), ap(w[5], w[6])) else {
+            continue;
+        };
+        let expires: i64 = w[8].parse().unwrap_or(0);
+        let exp = format!("{:02}:{:02}", expires / 60, expires % 60);
+        if pe {
+            let (pn, pd) = (
+                w.get(9).copied().unwrap_or(""),
+                w.get(10).copied().unwrap_or(""),
+            );
+            let _ = writeln!(
+                out,
+                "{:<3} {exp:<6} {:<11} {c:<18} {v:<18} {d:<18} {pn:<16} {pd}",
+                w[0], w[7]
+            );
+        } else {
+            let _ = writeln!(out, "{:<3} {exp:<6} {:<11} {c:<18} {v:<18} {d}", w[0], w[7]);
+        }
+    }
+    out
+}

@@ -231,10 +231,7 @@ fn largenum_scales_and_exact_widens() {
     ] {
         largenum(&mut s, v, false);
     }
-    assert_eq!(
-        s,
-        "        0 99999999  100000K    1000M     100G     100T"
-    );
+    assert_eq!(s, "        0 99999999  100000K    1000M     100G     100T");
     let mut s = String::new();
     largenum(&mut s, 1_234_567_890, true);
     largenum(&mut s, 5, true);
@@ -261,4 +258,19 @@ fn timeouts_and_daemons() {
         group: Some("224.0.0.81".parse().unwrap()),
     };
     assert_eq!(daemons(&[d]), "backup sync daemon (mcast=eth0, syncid=3, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n");
+}
+
+#[test]
+fn connections_from_proc() {
+    let proc_text = "Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n\
+TCP 0A000001 D431 C0000201 0050 0A000002 0050 ESTABLISHED     899\n\
+UDP 2001:0db8:0000:0000:0000:0000:0000:0001 0035 2001:0db8:0000:0000:0000:0000:0000:0002 0035 2001:0db8:0000:0000:0000:0000:0000:0003 0035 UDP             125\n";
+    let got = connections(proc_text, &numeric(Columns::Default), &NoNames);
+    assert_eq!(
+        got,
+        "IPVS connection entries\n\
+pro expire state       source             virtual            destination\n\
+TCP 14:59  ESTABLISHED 10.0.0.1:54321     192.0.2.1:80       10.0.0.2:80\n\
+UDP 02:05  UDP         [2001:db8::1]:53   [2001:db8::2]:53   [2001:db8::3]:53\n"
+    );
 }
