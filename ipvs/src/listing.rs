@@ -240,11 +240,12 @@ fn tun_info(d: &Destination) -> String {
     s
 }
 
+/// ipvsadm's short checksum marks in --tun-info.
 fn csum_name(c: TunnelCsum) -> &'static str {
     match c {
-        TunnelCsum::NoCsum => "nocsum",
-        TunnelCsum::Csum => "csum",
-        TunnelCsum::RemCsum => "remcsum",
+        TunnelCsum::NoCsum => "-c",
+        TunnelCsum::Csum => "+c",
+        TunnelCsum::RemCsum => "+r",
     }
 }
 
