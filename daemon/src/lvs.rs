@@ -204,6 +204,20 @@ pub fn desired_all_healthy(lvs: &LvsPart) -> Result<Desired, String> {
             }
         }
         for key in keys(vs, lvs)? {
+            // A fwmark member of a group: only NAT can change the port (as for `fwmark N`).
+            let rss: Vec<RealServer> = match key {
+                ServiceKey::Fwmark { .. } => rss
+                    .iter()
+                    .map(|r| match r.dest.forward {
+                        Forward::Nat => *r,
+                        _ => RealServer {
+                            dest: Destination { port: 0, ..r.dest },
+                            ..*r
+                        },
+                    })
+                    .collect(),
+                ServiceKey::Addr { .. } => rss.clone(),
+            };
             d.add_service(service(vs, key), &rss);
         }
     }

@@ -97,7 +97,7 @@ impl Names for FileNames {
             .map(|(_, n)| n.clone())
     }
     fn service(&self, port: u16, proto: Option<Protocol>) -> Option<String> {
-        let want = proto.map(|p| p.name().to_ascii_lowercase());
+        let want = Some(proto?.name().to_ascii_lowercase());
         self.services
             .iter()
             .find(|(p, pr, _)| *p == port && want.as_deref().is_none_or(|w| w == pr))
@@ -177,8 +177,9 @@ fn addrport(
     } else {
         (
             names.host(addr).unwrap_or_else(|| addr.to_string()),
-            names
-                .service(port, proto)
+            // A fwmark service has no protocol: ipvsadm then shows the port as a number.
+            proto
+                .and_then(|p| names.service(port, Some(p)))
                 .unwrap_or_else(|| port.to_string()),
         )
     };
