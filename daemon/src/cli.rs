@@ -54,6 +54,9 @@ pub struct IpvsSyncArgs {
     /// Ignore global_defs' lvs_flush (do not flush foreign services).
     #[arg(long)]
     pub no_flush: bool,
+    /// Print how long each step took (parse, read the kernel, plan, apply) on stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// ipvsadm -L's options.

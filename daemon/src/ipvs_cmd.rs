@@ -7,6 +7,7 @@ use ipvs::listing::{self, Columns, FileNames, Format, Listed, Names, NoNames};
 use ipvs::{Client, Op, Options, Ownership, Protocol, ServiceKey, Timeouts};
 use std::net::IpAddr;
 use std::process::ExitCode;
+use std::time::Instant;
 
 fn describe(op: &Op) -> String {
     match op {
@@ -32,6 +33,7 @@ fn describe(op: &Op) -> String {
 
 /// Program the configuration's virtual servers once, every real server healthy.
 pub fn sync(a: &IpvsSyncArgs) -> ExitCode {
+    let t0 = Instant::now();
     let parsed = load(&a.file, a.config_id.as_deref(), false, false);
     eprint!("{}", parsed.render_diagnostics());
     if exit_code(&parsed) != EXIT_OK {
@@ -53,6 +55,8 @@ pub fn sync(a: &IpvsSyncArgs) -> ExitCode {
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
+    let t_parse = t0.elapsed();
+    let t1 = Instant::now();
     let actual = match client.state() {
         Ok(s) => s,
         Err(e) => {
@@ -60,10 +64,14 @@ pub fn sync(a: &IpvsSyncArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let t_read = t1.elapsed();
+    let t2 = Instant::now();
     let opts = Options {
         flush: config.global.global_defs.lvs_flush && !a.no_flush,
     };
     let plan = ipvs::plan(&desired, &actual, &Ownership::of(&desired), opts);
+    let t_plan = t2.elapsed();
+    let t3 = Instant::now();
     for k in &plan.foreign {
         println!("leaving foreign service {k} alone");
     }
@@ -89,6 +97,20 @@ pub fn sync(a: &IpvsSyncArgs) -> ExitCode {
                 return ExitCode::from(1);
             }
         }
+    }
+    if a.timings {
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        let dests: usize = actual.iter().map(|s| s.dests.len()).sum();
+        eprintln!(
+            "timings: parse+translate {:.1} ms, read kernel {:.1} ms ({} services, {dests} destinations), plan {:.1} ms, print+apply {:.1} ms ({} requests), total {:.1} ms",
+            ms(t_parse),
+            ms(t_read),
+            actual.len(),
+            ms(t_plan),
+            ms(t3.elapsed()),
+            client.requests,
+            ms(t0.elapsed())
+        );
     }
     match plan.ops.len() {
         0 => println!(
