@@ -581,12 +581,20 @@ pub fn decode_dest(buf: &[u8], service_family: Family) -> Result<DestEntry, Malf
     let forward = match fwd & Forward::MASK {
         0 => Forward::Nat,
         1 => Forward::Local,
-        2 => Forward::Tunnel {
-            kind: TunnelType::from_number(tun_type)
-                .ok_or_else(|| Malformed(format!("tunnel type {tun_type}")))?,
-            port: tun_port,
-            csum: TunnelCsum::from_bits(tun_flags),
-        },
+        2 => {
+            let kind = TunnelType::from_number(tun_type)
+                .ok_or_else(|| Malformed(format!("tunnel type {tun_type}")))?;
+            // Only GUE has a port and only GUE/GRE a checksum mode (what the kernel uses).
+            Forward::Tunnel {
+                kind,
+                port: if kind == TunnelType::Gue { tun_port } else { 0 },
+                csum: if kind == TunnelType::Ipip {
+                    TunnelCsum::NoCsum
+                } else {
+                    TunnelCsum::from_bits(tun_flags)
+                },
+            }
+        }
         3 => Forward::DirectRoute,
         4 => Forward::Bypass,
         n => return bad(format!("forwarding method {n}")),

@@ -298,3 +298,26 @@ fn daemon_round_trip_and_family_id() {
     put_timeouts(&mut w, &t);
     assert_eq!(decode_timeouts(&w.buf).unwrap(), t);
 }
+
+#[test]
+fn unused_tunnel_fields_decode_as_unset() {
+    // The kernel reports a tunnel port and flags for every destination; an IPIP one has neither.
+    let body = [
+        tlv(1, &addr16([10, 0, 0, 9])),
+        tlv(2, &80u16.to_be_bytes()),
+        tlv(3, &2u32.to_le_bytes()),
+        tlv(13, &[0]),
+        tlv(14, &6080u16.to_be_bytes()),
+        tlv(15, &1u16.to_le_bytes()),
+    ]
+    .concat();
+    let d = decode_dest(&body, Family::Inet).unwrap().dest;
+    assert_eq!(
+        d.forward,
+        Forward::Tunnel {
+            kind: TunnelType::Ipip,
+            port: 0,
+            csum: TunnelCsum::NoCsum
+        }
+    );
+}
