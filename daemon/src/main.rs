@@ -3,9 +3,11 @@
 mod checkers_config;
 mod cli;
 mod config_cmd;
+mod ipvs_cmd;
+mod lvs;
 
 use clap::Parser;
-use cli::{Cli, Command, ConfigCommand};
+use cli::{Cli, Command, ConfigCommand, IpvsCommand};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -23,6 +25,8 @@ fn main() -> ExitCode {
         Some(Command::Config(ConfigCommand::Test(a))) => {
             return config_cmd::config_test(&a.file, a.config_id.as_deref(), a.strict, false, None)
         }
+        Some(Command::Ipvs(IpvsCommand::Sync(a))) => return ipvs_cmd::sync(&a),
+        Some(Command::Ipvs(IpvsCommand::List(a))) => return ipvs_cmd::list(&a),
         None => {}
     }
     let k = cli.keepalived;
