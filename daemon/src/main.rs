@@ -2,6 +2,9 @@
 
 mod cli;
 mod config_cmd;
+mod daemon;
+mod process;
+mod vrrpd;
 
 use clap::Parser;
 use cli::{Cli, Command, ConfigCommand};
@@ -45,9 +48,5 @@ fn main() -> ExitCode {
         let log = (!log.is_empty()).then(|| Path::new(log.as_str()));
         return config_cmd::config_test(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config, log);
     }
-    eprintln!(
-        "keepalived-rs: running the daemon is not built yet; `keepalived-rs -t -f {}` checks the configuration",
-        k.use_file.display()
-    );
-    ExitCode::from(2)
+    daemon::run(&k)
 }
