@@ -139,11 +139,13 @@ fn netns_v2_sigterm_hands_over_after_skew_time() {
         since_term < MDI_V2,
         "takeover {took:?} after SIGTERM is no faster than a crash"
     );
-    let frames = lab.capture();
-    let zero = frames
-        .iter()
-        .filter_map(|f| f.vrrp4())
-        .any(|(src, _, p)| src == Ipv4Addr::new(10, 9, 0, 1) && p.len() > 2 && p[2] == 0);
+    let is_zero = |f: &common::Frame| {
+        f.vrrp4().is_some_and(|(src, _, p)| {
+            src == Ipv4Addr::new(10, 9, 0, 1) && p.len() > 2 && p[2] == 0
+        })
+    };
+    let frames = lab.capture_until(Duration::from_secs(3), |fs| fs.iter().any(is_zero));
+    let zero = frames.iter().any(is_zero);
     assert!(zero, "no priority-0 advert from the stopping master");
     drop(mb);
 }
@@ -266,4 +268,68 @@ fn netns_v3_fast_interval_kill9() {
         wait_for(Duration::from_secs(5), || lab.has(&b, VIP)).expect("backup never took over");
     // Master_Down_Interval = 0.3 + 0.061 s.
     assert!(took.as_secs_f64() < 0.361 + SLACK, "{took:?}");
+}
+
+#[test]
+fn netns_ipv6_v3_kill9_takeover_with_na() {
+    let Some(mut lab) = lab_or_skip("netns_ipv6_v3_kill9_takeover_with_na", "6", 2) else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let mk = |state, prio| {
+        let mut c = Conf::v2(state, prio);
+        c.version = 3;
+        c.pass = None;
+        c.advert_int = "0.5";
+        c.vips = vec!["fd09::100/64"];
+        c.text()
+    };
+    let mut ma = lab.start_ours(&a, "a", &mk("MASTER", 150));
+    let mb = lab.start_ours(&b, "b", &mk("BACKUP", 100));
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, "fd09::100")).is_some(),
+        "{}",
+        ma.log_text()
+    );
+    // Past the backup's Master_Down_Interval (1.8 s) since its start.
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(!lab.has(&b, "fd09::100"), "{}", mb.log_text());
+    assert!(
+        !mb.log_text().contains("Entering MASTER"),
+        "{}",
+        mb.log_text()
+    );
+    let killed_at = now_epoch();
+    ma.kill9();
+    let took = wait_for(Duration::from_secs(6), || lab.has(&b, "fd09::100"))
+        .expect("backup never took over");
+    assert!(took.as_secs_f64() < 1.5 + 0.31 + SLACK, "{took:?}");
+    let vip: std::net::Ipv6Addr = "fd09::100".parse().unwrap();
+    let na = |f: &common::Frame| {
+        f.time >= killed_at - 0.05 && f.src_mac() == Lab::mac(1) && f.is_na_for(vip)
+    };
+    let frames = lab.capture_until(Duration::from_secs(3), |fs| fs.iter().any(na));
+    assert!(
+        frames.iter().any(na),
+        "no unsolicited NA from the new master (killed at {killed_at}, now {}, last frame {:?})",
+        now_epoch(),
+        frames.last().map(|f| f.time)
+    );
+    let adverts: Vec<_> = frames.iter().filter_map(|f| f.vrrp6()).collect();
+    assert!(!adverts.is_empty(), "no IPv6 adverts captured");
+    for (src, hops, payload) in adverts {
+        assert_eq!(hops, 255);
+        assert!(
+            src.segments()[0] == 0xfe80,
+            "adverts come from the link-local address: {src}"
+        );
+        let group: std::net::Ipv6Addr = "ff02::12".parse().unwrap();
+        let ad = vrrp::decode(payload, src.into(), group.into(), hops).expect("valid v3 advert");
+        assert_eq!(
+            ad.version,
+            vrrp::Version::V3 {
+                max_advert_interval_cs: 50
+            }
+        );
+    }
 }

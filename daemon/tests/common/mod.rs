@@ -181,7 +181,7 @@ impl Lab {
                 "-w",
             ])
             .arg(&self.pcap)
-            .args(["vrrp or arp or icmp6"])
+            .args(["ip proto 112 or ip6 proto 112 or arp or icmp6"])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -272,8 +272,14 @@ impl Lab {
         Daemon::spawn(cmd, log)
     }
 
-    /// Stops the capture and reads it.
-    pub fn capture(&mut self) -> Vec<Frame> {
+    /// Stops the capture and reads it, after waiting (up to `limit`) for the frames to satisfy
+    /// `done`: tcpdump hands packets to its file with some delay.
+    pub fn capture_until(
+        &mut self,
+        limit: Duration,
+        mut done: impl FnMut(&[Frame]) -> bool,
+    ) -> Vec<Frame> {
+        let _ = wait_for(limit, || done(&read_pcap(&self.pcap)));
         if let Some(mut t) = self.tcpdump.take() {
             let _ = nix::sys::signal::kill(
                 nix::unistd::Pid::from_raw(t.id() as i32),
@@ -282,6 +288,11 @@ impl Lab {
             let _ = t.wait();
         }
         read_pcap(&self.pcap)
+    }
+
+    /// Stops the capture after one second more of it, and reads it.
+    pub fn capture(&mut self) -> Vec<Frame> {
+        self.capture_until(Duration::from_secs(1), |_| false)
     }
 }
 
