@@ -98,13 +98,22 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
     let result = rt.block_on(async move {
         let runtime = Runtime::new(plan, options)?;
         let stop = runtime.stopper();
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        // keepalived's reload and dump signals: their default action would kill us without
+        // cleaning up, so they are caught, and said to be not implemented yet.
+        let mut hup = signal(SignalKind::hangup())?;
+        let mut usr1 = signal(SignalKind::user_defined1())?;
+        let mut usr2 = signal(SignalKind::user_defined2())?;
         tokio::spawn(async move {
             loop {
                 tokio::select! {
                     _ = term.recv() => break,
                     _ = int.recv() => if !ignore_sigint { break },
+                    _ = hup.recv() => tracing::warn!("SIGHUP: reloading is not implemented yet; the configuration is unchanged"),
+                    _ = usr1.recv() => tracing::warn!("SIGUSR1: data dumps are not implemented yet"),
+                    _ = usr2.recv() => tracing::warn!("SIGUSR2: stats dumps are not implemented yet"),
                 }
             }
             tracing::info!("received a stop signal");
