@@ -84,6 +84,24 @@ fn netns_v2_kill9_takeover_with_garp_then_preemption() {
         "no GARP from the backup after the kill in the capture ({} frames)",
         frames.len()
     );
+    let (down, garp_after) = common::failover_timings(
+        &frames,
+        Ipv4Addr::new(10, 9, 0, 1),
+        Ipv4Addr::new(10, 9, 0, 2),
+        Lab::mac(1),
+        vip,
+    )
+    .expect("failover visible in the capture");
+    eprintln!(
+        "MEASURE: v2 advert_int 1: last master advert -> first backup advert {:.1} ms (Master_Down_Interval {:.1} ms); advert -> GARP {:.3} ms",
+        down * 1e3,
+        MDI_V2 * 1e3,
+        garp_after * 1e3
+    );
+    assert!(
+        down > MDI_V2 - 1.0 - 0.05 && down < MDI_V2 + SLACK,
+        "{down}"
+    );
     // Every advert on the wire is TTL 255 and valid VRRPv2 with our password.
     let adverts: Vec<_> = frames.iter().filter_map(|f| f.vrrp4()).collect();
     assert!(
@@ -243,7 +261,7 @@ fn netns_vip_deleted_by_hand_is_put_back() {
 
 #[test]
 fn netns_v3_fast_interval_kill9() {
-    let Some(lab) = lab_or_skip("netns_v3_fast_interval_kill9", "3", 2) else {
+    let Some(mut lab) = lab_or_skip("netns_v3_fast_interval_kill9", "3", 2) else {
         return;
     };
     let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
@@ -268,6 +286,19 @@ fn netns_v3_fast_interval_kill9() {
         wait_for(Duration::from_secs(5), || lab.has(&b, VIP)).expect("backup never took over");
     // Master_Down_Interval = 0.3 + 0.061 s.
     assert!(took.as_secs_f64() < 0.361 + SLACK, "{took:?}");
+    let vip: Ipv4Addr = VIP.parse().unwrap();
+    let (a4, b4) = (Ipv4Addr::new(10, 9, 0, 1), Ipv4Addr::new(10, 9, 0, 2));
+    let frames = lab.capture_until(Duration::from_secs(3), |fs| {
+        common::failover_timings(fs, a4, b4, Lab::mac(1), vip).is_some()
+    });
+    let (down, garp_after) = common::failover_timings(&frames, a4, b4, Lab::mac(1), vip)
+        .expect("failover in the capture");
+    eprintln!(
+        "MEASURE: v3 advert_int 0.1: last master advert -> first backup advert {:.1} ms (Master_Down_Interval 360.9 ms); advert -> GARP {:.3} ms",
+        down * 1e3,
+        garp_after * 1e3
+    );
+    assert!(down < 0.361 + SLACK, "{down}");
 }
 
 #[test]

@@ -318,30 +318,60 @@ impl Gratuitous {
         Ok(link)
     }
 
-    /// Sends one message for `addr` on `dev`.
+    /// Opens the sender for `dev` now, so that the first burst after a takeover does not pay
+    /// for it.
+    pub fn prepare(&mut self, dev: &str, ipv6: bool) -> io::Result<()> {
+        self.open(dev, ipv6)
+    }
+
+    fn open(&mut self, dev: &str, ipv6: bool) -> io::Result<()> {
+        let link = self.link(dev)?;
+        if !ipv6 {
+            if link.arp.is_none() {
+                let iface = pnet_datalink::interfaces()
+                    .into_iter()
+                    .find(|i| i.name == dev)
+                    .ok_or_else(|| {
+                        io::Error::new(
+                            io::ErrorKind::NotFound,
+                            format!("interface {dev} not found"),
+                        )
+                    })?;
+                let cfg = pnet_datalink::Config {
+                    read_buffer_size: 64,
+                    ..Default::default()
+                };
+                match pnet_datalink::channel(&iface, cfg)? {
+                    pnet_datalink::Channel::Ethernet(tx, _rx) => link.arp = Some(tx),
+                    _ => return Err(io::Error::other("not an Ethernet channel")),
+                }
+            }
+        } else if link.icmp6.is_none() {
+            let s = Socket::new(Domain::IPV6, Type::RAW, Some(Protocol::ICMPV6))?;
+            s.bind_device(Some(dev.as_bytes()))?;
+            s.set_multicast_hops_v6(255)?;
+            s.set_unicast_hops_v6(255)?;
+            s.set_multicast_if_v6(ifindex(dev)?)?;
+            link.icmp6 = Some(s);
+        }
+        Ok(())
+    }
+
+    /// Sends one message for `addr` on `dev`. After a failure the link's senders are reopened
+    /// on the next use (the interface may have been recreated under the same name).
     pub fn send(&mut self, dev: &str, addr: IpAddr) -> io::Result<()> {
+        let r = self.send_once(dev, addr);
+        if r.is_err() {
+            self.forget(dev);
+        }
+        r
+    }
+
+    fn send_once(&mut self, dev: &str, addr: IpAddr) -> io::Result<()> {
+        self.open(dev, addr.is_ipv6())?;
         let link = self.link(dev)?;
         match addr {
             IpAddr::V4(ip) => {
-                if link.arp.is_none() {
-                    let iface = pnet_datalink::interfaces()
-                        .into_iter()
-                        .find(|i| i.name == dev)
-                        .ok_or_else(|| {
-                            io::Error::new(
-                                io::ErrorKind::NotFound,
-                                format!("interface {dev} not found"),
-                            )
-                        })?;
-                    let cfg = pnet_datalink::Config {
-                        read_buffer_size: 64,
-                        ..Default::default()
-                    };
-                    match pnet_datalink::channel(&iface, cfg)? {
-                        pnet_datalink::Channel::Ethernet(tx, _rx) => link.arp = Some(tx),
-                        _ => return Err(io::Error::other("not an Ethernet channel")),
-                    }
-                }
                 let frame = garp_frame(link.mac, ip);
                 match link.arp.as_mut().and_then(|tx| tx.send_to(&frame, None)) {
                     Some(r) => r,
@@ -349,14 +379,6 @@ impl Gratuitous {
                 }
             }
             IpAddr::V6(ip) => {
-                if link.icmp6.is_none() {
-                    let s = Socket::new(Domain::IPV6, Type::RAW, Some(Protocol::ICMPV6))?;
-                    s.bind_device(Some(dev.as_bytes()))?;
-                    s.set_multicast_hops_v6(255)?;
-                    s.set_unicast_hops_v6(255)?;
-                    s.set_multicast_if_v6(ifindex(dev)?)?;
-                    link.icmp6 = Some(s);
-                }
                 let msg = na_message(link.mac, ip);
                 let dst = SocketAddrV6::new(
                     Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1),

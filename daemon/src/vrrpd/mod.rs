@@ -116,11 +116,19 @@ impl Runtime {
                 }
             }
         });
+        let mut gratuitous = Gratuitous::default();
+        for r in &instances {
+            for v in &r.plan.vips {
+                if let Err(e) = gratuitous.prepare(&v.dev, v.addr.is_ipv6()) {
+                    warn!("({}) gratuitous messages on {}: {e}", r.plan.name, v.dev);
+                }
+            }
+        }
         Ok(Runtime {
             epoch: Instant::now(),
             instances,
             netlink: Netlink::open()?,
-            gratuitous: Gratuitous::default(),
+            gratuitous,
             notify: NotifyQueue::start(),
             options,
             events,
@@ -286,7 +294,6 @@ impl Runtime {
                         r.plan.interface,
                         if up { "up" } else { "down" }
                     );
-                    self.gratuitous.forget(&self.instances[idx].plan.interface);
                     let input = if up {
                         Input::InterfaceUp
                     } else {

@@ -124,6 +124,13 @@ impl VrrpSocket {
         }
         let tx = raw_socket(ifname, ifindex, src)?;
         tx.set_recv_buffer_size(1)?;
+        // The source may still be tentative (IPv6 DAD right after boot) or the unicast_src_ip
+        // not configured yet: bind anyway, as keepalived does not wait either.
+        if ipv6 {
+            tx.set_freebind_v6(true)?;
+        } else {
+            tx.set_freebind_v4(true)?;
+        }
         let bind = match src {
             IpAddr::V6(s6) => SocketAddr::V6(SocketAddrV6::new(
                 s6,

@@ -543,3 +543,31 @@ impl Conf {
         )
     }
 }
+
+/// Failover timings read from a capture: the last advert of the old master (`old`, IPv4) ->
+/// the first of the new one (`new`), and that first advert -> the new master's first GARP for
+/// `vip`. Printed for the report as `MEASURE:` lines; asserted only with generous bounds.
+pub fn failover_timings(
+    frames: &[Frame],
+    old: std::net::Ipv4Addr,
+    new: std::net::Ipv4Addr,
+    new_mac: [u8; 6],
+    vip: std::net::Ipv4Addr,
+) -> Option<(f64, f64)> {
+    let first_new = frames.iter().find(|f| {
+        f.vrrp4()
+            .is_some_and(|(src, _, p)| src == new && p.len() > 2 && p[2] != 0)
+    })?;
+    let last_old = frames
+        .iter()
+        .filter(|f| f.time <= first_new.time)
+        .filter(|f| {
+            f.vrrp4()
+                .is_some_and(|(src, _, p)| src == old && p.len() > 2 && p[2] != 0)
+        })
+        .last()?;
+    let garp = frames
+        .iter()
+        .find(|f| f.time >= first_new.time && f.src_mac() == new_mac && f.is_garp_for(vip))?;
+    Some((first_new.time - last_old.time, garp.time - first_new.time))
+}
