@@ -560,12 +560,13 @@ pub fn failover_timings(
     })?;
     let last_old = frames
         .iter()
+        .rev()
         .filter(|f| f.time <= first_new.time)
         .filter(|f| {
             f.vrrp4()
                 .is_some_and(|(src, _, p)| src == old && p.len() > 2 && p[2] != 0)
         })
-        .last()?;
+        .next()?;
     let garp = frames
         .iter()
         .find(|f| f.time >= first_new.time && f.src_mac() == new_mac && f.is_garp_for(vip))?;
