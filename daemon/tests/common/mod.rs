@@ -558,15 +558,10 @@ pub fn failover_timings(
         f.vrrp4()
             .is_some_and(|(src, _, p)| src == new && p.len() > 2 && p[2] != 0)
     })?;
-    let last_old = frames
-        .iter()
-        .rev()
-        .filter(|f| f.time <= first_new.time)
-        .filter(|f| {
-            f.vrrp4()
-                .is_some_and(|(src, _, p)| src == old && p.len() > 2 && p[2] != 0)
-        })
-        .next()?;
+    let last_old = frames.iter().rev().find(|f| {
+        f.time <= first_new.time
+            && f.vrrp4().is_some_and(|(src, _, p)| src == old && p.len() > 2 && p[2] != 0)
+    })?;
     let garp = frames
         .iter()
         .find(|f| f.time >= first_new.time && f.src_mac() == new_mac && f.is_garp_for(vip))?;
