@@ -48,13 +48,20 @@ pub fn syslog_line(facility: u8, severity: u8, pid: u32, msg: &str) -> String {
 pub struct Syslog {
     socket: Mutex<Option<UnixDatagram>>,
     facility: u8,
+    path: PathBuf,
 }
 
 impl Syslog {
     pub fn new(facility: u8) -> Syslog {
+        Syslog::with_path(facility, "/dev/log")
+    }
+
+    /// A syslog writer sending to another socket than /dev/log (tests).
+    pub fn with_path(facility: u8, path: impl Into<PathBuf>) -> Syslog {
         Syslog {
             socket: Mutex::new(None),
             facility,
+            path: path.into(),
         }
     }
 
@@ -71,7 +78,7 @@ impl Syslog {
         if guard.is_none() {
             *guard = UnixDatagram::unbound()
                 .ok()
-                .filter(|s| s.connect("/dev/log").is_ok());
+                .filter(|s| s.connect(&self.path).is_ok());
         }
         if let Some(s) = guard.as_ref() {
             if s.send(line.as_bytes()).is_err() {
@@ -221,6 +228,36 @@ mod tests {
         assert_eq!(facility(Some("7")), 23);
         assert_eq!(facility(Some("user")), 1);
         assert_eq!(severity(&Level::ERROR), 3);
+    }
+
+    #[test]
+    fn syslog_writer_sends_one_datagram_per_event() {
+        let dir = std::env::temp_dir().join(format!("krs-syslog-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("log.sock");
+        let server = UnixDatagram::bind(&path).unwrap();
+        let syslog = Syslog::with_path(3, &path);
+        let meta = tracing::Level::WARN;
+        {
+            let mut w = SyslogEvent {
+                syslog: &syslog,
+                severity: severity(&meta),
+                buf: Vec::new(),
+            };
+            w.write_all(b"(VI_1) Entering ").unwrap();
+            w.write_all(b"MASTER STATE\n").unwrap();
+        }
+        let mut buf = [0u8; 256];
+        let n = server.recv(&mut buf).unwrap();
+        let line = String::from_utf8_lossy(&buf[..n]);
+        assert_eq!(
+            line,
+            format!(
+                "<28>keepalived-rs[{}]: (VI_1) Entering MASTER STATE",
+                std::process::id()
+            )
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -181,3 +181,38 @@ fn netns_preempt_delay_postpones_preemption() {
     );
     drop(ma);
 }
+
+#[test]
+fn netns_dont_release_vrrp_keeps_the_vip_on_stop() {
+    let Some(lab) = lab_or_skip("netns_dont_release_vrrp_keeps_the_vip_on_stop", "v", 1) else {
+        return;
+    };
+    let a = lab.node(0).to_string();
+    let conf = lab.write("a.conf", &Conf::v2("MASTER", 150).text());
+    let mut d = common::Daemon::spawn_for_test(
+        std::process::Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &a,
+                env!("CARGO_BIN_EXE_keepalived-rs"),
+                "-n",
+                "-l",
+                "-V",
+                "-f",
+            ])
+            .arg(&conf)
+            .arg("-p")
+            .arg(lab.dir.join("a.pid"))
+            .arg("-r")
+            .arg(lab.dir.join("a-vrrp.pid")),
+        lab.dir.join("a.log"),
+    );
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
+        "{}",
+        d.log_text()
+    );
+    assert_eq!(d.term(Duration::from_secs(10)), Some(0));
+    assert!(lab.has(&a, VIP), "-V must leave the VIP in place");
+}

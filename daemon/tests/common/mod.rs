@@ -322,6 +322,22 @@ pub struct Daemon {
 }
 
 impl Daemon {
+    /// Starts any command line as a daemon of the lab, its output in `log`.
+    pub fn spawn_for_test(cmd: &mut Command, log: PathBuf) -> Daemon {
+        let f = std::fs::File::create(&log).expect("log file");
+        let f2 = f.try_clone().expect("log file");
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(f)
+            .stderr(f2)
+            .spawn()
+            .expect("start daemon");
+        Daemon {
+            child: Some(child),
+            log,
+        }
+    }
+
     fn spawn(mut cmd: Command, log: PathBuf) -> Daemon {
         let f = std::fs::File::create(&log).expect("log file");
         let f2 = f.try_clone().expect("log file");
@@ -560,7 +576,8 @@ pub fn failover_timings(
     })?;
     let last_old = frames.iter().rev().find(|f| {
         f.time <= first_new.time
-            && f.vrrp4().is_some_and(|(src, _, p)| src == old && p.len() > 2 && p[2] != 0)
+            && f.vrrp4()
+                .is_some_and(|(src, _, p)| src == old && p.len() > 2 && p[2] != 0)
     })?;
     let garp = frames
         .iter()
