@@ -63,8 +63,14 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
+    let mut plan = plan;
     for line in &plan.ignored {
         tracing::info!("{line}");
+    }
+    if k.check && !k.vrrp {
+        // -C: only the checkers, which other parts of keepalived-rs will run.
+        tracing::info!("-C: the VRRP instances are not run (health checkers only)");
+        plan.instances.clear();
     }
 
     let main_pid = k.pid.clone().unwrap_or_else(|| process::DEFAULT_PID.into());

@@ -209,8 +209,9 @@ fn same_bytes(version: u8, tag: &str) {
     // Everything ours sent is in the capture before keepalived starts.
     let mut mark = 0;
     let _ = wait_for(Duration::from_secs(2), || {
-        mark = common::read_pcap(&lab.pcap).len();
-        first_advert(&common::read_pcap(&lab.pcap)).is_some()
+        let fs = common::read_pcap(&lab.pcap);
+        mark = fs.len();
+        first_advert(&fs).is_some()
     });
     let mut theirs = lab.start_keepalived(&a, "kad", &text);
     assert!(
@@ -239,4 +240,118 @@ fn netns_interop_v2_advert_bytes_equal_keepalived() {
 #[test]
 fn netns_interop_v3_advert_bytes_equal_keepalived() {
     same_bytes(3, "b3");
+}
+
+fn conf6(state: &'static str, prio: u8) -> String {
+    let mut c = Conf::v2(state, prio);
+    c.version = 3;
+    c.pass = None;
+    c.advert_int = "0.5";
+    c.vips = vec!["fd09::100/64"];
+    c.text()
+}
+
+/// IPv6 (VRRPv3 over link-local sources): ours MASTER and keepalived BACKUP, failover to
+/// keepalived, then keepalived MASTER (restarted on the other node) and ours BACKUP taking over.
+#[test]
+fn netns_interop_ipv6_both_ways() {
+    let Some(lab) = interop_lab("netns_interop_ipv6_both_ways", "i6") else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let v6 = "fd09::100";
+    let mut theirs = lab.start_keepalived(&b, "kad", &conf6("BACKUP", 100));
+    let mut ours = lab.start_ours(&a, "ours", &conf6("MASTER", 150));
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, v6)).is_some(),
+        "{}",
+        ours.log_text()
+    );
+    std::thread::sleep(Duration::from_secs_f64(mdi(3) + 0.5));
+    assert!(
+        !lab.has(&b, v6),
+        "keepalived took the VIP while we are master:\n{}",
+        theirs.log_text()
+    );
+    no_complaints(&theirs.log_text());
+    ours.kill9();
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&b, v6)).is_some(),
+        "{}",
+        theirs.log_text()
+    );
+    no_complaints(&theirs.log_text());
+
+    // Now keepalived is master (priority 100); ours comes back as a lower-priority backup.
+    let ours2 = lab.start_ours(&a, "ours2", &conf6("BACKUP", 50));
+    std::thread::sleep(Duration::from_secs_f64(mdi(3) + 0.5));
+    assert!(
+        !lab.has(&a, v6),
+        "we took the VIP from a live keepalived:\n{}",
+        ours2.log_text()
+    );
+    assert!(
+        !ours2.log_text().contains("dropped"),
+        "{}",
+        ours2.log_text()
+    );
+    theirs.kill9();
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, v6)).is_some(),
+        "{}",
+        ours2.log_text()
+    );
+}
+
+/// The first non-zero-priority IPv6 advert from the first node's link-local address.
+fn first_advert6(frames: &[common::Frame]) -> Option<Vec<u8>> {
+    let src: std::net::Ipv6Addr = "fe80::ff:fe00:1".parse().ok()?;
+    frames
+        .iter()
+        .filter_map(|f| f.vrrp6())
+        .find(|(s, _, p)| *s == src && p.len() > 2 && p[2] != 0)
+        .map(|(_, _, p)| p.to_vec())
+}
+
+#[test]
+fn netns_interop_ipv6_advert_bytes_equal_keepalived() {
+    let test = "netns_interop_ipv6_advert_bytes_equal_keepalived";
+    let Some(mut lab) = interop_lab(test, "b6") else {
+        return;
+    };
+    let a = lab.node(0).to_string();
+    let mut c = Conf::v2("MASTER", 150);
+    c.version = 3;
+    c.pass = None;
+    c.vips = vec!["fd09::100/64", "fd09::101/64"];
+    let text = c.text();
+    let mut ours = lab.start_ours(&a, "ours", &text);
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, "fd09::100")).is_some(),
+        "{}",
+        ours.log_text()
+    );
+    assert_eq!(ours.term(Duration::from_secs(5)), Some(0));
+    let mut mark = 0;
+    let _ = wait_for(Duration::from_secs(2), || {
+        let fs = common::read_pcap(&lab.pcap);
+        mark = fs.len();
+        first_advert6(&fs).is_some()
+    });
+    let mut theirs = lab.start_keepalived(&a, "kad", &text);
+    assert!(
+        wait_for(Duration::from_secs(8), || lab.has(&a, "fd09::100")).is_some(),
+        "{}",
+        theirs.log_text()
+    );
+    let frames = lab.capture_until(Duration::from_secs(3), |fs| {
+        fs.len() > mark && first_advert6(&fs[mark..]).is_some()
+    });
+    let _ = theirs.term(Duration::from_secs(5));
+    let ours_bytes = first_advert6(&frames[..mark]).expect("no advert of ours captured");
+    let theirs_bytes = first_advert6(&frames[mark..]).expect("no keepalived advert captured");
+    assert_eq!(
+        ours_bytes, theirs_bytes,
+        "IPv6 VRRPv3 payloads differ (ours, keepalived's)"
+    );
 }
