@@ -29,7 +29,11 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
     if detached {
         process::become_session_leader();
     }
-    process::init_logging(k.log_console, k.log_detail, k.log_facility.as_deref());
+    let target = process::log_target(k.log_console, k.log_file.as_deref(), k.no_syslog);
+    if let Err(e) = process::init_logging(&target, k.log_detail, k.log_facility.as_deref()) {
+        eprintln!("keepalived-rs: {e}");
+        return ExitCode::from(EXIT_CANNOT_RUN);
+    }
 
     let parsed = config_cmd::load(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config);
     let diags = parsed.render_diagnostics();

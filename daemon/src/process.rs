@@ -130,25 +130,61 @@ impl<'a> MakeWriter<'a> for Syslog {
     }
 }
 
-/// Sets up logging: to stderr with `-l`, else to syslog. `-D` adds debug detail.
-pub fn init_logging(console: bool, detail: bool, facility_arg: Option<&str>) {
+/// Where log lines go, from keepalived's flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogTarget {
+    /// `-l`: stderr.
+    Console,
+    /// `-g[FILE]`: appended to a file.
+    File(PathBuf),
+    /// The default: RFC 3164 lines to /dev/log.
+    Syslog,
+    /// `-G` without `-l` or `-g`: nowhere.
+    Nowhere,
+}
+
+/// keepalived's precedence: `-l` logs to the console, `-g` to a file, otherwise syslog unless
+/// `-G`.
+pub fn log_target(console: bool, file: Option<&Path>, no_syslog: bool) -> LogTarget {
+    match (console, file, no_syslog) {
+        (true, _, _) => LogTarget::Console,
+        (false, Some(f), _) => LogTarget::File(f.to_path_buf()),
+        (false, None, false) => LogTarget::Syslog,
+        (false, None, true) => LogTarget::Nowhere,
+    }
+}
+
+/// Sets up logging to `target`; `-D` (`detail`) adds debug lines.
+pub fn init_logging(
+    target: &LogTarget,
+    detail: bool,
+    facility_arg: Option<&str>,
+) -> io::Result<()> {
     let level = if detail { Level::DEBUG } else { Level::INFO };
-    if console {
-        tracing_subscriber::fmt()
-            .with_max_level(level)
-            .with_writer(io::stderr)
-            .with_target(false)
-            .init();
-    } else {
-        tracing_subscriber::fmt()
-            .with_max_level(level)
+    let fmt = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_target(false);
+    match target {
+        LogTarget::Console => fmt.with_writer(io::stderr).init(),
+        LogTarget::File(path) => {
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| {
+                    io::Error::new(e.kind(), format!("log file {}: {e}", path.display()))
+                })?;
+            fmt.with_writer(Mutex::new(f)).with_ansi(false).init()
+        }
+        LogTarget::Syslog => fmt
             .with_writer(Syslog::new(facility(facility_arg)))
-            .with_target(false)
             .without_time()
             .with_ansi(false)
             .with_level(false)
-            .init();
+            .init(),
+        LogTarget::Nowhere => fmt.with_writer(io::sink).init(),
     }
+    Ok(())
 }
 
 /// Pid files written at start and removed at exit.
@@ -258,6 +294,15 @@ mod tests {
             )
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn log_target_follows_keepalived_precedence() {
+        let f = Path::new("/tmp/k.log");
+        assert_eq!(log_target(true, Some(f), true), LogTarget::Console);
+        assert_eq!(log_target(false, Some(f), false), LogTarget::File(f.into()));
+        assert_eq!(log_target(false, None, false), LogTarget::Syslog);
+        assert_eq!(log_target(false, None, true), LogTarget::Nowhere);
     }
 
     #[test]
