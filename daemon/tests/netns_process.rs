@@ -216,3 +216,78 @@ fn netns_dont_release_vrrp_keeps_the_vip_on_stop() {
     assert_eq!(d.term(Duration::from_secs(10)), Some(0));
     assert!(lab.has(&a, VIP), "-V must leave the VIP in place");
 }
+
+fn group_conf(state: &str, prio: u8, track: bool) -> String {
+    let track = if track {
+        "    track_interface {\n        trk0\n    }\n"
+    } else {
+        ""
+    };
+    let inst = |name: &str, vrid: u8, vip: &str, track: &str| {
+        format!(
+            "vrrp_instance {name} {{\n    state {state}\n    interface eth0\n    virtual_router_id {vrid}\n    priority {prio}\n    advert_int 1\n{track}    virtual_ipaddress {{\n        {vip}/24\n    }}\n}}\n"
+        )
+    };
+    format!(
+        "vrrp_sync_group G {{\n    group {{\n        VI_1\n        VI_2\n    }}\n}}\n{}{}",
+        inst("VI_1", 51, "10.9.0.100", ""),
+        inst("VI_2", 52, "10.9.0.110", track)
+    )
+}
+
+/// A sync group moves together: a tracked interface failing in one member (Fault) makes the
+/// other member step down too, and the peer takes both addresses; when it comes back, both
+/// return.
+#[test]
+fn netns_sync_group_moves_together_on_track_interface() {
+    let Some(lab) = lab_or_skip(
+        "netns_sync_group_moves_together_on_track_interface",
+        "sg",
+        2,
+    ) else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    // A veth pair inside the router's namespace stands for an uplink to track.
+    common::ip(&[
+        "-n", &a, "link", "add", "trk0", "type", "veth", "peer", "name", "trk1",
+    ])
+    .unwrap();
+    common::ip(&["-n", &a, "link", "set", "trk1", "up"]).unwrap();
+    common::ip(&["-n", &a, "link", "set", "trk0", "up"]).unwrap();
+    let ma = lab.start_ours(&a, "a", &group_conf("MASTER", 150, true));
+    let mb = lab.start_ours(&b, "b", &group_conf("BACKUP", 100, false));
+    let both = |ns: &str| lab.has(ns, "10.9.0.100") && lab.has(ns, "10.9.0.110");
+    assert!(
+        wait_for(Duration::from_secs(6), || both(&a)).is_some(),
+        "{}",
+        ma.log_text()
+    );
+
+    common::ip(&["-n", &a, "link", "set", "trk0", "down"]).unwrap();
+    assert!(
+        wait_for(Duration::from_secs(6), || both(&b)
+            && !lab.has(&a, "10.9.0.100")
+            && !lab.has(&a, "10.9.0.110"))
+        .is_some(),
+        "the group did not move to the peer:\n{}\n---\n{}",
+        ma.log_text(),
+        mb.log_text()
+    );
+    assert!(
+        ma.log_text().contains("(VI_2) Entering FAULT STATE"),
+        "{}",
+        ma.log_text()
+    );
+
+    common::ip(&["-n", &a, "link", "set", "trk0", "up"]).unwrap();
+    assert!(
+        wait_for(Duration::from_secs(8), || both(&a)
+            && !lab.has(&b, "10.9.0.100")
+            && !lab.has(&b, "10.9.0.110"))
+        .is_some(),
+        "the group did not come back:\n{}\n---\n{}",
+        ma.log_text(),
+        mb.log_text()
+    );
+}

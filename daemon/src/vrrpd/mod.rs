@@ -23,10 +23,14 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::collections::VecDeque;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, error, info, warn};
-use vrrp::{Action, Destination, DropCounters, DropKind, Expected, Input, Instance, State, Time};
+use vrrp::{
+    Action, Destination, DropCounters, DropKind, Expected, Input, Instance, State, Status,
+    SyncGroup, Time, Tracked, Tracking, TrackingVerdict,
+};
 
 use kernel::{Gratuitous, KernelEvent, Netlink};
 use net::{Received, VrrpSocket};
@@ -57,11 +61,21 @@ struct Running {
     drops: DropCounters,
     /// The source of the last advert accepted, for keepalived's skip_check_adv_addr.
     last_master: Option<IpAddr>,
+    /// track_interface: the objects with their weights, and the verdict last fed in.
+    tracking: Tracking,
+    verdict: TrackingVerdict,
+    /// The tracked interfaces' indices (0 while an interface does not exist).
+    tracked_ifs: Vec<(String, u32)>,
+    /// The sync group and the member index in it.
+    group: Option<(usize, usize)>,
 }
 
 pub struct Runtime {
     epoch: Instant,
     instances: Vec<Running>,
+    groups: Vec<SyncGroup>,
+    /// Each group's members as instance indices, in the group's member order.
+    group_members: Vec<Vec<usize>>,
     netlink: Netlink,
     gratuitous: Gratuitous,
     notify: NotifyQueue,
@@ -75,7 +89,7 @@ impl Runtime {
     pub fn new(plan: Plan, options: Options) -> io::Result<Runtime> {
         let (events_tx, events) = mpsc::unbounded_channel();
         let mut instances = Vec::new();
-        for p in plan.instances {
+        for p in plan.instances.iter().cloned() {
             let ifindex = kernel::ifindex(&p.interface)?;
             let vip_addrs: Vec<IpAddr> = p.vips.iter().map(|v| v.addr).collect();
             let src = match p.src_ip {
@@ -95,6 +109,27 @@ impl Runtime {
                     )
                 })?;
             let link_up = kernel::link_up(&p.interface)?;
+            let mut tracking = Tracking::new(p.config.priority);
+            let mut tracked_ifs = Vec::new();
+            for t in &p.track_interface {
+                let up = kernel::link_up(&t.name).unwrap_or_else(|e| {
+                    warn!("({}) track_interface {}: {e}", p.name, t.name);
+                    false
+                });
+                tracking
+                    .add(Tracked {
+                        name: t.name.clone(),
+                        weight: t.weight,
+                        reverse: t.reverse,
+                        status: if up { Status::Up } else { Status::Down },
+                    })
+                    .map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
+                tracked_ifs.push((t.name.clone(), kernel::ifindex(&t.name).unwrap_or(0)));
+            }
+            let verdict = TrackingVerdict {
+                fault: false,
+                priority: p.config.priority,
+            };
             instances.push(Running {
                 plan: p,
                 instance,
@@ -104,7 +139,25 @@ impl Runtime {
                 link_up,
                 drops: DropCounters::new(),
                 last_master: None,
+                tracking,
+                verdict,
+                tracked_ifs,
+                group: None,
             });
+        }
+        let mut groups = Vec::new();
+        for (g, gp) in plan.groups.iter().enumerate() {
+            for (member, &idx) in gp.members.iter().enumerate() {
+                if let Some(r) = instances.get_mut(idx) {
+                    r.group = Some((g, member));
+                }
+            }
+            groups.push(SyncGroup::new(
+                gp.members
+                    .iter()
+                    .filter_map(|&i| instances.get(i))
+                    .map(|r| r.plan.name.clone()),
+            ));
         }
         let (ktx, mut krx) = mpsc::unbounded_channel();
         kernel::monitor(ktx)?;
@@ -127,6 +180,8 @@ impl Runtime {
         Ok(Runtime {
             epoch: Instant::now(),
             instances,
+            groups,
+            group_members: plan.groups.iter().map(|g| g.members.clone()).collect(),
             netlink: Netlink::open()?,
             gratuitous,
             notify: NotifyQueue::start(),
@@ -193,6 +248,7 @@ impl Runtime {
             if !self.instances[idx].link_up {
                 self.feed(idx, Input::InterfaceDown, now).await;
             }
+            self.tracking_changed(idx, now).await;
             self.feed(idx, Input::Startup, now).await;
         }
         loop {
@@ -284,6 +340,22 @@ impl Runtime {
             KernelEvent::Link { index, up } => {
                 for idx in 0..self.instances.len() {
                     let r = &mut self.instances[idx];
+                    let mut touched = false;
+                    for (name, i) in r.tracked_ifs.iter_mut() {
+                        if *i == 0 {
+                            *i = kernel::ifindex(name).unwrap_or(0);
+                        }
+                        if *i == index {
+                            let st = if up { Status::Up } else { Status::Down };
+                            touched |= r.tracking.set_status(name, st);
+                        }
+                    }
+                    if touched {
+                        self.tracking_changed(idx, now).await;
+                    }
+                }
+                for idx in 0..self.instances.len() {
+                    let r = &mut self.instances[idx];
                     if r.ifindex != index || r.link_up == up {
                         continue;
                     }
@@ -331,10 +403,41 @@ impl Runtime {
     }
 
     /// Feeds one input to an instance and carries out its answer, in order.
+    /// Feeds one input to an instance and carries out its answer, in order; the transitions of
+    /// a sync group member are passed to its group, whose answers are fed in turn.
     async fn feed(&mut self, idx: usize, input: Input, now: Time) {
-        let actions = self.instances[idx].instance.handle(input, now);
-        for a in actions {
-            self.execute(idx, a).await;
+        let mut queue = VecDeque::from([(idx, input)]);
+        while let Some((idx, input)) = queue.pop_front() {
+            let actions = self.instances[idx].instance.handle(input, now);
+            if let Some((g, member)) = self.instances[idx].group {
+                let members = &self.group_members[g];
+                for (m, inp) in self.groups[g].on_actions(member, &actions) {
+                    if let Some(&target) = members.get(m) {
+                        queue.push_back((target, inp));
+                    }
+                }
+            }
+            for a in actions {
+                self.execute(idx, a).await;
+            }
+        }
+    }
+
+    /// Tracking may have changed an instance's verdict: feed the difference.
+    async fn tracking_changed(&mut self, idx: usize, now: Time) {
+        let r = &mut self.instances[idx];
+        let new = r.tracking.verdict();
+        let old = std::mem::replace(&mut r.verdict, new);
+        if old != new {
+            info!(
+                "({}) tracking: priority {}{}",
+                r.plan.name,
+                new.priority,
+                if new.fault { ", FAULT" } else { "" }
+            );
+        }
+        for input in vrrp::verdict_inputs(old, new) {
+            self.feed(idx, input, now).await;
         }
     }
 

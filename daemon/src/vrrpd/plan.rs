@@ -59,6 +59,24 @@ pub struct InstancePlan {
     pub notify: Notify,
     /// Multicast group for adverts (vrrp_mcast_group4/6).
     pub mcast_group: IpAddr,
+    /// `track_interface` (the instance's own and its sync group's): name, weight, reverse.
+    pub track_interface: Vec<TrackedIf>,
+}
+
+/// One tracked interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackedIf {
+    pub name: String,
+    /// 0: the instance goes to Fault while the interface is down.
+    pub weight: i32,
+    pub reverse: bool,
+}
+
+/// A `vrrp_sync_group`: its name and its members as indices into [`Plan::instances`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupPlan {
+    pub name: String,
+    pub members: Vec<usize>,
 }
 
 impl InstancePlan {
@@ -81,6 +99,7 @@ impl InstancePlan {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Plan {
     pub instances: Vec<InstancePlan>,
+    pub groups: Vec<GroupPlan>,
     /// Configuration this slice does not run yet, one line each, for an info log.
     pub ignored: Vec<String>,
 }
@@ -220,6 +239,15 @@ pub fn instance_plan(i: &VrrpInstance, config: &Config) -> Result<InstancePlan, 
             stop: script(&i.notify_stop),
             any: script(&i.notify),
         },
+        track_interface: i
+            .track_interface
+            .iter()
+            .map(|t| TrackedIf {
+                name: t.name.clone(),
+                weight: t.weight,
+                reverse: t.reverse,
+            })
+            .collect(),
         mcast_group: i.mcast_dst_ip.unwrap_or(if ipv6 {
             g.vrrp_mcast_group6
         } else {
@@ -240,11 +268,13 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
         }
         if !i.track_script.is_empty()
             || !i.track_file.is_empty()
-            || !i.track_interface.is_empty()
             || !i.track_process.is_empty()
+            || !i.track_bfd.is_empty()
         {
-            out.ignored
-                .push(format!("vrrp_instance {}: tracking is not run yet", i.name));
+            out.ignored.push(format!(
+                "vrrp_instance {}: track_script/track_file/track_process/track_bfd are not run yet",
+                i.name
+            ));
         }
         if i.use_vmac.is_some() {
             out.ignored
@@ -257,8 +287,48 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
             ));
         }
     }
-    if !config.vrrp.vrrp_sync_group.is_empty() {
-        out.ignored.push("vrrp_sync_group is not run yet".into());
+    for g in &config.vrrp.vrrp_sync_group {
+        let mut members = Vec::new();
+        for m in &g.group {
+            match out.instances.iter().position(|p| p.name == m.name) {
+                Some(idx) => members.push(idx),
+                None => errors.push(format!(
+                    "vrrp_sync_group {}: no vrrp_instance {}",
+                    g.name, m.name
+                )),
+            }
+        }
+        // The group's tracked interfaces count for every member (keepalived).
+        for &idx in &members {
+            for t in &g.track_interface {
+                out.instances[idx].track_interface.push(TrackedIf {
+                    name: t.name.clone(),
+                    weight: t.weight,
+                    reverse: t.reverse,
+                });
+            }
+        }
+        if !g.track_script.is_empty() || !g.track_file.is_empty() || !g.track_process.is_empty() {
+            out.ignored.push(format!(
+                "vrrp_sync_group {}: track_script/track_file/track_process are not run yet",
+                g.name
+            ));
+        }
+        if g.notify.is_some()
+            || g.notify_master.is_some()
+            || g.notify_backup.is_some()
+            || g.notify_fault.is_some()
+            || g.notify_stop.is_some()
+        {
+            out.ignored.push(format!(
+                "vrrp_sync_group {}: group notify scripts are not run yet",
+                g.name
+            ));
+        }
+        out.groups.push(GroupPlan {
+            name: g.name.clone(),
+            members,
+        });
     }
     if errors.is_empty() {
         Ok(out)
@@ -332,6 +402,33 @@ mod tests {
             }
         );
         assert_eq!(i.mcast_group, "ff02::12".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn sync_group_and_tracked_interfaces() {
+        let c = parse(
+            "vrrp_sync_group G {\n group {\n A\n B\n }\n track_interface {\n eth9 weight -20\n }\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_interface {\n eth1\n }\n virtual_ipaddress {\n 10.0.0.1\n }\n}\nvrrp_instance B {\n interface eth0\n virtual_router_id 2\n virtual_ipaddress {\n 10.0.0.2\n }\n}\n",
+        );
+        let p = plan(&c).unwrap();
+        assert_eq!(
+            p.groups,
+            vec![GroupPlan {
+                name: "G".into(),
+                members: vec![0, 1]
+            }]
+        );
+        let names = |i: usize| {
+            p.instances[i]
+                .track_interface
+                .iter()
+                .map(|t| (t.name.clone(), t.weight))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(0),
+            vec![("eth1".to_string(), 0), ("eth9".to_string(), -20)]
+        );
+        assert_eq!(names(1), vec![("eth9".to_string(), -20)]);
     }
 
     #[test]
