@@ -78,7 +78,16 @@ fn one_run(
     wait_for(Duration::from_secs(10), || lab.has(&a, "10.9.0.100"))?;
     std::thread::sleep(Duration::from_secs(2));
     match stop {
-        Stop::Kill => ma.kill9(),
+        Stop::Kill => {
+            // keepalived's VRRP work is done by a child that its parent's death would stop
+            // gracefully (priority 0): a crash is the child killed.
+            if which == Impl::Keepalived {
+                let pid = std::fs::read_to_string(lab.dir.join("a-vrrp.pid")).ok()?;
+                let pid = nix::unistd::Pid::from_raw(pid.trim().parse().ok()?);
+                nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).ok()?;
+            }
+            ma.kill9()
+        }
         Stop::Term => {
             ma.term(Duration::from_secs(10));
         }

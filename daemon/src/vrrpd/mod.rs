@@ -44,6 +44,9 @@ pub struct Options {
     pub dont_release_vips: bool,
 }
 
+/// How much earlier than a timer's deadline the loop wakes up to wait out the rest precisely.
+const TIMER_SLACK: Duration = Duration::from_millis(2);
+
 enum Event {
     Packet(usize, Received),
     Kernel(KernelEvent),
@@ -257,10 +260,22 @@ impl Runtime {
                 .iter()
                 .filter_map(|r| r.instance.timer().map(|(_, at)| at))
                 .min();
-            let sleep_until = next.map(|t| self.instant(t));
+            let deadline = next.map(|t| self.instant(t));
+            // tokio's timers tick in whole milliseconds and its driver's epoll timeout rounds
+            // up, so a timer fires up to ~2 ms late. Wake up to TIMER_SLACK early instead and
+            // sleep the rest precisely (nanosleep): the loop is blocked for at most that long,
+            // and Master_Down/advert timers keep to the protocol's limits within a fraction of
+            // a millisecond.
+            let early = deadline.map(|d| d.checked_sub(TIMER_SLACK).unwrap_or(d));
             let ev = tokio::select! {
                 ev = self.events.recv() => ev,
-                _ = async { tokio::time::sleep_until(sleep_until.unwrap_or_else(Instant::now)).await }, if sleep_until.is_some() => {
+                _ = async { tokio::time::sleep_until(early.unwrap_or_else(Instant::now)).await }, if early.is_some() => {
+                    if let Some(d) = deadline {
+                        let left = d.saturating_duration_since(Instant::now());
+                        if !left.is_zero() {
+                            std::thread::sleep(left);
+                        }
+                    }
                     self.fire_timers().await;
                     continue;
                 }
