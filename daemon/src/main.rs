@@ -3,8 +3,11 @@
 mod checkers_config;
 mod cli;
 mod config_cmd;
+mod daemon;
 mod ipvs_cmd;
 mod lvs;
+mod process;
+mod vrrpd;
 
 use clap::Parser;
 use cli::{Cli, Command, ConfigCommand, IpvsCommand};
@@ -59,9 +62,5 @@ fn main() -> ExitCode {
             log,
         );
     }
-    eprintln!(
-        "keepalived-rs: running the daemon is not built yet; `keepalived-rs -t -f {}` checks the configuration",
-        k.use_file.display()
-    );
-    ExitCode::from(2)
+    daemon::run(&k)
 }
