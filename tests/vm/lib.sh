@@ -1,7 +1,7 @@
 # Shared by the tests/vm scripts (sourced, not run).
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-VM_REPO=$(cd "$VM_DIR/../.." && pwd)
+VM_REPO=$(cd "$VM_DIR/../.." && pwd -P)
 # Everything the harness downloads or builds lives here (kernel, initramfs, run directories).
 VM_CACHE=${KARS_VM_CACHE:-$VM_REPO/target/vm}
 
