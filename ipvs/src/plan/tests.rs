@@ -389,3 +389,23 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Services with more destinations than the linear-search limit take the hashing path.
+    #[test]
+    fn plan_converges_with_many_dests(
+        want in prop::collection::vec((1u8..60, 0u32..3), 0..40),
+        have in prop::collection::vec((1u8..60, 0u32..3), 0..40),
+    ) {
+        let key = tcp(1, 80);
+        let mk = |v: &[(u8, u32)]| v.iter().map(|(a, w)| rs(*a, *w)).collect::<Vec<_>>();
+        let want = desired(&[state(key, &mk(&want))]);
+        let have = kernel_table(vec![state(key, &mk(&have))]);
+        let own = Ownership::of(&want);
+        let p = plan(&want, &have, &own, Options::default());
+        let mut t = have.clone();
+        simulate(&mut t, &p.ops).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(normalised(&t), normalised(&kernel_table(want.services.clone())));
+        prop_assert!(plan(&want, &t, &own, Options::default()).ops.is_empty());
+    }
+}
