@@ -9,5 +9,7 @@ pub mod plan;
 pub mod types;
 
 pub use netlink::client::{Client, Error, Operation};
-pub use plan::{plan, simulate, Op, Options, Ownership, Plan, StopPolicy};
+pub use plan::{
+    plan, plan_stop, simulate, ForeignReport, Op, Options, Ownership, Plan, StopPolicy,
+};
 pub use types::*;

@@ -194,6 +194,28 @@ fn dedup_dests(dests: &[Destination]) -> Vec<&Destination> {
     dests.iter().filter(|d| seen.insert(d.key())).collect()
 }
 
+/// Remembers which foreign services were already reported, so a long-running reconciler logs
+/// each one once (and again only if it disappears and comes back).
+#[derive(Clone, Debug, Default)]
+pub struct ForeignReport {
+    seen: HashSet<ServiceKey>,
+}
+
+impl ForeignReport {
+    /// The foreign services of this plan not reported before.
+    pub fn new_ones(&mut self, plan: &Plan) -> Vec<ServiceKey> {
+        let now: HashSet<ServiceKey> = plan.foreign.iter().copied().collect();
+        let fresh = plan
+            .foreign
+            .iter()
+            .filter(|k| !self.seen.contains(k))
+            .copied()
+            .collect();
+        self.seen = now;
+        fresh
+    }
+}
+
 /// What to do with our services when the daemon stops.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum StopPolicy {

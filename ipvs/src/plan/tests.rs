@@ -127,6 +127,25 @@ fn foreign_services_are_reported_and_left_alone() {
 }
 
 #[test]
+fn foreign_services_are_reported_once() {
+    let want = desired(&[state(tcp(1, 80), &[])]);
+    let own = Ownership::of(&want);
+    let mut r = ForeignReport::default();
+    let with = vec![state(tcp(9, 443), &[]), state(tcp(8, 443), &[])];
+    let p = plan(&want, &with, &own, Options::default());
+    assert_eq!(r.new_ones(&p), vec![tcp(9, 443), tcp(8, 443)]);
+    assert!(r.new_ones(&p).is_empty());
+    let p = plan(&want, &with[..1], &own, Options::default());
+    assert!(r.new_ones(&p).is_empty());
+    let p = plan(&want, &with, &own, Options::default());
+    assert_eq!(
+        r.new_ones(&p),
+        vec![tcp(8, 443)],
+        "gone and back: reported again"
+    );
+}
+
+#[test]
 fn service_dropped_from_config_is_deleted_on_reload() {
     let old = desired(&[
         state(tcp(1, 80), &[rs(1, 1)]),
