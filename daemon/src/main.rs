@@ -1,9 +1,13 @@
 //! keepalived-rs: one process for VRRP, IPVS and health checks, configured by keepalived.conf.
 
+mod checkers_config;
 mod cli;
 mod config_cmd;
+mod daemon;
 mod ipvs_cmd;
 mod lvs;
+mod process;
+mod vrrpd;
 
 use clap::Parser;
 use cli::{Cli, Command, ConfigCommand, IpvsCommand};
@@ -58,9 +62,5 @@ fn main() -> ExitCode {
             log,
         );
     }
-    eprintln!(
-        "keepalived-rs: running the daemon is not built yet; `keepalived-rs -t -f {}` checks the configuration",
-        k.use_file.display()
-    );
-    ExitCode::from(2)
+    daemon::run(&k)
 }

@@ -196,11 +196,30 @@ fn dump_refuses_a_config_that_cannot_run() {
     assert!(o.stdout.is_empty());
 }
 
+// The daemon itself is run for real only inside network namespaces (tests/netns_*.rs); here only
+// the ways it refuses to start, which touch nothing on the host.
 #[test]
-fn running_the_daemon_says_it_is_not_built() {
-    let o = run(&["-f", &etc("keepalived-lvs-dr-master.conf")]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("not built yet"));
+fn the_daemon_refuses_a_config_with_errors() {
+    let f = scratch("daemon-bad.conf", "vrrp_instance X {\n priority 1000\n}\n");
+    let o = run(&["-n", "-l", "-f", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    // Without -n the configuration is still checked in the foreground.
+    let o = run(&["-f", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+}
+
+#[test]
+fn the_daemon_refuses_an_instance_on_a_missing_interface() {
+    let f = scratch(
+        "daemon-noif.conf",
+        "vrrp_instance X {\n interface kars-noif0\n virtual_router_id 9\n virtual_ipaddress {\n 192.0.2.250\n }\n}\n",
+    );
+    let pid = f.with_file_name("noif.pid");
+    let vpid = f.with_file_name("noif-vrrp.pid");
+    let o = run(&["-n", "-l", "-f", f.to_str().unwrap(), "-p", pid.to_str().unwrap(), "-r", vpid.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("kars-noif0"), "{}", stderr(&o));
+    assert!(!pid.exists() && !vpid.exists(), "pid files are removed on exit");
 }
 
 #[test]

@@ -1,0 +1,149 @@
+//! Running the daemon: read the configuration once, set up the process (detach, logging, pid
+//! files), run the VRRP side until SIGTERM/SIGINT, then clean up and exit 0.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::cli::KeepalivedArgs;
+use crate::config_cmd::{self, EXIT_CANNOT_RUN};
+use crate::process::{self, PidFiles};
+use crate::vrrpd::{self, plan, Runtime};
+
+pub fn run(k: &KeepalivedArgs) -> ExitCode {
+    let detached = std::env::var_os(process::DETACHED_ENV).is_some();
+    if !k.dont_fork && !detached {
+        // Check the configuration in the foreground, so that errors reach the terminal.
+        let parsed = config_cmd::load(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config);
+        if !parsed.is_ok() {
+            eprint!("{}", parsed.render_diagnostics());
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+        return match process::respawn_detached() {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("keepalived-rs: cannot start in the background: {e}");
+                ExitCode::from(EXIT_CANNOT_RUN)
+            }
+        };
+    }
+    if detached {
+        process::become_session_leader();
+    }
+    let target = process::log_target(k.log_console, k.log_file.as_deref(), k.no_syslog);
+    if let Err(e) = process::init_logging(&target, k.log_detail, k.log_facility.as_deref()) {
+        eprintln!("keepalived-rs: {e}");
+        return ExitCode::from(EXIT_CANNOT_RUN);
+    }
+
+    let parsed = config_cmd::load(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config);
+    let diags = parsed.render_diagnostics();
+    if k.log_console {
+        eprint!("{diags}");
+    } else {
+        for d in diags.lines() {
+            tracing::warn!("{d}");
+        }
+    }
+    if !parsed.is_ok() {
+        tracing::error!(
+            "configuration {} has errors, not starting",
+            k.use_file.display()
+        );
+        return ExitCode::from(EXIT_CANNOT_RUN);
+    }
+    if !parsed.config.lvs.virtual_server.is_empty()
+        || !parsed.config.lvs.virtual_server_group.is_empty()
+    {
+        tracing::info!(
+            "virtual_server blocks are not run yet by keepalived-rs (IPVS/checkers): ignored"
+        );
+    }
+    let plan = match plan::plan(&parsed.config) {
+        Ok(p) => p,
+        Err(errors) => {
+            for e in errors {
+                tracing::error!("{e}");
+            }
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
+    let mut plan = plan;
+    for line in &plan.ignored {
+        tracing::info!("{line}");
+    }
+    if k.check && !k.vrrp {
+        // -C: only the checkers, which other parts of keepalived-rs will run.
+        tracing::info!("-C: the VRRP instances are not run (health checkers only)");
+        plan.instances.clear();
+    }
+
+    let main_pid = k.pid.clone().unwrap_or_else(|| process::DEFAULT_PID.into());
+    let vrrp_pid = k
+        .vrrp_pid
+        .clone()
+        .unwrap_or_else(|| process::DEFAULT_VRRP_PID.into());
+    let paths: Vec<&Path> = vec![&main_pid, &vrrp_pid];
+    let _pids = match PidFiles::create(&paths) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!("pid file: {e}");
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
+
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
+    let options = vrrpd::Options {
+        dont_release_vips: k.dont_release_vrrp,
+    };
+    let ignore_sigint = k.ignore_sigint;
+    let result = rt.block_on(async move {
+        let runtime = Runtime::new(plan, options)?;
+        let stop = runtime.stopper();
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        // keepalived's reload and dump signals: their default action would kill us without
+        // cleaning up, so they are caught, and said to be not implemented yet.
+        let mut hup = signal(SignalKind::hangup())?;
+        let mut usr1 = signal(SignalKind::user_defined1())?;
+        let mut usr2 = signal(SignalKind::user_defined2())?;
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = term.recv() => break,
+                    _ = int.recv() => if !ignore_sigint { break },
+                    _ = hup.recv() => tracing::warn!("SIGHUP: reloading is not implemented yet; the configuration is unchanged"),
+                    _ = usr1.recv() => tracing::warn!("SIGUSR1: data dumps are not implemented yet"),
+                    _ = usr2.recv() => tracing::warn!("SIGUSR2: stats dumps are not implemented yet"),
+                }
+            }
+            tracing::info!("received a stop signal");
+            stop();
+        });
+        tracing::info!(
+            "Starting VRRP child process (keepalived-rs {}, one process)",
+            env!("CARGO_PKG_VERSION")
+        );
+        runtime.run().await;
+        Ok::<(), std::io::Error>(())
+    });
+    match result {
+        Ok(()) => {
+            tracing::info!("Stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::from(EXIT_CANNOT_RUN)
+        }
+    }
+}

@@ -1,0 +1,587 @@
+//! The VRRP daemon: the I/O edge around the sans-IO `vrrp` crate.
+//!
+//! ```text
+//!  per-instance receive task ──Packet──┐
+//!  rtnetlink monitor ─────────Kernel───┼──► Runtime::run (one task, owns every Instance)
+//!  SIGTERM / SIGINT ──────────Stop─────┘        │ decode + check, Instance::handle, timers
+//!                                               ▼
+//!                     sockets (adverts), rtnetlink (VIPs), GARP/NA, notify queue (own task)
+//! ```
+//!
+//! The loop owns all state (no globals): a reload can later diff a new [`plan::Plan`] against
+//! the running one. Timers are the instances' own (`Instance::timers`): the loop sleeps until
+//! the earliest and feeds `Input::Timer` for each one due, so `SetTimer`/`CancelTimer` need no
+//! bookkeeping here.
+
+pub mod kernel;
+pub mod net;
+pub mod notify;
+pub mod plan;
+
+use std::io;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use std::collections::VecDeque;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tracing::{debug, error, info, warn};
+use vrrp::{
+    Action, Destination, DropCounters, DropKind, Expected, Input, Instance, State, Status,
+    SyncGroup, Time, Tracked, Tracking, TrackingVerdict,
+};
+
+use kernel::{Gratuitous, KernelEvent, Netlink};
+use net::{Received, VrrpSocket};
+use notify::NotifyQueue;
+use plan::{InstancePlan, Plan};
+
+/// Options from the command line that change how the VRRP side behaves.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `-V`: leave the VIPs in place on stop.
+    pub dont_release_vips: bool,
+}
+
+/// How much earlier than a timer's deadline the loop wakes up to wait out the rest precisely.
+const TIMER_SLACK: Duration = Duration::from_millis(2);
+
+enum Event {
+    Packet(usize, Received),
+    Kernel(KernelEvent),
+    Stop,
+}
+
+/// One running instance.
+struct Running {
+    plan: InstancePlan,
+    instance: Instance,
+    socket: Arc<VrrpSocket>,
+    ifindex: u32,
+    src: IpAddr,
+    link_up: bool,
+    drops: DropCounters,
+    /// The source of the last advert accepted, for keepalived's skip_check_adv_addr.
+    last_master: Option<IpAddr>,
+    /// track_interface: the objects with their weights, and the verdict last fed in.
+    tracking: Tracking,
+    verdict: TrackingVerdict,
+    /// The tracked interfaces' indices (0 while an interface does not exist).
+    tracked_ifs: Vec<(String, u32)>,
+    /// The sync group and the member index in it.
+    group: Option<(usize, usize)>,
+}
+
+pub struct Runtime {
+    epoch: Instant,
+    instances: Vec<Running>,
+    groups: Vec<SyncGroup>,
+    /// Each group's members as instance indices, in the group's member order.
+    group_members: Vec<Vec<usize>>,
+    netlink: Netlink,
+    gratuitous: Gratuitous,
+    notify: NotifyQueue,
+    options: Options,
+    events: mpsc::UnboundedReceiver<Event>,
+    events_tx: mpsc::UnboundedSender<Event>,
+}
+
+impl Runtime {
+    /// Opens sockets and netlink for every instance of `plan`. Must run inside a tokio runtime.
+    pub fn new(plan: Plan, options: Options) -> io::Result<Runtime> {
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let mut instances = Vec::new();
+        for p in plan.instances.iter().cloned() {
+            let ifindex = kernel::ifindex(&p.interface)?;
+            let vip_addrs: Vec<IpAddr> = p.vips.iter().map(|v| v.addr).collect();
+            let src = match p.src_ip {
+                Some(s) => s,
+                None => kernel::primary_address(&p.interface, p.ipv6, &vip_addrs)?,
+            };
+            let mut config = p.config.clone();
+            config.local_address = src;
+            let instance =
+                Instance::new(config).map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
+            let unicast = !p.config.unicast_peers.is_empty();
+            let socket = VrrpSocket::open(&p.interface, ifindex, src, p.mcast_group, unicast)
+                .map_err(|e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!("{}: VRRP socket on {}: {e}", p.name, p.interface),
+                    )
+                })?;
+            let link_up = kernel::link_up(&p.interface)?;
+            let mut tracking = Tracking::new(p.config.priority);
+            let mut tracked_ifs = Vec::new();
+            for t in &p.track_interface {
+                let up = kernel::link_up(&t.name).unwrap_or_else(|e| {
+                    warn!("({}) track_interface {}: {e}", p.name, t.name);
+                    false
+                });
+                tracking
+                    .add(Tracked {
+                        name: t.name.clone(),
+                        weight: t.weight,
+                        reverse: t.reverse,
+                        status: if up { Status::Up } else { Status::Down },
+                    })
+                    .map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
+                tracked_ifs.push((t.name.clone(), kernel::ifindex(&t.name).unwrap_or(0)));
+            }
+            let verdict = TrackingVerdict {
+                fault: false,
+                priority: p.config.priority,
+            };
+            instances.push(Running {
+                plan: p,
+                instance,
+                socket: Arc::new(socket),
+                ifindex,
+                src,
+                link_up,
+                drops: DropCounters::new(),
+                last_master: None,
+                tracking,
+                verdict,
+                tracked_ifs,
+                group: None,
+            });
+        }
+        let mut groups = Vec::new();
+        for (g, gp) in plan.groups.iter().enumerate() {
+            for (member, &idx) in gp.members.iter().enumerate() {
+                if let Some(r) = instances.get_mut(idx) {
+                    r.group = Some((g, member));
+                }
+            }
+            groups.push(SyncGroup::new(
+                gp.members
+                    .iter()
+                    .filter_map(|&i| instances.get(i))
+                    .map(|r| r.plan.name.clone()),
+            ));
+        }
+        let (ktx, mut krx) = mpsc::unbounded_channel();
+        kernel::monitor(ktx)?;
+        let tx = events_tx.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = krx.recv().await {
+                if tx.send(Event::Kernel(ev)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut gratuitous = Gratuitous::default();
+        for r in &instances {
+            for v in &r.plan.vips {
+                if let Err(e) = gratuitous.prepare(&v.dev, v.addr.is_ipv6()) {
+                    warn!("({}) gratuitous messages on {}: {e}", r.plan.name, v.dev);
+                }
+            }
+        }
+        Ok(Runtime {
+            epoch: Instant::now(),
+            instances,
+            groups,
+            group_members: plan.groups.iter().map(|g| g.members.clone()).collect(),
+            netlink: Netlink::open()?,
+            gratuitous,
+            notify: NotifyQueue::start(),
+            options,
+            events,
+            events_tx,
+        })
+    }
+
+    /// A sender that stops the loop (for the signal handler).
+    pub fn stopper(&self) -> impl Fn() + Send + 'static {
+        let tx = self.events_tx.clone();
+        move || {
+            let _ = tx.send(Event::Stop);
+        }
+    }
+
+    fn now(&self) -> Time {
+        Time(Instant::now().saturating_duration_since(self.epoch))
+    }
+
+    fn instant(&self, t: Time) -> Instant {
+        self.epoch + t.0
+    }
+
+    /// Runs until stopped: start-up (left-over VIPs removed while Backup), then the event loop,
+    /// then shutdown (priority-0 adverts, VIPs removed unless `-V`, notify_stop).
+    pub async fn run(mut self) {
+        for (idx, r) in self.instances.iter().enumerate() {
+            let sock = r.socket.clone();
+            let tx = self.events_tx.clone();
+            let name = r.plan.name.clone();
+            tokio::spawn(async move {
+                loop {
+                    match sock.recv().await {
+                        Ok(p) => {
+                            if tx.send(Event::Packet(idx, p)).is_err() {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            warn!("({name}) receive error: {e}");
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                    }
+                }
+            });
+        }
+        for idx in 0..self.instances.len() {
+            // VIPs left behind by an earlier run that was killed: we are not Master yet.
+            let vips = self.instances[idx].plan.vips.clone();
+            let src = self.instances[idx].src;
+            for v in vips.iter().filter(|v| v.addr != src) {
+                match self.netlink.remove(v).await {
+                    Ok(true) => info!(
+                        "({}) removed left-over VIP {}",
+                        self.instances[idx].plan.name, v.addr
+                    ),
+                    Ok(false) => {}
+                    Err(e) => warn!("({}) {e}", self.instances[idx].plan.name),
+                }
+            }
+            let now = self.now();
+            if !self.instances[idx].link_up {
+                self.feed(idx, Input::InterfaceDown, now).await;
+            }
+            self.tracking_changed(idx, now).await;
+            self.feed(idx, Input::Startup, now).await;
+        }
+        loop {
+            let next = self
+                .instances
+                .iter()
+                .filter_map(|r| r.instance.timer().map(|(_, at)| at))
+                .min();
+            let deadline = next.map(|t| self.instant(t));
+            // tokio's timers tick in whole milliseconds and its driver's epoll timeout rounds
+            // up, so a timer fires up to ~2 ms late. Wake up to TIMER_SLACK early instead and
+            // sleep the rest precisely (nanosleep): the loop is blocked for at most that long,
+            // and Master_Down/advert timers keep to the protocol's limits within a fraction of
+            // a millisecond.
+            let early = deadline.map(|d| d.checked_sub(TIMER_SLACK).unwrap_or(d));
+            let ev = tokio::select! {
+                ev = self.events.recv() => ev,
+                _ = async { tokio::time::sleep_until(early.unwrap_or_else(Instant::now)).await }, if early.is_some() => {
+                    if let Some(d) = deadline {
+                        let left = d.saturating_duration_since(Instant::now());
+                        if !left.is_zero() {
+                            std::thread::sleep(left);
+                        }
+                    }
+                    self.fire_timers().await;
+                    continue;
+                }
+            };
+            match ev {
+                Some(Event::Packet(idx, p)) => self.packet(idx, p).await,
+                Some(Event::Kernel(k)) => self.kernel_event(k).await,
+                Some(Event::Stop) | None => break,
+            }
+        }
+        self.shutdown().await;
+    }
+
+    async fn fire_timers(&mut self) {
+        let now = self.now();
+        for idx in 0..self.instances.len() {
+            let due: Vec<_> = self.instances[idx]
+                .instance
+                .timers()
+                .filter(|&(_, at)| at <= now)
+                .map(|(k, _)| k)
+                .collect();
+            for kind in due {
+                self.feed(idx, Input::Timer(kind), now).await;
+            }
+        }
+    }
+
+    async fn packet(&mut self, idx: usize, p: Received) {
+        let now = self.now();
+        let r = &mut self.instances[idx];
+        let advert = match vrrp::decode(&p.payload, p.src, p.dst, p.ttl) {
+            Ok(a) => a,
+            Err(reason) => {
+                r.drops.record(&reason);
+                warn!(
+                    "({}) dropped a packet from {}: {reason}",
+                    r.plan.name, p.src
+                );
+                return;
+            }
+        };
+        // Another VRID on the same link is normal: not ours, not worth a log line.
+        if advert.vrid != r.plan.config.vrid {
+            r.drops.record(&vrrp::DropReason::UnknownVrid(advert.vrid));
+            return;
+        }
+        let expected = Expected {
+            vrid: r.plan.config.vrid,
+            version: r.plan.expected_version(),
+            addresses: r.plan.config.vips.clone(),
+            skip_check_adv_addr: r.plan.skip_check_adv_addr && r.last_master == Some(p.src),
+        };
+        if let Err(reason) = vrrp::check(&advert, &expected) {
+            r.drops.record(&reason);
+            warn!(
+                "({}) dropped an advert from {}: {reason}",
+                r.plan.name, p.src
+            );
+            return;
+        }
+        r.last_master = Some(p.src);
+        self.feed(
+            idx,
+            Input::Advert {
+                advert,
+                from: p.src,
+            },
+            now,
+        )
+        .await;
+    }
+
+    async fn kernel_event(&mut self, ev: KernelEvent) {
+        let now = self.now();
+        match ev {
+            KernelEvent::Link { index, up } => {
+                for idx in 0..self.instances.len() {
+                    let r = &mut self.instances[idx];
+                    let mut touched = false;
+                    for (name, i) in r.tracked_ifs.iter_mut() {
+                        if *i == 0 {
+                            *i = kernel::ifindex(name).unwrap_or(0);
+                        }
+                        if *i == index {
+                            let st = if up { Status::Up } else { Status::Down };
+                            touched |= r.tracking.set_status(name, st);
+                        }
+                    }
+                    if touched {
+                        self.tracking_changed(idx, now).await;
+                    }
+                }
+                for idx in 0..self.instances.len() {
+                    let r = &mut self.instances[idx];
+                    if r.ifindex != index || r.link_up == up {
+                        continue;
+                    }
+                    r.link_up = up;
+                    info!(
+                        "({}) interface {} is {}",
+                        r.plan.name,
+                        r.plan.interface,
+                        if up { "up" } else { "down" }
+                    );
+                    let input = if up {
+                        Input::InterfaceUp
+                    } else {
+                        Input::InterfaceDown
+                    };
+                    self.feed(idx, input, now).await;
+                }
+            }
+            KernelEvent::AddressRemoved { index, addr } => {
+                for idx in 0..self.instances.len() {
+                    let r = &self.instances[idx];
+                    if r.instance.state() != State::Master {
+                        continue;
+                    }
+                    let Some(vip) = r.plan.vips.iter().find(|v| v.addr == addr).cloned() else {
+                        continue;
+                    };
+                    if kernel::ifindex(&vip.dev).ok() != Some(index) {
+                        continue;
+                    }
+                    warn!(
+                        "({}) VIP {} was removed while MASTER: putting it back",
+                        r.plan.name, addr
+                    );
+                    if let Err(e) = self.netlink.add(&vip).await {
+                        error!("({}) {e}", r.plan.name);
+                    }
+                    let name = r.plan.name.clone();
+                    if let Err(e) = self.gratuitous.send(&vip.dev, vip.addr) {
+                        warn!("({name}) gratuitous message for {}: {e}", vip.addr);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Feeds one input to an instance and carries out its answer, in order.
+    /// Feeds one input to an instance and carries out its answer, in order; the transitions of
+    /// a sync group member are passed to its group, whose answers are fed in turn.
+    async fn feed(&mut self, idx: usize, input: Input, now: Time) {
+        let mut queue = VecDeque::from([(idx, input)]);
+        while let Some((idx, input)) = queue.pop_front() {
+            let actions = self.instances[idx].instance.handle(input, now);
+            if let Some((g, member)) = self.instances[idx].group {
+                let members = &self.group_members[g];
+                for (m, inp) in self.groups[g].on_actions(member, &actions) {
+                    if let Some(&target) = members.get(m) {
+                        queue.push_back((target, inp));
+                    }
+                }
+            }
+            for a in actions {
+                self.execute(idx, a).await;
+            }
+        }
+    }
+
+    /// Tracking may have changed an instance's verdict: feed the difference.
+    async fn tracking_changed(&mut self, idx: usize, now: Time) {
+        let r = &mut self.instances[idx];
+        let new = r.tracking.verdict();
+        let old = std::mem::replace(&mut r.verdict, new);
+        if old != new {
+            info!(
+                "({}) tracking: priority {}{}",
+                r.plan.name,
+                new.priority,
+                if new.fault { ", FAULT" } else { "" }
+            );
+        }
+        for input in vrrp::verdict_inputs(old, new) {
+            self.feed(idx, input, now).await;
+        }
+    }
+
+    async fn execute(&mut self, idx: usize, action: Action) {
+        let r = &self.instances[idx];
+        let name = &r.plan.name;
+        match action {
+            Action::SendAdvert { mut advert, to } => {
+                advert.checksum = r.plan.checksum;
+                let dst = match to {
+                    Destination::Multicast => r.plan.mcast_group,
+                    Destination::Unicast(a) => a,
+                };
+                match advert.encode(r.src, dst) {
+                    Ok(bytes) => {
+                        if let Err(e) = r.socket.send(&bytes, dst) {
+                            // A down link is reported by netlink too; keep this quiet-ish.
+                            debug!("({name}) sending advert to {dst}: {e}");
+                        }
+                    }
+                    Err(e) => error!("({name}) cannot encode advert: {e}"),
+                }
+            }
+            Action::AddVips(addrs) => {
+                let vips: Vec<_> = r
+                    .plan
+                    .vips
+                    .iter()
+                    .filter(|v| addrs.contains(&v.addr))
+                    .cloned()
+                    .collect();
+                let name = name.clone();
+                for v in &vips {
+                    if let Err(e) = self.netlink.add(v).await {
+                        error!("({name}) {e}");
+                    }
+                }
+            }
+            Action::RemoveVips(addrs) => {
+                let vips: Vec<_> = r
+                    .plan
+                    .vips
+                    .iter()
+                    .filter(|v| addrs.contains(&v.addr))
+                    .cloned()
+                    .collect();
+                let name = name.clone();
+                for v in &vips {
+                    if let Err(e) = self.netlink.remove(v).await {
+                        error!("({name}) {e}");
+                    }
+                }
+            }
+            Action::SendGratuitous { vips, count } => {
+                let targets: Vec<(String, IpAddr)> = r
+                    .plan
+                    .vips
+                    .iter()
+                    .filter(|v| vips.contains(&v.addr))
+                    .map(|v| (v.dev.clone(), v.addr))
+                    .collect();
+                let interval = r.plan.gratuitous_interval;
+                let name = name.clone();
+                if interval.is_zero() {
+                    for _ in 0..count {
+                        for (dev, addr) in &targets {
+                            if let Err(e) = self.gratuitous.send(dev, *addr) {
+                                warn!("({name}) gratuitous message for {addr} on {dev}: {e}");
+                            }
+                        }
+                    }
+                } else {
+                    // Spaced bursts: the first message now, the rest from a task of their own
+                    // with a sender of its own, so the loop never waits.
+                    for (dev, addr) in &targets {
+                        if let Err(e) = self.gratuitous.send(dev, *addr) {
+                            warn!("({name}) gratuitous message for {addr} on {dev}: {e}");
+                        }
+                    }
+                    if count > 1 {
+                        tokio::spawn(async move {
+                            let mut g = Gratuitous::default();
+                            for _ in 1..count {
+                                tokio::time::sleep(interval).await;
+                                for (dev, addr) in &targets {
+                                    let _ = g.send(dev, *addr);
+                                }
+                            }
+                        });
+                    }
+                }
+            }
+            Action::SetTimer { .. } | Action::CancelTimer(_) => {}
+            Action::Transition { from, to } => {
+                let prio = r.instance.priority();
+                info!(
+                    "({name}) Entering {} STATE (from {})",
+                    notify::state_word(to),
+                    notify::state_word(from)
+                );
+                for cmd in notify::commands(&r.plan.notify, name, to, prio) {
+                    self.notify.push(cmd);
+                }
+            }
+        }
+    }
+
+    async fn shutdown(&mut self) {
+        info!("stopping");
+        let now = self.now();
+        for idx in 0..self.instances.len() {
+            let actions = self.instances[idx].instance.handle(Input::Shutdown, now);
+            for a in actions {
+                if self.options.dont_release_vips && matches!(a, Action::RemoveVips(_)) {
+                    continue;
+                }
+                self.execute(idx, a).await;
+            }
+            let r = &self.instances[idx];
+            let drops: Vec<String> = r
+                .drops
+                .iter()
+                .filter(|&(_, n)| n > 0)
+                .map(|(k, n): (DropKind, u64)| format!("{}={n}", k.name()))
+                .collect();
+            if !drops.is_empty() {
+                info!("({}) dropped packets: {}", r.plan.name, drops.join(" "));
+            }
+        }
+        self.notify.flush(Duration::from_secs(10)).await;
+    }
+}

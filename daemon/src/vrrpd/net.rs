@@ -1,0 +1,265 @@
+//! The VRRP sockets: raw IP protocol 112, one per instance, bound to the instance's interface.
+//!
+//! IPv4: joined to the group on the interface, IP_MULTICAST_IF, TTL 255 (unicast and
+//! multicast), TOS 0xc0 (internetwork control), no loopback; the kernel builds the IP header
+//! from our bound source address, and a raw IPv4 socket hands us the whole IP header on receive,
+//! so TTL, source and destination come from there. IPv6: the kernel gives only the payload, the
+//! source from recvmsg's address and the hop limit and destination from control messages
+//! (IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO).
+
+use std::io::{self, IoSliceMut};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::os::fd::AsRawFd;
+
+use nix::sys::socket::{self as nsock, sockopt, ControlMessageOwned, MsgFlags, SockaddrIn6};
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+use tokio::io::Interest;
+use tokio::net::UdpSocket;
+
+pub const IPPROTO_VRRP: i32 = 112;
+/// IPTOS_PREC_INTERNETCONTROL, as keepalived sends.
+const TOS: u32 = 0xc0;
+
+/// A received packet: the VRRP payload and the IP header fields VRRP checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub ttl: u8,
+    pub payload: Vec<u8>,
+}
+
+/// Splits a received IPv4 datagram (as a raw socket returns it) into its header fields and the
+/// payload. None when it is not a well-formed IPv4 packet of protocol 112.
+pub fn parse_ipv4(packet: &[u8]) -> Option<Received> {
+    let first = *packet.first()?;
+    if first >> 4 != 4 {
+        return None;
+    }
+    let ihl = usize::from(first & 0x0f) * 4;
+    if ihl < 20 || packet.len() < ihl {
+        return None;
+    }
+    if i32::from(packet[9]) != IPPROTO_VRRP {
+        return None;
+    }
+    let total = usize::from(u16::from_be_bytes([packet[2], packet[3]]));
+    let end = if total >= ihl && total <= packet.len() {
+        total
+    } else {
+        packet.len()
+    };
+    let src = Ipv4Addr::new(packet[12], packet[13], packet[14], packet[15]);
+    let dst = Ipv4Addr::new(packet[16], packet[17], packet[18], packet[19]);
+    Some(Received {
+        src: src.into(),
+        dst: dst.into(),
+        ttl: packet[8],
+        payload: packet[ihl..end].to_vec(),
+    })
+}
+
+/// A raw VRRP socket on one interface with the sending options set.
+fn raw_socket(ifname: &str, ifindex: u32, src: IpAddr) -> io::Result<Socket> {
+    let domain = if src.is_ipv6() {
+        Domain::IPV6
+    } else {
+        Domain::IPV4
+    };
+    let s = Socket::new(domain, Type::RAW, Some(Protocol::from(IPPROTO_VRRP)))?;
+    s.bind_device(Some(ifname.as_bytes()))?;
+    match src {
+        IpAddr::V4(src4) => {
+            s.set_ttl_v4(255)?;
+            s.set_multicast_ttl_v4(255)?;
+            s.set_tos_v4(TOS)?;
+            s.set_multicast_loop_v4(false)?;
+            s.set_multicast_if_v4(&src4)?;
+        }
+        IpAddr::V6(_) => {
+            s.set_unicast_hops_v6(255)?;
+            s.set_multicast_hops_v6(255)?;
+            s.set_multicast_loop_v6(false)?;
+            s.set_multicast_if_v6(ifindex)?;
+        }
+    }
+    Ok(s)
+}
+
+/// One instance's VRRP sockets.
+pub struct VrrpSocket {
+    /// tokio's datagram socket type drives any datagram fd; a raw socket is one.
+    rx: UdpSocket,
+    tx: UdpSocket,
+    ipv6: bool,
+    ifindex: u32,
+}
+
+impl VrrpSocket {
+    /// Opens the sockets on `ifname` (index `ifindex`), sending from `src`, joined to `group`
+    /// unless `unicast`.
+    ///
+    /// Two sockets: a raw socket bound to a local address only receives packets addressed to
+    /// it (never the multicast group), so the receiving one is bound to the device only and the
+    /// sending one to our source address as well (its receive buffer is kept minimal).
+    pub fn open(
+        ifname: &str,
+        ifindex: u32,
+        src: IpAddr,
+        group: IpAddr,
+        unicast: bool,
+    ) -> io::Result<VrrpSocket> {
+        let ipv6 = src.is_ipv6();
+        let rx = raw_socket(ifname, ifindex, src)?;
+        match group {
+            IpAddr::V4(g) if !unicast => {
+                rx.join_multicast_v4_n(&g, &socket2::InterfaceIndexOrAddress::Index(ifindex))?
+            }
+            IpAddr::V6(g) if !unicast => rx.join_multicast_v6(&g, ifindex)?,
+            _ => {}
+        }
+        if ipv6 {
+            nsock::setsockopt(&rx, sockopt::Ipv6RecvHopLimit, &true).map_err(io::Error::from)?;
+            nsock::setsockopt(&rx, sockopt::Ipv6RecvPacketInfo, &true).map_err(io::Error::from)?;
+        }
+        let tx = raw_socket(ifname, ifindex, src)?;
+        tx.set_recv_buffer_size(1)?;
+        // The source may still be tentative (IPv6 DAD right after boot) or the unicast_src_ip
+        // not configured yet: bind anyway, as keepalived does not wait either.
+        if ipv6 {
+            tx.set_freebind_v6(true)?;
+        } else {
+            tx.set_freebind_v4(true)?;
+        }
+        let bind = match src {
+            IpAddr::V6(s6) => SocketAddr::V6(SocketAddrV6::new(
+                s6,
+                0,
+                0,
+                if is_link_local(&s6) { ifindex } else { 0 },
+            )),
+            IpAddr::V4(_) => SocketAddr::new(src, 0),
+        };
+        tx.bind(&SockAddr::from(bind))?;
+        rx.set_nonblocking(true)?;
+        tx.set_nonblocking(true)?;
+        let rx: std::net::UdpSocket = rx.into();
+        let tx: std::net::UdpSocket = tx.into();
+        Ok(VrrpSocket {
+            rx: UdpSocket::from_std(rx)?,
+            tx: UdpSocket::from_std(tx)?,
+            ipv6,
+            ifindex,
+        })
+    }
+
+    /// Sends one VRRP payload to `dst`.
+    pub fn send(&self, payload: &[u8], dst: IpAddr) -> io::Result<()> {
+        let addr = match dst {
+            IpAddr::V4(a) => SocketAddr::new(a.into(), 0),
+            IpAddr::V6(a) => {
+                let scope = if is_link_local(&a) || a.is_multicast() {
+                    self.ifindex
+                } else {
+                    0
+                };
+                SocketAddr::V6(SocketAddrV6::new(a, 0, 0, scope))
+            }
+        };
+        self.tx.try_send_to(payload, addr)?;
+        Ok(())
+    }
+
+    /// Waits for the next packet.
+    pub async fn recv(&self) -> io::Result<Received> {
+        loop {
+            let got = if self.ipv6 {
+                self.rx.readable().await?;
+                match self
+                    .rx
+                    .try_io(Interest::READABLE, || recv_v6(self.rx.as_raw_fd()))
+                {
+                    Ok(r) => r,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                    Err(e) => return Err(e),
+                }
+            } else {
+                let mut buf = [0u8; 2048];
+                let n = self.rx.recv(&mut buf).await?;
+                parse_ipv4(&buf[..n])
+            };
+            if let Some(r) = got {
+                return Ok(r);
+            }
+        }
+    }
+}
+
+fn is_link_local(a: &Ipv6Addr) -> bool {
+    a.segments()[0] & 0xffc0 == 0xfe80
+}
+
+fn recv_v6(fd: std::os::fd::RawFd) -> io::Result<Option<Received>> {
+    let mut buf = [0u8; 2048];
+    let mut cmsg = nix::cmsg_space!(nix::libc::c_int, nix::libc::in6_pktinfo);
+    let mut iov = [IoSliceMut::new(&mut buf)];
+    let msg = nsock::recvmsg::<SockaddrIn6>(fd, &mut iov, Some(&mut cmsg), MsgFlags::MSG_DONTWAIT)
+        .map_err(io::Error::from)?;
+    let n = msg.bytes;
+    let Some(src) = msg.address.map(|a| a.ip()) else {
+        return Ok(None);
+    };
+    let mut hop = None;
+    let mut dst = None;
+    if let Ok(cmsgs) = msg.cmsgs() {
+        for c in cmsgs {
+            match c {
+                ControlMessageOwned::Ipv6HopLimit(h) => hop = u8::try_from(h).ok(),
+                ControlMessageOwned::Ipv6PacketInfo(info) => {
+                    dst = Some(Ipv6Addr::from(info.ipi6_addr.s6_addr))
+                }
+                _ => {}
+            }
+        }
+    }
+    let (Some(ttl), Some(dst)) = (hop, dst) else {
+        return Ok(None);
+    };
+    Ok(Some(Received {
+        src: src.into(),
+        dst: dst.into(),
+        ttl,
+        payload: buf[..n].to_vec(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_an_ipv4_header() {
+        let mut p = vec![
+            0x45, 0xc0, 0, 28, 0, 0, 0, 0, 255, 112, 0, 0, 10, 0, 0, 1, 224, 0, 0, 18,
+        ];
+        p.extend([0x21, 51, 150, 1, 0, 1, 0, 0]);
+        let r = parse_ipv4(&p).unwrap();
+        assert_eq!(r.src, IpAddr::from([10, 0, 0, 1]));
+        assert_eq!(r.dst, IpAddr::from([224, 0, 0, 18]));
+        assert_eq!(r.ttl, 255);
+        assert_eq!(r.payload, vec![0x21, 51, 150, 1, 0, 1, 0, 0]);
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert_eq!(parse_ipv4(&[]), None);
+        assert_eq!(parse_ipv4(&[0x45, 0, 0]), None);
+        assert_eq!(parse_ipv4(&[0x60; 40]), None);
+        let mut other_proto = vec![
+            0x45, 0, 0, 20, 0, 0, 0, 0, 255, 6, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
+        ];
+        assert_eq!(parse_ipv4(&other_proto), None);
+        other_proto[0] = 0x4f; // IHL 60 > length
+        assert_eq!(parse_ipv4(&other_proto), None);
+    }
+}

@@ -1,0 +1,177 @@
+//! Notify scripts, run strictly in the order the transitions happened: one queue, one script at
+//! a time, off the VRRP loop (keepalived forks them all at once, so they may run out of order).
+
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use vrrp::State;
+
+use super::plan::Notify;
+
+/// keepalived's word for a state in notify arguments.
+pub fn state_word(s: State) -> &'static str {
+    match s {
+        State::Master => "MASTER",
+        State::Backup => "BACKUP",
+        State::Fault => "FAULT",
+        State::Stop => "STOP",
+        State::Initialize => "INIT",
+    }
+}
+
+/// The commands to run, in order, when instance `name` enters `to` with `priority`: the state's
+/// own script, then `notify` with `INSTANCE NAME STATE PRIORITY` appended.
+pub fn commands(n: &Notify, name: &str, to: State, priority: u8) -> Vec<Vec<String>> {
+    let own = match to {
+        State::Master => &n.master,
+        State::Backup => &n.backup,
+        State::Fault => &n.fault,
+        State::Stop => &n.stop,
+        State::Initialize => &None,
+    };
+    let mut out = Vec::new();
+    if let Some(c) = own {
+        out.push(c.clone());
+    }
+    if let (Some(c), false) = (&n.any, to == State::Initialize) {
+        let mut c = c.clone();
+        c.extend([
+            "INSTANCE".into(),
+            name.into(),
+            state_word(to).into(),
+            priority.to_string(),
+        ]);
+        out.push(c);
+    }
+    out
+}
+
+enum Job {
+    Run(Vec<String>),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The queue's sending end.
+#[derive(Clone)]
+pub struct NotifyQueue {
+    tx: mpsc::UnboundedSender<Job>,
+}
+
+/// How long one script may run before it is killed, so that one stuck script cannot hold back
+/// every later notification for ever.
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl NotifyQueue {
+    /// Starts the runner task.
+    pub fn start() -> NotifyQueue {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
+        tokio::spawn(async move {
+            while let Some(job) = rx.recv().await {
+                match job {
+                    Job::Run(cmd) => run(cmd).await,
+                    Job::Flush(done) => {
+                        let _ = done.send(());
+                    }
+                }
+            }
+        });
+        NotifyQueue { tx }
+    }
+
+    pub fn push(&self, cmd: Vec<String>) {
+        let _ = self.tx.send(Job::Run(cmd));
+    }
+
+    /// Waits until every script queued so far has run, or `limit` passes.
+    pub async fn flush(&self, limit: Duration) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(Job::Flush(done)).is_ok() {
+            let _ = tokio::time::timeout(limit, wait).await;
+        }
+    }
+}
+
+async fn run(cmd: Vec<String>) {
+    let Some((prog, args)) = cmd.split_first() else {
+        return;
+    };
+    let child = tokio::process::Command::new(prog)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!("cannot run notify script {prog}: {e}");
+            return;
+        }
+    };
+    match tokio::time::timeout(SCRIPT_TIMEOUT, child.wait()).await {
+        Ok(Ok(st)) if st.success() => tracing::debug!("notify script {prog} done"),
+        Ok(Ok(st)) => tracing::info!("notify script {prog} exited with {st}"),
+        Ok(Err(e)) => tracing::warn!("notify script {prog}: {e}"),
+        Err(_) => tracing::warn!(
+            "notify script {prog} timed out after {}s, killed",
+            SCRIPT_TIMEOUT.as_secs()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn own_script_then_generic_with_keepalived_arguments() {
+        let n = Notify {
+            master: Some(s(&["/m"])),
+            any: Some(s(&["/n", "x"])),
+            ..Default::default()
+        };
+        assert_eq!(
+            commands(&n, "VI_1", State::Master, 150),
+            vec![
+                s(&["/m"]),
+                s(&["/n", "x", "INSTANCE", "VI_1", "MASTER", "150"])
+            ]
+        );
+        assert_eq!(
+            commands(&n, "VI_1", State::Fault, 150),
+            vec![s(&["/n", "x", "INSTANCE", "VI_1", "FAULT", "150"])]
+        );
+        assert!(commands(&Notify::default(), "VI_1", State::Stop, 1).is_empty());
+    }
+
+    #[tokio::test]
+    async fn scripts_run_one_after_another_in_order() {
+        let dir = std::env::temp_dir().join(format!("krs-notify-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = dir.join("log");
+        let q = NotifyQueue::start();
+        // The first script is slow: were they run concurrently, "b" would be written first.
+        q.push(s(&[
+            "/bin/sh",
+            "-c",
+            &format!("sleep 0.3; echo a >> {}", log.display()),
+        ]));
+        q.push(s(&[
+            "/bin/sh",
+            "-c",
+            &format!("echo b >> {}", log.display()),
+        ]));
+        q.push(s(&["/nonexistent/script"]));
+        q.push(s(&[
+            "/bin/sh",
+            "-c",
+            &format!("echo c >> {}", log.display()),
+        ]));
+        q.flush(Duration::from_secs(10)).await;
+        assert_eq!(std::fs::read_to_string(&log).unwrap(), "a\nb\nc\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,443 @@
+//! The VRRP side's plan: conf-parser's `config.vrrp` (with global_defs' values already resolved
+//! into each instance by the parser) translated into the vrrp crate's plain types plus what the
+//! daemon needs around them (interface, addresses with their `ip addr` options, notify scripts).
+//! Pure: no sockets, no kernel. The runtime resolves the interface's own address later.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use conf_parser::model::vrrp::{AuthType, Broadcast, OldUnicastChecksum, VrrpInstance, VrrpState};
+use conf_parser::Config;
+use vrrp::{Auth, ChecksumMode, InstanceConfig, ProtocolVersion, WantedState};
+
+/// One virtual address with the options `ip addr add` would take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vip {
+    pub addr: IpAddr,
+    pub prefix_len: u8,
+    pub brd: Option<Broadcast>,
+    /// The interface to put it on; the instance's when not written.
+    pub dev: String,
+    /// `host`, `link`, `site`, `global`/`universe`, `nowhere`, or a number.
+    pub scope: Option<u8>,
+    pub label: Option<String>,
+    pub noprefixroute: bool,
+    pub nodad: bool,
+}
+
+/// One script to run on a transition: the program and its arguments.
+pub type Script = Vec<String>;
+
+/// The notify scripts of one instance.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Notify {
+    pub master: Option<Script>,
+    pub backup: Option<Script>,
+    pub fault: Option<Script>,
+    pub stop: Option<Script>,
+    /// keepalived's `notify`: called with `INSTANCE NAME STATE PRIORITY` appended.
+    pub any: Option<Script>,
+}
+
+/// Everything the runtime needs to run one `vrrp_instance`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstancePlan {
+    pub name: String,
+    pub interface: String,
+    /// The state machine's settings; `local_address` is a placeholder (unspecified address of
+    /// the family) until the runtime reads the interface's primary address.
+    pub config: InstanceConfig,
+    pub ipv6: bool,
+    /// `unicast_src_ip` or `mcast_src_ip`: the source of our adverts, instead of the interface's
+    /// primary address.
+    pub src_ip: Option<IpAddr>,
+    pub vips: Vec<Vip>,
+    pub skip_check_adv_addr: bool,
+    pub checksum: ChecksumMode,
+    /// vrrp_garp_interval / vrrp_gna_interval: the gap between messages of one burst.
+    pub gratuitous_interval: Duration,
+    pub notify: Notify,
+    /// Multicast group for adverts (vrrp_mcast_group4/6).
+    pub mcast_group: IpAddr,
+    /// `track_interface` (the instance's own and its sync group's): name, weight, reverse.
+    pub track_interface: Vec<TrackedIf>,
+}
+
+/// One tracked interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackedIf {
+    pub name: String,
+    /// 0: the instance goes to Fault while the interface is down.
+    pub weight: i32,
+    pub reverse: bool,
+}
+
+/// A `vrrp_sync_group`: its name and its members as indices into [`Plan::instances`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupPlan {
+    pub name: String,
+    pub members: Vec<usize>,
+}
+
+impl InstancePlan {
+    /// The advert's version field for this instance, as [`vrrp::check`] expects it.
+    pub fn expected_version(&self) -> vrrp::Version {
+        match self.config.version {
+            ProtocolVersion::V2 => vrrp::Version::V2 {
+                advert_interval_secs: self.config.advert_interval.as_secs().min(255) as u8,
+                auth: self.config.auth,
+            },
+            ProtocolVersion::V3 => vrrp::Version::V3 {
+                max_advert_interval_cs: (self.config.advert_interval.as_millis() / 10).min(4095)
+                    as u16,
+            },
+        }
+    }
+}
+
+/// The VRRP plan of a whole configuration.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Plan {
+    pub instances: Vec<InstancePlan>,
+    pub groups: Vec<GroupPlan>,
+    /// Configuration this slice does not run yet, one line each, for an info log.
+    pub ignored: Vec<String>,
+}
+
+fn scope_number(s: &str) -> Result<u8, String> {
+    Ok(match s {
+        "global" | "universe" => 0,
+        "site" => 200,
+        "link" => 253,
+        "host" => 254,
+        "nowhere" => 255,
+        n => n.parse().map_err(|_| format!("unknown scope '{n}'"))?,
+    })
+}
+
+fn script(s: &Option<conf_parser::model::ScriptCommand>) -> Option<Script> {
+    s.as_ref()
+        .filter(|c| !c.command.is_empty())
+        .map(|c| c.command.clone())
+}
+
+/// Translates one instance; errors name the instance.
+pub fn instance_plan(i: &VrrpInstance, config: &Config) -> Result<InstancePlan, String> {
+    let err = |m: String| format!("vrrp_instance {}: {m}", i.name);
+    let interface = i
+        .interface
+        .clone()
+        .ok_or_else(|| err("no interface".into()))?;
+    let vrid = i
+        .virtual_router_id
+        .ok_or_else(|| err("no virtual_router_id".into()))?;
+    let version = match i.version {
+        2 => ProtocolVersion::V2,
+        3 => ProtocolVersion::V3,
+        v => return Err(err(format!("unsupported VRRP version {v}"))),
+    };
+    let ipv6 = i
+        .family
+        .map(|f| f == conf_parser::model::vrrp::Family::Inet6)
+        .unwrap_or(false);
+    let mut vips = Vec::new();
+    for a in &i.virtual_ipaddress {
+        if a.address.addr.is_ipv6() != ipv6 {
+            return Err(err(format!(
+                "address {} is not of the instance's family",
+                a.address
+            )));
+        }
+        vips.push(Vip {
+            addr: a.address.addr,
+            prefix_len: a.address.len,
+            brd: a.brd,
+            dev: a.dev.clone().unwrap_or_else(|| interface.clone()),
+            scope: a
+                .scope
+                .as_deref()
+                .map(scope_number)
+                .transpose()
+                .map_err(err)?,
+            label: a.label.clone(),
+            noprefixroute: a.noprefixroute,
+            nodad: a.nodad,
+        });
+    }
+    let auth = match &i.authentication {
+        Some(a) if a.auth_type == Some(AuthType::Pass) => {
+            Auth::password(a.auth_pass.as_deref().unwrap_or("").as_bytes())
+        }
+        Some(a) if a.auth_type == Some(AuthType::Ah) => {
+            return Err(err("auth_type AH is not supported".into()))
+        }
+        _ => Auth::None,
+    };
+    let placeholder: IpAddr = if ipv6 {
+        std::net::Ipv6Addr::UNSPECIFIED.into()
+    } else {
+        std::net::Ipv4Addr::UNSPECIFIED.into()
+    };
+    let mut c = InstanceConfig::new(
+        vrid,
+        i.priority,
+        placeholder,
+        vips.iter().map(|v| v.addr).collect(),
+    );
+    c.version = version;
+    c.advert_interval = i.advert_int.0;
+    c.preempt = !i.nopreempt;
+    c.preempt_delay = i.preempt_delay.0;
+    c.initial_state = match i.state {
+        VrrpState::Master => WantedState::Master,
+        VrrpState::Backup => WantedState::Backup,
+    };
+    c.down_timer_adverts = u32::from(i.down_timer_adverts);
+    c.auth = if version == ProtocolVersion::V2 {
+        auth
+    } else {
+        Auth::None
+    };
+    c.garp_master_delay = i.garp_master_delay.0;
+    c.garp_master_repeat = i.garp_master_repeat;
+    c.garp_master_refresh = i.garp_master_refresh.0;
+    c.garp_master_refresh_repeat = i.garp_master_refresh_repeat;
+    c.garp_lower_prio_delay = Some(i.garp_lower_prio_delay.0);
+    c.garp_lower_prio_repeat = Some(i.garp_lower_prio_repeat);
+    c.lower_prio_no_advert = i.lower_prio_no_advert;
+    c.higher_prio_send_advert = i.higher_prio_send_advert;
+    c.unicast_peers = i.unicast_peer.iter().map(|p| p.address).collect();
+    c.check_unicast_src = i.check_unicast_src;
+    c.accept = i.accept;
+    vrrp::Instance::new(c.clone()).map_err(|e| err(e.to_string()))?;
+
+    let checksum =
+        if i.v3_checksum_as_v2 || i.old_unicast_checksum == Some(OldUnicastChecksum::Always) {
+            ChecksumMode::V3AsV2
+        } else {
+            ChecksumMode::Rfc
+        };
+    let g = &config.global.global_defs;
+    Ok(InstancePlan {
+        name: i.name.clone(),
+        interface,
+        config: c,
+        ipv6,
+        src_ip: i.unicast_src_ip.or(i.mcast_src_ip),
+        vips,
+        skip_check_adv_addr: i.skip_check_adv_addr,
+        checksum,
+        gratuitous_interval: if ipv6 {
+            g.vrrp_gna_interval.0
+        } else {
+            g.vrrp_garp_interval.0
+        },
+        notify: Notify {
+            master: script(&i.notify_master),
+            backup: script(&i.notify_backup),
+            fault: script(&i.notify_fault),
+            stop: script(&i.notify_stop),
+            any: script(&i.notify),
+        },
+        track_interface: i
+            .track_interface
+            .iter()
+            .map(|t| TrackedIf {
+                name: t.name.clone(),
+                weight: t.weight,
+                reverse: t.reverse,
+            })
+            .collect(),
+        mcast_group: i.mcast_dst_ip.unwrap_or(if ipv6 {
+            g.vrrp_mcast_group6
+        } else {
+            g.vrrp_mcast_group4
+        }),
+    })
+}
+
+/// Translates every instance. Any instance that cannot run is an error: a daemon that silently
+/// runs half a configuration is worse than one that refuses to start.
+pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
+    let mut out = Plan::default();
+    let mut errors = Vec::new();
+    for i in &config.vrrp.vrrp_instance {
+        match instance_plan(i, config) {
+            Ok(p) => out.instances.push(p),
+            Err(e) => errors.push(e),
+        }
+        if !i.track_script.is_empty()
+            || !i.track_file.is_empty()
+            || !i.track_process.is_empty()
+            || !i.track_bfd.is_empty()
+        {
+            out.ignored.push(format!(
+                "vrrp_instance {}: track_script/track_file/track_process/track_bfd are not run yet",
+                i.name
+            ));
+        }
+        if i.use_vmac.is_some() {
+            out.ignored
+                .push(format!("vrrp_instance {}: use_vmac is not run yet", i.name));
+        }
+        if !i.virtual_routes.is_empty() || !i.virtual_rules.is_empty() {
+            out.ignored.push(format!(
+                "vrrp_instance {}: virtual_routes/virtual_rules are not run yet",
+                i.name
+            ));
+        }
+    }
+    for g in &config.vrrp.vrrp_sync_group {
+        let mut members = Vec::new();
+        for m in &g.group {
+            match out.instances.iter().position(|p| p.name == m.name) {
+                Some(idx) => members.push(idx),
+                None => errors.push(format!(
+                    "vrrp_sync_group {}: no vrrp_instance {}",
+                    g.name, m.name
+                )),
+            }
+        }
+        // The group's tracked interfaces count for every member (keepalived).
+        for &idx in &members {
+            for t in &g.track_interface {
+                out.instances[idx].track_interface.push(TrackedIf {
+                    name: t.name.clone(),
+                    weight: t.weight,
+                    reverse: t.reverse,
+                });
+            }
+        }
+        if !g.track_script.is_empty() || !g.track_file.is_empty() || !g.track_process.is_empty() {
+            out.ignored.push(format!(
+                "vrrp_sync_group {}: track_script/track_file/track_process are not run yet",
+                g.name
+            ));
+        }
+        if g.notify.is_some()
+            || g.notify_master.is_some()
+            || g.notify_backup.is_some()
+            || g.notify_fault.is_some()
+            || g.notify_stop.is_some()
+        {
+            out.ignored.push(format!(
+                "vrrp_sync_group {}: group notify scripts are not run yet",
+                g.name
+            ));
+        }
+        out.groups.push(GroupPlan {
+            name: g.name.clone(),
+            members,
+        });
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Config {
+        let p = conf_parser::parse_str("t.conf", text, &conf_parser::Options::default());
+        assert!(p.is_ok(), "{}", p.render_diagnostics());
+        p.config
+    }
+
+    #[test]
+    fn v2_pass_instance() {
+        let c = parse(
+            "vrrp_instance VI_1 {\n state MASTER\n interface eth0\n virtual_router_id 51\n priority 150\n advert_int 1\n authentication {\n auth_type PASS\n auth_pass secret\n }\n virtual_ipaddress {\n 10.0.0.100/24 dev eth1 label eth1:vip scope link\n 10.0.0.101\n }\n notify /bin/n\n notify_master \"/bin/m arg\"\n}\n",
+        );
+        let p = plan(&c).unwrap();
+        let i = &p.instances[0];
+        assert_eq!(i.name, "VI_1");
+        assert_eq!(i.interface, "eth0");
+        assert_eq!(i.config.vrid, 51);
+        assert_eq!(i.config.priority, 150);
+        assert_eq!(i.config.initial_state, WantedState::Master);
+        assert_eq!(i.config.auth, Auth::password(b"secret"));
+        assert_eq!(i.config.version, ProtocolVersion::V2);
+        assert!(!i.ipv6);
+        assert_eq!(i.vips.len(), 2);
+        assert_eq!(i.vips[0].prefix_len, 24);
+        assert_eq!(i.vips[0].dev, "eth1");
+        assert_eq!(i.vips[0].scope, Some(253));
+        assert_eq!(i.vips[0].label.as_deref(), Some("eth1:vip"));
+        assert_eq!(i.vips[1].prefix_len, 32);
+        assert_eq!(i.vips[1].dev, "eth0");
+        assert_eq!(i.notify.any, Some(vec!["/bin/n".to_string()]));
+        assert_eq!(
+            i.notify.master,
+            Some(vec!["/bin/m".to_string(), "arg".to_string()])
+        );
+        assert_eq!(i.mcast_group, "224.0.0.18".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            i.expected_version(),
+            vrrp::Version::V2 {
+                advert_interval_secs: 1,
+                auth: Auth::password(b"secret")
+            }
+        );
+    }
+
+    #[test]
+    fn v3_ipv6_nopreempt() {
+        let c = parse(
+            "vrrp_instance V6 {\n interface eth0\n virtual_router_id 7\n priority 100\n advert_int 0.1\n nopreempt\n virtual_ipaddress {\n fd00::100/64\n }\n}\n",
+        );
+        let p = plan(&c).unwrap();
+        let i = &p.instances[0];
+        assert!(i.ipv6);
+        assert_eq!(i.config.version, ProtocolVersion::V3);
+        assert!(!i.config.preempt);
+        assert_eq!(i.config.advert_interval, Duration::from_millis(100));
+        assert_eq!(
+            i.expected_version(),
+            vrrp::Version::V3 {
+                max_advert_interval_cs: 10
+            }
+        );
+        assert_eq!(i.mcast_group, "ff02::12".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn sync_group_and_tracked_interfaces() {
+        let c = parse(
+            "vrrp_sync_group G {\n group {\n A\n B\n }\n track_interface {\n eth9 weight -20\n }\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_interface {\n eth1\n }\n virtual_ipaddress {\n 10.0.0.1\n }\n}\nvrrp_instance B {\n interface eth0\n virtual_router_id 2\n virtual_ipaddress {\n 10.0.0.2\n }\n}\n",
+        );
+        let p = plan(&c).unwrap();
+        assert_eq!(
+            p.groups,
+            vec![GroupPlan {
+                name: "G".into(),
+                members: vec![0, 1]
+            }]
+        );
+        let names = |i: usize| {
+            p.instances[i]
+                .track_interface
+                .iter()
+                .map(|t| (t.name.clone(), t.weight))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(0),
+            vec![("eth1".to_string(), 0), ("eth9".to_string(), -20)]
+        );
+        assert_eq!(names(1), vec![("eth9".to_string(), -20)]);
+    }
+
+    #[test]
+    fn global_defs_reach_the_instance() {
+        let c = parse(
+            "global_defs {\n vrrp_garp_master_repeat 2\n vrrp_garp_interval 0.01\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n",
+        );
+        let i = &plan(&c).unwrap().instances[0];
+        assert_eq!(i.config.garp_master_repeat, 2);
+        assert_eq!(i.gratuitous_interval, Duration::from_millis(10));
+    }
+}

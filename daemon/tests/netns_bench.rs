@@ -1,0 +1,151 @@
+//! Failover timings of keepalived-rs and keepalived side by side in the netns lab, read from the
+//! observer's capture. A benchmark, not a test: `#[ignore]`d, run by hand with
+//!
+//! ```text
+//! cargo nextest run -p keepalived-rs --test netns_bench --run-ignored only --no-capture
+//! ```
+//!
+//! and written down in docs/benchmarks.md. Each run builds a fresh lab, starts MASTER 150 and
+//! BACKUP 100 of one implementation, lets them settle, then kills the master (-9) or stops it
+//! (SIGTERM), and reads: the last master advert -> the backup's first advert (limit:
+//! Master_Down_Interval after kill -9, Skew_Time after the priority-0 advert), and the backup's
+//! first advert -> its first GARP.
+
+mod common;
+
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use common::{wait_for, Conf, Frame, Lab};
+
+#[derive(Clone, Copy, PartialEq)]
+enum Impl {
+    Ours,
+    Keepalived,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Stop {
+    Kill,
+    Term,
+}
+
+const RUNS: usize = 6;
+
+/// The time from the old master's last advert (any priority) to the new one's first, and from
+/// there to its first GARP.
+fn timings(frames: &[Frame], vip: Ipv4Addr) -> Option<(f64, f64)> {
+    let (old, new) = (Ipv4Addr::new(10, 9, 0, 1), Ipv4Addr::new(10, 9, 0, 2));
+    let first_new = frames.iter().find(|f| {
+        f.vrrp4()
+            .is_some_and(|(s, _, p)| s == new && p.len() > 2 && p[2] != 0)
+    })?;
+    let last_old = frames
+        .iter()
+        .rev()
+        .find(|f| f.time <= first_new.time && f.vrrp4().is_some_and(|(s, _, _)| s == old))?;
+    let garp = frames
+        .iter()
+        .find(|f| f.time >= first_new.time && f.src_mac() == Lab::mac(1) && f.is_garp_for(vip))?;
+    Some((first_new.time - last_old.time, garp.time - first_new.time))
+}
+
+fn one_run(
+    which: Impl,
+    version: u8,
+    advert_int: &'static str,
+    stop: Stop,
+    run: usize,
+) -> Option<(f64, f64)> {
+    let tag = format!("bn{run}");
+    let mut lab = common::lab_or_skip("netns_bench", &tag, 2)?;
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let mk = |state, prio| {
+        let mut c = Conf::v2(state, prio);
+        c.version = version;
+        c.advert_int = advert_int;
+        if version == 3 {
+            c.pass = None;
+        }
+        c.text()
+    };
+    let start = |ns: &str, name: &str, text: &str| match which {
+        Impl::Ours => lab.start_ours(ns, name, text),
+        Impl::Keepalived => lab.start_keepalived(ns, name, text),
+    };
+    let mut ma = start(&a, "a", &mk("MASTER", 150));
+    let mb = start(&b, "b", &mk("BACKUP", 100));
+    wait_for(Duration::from_secs(10), || lab.has(&a, "10.9.0.100"))?;
+    std::thread::sleep(Duration::from_secs(2));
+    match stop {
+        Stop::Kill => {
+            // keepalived's VRRP work is done by a child that its parent's death would stop
+            // gracefully (priority 0): a crash is the child killed.
+            if which == Impl::Keepalived {
+                let pid = std::fs::read_to_string(lab.dir.join("a-vrrp.pid")).ok()?;
+                let pid = nix::unistd::Pid::from_raw(pid.trim().parse().ok()?);
+                nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).ok()?;
+            }
+            ma.kill9()
+        }
+        Stop::Term => {
+            ma.term(Duration::from_secs(10));
+        }
+    }
+    wait_for(Duration::from_secs(10), || lab.has(&b, "10.9.0.100"))?;
+    let vip: Ipv4Addr = "10.9.0.100".parse().ok()?;
+    let frames = lab.capture_until(Duration::from_secs(3), |fs| timings(fs, vip).is_some());
+    drop(mb);
+    timings(&frames, vip)
+}
+
+fn stats(v: &mut [f64]) -> String {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    if v.is_empty() {
+        return "no data".into();
+    }
+    format!(
+        "min {:.3} / median {:.3} / max {:.3} ms",
+        v[0] * 1e3,
+        v[v.len() / 2] * 1e3,
+        v[v.len() - 1] * 1e3
+    )
+}
+
+fn scenario(version: u8, advert_int: &'static str, stop: Stop, limit_ms: f64) {
+    for (which, name) in [
+        (Impl::Ours, "keepalived-rs"),
+        (Impl::Keepalived, "keepalived 2.2.7"),
+    ] {
+        let (mut down, mut garp) = (Vec::new(), Vec::new());
+        for run in 0..RUNS {
+            if let Some((d, g)) = one_run(which, version, advert_int, stop, run) {
+                down.push(d);
+                garp.push(g);
+            }
+        }
+        let what = if stop == Stop::Kill {
+            "kill -9"
+        } else {
+            "SIGTERM"
+        };
+        eprintln!(
+            "BENCH v{version} advert_int {advert_int} {what} {name} ({} runs): last master advert -> first backup advert {} (limit {limit_ms:.1} ms); advert -> GARP {}",
+            down.len(),
+            stats(&mut down),
+            stats(&mut garp)
+        );
+    }
+}
+
+#[test]
+#[ignore = "benchmark: run by hand, see the module comment"]
+fn netns_bench_failover_side_by_side() {
+    if let Some(why) = common::cannot_run() {
+        eprintln!("SKIP: netns_bench_failover_side_by_side: {why}");
+        return;
+    }
+    scenario(2, "1", Stop::Kill, 3000.0 + 609.4);
+    scenario(2, "1", Stop::Term, 609.4);
+    scenario(3, "0.1", Stop::Kill, 300.0 + 60.9);
+}

@@ -1,0 +1,293 @@
+//! The daemon as a process in the netns lab: notify scripts in transition order with
+//! keepalived's arguments, detaching without -n (pid files, SIGTERM through them), SIGHUP does
+//! not kill it, unicast peers, and preempt_delay. Needs root; skips loudly without it.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{lab_or_skip, wait_for, Conf};
+
+const VIP: &str = "10.9.0.100";
+
+#[test]
+fn netns_notify_scripts_run_in_transition_order() {
+    let Some(lab) = lab_or_skip("netns_notify_scripts_run_in_transition_order", "ns", 1) else {
+        return;
+    };
+    let a = lab.node(0).to_string();
+    let log = lab.dir.join("notify.log");
+    // notify_master is slow: were scripts run concurrently, the generic notify's MASTER line
+    // (and the STOP lines) would overtake it.
+    let slow = lab.write(
+        "slow.sh",
+        &format!(
+            "#!/bin/sh\nsleep 0.5\necho master-script >> {}\n",
+            log.display()
+        ),
+    );
+    let generic = lab.write(
+        "generic.sh",
+        &format!("#!/bin/sh\necho \"$@\" >> {}\n", log.display()),
+    );
+    for f in [&slow, &generic] {
+        std::process::Command::new("chmod")
+            .arg("+x")
+            .arg(f)
+            .status()
+            .unwrap();
+    }
+    let mut c = Conf::v2("MASTER", 150);
+    c.extra = format!(
+        "    notify_master {}\n    notify {}\n",
+        slow.display(),
+        generic.display()
+    );
+    let mut d = lab.start_ours(&a, "a", &c.text());
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
+        "{}",
+        d.log_text()
+    );
+    assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{}", d.log_text());
+    let got = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(
+        got,
+        "INSTANCE VI_1 BACKUP 150\nmaster-script\nINSTANCE VI_1 MASTER 150\nINSTANCE VI_1 STOP 150\n",
+        "notify order"
+    );
+}
+
+#[test]
+fn netns_without_n_detaches_writes_pid_files_and_stops_on_sigterm() {
+    let Some(lab) = lab_or_skip(
+        "netns_without_n_detaches_writes_pid_files_and_stops_on_sigterm",
+        "dt",
+        1,
+    ) else {
+        return;
+    };
+    let a = lab.node(0).to_string();
+    let conf = lab.write("a.conf", &Conf::v2("MASTER", 150).text());
+    let pid = lab.dir.join("main.pid");
+    let vpid = lab.dir.join("vrrp.pid");
+    let st = std::process::Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &a,
+            env!("CARGO_BIN_EXE_keepalived-rs"),
+            "-f",
+        ])
+        .arg(&conf)
+        .arg("-p")
+        .arg(&pid)
+        .arg("-r")
+        .arg(&vpid)
+        .status()
+        .unwrap();
+    assert!(st.success(), "the foreground part exits 0");
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
+        "detached daemon never became master"
+    );
+    let text = std::fs::read_to_string(&pid).unwrap();
+    assert_eq!(
+        text,
+        std::fs::read_to_string(&vpid).unwrap(),
+        "one process: both pid files name it"
+    );
+    let n: i32 = text.trim().parse().unwrap();
+    let p = nix::unistd::Pid::from_raw(n);
+    // A session of its own, away from ours.
+    assert_eq!(nix::unistd::getsid(Some(p)).unwrap(), p);
+    // SIGHUP (keepalived's reload) must not kill it.
+    nix::sys::signal::kill(p, nix::sys::signal::Signal::SIGHUP).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        nix::sys::signal::kill(p, None).is_ok(),
+        "SIGHUP killed the daemon"
+    );
+    nix::sys::signal::kill(p, nix::sys::signal::Signal::SIGTERM).unwrap();
+    assert!(
+        wait_for(Duration::from_secs(5), || !pid.exists() && !vpid.exists()).is_some(),
+        "pid files not removed on stop"
+    );
+    assert!(!lab.has(&a, VIP), "VIP left behind");
+    // Reaped by init, not by us: wait until it is gone.
+    assert!(
+        wait_for(Duration::from_secs(5), || nix::sys::signal::kill(p, None)
+            .is_err())
+        .is_some()
+    );
+}
+
+#[test]
+fn netns_unicast_peers_failover() {
+    let Some(lab) = lab_or_skip("netns_unicast_peers_failover", "u", 2) else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let mk = |state, prio, me: &str, peer: &str| {
+        let mut c = Conf::v2(state, prio);
+        c.extra = format!("    unicast_src_ip {me}\n    unicast_peer {{\n        {peer}\n    }}\n");
+        c.text()
+    };
+    let mut ma = lab.start_ours(&a, "a", &mk("MASTER", 150, "10.9.0.1", "10.9.0.2"));
+    let mb = lab.start_ours(&b, "b", &mk("BACKUP", 100, "10.9.0.2", "10.9.0.1"));
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
+        "{}",
+        ma.log_text()
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        !lab.has(&b, VIP),
+        "backup does not hear unicast adverts:\n{}",
+        mb.log_text()
+    );
+    ma.kill9();
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&b, VIP)).is_some(),
+        "{}",
+        mb.log_text()
+    );
+}
+
+#[test]
+fn netns_preempt_delay_postpones_preemption() {
+    let Some(lab) = lab_or_skip("netns_preempt_delay_postpones_preemption", "pd", 2) else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let mb = lab.start_ours(&b, "b", &Conf::v2("MASTER", 100).text());
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&b, VIP)).is_some(),
+        "{}",
+        mb.log_text()
+    );
+    let mut high = Conf::v2("BACKUP", 150);
+    high.extra = "    preempt_delay 2\n".into();
+    let ma = lab.start_ours(&a, "a", &high.text());
+    let took = wait_for(Duration::from_secs(12), || {
+        lab.has(&a, VIP) && !lab.has(&b, VIP)
+    })
+    .expect("no preemption at all");
+    // Master_Down_Interval (3 + 106/256 s) plus the 2 s delay; without the delay it would be
+    // about 3.4 s.
+    assert!(
+        took.as_secs_f64() > 4.9,
+        "preempted after {took:?}, before Master_Down_Interval + preempt_delay"
+    );
+    drop(ma);
+}
+
+#[test]
+fn netns_dont_release_vrrp_keeps_the_vip_on_stop() {
+    let Some(lab) = lab_or_skip("netns_dont_release_vrrp_keeps_the_vip_on_stop", "v", 1) else {
+        return;
+    };
+    let a = lab.node(0).to_string();
+    let conf = lab.write("a.conf", &Conf::v2("MASTER", 150).text());
+    let mut d = common::Daemon::spawn_for_test(
+        std::process::Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &a,
+                env!("CARGO_BIN_EXE_keepalived-rs"),
+                "-n",
+                "-l",
+                "-V",
+                "-f",
+            ])
+            .arg(&conf)
+            .arg("-p")
+            .arg(lab.dir.join("a.pid"))
+            .arg("-r")
+            .arg(lab.dir.join("a-vrrp.pid")),
+        lab.dir.join("a.log"),
+    );
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
+        "{}",
+        d.log_text()
+    );
+    assert_eq!(d.term(Duration::from_secs(10)), Some(0));
+    assert!(lab.has(&a, VIP), "-V must leave the VIP in place");
+}
+
+fn group_conf(state: &str, prio: u8, track: bool) -> String {
+    let track = if track {
+        "    track_interface {\n        trk0\n    }\n"
+    } else {
+        ""
+    };
+    let inst = |name: &str, vrid: u8, vip: &str, track: &str| {
+        format!(
+            "vrrp_instance {name} {{\n    state {state}\n    interface eth0\n    virtual_router_id {vrid}\n    priority {prio}\n    advert_int 1\n{track}    virtual_ipaddress {{\n        {vip}/24\n    }}\n}}\n"
+        )
+    };
+    format!(
+        "vrrp_sync_group G {{\n    group {{\n        VI_1\n        VI_2\n    }}\n}}\n{}{}",
+        inst("VI_1", 51, "10.9.0.100", ""),
+        inst("VI_2", 52, "10.9.0.110", track)
+    )
+}
+
+/// A sync group moves together: a tracked interface failing in one member (Fault) makes the
+/// other member step down too, and the peer takes both addresses; when it comes back, both
+/// return.
+#[test]
+fn netns_sync_group_moves_together_on_track_interface() {
+    let Some(lab) = lab_or_skip(
+        "netns_sync_group_moves_together_on_track_interface",
+        "sg",
+        2,
+    ) else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    // A veth pair inside the router's namespace stands for an uplink to track.
+    common::ip(&[
+        "-n", &a, "link", "add", "trk0", "type", "veth", "peer", "name", "trk1",
+    ])
+    .unwrap();
+    common::ip(&["-n", &a, "link", "set", "trk1", "up"]).unwrap();
+    common::ip(&["-n", &a, "link", "set", "trk0", "up"]).unwrap();
+    let ma = lab.start_ours(&a, "a", &group_conf("MASTER", 150, true));
+    let mb = lab.start_ours(&b, "b", &group_conf("BACKUP", 100, false));
+    let both = |ns: &str| lab.has(ns, "10.9.0.100") && lab.has(ns, "10.9.0.110");
+    assert!(
+        wait_for(Duration::from_secs(6), || both(&a)).is_some(),
+        "{}",
+        ma.log_text()
+    );
+
+    common::ip(&["-n", &a, "link", "set", "trk0", "down"]).unwrap();
+    assert!(
+        wait_for(Duration::from_secs(6), || both(&b)
+            && !lab.has(&a, "10.9.0.100")
+            && !lab.has(&a, "10.9.0.110"))
+        .is_some(),
+        "the group did not move to the peer:\n{}\n---\n{}",
+        ma.log_text(),
+        mb.log_text()
+    );
+    assert!(
+        ma.log_text().contains("(VI_2) Entering FAULT STATE"),
+        "{}",
+        ma.log_text()
+    );
+
+    common::ip(&["-n", &a, "link", "set", "trk0", "up"]).unwrap();
+    assert!(
+        wait_for(Duration::from_secs(8), || both(&a)
+            && !lab.has(&b, "10.9.0.100")
+            && !lab.has(&b, "10.9.0.110"))
+        .is_some(),
+        "the group did not come back:\n{}\n---\n{}",
+        ma.log_text(),
+        mb.log_text()
+    );
+}
