@@ -8,7 +8,7 @@
 #   2. ipvsadm -R < the same table      (ipvsadm's restore)
 #   3. keepalived -f FILE (Debian's)     (time until the last real server is in the table)
 # then a 1% change (N/100 real servers get a new weight) reconciled by keepalived-rs. Each step
-# starts from a flushed table. Results on stdout (and in $KARS_VM_OUT/ipvs-bench.txt when set).
+# starts from a flushed table. BENCH_KARS_ONLY=1 (passed with --env) skips ipvsadm and keepalived. Results on stdout (and in $KARS_VM_OUT/ipvs-bench.txt when set).
 set -euo pipefail
 N=${1:-10000}
 BIN=${2:-target/release/keepalived-rs}
@@ -55,6 +55,7 @@ say "keepalived-rs ipvs sync, nothing to do: $(ms "$t0" "$t1") ms ($(cat "$W/t2"
 t0=$(now); "$BIN" ipvs sync --timings -f "$W/k1.conf" >"$W/o3" 2>"$W/t3"; t1=$(now)
 say "keepalived-rs ipvs sync, 1% change: $(ms "$t0" "$t1") ms ($(cat "$W/t3")); $(tail -1 "$W/o3")"
 
+if [[ -n ${BENCH_KARS_ONLY:-} ]]; then exit 0; fi
 ipvsadm -C
 t0=$(now); ipvsadm -R <"$W/restore"; t1=$(now)
 say "ipvsadm -R from empty: $(ms "$t0" "$t1") ms"

@@ -72,11 +72,19 @@ pub fn sync(a: &IpvsSyncArgs) -> ExitCode {
     let plan = ipvs::plan(&desired, &actual, &Ownership::of(&desired), opts);
     let t_plan = t2.elapsed();
     let t3 = Instant::now();
+    // One write for the whole report (stdout is line-buffered: 50,000 lines would be 50,000 writes).
+    let mut report = String::new();
     for k in &plan.foreign {
-        println!("leaving foreign service {k} alone");
+        report.push_str(&format!("leaving foreign service {k} alone\n"));
     }
     for op in &plan.ops {
-        println!("{}{}", if a.dry_run { "would " } else { "" }, describe(op));
+        report.push_str(if a.dry_run { "would " } else { "" });
+        report.push_str(&describe(op));
+        report.push('\n');
+    }
+    {
+        use std::io::Write;
+        let _ = std::io::stdout().lock().write_all(report.as_bytes());
     }
     if !a.dry_run {
         if let Err(e) = client.apply(&plan.ops) {

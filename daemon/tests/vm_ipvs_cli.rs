@@ -239,7 +239,7 @@ fn vm_ipvs_list_is_ipvsadm_byte_for_byte() {
     in_netns(|| {
         let f = conf("every2.conf", EVERY_KIND);
         ok(BIN, &["ipvs", "sync", "-f", f.to_str().unwrap()]);
-        ok("/sbin/ip", &["link", "set", "lo", "up"]);
+        ok("ip", &["link", "set", "lo", "up"]);
         ok(
             "/usr/sbin/ipvsadm",
             &[
@@ -411,5 +411,43 @@ fn vm_restart_keeps_a_live_nat_connection() {
         let _ = cli.wait();
         let _ = server.kill();
         let _ = server.wait();
+    });
+}
+
+/// `lvs_flush` flushes foreign services too (keepalived's meaning); `--no-flush` overrides it.
+#[test]
+fn vm_lvs_flush_takes_foreign_services_with_it() {
+    if !ipvs_test_env("vm_lvs_flush_takes_foreign_services_with_it") {
+        return;
+    }
+    in_netns(|| {
+        let f = conf(
+            "flush.conf",
+            "global_defs {\n    lvs_flush\n}\nvirtual_server 192.0.2.1 80 {\n    protocol TCP\n    real_server 10.0.0.1 80 {\n    }\n}\n",
+        );
+        ok(
+            "/usr/sbin/ipvsadm",
+            &["-A", "-t", "203.0.113.1:25", "-s", "rr"],
+        );
+        let out = ok(
+            BIN,
+            &["ipvs", "sync", "--no-flush", "-f", f.to_str().unwrap()],
+        );
+        assert!(
+            out.contains("leaving foreign service TCP 203.0.113.1:25 alone"),
+            "{out}"
+        );
+        assert!(ok("/usr/sbin/ipvsadm", &["-Ln"]).contains("203.0.113.1:25"));
+        let out = ok(BIN, &["ipvs", "sync", "-f", f.to_str().unwrap()]);
+        assert!(
+            out.starts_with("flush the IPVS table (lvs_flush)\n"),
+            "{out}"
+        );
+        let ln = ok("/usr/sbin/ipvsadm", &["-Ln"]);
+        assert!(!ln.contains("203.0.113.1:25"), "{ln}");
+        assert!(
+            ln.contains("TCP  192.0.2.1:80 wlc\n  -> 10.0.0.1:80"),
+            "{ln}"
+        );
     });
 }

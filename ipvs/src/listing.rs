@@ -173,10 +173,10 @@ fn addrport(
     names: &dyn Names,
 ) -> String {
     let (host, svc) = if f.numeric {
-        (addr.to_string(), port.to_string())
+        (ntop(addr), port.to_string())
     } else {
         (
-            names.host(addr).unwrap_or_else(|| addr.to_string()),
+            names.host(addr).unwrap_or_else(|| ntop(addr)),
             // A fwmark service has no protocol: ipvsadm then shows the port as a number.
             proto
                 .and_then(|p| names.service(port, Some(p)))
@@ -187,6 +187,19 @@ fn addrport(
         IpAddr::V4(_) => format!("{host}:{svc}"),
         IpAddr::V6(_) => format!("[{host}]:{svc}"),
     }
+}
+
+/// glibc's `inet_ntop`: as Rust's Display, except that an IPv4-compatible IPv6 address
+/// (`::a.b.c.d`, the first six words zero and the seventh not) keeps its dotted tail.
+fn ntop(addr: &IpAddr) -> String {
+    if let IpAddr::V6(v6) = addr {
+        let w = v6.segments();
+        if w[..6] == [0; 6] && w[6] != 0 {
+            let o = v6.octets();
+            return format!("::{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
+        }
+    }
+    addr.to_string()
 }
 
 fn truncate(s: &mut String, n: usize) {

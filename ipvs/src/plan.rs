@@ -130,13 +130,43 @@ pub fn plan(
     out
 }
 
+/// Destination lists up to this long are compared by linear search (no hashing, no allocation):
+/// a service has a handful of real servers, and a big table has many services.
+const SMALL: usize = 16;
+
 fn diff_dests(key: ServiceKey, want: &[Destination], have: &[Destination], ops: &mut Vec<Op>) {
+    if want.len() <= SMALL && have.len() <= SMALL {
+        // First occurrence of each key counts, as in the general case.
+        let first =
+            |list: &[Destination], i: usize| !list[..i].iter().any(|x| x.key() == list[i].key());
+        for (i, h) in have.iter().enumerate() {
+            if first(have, i) && !want.iter().any(|w| w.key() == h.key()) {
+                ops.push(Op::DelDest(key, h.key()));
+            }
+        }
+        let mut adds = Vec::new();
+        for (i, w) in want.iter().enumerate() {
+            if !first(want, i) {
+                continue;
+            }
+            match have.iter().find(|h| h.key() == w.key()) {
+                Some(h) if h == w => {}
+                Some(_) => ops.push(Op::EditDest(key, *w)),
+                None => adds.push(Op::AddDest(key, *w)),
+            }
+        }
+        ops.extend(adds);
+        return;
+    }
     let want = dedup_dests(want);
     let want_keys: HashSet<DestKey> = want.iter().map(|d| d.key()).collect();
     let mut have_by_key: HashMap<DestKey, &Destination> = HashMap::with_capacity(have.len());
     for h in have {
-        if have_by_key.insert(h.key(), h).is_none() && !want_keys.contains(&h.key()) {
-            ops.push(Op::DelDest(key, h.key()));
+        if let std::collections::hash_map::Entry::Vacant(e) = have_by_key.entry(h.key()) {
+            e.insert(h);
+            if !want_keys.contains(&h.key()) {
+                ops.push(Op::DelDest(key, h.key()));
+            }
         }
     }
     let mut adds = Vec::new();
@@ -162,6 +192,28 @@ fn dedup_services(desired: &Desired) -> Vec<&ServiceState> {
 fn dedup_dests(dests: &[Destination]) -> Vec<&Destination> {
     let mut seen = HashSet::with_capacity(dests.len());
     dests.iter().filter(|d| seen.insert(d.key())).collect()
+}
+
+/// Remembers which foreign services were already reported, so a long-running reconciler logs
+/// each one once (and again only if it disappears and comes back).
+#[derive(Clone, Debug, Default)]
+pub struct ForeignReport {
+    seen: HashSet<ServiceKey>,
+}
+
+impl ForeignReport {
+    /// The foreign services of this plan not reported before.
+    pub fn new_ones(&mut self, plan: &Plan) -> Vec<ServiceKey> {
+        let now: HashSet<ServiceKey> = plan.foreign.iter().copied().collect();
+        let fresh = plan
+            .foreign
+            .iter()
+            .filter(|k| !self.seen.contains(k))
+            .copied()
+            .collect();
+        self.seen = now;
+        fresh
+    }
 }
 
 /// What to do with our services when the daemon stops.

@@ -337,7 +337,7 @@ pub fn replies(mut buf: &[u8]) -> impl Iterator<Item = Result<Reply<'_>, Malform
             NLMSG_ERROR => match body.get(..4) {
                 Some(b) => Ok(Reply::Ack {
                     seq,
-                    errno: -i32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
+                    errno: i32::from_ne_bytes([b[0], b[1], b[2], b[3]]).wrapping_neg(),
                 }),
                 None => bad("short error message"),
             },

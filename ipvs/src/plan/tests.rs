@@ -127,6 +127,25 @@ fn foreign_services_are_reported_and_left_alone() {
 }
 
 #[test]
+fn foreign_services_are_reported_once() {
+    let want = desired(&[state(tcp(1, 80), &[])]);
+    let own = Ownership::of(&want);
+    let mut r = ForeignReport::default();
+    let with = vec![state(tcp(9, 443), &[]), state(tcp(8, 443), &[])];
+    let p = plan(&want, &with, &own, Options::default());
+    assert_eq!(r.new_ones(&p), vec![tcp(9, 443), tcp(8, 443)]);
+    assert!(r.new_ones(&p).is_empty());
+    let p = plan(&want, &with[..1], &own, Options::default());
+    assert!(r.new_ones(&p).is_empty());
+    let p = plan(&want, &with, &own, Options::default());
+    assert_eq!(
+        r.new_ones(&p),
+        vec![tcp(8, 443)],
+        "gone and back: reported again"
+    );
+}
+
+#[test]
 fn service_dropped_from_config_is_deleted_on_reload() {
     let old = desired(&[
         state(tcp(1, 80), &[rs(1, 1)]),
@@ -387,5 +406,25 @@ proptest! {
             };
             prop_assert!(seen.insert(id), "two ops on {:?}", id);
         }
+    }
+}
+
+proptest! {
+    /// Services with more destinations than the linear-search limit take the hashing path.
+    #[test]
+    fn plan_converges_with_many_dests(
+        want in prop::collection::vec((1u8..60, 0u32..3), 0..40),
+        have in prop::collection::vec((1u8..60, 0u32..3), 0..40),
+    ) {
+        let key = tcp(1, 80);
+        let mk = |v: &[(u8, u32)]| v.iter().map(|(a, w)| rs(*a, *w)).collect::<Vec<_>>();
+        let want = desired(&[state(key, &mk(&want))]);
+        let have = kernel_table(vec![state(key, &mk(&have))]);
+        let own = Ownership::of(&want);
+        let p = plan(&want, &have, &own, Options::default());
+        let mut t = have.clone();
+        simulate(&mut t, &p.ops).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(normalised(&t), normalised(&kernel_table(want.services.clone())));
+        prop_assert!(plan(&want, &t, &own, Options::default()).ops.is_empty());
     }
 }

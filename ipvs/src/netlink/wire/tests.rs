@@ -321,3 +321,21 @@ fn unused_tunnel_fields_decode_as_unset() {
         }
     );
 }
+
+#[test]
+fn error_code_of_i32_min_does_not_overflow() {
+    // Found by the ipvs_decode fuzz target: negating i32::MIN panicked.
+    let mut m = Vec::new();
+    m.extend_from_slice(&20u32.to_le_bytes());
+    m.extend_from_slice(&2u16.to_le_bytes());
+    m.extend_from_slice(&[0; 10]);
+    m.extend_from_slice(&i32::MIN.to_le_bytes());
+    let r: Vec<_> = replies(&m).collect();
+    assert_eq!(
+        r,
+        vec![Ok(Reply::Ack {
+            seq: 0,
+            errno: i32::MIN
+        })]
+    );
+}
