@@ -33,7 +33,7 @@ use vrrp::{
 };
 
 use kernel::{Gratuitous, KernelEvent, Netlink};
-use net::{Received, VrrpSocket};
+use net::{Received, Receiver, Sender};
 use notify::NotifyQueue;
 use plan::{InstancePlan, Plan};
 
@@ -57,7 +57,9 @@ enum Event {
 struct Running {
     plan: InstancePlan,
     instance: Instance,
-    socket: Arc<VrrpSocket>,
+    socket: Sender,
+    /// Index into [`Runtime::receivers`].
+    receiver: usize,
     ifindex: u32,
     src: IpAddr,
     link_up: bool,
@@ -73,9 +75,20 @@ struct Running {
     group: Option<(usize, usize)>,
 }
 
+/// One receiving socket (interface and family) and what was dropped there before any instance
+/// could be told (malformed packets, unknown VRIDs).
+struct Rx {
+    ifname: String,
+    ipv6: bool,
+    socket: Arc<Receiver>,
+    groups: Vec<IpAddr>,
+    drops: DropCounters,
+}
+
 pub struct Runtime {
     epoch: Instant,
     instances: Vec<Running>,
+    receivers: Vec<Rx>,
     groups: Vec<SyncGroup>,
     /// Each group's members as instance indices, in the group's member order.
     group_members: Vec<Vec<usize>>,
@@ -92,6 +105,7 @@ impl Runtime {
     pub fn new(plan: Plan, options: Options) -> io::Result<Runtime> {
         let (events_tx, events) = mpsc::unbounded_channel();
         let mut instances = Vec::new();
+        let mut receivers: Vec<Rx> = Vec::new();
         for p in plan.instances.iter().cloned() {
             let ifindex = kernel::ifindex(&p.interface)?;
             let vip_addrs: Vec<IpAddr> = p.vips.iter().map(|v| v.addr).collect();
@@ -103,14 +117,47 @@ impl Runtime {
             config.local_address = src;
             let instance =
                 Instance::new(config).map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
-            let unicast = !p.config.unicast_peers.is_empty();
-            let socket = VrrpSocket::open(&p.interface, ifindex, src, p.mcast_group, unicast)
-                .map_err(|e| {
+            let socket = Sender::open(&p.interface, ifindex, src).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("{}: VRRP socket on {}: {e}", p.name, p.interface),
+                )
+            })?;
+            let receiver = match receivers
+                .iter()
+                .position(|r: &Rx| r.ifname == p.interface && r.ipv6 == p.ipv6)
+            {
+                Some(i) => i,
+                None => {
+                    let socket = Receiver::open(&p.interface, ifindex, p.ipv6).map_err(|e| {
+                        io::Error::new(
+                            e.kind(),
+                            format!("VRRP receive socket on {}: {e}", p.interface),
+                        )
+                    })?;
+                    receivers.push(Rx {
+                        ifname: p.interface.clone(),
+                        ipv6: p.ipv6,
+                        socket: Arc::new(socket),
+                        groups: Vec::new(),
+                        drops: DropCounters::new(),
+                    });
+                    receivers.len() - 1
+                }
+            };
+            let rx = &mut receivers[receiver];
+            if p.config.unicast_peers.is_empty() && !rx.groups.contains(&p.mcast_group) {
+                rx.socket.join(p.mcast_group).map_err(|e| {
                     io::Error::new(
                         e.kind(),
-                        format!("{}: VRRP socket on {}: {e}", p.name, p.interface),
+                        format!(
+                            "{}: joining {} on {}: {e}",
+                            p.name, p.mcast_group, p.interface
+                        ),
                     )
                 })?;
+                rx.groups.push(p.mcast_group);
+            }
             let link_up = kernel::link_up(&p.interface)?;
             let mut tracking = Tracking::new(p.config.priority);
             let mut tracked_ifs = Vec::new();
@@ -136,7 +183,8 @@ impl Runtime {
             instances.push(Running {
                 plan: p,
                 instance,
-                socket: Arc::new(socket),
+                socket,
+                receiver,
                 ifindex,
                 src,
                 link_up,
@@ -183,6 +231,7 @@ impl Runtime {
         Ok(Runtime {
             epoch: Instant::now(),
             instances,
+            receivers,
             groups,
             group_members: plan.groups.iter().map(|g| g.members.clone()).collect(),
             netlink: Netlink::open()?,
@@ -213,10 +262,10 @@ impl Runtime {
     /// Runs until stopped: start-up (left-over VIPs removed while Backup), then the event loop,
     /// then shutdown (priority-0 adverts, VIPs removed unless `-V`, notify_stop).
     pub async fn run(mut self) {
-        for (idx, r) in self.instances.iter().enumerate() {
+        for (idx, r) in self.receivers.iter().enumerate() {
             let sock = r.socket.clone();
             let tx = self.events_tx.clone();
-            let name = r.plan.name.clone();
+            let name = r.ifname.clone();
             tokio::spawn(async move {
                 loop {
                     match sock.recv().await {
@@ -226,7 +275,7 @@ impl Runtime {
                             }
                         }
                         Err(e) => {
-                            warn!("({name}) receive error: {e}");
+                            warn!("{name}: VRRP receive error: {e}");
                             tokio::time::sleep(Duration::from_millis(100)).await;
                         }
                     }
@@ -304,25 +353,31 @@ impl Runtime {
         }
     }
 
-    async fn packet(&mut self, idx: usize, p: Received) {
+    /// A packet from receiver `rx`: decoded once, then given to the instance of its VRID on that
+    /// interface and family, if any.
+    async fn packet(&mut self, rx: usize, p: Received) {
         let now = self.now();
-        let r = &mut self.instances[idx];
         let advert = match vrrp::decode(&p.payload, p.src, p.dst, p.ttl) {
             Ok(a) => a,
             Err(reason) => {
+                let r = &mut self.receivers[rx];
                 r.drops.record(&reason);
-                warn!(
-                    "({}) dropped a packet from {}: {reason}",
-                    r.plan.name, p.src
-                );
+                warn!("{}: dropped a packet from {}: {reason}", r.ifname, p.src);
                 return;
             }
         };
-        // Another VRID on the same link is normal: not ours, not worth a log line.
-        if advert.vrid != r.plan.config.vrid {
-            r.drops.record(&vrrp::DropReason::UnknownVrid(advert.vrid));
+        let Some(idx) = self
+            .instances
+            .iter()
+            .position(|r| r.receiver == rx && r.plan.config.vrid == advert.vrid)
+        else {
+            // Another VRID on the same link is normal: not ours, not worth a log line.
+            self.receivers[rx]
+                .drops
+                .record(&vrrp::DropReason::UnknownVrid(advert.vrid));
             return;
-        }
+        };
+        let r = &mut self.instances[idx];
         let expected = Expected {
             vrid: r.plan.config.vrid,
             version: r.plan.expected_version(),
@@ -580,6 +635,17 @@ impl Runtime {
                 .collect();
             if !drops.is_empty() {
                 info!("({}) dropped packets: {}", r.plan.name, drops.join(" "));
+            }
+        }
+        for r in &self.receivers {
+            let drops: Vec<String> = r
+                .drops
+                .iter()
+                .filter(|&(_, n)| n > 0)
+                .map(|(k, n)| format!("{}={n}", k.name()))
+                .collect();
+            if !drops.is_empty() {
+                info!("{}: dropped packets: {}", r.ifname, drops.join(" "));
             }
         }
         self.notify.flush(Duration::from_secs(10)).await;
