@@ -235,21 +235,14 @@ impl Lab {
         let conf = self.write(&format!("{name}.conf"), conf);
         let log = self.dir.join(format!("{name}.log"));
         let mut cmd = Command::new("ip");
-        cmd.args([
-            "netns",
-            "exec",
-            ns,
-            env!("CARGO_BIN_EXE_keepalived-rs"),
-            "-n",
-            "-l",
-            "-D",
-            "-f",
-        ])
-        .arg(&conf)
-        .arg("-p")
-        .arg(self.dir.join(format!("{name}.pid")))
-        .arg("-r")
-        .arg(self.dir.join(format!("{name}-vrrp.pid")));
+        cmd.args(["netns", "exec", ns])
+            .arg(ours_binary())
+            .args(["-n", "-l", "-D", "-f"])
+            .arg(&conf)
+            .arg("-p")
+            .arg(self.dir.join(format!("{name}.pid")))
+            .arg("-r")
+            .arg(self.dir.join(format!("{name}-vrrp.pid")));
         Daemon::spawn(cmd, log)
     }
 
@@ -314,6 +307,14 @@ impl Drop for Lab {
 }
 
 pub const KEEPALIVED: &str = "/usr/sbin/keepalived";
+
+/// The keepalived-rs binary the lab runs: this build's, or `KRS_BIN` (benchmarks of a release
+/// build).
+pub fn ours_binary() -> PathBuf {
+    std::env::var_os("KRS_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_keepalived-rs")))
+}
 
 /// A daemon started by the lab; killed by `Drop` if still running.
 pub struct Daemon {
