@@ -99,8 +99,16 @@ impl Lab {
     fn add_ns(&mut self, ns: &str) -> Result<(), String> {
         ip(&["netns", "add", ns])?;
         self.created.push(ns.to_string());
-        in_ns(ns, &["sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0"])?;
-        in_ns(ns, &["sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0"])?;
+        // No DAD: addresses (link-local ones too) are usable at once. /proc/sys/net is the
+        // namespace's own inside `ip netns exec` (no need for procps' sysctl).
+        in_ns(
+            ns,
+            &[
+                "sh",
+                "-c",
+                "echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad && echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad",
+            ],
+        )?;
         ip(&["-n", ns, "link", "set", "lo", "up"])?;
         Ok(())
     }
