@@ -1,11 +1,13 @@
 //! The VRRP daemon: the I/O edge around the sans-IO `vrrp` crate.
 //!
 //! ```text
-//!  per-instance receive task ──Packet──┐
-//!  rtnetlink monitor ─────────Kernel───┼──► Runtime::run (one task, owns every Instance)
-//!  SIGTERM / SIGINT ──────────Stop─────┘        │ decode + check, Instance::handle, timers
-//!                                               ▼
-//!                     sockets (adverts), rtnetlink (VIPs), GARP/NA, notify queue (own task)
+//!  receive task per interface+family ──Packet──┐
+//!  rtnetlink monitor (link, address) ──Kernel──┼──► Runtime::run (one task, owns every
+//!  SIGTERM / SIGINT ───────────────────Stop────┘    Instance, sync group and tracking)
+//!                                                    │ decode, dispatch by VRID, check,
+//!                                                    │ Instance::handle, timers
+//!                                                    ▼
+//!          per-instance send socket (adverts), rtnetlink (VIPs), GARP/NA, notify queue (own task)
 //! ```
 //!
 //! The loop owns all state (no globals): a reload can later diff a new [`plan::Plan`] against
