@@ -291,3 +291,34 @@ fn netns_sync_group_moves_together_on_track_interface() {
         mb.log_text()
     );
 }
+
+/// An advert with the wrong password is dropped, said in the log, and counted per reason (the
+/// counts are logged on stop); the backup then does not hear a master and takes over.
+#[test]
+fn netns_wrong_password_is_dropped_and_counted() {
+    let Some(lab) = lab_or_skip("netns_wrong_password_is_dropped_and_counted", "pw", 2) else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let ma = lab.start_ours(&a, "a", &Conf::v2("MASTER", 150).text());
+    let mut other = Conf::v2("BACKUP", 100);
+    other.pass = Some("other");
+    let mut mb = lab.start_ours(&b, "b", &other.text());
+    assert!(
+        wait_for(Duration::from_secs(8), || lab.has(&b, VIP)).is_some(),
+        "{}",
+        mb.log_text()
+    );
+    assert!(
+        mb.log_text().contains("authentication password mismatch"),
+        "{}",
+        mb.log_text()
+    );
+    assert_eq!(mb.term(Duration::from_secs(5)), Some(0));
+    assert!(
+        mb.log_text().contains("dropped packets: auth_mismatch="),
+        "{}",
+        mb.log_text()
+    );
+    drop(ma);
+}
