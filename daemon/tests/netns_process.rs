@@ -322,3 +322,52 @@ fn netns_wrong_password_is_dropped_and_counted() {
     );
     drop(ma);
 }
+
+/// track_script with a weight: the master's script failing lowers its priority below the
+/// backup's, which takes over; the script succeeding again gives the master its place back.
+#[test]
+fn netns_track_script_weight_moves_the_vip() {
+    let Some(lab) = lab_or_skip("netns_track_script_weight_moves_the_vip", "ts", 2) else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let flag = lab.write("healthy", "");
+    let mut c = Conf::v2("MASTER", 150);
+    c.extra = "    track_script {\n        chk\n    }\n".into();
+    let text = format!(
+        "vrrp_script chk {{\n    script \"/bin/sh -c 'test -e {}'\"\n    interval 1\n    weight -60\n}}\n{}",
+        flag.display(),
+        c.text()
+    );
+    let ma = lab.start_ours(&a, "a", &text);
+    let mb = lab.start_ours(&b, "b", &Conf::v2("BACKUP", 100).text());
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
+        "{}",
+        ma.log_text()
+    );
+
+    std::fs::remove_file(&flag).unwrap();
+    assert!(
+        wait_for(Duration::from_secs(8), || lab.has(&b, VIP)
+            && !lab.has(&a, VIP))
+        .is_some(),
+        "the backup did not take over from a master whose script failed:\n{}\n---\n{}",
+        ma.log_text(),
+        mb.log_text()
+    );
+    assert!(
+        ma.log_text().contains("tracking: priority 90"),
+        "{}",
+        ma.log_text()
+    );
+
+    std::fs::write(&flag, "").unwrap();
+    assert!(
+        wait_for(Duration::from_secs(8), || lab.has(&a, VIP)
+            && !lab.has(&b, VIP))
+        .is_some(),
+        "the master did not come back:\n{}",
+        ma.log_text()
+    );
+}

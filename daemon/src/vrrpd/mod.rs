@@ -19,6 +19,7 @@ pub mod kernel;
 pub mod net;
 pub mod notify;
 pub mod plan;
+pub mod script;
 
 use std::io;
 use std::net::IpAddr;
@@ -46,11 +47,18 @@ pub struct Options {
     pub dont_release_vips: bool,
 }
 
+/// A script's name among an instance's tracked objects (interface names never contain ':').
+fn script_key(name: &str) -> String {
+    format!("script:{name}")
+}
+
 /// How much earlier than a timer's deadline the loop wakes up to wait out the rest precisely.
 const TIMER_SLACK: Duration = Duration::from_millis(2);
 
 enum Event {
     Packet(usize, Received),
+    /// A vrrp_script changed status: (name, OK).
+    Script(String, bool),
     Kernel(KernelEvent),
     Stop,
 }
@@ -178,6 +186,21 @@ impl Runtime {
                     .map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
                 tracked_ifs.push((t.name.clone(), kernel::ifindex(&t.name).unwrap_or(0)));
             }
+            for t in &p.track_script {
+                let init_fail = plan
+                    .scripts
+                    .iter()
+                    .find(|s| s.name == t.name)
+                    .is_some_and(|s| s.init_fail);
+                tracking
+                    .add(Tracked {
+                        name: script_key(&t.name),
+                        weight: t.weight,
+                        reverse: t.reverse,
+                        status: if init_fail { Status::Down } else { Status::Up },
+                    })
+                    .map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
+            }
             let verdict = TrackingVerdict {
                 fault: false,
                 priority: p.config.priority,
@@ -212,6 +235,18 @@ impl Runtime {
                     .map(|r| r.plan.name.clone()),
             ));
         }
+        let (stx, mut srx) = mpsc::unbounded_channel();
+        for sp in &plan.scripts {
+            script::spawn(sp.clone(), stx.clone());
+        }
+        let tx = events_tx.clone();
+        tokio::spawn(async move {
+            while let Some((name, up)) = srx.recv().await {
+                if tx.send(Event::Script(name, up)).is_err() {
+                    break;
+                }
+            }
+        });
         let (ktx, mut krx) = mpsc::unbounded_channel();
         kernel::monitor(ktx)?;
         let tx = events_tx.clone();
@@ -334,6 +369,7 @@ impl Runtime {
             match ev {
                 Some(Event::Packet(idx, p)) => self.packet(idx, p).await,
                 Some(Event::Kernel(k)) => self.kernel_event(k).await,
+                Some(Event::Script(name, up)) => self.script_event(&name, up).await,
                 Some(Event::Stop) | None => break,
             }
         }
@@ -491,6 +527,21 @@ impl Runtime {
             }
             for a in actions {
                 self.execute(idx, a).await;
+            }
+        }
+    }
+
+    async fn script_event(&mut self, name: &str, up: bool) {
+        let now = self.now();
+        info!(
+            "vrrp_script {name}: {}",
+            if up { "succeeded" } else { "failed" }
+        );
+        let key = script_key(name);
+        for idx in 0..self.instances.len() {
+            let status = if up { Status::Up } else { Status::Down };
+            if self.instances[idx].tracking.set_status(&key, status) {
+                self.tracking_changed(idx, now).await;
             }
         }
     }

@@ -60,12 +60,30 @@ pub struct InstancePlan {
     /// Multicast group for adverts (vrrp_mcast_group4/6).
     pub mcast_group: IpAddr,
     /// `track_interface` (the instance's own and its sync group's): name, weight, reverse.
-    pub track_interface: Vec<TrackedIf>,
+    pub track_interface: Vec<TrackedObj>,
+    /// `track_script` (the instance's own and its sync group's), naming [`Plan::scripts`].
+    pub track_script: Vec<TrackedObj>,
 }
 
-/// One tracked interface.
+/// A `vrrp_script` that some instance tracks.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrackedIf {
+pub struct ScriptPlan {
+    pub name: String,
+    pub command: Vec<String>,
+    pub interval: Duration,
+    /// A run taking longer fails (and is killed).
+    pub timeout: Duration,
+    /// Consecutive successes that make a failed script OK again.
+    pub rise: u32,
+    /// Consecutive failures that make an OK script fail.
+    pub fall: u32,
+    /// Start failed rather than OK.
+    pub init_fail: bool,
+}
+
+/// One tracked object (interface or script) with its weight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackedObj {
     pub name: String,
     /// 0: the instance goes to Fault while the interface is down.
     pub weight: i32,
@@ -100,6 +118,8 @@ impl InstancePlan {
 pub struct Plan {
     pub instances: Vec<InstancePlan>,
     pub groups: Vec<GroupPlan>,
+    /// The vrrp_scripts tracked by some instance.
+    pub scripts: Vec<ScriptPlan>,
     /// Configuration this slice does not run yet, one line each, for an info log.
     pub ignored: Vec<String>,
 }
@@ -242,7 +262,16 @@ pub fn instance_plan(i: &VrrpInstance, config: &Config) -> Result<InstancePlan, 
         track_interface: i
             .track_interface
             .iter()
-            .map(|t| TrackedIf {
+            .map(|t| TrackedObj {
+                name: t.name.clone(),
+                weight: t.weight,
+                reverse: t.reverse,
+            })
+            .collect(),
+        track_script: i
+            .track_script
+            .iter()
+            .map(|t| TrackedObj {
                 name: t.name.clone(),
                 weight: t.weight,
                 reverse: t.reverse,
@@ -266,13 +295,9 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
             Ok(p) => out.instances.push(p),
             Err(e) => errors.push(e),
         }
-        if !i.track_script.is_empty()
-            || !i.track_file.is_empty()
-            || !i.track_process.is_empty()
-            || !i.track_bfd.is_empty()
-        {
+        if !i.track_file.is_empty() || !i.track_process.is_empty() || !i.track_bfd.is_empty() {
             out.ignored.push(format!(
-                "vrrp_instance {}: track_script/track_file/track_process/track_bfd are not run yet",
+                "vrrp_instance {}: track_file/track_process/track_bfd are not run yet",
                 i.name
             ));
         }
@@ -301,16 +326,25 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
         // The group's tracked interfaces count for every member (keepalived).
         for &idx in &members {
             for t in &g.track_interface {
-                out.instances[idx].track_interface.push(TrackedIf {
+                out.instances[idx].track_interface.push(TrackedObj {
                     name: t.name.clone(),
                     weight: t.weight,
                     reverse: t.reverse,
                 });
             }
         }
-        if !g.track_script.is_empty() || !g.track_file.is_empty() || !g.track_process.is_empty() {
+        for &idx in &members {
+            for t in &g.track_script {
+                out.instances[idx].track_script.push(TrackedObj {
+                    name: t.name.clone(),
+                    weight: t.weight,
+                    reverse: t.reverse,
+                });
+            }
+        }
+        if !g.track_file.is_empty() || !g.track_process.is_empty() {
             out.ignored.push(format!(
-                "vrrp_sync_group {}: track_script/track_file/track_process are not run yet",
+                "vrrp_sync_group {}: track_file/track_process are not run yet",
                 g.name
             ));
         }
@@ -329,6 +363,29 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
             name: g.name.clone(),
             members,
         });
+    }
+    let mut wanted: Vec<&str> = out
+        .instances
+        .iter()
+        .flat_map(|i| i.track_script.iter().map(|t| t.name.as_str()))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    for name in wanted {
+        match config.vrrp.vrrp_script.iter().find(|s| s.name == name) {
+            Some(s) if !s.script.is_empty() => out.scripts.push(ScriptPlan {
+                name: s.name.clone(),
+                command: s.script.clone(),
+                interval: s.interval.0,
+                timeout: s.timeout.0,
+                rise: s.rise.max(1),
+                fall: s.fall.max(1),
+                init_fail: s.init_fail,
+            }),
+            _ => errors.push(format!(
+                "track_script {name}: no vrrp_script {name} with a script"
+            )),
+        }
     }
     if errors.is_empty() {
         Ok(out)
@@ -429,6 +486,34 @@ mod tests {
             vec![("eth1".to_string(), 0), ("eth9".to_string(), -20)]
         );
         assert_eq!(names(1), vec![("eth9".to_string(), -20)]);
+    }
+
+    #[test]
+    fn tracked_scripts() {
+        let c = parse(
+            "vrrp_script chk {\n script \"/bin/check arg\"\n interval 2\n fall 3\n rise 2\n weight -30\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_script {\n chk\n }\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n",
+        );
+        let p = plan(&c).unwrap();
+        assert_eq!(
+            p.scripts,
+            vec![ScriptPlan {
+                name: "chk".into(),
+                command: vec!["/bin/check".into(), "arg".into()],
+                interval: Duration::from_secs(2),
+                timeout: Duration::from_secs(2),
+                rise: 2,
+                fall: 3,
+                init_fail: false,
+            }]
+        );
+        assert_eq!(
+            p.instances[0].track_script,
+            vec![TrackedObj {
+                name: "chk".into(),
+                weight: -30,
+                reverse: false
+            }]
+        );
     }
 
     #[test]
