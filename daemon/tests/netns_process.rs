@@ -371,3 +371,56 @@ fn netns_track_script_weight_moves_the_vip() {
         ma.log_text()
     );
 }
+
+/// track_file: the value in the file times the weight adjusts the master's priority; a value
+/// that brings it below the backup's moves the VIP, and back.
+#[test]
+fn netns_track_file_value_moves_the_vip() {
+    let Some(lab) = lab_or_skip("netns_track_file_value_moves_the_vip", "tf", 2) else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let path = lab.dir.join("prio-adjust");
+    let mut c = Conf::v2("MASTER", 150);
+    c.extra = "    track_file {\n        adj\n    }\n".into();
+    let text = format!(
+        "track_file adj {{\n    file {}\n    weight 1\n    init_file 0 overwrite\n}}\n{}",
+        path.display(),
+        c.text()
+    );
+    let ma = lab.start_ours(&a, "a", &text);
+    let mb = lab.start_ours(&b, "b", &Conf::v2("BACKUP", 100).text());
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
+        "{}",
+        ma.log_text()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap().trim(),
+        "0",
+        "init_file"
+    );
+
+    std::fs::write(&path, "-60\n").unwrap();
+    assert!(
+        wait_for(Duration::from_secs(8), || lab.has(&b, VIP)
+            && !lab.has(&a, VIP))
+        .is_some(),
+        "the backup did not take over:\n{}\n---\n{}",
+        ma.log_text(),
+        mb.log_text()
+    );
+    assert!(
+        ma.log_text().contains("tracking: priority 90"),
+        "{}",
+        ma.log_text()
+    );
+    std::fs::write(&path, "0\n").unwrap();
+    assert!(
+        wait_for(Duration::from_secs(8), || lab.has(&a, VIP)
+            && !lab.has(&b, VIP))
+        .is_some(),
+        "the master did not come back:\n{}",
+        ma.log_text()
+    );
+}

@@ -15,6 +15,7 @@
 //! the earliest and feeds `Input::Timer` for each one due, so `SetTimer`/`CancelTimer` need no
 //! bookkeeping here.
 
+pub mod file;
 pub mod kernel;
 pub mod net;
 pub mod notify;
@@ -52,6 +53,11 @@ fn script_key(name: &str) -> String {
     format!("script:{name}")
 }
 
+/// A track_file's name among an instance's tracked objects.
+fn file_key(name: &str) -> String {
+    format!("file:{name}")
+}
+
 /// How much earlier than a timer's deadline the loop wakes up to wait out the rest precisely.
 const TIMER_SLACK: Duration = Duration::from_millis(2);
 
@@ -59,6 +65,8 @@ enum Event {
     Packet(usize, Received),
     /// A vrrp_script changed status: (name, OK).
     Script(String, bool),
+    /// A track_file's value changed: (name, value).
+    File(String, i64),
     Kernel(KernelEvent),
     Stop,
 }
@@ -114,6 +122,14 @@ impl Runtime {
     /// Opens sockets and netlink for every instance of `plan`. Must run inside a tokio runtime.
     pub fn new(plan: Plan, options: Options) -> io::Result<Runtime> {
         let (events_tx, events) = mpsc::unbounded_channel();
+        for fp in &plan.files {
+            file::init(fp).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("track_file {}: {}: {e}", fp.name, fp.path.display()),
+                )
+            })?;
+        }
         let mut instances = Vec::new();
         let mut receivers: Vec<Rx> = Vec::new();
         for p in plan.instances.iter().cloned() {
@@ -201,6 +217,21 @@ impl Runtime {
                     })
                     .map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
             }
+            for t in &p.track_file {
+                let value = plan
+                    .files
+                    .iter()
+                    .find(|f| f.name == t.name)
+                    .map_or(0, |f| file::read_value(&f.path));
+                tracking
+                    .add(Tracked {
+                        name: file_key(&t.name),
+                        weight: t.weight,
+                        reverse: t.reverse,
+                        status: Status::Value(value),
+                    })
+                    .map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
+            }
             let verdict = TrackingVerdict {
                 fault: false,
                 priority: p.config.priority,
@@ -235,6 +266,18 @@ impl Runtime {
                     .map(|r| r.plan.name.clone()),
             ));
         }
+        let (ftx, mut frx) = mpsc::unbounded_channel();
+        for fp in &plan.files {
+            file::spawn(fp.clone(), file::read_value(&fp.path), ftx.clone());
+        }
+        let tx = events_tx.clone();
+        tokio::spawn(async move {
+            while let Some((name, v)) = frx.recv().await {
+                if tx.send(Event::File(name, v)).is_err() {
+                    break;
+                }
+            }
+        });
         let (stx, mut srx) = mpsc::unbounded_channel();
         for sp in &plan.scripts {
             script::spawn(sp.clone(), stx.clone());
@@ -370,6 +413,7 @@ impl Runtime {
                 Some(Event::Packet(idx, p)) => self.packet(idx, p).await,
                 Some(Event::Kernel(k)) => self.kernel_event(k).await,
                 Some(Event::Script(name, up)) => self.script_event(&name, up).await,
+                Some(Event::File(name, v)) => self.file_event(&name, v).await,
                 Some(Event::Stop) | None => break,
             }
         }
@@ -541,6 +585,20 @@ impl Runtime {
         for idx in 0..self.instances.len() {
             let status = if up { Status::Up } else { Status::Down };
             if self.instances[idx].tracking.set_status(&key, status) {
+                self.tracking_changed(idx, now).await;
+            }
+        }
+    }
+
+    async fn file_event(&mut self, name: &str, value: i64) {
+        let now = self.now();
+        info!("track_file {name}: value {value}");
+        let key = file_key(name);
+        for idx in 0..self.instances.len() {
+            if self.instances[idx]
+                .tracking
+                .set_status(&key, Status::Value(value))
+            {
                 self.tracking_changed(idx, now).await;
             }
         }

@@ -63,6 +63,17 @@ pub struct InstancePlan {
     pub track_interface: Vec<TrackedObj>,
     /// `track_script` (the instance's own and its sync group's), naming [`Plan::scripts`].
     pub track_script: Vec<TrackedObj>,
+    /// `track_file` (the instance's own and its sync group's), naming [`Plan::files`].
+    pub track_file: Vec<TrackedObj>,
+}
+
+/// A `track_file` that some instance tracks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilePlan {
+    pub name: String,
+    pub path: std::path::PathBuf,
+    /// `init_file VALUE [overwrite]`: written at start when the file is missing (or always).
+    pub init: Option<(i32, bool)>,
 }
 
 /// A `vrrp_script` that some instance tracks.
@@ -120,6 +131,8 @@ pub struct Plan {
     pub groups: Vec<GroupPlan>,
     /// The vrrp_scripts tracked by some instance.
     pub scripts: Vec<ScriptPlan>,
+    /// The track_files tracked by some instance.
+    pub files: Vec<FilePlan>,
     /// Configuration this slice does not run yet, one line each, for an info log.
     pub ignored: Vec<String>,
 }
@@ -268,6 +281,15 @@ pub fn instance_plan(i: &VrrpInstance, config: &Config) -> Result<InstancePlan, 
                 reverse: t.reverse,
             })
             .collect(),
+        track_file: i
+            .track_file
+            .iter()
+            .map(|t| TrackedObj {
+                name: t.name.clone(),
+                weight: t.weight,
+                reverse: t.reverse,
+            })
+            .collect(),
         track_script: i
             .track_script
             .iter()
@@ -295,9 +317,9 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
             Ok(p) => out.instances.push(p),
             Err(e) => errors.push(e),
         }
-        if !i.track_file.is_empty() || !i.track_process.is_empty() || !i.track_bfd.is_empty() {
+        if !i.track_process.is_empty() || !i.track_bfd.is_empty() {
             out.ignored.push(format!(
-                "vrrp_instance {}: track_file/track_process/track_bfd are not run yet",
+                "vrrp_instance {}: track_process/track_bfd are not run yet",
                 i.name
             ));
         }
@@ -342,9 +364,18 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
                 });
             }
         }
-        if !g.track_file.is_empty() || !g.track_process.is_empty() {
+        for &idx in &members {
+            for t in &g.track_file {
+                out.instances[idx].track_file.push(TrackedObj {
+                    name: t.name.clone(),
+                    weight: t.weight,
+                    reverse: t.reverse,
+                });
+            }
+        }
+        if !g.track_process.is_empty() {
             out.ignored.push(format!(
-                "vrrp_sync_group {}: track_file/track_process are not run yet",
+                "vrrp_sync_group {}: track_process is not run yet",
                 g.name
             ));
         }
@@ -384,6 +415,25 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
             }),
             _ => errors.push(format!(
                 "track_script {name}: no vrrp_script {name} with a script"
+            )),
+        }
+    }
+    let mut wanted: Vec<&str> = out
+        .instances
+        .iter()
+        .flat_map(|i| i.track_file.iter().map(|t| t.name.as_str()))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    for name in wanted {
+        match config.vrrp.track_file.iter().find(|f| f.name == name) {
+            Some(f) if f.file.is_some() => out.files.push(FilePlan {
+                name: f.name.clone(),
+                path: f.file.clone().unwrap_or_default().into(),
+                init: f.init_file.as_ref().map(|i| (i.value, i.overwrite)),
+            }),
+            _ => errors.push(format!(
+                "track_file {name}: no track_file {name} with a file"
             )),
         }
     }
