@@ -424,3 +424,49 @@ fn netns_track_file_value_moves_the_vip() {
         ma.log_text()
     );
 }
+
+/// virtual_routes follow the addresses: installed by the master, removed when it stops, and
+/// installed by the backup that takes over.
+#[test]
+fn netns_virtual_routes_follow_the_master() {
+    let Some(lab) = lab_or_skip("netns_virtual_routes_follow_the_master", "vr", 2) else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let with_routes = |state, prio| {
+        let mut c = Conf::v2(state, prio);
+        c.extra = "    virtual_routes {\n        192.0.2.0/24 via 10.9.0.254 dev eth0 metric 7\n        blackhole 198.51.100.0/24\n    }\n".into();
+        c.text()
+    };
+    let routes = |ns: &str| common::ip(&["-n", ns, "route", "show"]).unwrap_or_default();
+    let has_both = |ns: &str| {
+        let r = routes(ns);
+        r.contains("192.0.2.0/24 via 10.9.0.254 dev eth0")
+            && r.contains("metric 7")
+            && r.contains("blackhole 198.51.100.0/24")
+    };
+    let mut ma = lab.start_ours(&a, "a", &with_routes("MASTER", 150));
+    let mb = lab.start_ours(&b, "b", &with_routes("BACKUP", 100));
+    assert!(
+        wait_for(Duration::from_secs(6), || has_both(&a)).is_some(),
+        "{}\n{}",
+        routes(&a),
+        ma.log_text()
+    );
+    assert!(
+        !routes(&b).contains("192.0.2.0/24"),
+        "the backup installed the route"
+    );
+    assert_eq!(ma.term(Duration::from_secs(5)), Some(0));
+    assert!(
+        !routes(&a).contains("192.0.2.0/24") && !routes(&a).contains("198.51.100.0/24"),
+        "{}",
+        routes(&a)
+    );
+    assert!(
+        wait_for(Duration::from_secs(6), || has_both(&b)).is_some(),
+        "{}\n{}",
+        routes(&b),
+        mb.log_text()
+    );
+}

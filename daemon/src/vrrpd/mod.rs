@@ -364,6 +364,14 @@ impl Runtime {
         }
         for idx in 0..self.instances.len() {
             // VIPs left behind by an earlier run that was killed: we are not Master yet.
+            for rt in self.instances[idx].plan.routes.clone() {
+                if let Ok(true) = self.netlink.remove_route(&rt).await {
+                    info!(
+                        "({}) removed left-over route {}",
+                        self.instances[idx].plan.name, rt.text
+                    );
+                }
+            }
             let vips = self.instances[idx].plan.vips.clone();
             let src = self.instances[idx].src;
             for v in vips.iter().filter(|v| v.addr != src) {
@@ -650,9 +658,16 @@ impl Runtime {
                     .filter(|v| addrs.contains(&v.addr))
                     .cloned()
                     .collect();
+                let routes = r.plan.routes.clone();
                 let name = name.clone();
                 for v in &vips {
                     if let Err(e) = self.netlink.add(v).await {
+                        error!("({name}) {e}");
+                    }
+                }
+                // Routes after the addresses (a route may use a VIP as its source).
+                for rt in &routes {
+                    if let Err(e) = self.netlink.add_route(rt).await {
                         error!("({name}) {e}");
                     }
                 }
@@ -665,7 +680,13 @@ impl Runtime {
                     .filter(|v| addrs.contains(&v.addr))
                     .cloned()
                     .collect();
+                let routes = r.plan.routes.clone();
                 let name = name.clone();
+                for rt in &routes {
+                    if let Err(e) = self.netlink.remove_route(rt).await {
+                        error!("({name}) {e}");
+                    }
+                }
                 for v in &vips {
                     if let Err(e) = self.netlink.remove(v).await {
                         error!("({name}) {e}");

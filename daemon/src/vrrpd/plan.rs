@@ -65,6 +65,91 @@ pub struct InstancePlan {
     pub track_script: Vec<TrackedObj>,
     /// `track_file` (the instance's own and its sync group's), naming [`Plan::files`].
     pub track_file: Vec<TrackedObj>,
+    /// `virtual_routes` this daemon can install (the others are listed in [`Plan::ignored`]).
+    pub routes: Vec<VRoute>,
+}
+
+/// One virtual route: installed with the addresses on becoming Master, removed on leaving.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VRoute {
+    pub ipv6: bool,
+    /// Destination and prefix length; `0.0.0.0/0` or `::/0` for `default`.
+    pub to: (IpAddr, u8),
+    pub via: Option<IpAddr>,
+    pub dev: Option<String>,
+    pub src: Option<IpAddr>,
+    pub table: u32,
+    pub metric: Option<u32>,
+    pub scope: Option<u8>,
+    pub blackhole: bool,
+    pub onlink: bool,
+    /// The route's protocol number (keepalived's own, 18, unless written).
+    pub protocol: u8,
+    /// As written, for logs.
+    pub text: String,
+}
+
+/// The table number of a `table` value: a number or one of the names every system has.
+fn table_number(t: &str) -> Option<u32> {
+    match t {
+        "main" => Some(254),
+        "local" => Some(255),
+        "default" => Some(253),
+        n => n.parse().ok(),
+    }
+}
+
+/// The route as this daemon installs it, or why it cannot.
+pub fn route_plan(r: &conf_parser::model::vrrp::Route) -> Result<VRoute, String> {
+    use conf_parser::model::vrrp::{Dest, Family};
+    let ipv6 = r.family == Family::Inet6;
+    let text = format!(
+        "{}{}",
+        r.route_type
+            .as_deref()
+            .map(|t| format!("{t} "))
+            .unwrap_or_default(),
+        r.to
+    );
+    let blackhole = match r.route_type.as_deref() {
+        None | Some("unicast") => false,
+        Some("blackhole") => true,
+        Some(t) => return Err(format!("route type {t}")),
+    };
+    if r.from.is_some()
+        || !r.nexthop.is_empty()
+        || r.tos.is_some()
+        || r.vrf.is_some()
+        || !r.extra.is_empty()
+    {
+        return Err("from/nexthop/tos/vrf/protocol/metrics options".into());
+    }
+    let to = match r.to {
+        Dest::Prefix(p) => (p.addr, p.len),
+        Dest::Default if ipv6 => (std::net::Ipv6Addr::UNSPECIFIED.into(), 0),
+        Dest::Default => (std::net::Ipv4Addr::UNSPECIFIED.into(), 0),
+    };
+    let table = table_number(&r.table).ok_or_else(|| format!("table {}", r.table))?;
+    Ok(VRoute {
+        ipv6,
+        to,
+        via: r.via,
+        dev: r.dev.clone(),
+        src: r.src,
+        table,
+        metric: r.metric,
+        scope: r.scope.as_deref().map(scope_number).transpose()?,
+        blackhole,
+        onlink: r.onlink,
+        protocol: match r.protocol.as_deref() {
+            None | Some("keepalived") => 18,
+            Some("kernel") => 2,
+            Some("boot") => 3,
+            Some("static") => 4,
+            Some(n) => n.parse().map_err(|_| format!("protocol {n}"))?,
+        },
+        text,
+    })
 }
 
 /// A `track_file` that some instance tracks.
@@ -281,6 +366,7 @@ pub fn instance_plan(i: &VrrpInstance, config: &Config) -> Result<InstancePlan, 
                 reverse: t.reverse,
             })
             .collect(),
+        routes: Vec::new(),
         track_file: i
             .track_file
             .iter()
@@ -327,9 +413,19 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
             out.ignored
                 .push(format!("vrrp_instance {}: use_vmac is not run yet", i.name));
         }
-        if !i.virtual_routes.is_empty() || !i.virtual_rules.is_empty() {
+        for r in &i.virtual_routes {
+            match (route_plan(r), out.instances.last_mut()) {
+                (Ok(vr), Some(p)) if p.name == i.name => p.routes.push(vr),
+                (Ok(_), _) => {}
+                (Err(why), _) => out.ignored.push(format!(
+                    "vrrp_instance {}: virtual route {} is not installed: {why} not supported yet",
+                    i.name, r.to
+                )),
+            }
+        }
+        if !i.virtual_rules.is_empty() {
             out.ignored.push(format!(
-                "vrrp_instance {}: virtual_routes/virtual_rules are not run yet",
+                "vrrp_instance {}: virtual_rules are not run yet",
                 i.name
             ));
         }
@@ -563,6 +659,29 @@ mod tests {
                 weight: -30,
                 reverse: false
             }]
+        );
+    }
+
+    #[test]
+    fn virtual_routes() {
+        let c = parse(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1/24\n }\n virtual_routes {\n 192.0.2.0/24 via 10.0.0.254 dev eth0 metric 5\n blackhole 198.51.100.0/24\n default via 10.0.0.253 table 100\n 203.0.113.0/24 via 10.0.0.254 mtu 1400\n }\n}\n",
+        );
+        let p = plan(&c).unwrap();
+        let r = &p.instances[0].routes;
+        assert_eq!(r.len(), 3, "{r:?}");
+        assert_eq!(r[0].to, ("192.0.2.0".parse().unwrap(), 24));
+        assert_eq!(r[0].via, Some("10.0.0.254".parse().unwrap()));
+        assert_eq!(r[0].dev.as_deref(), Some("eth0"));
+        assert_eq!(r[0].metric, Some(5));
+        assert_eq!(r[0].table, 254);
+        assert!(r[1].blackhole);
+        assert_eq!(r[2].to, ("0.0.0.0".parse().unwrap(), 0));
+        assert_eq!(r[2].table, 100);
+        assert!(
+            p.ignored.iter().any(|l| l.contains("203.0.113.0/24")),
+            "{:?}",
+            p.ignored
         );
     }
 
