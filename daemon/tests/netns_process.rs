@@ -470,3 +470,40 @@ fn netns_virtual_routes_follow_the_master() {
         mb.log_text()
     );
 }
+
+/// vrrp_garp_interval spaces the messages of a GARP burst (sent off the VRRP loop).
+#[test]
+fn netns_garp_interval_spaces_the_burst() {
+    let Some(mut lab) = lab_or_skip("netns_garp_interval_spaces_the_burst", "gi", 1) else {
+        return;
+    };
+    let a = lab.node(0).to_string();
+    let text = Conf::v2("MASTER", 150).text().replacen(
+        "global_defs {\n",
+        "global_defs {\n    vrrp_garp_interval 0.1\n    vrrp_garp_master_repeat 3\n    vrrp_garp_master_delay 0\n",
+        1,
+    );
+    let d = lab.start_ours(&a, "a", &text);
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
+        "{}",
+        d.log_text()
+    );
+    let vip: std::net::Ipv4Addr = VIP.parse().unwrap();
+    let frames = lab.capture_until(Duration::from_secs(3), |fs| {
+        fs.iter().filter(|f| f.is_garp_for(vip)).count() >= 3
+    });
+    let times: Vec<f64> = frames
+        .iter()
+        .filter(|f| f.is_garp_for(vip))
+        .map(|f| f.time)
+        .collect();
+    assert_eq!(times.len(), 3, "one burst of 3: {times:?}");
+    for w in times.windows(2) {
+        assert!(
+            w[1] - w[0] >= 0.09,
+            "GARPs {:.3} s apart, vrrp_garp_interval is 0.1 s",
+            w[1] - w[0]
+        );
+    }
+}
