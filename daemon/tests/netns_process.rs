@@ -217,7 +217,7 @@ fn netns_dont_release_vrrp_keeps_the_vip_on_stop() {
     assert!(lab.has(&a, VIP), "-V must leave the VIP in place");
 }
 
-fn group_conf(state: &str, prio: u8, track: bool) -> String {
+fn group_conf(state: &str, prio: u8, track: bool, notify: &str) -> String {
     let track = if track {
         "    track_interface {\n        trk0\n    }\n"
     } else {
@@ -229,7 +229,7 @@ fn group_conf(state: &str, prio: u8, track: bool) -> String {
         )
     };
     format!(
-        "vrrp_sync_group G {{\n    group {{\n        VI_1\n        VI_2\n    }}\n}}\n{}{}",
+        "vrrp_sync_group G {{\n    group {{\n        VI_1\n        VI_2\n    }}\n{notify}}}\n{}{}",
         inst("VI_1", 51, "10.9.0.100", ""),
         inst("VI_2", 52, "10.9.0.110", track)
     )
@@ -255,8 +255,19 @@ fn netns_sync_group_moves_together_on_track_interface() {
     .unwrap();
     common::ip(&["-n", &a, "link", "set", "trk1", "up"]).unwrap();
     common::ip(&["-n", &a, "link", "set", "trk0", "up"]).unwrap();
-    let ma = lab.start_ours(&a, "a", &group_conf("MASTER", 150, true));
-    let mb = lab.start_ours(&b, "b", &group_conf("BACKUP", 100, false));
+    let log = lab.dir.join("group-notify.log");
+    let script = lab.write(
+        "group.sh",
+        &format!("#!/bin/sh\necho \"$@\" >> {}\n", log.display()),
+    );
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status()
+        .unwrap();
+    let notify = format!("    notify {}\n", script.display());
+    let ma = lab.start_ours(&a, "a", &group_conf("MASTER", 150, true, &notify));
+    let mb = lab.start_ours(&b, "b", &group_conf("BACKUP", 100, false, ""));
     let both = |ns: &str| lab.has(ns, "10.9.0.100") && lab.has(ns, "10.9.0.110");
     assert!(
         wait_for(Duration::from_secs(6), || both(&a)).is_some(),
@@ -289,6 +300,14 @@ fn netns_sync_group_moves_together_on_track_interface() {
         "the group did not come back:\n{}\n---\n{}",
         ma.log_text(),
         mb.log_text()
+    );
+    // The group's own notify, with keepalived's GROUP arguments, once per group state.
+    let want = "GROUP G BACKUP\nGROUP G MASTER\nGROUP G FAULT\nGROUP G BACKUP\nGROUP G MASTER\n";
+    let got = || std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        wait_for(Duration::from_secs(3), || got() == want).is_some(),
+        "group notify:\n{}",
+        got()
     );
 }
 

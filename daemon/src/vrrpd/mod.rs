@@ -110,6 +110,8 @@ pub struct Runtime {
     groups: Vec<SyncGroup>,
     /// Each group's members as instance indices, in the group's member order.
     group_members: Vec<Vec<usize>>,
+    /// Each group's notify scripts and the state last notified.
+    group_notify: Vec<(String, plan::Notify, Option<State>)>,
     netlink: Netlink,
     gratuitous: Gratuitous,
     notify: NotifyQueue,
@@ -314,6 +316,11 @@ impl Runtime {
             receivers,
             groups,
             group_members: plan.groups.iter().map(|g| g.members.clone()).collect(),
+            group_notify: plan
+                .groups
+                .iter()
+                .map(|g| (g.name.clone(), g.notify.clone(), None))
+                .collect(),
             netlink: Netlink::open()?,
             gratuitous,
             notify: NotifyQueue::start(),
@@ -577,9 +584,38 @@ impl Runtime {
                     }
                 }
             }
+            let transition = actions
+                .iter()
+                .any(|a| matches!(a, Action::Transition { .. }));
             for a in actions {
                 self.execute(idx, a).await;
             }
+            if let (true, Some((g, _))) = (transition, self.instances[idx].group) {
+                self.group_notify(g);
+            }
+        }
+    }
+
+    /// Queues a sync group's notify scripts when its members' states add up to a new state.
+    fn group_notify(&mut self, g: usize) {
+        let states: Vec<State> = self.group_members[g]
+            .iter()
+            .map(|&i| self.instances[i].instance.state())
+            .collect();
+        let Some(state) = notify::group_state(&states) else {
+            return;
+        };
+        let (name, scripts, last) = &mut self.group_notify[g];
+        if *last == Some(state) {
+            return;
+        }
+        *last = Some(state);
+        info!(
+            "(sync group {name}) Entering {} STATE",
+            notify::state_word(state)
+        );
+        for cmd in notify::group_commands(scripts, name, state) {
+            self.notify.push(cmd);
         }
     }
 

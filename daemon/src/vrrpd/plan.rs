@@ -191,6 +191,8 @@ pub struct TrackedObj {
 pub struct GroupPlan {
     pub name: String,
     pub members: Vec<usize>,
+    /// The group's own notify scripts (`notify` gets `GROUP NAME STATE`).
+    pub notify: Notify,
 }
 
 impl InstancePlan {
@@ -475,20 +477,16 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
                 g.name
             ));
         }
-        if g.notify.is_some()
-            || g.notify_master.is_some()
-            || g.notify_backup.is_some()
-            || g.notify_fault.is_some()
-            || g.notify_stop.is_some()
-        {
-            out.ignored.push(format!(
-                "vrrp_sync_group {}: group notify scripts are not run yet",
-                g.name
-            ));
-        }
         out.groups.push(GroupPlan {
             name: g.name.clone(),
             members,
+            notify: Notify {
+                master: script(&g.notify_master),
+                backup: script(&g.notify_backup),
+                fault: script(&g.notify_fault),
+                stop: script(&g.notify_stop),
+                any: script(&g.notify),
+            },
         });
     }
     let mut wanted: Vec<&str> = out
@@ -613,13 +611,9 @@ mod tests {
             "vrrp_sync_group G {\n group {\n A\n B\n }\n track_interface {\n eth9 weight -20\n }\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_interface {\n eth1\n }\n virtual_ipaddress {\n 10.0.0.1\n }\n}\nvrrp_instance B {\n interface eth0\n virtual_router_id 2\n virtual_ipaddress {\n 10.0.0.2\n }\n}\n",
         );
         let p = plan(&c).unwrap();
-        assert_eq!(
-            p.groups,
-            vec![GroupPlan {
-                name: "G".into(),
-                members: vec![0, 1]
-            }]
-        );
+        assert_eq!(p.groups.len(), 1);
+        assert_eq!(p.groups[0].name, "G");
+        assert_eq!(p.groups[0].members, vec![0, 1]);
         let names = |i: usize| {
             p.instances[i]
                 .track_interface
