@@ -402,8 +402,10 @@ impl Gratuitous {
                             format!("interface {dev} not found"),
                         )
                     })?;
+                // Only for sending: no promiscuous mode (pnet's default), a minimal read buffer.
                 let cfg = pnet_datalink::Config {
                     read_buffer_size: 64,
+                    promiscuous: false,
                     ..Default::default()
                 };
                 match pnet_datalink::channel(&iface, cfg)? {
