@@ -402,10 +402,15 @@ impl Gratuitous {
                             format!("interface {dev} not found"),
                         )
                     })?;
-                // Only for sending: no promiscuous mode (pnet's default), a minimal read buffer.
+                // Only for sending: no promiscuous mode (pnet's default), a minimal read buffer,
+                // and our own socket with a filter that drops everything, so that the
+                // ETH_P_ALL binding pnet makes never copies the link's traffic to us.
+                let sock = Socket::new(Domain::PACKET, Type::RAW, None)?;
+                sock.attach_filter(&[socket2::SockFilter::new(0x06, 0, 0, 0)])?; // BPF "ret #0"
                 let cfg = pnet_datalink::Config {
                     read_buffer_size: 64,
                     promiscuous: false,
+                    socket_fd: Some(std::os::fd::IntoRawFd::into_raw_fd(sock)),
                     ..Default::default()
                 };
                 match pnet_datalink::channel(&iface, cfg)? {
