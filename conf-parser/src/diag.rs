@@ -60,7 +60,10 @@ impl Diagnostic {
         let gutter = span.line.to_string();
         let pad = " ".repeat(gutter.len());
         // Tabs are shown as one space so the caret stays under the right character.
-        let shown: String = text.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+        let shown: String = text
+            .chars()
+            .map(|c| if c == '\t' { ' ' } else { c })
+            .collect();
         let _ = writeln!(out, "{pad} |");
         let _ = writeln!(out, "{gutter} | {shown}");
         let lead = " ".repeat(span.col.saturating_sub(1) as usize);
@@ -95,8 +98,18 @@ impl Diagnostics {
         Self::default()
     }
 
-    pub fn push(&mut self, level: Level, span: Option<Span>, message: impl Into<String>) -> &mut Diagnostic {
-        self.list.push(Diagnostic { level, span, message: message.into(), help: None });
+    pub fn push(
+        &mut self,
+        level: Level,
+        span: Option<Span>,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.list.push(Diagnostic {
+            level,
+            span,
+            message: message.into(),
+            help: None,
+        });
         self.list.last_mut().expect("just pushed")
     }
 

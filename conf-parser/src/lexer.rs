@@ -33,14 +33,27 @@ pub struct Line {
 
 impl Line {
     pub fn from_source(text: &str, file: FileId, line: u32) -> Line {
-        Line { text: text.to_string(), segs: vec![Seg { start: 0, file, line, col: 1 }] }
+        Line {
+            text: text.to_string(),
+            segs: vec![Seg {
+                start: 0,
+                file,
+                line,
+                col: 1,
+            }],
+        }
     }
 
     /// A line of generated text (a `~SEQ` value, `${_PWD}`) that points at `span` as a whole.
     pub fn generated(text: &str, span: Span) -> Line {
         Line {
             text: text.to_string(),
-            segs: vec![Seg { start: 0, file: span.file, line: span.line, col: span.col }],
+            segs: vec![Seg {
+                start: 0,
+                file: span.file,
+                line: span.line,
+                col: span.col,
+            }],
         }
     }
 
@@ -51,7 +64,10 @@ impl Line {
 
     /// The part of the line between two byte offsets, keeping every origin.
     pub fn slice(&self, from: usize, to: usize) -> Line {
-        let mut out = Line { text: self.text[from..to].to_string(), segs: Vec::new() };
+        let mut out = Line {
+            text: self.text[from..to].to_string(),
+            segs: Vec::new(),
+        };
         for (i, seg) in self.segs.iter().enumerate() {
             let end = self.segs.get(i + 1).map_or(self.text.len(), |s| s.start);
             if end <= from || seg.start >= to {
@@ -59,14 +75,27 @@ impl Line {
             }
             if seg.start <= from {
                 let col = seg.col + self.text[seg.start..from].chars().count() as u32;
-                out.segs.push(Seg { start: 0, file: seg.file, line: seg.line, col });
+                out.segs.push(Seg {
+                    start: 0,
+                    file: seg.file,
+                    line: seg.line,
+                    col,
+                });
             } else {
-                out.segs.push(Seg { start: seg.start - from, ..seg.clone() });
+                out.segs.push(Seg {
+                    start: seg.start - from,
+                    ..seg.clone()
+                });
             }
         }
         if out.segs.is_empty() {
             let s = self.span_at(from.min(self.text.len()), 0);
-            out.segs.push(Seg { start: 0, file: s.file, line: s.line, col: s.col });
+            out.segs.push(Seg {
+                start: 0,
+                file: s.file,
+                line: s.line,
+                col: s.col,
+            });
         }
         out
     }
@@ -76,7 +105,10 @@ impl Line {
         let base = self.text.len();
         self.text.push_str(&other.text);
         for seg in &other.segs {
-            self.segs.push(Seg { start: base + seg.start, ..seg.clone() });
+            self.segs.push(Seg {
+                start: base + seg.start,
+                ..seg.clone()
+            });
         }
     }
 
@@ -98,9 +130,18 @@ fn span_at(text: &str, segs: &[Seg], at: usize, len: u32) -> Span {
     let i = segs.partition_point(|s| s.start <= at).saturating_sub(1);
     let seg = &segs[i];
     let before = &text[seg.start..at];
-    let chars = if before.is_ascii() { before.len() } else { before.chars().count() };
+    let chars = if before.is_ascii() {
+        before.len()
+    } else {
+        before.chars().count()
+    };
     let col = seg.col + chars as u32;
-    Span { file: seg.file, line: seg.line, col, len }
+    Span {
+        file: seg.file,
+        line: seg.line,
+        col,
+        len,
+    }
 }
 
 /// What the lexer found: a word (already unquoted and unescaped) or a brace.
@@ -131,7 +172,12 @@ impl LineRef<'_> {
     fn span_at(&self, at: usize, len: u32) -> Span {
         if self.ascii_single {
             let seg = &self.segs[0];
-            return Span { file: seg.file, line: seg.line, col: seg.col + (at - seg.start) as u32, len };
+            return Span {
+                file: seg.file,
+                line: seg.line,
+                col: seg.col + (at - seg.start) as u32,
+                len,
+            };
         }
         span_at(self.text, self.segs, at, len)
     }
@@ -162,9 +208,13 @@ fn escape(input: &str) -> IResult<&str, char> {
         map_opt(take_while_m_n(1, 3, |c: char| c.is_digit(8)), |d: &str| {
             u32::from_str_radix(d, 8).ok().and_then(char::from_u32)
         }),
-        map_opt(preceded(char('x'), take_while_m_n(1, 2, |c: char| c.is_ascii_hexdigit())), |d: &str| {
-            u32::from_str_radix(d, 16).ok().and_then(char::from_u32)
-        }),
+        map_opt(
+            preceded(
+                char('x'),
+                take_while_m_n(1, 2, |c: char| c.is_ascii_hexdigit()),
+            ),
+            |d: &str| u32::from_str_radix(d, 16).ok().and_then(char::from_u32),
+        ),
         map_opt(preceded(char('c'), anychar), |c: char| {
             char::from_u32((c.to_ascii_uppercase() as u32) ^ 0x40)
         }),
@@ -225,7 +275,10 @@ fn unexpanded_reference(input: &str) -> IResult<&str, Piece<'_>> {
     let (rest, _) = nom::bytes::complete::tag("${")(input)?;
     match rest.find(['}', '\n']) {
         Some(i) if rest.as_bytes()[i] == b'}' => Ok((&rest[i + 1..], Piece::Bare(&input[..i + 3]))),
-        _ => Err(nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Tag))),
+        _ => Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::Tag,
+        ))),
     }
 }
 
@@ -249,25 +302,53 @@ pub fn lex_line(line: &Line, diags: &mut Diagnostics, out: &mut Vec<Token>) {
 /// [`lex_line`] on a line given as its text and segments (the preprocessor's fast path for plain
 /// lines builds no [`Line`]).
 pub fn lex(text: &str, segs: &[Seg], diags: &mut Diagnostics, out: &mut Vec<Token>) {
-    let line = LineRef { text, segs, ascii_single: segs.len() == 1 && text.is_ascii() };
+    let line = LineRef {
+        text,
+        segs,
+        ascii_single: segs.len() == 1 && text.is_ascii(),
+    };
     let mut rest = text;
     loop {
         rest = skip_space(rest);
         let at = text.len() - rest.len();
         let Some(c) = rest.chars().next() else { break };
         if c == '{' || c == '}' {
-            let kind = if c == '{' { TokenKind::Open } else { TokenKind::Close };
-            out.push(Token { kind, span: line.span_at(at, 1) });
+            let kind = if c == '{' {
+                TokenKind::Open
+            } else {
+                TokenKind::Close
+            };
+            out.push(Token {
+                kind,
+                span: line.span_at(at, 1),
+            });
             rest = &rest[1..];
             continue;
         }
         // Most words are one plain run ending at a space, a brace or the line's end: take those
         // straight from the text; anything with quotes, escapes or `$` goes through the parsers.
-        let plain = rest.bytes().take_while(|&b| !b.is_ascii_whitespace() && !matches!(b, b'"' | b'\'' | b'{' | b'}' | b'\\' | b'$')).count();
-        if plain > 0 && rest.as_bytes().get(plain).is_none_or(|b| b.is_ascii_whitespace() || matches!(b, b'{' | b'}')) {
+        let plain = rest
+            .bytes()
+            .take_while(|&b| {
+                !b.is_ascii_whitespace() && !matches!(b, b'"' | b'\'' | b'{' | b'}' | b'\\' | b'$')
+            })
+            .count();
+        if plain > 0
+            && rest
+                .as_bytes()
+                .get(plain)
+                .is_none_or(|b| b.is_ascii_whitespace() || matches!(b, b'{' | b'}'))
+        {
             let word = &rest[..plain];
-            let len = if word.is_ascii() { plain } else { word.chars().count() } as u32;
-            out.push(Token { kind: TokenKind::Word(word.into()), span: line.span_at(at, len) });
+            let len = if word.is_ascii() {
+                plain
+            } else {
+                word.chars().count()
+            } as u32;
+            out.push(Token {
+                kind: TokenKind::Word(word.into()),
+                span: line.span_at(at, len),
+            });
             rest = &rest[plain..];
             continue;
         }
@@ -286,7 +367,10 @@ pub fn lex(text: &str, segs: &[Seg], diags: &mut Diagnostics, out: &mut Vec<Toke
         }
         let end = text.len() - rest.len();
         let len = text[at..end].chars().count() as u32;
-        out.push(Token { kind: TokenKind::Word(word), span: line.span_at(at, len) });
+        out.push(Token {
+            kind: TokenKind::Word(word),
+            span: line.span_at(at, len),
+        });
     }
 }
 
@@ -312,8 +396,14 @@ mod tests {
     #[test]
     fn quotes_glue_and_keep_spaces() {
         assert_eq!(words(r#"abcd" efg h jkl "mnop"#), ["abcd efg h jkl mnop"]);
-        assert_eq!(words(r#"abcd "efg h jkl" mnop"#), ["abcd", "efg h jkl", "mnop"]);
-        assert_eq!(words("script '/bin/x a b' c"), ["script", "/bin/x a b", "c"]);
+        assert_eq!(
+            words(r#"abcd "efg h jkl" mnop"#),
+            ["abcd", "efg h jkl", "mnop"]
+        );
+        assert_eq!(
+            words("script '/bin/x a b' c"),
+            ["script", "/bin/x a b", "c"]
+        );
     }
 
     #[test]
@@ -324,7 +414,10 @@ mod tests {
 
     #[test]
     fn braces_split_words() {
-        assert_eq!(words("vrrp_instance VI_1{ state MASTER }"), ["vrrp_instance", "VI_1", "{", "state", "MASTER", "}"]);
+        assert_eq!(
+            words("vrrp_instance VI_1{ state MASTER }"),
+            ["vrrp_instance", "VI_1", "{", "state", "MASTER", "}"]
+        );
         assert_eq!(words("x ${UNDEF}/a $ {"), ["x", "${UNDEF}/a", "$", "{"]);
         assert_eq!(words(r#"regex "a{2}""#), ["regex", "a{2}"]);
     }
@@ -333,7 +426,11 @@ mod tests {
     fn columns_count_characters() {
         let mut d = Diagnostics::new();
         let mut out = Vec::new();
-        lex_line(&Line::from_source("\tpriorité  100", FileId(0), 7), &mut d, &mut out);
+        lex_line(
+            &Line::from_source("\tpriorité  100", FileId(0), 7),
+            &mut d,
+            &mut out,
+        );
         assert_eq!((out[0].span.col, out[0].span.len), (2, 8));
         assert_eq!(out[1].span.col, 12);
     }
@@ -342,7 +439,11 @@ mod tests {
     fn unterminated_quote_is_an_error() {
         let mut d = Diagnostics::new();
         let mut out = Vec::new();
-        lex_line(&Line::from_source(r#"script "abc"#, FileId(0), 1), &mut d, &mut out);
+        lex_line(
+            &Line::from_source(r#"script "abc"#, FileId(0), 1),
+            &mut d,
+            &mut out,
+        );
         assert_eq!(d.len(), 1);
         assert_eq!(out.len(), 2);
     }
@@ -354,7 +455,15 @@ mod tests {
         let s = l.slice(1, 5);
         assert_eq!(s.text, "b xy");
         assert_eq!(s.span_at(0, 1).col, 2);
-        assert_eq!(s.span_at(2, 1), Span { file: FileId(1), line: 9, col: 1, len: 1 });
+        assert_eq!(
+            s.span_at(2, 1),
+            Span {
+                file: FileId(1),
+                line: 9,
+                col: 1,
+                len: 1
+            }
+        );
         assert_eq!(s.span_at(3, 1).col, 2);
     }
 }

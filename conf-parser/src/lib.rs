@@ -61,7 +61,9 @@ pub fn tree_from_file(path: &Path, opts: &Options) -> ParsedTree {
 /// As [`tree_from_file`], for text that stands for a file named `name` in the current directory
 /// (includes and `${_PWD}` are relative to it).
 pub fn tree_from_str(name: &str, text: &str, opts: &Options) -> ParsedTree {
-    tree_with(opts, |pre| pre.read_source(&string_path(name), name, text.to_string()))
+    tree_with(opts, |pre| {
+        pre.read_source(&string_path(name), name, text.to_string())
+    })
 }
 
 /// Reads the configuration at `path` and everything it includes into the typed model.
@@ -73,7 +75,9 @@ pub fn parse_file(path: &Path, opts: &Options) -> Parsed {
 
 /// As [`parse_file`], for text that stands for a file named `name` in the current directory.
 pub fn parse_str(name: &str, text: &str, opts: &Options) -> Parsed {
-    parse_with(opts, |pre| pre.read_source(&string_path(name), name, text.to_string()))
+    parse_with(opts, |pre| {
+        pre.read_source(&string_path(name), name, text.to_string())
+    })
 }
 
 fn string_path(name: &str) -> std::path::PathBuf {
@@ -89,7 +93,11 @@ fn tree_with(opts: &Options, read: impl FnOnce(&mut preprocess::Preprocessor)) -
         std::mem::take(&mut pre.tree)
     };
     let nodes = tree.finish(&mut diags);
-    ParsedTree { nodes, sources, diags }
+    ParsedTree {
+        nodes,
+        sources,
+        diags,
+    }
 }
 
 /// Each top-level block is decoded as soon as it is complete and its tree dropped, so the tree
@@ -100,7 +108,9 @@ fn parse_with(opts: &Options, read: impl FnOnce(&mut preprocess::Preprocessor)) 
     let mut decoder = decode::Decoder::default();
     let tree = {
         let mut pre = preprocess::Preprocessor::new(opts, &mut sources, &mut diags);
-        pre.sink = Some(Box::new(|node, sources, diags| decoder.statement(&node, sources, diags)));
+        pre.sink = Some(Box::new(|node, sources, diags| {
+            decoder.statement(&node, sources, diags)
+        }));
         read(&mut pre);
         std::mem::take(&mut pre.tree)
     };
@@ -108,5 +118,9 @@ fn parse_with(opts: &Options, read: impl FnOnce(&mut preprocess::Preprocessor)) 
         decoder.statement(&node, &sources, &mut diags);
     }
     let config = decoder.finish(&sources, &mut diags);
-    Parsed { config, sources, diags }
+    Parsed {
+        config,
+        sources,
+        diags,
+    }
 }

@@ -92,7 +92,13 @@ impl IncludeChecks {
                 "match" => self.matched = on,
                 "wildcard_match" => self.wildcard = on,
                 "brace_match" => self.brace = on,
-                "all" => self = if on { IncludeChecks::for_keyword("includea").unwrap_or(self) } else { IncludeChecks::default() },
+                "all" => {
+                    self = if on {
+                        IncludeChecks::for_keyword("includea").unwrap_or(self)
+                    } else {
+                        IncludeChecks::default()
+                    }
+                }
                 _ => {}
             }
         }
@@ -100,13 +106,30 @@ impl IncludeChecks {
     }
 
     fn for_keyword(kw: &str) -> Option<IncludeChecks> {
-        let all = IncludeChecks { readable: true, matched: true, wildcard: true, brace: true };
+        let all = IncludeChecks {
+            readable: true,
+            matched: true,
+            wildcard: true,
+            brace: true,
+        };
         Some(match kw {
             "include" => IncludeChecks::default(),
-            "includer" => IncludeChecks { readable: true, ..Default::default() },
-            "includem" => IncludeChecks { matched: true, ..Default::default() },
-            "includew" => IncludeChecks { wildcard: true, ..Default::default() },
-            "includeb" => IncludeChecks { brace: true, ..Default::default() },
+            "includer" => IncludeChecks {
+                readable: true,
+                ..Default::default()
+            },
+            "includem" => IncludeChecks {
+                matched: true,
+                ..Default::default()
+            },
+            "includew" => IncludeChecks {
+                wildcard: true,
+                ..Default::default()
+            },
+            "includeb" => IncludeChecks {
+                brace: true,
+                ..Default::default()
+            },
             "includea" => all,
             _ => return None,
         })
@@ -162,9 +185,20 @@ fn scan_line(s: &str) -> LineScan {
     if memchr::memchr3(b'"', b'\'', b'\\', line).is_none() {
         let cut = memchr::memchr2(b'#', b'!', line).unwrap_or(len);
         let body = &line[..cut];
-        let first = body.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(cut);
-        let last = body.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(first, |i| i + 1);
-        return LineScan { len, first, last, dollar: memchr::memchr(b'$', body).is_some() };
+        let first = body
+            .iter()
+            .position(|c| !c.is_ascii_whitespace())
+            .unwrap_or(cut);
+        let last = body
+            .iter()
+            .rposition(|c| !c.is_ascii_whitespace())
+            .map_or(first, |i| i + 1);
+        return LineScan {
+            len,
+            first,
+            last,
+            dollar: memchr::memchr(b'$', body).is_some(),
+        };
     }
     scan_line_quoted(&all[..len])
 }
@@ -191,7 +225,10 @@ fn scan_line_quoted(b: &[u8]) -> LineScan {
             quote = c;
         } else if c == b'#' || c == b'!' {
             // A comment: only the end of the line matters now.
-            i += b[i..].iter().position(|&c| c == b'\n').unwrap_or(b.len() - i);
+            i += b[i..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .unwrap_or(b.len() - i);
             break;
         }
         dollar |= c == b'$';
@@ -202,7 +239,12 @@ fn scan_line_quoted(b: &[u8]) -> LineScan {
         i += 1;
     }
     let first = first.unwrap_or(last);
-    LineScan { len: i, first, last, dollar }
+    LineScan {
+        len: i,
+        first,
+        last,
+        dollar,
+    }
 }
 
 /// Cuts a comment: `#` or `!` outside quotes, to the end of the line. Works on bytes: every
@@ -247,19 +289,28 @@ fn definition(i: &str) -> IResult<&str, &str> {
 fn seq_number(i: &str) -> IResult<&str, i64> {
     let (i, neg) = opt(char('-'))(i)?;
     let (i, v) = alt((
-        map_res(preceded(alt((tag("0x"), tag("0X"))), hex_digit1), |h| i64::from_str_radix(h, 16)),
-        map_res(take_while1(|c: char| c.is_ascii_digit()), |d: &str| d.parse::<i64>()),
+        map_res(preceded(alt((tag("0x"), tag("0X"))), hex_digit1), |h| {
+            i64::from_str_radix(h, 16)
+        }),
+        map_res(take_while1(|c: char| c.is_ascii_digit()), |d: &str| {
+            d.parse::<i64>()
+        }),
     ))(i)?;
     Ok((i, if neg.is_some() { -v } else { v }))
 }
 
-fn ws<'a, O>(f: impl FnMut(&'a str) -> IResult<&'a str, O>) -> impl FnMut(&'a str) -> IResult<&'a str, O> {
+fn ws<'a, O>(
+    f: impl FnMut(&'a str) -> IResult<&'a str, O>,
+) -> impl FnMut(&'a str) -> IResult<&'a str, O> {
     delimited(multispace0, f, multispace0)
 }
 
 /// `~SEQ(var, [start, [step,]] end)` or `~SEQx(...)`: the variable, the values as text, the rest.
 fn seq_spec(i: &str) -> IResult<&str, (bool, &str, Vec<i64>)> {
-    let (i, hex) = alt((nom::combinator::value(true, tag("~SEQx(")), nom::combinator::value(false, tag("~SEQ("))))(i)?;
+    let (i, hex) = alt((
+        nom::combinator::value(true, tag("~SEQx(")),
+        nom::combinator::value(false, tag("~SEQ(")),
+    ))(i)?;
     let (i, var) = ws(param_name)(i)?;
     let (i, nums) = preceded(char(','), separated_list1(char(','), ws(seq_number)))(i)?;
     let (i, _) = char(')')(i)?;
@@ -274,7 +325,11 @@ fn lst_item(i: &str) -> IResult<&str, &str> {
 /// `{a, b}` or a single item.
 fn lst_group(i: &str) -> IResult<&str, Vec<&str>> {
     alt((
-        delimited(ws(char('{')), separated_list1(char(','), lst_item), ws(char('}'))),
+        delimited(
+            ws(char('{')),
+            separated_list1(char(','), lst_item),
+            ws(char('}')),
+        ),
         nom::combinator::map(lst_item, |v| vec![v]),
     ))(i)
 }
@@ -362,19 +417,34 @@ impl<'a> Preprocessor<'a> {
         if self.stack.contains(&canonical) {
             let chain: Vec<String> = self.stack.iter().map(|p| p.display().to_string()).collect();
             self.diags
-                .push(crate::diag::Level::Error, from, format!("include cycle: '{}' is already being read", path.display()))
-                .with_help(format!("the include chain is {} -> {}", chain.join(" -> "), canonical.display()));
+                .push(
+                    crate::diag::Level::Error,
+                    from,
+                    format!("include cycle: '{}' is already being read", path.display()),
+                )
+                .with_help(format!(
+                    "the include chain is {} -> {}",
+                    chain.join(" -> "),
+                    canonical.display()
+                ));
             return true;
         }
         if self.stack.len() >= MAX_INCLUDE_DEPTH {
-            self.diags.push(crate::diag::Level::Error, from, format!("includes nested more than {MAX_INCLUDE_DEPTH} deep"));
+            self.diags.push(
+                crate::diag::Level::Error,
+                from,
+                format!("includes nested more than {MAX_INCLUDE_DEPTH} deep"),
+            );
             return true;
         }
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) => {
                 if from.is_none() {
-                    self.diags.fatal(None, format!("cannot read configuration file '{}': {e}", path.display()));
+                    self.diags.fatal(
+                        None,
+                        format!("cannot read configuration file '{}': {e}", path.display()),
+                    );
                 }
                 return false;
             }
@@ -451,7 +521,13 @@ impl<'a> Preprocessor<'a> {
 
     /// Most lines use no preprocessing at all: those are lexed straight from the file's text,
     /// without building a [`Line`]. Returns false when the line needs the full treatment.
-    fn plain_line(&mut self, raw: &str, scan: &LineScan, file: crate::source::FileId, line: u32) -> bool {
+    fn plain_line(
+        &mut self,
+        raw: &str,
+        scan: &LineScan,
+        file: crate::source::FileId,
+        line: u32,
+    ) -> bool {
         let text = &raw[scan.first..scan.last];
         if text.is_empty() {
             return true;
@@ -460,8 +536,17 @@ impl<'a> Preprocessor<'a> {
             return false;
         }
         let lead = &raw[..scan.first];
-        let lead_chars = if lead.is_ascii() { lead.len() } else { lead.chars().count() };
-        let seg = Seg { start: 0, file, line, col: 1 + lead_chars as u32 };
+        let lead_chars = if lead.is_ascii() {
+            lead.len()
+        } else {
+            lead.chars().count()
+        };
+        let seg = Seg {
+            start: 0,
+            file,
+            line,
+            col: 1 + lead_chars as u32,
+        };
         self.emit_text(text, &[seg]);
         true
     }
@@ -469,10 +554,14 @@ impl<'a> Preprocessor<'a> {
     fn include(&mut self, line: &Line, kw_len: usize, checks: IncludeChecks, dir: &Path) {
         let kw_span = line.span_at(0, kw_len as u32);
         let rest = line.slice(kw_len, line.text.len()).trimmed();
-        let pattern = rest.text.trim_matches(|c| c == '"' || c == '\'').to_string();
+        let pattern = rest
+            .text
+            .trim_matches(|c| c == '"' || c == '\'')
+            .to_string();
         let at = rest.span_at(0, rest.text.chars().count().max(1) as u32);
         if pattern.is_empty() {
-            self.diags.error(kw_span, "include needs a file name or pattern");
+            self.diags
+                .error(kw_span, "include needs a file name or pattern");
             return;
         }
         let Some(alternatives) = expand_braces(&pattern) else {
@@ -481,13 +570,18 @@ impl<'a> Preprocessor<'a> {
         };
         let mut any = false;
         for alternative in alternatives {
-            let full = if Path::new(&alternative).is_absolute() { PathBuf::from(&alternative) } else { dir.join(&alternative) };
+            let full = if Path::new(&alternative).is_absolute() {
+                PathBuf::from(&alternative)
+            } else {
+                dir.join(&alternative)
+            };
             let full_str = full.to_string_lossy().to_string();
             let is_wild = alternative.contains(['*', '?', '[']);
             let mut matches: Vec<PathBuf> = match glob::glob(&full_str) {
                 Ok(paths) => paths.filter_map(Result::ok).collect(),
                 Err(e) => {
-                    self.diags.error(at, format!("invalid include pattern '{pattern}': {e}"));
+                    self.diags
+                        .error(at, format!("invalid include pattern '{pattern}': {e}"));
                     return;
                 }
             };
@@ -496,7 +590,11 @@ impl<'a> Preprocessor<'a> {
             }
             matches.sort();
             if matches.is_empty() {
-                let strict = if is_wild { checks.wildcard || checks.brace } else { checks.matched || checks.readable || checks.brace };
+                let strict = if is_wild {
+                    checks.wildcard || checks.brace
+                } else {
+                    checks.matched || checks.readable || checks.brace
+                };
                 let msg = format!("include '{alternative}' matches no file");
                 if strict {
                     self.diags.error(at, msg);
@@ -561,7 +659,11 @@ impl<'a> Preprocessor<'a> {
             let v = value.trim_end();
             if let Some(head) = v.strip_suffix('\\') {
                 let first = line.slice(start, start + head.len()).trimmed();
-                let lines = if first.text.is_empty() { Vec::new() } else { vec![first] };
+                let lines = if first.text.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![first]
+                };
                 self.multiline = Some((name.to_string(), lines));
             } else {
                 let value = line.slice(start, line.text.len()).trimmed();
@@ -578,8 +680,10 @@ impl<'a> Preprocessor<'a> {
                     self.sequence(var, hex, &nums, spec_span, rest, dir, depth);
                 }
                 Err(_) => {
-                    self.diags
-                        .error(line.span_at(0, 4), "malformed ~SEQ: expected ~SEQ(var, [start, [step,]] end)");
+                    self.diags.error(
+                        line.span_at(0, 4),
+                        "malformed ~SEQ: expected ~SEQ(var, [start, [step,]] end)",
+                    );
                 }
             }
             return;
@@ -590,7 +694,10 @@ impl<'a> Preprocessor<'a> {
                     let spec_span = line.span_at(0, (text.len() - rest.len()) as u32);
                     let rest = line.slice(text.len() - rest.len(), line.text.len());
                     let vars: Vec<String> = vars.iter().map(|v| v.to_string()).collect();
-                    let values: Vec<Vec<String>> = values.iter().map(|t| t.iter().map(|v| v.to_string()).collect()).collect();
+                    let values: Vec<Vec<String>> = values
+                        .iter()
+                        .map(|t| t.iter().map(|v| v.to_string()).collect())
+                        .collect();
                     self.list(&vars, &values, spec_span, rest, dir, depth);
                 }
                 Err(_) => {
@@ -616,7 +723,10 @@ impl<'a> Preprocessor<'a> {
                     || value.iter().any(|v| refers_to(&v.text, &name)));
             if refers_to_itself {
                 self.diags
-                    .error(span, format!("parameter '{name}' refers to itself, so it would expand forever"))
+                    .error(
+                        span,
+                        format!("parameter '{name}' refers to itself, so it would expand forever"),
+                    )
                     .with_help("define it from other parameters only");
                 return;
             }
@@ -633,7 +743,11 @@ impl<'a> Preprocessor<'a> {
             if value.len() == 1 {
                 let mut next = prefix;
                 next.push_line(&value[0]);
-                pos = if rescan { start } else { start + value[0].text.len() };
+                pos = if rescan {
+                    start
+                } else {
+                    start + value[0].text.len()
+                };
                 next.push_line(&suffix);
                 line = next;
                 continue;
@@ -673,10 +787,18 @@ impl<'a> Preprocessor<'a> {
     }
 
     fn emit_text(&mut self, text: &str, segs: &[Seg]) {
-        let start = Span { file: segs[0].file, line: segs[0].line, col: segs[0].col, len: 1 };
+        let start = Span {
+            file: segs[0].file,
+            line: segs[0].line,
+            col: segs[0].col,
+            len: 1,
+        };
         self.lines_out += 1;
         if self.lines_out > MAX_LINES {
-            self.diags.fatal(Some(start), format!("the configuration expands to more than {MAX_LINES} lines"));
+            self.diags.fatal(
+                Some(start),
+                format!("the configuration expands to more than {MAX_LINES} lines"),
+            );
             self.gave_up = true;
             return;
         }
@@ -685,9 +807,19 @@ impl<'a> Preprocessor<'a> {
         // Two global_defs settings act on the preprocessing itself, from where they appear, as in
         // keepalived: random_seed makes ${_RANDOM} repeatable, include_check governs later includes.
         let first = tokens.first().map(|t| &t.kind);
-        let acts = matches!(first, Some(TokenKind::Word(k)) if k == "random_seed" || k == "include_check");
+        let acts =
+            matches!(first, Some(TokenKind::Word(k)) if k == "random_seed" || k == "include_check");
         let words: Vec<&str> = if acts {
-            tokens.iter().map_while(|t| if let TokenKind::Word(w) = &t.kind { Some(w.as_str()) } else { None }).collect()
+            tokens
+                .iter()
+                .map_while(|t| {
+                    if let TokenKind::Word(w) = &t.kind {
+                        Some(w.as_str())
+                    } else {
+                        None
+                    }
+                })
+                .collect()
         } else {
             Vec::new()
         };
@@ -697,11 +829,16 @@ impl<'a> Preprocessor<'a> {
                     self.rng = fastrand::Rng::with_seed(seed);
                 }
             }
-            ["include_check", options @ ..] => self.include_checks = self.include_checks.apply(options),
+            ["include_check", options @ ..] => {
+                self.include_checks = self.include_checks.apply(options)
+            }
             _ => {}
         }
         if !tokens.is_empty() {
-            tokens.push(Token { kind: TokenKind::Eol, span: start });
+            tokens.push(Token {
+                kind: TokenKind::Eol,
+                span: start,
+            });
         }
         for t in tokens.drain(..) {
             self.tree.push(t, self.diags);
@@ -716,10 +853,21 @@ impl<'a> Preprocessor<'a> {
 
     /// The lines a reference stands for, and whether they are to be scanned again (user
     /// parameters are, recursively; built-in values are literal). None: leave it as written.
-    fn resolve(&mut self, name: &str, args: &str, span: Span, dir: &Path) -> Option<(Vec<Line>, bool)> {
+    fn resolve(
+        &mut self,
+        name: &str,
+        args: &str,
+        span: Span,
+        dir: &Path,
+    ) -> Option<(Vec<Line>, bool)> {
         let literal = |s: &str| Some((vec![Line::generated(s, span)], false));
         match name {
-            "_PWD" => literal(&dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).display().to_string()),
+            "_PWD" => literal(
+                &dir.canonicalize()
+                    .unwrap_or_else(|_| dir.to_path_buf())
+                    .display()
+                    .to_string(),
+            ),
             "_INSTANCE" => literal(&self.opts.config_id.clone()),
             "_HASH" => literal("#"),
             "_BANG" => literal("!"),
@@ -730,7 +878,10 @@ impl<'a> Preprocessor<'a> {
                     Some(Ok(v)) => v,
                     None => 0,
                     Some(Err(_)) => {
-                        self.diags.error(span, "${_RANDOM} takes non-negative integers: ${_RANDOM [MIN [MAX]]}");
+                        self.diags.error(
+                            span,
+                            "${_RANDOM} takes non-negative integers: ${_RANDOM [MIN [MAX]]}",
+                        );
                         return None;
                     }
                 };
@@ -738,12 +889,18 @@ impl<'a> Preprocessor<'a> {
                     Some(Ok(v)) => v,
                     None => 32767,
                     Some(Err(_)) => {
-                        self.diags.error(span, "${_RANDOM} takes non-negative integers: ${_RANDOM [MIN [MAX]]}");
+                        self.diags.error(
+                            span,
+                            "${_RANDOM} takes non-negative integers: ${_RANDOM [MIN [MAX]]}",
+                        );
                         return None;
                     }
                 };
                 if min > max {
-                    self.diags.error(span, format!("${{_RANDOM {min} {max}}}: MIN is greater than MAX"));
+                    self.diags.error(
+                        span,
+                        format!("${{_RANDOM {min} {max}}}: MIN is greater than MAX"),
+                    );
                     return None;
                 }
                 literal(&self.rng.u64(min..=max).to_string())
@@ -753,15 +910,29 @@ impl<'a> Preprocessor<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn sequence(&mut self, var: &str, hex: bool, nums: &[i64], span: Span, rest: Line, dir: &Path, depth: usize) {
+    fn sequence(
+        &mut self,
+        var: &str,
+        hex: bool,
+        nums: &[i64],
+        span: Span,
+        rest: Line,
+        dir: &Path,
+        depth: usize,
+    ) {
         // i128: the count and the value after the last one must not overflow at the ends of i64.
         let nums: Vec<i128> = nums.iter().map(|&n| i128::from(n)).collect();
         let (start, step, end) = match *nums.as_slice() {
-            [end] => (if end < 0 { -1 } else { 1 }, if end < 0 { -1 } else { 1 }, end),
+            [end] => (
+                if end < 0 { -1 } else { 1 },
+                if end < 0 { -1 } else { 1 },
+                end,
+            ),
             [start, end] => (start, if end >= start { 1 } else { -1 }, end),
             [start, step, end] => (start, step, end),
             _ => {
-                self.diags.error(span, "~SEQ takes a variable and one to three numbers");
+                self.diags
+                    .error(span, "~SEQ takes a variable and one to three numbers");
                 return;
             }
         };
@@ -769,9 +940,16 @@ impl<'a> Preprocessor<'a> {
             self.diags.error(span, "~SEQ step must not be 0");
             return;
         }
-        let count = if (step > 0 && start > end) || (step < 0 && start < end) { 0 } else { (end - start) / step + 1 };
+        let count = if (step > 0 && start > end) || (step < 0 && start < end) {
+            0
+        } else {
+            (end - start) / step + 1
+        };
         if count > MAX_SEQ_VALUES {
-            self.diags.error(span, format!("~SEQ would produce {count} values; at most {MAX_SEQ_VALUES} are allowed"));
+            self.diags.error(
+                span,
+                format!("~SEQ would produce {count} values; at most {MAX_SEQ_VALUES} are allowed"),
+            );
             return;
         }
         let saved = self.params.remove(var);
@@ -781,22 +959,40 @@ impl<'a> Preprocessor<'a> {
                 break;
             }
             let text = if hex { format!("{v:x}") } else { v.to_string() };
-            self.params.insert(var.to_string(), vec![Line::generated(&text, span)]);
+            self.params
+                .insert(var.to_string(), vec![Line::generated(&text, span)]);
             self.line(rest.clone(), dir, depth + 1);
             v += step;
         }
         self.restore(var, saved);
     }
 
-    fn list(&mut self, vars: &[String], values: &[Vec<String>], span: Span, rest: Line, dir: &Path, depth: usize) {
-        if vars.iter().any(|v| param_name(v).map_or(true, |(r, _)| !r.is_empty())) {
-            self.diags.error(span, "~LST variable names are letters, digits and '_'");
+    fn list(
+        &mut self,
+        vars: &[String],
+        values: &[Vec<String>],
+        span: Span,
+        rest: Line,
+        dir: &Path,
+        depth: usize,
+    ) {
+        if vars
+            .iter()
+            .any(|v| param_name(v).map_or(true, |(r, _)| !r.is_empty()))
+        {
+            self.diags
+                .error(span, "~LST variable names are letters, digits and '_'");
             return;
         }
         if let Some(bad) = values.iter().find(|t| t.len() != vars.len()) {
             self.diags.error(
                 span,
-                format!("~LST value {{{}}} has {} items for {} variables", bad.join(","), bad.len(), vars.len()),
+                format!(
+                    "~LST value {{{}}} has {} items for {} variables",
+                    bad.join(","),
+                    bad.len(),
+                    vars.len()
+                ),
             );
             return;
         }
@@ -806,7 +1002,8 @@ impl<'a> Preprocessor<'a> {
                 break;
             }
             for (var, val) in vars.iter().zip(tuple) {
-                self.params.insert(var.clone(), vec![Line::generated(val, span)]);
+                self.params
+                    .insert(var.clone(), vec![Line::generated(val, span)]);
             }
             self.line(rest.clone(), dir, depth + 1);
         }
@@ -847,13 +1044,23 @@ fn find_reference(text: &str, pos: usize) -> Option<(usize, usize, String, Strin
                 let body = &inner[..close];
                 if let Ok((args, name)) = param_name(body) {
                     if args.is_empty() || args.starts_with(char::is_whitespace) {
-                        return Some((start, start + 2 + close + 1, name.to_string(), args.to_string()));
+                        return Some((
+                            start,
+                            start + 2 + close + 1,
+                            name.to_string(),
+                            args.to_string(),
+                        ));
                     }
                 }
             }
         } else if let Ok((rest, name)) = param_name(after) {
             if rest.is_empty() || rest.starts_with(char::is_whitespace) {
-                return Some((start, start + 1 + name.len(), name.to_string(), String::new()));
+                return Some((
+                    start,
+                    start + 1 + name.len(),
+                    name.to_string(),
+                    String::new(),
+                ));
             }
         }
         from = start + 1;
@@ -895,7 +1102,10 @@ mod tests {
 
     #[test]
     fn brace_expansion() {
-        assert_eq!(expand_braces("{foo/{,cat,dog},bar}").unwrap(), ["foo/", "foo/cat", "foo/dog", "bar"]);
+        assert_eq!(
+            expand_braces("{foo/{,cat,dog},bar}").unwrap(),
+            ["foo/", "foo/cat", "foo/dog", "bar"]
+        );
         assert_eq!(expand_braces("a.conf").unwrap(), ["a.conf"]);
         assert_eq!(expand_braces("a{b").unwrap(), ["a{b"]);
         assert_eq!(expand_braces(&"{a,b}".repeat(10)).unwrap().len(), 1024);
@@ -904,18 +1114,33 @@ mod tests {
 
     #[test]
     fn references() {
-        assert_eq!(find_reference("a $X b", 0), Some((2, 4, "X".into(), "".into())));
+        assert_eq!(
+            find_reference("a $X b", 0),
+            Some((2, 4, "X".into(), "".into()))
+        );
         assert_eq!(find_reference("a $Xb", 0).map(|r| r.2), Some("Xb".into()));
         assert_eq!(find_reference("a $X.b", 0), None);
-        assert_eq!(find_reference("${X}.b", 0), Some((0, 4, "X".into(), "".into())));
-        assert_eq!(find_reference("${_RANDOM 1 9}", 0).map(|r| r.3), Some(" 1 9".into()));
+        assert_eq!(
+            find_reference("${X}.b", 0),
+            Some((0, 4, "X".into(), "".into()))
+        );
+        assert_eq!(
+            find_reference("${_RANDOM 1 9}", 0).map(|r| r.3),
+            Some(" 1 9".into())
+        );
         assert_eq!(find_reference("cost $5", 0), None);
     }
 
     #[test]
     fn seq_specs() {
-        assert_eq!(seq_spec("~SEQx(S, 0x90, 0x10, 0xc0) x").unwrap().1, (true, "S", vec![0x90, 0x10, 0xc0]));
-        assert_eq!(seq_spec("~SEQ(AD1, 0x12, -1, 0x0c)").unwrap().1, (false, "AD1", vec![0x12, -1, 0x0c]));
+        assert_eq!(
+            seq_spec("~SEQx(S, 0x90, 0x10, 0xc0) x").unwrap().1,
+            (true, "S", vec![0x90, 0x10, 0xc0])
+        );
+        assert_eq!(
+            seq_spec("~SEQ(AD1, 0x12, -1, 0x0c)").unwrap().1,
+            (false, "AD1", vec![0x12, -1, 0x0c])
+        );
         assert!(seq_spec("~SEQ(, 1)").is_err());
     }
 

@@ -51,11 +51,19 @@ impl SourceFile {
     pub fn line_text(&self, line: u32) -> &str {
         let starts = self.line_starts.get_or_init(|| {
             let mut starts = vec![0];
-            starts.extend(self.text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+            starts.extend(
+                self.text
+                    .bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i + 1),
+            );
             starts
         });
         let i = (line as usize).saturating_sub(1);
-        let Some(&start) = starts.get(i) else { return "" };
+        let Some(&start) = starts.get(i) else {
+            return "";
+        };
         let end = starts.get(i + 1).copied().unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
@@ -92,6 +100,11 @@ impl SourceMap {
     }
 
     pub fn origin(&self, span: Span) -> Origin {
-        Origin { file: self.file(span.file).display.clone(), line: span.line, col: span.col, span }
+        Origin {
+            file: self.file(span.file).display.clone(),
+            line: span.line,
+            col: span.col,
+            span,
+        }
     }
 }

@@ -48,8 +48,15 @@ impl Node {
     pub fn span(&self) -> Span {
         let k = self.keyword.span;
         match self.args.last() {
-            Some(last) if last.span.file == k.file && last.span.line == k.line && last.span.col >= k.col => {
-                Span { len: last.span.col + last.span.len - k.col, ..k }
+            Some(last)
+                if last.span.file == k.file
+                    && last.span.line == k.line
+                    && last.span.col >= k.col =>
+            {
+                Span {
+                    len: last.span.col + last.span.len - k.col,
+                    ..k
+                }
             }
             _ => k,
         }
@@ -64,7 +71,11 @@ impl Node {
 /// are double-quoted. The canonical form of a tree, for tests and `config dump --tree`.
 pub fn to_text(nodes: &[Node]) -> String {
     fn quote(w: &str) -> String {
-        if w.is_empty() || w.contains(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '{' | '}' | '#' | '!')) {
+        if w.is_empty()
+            || w.contains(|c: char| {
+                c.is_whitespace() || matches!(c, '"' | '\'' | '{' | '}' | '#' | '!')
+            })
+        {
             format!("\"{}\"", w.replace('\\', "\\\\").replace('"', "\\\""))
         } else {
             w.to_string()
@@ -132,7 +143,11 @@ impl TreeBuilder {
         // Draining keeps the buffer for the next line and sizes `args` exactly.
         let mut words = self.words.drain(..);
         let keyword = words.next()?;
-        Some(Node { keyword, args: words.collect(), block: None })
+        Some(Node {
+            keyword,
+            args: words.collect(),
+            block: None,
+        })
     }
 
     /// A waiting statement gets no block after all.
@@ -146,7 +161,11 @@ impl TreeBuilder {
     fn close_block(&mut self, close: Span) {
         let Some(b) = self.stack.pop() else { return };
         if let Some(mut node) = b.header {
-            node.block = Some(Block { open: b.open, close, items: b.items });
+            node.block = Some(Block {
+                open: b.open,
+                close,
+                items: b.items,
+            });
             self.items().push(node);
         }
     }
@@ -176,15 +195,25 @@ impl TreeBuilder {
                     None => self.waiting.take(),
                 };
                 if self.stack.len() >= MAX_DEPTH {
-                    diags.fatal(Some(span), format!("blocks nested more than {MAX_DEPTH} deep"));
+                    diags.fatal(
+                        Some(span),
+                        format!("blocks nested more than {MAX_DEPTH} deep"),
+                    );
                     self.gave_up = true;
                     return;
                 }
                 if header.is_none() {
-                    diags.error(span, "'{' without a keyword before it; this block is ignored");
+                    diags.error(
+                        span,
+                        "'{' without a keyword before it; this block is ignored",
+                    );
                 }
                 // Most blocks hold a handful of statements: start with room for them.
-                self.stack.push(OpenBlock { header, open: span, items: Vec::with_capacity(8) });
+                self.stack.push(OpenBlock {
+                    header,
+                    open: span,
+                    items: Vec::with_capacity(8),
+                });
             }
             TokenKind::Close => {
                 if let Some(node) = self.take_statement() {
@@ -220,7 +249,10 @@ impl TreeBuilder {
         while let Some(open) = self.stack.last().map(|b| b.open) {
             if !self.gave_up {
                 diags
-                    .fatal(Some(open), "unclosed '{': no matching '}' before the end of the configuration")
+                    .fatal(
+                        Some(open),
+                        "unclosed '{': no matching '}' before the end of the configuration",
+                    )
                     .with_help("add the missing '}' for the block opened here");
             }
             self.close_block(open);
@@ -228,6 +260,3 @@ impl TreeBuilder {
         self.top
     }
 }
-
-
-

@@ -79,7 +79,11 @@ pub fn parse_timer(s: &str, min: f64, max: f64) -> Result<Timer, String> {
     {
         return Err(bad());
     }
-    let secs: u64 = if int.is_empty() { 0 } else { int.parse().map_err(|_| bad())? };
+    let secs: u64 = if int.is_empty() {
+        0
+    } else {
+        int.parse().map_err(|_| bad())?
+    };
     // Microsecond resolution, as keepalived: further digits are dropped.
     let mut micros: u64 = 0;
     for (i, b) in frac.bytes().take(6).enumerate() {
@@ -94,7 +98,8 @@ pub fn parse_timer(s: &str, min: f64, max: f64) -> Result<Timer, String> {
 }
 
 pub fn parse_ip(s: &str) -> Result<IpAddr, String> {
-    s.parse().map_err(|_| "expected an IPv4 or IPv6 address".to_string())
+    s.parse()
+        .map_err(|_| "expected an IPv4 or IPv6 address".to_string())
 }
 
 /// `ADDR[/LEN]`; without a length the whole address (32 or 128) is meant.
@@ -116,7 +121,9 @@ pub fn parse_prefix(s: &str) -> Result<IpPrefix, String> {
 }
 
 pub fn parse_port(s: &str) -> Result<u16, String> {
-    parse_int(s, 0, 65535).map(|v| v as u16).map_err(|_| "expected a port number 0..65535".into())
+    parse_int(s, 0, 65535)
+        .map(|v| v as u16)
+        .map_err(|_| "expected a port number 0..65535".into())
 }
 
 /// Splits a command line as keepalived does before running it: words separated by blanks,
@@ -167,7 +174,10 @@ mod tests {
     fn timers() {
         assert_eq!(parse_timer("3", 0.0, 10.0), Ok(Timer::secs(3)));
         assert_eq!(parse_timer("0.1", 0.0, 10.0), Ok(Timer::micros(100_000)));
-        assert_eq!(parse_timer("2.718281828", 0.0, 10.0), Ok(Timer::micros(2_718_281)));
+        assert_eq!(
+            parse_timer("2.718281828", 0.0, 10.0),
+            Ok(Timer::micros(2_718_281))
+        );
         assert_eq!(parse_timer(".5", 0.0, 10.0), Ok(Timer::micros(500_000)));
         assert!(parse_timer("1e3", 0.0, 1e9).is_err());
         assert!(parse_timer("-1", 0.0, 1e9).is_err());
@@ -178,12 +188,18 @@ mod tests {
     #[test]
     fn timers_dump_as_numbers() {
         assert_eq!(serde_json::to_string(&Timer::secs(6)).unwrap(), "6");
-        assert_eq!(serde_json::to_string(&Timer::micros(1_500_000)).unwrap(), "1.5");
+        assert_eq!(
+            serde_json::to_string(&Timer::micros(1_500_000)).unwrap(),
+            "1.5"
+        );
     }
 
     #[test]
     fn prefixes() {
-        assert_eq!(parse_prefix("10.0.0.1/24").unwrap().to_string(), "10.0.0.1/24");
+        assert_eq!(
+            parse_prefix("10.0.0.1/24").unwrap().to_string(),
+            "10.0.0.1/24"
+        );
         assert_eq!(parse_prefix("fe80::1").unwrap().len, 128);
         assert!(parse_prefix("10.0.0.1/33").is_err());
     }
@@ -193,6 +209,9 @@ mod tests {
         assert_eq!(parse_bool("Yes"), Ok(true));
         assert!(parse_bool("1").is_err());
         assert_eq!(parse_int("-253", -253, 253), Ok(-253));
-        assert_eq!(parse_int("256", 1, 255), Err("must be between 1 and 255".into()));
+        assert_eq!(
+            parse_int("256", 1, 255),
+            Err("must be between 1 and 255".into())
+        );
     }
 }

@@ -4,18 +4,34 @@
 use conf_parser::{parse_str, Options};
 
 fn findings(text: &str) -> Vec<(String, Option<String>)> {
-    let p = parse_str("t.conf", text, &Options { config_id: "x".into(), ..Default::default() });
-    p.diags.iter().filter(|d| d.message.starts_with("unknown keyword")).map(|d| (d.headline(&p.sources), d.help.clone())).collect()
+    let p = parse_str(
+        "t.conf",
+        text,
+        &Options {
+            config_id: "x".into(),
+            ..Default::default()
+        },
+    );
+    p.diags
+        .iter()
+        .filter(|d| d.message.starts_with("unknown keyword"))
+        .map(|d| (d.headline(&p.sources), d.help.clone()))
+        .collect()
 }
 
-const VI: &str = "  interface eth0\n  virtual_router_id 7\n  virtual_ipaddress {\n    10.0.0.1\n  }\n";
+const VI: &str =
+    "  interface eth0\n  virtual_router_id 7\n  virtual_ipaddress {\n    10.0.0.1\n  }\n";
 
 #[test]
 fn typo_gets_the_closest_keyword() {
     let f = findings(&format!("vrrp_instance VI_1 {{\n  priorty 100\n{VI}}}\n"));
     assert_eq!(
         f,
-        [("t.conf:2:3: warning: unknown keyword 'priorty' in vrrp_instance VI_1; it is ignored".into(), Some("did you mean 'priority'?".into()))]
+        [(
+            "t.conf:2:3: warning: unknown keyword 'priorty' in vrrp_instance VI_1; it is ignored"
+                .into(),
+            Some("did you mean 'priority'?".into())
+        )]
     );
 }
 

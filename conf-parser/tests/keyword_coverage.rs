@@ -14,7 +14,10 @@ fn keyword_list() -> Option<String> {
     match std::fs::read_to_string(&path) {
         Ok(t) => Some(t),
         Err(_) => {
-            eprintln!("SKIP: {} not found (set KARS_SHARED to the shared/ folder)", path.display());
+            eprintln!(
+                "SKIP: {} not found (set KARS_SHARED to the shared/ folder)",
+                path.display()
+            );
             None
         }
     }
@@ -41,12 +44,26 @@ fn literals(dir: &Path, out: &mut HashSet<String>) {
 fn every_keepalived_keyword_is_in_a_decoder_table() {
     let Some(list) = keyword_list() else { return };
     let mut known = HashSet::new();
-    literals(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/decode"), &mut known);
-    let keywords: Vec<&str> = list.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).map(str::trim).collect();
-    assert!(keywords.len() > 350, "the list has {} keywords", keywords.len());
+    literals(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/decode"),
+        &mut known,
+    );
+    let keywords: Vec<&str> = list
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    assert!(
+        keywords.len() > 350,
+        "the list has {} keywords",
+        keywords.len()
+    );
     // The list was extracted from keepalived's source with a regex; keepalived-reference.md names
     // these three as its false positives (not keywords of any block).
     let not_keywords = ["const", "keyword", "string"];
-    let missing: Vec<&&str> = keywords.iter().filter(|k| !known.contains(**k) && !not_keywords.contains(*k)).collect();
+    let missing: Vec<&&str> = keywords
+        .iter()
+        .filter(|k| !known.contains(**k) && !not_keywords.contains(*k))
+        .collect();
     assert!(missing.is_empty(), "keywords no decoder knows: {missing:?}");
 }

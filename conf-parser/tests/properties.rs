@@ -10,7 +10,10 @@ use conf_parser::{parse_str, Level, Options, Parsed};
 use proptest::prelude::*;
 
 fn opts() -> Options {
-    Options { config_id: "main".into(), ..Default::default() }
+    Options {
+        config_id: "main".into(),
+        ..Default::default()
+    }
 }
 
 /// The parse must not panic; the rendering and the JSON dump of whatever it produced must not
@@ -166,15 +169,14 @@ const PIECES: &[&str] = &[
 fn keepalivedish() -> impl Strategy<Value = String> {
     let piece = prop::sample::select(PIECES);
     let sep = prop::sample::select(&[" ", " ", " ", "", "\n", "\t"][..]);
-    prop::collection::vec((piece, sep), 0..60)
-        .prop_map(|parts| {
-            let mut s = String::new();
-            for (p, sep) in parts {
-                s.push_str(p);
-                s.push_str(sep);
-            }
-            s
-        })
+    prop::collection::vec((piece, sep), 0..60).prop_map(|parts| {
+        let mut s = String::new();
+        for (p, sep) in parts {
+            s.push_str(p);
+            s.push_str(sep);
+        }
+        s
+    })
 }
 
 /// Nesting depth well under the tree builder's limit, so only balance decides.
@@ -188,7 +190,11 @@ fn balanced() -> impl Strategy<Value = String> {
             // A sequence of siblings.
             prop::collection::vec(inner.clone(), 1..4).prop_map(|v| v.join("\n")),
             // A block, its brace on the keyword's line or on the next, or with no keyword at all.
-            (inner, prop::sample::select(&["a {", "a\n{", "a{", "{", "\n{"][..]), prop::sample::select(&["}", "\n}", "}\n"][..]))
+            (
+                inner,
+                prop::sample::select(&["a {", "a\n{", "a{", "{", "\n{"][..]),
+                prop::sample::select(&["}", "\n}", "}\n"][..])
+            )
                 .prop_map(|(body, open, close)| format!("{open}{body}{close}")),
         ]
     })
@@ -218,7 +224,11 @@ fn has_fatal(parsed: &Parsed) -> bool {
 }
 
 fn headlines(parsed: &Parsed) -> Vec<String> {
-    parsed.diags.iter().map(|d| d.headline(&parsed.sources)).collect()
+    parsed
+        .diags
+        .iter()
+        .map(|d| d.headline(&parsed.sources))
+        .collect()
 }
 
 proptest! {
@@ -300,15 +310,19 @@ fn generators_cover_both_sides() {
 
     let (mut long, mut defining, mut referring) = (0, 0, 0);
     for _ in 0..200 {
-        let text = keepalivedish().new_tree(&mut runner).expect("value").current();
+        let text = keepalivedish()
+            .new_tree(&mut runner)
+            .expect("value")
+            .current();
         long += usize::from(text.len() > 150);
         defining += usize::from(text.contains("$X=") || text.contains("$Y="));
         referring += usize::from(text.contains("${X}") || text.contains("$Y"));
     }
-    assert!(long > 50 && defining > 20 && referring > 50, "keepalivedish(): {long} long, {defining} define, {referring} refer");
+    assert!(
+        long > 50 && defining > 20 && referring > 50,
+        "keepalivedish(): {long} long, {defining} define, {referring} refer"
+    );
     assert_eq!(balance("a {\n}"), (true, 1));
     assert_eq!(balance("}{"), (false, 0));
     assert_eq!(balance("{"), (false, 1));
 }
-
-

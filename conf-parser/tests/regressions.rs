@@ -16,7 +16,10 @@ use std::time::Duration;
 const DEADLINE: Duration = Duration::from_secs(5);
 
 fn opts() -> Options {
-    Options { config_id: "main".into(), ..Default::default() }
+    Options {
+        config_id: "main".into(),
+        ..Default::default()
+    }
 }
 
 /// Parses on a thread and gives up after `DEADLINE`. A panic or a hang is a test failure with the
@@ -31,13 +34,19 @@ fn parse_in_time(text: &'static str) -> Parsed {
     });
     match rx.recv_timeout(DEADLINE) {
         Ok(parsed) => parsed,
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("parse did not finish within {DEADLINE:?}: {text:?}"),
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("parse did not finish within {DEADLINE:?}: {text:?}")
+        }
         Err(mpsc::RecvTimeoutError::Disconnected) => panic!("parse panicked on {text:?}"),
     }
 }
 
 fn headlines(parsed: &Parsed) -> Vec<String> {
-    parsed.diags.iter().map(|d| d.headline(&parsed.sources)).collect()
+    parsed
+        .diags
+        .iter()
+        .map(|d| d.headline(&parsed.sources))
+        .collect()
 }
 
 fn has_error(parsed: &Parsed) -> bool {
@@ -59,13 +68,21 @@ fn seq_count_does_not_overflow() {
 #[test]
 fn seq_last_value_at_i64_max() {
     let parsed = parse_in_time("~SEQ(i, 9223372036854775807, 1, 9223372036854775807) a $i\n");
-    assert!(!parsed.diags.iter().any(|d| d.level == Level::Fatal), "{:?}", headlines(&parsed));
+    assert!(
+        !parsed.diags.iter().any(|d| d.level == Level::Fatal),
+        "{:?}",
+        headlines(&parsed)
+    );
 }
 
 #[test]
 fn seq_huge_step() {
     let parsed = parse_in_time("~SEQ(i, 1, 9223372036854775807, 9223372036854775807) a $i\n");
-    assert!(!parsed.diags.iter().any(|d| d.level == Level::Fatal), "{:?}", headlines(&parsed));
+    assert!(
+        !parsed.diags.iter().any(|d| d.level == Level::Fatal),
+        "{:?}",
+        headlines(&parsed)
+    );
 }
 
 // A multi-line parameter that refers to itself doubled at each level of expansion: every one of

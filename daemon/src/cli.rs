@@ -26,6 +26,93 @@ pub enum Command {
     /// Work with a configuration file without running the daemon.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Program and inspect the kernel's IPVS tables.
+    #[command(subcommand)]
+    Ipvs(IpvsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IpvsCommand {
+    /// Program the configuration's virtual servers once (every real server healthy) and exit.
+    /// Only the differences from what the kernel holds are applied; other services are left alone.
+    Sync(IpvsSyncArgs),
+    /// List the IPVS table exactly as `ipvsadm -L` does, with its options.
+    List(IpvsListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IpvsSyncArgs {
+    /// Configuration file.
+    #[arg(short = 'f', long = "use-file", value_name = "FILE", default_value = DEFAULT_CONFIG)]
+    pub file: PathBuf,
+    /// Config id for `@ID` lines (default: the short host name).
+    #[arg(short = 'i', long = "config-id", value_name = "ID")]
+    pub config_id: Option<String>,
+    /// Print what would be done, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Ignore global_defs' lvs_flush (do not flush foreign services).
+    #[arg(long)]
+    pub no_flush: bool,
+    /// Print how long each step took (parse, read the kernel, plan, apply) on stderr.
+    #[arg(long)]
+    pub timings: bool,
+}
+
+/// ipvsadm -L's options.
+#[derive(Debug, Args)]
+pub struct IpvsListArgs {
+    /// Numeric addresses and ports.
+    #[arg(short = 'n', long = "numeric")]
+    pub numeric: bool,
+    /// Connection entries (/proc/net/ip_vs_conn).
+    #[arg(short = 'c', long = "connection")]
+    pub connection: bool,
+    /// Statistics.
+    #[arg(long)]
+    pub stats: bool,
+    /// Rates.
+    #[arg(long)]
+    pub rate: bool,
+    /// Exact numbers (no K/M/G/T).
+    #[arg(short = 'X', long)]
+    pub exact: bool,
+    /// Connection thresholds.
+    #[arg(long)]
+    pub thresholds: bool,
+    /// Persistent connections.
+    #[arg(long = "persistent-conn")]
+    pub persistent_conn: bool,
+    /// Tunnel information.
+    #[arg(long = "tun-info")]
+    pub tun_info: bool,
+    /// Connection timeouts.
+    #[arg(long)]
+    pub timeout: bool,
+    /// Sync daemons.
+    #[arg(long)]
+    pub daemon: bool,
+    /// Kernel order instead of sorted.
+    #[arg(long)]
+    pub nosort: bool,
+    /// Sorted (the default).
+    #[arg(long)]
+    pub sort: bool,
+    /// Only this TCP service (ADDR[:PORT]).
+    #[arg(short = 't', long = "tcp-service", value_name = "SERVICE")]
+    pub tcp_service: Option<String>,
+    /// Only this UDP service.
+    #[arg(short = 'u', long = "udp-service", value_name = "SERVICE")]
+    pub udp_service: Option<String>,
+    /// Only this SCTP service.
+    #[arg(long = "sctp-service", value_name = "SERVICE")]
+    pub sctp_service: Option<String>,
+    /// Only this firewall-mark service.
+    #[arg(short = 'f', long = "fwmark-service", value_name = "MARK")]
+    pub fwmark_service: Option<String>,
+    /// The firewall-mark service is IPv6.
+    #[arg(short = '6', long = "ipv6")]
+    pub ipv6: bool,
 }
 
 #[derive(Debug, Subcommand)]

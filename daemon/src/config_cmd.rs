@@ -18,7 +18,10 @@ pub fn default_config_id() -> String {
 }
 
 pub fn load(file: &Path, config_id: Option<&str>, strict: bool, all_config: bool) -> Parsed {
-    let opts = Options { config_id: config_id.map_or_else(default_config_id, str::to_string), all_config };
+    let opts = Options {
+        config_id: config_id.map_or_else(default_config_id, str::to_string),
+        all_config,
+    };
     let mut parsed = conf_parser::parse_file(file, &opts);
     if strict {
         parsed.diags.promote_warnings();
@@ -42,11 +45,22 @@ fn summary(parsed: &Parsed, file: &Path) -> Option<String> {
         return None;
     }
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    Some(format!("{}: {}, {}", file.display(), plural(errors, "error"), plural(warnings, "warning")))
+    Some(format!(
+        "{}: {}, {}",
+        file.display(),
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    ))
 }
 
 /// `-t[=LOG_FILE]`: diagnostics to stderr or the log file; exit 0 / 4 / 3.
-pub fn config_test(file: &Path, config_id: Option<&str>, strict: bool, all_config: bool, log_file: Option<&Path>) -> ExitCode {
+pub fn config_test(
+    file: &Path,
+    config_id: Option<&str>,
+    strict: bool,
+    all_config: bool,
+    log_file: Option<&Path>,
+) -> ExitCode {
     let parsed = load(file, config_id, strict, all_config);
     let mut text = parsed.render_diagnostics();
     if let Some(s) = summary(&parsed, file) {
@@ -54,8 +68,11 @@ pub fn config_test(file: &Path, config_id: Option<&str>, strict: bool, all_confi
         text.push('\n');
     }
     let written = match log_file {
-        Some(path) => std::fs::write(path, &text).map_err(|e| format!("cannot write '{}': {e}", path.display())),
-        None => std::io::stderr().write_all(text.as_bytes()).map_err(|e| e.to_string()),
+        Some(path) => std::fs::write(path, &text)
+            .map_err(|e| format!("cannot write '{}': {e}", path.display())),
+        None => std::io::stderr()
+            .write_all(text.as_bytes())
+            .map_err(|e| e.to_string()),
     };
     if let Err(e) = written {
         eprintln!("keepalived-rs: {e}");

@@ -1,13 +1,16 @@
 //! keepalived-rs: one process for VRRP, IPVS and health checks, configured by keepalived.conf.
 
+mod checkers_config;
 mod cli;
 mod config_cmd;
 mod daemon;
+mod ipvs_cmd;
+mod lvs;
 mod process;
 mod vrrpd;
 
 use clap::Parser;
-use cli::{Cli, Command, ConfigCommand};
+use cli::{Cli, Command, ConfigCommand, IpvsCommand};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -25,11 +28,16 @@ fn main() -> ExitCode {
         Some(Command::Config(ConfigCommand::Test(a))) => {
             return config_cmd::config_test(&a.file, a.config_id.as_deref(), a.strict, false, None)
         }
+        Some(Command::Ipvs(IpvsCommand::Sync(a))) => return ipvs_cmd::sync(&a),
+        Some(Command::Ipvs(IpvsCommand::List(a))) => return ipvs_cmd::list(&a),
         None => {}
     }
     let k = cli.keepalived;
     if k.version {
-        println!("keepalived-rs {} (reads keepalived 2.x configuration)", env!("CARGO_PKG_VERSION"));
+        println!(
+            "keepalived-rs {} (reads keepalived 2.x configuration)",
+            env!("CARGO_PKG_VERSION")
+        );
         return ExitCode::SUCCESS;
     }
     if let Some(func) = &k.signum {
@@ -46,7 +54,13 @@ fn main() -> ExitCode {
     }
     if let Some(log) = &k.config_test {
         let log = (!log.is_empty()).then(|| Path::new(log.as_str()));
-        return config_cmd::config_test(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config, log);
+        return config_cmd::config_test(
+            &k.use_file,
+            k.config_id.as_deref(),
+            k.strict,
+            k.all_config,
+            log,
+        );
     }
     daemon::run(&k)
 }

@@ -25,7 +25,11 @@ fn stderr(o: &Output) -> String {
 }
 
 fn etc(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../etc").join(name).display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../etc")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -45,7 +49,11 @@ fn unbalanced_braces_cannot_run() {
     let f = scratch("unbalanced.conf", "global_defs {\n  router_id x\n");
     let o = run(&["-t", "-f", f.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(3));
-    assert!(stderr(&o).starts_with(&format!("{}:1:13: error: unclosed '{{'", f.display())), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with(&format!("{}:1:13: error: unclosed '{{'", f.display())),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -53,7 +61,11 @@ fn errors_exit_4() {
     let f = scratch("quote.conf", "global_defs {\n  router_id \"x\n}\n");
     let o = run(&["-t", "-f", f.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
-    assert!(stderr(&o).contains(":2:13: error: unterminated quoted string"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(":2:13: error: unterminated quoted string"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -61,10 +73,18 @@ fn warnings_pass_unless_strict() {
     let f = scratch("unknown.conf", "no_such_block {\n}\n");
     let o = run(&["-t", "-f", f.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stderr(&o).contains("warning: unknown keyword 'no_such_block' at the top level"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: unknown keyword 'no_such_block' at the top level"),
+        "{}",
+        stderr(&o)
+    );
     let o = run(&["-t", "--strict", "-f", f.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(4));
-    assert!(stderr(&o).contains("error: unknown keyword 'no_such_block'"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("error: unknown keyword 'no_such_block'"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -72,35 +92,87 @@ fn config_test_log_file() {
     let f = scratch("tolog.conf", "no_such_block {\n}\n");
     let log = f.with_extension("log");
     let _ = std::fs::remove_file(&log);
-    let o = run(&[&format!("--config-test={}", log.display()), "-f", f.to_str().unwrap()]);
+    let o = run(&[
+        &format!("--config-test={}", log.display()),
+        "-f",
+        f.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(stderr(&o), "");
     let logged = std::fs::read_to_string(&log).unwrap();
-    assert!(logged.contains("unknown keyword 'no_such_block'"), "{logged}");
+    assert!(
+        logged.contains("unknown keyword 'no_such_block'"),
+        "{logged}"
+    );
 }
 
 #[test]
 fn config_id_selects_conditional_lines() {
-    let f = scratch("cond.conf", "@main bad_main_keyword\n@^main bad_other_keyword\n");
+    let f = scratch(
+        "cond.conf",
+        "@main bad_main_keyword\n@^main bad_other_keyword\n",
+    );
     let o = run(&["-t", "-i", "main", "-f", f.to_str().unwrap()]);
-    assert!(stderr(&o).contains("'bad_main_keyword'") && !stderr(&o).contains("bad_other"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("'bad_main_keyword'") && !stderr(&o).contains("bad_other"),
+        "{}",
+        stderr(&o)
+    );
     let o = run(&["-t", "--config-id", "backup", "-f", f.to_str().unwrap()]);
-    assert!(stderr(&o).contains("'bad_other_keyword'") && !stderr(&o).contains("bad_main"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("'bad_other_keyword'") && !stderr(&o).contains("bad_main"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
 fn keepalived_flags_are_accepted() {
     let f = etc("keepalived-lvs-dr-master.conf");
-    let o = run(&["-t", "-n", "-l", "-D", "-P", "-C", "-d", "-S", "local1", "-p", "/tmp/x.pid", "-r", "/tmp/y.pid", "-c", "/tmp/z.pid", "-X", "-V", "-I", "-R", "-G", "-f", &f]);
+    let o = run(&[
+        "-t",
+        "-n",
+        "-l",
+        "-D",
+        "-P",
+        "-C",
+        "-d",
+        "-S",
+        "local1",
+        "-p",
+        "/tmp/x.pid",
+        "-r",
+        "/tmp/y.pid",
+        "-c",
+        "/tmp/z.pid",
+        "-X",
+        "-V",
+        "-I",
+        "-R",
+        "-G",
+        "-f",
+        &f,
+    ]);
     assert!(matches!(o.status.code(), Some(0 | 4)), "{}", stderr(&o));
-    assert!(!stderr(&o).contains("unexpected argument"), "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("unexpected argument"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
 fn version_and_signum() {
     let o = run(&["-v"]);
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("keepalived-rs "));
-    for (f, n) in [("STOP", "15"), ("RELOAD", "1"), ("DATA", "10"), ("STATS", "12"), ("STATS_CLEAR", "63"), ("JSON", "36")] {
+    for (f, n) in [
+        ("STOP", "15"),
+        ("RELOAD", "1"),
+        ("DATA", "10"),
+        ("STATS", "12"),
+        ("STATS_CLEAR", "63"),
+        ("JSON", "36"),
+    ] {
         let o = run(&["--signum", f]);
         assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), n, "{f}");
     }
@@ -154,8 +226,17 @@ fn the_daemon_refuses_an_instance_on_a_missing_interface() {
 fn all_config_makes_every_include_strict() {
     let f = scratch("with-include.conf", "include /nonexistent/kars/*.conf\n");
     let o = run(&["-t", "-f", f.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "plain include of nothing is a warning: {}", stderr(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "plain include of nothing is a warning: {}",
+        stderr(&o)
+    );
     let o = run(&["-t", "-e", "-f", f.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
-    assert!(stderr(&o).contains(":1:9: error: include '/nonexistent/kars/*.conf' matches no file"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(":1:9: error: include '/nonexistent/kars/*.conf' matches no file"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::process::Command;
 
 fn dump(name: &str) -> (Value, String, String) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../etc").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../etc")
+        .join(name);
     let o = Command::new(env!("CARGO_BIN_EXE_keepalived-rs"))
         .args(["config", "dump", "-f"])
         .arg(&path)
@@ -14,7 +16,11 @@ fn dump(name: &str) -> (Value, String, String) {
         .unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
     assert_eq!(o.status.code(), Some(0), "{stderr}");
-    (serde_json::from_slice(&o.stdout).expect("JSON"), stderr, path.display().to_string())
+    (
+        serde_json::from_slice(&o.stdout).expect("JSON"),
+        stderr,
+        path.display().to_string(),
+    )
 }
 
 fn check_pair_member(name: &str, state: &str, priority: u64, router_id: &str) {
@@ -51,7 +57,10 @@ fn check_pair_member(name: &str, state: &str, priority: u64, router_id: &str) {
 
     let rs = vs["real_server"].as_array().unwrap();
     assert_eq!(rs.len(), 2);
-    for (r, (addr, line)) in rs.iter().zip([("192.168.55.141", 32), ("192.168.55.142", 41)]) {
+    for (r, (addr, line)) in rs
+        .iter()
+        .zip([("192.168.55.141", 32), ("192.168.55.142", 41)])
+    {
         assert_eq!(r["address"], addr);
         assert_eq!(r["port"], 80);
         assert_eq!(r["weight"], 1);
@@ -66,7 +75,10 @@ fn check_pair_member(name: &str, state: &str, priority: u64, router_id: &str) {
         assert_eq!(c["retry"], 2, "nb_get_retry 2 is retry 2");
         assert_eq!(c["delay_before_retry"], 3);
         assert_eq!(c["delay_loop"], 6, "inherited from the virtual server");
-        assert_eq!(c["origin"], json!({"file": file, "line": line + 2, "col": 9}));
+        assert_eq!(
+            c["origin"],
+            json!({"file": file, "line": line + 2, "col": 9})
+        );
     }
 
     // Canonical keywords only: the legacy spellings of the file are not in the dump...
@@ -75,7 +87,10 @@ fn check_pair_member(name: &str, state: &str, priority: u64, router_id: &str) {
         assert!(!text.contains(legacy), "{legacy} in the dump");
     }
     // ...and each one was reported where it was written.
-    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains(": warning: ")).collect();
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(": warning: "))
+        .collect();
     assert_eq!(
         warnings,
         [
@@ -99,11 +114,34 @@ fn backup_config_dumps_value_by_value() {
 
 #[test]
 fn both_configs_pass_the_config_test() {
-    for name in ["keepalived-lvs-dr-master.conf", "keepalived-lvs-dr-backup.conf"] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../etc").join(name);
-        let o = Command::new(env!("CARGO_BIN_EXE_keepalived-rs")).arg("-t").arg("-f").arg(&path).output().unwrap();
-        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-        let o = Command::new(env!("CARGO_BIN_EXE_keepalived-rs")).args(["-t", "--strict", "-f"]).arg(&path).output().unwrap();
-        assert_eq!(o.status.code(), Some(4), "--strict fails on the legacy spellings");
+    for name in [
+        "keepalived-lvs-dr-master.conf",
+        "keepalived-lvs-dr-backup.conf",
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../etc")
+            .join(name);
+        let o = Command::new(env!("CARGO_BIN_EXE_keepalived-rs"))
+            .arg("-t")
+            .arg("-f")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let o = Command::new(env!("CARGO_BIN_EXE_keepalived-rs"))
+            .args(["-t", "--strict", "-f"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(4),
+            "--strict fails on the legacy spellings"
+        );
     }
 }

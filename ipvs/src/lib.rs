@@ -1,2 +1,13 @@
-//! IPVS generic-netlink client and the reconciler (desired state in, minimal diff out).
-//! Not built yet: see issue 5 and docs/architecture.md.
+//! IPVS for keepalived-rs: plain types ([`types`]), the reconciler ([`plan`]: desired state and
+//! the kernel's actual state in, the smallest list of operations out), the generic-netlink client
+//! ([`netlink`], [`Client`]) and ipvsadm-compatible listings ([`listing`]).
+//! Nothing here knows keepalived.conf: the daemon translates its model into [`Desired`].
+
+pub mod listing;
+pub mod netlink;
+pub mod plan;
+pub mod types;
+
+pub use netlink::client::{Client, Error, Operation};
+pub use plan::{plan, simulate, Op, Options, Ownership, Plan, StopPolicy};
+pub use types::*;

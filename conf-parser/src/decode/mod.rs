@@ -37,15 +37,31 @@ pub struct Keyword<T> {
 }
 
 pub fn kw<T>(name: &'static str, apply: fn(&mut Cx, &Node, &mut T)) -> Keyword<T> {
-    Keyword { name, apply, status: Status::Current }
+    Keyword {
+        name,
+        apply,
+        status: Status::Current,
+    }
 }
 
-pub fn legacy<T>(name: &'static str, current: &'static str, apply: fn(&mut Cx, &Node, &mut T)) -> Keyword<T> {
-    Keyword { name, apply, status: Status::Legacy(current) }
+pub fn legacy<T>(
+    name: &'static str,
+    current: &'static str,
+    apply: fn(&mut Cx, &Node, &mut T),
+) -> Keyword<T> {
+    Keyword {
+        name,
+        apply,
+        status: Status::Legacy(current),
+    }
 }
 
 pub fn removed<T>(name: &'static str, advice: &'static str) -> Keyword<T> {
-    Keyword { name, apply: |_, _, _| {}, status: Status::Removed(advice) }
+    Keyword {
+        name,
+        apply: |_, _, _| {},
+        status: Status::Removed(advice),
+    }
 }
 
 /// The decoding context: where diagnostics go and how spans become origins.
@@ -86,12 +102,21 @@ impl<'a> Cx<'a> {
 
     /// Applies each statement of a block through the block's keyword table. `context` names the
     /// block in messages (`vrrp_instance`, `global_defs`, ...).
-    pub fn decode_items<T>(&mut self, context: &str, items: &[Node], table: &[Keyword<T>], target: &mut T) {
+    pub fn decode_items<T>(
+        &mut self,
+        context: &str,
+        items: &[Node],
+        table: &[Keyword<T>],
+        target: &mut T,
+    ) {
         for node in items {
             let name = node.name();
             // The first byte rules out most entries before a full comparison.
             let first = name.as_bytes().first().copied();
-            match table.iter().find(|k| k.name.as_bytes().first().copied() == first && k.name == name) {
+            match table
+                .iter()
+                .find(|k| k.name.as_bytes().first().copied() == first && k.name == name)
+            {
                 Some(entry) => {
                     match entry.status {
                         Status::Current => {}
@@ -105,7 +130,10 @@ impl<'a> Cx<'a> {
                         Status::Removed(advice) => {
                             self.warning(
                                 node.keyword.span,
-                                format!("'{}' is no longer supported by keepalived and is ignored", node.name()),
+                                format!(
+                                    "'{}' is no longer supported by keepalived and is ignored",
+                                    node.name()
+                                ),
                             )
                             .with_help(advice);
                         }
@@ -119,12 +147,27 @@ impl<'a> Cx<'a> {
 
     /// Reports an unknown keyword, with the closest known one as a suggestion, or else the block
     /// where the keyword does belong (`lb_algo` written in a vrrp_instance).
-    pub fn unknown<'k>(&mut self, context: &str, node: &Node, known: impl Iterator<Item = &'k str>) {
+    pub fn unknown<'k>(
+        &mut self,
+        context: &str,
+        node: &Node,
+        known: impl Iterator<Item = &'k str>,
+    ) {
         let name = node.name();
         let suggestion = did_you_mean(name, known);
-        let place = if context.is_empty() { "at the top level".to_string() } else { format!("in {context}") };
-        let home = keyword_homes().iter().find(|(block, k)| *k == name && *block != context).map(|(b, _)| *b);
-        let d = self.warning(node.keyword.span, format!("unknown keyword '{name}' {place}; it is ignored"));
+        let place = if context.is_empty() {
+            "at the top level".to_string()
+        } else {
+            format!("in {context}")
+        };
+        let home = keyword_homes()
+            .iter()
+            .find(|(block, k)| *k == name && *block != context)
+            .map(|(b, _)| *b);
+        let d = self.warning(
+            node.keyword.span,
+            format!("unknown keyword '{name}' {place}; it is ignored"),
+        );
         match (suggestion, home) {
             (_, Some("")) => d.with_help(format!("'{name}' belongs at the top level of the file")),
             (_, Some(block)) => d.with_help(format!("'{name}' belongs in a {block} block")),
@@ -135,7 +178,10 @@ impl<'a> Cx<'a> {
 
     /// Reports a bad value at the value's position.
     pub fn invalid(&mut self, node: &Node, word: &Word, why: &str) {
-        self.error(word.span, format!("invalid value '{}' for {}: {why}", word.text, node.name()));
+        self.error(
+            word.span,
+            format!("invalid value '{}' for {}: {why}", word.text, node.name()),
+        );
     }
 
     /// Checks the number of arguments; too few is an error, too many a warning (keepalived ignores
@@ -143,14 +189,25 @@ impl<'a> Cx<'a> {
     pub fn arity(&mut self, node: &Node, min: usize, max: Option<usize>) -> bool {
         let n = node.args.len();
         if n < min {
-            let what = if min == 1 { "a value".to_string() } else { format!("{min} values") };
+            let what = if min == 1 {
+                "a value".to_string()
+            } else {
+                format!("{min} values")
+            };
             self.error(node.span(), format!("{} needs {what}", node.name()));
             return false;
         }
         if let Some(max) = max {
             if n > max {
                 let extra = &node.args[max];
-                self.warning(extra.span, format!("extra argument '{}' after {} is ignored", extra.text, node.name()));
+                self.warning(
+                    extra.span,
+                    format!(
+                        "extra argument '{}' after {} is ignored",
+                        extra.text,
+                        node.name()
+                    ),
+                );
             }
         }
         true
@@ -159,13 +216,17 @@ impl<'a> Cx<'a> {
     /// A value keyword given a `{ }` block: the block is ignored, with an error.
     pub fn no_block(&mut self, node: &Node) {
         if let Some(b) = &node.block {
-            self.error(b.open, format!("{} does not take a {{ }} block; it is ignored", node.name()));
+            self.error(
+                b.open,
+                format!("{} does not take a {{ }} block; it is ignored", node.name()),
+            );
         }
     }
 
     /// The name of a named block (`vrrp_instance NAME {`, `vrrp_script NAME {`).
     pub fn block_name(&mut self, node: &Node) -> Option<String> {
-        self.arity(node, 1, Some(1)).then(|| node.args[0].text.to_string())
+        self.arity(node, 1, Some(1))
+            .then(|| node.args[0].text.to_string())
     }
 
     /// The statement's block items, with an error if the keyword was given no block.
@@ -182,17 +243,26 @@ impl<'a> Cx<'a> {
     /// The single argument as a string.
     pub fn string(&mut self, node: &Node) -> Option<String> {
         self.no_block(node);
-        self.arity(node, 1, Some(1)).then(|| node.args[0].text.to_string())
+        self.arity(node, 1, Some(1))
+            .then(|| node.args[0].text.to_string())
     }
 
     /// All arguments joined by spaces (script command lines, names with spaces).
     pub fn rest(&mut self, node: &Node) -> Option<String> {
         self.no_block(node);
-        self.arity(node, 1, None).then(|| node.args.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "))
+        self.arity(node, 1, None).then(|| {
+            node.args
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
     }
 
     pub fn int_word(&mut self, node: &Node, word: &Word, min: i64, max: i64) -> Option<i64> {
-        values::parse_int(&word.text, min, max).map_err(|e| self.invalid(node, word, &e)).ok()
+        values::parse_int(&word.text, min, max)
+            .map_err(|e| self.invalid(node, word, &e))
+            .ok()
     }
 
     /// `PROGRAM [USER [GROUP]]`: a script keepalived runs (notify, startup, quorum_up, ...). The
@@ -204,7 +274,10 @@ impl<'a> Cx<'a> {
         }
         let command = values::split_command(&node.args[0].text);
         if command.is_empty() {
-            self.error(node.args[0].span, format!("{} needs a command", node.name()));
+            self.error(
+                node.args[0].span,
+                format!("{} needs a command", node.name()),
+            );
             return None;
         }
         Some(crate::model::ScriptCommand {
@@ -225,7 +298,9 @@ impl<'a> Cx<'a> {
     }
 
     pub fn timer_word(&mut self, node: &Node, word: &Word, min: f64, max: f64) -> Option<Timer> {
-        values::parse_timer(&word.text, min, max).map_err(|e| self.invalid(node, word, &e)).ok()
+        values::parse_timer(&word.text, min, max)
+            .map_err(|e| self.invalid(node, word, &e))
+            .ok()
     }
 
     /// The single argument as seconds in `min..=max`.
@@ -243,7 +318,9 @@ impl<'a> Cx<'a> {
         self.arity(node, 0, Some(1));
         match node.args.first() {
             None => true,
-            Some(w) => values::parse_bool(&w.text).map_err(|e| self.invalid(node, w, &e)).unwrap_or(true),
+            Some(w) => values::parse_bool(&w.text)
+                .map_err(|e| self.invalid(node, w, &e))
+                .unwrap_or(true),
         }
     }
 
@@ -255,7 +332,9 @@ impl<'a> Cx<'a> {
     }
 
     pub fn ip_word(&mut self, node: &Node, word: &Word) -> Option<IpAddr> {
-        values::parse_ip(&word.text).map_err(|e| self.invalid(node, word, &e)).ok()
+        values::parse_ip(&word.text)
+            .map_err(|e| self.invalid(node, word, &e))
+            .ok()
     }
 
     /// The single argument as an IP address.
@@ -268,15 +347,24 @@ impl<'a> Cx<'a> {
     }
 
     pub fn prefix_word(&mut self, node: &Node, word: &Word) -> Option<IpPrefix> {
-        values::parse_prefix(&word.text).map_err(|e| self.invalid(node, word, &e)).ok()
+        values::parse_prefix(&word.text)
+            .map_err(|e| self.invalid(node, word, &e))
+            .ok()
     }
 
     pub fn port_word(&mut self, node: &Node, word: &Word) -> Option<u16> {
-        values::parse_port(&word.text).map_err(|e| self.invalid(node, word, &e)).ok()
+        values::parse_port(&word.text)
+            .map_err(|e| self.invalid(node, word, &e))
+            .ok()
     }
 
     /// One of a fixed set of words (case-sensitive, as keepalived).
-    pub fn choice_word<'c>(&mut self, node: &Node, word: &Word, choices: &[&'c str]) -> Option<&'c str> {
+    pub fn choice_word<'c>(
+        &mut self,
+        node: &Node,
+        word: &Word,
+        choices: &[&'c str],
+    ) -> Option<&'c str> {
         let found = choices.iter().find(|c| **c == word.text).copied();
         if found.is_none() {
             let mut msg = format!("expected one of {}", choices.join(", "));
@@ -301,7 +389,8 @@ impl<'a> Cx<'a> {
 /// (block, keyword) for the top level and the main blocks, built once: where a keyword written in
 /// the wrong block belongs. The top level is the block "".
 fn keyword_homes() -> &'static [(&'static str, &'static str)] {
-    static HOMES: std::sync::OnceLock<Vec<(&'static str, &'static str)>> = std::sync::OnceLock::new();
+    static HOMES: std::sync::OnceLock<Vec<(&'static str, &'static str)>> =
+        std::sync::OnceLock::new();
     HOMES.get_or_init(|| {
         let mut homes: Vec<_> = root_keywords().iter().map(|k| ("", k.name)).collect();
         homes.extend(global::keyword_homes());
@@ -329,13 +418,21 @@ pub struct Decoder {
 
 impl Default for Decoder {
     fn default() -> Self {
-        Decoder { config: Config::default(), table: root_keywords() }
+        Decoder {
+            config: Config::default(),
+            table: root_keywords(),
+        }
     }
 }
 
 impl Decoder {
     pub fn statement(&mut self, node: &Node, sources: &SourceMap, diags: &mut Diagnostics) {
-        Cx::new(sources, diags).decode_items("", std::slice::from_ref(node), &self.table, &mut self.config);
+        Cx::new(sources, diags).decode_items(
+            "",
+            std::slice::from_ref(node),
+            &self.table,
+            &mut self.config,
+        );
     }
 
     pub fn finish(mut self, sources: &SourceMap, diags: &mut Diagnostics) -> Config {

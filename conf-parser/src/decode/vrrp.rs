@@ -29,19 +29,38 @@ mod tests_ip;
 
 /// The blocks whose keywords a "belongs in" hint may name.
 pub(super) fn keyword_homes() -> Vec<(&'static str, &'static str)> {
-    instance::keywords().iter().map(|k| ("vrrp_instance", k.name)).collect()
+    instance::keywords()
+        .iter()
+        .map(|k| ("vrrp_instance", k.name))
+        .collect()
 }
 
 pub(super) fn root_keywords() -> Vec<Keyword<Config>> {
     vec![
-        kw("vrrp_instance", |cx, n, c| instance::vrrp_instance(cx, n, &mut c.vrrp)),
-        kw("vrrp_sync_group", |cx, n, c| track::vrrp_sync_group(cx, n, &mut c.vrrp)),
-        kw("vrrp_script", |cx, n, c| track::vrrp_script(cx, n, &mut c.vrrp)),
-        kw("track_file", |cx, n, c| track::track_file(cx, n, &mut c.vrrp)),
-        legacy("vrrp_track_file", "track_file", |cx, n, c| track::track_file(cx, n, &mut c.vrrp)),
-        kw("vrrp_track_process", |cx, n, c| track::vrrp_track_process(cx, n, &mut c.vrrp)),
-        kw("bfd_instance", |cx, n, c| track::bfd_instance(cx, n, &mut c.vrrp)),
-        kw("garp_group", |cx, n, c| track::garp_group(cx, n, &mut c.vrrp)),
+        kw("vrrp_instance", |cx, n, c| {
+            instance::vrrp_instance(cx, n, &mut c.vrrp)
+        }),
+        kw("vrrp_sync_group", |cx, n, c| {
+            track::vrrp_sync_group(cx, n, &mut c.vrrp)
+        }),
+        kw("vrrp_script", |cx, n, c| {
+            track::vrrp_script(cx, n, &mut c.vrrp)
+        }),
+        kw("track_file", |cx, n, c| {
+            track::track_file(cx, n, &mut c.vrrp)
+        }),
+        legacy("vrrp_track_file", "track_file", |cx, n, c| {
+            track::track_file(cx, n, &mut c.vrrp)
+        }),
+        kw("vrrp_track_process", |cx, n, c| {
+            track::vrrp_track_process(cx, n, &mut c.vrrp)
+        }),
+        kw("bfd_instance", |cx, n, c| {
+            track::bfd_instance(cx, n, &mut c.vrrp)
+        }),
+        kw("garp_group", |cx, n, c| {
+            track::garp_group(cx, n, &mut c.vrrp)
+        }),
         kw("static_ipaddress", |cx, n, c| {
             for item in cx.block(n) {
                 if let Some(a) = address::parse(cx, item, address::Kind::Static) {
@@ -71,8 +90,16 @@ pub(super) fn check(cx: &mut Cx, config: &mut Config) {
 }
 
 /// Where a named block of the same kind was already defined, if it was.
-fn find_named<'a, T>(items: &'a [T], name: &str, get: fn(&T) -> (&str, &Origin)) -> Option<&'a Origin> {
-    items.iter().map(get).find(|(n, _)| *n == name).map(|(_, o)| o)
+fn find_named<'a, T>(
+    items: &'a [T],
+    name: &str,
+    get: fn(&T) -> (&str, &Origin),
+) -> Option<&'a Origin> {
+    items
+        .iter()
+        .map(get)
+        .find(|(n, _)| *n == name)
+        .map(|(_, o)| o)
 }
 
 /// Reports a named block whose name an earlier block of the same kind already took
@@ -81,7 +108,10 @@ fn duplicate(cx: &mut Cx, node: &Node, name: &str, earlier: Option<&Origin>) -> 
     let Some(prev) = earlier else { return false };
     cx.error(
         node.args.first().map_or(node.keyword.span, |w| w.span),
-        format!("{} {name} is already defined at {prev}; this one is ignored", node.name()),
+        format!(
+            "{} {name} is already defined at {prev}; this one is ignored",
+            node.name()
+        ),
     )
     .with_help("give each block its own name");
     true
@@ -94,10 +124,16 @@ fn members(cx: &mut Cx, node: &Node) -> Vec<GroupMember> {
     for item in cx.block(node) {
         cx.list_item_words(item, 0);
         if out.iter().any(|m| m.name == item.name()) {
-            cx.warning(item.keyword.span, format!("'{}' is listed twice in {}", item.name(), node.name()));
+            cx.warning(
+                item.keyword.span,
+                format!("'{}' is listed twice in {}", item.name(), node.name()),
+            );
             continue;
         }
-        out.push(GroupMember { origin: cx.origin(item.keyword.span), name: item.name().to_string() });
+        out.push(GroupMember {
+            origin: cx.origin(item.keyword.span),
+            name: item.name().to_string(),
+        });
     }
     out
 }
@@ -107,15 +143,25 @@ fn notify_script(cx: &mut Cx, node: &Node, command_optional: bool) -> Option<Scr
     if node.args.is_empty() && command_optional {
         cx.no_block(node);
         let origin = cx.origin(node.keyword.span);
-        return Some(ScriptCommand { origin, command: Vec::new(), user: None, group: None });
+        return Some(ScriptCommand {
+            origin,
+            command: Vec::new(),
+            user: None,
+            group: None,
+        });
     }
     cx.script(node)
 }
 
-
 /// Sets an instance's (or line's) address family from an address, the first one deciding.
 /// Returns false, after an error at `word`, when the family conflicts.
-fn same_family(cx: &mut Cx, family: &mut Option<Family>, got: Family, word: &Word, what: &str) -> bool {
+fn same_family(
+    cx: &mut Cx,
+    family: &mut Option<Family>,
+    got: Family,
+    word: &Word,
+    what: &str,
+) -> bool {
     match *family {
         None => {
             *family = Some(got);
@@ -137,7 +183,14 @@ impl Cx<'_> {
     /// A block keyword that takes no arguments (`group {`, `authentication {`): extra words warn.
     fn no_args(&mut self, node: &Node) {
         if let Some(extra) = node.args.first() {
-            self.warning(extra.span, format!("extra argument '{}' after {} is ignored", extra.text, node.name()));
+            self.warning(
+                extra.span,
+                format!(
+                    "extra argument '{}' after {} is ignored",
+                    extra.text,
+                    node.name()
+                ),
+            );
         }
     }
 
@@ -145,10 +198,23 @@ impl Cx<'_> {
     /// warn, and a `{ }` block is an error.
     fn list_item_words(&mut self, item: &Node, max_args: usize) {
         if let Some(b) = &item.block {
-            self.error(b.open, format!("'{}' in a list does not take a {{ }} block; it is ignored", item.name()));
+            self.error(
+                b.open,
+                format!(
+                    "'{}' in a list does not take a {{ }} block; it is ignored",
+                    item.name()
+                ),
+            );
         }
         if let Some(extra) = item.args.get(max_args) {
-            self.warning(extra.span, format!("extra argument '{}' after '{}' is ignored", extra.text, item.name()));
+            self.warning(
+                extra.span,
+                format!(
+                    "extra argument '{}' after '{}' is ignored",
+                    extra.text,
+                    item.name()
+                ),
+            );
         }
     }
 }

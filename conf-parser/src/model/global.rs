@@ -6,8 +6,8 @@
 //! is only known at run time (the host name, the VRID of an instance, the kernel's buffer
 //! sizes) are `Option`s and absent from the dump when not written.
 
-use super::{Origin, Timer};
 pub use super::ScriptCommand;
+use super::{Origin, Timer};
 use serde::{Serialize, Serializer};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

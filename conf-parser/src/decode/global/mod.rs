@@ -16,7 +16,10 @@ mod tests;
 
 /// The blocks whose keywords a "belongs in" hint may name.
 pub(super) fn keyword_homes() -> Vec<(&'static str, &'static str)> {
-    defs::keywords().iter().map(|k| ("global_defs", k.name)).collect()
+    defs::keywords()
+        .iter()
+        .map(|k| ("global_defs", k.name))
+        .collect()
 }
 
 pub(super) fn root_keywords() -> Vec<Keyword<Config>> {
@@ -38,9 +41,16 @@ pub(super) fn root_keywords() -> Vec<Keyword<Config>> {
                 return;
             }
             // No name means the default namespace, as opposed to not setting it at all.
-            c.global.net_namespace_ipvs = Some(n.args.first().map(|w| w.text.to_string()).unwrap_or_default());
+            c.global.net_namespace_ipvs = Some(
+                n.args
+                    .first()
+                    .map(|w| w.text.to_string())
+                    .unwrap_or_default(),
+            );
         }),
-        kw("namespace_with_ipsets", |cx, n, c| c.global.namespace_with_ipsets = cx.bare(n)),
+        kw("namespace_with_ipsets", |cx, n, c| {
+            c.global.namespace_with_ipsets = cx.bare(n)
+        }),
         kw("instance", |cx, n, c| {
             if let Some(v) = cx.string(n) {
                 if c.global.instance.is_some() {
@@ -51,7 +61,9 @@ pub(super) fn root_keywords() -> Vec<Keyword<Config>> {
             }
         }),
         kw("use_pid_dir", |cx, n, c| c.global.use_pid_dir = cx.bare(n)),
-        kw("linkbeat_use_polling", |cx, n, c| c.global.linkbeat_use_polling = cx.bare(n)),
+        kw("linkbeat_use_polling", |cx, n, c| {
+            c.global.linkbeat_use_polling = cx.bare(n)
+        }),
         kw("child_wait_time", |cx, n, c| {
             if let Some(v) = cx.int(n, 0, i64::from(u32::MAX)) {
                 c.global.child_wait_time = crate::values::Timer::secs(v.unsigned_abs());
@@ -66,8 +78,11 @@ pub(super) fn root_keywords() -> Vec<Keyword<Config>> {
 
 /// A keyword keepalived takes only once: later ones are ignored, with a warning.
 fn already(cx: &mut Cx, node: &Node) {
-    cx.warning(node.keyword.span, format!("{} is already set; this one is ignored", node.name()))
-        .with_help("keepalived keeps the first one; remove the duplicate");
+    cx.warning(
+        node.keyword.span,
+        format!("{} is already set; this one is ignored", node.name()),
+    )
+    .with_help("keepalived keeps the first one; remove the duplicate");
 }
 
 fn global_defs(cx: &mut Cx, node: &Node, config: &mut Config) {
@@ -95,7 +110,14 @@ fn linkbeat_interfaces(cx: &mut Cx, node: &Node, config: &mut Config) {
             },
         };
         if let Some(extra) = item.args.get(1) {
-            cx.warning(extra.span, format!("extra argument '{}' after {} is ignored", extra.text, item.name()));
+            cx.warning(
+                extra.span,
+                format!(
+                    "extra argument '{}' after {} is ignored",
+                    extra.text,
+                    item.name()
+                ),
+            );
         }
         config.global.linkbeat_interfaces.push(LinkbeatInterface {
             interface: item.name().to_string(),
@@ -111,14 +133,26 @@ fn interface_up_down_delays(cx: &mut Cx, node: &Node, config: &mut Config) {
     for item in cx.block(node) {
         cx.no_block(item);
         if item.args.is_empty() {
-            cx.error(item.keyword.span, format!("interface {} needs a down delay in seconds", item.name()))
-                .with_help("write 'IFNAME DOWN_DELAY [UP_DELAY]'");
+            cx.error(
+                item.keyword.span,
+                format!("interface {} needs a down delay in seconds", item.name()),
+            )
+            .with_help("write 'IFNAME DOWN_DELAY [UP_DELAY]'");
             continue;
         }
         if let Some(extra) = item.args.get(2) {
-            cx.warning(extra.span, format!("extra argument '{}' after {} is ignored", extra.text, item.name()));
+            cx.warning(
+                extra.span,
+                format!(
+                    "extra argument '{}' after {} is ignored",
+                    extra.text,
+                    item.name()
+                ),
+            );
         }
-        let Some(down) = cx.timer_word(item, &item.args[0], 0.0, 255.0) else { continue };
+        let Some(down) = cx.timer_word(item, &item.args[0], 0.0, 255.0) else {
+            continue;
+        };
         // The man page: an omitted up delay is the same as the down delay.
         let up = match item.args.get(1) {
             Some(w) => match cx.timer_word(item, w, 0.0, 255.0) {
@@ -127,31 +161,46 @@ fn interface_up_down_delays(cx: &mut Cx, node: &Node, config: &mut Config) {
             },
             None => down,
         };
-        config.global.interface_up_down_delays.push(InterfaceUpDownDelay {
-            interface: item.name().to_string(),
-            down,
-            up,
-            origin: cx.origin(item.keyword.span),
-        });
+        config
+            .global
+            .interface_up_down_delays
+            .push(InterfaceUpDownDelay {
+                interface: item.name().to_string(),
+                down,
+                up,
+                origin: cx.origin(item.keyword.span),
+            });
     }
 }
 
 /// `track_group NAME { group { VI_1 VI_2 ... } }`.
 fn track_group(cx: &mut Cx, node: &Node, config: &mut Config) {
     let items = cx.block(node);
-    let Some(name) = cx.block_name(node) else { return };
+    let Some(name) = cx.block_name(node) else {
+        return;
+    };
     if config.global.track_group.iter().any(|g| g.name == name) {
-        cx.error(node.args[0].span, format!("track_group {name} is already defined; this one is ignored"));
+        cx.error(
+            node.args[0].span,
+            format!("track_group {name} is already defined; this one is ignored"),
+        );
         return;
     }
-    let mut group = TrackGroup { name, group: Vec::new(), origin: cx.origin(node.keyword.span) };
+    let mut group = TrackGroup {
+        name,
+        group: Vec::new(),
+        origin: cx.origin(node.keyword.span),
+    };
     let table: Vec<Keyword<(TrackGroup, bool)>> = vec![kw("group", |cx, n, (g, seen)| {
         cx.arity(n, 0, Some(0));
         let items = cx.block(n);
         if *seen {
             cx.warning(
                 n.keyword.span,
-                format!("track_group {} already has a group block; this one is ignored", g.name),
+                format!(
+                    "track_group {} already has a group block; this one is ignored",
+                    g.name
+                ),
             );
             return;
         }
@@ -159,15 +208,25 @@ fn track_group(cx: &mut Cx, node: &Node, config: &mut Config) {
         // A list block: every word is an instance name, however the lines are broken.
         for item in items {
             cx.no_block(item);
-            g.group.extend(std::iter::once(&item.keyword).chain(&item.args).map(|w| w.text.to_string()));
+            g.group.extend(
+                std::iter::once(&item.keyword)
+                    .chain(&item.args)
+                    .map(|w| w.text.to_string()),
+            );
         }
     })];
     let mut target = (group, false);
     cx.decode_items("track_group", items, &table, &mut target);
     (group, _) = target;
     if group.group.is_empty() {
-        cx.warning(node.keyword.span, format!("track_group {} has no vrrp instances; it is ignored", group.name))
-            .with_help("list the instances in a 'group { ... }' block");
+        cx.warning(
+            node.keyword.span,
+            format!(
+                "track_group {} has no vrrp instances; it is ignored",
+                group.name
+            ),
+        )
+        .with_help("list the instances in a 'group { ... }' block");
         return;
     }
     config.global.track_group.push(group);

@@ -14,17 +14,26 @@ use crate::model::Config;
 pub(super) fn check(cx: &mut Cx, config: &mut Config) {
     resolve_global_defaults(config);
     check_tracked_names(cx, config);
-    let LvsPart { virtual_server_group: groups, virtual_server: servers, .. } = &mut config.lvs;
+    let LvsPart {
+        virtual_server_group: groups,
+        virtual_server: servers,
+        ..
+    } = &mut config.lvs;
     check_groups(cx, groups);
     servers.retain_mut(|vs| check_virtual_server(cx, vs, groups));
     // A map, not a scan of the servers before each one: large configurations have thousands.
-    let mut seen: std::collections::HashMap<(&Service, Option<Protocol>), &VirtualServer> = std::collections::HashMap::new();
+    let mut seen: std::collections::HashMap<(&Service, Option<Protocol>), &VirtualServer> =
+        std::collections::HashMap::new();
     for vs in servers.iter() {
         if let Some(first) = seen.insert((&vs.service, vs.protocol), vs) {
             seen.insert((&vs.service, vs.protocol), first);
             cx.error(
                 vs.origin.span,
-                format!("virtual_server {} is already defined at {}", describe(vs), first.origin),
+                format!(
+                    "virtual_server {} is already defined at {}",
+                    describe(vs),
+                    first.origin
+                ),
             )
             .with_help("merge the two blocks; IPVS has one service per address, port and protocol");
         }
@@ -43,13 +52,22 @@ fn check_groups(cx: &mut Cx, groups: &[VirtualServerGroup]) {
         if let Some(first) = groups[..i].iter().find(|o| o.name == g.name) {
             cx.error(
                 g.origin.span,
-                format!("virtual_server_group {} is already defined at {}", g.name, first.origin),
+                format!(
+                    "virtual_server_group {} is already defined at {}",
+                    g.name, first.origin
+                ),
             )
             .with_help("give each group its own name, or merge them");
             continue;
         }
         if g.addresses.is_empty() && g.fwmark.is_empty() {
-            cx.warning(g.origin.span, format!("virtual_server_group {} has no entries; keepalived ignores it", g.name));
+            cx.warning(
+                g.origin.span,
+                format!(
+                    "virtual_server_group {} has no entries; keepalived ignores it",
+                    g.name
+                ),
+            );
         }
         let v4 = g.addresses.iter().any(|a| a.first.is_ipv4());
         let v6 = g.addresses.iter().any(|a| a.first.is_ipv6());
@@ -75,57 +93,89 @@ struct Shape {
 }
 
 /// Checks and settles one virtual server; false when keepalived would drop it.
-fn check_virtual_server(cx: &mut Cx, vs: &mut VirtualServer, groups: &[VirtualServerGroup]) -> bool {
+fn check_virtual_server(
+    cx: &mut Cx,
+    vs: &mut VirtualServer,
+    groups: &[VirtualServerGroup],
+) -> bool {
     let span = vs.origin.span;
     let name = vs.service.to_string();
     let shape = match &vs.service {
-        Service::Address { port, .. } => Shape { has_addresses: true, has_fwmarks: false, portless: *port == 0 },
-        Service::Fwmark { .. } => Shape { has_addresses: false, has_fwmarks: true, portless: false },
-        Service::Group { group } => match groups.iter().find(|g| &g.name == group) {
-            Some(g) => {
-                if let Some(a) = g.addresses.first() {
-                    vs.ip_family = IpFamily::of(&a.first);
-                } else if let Some(f) = g.fwmark.iter().find_map(|f| f.ip_family) {
-                    vs.ip_family = f;
-                }
-                Shape {
-                    has_addresses: !g.addresses.is_empty(),
-                    has_fwmarks: !g.fwmark.is_empty(),
-                    portless: g.addresses.iter().any(|a| a.port.is_none()),
-                }
-            }
-            None => {
-                let d = cx.error(span, format!("virtual_server group {group}: there is no virtual_server_group {group}"));
-                match did_you_mean(group, groups.iter().map(|g| g.name.as_str())) {
-                    Some(s) => d.with_help(format!("did you mean '{s}'?")),
-                    None => d.with_help(format!("define 'virtual_server_group {group} {{ ... }}'")),
-                };
-                Shape { has_addresses: false, has_fwmarks: false, portless: false }
-            }
+        Service::Address { port, .. } => Shape {
+            has_addresses: true,
+            has_fwmarks: false,
+            portless: *port == 0,
         },
+        Service::Fwmark { .. } => Shape {
+            has_addresses: false,
+            has_fwmarks: true,
+            portless: false,
+        },
+        Service::Group { group } => {
+            match groups.iter().find(|g| &g.name == group) {
+                Some(g) => {
+                    if let Some(a) = g.addresses.first() {
+                        vs.ip_family = IpFamily::of(&a.first);
+                    } else if let Some(f) = g.fwmark.iter().find_map(|f| f.ip_family) {
+                        vs.ip_family = f;
+                    }
+                    Shape {
+                        has_addresses: !g.addresses.is_empty(),
+                        has_fwmarks: !g.fwmark.is_empty(),
+                        portless: g.addresses.iter().any(|a| a.port.is_none()),
+                    }
+                }
+                None => {
+                    let d = cx.error(span, format!("virtual_server group {group}: there is no virtual_server_group {group}"));
+                    match did_you_mean(group, groups.iter().map(|g| g.name.as_str())) {
+                        Some(s) => d.with_help(format!("did you mean '{s}'?")),
+                        None => {
+                            d.with_help(format!("define 'virtual_server_group {group} {{ ... }}'"))
+                        }
+                    };
+                    Shape {
+                        has_addresses: false,
+                        has_fwmarks: false,
+                        portless: false,
+                    }
+                }
+            }
+        }
     };
 
     if vs.real_server.is_empty() {
-        cx.warning(span, format!("virtual_server {name} has no real_server; keepalived ignores it"));
+        cx.warning(
+            span,
+            format!("virtual_server {name} has no real_server; keepalived ignores it"),
+        );
         return false;
     }
 
     if vs.ha_suspend && shape.has_fwmarks {
-        cx.warning(span, format!("virtual_server {name}: ha_suspend does not work with fwmarks; it is ignored"));
+        cx.warning(
+            span,
+            format!("virtual_server {name}: ha_suspend does not work with fwmarks; it is ignored"),
+        );
         vs.ha_suspend = false;
     }
 
     if shape.has_addresses {
         if vs.protocol.is_none() {
-            cx.warning(span, format!("virtual_server {name} has no protocol; keepalived uses UDP"))
-                .with_help("write 'protocol TCP' (or UDP, SCTP)");
+            cx.warning(
+                span,
+                format!("virtual_server {name} has no protocol; keepalived uses UDP"),
+            )
+            .with_help("write 'protocol TCP' (or UDP, SCTP)");
             vs.protocol = Some(Protocol::UDP);
         }
         if vs.ops && vs.protocol != Some(Protocol::UDP) {
             cx.warning(span, format!("virtual_server {name}: ops (one-packet scheduling) needs protocol UDP; it is ignored"));
             vs.ops = false;
         }
-        if shape.portless && vs.persistence_timeout.is_none() && vs.persistence_granularity.is_none() {
+        if shape.portless
+            && vs.persistence_timeout.is_none()
+            && vs.persistence_granularity.is_none()
+        {
             cx.warning(
                 span,
                 format!("virtual_server {name}: a service without a port must be persistent; keepalived uses persistence_timeout 360"),
@@ -134,17 +184,25 @@ fn check_virtual_server(cx: &mut Cx, vs: &mut VirtualServer, groups: &[VirtualSe
             vs.persistence_timeout = Some(crate::model::lvs::defaults::PERSISTENCE_TIMEOUT);
         }
     } else if vs.protocol.is_some() && shape.has_fwmarks {
-        cx.warning(span, format!("virtual_server {name}: protocol is ignored for a fwmark service"));
+        cx.warning(
+            span,
+            format!("virtual_server {name}: protocol is ignored for a fwmark service"),
+        );
         vs.protocol = None;
     }
 
     if let Some(g) = vs.persistence_granularity {
         let fits = matches!(
             (g, vs.ip_family),
-            (Granularity::Netmask(_), IpFamily::Inet) | (Granularity::PrefixLen(_), IpFamily::Inet6)
+            (Granularity::Netmask(_), IpFamily::Inet)
+                | (Granularity::PrefixLen(_), IpFamily::Inet6)
         );
         if !fits {
-            let want = if vs.ip_family == IpFamily::Inet { "a netmask such as 255.255.255.0" } else { "a prefix length 1..128" };
+            let want = if vs.ip_family == IpFamily::Inet {
+                "a netmask such as 255.255.255.0"
+            } else {
+                "a prefix length 1..128"
+            };
             cx.error(span, format!("virtual_server {name}: persistence_granularity must be {want} for this service"));
             vs.persistence_granularity = None;
         } else if vs.persistence_timeout.is_none() {
@@ -160,7 +218,12 @@ fn check_virtual_server(cx: &mut Cx, vs: &mut VirtualServer, groups: &[VirtualSe
     ] {
         if *on && vs.lvs_sched != sched {
             let s = if sched == Scheduler::Sh { "sh" } else { "mh" };
-            cx.warning(span, format!("virtual_server {name}: {flag} only applies to lvs_sched {s}; it is ignored"));
+            cx.warning(
+                span,
+                format!(
+                    "virtual_server {name}: {flag} only applies to lvs_sched {s}; it is ignored"
+                ),
+            );
             *on = false;
         }
     }
@@ -209,7 +272,10 @@ fn check_real_servers(cx: &mut Cx, vs: &mut VirtualServer, name: &str, shape: &S
             .with_help("only TUN real servers may be of another address family");
             continue;
         }
-        if let Some(first) = kept.iter().find(|o| o.address == rs.address && o.port == rs.port) {
+        if let Some(first) = kept
+            .iter()
+            .find(|o| o.address == rs.address && o.port == rs.port)
+        {
             cx.error(
                 span,
                 format!("real_server {} {} is already in virtual_server {name} (at {}); keepalived drops this one", rs.address, rs.port, first.origin),
@@ -255,7 +321,11 @@ fn check_sorry_server(cx: &mut Cx, vs: &mut VirtualServer, name: &str, shape: &S
     if !method.is_tunnel() && IpFamily::of(&sorry.address) != vs.ip_family {
         cx.error(
             sorry.origin.span,
-            format!("sorry_server {} is not {} like virtual_server {name}; keepalived ignores it", sorry.address, vs.ip_family.as_str()),
+            format!(
+                "sorry_server {} is not {} like virtual_server {name}; keepalived ignores it",
+                sorry.address,
+                vs.ip_family.as_str()
+            ),
         );
         vs.sorry_server_inhibit = false;
         vs.sorry_server_lvs_method = None;
@@ -281,7 +351,11 @@ fn check_sorry_server(cx: &mut Cx, vs: &mut VirtualServer, name: &str, shape: &S
         }
         _ => {}
     }
-    if let Some(rs) = vs.real_server.iter().find(|rs| rs.address == sorry.address && rs.port == sorry.port) {
+    if let Some(rs) = vs
+        .real_server
+        .iter()
+        .find(|rs| rs.address == sorry.address && rs.port == sorry.port)
+    {
         if rs.inhibit_on_failure != vs.sorry_server_inhibit {
             cx.warning(
                 sorry.origin.span,
@@ -322,8 +396,18 @@ fn resolve_global_defaults(config: &mut Config) {
 /// ("track_file X not found", "BFD X not configured"); so does the model.
 fn check_tracked_names(cx: &mut Cx, config: &mut Config) {
     use crate::model::lvs::Checker;
-    let track_files: Vec<&str> = config.vrrp.track_file.iter().map(|t| t.name.as_str()).collect();
-    let bfds: Vec<&str> = config.vrrp.bfd_instance.iter().map(|b| b.name.as_str()).collect();
+    let track_files: Vec<&str> = config
+        .vrrp
+        .track_file
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    let bfds: Vec<&str> = config
+        .vrrp
+        .bfd_instance
+        .iter()
+        .map(|b| b.name.as_str())
+        .collect();
     for vs in &mut config.lvs.virtual_server {
         for rs in &mut vs.real_server {
             rs.checkers.retain(|c| {

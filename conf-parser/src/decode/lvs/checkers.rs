@@ -7,8 +7,8 @@ use super::server::MAX_CONNECT_TIMEOUT;
 use super::{MAX_TIMER, MIN_TIMER};
 use crate::decode::{kw, legacy, Cx, Keyword};
 use crate::model::lvs::{
-    BfdCheck, Checker, CheckerCommon, Connection, DnsCheck, DnsType, FileCheck, FileCheckWeight, MiscCheck,
-    RealServer, ScriptUser, SmtpCheck, SmtpHost, TcpCheck, UdpCheck, SMTP_DEFAULT_HELO,
+    BfdCheck, Checker, CheckerCommon, Connection, DnsCheck, DnsType, FileCheck, FileCheckWeight,
+    MiscCheck, RealServer, ScriptUser, SmtpCheck, SmtpHost, TcpCheck, UdpCheck, SMTP_DEFAULT_HELO,
 };
 use crate::model::{Origin, Timer};
 use crate::tree::{Node, Word};
@@ -87,13 +87,23 @@ impl HasWritten for Written {
 
 fn conn_keywords<T: HasWritten>() -> Vec<Keyword<T>> {
     vec![
-        kw("connect_ip", |cx, n, t| t.w().conn.connect_ip = cx.ip(n).or(t.w().conn.connect_ip)),
-        kw("connect_port", |cx, n, t| {
-            t.w().conn.connect_port = cx.int(n, 1, 65535).map(|v| v as u16).or(t.w().conn.connect_port)
+        kw("connect_ip", |cx, n, t| {
+            t.w().conn.connect_ip = cx.ip(n).or(t.w().conn.connect_ip)
         }),
-        kw("bindto", |cx, n, t| t.w().conn.bindto = cx.ip(n).or(t.w().conn.bindto)),
+        kw("connect_port", |cx, n, t| {
+            t.w().conn.connect_port = cx
+                .int(n, 1, 65535)
+                .map(|v| v as u16)
+                .or(t.w().conn.connect_port)
+        }),
+        kw("bindto", |cx, n, t| {
+            t.w().conn.bindto = cx.ip(n).or(t.w().conn.bindto)
+        }),
         kw("bind_port", |cx, n, t| {
-            t.w().conn.bind_port = cx.int(n, 1, 65535).map(|v| v as u16).or(t.w().conn.bind_port)
+            t.w().conn.bind_port = cx
+                .int(n, 1, 65535)
+                .map(|v| v as u16)
+                .or(t.w().conn.bind_port)
         }),
         kw("bind_if", |cx, n, t| {
             let Some(name) = cx.string(n) else { return };
@@ -105,20 +115,35 @@ fn conn_keywords<T: HasWritten>() -> Vec<Keyword<T>> {
             t.w().conn.bind_if = Some(name);
         }),
         kw("connect_timeout", |cx, n, t| {
-            t.w().conn.connect_timeout = cx.timer(n, MIN_TIMER, MAX_CONNECT_TIMEOUT).or(t.w().conn.connect_timeout)
+            t.w().conn.connect_timeout = cx
+                .timer(n, MIN_TIMER, MAX_CONNECT_TIMEOUT)
+                .or(t.w().conn.connect_timeout)
         }),
         kw("fwmark", |cx, n, t| {
-            t.w().conn.fwmark = cx.int(n, 0, i64::from(u32::MAX)).map(|v| v as u32).or(t.w().conn.fwmark)
+            t.w().conn.fwmark = cx
+                .int(n, 0, i64::from(u32::MAX))
+                .map(|v| v as u32)
+                .or(t.w().conn.fwmark)
         }),
     ]
 }
 
 /// The six options every checker but FILE_CHECK and BFD_CHECK has.
-const TIMING_KEYWORDS: [&str; 7] =
-    ["retry", "nb_get_retry", "delay_before_retry", "warmup", "delay_loop", "alpha", "log_all_failures"];
+const TIMING_KEYWORDS: [&str; 7] = [
+    "retry",
+    "nb_get_retry",
+    "delay_before_retry",
+    "warmup",
+    "delay_loop",
+    "alpha",
+    "log_all_failures",
+];
 
 fn retry<T: HasWritten>(cx: &mut Cx, n: &Node, t: &mut T) {
-    t.w().retry = cx.int(n, 0, i64::from(u32::MAX)).map(|v| v as u32).or(t.w().retry);
+    t.w().retry = cx
+        .int(n, 0, i64::from(u32::MAX))
+        .map(|v| v as u32)
+        .or(t.w().retry);
 }
 
 fn timing_keywords<T: HasWritten>() -> Vec<Keyword<T>> {
@@ -128,10 +153,16 @@ fn timing_keywords<T: HasWritten>() -> Vec<Keyword<T>> {
         kw("delay_before_retry", |cx, n, t| {
             t.w().delay_before_retry = cx.timer(n, 0.0, MAX_TIMER).or(t.w().delay_before_retry)
         }),
-        kw("warmup", |cx, n, t| t.w().warmup = cx.timer(n, 0.0, MAX_TIMER).or(t.w().warmup)),
-        kw("delay_loop", |cx, n, t| t.w().delay_loop = cx.timer(n, MIN_TIMER, MAX_TIMER).or(t.w().delay_loop)),
+        kw("warmup", |cx, n, t| {
+            t.w().warmup = cx.timer(n, 0.0, MAX_TIMER).or(t.w().warmup)
+        }),
+        kw("delay_loop", |cx, n, t| {
+            t.w().delay_loop = cx.timer(n, MIN_TIMER, MAX_TIMER).or(t.w().delay_loop)
+        }),
         kw("alpha", |cx, n, t| t.w().alpha = Some(cx.flag(n))),
-        kw("log_all_failures", |cx, n, t| t.w().log_all_failures = Some(cx.flag(n))),
+        kw("log_all_failures", |cx, n, t| {
+            t.w().log_all_failures = Some(cx.flag(n))
+        }),
     ]
 }
 
@@ -155,7 +186,11 @@ pub(super) fn common(w: &Written, rs: &RealServer, origin: Origin, kind: &str) -
         origin,
         alpha: w.alpha.unwrap_or(rs.alpha),
         retry: w.retry.or(rs.retry).unwrap_or(retry),
-        delay_before_retry: w.delay_before_retry.or(rs.delay_before_retry).or(dbr).unwrap_or(delay_loop),
+        delay_before_retry: w
+            .delay_before_retry
+            .or(rs.delay_before_retry)
+            .or(dbr)
+            .unwrap_or(delay_loop),
         warmup: w.warmup.or(rs.warmup).unwrap_or(delay_loop),
         delay_loop,
         log_all_failures: w.log_all_failures,
@@ -167,8 +202,13 @@ pub(super) fn common(w: &Written, rs: &RealServer, origin: Origin, kind: &str) -
 pub(super) fn usable(cx: &mut Cx, c: &Connection, origin: &Origin, what: &str) -> bool {
     if let IpAddr::V6(a) = c.connect_ip {
         if (a.segments()[0] & 0xffc0) == 0xfe80 && c.bind_if.is_none() {
-            cx.error(origin.span, format!("{what}: link-local connect_ip {a} needs a bind_if; the checker is ignored"))
-                .with_help("add 'bind_if IFNAME' naming the interface to reach it through");
+            cx.error(
+                origin.span,
+                format!(
+                    "{what}: link-local connect_ip {a} needs a bind_if; the checker is ignored"
+                ),
+            )
+            .with_help("add 'bind_if IFNAME' naming the interface to reach it through");
             return false;
         }
     }
@@ -200,8 +240,15 @@ pub(super) fn checker(cx: &mut Cx, node: &Node, rs: &RealServer) -> Option<Check
             if !usable(cx, &conn, &origin, kind) {
                 return None;
             }
-            let c = TcpCheck { common: common(&w, rs, origin, kind), conn };
-            Some(if kind == "TCP_CHECK" { Checker::Tcp(c) } else { Checker::Ping(c) })
+            let c = TcpCheck {
+                common: common(&w, rs, origin, kind),
+                conn,
+            };
+            Some(if kind == "TCP_CHECK" {
+                Checker::Tcp(c)
+            } else {
+                Checker::Ping(c)
+            })
         }
         "HTTP_GET" | "SSL_GET" => super::http::http(cx, node, items, rs, origin),
         "SMTP_CHECK" => smtp(cx, items, rs, origin),
@@ -223,13 +270,18 @@ pub(super) fn checker(cx: &mut Cx, node: &Node, rs: &RealServer) -> Option<Check
             let mut m = MiscW::default();
             cx.decode_items(kind, items, &misc_keywords(), &mut m);
             let Some(misc_path) = m.misc_path else {
-                cx.error(origin.span, "MISC_CHECK has no misc_path; keepalived ignores this checker")
-                    .with_help("add 'misc_path /path/to/script'");
+                cx.error(
+                    origin.span,
+                    "MISC_CHECK has no misc_path; keepalived ignores this checker",
+                )
+                .with_help("add 'misc_path /path/to/script'");
                 return None;
             };
             let common = common(&m.w, rs, origin, kind);
             Some(Checker::Misc(MiscCheck {
-                misc_timeout: m.misc_timeout.map_or(common.delay_loop, |s| Timer::secs(u64::from(s))),
+                misc_timeout: m
+                    .misc_timeout
+                    .map_or(common.delay_loop, |s| Timer::secs(u64::from(s))),
                 common,
                 misc_path,
                 misc_dynamic: m.misc_dynamic,
@@ -237,7 +289,10 @@ pub(super) fn checker(cx: &mut Cx, node: &Node, rs: &RealServer) -> Option<Check
             }))
         }
         "UDP_CHECK" => {
-            let mut u = UdpW { max_reply_length: 255, ..UdpW::default() };
+            let mut u = UdpW {
+                max_reply_length: 255,
+                ..UdpW::default()
+            };
             cx.decode_items(kind, items, &udp_keywords(), &mut u);
             if u.min_reply_length > u.max_reply_length {
                 cx.warning(
@@ -265,21 +320,36 @@ pub(super) fn checker(cx: &mut Cx, node: &Node, rs: &RealServer) -> Option<Check
             let mut f = FileW::default();
             cx.decode_items(kind, items, &file_keywords(), &mut f);
             let Some(track_file) = f.track_file else {
-                cx.error(origin.span, "FILE_CHECK has no track_file; keepalived ignores this checker")
-                    .with_help("add 'track_file NAME' naming a track_file block");
+                cx.error(
+                    origin.span,
+                    "FILE_CHECK has no track_file; keepalived ignores this checker",
+                )
+                .with_help("add 'track_file NAME' naming a track_file block");
                 return None;
             };
-            Some(Checker::File(FileCheck { origin, track_file, weight: f.weight, dynamic: f.dynamic }))
+            Some(Checker::File(FileCheck {
+                origin,
+                track_file,
+                weight: f.weight,
+                dynamic: f.dynamic,
+            }))
         }
         _ => {
             let mut b = BfdW::default();
             cx.decode_items(kind, items, &bfd_keywords(), &mut b);
             let Some(name) = b.name else {
-                cx.error(origin.span, "BFD_CHECK has no name; keepalived ignores this checker")
-                    .with_help("add 'name NAME' naming a bfd_instance");
+                cx.error(
+                    origin.span,
+                    "BFD_CHECK has no name; keepalived ignores this checker",
+                )
+                .with_help("add 'name NAME' naming a bfd_instance");
                 return None;
             };
-            Some(Checker::Bfd(BfdCheck { origin, name, alpha: b.alpha.unwrap_or(rs.alpha) }))
+            Some(Checker::Bfd(BfdCheck {
+                origin,
+                name,
+                alpha: b.alpha.unwrap_or(rs.alpha),
+            }))
         }
     }
 }
@@ -299,7 +369,9 @@ impl HasWritten for SmtpW {
 
 fn smtp(cx: &mut Cx, items: &[Node], rs: &RealServer, origin: Origin) -> Option<Checker> {
     let mut table = standard_keywords::<SmtpW>();
-    table.push(kw("helo_name", |cx, n, s| s.helo_name = cx.string(n).or(s.helo_name.take())));
+    table.push(kw("helo_name", |cx, n, s| {
+        s.helo_name = cx.string(n).or(s.helo_name.take())
+    }));
     table.push(kw("host", smtp_host));
     let mut s = SmtpW::default();
     cx.decode_items("SMTP_CHECK", items, &table, &mut s);
@@ -309,7 +381,10 @@ fn smtp(cx: &mut Cx, items: &[Node], rs: &RealServer, origin: Origin) -> Option<
     for (o, c) in &s.hosts {
         let conn = c.resolve(rs, timeout);
         if usable(cx, &conn, o, "SMTP_CHECK host") {
-            hosts.push(SmtpHost { origin: o.clone(), conn });
+            hosts.push(SmtpHost {
+                origin: o.clone(),
+                conn,
+            });
         }
     }
     // keepalived checks the SMTP_CHECK's own target only when a connection option is written
@@ -343,8 +418,14 @@ fn smtp_host(cx: &mut Cx, n: &Node, s: &mut SmtpW) {
     let mut w = Written::default();
     cx.decode_items("SMTP_CHECK host", items, &standard_keywords(), &mut w);
     for item in items.iter().filter(|i| TIMING_KEYWORDS.contains(&i.name())) {
-        cx.warning(item.keyword.span, format!("{} in a host block applies to the whole SMTP_CHECK", item.name()))
-            .with_help("move it into the SMTP_CHECK block");
+        cx.warning(
+            item.keyword.span,
+            format!(
+                "{} in a host block applies to the whole SMTP_CHECK",
+                item.name()
+            ),
+        )
+        .with_help("move it into the SMTP_CHECK block");
     }
     let t = &mut s.w;
     t.alpha = w.alpha.or(t.alpha);
@@ -375,7 +456,11 @@ fn dns_keywords() -> Vec<Keyword<DnsW>> {
         let Some(text) = cx.string(n) else { return };
         match DnsType::from_name(&text) {
             Some(q) => d.query_type = Some(q),
-            None => cx.invalid(n, &n.args[0], &format!("expected one of {}", DnsType::NAMES.join(", "))),
+            None => cx.invalid(
+                n,
+                &n.args[0],
+                &format!("expected one of {}", DnsType::NAMES.join(", ")),
+            ),
         }
     }));
     t.push(kw("name", |cx, n, d| {
@@ -386,7 +471,10 @@ fn dns_keywords() -> Vec<Keyword<DnsW>> {
             return;
         }
         if d.name.is_some() {
-            cx.warning(n.keyword.span, "DNS_CHECK name is already set; this one is ignored");
+            cx.warning(
+                n.keyword.span,
+                "DNS_CHECK name is already set; this one is ignored",
+            );
             return;
         }
         d.name = Some(name);
@@ -412,14 +500,21 @@ impl HasWritten for MiscW {
 fn misc_keywords() -> Vec<Keyword<MiscW>> {
     let mut t = timing_keywords();
     t.extend([
-        kw("misc_path", |cx, n, m: &mut MiscW| m.misc_path = cx.rest(n).or(m.misc_path.take())),
+        kw("misc_path", |cx, n, m: &mut MiscW| {
+            m.misc_path = cx.rest(n).or(m.misc_path.take())
+        }),
         // Whole seconds, as keepalived reads them (it keeps them in microseconds in 32 bits).
-        kw("misc_timeout", |cx, n, m| m.misc_timeout = cx.int(n, 0, 4294).map(|v| v as u32).or(m.misc_timeout)),
+        kw("misc_timeout", |cx, n, m| {
+            m.misc_timeout = cx.int(n, 0, 4294).map(|v| v as u32).or(m.misc_timeout)
+        }),
         kw("misc_dynamic", |cx, n, m| m.misc_dynamic = cx.flag(n)),
         kw("user", |cx, n, m| {
             cx.no_block(n);
             if cx.arity(n, 1, Some(2)) {
-                m.user = Some(ScriptUser { user: n.args[0].text.to_string(), group: n.args.get(1).map(|w| w.text.to_string()) });
+                m.user = Some(ScriptUser {
+                    user: n.args[0].text.to_string(),
+                    group: n.args.get(1).map(|w| w.text.to_string()),
+                });
             }
         }),
     ]);
@@ -450,7 +545,11 @@ fn hex_string(cx: &mut Cx, n: &Node, words: &[Word], mask: bool) -> Option<Strin
         for pair in chars.chunks(2) {
             let ok = |c: &char| c.is_ascii_hexdigit() || (mask && (*c == 'x' || *c == 'X'));
             if !pair.iter().all(ok) {
-                let what = if mask { "hex digits or X" } else { "hex digits" };
+                let what = if mask {
+                    "hex digits or X"
+                } else {
+                    "hex digits"
+                };
                 cx.invalid(n, w, &format!("expected {what}"));
                 return None;
             }
@@ -495,13 +594,19 @@ struct FileW {
 
 fn file_keywords() -> Vec<Keyword<FileW>> {
     vec![
-        kw("track_file", |cx, n, f| f.track_file = cx.string(n).or(f.track_file.take())),
+        kw("track_file", |cx, n, f| {
+            f.track_file = cx.string(n).or(f.track_file.take())
+        }),
         kw("weight", |cx, n, f| {
             cx.no_block(n);
             if !cx.arity(n, 1, Some(2)) {
                 return;
             }
-            let Some(weight) = cx.int_word(n, &n.args[0], -i64::from(i32::MAX), i64::from(i32::MAX)) else { return };
+            let Some(weight) =
+                cx.int_word(n, &n.args[0], -i64::from(i32::MAX), i64::from(i32::MAX))
+            else {
+                return;
+            };
             let reverse = match n.args.get(1) {
                 None => false,
                 Some(w) => {
@@ -511,7 +616,10 @@ fn file_keywords() -> Vec<Keyword<FileW>> {
                     true
                 }
             };
-            f.weight = Some(FileCheckWeight { weight: weight as i32, reverse });
+            f.weight = Some(FileCheckWeight {
+                weight: weight as i32,
+                reverse,
+            });
         }),
         kw("dynamic", |cx, n, f| f.dynamic = cx.flag(n)),
     ]

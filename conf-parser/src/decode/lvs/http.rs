@@ -2,7 +2,9 @@
 
 use super::checkers::{common, standard_keywords, usable, HasWritten, Written};
 use crate::decode::{kw, Cx, Keyword};
-use crate::model::lvs::{Checker, HttpCheck, HttpProtocol, RealServer, RegexStack, StatusRange, Url};
+use crate::model::lvs::{
+    Checker, HttpCheck, HttpProtocol, RealServer, RegexStack, StatusRange, Url,
+};
 use crate::model::Origin;
 use crate::tree::Node;
 
@@ -66,7 +68,9 @@ fn http_keywords(ssl: bool) -> Vec<Keyword<HttpW>> {
             }
         }),
         kw("fast_recovery", |cx, n, h| h.fast_recovery = cx.flag(n)),
-        kw("virtualhost", |cx, n, h| h.virtualhost = cx.string(n).or(h.virtualhost.take())),
+        kw("virtualhost", |cx, n, h| {
+            h.virtualhost = cx.string(n).or(h.virtualhost.take())
+        }),
         kw("enable_sni", |cx, n, h| h.enable_sni = cx.flag(n)),
         kw("sni_name", |cx, n, h| {
             cx.no_block(n);
@@ -88,14 +92,26 @@ fn http_keywords(ssl: bool) -> Vec<Keyword<HttpW>> {
     t
 }
 
-pub(super) fn http(cx: &mut Cx, node: &Node, items: &[Node], rs: &RealServer, origin: Origin) -> Option<Checker> {
+pub(super) fn http(
+    cx: &mut Cx,
+    node: &Node,
+    items: &[Node],
+    rs: &RealServer,
+    origin: Origin,
+) -> Option<Checker> {
     let kind = node.name();
     let ssl = kind == "SSL_GET";
-    let mut h = HttpW { ssl, ..HttpW::default() };
+    let mut h = HttpW {
+        ssl,
+        ..HttpW::default()
+    };
     cx.decode_items(kind, items, &http_keywords(ssl), &mut h);
     if h.url.is_empty() {
-        cx.error(origin.span, format!("{kind} has no url; keepalived ignores this checker"))
-            .with_help("add 'url { path / }'");
+        cx.error(
+            origin.span,
+            format!("{kind} has no url; keepalived ignores this checker"),
+        )
+        .with_help("add 'url { path / }'");
         return None;
     }
     let conn = h.w.conn.resolve(rs, rs.connect_timeout);
@@ -119,7 +135,11 @@ pub(super) fn http(cx: &mut Cx, node: &Node, items: &[Node], rs: &RealServer, or
         tls_compliant: h.tls_compliant,
         url: h.url,
     };
-    Some(if ssl { Checker::Ssl(c) } else { Checker::Http(c) })
+    Some(if ssl {
+        Checker::Ssl(c)
+    } else {
+        Checker::Http(c)
+    })
 }
 
 fn offset(cx: &mut Cx, n: &Node) -> Option<u64> {
@@ -136,7 +156,11 @@ fn url_keywords() -> Vec<Keyword<Url>> {
         kw("digest", |cx, n, u| {
             let Some(d) = cx.string(n) else { return };
             if d.len() != 32 || !d.bytes().all(|b| b.is_ascii_hexdigit()) {
-                cx.invalid(n, &n.args[0], "expected an MD5 digest: 32 hex digits (genhash prints it)");
+                cx.invalid(
+                    n,
+                    &n.args[0],
+                    "expected an MD5 digest: 32 hex digits (genhash prints it)",
+                );
                 return;
             }
             u.digest = Some(d.to_ascii_lowercase());
@@ -153,7 +177,9 @@ fn url_keywords() -> Vec<Keyword<Url>> {
                 }
             }
         }),
-        kw("virtualhost", |cx, n, u| u.virtualhost = cx.string(n).or(u.virtualhost.take())),
+        kw("virtualhost", |cx, n, u| {
+            u.virtualhost = cx.string(n).or(u.virtualhost.take())
+        }),
         kw("regex", |cx, n, u| {
             if let Some(r) = cx.string(n) {
                 if u.regex.is_some() {
@@ -183,15 +209,27 @@ fn url_keywords() -> Vec<Keyword<Url>> {
             }
             let start = cx.int_word(n, &n.args[0], 0, i64::MAX);
             let max = cx.int_word(n, &n.args[1], 0, i64::MAX);
-            let (Some(start), Some(max)) = (start, max) else { return };
+            let (Some(start), Some(max)) = (start, max) else {
+                return;
+            };
             if start > max {
-                cx.error(n.span(), format!("regex_stack start {start} is more than its max {max}"));
+                cx.error(
+                    n.span(),
+                    format!("regex_stack start {start} is more than its max {max}"),
+                );
                 return;
             }
-            u.regex_stack = Some(RegexStack { start: start as u64, max: max as u64 });
+            u.regex_stack = Some(RegexStack {
+                start: start as u64,
+                max: max as u64,
+            });
         }),
-        kw("regex_min_offset", |cx, n, u| u.regex_min_offset = offset(cx, n).or(u.regex_min_offset)),
-        kw("regex_max_offset", |cx, n, u| u.regex_max_offset = offset(cx, n).or(u.regex_max_offset)),
+        kw("regex_min_offset", |cx, n, u| {
+            u.regex_min_offset = offset(cx, n).or(u.regex_min_offset)
+        }),
+        kw("regex_max_offset", |cx, n, u| {
+            u.regex_max_offset = offset(cx, n).or(u.regex_max_offset)
+        }),
     ]
 }
 
@@ -228,14 +266,25 @@ fn url(cx: &mut Cx, node: &Node, ssl: bool) -> Option<Url> {
         regex_max_offset: None,
         tls_compliant: false,
     };
-    let table = if ssl { url_ssl_keywords() } else { url_keywords() };
+    let table = if ssl {
+        url_ssl_keywords()
+    } else {
+        url_keywords()
+    };
     cx.decode_items("url", items, &table, &mut u);
     if u.path.is_empty() {
-        cx.error(u.origin.span, "url has no path; keepalived ignores this url").with_help("add 'path /'");
+        cx.error(
+            u.origin.span,
+            "url has no path; keepalived ignores this url",
+        )
+        .with_help("add 'path /'");
         return None;
     }
     if u.status_code.is_empty() {
-        u.status_code.push(StatusRange { first: 200, last: 299 });
+        u.status_code.push(StatusRange {
+            first: 200,
+            last: 299,
+        });
     }
     if u.regex.is_none()
         && (u.regex_no_match
@@ -244,7 +293,8 @@ fn url(cx: &mut Cx, node: &Node, ssl: bool) -> Option<Url> {
             || u.regex_min_offset.is_some()
             || u.regex_max_offset.is_some())
     {
-        cx.warning(u.origin.span, "regex settings without a regex are ignored").with_help("add 'regex PATTERN'");
+        cx.warning(u.origin.span, "regex settings without a regex are ignored")
+            .with_help("add 'regex PATTERN'");
         u.regex_no_match = false;
         u.regex_options.clear();
         u.regex_stack = None;
@@ -255,7 +305,9 @@ fn url(cx: &mut Cx, node: &Node, ssl: bool) -> Option<Url> {
         if min > max {
             cx.warning(
                 u.origin.span,
-                format!("regex_min_offset {min} is more than regex_max_offset {max}; both are ignored"),
+                format!(
+                    "regex_min_offset {min} is more than regex_max_offset {max}; both are ignored"
+                ),
             );
             u.regex_min_offset = None;
             u.regex_max_offset = None;

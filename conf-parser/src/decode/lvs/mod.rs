@@ -9,8 +9,8 @@
 
 use super::{kw, Cx, Keyword};
 use crate::model::lvs::{
-    GroupAddressRange, GroupFwmark, IpFamily, LvsMethod, ScriptCommand, Ssl, TunnelCsum, TunnelType,
-    VirtualServerGroup,
+    GroupAddressRange, GroupFwmark, IpFamily, LvsMethod, ScriptCommand, Ssl, TunnelCsum,
+    TunnelType, VirtualServerGroup,
 };
 use crate::model::Config;
 use crate::tree::Node;
@@ -25,8 +25,15 @@ mod tests;
 
 /// The blocks whose keywords a "belongs in" hint may name.
 pub(super) fn keyword_homes() -> Vec<(&'static str, &'static str)> {
-    let vs = server::vs_keywords().into_iter().map(|k| ("virtual_server", k.name));
-    vs.chain(server::rs_keywords().into_iter().map(|k| ("real_server", k.name))).collect()
+    let vs = server::vs_keywords()
+        .into_iter()
+        .map(|k| ("virtual_server", k.name));
+    vs.chain(
+        server::rs_keywords()
+            .into_iter()
+            .map(|k| ("real_server", k.name)),
+    )
+    .collect()
 }
 
 pub(super) fn root_keywords() -> Vec<Keyword<Config>> {
@@ -49,13 +56,29 @@ pub(super) const MIN_TIMER: f64 = 0.000_001;
 fn ssl(cx: &mut Cx, node: &Node, config: &mut Config) {
     cx.arity(node, 0, Some(0));
     if let Some(old) = &config.lvs.ssl {
-        cx.warning(node.keyword.span, format!("SSL is already defined at {}; this one replaces it", old.origin));
+        cx.warning(
+            node.keyword.span,
+            format!(
+                "SSL is already defined at {}; this one replaces it",
+                old.origin
+            ),
+        );
     }
-    let mut ssl = Ssl { origin: cx.origin(node.keyword.span), password: None, ca: None, certificate: None, key: None };
+    let mut ssl = Ssl {
+        origin: cx.origin(node.keyword.span),
+        password: None,
+        ca: None,
+        certificate: None,
+        key: None,
+    };
     let table: Vec<Keyword<Ssl>> = vec![
-        kw("password", |cx, n, s| s.password = cx.string(n).or(s.password.take())),
+        kw("password", |cx, n, s| {
+            s.password = cx.string(n).or(s.password.take())
+        }),
         kw("ca", |cx, n, s| s.ca = cx.string(n).or(s.ca.take())),
-        kw("certificate", |cx, n, s| s.certificate = cx.string(n).or(s.certificate.take())),
+        kw("certificate", |cx, n, s| {
+            s.certificate = cx.string(n).or(s.certificate.take())
+        }),
         kw("key", |cx, n, s| s.key = cx.string(n).or(s.key.take())),
     ];
     let items = cx.block(node);
@@ -67,8 +90,12 @@ fn virtual_server_group(cx: &mut Cx, node: &Node, config: &mut Config) {
     let name = cx.block_name(node);
     let items = cx.block(node);
     let Some(name) = name else { return };
-    let mut group =
-        VirtualServerGroup { name, origin: cx.origin(node.keyword.span), addresses: Vec::new(), fwmark: Vec::new() };
+    let mut group = VirtualServerGroup {
+        name,
+        origin: cx.origin(node.keyword.span),
+        addresses: Vec::new(),
+        fwmark: Vec::new(),
+    };
     for item in items {
         cx.no_block(item);
         if item.name() == "fwmark" {
@@ -85,7 +112,13 @@ fn group_fwmark(cx: &mut Cx, item: &Node, group: &mut VirtualServerGroup) {
     if !cx.arity(item, 1, Some(2)) {
         return;
     }
-    let Some(mark) = item.args.first().and_then(|w| cx.int_word(item, w, 1, i64::from(u32::MAX))) else { return };
+    let Some(mark) = item
+        .args
+        .first()
+        .and_then(|w| cx.int_word(item, w, 1, i64::from(u32::MAX)))
+    else {
+        return;
+    };
     let ip_family = match item.args.get(1) {
         None => None,
         Some(w) => match cx.choice_word(item, w, &["inet", "inet6"]) {
@@ -94,7 +127,11 @@ fn group_fwmark(cx: &mut Cx, item: &Node, group: &mut VirtualServerGroup) {
             None => return,
         },
     };
-    group.fwmark.push(GroupFwmark { origin: cx.origin(item.keyword.span), fwmark: mark as u32, ip_family });
+    group.fwmark.push(GroupFwmark {
+        origin: cx.origin(item.keyword.span),
+        fwmark: mark as u32,
+        ip_family,
+    });
 }
 
 /// `IP [PORT]`, `IP-LAST [PORT]` (LAST a whole address or the last group of digits) or
@@ -103,7 +140,13 @@ fn group_address(cx: &mut Cx, item: &Node, group: &mut VirtualServerGroup) {
     let word = &item.keyword;
     if item.args.len() > 1 {
         let extra = &item.args[1];
-        cx.warning(extra.span, format!("extra argument '{}' after a virtual_server_group address is ignored", extra.text));
+        cx.warning(
+            extra.span,
+            format!(
+                "extra argument '{}' after a virtual_server_group address is ignored",
+                extra.text
+            ),
+        );
     }
     let port = match item.args.first() {
         None => None,
@@ -111,17 +154,32 @@ fn group_address(cx: &mut Cx, item: &Node, group: &mut VirtualServerGroup) {
             Ok(0) => None,
             Ok(p) => Some(p),
             Err(e) => {
-                cx.error(w.span, format!("invalid port '{}' for virtual_server_group address {}: {e}", w.text, word.text));
+                cx.error(
+                    w.span,
+                    format!(
+                        "invalid port '{}' for virtual_server_group address {}: {e}",
+                        w.text, word.text
+                    ),
+                );
                 return;
             }
         },
     };
     match parse_range(&word.text) {
-        Ok((first, last)) => {
-            group.addresses.push(GroupAddressRange { origin: cx.origin(word.span), first, last, port })
-        }
+        Ok((first, last)) => group.addresses.push(GroupAddressRange {
+            origin: cx.origin(word.span),
+            first,
+            last,
+            port,
+        }),
         Err(why) => {
-            cx.error(word.span, format!("invalid virtual_server_group address '{}': {why}", word.text));
+            cx.error(
+                word.span,
+                format!(
+                    "invalid virtual_server_group address '{}': {why}",
+                    word.text
+                ),
+            );
         }
     }
 }
@@ -135,17 +193,29 @@ pub(super) fn parse_range(text: &str) -> Result<(IpAddr, IpAddr), String> {
                 let host = if p.len >= 32 { 0 } else { u32::MAX >> p.len };
                 let v = u32::from(a);
                 if v & host != 0 {
-                    return Err(format!("host bits are set; the block starts at {}", std::net::Ipv4Addr::from(v & !host)));
+                    return Err(format!(
+                        "host bits are set; the block starts at {}",
+                        std::net::Ipv4Addr::from(v & !host)
+                    ));
                 }
-                (IpAddr::from(std::net::Ipv4Addr::from(v)), IpAddr::from(std::net::Ipv4Addr::from(v | host)))
+                (
+                    IpAddr::from(std::net::Ipv4Addr::from(v)),
+                    IpAddr::from(std::net::Ipv4Addr::from(v | host)),
+                )
             }
             IpAddr::V6(a) => {
                 let host = if p.len >= 128 { 0 } else { u128::MAX >> p.len };
                 let v = u128::from(a);
                 if v & host != 0 {
-                    return Err(format!("host bits are set; the block starts at {}", std::net::Ipv6Addr::from(v & !host)));
+                    return Err(format!(
+                        "host bits are set; the block starts at {}",
+                        std::net::Ipv6Addr::from(v & !host)
+                    ));
                 }
-                (IpAddr::from(std::net::Ipv6Addr::from(v)), IpAddr::from(std::net::Ipv6Addr::from(v | host)))
+                (
+                    IpAddr::from(std::net::Ipv6Addr::from(v)),
+                    IpAddr::from(std::net::Ipv6Addr::from(v | host)),
+                )
             }
         };
         return Ok((first, last));
@@ -161,13 +231,16 @@ pub(super) fn parse_range(text: &str) -> Result<(IpAddr, IpAddr), String> {
         // The short form replaces the last group of the first address: 10.0.0.1-10, ae00::2-9.
         match first {
             IpAddr::V4(f) => {
-                let n: u8 = b.parse().map_err(|_| format!("range end '{b}' is not 0..255 or an address"))?;
+                let n: u8 = b
+                    .parse()
+                    .map_err(|_| format!("range end '{b}' is not 0..255 or an address"))?;
                 let mut o = f.octets();
                 o[3] = n;
                 IpAddr::from(o)
             }
             IpAddr::V6(f) => {
-                let n = u16::from_str_radix(b, 16).map_err(|_| format!("range end '{b}' is not a hex group or an address"))?;
+                let n = u16::from_str_radix(b, 16)
+                    .map_err(|_| format!("range end '{b}' is not a hex group or an address"))?;
                 let mut s = f.segments();
                 s[7] = n;
                 IpAddr::from(s)
@@ -178,7 +251,9 @@ pub(super) fn parse_range(text: &str) -> Result<(IpAddr, IpAddr), String> {
         return Err("the range's ends are of different address families".into());
     }
     if last <= first {
-        return Err(format!("the range's end {last} is not after its start {first}"));
+        return Err(format!(
+            "the range's end {last} is not after its start {first}"
+        ));
     }
     Ok((first, last))
 }
@@ -195,10 +270,21 @@ pub(super) fn lvs_method(cx: &mut Cx, node: &Node) -> Option<LvsMethod> {
     match method {
         "NAT" | "DR" => {
             if let Some(extra) = rest.first() {
-                cx.warning(extra.span, format!("extra argument '{}' after {} is ignored", extra.text, node.name()))
-                    .with_help("tunnel options are only for TUN");
+                cx.warning(
+                    extra.span,
+                    format!(
+                        "extra argument '{}' after {} is ignored",
+                        extra.text,
+                        node.name()
+                    ),
+                )
+                .with_help("tunnel options are only for TUN");
             }
-            Some(if method == "NAT" { LvsMethod::NAT } else { LvsMethod::DR })
+            Some(if method == "NAT" {
+                LvsMethod::NAT
+            } else {
+                LvsMethod::DR
+            })
         }
         _ => {
             let mut tunnel_type = TunnelType::Ipip;
@@ -209,7 +295,10 @@ pub(super) fn lvs_method(cx: &mut Cx, node: &Node) -> Option<LvsMethod> {
                 match w.text.as_str() {
                     "type" | "port" => {
                         let Some(v) = rest.get(i + 1) else {
-                            cx.error(w.span, format!("{} TUN: '{}' needs a value", node.name(), w.text));
+                            cx.error(
+                                w.span,
+                                format!("{} TUN: '{}' needs a value", node.name(), w.text),
+                            );
                             return None;
                         };
                         if w.text == "type" {
@@ -243,14 +332,24 @@ pub(super) fn lvs_method(cx: &mut Cx, node: &Node) -> Option<LvsMethod> {
                 return None;
             }
             if tunnel_type == TunnelType::Ipip && csum != TunnelCsum::Nocsum {
-                cx.error(span, format!("{}: ipip tunnels take no checksum option", node.name()));
+                cx.error(
+                    span,
+                    format!("{}: ipip tunnels take no checksum option", node.name()),
+                );
                 return None;
             }
             if tunnel_type == TunnelType::Gre && csum == TunnelCsum::Remcsum {
-                cx.error(span, format!("{}: gre tunnels do not support remcsum", node.name()));
+                cx.error(
+                    span,
+                    format!("{}: gre tunnels do not support remcsum", node.name()),
+                );
                 return None;
             }
-            Some(LvsMethod::TUN { tunnel_type, port, csum })
+            Some(LvsMethod::TUN {
+                tunnel_type,
+                port,
+                csum,
+            })
         }
     }
 }

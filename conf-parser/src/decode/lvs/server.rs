@@ -3,7 +3,8 @@
 use super::{checkers, lvs_method, notify_script, MAX_TIMER, MIN_TIMER};
 use crate::decode::{kw, legacy, removed, Cx, Keyword};
 use crate::model::lvs::{
-    Granularity, IpFamily, LvsMethod, Protocol, RealServer, Scheduler, Service, SorryServer, VirtualServer,
+    Granularity, IpFamily, LvsMethod, Protocol, RealServer, Scheduler, Service, SorryServer,
+    VirtualServer,
 };
 use crate::model::{Config, Timer};
 use crate::tree::Node;
@@ -22,14 +23,24 @@ pub(super) fn virtual_server(cx: &mut Cx, node: &Node, config: &mut Config) {
     let mut vs = VirtualServer::new(cx.origin(node.keyword.span), service);
     // Built once: large configurations have thousands of virtual and real servers.
     static TABLE: std::sync::OnceLock<Vec<Keyword<VirtualServer>>> = std::sync::OnceLock::new();
-    cx.decode_items("virtual_server", items, TABLE.get_or_init(vs_keywords), &mut vs);
-    let family_written = items.iter().rfind(|i| i.name() == "ip_family" && !i.args.is_empty());
+    cx.decode_items(
+        "virtual_server",
+        items,
+        TABLE.get_or_init(vs_keywords),
+        &mut vs,
+    );
+    let family_written = items
+        .iter()
+        .rfind(|i| i.name() == "ip_family" && !i.args.is_empty());
     if let Service::Address { address, .. } = &vs.service {
         let family = IpFamily::of(address);
         if let Some(n) = family_written.filter(|_| vs.ip_family != family) {
             cx.error(
                 n.span(),
-                format!("ip_family {} conflicts with the virtual server's address {address}", vs.ip_family.as_str()),
+                format!(
+                    "ip_family {} conflicts with the virtual server's address {address}",
+                    vs.ip_family.as_str()
+                ),
             )
             .with_help("ip_family is only needed for fwmark services");
         }
@@ -50,7 +61,12 @@ pub(super) fn virtual_server(cx: &mut Cx, node: &Node, config: &mut Config) {
 /// (which must all share the virtual server's), else of its tunnelled ones when they agree,
 /// else IPv4.
 fn servers_family(vs: &VirtualServer) -> IpFamily {
-    let sorry = vs.sorry_server.as_ref().map(|s| (s.address, vs.sorry_server_lvs_method.unwrap_or(vs.lvs_method)));
+    let sorry = vs.sorry_server.as_ref().map(|s| {
+        (
+            s.address,
+            vs.sorry_server_lvs_method.unwrap_or(vs.lvs_method),
+        )
+    });
     let all: Vec<(IpFamily, bool)> = sorry
         .into_iter()
         .chain(vs.real_server.iter().map(|rs| (rs.address, rs.lvs_method)))
@@ -68,7 +84,10 @@ fn servers_family(vs: &VirtualServer) -> IpFamily {
 /// The header: `IP [PORT]`, `fwmark N` or `group NAME`.
 fn service(cx: &mut Cx, node: &Node) -> Option<Service> {
     let Some(first) = node.args.first() else {
-        cx.error(node.span(), "virtual_server needs an address and port, 'fwmark N' or 'group NAME'");
+        cx.error(
+            node.span(),
+            "virtual_server needs an address and port, 'fwmark N' or 'group NAME'",
+        );
         return None;
     };
     match first.text.as_str() {
@@ -77,9 +96,13 @@ fn service(cx: &mut Cx, node: &Node) -> Option<Service> {
                 return None;
             }
             let mark = cx.int_word(node, &node.args[1], 1, i64::from(u32::MAX))?;
-            Some(Service::Fwmark { fwmark: mark as u32 })
+            Some(Service::Fwmark {
+                fwmark: mark as u32,
+            })
         }
-        "group" => cx.arity(node, 2, Some(2)).then(|| Service::Group { group: node.args[1].text.to_string() }),
+        "group" => cx.arity(node, 2, Some(2)).then(|| Service::Group {
+            group: node.args[1].text.to_string(),
+        }),
         _ => {
             cx.arity(node, 1, Some(2));
             let address = cx.ip_word(node, first)?;
@@ -131,14 +154,19 @@ pub(super) fn vs_keywords() -> Vec<Keyword<VirtualServer>> {
     let mut table = vec![
         kw("lvs_sched", sched),
         legacy("lb_algo", "lvs_sched", sched),
-        removed("hashed", "it set an IPVS flag the kernel manages itself; remove it"),
+        removed(
+            "hashed",
+            "it set an IPVS flag the kernel manages itself; remove it",
+        ),
         kw("lvs_method", method),
         legacy("lb_kind", "lvs_method", method),
         kw("persistence_timeout", |cx, n, vs| {
             cx.no_block(n);
             cx.arity(n, 0, Some(1));
             match n.args.first() {
-                None => vs.persistence_timeout = Some(crate::model::lvs::defaults::PERSISTENCE_TIMEOUT),
+                None => {
+                    vs.persistence_timeout = Some(crate::model::lvs::defaults::PERSISTENCE_TIMEOUT)
+                }
                 Some(w) => {
                     if let Some(v) = cx.int_word(n, w, 1, MAX_PERSISTENCE) {
                         vs.persistence_timeout = Some(v as u32);
@@ -151,17 +179,29 @@ pub(super) fn vs_keywords() -> Vec<Keyword<VirtualServer>> {
             let g = if text.contains('.') {
                 text.parse().ok().map(Granularity::Netmask)
             } else {
-                text.parse::<u8>().ok().filter(|l| (1..=128).contains(l)).map(Granularity::PrefixLen)
+                text.parse::<u8>()
+                    .ok()
+                    .filter(|l| (1..=128).contains(l))
+                    .map(Granularity::PrefixLen)
             };
             match g {
                 Some(g) => vs.persistence_granularity = Some(g),
-                None => cx.invalid(n, &n.args[0], "expected an IPv4 netmask or an IPv6 prefix length 1..128"),
+                None => cx.invalid(
+                    n,
+                    &n.args[0],
+                    "expected an IPv4 netmask or an IPv6 prefix length 1..128",
+                ),
             }
         }),
         kw("persistence_engine", |cx, n, vs| {
             if let Some(name) = cx.string(n) {
                 if name != "sip" {
-                    cx.warning(n.args[0].span, format!("persistence_engine '{name}' is not one the kernel has (only 'sip')"));
+                    cx.warning(
+                        n.args[0].span,
+                        format!(
+                            "persistence_engine '{name}' is not one the kernel has (only 'sip')"
+                        ),
+                    );
                 }
                 vs.persistence_engine = Some(name);
             }
@@ -178,13 +218,19 @@ pub(super) fn vs_keywords() -> Vec<Keyword<VirtualServer>> {
                 }
             };
         }),
-        kw("ip_family", |cx, n, vs| match cx.choice(n, &["inet", "inet6"]) {
-            Some("inet") => vs.ip_family = IpFamily::Inet,
-            Some(_) => vs.ip_family = IpFamily::Inet6,
-            None => {}
+        kw("ip_family", |cx, n, vs| {
+            match cx.choice(n, &["inet", "inet6"]) {
+                Some("inet") => vs.ip_family = IpFamily::Inet,
+                Some(_) => vs.ip_family = IpFamily::Inet6,
+                None => {}
+            }
         }),
-        kw("virtualhost", |cx, n, vs| vs.virtualhost = cx.string(n).or(vs.virtualhost.take())),
-        kw("snmp_name", |cx, n, vs| vs.snmp_name = cx.string(n).or(vs.snmp_name.take())),
+        kw("virtualhost", |cx, n, vs| {
+            vs.virtualhost = cx.string(n).or(vs.virtualhost.take())
+        }),
+        kw("snmp_name", |cx, n, vs| {
+            vs.snmp_name = cx.string(n).or(vs.snmp_name.take())
+        }),
         kw("quorum", |cx, n, vs| {
             if let Some(v) = cx.int(n, 1, i64::from(u32::MAX)) {
                 vs.quorum = v as u32;
@@ -195,15 +241,21 @@ pub(super) fn vs_keywords() -> Vec<Keyword<VirtualServer>> {
                 vs.hysteresis = v as u32;
             }
         }),
-        kw("quorum_up", |cx, n, vs| script_once(cx, n, &mut vs.quorum_up)),
-        kw("quorum_down", |cx, n, vs| script_once(cx, n, &mut vs.quorum_down)),
+        kw("quorum_up", |cx, n, vs| {
+            script_once(cx, n, &mut vs.quorum_up)
+        }),
+        kw("quorum_down", |cx, n, vs| {
+            script_once(cx, n, &mut vs.quorum_down)
+        }),
         kw("smtp_alert", |cx, n, vs| vs.smtp_alert = Some(cx.flag(n))),
         kw("sorry_server", |cx, n, vs| {
             cx.no_block(n);
             if !cx.arity(n, 1, Some(2)) {
                 return;
             }
-            let Some(address) = cx.ip_word(n, &n.args[0]) else { return };
+            let Some(address) = cx.ip_word(n, &n.args[0]) else {
+                return;
+            };
             let port = match n.args.get(1) {
                 Some(w) => match cx.port_word(n, w) {
                     Some(p) => p,
@@ -211,23 +263,40 @@ pub(super) fn vs_keywords() -> Vec<Keyword<VirtualServer>> {
                 },
                 None => 0,
             };
-            vs.sorry_server = Some(SorryServer { origin: cx.origin(n.keyword.span), address, port });
+            vs.sorry_server = Some(SorryServer {
+                origin: cx.origin(n.keyword.span),
+                address,
+                port,
+            });
         }),
         kw("sorry_server_lvs_method", |cx, n, vs| {
             if let Some(m) = lvs_method(cx, n) {
                 vs.sorry_server_lvs_method = Some(m);
             }
         }),
-        kw("delay_loop", |cx, n, vs| vs.delay_loop = cx.timer(n, MIN_TIMER, MAX_TIMER).unwrap_or(vs.delay_loop)),
-        kw("connect_timeout", |cx, n, vs| {
-            vs.connect_timeout = cx.timer(n, MIN_TIMER, MAX_CONNECT_TIMEOUT).unwrap_or(vs.connect_timeout)
+        kw("delay_loop", |cx, n, vs| {
+            vs.delay_loop = cx.timer(n, MIN_TIMER, MAX_TIMER).unwrap_or(vs.delay_loop)
         }),
-        kw("retry", |cx, n, vs| vs.retry = cx.int(n, 1, i64::from(u32::MAX)).map(|v| v as u32).or(vs.retry)),
+        kw("connect_timeout", |cx, n, vs| {
+            vs.connect_timeout = cx
+                .timer(n, MIN_TIMER, MAX_CONNECT_TIMEOUT)
+                .unwrap_or(vs.connect_timeout)
+        }),
+        kw("retry", |cx, n, vs| {
+            vs.retry = cx
+                .int(n, 1, i64::from(u32::MAX))
+                .map(|v| v as u32)
+                .or(vs.retry)
+        }),
         kw("delay_before_retry", |cx, n, vs| {
             vs.delay_before_retry = cx.timer(n, 0.0, MAX_TIMER).or(vs.delay_before_retry)
         }),
-        kw("warmup", |cx, n, vs| vs.warmup = cx.timer(n, 0.0, MAX_TIMER).or(vs.warmup)),
-        kw("weight", |cx, n, vs| vs.weight = cx.int(n, 1, MAX_WEIGHT).map_or(vs.weight, |v| v as u32)),
+        kw("warmup", |cx, n, vs| {
+            vs.warmup = cx.timer(n, 0.0, MAX_TIMER).or(vs.warmup)
+        }),
+        kw("weight", |cx, n, vs| {
+            vs.weight = cx.int(n, 1, MAX_WEIGHT).map_or(vs.weight, |v| v as u32)
+        }),
         // Read in a second pass, once the virtual server's own settings are known.
         kw("real_server", |_, _, _| {}),
     ];
@@ -253,10 +322,15 @@ pub(super) fn vs_keywords() -> Vec<Keyword<VirtualServer>> {
 
 /// A script keyword keepalived takes once: a second one is ignored.
 fn script_once(cx: &mut Cx, n: &Node, slot: &mut Option<crate::model::lvs::ScriptCommand>) {
-    let Some(s) = notify_script(cx, n) else { return };
+    let Some(s) = notify_script(cx, n) else {
+        return;
+    };
     if slot.is_some() {
-        cx.warning(n.keyword.span, format!("{} is already set; this one is ignored", n.name()))
-            .with_help("keepalived keeps the first one");
+        cx.warning(
+            n.keyword.span,
+            format!("{} is already set; this one is ignored", n.name()),
+        )
+        .with_help("keepalived keeps the first one");
         return;
     }
     *slot = Some(s);
@@ -274,7 +348,9 @@ fn real_server(cx: &mut Cx, node: &Node, vs: &VirtualServer) -> Option<RealServe
         Some(w) => cx.port_word(node, w).map(Some),
         None => Some(None),
     };
-    let (Some(address), Some(port)) = (address, port) else { return None };
+    let (Some(address), Some(port)) = (address, port) else {
+        return None;
+    };
     let default_port = match vs.service {
         Service::Address { port, .. } => port,
         _ => 0,
@@ -302,8 +378,16 @@ fn real_server(cx: &mut Cx, node: &Node, vs: &VirtualServer) -> Option<RealServe
         checkers: Vec::new(),
     };
     static TABLE: std::sync::OnceLock<Vec<Keyword<RealServer>>> = std::sync::OnceLock::new();
-    cx.decode_items("real_server", items, TABLE.get_or_init(rs_keywords), &mut rs);
-    for item in items.iter().filter(|i| checkers::KEYWORDS.contains(&i.name())) {
+    cx.decode_items(
+        "real_server",
+        items,
+        TABLE.get_or_init(rs_keywords),
+        &mut rs,
+    );
+    for item in items
+        .iter()
+        .filter(|i| checkers::KEYWORDS.contains(&i.name()))
+    {
         if let Some(c) = checkers::checker(cx, item, &rs) {
             rs.checkers.push(c);
         }
@@ -317,28 +401,61 @@ fn timer_or(cx: &mut Cx, n: &Node, min: f64, max: f64, old: Timer) -> Timer {
 
 pub(super) fn rs_keywords() -> Vec<Keyword<RealServer>> {
     let mut table: Vec<Keyword<RealServer>> = vec![
-        kw("weight", |cx, n, rs| rs.weight = cx.int(n, 0, MAX_WEIGHT).map_or(rs.weight, |v| v as u32)),
-        kw("lvs_method", |cx, n, rs| rs.lvs_method = lvs_method(cx, n).unwrap_or(rs.lvs_method)),
-        kw("uthreshold", |cx, n, rs| rs.uthreshold = cx.int(n, 0, i64::from(u32::MAX)).map(|v| v as u32).or(rs.uthreshold)),
-        kw("lthreshold", |cx, n, rs| rs.lthreshold = cx.int(n, 0, i64::from(u32::MAX)).map(|v| v as u32).or(rs.lthreshold)),
-        kw("inhibit_on_failure", |cx, n, rs| rs.inhibit_on_failure = cx.flag(n)),
-        kw("notify_up", |cx, n, rs| script_once(cx, n, &mut rs.notify_up)),
-        kw("notify_down", |cx, n, rs| script_once(cx, n, &mut rs.notify_down)),
+        kw("weight", |cx, n, rs| {
+            rs.weight = cx.int(n, 0, MAX_WEIGHT).map_or(rs.weight, |v| v as u32)
+        }),
+        kw("lvs_method", |cx, n, rs| {
+            rs.lvs_method = lvs_method(cx, n).unwrap_or(rs.lvs_method)
+        }),
+        kw("uthreshold", |cx, n, rs| {
+            rs.uthreshold = cx
+                .int(n, 0, i64::from(u32::MAX))
+                .map(|v| v as u32)
+                .or(rs.uthreshold)
+        }),
+        kw("lthreshold", |cx, n, rs| {
+            rs.lthreshold = cx
+                .int(n, 0, i64::from(u32::MAX))
+                .map(|v| v as u32)
+                .or(rs.lthreshold)
+        }),
+        kw("inhibit_on_failure", |cx, n, rs| {
+            rs.inhibit_on_failure = cx.flag(n)
+        }),
+        kw("notify_up", |cx, n, rs| {
+            script_once(cx, n, &mut rs.notify_up)
+        }),
+        kw("notify_down", |cx, n, rs| {
+            script_once(cx, n, &mut rs.notify_down)
+        }),
         kw("alpha", |cx, n, rs| rs.alpha = cx.flag(n)),
-        kw("retry", |cx, n, rs| rs.retry = cx.int(n, 1, i64::from(u32::MAX)).map(|v| v as u32).or(rs.retry)),
-        kw("delay_before_retry", |cx, n, rs| rs.delay_before_retry = cx.timer(n, 0.0, MAX_TIMER).or(rs.delay_before_retry)),
-        kw("warmup", |cx, n, rs| rs.warmup = cx.timer(n, 0.0, MAX_TIMER).or(rs.warmup)),
+        kw("retry", |cx, n, rs| {
+            rs.retry = cx
+                .int(n, 1, i64::from(u32::MAX))
+                .map(|v| v as u32)
+                .or(rs.retry)
+        }),
+        kw("delay_before_retry", |cx, n, rs| {
+            rs.delay_before_retry = cx.timer(n, 0.0, MAX_TIMER).or(rs.delay_before_retry)
+        }),
+        kw("warmup", |cx, n, rs| {
+            rs.warmup = cx.timer(n, 0.0, MAX_TIMER).or(rs.warmup)
+        }),
         kw("connect_timeout", |cx, n, rs| {
             rs.connect_timeout = timer_or(cx, n, MIN_TIMER, MAX_CONNECT_TIMEOUT, rs.connect_timeout)
         }),
-        kw("delay_loop", |cx, n, rs| rs.delay_loop = timer_or(cx, n, MIN_TIMER, MAX_TIMER, rs.delay_loop)),
+        kw("delay_loop", |cx, n, rs| {
+            rs.delay_loop = timer_or(cx, n, MIN_TIMER, MAX_TIMER, rs.delay_loop)
+        }),
         kw("smtp_alert", |cx, n, rs| rs.smtp_alert = Some(cx.flag(n))),
         kw("virtualhost", |cx, n, rs| {
             if let Some(v) = cx.string(n) {
                 rs.virtualhost = Some(v);
             }
         }),
-        kw("snmp_name", |cx, n, rs| rs.snmp_name = cx.string(n).or(rs.snmp_name.take())),
+        kw("snmp_name", |cx, n, rs| {
+            rs.snmp_name = cx.string(n).or(rs.snmp_name.take())
+        }),
     ];
     // Checkers are read in a second pass, once the real server's own settings are known.
     for name in checkers::KEYWORDS {

@@ -6,7 +6,14 @@ use crate::{parse_str, Options, Parsed};
 use std::net::IpAddr;
 
 fn parse(text: &str) -> Parsed {
-    parse_str("t.conf", text, &Options { config_id: "x".into(), ..Default::default() })
+    parse_str(
+        "t.conf",
+        text,
+        &Options {
+            config_id: "x".into(),
+            ..Default::default()
+        },
+    )
 }
 
 fn headlines(p: &Parsed) -> Vec<String> {
@@ -16,7 +23,11 @@ fn headlines(p: &Parsed) -> Vec<String> {
 /// Parses and requires no diagnostics at all.
 fn clean(text: &str) -> Parsed {
     let p = parse(text);
-    assert!(p.diags.is_empty(), "unexpected diagnostics: {:#?}", headlines(&p));
+    assert!(
+        p.diags.is_empty(),
+        "unexpected diagnostics: {:#?}",
+        headlines(&p)
+    );
     p
 }
 
@@ -69,7 +80,13 @@ fn classic_lvs_dr_block() {
         ]
     );
     let vs = &p.config.lvs.virtual_server[0];
-    assert_eq!(vs.service, Service::Address { address: ip("192.168.55.150"), port: 80 });
+    assert_eq!(
+        vs.service,
+        Service::Address {
+            address: ip("192.168.55.150"),
+            port: 80
+        }
+    );
     assert_eq!(vs.delay_loop, Timer::secs(6));
     assert_eq!(vs.lvs_sched, Scheduler::Rr);
     assert_eq!(vs.lvs_method, LvsMethod::DR);
@@ -80,10 +97,15 @@ fn classic_lvs_dr_block() {
     assert_eq!(vs.quorum, 1);
     assert_eq!(vs.real_server.len(), 1);
     let rs = &vs.real_server[0];
-    assert_eq!((rs.address, rs.port, rs.weight), (ip("192.168.55.141"), 80, 1));
+    assert_eq!(
+        (rs.address, rs.port, rs.weight),
+        (ip("192.168.55.141"), 80, 1)
+    );
     assert_eq!(rs.lvs_method, LvsMethod::DR);
     assert_eq!(rs.delay_loop, Timer::secs(6));
-    let Checker::Tcp(c) = &rs.checkers[0] else { panic!("not a TCP_CHECK") };
+    let Checker::Tcp(c) = &rs.checkers[0] else {
+        panic!("not a TCP_CHECK")
+    };
     assert_eq!(c.conn.connect_ip, ip("192.168.55.141"));
     assert_eq!(c.conn.connect_port, 80);
     assert_eq!(c.conn.connect_timeout, Timer::secs(5));
@@ -109,13 +131,20 @@ fn classic_lvs_dr_block() {
 
 #[test]
 fn every_sample_with_virtual_servers_decodes_without_error() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/keepalived-samples");
-    let dir = if dir.exists() { dir } else { std::path::PathBuf::from("/work/shared/keepalived-samples") };
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/keepalived-samples");
+    let dir = if dir.exists() {
+        dir
+    } else {
+        std::path::PathBuf::from("/work/shared/keepalived-samples")
+    };
     let mut seen = 0;
     let etc = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../etc");
     let mut stack = vec![dir, etc];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let path = e.path();
             if path.is_dir() {
@@ -127,7 +156,13 @@ fn every_sample_with_virtual_servers_decodes_without_error() {
                 continue;
             }
             seen += 1;
-            let p = crate::parse_file(&path, &Options { config_id: "x".into(), ..Default::default() });
+            let p = crate::parse_file(
+                &path,
+                &Options {
+                    config_id: "x".into(),
+                    ..Default::default()
+                },
+            );
             let lvs_errors: Vec<String> = p
                 .diags
                 .iter()
@@ -140,7 +175,11 @@ fn every_sample_with_virtual_servers_decodes_without_error() {
             }
             // The historical real_server_group sample has only a removed `real_group` block.
             if !path.ends_with("keepalived.conf.real_server_group") {
-                assert!(!p.config.lvs.virtual_server.is_empty(), "{}: no virtual server", path.display());
+                assert!(
+                    !p.config.lvs.virtual_server.is_empty(),
+                    "{}: no virtual server",
+                    path.display()
+                );
             }
         }
     }
@@ -179,7 +218,11 @@ fn virtual_server_group_entries() {
     );
     let g = &p.config.lvs.virtual_server_group[0];
     assert_eq!(g.name, "G");
-    let a: Vec<(IpAddr, IpAddr, Option<u16>)> = g.addresses.iter().map(|a| (a.first, a.last, a.port)).collect();
+    let a: Vec<(IpAddr, IpAddr, Option<u16>)> = g
+        .addresses
+        .iter()
+        .map(|a| (a.first, a.last, a.port))
+        .collect();
     assert_eq!(
         a,
         [
@@ -191,12 +234,19 @@ fn virtual_server_group_entries() {
             (ip("10.9.9.9"), ip("10.9.9.9"), None),
         ]
     );
-    let f: Vec<(u32, Option<IpFamily>)> = g.fwmark.iter().map(|f| (f.fwmark, f.ip_family)).collect();
+    let f: Vec<(u32, Option<IpFamily>)> =
+        g.fwmark.iter().map(|f| (f.fwmark, f.ip_family)).collect();
     assert_eq!(f, [(1, Some(IpFamily::Inet)), (2, Some(IpFamily::Inet6))]);
     assert_eq!(g.addresses[1].origin.line, 3);
     let j = json(&p);
-    assert_eq!(j["virtual_server_group"][0]["addresses"][1]["last"], "192.168.200.10");
-    assert_eq!(j["virtual_server_group"][0]["fwmark"][1]["ip_family"], "inet6");
+    assert_eq!(
+        j["virtual_server_group"][0]["addresses"][1]["last"],
+        "192.168.200.10"
+    );
+    assert_eq!(
+        j["virtual_server_group"][0]["fwmark"][1]["ip_family"],
+        "inet6"
+    );
 }
 
 #[test]
@@ -274,19 +324,41 @@ fn virtual_server_keywords() {
     assert!(!vs.mh_port && !vs.mh_fallback);
     assert_eq!(
         vs.lvs_method,
-        LvsMethod::TUN { tunnel_type: TunnelType::Gue, port: Some(6080), csum: TunnelCsum::Csum }
+        LvsMethod::TUN {
+            tunnel_type: TunnelType::Gue,
+            port: Some(6080),
+            csum: TunnelCsum::Csum
+        }
     );
     assert_eq!(vs.persistence_timeout, Some(360));
-    assert_eq!(vs.persistence_granularity, Some(Granularity::Netmask("255.255.255.0".parse().unwrap())));
+    assert_eq!(
+        vs.persistence_granularity,
+        Some(Granularity::Netmask("255.255.255.0".parse().unwrap()))
+    );
     assert_eq!(vs.persistence_engine.as_deref(), Some("sip"));
     assert_eq!(vs.protocol, Some(Protocol::UDP));
     assert_eq!(vs.ip_family, IpFamily::Inet);
     assert_eq!(vs.virtualhost.as_deref(), Some("www.example.com"));
     assert_eq!((vs.quorum, vs.hysteresis), (2, 1));
     let up = vs.quorum_up.as_ref().unwrap();
-    assert_eq!((up.command.join("|"), up.user.as_deref(), up.group.as_deref()), ("/bin/up|arg".into(), Some("nobody"), Some("nogroup")));
-    assert_eq!(vs.quorum_down.as_ref().map(|s| s.command.join("|")).as_deref(), Some("/bin/down"));
-    assert!(vs.alpha && vs.omega && vs.ha_suspend && vs.inhibit_on_failure && vs.sorry_server_inhibit);
+    assert_eq!(
+        (
+            up.command.join("|"),
+            up.user.as_deref(),
+            up.group.as_deref()
+        ),
+        ("/bin/up|arg".into(), Some("nobody"), Some("nogroup"))
+    );
+    assert_eq!(
+        vs.quorum_down
+            .as_ref()
+            .map(|s| s.command.join("|"))
+            .as_deref(),
+        Some("/bin/down")
+    );
+    assert!(
+        vs.alpha && vs.omega && vs.ha_suspend && vs.inhibit_on_failure && vs.sorry_server_inhibit
+    );
     assert_eq!(vs.smtp_alert, Some(false));
     let sorry = vs.sorry_server.as_ref().unwrap();
     assert_eq!((sorry.address, sorry.port), (ip("10.0.0.9"), 53));
@@ -304,40 +376,63 @@ fn virtual_server_keywords() {
     assert_eq!(rs.weight, 3);
     assert_eq!(rs.lvs_method, vs.lvs_method);
     assert!(rs.alpha && rs.inhibit_on_failure);
-    assert_eq!((rs.retry, rs.delay_before_retry, rs.warmup), (Some(4), Some(Timer::secs(0)), Some(Timer::secs(7))));
-    assert_eq!((rs.connect_timeout, rs.delay_loop), (Timer::secs(3), Timer::micros(2_500_000)));
+    assert_eq!(
+        (rs.retry, rs.delay_before_retry, rs.warmup),
+        (Some(4), Some(Timer::secs(0)), Some(Timer::secs(7)))
+    );
+    assert_eq!(
+        (rs.connect_timeout, rs.delay_loop),
+        (Timer::secs(3), Timer::micros(2_500_000))
+    );
     assert_eq!(rs.virtualhost.as_deref(), Some("www.example.com"));
     let j = json(&p);
     let v = &j["virtual_server"][0];
     assert_eq!(v["flag-1"], true);
     assert_eq!(v["sh-port"], true);
-    assert_eq!(v["lvs_method"], serde_json::json!({"method": "TUN", "type": "gue", "port": 6080, "csum": "csum"}));
+    assert_eq!(
+        v["lvs_method"],
+        serde_json::json!({"method": "TUN", "type": "gue", "port": 6080, "csum": "csum"})
+    );
     assert_eq!(v["persistence_granularity"], "255.255.255.0");
     assert_eq!(v["protocol"], "UDP");
     assert_eq!(v["ip_family"], "inet");
     assert_eq!(v["delay_loop"], 2.5);
     assert_eq!(v["sorry_server"]["address"], "10.0.0.9");
-    assert_eq!(v["sorry_server_lvs_method"], serde_json::json!({"method": "DR"}));
-    assert_eq!(v["quorum_up"], serde_json::json!({"origin": {"file": "t.conf", "line": 18, "col": 3}, "command": ["/bin/up", "arg"], "user": "nobody", "group": "nogroup"}));
+    assert_eq!(
+        v["sorry_server_lvs_method"],
+        serde_json::json!({"method": "DR"})
+    );
+    assert_eq!(
+        v["quorum_up"],
+        serde_json::json!({"origin": {"file": "t.conf", "line": 18, "col": 3}, "command": ["/bin/up", "arg"], "user": "nobody", "group": "nogroup"})
+    );
 }
 
 #[test]
 fn virtual_server_defaults() {
-    let p = clean("virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n  }\n}\n");
+    let p = clean(
+        "virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.2 80 {\n  }\n}\n",
+    );
     let vs = &p.config.lvs.virtual_server[0];
     assert_eq!(vs.lvs_sched, Scheduler::Wlc);
     assert_eq!(vs.lvs_method, LvsMethod::NAT);
     assert_eq!(vs.delay_loop, Timer::secs(60));
     assert_eq!(vs.connect_timeout, Timer::secs(5));
     assert_eq!((vs.quorum, vs.hysteresis, vs.weight), (1, 0, 1));
-    assert_eq!((vs.persistence_timeout, vs.retry, vs.smtp_alert), (None, None, Some(false)));
+    assert_eq!(
+        (vs.persistence_timeout, vs.retry, vs.smtp_alert),
+        (None, None, Some(false))
+    );
     assert_eq!(vs.real_server[0].smtp_alert, Some(true));
     assert!(!vs.alpha && !vs.omega && !vs.ha_suspend && !vs.inhibit_on_failure && !vs.ops);
     let rs = &vs.real_server[0];
     assert_eq!((rs.weight, rs.port, rs.lvs_method), (1, 80, LvsMethod::NAT));
     let j = json(&p);
     assert_eq!(j["virtual_server"][0]["lvs_sched"], "wlc");
-    assert_eq!(j["virtual_server"][0]["lvs_method"], serde_json::json!({"method": "NAT"}));
+    assert_eq!(
+        j["virtual_server"][0]["lvs_method"],
+        serde_json::json!({"method": "NAT"})
+    );
     assert!(j["virtual_server"][0].get("persistence_timeout").is_none());
 }
 
@@ -411,8 +506,14 @@ fn virtual_server_value_errors() {
         ]
     );
     let vs = &p.config.lvs.virtual_server[0];
-    assert_eq!((vs.lvs_sched, vs.lvs_method, vs.protocol), (Scheduler::Wlc, LvsMethod::NAT, Some(Protocol::TCP)));
-    assert_eq!((vs.quorum, vs.weight, vs.delay_loop), (1, 1, Timer::secs(60)));
+    assert_eq!(
+        (vs.lvs_sched, vs.lvs_method, vs.protocol),
+        (Scheduler::Wlc, LvsMethod::NAT, Some(Protocol::TCP))
+    );
+    assert_eq!(
+        (vs.quorum, vs.weight, vs.delay_loop),
+        (1, 1, Timer::secs(60))
+    );
 }
 
 #[test]
@@ -421,18 +522,52 @@ fn tunnel_options() {
         let p = parse(&vs_with(&format!("  lvs_method {opts}"), ""));
         (p.config.lvs.virtual_server[0].lvs_method, headlines(&p))
     };
-    let tun = |t, port, csum| LvsMethod::TUN { tunnel_type: t, port, csum };
-    assert_eq!(m("TUN"), (tun(TunnelType::Ipip, None, TunnelCsum::Nocsum), vec![]));
-    assert_eq!(m("TUN type gre remcsum").1, ["t.conf:3:3: error: lvs_method: gre tunnels do not support remcsum"]);
-    assert_eq!(m("TUN type gre csum").0, tun(TunnelType::Gre, None, TunnelCsum::Csum));
-    assert_eq!(m("TUN type gue").1, ["t.conf:3:3: error: lvs_method: a gue tunnel needs a port ('port N')"]);
-    assert_eq!(m("TUN port 5"), (LvsMethod::NAT, vec!["t.conf:3:3: error: lvs_method: a port is only for gue tunnels".to_string()]));
-    assert_eq!(m("TUN csum").1, ["t.conf:3:3: error: lvs_method: ipip tunnels take no checksum option"]);
-    assert_eq!(m("TUN type").1, ["t.conf:3:18: error: lvs_method TUN: 'type' needs a value"]);
+    let tun = |t, port, csum| LvsMethod::TUN {
+        tunnel_type: t,
+        port,
+        csum,
+    };
+    assert_eq!(
+        m("TUN"),
+        (tun(TunnelType::Ipip, None, TunnelCsum::Nocsum), vec![])
+    );
+    assert_eq!(
+        m("TUN type gre remcsum").1,
+        ["t.conf:3:3: error: lvs_method: gre tunnels do not support remcsum"]
+    );
+    assert_eq!(
+        m("TUN type gre csum").0,
+        tun(TunnelType::Gre, None, TunnelCsum::Csum)
+    );
+    assert_eq!(
+        m("TUN type gue").1,
+        ["t.conf:3:3: error: lvs_method: a gue tunnel needs a port ('port N')"]
+    );
+    assert_eq!(
+        m("TUN port 5"),
+        (
+            LvsMethod::NAT,
+            vec!["t.conf:3:3: error: lvs_method: a port is only for gue tunnels".to_string()]
+        )
+    );
+    assert_eq!(
+        m("TUN csum").1,
+        ["t.conf:3:3: error: lvs_method: ipip tunnels take no checksum option"]
+    );
+    assert_eq!(
+        m("TUN type").1,
+        ["t.conf:3:18: error: lvs_method TUN: 'type' needs a value"]
+    );
     assert_eq!(m("TUN type vxlan").1, ["t.conf:3:23: error: invalid value 'vxlan' for lvs_method: expected one of ipip, gue, gre"]);
-    assert_eq!(m("TUN type gue port 0").1, ["t.conf:3:32: error: invalid value '0' for lvs_method: must be between 1 and 65535"]);
+    assert_eq!(
+        m("TUN type gue port 0").1,
+        ["t.conf:3:32: error: invalid value '0' for lvs_method: must be between 1 and 65535"]
+    );
     assert_eq!(m("TUN foo").1, ["t.conf:3:18: error: invalid value 'foo' for lvs_method: expected type, port, nocsum, csum or remcsum"]);
-    assert_eq!(m("DR csum").1, ["t.conf:3:17: warning: extra argument 'csum' after lvs_method is ignored"]);
+    assert_eq!(
+        m("DR csum").1,
+        ["t.conf:3:17: warning: extra argument 'csum' after lvs_method is ignored"]
+    );
 }
 
 #[test]
@@ -454,16 +589,41 @@ fn real_server_keywords() {
     assert_eq!((rs.uthreshold, rs.lthreshold), (Some(100), Some(10)));
     assert!(!rs.inhibit_on_failure && !rs.alpha);
     let up = rs.notify_up.as_ref().unwrap();
-    assert_eq!((up.command.join("|"), up.user.as_deref(), up.group.as_deref()), ("/bin/up".into(), Some("root"), None));
-    assert_eq!(rs.notify_down.as_ref().map(|s| s.command.join("|")).as_deref(), Some("/bin/down|now"));
-    assert_eq!((rs.retry, rs.delay_before_retry, rs.warmup), (Some(3), Some(Timer::secs(2)), Some(Timer::secs(0))));
-    assert_eq!((rs.connect_timeout, rs.delay_loop), (Timer::micros(500_000), Timer::secs(9)));
+    assert_eq!(
+        (
+            up.command.join("|"),
+            up.user.as_deref(),
+            up.group.as_deref()
+        ),
+        ("/bin/up".into(), Some("root"), None)
+    );
+    assert_eq!(
+        rs.notify_down
+            .as_ref()
+            .map(|s| s.command.join("|"))
+            .as_deref(),
+        Some("/bin/down|now")
+    );
+    assert_eq!(
+        (rs.retry, rs.delay_before_retry, rs.warmup),
+        (Some(3), Some(Timer::secs(2)), Some(Timer::secs(0)))
+    );
+    assert_eq!(
+        (rs.connect_timeout, rs.delay_loop),
+        (Timer::micros(500_000), Timer::secs(9))
+    );
     assert_eq!(rs.smtp_alert, Some(true));
     assert_eq!(rs.virtualhost.as_deref(), Some("rs.example.com"));
     assert_eq!(rs.snmp_name.as_deref(), Some("rs1"));
     let j = json(&p);
-    assert_eq!(j["virtual_server"][0]["real_server"][0]["origin"]["line"], 7);
-    assert_eq!(j["virtual_server"][0]["real_server"][0]["connect_timeout"], 0.5);
+    assert_eq!(
+        j["virtual_server"][0]["real_server"][0]["origin"]["line"],
+        7
+    );
+    assert_eq!(
+        j["virtual_server"][0]["real_server"][0]["connect_timeout"],
+        0.5
+    );
 }
 
 #[test]
@@ -490,7 +650,13 @@ fn real_server_errors() {
     );
     let rs = &p.config.lvs.virtual_server[0].real_server[0];
     assert_eq!(rs.weight, 1);
-    assert_eq!(rs.notify_up.as_ref().map(|s| s.command.join("|")).as_deref(), Some("/a"));
+    assert_eq!(
+        rs.notify_up
+            .as_ref()
+            .map(|s| s.command.join("|"))
+            .as_deref(),
+        Some("/a")
+    );
     let p = parse("virtual_server 10.0.0.1 80 {\n  protocol TCP\n  real_server 10.0.0.x 80 {\n  }\n  real_server 10.0.0.3 x {\n  }\n  real_server {\n  }\n  real_server 10.0.0.4\n}\n");
     assert_eq!(
         headlines(&p),
@@ -573,14 +739,22 @@ virtual_server 10.0.0.1 81 {
             Checker::Misc(c) => &c.common,
             _ => panic!("unexpected checker"),
         };
-        (c.retry, c.delay_before_retry, c.warmup, c.delay_loop, c.alpha)
+        (
+            c.retry,
+            c.delay_before_retry,
+            c.warmup,
+            c.delay_loop,
+            c.alpha,
+        )
     };
     let s = Timer::secs;
     let rs = &vs[0].real_server[0];
     // All inherited: retry from the virtual server, delay_before_retry from the real server,
     // warmup = delay_loop.
     assert_eq!(common(&rs.checkers[0]), (5, s(4), s(20), s(20), false));
-    let Checker::Tcp(t) = &rs.checkers[0] else { panic!() };
+    let Checker::Tcp(t) = &rs.checkers[0] else {
+        panic!()
+    };
     assert_eq!(
         t.conn,
         Connection {
@@ -595,8 +769,13 @@ virtual_server 10.0.0.1 81 {
     );
     assert_eq!(t.common.log_all_failures, Some(false));
     // All written in the checker.
-    assert_eq!(common(&rs.checkers[1]), (0, Timer::micros(500_000), s(2), s(3), true));
-    let Checker::Tcp(t) = &rs.checkers[1] else { panic!() };
+    assert_eq!(
+        common(&rs.checkers[1]),
+        (0, Timer::micros(500_000), s(2), s(3), true)
+    );
+    let Checker::Tcp(t) = &rs.checkers[1] else {
+        panic!()
+    };
     assert_eq!(
         t.conn,
         Connection {
@@ -625,7 +804,10 @@ virtual_server 10.0.0.1 81 {
     assert_eq!(c["checker"], "TCP_CHECK");
     assert_eq!(c["bindto"], "10.0.0.1");
     assert_eq!(c["delay_before_retry"], 0.5);
-    assert_eq!(j["virtual_server"][1]["real_server"][0]["checkers"][2]["checker"], "PING_CHECK");
+    assert_eq!(
+        j["virtual_server"][1]["real_server"][0]["checkers"][2]["checker"],
+        "PING_CHECK"
+    );
 }
 
 #[test]
@@ -654,7 +836,9 @@ fn checker_common_errors() {
         ]
     );
     // Bad values leave the inherited ones.
-    let Checker::Tcp(t) = only_checker(&p) else { panic!() };
+    let Checker::Tcp(t) = only_checker(&p) else {
+        panic!()
+    };
     assert_eq!((t.conn.connect_port, t.common.retry), (80, 1));
 }
 
@@ -702,7 +886,9 @@ fn checkers_that_keepalived_drops() {
     );
     let rs = &p.config.lvs.virtual_server[0].real_server[0];
     assert_eq!(rs.checkers.len(), 1);
-    let Checker::Tcp(t) = &rs.checkers[0] else { panic!() };
+    let Checker::Tcp(t) = &rs.checkers[0] else {
+        panic!()
+    };
     assert_eq!(t.conn.bind_if.as_deref(), Some("eth0"));
 }
 
@@ -742,27 +928,62 @@ fn http_and_ssl_checkers() {
     }",
     ));
     let rs = &p.config.lvs.virtual_server[0].real_server[0];
-    let Checker::Http(h) = &rs.checkers[0] else { panic!() };
+    let Checker::Http(h) = &rs.checkers[0] else {
+        panic!()
+    };
     assert_eq!(h.http_protocol, HttpProtocol::Http11);
     assert!(h.fast_recovery && !h.enable_sni && !h.tls_compliant);
     assert_eq!(h.virtualhost.as_deref(), Some("vs.example.com"));
     let u = &h.url[0];
     assert_eq!(u.path, "/health");
-    assert_eq!(u.digest.as_deref(), Some("9b3a0c85a887a256d6939da88aabd8cd"));
+    assert_eq!(
+        u.digest.as_deref(),
+        Some("9b3a0c85a887a256d6939da88aabd8cd")
+    );
     assert_eq!(
         u.status_code,
-        [StatusRange { first: 200, last: 299 }, StatusRange { first: 400, last: 499 }, StatusRange { first: 503, last: 503 }]
+        [
+            StatusRange {
+                first: 200,
+                last: 299
+            },
+            StatusRange {
+                first: 400,
+                last: 499
+            },
+            StatusRange {
+                first: 503,
+                last: 503
+            }
+        ]
     );
     assert_eq!(u.virtualhost.as_deref(), Some("url.example.com"));
     assert_eq!(u.regex.as_deref(), Some("ok|fine"));
     assert!(u.regex_no_match);
     assert_eq!(u.regex_options, ["caseless", "multiline"]);
-    assert_eq!(u.regex_stack, Some(RegexStack { start: 1024, max: 65536 }));
-    assert_eq!((u.regex_min_offset, u.regex_max_offset), (Some(2), Some(100)));
+    assert_eq!(
+        u.regex_stack,
+        Some(RegexStack {
+            start: 1024,
+            max: 65536
+        })
+    );
+    assert_eq!(
+        (u.regex_min_offset, u.regex_max_offset),
+        (Some(2), Some(100))
+    );
     // Defaults: status 200-299, the checker's virtualhost.
-    assert_eq!(h.url[1].status_code, [StatusRange { first: 200, last: 299 }]);
+    assert_eq!(
+        h.url[1].status_code,
+        [StatusRange {
+            first: 200,
+            last: 299
+        }]
+    );
     assert_eq!(h.url[1].virtualhost.as_deref(), Some("vs.example.com"));
-    let Checker::Ssl(s) = &rs.checkers[1] else { panic!() };
+    let Checker::Ssl(s) = &rs.checkers[1] else {
+        panic!()
+    };
     assert_eq!(s.http_protocol, HttpProtocol::Http10C);
     assert!(s.enable_sni && s.tls_compliant && s.url[0].tls_compliant);
     assert_eq!(s.sni_name.as_deref(), Some("sni.example.com"));
@@ -771,7 +992,10 @@ fn http_and_ssl_checkers() {
     let c = &j["virtual_server"][0]["real_server"][0]["checkers"];
     assert_eq!(c[0]["checker"], "HTTP_GET");
     assert_eq!(c[0]["http_protocol"], "1.1");
-    assert_eq!(c[0]["url"][0]["status_code"], serde_json::json!(["200-299", "400-499", 503]));
+    assert_eq!(
+        c[0]["url"][0]["status_code"],
+        serde_json::json!(["200-299", "400-499", 503])
+    );
     assert_eq!(c[1]["checker"], "SSL_GET");
     assert_eq!(c[1]["http_protocol"], "1.0C");
 }
@@ -822,10 +1046,21 @@ fn http_checker_errors() {
             "t.conf:19:7: warning: regex_min_offset 10 is more than regex_max_offset 5; both are ignored",
         ]
     );
-    let Checker::Http(h) = only_checker(&p) else { panic!() };
-    assert_eq!(h.url[0].status_code, [StatusRange { first: 200, last: 299 }]);
+    let Checker::Http(h) = only_checker(&p) else {
+        panic!()
+    };
+    assert_eq!(
+        h.url[0].status_code,
+        [StatusRange {
+            first: 200,
+            last: 299
+        }]
+    );
     assert_eq!(h.url[0].digest, None);
-    assert_eq!((h.url[1].regex_min_offset, h.url[1].regex_max_offset), (None, None));
+    assert_eq!(
+        (h.url[1].regex_min_offset, h.url[1].regex_max_offset),
+        (None, None)
+    );
 }
 
 #[test]
@@ -858,20 +1093,40 @@ fn smtp_checker() {
         ]
     );
     let rs = &p.config.lvs.virtual_server[0].real_server[0];
-    let Checker::Smtp(a) = &rs.checkers[0] else { panic!() };
+    let Checker::Smtp(a) = &rs.checkers[0] else {
+        panic!()
+    };
     assert_eq!(a.helo_name, "foo.bar.com");
-    assert_eq!((a.conn.connect_ip, a.conn.connect_port, a.conn.connect_timeout), (ip("10.0.0.2"), 80, Timer::secs(10)));
+    assert_eq!(
+        (
+            a.conn.connect_ip,
+            a.conn.connect_port,
+            a.conn.connect_timeout
+        ),
+        (ip("10.0.0.2"), 80, Timer::secs(10))
+    );
     assert!(a.host.is_empty());
     // No connection option of its own: the first host stands in for the checker's target.
-    let Checker::Smtp(b) = &rs.checkers[1] else { panic!() };
+    let Checker::Smtp(b) = &rs.checkers[1] else {
+        panic!()
+    };
     assert_eq!(b.helo_name, SMTP_DEFAULT_HELO);
-    assert_eq!((b.conn.connect_ip, b.conn.connect_port), (ip("172.16.1.11"), 80));
+    assert_eq!(
+        (b.conn.connect_ip, b.conn.connect_port),
+        (ip("172.16.1.11"), 80)
+    );
     assert_eq!(b.host.len(), 1);
     let h = &b.host[0].conn;
-    assert_eq!((h.connect_ip, h.connect_port, h.bindto), (ip("192.168.155.10"), 587, Some(ip("192.168.155.2"))));
+    assert_eq!(
+        (h.connect_ip, h.connect_port, h.bindto),
+        (ip("192.168.155.10"), 587, Some(ip("192.168.155.2")))
+    );
     assert_eq!((b.common.retry, b.common.delay_loop), (2, Timer::secs(9)));
     let j = json(&p);
-    assert_eq!(j["virtual_server"][0]["real_server"][0]["checkers"][1]["host"][0]["connect_port"], 587);
+    assert_eq!(
+        j["virtual_server"][0]["real_server"][0]["checkers"][1]["host"][0]["connect_port"],
+        587
+    );
 }
 
 #[test]
@@ -923,30 +1178,64 @@ fn dns_misc_udp_ping_file_bfd_checkers() {
     )));
     let c = &p.config.lvs.virtual_server[0].real_server[0].checkers;
     let Checker::Dns(d) = &c[0] else { panic!() };
-    assert_eq!((d.query_type, d.name.as_str()), (DnsType::AAAA, "example.com"));
+    assert_eq!(
+        (d.query_type, d.name.as_str()),
+        (DnsType::AAAA, "example.com")
+    );
     let Checker::Dns(d) = &c[1] else { panic!() };
-    assert_eq!((d.query_type, d.name.as_str(), d.common.retry), (DnsType::SOA, ".", 3));
+    assert_eq!(
+        (d.query_type, d.name.as_str(), d.common.retry),
+        (DnsType::SOA, ".", 3)
+    );
     let Checker::Misc(m) = &c[2] else { panic!() };
     assert_eq!(m.misc_path, "/bin/check arg1");
     assert_eq!(m.misc_timeout, Timer::secs(5));
     assert!(m.misc_dynamic);
-    assert_eq!(m.user, Some(ScriptUser { user: "nobody".into(), group: Some("nogroup".into()) }));
+    assert_eq!(
+        m.user,
+        Some(ScriptUser {
+            user: "nobody".into(),
+            group: Some("nogroup".into())
+        })
+    );
     let Checker::Misc(m) = &c[3] else { panic!() };
-    assert_eq!((m.misc_path.as_str(), m.misc_timeout, m.misc_dynamic), ("/bin/check arg2", Timer::secs(60), false));
+    assert_eq!(
+        (m.misc_path.as_str(), m.misc_timeout, m.misc_dynamic),
+        ("/bin/check arg2", Timer::secs(60), false)
+    );
     let Checker::Udp(u) = &c[4] else { panic!() };
     assert_eq!(u.payload.as_deref(), Some("ab120f034506"));
     assert_eq!(u.require_reply.as_deref(), Some("12x405"));
     assert_eq!((u.min_reply_length, u.max_reply_length), (2, 100));
-    assert_eq!((u.conn.connect_ip, u.conn.connect_port), (ip("10.0.0.2"), 80));
+    assert_eq!(
+        (u.conn.connect_ip, u.conn.connect_port),
+        (ip("10.0.0.2"), 80)
+    );
     let Checker::Udp(u) = &c[5] else { panic!() };
-    assert_eq!((u.payload.as_deref(), u.require_reply.as_deref()), (None, Some("")));
+    assert_eq!(
+        (u.payload.as_deref(), u.require_reply.as_deref()),
+        (None, Some(""))
+    );
     let Checker::Udp(u) = &c[6] else { panic!() };
-    assert_eq!((u.require_reply.as_deref(), u.min_reply_length, u.max_reply_length), (None, 0, 255));
+    assert_eq!(
+        (
+            u.require_reply.as_deref(),
+            u.min_reply_length,
+            u.max_reply_length
+        ),
+        (None, 0, 255)
+    );
     let Checker::Ping(g) = &c[7] else { panic!() };
     assert_eq!(g.common.retry, 4);
     let Checker::File(f) = &c[8] else { panic!() };
     assert_eq!(f.track_file, "tf1");
-    assert_eq!(f.weight, Some(FileCheckWeight { weight: -5, reverse: true }));
+    assert_eq!(
+        f.weight,
+        Some(FileCheckWeight {
+            weight: -5,
+            reverse: true
+        })
+    );
     assert!(f.dynamic);
     let Checker::File(f) = &c[9] else { panic!() };
     assert_eq!((f.weight, f.dynamic), (None, false));
@@ -954,15 +1243,35 @@ fn dns_misc_udp_ping_file_bfd_checkers() {
     assert_eq!((b.name.as_str(), b.alpha), ("bfd1", true));
     let j = json(&p);
     let c = &j["virtual_server"][0]["real_server"][0]["checkers"];
-    let types: Vec<&str> = c.as_array().unwrap().iter().map(|c| c["checker"].as_str().unwrap()).collect();
+    let types: Vec<&str> = c
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["checker"].as_str().unwrap())
+        .collect();
     assert_eq!(
         types,
-        ["DNS_CHECK", "DNS_CHECK", "MISC_CHECK", "MISC_CHECK", "UDP_CHECK", "UDP_CHECK", "UDP_CHECK", "PING_CHECK", "FILE_CHECK", "FILE_CHECK", "BFD_CHECK"]
+        [
+            "DNS_CHECK",
+            "DNS_CHECK",
+            "MISC_CHECK",
+            "MISC_CHECK",
+            "UDP_CHECK",
+            "UDP_CHECK",
+            "UDP_CHECK",
+            "PING_CHECK",
+            "FILE_CHECK",
+            "FILE_CHECK",
+            "BFD_CHECK"
+        ]
     );
     assert_eq!(c[0]["checker"], "DNS_CHECK");
     assert_eq!(c[0]["type"], "AAAA");
     assert_eq!(c[0]["name"], "example.com");
-    assert_eq!(c[8]["weight"], serde_json::json!({"weight": -5, "reverse": true}));
+    assert_eq!(
+        c[8]["weight"],
+        serde_json::json!({"weight": -5, "reverse": true})
+    );
     // FILE_CHECK and BFD_CHECK have none of the standard options.
     assert!(c[8].get("retry").is_none() && c[10].get("connect_ip").is_none());
 }
@@ -1026,7 +1335,9 @@ fn dns_misc_udp_file_bfd_errors() {
             "t.conf:33:5: error: BFD_CHECK follows bfd_instance 'b', which is not defined; keepalived drops this checker",
         ]
     );
-    let Checker::Dns(d) = &p.config.lvs.virtual_server[0].real_server[0].checkers[0] else { panic!() };
+    let Checker::Dns(d) = &p.config.lvs.virtual_server[0].real_server[0].checkers[0] else {
+        panic!()
+    };
     assert_eq!(d.name, "example.com");
 }
 
@@ -1043,8 +1354,14 @@ fn check_virtual_server_without_real_servers_and_unknown_group() {
             "t.conf:12:1: error: virtual_server group NOPE: there is no virtual_server_group NOPE",
         ]
     );
-    assert_eq!(p.diags.iter().nth(1).unwrap().help.as_deref(), Some("did you mean 'VSG_1'?"));
-    assert_eq!(p.diags.iter().nth(2).unwrap().help.as_deref(), Some("define 'virtual_server_group NOPE { ... }'"));
+    assert_eq!(
+        p.diags.iter().nth(1).unwrap().help.as_deref(),
+        Some("did you mean 'VSG_1'?")
+    );
+    assert_eq!(
+        p.diags.iter().nth(2).unwrap().help.as_deref(),
+        Some("define 'virtual_server_group NOPE { ... }'")
+    );
     // The empty virtual server is dropped, as keepalived drops it.
     assert_eq!(p.config.lvs.virtual_server.len(), 2);
 }
@@ -1067,7 +1384,10 @@ fn check_protocol_port_and_persistence() {
     let vs = &p.config.lvs.virtual_server;
     assert_eq!((vs[0].protocol, vs[0].ops), (Some(Protocol::UDP), true));
     assert_eq!((vs[1].ops, vs[1].persistence_timeout), (false, Some(360)));
-    assert_eq!((vs[2].protocol, vs[2].ha_suspend, vs[2].ops), (None, false, true));
+    assert_eq!(
+        (vs[2].protocol, vs[2].ha_suspend, vs[2].ops),
+        (None, false, true)
+    );
     // Granularity alone makes the service persistent, silently as keepalived.
     assert_eq!(vs[3].persistence_timeout, Some(360));
     // A real server without a port takes the virtual server's, even when that is "any".
@@ -1132,8 +1452,20 @@ virtual_server fwmark 1 {
         ]
     );
     let vs = &p.config.lvs.virtual_server;
-    let servers: Vec<(IpAddr, u16)> = vs[0].real_server.iter().map(|r| (r.address, r.port)).collect();
-    assert_eq!(servers, [(ip("10.0.0.2"), 80), (ip("10.0.0.3"), 80), (ip("10.0.0.4"), 8080), (ip("ae00::6"), 80)]);
+    let servers: Vec<(IpAddr, u16)> = vs[0]
+        .real_server
+        .iter()
+        .map(|r| (r.address, r.port))
+        .collect();
+    assert_eq!(
+        servers,
+        [
+            (ip("10.0.0.2"), 80),
+            (ip("10.0.0.3"), 80),
+            (ip("10.0.0.4"), 8080),
+            (ip("ae00::6"), 80)
+        ]
+    );
     let servers: Vec<u16> = vs[1].real_server.iter().map(|r| r.port).collect();
     assert_eq!(servers, [0, 80]);
     assert_eq!(vs[1].ip_family, IpFamily::Inet);
@@ -1185,8 +1517,14 @@ virtual_server 10.0.0.1 83 {
     let vs = &p.config.lvs.virtual_server;
     let s = vs[0].sorry_server.as_ref().unwrap();
     assert_eq!((s.address, s.port), (ip("10.0.0.2"), 80));
-    assert_eq!((vs[0].sorry_server_inhibit, vs[0].sorry_server_lvs_method), (false, Some(LvsMethod::NAT)));
-    assert_eq!((vs[1].sorry_server_inhibit, vs[1].sorry_server_lvs_method), (false, None));
+    assert_eq!(
+        (vs[0].sorry_server_inhibit, vs[0].sorry_server_lvs_method),
+        (false, Some(LvsMethod::NAT))
+    );
+    assert_eq!(
+        (vs[1].sorry_server_inhibit, vs[1].sorry_server_lvs_method),
+        (false, None)
+    );
     assert!(vs[2].sorry_server.is_none());
     assert_eq!(vs[3].sorry_server.as_ref().map(|s| s.port), Some(83));
     assert_eq!(vs[3].sorry_server_lvs_method, Some(LvsMethod::DR));
@@ -1256,7 +1594,10 @@ fn smtp_alert_and_log_all_failures_follow_global_defs() {
     let vs = &p.config.lvs.virtual_server[0];
     assert_eq!(vs.smtp_alert, Some(false));
     let rs = &vs.real_server;
-    assert_eq!((rs[0].smtp_alert, rs[1].smtp_alert), (Some(false), Some(true)));
+    assert_eq!(
+        (rs[0].smtp_alert, rs[1].smtp_alert),
+        (Some(false), Some(true))
+    );
     let log = |r: &RealServer| match &r.checkers[0] {
         Checker::Tcp(t) => t.common.log_all_failures,
         _ => panic!(),

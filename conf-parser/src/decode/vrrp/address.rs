@@ -40,7 +40,12 @@ pub(super) fn check_scope(cx: &mut Cx, line: &Line, word: &crate::tree::Word) ->
         if values::parse_int(&word.text, 0, 255).is_ok() {
             return true;
         }
-        line.bad(cx, "scope", word, "expected a scope name or a number between 0 and 255");
+        line.bad(
+            cx,
+            "scope",
+            word,
+            "expected a scope name or a number between 0 and 255",
+        );
         return false;
     }
     cx.warning(
@@ -61,7 +66,13 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
     let address = match values::parse_prefix(&first.text) {
         Ok(p) => p,
         Err(e) => {
-            cx.error(first.span, format!("invalid address '{}' in {block}: {e}; the line is ignored", first.text));
+            cx.error(
+                first.span,
+                format!(
+                    "invalid address '{}' in {block}: {e}; the line is ignored",
+                    first.text
+                ),
+            );
             return None;
         }
     };
@@ -96,7 +107,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
                 if a.dev.is_some() {
                     cx.error(
                         opt.span,
-                        format!("'dev' is given twice for {} in {block}; the line is ignored", first.text),
+                        format!(
+                            "'dev' is given twice for {} in {block}; the line is ignored",
+                            first.text
+                        ),
                     );
                     return None;
                 }
@@ -114,7 +128,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
                 if v6 {
                     cx.error(
                         opt.span,
-                        format!("an IPv6 address has no broadcast address; {} in {block} is ignored", first.text),
+                        format!(
+                            "an IPv6 address has no broadcast address; {} in {block} is ignored",
+                            first.text
+                        ),
                     );
                     return None;
                 }
@@ -124,7 +141,12 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
                     t => match t.parse::<std::net::Ipv4Addr>() {
                         Ok(ip) => Broadcast::Addr(ip.into()),
                         Err(_) => {
-                            line.bad(cx, "brd", w, "expected an IPv4 address, '-' or '+'; the line is ignored");
+                            line.bad(
+                                cx,
+                                "brd",
+                                w,
+                                "expected an IPv4 address, '-' or '+'; the line is ignored",
+                            );
                             return None;
                         }
                     },
@@ -134,7 +156,12 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
             "label" => {
                 let w = line.value(cx, opt)?;
                 if w.text.chars().count() >= 16 {
-                    line.bad(cx, "label", w, "a label is at most 15 characters; the line is ignored");
+                    line.bad(
+                        cx,
+                        "label",
+                        w,
+                        "a label is at most 15 characters; the line is ignored",
+                    );
                     return None;
                 }
                 a.label = Some(w.text.to_string());
@@ -145,15 +172,21 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
                 if a.peer.is_some() {
                     cx.error(
                         opt.span,
-                        format!("'peer' is given twice for {} in {block}; this one is ignored", first.text),
+                        format!(
+                            "'peer' is given twice for {} in {block}; this one is ignored",
+                            first.text
+                        ),
                     );
                     continue;
                 }
                 match values::parse_ip(&w.text) {
                     Err(e) => line.bad(cx, "peer", w, &e),
-                    Ok(p) if p.is_ipv6() != v6 => {
-                        line.bad(cx, "peer", w, "the peer must be of the same family as the address")
-                    }
+                    Ok(p) if p.is_ipv6() != v6 => line.bad(
+                        cx,
+                        "peer",
+                        w,
+                        "the peer must be of the same family as the address",
+                    ),
                     Ok(p) => {
                         let full = if v6 { 128 } else { 32 };
                         if a.address.len != full {
@@ -165,7 +198,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
                                 ),
                             );
                         }
-                        a.address = IpPrefix { addr: a.address.addr, len: full };
+                        a.address = IpPrefix {
+                            addr: a.address.addr,
+                            len: full,
+                        };
                         a.peer = Some(p);
                     }
                 }
@@ -183,7 +219,12 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
                 } else {
                     match values::parse_int(&w.text, 0, i64::from(u32::MAX)) {
                         Ok(n) => a.preferred_lft = Some(Lifetime::Secs(n as u32)),
-                        Err(_) => line.bad(cx, "preferred_lft", w, "expected seconds (0..4294967295) or forever"),
+                        Err(_) => line.bad(
+                            cx,
+                            "preferred_lft",
+                            w,
+                            "expected seconds (0..4294967295) or forever",
+                        ),
                     }
                 }
             }
@@ -192,7 +233,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
                 if a.track_group.is_some() {
                     cx.error(
                         opt.span,
-                        format!("'track_group' is given twice for {} in {block}; this one is ignored", first.text),
+                        format!(
+                            "'track_group' is given twice for {} in {block}; this one is ignored",
+                            first.text
+                        ),
                     );
                     continue;
                 }
@@ -218,7 +262,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
             _ => {
                 let d = cx.warning(
                     opt.span,
-                    format!("unknown option '{}' for {} in {block}; it is ignored", opt.text, first.text),
+                    format!(
+                        "unknown option '{}' for {} in {block}; it is ignored",
+                        opt.text, first.text
+                    ),
                 );
                 if let Some(s) = super::super::did_you_mean(&opt.text, OPTIONS.iter().copied()) {
                     d.with_help(format!("did you mean '{s}'?"));
@@ -229,33 +276,57 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
     }
 
     if let (Some(brd), Some(_)) = (brd_word, &a.peer) {
-        cx.warning(brd.span, "an address with a peer has no broadcast address; 'brd' is ignored".to_string());
+        cx.warning(
+            brd.span,
+            "an address with a peer has no broadcast address; 'brd' is ignored".to_string(),
+        );
         a.brd = None;
-    } else if let (Some(brd), Some(Broadcast::ClearHostBits | Broadcast::SetHostBits)) = (brd_word, a.brd) {
+    } else if let (Some(brd), Some(Broadcast::ClearHostBits | Broadcast::SetHostBits)) =
+        (brd_word, a.brd)
+    {
         if a.address.len > 30 {
             cx.warning(
                 brd.span,
-                format!("a /{} address has no host bits for 'brd' to set or clear; it is ignored", a.address.len),
+                format!(
+                    "a /{} address has no host bits for 'brd' to set or clear; it is ignored",
+                    a.address.len
+                ),
             );
             a.brd = None;
         }
     }
     if v6 {
         if let Some(w) = scope_word {
-            cx.warning(w.span, format!("IPv6 addresses take no scope in {block}; keepalived ignores it"));
+            cx.warning(
+                w.span,
+                format!("IPv6 addresses take no scope in {block}; keepalived ignores it"),
+            );
             a.scope = None;
         }
         if let Some(w) = label_word {
-            cx.warning(w.span, format!("IPv6 addresses take no label in {block}; keepalived ignores it"));
+            cx.warning(
+                w.span,
+                format!("IPv6 addresses take no label in {block}; keepalived ignores it"),
+            );
             a.label = None;
         }
         if a.preferred_lft.is_none() {
-            a.preferred_lft = Some(if a.address.len == 128 { Lifetime::Secs(0) } else { Lifetime::Forever });
+            a.preferred_lft = Some(if a.address.len == 128 {
+                Lifetime::Secs(0)
+            } else {
+                Lifetime::Forever
+            });
         }
     }
     if let (Some(tg), None) = (track_group_word, &a.dev) {
-        cx.warning(tg.span, format!("'track_group' needs 'dev' for {} in {block}; it is ignored", first.text))
-            .with_help("add 'dev IFNAME' so keepalived knows where to watch the address");
+        cx.warning(
+            tg.span,
+            format!(
+                "'track_group' needs 'dev' for {} in {block}; it is ignored",
+                first.text
+            ),
+        )
+        .with_help("add 'dev IFNAME' so keepalived knows where to watch the address");
         a.track_group = None;
     }
     Some(a)

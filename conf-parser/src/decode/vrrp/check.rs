@@ -9,7 +9,9 @@
 
 use super::inherit::Inherited;
 use crate::decode::Cx;
-use crate::model::vrrp::{AuthType, Family, GarpExtraIf, HmacMode, TrackRef, VrrpInstance, VrrpPart, VrrpState};
+use crate::model::vrrp::{
+    AuthType, Family, GarpExtraIf, HmacMode, TrackRef, VrrpInstance, VrrpPart, VrrpState,
+};
 use crate::model::Config;
 use crate::values::Timer;
 use std::time::Duration;
@@ -28,7 +30,9 @@ pub(super) fn run(cx: &mut Cx, config: &mut Config) {
     check_sync_groups(cx, part);
     for idx in 0..part.vrrp_instance.len() {
         let sync = sync_group_of(part, idx);
-        let Some(inst) = part.vrrp_instance.get_mut(idx) else { continue };
+        let Some(inst) = part.vrrp_instance.get_mut(idx) else {
+            continue;
+        };
         resolve(cx, inst, &g, sync.as_ref());
     }
     resolve_refs(cx, part);
@@ -47,9 +51,15 @@ struct SyncInfo {
 
 fn sync_group_of(part: &VrrpPart, idx: usize) -> Option<SyncInfo> {
     let name = &part.vrrp_instance.get(idx)?.name;
-    let g = part.vrrp_sync_group.iter().find(|g| g.group.iter().any(|m| &m.name == name))?;
+    let g = part
+        .vrrp_sync_group
+        .iter()
+        .find(|g| g.group.iter().any(|m| &m.name == name))?;
     Some(SyncInfo {
-        notify_priority_changes: g.written.has("notify_priority_changes").then_some(g.notify_priority_changes),
+        notify_priority_changes: g
+            .written
+            .has("notify_priority_changes")
+            .then_some(g.notify_priority_changes),
     })
 }
 
@@ -77,7 +87,10 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
         if !w.has("version") {
             i.version = 3;
         } else if i.version == 2 && strict {
-            cx.warning(at("version"), "in strict mode IPv6 needs VRRP version 3; keepalived uses version 3");
+            cx.warning(
+                at("version"),
+                "in strict mode IPv6 needs VRRP version 3; keepalived uses version 3",
+            );
             i.version = 3;
         }
     } else if !w.has("version") {
@@ -85,11 +98,19 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
     }
 
     if !w.has("priority") {
-        i.priority = if w.has("state") && i.state == VrrpState::Master { 255 } else { 100 };
+        i.priority = if w.has("state") && i.state == VrrpState::Master {
+            255
+        } else {
+            100
+        };
     }
     let owner = i.priority == 255;
     if !w.has("state") {
-        i.state = if owner { VrrpState::Master } else { VrrpState::Backup };
+        i.state = if owner {
+            VrrpState::Master
+        } else {
+            VrrpState::Backup
+        };
     } else if strict && (i.state == VrrpState::Master) != owner {
         let msg = if owner {
             "in strict mode, priority 255 (the address owner) means state MASTER; keepalived starts this instance as MASTER"
@@ -97,7 +118,11 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
             "in strict mode, state MASTER needs priority 255 (the address owner); keepalived starts this instance as BACKUP"
         };
         cx.warning(at("state"), msg);
-        i.state = if owner { VrrpState::Master } else { VrrpState::Backup };
+        i.state = if owner {
+            VrrpState::Master
+        } else {
+            VrrpState::Backup
+        };
     }
 
     check_authentication(cx, i, strict);
@@ -120,44 +145,75 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
     if strict && unicast {
         cx.error(
             at("unicast_peer"),
-            format!("strict mode does not allow unicast peers; keepalived refuses vrrp_instance {name}"),
+            format!(
+                "strict mode does not allow unicast peers; keepalived refuses vrrp_instance {name}"
+            ),
         )
         .with_help("remove strict_mode (or vrrp_strict) to use unicast");
     }
     if let (Some(span), false) = (w.get("unicast_ttl"), unicast) {
-        cx.warning(span, "unicast_ttl has no effect without unicast peers; keepalived ignores it");
+        cx.warning(
+            span,
+            "unicast_ttl has no effect without unicast peers; keepalived ignores it",
+        );
         i.unicast_ttl = None;
     }
     if unicast && i.mcast_dst_ip.is_some() {
-        cx.warning(i.origin.span, format!("vrrp_instance {name} is unicast; its mcast_dst_ip is ignored"));
+        cx.warning(
+            i.origin.span,
+            format!("vrrp_instance {name} is unicast; its mcast_dst_ip is ignored"),
+        );
         i.mcast_dst_ip = None;
     }
 
     // Interface and source address.
     if i.virtual_router_id.is_none() {
-        cx.error(i.origin.span, format!("vrrp_instance {name} has no virtual_router_id"))
-            .with_help("add virtual_router_id N (1..255), the same on every router of this virtual router");
+        cx.error(
+            i.origin.span,
+            format!("vrrp_instance {name} has no virtual_router_id"),
+        )
+        .with_help(
+            "add virtual_router_id N (1..255), the same on every router of this virtual router",
+        );
     }
     let src = i.unicast_src_ip.or(i.mcast_src_ip);
     if i.interface.is_none() {
         if unicast_written.is_none() {
-            cx.error(i.origin.span, format!("vrrp_instance {name} has no interface"))
-                .with_help("add interface IFNAME (only a unicast instance with unicast_src_ip may omit it)");
+            cx.error(
+                i.origin.span,
+                format!("vrrp_instance {name} has no interface"),
+            )
+            .with_help(
+                "add interface IFNAME (only a unicast instance with unicast_src_ip may omit it)",
+            );
         } else if src.is_none() {
-            cx.error(i.origin.span, format!("unicast vrrp_instance {name} needs unicast_src_ip or interface"));
+            cx.error(
+                i.origin.span,
+                format!("unicast vrrp_instance {name} needs unicast_src_ip or interface"),
+            );
         } else if let Some(std::net::IpAddr::V6(a)) = src {
             if a.segments()[0] & 0xffc0 == 0xfe80 {
                 cx.error(
                     i.origin.span,
-                    format!("vrrp_instance {name} has a link-local source address but no interface"),
+                    format!(
+                        "vrrp_instance {name} has a link-local source address but no interface"
+                    ),
                 );
             }
         }
         if unicast_written.is_some() {
             if i.use_vmac.is_some() || i.use_ipvlan.is_some() {
-                cx.error(i.origin.span, format!("vrrp_instance {name} uses a VMAC/ipvlan but has no interface"));
+                cx.error(
+                    i.origin.span,
+                    format!("vrrp_instance {name} uses a VMAC/ipvlan but has no interface"),
+                );
             }
-            for a in i.virtual_ipaddress.iter().chain(&i.virtual_ipaddress_excluded).filter(|a| a.dev.is_none()) {
+            for a in i
+                .virtual_ipaddress
+                .iter()
+                .chain(&i.virtual_ipaddress_excluded)
+                .filter(|a| a.dev.is_none())
+            {
                 cx.error(
                     a.origin.span,
                     format!("{} has no dev and vrrp_instance {name} no interface: keepalived removes it", a.address),
@@ -173,14 +229,20 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
         i.vrf = None;
     }
     if i.track_src_ip && src.is_none() {
-        cx.warning(i.origin.span, "track_src_ip has no effect without unicast_src_ip or mcast_src_ip");
+        cx.warning(
+            i.origin.span,
+            "track_src_ip has no effect without unicast_src_ip or mcast_src_ip",
+        );
         i.track_src_ip = false;
     }
     if let Some(own) = &i.interface {
         let own = own.clone();
         i.track_interface.retain(|t| {
             if t.name == own {
-                cx.warning(t.origin.span, format!("{own} is the instance's own interface; it is always tracked"));
+                cx.warning(
+                    t.origin.span,
+                    format!("{own} is the instance's own interface; it is always tracked"),
+                );
             }
             t.name != own
         });
@@ -189,23 +251,38 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
     // VMAC / ipvlan.
     if let Some(v) = &mut i.use_vmac {
         if strict && v.mac.is_some() {
-            cx.warning(i.origin.span, "strict mode does not allow a use_vmac MAC address; keepalived ignores it");
+            cx.warning(
+                i.origin.span,
+                "strict mode does not allow a use_vmac MAC address; keepalived ignores it",
+            );
             v.mac = None;
         }
         if unicast_written.is_some() && i.interface.is_some() && !i.vmac_xmit_base {
-            cx.warning(i.origin.span, "unicast with use_vmac needs vmac_xmit_base; keepalived sets it");
+            cx.warning(
+                i.origin.span,
+                "unicast with use_vmac needs vmac_xmit_base; keepalived sets it",
+            );
             i.vmac_xmit_base = true;
         }
         if strict && i.vmac_xmit_base {
-            cx.warning(i.origin.span, "strict mode does not allow vmac_xmit_base; keepalived clears it");
+            cx.warning(
+                i.origin.span,
+                "strict mode does not allow vmac_xmit_base; keepalived clears it",
+            );
             i.vmac_xmit_base = false;
         }
     } else if i.vmac_xmit_base {
-        cx.warning(i.origin.span, "vmac_xmit_base has no effect without use_vmac");
+        cx.warning(
+            i.origin.span,
+            "vmac_xmit_base has no effect without use_vmac",
+        );
         i.vmac_xmit_base = false;
     }
     if (i.use_vmac.is_some() || i.use_ipvlan.is_some()) && i.promote_secondaries {
-        cx.warning(i.origin.span, "promote_secondaries is implied on a VMAC/ipvlan; keepalived ignores it");
+        cx.warning(
+            i.origin.span,
+            "promote_secondaries is implied on a VMAC/ipvlan; keepalived ignores it",
+        );
         i.promote_secondaries = false;
     }
     if let Some(v) = &i.use_ipvlan {
@@ -241,7 +318,10 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
         i.virtual_ipaddress_excluded = excluded;
     }
     if i.no_virtual_ipaddress && strict {
-        cx.warning(i.origin.span, "strict mode requires addresses; keepalived ignores no_virtual_ipaddress");
+        cx.warning(
+            i.origin.span,
+            "strict mode requires addresses; keepalived ignores no_virtual_ipaddress",
+        );
         i.no_virtual_ipaddress = false;
     }
     if !i.no_virtual_ipaddress && i.virtual_ipaddress.is_empty() {
@@ -255,7 +335,9 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
                 i.origin.span,
                 format!("vrrp_instance {name} has no virtual_ipaddress; at least one is sensible"),
             )
-            .with_help("add virtual_ipaddress { ADDR }, or no_virtual_ipaddress if that is intended");
+            .with_help(
+                "add virtual_ipaddress { ADDR }, or no_virtual_ipaddress if that is intended",
+            );
         }
     }
 
@@ -269,22 +351,34 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
     }
     if i.state == VrrpState::Master {
         if i.nopreempt {
-            cx.warning(at("state"), "nopreempt does not work with state MASTER; keepalived clears it")
-                .with_help("use state BACKUP on every router with nopreempt");
+            cx.warning(
+                at("state"),
+                "nopreempt does not work with state MASTER; keepalived clears it",
+            )
+            .with_help("use state BACKUP on every router with nopreempt");
             i.nopreempt = false;
         }
         if i.preempt_delay > Timer::default() {
-            cx.warning(at("preempt_delay"), "preempt_delay does not work with state MASTER; keepalived clears it")
-                .with_help("use state BACKUP with preempt_delay");
+            cx.warning(
+                at("preempt_delay"),
+                "preempt_delay does not work with state MASTER; keepalived clears it",
+            )
+            .with_help("use state BACKUP with preempt_delay");
             i.preempt_delay = Timer::default();
         }
     }
     if i.preempt_delay > Timer::default() {
         if strict {
-            cx.warning(at("preempt_delay"), "strict mode does not allow preempt_delay; keepalived clears it");
+            cx.warning(
+                at("preempt_delay"),
+                "strict mode does not allow preempt_delay; keepalived clears it",
+            );
             i.preempt_delay = Timer::default();
         } else if i.nopreempt {
-            cx.warning(at("preempt_delay"), "preempt_delay has no effect with nopreempt; keepalived clears it");
+            cx.warning(
+                at("preempt_delay"),
+                "preempt_delay has no effect with nopreempt; keepalived clears it",
+            );
             i.preempt_delay = Timer::default();
         }
     }
@@ -292,11 +386,17 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
         i.down_timer_adverts = g.vrrp_down_timer_adverts;
     }
     if i.down_timer_adverts != 3 && strict {
-        cx.warning(at("down_timer_adverts"), "strict mode requires down_timer_adverts 3; keepalived uses 3");
+        cx.warning(
+            at("down_timer_adverts"),
+            "strict mode requires down_timer_adverts 3; keepalived uses 3",
+        );
         i.down_timer_adverts = 3;
     }
     if i.timer_expired_backup.is_some() && !i.nopreempt {
-        cx.warning(at("timer_expired_backup"), "timer_expired_backup needs nopreempt; keepalived ignores it");
+        cx.warning(
+            at("timer_expired_backup"),
+            "timer_expired_backup needs nopreempt; keepalived ignores it",
+        );
         i.timer_expired_backup = None;
     }
 
@@ -325,24 +425,43 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
         i.garp_master_refresh_repeat = g.vrrp_garp_master_refresh_repeat;
     }
     if !w.has("garp_extra_if") {
-        i.garp_extra_if = g.vrrp_garp_extra_if.map(|(interval, all)| GarpExtraIf { interval, all });
+        i.garp_extra_if = g
+            .vrrp_garp_extra_if
+            .map(|(interval, all)| GarpExtraIf { interval, all });
     }
     if !w.has("garp_lower_prio_repeat") {
-        i.garp_lower_prio_repeat = if strict { 0 } else { g.vrrp_garp_lower_prio_repeat };
+        i.garp_lower_prio_repeat = if strict {
+            0
+        } else {
+            g.vrrp_garp_lower_prio_repeat
+        };
     } else if strict && i.garp_lower_prio_repeat != 0 {
-        cx.warning(at("garp_lower_prio_repeat"), "strict mode requires garp_lower_prio_repeat 0; keepalived uses 0");
+        cx.warning(
+            at("garp_lower_prio_repeat"),
+            "strict mode requires garp_lower_prio_repeat 0; keepalived uses 0",
+        );
         i.garp_lower_prio_repeat = 0;
     }
     if !w.has("garp_lower_prio_delay") {
-        i.garp_lower_prio_delay = if strict { Timer::default() } else { g.vrrp_garp_lower_prio_delay };
+        i.garp_lower_prio_delay = if strict {
+            Timer::default()
+        } else {
+            g.vrrp_garp_lower_prio_delay
+        };
     } else if strict && i.garp_lower_prio_delay > Timer::default() {
-        cx.warning(at("garp_lower_prio_delay"), "strict mode requires garp_lower_prio_delay 0; keepalived uses 0");
+        cx.warning(
+            at("garp_lower_prio_delay"),
+            "strict mode requires garp_lower_prio_delay 0; keepalived uses 0",
+        );
         i.garp_lower_prio_delay = Timer::default();
     }
     if !w.has("lower_prio_no_advert") {
         i.lower_prio_no_advert = strict || g.vrrp_lower_prio_no_advert;
     } else if strict && !i.lower_prio_no_advert {
-        cx.warning(at("lower_prio_no_advert"), "strict mode requires lower_prio_no_advert; keepalived sets it");
+        cx.warning(
+            at("lower_prio_no_advert"),
+            "strict mode requires lower_prio_no_advert; keepalived sets it",
+        );
         i.lower_prio_no_advert = true;
     }
     if !w.has("higher_prio_send_advert") {
@@ -382,8 +501,9 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
         i.smtp_alert = g.smtp_alert_vrrp.or(g.smtp_alert).unwrap_or(false);
     }
     if !w.has("notify_priority_changes") {
-        i.notify_priority_changes =
-            sync.and_then(|s| s.notify_priority_changes).unwrap_or(g.vrrp_notify_priority_changes);
+        i.notify_priority_changes = sync
+            .and_then(|s| s.notify_priority_changes)
+            .unwrap_or(g.vrrp_notify_priority_changes);
     }
 
     // Advert interval.
@@ -393,7 +513,11 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
             let r = round_to(adv, 1_000_000);
             cx.warning(
                 at("advert_int"),
-                format!("VRRPv2 advert_int is whole seconds; keepalived rounds {} to {}", secs(adv), secs(r)),
+                format!(
+                    "VRRPv2 advert_int is whole seconds; keepalived rounds {} to {}",
+                    secs(adv),
+                    secs(r)
+                ),
             )
             .with_help("use version 3 for sub-second adverts");
             i.advert_int = r;
@@ -401,14 +525,21 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
     } else if adv > Timer::micros(40_950_000) {
         cx.warning(
             at("advert_int"),
-            format!("VRRPv3 advert_int is at most 40.95 seconds; keepalived uses 40.95 instead of {}", secs(adv)),
+            format!(
+                "VRRPv3 advert_int is at most 40.95 seconds; keepalived uses 40.95 instead of {}",
+                secs(adv)
+            ),
         );
         i.advert_int = Timer::micros(40_950_000);
     } else if !adv.0.as_micros().is_multiple_of(10_000) {
         let r = round_to(adv, 10_000);
         cx.warning(
             at("advert_int"),
-            format!("VRRPv3 advert_int has a resolution of 10 ms; keepalived rounds {} to {}", secs(adv), secs(r)),
+            format!(
+                "VRRPv3 advert_int has a resolution of 10 ms; keepalived rounds {} to {}",
+                secs(adv),
+                secs(r)
+            ),
         );
         i.advert_int = r;
     }
@@ -456,13 +587,26 @@ fn check_authentication(cx: &mut Cx, i: &mut VrrpInstance, strict: bool) {
             )
             .with_help("remove the authentication block (keepalived 2.4 has auth_hmac for v3)");
         } else if a.auth_type.is_none() {
-            cx.error(span, "authentication has no auth_type; keepalived ignores it").with_help("add auth_type PASS");
+            cx.error(
+                span,
+                "authentication has no auth_type; keepalived ignores it",
+            )
+            .with_help("add auth_type PASS");
         } else if a.auth_pass.as_deref().is_none_or(str::is_empty) {
-            cx.error(span, "authentication has no auth_pass; keepalived ignores it")
-                .with_help("add auth_pass PASSWORD (at most 8 characters)");
+            cx.error(
+                span,
+                "authentication has no auth_pass; keepalived ignores it",
+            )
+            .with_help("add auth_pass PASSWORD (at most 8 characters)");
         } else if i.family == Some(Family::Inet6) && a.auth_type == Some(AuthType::Ah) {
-            cx.error(span, "AH authentication does not work with IPv6; keepalived ignores it");
-        } else if a.auth_type == Some(AuthType::Ah) && i.state == VrrpState::Master && i.priority != 255 {
+            cx.error(
+                span,
+                "AH authentication does not work with IPv6; keepalived ignores it",
+            );
+        } else if a.auth_type == Some(AuthType::Ah)
+            && i.state == VrrpState::Master
+            && i.priority != 255
+        {
             cx.warning(
                 span,
                 "AH authentication needs an advert before taking over; keepalived starts this instance as BACKUP",
@@ -479,18 +623,26 @@ fn check_authentication(cx: &mut Cx, i: &mut VrrpInstance, strict: bool) {
         }
         match ah.active_key {
             None => {
-                cx.error(ah.origin.span, "auth_hmac has no active_key; keepalived disables it")
-                    .with_help("add active_key ID, the id of one of the keys");
+                cx.error(
+                    ah.origin.span,
+                    "auth_hmac has no active_key; keepalived disables it",
+                )
+                .with_help("add active_key ID, the id of one of the keys");
             }
             Some(id) if !ah.key.iter().any(|k| k.id == id) => {
                 cx.error(
                     ah.origin.span,
-                    format!("auth_hmac active_key {id} is not one of its keys; keepalived disables it"),
+                    format!(
+                        "auth_hmac active_key {id} is not one of its keys; keepalived disables it"
+                    ),
                 );
             }
             _ => {
                 if strict && ah.mode != HmacMode::Enforce {
-                    cx.warning(ah.origin.span, "strict mode requires auth_hmac mode enforce; keepalived uses enforce");
+                    cx.warning(
+                        ah.origin.span,
+                        "strict mode requires auth_hmac mode enforce; keepalived uses enforce",
+                    );
                     ah.mode = HmacMode::Enforce;
                 }
             }
@@ -506,10 +658,15 @@ fn check_sync_groups(cx: &mut Cx, part: &VrrpPart) {
             if !part.vrrp_instance.iter().any(|i| i.name == m.name) {
                 let d = cx.error(
                     m.origin.span,
-                    format!("{} in vrrp_sync_group {} is not a vrrp_instance; keepalived ignores it", m.name, g.name),
+                    format!(
+                        "{} in vrrp_sync_group {} is not a vrrp_instance; keepalived ignores it",
+                        m.name, g.name
+                    ),
                 );
-                if let Some(s) = super::super::did_you_mean(&m.name, part.vrrp_instance.iter().map(|i| i.name.as_str()))
-                {
+                if let Some(s) = super::super::did_you_mean(
+                    &m.name,
+                    part.vrrp_instance.iter().map(|i| i.name.as_str()),
+                ) {
                     d.with_help(format!("did you mean '{s}'?"));
                 }
                 continue;
@@ -530,7 +687,10 @@ fn check_sync_groups(cx: &mut Cx, part: &VrrpPart) {
         if valid == 1 {
             cx.warning(
                 g.origin.span,
-                format!("vrrp_sync_group {} has only one member; this is probably not what you want", g.name),
+                format!(
+                    "vrrp_sync_group {} has only one member; this is probably not what you want",
+                    g.name
+                ),
             );
         } else if valid == 0 && !g.group.is_empty() {
             cx.error(
@@ -543,23 +703,45 @@ fn check_sync_groups(cx: &mut Cx, part: &VrrpPart) {
 
 /// Checks `track_*` names against the objects, and resolves unwritten weights from them.
 fn resolve_refs(cx: &mut Cx, part: &mut VrrpPart) {
-    let scripts: Vec<(String, i32, bool)> =
-        part.vrrp_script.iter().map(|s| (s.name.clone(), s.weight, s.reverse)).collect();
-    let files: Vec<(String, i32, bool)> =
-        part.track_file.iter().map(|s| (s.name.clone(), s.weight, s.reverse)).collect();
-    let procs: Vec<(String, i32, bool)> =
-        part.vrrp_track_process.iter().map(|s| (s.name.clone(), s.weight, s.reverse)).collect();
-    let bfds: Vec<(String, i32, bool)> =
-        part.bfd_instance.iter().map(|s| (s.name.clone(), s.weight, s.reverse)).collect();
+    let scripts: Vec<(String, i32, bool)> = part
+        .vrrp_script
+        .iter()
+        .map(|s| (s.name.clone(), s.weight, s.reverse))
+        .collect();
+    let files: Vec<(String, i32, bool)> = part
+        .track_file
+        .iter()
+        .map(|s| (s.name.clone(), s.weight, s.reverse))
+        .collect();
+    let procs: Vec<(String, i32, bool)> = part
+        .vrrp_track_process
+        .iter()
+        .map(|s| (s.name.clone(), s.weight, s.reverse))
+        .collect();
+    let bfds: Vec<(String, i32, bool)> = part
+        .bfd_instance
+        .iter()
+        .map(|s| (s.name.clone(), s.weight, s.reverse))
+        .collect();
     let lists = part
         .vrrp_instance
         .iter_mut()
-        .map(|i| (&mut i.track_script, &mut i.track_file, &mut i.track_process, &mut i.track_bfd))
-        .chain(
-            part.vrrp_sync_group
-                .iter_mut()
-                .map(|g| (&mut g.track_script, &mut g.track_file, &mut g.track_process, &mut g.track_bfd)),
-        );
+        .map(|i| {
+            (
+                &mut i.track_script,
+                &mut i.track_file,
+                &mut i.track_process,
+                &mut i.track_bfd,
+            )
+        })
+        .chain(part.vrrp_sync_group.iter_mut().map(|g| {
+            (
+                &mut g.track_script,
+                &mut g.track_file,
+                &mut g.track_process,
+                &mut g.track_bfd,
+            )
+        }));
     for (s, f, p, b) in lists {
         resolve_list(cx, s, &scripts, "vrrp_script");
         resolve_list(cx, f, &files, "track_file");
@@ -580,9 +762,17 @@ fn resolve_list(cx: &mut Cx, refs: &mut [TrackRef], objects: &[(String, i32, boo
                 }
             }
             None => {
-                let d =
-                    cx.error(r.origin.span, format!("no {kind} is named {}; keepalived ignores this entry", r.name));
-                match super::super::did_you_mean(&r.name, objects.iter().map(|(n, _, _)| n.as_str())) {
+                let d = cx.error(
+                    r.origin.span,
+                    format!(
+                        "no {kind} is named {}; keepalived ignores this entry",
+                        r.name
+                    ),
+                );
+                match super::super::did_you_mean(
+                    &r.name,
+                    objects.iter().map(|(n, _, _)| n.as_str()),
+                ) {
                     Some(s) => d.with_help(format!("did you mean '{s}'?")),
                     None => d.with_help(format!("define it with: {kind} {} {{ ... }}", r.name)),
                 };
@@ -598,14 +788,22 @@ fn tracking_weights(cx: &mut Cx, part: &mut VrrpPart) {
         .vrrp_sync_group
         .iter()
         .map(|g| {
-            let has_owner =
-                g.group.iter().any(|m| part.vrrp_instance.iter().any(|i| i.name == m.name && i.priority == 255));
+            let has_owner = g.group.iter().any(|m| {
+                part.vrrp_instance
+                    .iter()
+                    .any(|i| i.name == m.name && i.priority == 255)
+            });
             (g.name.clone(), g.sync_group_tracking_weight, has_owner)
         })
         .collect();
     for i in &mut part.vrrp_instance {
-        let sync = part.vrrp_sync_group.iter().position(|g| g.group.iter().any(|m| m.name == i.name));
-        let in_sync = sync.and_then(|s| groups.get(s)).is_some_and(|(_, tw, _)| !tw);
+        let sync = part
+            .vrrp_sync_group
+            .iter()
+            .position(|g| g.group.iter().any(|m| m.name == i.name));
+        let in_sync = sync
+            .and_then(|s| groups.get(s))
+            .is_some_and(|(_, tw, _)| !tw);
         let owner = i.priority == 255;
         if !in_sync && !owner {
             continue;
@@ -619,18 +817,30 @@ fn tracking_weights(cx: &mut Cx, part: &mut VrrpPart) {
             if t.weight == 0 {
                 return true;
             }
-            cx.warning(t.origin.span, format!("the weight of tracked interface {} is ignored: {why}", t.name));
+            cx.warning(
+                t.origin.span,
+                format!(
+                    "the weight of tracked interface {} is ignored: {why}",
+                    t.name
+                ),
+            );
             t.weight = 0;
             in_sync
         });
-        for (list, kind) in [(&mut i.track_script, "script"), (&mut i.track_bfd, "bfd_instance")] {
+        for (list, kind) in [
+            (&mut i.track_script, "script"),
+            (&mut i.track_bfd, "bfd_instance"),
+        ] {
             list.retain(|t| {
                 if t.weight == 0 {
                     return true;
                 }
                 cx.warning(
                     t.origin.span,
-                    format!("tracked {kind} {} has a weight, so keepalived ignores it: {why}", t.name),
+                    format!(
+                        "tracked {kind} {} has a weight, so keepalived ignores it: {why}",
+                        t.name
+                    ),
                 )
                 .with_help("give it weight 0 here");
                 false
@@ -641,14 +851,23 @@ fn tracking_weights(cx: &mut Cx, part: &mut VrrpPart) {
                 return true;
             }
             if t.weight == 1 && !t.weight_written {
-                cx.warning(t.origin.span, format!("tracked file {} is used unweighted (weight 0): {why}", t.name))
-                    .with_help("write weight 0");
+                cx.warning(
+                    t.origin.span,
+                    format!(
+                        "tracked file {} is used unweighted (weight 0): {why}",
+                        t.name
+                    ),
+                )
+                .with_help("write weight 0");
                 t.weight = 0;
                 return true;
             }
             cx.warning(
                 t.origin.span,
-                format!("tracked file {} has weight {}, so keepalived ignores it: {why}", t.name, t.weight),
+                format!(
+                    "tracked file {} has weight {}, so keepalived ignores it: {why}",
+                    t.name, t.weight
+                ),
             );
             false
         });
@@ -680,9 +899,15 @@ fn tracking_weights(cx: &mut Cx, part: &mut VrrpPart) {
         }
     }
     for g in &part.vrrp_sync_group {
-        let members: Vec<&VrrpInstance> =
-            g.group.iter().filter_map(|m| part.vrrp_instance.iter().find(|i| i.name == m.name)).collect();
-        let owners = members.iter().filter(|i| i.priority == 255 && i.state == VrrpState::Master).count();
+        let members: Vec<&VrrpInstance> = g
+            .group
+            .iter()
+            .filter_map(|m| part.vrrp_instance.iter().find(|i| i.name == m.name))
+            .collect();
+        let owners = members
+            .iter()
+            .filter(|i| i.priority == 255 && i.state == VrrpState::Master)
+            .count();
         if owners > 0 && owners < members.len() {
             cx.error(g.origin.span, format!("vrrp_sync_group {} mixes address owners (priority 255, MASTER) with other members; this does not work", g.name));
         }
@@ -693,9 +918,12 @@ fn vrid_clashes(cx: &mut Cx, part: &VrrpPart, g: &Inherited) {
     let insts = &part.vrrp_instance;
     // Only instances with the same VRID can clash: compare within each VRID's earlier instances,
     // not all pairs (configurations with hundreds of instances exist).
-    let mut by_vrid: std::collections::HashMap<u8, Vec<&VrrpInstance>> = std::collections::HashMap::new();
+    let mut by_vrid: std::collections::HashMap<u8, Vec<&VrrpInstance>> =
+        std::collections::HashMap::new();
     for b in insts.iter() {
-        let Some(vrid) = b.virtual_router_id else { continue };
+        let Some(vrid) = b.virtual_router_id else {
+            continue;
+        };
         let earlier = by_vrid.entry(vrid).or_default();
         let candidates = earlier.clone();
         earlier.push(b);
@@ -708,18 +936,26 @@ fn vrid_clashes(cx: &mut Cx, part: &VrrpPart, g: &Inherited) {
                 continue;
             }
             let clash = if ua {
-                let same_if = a.interface.is_none() || b.interface.is_none() || a.interface == b.interface;
-                let (sa, sb) = (a.unicast_src_ip.or(a.mcast_src_ip), b.unicast_src_ip.or(b.mcast_src_ip));
+                let same_if =
+                    a.interface.is_none() || b.interface.is_none() || a.interface == b.interface;
+                let (sa, sb) = (
+                    a.unicast_src_ip.or(a.mcast_src_ip),
+                    b.unicast_src_ip.or(b.mcast_src_ip),
+                );
                 let same_src = sa.is_none() || sb.is_none() || sa == sb;
-                let shared_peer = a.unicast_peer.iter().any(|p| b.unicast_peer.iter().any(|q| q.address == p.address));
+                let shared_peer = a
+                    .unicast_peer
+                    .iter()
+                    .any(|p| b.unicast_peer.iter().any(|q| q.address == p.address));
                 same_if && same_src && shared_peer
             } else {
                 let group = |i: &VrrpInstance| {
-                    i.mcast_dst_ip.unwrap_or(if i.family == Some(Family::Inet6) {
-                        g.vrrp_mcast_group6
-                    } else {
-                        g.vrrp_mcast_group4
-                    })
+                    i.mcast_dst_ip
+                        .unwrap_or(if i.family == Some(Family::Inet6) {
+                            g.vrrp_mcast_group6
+                        } else {
+                            g.vrrp_mcast_group4
+                        })
                 };
                 a.interface.is_some() && a.interface == b.interface && group(a) == group(b)
             };
@@ -745,8 +981,13 @@ fn vrid_clashes(cx: &mut Cx, part: &VrrpPart, g: &Inherited) {
 
 fn unused_scripts(cx: &mut Cx, part: &VrrpPart) {
     let used = |name: &str| {
-        part.vrrp_instance.iter().any(|i| i.track_script.iter().any(|t| t.name == name))
-            || part.vrrp_sync_group.iter().any(|g| g.track_script.iter().any(|t| t.name == name))
+        part.vrrp_instance
+            .iter()
+            .any(|i| i.track_script.iter().any(|t| t.name == name))
+            || part
+                .vrrp_sync_group
+                .iter()
+                .any(|g| g.track_script.iter().any(|t| t.name == name))
     };
     for s in part.vrrp_script.iter().filter(|s| !used(&s.name)) {
         cx.warning(
@@ -772,9 +1013,15 @@ fn track_groups(cx: &mut Cx, config: &Config) {
             if !part.vrrp_instance.iter().any(|i| &i.name == m) {
                 let d = cx.error(
                     tg.origin.span,
-                    format!("{m} in track_group {} is not a vrrp_instance; keepalived ignores it", tg.name),
+                    format!(
+                        "{m} in track_group {} is not a vrrp_instance; keepalived ignores it",
+                        tg.name
+                    ),
                 );
-                if let Some(s) = super::super::did_you_mean(m, part.vrrp_instance.iter().map(|i| i.name.as_str())) {
+                if let Some(s) = super::super::did_you_mean(
+                    m,
+                    part.vrrp_instance.iter().map(|i| i.name.as_str()),
+                ) {
                     d.with_help(format!("did you mean '{s}'?"));
                 }
             }
@@ -784,14 +1031,25 @@ fn track_groups(cx: &mut Cx, config: &Config) {
         .static_ipaddress
         .iter()
         .map(|a| (&a.track_group, &a.origin))
-        .chain(part.static_routes.iter().map(|r| (&r.track_group, &r.origin)))
-        .chain(part.static_rules.iter().map(|r| (&r.track_group, &r.origin)));
+        .chain(
+            part.static_routes
+                .iter()
+                .map(|r| (&r.track_group, &r.origin)),
+        )
+        .chain(
+            part.static_rules
+                .iter()
+                .map(|r| (&r.track_group, &r.origin)),
+        );
     for (name, origin) in uses {
         let Some(name) = name else { continue };
         if groups.iter().any(|t| &t.name == name) {
             continue;
         }
-        let d = cx.error(origin.span, format!("no track_group is named {name}; keepalived does not track this entry"));
+        let d = cx.error(
+            origin.span,
+            format!("no track_group is named {name}; keepalived does not track this entry"),
+        );
         if let Some(s) = super::super::did_you_mean(name, groups.iter().map(|t| t.name.as_str())) {
             d.with_help(format!("did you mean '{s}'?"));
         }
@@ -800,7 +1058,9 @@ fn track_groups(cx: &mut Cx, config: &Config) {
 
 /// global_defs' lvs_sync_daemon follows a vrrp_instance, whose VRID is the default sync id.
 fn lvs_sync_daemon(cx: &mut Cx, config: &mut Config) {
-    let Some(sd) = &mut config.global.global_defs.lvs_sync_daemon else { return };
+    let Some(sd) = &mut config.global.global_defs.lvs_sync_daemon else {
+        return;
+    };
     // Without instances keepalived runs no VRRP process, and the sync daemon is not started.
     if config.vrrp.vrrp_instance.is_empty() {
         return;
@@ -819,13 +1079,20 @@ fn lvs_sync_daemon(cx: &mut Cx, config: &mut Config) {
         }
         None => {
             let d = cx.error(sd.origin.span, format!("lvs_sync_daemon follows vrrp_instance {name}, which does not exist; keepalived drops the lvs_sync_daemon setting"));
-            if let Some(s) = super::super::did_you_mean(name, config.vrrp.vrrp_instance.iter().map(|i| i.name.as_str()))
-            {
+            if let Some(s) = super::super::did_you_mean(
+                name,
+                config.vrrp.vrrp_instance.iter().map(|i| i.name.as_str()),
+            ) {
                 d.with_help(format!("did you mean '{s}'?"));
             }
         }
     }
-    if let Some(i) = config.vrrp.vrrp_instance.iter().find(|i| i.lvs_sync_daemon_interface.is_some()) {
+    if let Some(i) = config
+        .vrrp
+        .vrrp_instance
+        .iter()
+        .find(|i| i.lvs_sync_daemon_interface.is_some())
+    {
         cx.error(
             i.origin.span,
             "global_defs' lvs_sync_daemon is set; keepalived ignores this instance's lvs_sync_daemon_interface",

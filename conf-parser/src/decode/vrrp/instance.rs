@@ -5,15 +5,23 @@ use super::track::{check_ifname, set_once, track_interfaces, track_refs, RefKind
 use super::{address, duplicate, find_named, route, rule, same_family};
 use crate::decode::{kw, legacy, Cx, Keyword};
 use crate::model::vrrp::{
-    AntiReplay, AuthHmac, AuthType, Authentication, Family, GarpExtraIf, HmacKey, HmacMode, IpvlanMode,
-    OldUnicastChecksum, UnicastPeer, UseIpvlan, UseVmac, VrrpInstance, VrrpPart, VrrpState, Written,
+    AntiReplay, AuthHmac, AuthType, Authentication, Family, GarpExtraIf, HmacKey, HmacMode,
+    IpvlanMode, OldUnicastChecksum, UnicastPeer, UseIpvlan, UseVmac, VrrpInstance, VrrpPart,
+    VrrpState, Written,
 };
 use crate::tree::Node;
 use crate::values::{self, Timer};
 
 pub(super) fn vrrp_instance(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
-    let Some(name) = cx.block_name(node) else { return };
-    if duplicate(cx, node, &name, find_named(&part.vrrp_instance, &name, |i| (&i.name, &i.origin))) {
+    let Some(name) = cx.block_name(node) else {
+        return;
+    };
+    if duplicate(
+        cx,
+        node,
+        &name,
+        find_named(&part.vrrp_instance, &name, |i| (&i.name, &i.origin)),
+    ) {
         return;
     }
     let items = cx.block(node);
@@ -127,20 +135,25 @@ fn unicast(i: &mut VrrpInstance, n: &Node) {
 
 pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
     vec![
-        kw("state", |cx, n, i| match cx.choice(n, &["MASTER", "BACKUP"]) {
-            Some("MASTER") => {
-                i.state = VrrpState::Master;
-                mark(i, "state", n);
-            }
-            Some(_) => {
-                if i.written.has("state") && i.state == VrrpState::Master {
-                    cx.error(n.keyword.span, "state is already MASTER; keepalived ignores this BACKUP");
-                    return;
+        kw("state", |cx, n, i| {
+            match cx.choice(n, &["MASTER", "BACKUP"]) {
+                Some("MASTER") => {
+                    i.state = VrrpState::Master;
+                    mark(i, "state", n);
                 }
-                i.state = VrrpState::Backup;
-                mark(i, "state", n);
+                Some(_) => {
+                    if i.written.has("state") && i.state == VrrpState::Master {
+                        cx.error(
+                            n.keyword.span,
+                            "state is already MASTER; keepalived ignores this BACKUP",
+                        );
+                        return;
+                    }
+                    i.state = VrrpState::Backup;
+                    mark(i, "state", n);
+                }
+                None => {}
             }
-            None => {}
         }),
         kw("interface", |cx, n, i| {
             let Some(v) = cx.string(n) else { return };
@@ -148,7 +161,10 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
                 return;
             }
             if v == "lo" {
-                cx.error(n.args[0].span, "a vrrp_instance cannot run on the loopback interface; it is ignored");
+                cx.error(
+                    n.args[0].span,
+                    "a vrrp_instance cannot run on the loopback interface; it is ignored",
+                );
                 return;
             }
             i.interface = Some(v);
@@ -160,8 +176,11 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
                 return;
             }
             if i.interface.is_some() {
-                cx.error(n.keyword.span, "vrf cannot be given with interface; it is ignored")
-                    .with_help("vrf is for unicast instances without an interface");
+                cx.error(
+                    n.keyword.span,
+                    "vrf cannot be given with interface; it is ignored",
+                )
+                .with_help("vrf is for unicast instances without an interface");
                 return;
             }
             i.vrf = Some(v);
@@ -187,8 +206,11 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
         kw("version", |cx, n, i| {
             let Some(v) = cx.int(n, 2, 3) else { return };
             if v == 2 && i.family == Some(Family::Inet6) {
-                cx.error(n.args[0].span, "VRRP version 2 does not carry IPv6; keepalived ignores this version")
-                    .with_help("IPv6 instances use version 3");
+                cx.error(
+                    n.args[0].span,
+                    "VRRP version 2 does not carry IPv6; keepalived ignores this version",
+                )
+                .with_help("IPv6 instances use version 3");
                 return;
             }
             i.version = v as u8;
@@ -210,23 +232,40 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
             i.accept = !cx.bare(n);
             mark(i, "accept", n);
         }),
-        kw("strict_mode", |cx, n, i| i.strict_mode = flag(cx, n, i, "strict_mode")),
-        kw("skip_check_adv_addr", |cx, n, i| i.skip_check_adv_addr = flag(cx, n, i, "skip_check_adv_addr")),
+        kw("strict_mode", |cx, n, i| {
+            i.strict_mode = flag(cx, n, i, "strict_mode")
+        }),
+        kw("skip_check_adv_addr", |cx, n, i| {
+            i.skip_check_adv_addr = flag(cx, n, i, "skip_check_adv_addr")
+        }),
         kw("native_ipv6", |cx, n, i| {
             cx.bare(n);
             if i.family == Some(Family::Inet) {
-                cx.error(n.keyword.span, "native_ipv6 conflicts with the IPv4 addresses above; it is ignored");
+                cx.error(
+                    n.keyword.span,
+                    "native_ipv6 conflicts with the IPv4 addresses above; it is ignored",
+                );
                 return;
             }
             i.family = Some(Family::Inet6);
             i.native_ipv6 = true;
         }),
-        kw("dont_track_primary", |cx, n, i| i.dont_track_primary = cx.bare(n)),
+        kw("dont_track_primary", |cx, n, i| {
+            i.dont_track_primary = cx.bare(n)
+        }),
         kw("virtual_ipaddress", |cx, n, i| {
             cx.no_args(n);
             for item in cx.block(n) {
-                let Some(a) = address::parse(cx, item, address::Kind::Virtual) else { continue };
-                if !same_family(cx, &mut i.family, Family::of(&a.address.addr), &item.keyword, "virtual_ipaddress") {
+                let Some(a) = address::parse(cx, item, address::Kind::Virtual) else {
+                    continue;
+                };
+                if !same_family(
+                    cx,
+                    &mut i.family,
+                    Family::of(&a.address.addr),
+                    &item.keyword,
+                    "virtual_ipaddress",
+                ) {
                     continue;
                 }
                 if duplicate_address(cx, i, &a, false) {
@@ -239,25 +278,33 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
         kw("virtual_ipaddress_excluded", |cx, n, i| {
             cx.no_args(n);
             for item in cx.block(n) {
-                let Some(a) = address::parse(cx, item, address::Kind::Excluded) else { continue };
+                let Some(a) = address::parse(cx, item, address::Kind::Excluded) else {
+                    continue;
+                };
                 if duplicate_address(cx, i, &a, true) {
                     continue;
                 }
                 i.virtual_ipaddress_excluded.push(a);
             }
         }),
-        kw("no_virtual_ipaddress", |cx, n, i| i.no_virtual_ipaddress = cx.bare(n)),
-        kw("promote_secondaries", |cx, n, i| i.promote_secondaries = cx.bare(n)),
+        kw("no_virtual_ipaddress", |cx, n, i| {
+            i.no_virtual_ipaddress = cx.bare(n)
+        }),
+        kw("promote_secondaries", |cx, n, i| {
+            i.promote_secondaries = cx.bare(n)
+        }),
         kw("virtual_routes", |cx, n, i| {
             cx.no_args(n);
             for item in cx.block(n) {
-                i.virtual_routes.extend(route::parse(cx, item, "virtual_routes"));
+                i.virtual_routes
+                    .extend(route::parse(cx, item, "virtual_routes"));
             }
         }),
         kw("virtual_rules", |cx, n, i| {
             cx.no_args(n);
             for item in cx.block(n) {
-                i.virtual_rules.extend(rule::parse(cx, item, "virtual_rules"));
+                i.virtual_rules
+                    .extend(rule::parse(cx, item, "virtual_rules"));
             }
         }),
         kw("use_vmac", use_vmac),
@@ -270,27 +317,53 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
             let list = track_interfaces(cx, n);
             for t in list {
                 if i.track_interface.iter().any(|o| o.name == t.name) {
-                    cx.error(t.origin.span, format!("interface {} is already tracked; this entry is ignored", t.name));
+                    cx.error(
+                        t.origin.span,
+                        format!(
+                            "interface {} is already tracked; this entry is ignored",
+                            t.name
+                        ),
+                    );
                 } else {
                     i.track_interface.push(t);
                 }
             }
         }),
-        kw("track_script", |cx, n, i| i.track_script.extend(track_refs(cx, n, RefKind::Script))),
-        kw("track_file", |cx, n, i| i.track_file.extend(track_refs(cx, n, RefKind::File))),
-        kw("track_process", |cx, n, i| i.track_process.extend(track_refs(cx, n, RefKind::Process))),
-        kw("track_bfd", |cx, n, i| i.track_bfd.extend(track_refs(cx, n, RefKind::Bfd))),
+        kw("track_script", |cx, n, i| {
+            i.track_script.extend(track_refs(cx, n, RefKind::Script))
+        }),
+        kw("track_file", |cx, n, i| {
+            i.track_file.extend(track_refs(cx, n, RefKind::File))
+        }),
+        kw("track_process", |cx, n, i| {
+            i.track_process.extend(track_refs(cx, n, RefKind::Process))
+        }),
+        kw("track_bfd", |cx, n, i| {
+            i.track_bfd.extend(track_refs(cx, n, RefKind::Bfd))
+        }),
         kw("track_src_ip", |cx, n, i| i.track_src_ip = cx.bare(n)),
         kw("mcast_src_ip", |cx, n, i| {
             let Some(a) = cx.ip(n) else { return };
-            if same_family(cx, &mut i.family, Family::of(&a), &n.args[0], "mcast_src_ip") {
+            if same_family(
+                cx,
+                &mut i.family,
+                Family::of(&a),
+                &n.args[0],
+                "mcast_src_ip",
+            ) {
                 i.mcast_src_ip = Some(a);
             }
         }),
         kw("unicast_src_ip", |cx, n, i| {
             unicast(i, n);
             let Some(a) = cx.ip(n) else { return };
-            if same_family(cx, &mut i.family, Family::of(&a), &n.args[0], "unicast_src_ip") {
+            if same_family(
+                cx,
+                &mut i.family,
+                Family::of(&a),
+                &n.args[0],
+                "unicast_src_ip",
+            ) {
                 i.unicast_src_ip = Some(a);
             }
         }),
@@ -305,11 +378,21 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
                 cx.invalid(
                     n,
                     &n.args[0],
-                    if a.is_ipv4() { "not a multicast address" } else { "not a link-local multicast address (ffX2::)" },
+                    if a.is_ipv4() {
+                        "not a multicast address"
+                    } else {
+                        "not a link-local multicast address (ffX2::)"
+                    },
                 );
                 return;
             }
-            if same_family(cx, &mut i.family, Family::of(&a), &n.args[0], "mcast_dst_ip") {
+            if same_family(
+                cx,
+                &mut i.family,
+                Family::of(&a),
+                &n.args[0],
+                "mcast_dst_ip",
+            ) {
                 i.mcast_dst_ip = Some(a);
             }
         }),
@@ -341,7 +424,9 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
                 },
             };
         }),
-        kw("v3_checksum_as_v2", |cx, n, i| i.v3_checksum_as_v2 = flag(cx, n, i, "v3_checksum_as_v2")),
+        kw("v3_checksum_as_v2", |cx, n, i| {
+            i.v3_checksum_as_v2 = flag(cx, n, i, "v3_checksum_as_v2")
+        }),
         kw("garp_master_delay", |cx, n, i| {
             if let Some(t) = secs(cx, n, i64::from(u32::MAX / 1_000_000)) {
                 i.garp_master_delay = t;
@@ -387,32 +472,72 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
             }
         }),
         kw("timer_expired_backup", timer_expired_backup),
-        legacy("thread_timer_expired", "timer_expired_backup", timer_expired_backup),
-        kw("lower_prio_no_advert", |cx, n, i| i.lower_prio_no_advert = flag(cx, n, i, "lower_prio_no_advert")),
-        kw("higher_prio_send_advert", |cx, n, i| i.higher_prio_send_advert = flag(cx, n, i, "higher_prio_send_advert")),
-        kw("owner_ignore_adverts", |cx, n, i| i.owner_ignore_adverts = flag(cx, n, i, "owner_ignore_adverts")),
-        kw("notify_master", |cx, n, i| set_once(cx, n, &mut i.notify_master)),
-        kw("notify_backup", |cx, n, i| set_once(cx, n, &mut i.notify_backup)),
-        kw("notify_fault", |cx, n, i| set_once(cx, n, &mut i.notify_fault)),
-        kw("notify_stop", |cx, n, i| set_once(cx, n, &mut i.notify_stop)),
-        kw("notify_deleted", |cx, n, i| set_once(cx, n, &mut i.notify_deleted)),
+        legacy(
+            "thread_timer_expired",
+            "timer_expired_backup",
+            timer_expired_backup,
+        ),
+        kw("lower_prio_no_advert", |cx, n, i| {
+            i.lower_prio_no_advert = flag(cx, n, i, "lower_prio_no_advert")
+        }),
+        kw("higher_prio_send_advert", |cx, n, i| {
+            i.higher_prio_send_advert = flag(cx, n, i, "higher_prio_send_advert")
+        }),
+        kw("owner_ignore_adverts", |cx, n, i| {
+            i.owner_ignore_adverts = flag(cx, n, i, "owner_ignore_adverts")
+        }),
+        kw("notify_master", |cx, n, i| {
+            set_once(cx, n, &mut i.notify_master)
+        }),
+        kw("notify_backup", |cx, n, i| {
+            set_once(cx, n, &mut i.notify_backup)
+        }),
+        kw("notify_fault", |cx, n, i| {
+            set_once(cx, n, &mut i.notify_fault)
+        }),
+        kw("notify_stop", |cx, n, i| {
+            set_once(cx, n, &mut i.notify_stop)
+        }),
+        kw("notify_deleted", |cx, n, i| {
+            set_once(cx, n, &mut i.notify_deleted)
+        }),
         kw("notify", |cx, n, i| set_once(cx, n, &mut i.notify)),
-        kw("notify_master_rx_lower_pri", |cx, n, i| set_once(cx, n, &mut i.notify_master_rx_lower_pri)),
-        kw("notify_priority_changes", |cx, n, i| i.notify_priority_changes = flag(cx, n, i, "notify_priority_changes")),
-        kw("smtp_alert", |cx, n, i| i.smtp_alert = flag(cx, n, i, "smtp_alert")),
-        kw("debug", |cx, n, i| i.debug = cx.int(n, 0, 4).map(|v| v as u8).or(i.debug)),
+        kw("notify_master_rx_lower_pri", |cx, n, i| {
+            set_once(cx, n, &mut i.notify_master_rx_lower_pri)
+        }),
+        kw("notify_priority_changes", |cx, n, i| {
+            i.notify_priority_changes = flag(cx, n, i, "notify_priority_changes")
+        }),
+        kw("smtp_alert", |cx, n, i| {
+            i.smtp_alert = flag(cx, n, i, "smtp_alert")
+        }),
+        kw("debug", |cx, n, i| {
+            i.debug = cx.int(n, 0, 4).map(|v| v as u8).or(i.debug)
+        }),
         kw("kernel_rx_buf_size", |cx, n, i| {
-            i.kernel_rx_buf_size = cx.int(n, 0, i64::from(u32::MAX)).map(|v| v as u32).or(i.kernel_rx_buf_size)
+            i.kernel_rx_buf_size = cx
+                .int(n, 0, i64::from(u32::MAX))
+                .map(|v| v as u32)
+                .or(i.kernel_rx_buf_size)
         }),
         kw("linkbeat_use_polling", |cx, n, i| {
             i.linkbeat_use_polling = cx.bare(n);
-            cx.warning(n.keyword.span, "linkbeat_use_polling in a vrrp_instance is deprecated")
-                .with_help("list the interface in a root-level linkbeat_interfaces block instead");
+            cx.warning(
+                n.keyword.span,
+                "linkbeat_use_polling in a vrrp_instance is deprecated",
+            )
+            .with_help("list the interface in a root-level linkbeat_interfaces block instead");
         }),
         kw("lvs_sync_daemon_interface", |cx, n, i| {
             let Some(v) = cx.string(n) else { return };
-            cx.warning(n.keyword.span, "lvs_sync_daemon_interface in a vrrp_instance is deprecated")
-                .with_help(format!("write in global_defs: lvs_sync_daemon {v} {}", i.name));
+            cx.warning(
+                n.keyword.span,
+                "lvs_sync_daemon_interface in a vrrp_instance is deprecated",
+            )
+            .with_help(format!(
+                "write in global_defs: lvs_sync_daemon {v} {}",
+                i.name
+            ));
             i.lvs_sync_daemon_interface = Some(v);
         }),
     ]
@@ -421,14 +546,24 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
 /// Whether the address duplicates one of the instance's VIPs (any interface, unless both are
 /// excluded ones on different interfaces) or eVIPs (same interface). keepalived ignores the
 /// later one and runs, so this is a warning.
-fn duplicate_address(cx: &mut Cx, i: &VrrpInstance, a: &crate::model::vrrp::IpAddress, excluded: bool) -> bool {
+fn duplicate_address(
+    cx: &mut Cx,
+    i: &VrrpInstance,
+    a: &crate::model::vrrp::IpAddress,
+    excluded: bool,
+) -> bool {
     let same_addr = |o: &&crate::model::vrrp::IpAddress| o.address.addr == a.address.addr;
     let prev = i
         .virtual_ipaddress
         .iter()
         .filter(|o| !excluded || o.dev == a.dev)
         .find(same_addr)
-        .or_else(|| i.virtual_ipaddress_excluded.iter().filter(|o| o.dev == a.dev).find(same_addr));
+        .or_else(|| {
+            i.virtual_ipaddress_excluded
+                .iter()
+                .filter(|o| o.dev == a.dev)
+                .find(same_addr)
+        });
     if let Some(prev) = prev {
         cx.warning(
             a.origin.span,
@@ -446,7 +581,10 @@ fn duplicate_address(cx: &mut Cx, i: &VrrpInstance, a: &crate::model::vrrp::IpAd
 fn repeat(cx: &mut Cx, n: &Node) -> Option<u32> {
     let v = cx.int(n, 0, i64::from(u32::MAX))?;
     if v == 0 {
-        cx.warning(n.args[0].span, format!("{} must be at least 1; keepalived uses 1", n.name()));
+        cx.warning(
+            n.args[0].span,
+            format!("{} must be at least 1; keepalived uses 1", n.name()),
+        );
         return Some(1);
     }
     Some(v as u32)
@@ -470,7 +608,10 @@ fn garp_extra_if(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
         }
     }
     let Some(interval) = interval else {
-        cx.error(n.span(), format!("{} needs an interval in seconds", n.name()));
+        cx.error(
+            n.span(),
+            format!("{} needs an interval in seconds", n.name()),
+        );
         return;
     };
     i.garp_extra_if = Some(GarpExtraIf { interval, all });
@@ -504,11 +645,16 @@ fn valid_new_ifname(s: &str) -> bool {
 fn check_vmac(s: &str) -> Result<(), &'static str> {
     let octets: Vec<&str> = s.trim_end_matches(':').split(':').collect();
     if !(5..=6).contains(&octets.len())
-        || octets.iter().any(|o| o.is_empty() || o.len() > 2 || !o.bytes().all(|b| b.is_ascii_hexdigit()))
+        || octets
+            .iter()
+            .any(|o| o.is_empty() || o.len() > 2 || !o.bytes().all(|b| b.is_ascii_hexdigit()))
     {
         return Err("expected a MAC address of 6 hex octets (or 5, the VRID being the last)");
     }
-    let b: Vec<u8> = octets.iter().filter_map(|o| u8::from_str_radix(o, 16).ok()).collect();
+    let b: Vec<u8> = octets
+        .iter()
+        .filter_map(|o| u8::from_str_radix(o, 16).ok())
+        .collect();
     if b.first().is_some_and(|b0| b0 & 1 == 1) {
         return Err("a multicast MAC address cannot be used");
     }
@@ -535,7 +681,10 @@ fn use_vmac(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
             },
             t if t.contains(':') => {
                 if v.mac.is_some() {
-                    cx.error(w.span, "use_vmac already has a MAC address; this one is ignored");
+                    cx.error(
+                        w.span,
+                        "use_vmac already has a MAC address; this one is ignored",
+                    );
                 } else if let Err(e) = check_vmac(t) {
                     cx.invalid(n, w, e);
                 } else {
@@ -555,9 +704,16 @@ fn use_vmac(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
                     w
                 };
                 if v.name.is_some() {
-                    cx.error(name.span, "use_vmac already has an interface name; this one is ignored");
+                    cx.error(
+                        name.span,
+                        "use_vmac already has an interface name; this one is ignored",
+                    );
                 } else if !valid_new_ifname(&name.text) {
-                    cx.invalid(n, name, "an interface name has 1 to 15 characters, without '/', ':' or blanks");
+                    cx.invalid(
+                        n,
+                        name,
+                        "an interface name has 1 to 15 characters, without '/', ':' or blanks",
+                    );
                 } else {
                     v.name = Some(name.text.to_string());
                 }
@@ -570,7 +726,10 @@ fn use_vmac(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
 fn use_ipvlan(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
     cx.no_block(n);
     if i.use_ipvlan.is_some() {
-        cx.error(n.keyword.span, "use_ipvlan is already given; this one is ignored");
+        cx.error(
+            n.keyword.span,
+            "use_ipvlan is already given; this one is ignored",
+        );
         return;
     }
     let mut v = UseIpvlan::default();
@@ -597,8 +756,17 @@ fn use_ipvlan(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
             t => {
                 if let Ok(p) = values::parse_prefix(t) {
                     if v.address.is_some() {
-                        cx.error(w.span, "use_ipvlan already has an address; this one is ignored");
-                    } else if same_family(cx, &mut i.family, Family::of(&p.addr), w, "use_ipvlan address") {
+                        cx.error(
+                            w.span,
+                            "use_ipvlan already has an address; this one is ignored",
+                        );
+                    } else if same_family(
+                        cx,
+                        &mut i.family,
+                        Family::of(&p.addr),
+                        w,
+                        "use_ipvlan address",
+                    ) {
                         v.address = Some(p);
                     }
                     continue;
@@ -615,9 +783,16 @@ fn use_ipvlan(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
                     w
                 };
                 if v.name.is_some() {
-                    cx.error(name.span, "use_ipvlan already has an interface name; this one is ignored");
+                    cx.error(
+                        name.span,
+                        "use_ipvlan already has an interface name; this one is ignored",
+                    );
                 } else if !valid_new_ifname(&name.text) {
-                    cx.invalid(n, name, "an interface name has 1 to 15 characters, without '/', ':' or blanks");
+                    cx.invalid(
+                        n,
+                        name,
+                        "an interface name has 1 to 15 characters, without '/', ':' or blanks",
+                    );
                 } else {
                     v.name = Some(name.text.to_string());
                 }
@@ -633,23 +808,43 @@ fn unicast_peer(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
     cx.no_args(n);
     for item in cx.block(n) {
         if let Some(b) = &item.block {
-            cx.error(b.open, "a unicast peer does not take a { } block; it is ignored");
+            cx.error(
+                b.open,
+                "a unicast peer does not take a { } block; it is ignored",
+            );
         }
         let addr = match values::parse_ip(item.name()) {
             Ok(a) => a,
             Err(e) => {
-                cx.error(item.keyword.span, format!("invalid unicast peer '{}': {e}; it is ignored", item.name()));
+                cx.error(
+                    item.keyword.span,
+                    format!("invalid unicast peer '{}': {e}; it is ignored", item.name()),
+                );
                 continue;
             }
         };
-        if !same_family(cx, &mut i.family, Family::of(&addr), &item.keyword, "unicast peer") {
+        if !same_family(
+            cx,
+            &mut i.family,
+            Family::of(&addr),
+            &item.keyword,
+            "unicast peer",
+        ) {
             continue;
         }
-        let mut peer = UnicastPeer { origin: cx.origin(item.keyword.span), address: addr, min_ttl: 0, max_ttl: 255 };
+        let mut peer = UnicastPeer {
+            origin: cx.origin(item.keyword.span),
+            address: addr,
+            min_ttl: 0,
+            max_ttl: 255,
+        };
         let mut words = item.args.iter();
         while let Some(opt) = words.next() {
             let Some(val) = words.next() else {
-                cx.error(opt.span, format!("'{}' for unicast peer {addr} needs a value", opt.text));
+                cx.error(
+                    opt.span,
+                    format!("'{}' for unicast peer {addr} needs a value", opt.text),
+                );
                 break;
             };
             let slot = match opt.text.as_str() {
@@ -677,7 +872,10 @@ fn unicast_peer(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
                 Err(e) => {
                     cx.error(
                         val.span,
-                        format!("invalid value '{}' for {} of unicast peer {addr}: {e}", val.text, opt.text),
+                        format!(
+                            "invalid value '{}' for {} of unicast peer {addr}: {e}",
+                            val.text, opt.text
+                        ),
                     );
                 }
             }
@@ -685,7 +883,10 @@ fn unicast_peer(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
         if let Some(prev) = i.unicast_peer.iter().find(|p| p.address == addr) {
             cx.error(
                 item.keyword.span,
-                format!("unicast peer {addr} is already listed at line {}; this one is ignored", prev.origin.line),
+                format!(
+                    "unicast peer {addr} is already listed at line {}; this one is ignored",
+                    prev.origin.line
+                ),
             );
             continue;
         }
@@ -705,7 +906,11 @@ fn unicast_peer(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
 fn authentication(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
     cx.no_args(n);
     let items = cx.block(n);
-    let mut auth = Authentication { origin: cx.origin(n.keyword.span), auth_type: None, auth_pass: None };
+    let mut auth = Authentication {
+        origin: cx.origin(n.keyword.span),
+        auth_type: None,
+        auth_pass: None,
+    };
     let table: Vec<Keyword<Authentication>> = vec![
         kw("auth_type", |cx, n, a| {
             a.auth_type = match cx.choice(n, &["PASS", "AH"]) {
@@ -718,13 +923,18 @@ fn authentication(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
             let Some(p) = cx.string(n) else { return };
             if p.len() > 8 {
                 // keepalived keeps the first 8 bytes; never split a character here.
-                let kept: String =
-                    p.char_indices().take_while(|(at, c)| at + c.len_utf8() <= 8).map(|(_, c)| c).collect();
+                let kept: String = p
+                    .char_indices()
+                    .take_while(|(at, c)| at + c.len_utf8() <= 8)
+                    .map(|(_, c)| c)
+                    .collect();
                 cx.warning(
                     n.args[0].span,
                     format!("auth_pass is longer than 8 characters; keepalived uses only '{kept}'"),
                 )
-                .with_help("VRRPv2 passwords are at most 8 characters; shorten it on every router alike");
+                .with_help(
+                    "VRRPv2 passwords are at most 8 characters; shorten it on every router alike",
+                );
                 a.auth_pass = Some(kept);
             } else {
                 a.auth_pass = Some(p);
@@ -753,11 +963,17 @@ fn auth_hmac(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
             if !cx.arity(n, 2, Some(2)) {
                 return;
             }
-            let Some(id) = cx.int_word(n, &n.args[0], 1, 255) else { return };
+            let Some(id) = cx.int_word(n, &n.args[0], 1, 255) else {
+                return;
+            };
             let value = &n.args[1];
             let len = if let Some(hex) = value.text.strip_prefix("hex:") {
                 if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    cx.invalid(n, value, "hex: must be followed by an even number of hex digits");
+                    cx.invalid(
+                        n,
+                        value,
+                        "hex: must be followed by an even number of hex digits",
+                    );
                     return;
                 }
                 Some(hex.len() / 2)
@@ -767,17 +983,32 @@ fn auth_hmac(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
                 Some(value.text.len())
             };
             if let Some(len) = len.filter(|l| !(32..=64).contains(l)) {
-                cx.invalid(n, value, &format!("an auth_hmac key is 32 to 64 bytes, this one is {len}"));
+                cx.invalid(
+                    n,
+                    value,
+                    &format!("an auth_hmac key is 32 to 64 bytes, this one is {len}"),
+                );
                 return;
             }
             if ah.key.iter().any(|k| i64::from(k.id) == id) {
-                cx.error(n.args[0].span, format!("auth_hmac key {id} is defined twice; this one is ignored"));
+                cx.error(
+                    n.args[0].span,
+                    format!("auth_hmac key {id} is defined twice; this one is ignored"),
+                );
                 return;
             }
-            ah.key.push(HmacKey { origin: cx.origin(n.keyword.span), id: id as u8, value: value.text.to_string() });
+            ah.key.push(HmacKey {
+                origin: cx.origin(n.keyword.span),
+                id: id as u8,
+                value: value.text.to_string(),
+            });
         }),
-        kw("active_key", |cx, n, ah| ah.active_key = cx.int(n, 1, 255).map(|v| v as u8).or(ah.active_key)),
-        kw("time_window", |cx, n, ah| ah.time_window = cx.int(n, 1, 300).map(|v| v as u16).or(ah.time_window)),
+        kw("active_key", |cx, n, ah| {
+            ah.active_key = cx.int(n, 1, 255).map(|v| v as u8).or(ah.active_key)
+        }),
+        kw("time_window", |cx, n, ah| {
+            ah.time_window = cx.int(n, 1, 300).map(|v| v as u16).or(ah.time_window)
+        }),
         kw("anti_replay", |cx, n, ah| {
             ah.anti_replay = match cx.choice(n, &["time", "monotonic"]) {
                 Some("time") => AntiReplay::Time,

@@ -17,9 +17,18 @@ impl<'a> Line<'a> {
     /// is an error (and ignored).
     pub fn new(cx: &mut Cx, node: &'a Node, block: &'static str) -> Line<'a> {
         if let Some(b) = &node.block {
-            cx.error(b.open, format!("a line of {block} does not take a {{ }} block; it is ignored"));
+            cx.error(
+                b.open,
+                format!("a line of {block} does not take a {{ }} block; it is ignored"),
+            );
         }
-        Line { words: std::iter::once(&node.keyword).chain(node.args.iter()).collect(), pos: 0, block }
+        Line {
+            words: std::iter::once(&node.keyword)
+                .chain(node.args.iter())
+                .collect(),
+            pos: 0,
+            block,
+        }
     }
 
     pub fn next(&mut self) -> Option<&'a Word> {
@@ -41,13 +50,21 @@ impl<'a> Line<'a> {
     pub fn value(&mut self, cx: &mut Cx, opt: &Word) -> Option<&'a Word> {
         let w = self.next();
         if w.is_none() {
-            cx.error(opt.span, format!("'{}' in {} needs a value", opt.text, self.block));
+            cx.error(
+                opt.span,
+                format!("'{}' in {} needs a value", opt.text, self.block),
+            );
         }
         w
     }
 
     /// The value of `opt` if it is the word `lock` followed by a value, or a value.
-    pub fn locked_value(&mut self, cx: &mut Cx, opt: &Word, extra: &mut Vec<String>) -> Option<&'a Word> {
+    pub fn locked_value(
+        &mut self,
+        cx: &mut Cx,
+        opt: &Word,
+        extra: &mut Vec<String>,
+    ) -> Option<&'a Word> {
         if self.peek().is_some_and(|w| w.text == "lock") {
             self.next();
             extra.push("lock".into());
@@ -57,7 +74,13 @@ impl<'a> Line<'a> {
 
     /// An error about the value `word` of option `opt`.
     pub fn bad(&self, cx: &mut Cx, opt: &str, word: &Word, why: &str) {
-        cx.error(word.span, format!("invalid value '{}' for '{opt}' in {}: {why}", word.text, self.block));
+        cx.error(
+            word.span,
+            format!(
+                "invalid value '{}' for '{opt}' in {}: {why}",
+                word.text, self.block
+            ),
+        );
     }
 
     /// The value of `opt` as an unsigned integer up to `max` (decimal, or hex with 0x).
@@ -66,7 +89,12 @@ impl<'a> Line<'a> {
         match parse_uint(&w.text) {
             Some(v) if v <= max => Some((v, w)),
             _ => {
-                self.bad(cx, &opt.text, w, &format!("expected an integer between 0 and {max}"));
+                self.bad(
+                    cx,
+                    &opt.text,
+                    w,
+                    &format!("expected an integer between 0 and {max}"),
+                );
                 None
             }
         }
@@ -89,7 +117,12 @@ pub(super) fn parse_dest(s: &str) -> Result<crate::model::vrrp::Dest, String> {
         "default" | "any" | "all" => Ok(Dest::Default),
         _ => match values::parse_prefix(s) {
             Ok(p) => Ok(Dest::Prefix(p)),
-            Err(e) if s.split_once('/').is_some_and(|(a, _)| values::parse_ip(a).is_ok()) => Err(e),
+            Err(e)
+                if s.split_once('/')
+                    .is_some_and(|(a, _)| values::parse_ip(a).is_ok()) =>
+            {
+                Err(e)
+            }
             Err(_) => Err("expected an address, a prefix (ADDR/LEN), or default".into()),
         },
     }

@@ -120,7 +120,11 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
         let o = opt.text.as_str();
         match o {
             "inet" | "inet6" => {
-                let f = if o == "inet" { Family::Inet } else { Family::Inet6 };
+                let f = if o == "inet" {
+                    Family::Inet
+                } else {
+                    Family::Inet6
+                };
                 if !fam.set(cx, &line, opt, f) {
                     return None;
                 }
@@ -140,7 +144,11 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                 }
                 let mut w = line.value(cx, opt)?;
                 if let f @ ("inet" | "inet6") = w.text.as_str() {
-                    let f = if f == "inet" { Family::Inet } else { Family::Inet6 };
+                    let f = if f == "inet" {
+                        Family::Inet
+                    } else {
+                        Family::Inet6
+                    };
                     if !fam.set(cx, &line, w, f) {
                         return None;
                     }
@@ -168,7 +176,12 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                         }
                     }
                     _ => {
-                        line.bad(cx, o, w, "a route's source prefix ('from') is IPv6 only; the route is ignored");
+                        line.bad(
+                            cx,
+                            o,
+                            w,
+                            "a route's source prefix ('from') is IPv6 only; the route is ignored",
+                        );
                         return None;
                     }
                 }
@@ -219,7 +232,12 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                 encap(cx, &mut line, opt, &mut r.extra)?;
             }
             "as" => {
-                cx.error(opt.span, format!("'as [to]' (NAT) is not supported by keepalived in {block}; it is ignored"));
+                cx.error(
+                    opt.span,
+                    format!(
+                        "'as [to]' (NAT) is not supported by keepalived in {block}; it is ignored"
+                    ),
+                );
                 if line.peek().is_some_and(|w| w.text == "to") {
                     line.next();
                 }
@@ -231,7 +249,9 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                 }
                 let w = line.value(cx, opt)?;
                 let ok = match o {
-                    "expires" => super::line::parse_uint(&w.text).is_some_and(|v| v <= u32::MAX as u64),
+                    "expires" => {
+                        super::line::parse_uint(&w.text).is_some_and(|v| v <= u32::MAX as u64)
+                    }
                     _ => {
                         matches!(w.text.as_str(), "low" | "medium" | "high")
                             || super::line::parse_uint(&w.text).is_some_and(|v| v <= 255)
@@ -242,7 +262,11 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                         cx,
                         o,
                         w,
-                        if o == "expires" { "expected seconds" } else { "expected low, medium or high" },
+                        if o == "expires" {
+                            "expected seconds"
+                        } else {
+                            "expected low, medium or high"
+                        },
                     );
                     return None;
                 }
@@ -272,22 +296,37 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                 r.extra.extend([o.to_string(), w.text.to_string()]);
             }
             "or" => {
-                cx.warning(opt.span, "'or' in routes is deprecated").with_help("write 'nexthop via A nexthop via B'");
+                cx.warning(opt.span, "'or' in routes is deprecated")
+                    .with_help("write 'nexthop via A nexthop via B'");
                 let w = line.value(cx, opt)?;
                 let a = ip(cx, &line, "or", w)?;
                 if !fam.set(cx, &line, w, Family::of(&a)) {
                     return None;
                 }
                 if !r.nexthop.is_empty() {
-                    cx.error(opt.span, format!("only one 'or' is allowed in a line of {block}; this one is ignored"));
+                    cx.error(
+                        opt.span,
+                        format!(
+                            "only one 'or' is allowed in a line of {block}; this one is ignored"
+                        ),
+                    );
                     continue;
                 }
-                r.nexthop.push(Nexthop { via: r.via.take(), ..Nexthop::default() });
-                r.nexthop.push(Nexthop { via: Some(a), ..Nexthop::default() });
+                r.nexthop.push(Nexthop {
+                    via: r.via.take(),
+                    ..Nexthop::default()
+                });
+                r.nexthop.push(Nexthop {
+                    via: Some(a),
+                    ..Nexthop::default()
+                });
             }
             "nexthop" => {
                 if !r.nexthop.is_empty() {
-                    cx.error(opt.span, format!("'nexthop' cannot follow 'or' in {block}; the route is ignored"));
+                    cx.error(
+                        opt.span,
+                        format!("'nexthop' cannot follow 'or' in {block}; the route is ignored"),
+                    );
                     return None;
                 }
                 line.back();
@@ -297,8 +336,15 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                 if let Some(&(_, numeric)) = LOCKABLE.iter().find(|(n, _)| *n == o) {
                     r.extra.push(o.into());
                     let w = line.locked_value(cx, opt, &mut r.extra)?;
-                    if numeric && super::line::parse_uint(&w.text).is_none_or(|v| v > u32::MAX as u64) {
-                        line.bad(cx, o, w, "expected an integer between 0 and 4294967295; the route is ignored");
+                    if numeric
+                        && super::line::parse_uint(&w.text).is_none_or(|v| v > u32::MAX as u64)
+                    {
+                        line.bad(
+                            cx,
+                            o,
+                            w,
+                            "expected an integer between 0 and 4294967295; the route is ignored",
+                        );
                         return None;
                     }
                     r.extra.push(w.text.to_string());
@@ -316,7 +362,8 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                         w = line.value(cx, w)?;
                     }
                     let d = if w.text == "default6" {
-                        cx.warning(w.span, "'default6' is deprecated").with_help("write 'inet6 default'");
+                        cx.warning(w.span, "'default6' is deprecated")
+                            .with_help("write 'inet6 default'");
                         if !fam.set(cx, &line, w, Family::Inet6) {
                             return None;
                         }
@@ -325,7 +372,9 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                         match parse_dest(&w.text) {
                             Ok(d) => d,
                             Err(e) => {
-                                let msg = if w.text.parse::<f64>().is_ok() || w.text.contains(['.', ':']) {
+                                let msg = if w.text.parse::<f64>().is_ok()
+                                    || w.text.contains(['.', ':'])
+                                {
                                     format!(
                                         "invalid route destination '{}' in {block}: {e}; the route is ignored",
                                         w.text
@@ -334,7 +383,9 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                                     format!("unknown route option '{}' in {block}; the route is ignored", w.text)
                                 };
                                 let d = cx.error(w.span, msg);
-                                if let Some(s) = super::super::did_you_mean(&w.text, OPTIONS.iter().copied()) {
+                                if let Some(s) =
+                                    super::super::did_you_mean(&w.text, OPTIONS.iter().copied())
+                                {
                                     d.with_help(format!("did you mean '{s}'?"));
                                 }
                                 return None;
@@ -347,7 +398,12 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                         }
                     }
                     if to.is_some() {
-                        cx.warning(w.span, format!("a second destination in a line of {block}; it replaces the first"));
+                        cx.warning(
+                            w.span,
+                            format!(
+                                "a second destination in a line of {block}; it replaces the first"
+                            ),
+                        );
                     }
                     to = Some(d);
                 }
@@ -356,21 +412,35 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
     }
 
     let Some(to) = to else {
-        cx.error(node.span(), format!("a route in {block} needs a destination; it is ignored"));
+        cx.error(
+            node.span(),
+            format!("a route in {block} needs a destination; it is ignored"),
+        );
         return None;
     };
     r.to = to;
     r.family = fam.family.unwrap_or(Family::Inet);
     if !r.no_track {
         if let Some(w) = protocol_word.filter(|w| w.text != "keepalived" && w.text != "18") {
-            cx.warning(w.span, format!("a tracked route gets protocol keepalived; '{}' is replaced", w.text))
-                .with_help("add no_track to keep your protocol (keepalived then does not restore the route)");
+            cx.warning(
+                w.span,
+                format!(
+                    "a tracked route gets protocol keepalived; '{}' is replaced",
+                    w.text
+                ),
+            )
+            .with_help(
+                "add no_track to keep your protocol (keepalived then does not restore the route)",
+            );
         }
         r.protocol = Some("keepalived".into());
     }
     if let (Some(tg), None) = (track_group_word, &r.dev) {
-        cx.warning(tg.span, format!("'track_group' needs 'dev' in a line of {block}; it is ignored"))
-            .with_help("add 'dev IFNAME' so keepalived knows where to watch the route");
+        cx.warning(
+            tg.span,
+            format!("'track_group' needs 'dev' in a line of {block}; it is ignored"),
+        )
+        .with_help("add 'dev IFNAME' so keepalived knows where to watch the route");
         r.track_group = None;
     }
     Some(r)
@@ -383,7 +453,10 @@ fn nexthops(cx: &mut Cx, line: &mut Line, fam: &mut Fam, out: &mut Vec<Nexthop>)
         if w.text != "nexthop" {
             cx.error(
                 w.span,
-                format!("unexpected '{}' after the nexthops in {}; the route is ignored", w.text, line.block),
+                format!(
+                    "unexpected '{}' after the nexthops in {}; the route is ignored",
+                    w.text, line.block
+                ),
             )
             .with_help("options of the route itself go before the first 'nexthop'");
             return None;
@@ -394,7 +467,11 @@ fn nexthops(cx: &mut Cx, line: &mut Line, fam: &mut Fam, out: &mut Vec<Nexthop>)
                 "via" => {
                     let mut v = line.value(cx, opt)?;
                     if let f @ ("inet" | "inet6") = v.text.as_str() {
-                        let f = if f == "inet" { Family::Inet } else { Family::Inet6 };
+                        let f = if f == "inet" {
+                            Family::Inet
+                        } else {
+                            Family::Inet6
+                        };
                         if !fam.set(cx, line, v, f) {
                             return None;
                         }
@@ -462,7 +539,12 @@ fn encap(cx: &mut Cx, line: &mut Line, opt: &Word, extra: &mut Vec<String>) -> O
             return Some(());
         }
         _ => {
-            line.bad(cx, "encap", t, "expected ip, ip6, mpls or ila; the route is ignored");
+            line.bad(
+                cx,
+                "encap",
+                t,
+                "expected ip, ip6, mpls or ila; the route is ignored",
+            );
             return None;
         }
     };
@@ -477,7 +559,13 @@ fn encap(cx: &mut Cx, line: &mut Line, opt: &Word, extra: &mut Vec<String>) -> O
         extra.extend([k.text.to_string(), v.text.to_string()]);
     }
     if !has_dst_or_id {
-        cx.error(t.span, format!("'encap {}' needs a dst or an id in {}; the route is ignored", t.text, line.block));
+        cx.error(
+            t.span,
+            format!(
+                "'encap {}' needs a dst or an id in {}; the route is ignored",
+                t.text, line.block
+            ),
+        );
         return None;
     }
     Some(())

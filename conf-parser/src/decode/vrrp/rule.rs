@@ -7,7 +7,13 @@ use crate::decode::Cx;
 use crate::model::vrrp::{Dest, Family, Fwmark, Range, Rule};
 use crate::tree::{Node, Word};
 
-fn set_family(cx: &mut Cx, line: &Line, family: &mut Option<Family>, w: &Word, got: Family) -> bool {
+fn set_family(
+    cx: &mut Cx,
+    line: &Line,
+    family: &mut Option<Family>,
+    w: &Word,
+    got: Family,
+) -> bool {
     match *family {
         None => {
             *family = Some(got);
@@ -45,7 +51,10 @@ fn one_action<'a>(cx: &mut Cx, w: &'a Word, action: &mut Option<&'a Word>) -> bo
 fn range(s: &str, max: u32, single_ok: bool) -> Option<Range> {
     let num = |t: &str| t.parse::<u32>().ok().filter(|v| *v <= max);
     match s.split_once('-') {
-        Some((a, b)) => Some(Range { start: num(a)?, end: num(b)? }),
+        Some((a, b)) => Some(Range {
+            start: num(a)?,
+            end: num(b)?,
+        }),
         None if single_ok => num(s).map(|v| Range { start: v, end: v }),
         None => None,
     }
@@ -91,7 +100,11 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
         let o = opt.text.as_str();
         match o {
             "inet" | "inet6" => {
-                let f = if o == "inet" { Family::Inet } else { Family::Inet6 };
+                let f = if o == "inet" {
+                    Family::Inet
+                } else {
+                    Family::Inet6
+                };
                 if !set_family(cx, &line, &mut family, opt, f) {
                     return None;
                 }
@@ -139,12 +152,26 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
                     Some((m, k)) => (m, Some(k)),
                     None => (w.text.as_str(), None),
                 };
-                let num = |t: &str| parse_uint(t).filter(|v| *v <= u32::MAX as u64).map(|v| v as u32);
+                let num = |t: &str| {
+                    parse_uint(t)
+                        .filter(|v| *v <= u32::MAX as u64)
+                        .map(|v| v as u32)
+                };
                 match (num(m), mask.map(num)) {
                     (Some(mark), None) => r.fwmark = Some(Fwmark { mark, mask: None }),
-                    (Some(mark), Some(Some(mask))) => r.fwmark = Some(Fwmark { mark, mask: Some(mask) }),
+                    (Some(mark), Some(Some(mask))) => {
+                        r.fwmark = Some(Fwmark {
+                            mark,
+                            mask: Some(mask),
+                        })
+                    }
                     _ => {
-                        line.bad(cx, o, w, "expected MARK or MARK/MASK (decimal or 0x hex); the rule is ignored");
+                        line.bad(
+                            cx,
+                            o,
+                            w,
+                            "expected MARK or MARK/MASK (decimal or 0x hex); the rule is ignored",
+                        );
                         return None;
                     }
                 }
@@ -203,7 +230,12 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
                         r.protocol = Some(v as u8);
                         protocol_word = Some(w);
                     }
-                    None => line.bad(cx, o, w, "expected a number between 0 and 255; it is ignored"),
+                    None => line.bad(
+                        cx,
+                        o,
+                        w,
+                        "expected a number between 0 and 255; it is ignored",
+                    ),
                 }
             }
             "ipproto" => r.ipproto = Some(line.value(cx, opt)?.text.to_string()),
@@ -240,7 +272,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
                         r.rule_type = Some(t.into());
                     }
                     t => {
-                        let d = cx.error(w.span, format!("unknown rule option '{t}' in {block}; the rule is ignored"));
+                        let d = cx.error(
+                            w.span,
+                            format!("unknown rule option '{t}' in {block}; the rule is ignored"),
+                        );
                         if let Some(s) = super::super::did_you_mean(t, OPTIONS.iter().copied()) {
                             d.with_help(format!("did you mean '{s}'?"));
                         }
@@ -266,7 +301,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
                 return None;
             }
             None => {
-                cx.error(action.span, "a rule with goto needs a preference; it is ignored");
+                cx.error(
+                    action.span,
+                    "a rule with goto needs a preference; it is ignored",
+                );
                 return None;
             }
             _ => {}
@@ -274,23 +312,43 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
     }
     if let (Some(w), None) = (table_option, &r.table) {
         if !r.l3mdev {
-            cx.error(w.span, format!("'{}' applies only to rules with a table; the rule is ignored", w.text));
+            cx.error(
+                w.span,
+                format!(
+                    "'{}' applies only to rules with a table; the rule is ignored",
+                    w.text
+                ),
+            );
             return None;
         }
     }
     if r.l3mdev && r.table.is_some() {
-        cx.error(action.span, "a rule cannot have both l3mdev and a table; it is ignored");
+        cx.error(
+            action.span,
+            "a rule cannot have both l3mdev and a table; it is ignored",
+        );
         return None;
     }
     if !r.no_track {
         if let Some(w) = protocol_word.filter(|_| r.protocol != Some(18)) {
-            cx.warning(w.span, format!("a tracked rule gets protocol 18 (keepalived); '{}' is replaced", w.text))
-                .with_help("add no_track to keep your protocol (keepalived then does not restore the rule)");
+            cx.warning(
+                w.span,
+                format!(
+                    "a tracked rule gets protocol 18 (keepalived); '{}' is replaced",
+                    w.text
+                ),
+            )
+            .with_help(
+                "add no_track to keep your protocol (keepalived then does not restore the rule)",
+            );
         }
         r.protocol = Some(18);
     }
     if let (Some(tg), None) = (track_group_word, &r.iif) {
-        cx.warning(tg.span, format!("'track_group' needs 'iif' (or 'dev') in a line of {block}; it is ignored"));
+        cx.warning(
+            tg.span,
+            format!("'track_group' needs 'iif' (or 'dev') in a line of {block}; it is ignored"),
+        );
         r.track_group = None;
     }
     if r.preference.is_none() {

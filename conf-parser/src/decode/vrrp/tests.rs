@@ -6,7 +6,14 @@ use crate::{parse_str, Options, Parsed};
 use std::net::IpAddr;
 
 pub(super) fn parse(text: &str) -> Parsed {
-    parse_str("t.conf", text, &Options { config_id: "x".into(), ..Default::default() })
+    parse_str(
+        "t.conf",
+        text,
+        &Options {
+            config_id: "x".into(),
+            ..Default::default()
+        },
+    )
 }
 
 /// Every diagnostic's headline.
@@ -17,7 +24,10 @@ pub(super) fn headlines(p: &Parsed) -> Vec<String> {
 /// Asserts the exact list of diagnostic headlines.
 #[track_caller]
 pub(super) fn assert_diags(p: &Parsed, want: &[&str]) {
-    assert_eq!(headlines(p), want.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        headlines(p),
+        want.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    );
 }
 
 /// An instance with the required keywords (lines 1-6), `extra` from line 7, then `}`.
@@ -55,9 +65,18 @@ fn minimal_instance_gets_keepalived_defaults() {
     assert_eq!(i.version, 2);
     assert!(i.accept && !i.strict_mode && !i.nopreempt);
     assert_eq!(i.preempt_delay, Timer::default());
-    assert_eq!((i.garp_master_delay, i.garp_master_repeat), (Timer::secs(5), 5));
-    assert_eq!((i.garp_lower_prio_delay, i.garp_lower_prio_repeat), (Timer::secs(5), 5));
-    assert_eq!((i.garp_master_refresh, i.garp_master_refresh_repeat), (Timer::secs(0), 1));
+    assert_eq!(
+        (i.garp_master_delay, i.garp_master_repeat),
+        (Timer::secs(5), 5)
+    );
+    assert_eq!(
+        (i.garp_lower_prio_delay, i.garp_lower_prio_repeat),
+        (Timer::secs(5), 5)
+    );
+    assert_eq!(
+        (i.garp_master_refresh, i.garp_master_refresh_repeat),
+        (Timer::secs(0), 1)
+    );
     assert_eq!(i.down_timer_adverts, 3);
     assert!(!i.lower_prio_no_advert && !i.higher_prio_send_advert && !i.owner_ignore_adverts);
     assert_eq!(i.family, Some(Family::Inet));
@@ -72,12 +91,21 @@ fn minimal_instance_gets_keepalived_defaults() {
 #[test]
 fn state_and_priority_derive_each_other() {
     let p = inst("    state MASTER\n");
-    assert_eq!((only(&p).state, only(&p).priority), (VrrpState::Master, 255));
+    assert_eq!(
+        (only(&p).state, only(&p).priority),
+        (VrrpState::Master, 255)
+    );
     let p = inst("    priority 255\n");
-    assert_eq!((only(&p).state, only(&p).priority), (VrrpState::Master, 255));
+    assert_eq!(
+        (only(&p).state, only(&p).priority),
+        (VrrpState::Master, 255)
+    );
     assert!(!only(&p).owner_ignore_adverts && only(&p).accept);
     let p = inst("    state MASTER\n    priority 150\n");
-    assert_eq!((only(&p).state, only(&p).priority), (VrrpState::Master, 150));
+    assert_eq!(
+        (only(&p).state, only(&p).priority),
+        (VrrpState::Master, 150)
+    );
     assert_diags(&p, &[]);
 }
 
@@ -88,8 +116,17 @@ fn core_values_and_ranges() {
     );
     assert_diags(&p, &[]);
     let i = only(&p);
-    assert_eq!((i.priority, i.version, i.advert_int), (150, 3, Timer::secs(3)));
-    assert!(!i.nopreempt && !i.accept && i.dont_track_primary && i.promote_secondaries && i.track_src_ip);
+    assert_eq!(
+        (i.priority, i.version, i.advert_int),
+        (150, 3, Timer::secs(3))
+    );
+    assert!(
+        !i.nopreempt
+            && !i.accept
+            && i.dont_track_primary
+            && i.promote_secondaries
+            && i.track_src_ip
+    );
     assert_eq!(i.preempt_delay, Timer::micros(2_500_000));
     assert_eq!((i.debug, i.kernel_rx_buf_size), (Some(2), Some(65536)));
     assert_eq!(i.mcast_src_ip, Some(ip("10.0.0.2")));
@@ -108,7 +145,10 @@ fn core_values_and_ranges() {
         ],
     );
     // Bad values leave the earlier (or default) ones.
-    assert_eq!((only(&p).priority, only(&p).virtual_router_id), (100, Some(51)));
+    assert_eq!(
+        (only(&p).priority, only(&p).virtual_router_id),
+        (100, Some(51))
+    );
 }
 
 #[test]
@@ -162,8 +202,13 @@ fn strict_mode_state_and_priority() {
     let i = only(&p);
     assert_eq!(i.state, VrrpState::Master);
     // Strict-mode resolutions.
-    assert!(i.lower_prio_no_advert && !i.higher_prio_send_advert && i.owner_ignore_adverts && i.accept);
-    assert_eq!((i.garp_lower_prio_repeat, i.garp_lower_prio_delay), (0, Timer::default()));
+    assert!(
+        i.lower_prio_no_advert && !i.higher_prio_send_advert && i.owner_ignore_adverts && i.accept
+    );
+    assert_eq!(
+        (i.garp_lower_prio_repeat, i.garp_lower_prio_delay),
+        (0, Timer::default())
+    );
     // Without strict mode, anything goes.
     assert_diags(&inst("    state MASTER\n    priority 200\n"), &[]);
     assert_diags(&inst("    state BACKUP\n    priority 255\n"), &[]);
@@ -188,15 +233,25 @@ fn strict_mode_fixups() {
         ],
     );
     let i = only(&p);
-    assert!(!i.accept && i.lower_prio_no_advert && !i.higher_prio_send_advert && !i.no_virtual_ipaddress);
-    assert_eq!((i.down_timer_adverts, i.preempt_delay), (3, Timer::default()));
+    assert!(
+        !i.accept
+            && i.lower_prio_no_advert
+            && !i.higher_prio_send_advert
+            && !i.no_virtual_ipaddress
+    );
+    assert_eq!(
+        (i.down_timer_adverts, i.preempt_delay),
+        (3, Timer::default())
+    );
 }
 
 #[test]
 fn no_virtual_ipaddress() {
     let p = parse("vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n}\n");
     assert_diags(&p, &["t.conf:1:1: warning: vrrp_instance VI_1 has no virtual_ipaddress; at least one is sensible"]);
-    let p = parse("vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    version 3\n}\n");
+    let p = parse(
+        "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    version 3\n}\n",
+    );
     assert_diags(
         &p,
         &["t.conf:1:1: error: vrrp_instance VI_1 has no virtual_ipaddress; VRRPv3 and strict mode need one"],
@@ -209,7 +264,10 @@ fn no_virtual_ipaddress() {
 #[test]
 fn advert_int_resolution() {
     let p = inst("    advert_int 1.5\n");
-    assert_diags(&p, &["t.conf:7:5: warning: VRRPv2 advert_int is whole seconds; keepalived rounds 1.5 to 2"]);
+    assert_diags(
+        &p,
+        &["t.conf:7:5: warning: VRRPv2 advert_int is whole seconds; keepalived rounds 1.5 to 2"],
+    );
     assert_eq!(only(&p).advert_int, Timer::secs(2));
     let p = inst("    advert_int 0.3\n");
     assert_eq!(only(&p).advert_int, Timer::secs(1));
@@ -230,7 +288,8 @@ fn advert_int_resolution() {
 
 #[test]
 fn authentication_block() {
-    let p = inst("    authentication {\n        auth_type PASS\n        auth_pass 123456789\n    }\n");
+    let p =
+        inst("    authentication {\n        auth_type PASS\n        auth_pass 123456789\n    }\n");
     assert_diags(&p, &["t.conf:9:19: warning: auth_pass is longer than 8 characters; keepalived uses only '12345678'"]);
     let a = only(&p).authentication.clone();
     assert_eq!(a.as_ref().and_then(|a| a.auth_type), Some(AuthType::Pass));
@@ -244,9 +303,15 @@ fn authentication_block() {
     let p = inst("    strict_mode\n    authentication {\n        auth_type PASS\n        auth_pass secret\n    }\n");
     assert_diags(&p, &["t.conf:8:5: warning: strict mode does not allow authentication; keepalived ignores it in vrrp_instance VI_1"]);
     let p = inst("    authentication {\n        auth_type PASS\n    }\n");
-    assert_diags(&p, &["t.conf:7:5: error: authentication has no auth_pass; keepalived ignores it"]);
+    assert_diags(
+        &p,
+        &["t.conf:7:5: error: authentication has no auth_pass; keepalived ignores it"],
+    );
     let p = inst("    authentication {\n        auth_pass x\n    }\n");
-    assert_diags(&p, &["t.conf:7:5: error: authentication has no auth_type; keepalived ignores it"]);
+    assert_diags(
+        &p,
+        &["t.conf:7:5: error: authentication has no auth_type; keepalived ignores it"],
+    );
     let p = inst("    authentication {\n        auth_type MD5\n        auth_pass x\n    }\n");
     assert_diags(
         &p,
@@ -275,7 +340,12 @@ fn auth_hmac_block() {
     assert_eq!(ah.key.iter().map(|k| k.id).collect::<Vec<_>>(), [1, 2, 3]);
     assert_eq!(
         (ah.active_key, ah.anti_replay, ah.time_window, ah.mode),
-        (Some(2), AntiReplay::Monotonic, Some(30), HmacMode::ReceiveOnly)
+        (
+            Some(2),
+            AntiReplay::Monotonic,
+            Some(30),
+            HmacMode::ReceiveOnly
+        )
     );
 
     let p = inst("    auth_hmac {\n        key 1 short\n        key 0 x\n        key 2 hex:abc\n        active_key 9\n        mode lax\n    }\n");
@@ -299,11 +369,20 @@ fn unicast_peers() {
     assert_diags(&p, &[]);
     let i = only(&p);
     assert_eq!(
-        i.unicast_peer.iter().map(|p| (p.address, p.min_ttl, p.max_ttl)).collect::<Vec<_>>(),
+        i.unicast_peer
+            .iter()
+            .map(|p| (p.address, p.min_ttl, p.max_ttl))
+            .collect::<Vec<_>>(),
         [(ip("10.0.0.3"), 0, 255), (ip("10.0.0.4"), 250, 255)]
     );
-    assert!(i.check_unicast_src, "a TTL range turns on check_unicast_src");
-    assert_eq!((i.unicast_src_ip, i.unicast_ttl), (Some(ip("10.0.0.2")), Some(10)));
+    assert!(
+        i.check_unicast_src,
+        "a TTL range turns on check_unicast_src"
+    );
+    assert_eq!(
+        (i.unicast_src_ip, i.unicast_ttl),
+        (Some(ip("10.0.0.2")), Some(10))
+    );
 
     let p = inst("    unicast_peer {\n        10.0.0.3 min_ttl 9 max_ttl 8\n        10.0.0.3\n        fe80::1\n        10.0.0.300\n        10.0.0.5 ttl 3\n        10.0.0.6 min_ttl\n        10.0.0.7 max_ttl 256\n    }\n");
     assert_diags(
@@ -350,7 +429,10 @@ fn unicast_without_interface() {
         &["t.conf:9:9: error: 10.0.0.9/32 has no dev and vrrp_instance U no interface: keepalived removes it"],
     );
     let p = parse("vrrp_instance U {\n    virtual_router_id 9\n    unicast_peer {\n        10.0.0.3\n    }\n    no_virtual_ipaddress\n}\n");
-    assert_diags(&p, &["t.conf:1:1: error: unicast vrrp_instance U needs unicast_src_ip or interface"]);
+    assert_diags(
+        &p,
+        &["t.conf:1:1: error: unicast vrrp_instance U needs unicast_src_ip or interface"],
+    );
     let p = inst("    strict_mode\n    unicast_peer {\n        10.0.0.3\n    }\n");
     assert_diags(
         &p,
@@ -372,9 +454,15 @@ fn address_family_of_an_instance() {
 
     let p = parse("vrrp_instance V6 {\n    interface eth0\n    virtual_router_id 1\n    native_ipv6\n    version 2\n    virtual_ipaddress {\n        fe80::1\n    }\n}\n");
     assert_diags(&p, &["t.conf:5:13: error: VRRP version 2 does not carry IPv6; keepalived ignores this version"]);
-    assert_eq!((only(&p).version, only(&p).family), (3, Some(Family::Inet6)));
+    assert_eq!(
+        (only(&p).version, only(&p).family),
+        (3, Some(Family::Inet6))
+    );
     let p = inst("    native_ipv6\n");
-    assert_diags(&p, &["t.conf:7:5: error: native_ipv6 conflicts with the IPv4 addresses above; it is ignored"]);
+    assert_diags(
+        &p,
+        &["t.conf:7:5: error: native_ipv6 conflicts with the IPv4 addresses above; it is ignored"],
+    );
 }
 
 #[test]
@@ -390,15 +478,33 @@ fn vrid_clashes() {
         &["t.conf:7:5: error: vrrp_instance B uses virtual_router_id 7 on eth0 (IPv4), like A at t.conf:1:1"],
     );
     assert_diags(&two("    interface eth0\n", "    interface eth1\n"), &[]);
-    assert_diags(&two("    interface eth0\n", "    interface eth0\n    native_ipv6\n"), &[]);
-    assert_diags(&two("    interface eth0\n", "    interface eth0\n    mcast_dst_ip 224.0.0.19\n"), &[]);
+    assert_diags(
+        &two(
+            "    interface eth0\n",
+            "    interface eth0\n    native_ipv6\n",
+        ),
+        &[],
+    );
+    assert_diags(
+        &two(
+            "    interface eth0\n",
+            "    interface eth0\n    mcast_dst_ip 224.0.0.19\n",
+        ),
+        &[],
+    );
     let peers = "    interface eth0\n    unicast_peer {\n        10.0.0.3\n    }\n";
     let p = two(peers, peers);
     assert_diags(
         &p,
         &["t.conf:10:5: error: vrrp_instance B uses virtual_router_id 7 on eth0 (IPv4), like A at t.conf:1:1"],
     );
-    assert_diags(&two(peers, "    interface eth0\n    unicast_peer {\n        10.0.0.4\n    }\n"), &[]);
+    assert_diags(
+        &two(
+            peers,
+            "    interface eth0\n    unicast_peer {\n        10.0.0.4\n    }\n",
+        ),
+        &[],
+    );
     assert_diags(&two(peers, "    interface eth0\n"), &[]);
 }
 
@@ -417,18 +523,27 @@ fn preemption_fixups() {
     assert_diags(&p, &[]);
     assert!(!only(&p).nopreempt);
     let p = inst("    nopreempt\n    preempt_delay 3\n");
-    assert_diags(&p, &["t.conf:8:5: warning: preempt_delay has no effect with nopreempt; keepalived clears it"]);
+    assert_diags(
+        &p,
+        &["t.conf:8:5: warning: preempt_delay has no effect with nopreempt; keepalived clears it"],
+    );
     let p = inst("    priority 255\n    state MASTER\n    nopreempt\n");
     assert_diags(
         &p,
         &["t.conf:1:1: warning: nopreempt has no effect with priority 255 (the address owner); keepalived clears it"],
     );
     let p = inst("    timer_expired_backup\n");
-    assert_diags(&p, &["t.conf:7:5: warning: timer_expired_backup needs nopreempt; keepalived ignores it"]);
+    assert_diags(
+        &p,
+        &["t.conf:7:5: warning: timer_expired_backup needs nopreempt; keepalived ignores it"],
+    );
     let p = inst("    nopreempt\n    thread_timer_expired 200\n");
     assert_diags(&p, &["t.conf:8:5: warning: 'thread_timer_expired' is a legacy spelling of 'timer_expired_backup'"]);
     assert_eq!(only(&p).timer_expired_backup, Some(200));
-    assert_eq!(only(&inst("    nopreempt\n    timer_expired_backup\n")).timer_expired_backup, Some(254));
+    assert_eq!(
+        only(&inst("    nopreempt\n    timer_expired_backup\n")).timer_expired_backup,
+        Some(254)
+    );
 }
 
 #[test]
@@ -445,12 +560,23 @@ fn garp_settings() {
     );
     let i = only(&p);
     assert_eq!(
-        (i.garp_master_delay, i.garp_master_repeat, i.garp_master_refresh, i.garp_master_refresh_repeat),
+        (
+            i.garp_master_delay,
+            i.garp_master_repeat,
+            i.garp_master_refresh,
+            i.garp_master_refresh_repeat
+        ),
         (Timer::secs(10), 1, Timer::secs(60), 2)
     );
-    assert_eq!((i.garp_lower_prio_delay, i.garp_lower_prio_repeat), (Timer::secs(3), 4));
+    assert_eq!(
+        (i.garp_lower_prio_delay, i.garp_lower_prio_repeat),
+        (Timer::secs(3), 4)
+    );
     let x = i.garp_extra_if.clone();
-    assert_eq!(x.map(|x| (x.interval, x.all)), Some((Timer::secs(120), false)));
+    assert_eq!(
+        x.map(|x| (x.interval, x.all)),
+        Some((Timer::secs(120), false))
+    );
     let p = inst("    garp_extra_if all\n    garp_extra_if 90000\n");
     assert_diags(
         &p,
@@ -471,8 +597,15 @@ fn advert_flags_and_inherited_flags() {
         &["t.conf:15:5: warning: owner_ignore_adverts applies only with priority 255; keepalived ignores it"],
     );
     let i = only(&p);
-    assert!(i.lower_prio_no_advert && i.higher_prio_send_advert && i.skip_check_adv_addr && i.check_unicast_src);
-    assert!(i.v3_checksum_as_v2 && i.smtp_alert && i.notify_priority_changes && !i.owner_ignore_adverts);
+    assert!(
+        i.lower_prio_no_advert
+            && i.higher_prio_send_advert
+            && i.skip_check_adv_addr
+            && i.check_unicast_src
+    );
+    assert!(
+        i.v3_checksum_as_v2 && i.smtp_alert && i.notify_priority_changes && !i.owner_ignore_adverts
+    );
     assert_eq!(i.down_timer_adverts, 10);
     let p = inst("    smtp_alert maybe\n    down_timer_adverts 0\n");
     assert_diags(
@@ -494,11 +627,21 @@ fn notify_scripts() {
     let m = i.notify_master.clone();
     assert_eq!(
         m.as_ref().map(|s| s.command.clone()),
-        Some(vec!["/usr/local/bin/vrrp.sh".to_string(), "MASTER".into(), "VI 1".into()])
+        Some(vec![
+            "/usr/local/bin/vrrp.sh".to_string(),
+            "MASTER".into(),
+            "VI 1".into()
+        ])
     );
-    assert_eq!(m.as_ref().and_then(|s| s.user.clone()).as_deref(), Some("root"));
+    assert_eq!(
+        m.as_ref().and_then(|s| s.user.clone()).as_deref(),
+        Some("root")
+    );
     assert_eq!(m.and_then(|s| s.group).as_deref(), Some("wheel"));
-    assert_eq!(i.notify_fault.as_ref().and_then(|s| s.user.as_deref()), Some("nobody"));
+    assert_eq!(
+        i.notify_fault.as_ref().and_then(|s| s.user.as_deref()),
+        Some("nobody")
+    );
     assert_eq!(i.notify_deleted.as_ref().map(|s| s.command.len()), Some(0));
     assert!(
         i.notify_backup.is_some()
@@ -517,7 +660,14 @@ fn notify_scripts() {
             "t.conf:11:18: error: notify_fault needs a command",
         ],
     );
-    assert_eq!(only(&p).notify_master.as_ref().map(|s| s.command[0].clone()).as_deref(), Some("/a.sh"));
+    assert_eq!(
+        only(&p)
+            .notify_master
+            .as_ref()
+            .map(|s| s.command[0].clone())
+            .as_deref(),
+        Some("/a.sh")
+    );
 }
 
 #[test]
@@ -527,7 +677,12 @@ fn vmac_and_ipvlan() {
     assert_diags(&p, &[]);
     let v = only(&p).use_vmac.clone().unwrap_or_default();
     assert_eq!(
-        (v.name.as_deref(), v.mac.as_deref(), v.netlink_notify_msg, v.group.as_deref()),
+        (
+            v.name.as_deref(),
+            v.mac.as_deref(),
+            v.netlink_notify_msg,
+            v.group.as_deref()
+        ),
         (Some("vrrp51"), Some("02:01:02:03:04"), true, Some("5"))
     );
     assert!(only(&p).use_vmac_addr && only(&p).vmac_xmit_base);
@@ -543,8 +698,13 @@ fn vmac_and_ipvlan() {
         ],
     );
     let p = inst("    vmac_xmit_base\n    promote_secondaries\n");
-    assert_diags(&p, &["t.conf:1:1: warning: vmac_xmit_base has no effect without use_vmac"]);
-    let p = inst("    use_vmac\n    promote_secondaries\n    unicast_peer {\n        10.0.0.2\n    }\n");
+    assert_diags(
+        &p,
+        &["t.conf:1:1: warning: vmac_xmit_base has no effect without use_vmac"],
+    );
+    let p = inst(
+        "    use_vmac\n    promote_secondaries\n    unicast_peer {\n        10.0.0.2\n    }\n",
+    );
     assert_diags(
         &p,
         &[
@@ -557,8 +717,18 @@ fn vmac_and_ipvlan() {
     assert_diags(&p, &[]);
     let v = only(&p).use_ipvlan.clone().unwrap_or_default();
     assert_eq!(
-        (v.name.as_deref(), v.address.map(|a| a.to_string()), v.mode, v.group.as_deref()),
-        (Some("ipv1"), Some("10.0.0.9/24".into()), Some(IpvlanMode::Private), Some("3"))
+        (
+            v.name.as_deref(),
+            v.address.map(|a| a.to_string()),
+            v.mode,
+            v.group.as_deref()
+        ),
+        (
+            Some("ipv1"),
+            Some("10.0.0.9/24".into()),
+            Some(IpvlanMode::Private),
+            Some("3")
+        )
     );
     let p = inst("    use_ipvlan vepa bridge\n");
     assert_diags(
@@ -599,7 +769,10 @@ fn mcast_dst_ip_and_source() {
     let p = inst("    track_src_ip\n");
     assert_diags(&p, &["t.conf:1:1: warning: track_src_ip has no effect without unicast_src_ip or mcast_src_ip"]);
     let p = inst("    mcast_dst_ip 224.0.0.20\n    unicast_peer {\n        10.0.0.3\n    }\n");
-    assert_diags(&p, &["t.conf:1:1: warning: vrrp_instance VI_1 is unicast; its mcast_dst_ip is ignored"]);
+    assert_diags(
+        &p,
+        &["t.conf:1:1: warning: vrrp_instance VI_1 is unicast; its mcast_dst_ip is ignored"],
+    );
 }
 
 #[test]
@@ -610,7 +783,11 @@ fn unknown_instance_keyword_suggests() {
         &["t.conf:7:5: warning: unknown keyword 'virtual_router_ids' in vrrp_instance VI_1; it is ignored"],
     );
     assert_eq!(
-        p.diags.iter().next().and_then(|d| d.help.clone()).as_deref(),
+        p.diags
+            .iter()
+            .next()
+            .and_then(|d| d.help.clone())
+            .as_deref(),
         Some("did you mean 'virtual_router_id'?")
     );
 }
@@ -623,11 +800,25 @@ fn vrrp_script_block() {
     assert_diags(&p, &[]);
     let s = &p.config.vrrp.vrrp_script[0];
     assert_eq!(s.script, ["/usr/bin/check", "a b", "c"]);
-    assert_eq!((s.interval, s.timeout), (Timer::secs(2), Timer::secs(2)), "timeout defaults to the interval");
-    assert_eq!((s.weight, s.reverse, s.rise, s.fall, s.init_fail), (-20, true, 3, 4, true));
-    assert_eq!((s.user.as_deref(), s.group.as_deref()), (Some("nobody"), Some("nogroup")));
+    assert_eq!(
+        (s.interval, s.timeout),
+        (Timer::secs(2), Timer::secs(2)),
+        "timeout defaults to the interval"
+    );
+    assert_eq!(
+        (s.weight, s.reverse, s.rise, s.fall, s.init_fail),
+        (-20, true, 3, 4, true)
+    );
+    assert_eq!(
+        (s.user.as_deref(), s.group.as_deref()),
+        (Some("nobody"), Some("nogroup"))
+    );
     let t = &only(&p).track_script[0];
-    assert_eq!((t.weight, t.reverse), (-20, true), "the script's weight applies when the entry has none");
+    assert_eq!(
+        (t.weight, t.reverse),
+        (-20, true),
+        "the script's weight applies when the entry has none"
+    );
 
     let p = parse("vrrp_script chk {\n    script /bin/check arg\n    interval 0\n    timeout 3\n    weight 254\n    rise 0\n}\nvrrp_script empty {\n}\n");
     assert_diags(
@@ -643,7 +834,10 @@ fn vrrp_script_block() {
         ],
     );
     let s = &p.config.vrrp.vrrp_script[0];
-    assert_eq!((s.script.clone(), s.timeout), (vec!["/bin/check".to_string()], Timer::secs(3)));
+    assert_eq!(
+        (s.script.clone(), s.timeout),
+        (vec!["/bin/check".to_string()], Timer::secs(3))
+    );
 }
 
 #[test]
@@ -665,12 +859,26 @@ fn track_lists_resolve_names_and_weights() {
         ],
     );
     let i = only(&p);
-    let w = |l: &[TrackRef]| l.iter().map(|t| (t.name.clone(), t.weight, t.reverse)).collect::<Vec<_>>();
-    assert_eq!(w(&i.track_script), [("chk".into(), 20, false), ("chk2".into(), 0, false)]);
+    let w = |l: &[TrackRef]| {
+        l.iter()
+            .map(|t| (t.name.clone(), t.weight, t.reverse))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        w(&i.track_script),
+        [("chk".into(), 20, false), ("chk2".into(), 0, false)]
+    );
     assert_eq!(w(&i.track_file), [("tf".into(), 5, true)]);
-    assert_eq!(w(&i.track_process), [("tp".into(), 254, true), ("tq".into(), 1, false)]);
+    assert_eq!(
+        w(&i.track_process),
+        [("tp".into(), 254, true), ("tq".into(), 1, false)]
+    );
     assert_eq!(w(&i.track_bfd)[0], ("b1".into(), -4, false));
-    let t: Vec<_> = i.track_interface.iter().map(|t| (t.name.clone(), t.weight, t.reverse)).collect();
+    let t: Vec<_> = i
+        .track_interface
+        .iter()
+        .map(|t| (t.name.clone(), t.weight, t.reverse))
+        .collect();
     assert_eq!(t, [("eth1".into(), -253, false), ("eth2".into(), 10, true)]);
 }
 
@@ -684,7 +892,14 @@ fn unknown_track_script_suggests_the_nearest() {
             "t.conf:1:1: warning: vrrp_script chk_haproxy is not tracked by any vrrp_instance or vrrp_sync_group; keepalived does not run it",
         ],
     );
-    assert_eq!(p.diags.iter().next().and_then(|d| d.help.clone()).as_deref(), Some("did you mean 'chk_haproxy'?"));
+    assert_eq!(
+        p.diags
+            .iter()
+            .next()
+            .and_then(|d| d.help.clone())
+            .as_deref(),
+        Some("did you mean 'chk_haproxy'?")
+    );
 }
 
 #[test]
@@ -711,13 +926,23 @@ fn track_file_block() {
     let p = parse(&format!(
         "track_file tf {{\n    file /run/keepalived/tf\n    weight -10 reverse\n    init_file 5 overwrite\n}}\nvrrp_track_file old {{\n    file /run/old\n    init_file\n}}\n{BASE}    track_file {{\n        tf\n        old weight 0\n    }}\n}}\n"
     ));
-    assert_diags(&p, &["t.conf:6:1: warning: 'vrrp_track_file' is a legacy spelling of 'track_file'"]);
+    assert_diags(
+        &p,
+        &["t.conf:6:1: warning: 'vrrp_track_file' is a legacy spelling of 'track_file'"],
+    );
     let files = &p.config.vrrp.track_file;
-    assert_eq!((files[0].file.as_deref(), files[0].weight, files[0].reverse), (Some("/run/keepalived/tf"), -10, true));
+    assert_eq!(
+        (files[0].file.as_deref(), files[0].weight, files[0].reverse),
+        (Some("/run/keepalived/tf"), -10, true)
+    );
     let init = files[0].init_file.clone();
     assert_eq!(init.map(|i| (i.value, i.overwrite)), Some((5, true)));
     assert_eq!(
-        (files[1].name.as_str(), files[1].weight, files[1].init_file.as_ref().map(|i| i.value)),
+        (
+            files[1].name.as_str(),
+            files[1].weight,
+            files[1].init_file.as_ref().map(|i| i.value)
+        ),
         ("old", 1, Some(0))
     );
 
@@ -743,15 +968,35 @@ fn vrrp_track_process_block() {
     ));
     assert_diags(&p, &[]);
     let t = &p.config.vrrp.vrrp_track_process;
-    assert_eq!(t[0].process, ["/usr/sbin/haproxy", "-f", "/etc/haproxy.cfg"]);
-    assert_eq!((t[0].param_match, t[0].full_command), (Some(ParamMatch::Exact), true));
-    assert_eq!((t[0].weight, t[0].reverse, t[0].quorum, t[0].quorum_max), (20, true, 2, Some(4)));
-    assert_eq!((t[0].fork_delay, t[0].terminate_delay), (Some(Timer::secs(1)), Some(Timer::micros(500_000))));
+    assert_eq!(
+        t[0].process,
+        ["/usr/sbin/haproxy", "-f", "/etc/haproxy.cfg"]
+    );
+    assert_eq!(
+        (t[0].param_match, t[0].full_command),
+        (Some(ParamMatch::Exact), true)
+    );
+    assert_eq!(
+        (t[0].weight, t[0].reverse, t[0].quorum, t[0].quorum_max),
+        (20, true, 2, Some(4))
+    );
+    assert_eq!(
+        (t[0].fork_delay, t[0].terminate_delay),
+        (Some(Timer::secs(1)), Some(Timer::micros(500_000)))
+    );
     assert_eq!(
         (t[1].param_match, t[1].full_command, t[1].terminate_delay),
         (Some(ParamMatch::Partial), true, Some(Timer::secs(2)))
     );
-    assert_eq!((t[2].param_match, t[2].full_command, t[2].quorum, t[2].quorum_max), (None, false, 1, None));
+    assert_eq!(
+        (
+            t[2].param_match,
+            t[2].full_command,
+            t[2].quorum,
+            t[2].quorum_max
+        ),
+        (None, false, 1, None)
+    );
 
     let p = parse("vrrp_track_process p {\n    quorum 3\n    quorum_max 2\n    param_match fuzzy\n    delay 0\n}\n");
     assert_diags(
@@ -770,14 +1015,41 @@ fn bfd_instance_block() {
     let p = parse(
         "bfd_instance b1 {\n    neighbour_ip 2001:db8::2\n    source_ip 2001:db8::1\n    min_rx 3.312\n    min_tx 20\n    idle_tx 2000\n    multiplier 3\n    passive\n    max_hops 5\n    multihop\n    weight 50 reverse\n    vrrp\n}\nbfd_instance b2 {\n    neighbor_ip 10.0.0.2\n    ttl 10\n    checker\n}\n",
     );
-    assert_diags(&p, &["t.conf:2:5: warning: 'neighbour_ip' is a legacy spelling of 'neighbor_ip'"]);
+    assert_diags(
+        &p,
+        &["t.conf:2:5: warning: 'neighbour_ip' is a legacy spelling of 'neighbor_ip'"],
+    );
     let b = &p.config.vrrp.bfd_instance;
-    assert_eq!((b[0].neighbor_ip, b[0].source_ip), (Some(ip("2001:db8::2")), Some(ip("2001:db8::1"))));
-    assert_eq!((b[0].min_rx, b[0].min_tx, b[0].idle_tx), (Timer::micros(3312), Timer::micros(20_000), Timer::secs(2)));
-    assert_eq!((b[0].multiplier, b[0].passive, b[0].ttl, b[0].max_hops, b[0].multihop), (3, true, 64, 5, true));
-    assert_eq!((b[0].weight, b[0].reverse, b[0].vrrp, b[0].checker), (50, true, true, false));
-    assert_eq!((b[1].ttl, b[1].vrrp, b[1].checker, b[1].min_rx), (10, false, true, Timer::micros(10_000)));
-    assert_eq!(serde_json::to_value(&b[1]).unwrap_or_default()["min_rx"], 0.01);
+    assert_eq!(
+        (b[0].neighbor_ip, b[0].source_ip),
+        (Some(ip("2001:db8::2")), Some(ip("2001:db8::1")))
+    );
+    assert_eq!(
+        (b[0].min_rx, b[0].min_tx, b[0].idle_tx),
+        (Timer::micros(3312), Timer::micros(20_000), Timer::secs(2))
+    );
+    assert_eq!(
+        (
+            b[0].multiplier,
+            b[0].passive,
+            b[0].ttl,
+            b[0].max_hops,
+            b[0].multihop
+        ),
+        (3, true, 64, 5, true)
+    );
+    assert_eq!(
+        (b[0].weight, b[0].reverse, b[0].vrrp, b[0].checker),
+        (50, true, true, false)
+    );
+    assert_eq!(
+        (b[1].ttl, b[1].vrrp, b[1].checker, b[1].min_rx),
+        (10, false, true, Timer::micros(10_000))
+    );
+    assert_eq!(
+        serde_json::to_value(&b[1]).unwrap_or_default()["min_rx"],
+        0.01
+    );
 
     let p = parse("bfd_instance b {\n    source_ip 10.0.0.1\n    idle_tx 10\n    multiplier 0\n    ttl 5\n    max_hops 9\n}\nbfd_instance c {\n    neighbor_ip 10.0.0.2\n    source_ip ::1\n}\n");
     assert_diags(
@@ -802,12 +1074,26 @@ fn sync_group_block() {
     ));
     assert_diags(&p, &["t.conf:19:5: warning: 'global_tracking' is a legacy spelling of 'sync_group_tracking_weight'"]);
     let g = &p.config.vrrp.vrrp_sync_group[0];
-    assert_eq!(g.group.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["VI_1", "VI_2"]);
+    assert_eq!(
+        g.group.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
+        ["VI_1", "VI_2"]
+    );
     assert_eq!((g.track_interface.len(), g.track_script[0].weight), (1, 5));
-    assert_eq!(g.notify_master.as_ref().map(|s| s.command.clone()), Some(vec!["/bin/m.sh".to_string(), "a".into()]));
-    assert!(g.notify_backup.is_some() && g.notify_fault.is_some() && g.notify_stop.is_some() && g.notify.is_some());
+    assert_eq!(
+        g.notify_master.as_ref().map(|s| s.command.clone()),
+        Some(vec!["/bin/m.sh".to_string(), "a".into()])
+    );
+    assert!(
+        g.notify_backup.is_some()
+            && g.notify_fault.is_some()
+            && g.notify_stop.is_some()
+            && g.notify.is_some()
+    );
     assert!(g.notify_priority_changes && !g.smtp_alert && g.sync_group_tracking_weight);
-    assert!(only(&p).notify_priority_changes, "members inherit notify_priority_changes");
+    assert!(
+        only(&p).notify_priority_changes,
+        "members inherit notify_priority_changes"
+    );
 }
 
 #[test]
@@ -832,9 +1118,18 @@ fn sync_group_checks() {
             "t.conf:8:1: warning: vrrp_sync_group B has only one member; this is probably not what you want",
         ],
     );
-    assert_eq!(p.diags.iter().nth(5).and_then(|d| d.help.clone()).as_deref(), Some("did you mean 'VI_1'?"));
+    assert_eq!(
+        p.diags
+            .iter()
+            .nth(5)
+            .and_then(|d| d.help.clone())
+            .as_deref(),
+        Some("did you mean 'VI_1'?")
+    );
 
-    let p = parse(&format!("vrrp_sync_group S {{\n    group {{\n        VI_1\n        VI_7\n    }}\n}}\n{BASE}}}\n"));
+    let p = parse(&format!(
+        "vrrp_sync_group S {{\n    group {{\n        VI_1\n        VI_7\n    }}\n}}\n{BASE}}}\n"
+    ));
     assert_diags(
         &p,
         &[
@@ -853,7 +1148,11 @@ fn sync_group_checks() {
         ],
     );
     assert_eq!(
-        p.diags.iter().nth(2).and_then(|d| d.help.clone()).as_deref(),
+        p.diags
+            .iter()
+            .nth(2)
+            .and_then(|d| d.help.clone())
+            .as_deref(),
         Some("if VI_2, VI_3 are instances, list them inside group { }")
     );
 }
@@ -893,9 +1192,15 @@ fn garp_group_block() {
         ],
     );
     let g = &p.config.vrrp.garp_group[0];
-    assert_eq!((g.garp_interval, g.gna_interval), (Some(Timer::micros(1000)), Some(Timer::micros(500_000))));
+    assert_eq!(
+        (g.garp_interval, g.gna_interval),
+        (Some(Timer::micros(1000)), Some(Timer::micros(500_000)))
+    );
     assert_eq!(g.interfaces, ["eth0", "eth1"]);
-    assert_eq!(p.config.vrrp.garp_group[1].interface.as_deref(), Some("eth1"));
+    assert_eq!(
+        p.config.vrrp.garp_group[1].interface.as_deref(),
+        Some("eth1")
+    );
 }
 
 #[test]
@@ -911,16 +1216,32 @@ fn track_group_references() {
             "t.conf:15:5: error: no track_group is named TX; keepalived does not track this entry",
         ],
     );
-    assert_eq!(p.diags.iter().nth(1).and_then(|d| d.help.clone()).as_deref(), Some("did you mean 'TG'?"));
-    assert_eq!(p.config.vrrp.static_ipaddress[0].track_group.as_deref(), Some("TG"));
+    assert_eq!(
+        p.diags
+            .iter()
+            .nth(1)
+            .and_then(|d| d.help.clone())
+            .as_deref(),
+        Some("did you mean 'TG'?")
+    );
+    assert_eq!(
+        p.config.vrrp.static_ipaddress[0].track_group.as_deref(),
+        Some("TG")
+    );
 }
 
 #[test]
 fn lvs_sync_daemon_follows_an_instance() {
-    let p = parse(&format!("global_defs {{\n    lvs_sync_daemon eth1 VI_1\n}}\n{BASE}}}\n"));
+    let p = parse(&format!(
+        "global_defs {{\n    lvs_sync_daemon eth1 VI_1\n}}\n{BASE}}}\n"
+    ));
     assert_diags(&p, &[]);
     let sd = p.config.global.global_defs.lvs_sync_daemon.clone();
-    assert_eq!(sd.and_then(|s| s.id), Some(51), "the sync id defaults to the instance's VRID");
+    assert_eq!(
+        sd.and_then(|s| s.id),
+        Some(51),
+        "the sync id defaults to the instance's VRID"
+    );
     let p = parse(&format!(
         "global_defs {{\n    lvs_sync_daemon eth1 VI_2\n}}\n{BASE}    lvs_sync_daemon_interface eth1\n}}\n"
     ));
@@ -941,15 +1262,29 @@ fn instances_inherit_global_defs() {
     ));
     assert_diags(&p, &[]);
     let i = only(&p);
-    assert_eq!((i.version, i.garp_master_delay, i.garp_master_repeat), (3, Timer::secs(7), 2));
-    assert_eq!((i.garp_master_refresh, i.garp_master_refresh_repeat), (Timer::secs(30), 3));
+    assert_eq!(
+        (i.version, i.garp_master_delay, i.garp_master_repeat),
+        (3, Timer::secs(7), 2)
+    );
+    assert_eq!(
+        (i.garp_master_refresh, i.garp_master_refresh_repeat),
+        (Timer::secs(30), 3)
+    );
     assert_eq!(
         (i.garp_lower_prio_delay, i.garp_lower_prio_repeat),
         (Timer::secs(7), 2),
         "lower_prio follows the master values"
     );
-    assert_eq!(i.garp_extra_if.as_ref().map(|x| (x.interval, x.all)), Some((Timer::secs(60), true)));
-    assert!(i.skip_check_adv_addr && i.check_unicast_src && i.lower_prio_no_advert && i.higher_prio_send_advert);
+    assert_eq!(
+        i.garp_extra_if.as_ref().map(|x| (x.interval, x.all)),
+        Some((Timer::secs(60), true))
+    );
+    assert!(
+        i.skip_check_adv_addr
+            && i.check_unicast_src
+            && i.lower_prio_no_advert
+            && i.higher_prio_send_advert
+    );
     assert!(i.v3_checksum_as_v2 && i.notify_priority_changes && i.smtp_alert);
     assert_eq!(i.down_timer_adverts, 4);
 
@@ -958,14 +1293,21 @@ fn instances_inherit_global_defs() {
         "global_defs {{\n    vrrp_strict\n    vrrp_version 3\n    smtp_alert\n    smtp_alert_vrrp off\n}}\n{BASE}    version 2\n    strict_mode off\n}}\nvrrp_instance VI_2 {{\n    interface eth1\n    virtual_router_id 2\n    virtual_ipaddress {{\n        10.0.1.1\n    }}\n}}\n"
     ));
     assert_diags(&p, &[]);
-    let (a, b) = (&p.config.vrrp.vrrp_instance[0], &p.config.vrrp.vrrp_instance[1]);
+    let (a, b) = (
+        &p.config.vrrp.vrrp_instance[0],
+        &p.config.vrrp.vrrp_instance[1],
+    );
     assert_eq!((a.version, a.strict_mode, a.smtp_alert), (2, false, false));
-    assert_eq!((b.version, b.strict_mode, b.accept, b.lower_prio_no_advert), (3, true, false, true));
+    assert_eq!(
+        (b.version, b.strict_mode, b.accept, b.lower_prio_no_advert),
+        (3, true, false, true)
+    );
 }
 
 #[test]
 fn samples_decode_without_errors() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/keepalived-samples");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/keepalived-samples");
     if !dir.is_dir() {
         return;
     }
@@ -982,17 +1324,35 @@ fn samples_decode_without_errors() {
     let mut checked = 0;
     for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
         let path = entry.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
         if !name.starts_with("keepalived.conf")
-            || !["vrrp_", "static_", "bfd_instance", "track_file"].iter().any(|k| text.contains(k))
+            || !["vrrp_", "static_", "bfd_instance", "track_file"]
+                .iter()
+                .any(|k| text.contains(k))
         {
             continue;
         }
         for id in ["high", "low"] {
-            let p = crate::parse_file(&path, &Options { config_id: id.into(), ..Default::default() });
-            let errors: Vec<String> =
-                p.diags.iter().filter(|d| d.level >= crate::Level::Error).map(|d| d.message.clone()).collect();
+            let p = crate::parse_file(
+                &path,
+                &Options {
+                    config_id: id.into(),
+                    ..Default::default()
+                },
+            );
+            let errors: Vec<String> = p
+                .diags
+                .iter()
+                .filter(|d| d.level >= crate::Level::Error)
+                .map(|d| d.message.clone())
+                .collect();
             let want: Vec<String> = known_bad
                 .iter()
                 .find(|(n, _)| *n == name)
@@ -1004,8 +1364,17 @@ fn samples_decode_without_errors() {
         }
         checked += 1;
     }
-    for extra in ["extra/docker/keepalived.conf", "extra/keepalived/etc/keepalived/keepalived.conf"] {
-        let p = crate::parse_file(&dir.join(extra), &Options { config_id: "x".into(), ..Default::default() });
+    for extra in [
+        "extra/docker/keepalived.conf",
+        "extra/keepalived/etc/keepalived/keepalived.conf",
+    ] {
+        let p = crate::parse_file(
+            &dir.join(extra),
+            &Options {
+                config_id: "x".into(),
+                ..Default::default()
+            },
+        );
         assert!(p.is_ok(), "{extra}: {}", p.render_diagnostics());
         checked += 1;
     }
@@ -1016,12 +1385,23 @@ fn samples_decode_without_errors() {
 #[test]
 #[ignore]
 fn show_file() {
-    let Ok(path) = std::env::var("KRS_FILE") else { return };
-    let p = crate::parse_file(std::path::Path::new(&path), &Options { config_id: "high".into(), ..Default::default() });
+    let Ok(path) = std::env::var("KRS_FILE") else {
+        return;
+    };
+    let p = crate::parse_file(
+        std::path::Path::new(&path),
+        &Options {
+            config_id: "high".into(),
+            ..Default::default()
+        },
+    );
     for h in headlines(&p) {
         eprintln!("{h}");
     }
-    eprintln!("{}", serde_json::to_string_pretty(&p.config.vrrp).unwrap_or_default());
+    eprintln!(
+        "{}",
+        serde_json::to_string_pretty(&p.config.vrrp).unwrap_or_default()
+    );
 }
 
 #[test]
@@ -1056,7 +1436,14 @@ fn more_instance_checks() {
             "t.conf:8:9: warning: eth0 is the instance's own interface; it is always tracked",
         ],
     );
-    assert_eq!(only(&p).track_interface.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["eth1", "eth2"]);
+    assert_eq!(
+        only(&p)
+            .track_interface
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>(),
+        ["eth1", "eth2"]
+    );
     let p = parse(
         "vrrp_instance U {\n    virtual_router_id 1\n    vrf red\n    interface eth0\n    no_virtual_ipaddress\n}\n",
     );
@@ -1078,15 +1465,27 @@ fn strict_vmac_and_owner_fixups() {
         ],
     );
     let i = only(&p);
-    assert!(i.owner_ignore_adverts && !i.vmac_xmit_base && i.use_vmac.as_ref().is_some_and(|v| v.mac.is_none()));
+    assert!(
+        i.owner_ignore_adverts
+            && !i.vmac_xmit_base
+            && i.use_vmac.as_ref().is_some_and(|v| v.mac.is_none())
+    );
 }
 
 #[test]
 fn too_many_vips_move_to_excluded() {
-    let vips: String = (0..95).map(|n| format!("        2001:db8::{n:x}\n")).collect();
+    let vips: String = (0..95)
+        .map(|n| format!("        2001:db8::{n:x}\n"))
+        .collect();
     let p = parse(&format!("vrrp_instance V6 {{\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {{\n{vips}    }}\n}}\n"));
     assert_diags(&p, &["t.conf:94:9: warning: an advert carries at most 89 addresses; keepalived moves the other 6 to virtual_ipaddress_excluded"]);
-    assert_eq!((only(&p).virtual_ipaddress.len(), only(&p).virtual_ipaddress_excluded.len()), (89, 6));
+    assert_eq!(
+        (
+            only(&p).virtual_ipaddress.len(),
+            only(&p).virtual_ipaddress_excluded.len()
+        ),
+        (89, 6)
+    );
 }
 
 #[test]
@@ -1118,7 +1517,10 @@ fn more_instance_keywords() {
         ],
     );
     let i = only(&p);
-    assert_eq!((i.old_unicast_checksum, i.state), (Some(OldUnicastChecksum::Never), VrrpState::Master));
+    assert_eq!(
+        (i.old_unicast_checksum, i.state),
+        (Some(OldUnicastChecksum::Never), VrrpState::Master)
+    );
     let p = inst("    old_unicast_checksum\n    unicast_peer {\n        10.0.0.3\n    }\n    use_ipvlan name\n");
     assert_diags(
         &p,
@@ -1127,8 +1529,14 @@ fn more_instance_keywords() {
             "t.conf:1:1: error: an IPv4 use_ipvlan needs an address; keepalived keeps vrrp_instance VI_1 in FAULT",
         ],
     );
-    assert_eq!(only(&p).old_unicast_checksum, Some(OldUnicastChecksum::Always));
-    assert_eq!(serde_json::to_value(only(&p).old_unicast_checksum).unwrap_or_default(), "always");
+    assert_eq!(
+        only(&p).old_unicast_checksum,
+        Some(OldUnicastChecksum::Always)
+    );
+    assert_eq!(
+        serde_json::to_value(only(&p).old_unicast_checksum).unwrap_or_default(),
+        "always"
+    );
     let p = inst(
         "    virtual_ipaddress extra {\n        10.0.0.2\n    }\n    track_script {\n        s {\n        }\n    }\n",
     );
@@ -1156,7 +1564,10 @@ fn owner_removes_weighted_track_files_and_sync_groups_clear_weights() {
         ],
     );
     let g = &p.config.vrrp.vrrp_sync_group[0];
-    assert_eq!((g.track_file[0].weight, g.track_interface[0].weight), (0, 0));
+    assert_eq!(
+        (g.track_file[0].weight, g.track_interface[0].weight),
+        (0, 0)
+    );
     assert!(only(&p).track_file.is_empty());
 }
 
@@ -1178,5 +1589,8 @@ fn more_block_checks() {
     );
     assert_eq!(p.config.vrrp.vrrp_script.len(), 1);
     let p = parse("garp_group {\n    gna_interval 1\n    interface eth0\n    interfaces {\n        eth1\n    }\n}\n");
-    assert_diags(&p, &["t.conf:1:1: warning: garp_group has both interface and interfaces; use one of them"]);
+    assert_diags(
+        &p,
+        &["t.conf:1:1: warning: garp_group has both interface and interfaces; use one of them"],
+    );
 }

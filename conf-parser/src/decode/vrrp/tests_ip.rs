@@ -16,25 +16,63 @@ fn address_with_every_option() {
     assert_eq!(a.len(), 5);
     assert_eq!(a[0].address.to_string(), "192.168.1.2/24");
     assert_eq!(
-        (a[0].brd, a[0].dev.as_deref(), a[0].scope.as_deref(), a[0].label.as_deref()),
-        (Some(Broadcast::SetHostBits), Some("eth0"), Some("link"), Some("eth0:3"))
+        (
+            a[0].brd,
+            a[0].dev.as_deref(),
+            a[0].scope.as_deref(),
+            a[0].label.as_deref()
+        ),
+        (
+            Some(Broadcast::SetHostBits),
+            Some("eth0"),
+            Some("link"),
+            Some("eth0:3")
+        )
     );
-    assert!(a[0].home && a[0].nodad && a[0].mngtmpaddr && a[0].noprefixroute && a[0].autojoin && a[0].no_track);
-    assert_eq!((a[0].preferred_lft, a[0].track_group.as_deref()), (Some(Lifetime::Secs(60)), Some("G")));
+    assert!(
+        a[0].home
+            && a[0].nodad
+            && a[0].mngtmpaddr
+            && a[0].noprefixroute
+            && a[0].autojoin
+            && a[0].no_track
+    );
+    assert_eq!(
+        (a[0].preferred_lft, a[0].track_group.as_deref()),
+        (Some(Lifetime::Secs(60)), Some("G"))
+    );
     assert_eq!(
         (a[1].address.to_string(), a[1].peer.map(|p| p.to_string())),
         ("10.1.1.1/32".into(), Some("10.1.1.2".into()))
     );
-    assert_eq!(a[2].preferred_lft, Some(Lifetime::Forever), "IPv6 addresses are kept forever");
-    assert_eq!(a[3].preferred_lft, Some(Lifetime::Secs(0)), "an IPv6 /128 is deprecated at once");
-    assert_eq!(a[4].brd.map(|b| b.to_string()).as_deref(), Some("192.168.3.255"));
+    assert_eq!(
+        a[2].preferred_lft,
+        Some(Lifetime::Forever),
+        "IPv6 addresses are kept forever"
+    );
+    assert_eq!(
+        a[3].preferred_lft,
+        Some(Lifetime::Secs(0)),
+        "an IPv6 /128 is deprecated at once"
+    );
+    assert_eq!(
+        a[4].brd.map(|b| b.to_string()).as_deref(),
+        Some("192.168.3.255")
+    );
     let json = serde_json::to_value(&a[0]).unwrap_or_default();
     assert_eq!(
-        (json["brd"].as_str(), json["-nodad"].as_bool(), json["preferred_lft"].as_u64()),
+        (
+            json["brd"].as_str(),
+            json["-nodad"].as_bool(),
+            json["preferred_lft"].as_u64()
+        ),
         (Some("+"), Some(true), Some(60))
     );
     // Only the unknown track_group is reported.
-    assert_diags(&p, &["t.conf:2:5: error: no track_group is named G; keepalived does not track this entry"]);
+    assert_diags(
+        &p,
+        &["t.conf:2:5: error: no track_group is named G; keepalived does not track this entry"],
+    );
 }
 
 #[test]
@@ -82,7 +120,10 @@ fn address_warnings() {
     let a = &p.config.vrrp.static_ipaddress;
     assert_eq!((a[0].address.len, a[0].brd, a[1].brd), (32, None, None));
     assert_eq!((a[2].scope.clone(), a[2].label.clone()), (None, None));
-    assert_eq!((a[3].extra.clone(), a[3].track_group.clone()), (vec!["use_vmac".to_string(), "shiny".into()], None));
+    assert_eq!(
+        (a[3].extra.clone(), a[3].track_group.clone()),
+        (vec!["use_vmac".to_string(), "shiny".into()], None)
+    );
 }
 
 #[test]
@@ -120,26 +161,64 @@ fn routes_parse_like_ip_route() {
     let r = &p.config.vrrp.static_routes;
     assert_eq!(r.len(), 8);
     assert_eq!(
-        (r[0].to.to_string(), r[0].src.map(|a| a.to_string()), r[0].via.map(|a| a.to_string())),
-        ("192.168.109.0/24".into(), Some("192.168.100.1".into()), Some("192.168.200.254".into()))
+        (
+            r[0].to.to_string(),
+            r[0].src.map(|a| a.to_string()),
+            r[0].via.map(|a| a.to_string())
+        ),
+        (
+            "192.168.109.0/24".into(),
+            Some("192.168.100.1".into()),
+            Some("192.168.200.254".into())
+        )
     );
     assert_eq!(
-        (r[0].dev.as_deref(), r[0].table.as_str(), r[0].metric, r[0].scope.as_deref()),
+        (
+            r[0].dev.as_deref(),
+            r[0].table.as_str(),
+            r[0].metric,
+            r[0].scope.as_deref()
+        ),
         (Some("eth0"), "100", Some(5), Some("link"))
     );
     assert_eq!(
-        (r[0].protocol.as_deref(), r[0].tos.as_deref(), r[0].onlink, r[0].mode),
+        (
+            r[0].protocol.as_deref(),
+            r[0].tos.as_deref(),
+            r[0].onlink,
+            r[0].mode
+        ),
         (Some("keepalived"), Some("0x10"), true, RouteMode::Prepend)
     );
     assert_eq!(
-        (r[1].route_type.as_deref(), r[1].to.to_string(), r[1].table.as_str()),
+        (
+            r[1].route_type.as_deref(),
+            r[1].to.to_string(),
+            r[1].table.as_str()
+        ),
         (Some("blackhole"), "10.9.0.0/16".into(), "main")
     );
-    assert_eq!((r[2].to, r[2].mode, r[2].family), (Dest::Default, RouteMode::Append, Family::Inet));
-    assert_eq!((r[3].family, r[3].from.map(|f| f.to_string())), (Family::Inet6, Some("2001:db8:1::/48".into())));
+    assert_eq!(
+        (r[2].to, r[2].mode, r[2].family),
+        (Dest::Default, RouteMode::Append, Family::Inet)
+    );
+    assert_eq!(
+        (r[3].family, r[3].from.map(|f| f.to_string())),
+        (Family::Inet6, Some("2001:db8:1::/48".into()))
+    );
     assert_eq!(r[3].extra, ["expires", "30", "pref", "high"]);
-    let nh: Vec<_> =
-        r[4].nexthop.iter().map(|n| (n.via.map(|a| a.to_string()), n.dev.clone(), n.weight, n.onlink)).collect();
+    let nh: Vec<_> = r[4]
+        .nexthop
+        .iter()
+        .map(|n| {
+            (
+                n.via.map(|a| a.to_string()),
+                n.dev.clone(),
+                n.weight,
+                n.onlink,
+            )
+        })
+        .collect();
     assert_eq!(
         nh,
         [
@@ -150,15 +229,25 @@ fn routes_parse_like_ip_route() {
     assert_eq!(
         r[5].extra,
         [
-            "mtu", "lock", "1400", "advmss", "1300", "hoplimit", "64", "realms", "1/2", "initcwnd", "10", "features",
-            "ecn", "congctl", "lock", "cubic", "rtt", "100ms", "encap", "ip", "id", "5", "dst", "10.1.1.1", "ttl", "3"
+            "mtu", "lock", "1400", "advmss", "1300", "hoplimit", "64", "realms", "1/2", "initcwnd",
+            "10", "features", "ecn", "congctl", "lock", "cubic", "rtt", "100ms", "encap", "ip",
+            "id", "5", "dst", "10.1.1.1", "ttl", "3"
         ]
     );
     assert_eq!(r[5].mode, RouteMode::Add);
-    assert_eq!((r[6].protocol.as_deref(), r[6].no_track, r[6].vrf.as_deref()), (Some("bird"), true, Some("blue")));
-    assert_eq!((r[7].family, r[7].to, r[7].dev.as_deref()), (Family::Inet6, Dest::Default, Some("eth1")));
+    assert_eq!(
+        (r[6].protocol.as_deref(), r[6].no_track, r[6].vrf.as_deref()),
+        (Some("bird"), true, Some("blue"))
+    );
+    assert_eq!(
+        (r[7].family, r[7].to, r[7].dev.as_deref()),
+        (Family::Inet6, Dest::Default, Some("eth1"))
+    );
     let json = serde_json::to_value(&r[1]).unwrap_or_default();
-    assert_eq!((json["type"].as_str(), json["to"].as_str()), (Some("blackhole"), Some("10.9.0.0/16")));
+    assert_eq!(
+        (json["type"].as_str(), json["to"].as_str()),
+        (Some("blackhole"), Some("10.9.0.0/16"))
+    );
 }
 
 #[test]
@@ -178,7 +267,10 @@ fn legacy_route_spellings() {
     assert_eq!(r[0].via.map(|a| a.to_string()).as_deref(), Some("10.0.0.1"));
     assert_eq!(r[1].via, None);
     assert_eq!(
-        r[1].nexthop.iter().map(|n| n.via.map(|a| a.to_string())).collect::<Vec<_>>(),
+        r[1].nexthop
+            .iter()
+            .map(|n| n.via.map(|a| a.to_string()))
+            .collect::<Vec<_>>(),
         [Some("10.0.0.1".into()), Some("10.0.0.2".into())]
     );
     assert_eq!((r[2].family, r[2].to), (Family::Inet6, Dest::Default));
@@ -207,7 +299,14 @@ fn route_errors() {
             "t.conf:14:25: error: invalid value 'sack' for 'features' in static_routes: the only feature is ecn; it is ignored",
         ],
     );
-    assert_eq!(p.diags.iter().nth(3).and_then(|d| d.help.clone()).as_deref(), Some("did you mean 'metric'?"));
+    assert_eq!(
+        p.diags
+            .iter()
+            .nth(3)
+            .and_then(|d| d.help.clone())
+            .as_deref(),
+        Some("did you mean 'metric'?")
+    );
     assert_eq!(p.config.vrrp.static_routes.len(), 1);
 }
 
@@ -227,7 +326,10 @@ fn route_tracking_and_groups() {
     let i = &p.config.vrrp.vrrp_instance[0];
     assert_eq!(i.virtual_routes.len(), 1);
     assert_eq!(i.virtual_routes[0].protocol.as_deref(), Some("static"));
-    assert_eq!(p.config.vrrp.static_routes[0].protocol.as_deref(), Some("keepalived"));
+    assert_eq!(
+        p.config.vrrp.static_routes[0].protocol.as_deref(),
+        Some("keepalived")
+    );
 }
 
 fn rules(lines: &str) -> crate::Parsed {
@@ -243,43 +345,90 @@ fn rules_parse_like_ip_rule() {
     let r = &p.config.vrrp.static_rules;
     assert_eq!(r.len(), 8);
     assert_eq!(
-        (r[0].from.map(|d| d.to_string()), r[0].to.map(|d| d.to_string())),
-        (Some("192.168.28.0/24".into()), Some("192.168.29.0/26".into()))
+        (
+            r[0].from.map(|d| d.to_string()),
+            r[0].to.map(|d| d.to_string())
+        ),
+        (
+            Some("192.168.28.0/24".into()),
+            Some("192.168.29.0/26".into())
+        )
     );
     assert_eq!(
-        (r[0].table.as_deref(), r[0].iif.as_deref(), r[0].oif.as_deref(), r[0].tos.as_deref()),
+        (
+            r[0].table.as_deref(),
+            r[0].iif.as_deref(),
+            r[0].oif.as_deref(),
+            r[0].tos.as_deref()
+        ),
         (Some("small"), Some("p33p1"), Some("wlan0"), Some("22"))
     );
     assert_eq!(
         (r[0].fwmark, r[0].preference, r[0].realms.as_deref()),
-        (Some(Fwmark { mark: 24, mask: Some(12) }), Some(39), Some("30/20"))
+        (
+            Some(Fwmark {
+                mark: 24,
+                mask: Some(12)
+            }),
+            Some(39),
+            Some("30/20")
+        )
     );
     assert_eq!(
         (r[1].not, r[1].from, r[1].table.as_deref(), r[1].preference),
         (true, Some(Dest::Default), Some("100"), Some(40))
     );
-    assert_eq!((r[1].suppress_prefixlength, r[1].suppress_ifgroup.as_deref()), (Some(0), Some("2")));
     assert_eq!(
-        (r[2].family, r[2].uidrange, r[2].preference),
-        (Family::Inet6, Some(Range { start: 10000, end: 19999 }), Some(41))
+        (r[1].suppress_prefixlength, r[1].suppress_ifgroup.as_deref()),
+        (Some(0), Some("2"))
     );
     assert_eq!(
-        (r[3].family, r[3].l3mdev, r[3].protocol, r[3].ipproto.as_deref()),
+        (r[2].family, r[2].uidrange, r[2].preference),
+        (
+            Family::Inet6,
+            Some(Range {
+                start: 10000,
+                end: 19999
+            }),
+            Some(41)
+        )
+    );
+    assert_eq!(
+        (
+            r[3].family,
+            r[3].l3mdev,
+            r[3].protocol,
+            r[3].ipproto.as_deref()
+        ),
         (Family::Inet6, true, Some(18), Some("udp"))
     );
     assert_eq!(
         (r[3].sport, r[3].dport, r[3].tunnel_id),
-        (Some(Range { start: 10, end: 20 }), Some(Range { start: 53, end: 53 }), Some(7))
+        (
+            Some(Range { start: 10, end: 20 }),
+            Some(Range { start: 53, end: 53 }),
+            Some(7)
+        )
     );
     assert_eq!(r[4].goto, Some(50));
     assert_eq!(
-        (r[5].rule_type.as_deref(), r[6].rule_type.as_deref(), r[7].rule_type.as_deref()),
+        (
+            r[5].rule_type.as_deref(),
+            r[6].rule_type.as_deref(),
+            r[7].rule_type.as_deref()
+        ),
         (Some("unreachable"), Some("nop"), Some("blackhole"))
     );
     assert_eq!((r[6].no_track, r[6].protocol), (true, None));
     let json = serde_json::to_value(&r[0]).unwrap_or_default();
-    assert_eq!((json["fwmark"].as_str(), json["from"].as_str()), (Some("24/12"), Some("192.168.28.0/24")));
-    assert_eq!(serde_json::to_value(&r[2]).unwrap_or_default()["uidrange"].as_str(), Some("10000-19999"));
+    assert_eq!(
+        (json["fwmark"].as_str(), json["from"].as_str()),
+        (Some("24/12"), Some("192.168.28.0/24"))
+    );
+    assert_eq!(
+        serde_json::to_value(&r[2]).unwrap_or_default()["uidrange"].as_str(),
+        Some("10000-19999")
+    );
 }
 
 #[test]
@@ -306,7 +455,14 @@ fn rule_errors_and_warnings() {
             "t.conf:14:5: error: no track_group is named G; keepalived does not track this entry",
         ],
     );
-    assert_eq!(p.diags.iter().nth(8).and_then(|d| d.help.clone()).as_deref(), Some("did you mean 'ipproto'?"));
+    assert_eq!(
+        p.diags
+            .iter()
+            .nth(8)
+            .and_then(|d| d.help.clone())
+            .as_deref(),
+        Some("did you mean 'ipproto'?")
+    );
     assert_eq!(p.config.vrrp.static_rules.len(), 3);
 }
 

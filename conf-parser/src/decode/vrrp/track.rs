@@ -3,13 +3,13 @@
 //! `garp_group`).
 
 use super::{duplicate, find_named, members, notify_script};
-use crate::values::split_command;
 use crate::decode::{kw, legacy, Cx, Keyword};
 use crate::model::vrrp::{
-    BfdInstance, GarpGroup, InitFile, ParamMatch, SyncGroup, TrackFile, TrackProcess, TrackRef, TrackedInterface,
-    VrrpPart, VrrpScript, Written,
+    BfdInstance, GarpGroup, InitFile, ParamMatch, SyncGroup, TrackFile, TrackProcess, TrackRef,
+    TrackedInterface, VrrpPart, VrrpScript, Written,
 };
 use crate::tree::Node;
+use crate::values::split_command;
 use crate::values::{self, Timer};
 
 /// What a `track_*` list refers to, for the weight range and messages.
@@ -35,7 +35,10 @@ pub(super) fn check_ifname(cx: &mut Cx, word: &crate::tree::Word, what: &str) ->
     if word.text.is_empty() || word.text.chars().count() >= 16 {
         cx.error(
             word.span,
-            format!("interface name '{}' for {what} is too long: at most 15 characters; it is ignored", word.text),
+            format!(
+                "interface name '{}' for {what} is too long: at most 15 characters; it is ignored",
+                word.text
+            ),
         );
         return false;
     }
@@ -52,10 +55,18 @@ pub(super) fn track_interfaces(cx: &mut Cx, node: &Node) -> Vec<TrackedInterface
             continue;
         }
         if out.iter().any(|t| t.name == item.name()) {
-            cx.error(item.keyword.span, format!("interface {} is already tracked; this entry is ignored", item.name()));
+            cx.error(
+                item.keyword.span,
+                format!(
+                    "interface {} is already tracked; this entry is ignored",
+                    item.name()
+                ),
+            );
             continue;
         }
-        let Some((weight, reverse)) = weight_words(cx, item, "track_interface", 253, false) else { continue };
+        let Some((weight, reverse)) = weight_words(cx, item, "track_interface", 253, false) else {
+            continue;
+        };
         out.push(TrackedInterface {
             origin: cx.origin(item.keyword.span),
             name: item.name().into(),
@@ -76,11 +87,19 @@ pub(super) fn track_refs(cx: &mut Cx, node: &Node, kind: RefKind) -> Vec<TrackRe
         if out.iter().any(|t| t.name == item.name()) {
             cx.error(
                 item.keyword.span,
-                format!("{} {} is listed twice; this entry is ignored", node.name(), item.name()),
+                format!(
+                    "{} {} is listed twice; this entry is ignored",
+                    node.name(),
+                    item.name()
+                ),
             );
             continue;
         }
-        let Some((weight, reverse)) = weight_words(cx, item, node.name(), kind.weight_limit(), true) else { continue };
+        let Some((weight, reverse)) =
+            weight_words(cx, item, node.name(), kind.weight_limit(), true)
+        else {
+            continue;
+        };
         out.push(TrackRef {
             origin: cx.origin(item.keyword.span),
             name: item.name().into(),
@@ -103,14 +122,29 @@ fn weight_words(
     limit: i64,
     noreverse: bool,
 ) -> Option<(Option<i64>, Option<bool>)> {
-    let Some(w) = item.args.first() else { return Some((None, None)) };
+    let Some(w) = item.args.first() else {
+        return Some((None, None));
+    };
     if w.text != "weight" {
-        cx.error(w.span, format!("unknown option '{}' for {} in {list}; the entry is ignored", w.text, item.name()))
-            .with_help("the syntax is NAME [weight W [reverse]]");
+        cx.error(
+            w.span,
+            format!(
+                "unknown option '{}' for {} in {list}; the entry is ignored",
+                w.text,
+                item.name()
+            ),
+        )
+        .with_help("the syntax is NAME [weight W [reverse]]");
         return None;
     }
     let Some(v) = item.args.get(1) else {
-        cx.error(w.span, format!("'weight' for {} in {list} needs a value; the entry is ignored", item.name()));
+        cx.error(
+            w.span,
+            format!(
+                "'weight' for {} in {list} needs a value; the entry is ignored",
+                item.name()
+            ),
+        );
         return None;
     };
     // keepalived accepted +/-254 for scripts and interfaces once; it now clamps them.
@@ -146,9 +180,17 @@ fn weight_words(
         Some((w, _)) => {
             cx.error(
                 w.span,
-                format!("unknown option '{}' after the weight of {} in {list}; it is ignored", w.text, item.name()),
+                format!(
+                    "unknown option '{}' after the weight of {} in {list}; it is ignored",
+                    w.text,
+                    item.name()
+                ),
             )
-            .with_help(if noreverse { "expected reverse or noreverse" } else { "expected reverse" });
+            .with_help(if noreverse {
+                "expected reverse or noreverse"
+            } else {
+                "expected reverse"
+            });
             None
         }
     };
@@ -174,8 +216,15 @@ fn own_weight(cx: &mut Cx, node: &Node, limit: i64) -> Option<(i32, bool)> {
 }
 
 pub(super) fn vrrp_script(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
-    let Some(name) = cx.block_name(node) else { return };
-    if duplicate(cx, node, &name, find_named(&part.vrrp_script, &name, |s| (&s.name, &s.origin))) {
+    let Some(name) = cx.block_name(node) else {
+        return;
+    };
+    if duplicate(
+        cx,
+        node,
+        &name,
+        find_named(&part.vrrp_script, &name, |s| (&s.name, &s.origin)),
+    ) {
         return;
     }
     let items = cx.block(node);
@@ -197,8 +246,11 @@ pub(super) fn vrrp_script(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
         kw("script", |cx, n, (s, _)| {
             cx.no_block(n);
             if let Some(extra) = n.args.get(1) {
-                cx.warning(extra.span, format!("extra argument '{}' after script is ignored", extra.text))
-                    .with_help("quote the whole command line: script \"/path/to/check arg\"");
+                cx.warning(
+                    extra.span,
+                    format!("extra argument '{}' after script is ignored", extra.text),
+                )
+                .with_help("quote the whole command line: script \"/path/to/check arg\"");
             }
             if cx.arity(n, 1, None) {
                 s.script = split_command(&n.args[0].text);
@@ -209,15 +261,25 @@ pub(super) fn vrrp_script(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
                 s.interval = t;
             }
         }),
-        kw("timeout", |cx, n, (_, t)| *t = cx.timer(n, 0.001, 4_294_967.0).or(*t)),
+        kw("timeout", |cx, n, (_, t)| {
+            *t = cx.timer(n, 0.001, 4_294_967.0).or(*t)
+        }),
         kw("weight", |cx, n, (s, _)| {
             if let Some((w, r)) = own_weight(cx, n, 253) {
                 s.weight = w;
                 s.reverse = r;
             }
         }),
-        kw("rise", |cx, n, (s, _)| s.rise = cx.int(n, 1, i64::from(i32::MAX)).map_or(s.rise, |v| v as u32)),
-        kw("fall", |cx, n, (s, _)| s.fall = cx.int(n, 1, i64::from(i32::MAX)).map_or(s.fall, |v| v as u32)),
+        kw("rise", |cx, n, (s, _)| {
+            s.rise = cx
+                .int(n, 1, i64::from(i32::MAX))
+                .map_or(s.rise, |v| v as u32)
+        }),
+        kw("fall", |cx, n, (s, _)| {
+            s.fall = cx
+                .int(n, 1, i64::from(i32::MAX))
+                .map_or(s.fall, |v| v as u32)
+        }),
         kw("user", |cx, n, (s, _)| {
             cx.no_block(n);
             if cx.arity(n, 1, Some(2)) {
@@ -232,15 +294,28 @@ pub(super) fn vrrp_script(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
     let (mut s, timeout) = target;
     s.timeout = timeout.unwrap_or(s.interval);
     if s.script.is_empty() {
-        cx.error(node.keyword.span, format!("vrrp_script {} has no script; keepalived ignores it", s.name))
-            .with_help("add: script \"/path/to/check [args]\"");
+        cx.error(
+            node.keyword.span,
+            format!(
+                "vrrp_script {} has no script; keepalived ignores it",
+                s.name
+            ),
+        )
+        .with_help("add: script \"/path/to/check [args]\"");
     }
     part.vrrp_script.push(s);
 }
 
 pub(super) fn track_file(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
-    let Some(name) = cx.block_name(node) else { return };
-    if duplicate(cx, node, &name, find_named(&part.track_file, &name, |s| (&s.name, &s.origin))) {
+    let Some(name) = cx.block_name(node) else {
+        return;
+    };
+    if duplicate(
+        cx,
+        node,
+        &name,
+        find_named(&part.track_file, &name, |s| (&s.name, &s.origin)),
+    ) {
         return;
     }
     let items = cx.block(node);
@@ -255,7 +330,10 @@ pub(super) fn track_file(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
     let table: Vec<Keyword<TrackFile>> = vec![
         kw("file", |cx, n, f| {
             if f.file.is_some() {
-                cx.error(n.keyword.span, "file is already set for this track_file; this one is ignored");
+                cx.error(
+                    n.keyword.span,
+                    "file is already set for this track_file; this one is ignored",
+                );
                 return;
             }
             f.file = cx.string(n);
@@ -268,7 +346,10 @@ pub(super) fn track_file(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
         }),
         kw("init_file", |cx, n, f| {
             cx.no_block(n);
-            let mut init = InitFile { value: 0, overwrite: false };
+            let mut init = InitFile {
+                value: 0,
+                overwrite: false,
+            };
             for w in &n.args {
                 if w.text == "overwrite" {
                     init.overwrite = true;
@@ -294,15 +375,25 @@ pub(super) fn track_file(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
     ];
     cx.decode_items("track_file", items, &table, &mut f);
     if f.file.is_none() {
-        cx.error(node.keyword.span, format!("track_file {} has no file; keepalived ignores it", f.name))
-            .with_help("add: file /path/to/file");
+        cx.error(
+            node.keyword.span,
+            format!("track_file {} has no file; keepalived ignores it", f.name),
+        )
+        .with_help("add: file /path/to/file");
     }
     part.track_file.push(f);
 }
 
 pub(super) fn vrrp_track_process(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
-    let Some(name) = cx.block_name(node) else { return };
-    if duplicate(cx, node, &name, find_named(&part.vrrp_track_process, &name, |s| (&s.name, &s.origin))) {
+    let Some(name) = cx.block_name(node) else {
+        return;
+    };
+    if duplicate(
+        cx,
+        node,
+        &name,
+        find_named(&part.vrrp_track_process, &name, |s| (&s.name, &s.origin)),
+    ) {
         return;
     }
     let items = cx.block(node);
@@ -323,7 +414,10 @@ pub(super) fn vrrp_track_process(cx: &mut Cx, node: &Node, part: &mut VrrpPart) 
         kw("process", |cx, n, p| {
             cx.no_block(n);
             if !p.process.is_empty() {
-                cx.error(n.keyword.span, "process is already set for this vrrp_track_process; this one is ignored");
+                cx.error(
+                    n.keyword.span,
+                    "process is already set for this vrrp_track_process; this one is ignored",
+                );
                 return;
             }
             if cx.arity(n, 1, None) {
@@ -363,8 +457,12 @@ pub(super) fn vrrp_track_process(cx: &mut Cx, node: &Node, part: &mut VrrpPart) 
                 p.terminate_delay = Some(t);
             }
         }),
-        kw("terminate_delay", |cx, n, p| p.terminate_delay = cx.timer(n, 0.000_001, 3600.0).or(p.terminate_delay)),
-        kw("fork_delay", |cx, n, p| p.fork_delay = cx.timer(n, 0.000_001, 3600.0).or(p.fork_delay)),
+        kw("terminate_delay", |cx, n, p| {
+            p.terminate_delay = cx.timer(n, 0.000_001, 3600.0).or(p.terminate_delay)
+        }),
+        kw("fork_delay", |cx, n, p| {
+            p.fork_delay = cx.timer(n, 0.000_001, 3600.0).or(p.fork_delay)
+        }),
         kw("full_command", |cx, n, p| p.full_command = cx.bare(n)),
     ];
     cx.decode_items("vrrp_track_process", items, &table, &mut p);
@@ -380,25 +478,44 @@ pub(super) fn vrrp_track_process(cx: &mut Cx, node: &Node, part: &mut VrrpPart) 
         } else if max < p.quorum {
             cx.error(
                 node.keyword.span,
-                format!("vrrp_track_process {}: quorum_max ({max}) is less than quorum ({})", p.name, p.quorum),
+                format!(
+                    "vrrp_track_process {}: quorum_max ({max}) is less than quorum ({})",
+                    p.name, p.quorum
+                ),
             )
             .with_help("quorum_max is the most processes allowed, quorum the fewest needed");
         }
     }
     if p.process.is_empty() {
-        cx.error(node.keyword.span, format!("vrrp_track_process {} has no process; keepalived ignores it", p.name))
-            .with_help("add: process NAME [PARAMETERS]");
+        cx.error(
+            node.keyword.span,
+            format!(
+                "vrrp_track_process {} has no process; keepalived ignores it",
+                p.name
+            ),
+        )
+        .with_help("add: process NAME [PARAMETERS]");
     }
     part.vrrp_track_process.push(p);
 }
 
 pub(super) fn bfd_instance(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
-    let Some(name) = cx.block_name(node) else { return };
-    if duplicate(cx, node, &name, find_named(&part.bfd_instance, &name, |s| (&s.name, &s.origin))) {
+    let Some(name) = cx.block_name(node) else {
+        return;
+    };
+    if duplicate(
+        cx,
+        node,
+        &name,
+        find_named(&part.bfd_instance, &name, |s| (&s.name, &s.origin)),
+    ) {
         return;
     }
     if name.chars().count() >= 32 {
-        cx.error(node.args[0].span, format!("bfd_instance name '{name}' is too long: at most 31 characters"));
+        cx.error(
+            node.args[0].span,
+            format!("bfd_instance name '{name}' is too long: at most 31 characters"),
+        );
     }
     let items = cx.block(node);
     let b = BfdInstance {
@@ -429,17 +546,37 @@ pub(super) fn bfd_instance(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
         Some(Timer(t.0 / 1000))
     }
     let table: Vec<Keyword<BfdInstance>> = vec![
-        kw("neighbor_ip", |cx, n, b| b.neighbor_ip = cx.ip(n).or(b.neighbor_ip)),
-        legacy("neighbour_ip", "neighbor_ip", |cx, n, b| b.neighbor_ip = cx.ip(n).or(b.neighbor_ip)),
-        kw("source_ip", |cx, n, b| b.source_ip = cx.ip(n).or(b.source_ip)),
-        kw("min_rx", |cx, n, b| b.min_rx = ms(cx, n, 1.0).unwrap_or(b.min_rx)),
-        kw("min_tx", |cx, n, b| b.min_tx = ms(cx, n, 1.0).unwrap_or(b.min_tx)),
-        kw("idle_tx", |cx, n, b| b.idle_tx = ms(cx, n, 1000.0).unwrap_or(b.idle_tx)),
-        kw("multiplier", |cx, n, b| b.multiplier = cx.int(n, 1, 255).map_or(b.multiplier, |v| v as u8)),
+        kw("neighbor_ip", |cx, n, b| {
+            b.neighbor_ip = cx.ip(n).or(b.neighbor_ip)
+        }),
+        legacy("neighbour_ip", "neighbor_ip", |cx, n, b| {
+            b.neighbor_ip = cx.ip(n).or(b.neighbor_ip)
+        }),
+        kw("source_ip", |cx, n, b| {
+            b.source_ip = cx.ip(n).or(b.source_ip)
+        }),
+        kw("min_rx", |cx, n, b| {
+            b.min_rx = ms(cx, n, 1.0).unwrap_or(b.min_rx)
+        }),
+        kw("min_tx", |cx, n, b| {
+            b.min_tx = ms(cx, n, 1.0).unwrap_or(b.min_tx)
+        }),
+        kw("idle_tx", |cx, n, b| {
+            b.idle_tx = ms(cx, n, 1000.0).unwrap_or(b.idle_tx)
+        }),
+        kw("multiplier", |cx, n, b| {
+            b.multiplier = cx.int(n, 1, 255).map_or(b.multiplier, |v| v as u8)
+        }),
         kw("passive", |cx, n, b| b.passive = cx.bare(n)),
-        kw("ttl", |cx, n, b| b.ttl = cx.int(n, 1, 255).map_or(b.ttl, |v| v as u8)),
-        kw("hoplimit", |cx, n, b| b.ttl = cx.int(n, 1, 255).map_or(b.ttl, |v| v as u8)),
-        kw("max_hops", |cx, n, b| b.max_hops = cx.int(n, -1, 255).map_or(b.max_hops, |v| v as i16)),
+        kw("ttl", |cx, n, b| {
+            b.ttl = cx.int(n, 1, 255).map_or(b.ttl, |v| v as u8)
+        }),
+        kw("hoplimit", |cx, n, b| {
+            b.ttl = cx.int(n, 1, 255).map_or(b.ttl, |v| v as u8)
+        }),
+        kw("max_hops", |cx, n, b| {
+            b.max_hops = cx.int(n, -1, 255).map_or(b.max_hops, |v| v as i16)
+        }),
         kw("multihop", |cx, n, b| b.multihop = cx.flag(n)),
         kw("weight", |cx, n, b| {
             if let Some((w, r)) = own_weight(cx, n, 253) {
@@ -458,7 +595,13 @@ pub(super) fn bfd_instance(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
     }
     match (b.neighbor_ip, b.source_ip) {
         (None, _) => {
-            cx.error(node.keyword.span, format!("bfd_instance {} has no neighbor_ip; keepalived disables it", b.name));
+            cx.error(
+                node.keyword.span,
+                format!(
+                    "bfd_instance {} has no neighbor_ip; keepalived disables it",
+                    b.name
+                ),
+            );
         }
         (Some(n), Some(s)) if n.is_ipv4() != s.is_ipv4() => {
             cx.error(node.keyword.span, format!("bfd_instance {}: source_ip {s} and neighbor_ip {n} are of different families; keepalived disables it", b.name));
@@ -466,7 +609,11 @@ pub(super) fn bfd_instance(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
         _ => {}
     }
     if b.ttl == 0 {
-        b.ttl = if b.neighbor_ip.is_some_and(|a| a.is_ipv6()) { 64 } else { 255 };
+        b.ttl = if b.neighbor_ip.is_some_and(|a| a.is_ipv6()) {
+            64
+        } else {
+            255
+        };
     }
     if b.max_hops > i16::from(b.ttl) {
         cx.warning(
@@ -496,8 +643,15 @@ pub(super) fn bfd_instance(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
 }
 
 pub(super) fn vrrp_sync_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
-    let Some(name) = cx.block_name(node) else { return };
-    if duplicate(cx, node, &name, find_named(&part.vrrp_sync_group, &name, |s| (&s.name, &s.origin))) {
+    let Some(name) = cx.block_name(node) else {
+        return;
+    };
+    if duplicate(
+        cx,
+        node,
+        &name,
+        find_named(&part.vrrp_sync_group, &name, |s| (&s.name, &s.origin)),
+    ) {
         return;
     }
     let items = cx.block(node);
@@ -532,19 +686,40 @@ pub(super) fn vrrp_sync_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
             g.written.set("group", n.keyword.span);
             g.group = members(cx, n);
         }),
-        kw("track_interface", |cx, n, g| g.track_interface.extend(track_interfaces(cx, n))),
-        kw("track_script", |cx, n, g| g.track_script.extend(track_refs(cx, n, RefKind::Script))),
-        kw("track_file", |cx, n, g| g.track_file.extend(track_refs(cx, n, RefKind::File))),
-        kw("track_process", |cx, n, g| g.track_process.extend(track_refs(cx, n, RefKind::Process))),
-        kw("track_bfd", |cx, n, g| g.track_bfd.extend(track_refs(cx, n, RefKind::Bfd))),
-        kw("notify_master", |cx, n, g| set_once(cx, n, &mut g.notify_master)),
-        kw("notify_backup", |cx, n, g| set_once(cx, n, &mut g.notify_backup)),
-        kw("notify_fault", |cx, n, g| set_once(cx, n, &mut g.notify_fault)),
-        kw("notify_stop", |cx, n, g| set_once(cx, n, &mut g.notify_stop)),
+        kw("track_interface", |cx, n, g| {
+            g.track_interface.extend(track_interfaces(cx, n))
+        }),
+        kw("track_script", |cx, n, g| {
+            g.track_script.extend(track_refs(cx, n, RefKind::Script))
+        }),
+        kw("track_file", |cx, n, g| {
+            g.track_file.extend(track_refs(cx, n, RefKind::File))
+        }),
+        kw("track_process", |cx, n, g| {
+            g.track_process.extend(track_refs(cx, n, RefKind::Process))
+        }),
+        kw("track_bfd", |cx, n, g| {
+            g.track_bfd.extend(track_refs(cx, n, RefKind::Bfd))
+        }),
+        kw("notify_master", |cx, n, g| {
+            set_once(cx, n, &mut g.notify_master)
+        }),
+        kw("notify_backup", |cx, n, g| {
+            set_once(cx, n, &mut g.notify_backup)
+        }),
+        kw("notify_fault", |cx, n, g| {
+            set_once(cx, n, &mut g.notify_fault)
+        }),
+        kw("notify_stop", |cx, n, g| {
+            set_once(cx, n, &mut g.notify_stop)
+        }),
         kw("notify", |cx, n, g| set_once(cx, n, &mut g.notify)),
         kw("notify_deleted", |cx, n, _| {
-            cx.warning(n.keyword.span, "notify_deleted has no effect in a vrrp_sync_group; keepalived ignores it")
-                .with_help("put notify_deleted in the member vrrp_instance blocks");
+            cx.warning(
+                n.keyword.span,
+                "notify_deleted has no effect in a vrrp_sync_group; keepalived ignores it",
+            )
+            .with_help("put notify_deleted in the member vrrp_instance blocks");
         }),
         kw("notify_priority_changes", |cx, n, g| {
             g.notify_priority_changes = cx.flag(n);
@@ -554,8 +729,14 @@ pub(super) fn vrrp_sync_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
             g.smtp_alert = cx.flag(n);
             g.written.set("smtp_alert", n.keyword.span);
         }),
-        kw("sync_group_tracking_weight", |cx, n, g| g.sync_group_tracking_weight = cx.bare(n)),
-        legacy("global_tracking", "sync_group_tracking_weight", |cx, n, g| g.sync_group_tracking_weight = cx.bare(n)),
+        kw("sync_group_tracking_weight", |cx, n, g| {
+            g.sync_group_tracking_weight = cx.bare(n)
+        }),
+        legacy(
+            "global_tracking",
+            "sync_group_tracking_weight",
+            |cx, n, g| g.sync_group_tracking_weight = cx.bare(n),
+        ),
     ];
     cx.decode_items("vrrp_sync_group", items, &table, &mut g);
     if g.group.is_empty() {
@@ -563,26 +744,45 @@ pub(super) fn vrrp_sync_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
         // keywords; say where they belong.
         let bare: Vec<&str> = items
             .iter()
-            .filter(|i| i.args.is_empty() && i.block.is_none() && !table.iter().any(|k| k.name == i.name()))
+            .filter(|i| {
+                i.args.is_empty() && i.block.is_none() && !table.iter().any(|k| k.name == i.name())
+            })
             .map(|i| i.name())
             .collect();
         let help = if bare.is_empty() {
             "add: group { INSTANCE_NAME ... }".to_string()
         } else {
-            format!("if {} are instances, list them inside group {{ }}", bare.join(", "))
+            format!(
+                "if {} are instances, list them inside group {{ }}",
+                bare.join(", ")
+            )
         };
-        cx.warning(node.keyword.span, format!("vrrp_sync_group {} has no members; keepalived removes it", g.name))
-            .with_help(help);
+        cx.warning(
+            node.keyword.span,
+            format!(
+                "vrrp_sync_group {} has no members; keepalived removes it",
+                g.name
+            ),
+        )
+        .with_help(help);
     }
     part.vrrp_sync_group.push(g);
 }
 
 /// A notify script keyword that may be given once (keepalived ignores later ones).
-pub(super) fn set_once(cx: &mut Cx, n: &Node, slot: &mut Option<crate::model::vrrp::ScriptCommand>) {
+pub(super) fn set_once(
+    cx: &mut Cx,
+    n: &Node,
+    slot: &mut Option<crate::model::vrrp::ScriptCommand>,
+) {
     if let Some(prev) = slot {
         cx.error(
             n.keyword.span,
-            format!("{} is already set at line {}; this one is ignored", n.name(), prev.origin.line),
+            format!(
+                "{} is already set at line {}; this one is ignored",
+                n.name(),
+                prev.origin.line
+            ),
         );
         return;
     }
@@ -600,8 +800,12 @@ pub(super) fn garp_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
         interfaces: Vec::new(),
     };
     let table: Vec<Keyword<GarpGroup>> = vec![
-        kw("garp_interval", |cx, n, g| g.garp_interval = cx.timer(n, 0.0, 4294.0).or(g.garp_interval)),
-        kw("gna_interval", |cx, n, g| g.gna_interval = cx.timer(n, 0.0, 4294.0).or(g.gna_interval)),
+        kw("garp_interval", |cx, n, g| {
+            g.garp_interval = cx.timer(n, 0.0, 4294.0).or(g.garp_interval)
+        }),
+        kw("gna_interval", |cx, n, g| {
+            g.gna_interval = cx.timer(n, 0.0, 4294.0).or(g.gna_interval)
+        }),
         kw("interface", |cx, n, g| {
             if let Some(i) = cx.string(n) {
                 if check_ifname(cx, &n.args[0], "garp_group") {
@@ -613,7 +817,10 @@ pub(super) fn garp_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
             cx.no_args(n);
             let items = cx.block(n);
             if items.is_empty() && n.block.is_some() {
-                cx.warning(n.keyword.span, "the interfaces block of this garp_group is empty");
+                cx.warning(
+                    n.keyword.span,
+                    "the interfaces block of this garp_group is empty",
+                );
             }
             for item in items {
                 cx.list_item_words(item, 0);
@@ -625,14 +832,22 @@ pub(super) fn garp_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
     ];
     cx.decode_items("garp_group", items, &table, &mut g);
     if g.garp_interval.is_none() && g.gna_interval.is_none() {
-        cx.error(node.keyword.span, "garp_group sets neither garp_interval nor gna_interval; keepalived removes it");
+        cx.error(
+            node.keyword.span,
+            "garp_group sets neither garp_interval nor gna_interval; keepalived removes it",
+        );
     }
     if g.interface.is_some() && !g.interfaces.is_empty() {
-        cx.warning(node.keyword.span, "garp_group has both interface and interfaces; use one of them");
+        cx.warning(
+            node.keyword.span,
+            "garp_group has both interface and interfaces; use one of them",
+        );
     }
     for name in g.interface.iter().chain(g.interfaces.iter()) {
-        if let Some(other) =
-            part.garp_group.iter().find(|o| o.interface.as_ref() == Some(name) || o.interfaces.contains(name))
+        if let Some(other) = part
+            .garp_group
+            .iter()
+            .find(|o| o.interface.as_ref() == Some(name) || o.interfaces.contains(name))
         {
             cx.error(
                 node.keyword.span,

@@ -250,7 +250,9 @@ pub enum DnsType {
 }
 
 impl DnsType {
-    pub const NAMES: [&'static str; 9] = ["A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA", "RRSIG", "DNSKEY"];
+    pub const NAMES: [&'static str; 9] = [
+        "A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA", "RRSIG", "DNSKEY",
+    ];
     const ALL: [DnsType; 9] = [
         DnsType::A,
         DnsType::NS,
@@ -264,7 +266,10 @@ impl DnsType {
     ];
     /// keepalived compares the type case-insensitively.
     pub fn from_name(name: &str) -> Option<DnsType> {
-        Self::NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)).and_then(|i| Self::ALL.get(i).copied())
+        Self::NAMES
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))
+            .and_then(|i| Self::ALL.get(i).copied())
     }
 }
 

@@ -10,8 +10,8 @@
 //! `Option`s while decoding (their defaults come from global_defs) and are filled in by the
 //! checks, so a decoded model always has them.
 
-use super::{Origin, Timer};
 pub use super::ScriptCommand;
+use super::{Origin, Timer};
 use serde::{Serialize, Serializer};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -90,15 +90,25 @@ pub struct GroupFwmark {
 #[serde(untagged)]
 pub enum Service {
     /// `port` 0: any port (keepalived then makes the service persistent).
-    Address { address: IpAddr, port: u16 },
-    Fwmark { fwmark: u32 },
-    Group { group: String },
+    Address {
+        address: IpAddr,
+        port: u16,
+    },
+    Fwmark {
+        fwmark: u32,
+    },
+    Group {
+        group: String,
+    },
 }
 
 impl std::fmt::Display for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Service::Address { address: IpAddr::V6(a), port } => write!(f, "[{a}]:{port}"),
+            Service::Address {
+                address: IpAddr::V6(a),
+                port,
+            } => write!(f, "[{a}]:{port}"),
             Service::Address { address, port } => write!(f, "{address}:{port}"),
             Service::Fwmark { fwmark } => write!(f, "fwmark {fwmark}"),
             Service::Group { group } => write!(f, "group {group}"),
@@ -122,7 +132,11 @@ pub enum IpFamily {
 
 impl IpFamily {
     pub fn of(addr: &IpAddr) -> IpFamily {
-        if addr.is_ipv4() { IpFamily::Inet } else { IpFamily::Inet6 }
+        if addr.is_ipv4() {
+            IpFamily::Inet
+        } else {
+            IpFamily::Inet6
+        }
     }
     pub fn as_str(self) -> &'static str {
         match self {
@@ -155,8 +169,10 @@ pub enum Scheduler {
 }
 
 impl Scheduler {
-    pub const NAMES: [&'static str; 14] =
-        ["rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo", "ovf", "lblcr", "sed", "nq", "twos"];
+    pub const NAMES: [&'static str; 14] = [
+        "rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo", "ovf", "lblcr", "sed", "nq",
+        "twos",
+    ];
     const ALL: [Scheduler; 14] = [
         Scheduler::Rr,
         Scheduler::Wrr,
@@ -174,7 +190,10 @@ impl Scheduler {
         Scheduler::Twos,
     ];
     pub fn from_name(name: &str) -> Option<Scheduler> {
-        Self::NAMES.iter().position(|n| *n == name).and_then(|i| Self::ALL.get(i).copied())
+        Self::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| Self::ALL.get(i).copied())
     }
 }
 

@@ -1,6 +1,6 @@
 //! `vrrp_instance NAME { ... }`: one virtual router.
 
-use super::{Family, IpAddress, ScriptCommand, Route, Rule, TrackRef, TrackedInterface, Written};
+use super::{Family, IpAddress, Route, Rule, ScriptCommand, TrackRef, TrackedInterface, Written};
 use crate::source::Origin;
 use crate::values::Timer;
 use serde::Serialize;

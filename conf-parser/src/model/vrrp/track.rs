@@ -1,12 +1,11 @@
 //! What VRRP instances and sync groups track (scripts, files, processes, BFD sessions,
 //! interfaces), the groups they form, and the notify scripts they run.
 
-use crate::source::Origin;
 pub use crate::model::ScriptCommand;
+use crate::source::Origin;
 use crate::values::Timer;
 use serde::Serialize;
 use std::net::IpAddr;
-
 
 /// One entry of a `track_script`, `track_file`, `track_process` or `track_bfd` block:
 /// `NAME [weight W [reverse|noreverse]]`.

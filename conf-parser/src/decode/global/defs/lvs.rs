@@ -21,8 +21,12 @@ pub(super) fn firewall_keywords() -> Vec<Keyword<GlobalDefs>> {
                 d.nftables_priority = v as i32;
             }
         }),
-        kw("nftables_counters", |cx, n, d| d.nftables_counters = cx.bare(n)),
-        kw("nftables_ifindex", |cx, n, d| d.nftables_ifindex = cx.bare(n)),
+        kw("nftables_counters", |cx, n, d| {
+            d.nftables_counters = cx.bare(n)
+        }),
+        kw("nftables_ifindex", |cx, n, d| {
+            d.nftables_ifindex = cx.bare(n)
+        }),
         kw("nftables_ipvs", |cx, n, d| {
             if let Some(t) = nft_table(cx, n, "keepalived_ipvs") {
                 if d.nftables_ipvs.is_some() {
@@ -38,7 +42,8 @@ pub(super) fn firewall_keywords() -> Vec<Keyword<GlobalDefs>> {
             }
         }),
         kw("nftables_ipvs_start_fwmark", |cx, n, d| {
-            d.nftables_ipvs_start_fwmark = uint(cx, n, 1, U32_MAX).unwrap_or(d.nftables_ipvs_start_fwmark);
+            d.nftables_ipvs_start_fwmark =
+                uint(cx, n, 1, U32_MAX).unwrap_or(d.nftables_ipvs_start_fwmark);
         }),
         kw("vrrp_iptables", vrrp_iptables),
         kw("vrrp_ipsets", vrrp_ipsets),
@@ -63,13 +68,22 @@ fn vrrp_iptables(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
         return;
     }
     let value = match n.args.as_slice() {
-        [] => VrrpIptables { in_chain: "INPUT".into(), out_chain: Some("OUTPUT".into()) },
+        [] => VrrpIptables {
+            in_chain: "INPUT".into(),
+            out_chain: Some("OUTPUT".into()),
+        },
         [input, rest @ ..] => {
-            let Some(in_chain) = object_name(cx, n, input, "iptables chain", MAX_IPTABLES_CHAIN) else { return };
+            let Some(in_chain) = object_name(cx, n, input, "iptables chain", MAX_IPTABLES_CHAIN)
+            else {
+                return;
+            };
             let out_chain = match rest.first() {
                 None => None,
                 Some(w) => {
-                    let Some(out) = object_name(cx, n, w, "iptables chain", MAX_IPTABLES_CHAIN) else { return };
+                    let Some(out) = object_name(cx, n, w, "iptables chain", MAX_IPTABLES_CHAIN)
+                    else {
+                        return;
+                    };
                     if out == in_chain {
                         cx.invalid(n, w, "the in and out chains must differ");
                         return;
@@ -77,7 +91,10 @@ fn vrrp_iptables(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
                     Some(out)
                 }
             };
-            VrrpIptables { in_chain, out_chain }
+            VrrpIptables {
+                in_chain,
+                out_chain,
+            }
         }
     };
     d.vrrp_iptables = Some(value);
@@ -105,23 +122,45 @@ fn vrrp_ipsets(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
     }
     // Omitted names are made from the ones before them, as keepalived does.
     let ipv4 = names[0].clone();
-    let ipv6 = names.get(1).cloned().unwrap_or_else(|| format!("{}6", cut(&ipv4, MAX_IPSET_NAME)));
+    let ipv6 = names
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| format!("{}6", cut(&ipv4, MAX_IPSET_NAME)));
     let if6 = names.get(2).cloned().unwrap_or_else(|| {
         let base = ipv6.strip_suffix('6').unwrap_or(&ipv6);
         format!("{}_if6", cut(base, MAX_IPSET_NAME - 3))
     });
-    let igmp = names.get(3).cloned().unwrap_or_else(|| format!("{}_igmp", cut(&ipv4, MAX_IPSET_NAME - 4)));
-    let mld = names.get(4).cloned().unwrap_or_else(|| format!("{}_mld", cut(&ipv4, MAX_IPSET_NAME - 3)));
-    let vmac_nd = names.get(5).cloned().unwrap_or_else(|| format!("{}_nd", cut(&ipv4, MAX_IPSET_NAME - 3)));
+    let igmp = names
+        .get(3)
+        .cloned()
+        .unwrap_or_else(|| format!("{}_igmp", cut(&ipv4, MAX_IPSET_NAME - 4)));
+    let mld = names
+        .get(4)
+        .cloned()
+        .unwrap_or_else(|| format!("{}_mld", cut(&ipv4, MAX_IPSET_NAME - 3)));
+    let vmac_nd = names
+        .get(5)
+        .cloned()
+        .unwrap_or_else(|| format!("{}_nd", cut(&ipv4, MAX_IPSET_NAME - 3)));
     let all = [&ipv4, &ipv6, &if6, &igmp, &mld, &vmac_nd];
     for (i, a) in all.iter().enumerate() {
         if all[..i].contains(a) {
-            cx.error(n.span(), format!("vrrp_ipsets: set name {a} is used more than once"))
-                .with_help("each of the sets needs its own name");
+            cx.error(
+                n.span(),
+                format!("vrrp_ipsets: set name {a} is used more than once"),
+            )
+            .with_help("each of the sets needs its own name");
             return;
         }
     }
-    d.vrrp_ipsets = Some(VrrpIpsets { ipv4, ipv6, if6, igmp, mld, vmac_nd });
+    d.vrrp_ipsets = Some(VrrpIpsets {
+        ipv4,
+        ipv6,
+        if6,
+        igmp,
+        mld,
+        vmac_nd,
+    });
 }
 
 // ---- LVS ----
@@ -133,7 +172,9 @@ pub(super) fn lvs_keywords() -> Vec<Keyword<GlobalDefs>> {
         kw("lvs_flush", |cx, n, d| d.lvs_flush = cx.bare(n)),
         kw("lvs_flush_on_stop", lvs_flush_on_stop),
         legacy("lvs_flush_onstop", "lvs_flush_on_stop", lvs_flush_on_stop),
-        kw("rs_init_notifies", |cx, n, d| d.rs_init_notifies = flag(cx, n).unwrap_or(d.rs_init_notifies)),
+        kw("rs_init_notifies", |cx, n, d| {
+            d.rs_init_notifies = flag(cx, n).unwrap_or(d.rs_init_notifies)
+        }),
     ]
 }
 
@@ -162,7 +203,11 @@ fn lvs_sync_daemon(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
     }
     let ifname = &n.args[0];
     if ifname.text.chars().count() > MAX_IFNAME {
-        cx.invalid(n, ifname, &format!("interface names are at most {MAX_IFNAME} characters"));
+        cx.invalid(
+            n,
+            ifname,
+            &format!("interface names are at most {MAX_IFNAME} characters"),
+        );
         return;
     }
     let mut s = LvsSyncDaemon {
@@ -180,7 +225,9 @@ fn lvs_sync_daemon(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
         let w = &n.args[i];
         match w.text.as_str() {
             opt @ ("inst" | "id" | "maxlen" | "port" | "ttl" | "group") => {
-                let Some(v) = option_value(cx, n, i) else { break };
+                let Some(v) = option_value(cx, n, i) else {
+                    break;
+                };
                 match opt {
                     "inst" => {
                         if s.instance.is_some() {
@@ -190,7 +237,12 @@ fn lvs_sync_daemon(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
                         }
                     }
                     "id" => s.id = cx.int_word(n, v, 0, 255).map(|x| x as u8).or(s.id),
-                    "maxlen" => s.maxlen = cx.int_word(n, v, 1, 65535 - 20 - 8).map(|x| x as u16).or(s.maxlen),
+                    "maxlen" => {
+                        s.maxlen = cx
+                            .int_word(n, v, 1, 65535 - 20 - 8)
+                            .map(|x| x as u16)
+                            .or(s.maxlen)
+                    }
                     "port" => s.port = cx.int_word(n, v, 1, 65535).map_or(s.port, |x| x as u16),
                     "ttl" => s.ttl = cx.int_word(n, v, 1, 255).map(|x| x as u8).or(s.ttl),
                     _ => match cx.ip_word(n, v) {
@@ -215,8 +267,11 @@ fn lvs_sync_daemon(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
                 i += 1;
             }
             _ => {
-                cx.error(w.span, format!("unknown option '{}' for lvs_sync_daemon", w.text))
-                    .with_help("expected inst, id, maxlen, port, ttl or group");
+                cx.error(
+                    w.span,
+                    format!("unknown option '{}' for lvs_sync_daemon", w.text),
+                )
+                .with_help("expected inst, id, maxlen, port, ttl or group");
                 i += 1;
             }
         }
@@ -235,7 +290,10 @@ fn ip_is_multicast(ip: IpAddr) -> bool {
 fn lvs_timeouts(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
     cx.no_block(n);
     if n.args.len() < 2 {
-        cx.error(n.span(), "lvs_timeouts needs at least one of tcp, tcpfin, udp with a value in seconds");
+        cx.error(
+            n.span(),
+            "lvs_timeouts needs at least one of tcp, tcpfin, udp with a value in seconds",
+        );
         return;
     }
     let mut t = d.lvs_timeouts.clone().unwrap_or_default();
@@ -247,13 +305,18 @@ fn lvs_timeouts(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
             "tcpfin" => &mut t.tcpfin,
             "udp" => &mut t.udp,
             _ => {
-                cx.error(w.span, format!("unknown option '{}' for lvs_timeouts", w.text))
-                    .with_help("expected tcp, tcpfin or udp");
+                cx.error(
+                    w.span,
+                    format!("unknown option '{}' for lvs_timeouts", w.text),
+                )
+                .with_help("expected tcp, tcpfin or udp");
                 i += 1;
                 continue;
             }
         };
-        let Some(v) = option_value(cx, n, i) else { break };
+        let Some(v) = option_value(cx, n, i) else {
+            break;
+        };
         if let Some(secs) = cx.int_word(n, v, 0, MAX_LVS_TIMEOUT) {
             *slot = Some(Timer::secs(secs.unsigned_abs()));
         }

@@ -6,8 +6,9 @@
 use super::already;
 use crate::decode::{kw, legacy, Cx, Keyword};
 use crate::model::global::{
-    Fifo, GarpExtraIf, GlobalDefs, GlobalPart, IncludeCheck, LvsFlushOnStop, LvsSyncDaemon, LvsTimeouts, RxBufsPolicy,
-    ScriptCommand, ScriptUser, SmtpServer, Umask, VrrpIpsets, VrrpIptables,
+    Fifo, GarpExtraIf, GlobalDefs, GlobalPart, IncludeCheck, LvsFlushOnStop, LvsSyncDaemon,
+    LvsTimeouts, RxBufsPolicy, ScriptCommand, ScriptUser, SmtpServer, Umask, VrrpIpsets,
+    VrrpIptables,
 };
 use crate::model::Timer;
 use crate::tree::{Node, Word};
@@ -63,7 +64,9 @@ fn flag(cx: &mut Cx, n: &Node) -> Option<bool> {
     cx.arity(n, 0, Some(1));
     match n.args.first() {
         None => Some(true),
-        Some(w) => values::parse_bool(&w.text).map_err(|e| cx.invalid(n, w, &e)).ok(),
+        Some(w) => values::parse_bool(&w.text)
+            .map_err(|e| cx.invalid(n, w, &e))
+            .ok(),
     }
 }
 
@@ -87,7 +90,10 @@ fn set_once(cx: &mut Cx, n: &Node, slot: &mut Option<String>) {
 fn non_empty(cx: &mut Cx, n: &Node, slot: &mut Option<String>) {
     if let Some(v) = cx.string(n) {
         if v.is_empty() {
-            cx.error(n.args[0].span, format!("{} needs a non-empty path", n.name()));
+            cx.error(
+                n.args[0].span,
+                format!("{} needs a non-empty path", n.name()),
+            );
         } else {
             *slot = Some(v);
         }
@@ -112,7 +118,10 @@ fn uint(cx: &mut Cx, n: &Node, min: i64, max: i64) -> Option<u32> {
 fn repeat(cx: &mut Cx, n: &Node) -> Option<u32> {
     let v = uint(cx, n, 0, U32_MAX)?;
     if v == 0 {
-        cx.warning(n.args[0].span, format!("{} must be at least 1; keepalived uses 1", n.name()));
+        cx.warning(
+            n.args[0].span,
+            format!("{} must be at least 1; keepalived uses 1", n.name()),
+        );
         return Some(1);
     }
     Some(v)
@@ -205,12 +214,20 @@ pub(in crate::decode::global) fn resolve(cx: &mut Cx, g: &mut GlobalPart) {
             (None, false) => "/run/keepalived.reload".into(),
         });
     }
-    let Some(origin) = d.origin.clone() else { return };
+    let Some(origin) = d.origin.clone() else {
+        return;
+    };
     if d.nftables.is_some() && d.vrrp_iptables.is_some() {
-        cx.warning(origin.span, "global_defs sets both nftables and vrrp_iptables; keepalived uses nftables")
-            .with_help("remove vrrp_iptables (and vrrp_ipsets)");
+        cx.warning(
+            origin.span,
+            "global_defs sets both nftables and vrrp_iptables; keepalived uses nftables",
+        )
+        .with_help("remove vrrp_iptables (and vrrp_ipsets)");
     }
     if d.reload_repeat && d.reload_time_file.is_none() {
-        cx.warning(origin.span, "reload_repeat has no effect without reload_time_file");
+        cx.warning(
+            origin.span,
+            "reload_repeat has no effect without reload_time_file",
+        );
     }
 }

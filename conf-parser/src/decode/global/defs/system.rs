@@ -7,24 +7,44 @@ use super::*;
 
 pub(super) fn scheduling_keywords() -> Vec<Keyword<GlobalDefs>> {
     vec![
-        kw("vrrp_priority", |cx, n, d| d.vrrp_priority = nice(cx, n).or(d.vrrp_priority)),
-        kw("checker_priority", |cx, n, d| d.checker_priority = nice(cx, n).or(d.checker_priority)),
-        kw("bfd_priority", |cx, n, d| d.bfd_priority = nice(cx, n).or(d.bfd_priority)),
+        kw("vrrp_priority", |cx, n, d| {
+            d.vrrp_priority = nice(cx, n).or(d.vrrp_priority)
+        }),
+        kw("checker_priority", |cx, n, d| {
+            d.checker_priority = nice(cx, n).or(d.checker_priority)
+        }),
+        kw("bfd_priority", |cx, n, d| {
+            d.bfd_priority = nice(cx, n).or(d.bfd_priority)
+        }),
         kw("vrrp_no_swap", |cx, n, d| d.vrrp_no_swap = cx.bare(n)),
         kw("checker_no_swap", |cx, n, d| d.checker_no_swap = cx.bare(n)),
         kw("bfd_no_swap", |cx, n, d| d.bfd_no_swap = cx.bare(n)),
-        kw("vrrp_rt_priority", |cx, n, d| d.vrrp_rt_priority = uint(cx, n, 1, MAX_RT_PRIORITY).or(d.vrrp_rt_priority)),
+        kw("vrrp_rt_priority", |cx, n, d| {
+            d.vrrp_rt_priority = uint(cx, n, 1, MAX_RT_PRIORITY).or(d.vrrp_rt_priority)
+        }),
         kw("checker_rt_priority", |cx, n, d| {
             d.checker_rt_priority = uint(cx, n, 1, MAX_RT_PRIORITY).or(d.checker_rt_priority);
         }),
-        kw("bfd_rt_priority", |cx, n, d| d.bfd_rt_priority = uint(cx, n, 1, MAX_RT_PRIORITY).or(d.bfd_rt_priority)),
-        kw("vrrp_cpu_affinity", |cx, n, d| d.vrrp_cpu_affinity = cpus(cx, n).unwrap_or_default()),
-        kw("checker_cpu_affinity", |cx, n, d| d.checker_cpu_affinity = cpus(cx, n).unwrap_or_default()),
-        kw("bfd_cpu_affinity", |cx, n, d| d.bfd_cpu_affinity = cpus(cx, n).unwrap_or_default()),
+        kw("bfd_rt_priority", |cx, n, d| {
+            d.bfd_rt_priority = uint(cx, n, 1, MAX_RT_PRIORITY).or(d.bfd_rt_priority)
+        }),
+        kw("vrrp_cpu_affinity", |cx, n, d| {
+            d.vrrp_cpu_affinity = cpus(cx, n).unwrap_or_default()
+        }),
+        kw("checker_cpu_affinity", |cx, n, d| {
+            d.checker_cpu_affinity = cpus(cx, n).unwrap_or_default()
+        }),
+        kw("bfd_cpu_affinity", |cx, n, d| {
+            d.bfd_cpu_affinity = cpus(cx, n).unwrap_or_default()
+        }),
         kw("vrrp_rlimit_rttime", vrrp_rlimit),
         legacy("vrrp_rlimit_rtime", "vrrp_rlimit_rttime", vrrp_rlimit),
         kw("checker_rlimit_rttime", checker_rlimit),
-        legacy("checker_rlimit_rtime", "checker_rlimit_rttime", checker_rlimit),
+        legacy(
+            "checker_rlimit_rtime",
+            "checker_rlimit_rttime",
+            checker_rlimit,
+        ),
         kw("bfd_rlimit_rttime", bfd_rlimit),
         legacy("bfd_rlimit_rtime", "bfd_rlimit_rttime", bfd_rlimit),
         kw("max_auto_priority", |cx, n, d| {
@@ -40,7 +60,8 @@ pub(super) fn scheduling_keywords() -> Vec<Keyword<GlobalDefs>> {
             }
         }),
         kw("min_auto_priority_delay", |cx, n, d| {
-            d.min_auto_priority_delay = micros(cx, n, 1, 10_000_000).unwrap_or(d.min_auto_priority_delay);
+            d.min_auto_priority_delay =
+                micros(cx, n, 1, 10_000_000).unwrap_or(d.min_auto_priority_delay);
         }),
     ]
 }
@@ -87,9 +108,15 @@ pub(super) fn reload_keywords() -> Vec<Keyword<GlobalDefs>> {
         kw("reload_check_config", |cx, n, d| {
             cx.no_block(n);
             cx.arity(n, 0, Some(1));
-            d.reload_check_config = Some(n.args.first().map_or_else(|| "/dev/null".to_string(), |w| w.text.to_string()));
+            d.reload_check_config = Some(
+                n.args
+                    .first()
+                    .map_or_else(|| "/dev/null".to_string(), |w| w.text.to_string()),
+            );
         }),
-        kw("reload_time_file", |cx, n, d| set_string(cx, n, &mut d.reload_time_file)),
+        kw("reload_time_file", |cx, n, d| {
+            set_string(cx, n, &mut d.reload_time_file)
+        }),
         kw("reload_repeat", |cx, n, d| d.reload_repeat = cx.bare(n)),
         kw("reload_file", |cx, n, d| {
             cx.no_block(n);
@@ -98,22 +125,42 @@ pub(super) fn reload_keywords() -> Vec<Keyword<GlobalDefs>> {
             d.written.default_reload_file = n.args.is_empty();
         }),
         kw("include_check", include_check),
-        kw("random_seed", |cx, n, d| d.random_seed = uint(cx, n, 0, U32_MAX).or(d.random_seed)),
-        kw("state_dump_file", |cx, n, d| non_empty(cx, n, &mut d.state_dump_file)),
-        kw("stats_dump_file", |cx, n, d| non_empty(cx, n, &mut d.stats_dump_file)),
-        kw("json_dump_file", |cx, n, d| non_empty(cx, n, &mut d.json_dump_file)),
+        kw("random_seed", |cx, n, d| {
+            d.random_seed = uint(cx, n, 0, U32_MAX).or(d.random_seed)
+        }),
+        kw("state_dump_file", |cx, n, d| {
+            non_empty(cx, n, &mut d.state_dump_file)
+        }),
+        kw("stats_dump_file", |cx, n, d| {
+            non_empty(cx, n, &mut d.stats_dump_file)
+        }),
+        kw("json_dump_file", |cx, n, d| {
+            non_empty(cx, n, &mut d.json_dump_file)
+        }),
         // keepalived.conf(5) documents these names; keepalived's parser only knows *_dump_file.
-        legacy("state_file_location", "state_dump_file", |cx, n, d| non_empty(cx, n, &mut d.state_dump_file)),
-        legacy("stats_file_location", "stats_dump_file", |cx, n, d| non_empty(cx, n, &mut d.stats_dump_file)),
-        legacy("json_file_location", "json_dump_file", |cx, n, d| non_empty(cx, n, &mut d.json_dump_file)),
-        kw("data_use_instance", |cx, n, d| d.data_use_instance = flag(cx, n).unwrap_or(d.data_use_instance)),
+        legacy("state_file_location", "state_dump_file", |cx, n, d| {
+            non_empty(cx, n, &mut d.state_dump_file)
+        }),
+        legacy("stats_file_location", "stats_dump_file", |cx, n, d| {
+            non_empty(cx, n, &mut d.stats_dump_file)
+        }),
+        legacy("json_file_location", "json_dump_file", |cx, n, d| {
+            non_empty(cx, n, &mut d.json_dump_file)
+        }),
+        kw("data_use_instance", |cx, n, d| {
+            d.data_use_instance = flag(cx, n).unwrap_or(d.data_use_instance)
+        }),
         kw("json_version", |cx, n, d| {
             if let Some(v) = cx.int(n, 1, 2) {
                 d.json_version = v as u8;
             }
         }),
-        kw("iproute_usr_dir", |cx, n, d| set_string(cx, n, &mut d.iproute_usr_dir)),
-        kw("iproute_etc_dir", |cx, n, d| set_string(cx, n, &mut d.iproute_etc_dir)),
+        kw("iproute_usr_dir", |cx, n, d| {
+            set_string(cx, n, &mut d.iproute_usr_dir)
+        }),
+        kw("iproute_etc_dir", |cx, n, d| {
+            set_string(cx, n, &mut d.iproute_etc_dir)
+        }),
     ]
 }
 
@@ -121,7 +168,12 @@ pub(super) fn reload_keywords() -> Vec<Keyword<GlobalDefs>> {
 /// checks (readable plus that one), `+`/`-` words add or remove.
 fn include_check(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
     cx.no_block(n);
-    let all = IncludeCheck { readable: true, matched: true, wildcard_match: true, brace_match: true };
+    let all = IncludeCheck {
+        readable: true,
+        matched: true,
+        wildcard_match: true,
+        brace_match: true,
+    };
     if n.args.is_empty() {
         d.include_check = Some(all);
         return;
@@ -134,7 +186,13 @@ fn include_check(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
             _ => (None, w.text.as_str()),
         };
         if sign.is_none() && i > 0 {
-            cx.warning(w.span, format!("include_check '{}' after the first check needs + or -; it is ignored", w.text));
+            cx.warning(
+                w.span,
+                format!(
+                    "include_check '{}' after the first check needs + or -; it is ignored",
+                    w.text
+                ),
+            );
             continue;
         }
         let mut bit = IncludeCheck::default();
@@ -149,7 +207,10 @@ fn include_check(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
             }
         }
         c = match sign {
-            None => IncludeCheck { readable: true, ..bit },
+            None => IncludeCheck {
+                readable: true,
+                ..bit
+            },
             Some(true) => IncludeCheck {
                 readable: c.readable || bit.readable,
                 matched: c.matched || bit.matched,

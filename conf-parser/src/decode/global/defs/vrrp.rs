@@ -19,12 +19,18 @@ pub(super) fn vrrp_keywords() -> Vec<Keyword<GlobalDefs>> {
                 d.vrrp_version = v as u8;
             }
         }),
-        kw("v3_checksum_as_v2", |cx, n, d| d.v3_checksum_as_v2 = cx.bare(n)),
-        kw("vrrp_check_unicast_src", |cx, n, d| d.vrrp_check_unicast_src = cx.bare(n)),
+        kw("v3_checksum_as_v2", |cx, n, d| {
+            d.v3_checksum_as_v2 = cx.bare(n)
+        }),
+        kw("vrrp_check_unicast_src", |cx, n, d| {
+            d.vrrp_check_unicast_src = cx.bare(n)
+        }),
         kw("vrrp_skip_check_adv_addr", |cx, n, d| {
             d.vrrp_skip_check_adv_addr = flag(cx, n).unwrap_or(d.vrrp_skip_check_adv_addr)
         }),
-        kw("vrrp_strict", |cx, n, d| d.vrrp_strict = flag(cx, n).unwrap_or(d.vrrp_strict)),
+        kw("vrrp_strict", |cx, n, d| {
+            d.vrrp_strict = flag(cx, n).unwrap_or(d.vrrp_strict)
+        }),
         kw("vrrp_down_timer_adverts", |cx, n, d| {
             d.vrrp_down_timer_adverts = uint(cx, n, 1, 100).unwrap_or(d.vrrp_down_timer_adverts);
         }),
@@ -48,7 +54,9 @@ pub(super) fn vrrp_keywords() -> Vec<Keyword<GlobalDefs>> {
                 d.vrrp_delay_after_boot = Some(t);
             }
         }),
-        kw("log_unknown_vrids", |cx, n, d| d.log_unknown_vrids = cx.bare(n)),
+        kw("log_unknown_vrids", |cx, n, d| {
+            d.log_unknown_vrids = cx.bare(n)
+        }),
         kw("vmac_prefix", |cx, n, d| {
             if let Some(v) = cx.string(n) {
                 if d.written.vmac_prefix {
@@ -79,7 +87,9 @@ pub(super) fn vrrp_keywords() -> Vec<Keyword<GlobalDefs>> {
                 }
             }
         }),
-        kw("disable_local_igmp", |cx, n, d| d.disable_local_igmp = cx.bare(n)),
+        kw("disable_local_igmp", |cx, n, d| {
+            d.disable_local_igmp = cx.bare(n)
+        }),
         kw("vrrp_owner_ignore_adverts", |cx, n, d| {
             d.vrrp_owner_ignore_adverts = flag(cx, n).unwrap_or(d.vrrp_owner_ignore_adverts)
         }),
@@ -115,16 +125,19 @@ fn mcast_group6(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
 pub(super) fn garp_keywords() -> Vec<Keyword<GlobalDefs>> {
     vec![
         kw("vrrp_garp_master_delay", |cx, n, d| {
-            d.vrrp_garp_master_delay = whole_secs(cx, n, 0, MAX_WHOLE_SECS).unwrap_or(d.vrrp_garp_master_delay);
+            d.vrrp_garp_master_delay =
+                whole_secs(cx, n, 0, MAX_WHOLE_SECS).unwrap_or(d.vrrp_garp_master_delay);
         }),
         kw("vrrp_garp_master_repeat", |cx, n, d| {
             d.vrrp_garp_master_repeat = repeat(cx, n).unwrap_or(d.vrrp_garp_master_repeat);
         }),
         kw("vrrp_garp_master_refresh", |cx, n, d| {
-            d.vrrp_garp_master_refresh = whole_secs(cx, n, 0, U32_MAX).unwrap_or(d.vrrp_garp_master_refresh);
+            d.vrrp_garp_master_refresh =
+                whole_secs(cx, n, 0, U32_MAX).unwrap_or(d.vrrp_garp_master_refresh);
         }),
         kw("vrrp_garp_master_refresh_repeat", |cx, n, d| {
-            d.vrrp_garp_master_refresh_repeat = repeat(cx, n).unwrap_or(d.vrrp_garp_master_refresh_repeat);
+            d.vrrp_garp_master_refresh_repeat =
+                repeat(cx, n).unwrap_or(d.vrrp_garp_master_refresh_repeat);
         }),
         kw("vrrp_garp_lower_prio_delay", |cx, n, d| {
             if let Some(t) = whole_secs(cx, n, 0, MAX_WHOLE_SECS) {
@@ -140,10 +153,14 @@ pub(super) fn garp_keywords() -> Vec<Keyword<GlobalDefs>> {
         }),
         // keepalived 2.2.7 refuses 0 here although its man page gives 0 as the default.
         kw("vrrp_garp_interval", |cx, n, d| {
-            d.vrrp_garp_interval = cx.timer(n, 0.0, MAX_TIMER_SECS).unwrap_or(d.vrrp_garp_interval);
+            d.vrrp_garp_interval = cx
+                .timer(n, 0.0, MAX_TIMER_SECS)
+                .unwrap_or(d.vrrp_garp_interval);
         }),
         kw("vrrp_gna_interval", |cx, n, d| {
-            d.vrrp_gna_interval = cx.timer(n, 0.0, MAX_TIMER_SECS).unwrap_or(d.vrrp_gna_interval);
+            d.vrrp_gna_interval = cx
+                .timer(n, 0.0, MAX_TIMER_SECS)
+                .unwrap_or(d.vrrp_gna_interval);
         }),
         kw("vrrp_min_garp", min_garp),
         kw("vrrp_garp_extra_if", garp_extra_if),
@@ -190,7 +207,10 @@ fn garp_extra_if(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
     match interval {
         Some(interval) => d.vrrp_garp_extra_if = Some(GarpExtraIf { interval, all }),
         None => {
-            cx.error(n.span(), format!("{} needs an interval in seconds", n.name()));
+            cx.error(
+                n.span(),
+                format!("{} needs an interval in seconds", n.name()),
+            );
         }
     }
 }
@@ -206,29 +226,45 @@ fn bufs(cx: &mut Cx, n: &Node, slot: &mut Option<u32>) {
 
 pub(super) fn buffer_keywords() -> Vec<Keyword<GlobalDefs>> {
     vec![
-        kw("vrrp_netlink_cmd_rcv_bufs", |cx, n, d| bufs(cx, n, &mut d.vrrp_netlink_cmd_rcv_bufs)),
+        kw("vrrp_netlink_cmd_rcv_bufs", |cx, n, d| {
+            bufs(cx, n, &mut d.vrrp_netlink_cmd_rcv_bufs)
+        }),
         kw("vrrp_netlink_cmd_rcv_bufs_force", |cx, n, d| {
-            d.vrrp_netlink_cmd_rcv_bufs_force = flag(cx, n).unwrap_or(d.vrrp_netlink_cmd_rcv_bufs_force)
+            d.vrrp_netlink_cmd_rcv_bufs_force =
+                flag(cx, n).unwrap_or(d.vrrp_netlink_cmd_rcv_bufs_force)
         }),
-        kw("vrrp_netlink_monitor_rcv_bufs", |cx, n, d| bufs(cx, n, &mut d.vrrp_netlink_monitor_rcv_bufs)),
+        kw("vrrp_netlink_monitor_rcv_bufs", |cx, n, d| {
+            bufs(cx, n, &mut d.vrrp_netlink_monitor_rcv_bufs)
+        }),
         kw("vrrp_netlink_monitor_rcv_bufs_force", |cx, n, d| {
-            d.vrrp_netlink_monitor_rcv_bufs_force = flag(cx, n).unwrap_or(d.vrrp_netlink_monitor_rcv_bufs_force)
+            d.vrrp_netlink_monitor_rcv_bufs_force =
+                flag(cx, n).unwrap_or(d.vrrp_netlink_monitor_rcv_bufs_force)
         }),
-        kw("lvs_netlink_cmd_rcv_bufs", |cx, n, d| bufs(cx, n, &mut d.lvs_netlink_cmd_rcv_bufs)),
+        kw("lvs_netlink_cmd_rcv_bufs", |cx, n, d| {
+            bufs(cx, n, &mut d.lvs_netlink_cmd_rcv_bufs)
+        }),
         kw("lvs_netlink_cmd_rcv_bufs_force", |cx, n, d| {
-            d.lvs_netlink_cmd_rcv_bufs_force = flag(cx, n).unwrap_or(d.lvs_netlink_cmd_rcv_bufs_force)
+            d.lvs_netlink_cmd_rcv_bufs_force =
+                flag(cx, n).unwrap_or(d.lvs_netlink_cmd_rcv_bufs_force)
         }),
-        kw("lvs_netlink_monitor_rcv_bufs", |cx, n, d| bufs(cx, n, &mut d.lvs_netlink_monitor_rcv_bufs)),
+        kw("lvs_netlink_monitor_rcv_bufs", |cx, n, d| {
+            bufs(cx, n, &mut d.lvs_netlink_monitor_rcv_bufs)
+        }),
         kw("lvs_netlink_monitor_rcv_bufs_force", |cx, n, d| {
-            d.lvs_netlink_monitor_rcv_bufs_force = flag(cx, n).unwrap_or(d.lvs_netlink_monitor_rcv_bufs_force)
+            d.lvs_netlink_monitor_rcv_bufs_force =
+                flag(cx, n).unwrap_or(d.lvs_netlink_monitor_rcv_bufs_force)
         }),
-        kw("process_monitor_rcv_bufs", |cx, n, d| bufs(cx, n, &mut d.process_monitor_rcv_bufs)),
+        kw("process_monitor_rcv_bufs", |cx, n, d| {
+            bufs(cx, n, &mut d.process_monitor_rcv_bufs)
+        }),
         kw("process_monitor_rcv_bufs_force", |cx, n, d| {
-            d.process_monitor_rcv_bufs_force = flag(cx, n).unwrap_or(d.process_monitor_rcv_bufs_force)
+            d.process_monitor_rcv_bufs_force =
+                flag(cx, n).unwrap_or(d.process_monitor_rcv_bufs_force)
         }),
         kw("vrrp_rx_bufs_policy", rx_bufs_policy),
         kw("vrrp_rx_bufs_multiplier", |cx, n, d| {
-            d.vrrp_rx_bufs_multiplier = uint(cx, n, 1, U32_MAX).unwrap_or(d.vrrp_rx_bufs_multiplier);
+            d.vrrp_rx_bufs_multiplier =
+                uint(cx, n, 1, U32_MAX).unwrap_or(d.vrrp_rx_bufs_multiplier);
         }),
     ]
 }
@@ -256,13 +292,19 @@ fn rx_bufs_policy(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
     d.vrrp_rx_bufs_policy = match (size, mtu, advert) {
         (Some(s), m, a) => {
             if m || a {
-                cx.warning(n.span(), "vrrp_rx_bufs_policy has both a size and a policy; the policy is ignored");
+                cx.warning(
+                    n.span(),
+                    "vrrp_rx_bufs_policy has both a size and a policy; the policy is ignored",
+                );
             }
             Some(RxBufsPolicy::Size(s))
         }
         (None, true, a) => {
             if a {
-                cx.warning(n.span(), "vrrp_rx_bufs_policy has both MTU and ADVERT; ADVERT is ignored");
+                cx.warning(
+                    n.span(),
+                    "vrrp_rx_bufs_policy has both MTU and ADVERT; ADVERT is ignored",
+                );
             }
             Some(RxBufsPolicy::Mtu)
         }

@@ -27,7 +27,8 @@ fn root_level_settings() {
 
 #[test]
 fn root_level_errors() {
-    let (g, h) = global("instance a\ninstance b\nnet_namespace\nchild_wait_time -1\nuse_pid_dir yes\n");
+    let (g, h) =
+        global("instance a\ninstance b\nnet_namespace\nchild_wait_time -1\nuse_pid_dir yes\n");
     assert_eq!(
         h,
         [
@@ -43,7 +44,8 @@ fn root_level_errors() {
 
 #[test]
 fn several_global_defs_blocks_merge() {
-    let (g, h) = global("global_defs {\n router_id a\n}\nglobal_defs {\n smtp_connect_timeout 5\n}\n");
+    let (g, h) =
+        global("global_defs {\n router_id a\n}\nglobal_defs {\n smtp_connect_timeout 5\n}\n");
     assert!(h.is_empty());
     assert_eq!(g.global_defs.router_id.as_deref(), Some("a"));
     assert_eq!(g.global_defs.smtp_connect_timeout, Timer::secs(5));
@@ -65,7 +67,9 @@ fn global_defs_shape_errors() {
 
 #[test]
 fn linkbeat_interfaces() {
-    let (g, h) = global("linkbeat_interfaces {\n eth0\n eth1 ETHTOOL\n eth2 IOCTL extra\n eth3 ethtool\n}\n");
+    let (g, h) = global(
+        "linkbeat_interfaces {\n eth0\n eth1 ETHTOOL\n eth2 IOCTL extra\n eth3 ethtool\n}\n",
+    );
     assert_eq!(
         h,
         [
@@ -73,17 +77,27 @@ fn linkbeat_interfaces() {
             "t.conf:5:7: error: invalid value 'ethtool' for eth3: expected one of MII, ETHTOOL, IOCTL (did you mean 'ETHTOOL'?)",
         ]
     );
-    let got: Vec<_> = g.linkbeat_interfaces.iter().map(|l| (l.interface.as_str(), l.method, l.origin.line)).collect();
+    let got: Vec<_> = g
+        .linkbeat_interfaces
+        .iter()
+        .map(|l| (l.interface.as_str(), l.method, l.origin.line))
+        .collect();
     assert_eq!(
         got,
-        [("eth0", LinkbeatMethod::Mii, 2), ("eth1", LinkbeatMethod::Ethtool, 3), ("eth2", LinkbeatMethod::Ioctl, 4)]
+        [
+            ("eth0", LinkbeatMethod::Mii, 2),
+            ("eth1", LinkbeatMethod::Ethtool, 3),
+            ("eth2", LinkbeatMethod::Ioctl, 4)
+        ]
     );
     assert_eq!(json(&g)["linkbeat_interfaces"][1]["method"], "ETHTOOL");
 }
 
 #[test]
 fn interface_up_down_delays() {
-    let (g, h) = global("interface_up_down_delays {\n eth0 2\n eth1 0.5 1\n eth2\n eth3 256\n eth4 1 x\n}\n");
+    let (g, h) = global(
+        "interface_up_down_delays {\n eth0 2\n eth1 0.5 1\n eth2\n eth3 256\n eth4 1 x\n}\n",
+    );
     assert_eq!(
         h,
         [
@@ -92,8 +106,18 @@ fn interface_up_down_delays() {
             "t.conf:6:9: error: invalid value 'x' for eth4: expected seconds, such as 3 or 0.5",
         ]
     );
-    let got: Vec<_> = g.interface_up_down_delays.iter().map(|i| (i.interface.as_str(), i.down, i.up)).collect();
-    assert_eq!(got, [("eth0", Timer::secs(2), Timer::secs(2)), ("eth1", Timer::micros(500_000), Timer::secs(1))]);
+    let got: Vec<_> = g
+        .interface_up_down_delays
+        .iter()
+        .map(|i| (i.interface.as_str(), i.down, i.up))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("eth0", Timer::secs(2), Timer::secs(2)),
+            ("eth1", Timer::micros(500_000), Timer::secs(1))
+        ]
+    );
 }
 
 #[test]
@@ -111,8 +135,18 @@ fn track_groups() {
             "t.conf:23:2: warning: unknown keyword 'members' in track_group; it is ignored",
         ]
     );
-    let got: Vec<_> = g.track_group.iter().map(|t| (t.name.as_str(), t.group.join(","), t.origin.line)).collect();
-    assert_eq!(got, [("TG1", "VI_1,VI_2,VI_3".to_string(), 1), ("TG3", "VI_1".to_string(), 16)]);
+    let got: Vec<_> = g
+        .track_group
+        .iter()
+        .map(|t| (t.name.as_str(), t.group.join(","), t.origin.line))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("TG1", "VI_1,VI_2,VI_3".to_string(), 1),
+            ("TG3", "VI_1".to_string(), 16)
+        ]
+    );
 }
 
 /// The `global_defs` block of a sample file, by brace counting (the samples keep braces out of
@@ -139,16 +173,22 @@ fn global_defs_of(text: &str) -> Option<String> {
 /// ones only with the legacy-spelling warning for lvs_id).
 #[test]
 fn sample_configs_global_defs() {
-    let dir = std::env::var("KEEPALIVED_SAMPLES").unwrap_or_else(|_| "/work/shared/keepalived-samples".into());
+    let dir = std::env::var("KEEPALIVED_SAMPLES")
+        .unwrap_or_else(|_| "/work/shared/keepalived-samples".into());
     let mut files = Vec::new();
     let mut stack = vec![std::path::PathBuf::from(&dir)];
     while let Some(p) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&p) else { continue };
+        let Ok(rd) = std::fs::read_dir(&p) else {
+            continue;
+        };
         for e in rd.flatten() {
             let path = e.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.file_name().is_some_and(|n| n.to_string_lossy().contains("keepalived.conf")) {
+            } else if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().contains("keepalived.conf"))
+            {
                 files.push(path);
             }
         }
@@ -160,10 +200,15 @@ fn sample_configs_global_defs() {
     let mut seen = 0;
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
-        let Some(block) = global_defs_of(&text) else { continue };
+        let Some(block) = global_defs_of(&text) else {
+            continue;
+        };
         seen += 1;
         let p = parse(&block);
-        let h: Vec<_> = heads(&p).into_iter().filter(|h| !h.contains("'lvs_id' is a legacy spelling")).collect();
+        let h: Vec<_> = heads(&p)
+            .into_iter()
+            .filter(|h| !h.contains("'lvs_id' is a legacy spelling"))
+            .collect();
         assert!(h.is_empty(), "{}: {h:?}", f.display());
         assert!(p.config.global.global_defs.origin.is_some());
     }

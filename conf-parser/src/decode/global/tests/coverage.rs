@@ -152,7 +152,10 @@ fn every_keepalived_global_defs_keyword_is_known() {
     let table = defs::keywords();
     assert_eq!(GLOBAL_DEFS_KEYWORDS.len(), 140);
     for k in GLOBAL_DEFS_KEYWORDS {
-        assert!(table.iter().any(|e| e.name == *k), "{k} missing from the global_defs table");
+        assert!(
+            table.iter().any(|e| e.name == *k),
+            "{k} missing from the global_defs table"
+        );
     }
     let mut names: Vec<_> = table.iter().map(|e| e.name).collect();
     names.sort_unstable();
@@ -354,7 +357,9 @@ fn every_keyword_decodes_cleanly() {
         // vrrp_iptables beside nftables is a finding of its own (see `firewall`).
         if e.status == crate::decode::Status::Current && e.name != "vrrp_iptables" {
             assert!(
-                ALL_KEYWORDS.lines().any(|l| l.split_whitespace().next() == Some(e.name)),
+                ALL_KEYWORDS
+                    .lines()
+                    .any(|l| l.split_whitespace().next() == Some(e.name)),
                 "{} is not exercised",
                 e.name
             );
@@ -367,16 +372,28 @@ fn every_keyword_decodes_cleanly() {
     assert_eq!(j["vrrp_process_name"], "ka_vrrp");
     assert_eq!(j["checker_process_name"], "ka_check");
     assert_eq!(j["umask"], "0027");
-    assert_eq!(j["script_user"], serde_json::json!({"user": "nobody", "group": "nogroup"}));
+    assert_eq!(
+        j["script_user"],
+        serde_json::json!({"user": "nobody", "group": "nogroup"})
+    );
     assert_eq!(j["use_symlink_paths"], false);
     assert_eq!(
         j["startup_script"],
         serde_json::json!({"origin": {"file": "t.conf", "line": 16, "col": 5}, "command": ["/usr/bin/start", "now"], "user": "root", "group": "root"})
     );
     assert_eq!(j["startup_script_timeout"], 20);
-    assert_eq!(j["shutdown_script"], serde_json::json!({"origin": {"file": "t.conf", "line": 18, "col": 5}, "command": ["/usr/bin/stop"]}));
-    assert_eq!(j["notification_email"], serde_json::json!(["a@example.com", "b@example.com", "c@example.com"]));
-    assert_eq!(j["smtp_server"], serde_json::json!({"host": "192.0.2.1", "port": 2525}));
+    assert_eq!(
+        j["shutdown_script"],
+        serde_json::json!({"origin": {"file": "t.conf", "line": 18, "col": 5}, "command": ["/usr/bin/stop"]})
+    );
+    assert_eq!(
+        j["notification_email"],
+        serde_json::json!(["a@example.com", "b@example.com", "c@example.com"])
+    );
+    assert_eq!(
+        j["smtp_server"],
+        serde_json::json!({"host": "192.0.2.1", "port": 2525})
+    );
     assert_eq!(j["smtp_alert"], true);
     assert_eq!(j["smtp_alert_vrrp"], false);
     assert_eq!(j["smtp_alert_checker"], true);
@@ -392,7 +409,10 @@ fn every_keyword_decodes_cleanly() {
     assert_eq!(j["vrrp_garp_lower_prio_delay"], 7);
     assert_eq!(j["vrrp_garp_interval"], 0.001);
     assert_eq!(j["vrrp_gna_interval"], 0.000001);
-    assert_eq!(j["vrrp_garp_extra_if"], serde_json::json!({"interval": 100, "all": true}));
+    assert_eq!(
+        j["vrrp_garp_extra_if"],
+        serde_json::json!({"interval": 100, "all": true})
+    );
     assert_eq!(j["nftables"], "kt");
     assert_eq!(j["nftables_ipvs"], "keepalived_ipvs");
     assert_eq!(
@@ -407,7 +427,10 @@ fn every_keyword_decodes_cleanly() {
     assert_eq!(sync["port"], 8849);
     assert_eq!(sync["ttl"], 2);
     assert_eq!(sync["group"], "239.1.1.1");
-    assert_eq!(j["lvs_timeouts"], serde_json::json!({"tcp": 900, "tcpfin": 120, "udp": 300}));
+    assert_eq!(
+        j["lvs_timeouts"],
+        serde_json::json!({"tcp": 900, "tcpfin": 120, "udp": 300})
+    );
     assert_eq!(j["lvs_flush_on_stop"], "VS");
     assert_eq!(j["vrrp_priority"], -10);
     assert_eq!(j["vrrp_cpu_affinity"], serde_json::json!([0, 1]));
@@ -417,9 +440,18 @@ fn every_keyword_decodes_cleanly() {
     assert_eq!(j["enable_snmp_rfcv2"], true);
     assert_eq!(j["snmp_rs_stats_update_interval"], 0.5);
     assert_eq!(j["dbus_no_interface_name"], "none");
-    assert_eq!(j["notify_fifo"], serde_json::json!({"name": "/run/ka.fifo"}));
-    assert_eq!(j["lvs_notify_fifo"], serde_json::json!({"name": "/run/ka_lvs.fifo", "user": "root", "group": "wheel"}));
-    assert_eq!(j["notify_fifo_script"], serde_json::json!({"origin": {"file": "t.conf", "line": 107, "col": 5}, "command": ["/usr/bin/reader", "-v"], "user": "nobody"}));
+    assert_eq!(
+        j["notify_fifo"],
+        serde_json::json!({"name": "/run/ka.fifo"})
+    );
+    assert_eq!(
+        j["lvs_notify_fifo"],
+        serde_json::json!({"name": "/run/ka_lvs.fifo", "user": "root", "group": "wheel"})
+    );
+    assert_eq!(
+        j["notify_fifo_script"],
+        serde_json::json!({"origin": {"file": "t.conf", "line": 107, "col": 5}, "command": ["/usr/bin/reader", "-v"], "user": "nobody"})
+    );
     assert_eq!(j["lvs_netlink_cmd_rcv_bufs_force"], false);
     assert_eq!(j["vrrp_rx_bufs_policy"], "MTU");
     assert_eq!(j["reload_check_config"], "/var/log/ka-check.log");

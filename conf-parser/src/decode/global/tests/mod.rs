@@ -1,12 +1,21 @@
 //! Tests of the global part, through `parse_str`: model values and exact diagnostics.
 
 pub(super) use super::defs;
-pub(super) use crate::model::global::{GlobalDefs, GlobalPart, LinkbeatMethod, LvsFlushOnStop, RxBufsPolicy};
+pub(super) use crate::model::global::{
+    GlobalDefs, GlobalPart, LinkbeatMethod, LvsFlushOnStop, RxBufsPolicy,
+};
 pub(super) use crate::model::Timer;
 pub(super) use crate::{parse_str, Options, Parsed};
 
 pub(super) fn parse(text: &str) -> Parsed {
-    parse_str("t.conf", text, &Options { config_id: "x".into(), ..Default::default() })
+    parse_str(
+        "t.conf",
+        text,
+        &Options {
+            config_id: "x".into(),
+            ..Default::default()
+        },
+    )
 }
 
 pub(super) fn heads(p: &Parsed) -> Vec<String> {

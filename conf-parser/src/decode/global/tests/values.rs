@@ -21,7 +21,10 @@ fn process_names() {
 #[test]
 fn router_id_and_lvs_id() {
     let (d, h) = defs("lvs_id io");
-    assert_eq!(h, ["t.conf:2:1: warning: 'lvs_id' is a legacy spelling of 'router_id'"]);
+    assert_eq!(
+        h,
+        ["t.conf:2:1: warning: 'lvs_id' is a legacy spelling of 'router_id'"]
+    );
     assert_eq!(d.router_id.as_deref(), Some("io"));
     let (_, h) = defs("router_id a b\nrouter_id {\n}");
     assert_eq!(
@@ -48,15 +51,24 @@ fn scripts() {
             "t.conf:8:1: error: script_user needs a value",
         ]
     );
-    assert_eq!(d.startup_script.map(|s| s.command), Some(vec!["a".to_string()]));
+    assert_eq!(
+        d.startup_script.map(|s| s.command),
+        Some(vec!["a".to_string()])
+    );
     assert!(d.shutdown_script.is_none());
     assert_eq!(d.startup_script_timeout, Timer::secs(10));
 }
 
 #[test]
 fn umask_forms() {
-    let cases =
-        [("022", 0o022), ("0x12", 0o022), ("18", 0o022), ("0", 0), ("IWGRP|IWOTH", 0o022), ("IRWXG | IRWXO", 0o077)];
+    let cases = [
+        ("022", 0o022),
+        ("0x12", 0o022),
+        ("18", 0o022),
+        ("0", 0),
+        ("IWGRP|IWOTH", 0o022),
+        ("IRWXG | IRWXO", 0o077),
+    ];
     for (text, want) in cases {
         let (d, h) = defs(&format!("umask {text}"));
         assert!(h.is_empty(), "{text}: {h:?}");
@@ -85,9 +97,15 @@ fn email_and_smtp() {
             "t.conf:5:22: warning: smtp_connect_timeout must be at least 1 second; keepalived uses 1",
         ]
     );
-    assert_eq!(d.smtp_server.as_ref().map(|s| (s.host.as_str(), s.port)), Some(("mail.example.com", 25)));
+    assert_eq!(
+        d.smtp_server.as_ref().map(|s| (s.host.as_str(), s.port)),
+        Some(("mail.example.com", 25))
+    );
     assert_eq!(d.smtp_connect_timeout, Timer::secs(1));
-    assert_eq!(d.notification_email_from.as_deref(), Some("Ka <ka@example.com>"));
+    assert_eq!(
+        d.notification_email_from.as_deref(),
+        Some("Ka <ka@example.com>")
+    );
 
     let (d, h) = defs("smtp_server 2001:db8::1 587\nsmtp_server bad/name\nsmtp_server 192.0.2.1 0\nnotification_email\nsmtp_alert maybe");
     assert_eq!(
@@ -99,7 +117,10 @@ fn email_and_smtp() {
             "t.conf:6:12: error: invalid value 'maybe' for smtp_alert: expected one of on, off, true, false, yes, no",
         ]
     );
-    assert_eq!(d.smtp_server.as_ref().map(|s| (s.host.as_str(), s.port)), Some(("2001:db8::1", 587)));
+    assert_eq!(
+        d.smtp_server.as_ref().map(|s| (s.host.as_str(), s.port)),
+        Some(("2001:db8::1", 587))
+    );
     // A bad <BOOL> changes nothing.
     assert_eq!(d.smtp_alert, None);
 }
@@ -132,10 +153,19 @@ fn vrrp_defaults_and_errors() {
 fn vmac_prefixes() {
     let (d, h) = defs("vmac_prefix vx");
     assert!(h.is_empty());
-    assert_eq!((d.vmac_prefix.as_str(), d.vmac_addr_prefix.as_str()), ("vx", "vx"));
+    assert_eq!(
+        (d.vmac_prefix.as_str(), d.vmac_addr_prefix.as_str()),
+        ("vx", "vx")
+    );
     let (d, h) = defs("vmac_addr_prefix va\nvmac_prefix vx\nvmac_prefix vy");
-    assert_eq!(h, ["t.conf:4:1: warning: vmac_prefix is already set; this one is ignored"]);
-    assert_eq!((d.vmac_prefix.as_str(), d.vmac_addr_prefix.as_str()), ("vx", "va"));
+    assert_eq!(
+        h,
+        ["t.conf:4:1: warning: vmac_prefix is already set; this one is ignored"]
+    );
+    assert_eq!(
+        (d.vmac_prefix.as_str(), d.vmac_addr_prefix.as_str()),
+        ("vx", "va")
+    );
 }
 
 #[test]
@@ -143,7 +173,10 @@ fn garp_follow_and_min_garp() {
     // Lower-priority values follow the master ones unless written, wherever those are written.
     let (d, h) = defs("vrrp_garp_master_delay 8\nvrrp_garp_master_repeat 3");
     assert!(h.is_empty());
-    assert_eq!((d.vrrp_garp_lower_prio_delay, d.vrrp_garp_lower_prio_repeat), (Timer::secs(8), 3));
+    assert_eq!(
+        (d.vrrp_garp_lower_prio_delay, d.vrrp_garp_lower_prio_repeat),
+        (Timer::secs(8), 3)
+    );
 
     let (d, _) = defs("vrrp_min_garp");
     assert!(d.vrrp_min_garp);
@@ -174,7 +207,10 @@ fn garp_follow_and_min_garp() {
 fn garp_extra_if() {
     let (d, h) = defs("vrrp_vmac_garp_intvl 30");
     assert_eq!(h, ["t.conf:2:1: warning: 'vrrp_vmac_garp_intvl' is a legacy spelling of 'vrrp_garp_extra_if'"]);
-    assert_eq!(d.vrrp_garp_extra_if.map(|g| (g.interval, g.all)), Some((Timer::secs(30), false)));
+    assert_eq!(
+        d.vrrp_garp_extra_if.map(|g| (g.interval, g.all)),
+        Some((Timer::secs(30), false))
+    );
     let (d, h) = defs("vrrp_garp_extra_if all\nvrrp_garp_extra_if 86401");
     assert_eq!(
         h,
@@ -191,12 +227,18 @@ fn firewall() {
     let (d, h) = defs("vrrp_iptables\nnftables\nnftables_ipvs ipvs_t");
     assert_eq!(h, ["t.conf:1:1: warning: global_defs sets both nftables and vrrp_iptables; keepalived uses nftables"]);
     let ipt = d.vrrp_iptables.unwrap();
-    assert_eq!((ipt.in_chain.as_str(), ipt.out_chain.as_deref()), ("INPUT", Some("OUTPUT")));
+    assert_eq!(
+        (ipt.in_chain.as_str(), ipt.out_chain.as_deref()),
+        ("INPUT", Some("OUTPUT"))
+    );
     assert_eq!(d.nftables.as_deref(), Some("keepalived"));
     assert_eq!(d.nftables_ipvs.as_deref(), Some("ipvs_t"));
 
     let (d, h) = defs("vrrp_iptables ka_in\nvrrp_iptables x");
-    assert_eq!(h, ["t.conf:3:1: warning: vrrp_iptables is already set; this one is ignored"]);
+    assert_eq!(
+        h,
+        ["t.conf:3:1: warning: vrrp_iptables is already set; this one is ignored"]
+    );
     let ipt = d.vrrp_iptables.unwrap();
     assert_eq!((ipt.in_chain.as_str(), ipt.out_chain), ("ka_in", None));
 
@@ -219,7 +261,10 @@ fn firewall() {
     // Derived names: "6" is dropped before "_if6" is added.
     let (d, _) = defs("vrrp_ipsets k4 k6");
     let s = d.vrrp_ipsets.unwrap();
-    assert_eq!((s.ipv6.as_str(), s.if6.as_str(), s.mld.as_str()), ("k6", "k_if6", "k4_mld"));
+    assert_eq!(
+        (s.ipv6.as_str(), s.if6.as_str(), s.mld.as_str()),
+        ("k6", "k_if6", "k4_mld")
+    );
     let (d, _) = defs("vrrp_ipsets k4\nvrrp_ipsets");
     assert!(d.vrrp_ipsets.is_none());
 }
@@ -227,14 +272,26 @@ fn firewall() {
 #[test]
 fn lvs_sync_daemon_forms() {
     let (d, h) = defs("lvs_sync_daemon eth0 VI_1 5");
-    assert_eq!(h, ["t.conf:2:27: warning: a bare sync id after the instance is an old form"]);
+    assert_eq!(
+        h,
+        ["t.conf:2:27: warning: a bare sync id after the instance is an old form"]
+    );
     let s = d.lvs_sync_daemon.unwrap();
-    assert_eq!((s.interface.as_str(), s.instance.as_deref(), s.id), ("eth0", Some("VI_1"), Some(5)));
-    assert_eq!((s.port, s.group.to_string(), s.maxlen, s.ttl), (8848, "224.0.0.81".to_string(), None, None));
+    assert_eq!(
+        (s.interface.as_str(), s.instance.as_deref(), s.id),
+        ("eth0", Some("VI_1"), Some(5))
+    );
+    assert_eq!(
+        (s.port, s.group.to_string(), s.maxlen, s.ttl),
+        (8848, "224.0.0.81".to_string(), None, None)
+    );
     assert_eq!(s.origin.line, 2);
 
     let (d, h) = defs("lvs_sync_daemon eth0\nlvs_sync_daemon eth1");
-    assert_eq!(h, ["t.conf:3:1: warning: lvs_sync_daemon is already set; this one is ignored"]);
+    assert_eq!(
+        h,
+        ["t.conf:3:1: warning: lvs_sync_daemon is already set; this one is ignored"]
+    );
     let s = d.lvs_sync_daemon.unwrap();
     assert_eq!((s.interface.as_str(), s.instance), ("eth0", None));
 
@@ -255,7 +312,10 @@ fn lvs_sync_daemon_forms() {
         ]
     );
     let s = d.lvs_sync_daemon.unwrap();
-    assert_eq!((s.instance.as_deref(), s.group.to_string(), s.id), (Some("VI_1"), "ff02::99".to_string(), None));
+    assert_eq!(
+        (s.instance.as_deref(), s.group.to_string(), s.id),
+        (Some("VI_1"), "ff02::99".to_string(), None)
+    );
 
     let (d, h) = defs("lvs_sync_daemon interface_name_16");
     assert_eq!(h, ["t.conf:2:17: error: invalid value 'interface_name_16' for lvs_sync_daemon: interface names are at most 15 characters"]);
@@ -264,7 +324,8 @@ fn lvs_sync_daemon_forms() {
 
 #[test]
 fn lvs_timeouts_and_flush() {
-    let (d, h) = defs("lvs_timeouts udp 10\nlvs_timeouts tcp 5\nlvs_flush_onstop\nlvs_flush_on_stop vs");
+    let (d, h) =
+        defs("lvs_timeouts udp 10\nlvs_timeouts tcp 5\nlvs_flush_onstop\nlvs_flush_on_stop vs");
     assert_eq!(
         h,
         [
@@ -273,7 +334,10 @@ fn lvs_timeouts_and_flush() {
         ]
     );
     let t = d.lvs_timeouts.unwrap();
-    assert_eq!((t.tcp, t.tcpfin, t.udp), (Some(Timer::secs(5)), None, Some(Timer::secs(10))));
+    assert_eq!(
+        (t.tcp, t.tcpfin, t.udp),
+        (Some(Timer::secs(5)), None, Some(Timer::secs(10)))
+    );
     assert_eq!(d.lvs_flush_on_stop, LvsFlushOnStop::Full);
 
     let (d, h) = defs("lvs_timeouts\nlvs_timeouts tcp\nlvs_timeouts sctp 5 udp 2678401");
@@ -314,7 +378,9 @@ fn scheduling() {
         let (d, h) = defs(&format!("{legacy} 7"));
         assert_eq!(h.len(), 1);
         assert!(h[0].contains("legacy spelling"));
-        assert!(d.checker_rlimit_rttime == Timer::micros(7) || d.bfd_rlimit_rttime == Timer::micros(7));
+        assert!(
+            d.checker_rlimit_rttime == Timer::micros(7) || d.bfd_rlimit_rttime == Timer::micros(7)
+        );
     }
 }
 
@@ -400,23 +466,49 @@ fn reload_and_dumps() {
 
     // The default reload file lives in the pid directory, named after the instance.
     let (g, _) = global("global_defs {\n reload_file\n}\ninstance east\n");
-    assert_eq!(g.global_defs.reload_file.as_deref(), Some("/run/keepalived/keepalived_east.reload"));
+    assert_eq!(
+        g.global_defs.reload_file.as_deref(),
+        Some("/run/keepalived/keepalived_east.reload")
+    );
     let (g, _) = global("use_pid_dir\nglobal_defs {\n reload_file\n}\n");
-    assert_eq!(g.global_defs.reload_file.as_deref(), Some("/run/keepalived/keepalived.reload"));
+    assert_eq!(
+        g.global_defs.reload_file.as_deref(),
+        Some("/run/keepalived/keepalived.reload")
+    );
 
-    for (legacy, current) in [("stats_file_location", "stats_dump_file"), ("json_file_location", "json_dump_file")] {
+    for (legacy, current) in [
+        ("stats_file_location", "stats_dump_file"),
+        ("json_file_location", "json_dump_file"),
+    ] {
         let (d, h) = defs(&format!("{legacy} /x"));
-        assert_eq!(h, [format!("t.conf:2:1: warning: '{legacy}' is a legacy spelling of '{current}'")]);
+        assert_eq!(
+            h,
+            [format!(
+                "t.conf:2:1: warning: '{legacy}' is a legacy spelling of '{current}'"
+            )]
+        );
         assert!(d.stats_dump_file.is_some() || d.json_dump_file.is_some());
     }
 }
 
 #[test]
 fn include_check_options() {
-    let all = |d: &GlobalDefs| d.include_check.map(|c| (c.readable, c.matched, c.wildcard_match, c.brace_match));
-    assert_eq!(all(&defs("include_check").0), Some((true, true, true, true)));
-    assert_eq!(all(&defs("include_check match").0), Some((true, true, false, false)));
-    assert_eq!(all(&defs("include_check\ninclude_check -match -readable").0), Some((false, false, true, true)));
+    let all = |d: &GlobalDefs| {
+        d.include_check
+            .map(|c| (c.readable, c.matched, c.wildcard_match, c.brace_match))
+    };
+    assert_eq!(
+        all(&defs("include_check").0),
+        Some((true, true, true, true))
+    );
+    assert_eq!(
+        all(&defs("include_check match").0),
+        Some((true, true, false, false))
+    );
+    assert_eq!(
+        all(&defs("include_check\ninclude_check -match -readable").0),
+        Some((false, false, true, true))
+    );
     let (d, h) = defs("include_check brace_match wildcard_match +read +bogus");
     assert_eq!(
         h,

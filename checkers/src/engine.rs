@@ -1,0 +1,229 @@
+//! The check engine: one tokio task per checker, running keepalived's timing rules.
+//!
+//! A checker starts up, or down with `alpha`. Its first check runs after a random delay in
+//! `0..=warmup`. After a success the next check runs `delay_loop` later. After a failure while the
+//! checker is up, it is checked again `delay_before_retry` later, up to `retry` more times; the
+//! failure that exhausts the retries takes it down, and checks go back to every `delay_loop`. A
+//! checker that is down is checked every `delay_loop` and comes up on its first success.
+//!
+//! Every change of state is sent as a [`CheckEvent`] on the channel, in the order it happened.
+//! With `log_all_failures`, each failed attempt that does not (yet) change the state is sent too,
+//! as [`EventKind::Failure`]. A task ends when the receiver is dropped or it is aborted.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+/// Which checker: the indexes of its virtual server, its real server, and the checker within
+/// the real server (the daemon's configuration order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CheckerId {
+    pub vs: usize,
+    pub rs: usize,
+    pub check: usize,
+}
+
+impl std::fmt::Display for CheckerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "vs{}/rs{}/check{}", self.vs, self.rs, self.check)
+    }
+}
+
+/// The timing options every checker has (keepalived's resolved values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timing {
+    pub delay_loop: Duration,
+    /// Extra attempts after a failure before the checker goes down (`retry`, `nb_get_retry`).
+    pub retry: u32,
+    pub delay_before_retry: Duration,
+    /// Maximum random delay before the first check (zero: none).
+    pub warmup: Duration,
+    /// Start down; come up on the first success.
+    pub alpha: bool,
+    /// Report every failed attempt, not only the one that takes the checker down.
+    pub log_all_failures: bool,
+}
+
+impl Timing {
+    /// Zero delays are accepted except `delay_loop`, which would make a busy loop.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.delay_loop.is_zero() {
+            return Err("delay_loop must be greater than zero".into());
+        }
+        Ok(())
+    }
+}
+
+/// What a successful check says beyond "up".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Success {
+    /// A dynamic weight (MISC_CHECK with misc_dynamic, FILE_CHECK with a weight).
+    pub weight: Option<DynamicWeight>,
+}
+
+/// How a checker changes its real server's weight while up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DynamicWeight {
+    /// MISC_CHECK misc_dynamic: the weight the exit status asks for (status - 2).
+    Set(u32),
+    /// FILE_CHECK: the file's value times the weight, added to the configured weight.
+    Add(i64),
+}
+
+impl std::fmt::Display for DynamicWeight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DynamicWeight::Set(w) => write!(f, "weight {w}"),
+            DynamicWeight::Add(d) => write!(f, "weight {d:+}"),
+        }
+    }
+}
+
+/// A check's result: success, or the reason it failed.
+pub type ProbeResult = Result<Success, String>;
+pub type ProbeFuture<'a> = Pin<Box<dyn Future<Output = ProbeResult> + Send + 'a>>;
+
+/// One kind of check (TCP connect, HTTP GET, a script, ...). A probe bounds its own duration
+/// (connect_timeout, misc_timeout).
+pub trait Probe: Send + Sync + 'static {
+    fn probe(&self) -> ProbeFuture<'_>;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// The checker came up; `weight` as in [`Success::weight`].
+    Up { weight: Option<DynamicWeight> },
+    /// The checker went down.
+    Down,
+    /// A failed attempt that did not change the state (only with `log_all_failures`).
+    Failure,
+    /// A checker that is up reported a new dynamic weight.
+    Weight(DynamicWeight),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckEvent {
+    pub id: CheckerId,
+    pub kind: EventKind,
+    /// Why: the failure's reason, or what succeeded.
+    pub reason: String,
+}
+
+/// Starts the checker's task on the current tokio runtime.
+pub fn spawn_checker(
+    id: CheckerId,
+    timing: Timing,
+    probe: Arc<dyn Probe>,
+    events: UnboundedSender<CheckEvent>,
+) -> Result<JoinHandle<()>, String> {
+    timing.validate().map_err(|e| format!("{id}: {e}"))?;
+    Ok(tokio::spawn(run(id, timing, probe, events)))
+}
+
+fn warmup_delay(warmup: Duration) -> Duration {
+    let max = u64::try_from(warmup.as_nanos()).unwrap_or(u64::MAX);
+    if max == 0 {
+        Duration::ZERO
+    } else {
+        Duration::from_nanos(fastrand::u64(0..=max))
+    }
+}
+
+/// The state machine of one checker, apart from the waiting.
+#[derive(Debug)]
+struct State {
+    up: bool,
+    failed_attempts: u32,
+    weight: Option<DynamicWeight>,
+}
+
+impl State {
+    /// Applies one result; returns the event to send (if any) and the delay before the next check.
+    fn step(
+        &mut self,
+        timing: &Timing,
+        result: ProbeResult,
+    ) -> (Option<(EventKind, String)>, Duration) {
+        match result {
+            Ok(s) => {
+                self.failed_attempts = 0;
+                let event = if !self.up {
+                    self.up = true;
+                    self.weight = s.weight.or(self.weight);
+                    Some((
+                        EventKind::Up { weight: s.weight },
+                        "check succeeded".to_string(),
+                    ))
+                } else {
+                    match s.weight {
+                        Some(w) if self.weight != Some(w) => {
+                            self.weight = Some(w);
+                            Some((EventKind::Weight(w), format!("dynamic {w}")))
+                        }
+                        _ => None,
+                    }
+                };
+                (event, timing.delay_loop)
+            }
+            Err(reason) if self.up && self.failed_attempts < timing.retry => {
+                self.failed_attempts += 1;
+                let event = timing.log_all_failures.then(|| {
+                    (
+                        EventKind::Failure,
+                        format!(
+                            "{reason} (attempt {} of {})",
+                            self.failed_attempts,
+                            timing.retry + 1
+                        ),
+                    )
+                });
+                (event, timing.delay_before_retry)
+            }
+            Err(reason) if self.up => {
+                self.up = false;
+                self.failed_attempts = 0;
+                (Some((EventKind::Down, reason)), timing.delay_loop)
+            }
+            Err(reason) => (
+                timing
+                    .log_all_failures
+                    .then_some((EventKind::Failure, reason)),
+                timing.delay_loop,
+            ),
+        }
+    }
+}
+
+async fn run(
+    id: CheckerId,
+    timing: Timing,
+    probe: Arc<dyn Probe>,
+    events: UnboundedSender<CheckEvent>,
+) {
+    let mut state = State {
+        up: !timing.alpha,
+        failed_attempts: 0,
+        weight: None,
+    };
+    tokio::time::sleep(warmup_delay(timing.warmup)).await;
+    loop {
+        let result = probe.probe().await;
+        let (event, delay) = state.step(&timing, result);
+        if let Some((kind, reason)) = event {
+            match &kind {
+                EventKind::Down => tracing::warn!(checker = %id, %reason, "checker down"),
+                EventKind::Failure => tracing::info!(checker = %id, %reason, "check failed"),
+                _ => tracing::info!(checker = %id, %reason, ?kind, "checker state"),
+            }
+            if events.send(CheckEvent { id, kind, reason }).is_err() {
+                return;
+            }
+        } else if events.is_closed() {
+            return;
+        }
+        tokio::time::sleep(delay).await;
+    }
+}

@@ -1,0 +1,428 @@
+//! HTTP_GET and SSL_GET (TLS from [`crate::ssl`]): a tiny HTTP/1.x client on tokio. Each url is fetched in turn (a new connection
+//! each, as keepalived does); the check succeeds when every url answers with an accepted status
+//! code and, when a digest is given, a body whose MD5 matches.
+//!
+//! What is sent and hashed follows keepalived's genhash, checked against it in the tests:
+//! - the request is `GET PATH HTTP/1.0|1.1`, `User-Agent: KeepAliveClient`, `Connection: close`
+//!   for 1.0C and 1.1, and `Host:` the virtualhost, else `IP:PORT`;
+//! - the header ends at the first CRLF CRLF; the body is every byte after it until the server
+//!   closes, or until `Content-Length:` bytes (matched case-sensitively, as keepalived does);
+//!   a chunked body is hashed as it is sent, chunk sizes included.
+//!
+//! connect_timeout bounds the connect and each write and read (a server that keeps sending
+//! slowly is not cut off), as keepalived's does.
+
+use crate::body_regex::{BodyRegex, RegexSpec, MAX_BODY};
+use crate::engine::{Probe, ProbeFuture, Success};
+use crate::ssl::Tls;
+use crate::tcp::Connection;
+use md5::{Digest, Md5};
+use std::net::IpAddr;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// `http_protocol`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HttpProtocol {
+    #[default]
+    Http10,
+    /// 1.0 with `Connection: close`.
+    Http10C,
+    Http11,
+}
+
+/// One `url { }` block.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UrlCheck {
+    pub path: String,
+    /// Accepted codes as inclusive ranges; empty means 200-299.
+    pub status_code: Vec<(u16, u16)>,
+    /// Expected MD5 of the body, 32 hex digits (either case).
+    pub digest: Option<String>,
+    /// The url's own virtualhost, else the checker's.
+    pub virtualhost: Option<String>,
+    pub regex: Option<RegexSpec>,
+}
+
+/// HTTP_GET, or SSL_GET with TLS.
+#[derive(Clone, Debug)]
+pub struct HttpCheck {
+    conn: Connection,
+    protocol: HttpProtocol,
+    virtualhost: Option<String>,
+    urls: Vec<ParsedUrl>,
+    tls: Option<Tls>,
+}
+
+#[derive(Clone, Debug)]
+struct ParsedUrl {
+    path: String,
+    status_code: Vec<(u16, u16)>,
+    digest: Option<[u8; 16]>,
+    virtualhost: Option<String>,
+    regex: Option<BodyRegex>,
+}
+
+/// What one fetch returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fetched {
+    pub status: u16,
+    /// MD5 of the body as genhash computes it.
+    pub digest: [u8; 16],
+    pub body_len: u64,
+    /// The body's first bytes (up to the regex limit), when a regex needs them.
+    pub body: Option<Vec<u8>>,
+}
+
+const MAX_HEADER: usize = 64 * 1024;
+
+fn parse_digest(s: &str) -> Result<[u8; 16], String> {
+    let bad = || format!("digest {s:?} is not 32 hex digits");
+    if s.len() != 32 || !s.is_ascii() {
+        return Err(bad());
+    }
+    let mut out = [0u8; 16];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte =
+            u8::from_str_radix(s.get(2 * i..2 * i + 2).ok_or_else(bad)?, 16).map_err(|_| bad())?;
+    }
+    Ok(out)
+}
+
+pub fn hex(digest: &[u8; 16]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn check_token(what: &str, s: &str) -> Result<(), String> {
+    if s.is_empty()
+        || s.bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
+        return Err(format!(
+            "{what} {s:?} must be non-empty, without blanks or control characters"
+        ));
+    }
+    Ok(())
+}
+
+impl HttpCheck {
+    pub fn new(
+        conn: Connection,
+        protocol: HttpProtocol,
+        virtualhost: Option<String>,
+        urls: Vec<UrlCheck>,
+    ) -> Result<HttpCheck, String> {
+        conn.validate()?;
+        if urls.is_empty() {
+            return Err("HTTP_GET needs at least one url".into());
+        }
+        if let Some(v) = &virtualhost {
+            check_token("virtualhost", v)?;
+        }
+        let urls = urls
+            .into_iter()
+            .map(|u| {
+                check_token("path", &u.path)?;
+                if let Some(v) = &u.virtualhost {
+                    check_token("virtualhost", v)?;
+                }
+                if let Some((a, b)) = u.status_code.iter().find(|(a, b)| a > b) {
+                    return Err(format!("status_code range {a}-{b} is empty"));
+                }
+                let digest = u.digest.as_deref().map(parse_digest).transpose()?;
+                let status_code = if u.status_code.is_empty() {
+                    vec![(200, 299)]
+                } else {
+                    u.status_code
+                };
+                let regex = u.regex.map(BodyRegex::new).transpose()?;
+                Ok(ParsedUrl {
+                    path: u.path,
+                    status_code,
+                    digest,
+                    virtualhost: u.virtualhost,
+                    regex,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(HttpCheck {
+            conn,
+            protocol,
+            virtualhost,
+            urls,
+            tls: None,
+        })
+    }
+
+    /// The same checks over TLS (SSL_GET).
+    pub fn with_tls(mut self, tls: Tls) -> HttpCheck {
+        self.tls = Some(tls);
+        self
+    }
+
+    pub fn virtualhost(&self) -> Option<&str> {
+        self.virtualhost.as_deref()
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// SSL_GET: the same checks over TLS.
+    pub fn new_ssl(
+        conn: Connection,
+        protocol: HttpProtocol,
+        virtualhost: Option<String>,
+        urls: Vec<UrlCheck>,
+        tls: Tls,
+    ) -> Result<HttpCheck, String> {
+        let mut check = HttpCheck::new(conn, protocol, virtualhost, urls)?;
+        check.tls = Some(tls);
+        Ok(check)
+    }
+
+    fn request(&self, url: &ParsedUrl) -> String {
+        let version = match self.protocol {
+            HttpProtocol::Http10 | HttpProtocol::Http10C => "1.0",
+            HttpProtocol::Http11 => "1.1",
+        };
+        let close = if self.protocol == HttpProtocol::Http10 {
+            ""
+        } else {
+            "Connection: close\r\n"
+        };
+        let host = match url.virtualhost.as_ref().or(self.virtualhost.as_ref()) {
+            Some(v) => v.clone(),
+            None => match self.conn.connect_ip {
+                IpAddr::V4(a) => format!("{a}:{}", self.conn.connect_port),
+                IpAddr::V6(a) => format!("[{a}]:{}", self.conn.connect_port),
+            },
+        };
+        format!(
+            "GET {} HTTP/{version}\r\nUser-Agent: KeepAliveClient\r\n{close}Host: {host}\r\n\r\n",
+            url.path
+        )
+    }
+
+    /// Fetches url number `i`: its status code and body digest.
+    pub async fn fetch(&self, i: usize) -> Result<Fetched, String> {
+        let url = self.urls.get(i).ok_or_else(|| format!("no url {i}"))?;
+        let mut stream = self.conn.connect().await?;
+        let request = self.request(url);
+        let timeout = self.conn.connect_timeout;
+        let keep_body = url.regex.is_some();
+        let Some(tls) = &self.tls else {
+            return exchange(&mut stream, request.as_bytes(), timeout, keep_body).await;
+        };
+        let handshake = tls.connector.connect(tls.server_name.clone(), stream);
+        let mut stream = tokio::time::timeout(timeout, handshake)
+            .await
+            .map_err(|_| format!("TLS handshake timed out after {timeout:?}"))?
+            .map_err(|e| format!("TLS handshake: {e}"))?;
+        let fetched = exchange(&mut stream, request.as_bytes(), timeout, keep_body).await?;
+        if tls.close_notify {
+            let _ = tokio::time::timeout(timeout, stream.shutdown()).await;
+        }
+        Ok(fetched)
+    }
+
+    async fn check_url(&self, i: usize, url: &ParsedUrl) -> Result<(), String> {
+        let target = self.conn.target();
+        let got = self
+            .fetch(i)
+            .await
+            .map_err(|e| format!("GET {} from {target}: {e}", url.path))?;
+        if !url
+            .status_code
+            .iter()
+            .any(|&(a, b)| (a..=b).contains(&got.status))
+        {
+            return Err(format!(
+                "GET {} from {target}: status {}",
+                url.path, got.status
+            ));
+        }
+        if let Some(want) = url.digest {
+            if want != got.digest {
+                return Err(format!(
+                    "GET {} from {target}: digest {} expected {}",
+                    url.path,
+                    hex(&got.digest),
+                    hex(&want)
+                ));
+            }
+        }
+        if let Some(re) = &url.regex {
+            re.check(got.body.as_deref().unwrap_or_default())
+                .map_err(|e| format!("GET {} from {target}: {e}", url.path))?;
+        }
+        Ok(())
+    }
+}
+
+impl Probe for HttpCheck {
+    fn probe(&self) -> ProbeFuture<'_> {
+        Box::pin(async move {
+            for (i, url) in self.urls.iter().enumerate() {
+                self.check_url(i, url).await?;
+            }
+            Ok(Success::default())
+        })
+    }
+}
+
+fn find_header_end(buf: &[u8]) -> Option<usize> {
+    buf.windows(4).position(|w| w == b"\r\n\r\n")
+}
+
+/// The status code of an `HTTP/x.y NNN ...` status line.
+fn parse_status(head: &[u8]) -> Result<u16, String> {
+    let line_end = head.iter().position(|&b| b == b'\r').unwrap_or(head.len());
+    let line = String::from_utf8_lossy(&head[..line_end]);
+    let mut words = line.split_ascii_whitespace();
+    let bad = || format!("bad status line {line:?}");
+    let version = words.next().ok_or_else(bad)?;
+    if !version.starts_with("HTTP/") {
+        return Err(bad());
+    }
+    let code = words.next().ok_or_else(bad)?;
+    if code.len() != 3 {
+        return Err(bad());
+    }
+    code.parse().map_err(|_| bad())
+}
+
+/// `Content-Length:` as keepalived finds it: the header name as written, in that case.
+fn content_length(head: &[u8]) -> Option<u64> {
+    const NAME: &[u8] = b"Content-Length:";
+    head.split(|&b| b == b'\n').find_map(|line| {
+        let rest = line.strip_prefix(NAME)?;
+        let text = std::str::from_utf8(rest).ok()?.trim();
+        text.parse().ok()
+    })
+}
+
+/// Sends the request and reads the response (status and body digest).
+pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    request: &[u8],
+    io_timeout: Duration,
+    keep_body: bool,
+) -> Result<Fetched, String> {
+    let timed_out = || format!("timed out after {io_timeout:?}");
+    tokio::time::timeout(io_timeout, stream.write_all(request))
+        .await
+        .map_err(|_| timed_out())?
+        .map_err(|e| format!("send: {e}"))?;
+    let mut head = Vec::new();
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut md5 = Md5::new();
+    let mut body: Option<(u16, Option<u64>)> = None;
+    let mut body_len = 0u64;
+    let mut kept: Option<Vec<u8>> = keep_body.then(Vec::new);
+    let mut keep = |data: &[u8]| {
+        if let Some(k) = kept.as_mut() {
+            let room = MAX_BODY.saturating_sub(k.len());
+            k.extend_from_slice(&data[..data.len().min(room)]);
+        }
+    };
+    loop {
+        if let Some((_, Some(limit))) = body {
+            if body_len >= limit {
+                break;
+            }
+        }
+        let n = match tokio::time::timeout(io_timeout, stream.read(&mut buf))
+            .await
+            .map_err(|_| timed_out())?
+        {
+            Ok(n) => n,
+            // A TLS server that closes without close_notify: the end of the response, as
+            // keepalived takes it.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => 0,
+            Err(e) => return Err(format!("receive: {e}")),
+        };
+        if n == 0 {
+            break;
+        }
+        let mut data = &buf[..n];
+        if body.is_none() {
+            head.extend_from_slice(data);
+            let Some(end) = find_header_end(&head) else {
+                if head.len() > MAX_HEADER {
+                    return Err(format!("no end of header in the first {MAX_HEADER} bytes"));
+                }
+                continue;
+            };
+            let status = parse_status(&head[..end])?;
+            body = Some((status, content_length(&head[..end])));
+            let rest = head.split_off(end + 4);
+            let take = take_len(rest.len(), body_len, body.and_then(|b| b.1));
+            md5.update(&rest[..take]);
+            keep(&rest[..take]);
+            body_len += take as u64;
+            continue;
+        }
+        let take = take_len(data.len(), body_len, body.and_then(|b| b.1));
+        data = &data[..take];
+        md5.update(data);
+        keep(data);
+        body_len += take as u64;
+    }
+    match body {
+        Some((status, _)) => Ok(Fetched {
+            status,
+            digest: md5.finalize().into(),
+            body_len,
+            body: kept,
+        }),
+        None if head.is_empty() => Err("no data received".into()),
+        None => Err("connection closed before the end of the header".into()),
+    }
+}
+
+fn take_len(available: usize, have: u64, limit: Option<u64>) -> usize {
+    match limit {
+        Some(l) => usize::try_from(l.saturating_sub(have))
+            .unwrap_or(usize::MAX)
+            .min(available),
+        None => available,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_parse_in_either_case_and_reject_junk() {
+        assert_eq!(
+            hex(&parse_digest("5EB63BBBE01EEED093CB22BB8F5ACDC3").unwrap()),
+            "5eb63bbbe01eeed093cb22bb8f5acdc3"
+        );
+        assert!(parse_digest("5eb63bbbe01eeed093cb22bb8f5acdc").is_err());
+        assert!(parse_digest("5eb63bbbe01eeed093cb22bb8f5acdcg").is_err());
+        assert!(parse_digest("ééééééééééééééé").is_err());
+    }
+
+    #[test]
+    fn status_lines() {
+        assert_eq!(parse_status(b"HTTP/1.1 503 Service Unavailable"), Ok(503));
+        assert_eq!(parse_status(b"HTTP/1.0 200"), Ok(200));
+        assert!(parse_status(b"HTTP/1.0 2000 OK").is_err());
+        assert!(parse_status(b"SSH-2.0-OpenSSH").is_err());
+        assert!(parse_status(b"").is_err());
+    }
+
+    #[test]
+    fn content_length_is_case_sensitive_like_keepalived() {
+        assert_eq!(
+            content_length(b"HTTP/1.0 200 OK\r\nContent-Length: 12\r\n"),
+            Some(12)
+        );
+        assert_eq!(
+            content_length(b"HTTP/1.0 200 OK\r\ncontent-length: 12\r\n"),
+            None
+        );
+    }
+}

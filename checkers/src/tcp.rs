@@ -1,0 +1,128 @@
+//! TCP_CHECK: the server is up when a TCP connection to it completes within connect_timeout.
+//! The connection is closed as soon as it is made.
+
+use crate::engine::{Probe, ProbeFuture, Success};
+use socket2::{Domain, Socket, Type};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+use tokio::net::{TcpSocket, TcpStream};
+
+/// Where a network checker connects to and from (keepalived's connection options, resolved:
+/// `connect_ip`/`connect_port` default to the real server's address and port).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Connection {
+    pub connect_ip: IpAddr,
+    pub connect_port: u16,
+    pub bindto: Option<IpAddr>,
+    pub bind_port: Option<u16>,
+    pub bind_if: Option<String>,
+    pub connect_timeout: Duration,
+    /// SO_MARK on the checker's packets.
+    pub fwmark: Option<u32>,
+}
+
+impl Connection {
+    pub fn new(connect_ip: IpAddr, connect_port: u16, connect_timeout: Duration) -> Connection {
+        Connection {
+            connect_ip,
+            connect_port,
+            bindto: None,
+            bind_port: None,
+            bind_if: None,
+            connect_timeout,
+            fwmark: None,
+        }
+    }
+
+    pub fn target(&self) -> SocketAddr {
+        SocketAddr::new(self.connect_ip, self.connect_port)
+    }
+
+    /// Checks what can be checked before running: a port to connect to, a timeout, a source of
+    /// the same family as the target.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.connect_port == 0 {
+            return Err(format!("no port to connect to on {}", self.connect_ip));
+        }
+        if self.connect_timeout.is_zero() {
+            return Err("connect_timeout must be greater than zero".into());
+        }
+        if let Some(b) = self.bindto {
+            if b.is_ipv4() != self.connect_ip.is_ipv4() {
+                return Err(format!(
+                    "bindto {b} and connect_ip {} are of different families",
+                    self.connect_ip
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens a TCP connection with the source options applied, within connect_timeout.
+    pub async fn connect(&self) -> Result<TcpStream, String> {
+        let target = self.target();
+        let socket = self
+            .socket()
+            .map_err(|e| format!("socket for {target}: {e}"))?;
+        match tokio::time::timeout(self.connect_timeout, socket.connect(target)).await {
+            Ok(Ok(stream)) => Ok(stream),
+            Ok(Err(e)) => Err(format!("connect to {target}: {e}")),
+            Err(_) => Err(format!(
+                "connect to {target}: timed out after {:?}",
+                self.connect_timeout
+            )),
+        }
+    }
+
+    fn socket(&self) -> std::io::Result<TcpSocket> {
+        let domain = if self.connect_ip.is_ipv4() {
+            Domain::IPV4
+        } else {
+            Domain::IPV6
+        };
+        let socket = Socket::new(domain, Type::STREAM.nonblocking().cloexec(), None)?;
+        if let Some(ifname) = &self.bind_if {
+            socket.bind_device(Some(ifname.as_bytes()))?;
+        }
+        if let Some(mark) = self.fwmark {
+            socket.set_mark(mark)?;
+        }
+        if self.bindto.is_some() || self.bind_port.is_some() {
+            let ip = self.bindto.unwrap_or(if self.connect_ip.is_ipv4() {
+                IpAddr::from([0u8; 4])
+            } else {
+                IpAddr::from([0u16; 8])
+            });
+            if self.bind_port.is_some() {
+                socket.set_reuse_address(true)?;
+            }
+            socket.bind(&SocketAddr::new(ip, self.bind_port.unwrap_or(0)).into())?;
+        }
+        Ok(TcpSocket::from_std_stream(std::net::TcpStream::from(
+            socket,
+        )))
+    }
+}
+
+/// TCP_CHECK.
+#[derive(Clone, Debug)]
+pub struct TcpCheck {
+    pub conn: Connection,
+}
+
+impl TcpCheck {
+    pub fn new(conn: Connection) -> Result<TcpCheck, String> {
+        conn.validate()?;
+        Ok(TcpCheck { conn })
+    }
+}
+
+impl Probe for TcpCheck {
+    fn probe(&self) -> ProbeFuture<'_> {
+        Box::pin(async move {
+            let stream = self.conn.connect().await?;
+            drop(stream);
+            Ok(Success::default())
+        })
+    }
+}

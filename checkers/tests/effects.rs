@@ -1,0 +1,385 @@
+//! The effects of check results on virtual servers: unit tests for each rule, and a proptest
+//! that checks the invariants over random event sequences.
+
+use checkers::effects::{
+    DesiredDest, Notify, Pool, RealServerConfig, SorryServerConfig, VirtualServerConfig,
+};
+use checkers::{CheckEvent, CheckerId, DynamicWeight, EventKind};
+use proptest::prelude::*;
+use std::net::{IpAddr, Ipv4Addr};
+
+fn ip(n: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(10, 0, 0, n))
+}
+
+fn rs(n: u8, weight: u32, checkers: usize) -> RealServerConfig {
+    RealServerConfig {
+        address: ip(n),
+        port: 80,
+        weight,
+        inhibit_on_failure: false,
+        checker_alpha: vec![false; checkers],
+    }
+}
+
+fn vs(real_servers: Vec<RealServerConfig>) -> VirtualServerConfig {
+    VirtualServerConfig {
+        quorum: 1,
+        hysteresis: 0,
+        omega: false,
+        sorry_server: None,
+        real_servers,
+    }
+}
+
+fn ev(rs: usize, check: usize, kind: EventKind) -> CheckEvent {
+    CheckEvent {
+        id: CheckerId { vs: 0, rs, check },
+        kind,
+        reason: String::new(),
+    }
+}
+
+fn up(rs: usize, check: usize) -> CheckEvent {
+    ev(rs, check, EventKind::Up { weight: None })
+}
+
+fn down(rs: usize, check: usize) -> CheckEvent {
+    ev(rs, check, EventKind::Down)
+}
+
+/// (address last byte, weight, sorry) of virtual server 0's desired destinations.
+fn dests(p: &Pool) -> Vec<(u8, u32, bool)> {
+    p.desired()[0]
+        .iter()
+        .map(|d: &DesiredDest| match d.address {
+            IpAddr::V4(a) => (a.octets()[3], d.weight, d.sorry),
+            IpAddr::V6(_) => unreachable!(),
+        })
+        .collect()
+}
+
+#[test]
+fn a_server_is_alive_only_when_all_its_checkers_are_up() {
+    let mut p = Pool::new(vec![vs(vec![rs(1, 1, 2), rs(2, 1, 1)])]);
+    assert_eq!(dests(&p), vec![(1, 1, false), (2, 1, false)]);
+    assert_eq!(
+        p.apply(&down(0, 0)).unwrap(),
+        vec![Notify::RealServerDown { vs: 0, rs: 0 }]
+    );
+    assert_eq!(dests(&p), vec![(2, 1, false)]);
+    // The second checker going down too changes nothing more.
+    assert_eq!(p.apply(&down(0, 1)).unwrap(), vec![]);
+    // One checker back is not enough.
+    assert_eq!(p.apply(&up(0, 0)).unwrap(), vec![]);
+    assert_eq!(p.is_alive(0, 0), Some(false));
+    assert_eq!(
+        p.apply(&up(0, 1)).unwrap(),
+        vec![Notify::RealServerUp { vs: 0, rs: 0 }]
+    );
+    assert_eq!(dests(&p), vec![(1, 1, false), (2, 1, false)]);
+}
+
+#[test]
+fn inhibit_on_failure_keeps_a_dead_server_with_weight_zero() {
+    let mut r = rs(1, 5, 1);
+    r.inhibit_on_failure = true;
+    let mut p = Pool::new(vec![vs(vec![r, rs(2, 1, 1)])]);
+    assert_eq!(dests(&p), vec![(1, 5, false), (2, 1, false)]);
+    p.apply(&down(0, 0)).unwrap();
+    assert_eq!(dests(&p), vec![(1, 0, false), (2, 1, false)]);
+    p.apply(&up(0, 0)).unwrap();
+    assert_eq!(dests(&p), vec![(1, 5, false), (2, 1, false)]);
+}
+
+#[test]
+fn alpha_starts_a_server_down_without_notifying() {
+    let mut r = rs(1, 1, 2);
+    r.checker_alpha = vec![true, false];
+    let mut p = Pool::new(vec![vs(vec![r, rs(2, 1, 1)])]);
+    assert_eq!(p.is_alive(0, 0), Some(false));
+    assert_eq!(dests(&p), vec![(2, 1, false)]);
+    assert_eq!(
+        p.apply(&up(0, 0)).unwrap(),
+        vec![Notify::RealServerUp { vs: 0, rs: 0 }]
+    );
+}
+
+#[test]
+fn quorum_is_lost_and_gained_with_notifications_in_order() {
+    let mut v = vs(vec![rs(1, 2, 1), rs(2, 2, 1), rs(3, 2, 1)]);
+    v.quorum = 4;
+    let mut p = Pool::new(vec![v]);
+    assert_eq!(p.quorum_up(0), Some(true));
+    assert_eq!(
+        p.apply(&down(0, 0)).unwrap(),
+        vec![Notify::RealServerDown { vs: 0, rs: 0 }]
+    );
+    assert_eq!(
+        p.apply(&down(1, 0)).unwrap(),
+        vec![
+            Notify::RealServerDown { vs: 0, rs: 1 },
+            Notify::QuorumDown { vs: 0 }
+        ]
+    );
+    assert_eq!(p.quorum_up(0), Some(false));
+    // Without a sorry server the remaining server stays.
+    assert_eq!(dests(&p), vec![(3, 2, false)]);
+    assert_eq!(
+        p.apply(&up(1, 0)).unwrap(),
+        vec![
+            Notify::RealServerUp { vs: 0, rs: 1 },
+            Notify::QuorumUp { vs: 0 }
+        ]
+    );
+}
+
+#[test]
+fn hysteresis_dampens_quorum_changes() {
+    // quorum 4, hysteresis 1: lost below 3, gained at 5.
+    let mut v = vs(vec![
+        rs(1, 1, 1),
+        rs(2, 1, 1),
+        rs(3, 1, 1),
+        rs(4, 1, 1),
+        rs(5, 1, 1),
+    ]);
+    v.quorum = 4;
+    v.hysteresis = 1;
+    let mut p = Pool::new(vec![v]);
+    assert_eq!(p.quorum_up(0), Some(true));
+    p.apply(&down(0, 0)).unwrap(); // 4
+    p.apply(&down(1, 0)).unwrap(); // 3: still up (not below 3)
+    assert_eq!(p.quorum_up(0), Some(true));
+    assert!(p
+        .apply(&down(2, 0))
+        .unwrap()
+        .contains(&Notify::QuorumDown { vs: 0 })); // 2
+    p.apply(&up(2, 0)).unwrap(); // 3
+    p.apply(&up(1, 0)).unwrap(); // 4: not yet 5
+    assert_eq!(p.quorum_up(0), Some(false));
+    assert!(p
+        .apply(&up(0, 0))
+        .unwrap()
+        .contains(&Notify::QuorumUp { vs: 0 })); // 5
+}
+
+#[test]
+fn quorum_above_the_total_weight_is_lowered_to_it() {
+    let mut v = vs(vec![rs(1, 1, 1), rs(2, 1, 1)]);
+    v.quorum = 10;
+    let p = Pool::new(vec![v]);
+    assert_eq!(p.quorum_up(0), Some(true));
+}
+
+fn with_sorry(inhibit: bool) -> VirtualServerConfig {
+    let mut inhibited = rs(2, 3, 1);
+    inhibited.inhibit_on_failure = true;
+    let mut v = vs(vec![rs(1, 1, 1), inhibited]);
+    v.sorry_server = Some(SorryServerConfig {
+        address: ip(99),
+        port: 8080,
+        inhibit,
+    });
+    v
+}
+
+#[test]
+fn the_sorry_server_takes_over_when_every_server_is_down() {
+    let mut p = Pool::new(vec![with_sorry(false)]);
+    assert_eq!(dests(&p), vec![(1, 1, false), (2, 3, false)]);
+    p.apply(&down(1, 0)).unwrap();
+    assert_eq!(dests(&p), vec![(1, 1, false), (2, 0, false)]);
+    assert_eq!(
+        p.apply(&down(0, 0)).unwrap(),
+        vec![
+            Notify::RealServerDown { vs: 0, rs: 0 },
+            Notify::QuorumDown { vs: 0 }
+        ]
+    );
+    assert_eq!(dests(&p), vec![(2, 0, false), (99, 1, true)]);
+    assert_eq!(p.desired()[0].last().unwrap().port, 8080);
+    p.apply(&up(0, 0)).unwrap();
+    assert_eq!(dests(&p), vec![(1, 1, false), (2, 0, false)]);
+}
+
+#[test]
+fn while_quorum_is_lost_the_sorry_server_replaces_alive_servers_too() {
+    let mut v = with_sorry(false);
+    v.quorum = 4; // total 4: needs both
+    let mut p = Pool::new(vec![v]);
+    p.apply(&down(0, 0)).unwrap();
+    // rs 2 is alive (weight 3 < 4) but the sorry server replaces it, inhibited at weight 0.
+    assert_eq!(dests(&p), vec![(2, 0, false), (99, 1, true)]);
+}
+
+#[test]
+fn sorry_server_inhibit_keeps_it_with_weight_zero() {
+    let mut p = Pool::new(vec![with_sorry(true)]);
+    assert_eq!(dests(&p), vec![(1, 1, false), (2, 3, false), (99, 0, true)]);
+    p.apply(&down(0, 0)).unwrap();
+    p.apply(&down(1, 0)).unwrap();
+    assert_eq!(dests(&p), vec![(2, 0, false), (99, 1, true)]);
+    p.apply(&up(1, 0)).unwrap();
+    assert_eq!(dests(&p), vec![(2, 3, false), (99, 0, true)]);
+}
+
+#[test]
+fn dynamic_weights_set_the_weight_and_count_for_quorum() {
+    let mut v = vs(vec![rs(1, 10, 2), rs(2, 1, 1)]);
+    v.quorum = 5;
+    let mut p = Pool::new(vec![v]);
+    // One dynamic checker sets the weight.
+    p.apply(&ev(0, 0, EventKind::Weight(DynamicWeight::Set(4))))
+        .unwrap();
+    assert_eq!(dests(&p), vec![(1, 4, false), (2, 1, false)]);
+    // A second one adds its own difference: 10 + (4-10) + (12-10) = 6.
+    p.apply(&ev(0, 1, EventKind::Weight(DynamicWeight::Set(12))))
+        .unwrap();
+    assert_eq!(dests(&p), vec![(1, 6, false), (2, 1, false)]);
+    // Weights can lose the quorum: 10 + (4-10) + (2-10) < 0 -> 0; total alive 1 < 5.
+    let n = p
+        .apply(&ev(0, 1, EventKind::Weight(DynamicWeight::Set(2))))
+        .unwrap();
+    assert_eq!(n, vec![Notify::QuorumDown { vs: 0 }]);
+    assert_eq!(dests(&p), vec![(1, 0, false), (2, 1, false)]);
+    // Up with a weight records it.
+    p.apply(&down(0, 0)).unwrap();
+    p.apply(&ev(
+        0,
+        0,
+        EventKind::Up {
+            weight: Some(DynamicWeight::Set(13)),
+        },
+    ))
+    .unwrap();
+    assert_eq!(dests(&p), vec![(1, 5, false), (2, 1, false)]);
+}
+
+#[test]
+fn omega_notifies_at_shutdown() {
+    let mut v = vs(vec![rs(1, 1, 1), rs(2, 1, 1), rs(3, 1, 1)]);
+    v.omega = true;
+    let plain = vs(vec![rs(4, 1, 1)]);
+    let mut p = Pool::new(vec![v, plain]);
+    p.apply(&down(1, 0)).unwrap();
+    assert_eq!(
+        p.shutdown(),
+        vec![
+            Notify::RealServerDown { vs: 0, rs: 0 },
+            Notify::RealServerDown { vs: 0, rs: 2 },
+            Notify::QuorumDown { vs: 0 }
+        ]
+    );
+    assert!(p.desired().iter().all(|d| d.is_empty()));
+    assert_eq!(p.shutdown(), vec![]);
+    assert_eq!(p.apply(&up(1, 0)).unwrap(), vec![]);
+}
+
+#[test]
+fn unknown_checkers_are_errors() {
+    let mut p = Pool::new(vec![vs(vec![rs(1, 1, 1)])]);
+    assert!(p.apply(&ev(0, 0, EventKind::Up { weight: None })).is_ok());
+    assert!(p
+        .apply(&ev(1, 0, EventKind::Down))
+        .unwrap_err()
+        .contains("no real server"));
+    assert!(p.apply(&down(0, 1)).unwrap_err().contains("no checker"));
+    let bad_vs = CheckEvent {
+        id: CheckerId {
+            vs: 3,
+            rs: 0,
+            check: 0,
+        },
+        kind: EventKind::Down,
+        reason: String::new(),
+    };
+    assert!(p.apply(&bad_vs).unwrap_err().contains("no virtual server"));
+    assert_eq!(p.is_alive(0, 0), Some(true));
+}
+
+#[test]
+fn failures_change_nothing() {
+    let mut p = Pool::new(vec![vs(vec![rs(1, 1, 1)])]);
+    assert_eq!(p.apply(&ev(0, 0, EventKind::Failure)).unwrap(), vec![]);
+    assert_eq!(dests(&p), vec![(1, 1, false)]);
+}
+
+#[test]
+fn a_server_without_checkers_is_always_alive() {
+    let p = Pool::new(vec![vs(vec![rs(1, 1, 0)])]);
+    assert_eq!(dests(&p), vec![(1, 1, false)]);
+}
+
+fn arb_event() -> impl Strategy<Value = (usize, usize, u8, u32)> {
+    (0usize..4, 0usize..3, 0u8..4, 0u32..6)
+}
+
+proptest! {
+    /// Over any sequence of events: a server is alive exactly when all its checkers' last
+    /// state is up; notifications alternate per server and per quorum and match the state; the
+    /// desired set follows the rules above.
+    #[test]
+    fn invariants_hold(
+        weights in proptest::collection::vec(0u32..4, 4),
+        inhibit in proptest::collection::vec(any::<bool>(), 4),
+        alpha in proptest::collection::vec(any::<bool>(), 12),
+        quorum in 0u32..8,
+        hysteresis in 0u32..3,
+        sorry in proptest::option::of(any::<bool>()),
+        events in proptest::collection::vec(arb_event(), 0..60),
+    ) {
+        let real_servers: Vec<RealServerConfig> = (0..4).map(|i| RealServerConfig {
+            address: ip(i as u8 + 1), port: 80, weight: weights[i], inhibit_on_failure: inhibit[i],
+            checker_alpha: alpha[i * 3..i * 3 + 3].to_vec(),
+        }).collect();
+        let sorry_server = sorry.map(|inhibit| SorryServerConfig { address: ip(99), port: 80, inhibit });
+        let mut p = Pool::new(vec![VirtualServerConfig { quorum, hysteresis, omega: true, sorry_server: sorry_server.clone(), real_servers: real_servers.clone() }]);
+        let mut checker_up: Vec<Vec<bool>> = (0..4).map(|i| alpha[i * 3..i * 3 + 3].iter().map(|a| !a).collect()).collect();
+        let mut alive: Vec<bool> = checker_up.iter().map(|c| c.iter().all(|&u| u)).collect();
+        let mut quorum_up = p.quorum_up(0).unwrap();
+        for (rs_i, check, kind, w) in events {
+            let kind = match kind { 0 => EventKind::Up { weight: None }, 1 => EventKind::Down, 2 => EventKind::Failure, _ => EventKind::Weight(DynamicWeight::Set(w)) };
+            match kind { EventKind::Up { .. } => checker_up[rs_i][check] = true, EventKind::Down => checker_up[rs_i][check] = false, _ => {} }
+            let notes = p.apply(&ev(rs_i, check, kind)).unwrap();
+            for n in notes {
+                match n {
+                    Notify::RealServerUp { rs, .. } => { prop_assert!(!alive[rs]); alive[rs] = true; }
+                    Notify::RealServerDown { rs, .. } => { prop_assert!(alive[rs]); alive[rs] = false; }
+                    Notify::QuorumUp { .. } => { prop_assert!(!quorum_up); quorum_up = true; }
+                    Notify::QuorumDown { .. } => { prop_assert!(quorum_up); quorum_up = false; }
+                }
+            }
+            for i in 0..4 {
+                prop_assert_eq!(alive[i], checker_up[i].iter().all(|&u| u));
+                prop_assert_eq!(p.is_alive(0, i), Some(alive[i]));
+            }
+            prop_assert_eq!(p.quorum_up(0), Some(quorum_up));
+            let d = &p.desired()[0];
+            let sorry_in_use = sorry.is_some() && !quorum_up;
+            for i in 0..4 {
+                let entry = d.iter().find(|x| !x.sorry && x.rs == i);
+                if alive[i] && !sorry_in_use {
+                    prop_assert!(entry.is_some());
+                } else if inhibit[i] {
+                    prop_assert_eq!(entry.map(|e| e.weight), Some(0));
+                } else {
+                    prop_assert!(entry.is_none());
+                }
+            }
+            let s = d.iter().find(|x| x.sorry);
+            match sorry {
+                None => prop_assert!(s.is_none()),
+                Some(inh) => {
+                    if sorry_in_use { prop_assert_eq!(s.map(|e| e.weight), Some(1)); }
+                    else if inh { prop_assert_eq!(s.map(|e| e.weight), Some(0)); }
+                    else { prop_assert!(s.is_none()); }
+                }
+            }
+        }
+        let n = p.shutdown();
+        let downs = n.iter().filter(|x| matches!(x, Notify::RealServerDown { .. })).count();
+        prop_assert_eq!(downs, alive.iter().filter(|&&a| a).count());
+        prop_assert_eq!(n.contains(&Notify::QuorumDown { vs: 0 }), quorum_up);
+    }
+}

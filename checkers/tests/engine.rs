@@ -1,0 +1,294 @@
+//! The check engine's timing rules, on tokio's paused clock: a scripted probe records when it
+//! is called and answers from a script; the tests assert the call times and the events.
+
+use checkers::{
+    spawn_checker, CheckEvent, CheckerId, DynamicWeight, EventKind, Probe, ProbeFuture,
+    ProbeResult, Success, Timing,
+};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// Answers the n-th call with `script[n]` (the last entry repeats), after `latency`.
+struct Scripted {
+    script: Vec<bool>,
+    latency: Duration,
+    start: Instant,
+    calls: Mutex<Vec<Duration>>,
+}
+
+impl Scripted {
+    fn new(script: &[bool]) -> Arc<Scripted> {
+        Arc::new(Scripted {
+            script: script.to_vec(),
+            latency: Duration::ZERO,
+            start: Instant::now(),
+            calls: Mutex::new(Vec::new()),
+        })
+    }
+    fn calls(&self) -> Vec<f64> {
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_secs_f64())
+            .collect()
+    }
+}
+
+impl Probe for Scripted {
+    fn probe(&self) -> ProbeFuture<'_> {
+        Box::pin(async move {
+            let n = {
+                let mut calls = self.calls.lock().unwrap();
+                calls.push(self.start.elapsed());
+                calls.len() - 1
+            };
+            tokio::time::sleep(self.latency).await;
+            let ok = *self.script.get(n).or(self.script.last()).unwrap_or(&true);
+            if ok {
+                Ok(Success::default())
+            } else {
+                Err(format!("scripted failure {n}"))
+            }
+        })
+    }
+}
+
+const ID: CheckerId = CheckerId {
+    vs: 0,
+    rs: 1,
+    check: 2,
+};
+
+fn timing(delay_loop: u64, retry: u32, dbr: u64) -> Timing {
+    Timing {
+        delay_loop: Duration::from_secs(delay_loop),
+        retry,
+        delay_before_retry: Duration::from_secs(dbr),
+        warmup: Duration::ZERO,
+        alpha: false,
+        log_all_failures: false,
+    }
+}
+
+/// Runs the checker for `secs` of virtual time; returns the events with their times.
+async fn run_for(t: Timing, probe: Arc<Scripted>, secs: u64) -> Vec<(f64, CheckEvent)> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let start = Instant::now();
+    let handle = spawn_checker(ID, t, probe, tx).unwrap();
+    let mut out = Vec::new();
+    let deadline = start + Duration::from_secs(secs);
+    loop {
+        tokio::select! {
+            ev = rx.recv() => match ev {
+                Some(ev) => out.push((start.elapsed().as_secs_f64(), ev)),
+                None => break,
+            },
+            _ = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    handle.abort();
+    out
+}
+
+fn kinds(events: &[(f64, CheckEvent)]) -> Vec<(f64, EventKind)> {
+    events.iter().map(|(t, e)| (*t, e.kind.clone())).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn success_checks_every_delay_loop() {
+    let probe = Scripted::new(&[true]);
+    let events = run_for(timing(10, 1, 1), probe.clone(), 35).await;
+    assert_eq!(probe.calls(), vec![0.0, 10.0, 20.0, 30.0]);
+    assert!(
+        events.is_empty(),
+        "a checker that starts up and stays up reports nothing: {events:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn failure_goes_down_after_retry_times_delay_before_retry() {
+    // Up at 0 and 10; fails from the third call on. retry 2, delay_before_retry 1:
+    // attempts at 20, 21, 22 -> down at 22; then back to delay_loop: 32, 42.
+    let probe = Scripted::new(&[true, true, false]);
+    let events = run_for(timing(10, 2, 1), probe.clone(), 45).await;
+    assert_eq!(probe.calls(), vec![0.0, 10.0, 20.0, 21.0, 22.0, 32.0, 42.0]);
+    assert_eq!(kinds(&events), vec![(22.0, EventKind::Down)]);
+    assert_eq!(events[0].1.id, ID);
+    assert_eq!(events[0].1.reason, "scripted failure 4");
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_zero_goes_down_on_first_failure() {
+    let probe = Scripted::new(&[true, false]);
+    let events = run_for(timing(5, 0, 1), probe.clone(), 12).await;
+    assert_eq!(probe.calls(), vec![0.0, 5.0, 10.0]);
+    assert_eq!(kinds(&events), vec![(5.0, EventKind::Down)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_success_during_retries_resets_the_count() {
+    // fail, ok, fail, fail(-> down with retry 1)
+    let probe = Scripted::new(&[false, true, false, false, true]);
+    let events = run_for(timing(10, 1, 2), probe.clone(), 35).await;
+    // 0 fail (retry 1 of 1) -> 2 ok -> 12 fail -> 14 fail: down -> 24 ok: up -> 34 ok
+    assert_eq!(probe.calls(), vec![0.0, 2.0, 12.0, 14.0, 24.0, 34.0]);
+    assert_eq!(
+        kinds(&events),
+        vec![
+            (14.0, EventKind::Down),
+            (24.0, EventKind::Up { weight: None })
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_probe_duration_adds_to_the_delays() {
+    // A probe that takes 3 s (e.g. a connect that times out) and always fails.
+    let probe = Arc::new(Scripted {
+        script: vec![false],
+        latency: Duration::from_secs(3),
+        start: Instant::now(),
+        calls: Mutex::new(Vec::new()),
+    });
+    let events = run_for(timing(10, 1, 1), probe.clone(), 25).await;
+    // 0..3 fail, retry at 4..7 fail -> down at 7, next at 17..20.
+    assert_eq!(probe.calls(), vec![0.0, 4.0, 17.0]);
+    assert_eq!(kinds(&events), vec![(7.0, EventKind::Down)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn alpha_starts_down_and_comes_up_on_first_success() {
+    let probe = Scripted::new(&[false, false, true]);
+    let mut t = timing(10, 3, 1);
+    t.alpha = true;
+    let events = run_for(t, probe.clone(), 25).await;
+    // While down, failures wait delay_loop (no retries).
+    assert_eq!(probe.calls(), vec![0.0, 10.0, 20.0]);
+    assert_eq!(kinds(&events), vec![(20.0, EventKind::Up { weight: None })]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn log_all_failures_reports_each_failed_attempt() {
+    let probe = Scripted::new(&[true, false]);
+    let mut t = timing(10, 2, 1);
+    t.log_all_failures = true;
+    let events = run_for(t, probe.clone(), 25).await;
+    assert_eq!(
+        kinds(&events),
+        vec![
+            (10.0, EventKind::Failure),
+            (11.0, EventKind::Failure),
+            (12.0, EventKind::Down),
+            (22.0, EventKind::Failure)
+        ]
+    );
+    assert!(
+        events[0].1.reason.contains("attempt 1 of 3"),
+        "{:?}",
+        events[0].1.reason
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_log_all_failures_failed_attempts_are_silent() {
+    let probe = Scripted::new(&[true, false]);
+    let events = run_for(timing(10, 2, 1), probe.clone(), 25).await;
+    assert_eq!(kinds(&events), vec![(12.0, EventKind::Down)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn warmup_delays_the_first_check_randomly_up_to_warmup() {
+    let mut firsts = Vec::new();
+    for _ in 0..20 {
+        let probe = Scripted::new(&[true]);
+        let mut t = timing(100, 1, 1);
+        t.warmup = Duration::from_secs(30);
+        run_for(t, probe.clone(), 31).await;
+        let calls = probe.calls();
+        assert_eq!(calls.len(), 1, "{calls:?}");
+        firsts.push(calls[0]);
+    }
+    assert!(
+        firsts.iter().all(|&t| (0.0..=30.0).contains(&t)),
+        "{firsts:?}"
+    );
+    // 20 uniform draws in 0..=30 s are not all the same (a fixed delay would be).
+    assert!(firsts.iter().any(|&t| t != firsts[0]), "{firsts:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn zero_delay_loop_is_an_error() {
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let err = spawn_checker(ID, timing(0, 1, 1), Scripted::new(&[true]), tx).unwrap_err();
+    assert!(err.contains("delay_loop"), "{err}");
+}
+
+/// A dynamic weight is reported with Up, and as Weight when it changes while up.
+struct Weights(Vec<ProbeResult>, Mutex<usize>);
+
+impl Probe for Weights {
+    fn probe(&self) -> ProbeFuture<'_> {
+        Box::pin(async move {
+            let mut n = self.1.lock().unwrap();
+            let r = self.0[(*n).min(self.0.len() - 1)].clone();
+            *n += 1;
+            r
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn dynamic_weights_are_reported() {
+    let w = |w| {
+        Ok(Success {
+            weight: Some(DynamicWeight::Set(w)),
+        })
+    };
+    let probe = Arc::new(Weights(
+        vec![
+            w(5),
+            w(5),
+            Ok(Success::default()),
+            w(7),
+            Err("x".into()),
+            w(3),
+        ],
+        Mutex::new(0),
+    ));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut t = timing(1, 0, 1);
+    t.alpha = true;
+    let h = spawn_checker(ID, t, probe, tx).unwrap();
+    let mut got = Vec::new();
+    for _ in 0..4 {
+        got.push(rx.recv().await.unwrap().kind);
+    }
+    h.abort();
+    assert_eq!(
+        got,
+        vec![
+            EventKind::Up {
+                weight: Some(DynamicWeight::Set(5))
+            },
+            EventKind::Weight(DynamicWeight::Set(7)),
+            EventKind::Down,
+            EventKind::Up {
+                weight: Some(DynamicWeight::Set(3))
+            }
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_task_ends_when_the_receiver_is_dropped() {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let h = spawn_checker(ID, timing(1, 0, 1), Scripted::new(&[true]), tx).unwrap();
+    drop(rx);
+    tokio::time::timeout(Duration::from_secs(5), h)
+        .await
+        .expect("task ended")
+        .unwrap();
+}

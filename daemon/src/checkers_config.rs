@@ -1,0 +1,583 @@
+//! conf-parser's LVS model -> the checkers crate's plain types: the checkers to run (with their
+//! ids and timing) and the effects pool's configuration. Pure; not wired into the daemon yet
+//! (issue 6).
+//!
+//! Checker ids: `vs` and `rs` are the indexes in `config.lvs.virtual_server` and its
+//! `real_server`; `check` counts only the checkers that are run, so the pool waits for no
+//! checker that never runs. Checkers this build cannot run (BFD_CHECK, and HTTP_GET/SSL_GET
+//! whose regex the `regex` crate cannot honour) and invalid ones are left
+//! out and listed in `skipped`, so the daemon can say so.
+//!
+//! SSL_GET needs the `SSL { }` block's files, which [`plan`] does not read: [`CheckerPlan::probes`]
+//! builds the one TLS context then.
+#![allow(dead_code)]
+
+use checkers::body_regex::RegexSpec;
+use checkers::dns::{DnsCheck, DnsType};
+use checkers::effects::{RealServerConfig, SorryServerConfig, VirtualServerConfig};
+use checkers::file::FileCheck;
+use checkers::http::{HttpCheck, HttpProtocol, UrlCheck};
+use checkers::misc::{MiscCheck, RunAs};
+use checkers::ping::PingCheck;
+use checkers::smtp::SmtpCheck;
+use checkers::ssl::{SslContext, Tls, TlsOptions};
+use checkers::tcp::{Connection, TcpCheck};
+use checkers::udp::{parse_hex, ReplyByte, UdpCheck};
+use checkers::{CheckerId, Probe, Timing};
+use conf_parser::model::global::GlobalPart;
+use conf_parser::model::lvs::{self, Checker, CheckerCommon};
+use conf_parser::model::vrrp::TrackFile;
+use conf_parser::Config;
+use std::sync::Arc;
+
+/// A checker ready to start.
+pub struct PlannedChecker {
+    pub id: CheckerId,
+    pub timing: Timing,
+    pub probe: PlannedProbe,
+}
+
+pub enum PlannedProbe {
+    Tcp(TcpCheck),
+    Http(HttpCheck),
+    Misc(MiscCheck),
+    Dns(DnsCheck),
+    Udp(UdpCheck),
+    Smtp(SmtpCheck),
+    Ping(PingCheck),
+    File(FileCheck),
+    /// The HTTP part of an SSL_GET, and its TLS options.
+    Ssl(HttpCheck, TlsOptions),
+}
+
+/// A checker to hand to `checkers::spawn_checker`.
+pub type ReadyChecker = (CheckerId, Timing, Arc<dyn Probe>);
+
+pub struct CheckerPlan {
+    /// By virtual server index.
+    pub pool: Vec<VirtualServerConfig>,
+    pub checkers: Vec<PlannedChecker>,
+    /// One line per checker left out: where it is and why.
+    pub skipped: Vec<String>,
+    /// The `SSL { }` block (empty: keepalived's generated context).
+    pub ssl: SslContext,
+}
+
+impl CheckerPlan {
+    /// The probes to start, with their ids and timing. Reads the SSL files (once) when there is
+    /// an SSL_GET; an unreadable file is an error, as it is for keepalived.
+    pub fn probes(self) -> Result<Vec<ReadyChecker>, String> {
+        let needs_tls = self
+            .checkers
+            .iter()
+            .any(|c| matches!(c.probe, PlannedProbe::Ssl(..)));
+        let tls_config = if needs_tls {
+            Some(self.ssl.client_config()?)
+        } else {
+            None
+        };
+        let mut out = Vec::with_capacity(self.checkers.len());
+        for c in self.checkers {
+            let probe: Arc<dyn Probe> = match c.probe {
+                PlannedProbe::Tcp(p) => Arc::new(p),
+                PlannedProbe::Http(p) => Arc::new(p),
+                PlannedProbe::Misc(p) => Arc::new(p),
+                PlannedProbe::Dns(p) => Arc::new(p),
+                PlannedProbe::Udp(p) => Arc::new(p),
+                PlannedProbe::Smtp(p) => Arc::new(p),
+                PlannedProbe::Ping(p) => Arc::new(p),
+                PlannedProbe::File(p) => Arc::new(p),
+                PlannedProbe::Ssl(p, options) => {
+                    let config = tls_config.clone().ok_or("no TLS context")?;
+                    let tls =
+                        Tls::new(config, &options, p.virtualhost(), p.connection().connect_ip)
+                            .map_err(|e| format!("{}: {e}", c.id))?;
+                    Arc::new(p.with_tls(tls))
+                }
+            };
+            out.push((c.id, c.timing, probe));
+        }
+        Ok(out)
+    }
+}
+
+fn timing(c: &CheckerCommon, global: &GlobalPart) -> Timing {
+    Timing {
+        delay_loop: c.delay_loop.0,
+        retry: c.retry,
+        delay_before_retry: c.delay_before_retry.0,
+        warmup: c.warmup.0,
+        alpha: c.alpha,
+        log_all_failures: c
+            .log_all_failures
+            .unwrap_or(global.global_defs.checker_log_all_failures),
+    }
+}
+
+fn connection(c: &lvs::Connection) -> Connection {
+    Connection {
+        connect_ip: c.connect_ip,
+        connect_port: c.connect_port,
+        bindto: c.bindto,
+        bind_port: c.bind_port,
+        bind_if: c.bind_if.clone(),
+        connect_timeout: c.connect_timeout.0,
+        fwmark: c.fwmark,
+    }
+}
+
+fn http(h: &lvs::HttpCheck) -> Result<HttpCheck, String> {
+    let protocol = match h.http_protocol {
+        lvs::HttpProtocol::Http10 => HttpProtocol::Http10,
+        lvs::HttpProtocol::Http10C => HttpProtocol::Http10C,
+        lvs::HttpProtocol::Http11 => HttpProtocol::Http11,
+    };
+    let urls = h
+        .url
+        .iter()
+        .map(|u| UrlCheck {
+            path: u.path.clone(),
+            status_code: u.status_code.iter().map(|r| (r.first, r.last)).collect(),
+            digest: u.digest.clone(),
+            virtualhost: u.virtualhost.clone(),
+            regex: u.regex.as_ref().map(|pattern| RegexSpec {
+                pattern: pattern.clone(),
+                no_match: u.regex_no_match,
+                options: u.regex_options.clone(),
+                min_offset: u.regex_min_offset,
+                max_offset: u.regex_max_offset,
+            }),
+        })
+        .collect();
+    HttpCheck::new(connection(&h.conn), protocol, h.virtualhost.clone(), urls)
+}
+
+fn misc(m: &lvs::MiscCheck, global: &GlobalPart) -> Result<MiscCheck, String> {
+    let user = match (&m.user, &global.global_defs.script_user) {
+        (Some(u), _) => Some(RunAs {
+            user: u.user.clone(),
+            group: u.group.clone(),
+        }),
+        (None, Some(u)) => Some(RunAs {
+            user: u.user.clone(),
+            group: u.group.clone(),
+        }),
+        (None, None) => None,
+    };
+    let command = conf_parser::values::split_command(&m.misc_path);
+    MiscCheck::new(command, m.misc_timeout.0, m.misc_dynamic, user)
+}
+
+fn dns(d: &lvs::DnsCheck) -> Result<DnsCheck, String> {
+    let query_type = match d.query_type {
+        lvs::DnsType::A => DnsType::A,
+        lvs::DnsType::NS => DnsType::NS,
+        lvs::DnsType::CNAME => DnsType::CNAME,
+        lvs::DnsType::SOA => DnsType::SOA,
+        lvs::DnsType::MX => DnsType::MX,
+        lvs::DnsType::TXT => DnsType::TXT,
+        lvs::DnsType::AAAA => DnsType::AAAA,
+        lvs::DnsType::RRSIG => DnsType::RRSIG,
+        lvs::DnsType::DNSKEY => DnsType::DNSKEY,
+    };
+    DnsCheck::new(connection(&d.conn), query_type, &d.name)
+}
+
+fn udp(u: &lvs::UdpCheck) -> Result<UdpCheck, String> {
+    let payload = u.payload.as_deref().map(parse_hex).transpose()?;
+    let require_reply = u
+        .require_reply
+        .as_deref()
+        .map(ReplyByte::parse_pattern)
+        .transpose()?;
+    UdpCheck::new(
+        connection(&u.conn),
+        payload,
+        require_reply,
+        u.min_reply_length,
+        u.max_reply_length,
+    )
+}
+
+/// FILE_CHECK has none of the timing options: its file is read every second.
+const FILE_CHECK_TIMING: Timing = Timing {
+    delay_loop: std::time::Duration::from_secs(1),
+    retry: 0,
+    delay_before_retry: std::time::Duration::from_secs(1),
+    warmup: std::time::Duration::ZERO,
+    alpha: false,
+    log_all_failures: false,
+};
+
+fn file(f: &lvs::FileCheck, track_files: &[TrackFile]) -> Result<FileCheck, String> {
+    let t = track_files
+        .iter()
+        .find(|t| t.name == f.track_file)
+        .ok_or_else(|| format!("no track_file {}", f.track_file))?;
+    let path = t
+        .file
+        .as_ref()
+        .ok_or_else(|| format!("track_file {} has no file", t.name))?;
+    let (weight, reverse) = match f.weight {
+        Some(w) => (w.weight, w.reverse),
+        None => (t.weight, t.reverse),
+    };
+    FileCheck::new(path.into(), weight, reverse)
+}
+
+/// One checker of the model -> its timing and probe, or why it is not run.
+fn plan_one(
+    c: &Checker,
+    global: &GlobalPart,
+    track_files: &[TrackFile],
+) -> Result<(Timing, PlannedProbe), String> {
+    match c {
+        Checker::File(f) => Ok((FILE_CHECK_TIMING, PlannedProbe::File(file(f, track_files)?))),
+        Checker::Tcp(t) => Ok((
+            timing(&t.common, global),
+            PlannedProbe::Tcp(TcpCheck::new(connection(&t.conn))?),
+        )),
+        Checker::Http(h) => Ok((timing(&h.common, global), PlannedProbe::Http(http(h)?))),
+        Checker::Ssl(h) => {
+            let options = TlsOptions {
+                enable_sni: h.enable_sni,
+                sni_name: h.sni_name.clone(),
+                tls_compliant: h.tls_compliant,
+            };
+            Ok((
+                timing(&h.common, global),
+                PlannedProbe::Ssl(http(h)?, options),
+            ))
+        }
+        Checker::Misc(m) => Ok((
+            timing(&m.common, global),
+            PlannedProbe::Misc(misc(m, global)?),
+        )),
+        Checker::Dns(d) => Ok((timing(&d.common, global), PlannedProbe::Dns(dns(d)?))),
+        Checker::Udp(u) => Ok((timing(&u.common, global), PlannedProbe::Udp(udp(u)?))),
+        Checker::Ping(p) => Ok((
+            timing(&p.common, global),
+            PlannedProbe::Ping(PingCheck::new(connection(&p.conn))?),
+        )),
+        Checker::Smtp(m) => {
+            // The checker's own connection, then each host block (the model already moved
+            // the first host into `conn` when the checker names no connection itself).
+            let hosts = std::iter::once(&m.conn)
+                .chain(m.host.iter().map(|h| &h.conn))
+                .map(connection)
+                .collect();
+            Ok((
+                timing(&m.common, global),
+                PlannedProbe::Smtp(SmtpCheck::new(hosts, m.helo_name.clone())?),
+            ))
+        }
+        other => Err(format!("{} is not supported yet", other.keyword())),
+    }
+}
+
+pub fn plan(config: &Config) -> CheckerPlan {
+    let (lvs, global) = (&config.lvs, &config.global);
+    let ssl = lvs
+        .ssl
+        .as_ref()
+        .map(|s| SslContext {
+            ca: s.ca.as_ref().map(Into::into),
+            certificate: s.certificate.as_ref().map(Into::into),
+            key: s.key.as_ref().map(Into::into),
+            password: s.password.clone(),
+        })
+        .unwrap_or_default();
+    let mut plan = CheckerPlan {
+        pool: Vec::new(),
+        checkers: Vec::new(),
+        skipped: Vec::new(),
+        ssl,
+    };
+    for (vi, vs) in lvs.virtual_server.iter().enumerate() {
+        let mut real_servers = Vec::new();
+        for (ri, rs) in vs.real_server.iter().enumerate() {
+            let mut checker_alpha = Vec::new();
+            for c in &rs.checkers {
+                match plan_one(c, global, &config.vrrp.track_file) {
+                    Ok((timing, probe)) => {
+                        let id = CheckerId {
+                            vs: vi,
+                            rs: ri,
+                            check: checker_alpha.len(),
+                        };
+                        checker_alpha.push(timing.alpha);
+                        plan.checkers.push(PlannedChecker { id, timing, probe });
+                    }
+                    Err(why) => plan.skipped.push(format!(
+                        "{}: {} in real server {} of virtual server {}: {why}; not run",
+                        c.origin(),
+                        c.keyword(),
+                        std::net::SocketAddr::new(rs.address, rs.port),
+                        vs.service
+                    )),
+                }
+            }
+            real_servers.push(RealServerConfig {
+                address: rs.address,
+                port: rs.port,
+                weight: rs.weight,
+                inhibit_on_failure: rs.inhibit_on_failure,
+                checker_alpha,
+            });
+        }
+        plan.pool.push(VirtualServerConfig {
+            quorum: vs.quorum,
+            hysteresis: vs.hysteresis,
+            omega: vs.omega,
+            sorry_server: vs.sorry_server.as_ref().map(|s| SorryServerConfig {
+                address: s.address,
+                port: s.port,
+                inhibit: vs.sorry_server_inhibit,
+            }),
+            real_servers,
+        });
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn parse(text: &str) -> conf_parser::Config {
+        let parsed = conf_parser::parse_str("t.conf", text, &conf_parser::Options::default());
+        assert!(parsed.is_ok(), "{}", parsed.render_diagnostics());
+        parsed.config
+    }
+
+    const CONF: &str = r#"
+global_defs {
+    checker_log_all_failures
+    script_user nobody
+}
+track_file f1 {
+    file /run/keepalived-rs-test-f1
+}
+virtual_server 192.168.200.100 80 {
+    delay_loop 6
+    lvs_sched rr
+    lvs_method DR
+    protocol TCP
+    quorum 2
+    hysteresis 1
+    omega
+    sorry_server 192.168.200.200 8080
+    sorry_server_inhibit
+    real_server 192.168.201.100 80 {
+        weight 3
+        inhibit_on_failure
+        TCP_CHECK {
+            connect_timeout 3
+            retry 2
+            delay_before_retry 2
+            bindto 192.168.201.1
+        }
+        MISC_CHECK {
+            misc_path "/usr/local/bin/check 'a b'"
+            misc_timeout 4
+            misc_dynamic
+            alpha
+            log_all_failures no
+        }
+    }
+    real_server 192.168.201.101 80 {
+        FILE_CHECK {
+            track_file f1
+            weight 5 reverse
+        }
+        SSL_GET {
+            enable_sni
+            sni_name sni.example.org
+            url {
+                path /
+            }
+        }
+        HTTP_GET {
+            http_protocol 1.1
+            virtualhost www.example.org
+            url {
+                path /health
+                status_code 200-299 503
+                digest 5eb63bbbe01eeed093cb22bb8f5acdc3
+            }
+        }
+    }
+}
+"#;
+
+    #[test]
+    fn plans_the_supported_checkers_with_their_timing() {
+        let cfg = parse(CONF);
+        let plan = plan(&cfg);
+        let ids: Vec<_> = plan
+            .checkers
+            .iter()
+            .map(|c| (c.id.vs, c.id.rs, c.id.check))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![(0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1), (0, 1, 2)]
+        );
+        let tcp = &plan.checkers[0];
+        assert_eq!(
+            tcp.timing,
+            Timing {
+                delay_loop: Duration::from_secs(6),
+                retry: 2,
+                delay_before_retry: Duration::from_secs(2),
+                warmup: Duration::from_secs(6),
+                alpha: false,
+                log_all_failures: true,
+            }
+        );
+        let PlannedProbe::Tcp(t) = &tcp.probe else {
+            panic!("not TCP")
+        };
+        assert_eq!(
+            t.conn.connect_ip,
+            "192.168.201.100".parse::<std::net::IpAddr>().unwrap()
+        );
+        assert_eq!(t.conn.connect_port, 80);
+        assert_eq!(t.conn.bindto, Some("192.168.201.1".parse().unwrap()));
+        assert_eq!(t.conn.connect_timeout, Duration::from_secs(3));
+        let misc = &plan.checkers[1];
+        assert!(misc.timing.alpha && !misc.timing.log_all_failures);
+        let PlannedProbe::Misc(m) = &misc.probe else {
+            panic!("not MISC")
+        };
+        assert_eq!(m.command, vec!["/usr/local/bin/check", "a b"]);
+        assert_eq!(m.timeout, Duration::from_secs(4));
+        assert!(m.dynamic);
+        assert_eq!(
+            m.user,
+            Some(RunAs {
+                user: "nobody".into(),
+                group: None
+            })
+        );
+        // FILE_CHECK: the track_file's file, the checker's own weight.
+        let PlannedProbe::File(f) = &plan.checkers[2].probe else {
+            panic!("not FILE")
+        };
+        assert_eq!(
+            (f.path.to_str(), f.weight, f.reverse),
+            (Some("/run/keepalived-rs-test-f1"), 5, true)
+        );
+        assert_eq!(plan.checkers[2].timing, FILE_CHECK_TIMING);
+        let PlannedProbe::Ssl(_, options) = &plan.checkers[3].probe else {
+            panic!("not SSL")
+        };
+        assert!(options.enable_sni);
+        assert_eq!(options.sni_name.as_deref(), Some("sni.example.org"));
+        assert!(matches!(plan.checkers[4].probe, PlannedProbe::Http(_)));
+        assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
+    }
+
+    #[test]
+    fn the_pool_mirrors_the_virtual_servers() {
+        let cfg = parse(CONF);
+        let plan = plan(&cfg);
+        let vs = &plan.pool[0];
+        assert_eq!((vs.quorum, vs.hysteresis, vs.omega), (2, 1, true));
+        // DR cannot change the port: the parser resolves the sorry server's to the service's.
+        assert_eq!(
+            vs.sorry_server,
+            Some(SorryServerConfig {
+                address: "192.168.200.200".parse().unwrap(),
+                port: 80,
+                inhibit: true
+            })
+        );
+        assert_eq!(vs.real_servers[0].weight, 3);
+        assert!(vs.real_servers[0].inhibit_on_failure);
+        assert_eq!(vs.real_servers[0].checker_alpha, vec![false, true]);
+        assert_eq!(vs.real_servers[1].checker_alpha, vec![false, false, false]);
+        // The plan's pool starts: rs 0 is down (its MISC_CHECK has alpha), rs 1 is up.
+        let pool = checkers::effects::Pool::new(plan.pool);
+        assert_eq!(pool.is_alive(0, 0), Some(false));
+        assert_eq!(pool.is_alive(0, 1), Some(true));
+    }
+
+    #[test]
+    fn regex_urls_are_planned_and_unsupported_ones_skipped() {
+        let cfg = parse(
+            "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  HTTP_GET {\n   url {\n    path /\n    regex \"ok\"\n    regex_options caseless\n   }\n  }\n  HTTP_GET {\n   url {\n    path /\n    regex \"(a)\\\\1\"\n   }\n  }\n }\n}\n",
+        );
+        let plan = plan(&cfg);
+        assert_eq!(plan.checkers.len(), 1);
+        assert_eq!(plan.skipped.len(), 1, "{:?}", plan.skipped);
+        assert!(plan.skipped[0].contains("regex"), "{:?}", plan.skipped);
+        assert!(plan.skipped[0].starts_with("t.conf:"), "{:?}", plan.skipped);
+    }
+
+    #[test]
+    fn probes_build_the_tls_context_once_and_report_bad_files() {
+        let cfg = parse(CONF);
+        let probes = plan(&cfg).probes().unwrap();
+        assert_eq!(probes.len(), 5);
+        let with_ssl = format!("SSL {{\n    certificate /nonexistent/cert.pem\n}}\n{CONF}");
+        let cfg = parse(&with_ssl);
+        let err = plan(&cfg)
+            .probes()
+            .err()
+            .expect("a missing certificate is an error");
+        assert!(err.contains("/nonexistent/cert.pem"), "{err}");
+    }
+
+    #[test]
+    fn dns_and_udp_checks_are_planned() {
+        let cfg = parse(
+            "virtual_server 10.0.0.1 53 {\n protocol UDP\n real_server 10.0.0.2 53 {\n  DNS_CHECK {\n   type MX\n   name example.org\n  }\n  UDP_CHECK {\n   payload 0102\n   require_reply 01x2\n   min_reply_length 2\n  }\n }\n}\n",
+        );
+        let plan = plan(&cfg);
+        assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
+        let PlannedProbe::Dns(d) = &plan.checkers[0].probe else {
+            panic!("not DNS")
+        };
+        assert_eq!(
+            (d.query_type, d.name.as_str()),
+            (DnsType::MX, "example.org")
+        );
+        // DNS_CHECK's retry default is 3.
+        assert_eq!(plan.checkers[0].timing.retry, 3);
+        let PlannedProbe::Udp(u) = &plan.checkers[1].probe else {
+            panic!("not UDP")
+        };
+        assert_eq!(u.payload, Some(vec![1, 2]));
+        assert_eq!(
+            u.require_reply,
+            Some(vec![
+                ReplyByte {
+                    value: 0x01,
+                    mask: 0xff
+                },
+                ReplyByte {
+                    value: 0x02,
+                    mask: 0x0f
+                }
+            ])
+        );
+        assert_eq!((u.min_reply_length, u.max_reply_length), (2, 255));
+    }
+
+    #[test]
+    fn smtp_hosts_are_planned_in_order() {
+        let cfg = parse(
+            "virtual_server 10.0.0.1 25 {\n protocol TCP\n real_server 10.0.0.2 25 {\n  SMTP_CHECK {\n   helo_name director.example\n   host {\n    connect_ip 10.0.0.3\n   }\n   host {\n    connect_ip 10.0.0.4\n    connect_port 2525\n   }\n  }\n }\n}\n",
+        );
+        let plan = plan(&cfg);
+        assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
+        let PlannedProbe::Smtp(m) = &plan.checkers[0].probe else {
+            panic!("not SMTP")
+        };
+        let targets: Vec<String> = m.hosts.iter().map(|h| h.target().to_string()).collect();
+        assert_eq!(targets, vec!["10.0.0.3:25", "10.0.0.4:2525"]);
+        assert_eq!(m.helo_name, "director.example");
+    }
+}

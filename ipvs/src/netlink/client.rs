@@ -1,0 +1,554 @@
+//! The IPVS client: a generic-netlink socket (neli's `NlSocket`) speaking the layouts of
+//! [`super::wire`]. Blocking; one request at a time, except [`Client::apply`], which pipelines
+//! batches of operations (many messages per `send`, then their ACKs) so that programming tens
+//! of thousands of entries costs few system calls.
+
+use super::wire::{self, cmd, cmd_attr, AttrWriter, Malformed, Reply};
+use crate::plan::Op;
+use crate::types::*;
+use neli::consts::socket::{Msg, NlFamily};
+use neli::socket::NlSocket;
+use neli::utils::Groups;
+use std::fmt;
+use std::io;
+
+/// What the client was doing when something failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Operation {
+    ResolveFamily,
+    AddService(ServiceKey),
+    EditService(ServiceKey),
+    DelService(ServiceKey),
+    GetService(ServiceKey),
+    ListServices,
+    AddDest(ServiceKey, DestKey),
+    EditDest(ServiceKey, DestKey),
+    DelDest(ServiceKey, DestKey),
+    ListDests(ServiceKey),
+    Flush,
+    Zero(Option<ServiceKey>),
+    GetTimeouts,
+    SetTimeouts,
+    StartDaemon(SyncState),
+    StopDaemon(SyncState),
+    ListDaemons,
+    GetInfo,
+}
+
+impl Operation {
+    pub fn of(op: &Op) -> Operation {
+        match op {
+            Op::AddService(s) => Operation::AddService(s.key),
+            Op::EditService(s) => Operation::EditService(s.key),
+            Op::DelService(k) => Operation::DelService(*k),
+            Op::AddDest(k, d) => Operation::AddDest(*k, d.key()),
+            Op::EditDest(k, d) => Operation::EditDest(*k, d.key()),
+            Op::DelDest(k, d) => Operation::DelDest(*k, *d),
+            Op::Flush => Operation::Flush,
+        }
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Operation::ResolveFamily => write!(f, "resolve the generic-netlink family IPVS"),
+            Operation::AddService(k) => write!(f, "add service {k}"),
+            Operation::EditService(k) => write!(f, "edit service {k}"),
+            Operation::DelService(k) => write!(f, "delete service {k}"),
+            Operation::GetService(k) => write!(f, "get service {k}"),
+            Operation::ListServices => write!(f, "list services"),
+            Operation::AddDest(k, d) => write!(f, "add destination {d} to {k}"),
+            Operation::EditDest(k, d) => write!(f, "edit destination {d} of {k}"),
+            Operation::DelDest(k, d) => write!(f, "delete destination {d} of {k}"),
+            Operation::ListDests(k) => write!(f, "list destinations of {k}"),
+            Operation::Flush => write!(f, "flush"),
+            Operation::Zero(None) => write!(f, "zero counters"),
+            Operation::Zero(Some(k)) => write!(f, "zero counters of {k}"),
+            Operation::GetTimeouts => write!(f, "get timeouts"),
+            Operation::SetTimeouts => write!(f, "set timeouts"),
+            Operation::StartDaemon(s) => write!(f, "start {s:?} sync daemon"),
+            Operation::StopDaemon(s) => write!(f, "stop {s:?} sync daemon"),
+            Operation::ListDaemons => write!(f, "list sync daemons"),
+            Operation::GetInfo => write!(f, "get IPVS info"),
+        }
+    }
+}
+
+/// An IPVS client error, naming the operation.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The kernel refused the operation (`errno`, e.g. EEXIST, ENOENT, ESRCH).
+    #[error("IPVS {op}: {}", kernel_message(*errno, op))]
+    Kernel { op: Operation, errno: i32 },
+    /// The generic-netlink family IPVS does not exist: no IPVS in this kernel / namespace.
+    #[error("no IPVS in this kernel (the generic-netlink family \"IPVS\" does not exist; is ip_vs loaded?)")]
+    NoIpvs,
+    #[error("IPVS {op}: netlink socket: {source}")]
+    Io { op: Operation, source: io::Error },
+    #[error("IPVS {op}: {source}")]
+    Malformed { op: Operation, source: Malformed },
+}
+
+impl Error {
+    /// The kernel's errno, for kernel errors.
+    pub fn errno(&self) -> Option<i32> {
+        match self {
+            Error::Kernel { errno, .. } => Some(*errno),
+            _ => None,
+        }
+    }
+}
+
+/// ipvsadm's wording for the common errors, else the system's.
+fn kernel_message(errno: i32, op: &Operation) -> String {
+    let specific = match (errno, op) {
+        (17, Operation::AddService(_)) => Some("Service already exists"),
+        (17, Operation::AddDest(..)) => Some("Destination already exists"),
+        (3, Operation::EditService(_) | Operation::DelService(_) | Operation::GetService(_)) => {
+            Some("No such service")
+        }
+        (
+            3,
+            Operation::AddDest(..)
+            | Operation::EditDest(..)
+            | Operation::DelDest(..)
+            | Operation::ListDests(_),
+        ) => Some("Service not defined"),
+        (2, Operation::AddService(_) | Operation::EditService(_)) => {
+            Some("Scheduler or persistence engine not found")
+        }
+        (2, Operation::EditDest(..) | Operation::DelDest(..)) => Some("No such destination"),
+        _ => None,
+    };
+    let sys = io::Error::from_raw_os_error(errno);
+    match specific {
+        Some(s) => format!("{s} ({sys})"),
+        None => sys.to_string(),
+    }
+}
+
+/// How many operations [`Client::apply`] sends per `send`.
+pub const BATCH: usize = 256;
+
+/// A connection to the kernel's IPVS in the caller's network namespace.
+pub struct Client {
+    sock: NlSocket,
+    family: u16,
+    seq: u32,
+    buf: Vec<u8>,
+    /// Mutating netlink requests sent so far (tests count them).
+    pub requests: u64,
+}
+
+impl Client {
+    /// Open a socket and resolve the IPVS family.
+    pub fn open() -> Result<Client, Error> {
+        let op = Operation::ResolveFamily;
+        let sock =
+            NlSocket::connect(NlFamily::Generic, None, Groups::empty()).map_err(|source| {
+                Error::Io {
+                    op: op.clone(),
+                    source,
+                }
+            })?;
+        // Room for big dumps and for a batch of ACKs.
+        let _ = sock.set_recv_buffer_size(4 << 20);
+        let mut c = Client {
+            sock,
+            family: wire::GENL_ID_CTRL,
+            seq: 0,
+            buf: vec![0; 1 << 20],
+            requests: 0,
+        };
+        let attrs = wire::getfamily_attrs(wire::IPVS_GENL_NAME);
+        let res = c.request(op.clone(), wire::CTRL_CMD_GETFAMILY, 2, &attrs, false);
+        let replies = match res {
+            Ok(r) => r,
+            Err(Error::Kernel { errno: 2, .. }) => return Err(Error::NoIpvs),
+            Err(e) => return Err(e),
+        };
+        let first = replies.first().ok_or_else(|| Error::Malformed {
+            op: op.clone(),
+            source: Malformed("no reply from the controller".into()),
+        })?;
+        c.family = wire::family_id(first).map_err(|source| Error::Malformed { op, source })?;
+        Ok(c)
+    }
+
+    /// Is IPVS available here (the family resolves)?
+    pub fn available() -> bool {
+        Client::open().is_ok()
+    }
+
+    fn next_seq(&mut self) -> u32 {
+        self.seq = self.seq.wrapping_add(1);
+        self.seq
+    }
+
+    fn send(&self, op: &Operation, msg: &[u8]) -> Result<(), Error> {
+        self.sock
+            .send(msg, Msg::empty())
+            .map_err(|source| Error::Io {
+                op: op.clone(),
+                source,
+            })?;
+        Ok(())
+    }
+
+    fn recv(&mut self, op: &Operation) -> Result<usize, Error> {
+        let (n, _) = self
+            .sock
+            .recv(&mut self.buf[..], Msg::empty())
+            .map_err(|source| Error::Io {
+                op: op.clone(),
+                source,
+            })?;
+        Ok(n)
+    }
+
+    /// One request; returns the attribute buffers of its data replies (a dump: all of them).
+    fn request(
+        &mut self,
+        op: Operation,
+        command: u8,
+        version: u8,
+        attrs: &[u8],
+        dump: bool,
+    ) -> Result<Vec<Vec<u8>>, Error> {
+        let seq = self.next_seq();
+        let flags = wire::NLM_F_REQUEST
+            | if dump {
+                wire::NLM_F_DUMP
+            } else {
+                wire::NLM_F_ACK
+            };
+        let msg = wire::genl_message(self.family, flags, seq, command, version, attrs);
+        self.send(&op, &msg)?;
+        let mut out = Vec::new();
+        loop {
+            let n = self.recv(&op)?;
+            let mut finished = false;
+            for r in wire::replies(&self.buf[..n]) {
+                let r = r.map_err(|source| Error::Malformed {
+                    op: op.clone(),
+                    source,
+                })?;
+                match r {
+                    Reply::Data { seq: s, attrs, .. } if s == seq => {
+                        // A GET without DUMP answers with data and then an ACK.
+                        out.push(attrs.to_vec());
+                    }
+                    Reply::Ack { seq: s, errno } if s == seq => {
+                        if errno != 0 {
+                            return Err(Error::Kernel { op, errno });
+                        }
+                        finished = true;
+                    }
+                    Reply::Done { seq: s } if s == seq => finished = true,
+                    _ => {} // a stale reply to an earlier request
+                }
+            }
+            if finished {
+                return Ok(out);
+            }
+        }
+    }
+
+    fn ipvs(
+        &mut self,
+        op: Operation,
+        command: u8,
+        attrs: &[u8],
+        dump: bool,
+    ) -> Result<Vec<Vec<u8>>, Error> {
+        if !dump {
+            self.requests += 1;
+        }
+        self.request(op, command, wire::IPVS_GENL_VERSION, attrs, dump)
+    }
+
+    pub fn add_service(&mut self, s: &Service) -> Result<(), Error> {
+        self.apply_one(&Op::AddService(s.clone()))
+    }
+    pub fn edit_service(&mut self, s: &Service) -> Result<(), Error> {
+        self.apply_one(&Op::EditService(s.clone()))
+    }
+    pub fn del_service(&mut self, k: &ServiceKey) -> Result<(), Error> {
+        self.apply_one(&Op::DelService(*k))
+    }
+    pub fn add_dest(&mut self, k: &ServiceKey, d: &Destination) -> Result<(), Error> {
+        self.apply_one(&Op::AddDest(*k, *d))
+    }
+    pub fn edit_dest(&mut self, k: &ServiceKey, d: &Destination) -> Result<(), Error> {
+        self.apply_one(&Op::EditDest(*k, *d))
+    }
+    pub fn del_dest(&mut self, k: &ServiceKey, d: &DestKey) -> Result<(), Error> {
+        self.apply_one(&Op::DelDest(*k, *d))
+    }
+    pub fn flush(&mut self) -> Result<(), Error> {
+        self.apply_one(&Op::Flush)
+    }
+
+    fn apply_one(&mut self, op: &Op) -> Result<(), Error> {
+        let (command, attrs) = encode_op(op);
+        self.ipvs(Operation::of(op), command, &attrs, false)
+            .map(|_| ())
+    }
+
+    /// Carry out a plan, pipelining [`BATCH`] operations per `send`. Stops after the batch in
+    /// which an operation failed and returns the first failure (the kernel has carried out the
+    /// others of that batch).
+    pub fn apply(&mut self, ops: &[Op]) -> Result<(), Error> {
+        let mut batch = Vec::with_capacity(BATCH * 96);
+        for chunk in ops.chunks(BATCH) {
+            batch.clear();
+            let first_seq = self.seq.wrapping_add(1);
+            for op in chunk {
+                let (command, attrs) = encode_op(op);
+                let seq = self.next_seq();
+                batch.extend_from_slice(&wire::genl_message(
+                    self.family,
+                    wire::NLM_F_REQUEST | wire::NLM_F_ACK,
+                    seq,
+                    command,
+                    wire::IPVS_GENL_VERSION,
+                    &attrs,
+                ));
+            }
+            self.requests += chunk.len() as u64;
+            let op0 = Operation::of(&chunk[0]);
+            self.send(&op0, &batch)?;
+            let mut acked = 0usize;
+            let mut first_err: Option<Error> = None;
+            while acked < chunk.len() {
+                let n = self.recv(&op0)?;
+                for r in wire::replies(&self.buf[..n]) {
+                    let r = r.map_err(|source| Error::Malformed {
+                        op: op0.clone(),
+                        source,
+                    })?;
+                    if let Reply::Ack { seq, errno } = r {
+                        let i = seq.wrapping_sub(first_seq) as usize;
+                        if i >= chunk.len() {
+                            continue;
+                        }
+                        acked += 1;
+                        if errno != 0 && first_err.is_none() {
+                            first_err = Some(Error::Kernel {
+                                op: Operation::of(&chunk[i]),
+                                errno,
+                            });
+                        }
+                    }
+                }
+            }
+            if let Some(e) = first_err {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Every service with its counters, in kernel order.
+    pub fn services(&mut self) -> Result<Vec<ServiceEntry>, Error> {
+        let op = Operation::ListServices;
+        let replies = self.ipvs(op.clone(), cmd::GET_SERVICE, &[], true)?;
+        let mut out = Vec::with_capacity(replies.len());
+        for r in replies {
+            let svc = wire::find_attr(&r, cmd_attr::SERVICE)
+                .and_then(|s| s.ok_or_else(|| Malformed("reply without a service".into())))
+                .and_then(wire::decode_service)
+                .map_err(|source| Error::Malformed {
+                    op: op.clone(),
+                    source,
+                })?;
+            out.push(svc);
+        }
+        Ok(out)
+    }
+
+    /// One service by key.
+    pub fn service(&mut self, key: &ServiceKey) -> Result<ServiceEntry, Error> {
+        let op = Operation::GetService(*key);
+        let mut w = AttrWriter::new();
+        wire::put_service_key(&mut w, key);
+        let replies = self.request(
+            op.clone(),
+            cmd::GET_SERVICE,
+            wire::IPVS_GENL_VERSION,
+            &w.buf,
+            false,
+        )?;
+        let r = replies.first().ok_or_else(|| Error::Malformed {
+            op: op.clone(),
+            source: Malformed("no reply".into()),
+        })?;
+        wire::find_attr(r, cmd_attr::SERVICE)
+            .and_then(|s| s.ok_or_else(|| Malformed("reply without a service".into())))
+            .and_then(wire::decode_service)
+            .map_err(|source| Error::Malformed { op, source })
+    }
+
+    /// The destinations of a service with their counters, in kernel order.
+    pub fn dests(&mut self, key: &ServiceKey) -> Result<Vec<DestEntry>, Error> {
+        let op = Operation::ListDests(*key);
+        let mut w = AttrWriter::new();
+        wire::put_service_key(&mut w, key);
+        let replies = self.ipvs(op.clone(), cmd::GET_DEST, &w.buf, true)?;
+        let mut out = Vec::with_capacity(replies.len());
+        for r in replies {
+            let d = wire::find_attr(&r, cmd_attr::DEST)
+                .and_then(|s| s.ok_or_else(|| Malformed("reply without a destination".into())))
+                .and_then(|d| wire::decode_dest(d, key.family()))
+                .map_err(|source| Error::Malformed {
+                    op: op.clone(),
+                    source,
+                })?;
+            out.push(d);
+        }
+        Ok(out)
+    }
+
+    /// The whole table as the reconciler wants it.
+    pub fn state(&mut self) -> Result<Vec<ServiceState>, Error> {
+        let services = self.services()?;
+        let mut out = Vec::with_capacity(services.len());
+        for s in services {
+            let dests = self
+                .dests(&s.service.key)?
+                .into_iter()
+                .map(|d| d.dest)
+                .collect();
+            out.push(ServiceState {
+                service: s.service,
+                dests,
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn zero(&mut self, key: Option<&ServiceKey>) -> Result<(), Error> {
+        let mut w = AttrWriter::new();
+        if let Some(k) = key {
+            wire::put_service_key(&mut w, k);
+        }
+        self.ipvs(Operation::Zero(key.copied()), cmd::ZERO, &w.buf, false)
+            .map(|_| ())
+    }
+
+    pub fn timeouts(&mut self) -> Result<Timeouts, Error> {
+        let op = Operation::GetTimeouts;
+        let r = self.request(
+            op.clone(),
+            cmd::GET_CONFIG,
+            wire::IPVS_GENL_VERSION,
+            &[],
+            false,
+        )?;
+        let first = r.first().ok_or_else(|| Error::Malformed {
+            op: op.clone(),
+            source: Malformed("no reply".into()),
+        })?;
+        wire::decode_timeouts(first).map_err(|source| Error::Malformed { op, source })
+    }
+
+    /// Set timeouts; a 0 leaves that one unchanged.
+    pub fn set_timeouts(&mut self, t: &Timeouts) -> Result<(), Error> {
+        let mut w = AttrWriter::new();
+        wire::put_timeouts(&mut w, t);
+        self.ipvs(Operation::SetTimeouts, cmd::SET_CONFIG, &w.buf, false)
+            .map(|_| ())
+    }
+
+    pub fn start_daemon(&mut self, d: &SyncDaemon) -> Result<(), Error> {
+        let mut w = AttrWriter::new();
+        wire::put_daemon(&mut w, d);
+        self.ipvs(
+            Operation::StartDaemon(d.state),
+            cmd::NEW_DAEMON,
+            &w.buf,
+            false,
+        )
+        .map(|_| ())
+    }
+
+    pub fn stop_daemon(&mut self, state: SyncState) -> Result<(), Error> {
+        let mut w = AttrWriter::new();
+        let n = w.begin_nest(cmd_attr::DAEMON);
+        w.u32(wire::daemon_attr::STATE, state.bits());
+        w.end_nest(n);
+        self.ipvs(Operation::StopDaemon(state), cmd::DEL_DAEMON, &w.buf, false)
+            .map(|_| ())
+    }
+
+    pub fn daemons(&mut self) -> Result<Vec<SyncDaemon>, Error> {
+        let op = Operation::ListDaemons;
+        let replies = self.ipvs(op.clone(), cmd::GET_DAEMON, &[], true)?;
+        let mut out = Vec::new();
+        for r in replies {
+            let d = wire::find_attr(&r, cmd_attr::DAEMON)
+                .and_then(|s| s.ok_or_else(|| Malformed("reply without a daemon".into())))
+                .and_then(wire::decode_daemon)
+                .map_err(|source| Error::Malformed {
+                    op: op.clone(),
+                    source,
+                })?;
+            out.push(d);
+        }
+        Ok(out)
+    }
+
+    pub fn info(&mut self) -> Result<Info, Error> {
+        let op = Operation::GetInfo;
+        let r = self.request(
+            op.clone(),
+            cmd::GET_INFO,
+            wire::IPVS_GENL_VERSION,
+            &[],
+            false,
+        )?;
+        let first = r.first().ok_or_else(|| Error::Malformed {
+            op: op.clone(),
+            source: Malformed("no reply".into()),
+        })?;
+        wire::decode_info(first).map_err(|source| Error::Malformed { op, source })
+    }
+}
+
+/// The command and attributes of one reconciler operation.
+pub fn encode_op(op: &Op) -> (u8, Vec<u8>) {
+    let mut w = AttrWriter::new();
+    let command = match op {
+        Op::AddService(s) => {
+            wire::put_service(&mut w, s);
+            cmd::NEW_SERVICE
+        }
+        Op::EditService(s) => {
+            wire::put_service(&mut w, s);
+            cmd::SET_SERVICE
+        }
+        Op::DelService(k) => {
+            wire::put_service_key(&mut w, k);
+            cmd::DEL_SERVICE
+        }
+        Op::AddDest(k, d) => {
+            wire::put_service_key(&mut w, k);
+            wire::put_dest(&mut w, k.family(), d, false);
+            cmd::NEW_DEST
+        }
+        Op::EditDest(k, d) => {
+            wire::put_service_key(&mut w, k);
+            wire::put_dest(&mut w, k.family(), d, false);
+            cmd::SET_DEST
+        }
+        Op::DelDest(k, dk) => {
+            wire::put_service_key(&mut w, k);
+            let d = Destination::new(dk.addr, dk.port, Forward::Nat, 0);
+            wire::put_dest(&mut w, k.family(), &d, true);
+            cmd::DEL_DEST
+        }
+        Op::Flush => cmd::FLUSH,
+    };
+    (command, w.buf)
+}
