@@ -526,3 +526,36 @@ fn netns_garp_interval_spaces_the_burst() {
         );
     }
 }
+
+/// A VIP's `ip addr` options reach the kernel: prefix, brd, scope, label, noprefixroute.
+#[test]
+fn netns_vip_options_reach_the_kernel() {
+    let Some(lab) = lab_or_skip("netns_vip_options_reach_the_kernel", "vo", 1) else {
+        return;
+    };
+    let a = lab.node(0).to_string();
+    let mut c = Conf::v2("MASTER", 150);
+    // Another subnet than eth0's own: the kernel refuses a secondary address whose scope
+    // differs from its subnet's primary (EINVAL, for keepalived too).
+    c.vips = vec!["192.0.2.100/24 brd + dev eth0 scope link label eth0:vip noprefixroute"];
+    let d = lab.start_ours(&a, "a", &c.text());
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, "192.0.2.100")).is_some(),
+        "{}",
+        d.log_text()
+    );
+    let out = common::ip(&["-n", &a, "addr", "show", "dev", "eth0"]).unwrap();
+    let line = out
+        .lines()
+        .find(|l| l.contains("192.0.2.100"))
+        .unwrap_or_default();
+    for want in [
+        "192.0.2.100/24",
+        "brd 192.0.2.255",
+        "scope link",
+        "noprefixroute",
+        "eth0:vip",
+    ] {
+        assert!(line.contains(want), "{want} missing: {line}");
+    }
+}
