@@ -149,3 +149,96 @@ fn netns_bench_failover_side_by_side() {
     scenario(2, "1", Stop::Term, 609.4);
     scenario(3, "0.1", Stop::Kill, 300.0 + 60.9);
 }
+
+/// Resident memory (kB) and CPU time (clock ticks) of a process, from /proc.
+fn rss_and_ticks(pid: i32) -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let rss = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = after.split_whitespace().collect();
+    // Fields 14 and 15 (utime, stime) are the 12th and 13th after the command name.
+    let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some((rss, ticks))
+}
+
+fn many_instances(n: usize) -> String {
+    let mut text = String::from("global_defs {\n    vrrp_version 2\n}\n");
+    for i in 1..=n {
+        text.push_str(&format!(
+            "vrrp_instance VI_{i} {{\n    state MASTER\n    interface eth0\n    virtual_router_id {i}\n    priority 150\n    advert_int 1\n    virtual_ipaddress {{\n        10.9.{}.{}/32\n    }}\n}}\n",
+            100 + i / 250,
+            1 + i % 250
+        ));
+    }
+    text
+}
+
+/// Idle cost over 60 s with 1 and with 100 master instances, keepalived-rs and keepalived
+/// (parent and VRRP child added up), all four at once in labs of their own.
+#[test]
+#[ignore = "benchmark: run by hand, see the module comment"]
+fn netns_bench_idle_rss_and_cpu() {
+    if let Some(why) = common::cannot_run() {
+        eprintln!("SKIP: netns_bench_idle_rss_and_cpu: {why}");
+        return;
+    }
+    let ticks_per_sec = 100.0; // USER_HZ on Linux
+    let mut handles = Vec::new();
+    for (which, n) in [
+        (Impl::Ours, 1),
+        (Impl::Ours, 100),
+        (Impl::Keepalived, 1),
+        (Impl::Keepalived, 100),
+    ] {
+        handles.push(std::thread::spawn(move || {
+            let tag = format!("id{}{n}", if which == Impl::Ours { "o" } else { "k" });
+            let lab = common::lab_or_skip("netns_bench_idle_rss_and_cpu", &tag, 1)?;
+            let a = lab.node(0).to_string();
+            let text = many_instances(n);
+            let d = match which {
+                Impl::Ours => lab.start_ours(&a, "a", &text),
+                Impl::Keepalived => lab.start_keepalived(&a, "a", &text),
+            };
+            std::thread::sleep(Duration::from_secs(8));
+            let pids: Vec<i32> = ["a.pid", "a-vrrp.pid"]
+                .iter()
+                .filter_map(|f| {
+                    std::fs::read_to_string(lab.dir.join(f))
+                        .ok()?
+                        .trim()
+                        .parse()
+                        .ok()
+                })
+                .collect::<std::collections::BTreeSet<i32>>()
+                .into_iter()
+                .collect();
+            let sample = || {
+                pids.iter()
+                    .filter_map(|&p| rss_and_ticks(p))
+                    .fold((0, 0), |(r, t), (r2, t2)| (r + r2, t + t2))
+            };
+            let (_, t0) = sample();
+            std::thread::sleep(Duration::from_secs(60));
+            let (rss, t1) = sample();
+            drop(d);
+            Some((which, n, rss, (t1 - t0) as f64 / ticks_per_sec))
+        }));
+    }
+    for h in handles {
+        if let Ok(Some((which, n, rss, cpu))) = h.join() {
+            let name = if which == Impl::Ours {
+                "keepalived-rs"
+            } else {
+                "keepalived 2.2.7"
+            };
+            eprintln!("BENCH idle {name} {n} instance(s): RSS {rss} kB, CPU {cpu:.2} s per 60 s");
+        }
+    }
+}

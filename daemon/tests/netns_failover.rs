@@ -251,6 +251,9 @@ fn netns_vip_deleted_by_hand_is_put_back() {
         "{}",
         ma.log_text()
     );
+    // Sending GARPs must not have put the interface in promiscuous mode.
+    let link = common::ip(&["-n", &a, "-d", "link", "show", "eth0"]).unwrap();
+    assert!(link.contains("promiscuity 0"), "{link}");
     common::ip(&["-n", &a, "addr", "del", "10.9.0.100/24", "dev", "eth0"]).unwrap();
     assert!(
         wait_for(Duration::from_secs(3), || lab.has(&a, VIP)).is_some(),

@@ -217,7 +217,7 @@ fn netns_dont_release_vrrp_keeps_the_vip_on_stop() {
     assert!(lab.has(&a, VIP), "-V must leave the VIP in place");
 }
 
-fn group_conf(state: &str, prio: u8, track: bool) -> String {
+fn group_conf(state: &str, prio: u8, track: bool, notify: &str) -> String {
     let track = if track {
         "    track_interface {\n        trk0\n    }\n"
     } else {
@@ -229,7 +229,7 @@ fn group_conf(state: &str, prio: u8, track: bool) -> String {
         )
     };
     format!(
-        "vrrp_sync_group G {{\n    group {{\n        VI_1\n        VI_2\n    }}\n}}\n{}{}",
+        "vrrp_sync_group G {{\n    group {{\n        VI_1\n        VI_2\n    }}\n{notify}}}\n{}{}",
         inst("VI_1", 51, "10.9.0.100", ""),
         inst("VI_2", 52, "10.9.0.110", track)
     )
@@ -255,8 +255,19 @@ fn netns_sync_group_moves_together_on_track_interface() {
     .unwrap();
     common::ip(&["-n", &a, "link", "set", "trk1", "up"]).unwrap();
     common::ip(&["-n", &a, "link", "set", "trk0", "up"]).unwrap();
-    let ma = lab.start_ours(&a, "a", &group_conf("MASTER", 150, true));
-    let mb = lab.start_ours(&b, "b", &group_conf("BACKUP", 100, false));
+    let log = lab.dir.join("group-notify.log");
+    let script = lab.write(
+        "group.sh",
+        &format!("#!/bin/sh\necho \"$@\" >> {}\n", log.display()),
+    );
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status()
+        .unwrap();
+    let notify = format!("    notify {}\n", script.display());
+    let ma = lab.start_ours(&a, "a", &group_conf("MASTER", 150, true, &notify));
+    let mb = lab.start_ours(&b, "b", &group_conf("BACKUP", 100, false, ""));
     let both = |ns: &str| lab.has(ns, "10.9.0.100") && lab.has(ns, "10.9.0.110");
     assert!(
         wait_for(Duration::from_secs(6), || both(&a)).is_some(),
@@ -290,4 +301,261 @@ fn netns_sync_group_moves_together_on_track_interface() {
         ma.log_text(),
         mb.log_text()
     );
+    // The group's own notify, with keepalived's GROUP arguments, once per group state.
+    let want = "GROUP G BACKUP\nGROUP G MASTER\nGROUP G FAULT\nGROUP G BACKUP\nGROUP G MASTER\n";
+    let got = || std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        wait_for(Duration::from_secs(3), || got() == want).is_some(),
+        "group notify:\n{}",
+        got()
+    );
+}
+
+/// An advert with the wrong password is dropped, said in the log, and counted per reason (the
+/// counts are logged on stop); the backup then does not hear a master and takes over.
+#[test]
+fn netns_wrong_password_is_dropped_and_counted() {
+    let Some(lab) = lab_or_skip("netns_wrong_password_is_dropped_and_counted", "pw", 2) else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let ma = lab.start_ours(&a, "a", &Conf::v2("MASTER", 150).text());
+    let mut other = Conf::v2("BACKUP", 100);
+    other.pass = Some("other");
+    let mut mb = lab.start_ours(&b, "b", &other.text());
+    assert!(
+        wait_for(Duration::from_secs(8), || lab.has(&b, VIP)).is_some(),
+        "{}",
+        mb.log_text()
+    );
+    assert!(
+        mb.log_text().contains("authentication password mismatch"),
+        "{}",
+        mb.log_text()
+    );
+    assert_eq!(mb.term(Duration::from_secs(5)), Some(0));
+    assert!(
+        mb.log_text().contains("dropped packets: auth_mismatch="),
+        "{}",
+        mb.log_text()
+    );
+    drop(ma);
+}
+
+/// track_script with a weight: the master's script failing lowers its priority below the
+/// backup's, which takes over; the script succeeding again gives the master its place back.
+#[test]
+fn netns_track_script_weight_moves_the_vip() {
+    let Some(lab) = lab_or_skip("netns_track_script_weight_moves_the_vip", "ts", 2) else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let flag = lab.write("healthy", "");
+    let mut c = Conf::v2("MASTER", 150);
+    c.extra = "    track_script {\n        chk\n    }\n".into();
+    let text = format!(
+        "vrrp_script chk {{\n    script \"/bin/sh -c 'test -e {}'\"\n    interval 1\n    weight -60\n}}\n{}",
+        flag.display(),
+        c.text()
+    );
+    let ma = lab.start_ours(&a, "a", &text);
+    let mb = lab.start_ours(&b, "b", &Conf::v2("BACKUP", 100).text());
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
+        "{}",
+        ma.log_text()
+    );
+
+    std::fs::remove_file(&flag).unwrap();
+    assert!(
+        wait_for(Duration::from_secs(8), || lab.has(&b, VIP)
+            && !lab.has(&a, VIP))
+        .is_some(),
+        "the backup did not take over from a master whose script failed:\n{}\n---\n{}",
+        ma.log_text(),
+        mb.log_text()
+    );
+    assert!(
+        ma.log_text().contains("tracking: priority 90"),
+        "{}",
+        ma.log_text()
+    );
+
+    std::fs::write(&flag, "").unwrap();
+    assert!(
+        wait_for(Duration::from_secs(8), || lab.has(&a, VIP)
+            && !lab.has(&b, VIP))
+        .is_some(),
+        "the master did not come back:\n{}",
+        ma.log_text()
+    );
+}
+
+/// track_file: the value in the file times the weight adjusts the master's priority; a value
+/// that brings it below the backup's moves the VIP, and back.
+#[test]
+fn netns_track_file_value_moves_the_vip() {
+    let Some(lab) = lab_or_skip("netns_track_file_value_moves_the_vip", "tf", 2) else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let path = lab.dir.join("prio-adjust");
+    let mut c = Conf::v2("MASTER", 150);
+    c.extra = "    track_file {\n        adj\n    }\n".into();
+    let text = format!(
+        "track_file adj {{\n    file {}\n    weight 1\n    init_file 0 overwrite\n}}\n{}",
+        path.display(),
+        c.text()
+    );
+    let ma = lab.start_ours(&a, "a", &text);
+    let mb = lab.start_ours(&b, "b", &Conf::v2("BACKUP", 100).text());
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
+        "{}",
+        ma.log_text()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap().trim(),
+        "0",
+        "init_file"
+    );
+
+    std::fs::write(&path, "-60\n").unwrap();
+    assert!(
+        wait_for(Duration::from_secs(8), || lab.has(&b, VIP)
+            && !lab.has(&a, VIP))
+        .is_some(),
+        "the backup did not take over:\n{}\n---\n{}",
+        ma.log_text(),
+        mb.log_text()
+    );
+    assert!(
+        ma.log_text().contains("tracking: priority 90"),
+        "{}",
+        ma.log_text()
+    );
+    std::fs::write(&path, "0\n").unwrap();
+    assert!(
+        wait_for(Duration::from_secs(8), || lab.has(&a, VIP)
+            && !lab.has(&b, VIP))
+        .is_some(),
+        "the master did not come back:\n{}",
+        ma.log_text()
+    );
+}
+
+/// virtual_routes follow the addresses: installed by the master, removed when it stops, and
+/// installed by the backup that takes over.
+#[test]
+fn netns_virtual_routes_follow_the_master() {
+    let Some(lab) = lab_or_skip("netns_virtual_routes_follow_the_master", "vr", 2) else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let with_routes = |state, prio| {
+        let mut c = Conf::v2(state, prio);
+        c.extra = "    virtual_routes {\n        192.0.2.0/24 via 10.9.0.254 dev eth0 metric 7\n        blackhole 198.51.100.0/24\n    }\n".into();
+        c.text()
+    };
+    let routes = |ns: &str| common::ip(&["-n", ns, "route", "show"]).unwrap_or_default();
+    let has_both = |ns: &str| {
+        let r = routes(ns);
+        r.contains("192.0.2.0/24 via 10.9.0.254 dev eth0")
+            && r.contains("metric 7")
+            && r.contains("blackhole 198.51.100.0/24")
+    };
+    let mut ma = lab.start_ours(&a, "a", &with_routes("MASTER", 150));
+    let mb = lab.start_ours(&b, "b", &with_routes("BACKUP", 100));
+    assert!(
+        wait_for(Duration::from_secs(6), || has_both(&a)).is_some(),
+        "{}\n{}",
+        routes(&a),
+        ma.log_text()
+    );
+    assert!(
+        !routes(&b).contains("192.0.2.0/24"),
+        "the backup installed the route"
+    );
+    assert_eq!(ma.term(Duration::from_secs(5)), Some(0));
+    assert!(
+        !routes(&a).contains("192.0.2.0/24") && !routes(&a).contains("198.51.100.0/24"),
+        "{}",
+        routes(&a)
+    );
+    assert!(
+        wait_for(Duration::from_secs(6), || has_both(&b)).is_some(),
+        "{}\n{}",
+        routes(&b),
+        mb.log_text()
+    );
+}
+
+/// vrrp_garp_interval spaces the messages of a GARP burst (sent off the VRRP loop).
+#[test]
+fn netns_garp_interval_spaces_the_burst() {
+    let Some(mut lab) = lab_or_skip("netns_garp_interval_spaces_the_burst", "gi", 1) else {
+        return;
+    };
+    let a = lab.node(0).to_string();
+    let text = Conf::v2("MASTER", 150).text().replacen(
+        "global_defs {\n",
+        "global_defs {\n    vrrp_garp_interval 0.1\n    vrrp_garp_master_repeat 3\n    vrrp_garp_master_delay 0\n",
+        1,
+    );
+    let d = lab.start_ours(&a, "a", &text);
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
+        "{}",
+        d.log_text()
+    );
+    let vip: std::net::Ipv4Addr = VIP.parse().unwrap();
+    let frames = lab.capture_until(Duration::from_secs(3), |fs| {
+        fs.iter().filter(|f| f.is_garp_for(vip)).count() >= 3
+    });
+    let times: Vec<f64> = frames
+        .iter()
+        .filter(|f| f.is_garp_for(vip))
+        .map(|f| f.time)
+        .collect();
+    assert_eq!(times.len(), 3, "one burst of 3: {times:?}");
+    for w in times.windows(2) {
+        assert!(
+            w[1] - w[0] >= 0.09,
+            "GARPs {:.3} s apart, vrrp_garp_interval is 0.1 s",
+            w[1] - w[0]
+        );
+    }
+}
+
+/// A VIP's `ip addr` options reach the kernel: prefix, brd, scope, label, noprefixroute.
+#[test]
+fn netns_vip_options_reach_the_kernel() {
+    let Some(lab) = lab_or_skip("netns_vip_options_reach_the_kernel", "vo", 1) else {
+        return;
+    };
+    let a = lab.node(0).to_string();
+    let mut c = Conf::v2("MASTER", 150);
+    // Another subnet than eth0's own: the kernel refuses a secondary address whose scope
+    // differs from its subnet's primary (EINVAL, for keepalived too).
+    c.vips = vec!["192.0.2.100/24 brd + dev eth0 scope link label eth0:vip noprefixroute"];
+    let d = lab.start_ours(&a, "a", &c.text());
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, "192.0.2.100")).is_some(),
+        "{}",
+        d.log_text()
+    );
+    let out = common::ip(&["-n", &a, "addr", "show", "dev", "eth0"]).unwrap();
+    let line = out
+        .lines()
+        .find(|l| l.contains("192.0.2.100"))
+        .unwrap_or_default();
+    for want in [
+        "192.0.2.100/24",
+        "brd 192.0.2.255",
+        "scope link",
+        "noprefixroute",
+        "eth0:vip",
+    ] {
+        assert!(line.contains(want), "{want} missing: {line}");
+    }
 }

@@ -19,7 +19,9 @@ use tokio::sync::mpsc;
 
 use conf_parser::model::vrrp::Broadcast;
 
-use super::plan::Vip;
+use super::plan::{VRoute, Vip};
+use rtnetlink::packet_route::route::{RouteMessage, RouteProtocol, RouteScope, RouteType};
+use rtnetlink::RouteMessageBuilder;
 
 /// The interface index of `name`.
 pub fn ifindex(name: &str) -> io::Result<u32> {
@@ -174,6 +176,69 @@ impl Netlink {
                 "removing {}/{} from {}: {e}",
                 vip.addr, vip.prefix_len, vip.dev
             ))),
+        }
+    }
+}
+
+/// The rtnetlink message for a virtual route.
+pub fn route_message(r: &VRoute) -> io::Result<RouteMessage> {
+    fn invalid(text: &str, e: impl std::fmt::Display) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidInput, format!("route {text}: {e}"))
+    }
+    let bad = |e| invalid(&r.text, e);
+    let mut b = RouteMessageBuilder::<IpAddr>::new()
+        .destination_prefix(r.to.0, r.to.1)
+        .map_err(bad)?;
+    if let Some(via) = r.via {
+        b = b.gateway(via).map_err(bad)?;
+    }
+    if let Some(src) = r.src {
+        b = b.pref_source(src).map_err(bad)?;
+    }
+    if let Some(dev) = &r.dev {
+        b = b.output_interface(ifindex(dev)?);
+    }
+    if let Some(m) = r.metric {
+        b = b.priority(m);
+    }
+    b = b.table_id(r.table);
+    // As `ip route`: a route without a gateway is on the link unless told otherwise.
+    let scope = r.scope.unwrap_or(if r.via.is_none() && !r.blackhole {
+        253
+    } else {
+        0
+    });
+    b = b.scope(RouteScope::from(scope));
+    if r.blackhole {
+        b = b.kind(RouteType::BlackHole);
+    }
+    if r.onlink {
+        b = b.onlink();
+    }
+    b = b.protocol(RouteProtocol::from(r.protocol));
+    Ok(b.build())
+}
+
+impl Netlink {
+    /// Installs a virtual route. One already there is fine.
+    pub async fn add_route(&self, r: &VRoute) -> io::Result<()> {
+        let m = route_message(r)?;
+        match self.handle.route().add(m).execute().await {
+            Ok(()) => Ok(()),
+            Err(e) if errno_is(&e, nix::libc::EEXIST) => Ok(()),
+            Err(e) => Err(io::Error::other(format!("adding route {}: {e}", r.text))),
+        }
+    }
+
+    /// Removes a virtual route; returns whether it was there.
+    pub async fn remove_route(&self, r: &VRoute) -> io::Result<bool> {
+        let m = route_message(r)?;
+        match self.handle.route().del(m).execute().await {
+            Ok(()) => Ok(true),
+            Err(e) if errno_is(&e, nix::libc::ESRCH) || errno_is(&e, nix::libc::ENOENT) => {
+                Ok(false)
+            }
+            Err(e) => Err(io::Error::other(format!("removing route {}: {e}", r.text))),
         }
     }
 }
@@ -337,8 +402,15 @@ impl Gratuitous {
                             format!("interface {dev} not found"),
                         )
                     })?;
+                // Only for sending: no promiscuous mode (pnet's default), a minimal read buffer,
+                // and our own socket with a filter that drops everything, so that the
+                // ETH_P_ALL binding pnet makes never copies the link's traffic to us.
+                let sock = Socket::new(Domain::PACKET, Type::RAW, None)?;
+                sock.attach_filter(&[socket2::SockFilter::new(0x06, 0, 0, 0)])?; // BPF "ret #0"
                 let cfg = pnet_datalink::Config {
                     read_buffer_size: 64,
+                    promiscuous: false,
+                    socket_fd: Some(std::os::fd::IntoRawFd::into_raw_fd(sock)),
                     ..Default::default()
                 };
                 match pnet_datalink::channel(&iface, cfg)? {

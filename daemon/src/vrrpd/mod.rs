@@ -1,11 +1,13 @@
 //! The VRRP daemon: the I/O edge around the sans-IO `vrrp` crate.
 //!
 //! ```text
-//!  per-instance receive task ──Packet──┐
-//!  rtnetlink monitor ─────────Kernel───┼──► Runtime::run (one task, owns every Instance)
-//!  SIGTERM / SIGINT ──────────Stop─────┘        │ decode + check, Instance::handle, timers
-//!                                               ▼
-//!                     sockets (adverts), rtnetlink (VIPs), GARP/NA, notify queue (own task)
+//!  receive task per interface+family ──Packet──┐
+//!  rtnetlink monitor (link, address) ──Kernel──┼──► Runtime::run (one task, owns every
+//!  SIGTERM / SIGINT ───────────────────Stop────┘    Instance, sync group and tracking)
+//!                                                    │ decode, dispatch by VRID, check,
+//!                                                    │ Instance::handle, timers
+//!                                                    ▼
+//!          per-instance send socket (adverts), rtnetlink (VIPs), GARP/NA, notify queue (own task)
 //! ```
 //!
 //! The loop owns all state (no globals): a reload can later diff a new [`plan::Plan`] against
@@ -13,10 +15,12 @@
 //! the earliest and feeds `Input::Timer` for each one due, so `SetTimer`/`CancelTimer` need no
 //! bookkeeping here.
 
+pub mod file;
 pub mod kernel;
 pub mod net;
 pub mod notify;
 pub mod plan;
+pub mod script;
 
 use std::io;
 use std::net::IpAddr;
@@ -33,7 +37,7 @@ use vrrp::{
 };
 
 use kernel::{Gratuitous, KernelEvent, Netlink};
-use net::{Received, VrrpSocket};
+use net::{Received, Receiver, Sender};
 use notify::NotifyQueue;
 use plan::{InstancePlan, Plan};
 
@@ -44,11 +48,25 @@ pub struct Options {
     pub dont_release_vips: bool,
 }
 
+/// A script's name among an instance's tracked objects (interface names never contain ':').
+fn script_key(name: &str) -> String {
+    format!("script:{name}")
+}
+
+/// A track_file's name among an instance's tracked objects.
+fn file_key(name: &str) -> String {
+    format!("file:{name}")
+}
+
 /// How much earlier than a timer's deadline the loop wakes up to wait out the rest precisely.
 const TIMER_SLACK: Duration = Duration::from_millis(2);
 
 enum Event {
     Packet(usize, Received),
+    /// A vrrp_script changed status: (name, OK).
+    Script(String, bool),
+    /// A track_file's value changed: (name, value).
+    File(String, i64),
     Kernel(KernelEvent),
     Stop,
 }
@@ -57,7 +75,9 @@ enum Event {
 struct Running {
     plan: InstancePlan,
     instance: Instance,
-    socket: Arc<VrrpSocket>,
+    socket: Sender,
+    /// Index into [`Runtime::receivers`].
+    receiver: usize,
     ifindex: u32,
     src: IpAddr,
     link_up: bool,
@@ -73,12 +93,25 @@ struct Running {
     group: Option<(usize, usize)>,
 }
 
+/// One receiving socket (interface and family) and what was dropped there before any instance
+/// could be told (malformed packets, unknown VRIDs).
+struct Rx {
+    ifname: String,
+    ipv6: bool,
+    socket: Arc<Receiver>,
+    groups: Vec<IpAddr>,
+    drops: DropCounters,
+}
+
 pub struct Runtime {
     epoch: Instant,
     instances: Vec<Running>,
+    receivers: Vec<Rx>,
     groups: Vec<SyncGroup>,
     /// Each group's members as instance indices, in the group's member order.
     group_members: Vec<Vec<usize>>,
+    /// Each group's notify scripts and the state last notified.
+    group_notify: Vec<(String, plan::Notify, Option<State>)>,
     netlink: Netlink,
     gratuitous: Gratuitous,
     notify: NotifyQueue,
@@ -91,7 +124,16 @@ impl Runtime {
     /// Opens sockets and netlink for every instance of `plan`. Must run inside a tokio runtime.
     pub fn new(plan: Plan, options: Options) -> io::Result<Runtime> {
         let (events_tx, events) = mpsc::unbounded_channel();
+        for fp in &plan.files {
+            file::init(fp).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("track_file {}: {}: {e}", fp.name, fp.path.display()),
+                )
+            })?;
+        }
         let mut instances = Vec::new();
+        let mut receivers: Vec<Rx> = Vec::new();
         for p in plan.instances.iter().cloned() {
             let ifindex = kernel::ifindex(&p.interface)?;
             let vip_addrs: Vec<IpAddr> = p.vips.iter().map(|v| v.addr).collect();
@@ -103,14 +145,47 @@ impl Runtime {
             config.local_address = src;
             let instance =
                 Instance::new(config).map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
-            let unicast = !p.config.unicast_peers.is_empty();
-            let socket = VrrpSocket::open(&p.interface, ifindex, src, p.mcast_group, unicast)
-                .map_err(|e| {
+            let socket = Sender::open(&p.interface, ifindex, src).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("{}: VRRP socket on {}: {e}", p.name, p.interface),
+                )
+            })?;
+            let receiver = match receivers
+                .iter()
+                .position(|r: &Rx| r.ifname == p.interface && r.ipv6 == p.ipv6)
+            {
+                Some(i) => i,
+                None => {
+                    let socket = Receiver::open(&p.interface, ifindex, p.ipv6).map_err(|e| {
+                        io::Error::new(
+                            e.kind(),
+                            format!("VRRP receive socket on {}: {e}", p.interface),
+                        )
+                    })?;
+                    receivers.push(Rx {
+                        ifname: p.interface.clone(),
+                        ipv6: p.ipv6,
+                        socket: Arc::new(socket),
+                        groups: Vec::new(),
+                        drops: DropCounters::new(),
+                    });
+                    receivers.len() - 1
+                }
+            };
+            let rx = &mut receivers[receiver];
+            if p.config.unicast_peers.is_empty() && !rx.groups.contains(&p.mcast_group) {
+                rx.socket.join(p.mcast_group).map_err(|e| {
                     io::Error::new(
                         e.kind(),
-                        format!("{}: VRRP socket on {}: {e}", p.name, p.interface),
+                        format!(
+                            "{}: joining {} on {}: {e}",
+                            p.name, p.mcast_group, p.interface
+                        ),
                     )
                 })?;
+                rx.groups.push(p.mcast_group);
+            }
             let link_up = kernel::link_up(&p.interface)?;
             let mut tracking = Tracking::new(p.config.priority);
             let mut tracked_ifs = Vec::new();
@@ -129,6 +204,36 @@ impl Runtime {
                     .map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
                 tracked_ifs.push((t.name.clone(), kernel::ifindex(&t.name).unwrap_or(0)));
             }
+            for t in &p.track_script {
+                let init_fail = plan
+                    .scripts
+                    .iter()
+                    .find(|s| s.name == t.name)
+                    .is_some_and(|s| s.init_fail);
+                tracking
+                    .add(Tracked {
+                        name: script_key(&t.name),
+                        weight: t.weight,
+                        reverse: t.reverse,
+                        status: if init_fail { Status::Down } else { Status::Up },
+                    })
+                    .map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
+            }
+            for t in &p.track_file {
+                let value = plan
+                    .files
+                    .iter()
+                    .find(|f| f.name == t.name)
+                    .map_or(0, |f| file::read_value(&f.path));
+                tracking
+                    .add(Tracked {
+                        name: file_key(&t.name),
+                        weight: t.weight,
+                        reverse: t.reverse,
+                        status: Status::Value(value),
+                    })
+                    .map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
+            }
             let verdict = TrackingVerdict {
                 fault: false,
                 priority: p.config.priority,
@@ -136,7 +241,8 @@ impl Runtime {
             instances.push(Running {
                 plan: p,
                 instance,
-                socket: Arc::new(socket),
+                socket,
+                receiver,
                 ifindex,
                 src,
                 link_up,
@@ -162,6 +268,30 @@ impl Runtime {
                     .map(|r| r.plan.name.clone()),
             ));
         }
+        let (ftx, mut frx) = mpsc::unbounded_channel();
+        for fp in &plan.files {
+            file::spawn(fp.clone(), file::read_value(&fp.path), ftx.clone());
+        }
+        let tx = events_tx.clone();
+        tokio::spawn(async move {
+            while let Some((name, v)) = frx.recv().await {
+                if tx.send(Event::File(name, v)).is_err() {
+                    break;
+                }
+            }
+        });
+        let (stx, mut srx) = mpsc::unbounded_channel();
+        for sp in &plan.scripts {
+            script::spawn(sp.clone(), stx.clone());
+        }
+        let tx = events_tx.clone();
+        tokio::spawn(async move {
+            while let Some((name, up)) = srx.recv().await {
+                if tx.send(Event::Script(name, up)).is_err() {
+                    break;
+                }
+            }
+        });
         let (ktx, mut krx) = mpsc::unbounded_channel();
         kernel::monitor(ktx)?;
         let tx = events_tx.clone();
@@ -183,8 +313,14 @@ impl Runtime {
         Ok(Runtime {
             epoch: Instant::now(),
             instances,
+            receivers,
             groups,
             group_members: plan.groups.iter().map(|g| g.members.clone()).collect(),
+            group_notify: plan
+                .groups
+                .iter()
+                .map(|g| (g.name.clone(), g.notify.clone(), None))
+                .collect(),
             netlink: Netlink::open()?,
             gratuitous,
             notify: NotifyQueue::start(),
@@ -213,10 +349,10 @@ impl Runtime {
     /// Runs until stopped: start-up (left-over VIPs removed while Backup), then the event loop,
     /// then shutdown (priority-0 adverts, VIPs removed unless `-V`, notify_stop).
     pub async fn run(mut self) {
-        for (idx, r) in self.instances.iter().enumerate() {
+        for (idx, r) in self.receivers.iter().enumerate() {
             let sock = r.socket.clone();
             let tx = self.events_tx.clone();
-            let name = r.plan.name.clone();
+            let name = r.ifname.clone();
             tokio::spawn(async move {
                 loop {
                     match sock.recv().await {
@@ -226,7 +362,7 @@ impl Runtime {
                             }
                         }
                         Err(e) => {
-                            warn!("({name}) receive error: {e}");
+                            warn!("{name}: VRRP receive error: {e}");
                             tokio::time::sleep(Duration::from_millis(100)).await;
                         }
                     }
@@ -235,6 +371,14 @@ impl Runtime {
         }
         for idx in 0..self.instances.len() {
             // VIPs left behind by an earlier run that was killed: we are not Master yet.
+            for rt in self.instances[idx].plan.routes.clone() {
+                if let Ok(true) = self.netlink.remove_route(&rt).await {
+                    info!(
+                        "({}) removed left-over route {}",
+                        self.instances[idx].plan.name, rt.text
+                    );
+                }
+            }
             let vips = self.instances[idx].plan.vips.clone();
             let src = self.instances[idx].src;
             for v in vips.iter().filter(|v| v.addr != src) {
@@ -283,6 +427,8 @@ impl Runtime {
             match ev {
                 Some(Event::Packet(idx, p)) => self.packet(idx, p).await,
                 Some(Event::Kernel(k)) => self.kernel_event(k).await,
+                Some(Event::Script(name, up)) => self.script_event(&name, up).await,
+                Some(Event::File(name, v)) => self.file_event(&name, v).await,
                 Some(Event::Stop) | None => break,
             }
         }
@@ -304,25 +450,31 @@ impl Runtime {
         }
     }
 
-    async fn packet(&mut self, idx: usize, p: Received) {
+    /// A packet from receiver `rx`: decoded once, then given to the instance of its VRID on that
+    /// interface and family, if any.
+    async fn packet(&mut self, rx: usize, p: Received) {
         let now = self.now();
-        let r = &mut self.instances[idx];
         let advert = match vrrp::decode(&p.payload, p.src, p.dst, p.ttl) {
             Ok(a) => a,
             Err(reason) => {
+                let r = &mut self.receivers[rx];
                 r.drops.record(&reason);
-                warn!(
-                    "({}) dropped a packet from {}: {reason}",
-                    r.plan.name, p.src
-                );
+                warn!("{}: dropped a packet from {}: {reason}", r.ifname, p.src);
                 return;
             }
         };
-        // Another VRID on the same link is normal: not ours, not worth a log line.
-        if advert.vrid != r.plan.config.vrid {
-            r.drops.record(&vrrp::DropReason::UnknownVrid(advert.vrid));
+        let Some(idx) = self
+            .instances
+            .iter()
+            .position(|r| r.receiver == rx && r.plan.config.vrid == advert.vrid)
+        else {
+            // Another VRID on the same link is normal: not ours, not worth a log line.
+            self.receivers[rx]
+                .drops
+                .record(&vrrp::DropReason::UnknownVrid(advert.vrid));
             return;
-        }
+        };
+        let r = &mut self.instances[idx];
         let expected = Expected {
             vrid: r.plan.config.vrid,
             version: r.plan.expected_version(),
@@ -432,8 +584,66 @@ impl Runtime {
                     }
                 }
             }
+            let transition = actions
+                .iter()
+                .any(|a| matches!(a, Action::Transition { .. }));
             for a in actions {
                 self.execute(idx, a).await;
+            }
+            if let (true, Some((g, _))) = (transition, self.instances[idx].group) {
+                self.group_notify(g);
+            }
+        }
+    }
+
+    /// Queues a sync group's notify scripts when its members' states add up to a new state.
+    fn group_notify(&mut self, g: usize) {
+        let states: Vec<State> = self.group_members[g]
+            .iter()
+            .map(|&i| self.instances[i].instance.state())
+            .collect();
+        let Some(state) = notify::group_state(&states) else {
+            return;
+        };
+        let (name, scripts, last) = &mut self.group_notify[g];
+        if *last == Some(state) {
+            return;
+        }
+        *last = Some(state);
+        info!(
+            "(sync group {name}) Entering {} STATE",
+            notify::state_word(state)
+        );
+        for cmd in notify::group_commands(scripts, name, state) {
+            self.notify.push(cmd);
+        }
+    }
+
+    async fn script_event(&mut self, name: &str, up: bool) {
+        let now = self.now();
+        info!(
+            "vrrp_script {name}: {}",
+            if up { "succeeded" } else { "failed" }
+        );
+        let key = script_key(name);
+        for idx in 0..self.instances.len() {
+            let status = if up { Status::Up } else { Status::Down };
+            if self.instances[idx].tracking.set_status(&key, status) {
+                self.tracking_changed(idx, now).await;
+            }
+        }
+    }
+
+    async fn file_event(&mut self, name: &str, value: i64) {
+        let now = self.now();
+        info!("track_file {name}: value {value}");
+        let key = file_key(name);
+        for idx in 0..self.instances.len() {
+            if self.instances[idx]
+                .tracking
+                .set_status(&key, Status::Value(value))
+            {
+                self.tracking_changed(idx, now).await;
             }
         }
     }
@@ -484,9 +694,16 @@ impl Runtime {
                     .filter(|v| addrs.contains(&v.addr))
                     .cloned()
                     .collect();
+                let routes = r.plan.routes.clone();
                 let name = name.clone();
                 for v in &vips {
                     if let Err(e) = self.netlink.add(v).await {
+                        error!("({name}) {e}");
+                    }
+                }
+                // Routes after the addresses (a route may use a VIP as its source).
+                for rt in &routes {
+                    if let Err(e) = self.netlink.add_route(rt).await {
                         error!("({name}) {e}");
                     }
                 }
@@ -499,7 +716,13 @@ impl Runtime {
                     .filter(|v| addrs.contains(&v.addr))
                     .cloned()
                     .collect();
+                let routes = r.plan.routes.clone();
                 let name = name.clone();
+                for rt in &routes {
+                    if let Err(e) = self.netlink.remove_route(rt).await {
+                        error!("({name}) {e}");
+                    }
+                }
                 for v in &vips {
                     if let Err(e) = self.netlink.remove(v).await {
                         error!("({name}) {e}");
@@ -580,6 +803,17 @@ impl Runtime {
                 .collect();
             if !drops.is_empty() {
                 info!("({}) dropped packets: {}", r.plan.name, drops.join(" "));
+            }
+        }
+        for r in &self.receivers {
+            let drops: Vec<String> = r
+                .drops
+                .iter()
+                .filter(|&(_, n)| n > 0)
+                .map(|(k, n)| format!("{}={n}", k.name()))
+                .collect();
+            if !drops.is_empty() {
+                info!("{}: dropped packets: {}", r.ifname, drops.join(" "));
             }
         }
         self.notify.flush(Duration::from_secs(10)).await;

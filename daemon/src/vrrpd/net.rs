@@ -86,88 +86,48 @@ fn raw_socket(ifname: &str, ifindex: u32, src: IpAddr) -> io::Result<Socket> {
     Ok(s)
 }
 
-/// One instance's VRRP sockets.
-pub struct VrrpSocket {
+/// The receiving socket of one interface and family, shared by every instance there: a raw
+/// socket bound to the device only (a raw socket bound to a local address would only receive
+/// packets addressed to it, never the group), joined to the groups the instances use. Received
+/// packets are dispatched by VRID, so one advert wakes the daemon once however many instances
+/// the interface has.
+pub struct Receiver {
     /// tokio's datagram socket type drives any datagram fd; a raw socket is one.
     rx: UdpSocket,
-    tx: UdpSocket,
     ipv6: bool,
     ifindex: u32,
 }
 
-impl VrrpSocket {
-    /// Opens the sockets on `ifname` (index `ifindex`), sending from `src`, joined to `group`
-    /// unless `unicast`.
-    ///
-    /// Two sockets: a raw socket bound to a local address only receives packets addressed to
-    /// it (never the multicast group), so the receiving one is bound to the device only and the
-    /// sending one to our source address as well (its receive buffer is kept minimal).
-    pub fn open(
-        ifname: &str,
-        ifindex: u32,
-        src: IpAddr,
-        group: IpAddr,
-        unicast: bool,
-    ) -> io::Result<VrrpSocket> {
-        let ipv6 = src.is_ipv6();
-        let rx = raw_socket(ifname, ifindex, src)?;
-        match group {
-            IpAddr::V4(g) if !unicast => {
-                rx.join_multicast_v4_n(&g, &socket2::InterfaceIndexOrAddress::Index(ifindex))?
-            }
-            IpAddr::V6(g) if !unicast => rx.join_multicast_v6(&g, ifindex)?,
-            _ => {}
-        }
+impl Receiver {
+    pub fn open(ifname: &str, ifindex: u32, ipv6: bool) -> io::Result<Receiver> {
+        let domain = if ipv6 { Domain::IPV6 } else { Domain::IPV4 };
+        let rx = Socket::new(domain, Type::RAW, Some(Protocol::from(IPPROTO_VRRP)))?;
+        rx.bind_device(Some(ifname.as_bytes()))?;
         if ipv6 {
+            rx.set_multicast_loop_v6(false)?;
             nsock::setsockopt(&rx, sockopt::Ipv6RecvHopLimit, &true).map_err(io::Error::from)?;
             nsock::setsockopt(&rx, sockopt::Ipv6RecvPacketInfo, &true).map_err(io::Error::from)?;
-        }
-        let tx = raw_socket(ifname, ifindex, src)?;
-        tx.set_recv_buffer_size(1)?;
-        // The source may still be tentative (IPv6 DAD right after boot) or the unicast_src_ip
-        // not configured yet: bind anyway, as keepalived does not wait either.
-        if ipv6 {
-            tx.set_freebind_v6(true)?;
         } else {
-            tx.set_freebind_v4(true)?;
+            rx.set_multicast_loop_v4(false)?;
         }
-        let bind = match src {
-            IpAddr::V6(s6) => SocketAddr::V6(SocketAddrV6::new(
-                s6,
-                0,
-                0,
-                if is_link_local(&s6) { ifindex } else { 0 },
-            )),
-            IpAddr::V4(_) => SocketAddr::new(src, 0),
-        };
-        tx.bind(&SockAddr::from(bind))?;
         rx.set_nonblocking(true)?;
-        tx.set_nonblocking(true)?;
         let rx: std::net::UdpSocket = rx.into();
-        let tx: std::net::UdpSocket = tx.into();
-        Ok(VrrpSocket {
+        Ok(Receiver {
             rx: UdpSocket::from_std(rx)?,
-            tx: UdpSocket::from_std(tx)?,
             ipv6,
             ifindex,
         })
     }
 
-    /// Sends one VRRP payload to `dst`.
-    pub fn send(&self, payload: &[u8], dst: IpAddr) -> io::Result<()> {
-        let addr = match dst {
-            IpAddr::V4(a) => SocketAddr::new(a.into(), 0),
-            IpAddr::V6(a) => {
-                let scope = if is_link_local(&a) || a.is_multicast() {
-                    self.ifindex
-                } else {
-                    0
-                };
-                SocketAddr::V6(SocketAddrV6::new(a, 0, 0, scope))
+    /// Joins `group` on the interface.
+    pub fn join(&self, group: IpAddr) -> io::Result<()> {
+        let fd = socket2::SockRef::from(&self.rx);
+        match group {
+            IpAddr::V4(g) => {
+                fd.join_multicast_v4_n(&g, &socket2::InterfaceIndexOrAddress::Index(self.ifindex))
             }
-        };
-        self.tx.try_send_to(payload, addr)?;
-        Ok(())
+            IpAddr::V6(g) => fd.join_multicast_v6(&g, self.ifindex),
+        }
     }
 
     /// Waits for the next packet.
@@ -192,6 +152,60 @@ impl VrrpSocket {
                 return Ok(r);
             }
         }
+    }
+}
+
+/// One instance's sending socket: bound to the instance's source address (freebind: it may
+/// still be tentative, or not configured yet), TTL/hop limit 255, TOS 0xc0; its receive buffer
+/// is kept minimal, it never reads.
+pub struct Sender {
+    tx: UdpSocket,
+    ifindex: u32,
+}
+
+impl Sender {
+    pub fn open(ifname: &str, ifindex: u32, src: IpAddr) -> io::Result<Sender> {
+        let tx = raw_socket(ifname, ifindex, src)?;
+        tx.set_recv_buffer_size(1)?;
+        let bind = match src {
+            IpAddr::V6(s6) => {
+                tx.set_freebind_v6(true)?;
+                SocketAddr::V6(SocketAddrV6::new(
+                    s6,
+                    0,
+                    0,
+                    if is_link_local(&s6) { ifindex } else { 0 },
+                ))
+            }
+            IpAddr::V4(_) => {
+                tx.set_freebind_v4(true)?;
+                SocketAddr::new(src, 0)
+            }
+        };
+        tx.bind(&SockAddr::from(bind))?;
+        tx.set_nonblocking(true)?;
+        let tx: std::net::UdpSocket = tx.into();
+        Ok(Sender {
+            tx: UdpSocket::from_std(tx)?,
+            ifindex,
+        })
+    }
+
+    /// Sends one VRRP payload to `dst`.
+    pub fn send(&self, payload: &[u8], dst: IpAddr) -> io::Result<()> {
+        let addr = match dst {
+            IpAddr::V4(a) => SocketAddr::new(a.into(), 0),
+            IpAddr::V6(a) => {
+                let scope = if is_link_local(&a) || a.is_multicast() {
+                    self.ifindex
+                } else {
+                    0
+                };
+                SocketAddr::V6(SocketAddrV6::new(a, 0, 0, scope))
+            }
+        };
+        self.tx.try_send_to(payload, addr)?;
+        Ok(())
     }
 }
 

@@ -46,6 +46,28 @@ pub fn commands(n: &Notify, name: &str, to: State, priority: u8) -> Vec<Vec<Stri
     out
 }
 
+/// The commands for sync group `name` entering `to`: the state's script, then `notify` with
+/// `GROUP NAME STATE` appended (keepalived passes no priority for a group).
+pub fn group_commands(n: &Notify, name: &str, to: State) -> Vec<Vec<String>> {
+    let mut out = commands(n, name, to, 0);
+    if let (Some(_), Some(last)) = (&n.any, out.last_mut()) {
+        last.truncate(last.len() - 4);
+        last.extend(["GROUP".into(), name.into(), state_word(to).into()]);
+    }
+    out
+}
+
+/// A sync group's state from its members': Fault if one is, Master or Backup when all are,
+/// Stop when all are stopped; None while they are in between.
+pub fn group_state(members: &[State]) -> Option<State> {
+    if members.contains(&State::Fault) {
+        return Some(State::Fault);
+    }
+    [State::Master, State::Backup, State::Stop]
+        .into_iter()
+        .find(|&s| !members.is_empty() && members.iter().all(|m| *m == s))
+}
+
 enum Job {
     Run(Vec<String>),
     Flush(oneshot::Sender<()>),
@@ -145,6 +167,33 @@ mod tests {
             vec![s(&["/n", "x", "INSTANCE", "VI_1", "FAULT", "150"])]
         );
         assert!(commands(&Notify::default(), "VI_1", State::Stop, 1).is_empty());
+    }
+
+    #[test]
+    fn group_notify_arguments_and_state() {
+        let n = Notify {
+            backup: Some(s(&["/b"])),
+            any: Some(s(&["/n"])),
+            ..Default::default()
+        };
+        assert_eq!(
+            group_commands(&n, "G", State::Backup),
+            vec![s(&["/b"]), s(&["/n", "GROUP", "G", "BACKUP"])]
+        );
+        assert_eq!(
+            group_commands(&n, "G", State::Master),
+            vec![s(&["/n", "GROUP", "G", "MASTER"])]
+        );
+        assert_eq!(
+            group_state(&[State::Master, State::Master]),
+            Some(State::Master)
+        );
+        assert_eq!(group_state(&[State::Master, State::Backup]), None);
+        assert_eq!(
+            group_state(&[State::Fault, State::Backup]),
+            Some(State::Fault)
+        );
+        assert_eq!(group_state(&[State::Stop, State::Stop]), Some(State::Stop));
     }
 
     #[tokio::test]

@@ -60,12 +60,126 @@ pub struct InstancePlan {
     /// Multicast group for adverts (vrrp_mcast_group4/6).
     pub mcast_group: IpAddr,
     /// `track_interface` (the instance's own and its sync group's): name, weight, reverse.
-    pub track_interface: Vec<TrackedIf>,
+    pub track_interface: Vec<TrackedObj>,
+    /// `track_script` (the instance's own and its sync group's), naming [`Plan::scripts`].
+    pub track_script: Vec<TrackedObj>,
+    /// `track_file` (the instance's own and its sync group's), naming [`Plan::files`].
+    pub track_file: Vec<TrackedObj>,
+    /// `virtual_routes` this daemon can install (the others are listed in [`Plan::ignored`]).
+    pub routes: Vec<VRoute>,
 }
 
-/// One tracked interface.
+/// One virtual route: installed with the addresses on becoming Master, removed on leaving.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrackedIf {
+pub struct VRoute {
+    pub ipv6: bool,
+    /// Destination and prefix length; `0.0.0.0/0` or `::/0` for `default`.
+    pub to: (IpAddr, u8),
+    pub via: Option<IpAddr>,
+    pub dev: Option<String>,
+    pub src: Option<IpAddr>,
+    pub table: u32,
+    pub metric: Option<u32>,
+    pub scope: Option<u8>,
+    pub blackhole: bool,
+    pub onlink: bool,
+    /// The route's protocol number (keepalived's own, 18, unless written).
+    pub protocol: u8,
+    /// As written, for logs.
+    pub text: String,
+}
+
+/// The table number of a `table` value: a number or one of the names every system has.
+fn table_number(t: &str) -> Option<u32> {
+    match t {
+        "main" => Some(254),
+        "local" => Some(255),
+        "default" => Some(253),
+        n => n.parse().ok(),
+    }
+}
+
+/// The route as this daemon installs it, or why it cannot.
+pub fn route_plan(r: &conf_parser::model::vrrp::Route) -> Result<VRoute, String> {
+    use conf_parser::model::vrrp::{Dest, Family};
+    let ipv6 = r.family == Family::Inet6;
+    let text = format!(
+        "{}{}",
+        r.route_type
+            .as_deref()
+            .map(|t| format!("{t} "))
+            .unwrap_or_default(),
+        r.to
+    );
+    let blackhole = match r.route_type.as_deref() {
+        None | Some("unicast") => false,
+        Some("blackhole") => true,
+        Some(t) => return Err(format!("route type {t}")),
+    };
+    if r.from.is_some()
+        || !r.nexthop.is_empty()
+        || r.tos.is_some()
+        || r.vrf.is_some()
+        || !r.extra.is_empty()
+    {
+        return Err("from/nexthop/tos/vrf/protocol/metrics options".into());
+    }
+    let to = match r.to {
+        Dest::Prefix(p) => (p.addr, p.len),
+        Dest::Default if ipv6 => (std::net::Ipv6Addr::UNSPECIFIED.into(), 0),
+        Dest::Default => (std::net::Ipv4Addr::UNSPECIFIED.into(), 0),
+    };
+    let table = table_number(&r.table).ok_or_else(|| format!("table {}", r.table))?;
+    Ok(VRoute {
+        ipv6,
+        to,
+        via: r.via,
+        dev: r.dev.clone(),
+        src: r.src,
+        table,
+        metric: r.metric,
+        scope: r.scope.as_deref().map(scope_number).transpose()?,
+        blackhole,
+        onlink: r.onlink,
+        protocol: match r.protocol.as_deref() {
+            None | Some("keepalived") => 18,
+            Some("kernel") => 2,
+            Some("boot") => 3,
+            Some("static") => 4,
+            Some(n) => n.parse().map_err(|_| format!("protocol {n}"))?,
+        },
+        text,
+    })
+}
+
+/// A `track_file` that some instance tracks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilePlan {
+    pub name: String,
+    pub path: std::path::PathBuf,
+    /// `init_file VALUE [overwrite]`: written at start when the file is missing (or always).
+    pub init: Option<(i32, bool)>,
+}
+
+/// A `vrrp_script` that some instance tracks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptPlan {
+    pub name: String,
+    pub command: Vec<String>,
+    pub interval: Duration,
+    /// A run taking longer fails (and is killed).
+    pub timeout: Duration,
+    /// Consecutive successes that make a failed script OK again.
+    pub rise: u32,
+    /// Consecutive failures that make an OK script fail.
+    pub fall: u32,
+    /// Start failed rather than OK.
+    pub init_fail: bool,
+}
+
+/// One tracked object (interface or script) with its weight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackedObj {
     pub name: String,
     /// 0: the instance goes to Fault while the interface is down.
     pub weight: i32,
@@ -77,6 +191,8 @@ pub struct TrackedIf {
 pub struct GroupPlan {
     pub name: String,
     pub members: Vec<usize>,
+    /// The group's own notify scripts (`notify` gets `GROUP NAME STATE`).
+    pub notify: Notify,
 }
 
 impl InstancePlan {
@@ -100,6 +216,10 @@ impl InstancePlan {
 pub struct Plan {
     pub instances: Vec<InstancePlan>,
     pub groups: Vec<GroupPlan>,
+    /// The vrrp_scripts tracked by some instance.
+    pub scripts: Vec<ScriptPlan>,
+    /// The track_files tracked by some instance.
+    pub files: Vec<FilePlan>,
     /// Configuration this slice does not run yet, one line each, for an info log.
     pub ignored: Vec<String>,
 }
@@ -242,7 +362,26 @@ pub fn instance_plan(i: &VrrpInstance, config: &Config) -> Result<InstancePlan, 
         track_interface: i
             .track_interface
             .iter()
-            .map(|t| TrackedIf {
+            .map(|t| TrackedObj {
+                name: t.name.clone(),
+                weight: t.weight,
+                reverse: t.reverse,
+            })
+            .collect(),
+        routes: Vec::new(),
+        track_file: i
+            .track_file
+            .iter()
+            .map(|t| TrackedObj {
+                name: t.name.clone(),
+                weight: t.weight,
+                reverse: t.reverse,
+            })
+            .collect(),
+        track_script: i
+            .track_script
+            .iter()
+            .map(|t| TrackedObj {
                 name: t.name.clone(),
                 weight: t.weight,
                 reverse: t.reverse,
@@ -266,13 +405,9 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
             Ok(p) => out.instances.push(p),
             Err(e) => errors.push(e),
         }
-        if !i.track_script.is_empty()
-            || !i.track_file.is_empty()
-            || !i.track_process.is_empty()
-            || !i.track_bfd.is_empty()
-        {
+        if !i.track_process.is_empty() || !i.track_bfd.is_empty() {
             out.ignored.push(format!(
-                "vrrp_instance {}: track_script/track_file/track_process/track_bfd are not run yet",
+                "vrrp_instance {}: track_process/track_bfd are not run yet",
                 i.name
             ));
         }
@@ -280,9 +415,19 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
             out.ignored
                 .push(format!("vrrp_instance {}: use_vmac is not run yet", i.name));
         }
-        if !i.virtual_routes.is_empty() || !i.virtual_rules.is_empty() {
+        for r in &i.virtual_routes {
+            match (route_plan(r), out.instances.last_mut()) {
+                (Ok(vr), Some(p)) if p.name == i.name => p.routes.push(vr),
+                (Ok(_), _) => {}
+                (Err(why), _) => out.ignored.push(format!(
+                    "vrrp_instance {}: virtual route {} is not installed: {why} not supported yet",
+                    i.name, r.to
+                )),
+            }
+        }
+        if !i.virtual_rules.is_empty() {
             out.ignored.push(format!(
-                "vrrp_instance {}: virtual_routes/virtual_rules are not run yet",
+                "vrrp_instance {}: virtual_rules are not run yet",
                 i.name
             ));
         }
@@ -301,34 +446,90 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
         // The group's tracked interfaces count for every member (keepalived).
         for &idx in &members {
             for t in &g.track_interface {
-                out.instances[idx].track_interface.push(TrackedIf {
+                out.instances[idx].track_interface.push(TrackedObj {
                     name: t.name.clone(),
                     weight: t.weight,
                     reverse: t.reverse,
                 });
             }
         }
-        if !g.track_script.is_empty() || !g.track_file.is_empty() || !g.track_process.is_empty() {
-            out.ignored.push(format!(
-                "vrrp_sync_group {}: track_script/track_file/track_process are not run yet",
-                g.name
-            ));
+        for &idx in &members {
+            for t in &g.track_script {
+                out.instances[idx].track_script.push(TrackedObj {
+                    name: t.name.clone(),
+                    weight: t.weight,
+                    reverse: t.reverse,
+                });
+            }
         }
-        if g.notify.is_some()
-            || g.notify_master.is_some()
-            || g.notify_backup.is_some()
-            || g.notify_fault.is_some()
-            || g.notify_stop.is_some()
-        {
+        for &idx in &members {
+            for t in &g.track_file {
+                out.instances[idx].track_file.push(TrackedObj {
+                    name: t.name.clone(),
+                    weight: t.weight,
+                    reverse: t.reverse,
+                });
+            }
+        }
+        if !g.track_process.is_empty() {
             out.ignored.push(format!(
-                "vrrp_sync_group {}: group notify scripts are not run yet",
+                "vrrp_sync_group {}: track_process is not run yet",
                 g.name
             ));
         }
         out.groups.push(GroupPlan {
             name: g.name.clone(),
             members,
+            notify: Notify {
+                master: script(&g.notify_master),
+                backup: script(&g.notify_backup),
+                fault: script(&g.notify_fault),
+                stop: script(&g.notify_stop),
+                any: script(&g.notify),
+            },
         });
+    }
+    let mut wanted: Vec<&str> = out
+        .instances
+        .iter()
+        .flat_map(|i| i.track_script.iter().map(|t| t.name.as_str()))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    for name in wanted {
+        match config.vrrp.vrrp_script.iter().find(|s| s.name == name) {
+            Some(s) if !s.script.is_empty() => out.scripts.push(ScriptPlan {
+                name: s.name.clone(),
+                command: s.script.clone(),
+                interval: s.interval.0,
+                timeout: s.timeout.0,
+                rise: s.rise.max(1),
+                fall: s.fall.max(1),
+                init_fail: s.init_fail,
+            }),
+            _ => errors.push(format!(
+                "track_script {name}: no vrrp_script {name} with a script"
+            )),
+        }
+    }
+    let mut wanted: Vec<&str> = out
+        .instances
+        .iter()
+        .flat_map(|i| i.track_file.iter().map(|t| t.name.as_str()))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    for name in wanted {
+        match config.vrrp.track_file.iter().find(|f| f.name == name) {
+            Some(f) if f.file.is_some() => out.files.push(FilePlan {
+                name: f.name.clone(),
+                path: f.file.clone().unwrap_or_default().into(),
+                init: f.init_file.as_ref().map(|i| (i.value, i.overwrite)),
+            }),
+            _ => errors.push(format!(
+                "track_file {name}: no track_file {name} with a file"
+            )),
+        }
     }
     if errors.is_empty() {
         Ok(out)
@@ -410,13 +611,9 @@ mod tests {
             "vrrp_sync_group G {\n group {\n A\n B\n }\n track_interface {\n eth9 weight -20\n }\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_interface {\n eth1\n }\n virtual_ipaddress {\n 10.0.0.1\n }\n}\nvrrp_instance B {\n interface eth0\n virtual_router_id 2\n virtual_ipaddress {\n 10.0.0.2\n }\n}\n",
         );
         let p = plan(&c).unwrap();
-        assert_eq!(
-            p.groups,
-            vec![GroupPlan {
-                name: "G".into(),
-                members: vec![0, 1]
-            }]
-        );
+        assert_eq!(p.groups.len(), 1);
+        assert_eq!(p.groups[0].name, "G");
+        assert_eq!(p.groups[0].members, vec![0, 1]);
         let names = |i: usize| {
             p.instances[i]
                 .track_interface
@@ -429,6 +626,57 @@ mod tests {
             vec![("eth1".to_string(), 0), ("eth9".to_string(), -20)]
         );
         assert_eq!(names(1), vec![("eth9".to_string(), -20)]);
+    }
+
+    #[test]
+    fn tracked_scripts() {
+        let c = parse(
+            "vrrp_script chk {\n script \"/bin/check arg\"\n interval 2\n fall 3\n rise 2\n weight -30\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_script {\n chk\n }\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n",
+        );
+        let p = plan(&c).unwrap();
+        assert_eq!(
+            p.scripts,
+            vec![ScriptPlan {
+                name: "chk".into(),
+                command: vec!["/bin/check".into(), "arg".into()],
+                interval: Duration::from_secs(2),
+                timeout: Duration::from_secs(2),
+                rise: 2,
+                fall: 3,
+                init_fail: false,
+            }]
+        );
+        assert_eq!(
+            p.instances[0].track_script,
+            vec![TrackedObj {
+                name: "chk".into(),
+                weight: -30,
+                reverse: false
+            }]
+        );
+    }
+
+    #[test]
+    fn virtual_routes() {
+        let c = parse(
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1/24\n }\n virtual_routes {\n 192.0.2.0/24 via 10.0.0.254 dev eth0 metric 5\n blackhole 198.51.100.0/24\n default via 10.0.0.253 table 100\n 203.0.113.0/24 via 10.0.0.254 mtu 1400\n }\n}\n",
+        );
+        let p = plan(&c).unwrap();
+        let r = &p.instances[0].routes;
+        assert_eq!(r.len(), 3, "{r:?}");
+        assert_eq!(r[0].to, ("192.0.2.0".parse().unwrap(), 24));
+        assert_eq!(r[0].via, Some("10.0.0.254".parse().unwrap()));
+        assert_eq!(r[0].dev.as_deref(), Some("eth0"));
+        assert_eq!(r[0].metric, Some(5));
+        assert_eq!(r[0].table, 254);
+        assert!(r[1].blackhole);
+        assert_eq!(r[2].to, ("0.0.0.0".parse().unwrap(), 0));
+        assert_eq!(r[2].table, 100);
+        assert!(
+            p.ignored.iter().any(|l| l.contains("203.0.113.0/24")),
+            "{:?}",
+            p.ignored
+        );
     }
 
     #[test]

@@ -99,8 +99,16 @@ impl Lab {
     fn add_ns(&mut self, ns: &str) -> Result<(), String> {
         ip(&["netns", "add", ns])?;
         self.created.push(ns.to_string());
-        in_ns(ns, &["sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0"])?;
-        in_ns(ns, &["sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0"])?;
+        // No DAD: addresses (link-local ones too) are usable at once. /proc/sys/net is the
+        // namespace's own inside `ip netns exec` (no need for procps' sysctl).
+        in_ns(
+            ns,
+            &[
+                "sh",
+                "-c",
+                "echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad && echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad",
+            ],
+        )?;
         ip(&["-n", ns, "link", "set", "lo", "up"])?;
         Ok(())
     }
@@ -235,21 +243,14 @@ impl Lab {
         let conf = self.write(&format!("{name}.conf"), conf);
         let log = self.dir.join(format!("{name}.log"));
         let mut cmd = Command::new("ip");
-        cmd.args([
-            "netns",
-            "exec",
-            ns,
-            env!("CARGO_BIN_EXE_keepalived-rs"),
-            "-n",
-            "-l",
-            "-D",
-            "-f",
-        ])
-        .arg(&conf)
-        .arg("-p")
-        .arg(self.dir.join(format!("{name}.pid")))
-        .arg("-r")
-        .arg(self.dir.join(format!("{name}-vrrp.pid")));
+        cmd.args(["netns", "exec", ns])
+            .arg(ours_binary())
+            .args(["-n", "-l", "-D", "-f"])
+            .arg(&conf)
+            .arg("-p")
+            .arg(self.dir.join(format!("{name}.pid")))
+            .arg("-r")
+            .arg(self.dir.join(format!("{name}-vrrp.pid")));
         Daemon::spawn(cmd, log)
     }
 
@@ -314,6 +315,14 @@ impl Drop for Lab {
 }
 
 pub const KEEPALIVED: &str = "/usr/sbin/keepalived";
+
+/// The keepalived-rs binary the lab runs: this build's, or `KRS_BIN` (benchmarks of a release
+/// build).
+pub fn ours_binary() -> PathBuf {
+    std::env::var_os("KRS_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_keepalived-rs")))
+}
 
 /// A daemon started by the lab; killed by `Drop` if still running.
 pub struct Daemon {
