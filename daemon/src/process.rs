@@ -11,6 +11,7 @@ use tracing_subscriber::fmt::MakeWriter;
 
 pub const DEFAULT_PID: &str = "/run/keepalived.pid";
 pub const DEFAULT_VRRP_PID: &str = "/run/vrrp.pid";
+pub const DEFAULT_CHECKERS_PID: &str = "/run/checkers.pid";
 /// Set in the environment of the detached copy of ourselves.
 pub const DETACHED_ENV: &str = "KEEPALIVED_RS_DETACHED";
 

@@ -216,10 +216,22 @@ fn the_daemon_refuses_an_instance_on_a_missing_interface() {
     );
     let pid = f.with_file_name("noif.pid");
     let vpid = f.with_file_name("noif-vrrp.pid");
-    let o = run(&["-n", "-l", "-f", f.to_str().unwrap(), "-p", pid.to_str().unwrap(), "-r", vpid.to_str().unwrap()]);
+    let o = run(&[
+        "-n",
+        "-l",
+        "-f",
+        f.to_str().unwrap(),
+        "-p",
+        pid.to_str().unwrap(),
+        "-r",
+        vpid.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("kars-noif0"), "{}", stderr(&o));
-    assert!(!pid.exists() && !vpid.exists(), "pid files are removed on exit");
+    assert!(
+        !pid.exists() && !vpid.exists(),
+        "pid files are removed on exit"
+    );
 }
 
 #[test]
