@@ -583,3 +583,301 @@ fn vm_e2e_lvs_dr_pair_keepalived_backup() {
     drop(client);
     save_logs(&lab, test);
 }
+
+/// Polls the IPVS table of namespace `ns` (through the netlink client, every 5 ms) until
+/// `pred` holds for VIP:80's destination addresses; the instant it did, or None after `limit`.
+fn poll_table(
+    ns: &str,
+    limit: Duration,
+    pred: impl Fn(&[String]) -> bool + Send + 'static,
+) -> Option<Instant> {
+    in_netns(ns, move || {
+        let mut c = ipvs::Client::open().expect("IPVS client in the director's namespace");
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            let state = c.state().expect("IPVS state");
+            let mut v: Vec<String> = state
+                .iter()
+                .filter(|s| s.service.key.to_string() == format!("TCP {VIP}:80"))
+                .flat_map(|s| s.dests.iter().map(|d| d.addr.to_string()))
+                .collect();
+            v.sort();
+            if pred(&v) {
+                return Some(Instant::now());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        None
+    })
+}
+
+/// Benchmark (issue 6): time from a real server's failure to its removal from IPVS, against
+/// the configured bound, for keepalived-rs and keepalived (`-C`, checkers only) on the same
+/// lab: a director and two real servers. Failures: the web server stops (the check's connect
+/// is refused at once), and the real server's link goes down (the connect times out).
+/// Run by hand: `tests/vm/run -- target/debug/deps/vm_e2e-HASH --ignored --nocapture bench`.
+#[test]
+#[ignore = "benchmark; run by hand in the VM"]
+fn vm_bench_removal_time() {
+    let test = "vm_bench_removal_time";
+    if !in_vm(test) {
+        return;
+    }
+    let Some(lab) = lab_or_skip(test, "b", 5) else {
+        return;
+    };
+    let (d, r1ns) = (lab.node(1), lab.node(3));
+    let www1 = real_server(&lab, r1ns, "r1");
+    let www2 = real_server(&lab, lab.node(4), "r2");
+    let mut h1 = Some(httpd(&lab, r1ns, "r1", &www1));
+    let _h2 = httpd(&lab, lab.node(4), "r2", &www2);
+    let conf = director_conf("keepalived-lvs-dr-master.conf");
+    // Checkers only: cut the vrrp_instance block out.
+    let start = conf.find("vrrp_instance").unwrap();
+    let end = conf.find("virtual_server").unwrap();
+    let conf = format!("{}{}", &conf[..start], &conf[end..]);
+    let refused_bound = (DELAY_LOOP + CONNECT_TIMEOUT + RETRY * DELAY_BEFORE_RETRY) as f64;
+    let timeout_bound =
+        (DELAY_LOOP + CONNECT_TIMEOUT + RETRY * (DELAY_BEFORE_RETRY + CONNECT_TIMEOUT)) as f64;
+    const ROUNDS: usize = 5;
+    for who in ["keepalived-rs", "keepalived"] {
+        let name = if who == "keepalived" { "bk" } else { "bo" };
+        let conf_path = lab.write(&format!("{name}.conf"), &conf);
+        let mut cmd = Command::new("ip");
+        let exe = if who == "keepalived" {
+            KEEPALIVED
+        } else {
+            env!("CARGO_BIN_EXE_keepalived-rs")
+        };
+        cmd.args(["netns", "exec", d, exe, "-n", "-l", "-C", "-f"])
+            .arg(&conf_path)
+            .args(pid_args(&lab, name));
+        let mut daemon = Daemon::spawn_for_test(&mut cmd, lab.dir.join(format!("{name}.log")));
+        assert!(
+            poll_table(d, Duration::from_secs(30), |v| v.len() == 2).is_some(),
+            "{who}: the table never filled:\n{}",
+            daemon.log_text()
+        );
+        for (case, bound) in [("refused", refused_bound), ("link down", timeout_bound)] {
+            let mut times = Vec::new();
+            for round in 0..ROUNDS {
+                // A different phase of the checker's cycle each round.
+                std::thread::sleep(Duration::from_millis(
+                    300 + (round as u64 * DELAY_LOOP * 1000 / ROUNDS as u64),
+                ));
+                let t0 = Instant::now();
+                if case == "refused" {
+                    h1.take().unwrap().kill9();
+                } else {
+                    common::ip(&["-n", r1ns, "link", "set", "eth0", "down"]).unwrap();
+                }
+                let gone = poll_table(d, Duration::from_secs(30), |v| v == [RS[1].1.to_string()])
+                    .unwrap_or_else(|| panic!("{who}: r1 never removed ({case})"));
+                times.push(gone.duration_since(t0).as_secs_f64());
+                if case == "refused" {
+                    h1 = Some(httpd(&lab, r1ns, "r1", &www1));
+                } else {
+                    common::ip(&["-n", r1ns, "link", "set", "eth0", "up"]).unwrap();
+                }
+                assert!(
+                    poll_table(d, Duration::from_secs(30), |v| v.len() == 2).is_some(),
+                    "{who}: r1 never came back ({case})"
+                );
+            }
+            let max = times.iter().cloned().fold(0.0, f64::max);
+            let mean = times.iter().sum::<f64>() / times.len() as f64;
+            println!(
+                "MEASURE: removal {who:13} {case:9}: mean {mean:.2} s, max {max:.2} s over {ROUNDS} ({}), bound {bound} s",
+                times
+                    .iter()
+                    .map(|t| format!("{t:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+        }
+        daemon.term(Duration::from_secs(15));
+    }
+    save_logs(&lab, test);
+}
+
+/// user + system CPU ticks of a process and its children (keepalived's checker child).
+fn cpu_ticks_and_rss(pid: u32) -> (u64, u64) {
+    let mut pids = vec![pid];
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for e in entries.flatten() {
+            let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                continue;
+            };
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+            let after = stat.rsplit_once(')').map(|(_, a)| a).unwrap_or("");
+            if after.split_whitespace().nth(1) == Some(&pid.to_string()) {
+                pids.push(p);
+            }
+        }
+    }
+    let (mut ticks, mut rss) = (0, 0);
+    for p in pids {
+        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+        let f: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, a)| a)
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        // Fields after the name: state is 0, utime 11, stime 12.
+        ticks += f.get(11).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+        ticks += f.get(12).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+        let status = std::fs::read_to_string(format!("/proc/{p}/status")).unwrap_or_default();
+        rss += status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|x| x.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    (ticks, rss)
+}
+
+/// Benchmark (issue 6): N real servers with TCP_CHECK at delay_loop 1 against listeners on
+/// loopback (50 addresses x N/50 ports, accepted and closed by this test), in one virtual
+/// server, keepalived-rs then keepalived (`-C`); CPU and RSS of each daemon and the checks per
+/// second the listeners saw. N from KARS_BENCH_N (default 1000); KARS_BENCH_BIN names the
+/// keepalived-rs binary to measure (a release build; the default is the test's debug build).
+/// Run by hand: `tests/vm/run --env KARS_BENCH_N=10000 --env KARS_BENCH_BIN=$PWD/target/release/keepalived-rs
+/// -- target/debug/deps/vm_e2e-HASH --ignored --nocapture scale`.
+#[test]
+#[ignore = "benchmark; run by hand in the VM"]
+fn vm_bench_checker_scale() {
+    let test = "vm_bench_checker_scale";
+    if !in_vm(test) {
+        return;
+    }
+    let n: usize = std::env::var("KARS_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let ports = n.div_ceil(50);
+    let ns = format!("krs{}-scale", std::process::id());
+    common::ip(&["netns", "add", &ns]).unwrap();
+    struct Ns(String);
+    impl Drop for Ns {
+        fn drop(&mut self) {
+            let _ = common::ip(&["netns", "del", &self.0]);
+        }
+    }
+    let _guard = Ns(ns.clone());
+    common::ip(&["-n", &ns, "link", "set", "lo", "up"]).unwrap();
+    let dir = std::env::temp_dir().join(&ns);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut conf = String::from(
+        "virtual_server 10.255.0.1 80 {\n    delay_loop 1\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n",
+    );
+    for i in 0..n {
+        conf.push_str(&format!(
+            "    real_server 127.1.0.{} {} {{\n        TCP_CHECK {{\n            connect_timeout 1\n        }}\n    }}\n",
+            1 + i % 50,
+            20000 + i / 50
+        ));
+    }
+    conf.push_str("}\n");
+    let conf_path = dir.join("scale.conf");
+    std::fs::write(&conf_path, &conf).unwrap();
+
+    // The listeners: `ports` sockets on 0.0.0.0, accepted and closed on a runtime of their own.
+    let accepted = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (acc, stop2, ns2) = (accepted.clone(), stop.clone(), ns.clone());
+    let listeners = std::thread::spawn(move || {
+        let file = std::fs::File::open(format!("/run/netns/{ns2}")).unwrap();
+        nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            for p in 0..ports {
+                let l = tokio::net::TcpListener::bind(("0.0.0.0", 20000 + p as u16))
+                    .await
+                    .unwrap();
+                let acc = acc.clone();
+                tokio::spawn(async move {
+                    while let Ok((s, _)) = l.accept().await {
+                        acc.fetch_add(1, Ordering::Relaxed);
+                        drop(s);
+                    }
+                });
+            }
+            while !stop2.load(Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    let hz = 100.0; // USER_HZ
+    const WARMUP: u64 = 8;
+    const WINDOW: u64 = 20;
+    for who in ["keepalived-rs", "keepalived"] {
+        let ours = std::env::var("KARS_BENCH_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_keepalived-rs").to_string());
+        let exe = if who == "keepalived" {
+            KEEPALIVED
+        } else {
+            &ours
+        };
+        let name = if who == "keepalived" { "k" } else { "o" };
+        let p = |s: &str| dir.join(format!("{name}{s}.pid"));
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &ns, exe, "-n", "-C", "-l", "-f"])
+            .arg(&conf_path)
+            .arg("-p")
+            .arg(p(""))
+            .arg("-r")
+            .arg(p("-vrrp"))
+            .arg("-c")
+            .arg(p("-checkers"));
+        let mut d = Daemon::spawn_for_test(&mut cmd, dir.join(format!("{name}.log")));
+        let pid = d.pid().expect("daemon pid");
+        std::thread::sleep(Duration::from_secs(WARMUP));
+        let (t0, _) = cpu_ticks_and_rss(pid);
+        let a0 = accepted.load(Ordering::Relaxed);
+        let start = Instant::now();
+        let mut rss_max = 0;
+        while start.elapsed() < Duration::from_secs(WINDOW) {
+            std::thread::sleep(Duration::from_secs(1));
+            rss_max = rss_max.max(cpu_ticks_and_rss(pid).1);
+        }
+        let (t1, _) = cpu_ticks_and_rss(pid);
+        let a1 = accepted.load(Ordering::Relaxed);
+        let secs = start.elapsed().as_secs_f64();
+        let in_table = poll_table_any(&ns);
+        println!(
+            "MEASURE: checker scale {who:13} N={n} delay_loop 1 s: {:.0} checks/s (listeners' accepts), CPU {:.1} % of one vCPU, RSS {:.1} MiB, {in_table} destinations in IPVS",
+            (a1 - a0) as f64 / secs,
+            (t1 - t0) as f64 / hz / secs * 100.0,
+            rss_max as f64 / 1024.0
+        );
+        d.term(Duration::from_secs(30));
+        let log = d.log_text();
+        println!(
+            "MEASURE: checker scale {who:13}: {} lines logged with \"down\"",
+            log.lines()
+                .filter(|l| l.to_lowercase().contains("down"))
+                .count()
+        );
+        if let Ok(out) = std::env::var("KARS_VM_OUT") {
+            let _ = std::fs::write(Path::new(&out).join(format!("scale-{name}.log")), log);
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = listeners.join();
+}
+
+/// How many destinations the namespace's IPVS table holds.
+fn poll_table_any(ns: &str) -> usize {
+    in_netns(ns, || {
+        ipvs::Client::open()
+            .and_then(|mut c| c.state())
+            .map(|s| s.iter().map(|s| s.dests.len()).sum())
+            .unwrap_or(0)
+    })
+}

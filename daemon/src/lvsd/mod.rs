@@ -210,20 +210,32 @@ pub async fn run(plan: LvsPlan, kernel: impl Kernel, stop: Stop, period: Duratio
         tokio::select! {
             _ = &mut stop => break,
             Some(ev) = erx.recv() => {
-                match pool.apply(&ev) {
-                    Ok(notes) => for n in notes {
-                        let (line, cmd) = plan::notification(&vs, n);
-                        info!("{line}");
-                        if let Some(cmd) = cmd {
-                            notify.push(cmd);
+                // Every event already queued, then one desired state for the batch (a burst of
+                // checker events costs one O(real servers) pass, not one per event).
+                let mut changed = false;
+                let mut next = Some(ev);
+                while let Some(ev) = next {
+                    match pool.apply(&ev) {
+                        Ok(notes) => {
+                            changed |= !matches!(ev.kind, checkers::EventKind::Failure);
+                            for n in notes {
+                                let (line, cmd) = plan::notification(&vs, n);
+                                info!("{line}");
+                                if let Some(cmd) = cmd {
+                                    notify.push(cmd);
+                                }
+                            }
                         }
-                    },
-                    Err(e) => warn!("checker event: {e}"),
+                        Err(e) => warn!("checker event: {e}"),
+                    }
+                    next = erx.try_recv().ok();
                 }
-                let d = plan::desired(&vs, &pool.desired());
-                if d != last {
-                    last = d.clone();
-                    let _ = ktx.send(Msg::Desired(d));
+                if changed {
+                    let d = plan::desired(&vs, &pool.desired());
+                    if d != last {
+                        last = d.clone();
+                        let _ = ktx.send(Msg::Desired(d));
+                    }
                 }
             }
         }
@@ -259,6 +271,14 @@ pub fn prepare(config: &conf_parser::Config, dont_release_ipvs: bool) -> Option<
             return None;
         }
     };
+    let checkers = plan.checkers.checkers.len() as u64;
+    match crate::process::raise_nofile_limit(checkers) {
+        Ok(n) if n < checkers + 64 => {
+            warn!("open-file limit {n} is low for {checkers} checkers: checks may fail with EMFILE")
+        }
+        Ok(_) => {}
+        Err(e) => warn!("cannot raise the open-file limit: {e}"),
+    }
     match Client::open() {
         Ok(c) => Some((plan, c)),
         Err(e) => {
