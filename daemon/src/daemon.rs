@@ -77,6 +77,8 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
     } else {
         lvsd::prepare(&parsed.config, k.dont_release_ipvs)
     };
+    // Each part has its own plan now: the model (origins, every block) is not kept for the run.
+    drop(parsed);
 
     let main_pid = k.pid.clone().unwrap_or_else(|| process::DEFAULT_PID.into());
     let vrrp_pid = k
