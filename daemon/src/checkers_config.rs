@@ -1,6 +1,5 @@
 //! conf-parser's LVS model -> the checkers crate's plain types: the checkers to run (with their
-//! ids and timing) and the effects pool's configuration. Pure; not wired into the daemon yet
-//! (issue 6).
+//! ids and timing) and the effects pool's configuration. Pure; the daemon's `lvsd` runs it.
 //!
 //! Checker ids: `vs` and `rs` are the indexes in `config.lvs.virtual_server` and its
 //! `real_server`; `check` counts only the checkers that are run, so the pool waits for no

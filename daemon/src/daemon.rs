@@ -1,11 +1,13 @@
 //! Running the daemon: read the configuration once, set up the process (detach, logging, pid
-//! files), run the VRRP side until SIGTERM/SIGINT, then clean up and exit 0.
+//! files), run the VRRP side and the LVS side (checkers -> IPVS, `lvsd`) until SIGTERM/SIGINT,
+//! then clean up and exit 0.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use crate::cli::KeepalivedArgs;
 use crate::config_cmd::{self, EXIT_CANNOT_RUN};
+use crate::lvsd;
 use crate::process::{self, PidFiles};
 use crate::vrrpd::{self, plan, Runtime};
 
@@ -51,13 +53,6 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
         );
         return ExitCode::from(EXIT_CANNOT_RUN);
     }
-    if !parsed.config.lvs.virtual_server.is_empty()
-        || !parsed.config.lvs.virtual_server_group.is_empty()
-    {
-        tracing::info!(
-            "virtual_server blocks are not run yet by keepalived-rs (IPVS/checkers): ignored"
-        );
-    }
     let plan = match plan::plan(&parsed.config) {
         Ok(p) => p,
         Err(errors) => {
@@ -72,17 +67,32 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
         tracing::info!("{line}");
     }
     if k.check && !k.vrrp {
-        // -C: only the checkers, which other parts of keepalived-rs will run.
+        // -C: only the checkers and IPVS.
         tracing::info!("-C: the VRRP instances are not run (health checkers only)");
         plan.instances.clear();
     }
+    // -P: VRRP only. Neither or both: both parts.
+    let lvs = if k.vrrp && !k.check {
+        None
+    } else {
+        lvsd::prepare(&parsed.config, k.dont_release_ipvs)
+    };
+    // Each part has its own plan now: the model (origins, every block) is not kept for the run.
+    drop(parsed);
 
     let main_pid = k.pid.clone().unwrap_or_else(|| process::DEFAULT_PID.into());
     let vrrp_pid = k
         .vrrp_pid
         .clone()
         .unwrap_or_else(|| process::DEFAULT_VRRP_PID.into());
-    let paths: Vec<&Path> = vec![&main_pid, &vrrp_pid];
+    let checkers_pid = k
+        .checkers_pid
+        .clone()
+        .unwrap_or_else(|| process::DEFAULT_CHECKERS_PID.into());
+    let mut paths: Vec<&Path> = vec![&main_pid, &vrrp_pid];
+    if lvs.is_some() {
+        paths.push(&checkers_pid);
+    }
     let _pids = match PidFiles::create(&paths) {
         Ok(p) => p,
         Err(e) => {
@@ -108,6 +118,14 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
     let result = rt.block_on(async move {
         let runtime = Runtime::new(plan, options)?;
         let stop = runtime.stopper();
+        let (lvs_stop, lvs_task) = match lvs {
+            Some((plan, client)) => {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                let task = tokio::spawn(lvsd::run(plan, client, rx, lvsd::RECONCILE_PERIOD));
+                (Some(tx), Some(task))
+            }
+            None => (None, None),
+        };
         use tokio::signal::unix::{signal, SignalKind};
         let mut term = signal(SignalKind::terminate())?;
         let mut int = signal(SignalKind::interrupt())?;
@@ -127,6 +145,9 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
                 }
             }
             tracing::info!("received a stop signal");
+            if let Some(tx) = lvs_stop {
+                let _ = tx.send(());
+            }
             stop();
         });
         tracing::info!(
@@ -134,6 +155,9 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
             env!("CARGO_PKG_VERSION")
         );
         runtime.run().await;
+        if let Some(task) = lvs_task {
+            let _ = task.await;
+        }
         Ok::<(), std::io::Error>(())
     });
     match result {

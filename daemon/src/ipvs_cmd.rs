@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 use std::time::Instant;
 
-fn describe(op: &Op) -> String {
+pub fn describe(op: &Op) -> String {
     match op {
         Op::AddService(s) => format!("add service {} ({})", s.key, s.scheduler),
         Op::EditService(s) => format!("edit service {} ({})", s.key, s.scheduler),

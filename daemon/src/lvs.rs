@@ -71,7 +71,7 @@ pub fn forward(m: &LvsMethod) -> Forward {
 }
 
 /// The service settings of a virtual server, for one key.
-fn service(vs: &m::VirtualServer, key: ServiceKey) -> Service {
+pub fn service(vs: &m::VirtualServer, key: ServiceKey) -> Service {
     let mut s = Service::new(key).scheduler(scheduler_name(vs.lvs_sched));
     let mut f = ServiceFlags::default();
     f = f.with(
@@ -99,7 +99,7 @@ fn service(vs: &m::VirtualServer, key: ServiceKey) -> Service {
 }
 
 /// The services a virtual server stands for (several for a group).
-fn keys(vs: &m::VirtualServer, lvs: &LvsPart) -> Result<Vec<ServiceKey>, String> {
+pub fn keys(vs: &m::VirtualServer, lvs: &LvsPart) -> Result<Vec<ServiceKey>, String> {
     let proto = protocol(vs.protocol);
     match &vs.service {
         m::Service::Address { address, port } => Ok(vec![ServiceKey::Addr {
@@ -168,7 +168,7 @@ fn range(first: IpAddr, last: IpAddr) -> Result<Vec<IpAddr>, String> {
         .collect())
 }
 
-fn real_server(rs: &m::RealServer, healthy: bool) -> RealServer {
+pub fn real_server(rs: &m::RealServer, healthy: bool) -> RealServer {
     RealServer {
         dest: Destination {
             addr: rs.address,

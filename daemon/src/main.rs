@@ -6,6 +6,7 @@ mod config_cmd;
 mod daemon;
 mod ipvs_cmd;
 mod lvs;
+mod lvsd;
 mod process;
 mod vrrpd;
 

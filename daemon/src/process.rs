@@ -11,6 +11,7 @@ use tracing_subscriber::fmt::MakeWriter;
 
 pub const DEFAULT_PID: &str = "/run/keepalived.pid";
 pub const DEFAULT_VRRP_PID: &str = "/run/vrrp.pid";
+pub const DEFAULT_CHECKERS_PID: &str = "/run/checkers.pid";
 /// Set in the environment of the detached copy of ourselves.
 pub const DETACHED_ENV: &str = "KEEPALIVED_RS_DETACHED";
 
@@ -187,6 +188,30 @@ pub fn init_logging(
     Ok(())
 }
 
+/// Raises the open-file limit so that `wanted` descriptors fit (each health check holds a socket
+/// while it runs: thousands of checkers can connect at once): the soft limit to at least `wanted`
+/// plus room for the rest, the hard limit too when we may (root), within fs.nr_open. keepalived
+/// raises its limit likewise. Returns the soft limit now in force.
+pub fn raise_nofile_limit(wanted: u64) -> io::Result<u64> {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).map_err(io::Error::from)?;
+    let need = wanted.saturating_add(1024);
+    if soft >= need {
+        return Ok(soft);
+    }
+    let nr_open = std::fs::read_to_string("/proc/sys/fs/nr_open")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or(hard);
+    let target = need.min(nr_open).max(soft);
+    if target > hard && setrlimit(Resource::RLIMIT_NOFILE, target, target).is_ok() {
+        return Ok(target);
+    }
+    let target = need.min(hard).max(soft);
+    setrlimit(Resource::RLIMIT_NOFILE, target, hard).map_err(io::Error::from)?;
+    Ok(target)
+}
+
 /// Pid files written at start and removed at exit.
 pub struct PidFiles {
     paths: Vec<PathBuf>,
@@ -303,6 +328,16 @@ mod tests {
         assert_eq!(log_target(false, Some(f), false), LogTarget::File(f.into()));
         assert_eq!(log_target(false, None, false), LogTarget::Syslog);
         assert_eq!(log_target(false, None, true), LogTarget::Nowhere);
+    }
+
+    #[test]
+    fn nofile_limit_is_raised_to_what_is_wanted() {
+        use nix::sys::resource::{getrlimit, Resource};
+        let (_, hard) = getrlimit(Resource::RLIMIT_NOFILE).unwrap();
+        let wanted = hard.min(1 << 16).saturating_sub(1024).max(1);
+        let now = raise_nofile_limit(wanted).unwrap();
+        assert!(now >= wanted.min(hard), "{now} < {wanted}");
+        assert_eq!(getrlimit(Resource::RLIMIT_NOFILE).unwrap().0, now);
     }
 
     #[test]

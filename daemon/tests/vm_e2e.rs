@@ -1,0 +1,885 @@
+//! The classic LVS-DR pair end to end (issue 6), in the test VM (IPVS needed; see
+//! tests/vm/README.md): one bridge, five namespaces from `common::Lab`:
+//!
+//! ```text
+//!  n1 client   10.9.0.1 (+ 10.9.0.100-139 as request sources)
+//!  n2 director 10.9.0.2  etc/keepalived-lvs-dr-master.conf (MASTER 100), keepalived-rs
+//!  n3 director 10.9.0.3  etc/keepalived-lvs-dr-backup.conf (BACKUP 90), keepalived-rs or keepalived
+//!  n4 real     10.9.0.4  VIP 10.9.0.150/32 on lo, arp_ignore 1, arp_announce 2, httpd saying "r1"
+//!  n5 real     10.9.0.5  the same, saying "r2"
+//! ```
+//!
+//! The directors' configurations are the shipped pair with the lab's addresses, shorter
+//! checker timings and `retry` for `nb_get_retry` (which keepalived 2.2 ignores in TCP_CHECK). The client requests http://VIP/ every 100 ms from a thread inside n1, from a
+//! few source addresses in turn (persistence_timeout 10 ties each source to one real server).
+//! Asserted: 1. both real servers answer; 2. a real server whose HTTP service stops leaves the
+//! master's IPVS table within delay_loop + connect_timeout + retry x delay_before_retry (plus
+//! slack for the emulated VM), no request fails after that, and it comes back when started
+//! again; 3. kill -9 of the master director moves the VIP to the backup within
+//! Master_Down_Interval (plus slack), the backup's table was complete before, and requests
+//! resume through the backup; failed requests during the switch are counted and printed;
+//! 4. the same with Debian's keepalived as the backup director.
+//! Outside the VM every test prints one `SKIP:` line.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{lab_or_skip, wait_for, Daemon, Lab, KEEPALIVED};
+
+const VIP: &str = "10.9.0.150";
+const RS: [(&str, &str); 2] = [("r1", "10.9.0.4"), ("r2", "10.9.0.5")];
+/// The checker timings of the lab (the shipped files say 6, 5, 2, 3).
+const DELAY_LOOP: u64 = 2;
+const CONNECT_TIMEOUT: u64 = 2;
+const RETRY: u64 = 1;
+const DELAY_BEFORE_RETRY: u64 = 1;
+/// Master_Down_Interval of the backup (priority 90, advert_int 1): 3 + (256 - 90) / 256 s.
+const MDI: f64 = 3.0 + 166.0 / 256.0;
+/// Everything in the emulated guest is 5-10x slower: room for process starts and polling.
+const SLACK: f64 = 4.0;
+
+/// True in the test VM. Outside it, says why the test does nothing (one `SKIP:` line); in it,
+/// a kernel without IPVS is a failure.
+fn in_vm(test: &str) -> bool {
+    if std::env::var("KARS_VM").as_deref() == Ok("1") {
+        assert!(
+            Path::new("/proc/net/ip_vs").exists(),
+            "KARS_VM=1 but this kernel has no IPVS (/proc/net/ip_vs)"
+        );
+        return true;
+    }
+    if !Path::new("/proc/net/ip_vs").exists() {
+        eprintln!("SKIP: {test}: no IPVS in this kernel; these run in the VM: scripts/test-all vm");
+        return false;
+    }
+    true
+}
+
+fn sh(ns: &str, cmd: &str) -> String {
+    let o = Command::new("ip")
+        .args(["netns", "exec", ns, "/bin/sh", "-c", cmd])
+        .output()
+        .expect("ip netns exec");
+    assert!(
+        o.status.success(),
+        "{ns}: {cmd}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The shipped configuration with the lab's addresses and timings; each substitution must
+/// apply, so a change to the shipped files shows here.
+fn director_conf(file: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../etc")
+        .join(file);
+    let mut text = std::fs::read_to_string(&path).expect("the shipped configuration");
+    let subs = [
+        ("192.168.55.150", VIP.to_string()),
+        ("192.168.55.141", RS[0].1.to_string()),
+        ("192.168.55.142", RS[1].1.to_string()),
+        ("delay_loop 6", format!("delay_loop {DELAY_LOOP}")),
+        (
+            "connect_timeout 5",
+            format!("connect_timeout {CONNECT_TIMEOUT}"),
+        ),
+        // keepalived 2.2 does not know nb_get_retry inside TCP_CHECK (docs/compat.md): both
+        // daemons get the current keyword.
+        ("nb_get_retry 2", format!("retry {RETRY}")),
+        (
+            "delay_before_retry 3",
+            format!("delay_before_retry {DELAY_BEFORE_RETRY}"),
+        ),
+    ];
+    for (from, to) in subs {
+        assert!(text.contains(from), "{file} no longer contains `{from}`");
+        text = text.replace(from, &to);
+    }
+    text
+}
+
+/// Runs `f` on a thread inside network namespace `ns`.
+fn in_netns<T: Send + 'static>(ns: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let path = format!("/run/netns/{ns}");
+    std::thread::spawn(move || {
+        let file = std::fs::File::open(&path).expect("namespace file");
+        nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns");
+        f()
+    })
+    .join()
+    .expect("thread in namespace")
+}
+
+/// One HTTP/1.0 GET of http://VIP/ from `src`: the body (the real server's name), or why not.
+fn request(src: Ipv4Addr) -> Result<String, String> {
+    use socket2::{Domain, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::STREAM, None).map_err(|e| e.to_string())?;
+    s.bind(&SocketAddr::new(src.into(), 0).into())
+        .map_err(|e| format!("bind {src}: {e}"))?;
+    let vip: SocketAddr = format!("{VIP}:80").parse().unwrap();
+    s.connect_timeout(&vip.into(), Duration::from_secs(1))
+        .map_err(|e| format!("connect: {e}"))?;
+    let mut t: TcpStream = s.into();
+    t.set_read_timeout(Some(Duration::from_secs(2))).ok();
+    t.set_write_timeout(Some(Duration::from_secs(2))).ok();
+    t.write_all(b"GET / HTTP/1.0\r\nHost: vip\r\n\r\n")
+        .map_err(|e| format!("write: {e}"))?;
+    let mut buf = Vec::new();
+    t.read_to_end(&mut buf).map_err(|e| format!("read: {e}"))?;
+    let text = String::from_utf8_lossy(&buf);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("no HTTP header in {text:?}"))?;
+    if !head.starts_with("HTTP/1.") || !head.contains(" 200 ") {
+        return Err(format!("status: {}", head.lines().next().unwrap_or("")));
+    }
+    Ok(body.trim().to_string())
+}
+
+struct Sample {
+    at: Instant,
+    src: Ipv4Addr,
+    answer: Result<String, String>,
+}
+
+/// Requests every 100 ms from inside the client namespace, from 4 source addresses in turn
+/// starting at 10.9.0.(100 + base); `base` changes to get sources without persistence.
+struct Client {
+    stop: Arc<AtomicBool>,
+    base: Arc<AtomicU8>,
+    samples: Arc<Mutex<Vec<Sample>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Client {
+    fn start(ns: &str) -> Client {
+        for i in 100..140 {
+            common::ip(&[
+                "-n",
+                ns,
+                "addr",
+                "add",
+                &format!("10.9.0.{i}/24"),
+                "dev",
+                "eth0",
+            ])
+            .expect("client address");
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let base = Arc::new(AtomicU8::new(0));
+        let samples = Arc::new(Mutex::new(Vec::new()));
+        let (s2, b2, v2) = (stop.clone(), base.clone(), samples.clone());
+        let path = format!("/run/netns/{ns}");
+        let thread = std::thread::spawn(move || {
+            let file = std::fs::File::open(&path).expect("namespace file");
+            nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns");
+            let mut i = 0u8;
+            while !s2.load(Ordering::Relaxed) {
+                let src = Ipv4Addr::new(10, 9, 0, 100 + b2.load(Ordering::Relaxed) + i % 4);
+                i = i.wrapping_add(1);
+                let t = Instant::now();
+                let answer = request(src);
+                v2.lock().unwrap().push(Sample { at: t, src, answer });
+                std::thread::sleep(Duration::from_millis(100).saturating_sub(t.elapsed()));
+            }
+        });
+        Client {
+            stop,
+            base,
+            samples,
+            thread: Some(thread),
+        }
+    }
+
+    /// (answers, failures) of the requests started at or after `since` (and before `until`).
+    fn between(&self, since: Instant, until: Option<Instant>) -> (Vec<String>, Vec<String>) {
+        let v = self.samples.lock().unwrap();
+        let mut ok = Vec::new();
+        let mut failed = Vec::new();
+        for s in v
+            .iter()
+            .filter(|s| s.at >= since && until.is_none_or(|u| s.at < u))
+        {
+            match &s.answer {
+                Ok(name) => ok.push(name.clone()),
+                Err(e) => failed.push(format!("from {}: {e}", s.src)),
+            }
+        }
+        (ok, failed)
+    }
+
+    /// Waits (up to `limit`) until every name in `names` answered since `since`.
+    fn wait_answers(&self, since: Instant, names: &[&str], limit: Duration) -> bool {
+        wait_for(limit, || {
+            let (ok, _) = self.between(since, None);
+            names.iter().all(|n| ok.iter().any(|o| o == n))
+        })
+        .is_some()
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The real servers of VIP:80 in a director's IPVS table (`ipvsadm -Ln`), e.g. ["10.9.0.4"].
+fn table(ns: &str) -> Vec<String> {
+    let out = Command::new("ip")
+        .args(["netns", "exec", ns, "/usr/sbin/ipvsadm", "-Ln", "-t"])
+        .arg(format!("{VIP}:80"))
+        .output()
+        .expect("ipvsadm");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut v: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("-> "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|a| !a.starts_with("RemoteAddress"))
+        .map(|a| a.trim_end_matches(":80").to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Connections the director's service has scheduled so far (`ipvsadm -Ln --stats`).
+fn conns(ns: &str) -> u64 {
+    let out = sh(
+        ns,
+        &format!("/usr/sbin/ipvsadm -Ln --stats -t {VIP}:80 --exact"),
+    );
+    out.lines()
+        .find(|l| l.starts_with("TCP"))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+fn both() -> Vec<String> {
+    vec![RS[0].1.to_string(), RS[1].1.to_string()]
+}
+
+/// A real server: the VIP on lo as /32, ARP settings so that only the director answers for the
+/// VIP, a directory with its name to serve.
+fn real_server(lab: &Lab, ns: &str, name: &str) -> PathBuf {
+    sh(
+        ns,
+        &format!(
+            "set -e; ip addr add {VIP}/32 dev lo
+             for c in all default lo; do
+                 sysctl -qw net.ipv4.conf.$c.arp_ignore=1 net.ipv4.conf.$c.arp_announce=2
+             done"
+        ),
+    );
+    let www = lab.dir.join(format!("www-{name}"));
+    std::fs::create_dir_all(&www).unwrap();
+    std::fs::write(www.join("index.html"), format!("{name}\n")).unwrap();
+    www
+}
+
+/// busybox's httpd in the foreground on port 80.
+fn httpd(lab: &Lab, ns: &str, name: &str, www: &Path) -> Daemon {
+    let mut cmd = Command::new("ip");
+    cmd.args([
+        "netns",
+        "exec",
+        ns,
+        "/bin/busybox",
+        "httpd",
+        "-f",
+        "-p",
+        "80",
+        "-h",
+    ])
+    .arg(www);
+    let d = Daemon::spawn_for_test(&mut cmd, lab.dir.join(format!("httpd-{name}.log")));
+    let addr: SocketAddr = format!("{}:80", if name == "r1" { RS[0].1 } else { RS[1].1 })
+        .parse()
+        .unwrap();
+    let ns2 = ns.to_string();
+    let up = in_netns(&ns2, move || {
+        wait_for(Duration::from_secs(10), || {
+            TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok()
+        })
+        .is_some()
+    });
+    assert!(up, "httpd {name} does not listen");
+    d
+}
+
+fn ours(lab: &Lab, ns: &str, name: &str, conf: &str) -> Daemon {
+    let conf = lab.write(&format!("{name}.conf"), conf);
+    let mut cmd = Command::new("ip");
+    cmd.args([
+        "netns",
+        "exec",
+        ns,
+        env!("CARGO_BIN_EXE_keepalived-rs"),
+        "-n",
+        "-l",
+        "-D",
+        "-f",
+    ])
+    .arg(&conf)
+    .args(pid_args(lab, name));
+    Daemon::spawn_for_test(&mut cmd, lab.dir.join(format!("{name}.log")))
+}
+
+fn keepalived(lab: &Lab, ns: &str, name: &str, conf: &str) -> Daemon {
+    let conf = lab.write(&format!("{name}.conf"), conf);
+    let mut cmd = Command::new("ip");
+    cmd.args(["netns", "exec", ns, KEEPALIVED, "-n", "-l", "-D", "-f"])
+        .arg(&conf)
+        .args(pid_args(lab, name));
+    Daemon::spawn_for_test(&mut cmd, lab.dir.join(format!("{name}.log")))
+}
+
+/// Pid files of its own for each daemon (/run is shared by every namespace).
+fn pid_args(lab: &Lab, name: &str) -> Vec<PathBuf> {
+    let p = |s: &str| lab.dir.join(format!("{name}{s}.pid"));
+    vec![
+        "-p".into(),
+        p(""),
+        "-r".into(),
+        p("-vrrp"),
+        "-c".into(),
+        p("-checkers"),
+    ]
+}
+
+/// Copies the lab's logs into the results directory (KARS_VM_OUT) for a look after the run.
+fn save_logs(lab: &Lab, test: &str) {
+    let Ok(out) = std::env::var("KARS_VM_OUT") else {
+        return;
+    };
+    let dest = Path::new(&out).join(test);
+    let _ = std::fs::create_dir_all(&dest);
+    if let Ok(entries) = std::fs::read_dir(&lab.dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if matches!(p.extension().and_then(|x| x.to_str()), Some("log" | "conf")) {
+                let _ = std::fs::copy(&p, dest.join(e.file_name()));
+            }
+        }
+    }
+}
+
+fn has_vip(lab: &Lab, ns: &str) -> bool {
+    lab.has(ns, VIP)
+}
+
+/// The two directors.
+struct Pair {
+    master: Daemon,
+    backup: Daemon,
+}
+
+/// Starts the directors (the backup as keepalived or keepalived-rs); waits for the VIP on the
+/// master and both real servers in both tables.
+fn start_pair(lab: &Lab, backup_is_keepalived: bool) -> Pair {
+    let (d1, d2) = (lab.node(1), lab.node(2));
+    let master = ours(
+        lab,
+        d1,
+        "d1",
+        &director_conf("keepalived-lvs-dr-master.conf"),
+    );
+    let backup_conf = director_conf("keepalived-lvs-dr-backup.conf");
+    let backup = if backup_is_keepalived {
+        keepalived(lab, d2, "d2", &backup_conf)
+    } else {
+        ours(lab, d2, "d2", &backup_conf)
+    };
+    assert!(
+        wait_for(Duration::from_secs(20), || has_vip(lab, d1)).is_some(),
+        "the master director never took the VIP:\n{}",
+        master.log_text()
+    );
+    for (ns, d) in [(d1, &master), (d2, &backup)] {
+        assert!(
+            wait_for(Duration::from_secs(20), || table(ns) == both()).is_some(),
+            "{ns}: IPVS table {:?}, wanted {:?}:\n{}",
+            table(ns),
+            both(),
+            d.log_text()
+        );
+    }
+    assert!(!has_vip(lab, d2), "the backup holds the VIP too");
+    Pair { master, backup }
+}
+
+/// Point 1: both real servers answer (the sources are spread by rr, each kept by persistence).
+fn assert_both_answer(client: &Client, since: Instant) {
+    assert!(
+        client.wait_answers(since, &["r1", "r2"], Duration::from_secs(20)),
+        "not both real servers answered: {:?}",
+        client.between(since, None)
+    );
+    println!("MEASURE: point 1: both real servers answered the client through the VIP");
+}
+
+/// Points 3 and 4: kill -9 the master, the backup takes the VIP and serves; failed requests
+/// during the switch are counted and printed.
+fn failover(lab: &Lab, pair: &mut Pair, client: &Client, who: &str) {
+    let d2 = lab.node(2);
+    // The backup checks the real servers itself: after r1's return its own checker has to see
+    // it too (within its delay_loop).
+    assert!(
+        wait_for(Duration::from_secs(15), || table(d2) == both()).is_some(),
+        "the backup's table is not complete before the failover: {:?}",
+        table(d2)
+    );
+    let conns_before = conns(d2);
+    let killed = Instant::now();
+    pair.master.kill9();
+    let took = wait_for(Duration::from_secs(20), || has_vip(lab, d2))
+        .unwrap_or_else(|| panic!("the backup never took the VIP:\n{}", pair.backup.log_text()));
+    assert_eq!(table(d2), both(), "the backup's table after the takeover");
+    // Requests resume, through the backup (its service schedules new connections).
+    let resumed = Instant::now();
+    assert!(
+        wait_for(Duration::from_secs(15), || {
+            let (ok, _) = client.between(resumed, None);
+            ok.len() >= 10 && conns(d2) > conns_before
+        })
+        .is_some(),
+        "requests did not resume through the backup: {:?}, conns {} -> {}",
+        client.between(resumed, None),
+        conns_before,
+        conns(d2)
+    );
+    let (ok, failed) = client.between(killed, Some(resumed + Duration::from_secs(3)));
+    println!(
+        "MEASURE: point {}: kill -9 of the master -> VIP on the backup ({who}) after {:.2} s (Master_Down_Interval {MDI:.2} s); {} of {} client requests failed during the switch{}",
+        if who == "keepalived-rs" { 3 } else { 4 },
+        took.as_secs_f64(),
+        failed.len(),
+        ok.len() + failed.len(),
+        if failed.is_empty() { String::new() } else { format!(": {failed:?}") }
+    );
+    assert!(
+        took.as_secs_f64() < MDI + SLACK,
+        "takeover after {took:?}, Master_Down_Interval {MDI:.2} s:\n{}",
+        pair.backup.log_text()
+    );
+}
+
+#[test]
+fn vm_e2e_lvs_dr_pair_keepalived_rs() {
+    let test = "vm_e2e_lvs_dr_pair_keepalived_rs";
+    if !in_vm(test) {
+        return;
+    }
+    let Some(lab) = lab_or_skip(test, "e", 5) else {
+        return;
+    };
+    let (cl, d1, d2) = (lab.node(0), lab.node(1), lab.node(2));
+    let www1 = real_server(&lab, lab.node(3), "r1");
+    let www2 = real_server(&lab, lab.node(4), "r2");
+    let mut h1 = httpd(&lab, lab.node(3), "r1", &www1);
+    let _h2 = httpd(&lab, lab.node(4), "r2", &www2);
+    let mut pair = start_pair(&lab, false);
+    let client = Client::start(cl);
+
+    // 1.
+    assert_both_answer(&client, Instant::now());
+
+    // 2. r1's HTTP service stops: out of both tables within the checker's bound.
+    let limit = (DELAY_LOOP + CONNECT_TIMEOUT + RETRY * DELAY_BEFORE_RETRY) as f64;
+    let stopped = Instant::now();
+    h1.kill9();
+    let r2_only = vec![RS[1].1.to_string()];
+    let took = wait_for(Duration::from_secs(30), || table(d1) == r2_only).unwrap_or_else(|| {
+        save_logs(&lab, test);
+        panic!(
+            "r1 never left the master's table:\n{}",
+            pair.master.log_text()
+        )
+    });
+    println!(
+        "MEASURE: point 2: r1 stopped -> removed from the master's IPVS table after {:.2} s (limit delay_loop + connect_timeout + retry x delay_before_retry = {limit} s)",
+        took.as_secs_f64()
+    );
+    assert!(
+        took.as_secs_f64() < limit + SLACK,
+        "removal took {took:?}, limit {limit} s"
+    );
+    assert!(
+        wait_for(Duration::from_secs(10), || table(d2) == r2_only).is_some(),
+        "r1 never left the backup's table"
+    );
+    let after = Instant::now() + Duration::from_millis(500);
+    std::thread::sleep(Duration::from_secs(5));
+    let (ok, failed) = client.between(after, None);
+    let (_, failed_between) = client.between(stopped, Some(after));
+    println!(
+        "MEASURE: point 2: {} client requests failed between r1's stop and its removal; {} of {} after",
+        failed_between.len(),
+        failed.len(),
+        ok.len() + failed.len()
+    );
+    assert!(
+        failed.is_empty(),
+        "requests failed after r1's removal: {failed:?}"
+    );
+    assert!(ok.iter().all(|n| n == "r2") && ok.len() >= 10, "{ok:?}");
+
+    // ... and comes back when started again; fresh sources (no persistence) reach it.
+    let _h1 = httpd(&lab, lab.node(3), "r1", &www1);
+    let back = wait_for(Duration::from_secs(30), || table(d1) == both())
+        .expect("r1 never came back into the master's table");
+    println!(
+        "MEASURE: point 2: r1 started again -> back in the master's table after {:.2} s",
+        back.as_secs_f64()
+    );
+    client.base.store(10, Ordering::Relaxed);
+    assert_both_answer(&client, Instant::now());
+
+    // 3.
+    failover(&lab, &mut pair, &client, "keepalived-rs");
+
+    // The backup stops cleanly and takes its services out of the kernel (lvs_flush_on_stop off:
+    // its own services removed).
+    drop(client);
+    assert_eq!(
+        pair.backup.term(Duration::from_secs(15)),
+        Some(0),
+        "{}",
+        pair.backup.log_text()
+    );
+    assert!(table(d2).is_empty(), "the backup left its services behind");
+    save_logs(&lab, test);
+}
+
+#[test]
+fn vm_e2e_lvs_dr_pair_keepalived_backup() {
+    let test = "vm_e2e_lvs_dr_pair_keepalived_backup";
+    if !in_vm(test) {
+        return;
+    }
+    assert!(Path::new(KEEPALIVED).exists(), "{KEEPALIVED} is missing");
+    let Some(lab) = lab_or_skip(test, "k", 5) else {
+        return;
+    };
+    let cl = lab.node(0);
+    let www1 = real_server(&lab, lab.node(3), "r1");
+    let www2 = real_server(&lab, lab.node(4), "r2");
+    let _h1 = httpd(&lab, lab.node(3), "r1", &www1);
+    let _h2 = httpd(&lab, lab.node(4), "r2", &www2);
+    let mut pair = start_pair(&lab, true);
+    let client = Client::start(cl);
+    assert_both_answer(&client, Instant::now());
+    failover(&lab, &mut pair, &client, "keepalived");
+    drop(client);
+    save_logs(&lab, test);
+}
+
+/// Polls the IPVS table of namespace `ns` (through the netlink client, every 5 ms) until
+/// `pred` holds for VIP:80's destination addresses; the instant it did, or None after `limit`.
+fn poll_table(
+    ns: &str,
+    limit: Duration,
+    pred: impl Fn(&[String]) -> bool + Send + 'static,
+) -> Option<Instant> {
+    in_netns(ns, move || {
+        let mut c = ipvs::Client::open().expect("IPVS client in the director's namespace");
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            let state = c.state().expect("IPVS state");
+            let mut v: Vec<String> = state
+                .iter()
+                .filter(|s| s.service.key.to_string() == format!("TCP {VIP}:80"))
+                .flat_map(|s| s.dests.iter().map(|d| d.addr.to_string()))
+                .collect();
+            v.sort();
+            if pred(&v) {
+                return Some(Instant::now());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        None
+    })
+}
+
+/// Benchmark (issue 6): time from a real server's failure to its removal from IPVS, against
+/// the configured bound, for keepalived-rs and keepalived (`-C`, checkers only) on the same
+/// lab: a director and two real servers. Failures: the web server stops (the check's connect
+/// is refused at once), and the real server's link goes down (the connect times out).
+/// Run by hand: `tests/vm/run -- target/debug/deps/vm_e2e-HASH --ignored --nocapture bench`.
+#[test]
+#[ignore = "benchmark; run by hand in the VM"]
+fn vm_bench_removal_time() {
+    let test = "vm_bench_removal_time";
+    if !in_vm(test) {
+        return;
+    }
+    let Some(lab) = lab_or_skip(test, "b", 5) else {
+        return;
+    };
+    let (d, r1ns) = (lab.node(1), lab.node(3));
+    let www1 = real_server(&lab, r1ns, "r1");
+    let www2 = real_server(&lab, lab.node(4), "r2");
+    let mut h1 = Some(httpd(&lab, r1ns, "r1", &www1));
+    let _h2 = httpd(&lab, lab.node(4), "r2", &www2);
+    let conf = director_conf("keepalived-lvs-dr-master.conf");
+    // Checkers only: cut the vrrp_instance block out.
+    let start = conf.find("vrrp_instance").unwrap();
+    let end = conf.find("virtual_server").unwrap();
+    let conf = format!("{}{}", &conf[..start], &conf[end..]);
+    let refused_bound = (DELAY_LOOP + CONNECT_TIMEOUT + RETRY * DELAY_BEFORE_RETRY) as f64;
+    let timeout_bound =
+        (DELAY_LOOP + CONNECT_TIMEOUT + RETRY * (DELAY_BEFORE_RETRY + CONNECT_TIMEOUT)) as f64;
+    const ROUNDS: usize = 5;
+    for who in ["keepalived-rs", "keepalived"] {
+        let name = if who == "keepalived" { "bk" } else { "bo" };
+        let conf_path = lab.write(&format!("{name}.conf"), &conf);
+        let mut cmd = Command::new("ip");
+        let exe = if who == "keepalived" {
+            KEEPALIVED
+        } else {
+            env!("CARGO_BIN_EXE_keepalived-rs")
+        };
+        cmd.args(["netns", "exec", d, exe, "-n", "-l", "-C", "-f"])
+            .arg(&conf_path)
+            .args(pid_args(&lab, name));
+        let mut daemon = Daemon::spawn_for_test(&mut cmd, lab.dir.join(format!("{name}.log")));
+        assert!(
+            poll_table(d, Duration::from_secs(30), |v| v.len() == 2).is_some(),
+            "{who}: the table never filled:\n{}",
+            daemon.log_text()
+        );
+        for (case, bound) in [("refused", refused_bound), ("link down", timeout_bound)] {
+            let mut times = Vec::new();
+            for round in 0..ROUNDS {
+                // A different phase of the checker's cycle each round.
+                std::thread::sleep(Duration::from_millis(
+                    300 + (round as u64 * DELAY_LOOP * 1000 / ROUNDS as u64),
+                ));
+                let t0 = Instant::now();
+                if case == "refused" {
+                    h1.take().unwrap().kill9();
+                } else {
+                    common::ip(&["-n", r1ns, "link", "set", "eth0", "down"]).unwrap();
+                }
+                let gone = poll_table(d, Duration::from_secs(30), |v| v == [RS[1].1.to_string()])
+                    .unwrap_or_else(|| panic!("{who}: r1 never removed ({case})"));
+                times.push(gone.duration_since(t0).as_secs_f64());
+                if case == "refused" {
+                    h1 = Some(httpd(&lab, r1ns, "r1", &www1));
+                } else {
+                    common::ip(&["-n", r1ns, "link", "set", "eth0", "up"]).unwrap();
+                }
+                assert!(
+                    poll_table(d, Duration::from_secs(30), |v| v.len() == 2).is_some(),
+                    "{who}: r1 never came back ({case})"
+                );
+            }
+            let max = times.iter().cloned().fold(0.0, f64::max);
+            let mean = times.iter().sum::<f64>() / times.len() as f64;
+            println!(
+                "MEASURE: removal {who:13} {case:9}: mean {mean:.2} s, max {max:.2} s over {ROUNDS} ({}), bound {bound} s",
+                times
+                    .iter()
+                    .map(|t| format!("{t:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+        }
+        daemon.term(Duration::from_secs(15));
+    }
+    save_logs(&lab, test);
+}
+
+/// user + system CPU ticks of a process and its children (keepalived's checker child).
+fn cpu_ticks_and_rss(pid: u32) -> (u64, u64) {
+    let mut pids = vec![pid];
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for e in entries.flatten() {
+            let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                continue;
+            };
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+            let after = stat.rsplit_once(')').map(|(_, a)| a).unwrap_or("");
+            if after.split_whitespace().nth(1) == Some(&pid.to_string()) {
+                pids.push(p);
+            }
+        }
+    }
+    let (mut ticks, mut rss) = (0, 0);
+    for p in pids {
+        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+        let f: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, a)| a)
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        // Fields after the name: state is 0, utime 11, stime 12.
+        ticks += f.get(11).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+        ticks += f.get(12).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+        let status = std::fs::read_to_string(format!("/proc/{p}/status")).unwrap_or_default();
+        rss += status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|x| x.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    (ticks, rss)
+}
+
+/// Benchmark (issue 6): N real servers with TCP_CHECK at delay_loop 1 against listeners on
+/// loopback (50 addresses x N/50 ports, accepted and closed by this test), in one virtual
+/// server, keepalived-rs then keepalived (`-C`); CPU and RSS of each daemon and the checks per
+/// second the listeners saw. N from KARS_BENCH_N (default 1000); KARS_BENCH_BIN names the
+/// keepalived-rs binary to measure (a release build; the default is the test's debug build).
+/// Run by hand: `tests/vm/run --env KARS_BENCH_N=10000 --env KARS_BENCH_BIN=$PWD/target/release/keepalived-rs
+/// -- target/debug/deps/vm_e2e-HASH --ignored --nocapture scale`.
+#[test]
+#[ignore = "benchmark; run by hand in the VM"]
+fn vm_bench_checker_scale() {
+    let test = "vm_bench_checker_scale";
+    if !in_vm(test) {
+        return;
+    }
+    let n: usize = std::env::var("KARS_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let ports = n.div_ceil(50);
+    let ns = format!("krs{}-scale", std::process::id());
+    common::ip(&["netns", "add", &ns]).unwrap();
+    struct Ns(String);
+    impl Drop for Ns {
+        fn drop(&mut self) {
+            let _ = common::ip(&["netns", "del", &self.0]);
+        }
+    }
+    let _guard = Ns(ns.clone());
+    common::ip(&["-n", &ns, "link", "set", "lo", "up"]).unwrap();
+    let dir = std::env::temp_dir().join(&ns);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut conf = String::from(
+        "virtual_server 10.255.0.1 80 {\n    delay_loop 1\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n",
+    );
+    for i in 0..n {
+        conf.push_str(&format!(
+            "    real_server 127.1.0.{} {} {{\n        TCP_CHECK {{\n            connect_timeout 1\n        }}\n    }}\n",
+            1 + i % 50,
+            20000 + i / 50
+        ));
+    }
+    conf.push_str("}\n");
+    let conf_path = dir.join("scale.conf");
+    std::fs::write(&conf_path, &conf).unwrap();
+
+    // The listeners: `ports` sockets on 0.0.0.0, accepted and closed on a runtime of their own.
+    let accepted = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (acc, stop2, ns2) = (accepted.clone(), stop.clone(), ns.clone());
+    let listeners = std::thread::spawn(move || {
+        let file = std::fs::File::open(format!("/run/netns/{ns2}")).unwrap();
+        nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            for p in 0..ports {
+                let l = tokio::net::TcpListener::bind(("0.0.0.0", 20000 + p as u16))
+                    .await
+                    .unwrap();
+                let acc = acc.clone();
+                tokio::spawn(async move {
+                    while let Ok((s, _)) = l.accept().await {
+                        acc.fetch_add(1, Ordering::Relaxed);
+                        drop(s);
+                    }
+                });
+            }
+            while !stop2.load(Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    let hz = 100.0; // USER_HZ
+    const WARMUP: u64 = 8;
+    const WINDOW: u64 = 20;
+    for who in ["keepalived-rs", "keepalived"] {
+        let ours = std::env::var("KARS_BENCH_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_keepalived-rs").to_string());
+        let exe = if who == "keepalived" {
+            KEEPALIVED
+        } else {
+            &ours
+        };
+        let name = if who == "keepalived" { "k" } else { "o" };
+        let p = |s: &str| dir.join(format!("{name}{s}.pid"));
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &ns, exe, "-n", "-C", "-l", "-f"])
+            .arg(&conf_path)
+            .arg("-p")
+            .arg(p(""))
+            .arg("-r")
+            .arg(p("-vrrp"))
+            .arg("-c")
+            .arg(p("-checkers"));
+        let mut d = Daemon::spawn_for_test(&mut cmd, dir.join(format!("{name}.log")));
+        let pid = d.pid().expect("daemon pid");
+        std::thread::sleep(Duration::from_secs(WARMUP));
+        let (t0, _) = cpu_ticks_and_rss(pid);
+        let a0 = accepted.load(Ordering::Relaxed);
+        let start = Instant::now();
+        let mut rss_max = 0;
+        while start.elapsed() < Duration::from_secs(WINDOW) {
+            std::thread::sleep(Duration::from_secs(1));
+            rss_max = rss_max.max(cpu_ticks_and_rss(pid).1);
+        }
+        let (t1, _) = cpu_ticks_and_rss(pid);
+        let a1 = accepted.load(Ordering::Relaxed);
+        let secs = start.elapsed().as_secs_f64();
+        let in_table = poll_table_any(&ns);
+        println!(
+            "MEASURE: checker scale {who:13} N={n} delay_loop 1 s: {:.0} checks/s (listeners' accepts), CPU {:.1} % of one vCPU, RSS {:.1} MiB, {in_table} destinations in IPVS",
+            (a1 - a0) as f64 / secs,
+            (t1 - t0) as f64 / hz / secs * 100.0,
+            rss_max as f64 / 1024.0
+        );
+        d.term(Duration::from_secs(30));
+        let log = d.log_text();
+        println!(
+            "MEASURE: checker scale {who:13}: {} lines logged with \"down\"",
+            log.lines()
+                .filter(|l| l.to_lowercase().contains("down"))
+                .count()
+        );
+        if let Ok(out) = std::env::var("KARS_VM_OUT") {
+            let _ = std::fs::write(Path::new(&out).join(format!("scale-{name}.log")), log);
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = listeners.join();
+}
+
+/// How many destinations the namespace's IPVS table holds.
+fn poll_table_any(ns: &str) -> usize {
+    in_netns(ns, || {
+        ipvs::Client::open()
+            .and_then(|mut c| c.state())
+            .map(|s| s.iter().map(|s| s.dests.len()).sum())
+            .unwrap_or(0)
+    })
+}
