@@ -111,6 +111,36 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
+    // The LVS side (checkers, IPVS reconciler) runs on a thread and runtime of its own, so that
+    // thousands of health checks can never delay a VRRP timer or advert.
+    let (lvs_stop, lvs_thread) = match lvs {
+        Some((plan, client)) => {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let spawned = std::thread::Builder::new()
+                .name("lvs".into())
+                .spawn(move || {
+                    match tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    {
+                        Ok(rt) => rt.block_on(lvsd::run(plan, client, rx, lvsd::RECONCILE_PERIOD)),
+                        Err(e) => tracing::error!(
+                            "cannot start the LVS side's runtime: {e}; checkers and IPVS do not run"
+                        ),
+                    }
+                });
+            match spawned {
+                Ok(t) => (Some(tx), Some(t)),
+                Err(e) => {
+                    tracing::error!(
+                        "cannot start the LVS side's thread: {e}; checkers and IPVS do not run"
+                    );
+                    (None, None)
+                }
+            }
+        }
+        None => (None, None),
+    };
     let options = vrrpd::Options {
         dont_release_vips: k.dont_release_vrrp,
     };
@@ -118,14 +148,6 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
     let result = rt.block_on(async move {
         let runtime = Runtime::new(plan, options)?;
         let stop = runtime.stopper();
-        let (lvs_stop, lvs_task) = match lvs {
-            Some((plan, client)) => {
-                let (tx, rx) = tokio::sync::oneshot::channel();
-                let task = tokio::spawn(lvsd::run(plan, client, rx, lvsd::RECONCILE_PERIOD));
-                (Some(tx), Some(task))
-            }
-            None => (None, None),
-        };
         use tokio::signal::unix::{signal, SignalKind};
         let mut term = signal(SignalKind::terminate())?;
         let mut int = signal(SignalKind::interrupt())?;
@@ -155,11 +177,15 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
             env!("CARGO_PKG_VERSION")
         );
         runtime.run().await;
-        if let Some(task) = lvs_task {
-            let _ = task.await;
-        }
         Ok::<(), std::io::Error>(())
     });
+    // The LVS side stops on the same signal (or when its sender is dropped, if the VRRP side
+    // failed to start); wait for its omega, scripts and stop policy.
+    if let Some(thread) = lvs_thread {
+        if thread.join().is_err() {
+            tracing::error!("the LVS side ended abnormally");
+        }
+    }
     match result {
         Ok(()) => {
             tracing::info!("Stopped");
