@@ -380,6 +380,52 @@ pub fn lex(text: &str, segs: &[Seg], diags: &mut Diagnostics, out: &mut Vec<Toke
     }
 }
 
+/// Byte classes for the per-byte loops of the lexer's fast path and of the preprocessor's line
+/// scan: one table load and a bit test per byte, where a `match` compiles to a jump per byte.
+pub(crate) mod class {
+    /// ASCII whitespace (what separates words; `u8::is_ascii_whitespace`).
+    pub const SPACE: u8 = 1;
+    /// `{` and `}`.
+    pub const BRACE: u8 = 2;
+    /// What the lexer's fast path leaves to the general lexer: quotes, `\\`, `$`, non-ASCII.
+    pub const LEX_SLOW: u8 = 4;
+    /// What ends a line's text for the preprocessor: `\n` and the comment starts `#` and `!`.
+    pub const LINE_END: u8 = 8;
+    /// Quotes and `\\`: the line needs the quote-aware scan.
+    pub const QUOTE: u8 = 16;
+    pub const DOLLAR: u8 = 32;
+
+    pub static OF: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut i = 0;
+        while i < 256 {
+            let c = i as u8;
+            let mut k = 0;
+            if c.is_ascii_whitespace() {
+                k |= SPACE;
+            }
+            if c == b'{' || c == b'}' {
+                k |= BRACE;
+            }
+            if c == b'"' || c == b'\'' || c == b'\\' {
+                k |= QUOTE | LEX_SLOW;
+            }
+            if c == b'$' {
+                k |= DOLLAR | LEX_SLOW;
+            }
+            if !c.is_ascii() {
+                k |= LEX_SLOW;
+            }
+            if c == b'\n' || c == b'#' || c == b'!' {
+                k |= LINE_END;
+            }
+            t[i] = k;
+            i += 1;
+        }
+        t
+    };
+}
+
 /// [`lex`] for the common line: one segment of ASCII text without quotes, backslashes or `$`,
 /// where words are runs between blanks and braces and a column is the segment's plus the byte
 /// offset. Each token is built in place, from values in registers. Returns false, with `out`
@@ -395,11 +441,12 @@ fn lex_plain(text: &str, seg: &Seg, out: &mut Vec<Token>) -> bool {
     };
     let mut i = 0;
     while let Some(&c) = b.get(i) {
-        if c.is_ascii_whitespace() {
+        let k = class::OF[c as usize];
+        if k & class::SPACE != 0 {
             i += 1;
             continue;
         }
-        if c == b'{' || c == b'}' {
+        if k & class::BRACE != 0 {
             let kind = if c == b'{' {
                 TokenKind::Open
             } else {
@@ -414,12 +461,15 @@ fn lex_plain(text: &str, seg: &Seg, out: &mut Vec<Token>) -> bool {
         }
         let start = i;
         while let Some(&c) = b.get(i) {
-            if c.is_ascii_whitespace() || c == b'{' || c == b'}' {
-                break;
-            }
-            if matches!(c, b'"' | b'\'' | b'\\' | b'$') || !c.is_ascii() {
-                out.truncate(start_len);
-                return false;
+            let k = class::OF[c as usize];
+            if k != 0 {
+                if k & class::LEX_SLOW != 0 {
+                    out.truncate(start_len);
+                    return false;
+                }
+                if k & (class::SPACE | class::BRACE) != 0 {
+                    break;
+                }
             }
             i += 1;
         }

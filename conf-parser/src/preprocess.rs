@@ -15,7 +15,7 @@
 //! a parameter points at the parameter's definition and a `~SEQ` value at the `~SEQ`.
 
 use crate::diag::Diagnostics;
-use crate::lexer::{lex, Line, Seg, Token, TokenKind};
+use crate::lexer::{class, lex, Line, Seg, Token, TokenKind};
 use crate::source::{SourceMap, Span};
 use crate::tree::{Node, TreeBuilder};
 use nom::branch::alt;
@@ -185,20 +185,18 @@ fn scan_line(s: &str) -> LineScan {
     let mut i = 0;
     let cut = loop {
         let Some(&c) = all.get(i) else { break i };
-        match c {
-            b'\n' | b'#' | b'!' => break i,
-            b'"' | b'\'' | b'\\' => {
-                let len = i + memchr::memchr(b'\n', &all[i..]).unwrap_or(all.len() - i);
-                return scan_line_quoted(&all[..len]);
+        let k = class::OF[c as usize];
+        if k & (class::SPACE | class::LINE_END | class::QUOTE) == 0 {
+            dollar |= k & class::DOLLAR != 0;
+            if first == usize::MAX {
+                first = i;
             }
-            _ if c.is_ascii_whitespace() => {}
-            _ => {
-                dollar |= c == b'$';
-                if first == usize::MAX {
-                    first = i;
-                }
-                last = i + 1;
-            }
+            last = i + 1;
+        } else if k & class::LINE_END != 0 {
+            break i;
+        } else if k & class::QUOTE != 0 {
+            let len = i + memchr::memchr(b'\n', &all[i..]).unwrap_or(all.len() - i);
+            return scan_line_quoted(&all[..len]);
         }
         i += 1;
     };
