@@ -200,8 +200,12 @@ fn scan_line(s: &str) -> LineScan {
         }
         i += 1;
     };
-    // After a comment only the end of the line matters (whatever the comment holds).
-    let len = cut + memchr::memchr(b'\n', &all[cut..]).unwrap_or(all.len() - cut);
+    // After a comment only the end of the line matters (whatever the comment holds); most lines
+    // have none, and end where the loop stopped.
+    let len = match all.get(cut) {
+        Some(b'\n') | None => cut,
+        Some(_) => cut + memchr::memchr(b'\n', &all[cut..]).unwrap_or(all.len() - cut),
+    };
     if first == usize::MAX {
         first = cut;
         last = cut;

@@ -23,7 +23,7 @@ pub(super) fn check(cx: &mut Cx, config: &mut Config) {
     servers.retain_mut(|vs| check_virtual_server(cx, vs, groups));
     // A map, not a scan of the servers before each one: large configurations have thousands.
     let mut seen: std::collections::HashMap<(&Service, Option<Protocol>), &VirtualServer> =
-        std::collections::HashMap::new();
+        std::collections::HashMap::with_capacity(servers.len());
     for vs in servers.iter() {
         if let Some(first) = seen.insert((&vs.service, vs.protocol), vs) {
             seen.insert((&vs.service, vs.protocol), first);
