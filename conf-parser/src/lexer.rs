@@ -380,20 +380,15 @@ pub fn lex(text: &str, segs: &[Seg], diags: &mut Diagnostics, out: &mut Vec<Toke
     }
 }
 
-/// Byte classes for the per-byte loops of the lexer's fast path and of the preprocessor's line
-/// scan: one table load and a bit test per byte, where a `match` compiles to a jump per byte.
-pub(crate) mod class {
+/// Byte classes for the per-byte loops of the lexer's fast path: one table load and a bit test
+/// per byte, where a `match` compiles to a jump per byte.
+mod class {
     /// ASCII whitespace (what separates words; `u8::is_ascii_whitespace`).
     pub const SPACE: u8 = 1;
     /// `{` and `}`.
     pub const BRACE: u8 = 2;
-    /// What the lexer's fast path leaves to the general lexer: quotes, `\\`, `$`, non-ASCII.
-    pub const LEX_SLOW: u8 = 4;
-    /// What ends a line's text for the preprocessor: `\n` and the comment starts `#` and `!`.
-    pub const LINE_END: u8 = 8;
-    /// Quotes and `\\`: the line needs the quote-aware scan.
-    pub const QUOTE: u8 = 16;
-    pub const DOLLAR: u8 = 32;
+    /// What the fast path leaves to the general lexer: quotes, `\\`, `$`, non-ASCII.
+    pub const SLOW: u8 = 4;
 
     pub static OF: [u8; 256] = {
         let mut t = [0u8; 256];
@@ -407,17 +402,8 @@ pub(crate) mod class {
             if c == b'{' || c == b'}' {
                 k |= BRACE;
             }
-            if c == b'"' || c == b'\'' || c == b'\\' {
-                k |= QUOTE | LEX_SLOW;
-            }
-            if c == b'$' {
-                k |= DOLLAR | LEX_SLOW;
-            }
-            if !c.is_ascii() {
-                k |= LEX_SLOW;
-            }
-            if c == b'\n' || c == b'#' || c == b'!' {
-                k |= LINE_END;
+            if c == b'"' || c == b'\'' || c == b'\\' || c == b'$' || !c.is_ascii() {
+                k |= SLOW;
             }
             t[i] = k;
             i += 1;
@@ -463,7 +449,7 @@ fn lex_plain(text: &str, seg: &Seg, out: &mut Vec<Token>) -> bool {
         while let Some(&c) = b.get(i) {
             let k = class::OF[c as usize];
             if k != 0 {
-                if k & class::LEX_SLOW != 0 {
+                if k & class::SLOW != 0 {
                     out.truncate(start_len);
                     return false;
                 }
