@@ -89,17 +89,25 @@ work, keepalived, rs, scales = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4
 def ms(r):
     return f"{r['mean'] * 1000:.1f} ± {r['stddev'] * 1000:.1f}"
 
+def med_min(r):
+    return f"{r['median'] * 1000:.1f} / {r['min'] * 1000:.1f}"
+
 def rc(name):
     with open(os.path.join(work, name)) as f:
         return f.read().strip()
 
 version = subprocess.run([keepalived, "--version"], capture_output=True, text=True)
 version = (version.stderr or version.stdout).splitlines()[0] if (version.stderr or version.stdout) else "keepalived"
-print(f"`-t -f FILE` on generated configurations (bench/gen-config.py), mean ± σ of hyperfine runs; "
-      f"{os.cpu_count()} CPUs; {version}.")
+load = os.getloadavg()[0]
+print(f"`-t -f FILE` on generated configurations (bench/gen-config.py), hyperfine runs: mean ± σ, "
+      f"then median / min, and the mean CPU time of a run (on a loaded machine the median, the minimum "
+      f"and the CPU time are the steadier: a run waiting for a CPU does not count there); "
+      f"{os.cpu_count()} CPUs, load average {load:.2f} at the end; {version}.")
 print()
-print("| size | lines | bytes | keepalived (ms) | keepalived-rs (ms) | keepalived-rs / keepalived | exit codes (ka / rs) |")
-print("|---|---:|---:|---:|---:|---:|---|")
+print("| size | lines | bytes | keepalived (ms) | keepalived-rs (ms) | keepalived-rs / keepalived "
+      "| keepalived median / min | keepalived-rs median / min | ratio of medians / minima "
+      "| CPU time, user + system (ka / rs) | exit codes (ka / rs) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 for s in scales:
     conf = os.path.join(work, f"keepalived-{s}x.conf")
     with open(conf, "rb") as f:
@@ -108,7 +116,11 @@ for s in scales:
         results = {r["command"]: r for r in json.load(f)["results"]}
     ka, r = results["keepalived"], results["keepalived-rs"]
     ratio = r["mean"] / ka["mean"] if ka["mean"] else float("nan")
+    speedup = lambda k: f"{ka[k] / r[k]:.1f}×" if r[k] else "-"
+    cpu = lambda x: (x["user"] + x["system"]) * 1000
     lines = data.count(b"\n")
     print(f"| {s}x | {lines} | {len(data)} | {ms(ka)} | {ms(r)} | {ratio:.2f} | "
+          f"{med_min(ka)} | {med_min(r)} | {speedup('median')} / {speedup('min')} | "
+          f"{cpu(ka):.1f} / {cpu(r):.1f} ({cpu(ka) / cpu(r):.1f}×) | "
           f"{rc(f'ka-{s}x.rc')} / {rc(f'rs-{s}x.rc')} |")
 PY

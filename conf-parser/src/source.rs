@@ -91,6 +91,14 @@ impl SourceMap {
         FileId(self.files.len() as u32 - 1)
     }
 
+    /// Sets the text of a file added without it (the preprocessor reads a file's text while it
+    /// works and stores it once done).
+    pub fn set_text(&mut self, id: FileId, text: String) {
+        let file = &mut self.files[id.0 as usize];
+        file.text = text;
+        file.line_starts = std::sync::OnceLock::new();
+    }
+
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

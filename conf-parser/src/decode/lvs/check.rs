@@ -23,7 +23,7 @@ pub(super) fn check(cx: &mut Cx, config: &mut Config) {
     servers.retain_mut(|vs| check_virtual_server(cx, vs, groups));
     // A map, not a scan of the servers before each one: large configurations have thousands.
     let mut seen: std::collections::HashMap<(&Service, Option<Protocol>), &VirtualServer> =
-        std::collections::HashMap::new();
+        std::collections::HashMap::with_capacity(servers.len());
     for vs in servers.iter() {
         if let Some(first) = seen.insert((&vs.service, vs.protocol), vs) {
             seen.insert((&vs.service, vs.protocol), first);
@@ -99,7 +99,8 @@ fn check_virtual_server(
     groups: &[VirtualServerGroup],
 ) -> bool {
     let span = vs.origin.span;
-    let name = vs.service.to_string();
+    // Formatted only when a message needs it: most virtual servers get none.
+    let name = vs.service.clone();
     let shape = match &vs.service {
         Service::Address { port, .. } => Shape {
             has_addresses: true,
@@ -250,14 +251,18 @@ fn check_virtual_server(
     true
 }
 
-fn check_real_servers(cx: &mut Cx, vs: &mut VirtualServer, name: &str, shape: &Shape) {
+fn check_real_servers(cx: &mut Cx, vs: &mut VirtualServer, name: &Service, shape: &Shape) {
     let family = vs.ip_family;
     let vs_port = match vs.service {
         Service::Address { port, .. } => Some(port),
         _ => None,
     };
-    let mut kept: Vec<crate::model::lvs::RealServer> = Vec::new();
-    for mut rs in std::mem::take(&mut vs.real_server) {
+    // In place: the servers kept so far are those before `i`, and a dropped one is removed
+    // (rare: it takes an error in the configuration).
+    let mut i = 0;
+    while i < vs.real_server.len() {
+        let (kept, rest) = vs.real_server.split_at_mut(i);
+        let rs = &mut rest[0];
         let span = rs.origin.span;
         if !rs.lvs_method.is_tunnel() && IpFamily::of(&rs.address) != family {
             cx.error(
@@ -270,6 +275,7 @@ fn check_real_servers(cx: &mut Cx, vs: &mut VirtualServer, name: &str, shape: &S
                 ),
             )
             .with_help("only TUN real servers may be of another address family");
+            vs.real_server.remove(i);
             continue;
         }
         if let Some(first) = kept
@@ -280,6 +286,7 @@ fn check_real_servers(cx: &mut Cx, vs: &mut VirtualServer, name: &str, shape: &S
                 span,
                 format!("real_server {} {} is already in virtual_server {name} (at {}); keepalived drops this one", rs.address, rs.port, first.origin),
             );
+            vs.real_server.remove(i);
             continue;
         }
         if !is_nat(&rs.lvs_method) {
@@ -303,12 +310,11 @@ fn check_real_servers(cx: &mut Cx, vs: &mut VirtualServer, name: &str, shape: &S
                 _ => {}
             }
         }
-        kept.push(rs);
+        i += 1;
     }
-    vs.real_server = kept;
 }
 
-fn check_sorry_server(cx: &mut Cx, vs: &mut VirtualServer, name: &str, shape: &Shape) {
+fn check_sorry_server(cx: &mut Cx, vs: &mut VirtualServer, name: &Service, shape: &Shape) {
     let Some(mut sorry) = vs.sorry_server.take() else {
         if vs.sorry_server_inhibit || vs.sorry_server_lvs_method.is_some() {
             cx.warning(vs.origin.span, format!("virtual_server {name}: sorry_server settings without a sorry_server are ignored"));

@@ -46,6 +46,9 @@ pub(super) fn virtual_server(cx: &mut Cx, node: &Node, config: &mut Config) {
         }
         vs.ip_family = family;
     }
+    // Sized once: a Vec left to grow rounds small counts up to 4 and larger ones to a power
+    // of two, and thousands of virtual servers make that waste count.
+    vs.real_server = Vec::with_capacity(items.iter().filter(|i| i.name() == "real_server").count());
     for item in items.iter().filter(|i| i.name() == "real_server") {
         if let Some(rs) = real_server(cx, item, &vs) {
             vs.real_server.push(rs);
@@ -384,10 +387,10 @@ fn real_server(cx: &mut Cx, node: &Node, vs: &VirtualServer) -> Option<RealServe
         TABLE.get_or_init(rs_keywords),
         &mut rs,
     );
-    for item in items
-        .iter()
-        .filter(|i| checkers::KEYWORDS.contains(&i.name()))
-    {
+    let is_checker = |i: &&Node| checkers::KEYWORDS.contains(&i.name());
+    // Most real servers have one checker: a Vec left to grow would hold room for four.
+    rs.checkers = Vec::with_capacity(items.iter().filter(is_checker).count());
+    for item in items.iter().filter(is_checker) {
         if let Some(c) = checkers::checker(cx, item, &rs) {
             rs.checkers.push(c);
         }
