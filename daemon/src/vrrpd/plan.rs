@@ -222,6 +222,9 @@ pub struct Plan {
     pub files: Vec<FilePlan>,
     /// Configuration this slice does not run yet, one line each, for an info log.
     pub ignored: Vec<String>,
+    /// global_defs `dynamic_interfaces`: an instance's interface may be missing at start (the
+    /// instance starts in FAULT); without it a missing interface is an error, as in keepalived.
+    pub dynamic_interfaces: bool,
 }
 
 fn scope_number(s: &str) -> Result<u8, String> {
@@ -398,7 +401,10 @@ pub fn instance_plan(i: &VrrpInstance, config: &Config) -> Result<InstancePlan, 
 /// Translates every instance. Any instance that cannot run is an error: a daemon that silently
 /// runs half a configuration is worse than one that refuses to start.
 pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
-    let mut out = Plan::default();
+    let mut out = Plan {
+        dynamic_interfaces: config.global.global_defs.dynamic_interfaces,
+        ..Plan::default()
+    };
     let mut errors = Vec::new();
     for i in &config.vrrp.vrrp_instance {
         match instance_plan(i, config) {
