@@ -21,6 +21,7 @@ pub mod net;
 pub mod notify;
 pub mod plan;
 pub mod script;
+pub mod track_process;
 
 use std::io;
 use std::net::IpAddr;
@@ -58,6 +59,11 @@ fn file_key(name: &str) -> String {
     format!("file:{name}")
 }
 
+/// A vrrp_track_process's name among an instance's tracked objects.
+fn process_key(name: &str) -> String {
+    format!("process:{name}")
+}
+
 /// How much earlier than a timer's deadline the loop wakes up to wait out the rest precisely.
 const TIMER_SLACK: Duration = Duration::from_millis(2);
 
@@ -67,6 +73,8 @@ enum Event {
     Script(String, bool),
     /// A track_file's value changed: (name, value).
     File(String, i64),
+    /// A vrrp_track_process went up or down: (name, up).
+    Process(String, bool),
     Kernel(KernelEvent),
     Stop,
 }
@@ -210,6 +218,17 @@ impl Runtime {
                 )
             })?;
         }
+        let procs = if plan.processes.is_empty() {
+            Vec::new()
+        } else {
+            track_process::scan(std::path::Path::new("/proc"))
+        };
+        let process_up: Vec<bool> = plan
+            .processes
+            .iter()
+            .zip(track_process::counts(&plan.processes, &procs))
+            .map(|(pp, n)| track_process::up(pp, n))
+            .collect();
         let mut instances = Vec::new();
         let mut receivers: Vec<Rx> = Vec::new();
         for p in plan.instances.iter().cloned() {
@@ -336,6 +355,22 @@ impl Runtime {
                     })
                     .map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
             }
+            for t in &p.track_process {
+                let up = plan
+                    .processes
+                    .iter()
+                    .position(|pp| pp.name == t.name)
+                    .and_then(|i| process_up.get(i).copied())
+                    .unwrap_or(false);
+                tracking
+                    .add(Tracked {
+                        name: process_key(&t.name),
+                        weight: t.weight,
+                        reverse: t.reverse,
+                        status: if up { Status::Up } else { Status::Down },
+                    })
+                    .map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
+            }
             let verdict = TrackingVerdict {
                 fault: false,
                 priority: p.config.priority,
@@ -378,6 +413,16 @@ impl Runtime {
         tokio::spawn(async move {
             while let Some((name, v)) = frx.recv().await {
                 if tx.send(Event::File(name, v)).is_err() {
+                    break;
+                }
+            }
+        });
+        let (ptx, mut prx) = mpsc::unbounded_channel();
+        track_process::spawn(plan.processes.clone(), process_up, ptx);
+        let tx = events_tx.clone();
+        tokio::spawn(async move {
+            while let Some((name, up)) = prx.recv().await {
+                if tx.send(Event::Process(name, up)).is_err() {
                     break;
                 }
             }
@@ -514,6 +559,7 @@ impl Runtime {
                 Some(Event::Kernel(k)) => self.kernel_event(k).await,
                 Some(Event::Script(name, up)) => self.script_event(&name, up).await,
                 Some(Event::File(name, v)) => self.file_event(&name, v).await,
+                Some(Event::Process(name, up)) => self.process_event(&name, up).await,
                 Some(Event::Stop) | None => break,
             }
         }
@@ -806,6 +852,21 @@ impl Runtime {
             if up { "succeeded" } else { "failed" }
         );
         let key = script_key(name);
+        for idx in 0..self.instances.len() {
+            let status = if up { Status::Up } else { Status::Down };
+            if self.instances[idx].tracking.set_status(&key, status) {
+                self.tracking_changed(idx, now).await;
+            }
+        }
+    }
+
+    async fn process_event(&mut self, name: &str, up: bool) {
+        let now = self.now();
+        info!(
+            "vrrp_track_process {name}: {}",
+            if up { "up (quorum reached)" } else { "down" }
+        );
+        let key = process_key(name);
         for idx in 0..self.instances.len() {
             let status = if up { Status::Up } else { Status::Down };
             if self.instances[idx].tracking.set_status(&key, status) {
