@@ -104,6 +104,10 @@ struct Running {
     tracked_ifs: Vec<(String, u32)>,
     /// The sync group and the member index in it.
     group: Option<(usize, usize)>,
+    /// For the debug line on becoming Master: how long the last accepted advert waited
+    /// between the kernel and the loop, and how late the last timer fired.
+    rx_age: Duration,
+    timer_late: Duration,
 }
 
 /// One receiving socket (interface and family) and what was dropped there before any instance
@@ -389,6 +393,8 @@ impl Runtime {
                 verdict,
                 tracked_ifs,
                 group: None,
+                rx_age: Duration::ZERO,
+                timer_late: Duration::ZERO,
             });
         }
         let mut groups = Vec::new();
@@ -496,6 +502,12 @@ impl Runtime {
     /// Runs until stopped: start-up (left-over VIPs removed while Backup), then the event loop,
     /// then shutdown (priority-0 adverts, VIPs removed unless `-V`, notify_stop).
     pub async fn run(mut self) {
+        // The loop's last stretch before a deadline is a nanosleep: without this the kernel
+        // may make it up to 50 us (the default timer slack) late. The loop runs on this
+        // thread (a current-thread runtime).
+        if let Err(e) = nix::sys::prctl::set_timerslack(1) {
+            debug!("timer slack: {e}");
+        }
         for (idx, r) in self.receivers.iter_mut().enumerate() {
             spawn_rx(r, idx, self.events_tx.clone());
         }
@@ -576,6 +588,9 @@ impl Runtime {
                 .map(|(k, _)| k)
                 .collect();
             for kind in due {
+                if let Some(at) = self.instances[idx].instance.timer_at(kind) {
+                    self.instances[idx].timer_late = now.0.saturating_sub(at.0);
+                }
                 self.feed(idx, Input::Timer(kind), now).await;
             }
         }
@@ -584,7 +599,14 @@ impl Runtime {
     /// A packet from receiver `rx`: decoded once, then given to the instance of its VRID on that
     /// interface and family, if any.
     async fn packet(&mut self, rx: usize, p: Received) {
-        let now = self.now();
+        // The advert counts from when the kernel received it: the Master_Down timer it
+        // restarts must not also run for the time it spent reaching us.
+        let age = p
+            .stamp
+            .and_then(|t| std::time::SystemTime::now().duration_since(t).ok())
+            .filter(|a| *a < Duration::from_secs(1))
+            .unwrap_or_default();
+        let now = Time(self.now().0.saturating_sub(age));
         let advert = match vrrp::decode(&p.payload, p.src, p.dst, p.ttl) {
             Ok(a) => a,
             Err(reason) => {
@@ -621,6 +643,7 @@ impl Runtime {
             return;
         }
         r.last_master = Some(p.src);
+        r.rx_age = age;
         self.feed(
             idx,
             Input::Advert {
@@ -1016,6 +1039,14 @@ impl Runtime {
             Action::SetTimer { .. } | Action::CancelTimer(_) => {}
             Action::Transition { from, to } => {
                 let prio = r.instance.priority();
+                if to == State::Master {
+                    debug!(
+                        "({name}) timing: last advert reached the loop {} us after the kernel; \
+                         last timer fired {} us late",
+                        r.rx_age.as_micros(),
+                        r.timer_late.as_micros()
+                    );
+                }
                 info!(
                     "({name}) Entering {} STATE (from {})",
                     notify::state_word(to),
