@@ -5,7 +5,8 @@
 //! cargo nextest run -p keepalived-rs --test netns_bench --run-ignored only --no-capture
 //! ```
 //!
-//! and written down in docs/benchmarks.md (`KRS_BENCH_ONLY="v3 0.1"` runs only the scenarios
+//! and written down in docs/benchmarks.md (`KRS_BIN` must be an absolute path;
+//! `KRS_BENCH_SKIP_KEEPALIVED=1` measures only keepalived-rs; `KRS_BENCH_ONLY="v3 0.1"` runs only the scenarios
 //! whose version and advert_int start so). Each run builds a fresh lab, starts MASTER 150 and
 //! BACKUP 100 of one implementation, lets them settle, then kills the master (-9) or stops it
 //! (SIGTERM), and reads: the last master advert -> the backup's first advert (limit:
@@ -129,6 +130,11 @@ fn scenario(version: u8, advert_int: &'static str, stop: Stop, limit_ms: f64) {
         (Impl::Ours, "keepalived-rs"),
         (Impl::Keepalived, "keepalived 2.2.7"),
     ] {
+        // KRS_BENCH_SKIP_KEEPALIVED=1: only keepalived-rs (keepalived's numbers do not change
+        // between builds of ours).
+        if which == Impl::Keepalived && std::env::var_os("KRS_BENCH_SKIP_KEEPALIVED").is_some() {
+            continue;
+        }
         let (mut down, mut garp) = (Vec::new(), Vec::new());
         for run in 0..RUNS {
             if let Some((d, g)) = one_run(which, version, advert_int, stop, run) {
