@@ -559,3 +559,66 @@ fn netns_vip_options_reach_the_kernel() {
         assert!(line.contains(want), "{want} missing: {line}");
     }
 }
+
+/// vrrp_track_process: two `sleep` processes with a parameter unique to this test make the
+/// quorum of 2; one of them killed lowers the master's priority below the backup's (the VIP
+/// moves), a new one brings it back.
+#[test]
+fn netns_track_process_quorum_moves_the_vip() {
+    let Some(lab) = lab_or_skip("netns_track_process_quorum_moves_the_vip", "tp", 2) else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let arg = format!("86400.{}", std::process::id());
+    let spawn = || {
+        std::process::Command::new("/bin/sleep")
+            .arg(&arg)
+            .spawn()
+            .expect("sleep")
+    };
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut p1 = Kill(spawn());
+    let _p2 = Kill(spawn());
+    let mut c = Conf::v2("MASTER", 150);
+    c.extra = "    track_process {\n        svc\n    }\n".into();
+    let text = format!(
+        "vrrp_track_process svc {{\n    process /bin/sleep {arg}\n    quorum 2\n    weight -60\n}}\n{}",
+        c.text()
+    );
+    let ma = lab.start_ours(&a, "a", &text);
+    let mb = lab.start_ours(&b, "b", &Conf::v2("BACKUP", 100).text());
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
+        "{}",
+        ma.log_text()
+    );
+    let _ = p1.0.kill();
+    let _ = p1.0.wait();
+    assert!(
+        wait_for(Duration::from_secs(8), || lab.has(&b, VIP)
+            && !lab.has(&a, VIP))
+        .is_some(),
+        "the backup did not take over from a master below its process quorum:\n{}\n---\n{}",
+        ma.log_text(),
+        mb.log_text()
+    );
+    assert!(
+        ma.log_text().contains("tracking: priority 90"),
+        "{}",
+        ma.log_text()
+    );
+    let _p3 = Kill(spawn());
+    assert!(
+        wait_for(Duration::from_secs(8), || lab.has(&a, VIP)
+            && !lab.has(&b, VIP))
+        .is_some(),
+        "the master did not come back:\n{}",
+        ma.log_text()
+    );
+}

@@ -228,6 +228,12 @@ impl Instance {
         &self.config
     }
 
+    /// The interface's primary address changed (or was first learned): it only breaks ties
+    /// between adverts of equal priority, so no input follows.
+    pub fn set_local_address(&mut self, addr: IpAddr) {
+        self.config.local_address = addr;
+    }
+
     /// The earliest armed timer: what a driver waits for next. Ties go to the kind listed first
     /// in [`TimerKind::ALL`].
     pub fn timer(&self) -> Option<(TimerKind, Time)> {

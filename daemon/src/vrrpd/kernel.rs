@@ -255,6 +255,10 @@ fn errno_is(e: &rtnetlink::Error, errno: i32) -> bool {
 pub enum KernelEvent {
     /// A link's state: up and with carrier, or not.
     Link { index: u32, up: bool },
+    /// A link was deleted (a link of the same name may come back with another index).
+    LinkGone { index: u32 },
+    /// An address was added to interface `index`.
+    AddressAdded { index: u32, addr: IpAddr },
     /// An address was removed from interface `index`.
     AddressRemoved { index: u32, addr: IpAddr },
 }
@@ -294,11 +298,15 @@ pub fn monitor(tx: mpsc::UnboundedSender<KernelEvent>) -> io::Result<()> {
                     Some(link_event(&l))
                 }
                 NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelLink(l)) => {
-                    Some(KernelEvent::Link {
+                    Some(KernelEvent::LinkGone {
                         index: l.header.index,
-                        up: false,
                     })
                 }
+                NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewAddress(a)) => address_of(&a)
+                    .map(|addr| KernelEvent::AddressAdded {
+                        index: a.header.index,
+                        addr,
+                    }),
                 NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelAddress(a)) => address_of(&a)
                     .map(|addr| KernelEvent::AddressRemoved {
                         index: a.header.index,

@@ -21,6 +21,7 @@ pub mod net;
 pub mod notify;
 pub mod plan;
 pub mod script;
+pub mod track_process;
 
 use std::io;
 use std::net::IpAddr;
@@ -58,6 +59,11 @@ fn file_key(name: &str) -> String {
     format!("file:{name}")
 }
 
+/// A vrrp_track_process's name among an instance's tracked objects.
+fn process_key(name: &str) -> String {
+    format!("process:{name}")
+}
+
 /// How much earlier than a timer's deadline the loop wakes up to wait out the rest precisely.
 const TIMER_SLACK: Duration = Duration::from_millis(2);
 
@@ -67,6 +73,8 @@ enum Event {
     Script(String, bool),
     /// A track_file's value changed: (name, value).
     File(String, i64),
+    /// A vrrp_track_process went up or down: (name, up).
+    Process(String, bool),
     Kernel(KernelEvent),
     Stop,
 }
@@ -75,12 +83,17 @@ enum Event {
 struct Running {
     plan: InstancePlan,
     instance: Instance,
-    socket: Sender,
+    /// None while the interface is missing or has no address.
+    socket: Option<Sender>,
     /// Index into [`Runtime::receivers`].
     receiver: usize,
+    /// 0 while the interface does not exist.
     ifindex: u32,
+    /// Our adverts' source (the family's unspecified address until one is known).
     src: IpAddr,
-    link_up: bool,
+    /// The interface exists, is up with carrier, and we have a source address: otherwise the
+    /// instance is held in FAULT (`Input::InterfaceDown`).
+    usable: bool,
     drops: DropCounters,
     /// The source of the last advert accepted, for keepalived's skip_check_adv_addr.
     last_master: Option<IpAddr>,
@@ -91,6 +104,10 @@ struct Running {
     tracked_ifs: Vec<(String, u32)>,
     /// The sync group and the member index in it.
     group: Option<(usize, usize)>,
+    /// For the debug line on becoming Master: how long the last accepted advert waited
+    /// between the kernel and the loop, and how late the last timer fired.
+    rx_age: Duration,
+    timer_late: Duration,
 }
 
 /// One receiving socket (interface and family) and what was dropped there before any instance
@@ -98,9 +115,82 @@ struct Running {
 struct Rx {
     ifname: String,
     ipv6: bool,
-    socket: Arc<Receiver>,
+    /// The interface index the socket was opened on (0: no socket, the interface is missing).
+    ifindex: u32,
+    socket: Option<Arc<Receiver>>,
+    /// The multicast groups the instances on this interface use.
     groups: Vec<IpAddr>,
     drops: DropCounters,
+    /// The task reading `socket`.
+    task: Option<tokio::task::AbortHandle>,
+}
+
+/// (Re)opens a receiving socket on interface `ifindex`, joined to the groups; the reading task
+/// is started by [`spawn_rx`].
+fn open_rx(rx: &mut Rx, ifindex: u32) -> io::Result<()> {
+    if let Some(t) = rx.task.take() {
+        t.abort();
+    }
+    rx.socket = None;
+    let socket = Receiver::open(&rx.ifname, ifindex, rx.ipv6).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("VRRP receive socket on {}: {e}", rx.ifname),
+        )
+    })?;
+    for g in &rx.groups {
+        socket
+            .join(*g)
+            .map_err(|e| io::Error::new(e.kind(), format!("joining {g} on {}: {e}", rx.ifname)))?;
+    }
+    rx.socket = Some(Arc::new(socket));
+    rx.ifindex = ifindex;
+    Ok(())
+}
+
+/// Starts the task that reads receiver `idx`'s socket into the event queue.
+fn spawn_rx(rx: &mut Rx, idx: usize, tx: mpsc::UnboundedSender<Event>) {
+    let Some(sock) = rx.socket.clone() else {
+        return;
+    };
+    let name = rx.ifname.clone();
+    let task = tokio::spawn(async move {
+        loop {
+            match sock.recv().await {
+                Ok(p) => {
+                    if tx.send(Event::Packet(idx, p)).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    warn!("{name}: VRRP receive error: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    });
+    rx.task = Some(task.abort_handle());
+}
+
+/// What an instance's interface offers now: its index (0: missing), whether it is up with
+/// carrier, and the source address for our adverts (or why there is none).
+fn probe(p: &InstancePlan) -> (u32, bool, Result<IpAddr, String>) {
+    let Ok(index) = kernel::ifindex(&p.interface) else {
+        return (
+            0,
+            false,
+            Err(format!("interface {} does not exist", p.interface)),
+        );
+    };
+    let up = kernel::link_up(&p.interface).unwrap_or(false);
+    let src = match p.src_ip {
+        Some(s) => Ok(s),
+        None => {
+            let vips: Vec<IpAddr> = p.vips.iter().map(|v| v.addr).collect();
+            kernel::primary_address(&p.interface, p.ipv6, &vips).map_err(|e| e.to_string())
+        }
+    };
+    (index, up, src)
 }
 
 pub struct Runtime {
@@ -132,61 +222,96 @@ impl Runtime {
                 )
             })?;
         }
+        let procs = if plan.processes.is_empty() {
+            Vec::new()
+        } else {
+            track_process::scan(std::path::Path::new("/proc"))
+        };
+        let process_up: Vec<bool> = plan
+            .processes
+            .iter()
+            .zip(track_process::counts(&plan.processes, &procs))
+            .map(|(pp, n)| track_process::up(pp, n))
+            .collect();
         let mut instances = Vec::new();
         let mut receivers: Vec<Rx> = Vec::new();
         for p in plan.instances.iter().cloned() {
-            let ifindex = kernel::ifindex(&p.interface)?;
-            let vip_addrs: Vec<IpAddr> = p.vips.iter().map(|v| v.addr).collect();
-            let src = match p.src_ip {
-                Some(s) => s,
-                None => kernel::primary_address(&p.interface, p.ipv6, &vip_addrs)?,
-            };
+            let (ifindex, up, src) = probe(&p);
+            if ifindex == 0 && !plan.dynamic_interfaces {
+                // keepalived refuses to start then too (dynamic_interfaces allows it).
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!(
+                        "{}: interface {} does not exist (global_defs dynamic_interfaces \
+                         allows it)",
+                        p.name, p.interface
+                    ),
+                ));
+            }
             let mut config = p.config.clone();
-            config.local_address = src;
+            if let Ok(a) = src {
+                config.local_address = a;
+            }
+            let src_addr = config.local_address;
             let instance =
                 Instance::new(config).map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
-            let socket = Sender::open(&p.interface, ifindex, src).map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("{}: VRRP socket on {}: {e}", p.name, p.interface),
-                )
-            })?;
+            let socket = match (&src, ifindex) {
+                (Ok(a), i) if i != 0 => Some(Sender::open(&p.interface, i, *a).map_err(|e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!("{}: VRRP socket on {}: {e}", p.name, p.interface),
+                    )
+                })?),
+                _ => None,
+            };
+            let usable = up && socket.is_some();
+            if !usable {
+                let why = match &src {
+                    _ if ifindex == 0 => format!("interface {} does not exist", p.interface),
+                    Err(e) => e.clone(),
+                    Ok(_) => format!("interface {} is down", p.interface),
+                };
+                warn!("({}) entering FAULT state ({why})", p.name);
+            }
             let receiver = match receivers
                 .iter()
                 .position(|r: &Rx| r.ifname == p.interface && r.ipv6 == p.ipv6)
             {
                 Some(i) => i,
                 None => {
-                    let socket = Receiver::open(&p.interface, ifindex, p.ipv6).map_err(|e| {
-                        io::Error::new(
-                            e.kind(),
-                            format!("VRRP receive socket on {}: {e}", p.interface),
-                        )
-                    })?;
                     receivers.push(Rx {
                         ifname: p.interface.clone(),
                         ipv6: p.ipv6,
-                        socket: Arc::new(socket),
+                        ifindex: 0,
+                        socket: None,
                         groups: Vec::new(),
                         drops: DropCounters::new(),
+                        task: None,
                     });
                     receivers.len() - 1
                 }
             };
             let rx = &mut receivers[receiver];
-            if p.config.unicast_peers.is_empty() && !rx.groups.contains(&p.mcast_group) {
-                rx.socket.join(p.mcast_group).map_err(|e| {
-                    io::Error::new(
-                        e.kind(),
-                        format!(
-                            "{}: joining {} on {}: {e}",
-                            p.name, p.mcast_group, p.interface
-                        ),
-                    )
-                })?;
+            let new_group =
+                p.config.unicast_peers.is_empty() && !rx.groups.contains(&p.mcast_group);
+            if new_group {
                 rx.groups.push(p.mcast_group);
             }
-            let link_up = kernel::link_up(&p.interface)?;
+            if rx.socket.is_none() && ifindex != 0 {
+                open_rx(rx, ifindex)?;
+            } else if let Some(sock) = rx.socket.as_ref() {
+                if new_group {
+                    sock.join(p.mcast_group).map_err(|e| {
+                        io::Error::new(
+                            e.kind(),
+                            format!(
+                                "{}: joining {} on {}: {e}",
+                                p.name, p.mcast_group, p.interface
+                            ),
+                        )
+                    })?;
+                }
+            }
             let mut tracking = Tracking::new(p.config.priority);
             let mut tracked_ifs = Vec::new();
             for t in &p.track_interface {
@@ -234,6 +359,22 @@ impl Runtime {
                     })
                     .map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
             }
+            for t in &p.track_process {
+                let up = plan
+                    .processes
+                    .iter()
+                    .position(|pp| pp.name == t.name)
+                    .and_then(|i| process_up.get(i).copied())
+                    .unwrap_or(false);
+                tracking
+                    .add(Tracked {
+                        name: process_key(&t.name),
+                        weight: t.weight,
+                        reverse: t.reverse,
+                        status: if up { Status::Up } else { Status::Down },
+                    })
+                    .map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
+            }
             let verdict = TrackingVerdict {
                 fault: false,
                 priority: p.config.priority,
@@ -244,14 +385,16 @@ impl Runtime {
                 socket,
                 receiver,
                 ifindex,
-                src,
-                link_up,
+                src: src_addr,
+                usable,
                 drops: DropCounters::new(),
                 last_master: None,
                 tracking,
                 verdict,
                 tracked_ifs,
                 group: None,
+                rx_age: Duration::ZERO,
+                timer_late: Duration::ZERO,
             });
         }
         let mut groups = Vec::new();
@@ -276,6 +419,16 @@ impl Runtime {
         tokio::spawn(async move {
             while let Some((name, v)) = frx.recv().await {
                 if tx.send(Event::File(name, v)).is_err() {
+                    break;
+                }
+            }
+        });
+        let (ptx, mut prx) = mpsc::unbounded_channel();
+        track_process::spawn(plan.processes.clone(), process_up, ptx);
+        let tx = events_tx.clone();
+        tokio::spawn(async move {
+            while let Some((name, up)) = prx.recv().await {
+                if tx.send(Event::Process(name, up)).is_err() {
                     break;
                 }
             }
@@ -349,25 +502,14 @@ impl Runtime {
     /// Runs until stopped: start-up (left-over VIPs removed while Backup), then the event loop,
     /// then shutdown (priority-0 adverts, VIPs removed unless `-V`, notify_stop).
     pub async fn run(mut self) {
-        for (idx, r) in self.receivers.iter().enumerate() {
-            let sock = r.socket.clone();
-            let tx = self.events_tx.clone();
-            let name = r.ifname.clone();
-            tokio::spawn(async move {
-                loop {
-                    match sock.recv().await {
-                        Ok(p) => {
-                            if tx.send(Event::Packet(idx, p)).is_err() {
-                                break;
-                            }
-                        }
-                        Err(e) => {
-                            warn!("{name}: VRRP receive error: {e}");
-                            tokio::time::sleep(Duration::from_millis(100)).await;
-                        }
-                    }
-                }
-            });
+        // The loop's last stretch before a deadline is a nanosleep: without this the kernel
+        // may make it up to 50 us (the default timer slack) late. The loop runs on this
+        // thread (a current-thread runtime).
+        if let Err(e) = nix::sys::prctl::set_timerslack(1) {
+            debug!("timer slack: {e}");
+        }
+        for (idx, r) in self.receivers.iter_mut().enumerate() {
+            spawn_rx(r, idx, self.events_tx.clone());
         }
         for idx in 0..self.instances.len() {
             // VIPs left behind by an earlier run that was killed: we are not Master yet.
@@ -392,7 +534,7 @@ impl Runtime {
                 }
             }
             let now = self.now();
-            if !self.instances[idx].link_up {
+            if !self.instances[idx].usable {
                 self.feed(idx, Input::InterfaceDown, now).await;
             }
             self.tracking_changed(idx, now).await;
@@ -429,6 +571,7 @@ impl Runtime {
                 Some(Event::Kernel(k)) => self.kernel_event(k).await,
                 Some(Event::Script(name, up)) => self.script_event(&name, up).await,
                 Some(Event::File(name, v)) => self.file_event(&name, v).await,
+                Some(Event::Process(name, up)) => self.process_event(&name, up).await,
                 Some(Event::Stop) | None => break,
             }
         }
@@ -445,6 +588,9 @@ impl Runtime {
                 .map(|(k, _)| k)
                 .collect();
             for kind in due {
+                if let Some(at) = self.instances[idx].instance.timer_at(kind) {
+                    self.instances[idx].timer_late = now.0.saturating_sub(at.0);
+                }
                 self.feed(idx, Input::Timer(kind), now).await;
             }
         }
@@ -453,7 +599,14 @@ impl Runtime {
     /// A packet from receiver `rx`: decoded once, then given to the instance of its VRID on that
     /// interface and family, if any.
     async fn packet(&mut self, rx: usize, p: Received) {
-        let now = self.now();
+        // The advert counts from when the kernel received it: the Master_Down timer it
+        // restarts must not also run for the time it spent reaching us.
+        let age = p
+            .stamp
+            .and_then(|t| std::time::SystemTime::now().duration_since(t).ok())
+            .filter(|a| *a < Duration::from_secs(1))
+            .unwrap_or_default();
+        let now = Time(self.now().0.saturating_sub(age));
         let advert = match vrrp::decode(&p.payload, p.src, p.dst, p.ttl) {
             Ok(a) => a,
             Err(reason) => {
@@ -490,6 +643,7 @@ impl Runtime {
             return;
         }
         r.last_master = Some(p.src);
+        r.rx_age = age;
         self.feed(
             idx,
             Input::Advert {
@@ -505,41 +659,15 @@ impl Runtime {
         let now = self.now();
         match ev {
             KernelEvent::Link { index, up } => {
-                for idx in 0..self.instances.len() {
-                    let r = &mut self.instances[idx];
-                    let mut touched = false;
-                    for (name, i) in r.tracked_ifs.iter_mut() {
-                        if *i == 0 {
-                            *i = kernel::ifindex(name).unwrap_or(0);
-                        }
-                        if *i == index {
-                            let st = if up { Status::Up } else { Status::Down };
-                            touched |= r.tracking.set_status(name, st);
-                        }
-                    }
-                    if touched {
-                        self.tracking_changed(idx, now).await;
-                    }
-                }
-                for idx in 0..self.instances.len() {
-                    let r = &mut self.instances[idx];
-                    if r.ifindex != index || r.link_up == up {
-                        continue;
-                    }
-                    r.link_up = up;
-                    info!(
-                        "({}) interface {} is {}",
-                        r.plan.name,
-                        r.plan.interface,
-                        if up { "up" } else { "down" }
-                    );
-                    let input = if up {
-                        Input::InterfaceUp
-                    } else {
-                        Input::InterfaceDown
-                    };
-                    self.feed(idx, input, now).await;
-                }
+                self.tracked_link(index, Some(up), now).await;
+                self.refresh_interfaces(index, None, now).await;
+            }
+            KernelEvent::LinkGone { index } => {
+                self.tracked_link(index, None, now).await;
+                self.refresh_interfaces(index, None, now).await;
+            }
+            KernelEvent::AddressAdded { index, addr } => {
+                self.refresh_interfaces(index, Some(addr), now).await;
             }
             KernelEvent::AddressRemoved { index, addr } => {
                 for idx in 0..self.instances.len() {
@@ -565,11 +693,132 @@ impl Runtime {
                         warn!("({name}) gratuitous message for {}: {e}", vip.addr);
                     }
                 }
+                self.refresh_interfaces(index, Some(addr), now).await;
             }
         }
     }
 
-    /// Feeds one input to an instance and carries out its answer, in order.
+    /// A tracked interface changed: `up` is None when it was deleted (its index is forgotten;
+    /// a link of the same name is looked up again on the next event).
+    async fn tracked_link(&mut self, index: u32, up: Option<bool>, now: Time) {
+        for idx in 0..self.instances.len() {
+            let r = &mut self.instances[idx];
+            let mut touched = false;
+            for (name, i) in r.tracked_ifs.iter_mut() {
+                if *i == 0 {
+                    *i = kernel::ifindex(name).unwrap_or(0);
+                }
+                if *i == index {
+                    let st = if up == Some(true) {
+                        Status::Up
+                    } else {
+                        Status::Down
+                    };
+                    touched |= r.tracking.set_status(name, st);
+                    if up.is_none() {
+                        *i = 0;
+                    }
+                }
+            }
+            if touched {
+                self.tracking_changed(idx, now).await;
+            }
+        }
+    }
+
+    /// Something changed on interface `index` (an address `addr` came or went, or the link
+    /// changed): every instance on that interface, or whose interface is missing, looks at its
+    /// interface again. Our own VIPs coming and going are not news.
+    async fn refresh_interfaces(&mut self, index: u32, addr: Option<IpAddr>, now: Time) {
+        for idx in 0..self.instances.len() {
+            let r = &self.instances[idx];
+            if r.ifindex != index && r.ifindex != 0 {
+                continue;
+            }
+            if addr.is_some_and(|a| r.plan.vips.iter().any(|v| v.addr == a)) {
+                continue;
+            }
+            self.refresh(idx, now).await;
+        }
+    }
+
+    /// Looks at instance `idx`'s interface again: a new index (the interface was recreated) or
+    /// a new source address reopens the sockets; the instance leaves or enters FAULT when the
+    /// interface becomes usable (exists, up with carrier, has an address) or stops being so.
+    async fn refresh(&mut self, idx: usize, now: Time) {
+        let (index, up, src) = probe(&self.instances[idx].plan);
+        let r = &mut self.instances[idx];
+        let name = r.plan.name.clone();
+        let changed_index = index != r.ifindex;
+        if changed_index {
+            if index == 0 {
+                info!("({name}) interface {} is gone", r.plan.interface);
+            } else if r.ifindex != 0 {
+                info!(
+                    "({name}) interface {} is back (index {index}): reopening its sockets",
+                    r.plan.interface
+                );
+            } else {
+                info!("({name}) interface {} appeared", r.plan.interface);
+            }
+            r.ifindex = index;
+            r.socket = None;
+            for v in &r.plan.vips {
+                self.gratuitous.forget(&v.dev);
+            }
+            let rx = r.receiver;
+            if self.receivers[rx].ifindex != index {
+                let rxr = &mut self.receivers[rx];
+                if let Some(t) = rxr.task.take() {
+                    t.abort();
+                }
+                rxr.socket = None;
+                rxr.ifindex = 0;
+                if index != 0 {
+                    match open_rx(rxr, index) {
+                        Ok(()) => spawn_rx(rxr, rx, self.events_tx.clone()),
+                        Err(e) => error!("({name}) {e}"),
+                    }
+                }
+            }
+        }
+        let r = &mut self.instances[idx];
+        if let Ok(a) = &src {
+            if *a != r.src {
+                if !r.src.is_unspecified() {
+                    info!("({name}) source address {} -> {a}", r.src);
+                }
+                r.src = *a;
+                r.instance.set_local_address(*a);
+                r.socket = None;
+            }
+        }
+        if r.socket.is_none() && index != 0 && src.is_ok() {
+            match Sender::open(&r.plan.interface, index, r.src) {
+                Ok(s) => r.socket = Some(s),
+                Err(e) => error!("({name}) VRRP socket on {}: {e}", r.plan.interface),
+            }
+        }
+        let usable = index != 0 && up && src.is_ok() && r.socket.is_some();
+        if usable == r.usable {
+            return;
+        }
+        r.usable = usable;
+        if usable {
+            info!("({name}) interface {} is usable again", r.plan.interface);
+            self.feed(idx, Input::InterfaceUp, now).await;
+        } else {
+            let why = match src {
+                _ if index == 0 => format!("interface {} does not exist", r.plan.interface),
+                _ if !up => format!("interface {} is down", r.plan.interface),
+                Err(e) => e,
+                Ok(_) => "no VRRP socket".to_string(),
+            };
+            warn!("({name}) entering FAULT state ({why})");
+            self.feed(idx, Input::InterfaceDown, now).await;
+        }
+    }
+
     /// Feeds one input to an instance and carries out its answer, in order; the transitions of
     /// a sync group member are passed to its group, whose answers are fed in turn.
     async fn feed(&mut self, idx: usize, input: Input, now: Time) {
@@ -634,6 +883,21 @@ impl Runtime {
         }
     }
 
+    async fn process_event(&mut self, name: &str, up: bool) {
+        let now = self.now();
+        info!(
+            "vrrp_track_process {name}: {}",
+            if up { "up (quorum reached)" } else { "down" }
+        );
+        let key = process_key(name);
+        for idx in 0..self.instances.len() {
+            let status = if up { Status::Up } else { Status::Down };
+            if self.instances[idx].tracking.set_status(&key, status) {
+                self.tracking_changed(idx, now).await;
+            }
+        }
+    }
+
     async fn file_event(&mut self, name: &str, value: i64) {
         let now = self.now();
         info!("track_file {name}: value {value}");
@@ -678,7 +942,11 @@ impl Runtime {
                 };
                 match advert.encode(r.src, dst) {
                     Ok(bytes) => {
-                        if let Err(e) = r.socket.send(&bytes, dst) {
+                        let sent = match &r.socket {
+                            Some(s) => s.send(&bytes, dst),
+                            None => Err(io::Error::other("no socket (interface not usable)")),
+                        };
+                        if let Err(e) = sent {
                             // A down link is reported by netlink too; keep this quiet-ish.
                             debug!("({name}) sending advert to {dst}: {e}");
                         }
@@ -771,6 +1039,14 @@ impl Runtime {
             Action::SetTimer { .. } | Action::CancelTimer(_) => {}
             Action::Transition { from, to } => {
                 let prio = r.instance.priority();
+                if to == State::Master {
+                    debug!(
+                        "({name}) timing: last advert reached the loop {} us after the kernel; \
+                         last timer fired {} us late",
+                        r.rx_age.as_micros(),
+                        r.timer_late.as_micros()
+                    );
+                }
                 info!(
                     "({name}) Entering {} STATE (from {})",
                     notify::state_word(to),

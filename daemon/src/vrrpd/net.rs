@@ -27,6 +27,8 @@ pub struct Received {
     pub dst: IpAddr,
     pub ttl: u8,
     pub payload: Vec<u8>,
+    /// When the kernel received it (SO_TIMESTAMPNS, the real-time clock), if it said.
+    pub stamp: Option<std::time::SystemTime>,
 }
 
 /// Splits a received IPv4 datagram (as a raw socket returns it) into its header fields and the
@@ -56,6 +58,7 @@ pub fn parse_ipv4(packet: &[u8]) -> Option<Received> {
         dst: dst.into(),
         ttl: packet[8],
         payload: packet[ihl..end].to_vec(),
+        stamp: None,
     })
 }
 
@@ -103,6 +106,9 @@ impl Receiver {
         let domain = if ipv6 { Domain::IPV6 } else { Domain::IPV4 };
         let rx = Socket::new(domain, Type::RAW, Some(Protocol::from(IPPROTO_VRRP)))?;
         rx.bind_device(Some(ifname.as_bytes()))?;
+        // The kernel's receive time: the Master_Down timer counts from there, not from when
+        // the loop got round to the packet.
+        nsock::setsockopt(&rx, sockopt::ReceiveTimestampns, &true).map_err(io::Error::from)?;
         if ipv6 {
             rx.set_multicast_loop_v6(false)?;
             nsock::setsockopt(&rx, sockopt::Ipv6RecvHopLimit, &true).map_err(io::Error::from)?;
@@ -133,20 +139,18 @@ impl Receiver {
     /// Waits for the next packet.
     pub async fn recv(&self) -> io::Result<Received> {
         loop {
-            let got = if self.ipv6 {
-                self.rx.readable().await?;
-                match self
-                    .rx
-                    .try_io(Interest::READABLE, || recv_v6(self.rx.as_raw_fd()))
-                {
-                    Ok(r) => r,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                    Err(e) => return Err(e),
+            self.rx.readable().await?;
+            let fd = self.rx.as_raw_fd();
+            let got = match self.rx.try_io(Interest::READABLE, || {
+                if self.ipv6 {
+                    recv_v6(fd)
+                } else {
+                    recv_v4(fd)
                 }
-            } else {
-                let mut buf = [0u8; 2048];
-                let n = self.rx.recv(&mut buf).await?;
-                parse_ipv4(&buf[..n])
+            }) {
+                Ok(r) => r,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
             };
             if let Some(r) = got {
                 return Ok(r);
@@ -213,9 +217,37 @@ fn is_link_local(a: &Ipv6Addr) -> bool {
     a.segments()[0] & 0xffc0 == 0xfe80
 }
 
+fn stamp_of(ts: &nix::sys::time::TimeSpec) -> Option<std::time::SystemTime> {
+    let secs = u64::try_from(ts.tv_sec()).ok()?;
+    let nanos = u32::try_from(ts.tv_nsec()).ok()?;
+    std::time::UNIX_EPOCH.checked_add(std::time::Duration::new(secs, nanos))
+}
+
+fn recv_v4(fd: std::os::fd::RawFd) -> io::Result<Option<Received>> {
+    let mut buf = [0u8; 2048];
+    let mut cmsg = nix::cmsg_space!(nix::libc::timespec);
+    let mut iov = [IoSliceMut::new(&mut buf)];
+    let msg = nsock::recvmsg::<()>(fd, &mut iov, Some(&mut cmsg), MsgFlags::MSG_DONTWAIT)
+        .map_err(io::Error::from)?;
+    let n = msg.bytes;
+    let mut stamp = None;
+    if let Ok(cmsgs) = msg.cmsgs() {
+        for c in cmsgs {
+            if let ControlMessageOwned::ScmTimestampns(ts) = c {
+                stamp = stamp_of(&ts);
+            }
+        }
+    }
+    Ok(parse_ipv4(&buf[..n]).map(|r| Received { stamp, ..r }))
+}
+
 fn recv_v6(fd: std::os::fd::RawFd) -> io::Result<Option<Received>> {
     let mut buf = [0u8; 2048];
-    let mut cmsg = nix::cmsg_space!(nix::libc::c_int, nix::libc::in6_pktinfo);
+    let mut cmsg = nix::cmsg_space!(
+        nix::libc::c_int,
+        nix::libc::in6_pktinfo,
+        nix::libc::timespec
+    );
     let mut iov = [IoSliceMut::new(&mut buf)];
     let msg = nsock::recvmsg::<SockaddrIn6>(fd, &mut iov, Some(&mut cmsg), MsgFlags::MSG_DONTWAIT)
         .map_err(io::Error::from)?;
@@ -225,6 +257,7 @@ fn recv_v6(fd: std::os::fd::RawFd) -> io::Result<Option<Received>> {
     };
     let mut hop = None;
     let mut dst = None;
+    let mut stamp = None;
     if let Ok(cmsgs) = msg.cmsgs() {
         for c in cmsgs {
             match c {
@@ -232,6 +265,7 @@ fn recv_v6(fd: std::os::fd::RawFd) -> io::Result<Option<Received>> {
                 ControlMessageOwned::Ipv6PacketInfo(info) => {
                     dst = Some(Ipv6Addr::from(info.ipi6_addr.s6_addr))
                 }
+                ControlMessageOwned::ScmTimestampns(ts) => stamp = stamp_of(&ts),
                 _ => {}
             }
         }
@@ -244,6 +278,7 @@ fn recv_v6(fd: std::os::fd::RawFd) -> io::Result<Option<Received>> {
         dst: dst.into(),
         ttl,
         payload: buf[..n].to_vec(),
+        stamp,
     }))
 }
 

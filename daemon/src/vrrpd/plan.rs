@@ -65,6 +65,8 @@ pub struct InstancePlan {
     pub track_script: Vec<TrackedObj>,
     /// `track_file` (the instance's own and its sync group's), naming [`Plan::files`].
     pub track_file: Vec<TrackedObj>,
+    /// `track_process` (the instance's own and its sync group's), naming [`Plan::processes`].
+    pub track_process: Vec<TrackedObj>,
     /// `virtual_routes` this daemon can install (the others are listed in [`Plan::ignored`]).
     pub routes: Vec<VRoute>,
 }
@@ -152,6 +154,25 @@ pub fn route_plan(r: &conf_parser::model::vrrp::Route) -> Result<VRoute, String>
     })
 }
 
+/// A `vrrp_track_process` that some instance tracks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessPlan {
+    pub name: String,
+    /// The process name (or, with `full_command`, its argv\[0\]).
+    pub process: String,
+    /// Parameters to match against argv\[1..\] (none: any parameters).
+    pub params: Vec<String>,
+    pub param_match: conf_parser::model::vrrp::ParamMatch,
+    pub full_command: bool,
+    /// The process is up when at least `quorum` and at most `quorum_max` instances run.
+    pub quorum: u32,
+    pub quorum_max: Option<u32>,
+    /// A new process counts once it has run this long; a gone one once it has been gone this
+    /// long.
+    pub fork_delay: Duration,
+    pub terminate_delay: Duration,
+}
+
 /// A `track_file` that some instance tracks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilePlan {
@@ -220,8 +241,13 @@ pub struct Plan {
     pub scripts: Vec<ScriptPlan>,
     /// The track_files tracked by some instance.
     pub files: Vec<FilePlan>,
+    /// The vrrp_track_processes tracked by some instance.
+    pub processes: Vec<ProcessPlan>,
     /// Configuration this slice does not run yet, one line each, for an info log.
     pub ignored: Vec<String>,
+    /// global_defs `dynamic_interfaces`: an instance's interface may be missing at start (the
+    /// instance starts in FAULT); without it a missing interface is an error, as in keepalived.
+    pub dynamic_interfaces: bool,
 }
 
 fn scope_number(s: &str) -> Result<u8, String> {
@@ -387,6 +413,15 @@ pub fn instance_plan(i: &VrrpInstance, config: &Config) -> Result<InstancePlan, 
                 reverse: t.reverse,
             })
             .collect(),
+        track_process: i
+            .track_process
+            .iter()
+            .map(|t| TrackedObj {
+                name: t.name.clone(),
+                weight: t.weight,
+                reverse: t.reverse,
+            })
+            .collect(),
         mcast_group: i.mcast_dst_ip.unwrap_or(if ipv6 {
             g.vrrp_mcast_group6
         } else {
@@ -398,16 +433,19 @@ pub fn instance_plan(i: &VrrpInstance, config: &Config) -> Result<InstancePlan, 
 /// Translates every instance. Any instance that cannot run is an error: a daemon that silently
 /// runs half a configuration is worse than one that refuses to start.
 pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
-    let mut out = Plan::default();
+    let mut out = Plan {
+        dynamic_interfaces: config.global.global_defs.dynamic_interfaces,
+        ..Plan::default()
+    };
     let mut errors = Vec::new();
     for i in &config.vrrp.vrrp_instance {
         match instance_plan(i, config) {
             Ok(p) => out.instances.push(p),
             Err(e) => errors.push(e),
         }
-        if !i.track_process.is_empty() || !i.track_bfd.is_empty() {
+        if !i.track_bfd.is_empty() {
             out.ignored.push(format!(
-                "vrrp_instance {}: track_process/track_bfd are not run yet",
+                "vrrp_instance {}: track_bfd is not run yet",
                 i.name
             ));
         }
@@ -471,11 +509,14 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
                 });
             }
         }
-        if !g.track_process.is_empty() {
-            out.ignored.push(format!(
-                "vrrp_sync_group {}: track_process is not run yet",
-                g.name
-            ));
+        for &idx in &members {
+            for t in &g.track_process {
+                out.instances[idx].track_process.push(TrackedObj {
+                    name: t.name.clone(),
+                    weight: t.weight,
+                    reverse: t.reverse,
+                });
+            }
         }
         out.groups.push(GroupPlan {
             name: g.name.clone(),
@@ -528,6 +569,38 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
             }),
             _ => errors.push(format!(
                 "track_file {name}: no track_file {name} with a file"
+            )),
+        }
+    }
+    let mut wanted: Vec<&str> = out
+        .instances
+        .iter()
+        .flat_map(|i| i.track_process.iter().map(|t| t.name.as_str()))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    for name in wanted {
+        match config
+            .vrrp
+            .vrrp_track_process
+            .iter()
+            .find(|p| p.name == name)
+        {
+            Some(p) if !p.process.is_empty() => out.processes.push(ProcessPlan {
+                name: p.name.clone(),
+                process: p.process[0].clone(),
+                params: p.process[1..].to_vec(),
+                param_match: p
+                    .param_match
+                    .unwrap_or(conf_parser::model::vrrp::ParamMatch::Exact),
+                full_command: p.full_command,
+                quorum: p.quorum,
+                quorum_max: p.quorum_max,
+                fork_delay: p.fork_delay.map_or(Duration::ZERO, |t| t.0),
+                terminate_delay: p.terminate_delay.map_or(Duration::ZERO, |t| t.0),
+            }),
+            _ => errors.push(format!(
+                "track_process {name}: no vrrp_track_process {name} with a process"
             )),
         }
     }
