@@ -537,3 +537,109 @@ fn vm_listing_is_ipvsadms_byte_for_byte() {
         );
     });
 }
+
+/// The one-by-one read: the service dump, then each service's destination dump in turn on the
+/// client's own socket.
+fn one_by_one(c: &mut Client) -> Vec<(ServiceEntry, Vec<DestEntry>)> {
+    let services = c.services().expect("services");
+    services
+        .into_iter()
+        .map(|s| {
+            let d = c.dests(&s.service.key).expect("dests");
+            (s, d)
+        })
+        .collect()
+}
+
+#[test]
+fn vm_pipelined_read_equals_the_one_by_one_read() {
+    if !ipvs_test_env("vm_pipelined_read_equals_the_one_by_one_read") {
+        return;
+    }
+    in_netns(|| {
+        let mut c = Client::open().expect("open");
+        // Every kind, plus 600 services with 0 to 6 destinations, plus one with 400 (its dump
+        // spans several netlink messages and several reads).
+        let mut want = every_kind();
+        for i in 0..600u32 {
+            let key = tcp(&format!("198.18.{}.{}", i / 250, i % 250 + 1), 80);
+            let dests = (0..i % 7)
+                .map(|r| {
+                    dest(
+                        &format!("10.1.{}.{}", i / 250, r + 1),
+                        8000 + i as u16,
+                        Forward::Nat,
+                        r + 1,
+                    )
+                })
+                .collect();
+            want.services.push(ServiceState {
+                service: Service::new(key).scheduler("wrr"),
+                dests,
+            });
+        }
+        let big = (0..400u32)
+            .map(|r| {
+                dest(
+                    &format!("10.2.{}.{}", r / 200, r % 200 + 1),
+                    80,
+                    Forward::DirectRoute,
+                    r,
+                )
+            })
+            .collect();
+        want.services.push(ServiceState {
+            service: Service::new(tcp("198.18.9.1", 443)),
+            dests: big,
+        });
+        sync(&mut c, &want);
+
+        let expect = one_by_one(&mut c);
+        assert_eq!(expect.len(), want.services.len());
+        assert_eq!(expect.iter().map(|(_, d)| d.len()).max(), Some(400));
+        let keys: Vec<ServiceKey> = expect.iter().map(|(s, _)| s.service.key).collect();
+        for window in [1, 3, 16, 64, 10_000] {
+            let t = std::time::Instant::now();
+            let got = c.dests_of(&keys, window).expect("dests_of");
+            eprintln!(
+                "dests_of, window {window}: {} services in {:?} (information only)",
+                keys.len(),
+                t.elapsed()
+            );
+            assert_eq!(got.len(), expect.len());
+            for ((s, want), got) in expect.iter().zip(&got) {
+                assert!(got == want, "window {window}, service {}", s.service.key);
+            }
+        }
+        // state() (the pipelined read) is the one-by-one read without the counters.
+        let state = c.state().expect("state");
+        let plain: Vec<ServiceState> = expect
+            .iter()
+            .map(|(s, d)| ServiceState {
+                service: s.service.clone(),
+                dests: d.iter().map(|d| d.dest).collect(),
+            })
+            .collect();
+        assert!(state == plain, "state() differs from the one-by-one read");
+        assert!(dests_of_nothing_is_nothing(&mut c));
+
+        // A service that is not there: the kernel's dump is empty (no error), for both reads.
+        let mut with_missing = keys.clone();
+        let missing = tcp("198.18.200.200", 1);
+        with_missing.insert(300, missing);
+        let got = c
+            .dests_of(&with_missing, 16)
+            .expect("with a missing service");
+        assert!(got[300].is_empty() && c.dests(&missing).expect("one").is_empty());
+        assert_eq!(got.len(), keys.len() + 1);
+        assert!(got[..300] == got_plain(&expect)[..300] && got[301..] == got_plain(&expect)[300..]);
+    });
+}
+
+fn got_plain(expect: &[(ServiceEntry, Vec<DestEntry>)]) -> Vec<Vec<DestEntry>> {
+    expect.iter().map(|(_, d)| d.clone()).collect()
+}
+
+fn dests_of_nothing_is_nothing(c: &mut Client) -> bool {
+    c.dests_of(&[], 16).expect("empty").is_empty()
+}
