@@ -643,3 +643,83 @@ fn got_plain(expect: &[(ServiceEntry, Vec<DestEntry>)]) -> Vec<Vec<DestEntry>> {
 fn dests_of_nothing_is_nothing(c: &mut Client) -> bool {
     c.dests_of(&[], 16).expect("empty").is_empty()
 }
+
+/// Why `Client::dests_of` opens a socket per dump in flight: the kernel runs one dump at a time
+/// per netlink socket, and refuses a second dump request on that socket with EBUSY.
+#[test]
+fn vm_the_kernel_runs_one_dump_per_socket() {
+    use ipvs::netlink::wire::{self, Reply};
+    use neli::consts::socket::{Msg, NlFamily};
+    use neli::socket::NlSocket;
+    use neli::utils::Groups;
+    if !ipvs_test_env("vm_the_kernel_runs_one_dump_per_socket") {
+        return;
+    }
+    in_netns(|| {
+        let mut c = Client::open().expect("open");
+        let mut want = Desired::default();
+        for a in ["192.0.2.1", "192.0.2.2"] {
+            want.services.push(ServiceState {
+                service: Service::new(tcp(a, 80)),
+                dests: vec![dest("10.0.0.1", 80, Forward::DirectRoute, 1)],
+            });
+        }
+        sync(&mut c, &want);
+        let sock = NlSocket::connect(NlFamily::Generic, None, Groups::empty()).expect("socket");
+        let mut buf = vec![0u8; 65536];
+        let mut read = |sock: &NlSocket| {
+            let (n, _) = sock.recv(&mut buf[..], Msg::empty()).expect("recv");
+            wire::replies(&buf[..n])
+                .map(|r| match r.expect("well-formed") {
+                    Reply::Data { seq, attrs, .. } => (seq, Some(attrs.to_vec()), None),
+                    Reply::Ack { seq, errno } => (seq, None, Some(errno)),
+                    Reply::Done { seq } => (seq, None, Some(-1)),
+                })
+                .collect::<Vec<_>>()
+        };
+        let getfamily = wire::genl_message(
+            wire::GENL_ID_CTRL,
+            wire::NLM_F_REQUEST | wire::NLM_F_ACK,
+            1,
+            wire::CTRL_CMD_GETFAMILY,
+            2,
+            &wire::getfamily_attrs(wire::IPVS_GENL_NAME),
+        );
+        sock.send(&getfamily, Msg::empty()).expect("send");
+        let family = read(&sock)
+            .into_iter()
+            .find_map(|(_, d, _)| d)
+            .map(|d| wire::family_id(&d).expect("family id"))
+            .expect("family reply");
+        let mut two = Vec::new();
+        for (seq, s) in [(10u32, &want.services[0]), (11, &want.services[1])] {
+            let mut w = wire::AttrWriter::new();
+            wire::put_service_key(&mut w, &s.service.key);
+            two.extend(wire::genl_message(
+                family,
+                wire::NLM_F_REQUEST | wire::NLM_F_DUMP,
+                seq,
+                wire::cmd::GET_DEST,
+                wire::IPVS_GENL_VERSION,
+                &w.buf,
+            ));
+        }
+        sock.send(&two, Msg::empty()).expect("send two dumps");
+        // The first dump answers (data, then its end); the second is refused with EBUSY.
+        let mut seen = Vec::new();
+        while !(seen.contains(&(10, -1)) && seen.iter().any(|&(s, _)| s == 11)) {
+            for (seq, data, end) in read(&sock) {
+                seen.push((seq, if data.is_some() { 0 } else { end.unwrap_or(0) }));
+            }
+            assert!(seen.len() < 10, "{seen:?}");
+        }
+        assert!(
+            seen.contains(&(10, 0)),
+            "no data for the first dump: {seen:?}"
+        );
+        assert!(
+            seen.contains(&(11, 16)),
+            "the second dump was not refused with EBUSY: {seen:?}"
+        );
+    });
+}
