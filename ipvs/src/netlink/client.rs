@@ -137,6 +137,9 @@ pub const BATCH: usize = 256;
 /// to overlap; 4 keeps the extra sockets few.
 pub const READ_WINDOW: usize = 4;
 
+/// The largest window [`Client::dests_of`] uses, whatever it is asked (a socket each).
+pub const MAX_READ_WINDOW: usize = 256;
+
 /// A socket of [`Client::dests_of`] and the dump it is reading (an index into its keys).
 struct DumpSlot {
     sock: NlSocket,
@@ -447,9 +450,11 @@ impl Client {
     /// in one `send` cannot work. A window of dumps in flight therefore means one socket per
     /// dump: `window` extra sockets, each sent its next request as soon as its previous dump is
     /// read to the end. Each socket holds one dump's replies at a time, so its default receive
-    /// buffer is enough. `window` 1 is the one-by-one read on a single extra socket. Its reads
-    /// are small (see `dump_buf`), which makes the kernel's messages cheaper. A failure
-    /// is the first dump that failed, as [`Client::dests`] reports it.
+    /// buffer is enough. `window` 1 is the one-by-one read on a single extra socket; a window
+    /// above [`MAX_READ_WINDOW`] is taken as that. The reads are small (see `dump_buf`), which
+    /// makes the kernel's messages cheaper. A failure is the first dump that failed, typed and
+    /// naming its service as [`Client::dests`] would (a service that is not there lists empty,
+    /// as with [`Client::dests`]: the kernel's dump does not fail for it).
     pub fn dests_of(
         &mut self,
         keys: &[ServiceKey],
@@ -459,7 +464,7 @@ impl Client {
         if keys.is_empty() {
             return Ok(out);
         }
-        let window = window.clamp(1, keys.len());
+        let window = window.clamp(1, keys.len().min(MAX_READ_WINDOW));
         let mut slots = Vec::with_capacity(window);
         for _ in 0..window {
             let sock =
