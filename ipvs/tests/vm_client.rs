@@ -537,3 +537,189 @@ fn vm_listing_is_ipvsadms_byte_for_byte() {
         );
     });
 }
+
+/// The one-by-one read: the service dump, then each service's destination dump in turn on the
+/// client's own socket.
+fn one_by_one(c: &mut Client) -> Vec<(ServiceEntry, Vec<DestEntry>)> {
+    let services = c.services().expect("services");
+    services
+        .into_iter()
+        .map(|s| {
+            let d = c.dests(&s.service.key).expect("dests");
+            (s, d)
+        })
+        .collect()
+}
+
+#[test]
+fn vm_pipelined_read_equals_the_one_by_one_read() {
+    if !ipvs_test_env("vm_pipelined_read_equals_the_one_by_one_read") {
+        return;
+    }
+    in_netns(|| {
+        let mut c = Client::open().expect("open");
+        // Every kind, plus 600 services with 0 to 6 destinations, plus one with 400 (its dump
+        // spans several netlink messages and several reads).
+        let mut want = every_kind();
+        for i in 0..600u32 {
+            let key = tcp(&format!("198.18.{}.{}", i / 250, i % 250 + 1), 80);
+            let dests = (0..i % 7)
+                .map(|r| {
+                    dest(
+                        &format!("10.1.{}.{}", i / 250, r + 1),
+                        8000 + i as u16,
+                        Forward::Nat,
+                        r + 1,
+                    )
+                })
+                .collect();
+            want.services.push(ServiceState {
+                service: Service::new(key).scheduler("wrr"),
+                dests,
+            });
+        }
+        let big = (0..400u32)
+            .map(|r| {
+                dest(
+                    &format!("10.2.{}.{}", r / 200, r % 200 + 1),
+                    80,
+                    Forward::DirectRoute,
+                    r,
+                )
+            })
+            .collect();
+        want.services.push(ServiceState {
+            service: Service::new(tcp("198.18.9.1", 443)),
+            dests: big,
+        });
+        sync(&mut c, &want);
+
+        let expect = one_by_one(&mut c);
+        assert_eq!(expect.len(), want.services.len());
+        assert_eq!(expect.iter().map(|(_, d)| d.len()).max(), Some(400));
+        let keys: Vec<ServiceKey> = expect.iter().map(|(s, _)| s.service.key).collect();
+        for window in [1, 3, 16, 64, 10_000] {
+            let t = std::time::Instant::now();
+            let got = c.dests_of(&keys, window).expect("dests_of");
+            eprintln!(
+                "dests_of, window {window}: {} services in {:?} (information only)",
+                keys.len(),
+                t.elapsed()
+            );
+            assert_eq!(got.len(), expect.len());
+            for ((s, want), got) in expect.iter().zip(&got) {
+                assert!(got == want, "window {window}, service {}", s.service.key);
+            }
+        }
+        // state() (the pipelined read) is the one-by-one read without the counters.
+        let state = c.state().expect("state");
+        let plain: Vec<ServiceState> = expect
+            .iter()
+            .map(|(s, d)| ServiceState {
+                service: s.service.clone(),
+                dests: d.iter().map(|d| d.dest).collect(),
+            })
+            .collect();
+        assert!(state == plain, "state() differs from the one-by-one read");
+        assert!(dests_of_nothing_is_nothing(&mut c));
+
+        // A service that is not there: the kernel's dump is empty (no error), for both reads.
+        let mut with_missing = keys.clone();
+        let missing = tcp("198.18.200.200", 1);
+        with_missing.insert(300, missing);
+        let got = c
+            .dests_of(&with_missing, 16)
+            .expect("with a missing service");
+        assert!(got[300].is_empty() && c.dests(&missing).expect("one").is_empty());
+        assert_eq!(got.len(), keys.len() + 1);
+        assert!(got[..300] == got_plain(&expect)[..300] && got[301..] == got_plain(&expect)[300..]);
+    });
+}
+
+fn got_plain(expect: &[(ServiceEntry, Vec<DestEntry>)]) -> Vec<Vec<DestEntry>> {
+    expect.iter().map(|(_, d)| d.clone()).collect()
+}
+
+fn dests_of_nothing_is_nothing(c: &mut Client) -> bool {
+    c.dests_of(&[], 16).expect("empty").is_empty()
+}
+
+/// Why `Client::dests_of` opens a socket per dump in flight: the kernel runs one dump at a time
+/// per netlink socket, and refuses a second dump request on that socket with EBUSY.
+#[test]
+fn vm_the_kernel_runs_one_dump_per_socket() {
+    use ipvs::netlink::wire::{self, Reply};
+    use neli::consts::socket::{Msg, NlFamily};
+    use neli::socket::NlSocket;
+    use neli::utils::Groups;
+    if !ipvs_test_env("vm_the_kernel_runs_one_dump_per_socket") {
+        return;
+    }
+    in_netns(|| {
+        let mut c = Client::open().expect("open");
+        let mut want = Desired::default();
+        for a in ["192.0.2.1", "192.0.2.2"] {
+            want.services.push(ServiceState {
+                service: Service::new(tcp(a, 80)),
+                dests: vec![dest("10.0.0.1", 80, Forward::DirectRoute, 1)],
+            });
+        }
+        sync(&mut c, &want);
+        let sock = NlSocket::connect(NlFamily::Generic, None, Groups::empty()).expect("socket");
+        let mut buf = vec![0u8; 65536];
+        let mut read = |sock: &NlSocket| {
+            let (n, _) = sock.recv(&mut buf[..], Msg::empty()).expect("recv");
+            wire::replies(&buf[..n])
+                .map(|r| match r.expect("well-formed") {
+                    Reply::Data { seq, attrs, .. } => (seq, Some(attrs.to_vec()), None),
+                    Reply::Ack { seq, errno } => (seq, None, Some(errno)),
+                    Reply::Done { seq } => (seq, None, Some(-1)),
+                })
+                .collect::<Vec<_>>()
+        };
+        let getfamily = wire::genl_message(
+            wire::GENL_ID_CTRL,
+            wire::NLM_F_REQUEST | wire::NLM_F_ACK,
+            1,
+            wire::CTRL_CMD_GETFAMILY,
+            2,
+            &wire::getfamily_attrs(wire::IPVS_GENL_NAME),
+        );
+        sock.send(&getfamily, Msg::empty()).expect("send");
+        let family = read(&sock)
+            .into_iter()
+            .find_map(|(_, d, _)| d)
+            .map(|d| wire::family_id(&d).expect("family id"))
+            .expect("family reply");
+        let mut two = Vec::new();
+        for (seq, s) in [(10u32, &want.services[0]), (11, &want.services[1])] {
+            let mut w = wire::AttrWriter::new();
+            wire::put_service_key(&mut w, &s.service.key);
+            two.extend(wire::genl_message(
+                family,
+                wire::NLM_F_REQUEST | wire::NLM_F_DUMP,
+                seq,
+                wire::cmd::GET_DEST,
+                wire::IPVS_GENL_VERSION,
+                &w.buf,
+            ));
+        }
+        sock.send(&two, Msg::empty()).expect("send two dumps");
+        // The first dump answers (data, then its end); the second is refused with EBUSY.
+        let mut seen = Vec::new();
+        while !(seen.contains(&(10, -1)) && seen.iter().any(|&(s, _)| s == 11)) {
+            for (seq, data, end) in read(&sock) {
+                seen.push((seq, if data.is_some() { 0 } else { end.unwrap_or(0) }));
+            }
+            assert!(seen.len() < 10, "{seen:?}");
+        }
+        assert!(
+            seen.contains(&(10, 0)),
+            "no data for the first dump: {seen:?}"
+        );
+        assert!(
+            seen.contains(&(11, 16)),
+            "the second dump was not refused with EBUSY: {seen:?}"
+        );
+    });
+}
