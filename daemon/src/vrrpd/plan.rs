@@ -207,6 +207,34 @@ pub struct TrackedObj {
     pub reverse: bool,
 }
 
+impl From<&conf_parser::model::vrrp::TrackRef> for TrackedObj {
+    fn from(t: &conf_parser::model::vrrp::TrackRef) -> TrackedObj {
+        TrackedObj {
+            name: t.name.clone(),
+            weight: t.weight,
+            reverse: t.reverse,
+        }
+    }
+}
+
+impl From<&conf_parser::model::vrrp::TrackedInterface> for TrackedObj {
+    fn from(t: &conf_parser::model::vrrp::TrackedInterface) -> TrackedObj {
+        TrackedObj {
+            name: t.name.clone(),
+            weight: t.weight,
+            reverse: t.reverse,
+        }
+    }
+}
+
+/// A `track_*` list of the model as the runtime's tracked objects.
+fn tracked<'a, T: 'a>(list: &'a [T]) -> Vec<TrackedObj>
+where
+    &'a T: Into<TrackedObj>,
+{
+    list.iter().map(Into::into).collect()
+}
+
 /// A `vrrp_sync_group`: its name and its members as indices into [`Plan::instances`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupPlan {
@@ -385,43 +413,11 @@ pub fn instance_plan(i: &VrrpInstance, config: &Config) -> Result<InstancePlan, 
             stop: script(&i.notify_stop),
             any: script(&i.notify),
         },
-        track_interface: i
-            .track_interface
-            .iter()
-            .map(|t| TrackedObj {
-                name: t.name.clone(),
-                weight: t.weight,
-                reverse: t.reverse,
-            })
-            .collect(),
+        track_interface: tracked(&i.track_interface),
         routes: Vec::new(),
-        track_file: i
-            .track_file
-            .iter()
-            .map(|t| TrackedObj {
-                name: t.name.clone(),
-                weight: t.weight,
-                reverse: t.reverse,
-            })
-            .collect(),
-        track_script: i
-            .track_script
-            .iter()
-            .map(|t| TrackedObj {
-                name: t.name.clone(),
-                weight: t.weight,
-                reverse: t.reverse,
-            })
-            .collect(),
-        track_process: i
-            .track_process
-            .iter()
-            .map(|t| TrackedObj {
-                name: t.name.clone(),
-                weight: t.weight,
-                reverse: t.reverse,
-            })
-            .collect(),
+        track_file: tracked(&i.track_file),
+        track_script: tracked(&i.track_script),
+        track_process: tracked(&i.track_process),
         mcast_group: i.mcast_dst_ip.unwrap_or(if ipv6 {
             g.vrrp_mcast_group6
         } else {
@@ -481,42 +477,13 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
                 )),
             }
         }
-        // The group's tracked interfaces count for every member (keepalived).
+        // The group's tracked objects count for every member (keepalived).
         for &idx in &members {
-            for t in &g.track_interface {
-                out.instances[idx].track_interface.push(TrackedObj {
-                    name: t.name.clone(),
-                    weight: t.weight,
-                    reverse: t.reverse,
-                });
-            }
-        }
-        for &idx in &members {
-            for t in &g.track_script {
-                out.instances[idx].track_script.push(TrackedObj {
-                    name: t.name.clone(),
-                    weight: t.weight,
-                    reverse: t.reverse,
-                });
-            }
-        }
-        for &idx in &members {
-            for t in &g.track_file {
-                out.instances[idx].track_file.push(TrackedObj {
-                    name: t.name.clone(),
-                    weight: t.weight,
-                    reverse: t.reverse,
-                });
-            }
-        }
-        for &idx in &members {
-            for t in &g.track_process {
-                out.instances[idx].track_process.push(TrackedObj {
-                    name: t.name.clone(),
-                    weight: t.weight,
-                    reverse: t.reverse,
-                });
-            }
+            let p = &mut out.instances[idx];
+            p.track_interface.extend(tracked(&g.track_interface));
+            p.track_script.extend(tracked(&g.track_script));
+            p.track_file.extend(tracked(&g.track_file));
+            p.track_process.extend(tracked(&g.track_process));
         }
         out.groups.push(GroupPlan {
             name: g.name.clone(),
