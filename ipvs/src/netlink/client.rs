@@ -579,19 +579,11 @@ impl Client {
     }
 
     pub fn timeouts(&mut self) -> Result<Timeouts, Error> {
-        let op = Operation::GetTimeouts;
-        let r = self.request(
-            op.clone(),
+        self.get_one(
+            Operation::GetTimeouts,
             cmd::GET_CONFIG,
-            wire::IPVS_GENL_VERSION,
-            &[],
-            false,
-        )?;
-        let first = r.first().ok_or_else(|| Error::Malformed {
-            op: op.clone(),
-            source: Malformed("no reply".into()),
-        })?;
-        wire::decode_timeouts(first).map_err(|source| Error::Malformed { op, source })
+            wire::decode_timeouts,
+        )
     }
 
     /// Set timeouts; a 0 leaves that one unchanged.
@@ -641,19 +633,22 @@ impl Client {
     }
 
     pub fn info(&mut self) -> Result<Info, Error> {
-        let op = Operation::GetInfo;
-        let r = self.request(
-            op.clone(),
-            cmd::GET_INFO,
-            wire::IPVS_GENL_VERSION,
-            &[],
-            false,
-        )?;
+        self.get_one(Operation::GetInfo, cmd::GET_INFO, wire::decode_info)
+    }
+
+    /// A GET command without attributes whose first reply `decode` reads.
+    fn get_one<T>(
+        &mut self,
+        op: Operation,
+        command: u8,
+        decode: impl FnOnce(&[u8]) -> Result<T, Malformed>,
+    ) -> Result<T, Error> {
+        let r = self.request(op.clone(), command, wire::IPVS_GENL_VERSION, &[], false)?;
         let first = r.first().ok_or_else(|| Error::Malformed {
             op: op.clone(),
             source: Malformed("no reply".into()),
         })?;
-        wire::decode_info(first).map_err(|source| Error::Malformed { op, source })
+        decode(first).map_err(|source| Error::Malformed { op, source })
     }
 }
 
