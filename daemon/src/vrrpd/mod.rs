@@ -955,13 +955,7 @@ impl Runtime {
                 }
             }
             Action::AddVips(addrs) => {
-                let vips: Vec<_> = r
-                    .plan
-                    .vips
-                    .iter()
-                    .filter(|v| addrs.contains(&v.addr))
-                    .cloned()
-                    .collect();
+                let vips: Vec<_> = r.plan.vips_among(&addrs).cloned().collect();
                 let routes = r.plan.routes.clone();
                 let name = name.clone();
                 for v in &vips {
@@ -977,13 +971,7 @@ impl Runtime {
                 }
             }
             Action::RemoveVips(addrs) => {
-                let vips: Vec<_> = r
-                    .plan
-                    .vips
-                    .iter()
-                    .filter(|v| addrs.contains(&v.addr))
-                    .cloned()
-                    .collect();
+                let vips: Vec<_> = r.plan.vips_among(&addrs).cloned().collect();
                 let routes = r.plan.routes.clone();
                 let name = name.clone();
                 for rt in &routes {
@@ -1000,9 +988,7 @@ impl Runtime {
             Action::SendGratuitous { vips, count } => {
                 let targets: Vec<(String, IpAddr)> = r
                     .plan
-                    .vips
-                    .iter()
-                    .filter(|v| vips.contains(&v.addr))
+                    .vips_among(&vips)
                     .map(|v| (v.dev.clone(), v.addr))
                     .collect();
                 let interval = r.plan.gratuitous_interval;

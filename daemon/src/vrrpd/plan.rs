@@ -258,6 +258,12 @@ impl InstancePlan {
             },
         }
     }
+
+    /// This instance's VIPs whose address is among `addrs` (a state-machine action names
+    /// addresses; the kernel calls need the device, prefix and options), in configuration order.
+    pub fn vips_among<'a>(&'a self, addrs: &'a [IpAddr]) -> impl Iterator<Item = &'a Vip> + 'a {
+        self.vips.iter().filter(move |v| addrs.contains(&v.addr))
+    }
 }
 
 /// The VRRP plan of a whole configuration.
@@ -623,6 +629,22 @@ mod tests {
                 auth: Auth::password(b"secret")
             }
         );
+    }
+
+    #[test]
+    fn vips_among_keeps_configuration_order_and_options() {
+        let c = parse(
+            "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1/24 dev eth1\n 10.0.0.2\n 10.0.0.3\n }\n}\n",
+        );
+        let p = plan(&c).unwrap();
+        let i = &p.instances[0];
+        let ask: Vec<IpAddr> = vec!["10.0.0.3".parse().unwrap(), "10.0.0.1".parse().unwrap()];
+        let got: Vec<(IpAddr, &str)> = i
+            .vips_among(&ask)
+            .map(|v| (v.addr, v.dev.as_str()))
+            .collect();
+        assert_eq!(got, vec![(ask[1], "eth1"), (ask[0], "eth0")]);
+        assert_eq!(i.vips_among(&[]).count(), 0);
     }
 
     #[test]
