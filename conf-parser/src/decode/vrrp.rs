@@ -89,32 +89,33 @@ pub(super) fn check(cx: &mut Cx, config: &mut Config) {
     check::run(cx, config);
 }
 
-/// Where a named block of the same kind was already defined, if it was.
-fn find_named<'a, T>(
-    items: &'a [T],
-    name: &str,
-    get: fn(&T) -> (&str, &Origin),
-) -> Option<&'a Origin> {
-    items
+/// The name of a named block (`vrrp_instance NAME { ... }`), or None when it has none or an
+/// earlier block of the same kind (in `earlier`) already took it: keepalived ignores the later
+/// one, and so do we, with an error pointing at both.
+fn unique_block_name<T>(
+    cx: &mut Cx,
+    node: &Node,
+    earlier: &[T],
+    name_and_origin: fn(&T) -> (&str, &Origin),
+) -> Option<String> {
+    let name = cx.block_name(node)?;
+    let prev = earlier
         .iter()
-        .map(get)
+        .map(name_and_origin)
         .find(|(n, _)| *n == name)
-        .map(|(_, o)| o)
-}
-
-/// Reports a named block whose name an earlier block of the same kind already took
-/// (keepalived ignores the later one). Returns true when it is such a duplicate.
-fn duplicate(cx: &mut Cx, node: &Node, name: &str, earlier: Option<&Origin>) -> bool {
-    let Some(prev) = earlier else { return false };
-    cx.error(
-        node.args.first().map_or(node.keyword.span, |w| w.span),
-        format!(
-            "{} {name} is already defined at {prev}; this one is ignored",
-            node.name()
-        ),
-    )
-    .with_help("give each block its own name");
-    true
+        .map(|(_, o)| o.clone());
+    if let Some(prev) = prev {
+        cx.error(
+            node.args.first().map_or(node.keyword.span, |w| w.span),
+            format!(
+                "{} {name} is already defined at {prev}; this one is ignored",
+                node.name()
+            ),
+        )
+        .with_help("give each block its own name");
+        return None;
+    }
+    Some(name)
 }
 
 /// The items of a `group { NAME ... }` list block.

@@ -2,7 +2,7 @@
 //! left unresolved here (`written` records what was given) and resolved by `check`.
 
 use super::track::{check_ifname, set_once, track_interfaces, track_refs, RefKind};
-use super::{address, duplicate, find_named, route, rule, same_family};
+use super::{address, route, rule, same_family, unique_block_name};
 use crate::decode::{kw, legacy, Cx, Keyword};
 use crate::model::vrrp::{
     AntiReplay, AuthHmac, AuthType, Authentication, Family, GarpExtraIf, HmacKey, HmacMode,
@@ -13,17 +13,10 @@ use crate::tree::Node;
 use crate::values::{self, Timer};
 
 pub(super) fn vrrp_instance(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
-    let Some(name) = cx.block_name(node) else {
+    let Some(name) = unique_block_name(cx, node, &part.vrrp_instance, |i| (&i.name, &i.origin))
+    else {
         return;
     };
-    if duplicate(
-        cx,
-        node,
-        &name,
-        find_named(&part.vrrp_instance, &name, |i| (&i.name, &i.origin)),
-    ) {
-        return;
-    }
     let items = cx.block(node);
     let mut inst = new_instance(cx.origin(node.keyword.span), name);
     let context = format!("vrrp_instance {}", inst.name);

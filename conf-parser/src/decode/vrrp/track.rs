@@ -2,7 +2,7 @@
 //! `bfd_instance`), the `track_*` lists that refer to them, and the groups (`vrrp_sync_group`,
 //! `garp_group`).
 
-use super::{duplicate, find_named, members, notify_script};
+use super::{members, notify_script, unique_block_name};
 use crate::decode::{kw, legacy, Cx, Keyword};
 use crate::model::vrrp::{
     BfdInstance, GarpGroup, InitFile, ParamMatch, SyncGroup, TrackFile, TrackProcess, TrackRef,
@@ -216,17 +216,10 @@ fn own_weight(cx: &mut Cx, node: &Node, limit: i64) -> Option<(i32, bool)> {
 }
 
 pub(super) fn vrrp_script(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
-    let Some(name) = cx.block_name(node) else {
+    let Some(name) = unique_block_name(cx, node, &part.vrrp_script, |s| (&s.name, &s.origin))
+    else {
         return;
     };
-    if duplicate(
-        cx,
-        node,
-        &name,
-        find_named(&part.vrrp_script, &name, |s| (&s.name, &s.origin)),
-    ) {
-        return;
-    }
     let items = cx.block(node);
     let s = VrrpScript {
         origin: cx.origin(node.keyword.span),
@@ -307,17 +300,9 @@ pub(super) fn vrrp_script(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
 }
 
 pub(super) fn track_file(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
-    let Some(name) = cx.block_name(node) else {
+    let Some(name) = unique_block_name(cx, node, &part.track_file, |s| (&s.name, &s.origin)) else {
         return;
     };
-    if duplicate(
-        cx,
-        node,
-        &name,
-        find_named(&part.track_file, &name, |s| (&s.name, &s.origin)),
-    ) {
-        return;
-    }
     let items = cx.block(node);
     let mut f = TrackFile {
         origin: cx.origin(node.keyword.span),
@@ -385,17 +370,11 @@ pub(super) fn track_file(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
 }
 
 pub(super) fn vrrp_track_process(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
-    let Some(name) = cx.block_name(node) else {
+    let Some(name) =
+        unique_block_name(cx, node, &part.vrrp_track_process, |s| (&s.name, &s.origin))
+    else {
         return;
     };
-    if duplicate(
-        cx,
-        node,
-        &name,
-        find_named(&part.vrrp_track_process, &name, |s| (&s.name, &s.origin)),
-    ) {
-        return;
-    }
     let items = cx.block(node);
     let mut p = TrackProcess {
         origin: cx.origin(node.keyword.span),
@@ -500,17 +479,10 @@ pub(super) fn vrrp_track_process(cx: &mut Cx, node: &Node, part: &mut VrrpPart) 
 }
 
 pub(super) fn bfd_instance(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
-    let Some(name) = cx.block_name(node) else {
+    let Some(name) = unique_block_name(cx, node, &part.bfd_instance, |s| (&s.name, &s.origin))
+    else {
         return;
     };
-    if duplicate(
-        cx,
-        node,
-        &name,
-        find_named(&part.bfd_instance, &name, |s| (&s.name, &s.origin)),
-    ) {
-        return;
-    }
     if name.chars().count() >= 32 {
         cx.error(
             node.args[0].span,
@@ -643,17 +615,10 @@ pub(super) fn bfd_instance(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
 }
 
 pub(super) fn vrrp_sync_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
-    let Some(name) = cx.block_name(node) else {
+    let Some(name) = unique_block_name(cx, node, &part.vrrp_sync_group, |s| (&s.name, &s.origin))
+    else {
         return;
     };
-    if duplicate(
-        cx,
-        node,
-        &name,
-        find_named(&part.vrrp_sync_group, &name, |s| (&s.name, &s.origin)),
-    ) {
-        return;
-    }
     let items = cx.block(node);
     let mut g = SyncGroup {
         origin: cx.origin(node.keyword.span),
