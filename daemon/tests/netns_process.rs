@@ -349,7 +349,6 @@ fn netns_track_script_weight_moves_the_vip() {
     let Some(lab) = lab_or_skip("netns_track_script_weight_moves_the_vip", "ts", 2) else {
         return;
     };
-    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
     let flag = lab.write("healthy", "");
     let mut c = Conf::v2("MASTER", 150);
     c.extra = "    track_script {\n        chk\n    }\n".into();
@@ -358,36 +357,11 @@ fn netns_track_script_weight_moves_the_vip() {
         flag.display(),
         c.text()
     );
-    let ma = lab.start_ours(&a, "a", &text);
-    let mb = lab.start_ours(&b, "b", &Conf::v2("BACKUP", 100).text());
-    assert!(
-        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
-        "{}",
-        ma.log_text()
-    );
-
-    std::fs::remove_file(&flag).unwrap();
-    assert!(
-        wait_for(Duration::from_secs(8), || lab.has(&b, VIP)
-            && !lab.has(&a, VIP))
-        .is_some(),
-        "the backup did not take over from a master whose script failed:\n{}\n---\n{}",
-        ma.log_text(),
-        mb.log_text()
-    );
-    assert!(
-        ma.log_text().contains("tracking: priority 90"),
-        "{}",
-        ma.log_text()
-    );
-
-    std::fs::write(&flag, "").unwrap();
-    assert!(
-        wait_for(Duration::from_secs(8), || lab.has(&a, VIP)
-            && !lab.has(&b, VIP))
-        .is_some(),
-        "the master did not come back:\n{}",
-        ma.log_text()
+    tracked_object_moves_the_vip_and_back(
+        &lab,
+        &text,
+        || std::fs::remove_file(&flag).unwrap(),
+        || std::fs::write(&flag, "").unwrap(),
     );
 }
 
@@ -398,7 +372,6 @@ fn netns_track_file_value_moves_the_vip() {
     let Some(lab) = lab_or_skip("netns_track_file_value_moves_the_vip", "tf", 2) else {
         return;
     };
-    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
     let path = lab.dir.join("prio-adjust");
     let mut c = Conf::v2("MASTER", 150);
     c.extra = "    track_file {\n        adj\n    }\n".into();
@@ -407,40 +380,18 @@ fn netns_track_file_value_moves_the_vip() {
         path.display(),
         c.text()
     );
-    let ma = lab.start_ours(&a, "a", &text);
-    let mb = lab.start_ours(&b, "b", &Conf::v2("BACKUP", 100).text());
-    assert!(
-        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
-        "{}",
-        ma.log_text()
-    );
-    assert_eq!(
-        std::fs::read_to_string(&path).unwrap().trim(),
-        "0",
-        "init_file"
-    );
-
-    std::fs::write(&path, "-60\n").unwrap();
-    assert!(
-        wait_for(Duration::from_secs(8), || lab.has(&b, VIP)
-            && !lab.has(&a, VIP))
-        .is_some(),
-        "the backup did not take over:\n{}\n---\n{}",
-        ma.log_text(),
-        mb.log_text()
-    );
-    assert!(
-        ma.log_text().contains("tracking: priority 90"),
-        "{}",
-        ma.log_text()
-    );
-    std::fs::write(&path, "0\n").unwrap();
-    assert!(
-        wait_for(Duration::from_secs(8), || lab.has(&a, VIP)
-            && !lab.has(&b, VIP))
-        .is_some(),
-        "the master did not come back:\n{}",
-        ma.log_text()
+    tracked_object_moves_the_vip_and_back(
+        &lab,
+        &text,
+        || {
+            assert_eq!(
+                std::fs::read_to_string(&path).unwrap().trim(),
+                "0",
+                "init_file"
+            );
+            std::fs::write(&path, "-60\n").unwrap();
+        },
+        || std::fs::write(&path, "0\n").unwrap(),
     );
 }
 
@@ -568,7 +519,6 @@ fn netns_track_process_quorum_moves_the_vip() {
     let Some(lab) = lab_or_skip("netns_track_process_quorum_moves_the_vip", "tp", 2) else {
         return;
     };
-    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
     let arg = format!("86400.{}", std::process::id());
     let spawn = || {
         std::process::Command::new("/bin/sleep")
@@ -591,20 +541,41 @@ fn netns_track_process_quorum_moves_the_vip() {
         "vrrp_track_process svc {{\n    process /bin/sleep {arg}\n    quorum 2\n    weight -60\n}}\n{}",
         c.text()
     );
-    let ma = lab.start_ours(&a, "a", &text);
+    tracked_object_moves_the_vip_and_back(
+        &lab,
+        &text,
+        || {
+            let _ = p1.0.kill();
+            let _ = p1.0.wait();
+        },
+        || Kill(spawn()),
+    );
+}
+
+/// The story the track_* tests share: a master at priority 150 (`master_conf`, tracking an object
+/// with weight -60) and a backup at 100. `fail` makes the object fail: the master drops to 90 and
+/// the backup takes the VIP. `recover` brings the object back (what it returns is kept until the
+/// end, e.g. a process that must stay alive): the master takes the VIP back.
+fn tracked_object_moves_the_vip_and_back<R>(
+    lab: &common::Lab,
+    master_conf: &str,
+    fail: impl FnOnce(),
+    recover: impl FnOnce() -> R,
+) {
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let ma = lab.start_ours(&a, "a", master_conf);
     let mb = lab.start_ours(&b, "b", &Conf::v2("BACKUP", 100).text());
     assert!(
         wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
         "{}",
         ma.log_text()
     );
-    let _ = p1.0.kill();
-    let _ = p1.0.wait();
+    fail();
     assert!(
         wait_for(Duration::from_secs(8), || lab.has(&b, VIP)
             && !lab.has(&a, VIP))
         .is_some(),
-        "the backup did not take over from a master below its process quorum:\n{}\n---\n{}",
+        "the backup did not take over from a master whose tracked object failed:\n{}\n---\n{}",
         ma.log_text(),
         mb.log_text()
     );
@@ -613,7 +584,7 @@ fn netns_track_process_quorum_moves_the_vip() {
         "{}",
         ma.log_text()
     );
-    let _p3 = Kill(spawn());
+    let _keep = recover();
     assert!(
         wait_for(Duration::from_secs(8), || lab.has(&a, VIP)
             && !lab.has(&b, VIP))
