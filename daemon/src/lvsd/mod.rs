@@ -9,6 +9,7 @@
 //!                     reconciler thread (owns ipvs::Reconciler and its netlink Client):
 //!                     update = read those services from the kernel, plan, apply;
 //!                     a full pass (whole table) at start, after an error, every RECONCILE_PERIOD
+//!                     (or 20x the last full pass's time, if longer)
 //! ```
 //!
 //! The reconciler is a thread of its own, so netlink calls never run on the tokio thread that
@@ -32,8 +33,20 @@ use crate::vrrpd::notify::NotifyQueue;
 use plan::LvsPlan;
 
 /// How often the kernel's whole table is compared with the desired state (a full pass), so
-/// that hand edits in services no update touches are put right.
+/// that hand edits in services no update touches are put right (less often when a full pass
+/// is slow: see `full_pass_interval`).
 pub const RECONCILE_PERIOD: Duration = Duration::from_secs(5);
+
+/// The periodic full pass may take at most this share of the reconciler thread's time: with a
+/// big table (or a slow machine) the pass comes less often than [`RECONCILE_PERIOD`].
+const FULL_PASS_SHARE: u32 = 20;
+
+/// The time between full passes: `period`, or `FULL_PASS_SHARE` times as long as the last full
+/// pass took, whichever is longer (a 1 s pass: every 20 s), so that reading the whole table
+/// never costs more than 1/20 of a CPU.
+fn full_pass_interval(period: Duration, last_took: Duration) -> Duration {
+    period.max(last_took.saturating_mul(FULL_PASS_SHARE))
+}
 
 enum Msg {
     /// The whole desired state (start): a full pass.
@@ -94,12 +107,16 @@ impl<K: Kernel> Worker<K> {
 
     fn run(mut self, rx: std_mpsc::Receiver<Msg>, period: Duration) {
         let mut last_full = Instant::now();
+        let mut full_took = Duration::ZERO;
         loop {
-            // A full pass every `period`, even while updates keep coming.
-            let due = period.saturating_sub(last_full.elapsed());
+            // A full pass every `period` (longer when a full pass is slow), even while updates
+            // keep coming.
+            let due = full_pass_interval(period, full_took).saturating_sub(last_full.elapsed());
             if due.is_zero() {
+                let t = Instant::now();
                 let pass = self.r.full();
                 self.report(&pass, true);
+                full_took = t.elapsed();
                 last_full = Instant::now();
                 continue;
             }
@@ -134,6 +151,7 @@ impl<K: Kernel> Worker<K> {
             if self.r.full_due() || !changed.is_empty() {
                 let pass = self.r.update(changed);
                 if pass.kind == PassKind::Full {
+                    full_took = pass.read + pass.plan + pass.apply;
                     last_full = Instant::now();
                 }
                 self.report(&pass, false);
@@ -336,6 +354,17 @@ mod tests {
         let p = conf_parser::parse_str("t.conf", text, &conf_parser::Options::default());
         assert!(p.is_ok(), "{}", p.render_diagnostics());
         p.config
+    }
+
+    #[test]
+    fn a_slow_full_pass_comes_less_often() {
+        let p = Duration::from_secs(5);
+        assert_eq!(full_pass_interval(p, Duration::ZERO), p);
+        assert_eq!(full_pass_interval(p, Duration::from_millis(200)), p);
+        assert_eq!(
+            full_pass_interval(p, Duration::from_millis(1100)),
+            Duration::from_secs(22)
+        );
     }
 
     /// A batch's work: only the touched virtual servers are recomputed, and only those that
