@@ -85,8 +85,7 @@ impl<K: Kernel> Worker<K> {
             Some(e) => {
                 if self.last_error.as_deref() != Some(e.as_str()) {
                     error!(
-                        "IPVS: {e}; the next pass reads the whole table (at the latest in {}s)",
-                        RECONCILE_PERIOD.as_secs()
+                        "IPVS: {e}; the next pass (on the next change, or the periodic one) reads the whole table"
                     );
                 }
                 self.last_error = Some(e.clone());
