@@ -207,22 +207,51 @@ fn vm_state_of_reads_just_those_services() {
     }
     in_netns(|| {
         let mut c = Client::open().expect("open");
-        // 600 services: more than one batch of GET_SERVICEs (256 per send).
-        let want = desired(600);
+        // 600 services: more than one batch of GET_SERVICEs (256 per send); and the other
+        // kinds of key (firewall marks, IPv6, UDP), which GET_SERVICE finds by other attributes.
+        let mut want = desired(600);
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        let others = [
+            ServiceKey::Fwmark {
+                family: Family::Inet,
+                mark: 7,
+            },
+            ServiceKey::Fwmark {
+                family: Family::Inet6,
+                mark: 7,
+            },
+            ServiceKey::Addr {
+                protocol: Protocol::Udp,
+                addr: v6,
+                port: 53,
+            },
+        ];
+        for k in others {
+            let a: IpAddr = match k.family() {
+                Family::Inet => "10.9.0.1".parse().unwrap(),
+                Family::Inet6 => "2001:db8::10".parse().unwrap(),
+            };
+            want.services.push(ServiceState {
+                service: Service::new(k).scheduler("rr"),
+                dests: vec![Destination::new(a, 0, Forward::DirectRoute, 3)],
+            });
+        }
         c.apply(&plan(&want, &[], &Ownership::of(&want), Options::default()).ops)
             .expect("program");
         let absent = key(5000);
         assert_eq!(c.services_of(&[absent]).expect("absent"), vec![None]);
         let mut keys: Vec<ServiceKey> = (0..600).rev().step_by(3).map(key).collect();
         keys.insert(50, absent);
+        keys.extend(others);
         let got = c.state_of(&keys).expect("state_of");
         let all = c.state().expect("state");
         let want: Vec<ServiceState> = keys
             .iter()
             .filter_map(|k| all.iter().find(|s| s.service.key == *k).cloned())
             .collect();
-        assert_eq!(got.len(), 200);
+        assert_eq!(got.len(), 203);
         assert!(got == want, "state_of differs from the whole-table read");
+        assert!(got[200..].iter().all(|s| s.dests.len() == 1));
         assert!(c.state_of(&[]).expect("nothing").is_empty());
     });
 }
