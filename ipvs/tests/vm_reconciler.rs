@@ -12,6 +12,7 @@
 mod common;
 
 use common::{in_netns, ipvs_test_env, ipvsadm};
+use ipvs::netlink::client::READ_WINDOW;
 use ipvs::*;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
@@ -276,6 +277,16 @@ fn summary(name: &str, rows: &[[Duration; 4]]) {
     println!("{line} ms (min / median / max)");
 }
 
+/// min / median / max of one column, in ms.
+fn summary1(name: &str, mut v: Vec<Duration>) {
+    v.sort();
+    let (a, b, c) = (ms(v[0]), ms(v[v.len() / 2]), ms(v[v.len() - 1]));
+    println!(
+        "{name} ({} rounds): {a:.1} / {b:.1} / {c:.1} ms (min / median / max)",
+        v.len()
+    );
+}
+
 fn timed(
     r: &mut Reconciler<Client>,
     f: impl FnOnce(&mut Reconciler<Client>) -> Pass,
@@ -352,6 +363,25 @@ fn vm_bench_reconciler_one_percent_change() {
         summary(&format!("update, {step} weights"), &weights);
         summary(&format!("update, {step} real servers removed"), &removals);
         summary(&format!("update, {step} real servers added back"), &readds);
+        // Where an update's read goes: the GET_SERVICEs, or the destination dumps.
+        let keys: Vec<ServiceKey> = pick(7).map(key).collect();
+        let (mut gets, mut dumps) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            let t = Instant::now();
+            r.kernel().services_of(&keys).expect("services_of");
+            gets.push(t.elapsed());
+            let t = Instant::now();
+            r.kernel().dests_of(&keys, READ_WINDOW).expect("dests_of");
+            dumps.push(t.elapsed());
+        }
+        summary1(
+            &format!("read of {step} services: GET_SERVICEs alone"),
+            gets,
+        );
+        summary1(
+            &format!("read of {step} services: destination dumps alone"),
+            dumps,
+        );
         let check = r.full();
         assert_eq!((check.error, check.ops.len()), (None, 0));
         let full: Vec<_> = (0..3).map(|_| timed(&mut r, |r| r.full())).collect();
