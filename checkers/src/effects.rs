@@ -282,6 +282,17 @@ impl Pool {
             .collect()
     }
 
+    /// The destinations one virtual server should have (as [`Pool::desired`]'s entry for it,
+    /// without computing the others'); `None` for an index the pool does not have.
+    pub fn desired_of(&self, vs: usize) -> Option<Vec<DesiredDest>> {
+        let v = self.vs.get(vs)?;
+        Some(if self.shut_down {
+            Vec::new()
+        } else {
+            v.desired()
+        })
+    }
+
     pub fn is_alive(&self, vs: usize, rs: usize) -> Option<bool> {
         self.vs.get(vs)?.rs.get(rs).map(|r| r.alive)
     }

@@ -397,3 +397,26 @@ fn weights_stay_within_what_ipvs_takes() {
     p.apply(&add(1, i64::MAX)).unwrap();
     assert_eq!(dests(&p), vec![(1, i32::MAX as u32, false)]);
 }
+
+#[test]
+fn desired_of_one_virtual_server_is_its_entry_of_desired() {
+    let mut p = Pool::new(vec![
+        vs(vec![rs(1, 1, 1), rs(2, 3, 1)]),
+        with_sorry(false),
+        vs(vec![rs(7, 2, 1)]),
+    ]);
+    let check = |p: &Pool| {
+        let all = p.desired();
+        for (i, want) in all.iter().enumerate() {
+            assert_eq!(p.desired_of(i).as_ref(), Some(want), "virtual server {i}");
+        }
+        assert_eq!(p.desired_of(all.len()), None);
+    };
+    check(&p);
+    p.apply(&down(1, 0)).unwrap();
+    assert_eq!(p.desired_of(0).unwrap().len(), 1);
+    check(&p);
+    p.shutdown();
+    assert_eq!(p.desired_of(2), Some(vec![]));
+    check(&p);
+}

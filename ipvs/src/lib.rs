@@ -4,17 +4,19 @@
 //! Nothing here knows keepalived.conf: the daemon translates its model into [`Desired`].
 //!
 //! Reading the whole table costs one netlink dump per service (the kernel lists destinations
-//! one service at a time), so a long-running reconciler keeps the table it last read, updates it
-//! with [`simulate`] after each successful [`Client::apply`], plans changes against that copy,
-//! and re-reads the kernel now and then to catch hand edits.
+//! one service at a time), so the long-running [`reconciler::Reconciler`] reads from the kernel
+//! only the services whose desired state changed ([`Client::state_of`]), fresh each time, and
+//! reads the whole table in a periodic full pass that catches hand edits elsewhere.
 
 pub mod listing;
 pub mod netlink;
 pub mod plan;
+pub mod reconciler;
 pub mod types;
 
 pub use netlink::client::{Client, Error, Operation};
 pub use plan::{
     plan, plan_stop, simulate, ForeignReport, Op, Options, Ownership, Plan, StopPolicy,
 };
+pub use reconciler::{Kernel, Pass, PassKind, Reconciler};
 pub use types::*;

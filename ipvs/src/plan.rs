@@ -50,6 +50,10 @@ impl Ownership {
         self.owned
             .extend(desired.services.iter().map(|s| s.service.key));
     }
+    /// Own one more service.
+    pub fn add(&mut self, key: ServiceKey) {
+        self.owned.insert(key);
+    }
     /// After a plan was applied: forget services that are no longer desired.
     pub fn settle(&mut self, desired: &Desired) {
         *self = Ownership::of(desired);

@@ -2,150 +2,164 @@
 //!
 //! ```text
 //!  checker tasks (one per checker) ──CheckEvent──► run() (one task: owns the Pool)
-//!                                                   │ Pool::apply -> notifications, desired
-//!                       notify queue (own task) ◄───┤ scripts in order
-//!                                                   ▼ Desired, only when it changed
-//!                     reconciler thread (owns the netlink Client): ipvs::plan(desired, kernel)
-//!                     + apply; again every RECONCILE_PERIOD, so hand edits are put right
+//!                                                   │ Pool::apply -> notifications; then the
+//!                       notify queue (own task) ◄───┤ desired state of each virtual server
+//!                                                   │ the batch touched, compared with its last
+//!                                                   ▼ the services that changed (Msg::Update)
+//!                     reconciler thread (owns ipvs::Reconciler and its netlink Client):
+//!                     update = read those services from the kernel, plan, apply;
+//!                     a full pass (whole table) at start, after an error, every RECONCILE_PERIOD
+//!                     (or 20x the last full pass's time, if longer)
 //! ```
 //!
 //! The reconciler is a thread of its own, so netlink calls never run on the tokio thread that
-//! also carries the VRRP loop; checkers are tasks that only await. At start the table is
-//! flushed first under `lvs_flush`; at stop the omega notifications run, then the
-//! [`ipvs::StopPolicy`] (remove our services, flush under `lvs_flush_on_stop`, keep under `-I`).
+//! also carries the VRRP loop; checkers are tasks that only await. Work per batch of checker
+//! events is proportional to the virtual servers it touched, on both sides of the channel. At
+//! start the table is flushed first under `lvs_flush`; at stop the omega notifications run, then
+//! the [`ipvs::StopPolicy`] (remove our services, flush under `lvs_flush_on_stop`, keep under `-I`).
 
 pub mod plan;
 
 use std::sync::mpsc as std_mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use checkers::effects::Pool;
-use ipvs::{Client, Desired, Op, Options, Ownership, ServiceState, StopPolicy};
+use ipvs::{Client, Desired, Kernel, Pass, PassKind, Reconciler, ServiceState, StopPolicy};
 use tokio::sync::{mpsc, oneshot};
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::ipvs_cmd::describe;
 use crate::vrrpd::notify::NotifyQueue;
 use plan::LvsPlan;
 
-/// How often the kernel's table is compared with the desired state when nothing changed.
+/// How often the kernel's whole table is compared with the desired state (a full pass), so
+/// that hand edits in services no update touches are put right (less often when a full pass
+/// is slow: see `full_pass_interval`).
 pub const RECONCILE_PERIOD: Duration = Duration::from_secs(5);
 
-/// What the reconciler needs from the kernel (a trait so tests can use a simulated table).
-pub trait Kernel: Send + 'static {
-    fn state(&mut self) -> Result<Vec<ServiceState>, String>;
-    fn apply(&mut self, ops: &[Op]) -> Result<(), String>;
-}
+/// The periodic full pass may take at most this share of the reconciler thread's time: with a
+/// big table (or a slow machine) the pass comes less often than [`RECONCILE_PERIOD`].
+const FULL_PASS_SHARE: u32 = 20;
 
-impl Kernel for Client {
-    fn state(&mut self) -> Result<Vec<ServiceState>, String> {
-        Client::state(self).map_err(|e| e.to_string())
-    }
-    fn apply(&mut self, ops: &[Op]) -> Result<(), String> {
-        Client::apply(self, ops).map_err(|e| e.to_string())
-    }
+/// The time between full passes: `period`, or `FULL_PASS_SHARE` times as long as the last full
+/// pass took to read and plan, whichever is longer (a 1 s pass: every 20 s), so that reading the whole table
+/// never costs more than 1/20 of a CPU.
+fn full_pass_interval(period: Duration, last_took: Duration) -> Duration {
+    period.max(last_took.saturating_mul(FULL_PASS_SHARE))
 }
 
 enum Msg {
+    /// The whole desired state (start): a full pass.
     Desired(Desired),
+    /// These services' desired states changed: an update (reads only them).
+    Update(Vec<ServiceState>),
     Stop(StopPolicy, oneshot::Sender<()>),
 }
 
-struct Reconciler<K: Kernel> {
-    kernel: K,
-    desired: Option<Desired>,
-    flush_first: bool,
-    /// The last error logged, so a persisting failure is logged once.
+/// The reconciler thread: the [`Reconciler`], and the last error logged (so a persisting
+/// failure is logged once).
+struct Worker<K: Kernel> {
+    r: Reconciler<K>,
     last_error: Option<String>,
 }
 
-impl<K: Kernel> Reconciler<K> {
-    /// Brings the kernel to the desired state; `periodic`: a check with no change asked for.
-    fn reconcile(&mut self, periodic: bool) {
-        let Some(desired) = &self.desired else {
-            return;
-        };
-        let result = self.kernel.state().and_then(|actual| {
-            let opts = Options {
-                flush: std::mem::take(&mut self.flush_first),
-            };
-            let plan = ipvs::plan(desired, &actual, &Ownership::of(desired), opts);
-            if plan.ops.is_empty() {
-                return Ok(());
-            }
-            if periodic {
-                warn!(
-                    "IPVS: the kernel's table differs from the desired state (changed by hand?): {} operation(s) to correct it",
-                    plan.ops.len()
-                );
-            }
-            for op in &plan.ops {
-                info!("IPVS: {}", describe(op));
-            }
-            self.kernel.apply(&plan.ops)
-        });
-        match result {
-            Ok(()) => self.last_error = None,
-            Err(e) => {
+impl<K: Kernel> Worker<K> {
+    /// Logs a pass: one debug line always; the operations; a warning when a periodic pass had
+    /// to correct the table; foreign services once; errors once.
+    fn report(&mut self, pass: &Pass, periodic: bool) {
+        debug!("IPVS {pass}");
+        if periodic && !pass.ops.is_empty() {
+            warn!(
+                "IPVS: the kernel's table differs from the desired state (changed by hand?): {} operation(s) to correct it",
+                pass.ops.len()
+            );
+        }
+        for op in &pass.ops {
+            info!("IPVS: {}", describe(op));
+        }
+        for k in &pass.new_foreign {
+            info!("IPVS: service {k} is not in the configuration: left alone");
+        }
+        match &pass.error {
+            None => self.last_error = None,
+            Some(e) => {
                 if self.last_error.as_deref() != Some(e.as_str()) {
-                    error!("IPVS: {e}; retrying every {}s", RECONCILE_PERIOD.as_secs());
+                    error!(
+                        "IPVS: {e}; the next pass (on the next change, or the periodic one) reads the whole table"
+                    );
                 }
-                self.last_error = Some(e);
+                self.last_error = Some(e.clone());
             }
         }
     }
 
     fn stop(&mut self, policy: StopPolicy) {
-        let Some(desired) = &self.desired else {
-            return;
-        };
-        let result = self.kernel.state().and_then(|actual| {
-            let ops = ipvs::plan::plan_stop(&actual, &Ownership::of(desired), policy);
-            for op in &ops {
-                info!("IPVS: {}", describe(op));
-            }
-            self.kernel.apply(&ops)
-        });
-        if let Err(e) = result {
+        let pass = self.r.stop(policy);
+        debug!("IPVS at stop: {pass}");
+        for op in &pass.ops {
+            info!("IPVS: {}", describe(op));
+        }
+        if let Some(e) = pass.error {
             error!("IPVS at stop: {e}");
         }
     }
 
     fn run(mut self, rx: std_mpsc::Receiver<Msg>, period: Duration) {
+        let mut last_full = Instant::now();
+        let mut full_took = Duration::ZERO;
         loop {
-            let msg = match rx.recv_timeout(period) {
-                Ok(m) => Some(m),
-                Err(std_mpsc::RecvTimeoutError::Timeout) => None,
+            // A full pass every `period` (longer when a full pass is slow), even while updates
+            // keep coming.
+            let due = full_pass_interval(period, full_took).saturating_sub(last_full.elapsed());
+            if due.is_zero() {
+                let pass = self.r.full();
+                self.report(&pass, true);
+                full_took = pass.read + pass.plan;
+                last_full = Instant::now();
+                continue;
+            }
+            let first = match rx.recv_timeout(due) {
+                Ok(m) => m,
+                Err(std_mpsc::RecvTimeoutError::Timeout) => continue,
                 Err(std_mpsc::RecvTimeoutError::Disconnected) => return,
             };
-            match msg {
-                None => self.reconcile(true),
-                Some(Msg::Desired(d)) => {
-                    // Only the latest desired state matters.
-                    let mut d = d;
-                    let mut stop = None;
-                    while let Ok(m) = rx.try_recv() {
-                        match m {
-                            Msg::Desired(x) => d = x,
-                            Msg::Stop(p, done) => {
-                                stop = Some((p, done));
-                                break;
-                            }
-                        }
+            // Everything queued becomes one pass: the latest whole state, if any, and every
+            // change since (the reconciler keeps the last state of a service given twice).
+            let mut desired = None;
+            let mut changed = Vec::new();
+            let mut stop = None;
+            let mut next = Some(first);
+            while let Some(m) = next {
+                match m {
+                    Msg::Desired(d) => {
+                        desired = Some(d);
+                        changed.clear();
                     }
-                    self.desired = Some(d);
-                    self.reconcile(false);
-                    if let Some((p, done)) = stop {
-                        self.stop(p);
-                        let _ = done.send(());
-                        return;
+                    Msg::Update(c) => changed.extend(c),
+                    Msg::Stop(p, done) => {
+                        stop = Some((p, done));
+                        break;
                     }
                 }
-                Some(Msg::Stop(p, done)) => {
-                    self.stop(p);
-                    let _ = done.send(());
-                    return;
+                next = rx.try_recv().ok();
+            }
+            if let Some(d) = desired {
+                self.r.set_desired(d);
+            }
+            if self.r.full_due() || !changed.is_empty() {
+                let pass = self.r.update(changed);
+                if pass.kind == PassKind::Full {
+                    // Reading and planning are what every full pass costs (programming a
+                    // whole table at start is not).
+                    full_took = pass.read + pass.plan;
+                    last_full = Instant::now();
                 }
+                self.report(&pass, false);
+            }
+            if let Some((p, done)) = stop {
+                self.stop(p);
+                let _ = done.send(());
+                return;
             }
         }
     }
@@ -156,7 +170,10 @@ pub type Stop = oneshot::Receiver<()>;
 
 /// Runs the LVS side until `stop` fires (or its sender is dropped): starts the checkers,
 /// programs the kernel, follows the checkers' events; then omega, scripts, stop policy.
-pub async fn run(plan: LvsPlan, kernel: impl Kernel, stop: Stop, period: Duration) {
+pub async fn run<K>(plan: LvsPlan, kernel: K, stop: Stop, period: Duration)
+where
+    K: Kernel + Send + 'static,
+{
     let LvsPlan {
         vs,
         checkers: checker_plan,
@@ -175,22 +192,23 @@ pub async fn run(plan: LvsPlan, kernel: impl Kernel, stop: Stop, period: Duratio
         }
     };
     let (ktx, krx) = std_mpsc::channel();
-    let reconciler = Reconciler {
-        kernel,
-        desired: None,
-        flush_first: flush,
+    let worker = Worker {
+        r: Reconciler::new(kernel, flush),
         last_error: None,
     };
     let spawned = std::thread::Builder::new()
         .name("ipvs".into())
-        .spawn(move || reconciler.run(krx, period));
+        .spawn(move || worker.run(krx, period));
     if let Err(e) = spawned {
         error!("cannot start the IPVS reconciler thread: {e}; the LVS side does not run");
         return;
     }
     let notify = NotifyQueue::start();
-    let mut last = plan::desired(&vs, &pool.desired());
-    let _ = ktx.send(Msg::Desired(last.clone()));
+    // Each virtual server's services as last sent to the reconciler.
+    let mut last: Vec<Vec<ServiceState>> = (0..vs.len())
+        .map(|i| plan::vs_services(&vs[i], &pool.desired_of(i).unwrap_or_default()))
+        .collect();
+    let _ = ktx.send(Msg::Desired(plan::desired(&vs, &pool.desired())));
 
     let (etx, mut erx) = mpsc::unbounded_channel();
     let mut tasks = Vec::with_capacity(probes.len());
@@ -210,14 +228,17 @@ pub async fn run(plan: LvsPlan, kernel: impl Kernel, stop: Stop, period: Duratio
         tokio::select! {
             _ = &mut stop => break,
             Some(ev) = erx.recv() => {
-                // Every event already queued, then one desired state for the batch (a burst of
-                // checker events costs one O(real servers) pass, not one per event).
-                let mut changed = false;
+                // Every event already queued, then the desired state of each virtual server
+                // the batch touched; only the services that changed go to the reconciler. The
+                // work is O(touched virtual servers), not O(all).
+                let mut touched = Vec::new();
                 let mut next = Some(ev);
                 while let Some(ev) = next {
                     match pool.apply(&ev) {
                         Ok(notes) => {
-                            changed |= !matches!(ev.kind, checkers::EventKind::Failure);
+                            if !matches!(ev.kind, checkers::EventKind::Failure) {
+                                touched.push(ev.id.vs);
+                            }
                             for n in notes {
                                 let (line, cmd) = plan::notification(&vs, n);
                                 info!("{line}");
@@ -230,12 +251,9 @@ pub async fn run(plan: LvsPlan, kernel: impl Kernel, stop: Stop, period: Duratio
                     }
                     next = erx.try_recv().ok();
                 }
-                if changed {
-                    let d = plan::desired(&vs, &pool.desired());
-                    if d != last {
-                        last = d.clone();
-                        let _ = ktx.send(Msg::Desired(d));
-                    }
+                let changed = changed_services(&vs, &pool, &mut last, touched);
+                if !changed.is_empty() {
+                    let _ = ktx.send(Msg::Update(changed));
                 }
             }
         }
@@ -255,6 +273,31 @@ pub async fn run(plan: LvsPlan, kernel: impl Kernel, stop: Stop, period: Duratio
     if ktx.send(Msg::Stop(stop_policy, done_tx)).is_ok() {
         let _ = tokio::time::timeout(Duration::from_secs(10), done_rx).await;
     }
+}
+
+/// The services of the `touched` virtual servers whose desired state differs from `last`
+/// (updated). Costs O(touched), whatever the number of virtual servers.
+fn changed_services(
+    vs: &[plan::VsPlan],
+    pool: &Pool,
+    last: &mut [Vec<ServiceState>],
+    mut touched: Vec<usize>,
+) -> Vec<ServiceState> {
+    touched.sort_unstable();
+    touched.dedup();
+    let mut changed = Vec::new();
+    for i in touched {
+        let (Some(v), Some(want), Some(prev)) = (vs.get(i), pool.desired_of(i), last.get_mut(i))
+        else {
+            continue;
+        };
+        let now = plan::vs_services(v, &want);
+        if now != *prev {
+            changed.extend(now.iter().cloned());
+            *prev = now;
+        }
+    }
+    changed
 }
 
 /// Everything the LVS side needs before the runtime starts, or None (logged) when it does not
@@ -291,43 +334,172 @@ pub fn prepare(config: &conf_parser::Config, dont_release_ipvs: bool) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
 
-    /// The kernel's table, simulated by ipvs::simulate.
-    #[derive(Clone, Default)]
-    struct Sim(Arc<Mutex<Vec<ServiceState>>>);
+    use ipvs::reconciler::Simulated;
+    use ipvs::Op;
 
-    impl Kernel for Sim {
-        fn state(&mut self) -> Result<Vec<ServiceState>, String> {
-            Ok(self.0.lock().unwrap().clone())
-        }
-        fn apply(&mut self, ops: &[Op]) -> Result<(), String> {
-            ipvs::simulate(&mut self.0.lock().unwrap(), ops).map_err(|e| e.to_string())
-        }
-    }
-
-    impl Sim {
-        /// Every destination, sorted.
-        fn dests(&self) -> Vec<(String, u32)> {
-            let mut v: Vec<_> = self
-                .0
-                .lock()
-                .unwrap()
-                .iter()
-                .flat_map(|s| s.dests.iter().map(|d| (d.key().to_string(), d.weight)))
-                .collect();
-            v.sort();
-            v
-        }
-        fn services(&self) -> usize {
-            self.0.lock().unwrap().len()
-        }
+    /// Every destination of the simulated table, sorted.
+    fn dests(sim: &Simulated) -> Vec<(String, u32)> {
+        let mut v: Vec<_> = sim
+            .table()
+            .iter()
+            .flat_map(|s| s.dests.iter().map(|d| (d.key().to_string(), d.weight)))
+            .collect();
+        v.sort();
+        v
     }
 
     fn parse(text: &str) -> conf_parser::Config {
         let p = conf_parser::parse_str("t.conf", text, &conf_parser::Options::default());
         assert!(p.is_ok(), "{}", p.render_diagnostics());
         p.config
+    }
+
+    #[test]
+    fn a_slow_full_pass_comes_less_often() {
+        let p = Duration::from_secs(5);
+        assert_eq!(full_pass_interval(p, Duration::ZERO), p);
+        assert_eq!(full_pass_interval(p, Duration::from_millis(200)), p);
+        assert_eq!(
+            full_pass_interval(p, Duration::from_millis(1100)),
+            Duration::from_secs(22)
+        );
+    }
+
+    /// A batch's work: only the touched virtual servers are recomputed, and only those that
+    /// changed are sent, each once, with all its services (a group has several).
+    #[test]
+    fn a_batch_sends_only_the_touched_virtual_servers_that_changed() {
+        let mut conf = String::from("virtual_server_group G {\n 192.0.2.50 80\n fwmark 7\n}\n");
+        for vs in ["192.0.2.1 80", "192.0.2.2 80", "group G"] {
+            conf.push_str(&format!(
+                "virtual_server {vs} {{\n lb_kind NAT\n protocol TCP\n\
+                 real_server 10.0.0.1 80 {{\n TCP_CHECK {{\n }}\n }}\n\
+                 real_server 10.0.0.2 80 {{\n TCP_CHECK {{\n }}\n }}\n}}\n"
+            ));
+        }
+        let p = plan::plan(&parse(&conf), false).unwrap();
+        let mut pool = Pool::new(p.checkers.pool.clone());
+        let mut last: Vec<Vec<ServiceState>> = (0..p.vs.len())
+            .map(|i| plan::vs_services(&p.vs[i], &pool.desired_of(i).unwrap()))
+            .collect();
+        let ev = |vs, rs, kind| checkers::CheckEvent {
+            id: checkers::CheckerId { vs, rs, check: 0 },
+            kind,
+            reason: String::new(),
+        };
+        let keys = |c: &[ServiceState]| -> Vec<String> {
+            c.iter().map(|s| s.service.key.to_string()).collect()
+        };
+        // Nothing changed in a touched virtual server: nothing to send.
+        let up = checkers::EventKind::Up { weight: None };
+        pool.apply(&ev(0, 0, up.clone())).unwrap();
+        assert!(changed_services(&p.vs, &pool, &mut last, vec![0]).is_empty());
+        // Real server 1 of the group goes down; virtual server 1 is touched, unchanged.
+        pool.apply(&ev(2, 1, checkers::EventKind::Down)).unwrap();
+        let c = changed_services(&p.vs, &pool, &mut last, vec![1, 2, 2]);
+        assert_eq!(keys(&c), ["TCP 192.0.2.50:80", "FWM 7"]);
+        assert!(c.iter().all(|s| s.dests.len() == 1));
+        // Sent once: the same batch again has nothing new.
+        assert!(changed_services(&p.vs, &pool, &mut last, vec![2]).is_empty());
+        // A virtual server that changed but was not touched is not looked at (the caller
+        // passes every virtual server an event touched).
+        pool.apply(&ev(0, 1, checkers::EventKind::Down)).unwrap();
+        assert!(changed_services(&p.vs, &pool, &mut last, vec![1]).is_empty());
+        assert_eq!(
+            keys(&changed_services(&p.vs, &pool, &mut last, vec![0, 9])),
+            ["TCP 192.0.2.1:80"]
+        );
+    }
+
+    /// The daemon's side of a 1 % change, on the host (no kernel involved): 10,000 virtual
+    /// servers x 4 real servers with TCP_CHECK, a batch of 100 checker events (one real server
+    /// down in 100 virtual servers): the pool, then the desired state of the touched virtual
+    /// servers (this loop), against recomputing and comparing the whole desired state (the loop
+    /// before). Prints the figures:
+    /// `cargo test --release -p keepalived-rs --bin keepalived-rs -- --ignored --nocapture batch_cost`
+    #[test]
+    #[ignore = "benchmark"]
+    fn bench_batch_cost() {
+        use std::fmt::Write;
+        let n = 10_000u32;
+        let mut conf = String::new();
+        for i in 0..n {
+            let _ = write!(
+                conf,
+                "virtual_server 10.{}.{}.{} 80 {{\n lb_algo wrr\n lb_kind NAT\n protocol TCP\n",
+                i >> 16,
+                (i >> 8) & 255,
+                i & 255
+            );
+            for r in 0..4 {
+                let a = 4 * i + r;
+                let _ = write!(
+                    conf,
+                    " real_server 172.{}.{}.{} 8080 {{\n  TCP_CHECK {{\n  }}\n }}\n",
+                    16 + (a >> 16),
+                    (a >> 8) & 255,
+                    a & 255
+                );
+            }
+            conf.push_str("}\n");
+        }
+        let p = plan::plan(&parse(&conf), false).unwrap();
+        let mut pool = Pool::new(p.checkers.pool.clone());
+        let mut last: Vec<Vec<ServiceState>> = (0..p.vs.len())
+            .map(|i| plan::vs_services(&p.vs[i], &pool.desired_of(i).unwrap()))
+            .collect();
+        let mut whole = plan::desired(&p.vs, &pool.desired());
+        let (mut new_way, mut old_way) = (Vec::new(), Vec::new());
+        for round in 0..10usize {
+            let kind = if round % 2 == 0 {
+                checkers::EventKind::Down
+            } else {
+                checkers::EventKind::Up { weight: None }
+            };
+            let events: Vec<checkers::CheckEvent> = (0..100)
+                .map(|j| checkers::CheckEvent {
+                    id: checkers::CheckerId {
+                        vs: j * 100 + round / 2,
+                        rs: 0,
+                        check: 0,
+                    },
+                    kind: kind.clone(),
+                    reason: String::new(),
+                })
+                .collect();
+            let t = Instant::now();
+            let mut touched = Vec::new();
+            for ev in &events {
+                pool.apply(ev).unwrap();
+                touched.push(ev.id.vs);
+            }
+            let changed = changed_services(&p.vs, &pool, &mut last, touched);
+            new_way.push(t.elapsed());
+            assert_eq!(changed.len(), 100);
+            // The same batch's desired state the old way (the pool already has the events).
+            let t = Instant::now();
+            let d = plan::desired(&p.vs, &pool.desired());
+            let differs = d != whole;
+            whole = d;
+            old_way.push(t.elapsed());
+            assert!(differs);
+        }
+        let show = |name: &str, mut v: Vec<Duration>| {
+            v.sort();
+            println!(
+                "{name}: {:?} / {:?} / {:?} (min / median / max, 10 batches)",
+                v[0],
+                v[v.len() / 2],
+                v[v.len() - 1]
+            );
+        };
+        show("pool + desired of the 100 touched virtual servers", new_way);
+        show(
+            "whole desired state recomputed and compared (before)",
+            old_way,
+        );
     }
 
     async fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
@@ -381,14 +553,14 @@ virtual_server 127.0.0.1 80 {{
         );
         let c = parse(&conf);
         let p = plan::plan(&c, false).unwrap();
-        let sim = Sim::default();
+        let sim = Simulated::default();
         // A foreign service, to be left alone.
         let foreign = ipvs::Service::new(ipvs::ServiceKey::Addr {
             protocol: ipvs::Protocol::Udp,
             addr: "127.0.0.9".parse().unwrap(),
             port: 53,
         });
-        sim.clone().apply(&[Op::AddService(foreign)]).unwrap();
+        sim.hand_edit(&[Op::AddService(foreign)]).unwrap();
         let (stop_tx, stop_rx) = oneshot::channel();
         let task = tokio::spawn(run(p, sim.clone(), stop_rx, Duration::from_millis(300)));
         let mut both = vec![
@@ -396,10 +568,10 @@ virtual_server 127.0.0.1 80 {{
             (format!("127.0.0.1:{pb}"), 1),
         ];
         both.sort();
-        wait_until("both real servers in", || sim.dests() == both).await;
+        wait_until("both real servers in", || dests(&sim) == both).await;
         drop(a);
         wait_until("a removed", || {
-            sim.dests() == vec![(format!("127.0.0.1:{pb}"), 1)]
+            dests(&sim) == vec![(format!("127.0.0.1:{pb}"), 1)]
         })
         .await;
         wait_until("notify_down ran", || {
@@ -407,24 +579,28 @@ virtual_server 127.0.0.1 80 {{
         })
         .await;
         let _a = std::net::TcpListener::bind(("127.0.0.1", pa)).unwrap();
-        wait_until("a back", || sim.dests() == both).await;
+        wait_until("a back", || dests(&sim) == both).await;
         wait_until("notify_up ran", || {
             std::fs::read_to_string(&log).unwrap_or_default() == "a-down\na-up\n"
         })
         .await;
         // A hand edit (ipvsadm -d): the periodic pass puts it back.
         {
-            let key = sim.0.lock().unwrap()[1].service.key;
-            let d = sim.0.lock().unwrap()[1].dests[0].key();
-            sim.clone().apply(&[Op::DelDest(key, d)]).unwrap();
+            let t = sim.table();
+            let ours = t
+                .iter()
+                .find(|s| s.service.key.to_string() == "TCP 127.0.0.1:80");
+            let ours = ours.expect("our service");
+            sim.hand_edit(&[Op::DelDest(ours.service.key, ours.dests[0].key())])
+                .unwrap();
         }
-        wait_until("hand edit corrected", || sim.dests() == both).await;
+        wait_until("hand edit corrected", || dests(&sim) == both).await;
         stop_tx.send(()).unwrap();
         tokio::time::timeout(Duration::from_secs(10), task)
             .await
             .expect("run ends after stop")
             .unwrap();
-        assert_eq!(sim.services(), 1, "only the foreign service is left");
+        assert_eq!(sim.table().len(), 1, "only the foreign service is left");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -104,21 +104,31 @@ pub fn plan(config: &Config, dont_release_ipvs: bool) -> Result<LvsPlan, String>
 pub fn desired(vs: &[VsPlan], pool: &[Vec<DesiredDest>]) -> Desired {
     let mut out = Desired::default();
     for (v, want) in vs.iter().zip(pool) {
-        let dests: Vec<Destination> = want
-            .iter()
-            .filter_map(|d| {
-                let template = if d.sorry {
-                    v.sorry?
-                } else {
-                    *v.dests.get(d.rs)?
-                };
-                Some(Destination {
-                    weight: d.weight,
-                    ..template
-                })
+        out.services.extend(vs_services(v, want));
+    }
+    out
+}
+
+/// One virtual server's IPVS services (several for a group) with the destinations the pool
+/// wants for it: [`desired`]'s part for this virtual server, computed alone.
+pub fn vs_services(v: &VsPlan, want: &[DesiredDest]) -> Vec<ServiceState> {
+    let dests: Vec<Destination> = want
+        .iter()
+        .filter_map(|d| {
+            let template = if d.sorry {
+                v.sorry?
+            } else {
+                *v.dests.get(d.rs)?
+            };
+            Some(Destination {
+                weight: d.weight,
+                ..template
             })
-            .collect();
-        for s in &v.services {
+        })
+        .collect();
+    v.services
+        .iter()
+        .map(|s| {
             // A firewall-mark service: only NAT can change the port.
             let dests = match s.key {
                 ServiceKey::Fwmark { .. } => dests
@@ -130,13 +140,12 @@ pub fn desired(vs: &[VsPlan], pool: &[Vec<DesiredDest>]) -> Desired {
                     .collect(),
                 ServiceKey::Addr { .. } => dests.clone(),
             };
-            out.services.push(ServiceState {
+            ServiceState {
                 service: s.clone(),
                 dests,
-            });
-        }
-    }
-    out
+            }
+        })
+        .collect()
 }
 
 /// A log line for a notification, and the script to run for it (if configured).

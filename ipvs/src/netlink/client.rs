@@ -128,6 +128,9 @@ fn kernel_message(errno: i32, op: &Operation) -> String {
     }
 }
 
+/// The kernel's answer to a GET_SERVICE for a service it does not have.
+const ESRCH: i32 = 3;
+
 /// How many operations [`Client::apply`] sends per `send`.
 pub const BATCH: usize = 256;
 
@@ -153,6 +156,9 @@ pub struct Client {
     family: u16,
     seq: u32,
     buf: Vec<u8>,
+    /// The sockets of [`Client::dests_of`], kept between calls (each has read its last dump
+    /// to the end; a call that fails drops its sockets, so none is ever left mid-dump).
+    dump_socks: Vec<NlSocket>,
     /// Mutating netlink requests sent so far (tests count them).
     pub requests: u64,
 }
@@ -175,6 +181,7 @@ impl Client {
             family: wire::GENL_ID_CTRL,
             seq: 0,
             buf: vec![0; 1 << 20],
+            dump_socks: Vec::new(),
             requests: 0,
         };
         let attrs = wire::getfamily_attrs(wire::IPVS_GENL_NAME);
@@ -442,6 +449,93 @@ impl Client {
             .collect())
     }
 
+    /// These services as the reconciler wants them, in the order of `keys`: each one's entry
+    /// (read with [`Client::services_of`]) and destinations (read with [`Client::dests_of`]).
+    /// A service the kernel does not have is left out. This is the incremental read: its cost
+    /// is that of `keys`, not of the whole table.
+    pub fn state_of(&mut self, keys: &[ServiceKey]) -> Result<Vec<ServiceState>, Error> {
+        let services: Vec<Service> = self.services_of(keys)?.into_iter().flatten().collect();
+        let present: Vec<ServiceKey> = services.iter().map(|s| s.key).collect();
+        let dests = self.dests_of(&present, READ_WINDOW)?;
+        Ok(services
+            .into_iter()
+            .zip(dests)
+            .map(|(service, d)| ServiceState {
+                service,
+                dests: d.into_iter().map(|d| d.dest).collect(),
+            })
+            .collect())
+    }
+
+    /// The settings of each of `keys` (in that order; `None`: the kernel has no such service,
+    /// its GET_SERVICE answers ESRCH). Unlike dumps, plain GET requests may share a `send`:
+    /// [`BATCH`] of them go out together, then their replies (data, then an ACK each) are read.
+    /// A failure is the first request that failed, as [`Client::service`] would report it.
+    pub fn services_of(&mut self, keys: &[ServiceKey]) -> Result<Vec<Option<Service>>, Error> {
+        let mut out: Vec<Option<Service>> = vec![None; keys.len()];
+        let mut batch = Vec::with_capacity(BATCH * 64);
+        let mut attrs = AttrWriter::new();
+        for (c, chunk) in keys.chunks(BATCH).enumerate() {
+            let base = c * BATCH;
+            batch.clear();
+            let first_seq = self.seq.wrapping_add(1);
+            for key in chunk {
+                attrs.buf.clear();
+                wire::put_service_key(&mut attrs, key);
+                let seq = self.next_seq();
+                batch.extend_from_slice(&wire::genl_message(
+                    self.family,
+                    wire::NLM_F_REQUEST | wire::NLM_F_ACK,
+                    seq,
+                    cmd::GET_SERVICE,
+                    wire::IPVS_GENL_VERSION,
+                    &attrs.buf,
+                ));
+            }
+            let op0 = Operation::GetService(chunk[0]);
+            self.send(&op0, &batch)?;
+            let mut acked = 0usize;
+            let mut first_err: Option<Error> = None;
+            while acked < chunk.len() {
+                let n = self.recv(&op0)?;
+                for r in wire::replies(&self.buf[..n]) {
+                    let r = r.map_err(|source| Error::Malformed {
+                        op: op0.clone(),
+                        source,
+                    })?;
+                    let (seq, data, errno) = match r {
+                        Reply::Data { seq, attrs, .. } => (seq, Some(attrs), 0),
+                        Reply::Ack { seq, errno } => (seq, None, errno),
+                        Reply::Done { .. } => continue,
+                    };
+                    let i = seq.wrapping_sub(first_seq) as usize;
+                    if i >= chunk.len() {
+                        continue; // a stale reply to an earlier request
+                    }
+                    let op = || Operation::GetService(chunk[i]);
+                    if let Some(attrs) = data {
+                        let svc = wire::find_attr(attrs, cmd_attr::SERVICE)
+                            .and_then(|s| {
+                                s.ok_or_else(|| Malformed("reply without a service".into()))
+                            })
+                            .and_then(wire::decode_service)
+                            .map_err(|source| Error::Malformed { op: op(), source })?;
+                        out[base + i] = Some(svc.service);
+                        continue;
+                    }
+                    acked += 1;
+                    if errno != 0 && errno != ESRCH && first_err.is_none() {
+                        first_err = Some(Error::Kernel { op: op(), errno });
+                    }
+                }
+            }
+            if let Some(e) = first_err {
+                return Err(e);
+            }
+        }
+        Ok(out)
+    }
+
     /// The destinations of each of `keys` (in that order), with up to `window` dumps in flight.
     ///
     /// The kernel lists destinations one service per dump, and runs at most one dump at a time
@@ -465,15 +559,20 @@ impl Client {
             return Ok(out);
         }
         let window = window.clamp(1, keys.len().min(MAX_READ_WINDOW));
+        // Sockets kept from the last call; more if this window is wider. They come back to
+        // `dump_socks` only when every dump was read to its end.
+        let mut kept = std::mem::take(&mut self.dump_socks);
         let mut slots = Vec::with_capacity(window);
         for _ in 0..window {
-            let sock =
-                NlSocket::connect(NlFamily::Generic, None, Groups::empty()).map_err(|source| {
-                    Error::Io {
+            let sock = match kept.pop() {
+                Some(s) => s,
+                None => NlSocket::connect(NlFamily::Generic, None, Groups::empty()).map_err(
+                    |source| Error::Io {
                         op: Operation::ListDests(keys[0]),
                         source,
-                    }
-                })?;
+                    },
+                )?,
+            };
             slots.push(DumpSlot {
                 sock,
                 seq: 0,
@@ -523,6 +622,8 @@ impl Client {
                 start(self, slot, &mut next)?;
             }
             if !busy {
+                kept.extend(slots.into_iter().map(|s| s.sock));
+                self.dump_socks = kept;
                 return Ok(out);
             }
         }
