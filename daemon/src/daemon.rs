@@ -11,6 +11,53 @@ use crate::lvsd;
 use crate::process::{self, PidFiles};
 use crate::vrrpd::{self, plan, Runtime};
 
+/// No transparent huge pages for the daemon: with THP on (`always`, Debian's default, or
+/// `madvise`, which mimalloc asks for), each 2 MiB of heap that holds anything counts whole in
+/// RSS and is not given back while any of it is used, which about doubled the resident memory
+/// of a daemon running 10,000 checkers (docs/benchmarks.md). The price: parsing a
+/// 10,000-real-server configuration takes about 80 ms instead of 50 (more page faults). The
+/// setting is inherited by the scripts the daemon runs.
+pub(crate) fn no_huge_pages() {
+    if let Err(e) = nix::sys::prctl::set_thp_disable(true) {
+        tracing::debug!("cannot turn transparent huge pages off: {e}");
+    }
+}
+
+/// Starts the LVS side (checkers, IPVS reconciler) on a thread and runtime of its own, so that
+/// thousands of health checks can never delay a VRRP timer or advert. Returns the sender that
+/// stops it and the thread to join, or None (logged) when the thread cannot start.
+pub(crate) fn start_lvs<K: lvsd::Kernel>(
+    plan: lvsd::plan::LvsPlan,
+    kernel: K,
+) -> Option<(
+    tokio::sync::oneshot::Sender<()>,
+    std::thread::JoinHandle<()>,
+)> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("lvs".into())
+        .spawn(move || {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt.block_on(lvsd::run(plan, kernel, rx, lvsd::RECONCILE_PERIOD)),
+                Err(e) => tracing::error!(
+                    "cannot start the LVS side's runtime: {e}; checkers and IPVS do not run"
+                ),
+            }
+        });
+    match spawned {
+        Ok(t) => Some((tx, t)),
+        Err(e) => {
+            tracing::error!(
+                "cannot start the LVS side's thread: {e}; checkers and IPVS do not run"
+            );
+            None
+        }
+    }
+}
+
 pub fn run(k: &KeepalivedArgs) -> ExitCode {
     let detached = std::env::var_os(process::DETACHED_ENV).is_some();
     if !k.dont_fork && !detached {
@@ -36,6 +83,7 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
         eprintln!("keepalived-rs: {e}");
         return ExitCode::from(EXIT_CANNOT_RUN);
     }
+    no_huge_pages();
 
     let parsed = config_cmd::load(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config);
     let diags = parsed.render_diagnostics();
@@ -111,34 +159,11 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
-    // The LVS side (checkers, IPVS reconciler) runs on a thread and runtime of its own, so that
-    // thousands of health checks can never delay a VRRP timer or advert.
     let (lvs_stop, lvs_thread) = match lvs {
-        Some((plan, client)) => {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            let spawned = std::thread::Builder::new()
-                .name("lvs".into())
-                .spawn(move || {
-                    match tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                    {
-                        Ok(rt) => rt.block_on(lvsd::run(plan, client, rx, lvsd::RECONCILE_PERIOD)),
-                        Err(e) => tracing::error!(
-                            "cannot start the LVS side's runtime: {e}; checkers and IPVS do not run"
-                        ),
-                    }
-                });
-            match spawned {
-                Ok(t) => (Some(tx), Some(t)),
-                Err(e) => {
-                    tracing::error!(
-                        "cannot start the LVS side's thread: {e}; checkers and IPVS do not run"
-                    );
-                    (None, None)
-                }
-            }
-        }
+        Some((plan, client)) => match start_lvs(plan, client) {
+            Some((tx, t)) => (Some(tx), Some(t)),
+            None => (None, None),
+        },
         None => (None, None),
     };
     let options = vrrpd::Options {
