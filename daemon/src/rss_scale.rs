@@ -185,15 +185,27 @@ fn checker_scale() {
     println!("model dropped:    {}", status());
 
     let sim = Sim::default();
-    let (stop, thread) = crate::daemon::start_lvs(lvs_plan, sim.clone()).unwrap();
-    std::thread::sleep(Duration::from_secs(8));
-    println!("after 8 s:        {}", status());
-    let t0 = Instant::now();
-    let mut max = 0;
-    while t0.elapsed() < Duration::from_secs(secs) {
-        std::thread::sleep(Duration::from_secs(1));
-        max = max.max(rss_kib());
-    }
+    let (released_tx, released_rx) = std::sync::mpsc::channel();
+    let (stop, thread) =
+        crate::daemon::start_lvs(lvs_plan, sim.clone(), Some(released_rx)).unwrap();
+    // The rest of this thread's life runs as the daemon's main thread does (daemon::run): on a
+    // runtime with release_freed_memory().
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let max = rt.block_on(async {
+        tokio::spawn(crate::daemon::release_freed_memory(Some(released_tx)));
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        println!("after 8 s:        {}", status());
+        let t0 = Instant::now();
+        let mut max = 0;
+        while t0.elapsed() < Duration::from_secs(secs) {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            max = max.max(rss_kib());
+        }
+        max
+    });
     let in_table: usize = sim.0.lock().unwrap().iter().map(|s| s.dests.len()).sum();
     println!("after {:2} s more:  {}", secs, status());
     println!(
