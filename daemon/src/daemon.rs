@@ -11,7 +11,100 @@ use crate::lvsd;
 use crate::process::{self, PidFiles};
 use crate::vrrpd::{self, plan, Runtime};
 
+/// No transparent huge pages for the daemon: with THP on (`always`, Debian's default, or
+/// `madvise`, which mimalloc asks for), each 2 MiB of heap that holds anything counts whole in
+/// RSS and is not given back while any of it is used, which about doubled the resident memory
+/// of a daemon running 10,000 checkers (docs/benchmarks.md). The price: parsing a
+/// 10,000-real-server configuration takes about 80 ms instead of 50 (more page faults). The
+/// setting is inherited by the scripts the daemon runs.
+pub(crate) fn no_huge_pages() {
+    if let Err(e) = nix::sys::prctl::set_thp_disable(true) {
+        tracing::debug!("cannot turn transparent huge pages off: {e}");
+    }
+}
+
+/// mimalloc (v3) gives memory back to the system ("purges" it) only memory freed more than its
+/// purge delay (1 s) before, and, as measured with `rss_scale`, only once the thread that freed
+/// it next takes a slow path of the allocator (a fresh page). The main thread parses the
+/// configuration and drops the model (about 27 MB at 10,000 real servers), then mostly sleeps:
+/// that memory stayed resident (host: 44 MiB anonymous memory before the first prod, 12 after).
+/// This leans on how mimalloc works inside: should that change, the prod is harmless but may
+/// give nothing back, which `rss_scale` would show.
+/// [`release_freed_memory`] prods the allocator on a long-lived thread, just after the purge
+/// delay and then every [`RELEASE_PERIOD`]: it allocates and frees one block larger than
+/// mimalloc's largest size class, which always takes the slow path; the block is never
+/// touched, so a prod costs microseconds.
+const PURGE_DELAY: std::time::Duration = std::time::Duration::from_millis(1100);
+const RELEASE_PERIOD: std::time::Duration = std::time::Duration::from_millis(500);
+
+fn prod_allocator() {
+    drop(std::hint::black_box(Vec::<u8>::with_capacity(1 << 20)));
+}
+
+/// See [`PURGE_DELAY`]. `first` is told when the first prod is done.
+pub(crate) async fn release_freed_memory(first: Option<std::sync::mpsc::Sender<()>>) {
+    tokio::time::sleep(PURGE_DELAY).await;
+    prod_allocator();
+    if let Some(tx) = first {
+        let _ = tx.send(());
+    }
+    loop {
+        tokio::time::sleep(RELEASE_PERIOD).await;
+        prod_allocator();
+    }
+}
+
+/// Starts the LVS side (checkers, IPVS reconciler) on a thread and runtime of its own, so that
+/// thousands of health checks can never delay a VRRP timer or advert. Returns the sender that
+/// stops it and the thread to join, or None (logged) when the thread cannot start.
+///
+/// The thread first waits for `after` (a message or its sender dropped): the main thread's
+/// first [`release_freed_memory`] prod, so that the model's memory is given back before the
+/// checkers' tasks are allocated (allocated first, they spread over the model's dirty pages and
+/// kept about 5 MiB more resident at 10,000 checkers: `rss_scale`). The checkers and the first
+/// IPVS programming so start about a second after the configuration is read.
+pub(crate) fn start_lvs<K: lvsd::Kernel>(
+    plan: lvsd::plan::LvsPlan,
+    kernel: K,
+    after: Option<std::sync::mpsc::Receiver<()>>,
+) -> Option<(
+    tokio::sync::oneshot::Sender<()>,
+    std::thread::JoinHandle<()>,
+)> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("lvs".into())
+        .spawn(move || {
+            if let Some(after) = after {
+                let _ = after.recv();
+            }
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => {
+                    rt.spawn(release_freed_memory(None));
+                    rt.block_on(lvsd::run(plan, kernel, rx, lvsd::RECONCILE_PERIOD))
+                }
+                Err(e) => tracing::error!(
+                    "cannot start the LVS side's runtime: {e}; checkers and IPVS do not run"
+                ),
+            }
+        });
+    match spawned {
+        Ok(t) => Some((tx, t)),
+        Err(e) => {
+            tracing::error!(
+                "cannot start the LVS side's thread: {e}; checkers and IPVS do not run"
+            );
+            None
+        }
+    }
+}
+
 pub fn run(k: &KeepalivedArgs) -> ExitCode {
+    // Before anything is allocated that could land in a huge page.
+    no_huge_pages();
     let detached = std::env::var_os(process::DETACHED_ENV).is_some();
     if !k.dont_fork && !detached {
         // Check the configuration in the foreground, so that errors reach the terminal.
@@ -111,34 +204,12 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
-    // The LVS side (checkers, IPVS reconciler) runs on a thread and runtime of its own, so that
-    // thousands of health checks can never delay a VRRP timer or advert.
+    let (released_tx, released_rx) = std::sync::mpsc::channel();
     let (lvs_stop, lvs_thread) = match lvs {
-        Some((plan, client)) => {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            let spawned = std::thread::Builder::new()
-                .name("lvs".into())
-                .spawn(move || {
-                    match tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                    {
-                        Ok(rt) => rt.block_on(lvsd::run(plan, client, rx, lvsd::RECONCILE_PERIOD)),
-                        Err(e) => tracing::error!(
-                            "cannot start the LVS side's runtime: {e}; checkers and IPVS do not run"
-                        ),
-                    }
-                });
-            match spawned {
-                Ok(t) => (Some(tx), Some(t)),
-                Err(e) => {
-                    tracing::error!(
-                        "cannot start the LVS side's thread: {e}; checkers and IPVS do not run"
-                    );
-                    (None, None)
-                }
-            }
-        }
+        Some((plan, client)) => match start_lvs(plan, client, Some(released_rx)) {
+            Some((tx, t)) => (Some(tx), Some(t)),
+            None => (None, None),
+        },
         None => (None, None),
     };
     let options = vrrpd::Options {
@@ -146,6 +217,8 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
     };
     let ignore_sigint = k.ignore_sigint;
     let result = rt.block_on(async move {
+        // This thread parsed the configuration and freed the model.
+        tokio::spawn(release_freed_memory(Some(released_tx)));
         let runtime = Runtime::new(plan, options)?;
         let stop = runtime.stopper();
         use tokio::signal::unix::{signal, SignalKind};

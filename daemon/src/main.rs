@@ -8,6 +8,8 @@ mod ipvs_cmd;
 mod lvs;
 mod lvsd;
 mod process;
+#[cfg(test)]
+mod rss_scale;
 mod vrrpd;
 
 use clap::Parser;
@@ -17,6 +19,8 @@ use std::process::ExitCode;
 
 // The parser makes many small allocations (a word, a statement); mimalloc serves them markedly
 // faster than glibc's allocator (docs/benchmarks.md).
+// (The `system-alloc` feature leaves it out, for heap profilers that only see malloc.)
+#[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
