@@ -42,7 +42,7 @@ fn prod_allocator() {
 }
 
 /// See [`PURGE_DELAY`]. `first` is told when the first prod is done.
-pub(crate) async fn release_freed_memory(first: Option<std::sync::mpsc::Sender<()>>) {
+pub(crate) async fn release_freed_memory(first: Option<tokio::sync::oneshot::Sender<()>>) {
     tokio::time::sleep(PURGE_DELAY).await;
     prod_allocator();
     if let Some(tx) = first {
@@ -58,15 +58,16 @@ pub(crate) async fn release_freed_memory(first: Option<std::sync::mpsc::Sender<(
 /// thousands of health checks can never delay a VRRP timer or advert. Returns the sender that
 /// stops it and the thread to join, or None (logged) when the thread cannot start.
 ///
-/// The thread first waits for `after` (a message or its sender dropped): the main thread's
-/// first [`release_freed_memory`] prod, so that the model's memory is given back before the
-/// checkers' tasks are allocated (allocated first, they spread over the model's dirty pages and
-/// kept about 5 MiB more resident at 10,000 checkers: `rss_scale`). The checkers and the first
-/// IPVS programming so start about a second after the configuration is read.
-pub(crate) fn start_lvs<K: lvsd::Kernel>(
+/// The IPVS table is programmed at once; the checkers wait for `after` (a message or its sender
+/// dropped): the main thread's first [`release_freed_memory`] prod, so that the model's memory is
+/// given back before the checkers' tasks are allocated (allocated first, they spread over the
+/// model's dirty pages and kept about 5 MiB more resident at 10,000 checkers: `rss_scale`). So
+/// the first checks come about a second later than they would; their warmup spreads them over
+/// delay_loop anyway.
+pub(crate) fn start_lvs<K: ipvs::Kernel + Send + 'static>(
     plan: lvsd::plan::LvsPlan,
     kernel: K,
-    after: Option<std::sync::mpsc::Receiver<()>>,
+    after: Option<tokio::sync::oneshot::Receiver<()>>,
 ) -> Option<(
     tokio::sync::oneshot::Sender<()>,
     std::thread::JoinHandle<()>,
@@ -75,16 +76,24 @@ pub(crate) fn start_lvs<K: lvsd::Kernel>(
     let spawned = std::thread::Builder::new()
         .name("lvs".into())
         .spawn(move || {
-            if let Some(after) = after {
-                let _ = after.recv();
-            }
             match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
             {
                 Ok(rt) => {
                     rt.spawn(release_freed_memory(None));
-                    rt.block_on(lvsd::run(plan, kernel, rx, lvsd::RECONCILE_PERIOD))
+                    let checkers_after = async move {
+                        if let Some(after) = after {
+                            let _ = after.await;
+                        }
+                    };
+                    rt.block_on(lvsd::run(
+                        plan,
+                        kernel,
+                        rx,
+                        lvsd::RECONCILE_PERIOD,
+                        checkers_after,
+                    ))
                 }
                 Err(e) => tracing::error!(
                     "cannot start the LVS side's runtime: {e}; checkers and IPVS do not run"
@@ -204,7 +213,7 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
-    let (released_tx, released_rx) = std::sync::mpsc::channel();
+    let (released_tx, released_rx) = tokio::sync::oneshot::channel();
     let (lvs_stop, lvs_thread) = match lvs {
         Some((plan, client)) => match start_lvs(plan, client, Some(released_rx)) {
             Some((tx, t)) => (Some(tx), Some(t)),

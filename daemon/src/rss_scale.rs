@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use ipvs::{Op, ServiceState};
 
-use crate::lvsd::{self, Kernel};
+use crate::lvsd;
+use ipvs::{Kernel, ServiceKey};
 
 /// The kernel's table, simulated by `ipvs::simulate` (it holds one copy of the table, as the
 /// kernel would, but in our memory: about 50 bytes a destination).
@@ -25,8 +26,16 @@ use crate::lvsd::{self, Kernel};
 struct Sim(Arc<Mutex<Vec<ServiceState>>>);
 
 impl Kernel for Sim {
+    type Error = String;
     fn state(&mut self) -> Result<Vec<ServiceState>, String> {
         Ok(self.0.lock().unwrap().clone())
+    }
+    fn state_of(&mut self, keys: &[ServiceKey]) -> Result<Vec<ServiceState>, String> {
+        let table = self.0.lock().unwrap();
+        Ok(keys
+            .iter()
+            .filter_map(|k| table.iter().find(|s| s.service.key == *k).cloned())
+            .collect())
     }
     fn apply(&mut self, ops: &[Op]) -> Result<(), String> {
         ipvs::simulate(&mut self.0.lock().unwrap(), ops).map_err(|e| e.to_string())
@@ -185,7 +194,7 @@ fn checker_scale() {
     println!("model dropped:    {}", status());
 
     let sim = Sim::default();
-    let (released_tx, released_rx) = std::sync::mpsc::channel();
+    let (released_tx, released_rx) = tokio::sync::oneshot::channel();
     let (stop, thread) =
         crate::daemon::start_lvs(lvs_plan, sim.clone(), Some(released_rx)).unwrap();
     // The rest of this thread's life runs as the daemon's main thread does (daemon::run): on a

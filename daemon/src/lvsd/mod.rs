@@ -168,10 +168,20 @@ impl<K: Kernel> Worker<K> {
 /// Stops [`run`].
 pub type Stop = oneshot::Receiver<()>;
 
-/// Runs the LVS side until `stop` fires (or its sender is dropped): starts the checkers,
-/// programs the kernel, follows the checkers' events; then omega, scripts, stop policy.
-pub async fn run<K>(plan: LvsPlan, kernel: K, stop: Stop, period: Duration)
-where
+/// Runs the LVS side until `stop` fires (or its sender is dropped): programs the kernel at once,
+/// starts the checkers once `checkers_after` is ready, follows the checkers' events; then omega,
+/// scripts, stop policy.
+///
+/// `checkers_after` lets the daemon give the parsed model's memory back to the system before
+/// the checkers' tasks are allocated (`daemon::release_freed_memory`); the IPVS table does not
+/// wait for it, so a node that takes the VIP at start serves it at once.
+pub async fn run<K>(
+    plan: LvsPlan,
+    kernel: K,
+    stop: Stop,
+    period: Duration,
+    checkers_after: impl std::future::Future<Output = ()>,
+) where
     K: Kernel + Send + 'static,
 {
     let LvsPlan {
@@ -210,6 +220,14 @@ where
         .collect();
     let _ = ktx.send(Msg::Desired(plan::desired(&vs, &pool.desired())));
 
+    tokio::pin!(stop);
+    tokio::select! {
+        _ = &mut stop => {
+            stop_reconciler(&ktx, stop_policy).await;
+            return;
+        }
+        _ = checkers_after => {}
+    }
     let (etx, mut erx) = mpsc::unbounded_channel();
     let mut tasks = Vec::with_capacity(probes.len());
     for (id, timing, probe) in probes {
@@ -223,7 +241,6 @@ where
         vs.len(),
         tasks.len()
     );
-    tokio::pin!(stop);
     loop {
         tokio::select! {
             _ = &mut stop => break,
@@ -269,8 +286,13 @@ where
         }
     }
     notify.flush(Duration::from_secs(10)).await;
+    stop_reconciler(&ktx, stop_policy).await;
+}
+
+/// Asks the reconciler thread to apply the stop policy, and waits (at most 10 s) until it has.
+async fn stop_reconciler(ktx: &std_mpsc::Sender<Msg>, policy: StopPolicy) {
     let (done_tx, done_rx) = oneshot::channel();
-    if ktx.send(Msg::Stop(stop_policy, done_tx)).is_ok() {
+    if ktx.send(Msg::Stop(policy, done_tx)).is_ok() {
         let _ = tokio::time::timeout(Duration::from_secs(10), done_rx).await;
     }
 }
@@ -562,7 +584,13 @@ virtual_server 127.0.0.1 80 {{
         });
         sim.hand_edit(&[Op::AddService(foreign)]).unwrap();
         let (stop_tx, stop_rx) = oneshot::channel();
-        let task = tokio::spawn(run(p, sim.clone(), stop_rx, Duration::from_millis(300)));
+        let task = tokio::spawn(run(
+            p,
+            sim.clone(),
+            stop_rx,
+            Duration::from_millis(300),
+            std::future::ready(()),
+        ));
         let mut both = vec![
             (format!("127.0.0.1:{pa}"), 1),
             (format!("127.0.0.1:{pb}"), 1),
