@@ -751,7 +751,10 @@ fn cpu_ticks_and_rss(pid: u32) -> (u64, u64) {
 /// boot; KARS_BENCH_BIN, the keepalived-rs binary to measure (a release build; the default is
 /// the test's debug build); KARS_BENCH_WARMUP and KARS_BENCH_WINDOW, seconds of warm-up after
 /// each daemon's start and of measuring (default 8 and 20); KARS_BENCH_ROUNDS, how many times
-/// each pair runs (default 1), the order switching each time.
+/// each pair runs (default 1), the order switching each time; KARS_BENCH_DAEMONS, only these
+/// (`keepalived-rs`, `keepalived`); KARS_BENCH_PERF=S, a `perf record` of S s of the window;
+/// KARS_BENCH_STRACE=S, system calls counted by `strace -c` for S s; KARS_BENCH_RECORD=0, no
+/// recording of accepts (to measure what it costs).
 /// Run by hand: `tests/vm/run --env KARS_BENCH_N=1000,10000 --env KARS_BENCH_BIN=$PWD/target/release/keepalived-rs
 /// -- target/debug/deps/vm_e2e-HASH --ignored --nocapture scale`.
 #[test]
@@ -989,7 +992,15 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
             ["keepalived", "keepalived-rs"]
         }
     });
+    // KARS_BENCH_DAEMONS: a comma-separated subset of the two, for a closer look at one.
+    let only = std::env::var("KARS_BENCH_DAEMONS").ok();
     for who in order {
+        if only
+            .as_deref()
+            .is_some_and(|o| !o.split(',').any(|x| x == who))
+        {
+            continue;
+        }
         let ours = std::env::var("KARS_BENCH_BIN")
             .unwrap_or_else(|_| env!("CARGO_BIN_EXE_keepalived-rs").to_string());
         let exe = if who == "keepalived" {
@@ -1018,12 +1029,60 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
         let w0 = base.elapsed().as_nanos() as u64;
         let a0 = accepted.load(Ordering::Relaxed);
         let start = Instant::now();
+        // KARS_BENCH_PERF=S: a CPU profile of S seconds of the window (it costs CPU too: the
+        // other figures of that run are not comparable), saved as perf-N-NAME.data.
+        let perf = std::env::var("KARS_BENCH_PERF")
+            .ok()
+            .zip(std::env::var("KARS_VM_OUT").ok())
+            .map(|(secs, out)| {
+                Command::new("perf")
+                    .args([
+                        "record",
+                        "-q",
+                        "-g",
+                        "-F",
+                        "250",
+                        "-p",
+                        &pid.to_string(),
+                        "-o",
+                    ])
+                    .arg(Path::new(&out).join(format!("perf-{n}-{name}.data")))
+                    .args(["--", "sleep", &secs])
+                    .spawn()
+                    .expect("perf record")
+            });
+        // KARS_BENCH_STRACE=S: the system calls of the checkers (keepalived: its checker
+        // child) counted for S seconds of the window, saved as strace-N-NAME.txt (slows the
+        // daemon down: the other figures of that run are not comparable).
+        let strace = std::env::var("KARS_BENCH_STRACE")
+            .ok()
+            .zip(std::env::var("KARS_VM_OUT").ok())
+            .map(|(secs, out)| {
+                let target = if who == "keepalived" {
+                    std::fs::read_to_string(p("-checkers"))
+                        .expect("keepalived's checker pid file")
+                        .trim()
+                        .to_string()
+                } else {
+                    pid.to_string()
+                };
+                Command::new("timeout")
+                    .args([
+                        "-s", "INT", &secs, "strace", "-c", "-f", "-p", &target, "-o",
+                    ])
+                    .arg(Path::new(&out).join(format!("strace-{n}-{name}.txt")))
+                    .spawn()
+                    .expect("strace")
+            });
         let mut rss_max = 0;
         while start.elapsed() < Duration::from_secs(window) {
             std::thread::sleep(Duration::from_secs(1));
             rss_max = rss_max.max(cpu_ticks_and_rss(pid).1);
         }
         let (t1, _) = cpu_ticks_and_rss(pid);
+        for mut p in perf.into_iter().chain(strace) {
+            let _ = p.wait();
+        }
         let (l1, g1) = (listener_ticks(), guest_ticks());
         let threads1 = thread_ticks(pid);
         let w1 = base.elapsed().as_nanos() as u64;
