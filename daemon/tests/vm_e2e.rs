@@ -1022,6 +1022,11 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
         let mut d = Daemon::spawn_for_test(&mut cmd, dir.join(format!("{name}.log")));
         let pid = d.pid().expect("daemon pid");
         std::thread::sleep(Duration::from_secs(warmup));
+        assert!(
+            d.running(),
+            "{who} ({exe}) is gone after the warm-up:\n{}",
+            d.log_text()
+        );
         let (t0, _) = cpu_ticks_and_rss(pid);
         let (l0, g0) = (listener_ticks(), guest_ticks());
         let threads0 = thread_ticks(pid);
