@@ -742,10 +742,20 @@ fn cpu_ticks_and_rss(pid: u32) -> (u64, u64) {
 
 /// Benchmark (issue 6): N real servers with TCP_CHECK at delay_loop 1 against listeners on
 /// loopback (50 addresses x N/50 ports, accepted and closed by this test), in one virtual
-/// server, keepalived-rs then keepalived (`-C`); CPU and RSS of each daemon and the checks per
-/// second the listeners saw. N from KARS_BENCH_N (default 1000); KARS_BENCH_BIN names the
-/// keepalived-rs binary to measure (a release build; the default is the test's debug build).
-/// Run by hand: `tests/vm/run --env KARS_BENCH_N=10000 --env KARS_BENCH_BIN=$PWD/target/release/keepalived-rs
+/// server, keepalived-rs then keepalived (`-C`); CPU and RSS of each daemon, the checks per
+/// second the listeners saw, and the check-interval jitter: the listeners record each accept
+/// (which real server, when) and [`Jitter`] reads the intervals between consecutive checks of
+/// each real server in the measuring window.
+///
+/// Environment: KARS_BENCH_N, a comma-separated list of N (default 1000), all run in this one
+/// boot; KARS_BENCH_BIN, the keepalived-rs binary to measure (a release build; the default is
+/// the test's debug build); KARS_BENCH_WARMUP and KARS_BENCH_WINDOW, seconds of warm-up after
+/// each daemon's start and of measuring (default 8 and 20); KARS_BENCH_ROUNDS, how many times
+/// each pair runs (default 1), the order switching each time; KARS_BENCH_DAEMONS, only these
+/// (`keepalived-rs`, `keepalived`); KARS_BENCH_PERF=S, a `perf record` of S s of the window;
+/// KARS_BENCH_STRACE=S, system calls counted by `strace -c` for S s; KARS_BENCH_RECORD=0, no
+/// recording of accepts (to measure what it costs).
+/// Run by hand: `tests/vm/run --env KARS_BENCH_N=1000,10000 --env KARS_BENCH_BIN=$PWD/target/release/keepalived-rs
 /// -- target/debug/deps/vm_e2e-HASH --ignored --nocapture scale`.
 #[test]
 #[ignore = "benchmark; run by hand in the VM"]
@@ -754,12 +764,145 @@ fn vm_bench_checker_scale() {
     if !in_vm(test) {
         return;
     }
-    let n: usize = std::env::var("KARS_BENCH_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000);
+    let env_secs = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let ns_list: Vec<usize> = std::env::var("KARS_BENCH_N")
+        .unwrap_or_else(|_| "1000".into())
+        .split(',')
+        .map(|v| {
+            v.trim()
+                .parse()
+                .expect("KARS_BENCH_N: numbers separated by commas")
+        })
+        .collect();
+    let warmup = env_secs("KARS_BENCH_WARMUP", 8);
+    let window = env_secs("KARS_BENCH_WINDOW", 20);
+    let rounds = env_secs("KARS_BENCH_ROUNDS", 1);
+    let mut rows = Vec::new();
+    for n in ns_list {
+        rows.extend(checker_scale(n, warmup, window, rounds));
+    }
+    println!(
+        "MEASURE: checker scale, delay_loop 1 s, warm-up {warmup} s, window {window} s; intervals between two checks of one real server (ms):"
+    );
+    println!("| N | daemon | checks/s | CPU (one vCPU) | listeners' CPU | guest idle | RSS | checked / N | gap > 2 s | intervals | mean | p50 | p90 | p99 | max | sd | mean − delay_loop | guest load |");
+    println!(
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    );
+    for r in rows {
+        println!("{r}");
+    }
+}
+
+/// The check intervals of the real servers over a measuring window, from the times the
+/// listeners accepted their checks' connections (figures in ms).
+#[derive(Debug, PartialEq)]
+struct Jitter {
+    servers: usize,
+    /// Real servers accepted at least once in the window (the others starved).
+    checked: usize,
+    /// Real servers whose longest time without a check (counting from the window's start and
+    /// to its end) exceeded twice delay_loop.
+    gapped: usize,
+    /// Intervals between two consecutive checks of one real server, both in the window.
+    intervals: usize,
+    mean: f64,
+    p50: f64,
+    p90: f64,
+    p99: f64,
+    max: f64,
+    sd: f64,
+}
+
+impl Jitter {
+    /// `times[i]`: the accept times of real server i in ns, ascending; the window is `w0..=w1`.
+    fn new(times: &[Vec<u64>], w0: u64, w1: u64, delay_loop_ms: f64) -> Jitter {
+        let ms = |ns: u64| ns as f64 / 1e6;
+        let mut v = Vec::new();
+        let (mut checked, mut gapped) = (0, 0);
+        for t in times {
+            let inside: Vec<u64> = t.iter().copied().filter(|&x| x >= w0 && x <= w1).collect();
+            if !inside.is_empty() {
+                checked += 1;
+            }
+            let mut last = w0;
+            let mut gap = 0.0f64;
+            for &x in &inside {
+                gap = gap.max(ms(x - last));
+                last = x;
+            }
+            gap = gap.max(ms(w1 - last));
+            if gap > 2.0 * delay_loop_ms {
+                gapped += 1;
+            }
+            v.extend(inside.windows(2).map(|w| ms(w[1] - w[0])));
+        }
+        v.sort_by(f64::total_cmp);
+        let pct = |p: f64| {
+            if v.is_empty() {
+                f64::NAN
+            } else {
+                // Nearest rank.
+                v[((p / 100.0 * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1]
+            }
+        };
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+        Jitter {
+            servers: times.len(),
+            checked,
+            gapped,
+            intervals: v.len(),
+            mean,
+            p50: pct(50.0),
+            p90: pct(90.0),
+            p99: pct(99.0),
+            max: v.last().copied().unwrap_or(f64::NAN),
+            sd,
+        }
+    }
+}
+
+#[test]
+fn jitter_of_known_intervals() {
+    let s = 1_000_000_000u64;
+    // The window is 1 s..=11 s. Server 0: a check at 0.5 s (before the window, not counted),
+    // then every 1 s from 1 s to 11 s; server 1: 1.5 s and 0.5 s alternately from 1 s; server
+    // 2: once, at 10 s (9 s without a check); server 3: never.
+    let mut t0: Vec<u64> = (1..=11).map(|i| i * s).collect();
+    t0.insert(0, s / 2);
+    let t1: Vec<u64> = (0..=5)
+        .flat_map(|i| [s + i * 2 * s, s + i * 2 * s + 3 * s / 2])
+        .filter(|&x| x <= 11 * s)
+        .collect();
+    let times = vec![t0, t1, vec![10 * s], vec![]];
+    let j = Jitter::new(&times, s, 11 * s, 1000.0);
+    assert_eq!((j.servers, j.checked, j.gapped), (4, 3, 2), "{j:?}");
+    // 10 intervals of 1000 ms (server 0), 5 of 1500 and 5 of 500 (server 1).
+    assert_eq!(j.intervals, 20);
+    assert_eq!(
+        (j.p50, j.p90, j.p99, j.max),
+        (1000.0, 1500.0, 1500.0, 1500.0)
+    );
+    assert_eq!(j.mean, 1000.0);
+    assert!((j.sd - 125_000f64.sqrt()).abs() < 1e-6, "{j:?}");
+    let none = Jitter::new(&[vec![]], 0, s, 1000.0);
+    assert_eq!((none.checked, none.gapped, none.intervals), (0, 0, 0));
+}
+
+/// Accept times of the real servers on one port: (index of the loopback address, ns since the
+/// listeners' start), pushed by the port's accept loop.
+type Accepts = Arc<Mutex<Vec<(u8, u64)>>>;
+
+/// One N of [`vm_bench_checker_scale`]: both daemons, one after the other (`rounds` times),
+/// against the same listeners; one table row each.
+fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String> {
     let ports = n.div_ceil(50);
-    let ns = format!("krs{}-scale", std::process::id());
+    let ns = format!("krs{}-scale{n}", std::process::id());
     common::ip(&["netns", "add", &ns]).unwrap();
     struct Ns(String);
     impl Drop for Ns {
@@ -785,10 +928,18 @@ fn vm_bench_checker_scale() {
     let conf_path = dir.join("scale.conf");
     std::fs::write(&conf_path, &conf).unwrap();
 
-    // The listeners: `ports` sockets on 0.0.0.0, accepted and closed on a runtime of their own.
+    // The listeners: `ports` sockets on 0.0.0.0, accepted and closed on a runtime of their
+    // own; each accept is recorded (which address, when) in its port's list, room for 100 s of
+    // checks preallocated so that recording costs a clock read, a getsockname and a push.
+    let base = Instant::now();
+    let accepts: Vec<Accepts> = (0..ports)
+        .map(|_| Arc::new(Mutex::new(Vec::with_capacity(50 * 100))))
+        .collect();
+    // KARS_BENCH_RECORD=0: count the accepts only, to see what recording costs.
+    let record = std::env::var("KARS_BENCH_RECORD").as_deref() != Ok("0");
     let accepted = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
-    let (acc, stop2, ns2) = (accepted.clone(), stop.clone(), ns.clone());
+    let (acc, count, stop2, ns2) = (accepts.clone(), accepted.clone(), stop.clone(), ns.clone());
     let listeners = std::thread::spawn(move || {
         let file = std::fs::File::open(format!("/run/netns/{ns2}")).unwrap();
         nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
@@ -797,14 +948,21 @@ fn vm_bench_checker_scale() {
             .build()
             .unwrap();
         rt.block_on(async move {
-            for p in 0..ports {
+            for (p, list) in acc.into_iter().enumerate() {
                 let l = tokio::net::TcpListener::bind(("0.0.0.0", 20000 + p as u16))
                     .await
                     .unwrap();
-                let acc = acc.clone();
+                let count = count.clone();
                 tokio::spawn(async move {
                     while let Ok((s, _)) = l.accept().await {
-                        acc.fetch_add(1, Ordering::Relaxed);
+                        count.fetch_add(1, Ordering::Relaxed);
+                        if !record {
+                            continue;
+                        }
+                        let at = base.elapsed().as_nanos() as u64;
+                        if let Ok(SocketAddr::V4(a)) = s.local_addr() {
+                            list.lock().unwrap().push((a.ip().octets()[3], at));
+                        }
                         drop(s);
                     }
                 });
@@ -816,9 +974,33 @@ fn vm_bench_checker_scale() {
     });
     std::thread::sleep(Duration::from_secs(1));
     let hz = 100.0; // USER_HZ
-    const WARMUP: u64 = 8;
-    const WINDOW: u64 = 20;
-    for who in ["keepalived-rs", "keepalived"] {
+    let loadavg = || {
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut rows = Vec::new();
+    // With several rounds, every other one starts with keepalived, so that a drift of the
+    // host's load does not always favour the same daemon.
+    let order = (0..rounds).flat_map(|r| {
+        if r % 2 == 0 {
+            ["keepalived-rs", "keepalived"]
+        } else {
+            ["keepalived", "keepalived-rs"]
+        }
+    });
+    // KARS_BENCH_DAEMONS: a comma-separated subset of the two, for a closer look at one.
+    let only = std::env::var("KARS_BENCH_DAEMONS").ok();
+    for who in order {
+        if only
+            .as_deref()
+            .is_some_and(|o| !o.split(',').any(|x| x == who))
+        {
+            continue;
+        }
         let ours = std::env::var("KARS_BENCH_BIN")
             .unwrap_or_else(|_| env!("CARGO_BIN_EXE_keepalived-rs").to_string());
         let exe = if who == "keepalived" {
@@ -839,26 +1021,122 @@ fn vm_bench_checker_scale() {
             .arg(p("-checkers"));
         let mut d = Daemon::spawn_for_test(&mut cmd, dir.join(format!("{name}.log")));
         let pid = d.pid().expect("daemon pid");
-        std::thread::sleep(Duration::from_secs(WARMUP));
+        std::thread::sleep(Duration::from_secs(warmup));
+        assert!(
+            d.running(),
+            "{who} ({exe}) is gone after the warm-up:\n{}",
+            d.log_text()
+        );
         let (t0, _) = cpu_ticks_and_rss(pid);
+        let (l0, g0) = (listener_ticks(), guest_ticks());
+        let threads0 = thread_ticks(pid);
+        let load0 = loadavg();
+        let w0 = base.elapsed().as_nanos() as u64;
         let a0 = accepted.load(Ordering::Relaxed);
         let start = Instant::now();
+        // KARS_BENCH_PERF=S: a CPU profile of S seconds of the window (it costs CPU too: the
+        // other figures of that run are not comparable), saved as perf-N-NAME.data.
+        let perf = std::env::var("KARS_BENCH_PERF")
+            .ok()
+            .zip(std::env::var("KARS_VM_OUT").ok())
+            .map(|(secs, out)| {
+                Command::new("perf")
+                    .args([
+                        "record",
+                        "-q",
+                        "-g",
+                        "-F",
+                        "250",
+                        "-p",
+                        &pid.to_string(),
+                        "-o",
+                    ])
+                    .arg(Path::new(&out).join(format!("perf-{n}-{name}.data")))
+                    .args(["--", "sleep", &secs])
+                    .spawn()
+                    .expect("perf record")
+            });
+        // KARS_BENCH_STRACE=S: the system calls of the checkers (keepalived: its checker
+        // child) counted for S seconds of the window, saved as strace-N-NAME.txt (slows the
+        // daemon down: the other figures of that run are not comparable).
+        let strace = std::env::var("KARS_BENCH_STRACE")
+            .ok()
+            .zip(std::env::var("KARS_VM_OUT").ok())
+            .map(|(secs, out)| {
+                let target = if who == "keepalived" {
+                    std::fs::read_to_string(p("-checkers"))
+                        .expect("keepalived's checker pid file")
+                        .trim()
+                        .to_string()
+                } else {
+                    pid.to_string()
+                };
+                Command::new("timeout")
+                    .args([
+                        "-s", "INT", &secs, "strace", "-c", "-f", "-p", &target, "-o",
+                    ])
+                    .arg(Path::new(&out).join(format!("strace-{n}-{name}.txt")))
+                    .spawn()
+                    .expect("strace")
+            });
         let mut rss_max = 0;
-        while start.elapsed() < Duration::from_secs(WINDOW) {
+        while start.elapsed() < Duration::from_secs(window) {
             std::thread::sleep(Duration::from_secs(1));
             rss_max = rss_max.max(cpu_ticks_and_rss(pid).1);
         }
         let (t1, _) = cpu_ticks_and_rss(pid);
+        for mut p in perf.into_iter().chain(strace) {
+            let _ = p.wait();
+        }
+        let (l1, g1) = (listener_ticks(), guest_ticks());
+        let threads1 = thread_ticks(pid);
+        let w1 = base.elapsed().as_nanos() as u64;
         let a1 = accepted.load(Ordering::Relaxed);
         let secs = start.elapsed().as_secs_f64();
+        let threads = threads1
+            .into_iter()
+            .map(|(tid, comm, t)| {
+                let before = threads0.iter().find(|x| x.0 == tid).map_or(0, |x| x.2);
+                format!("{comm} {:.1} %", (t - before) as f64 / hz / secs * 100.0)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let load1 = loadavg();
         let in_table = poll_table_any(&ns);
-        println!(
-            "MEASURE: checker scale {who:13} N={n} delay_loop 1 s: {:.0} checks/s (listeners' accepts), CPU {:.1} % of one vCPU, RSS {:.1} MiB, {in_table} destinations in IPVS",
-            (a1 - a0) as f64 / secs,
-            (t1 - t0) as f64 / hz / secs * 100.0,
-            rss_max as f64 / 1024.0
-        );
         d.term(Duration::from_secs(30));
+        // Every daemon's accepts, by real server (index = port * 50 + address), then cleared
+        // for the next daemon.
+        let mut times = vec![Vec::new(); n];
+        let mut foreign = 0;
+        for (p, list) in accepts.iter().enumerate() {
+            for (octet, at) in std::mem::take(&mut *list.lock().unwrap()) {
+                let i = p * 50 + usize::from(octet).wrapping_sub(1);
+                match times.get_mut(i) {
+                    Some(t) if (1..=50).contains(&octet) => t.push(at),
+                    _ => foreign += 1,
+                }
+            }
+        }
+        assert_eq!(foreign, 0, "accepts on addresses that are no real server");
+        // (Without recording, every figure of `j` says nothing: NaN or 0.)
+        let j = Jitter::new(&times, w0, w1, 1000.0);
+        let checks_s = (a1 - a0) as f64 / secs;
+        let cpu = (t1 - t0) as f64 / hz / secs * 100.0;
+        let listeners_cpu = (l1 - l0) as f64 / hz / secs * 100.0;
+        let idle = (g1.1 - g0.1) as f64 / (g1.0 - g0.0).max(1) as f64 * 100.0;
+        let rss = rss_max as f64 / 1024.0;
+        println!("MEASURE: checker scale {who:13} N={n} CPU by thread: {threads}");
+        println!(
+            "MEASURE: checker scale {who:13} N={n} delay_loop 1 s: {checks_s:.0} checks/s (listeners' accepts), CPU {cpu:.1} % of one vCPU (listeners {listeners_cpu:.1} %, guest idle {idle:.1} %), RSS {rss:.1} MiB, {in_table} destinations in IPVS, guest load {load0} -> {load1}"
+        );
+        println!(
+            "MEASURE: checker scale {who:13} N={n} intervals (ms): {} over {} of {n} real servers (gap > 2 s: {}): mean {:.1} p50 {:.1} p90 {:.1} p99 {:.1} max {:.1} sd {:.1}",
+            j.intervals, j.checked, j.gapped, j.mean, j.p50, j.p90, j.p99, j.max, j.sd
+        );
+        rows.push(format!(
+            "| {n} | {who} | {checks_s:.0} | {cpu:.1} % | {listeners_cpu:.1} % | {idle:.1} % | {rss:.1} MiB | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:+.0} | {load0} -> {load1} |",
+            j.checked, j.gapped, j.intervals, j.mean, j.p50, j.p90, j.p99, j.max, j.sd, j.mean - 1000.0
+        ));
         let log = d.log_text();
         println!(
             "MEASURE: checker scale {who:13}: {} lines logged with \"down\"",
@@ -867,11 +1145,78 @@ fn vm_bench_checker_scale() {
                 .count()
         );
         if let Ok(out) = std::env::var("KARS_VM_OUT") {
-            let _ = std::fs::write(Path::new(&out).join(format!("scale-{name}.log")), log);
+            let _ = std::fs::write(Path::new(&out).join(format!("scale-{n}-{name}.log")), log);
+            // The raw accepts, for a closer look: "real server index,ns", window first.
+            let mut csv = format!("window,{w0},{w1}\n");
+            for (i, t) in times.iter().enumerate() {
+                for x in t {
+                    csv.push_str(&format!("{i},{x}\n"));
+                }
+            }
+            let _ = std::fs::write(
+                Path::new(&out).join(format!("scale-{n}-{name}-accepts.csv")),
+                csv,
+            );
         }
     }
     stop.store(true, Ordering::Relaxed);
     let _ = listeners.join();
+    rows
+}
+
+/// user + system CPU ticks of this process (the listeners, mostly).
+fn listener_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let f: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, a)| a)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    [11, 12]
+        .iter()
+        .filter_map(|&i| f.get(i).and_then(|x| x.parse::<u64>().ok()))
+        .sum()
+}
+
+/// user + system CPU ticks of each thread of `pid`: (tid, name, ticks).
+fn thread_ticks(pid: u32) -> Vec<(u32, String, u64)> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let Some(tid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let Some((head, after)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let comm = head.split_once('(').map_or("", |x| x.1).to_string();
+        let f: Vec<&str> = after.split_whitespace().collect();
+        let t = [11, 12]
+            .iter()
+            .filter_map(|&i| f.get(i).and_then(|x| x.parse::<u64>().ok()))
+            .sum();
+        out.push((tid, comm, t));
+    }
+    out
+}
+
+/// The guest's CPU ticks: (all, idle + iowait), from /proc/stat.
+fn guest_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let v: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let idle = v.get(3).copied().unwrap_or(0) + v.get(4).copied().unwrap_or(0);
+    (v.iter().sum(), idle)
 }
 
 /// How many destinations the namespace's IPVS table holds.
