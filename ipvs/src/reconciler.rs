@@ -177,13 +177,10 @@ impl<K: Kernel> Reconciler<K> {
     /// that are no longer desired), apply.
     pub fn full(&mut self) -> Pass {
         let mut pass = Pass::new(PassKind::Full);
-        let t = Instant::now();
-        let actual = match self.kernel.state() {
+        let actual = match self.read_all(&mut pass) {
             Ok(a) => a,
-            Err(e) => return self.failed(pass, e.to_string()),
+            Err(e) => return self.failed(pass, e),
         };
-        pass.read = t.elapsed();
-        pass.read_services = actual.len();
         let t = Instant::now();
         let opts = Options {
             flush: std::mem::take(&mut self.flush_first),
@@ -249,17 +246,23 @@ impl<K: Kernel> Reconciler<K> {
     /// Remove or keep our services as `policy` says (reads the whole table first).
     pub fn stop(&mut self, policy: StopPolicy) -> Pass {
         let mut pass = Pass::new(PassKind::Full);
-        let t = Instant::now();
-        let actual = match self.kernel.state() {
+        let actual = match self.read_all(&mut pass) {
             Ok(a) => a,
-            Err(e) => return self.failed(pass, e.to_string()),
+            Err(e) => return self.failed(pass, e),
         };
-        pass.read = t.elapsed();
-        pass.read_services = actual.len();
         let t = Instant::now();
         pass.ops = plan_stop(&actual, &self.ownership, policy);
         pass.plan = t.elapsed();
         self.apply(pass)
+    }
+
+    /// The whole table, with the time it took and its size noted in `pass`.
+    fn read_all(&mut self, pass: &mut Pass) -> Result<Vec<ServiceState>, String> {
+        let t = Instant::now();
+        let actual = self.kernel.state().map_err(|e| e.to_string())?;
+        pass.read = t.elapsed();
+        pass.read_services = actual.len();
+        Ok(actual)
     }
 
     fn apply(&mut self, mut pass: Pass) -> Pass {
