@@ -21,7 +21,7 @@
 use crate::plan::{plan, plan_stop, ForeignReport, Op, Options, Ownership, StopPolicy};
 use crate::types::{Desired, ServiceKey, ServiceState};
 use crate::Client;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -74,6 +74,9 @@ pub struct Pass {
     pub new_foreign: Vec<ServiceKey>,
     /// Why the pass failed, if it did; the next pass is then a full one.
     pub error: Option<String>,
+    /// An update found the kernel holding something else in its services than the last pass
+    /// left there (changed by hand?); its operations put that right too.
+    pub drift: bool,
 }
 
 impl Pass {
@@ -87,6 +90,7 @@ impl Pass {
             ops: Vec::new(),
             new_foreign: Vec::new(),
             error: None,
+            drift: false,
         }
     }
 }
@@ -108,6 +112,9 @@ impl fmt::Display for Pass {
             ms(self.apply),
             self.ops.len()
         )?;
+        if self.drift {
+            write!(f, ", the kernel had changed")?;
+        }
         if let Some(e) = &self.error {
             write!(f, ", failed: {e}")?;
         }
@@ -202,11 +209,17 @@ impl<K: Kernel> Reconciler<K> {
     /// added to the desired state (and owned). When a full pass is due, this runs one instead.
     pub fn update(&mut self, changed: Vec<ServiceState>) -> Pass {
         let mut keys: Vec<ServiceKey> = Vec::with_capacity(changed.len());
+        // What the last pass left in the kernel for these services (their previous desired
+        // state), to tell a hand edit from the change itself.
+        let mut before: HashMap<ServiceKey, ServiceState> = HashMap::new();
         for s in changed {
             let key = s.service.key;
             keys.push(key);
             match self.index.get(&key) {
-                Some(&i) => self.desired.services[i] = s,
+                Some(&i) => {
+                    let old = std::mem::replace(&mut self.desired.services[i], s);
+                    before.entry(key).or_insert(old);
+                }
                 None => {
                     self.index.insert(key, self.desired.services.len());
                     self.desired.services.push(s);
@@ -239,6 +252,7 @@ impl<K: Kernel> Reconciler<K> {
         // Every key of `actual` is in `subset`, so nothing is foreign and nothing is deleted
         // as "no longer desired"; ownership is the whole desired state's all the same.
         pass.ops = plan(&subset, &actual, &self.ownership, Options::default()).ops;
+        pass.drift = drifted(&keys, before, &actual, &self.ownership);
         pass.plan = t.elapsed();
         self.apply(pass)
     }
@@ -283,6 +297,30 @@ impl<K: Kernel> Reconciler<K> {
         pass.error = Some(error);
         pass
     }
+}
+
+/// Did the kernel hold, in the services an update read (`actual`), anything else than what the
+/// last pass left there (`before`: their previous desired states)? After a successful pass the
+/// kernel holds exactly the desired state, so a plan from it to `actual` is empty unless someone
+/// changed the table in between. Services not desired before (new keys) are not compared.
+fn drifted(
+    keys: &[ServiceKey],
+    mut before: HashMap<ServiceKey, ServiceState>,
+    actual: &[ServiceState],
+    ownership: &Ownership,
+) -> bool {
+    let last = Desired {
+        services: keys.iter().filter_map(|k| before.remove(k)).collect(),
+    };
+    let compared: HashSet<ServiceKey> = last.services.iter().map(|s| s.service.key).collect();
+    let held: Vec<ServiceState> = actual
+        .iter()
+        .filter(|s| compared.contains(&s.service.key))
+        .cloned()
+        .collect();
+    !plan(&last, &held, ownership, Options::default())
+        .ops
+        .is_empty()
 }
 
 /// Remove repeated keys, keeping the first of each (order otherwise unchanged).

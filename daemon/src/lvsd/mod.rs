@@ -65,12 +65,18 @@ struct Worker<K: Kernel> {
 
 impl<K: Kernel> Worker<K> {
     /// Logs a pass: one debug line always; the operations; a warning when a periodic pass had
-    /// to correct the table; foreign services once; errors once.
+    /// to correct the table, or an update found its services changed by hand; foreign services
+    /// once; errors once.
     fn report(&mut self, pass: &Pass, periodic: bool) {
         debug!("IPVS {pass}");
         if periodic && !pass.ops.is_empty() {
             warn!(
                 "IPVS: the kernel's table differs from the desired state (changed by hand?): {} operation(s) to correct it",
+                pass.ops.len()
+            );
+        } else if pass.drift {
+            warn!(
+                "IPVS: the kernel's table had changed in the services this update touches (changed by hand?): its {} operation(s) correct that too",
                 pass.ops.len()
             );
         }

@@ -87,6 +87,7 @@ fn update_reads_only_the_changed_services() {
     let pass = r.update(vec![s7.clone(), s30.clone()]);
     assert_eq!(pass.kind, PassKind::Update);
     assert_eq!(pass.error, None);
+    assert!(!pass.drift, "nothing was changed by hand");
     assert_eq!(pass.read_services, 2);
     let c = sim.take_counts();
     assert_eq!(c.full_reads, 0, "an update must not read the whole table");
@@ -137,6 +138,7 @@ fn a_hand_edit_in_a_touched_service_is_corrected_by_the_update() {
     s9.dests[0].weight = 2;
     let pass = r.update(vec![s3.clone(), s9.clone()]);
     assert_eq!(pass.error, None);
+    assert!(pass.drift, "the hand edits are reported");
     assert_eq!(
         pass.ops,
         vec![
@@ -164,6 +166,10 @@ fn a_hand_edit_elsewhere_waits_for_the_full_pass() {
         .unwrap();
     let pass = r.update(vec![svc(3, 2)]);
     assert_eq!(pass.error, None);
+    assert!(
+        !pass.drift,
+        "service 12's edit is not seen by an update of service 3"
+    );
     assert_eq!(pass.ops.len(), 4, "only service 3's weights");
     let t = sorted(sim.table());
     assert_eq!(t[12].dests.len(), 3, "service 12 is not read by the update");
@@ -264,4 +270,21 @@ fn a_pass_is_one_log_line() {
         line.starts_with("update: 1 service(s) read in ") && line.ends_with(", 4 op(s)"),
         "{line}"
     );
+}
+
+#[test]
+fn successive_updates_report_no_drift_and_a_new_service_is_not_compared() {
+    let (mut r, _sim) = programmed(10);
+    for w in 2..5 {
+        let pass = r.update(vec![svc(1, w), svc(2, w)]);
+        assert_eq!(
+            (pass.error.as_deref(), pass.drift),
+            (None, false),
+            "round {w}"
+        );
+    }
+    // A key not desired before: added, and not a drift.
+    let pass = r.update(vec![svc(50, 1)]);
+    assert_eq!((pass.error.as_deref(), pass.drift), (None, false));
+    assert_eq!(pass.ops.len(), 5);
 }
