@@ -149,6 +149,10 @@ fn vm_reconciler_full_update_and_hand_edits() {
         let pass = r.update(changed);
         assert_eq!(pass.error, None);
         assert_eq!((pass.kind, pass.read_services), (PassKind::Update, 4));
+        assert!(
+            !pass.drift,
+            "what the kernel lists equals what the full pass left (no false hand-edit report)"
+        );
         assert_eq!(
             pass.ops,
             vec![
@@ -169,6 +173,7 @@ fn vm_reconciler_full_update_and_hand_edits() {
         let pass = r.update(vec![want.services[30].clone()]);
         assert_eq!(pass.error, None);
         assert_eq!(pass.ops.len(), 5, "{:?}", pass.ops);
+        assert!(pass.drift, "the deleted service is reported as a hand edit");
         let now = listed();
         let mut expect = with_foreign(&want);
         let b31 = expect
