@@ -251,7 +251,7 @@ impl Lab {
             .arg(self.dir.join(format!("{name}.pid")))
             .arg("-r")
             .arg(self.dir.join(format!("{name}-vrrp.pid")));
-        Daemon::spawn(cmd, log)
+        Daemon::spawn_for_test(&mut cmd, log)
     }
 
     /// Runs Debian's keepalived in namespace `ns` with `conf`, pid files and its log in the
@@ -270,7 +270,7 @@ impl Lab {
         .arg(self.dir.join(format!("{name}-vrrp.pid")))
         .arg("-c")
         .arg(self.dir.join(format!("{name}-checkers.pid")));
-        Daemon::spawn(cmd, log)
+        Daemon::spawn_for_test(&mut cmd, log)
     }
 
     /// Stops the capture and reads it, after waiting (up to `limit`) for the frames to satisfy
@@ -333,21 +333,6 @@ pub struct Daemon {
 impl Daemon {
     /// Starts any command line as a daemon of the lab, its output in `log`.
     pub fn spawn_for_test(cmd: &mut Command, log: PathBuf) -> Daemon {
-        let f = std::fs::File::create(&log).expect("log file");
-        let f2 = f.try_clone().expect("log file");
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(f)
-            .stderr(f2)
-            .spawn()
-            .expect("start daemon");
-        Daemon {
-            child: Some(child),
-            log,
-        }
-    }
-
-    fn spawn(mut cmd: Command, log: PathBuf) -> Daemon {
         let f = std::fs::File::create(&log).expect("log file");
         let f2 = f.try_clone().expect("log file");
         let child = cmd
