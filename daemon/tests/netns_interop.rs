@@ -190,7 +190,6 @@ fn same_bytes(version: u8, tag: &str) {
     let Some(mut lab) = interop_lab(&test, tag) else {
         return;
     };
-    let a = lab.node(0).to_string();
     let mut c = Conf::v2("MASTER", 150);
     c.vips = vec!["10.9.0.100/24", "10.9.0.101/24", "10.9.0.102"];
     if version == 3 {
@@ -198,10 +197,25 @@ fn same_bytes(version: u8, tag: &str) {
         c.pass = None;
     }
     let text = c.text();
+    let (ours_bytes, theirs_bytes) = adverts_of_each(&mut lab, &text, VIP, first_advert);
+    assert_eq!(
+        ours_bytes, theirs_bytes,
+        "VRRPv{version} payloads differ (ours, keepalived's)"
+    );
+}
 
-    let mut ours = lab.start_ours(&a, "ours", &text);
+/// Runs ours, then keepalived, alone as master on the first node with `text` (each until
+/// `vip` is up), and returns the first advert of each in the capture, as `first` finds it.
+fn adverts_of_each(
+    lab: &mut Lab,
+    text: &str,
+    vip: &str,
+    first: fn(&[common::Frame]) -> Option<Vec<u8>>,
+) -> (Vec<u8>, Vec<u8>) {
+    let a = lab.node(0).to_string();
+    let mut ours = lab.start_ours(&a, "ours", text);
     assert!(
-        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
+        wait_for(Duration::from_secs(6), || lab.has(&a, vip)).is_some(),
         "{}",
         ours.log_text()
     );
@@ -211,25 +225,22 @@ fn same_bytes(version: u8, tag: &str) {
     let _ = wait_for(Duration::from_secs(2), || {
         let fs = common::read_pcap(&lab.pcap);
         mark = fs.len();
-        first_advert(&fs).is_some()
+        first(&fs).is_some()
     });
-    let mut theirs = lab.start_keepalived(&a, "kad", &text);
+    let mut theirs = lab.start_keepalived(&a, "kad", text);
     assert!(
-        wait_for(Duration::from_secs(8), || lab.has(&a, VIP)).is_some(),
+        wait_for(Duration::from_secs(8), || lab.has(&a, vip)).is_some(),
         "{}",
         theirs.log_text()
     );
     let frames = lab.capture_until(Duration::from_secs(3), |fs| {
-        fs.len() > mark && first_advert(&fs[mark..]).is_some()
+        fs.len() > mark && first(&fs[mark..]).is_some()
     });
     let _ = theirs.term(Duration::from_secs(5));
-
-    let ours_bytes = first_advert(&frames[..mark]).expect("no advert of ours captured");
-    let theirs_bytes = first_advert(&frames[mark..]).expect("no keepalived advert captured");
-    assert_eq!(
-        ours_bytes, theirs_bytes,
-        "VRRPv{version} payloads differ (ours, keepalived's)"
-    );
+    (
+        first(&frames[..mark]).expect("no advert of ours captured"),
+        first(&frames[mark..]).expect("no keepalived advert captured"),
+    )
 }
 
 #[test]
@@ -319,37 +330,12 @@ fn netns_interop_ipv6_advert_bytes_equal_keepalived() {
     let Some(mut lab) = interop_lab(test, "b6") else {
         return;
     };
-    let a = lab.node(0).to_string();
     let mut c = Conf::v2("MASTER", 150);
     c.version = 3;
     c.pass = None;
     c.vips = vec!["fd09::100/64", "fd09::101/64"];
-    let text = c.text();
-    let mut ours = lab.start_ours(&a, "ours", &text);
-    assert!(
-        wait_for(Duration::from_secs(6), || lab.has(&a, "fd09::100")).is_some(),
-        "{}",
-        ours.log_text()
-    );
-    assert_eq!(ours.term(Duration::from_secs(5)), Some(0));
-    let mut mark = 0;
-    let _ = wait_for(Duration::from_secs(2), || {
-        let fs = common::read_pcap(&lab.pcap);
-        mark = fs.len();
-        first_advert6(&fs).is_some()
-    });
-    let mut theirs = lab.start_keepalived(&a, "kad", &text);
-    assert!(
-        wait_for(Duration::from_secs(8), || lab.has(&a, "fd09::100")).is_some(),
-        "{}",
-        theirs.log_text()
-    );
-    let frames = lab.capture_until(Duration::from_secs(3), |fs| {
-        fs.len() > mark && first_advert6(&fs[mark..]).is_some()
-    });
-    let _ = theirs.term(Duration::from_secs(5));
-    let ours_bytes = first_advert6(&frames[..mark]).expect("no advert of ours captured");
-    let theirs_bytes = first_advert6(&frames[mark..]).expect("no keepalived advert captured");
+    let (ours_bytes, theirs_bytes) =
+        adverts_of_each(&mut lab, &c.text(), "fd09::100", first_advert6);
     assert_eq!(
         ours_bytes, theirs_bytes,
         "IPv6 VRRPv3 payloads differ (ours, keepalived's)"
