@@ -103,6 +103,34 @@ fn eth9_conf(state: &'static str, priority: u8) -> String {
         .replace("global_defs {\n", "global_defs {\n    dynamic_interfaces\n")
 }
 
+const ETH9_VIP: &str = "10.10.0.100";
+
+/// B holds the VIP on eth9, A logs `a_enters` and, as it hears B's adverts on its eth9, does not
+/// take the VIP within 5 s (`when` completes the failure message).
+fn b_is_master_and_a_hears_it(
+    (a, da): (&str, &common::Daemon),
+    (b, db): (&str, &common::Daemon),
+    a_enters: &str,
+    when: &str,
+) {
+    assert!(
+        wait_for(Duration::from_secs(8), || has_on(b, "eth9", ETH9_VIP)).is_some(),
+        "{}",
+        db.log_text()
+    );
+    assert!(
+        wait_for(Duration::from_secs(5), || da.log_text().contains(a_enters)).is_some(),
+        "{}",
+        da.log_text()
+    );
+    std::thread::sleep(Duration::from_secs(5));
+    assert!(
+        !has_on(a, "eth9", ETH9_VIP),
+        "A did not hear B{when}: {}",
+        da.log_text()
+    );
+}
+
 #[test]
 fn netns_missing_then_recreated_interface_is_followed() {
     let Some(lab) = lab_or_skip(
@@ -113,7 +141,7 @@ fn netns_missing_then_recreated_interface_is_followed() {
         return;
     };
     let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
-    const VIP: &str = "10.10.0.100";
+    const VIP: &str = ETH9_VIP;
     // A starts without its interface: FAULT, still running.
     let mut da = lab.start_ours(&a, "a", &eth9_conf("BACKUP", 100));
     assert!(
@@ -131,25 +159,7 @@ fn netns_missing_then_recreated_interface_is_followed() {
     // (its receive socket is open on the new interface), so it never takes the VIP.
     link_pair(&a, &b);
     let mut db = lab.start_ours(&b, "b", &eth9_conf("MASTER", 150));
-    assert!(
-        wait_for(Duration::from_secs(8), || has_on(&b, "eth9", VIP)).is_some(),
-        "{}",
-        db.log_text()
-    );
-    assert!(
-        wait_for(Duration::from_secs(5), || da
-            .log_text()
-            .contains("Entering BACKUP STATE"))
-        .is_some(),
-        "{}",
-        da.log_text()
-    );
-    std::thread::sleep(Duration::from_secs(5));
-    assert!(
-        !has_on(&a, "eth9", VIP),
-        "A did not hear B: {}",
-        da.log_text()
-    );
+    b_is_master_and_a_hears_it((&a, &da), (&b, &db), "Entering BACKUP STATE", "");
 
     // Deleted (both ends) and recreated: new indices. A goes to FAULT and back, and still
     // hears B after the sockets were reopened.
@@ -170,24 +180,11 @@ fn netns_missing_then_recreated_interface_is_followed() {
         after.split(':').next(),
         "a new ifindex"
     );
-    assert!(
-        wait_for(Duration::from_secs(8), || has_on(&b, "eth9", VIP)).is_some(),
-        "{}",
-        db.log_text()
-    );
-    assert!(
-        wait_for(Duration::from_secs(5), || da
-            .log_text()
-            .contains("Entering BACKUP STATE (from FAULT)"))
-        .is_some(),
-        "{}",
-        da.log_text()
-    );
-    std::thread::sleep(Duration::from_secs(5));
-    assert!(
-        !has_on(&a, "eth9", VIP),
-        "A did not hear B after the interface was recreated: {}",
-        da.log_text()
+    b_is_master_and_a_hears_it(
+        (&a, &da),
+        (&b, &db),
+        "Entering BACKUP STATE (from FAULT)",
+        " after the interface was recreated",
     );
 
     // B stops: A takes over; B comes back with a lower priority and must hear A's adverts
