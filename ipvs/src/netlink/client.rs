@@ -341,36 +341,62 @@ impl Client {
             }
             self.requests += chunk.len() as u64;
             let op0 = Operation::of(&chunk[0]);
-            self.send(&op0, &batch)?;
-            let mut acked = 0usize;
-            let mut first_err: Option<Error> = None;
-            while acked < chunk.len() {
-                let n = self.recv(&op0)?;
-                for r in wire::replies(&self.buf[..n]) {
-                    let r = r.map_err(|source| Error::Malformed {
-                        op: op0.clone(),
-                        source,
-                    })?;
-                    if let Reply::Ack { seq, errno } = r {
-                        let i = seq.wrapping_sub(first_seq) as usize;
-                        if i >= chunk.len() {
-                            continue;
-                        }
-                        acked += 1;
-                        if errno != 0 && first_err.is_none() {
-                            first_err = Some(Error::Kernel {
-                                op: Operation::of(&chunk[i]),
-                                errno,
-                            });
-                        }
-                    }
-                }
-            }
-            if let Some(e) = first_err {
-                return Err(e);
+            let failed =
+                self.exchange_acked(&op0, &batch, first_seq, chunk.len(), &[], |_, _| Ok(()))?;
+            if let Some((i, errno)) = failed {
+                return Err(Error::Kernel {
+                    op: Operation::of(&chunk[i]),
+                    errno,
+                });
             }
         }
         Ok(())
+    }
+
+    /// Sends `batch`: `count` requests numbered from `first_seq`, each asking for an ACK (plain
+    /// requests, not dumps, so they may share a `send`). Reads until every one is acknowledged,
+    /// handing each data reply to `on_data(request index, attributes)`; replies to earlier
+    /// requests are skipped. Returns the first request (index, errno) whose ACK carried an errno
+    /// not in `tolerated`.
+    fn exchange_acked(
+        &mut self,
+        op0: &Operation,
+        batch: &[u8],
+        first_seq: u32,
+        count: usize,
+        tolerated: &[i32],
+        mut on_data: impl FnMut(usize, &[u8]) -> Result<(), Error>,
+    ) -> Result<Option<(usize, i32)>, Error> {
+        self.send(op0, batch)?;
+        let mut acked = 0usize;
+        let mut failed = None;
+        while acked < count {
+            let n = self.recv(op0)?;
+            for r in wire::replies(&self.buf[..n]) {
+                let r = r.map_err(|source| Error::Malformed {
+                    op: op0.clone(),
+                    source,
+                })?;
+                let (seq, data, errno) = match r {
+                    Reply::Data { seq, attrs, .. } => (seq, Some(attrs), 0),
+                    Reply::Ack { seq, errno } => (seq, None, errno),
+                    Reply::Done { .. } => continue,
+                };
+                let i = seq.wrapping_sub(first_seq) as usize;
+                if i >= count {
+                    continue; // a stale reply to an earlier request
+                }
+                if let Some(attrs) = data {
+                    on_data(i, attrs)?;
+                    continue;
+                }
+                acked += 1;
+                if errno != 0 && !tolerated.contains(&errno) && failed.is_none() {
+                    failed = Some((i, errno));
+                }
+            }
+        }
+        Ok(failed)
     }
 
     /// Every service with its counters, in kernel order.
@@ -493,44 +519,27 @@ impl Client {
                 ));
             }
             let op0 = Operation::GetService(chunk[0]);
-            self.send(&op0, &batch)?;
-            let mut acked = 0usize;
-            let mut first_err: Option<Error> = None;
-            while acked < chunk.len() {
-                let n = self.recv(&op0)?;
-                for r in wire::replies(&self.buf[..n]) {
-                    let r = r.map_err(|source| Error::Malformed {
-                        op: op0.clone(),
-                        source,
-                    })?;
-                    let (seq, data, errno) = match r {
-                        Reply::Data { seq, attrs, .. } => (seq, Some(attrs), 0),
-                        Reply::Ack { seq, errno } => (seq, None, errno),
-                        Reply::Done { .. } => continue,
-                    };
-                    let i = seq.wrapping_sub(first_seq) as usize;
-                    if i >= chunk.len() {
-                        continue; // a stale reply to an earlier request
-                    }
+            let failed = self.exchange_acked(
+                &op0,
+                &batch,
+                first_seq,
+                chunk.len(),
+                &[ESRCH],
+                |i, attrs| {
                     let op = || Operation::GetService(chunk[i]);
-                    if let Some(attrs) = data {
-                        let svc = wire::find_attr(attrs, cmd_attr::SERVICE)
-                            .and_then(|s| {
-                                s.ok_or_else(|| Malformed("reply without a service".into()))
-                            })
-                            .and_then(wire::decode_service)
-                            .map_err(|source| Error::Malformed { op: op(), source })?;
-                        out[base + i] = Some(svc.service);
-                        continue;
-                    }
-                    acked += 1;
-                    if errno != 0 && errno != ESRCH && first_err.is_none() {
-                        first_err = Some(Error::Kernel { op: op(), errno });
-                    }
-                }
-            }
-            if let Some(e) = first_err {
-                return Err(e);
+                    let svc = wire::find_attr(attrs, cmd_attr::SERVICE)
+                        .and_then(|s| s.ok_or_else(|| Malformed("reply without a service".into())))
+                        .and_then(wire::decode_service)
+                        .map_err(|source| Error::Malformed { op: op(), source })?;
+                    out[base + i] = Some(svc.service);
+                    Ok(())
+                },
+            )?;
+            if let Some((i, errno)) = failed {
+                return Err(Error::Kernel {
+                    op: Operation::GetService(chunk[i]),
+                    errno,
+                });
             }
         }
         Ok(out)
