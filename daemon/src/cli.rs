@@ -260,17 +260,3 @@ pub struct KeepalivedArgs {
     #[arg(long = "ignore-sigint")]
     pub ignore_sigint: bool,
 }
-
-/// keepalived's `--signum`: the signal number a SIGFUNC maps to on Linux.
-pub fn signum(func: &str) -> Option<i32> {
-    // SIGRTMIN is 34 and SIGRTMAX 64 on Linux with glibc.
-    Some(match func {
-        "STOP" => 15,
-        "RELOAD" => 1,
-        "DATA" => 10,
-        "STATS" => 12,
-        "STATS_CLEAR" => 64 - 1,
-        "JSON" => 34 + 2,
-        _ => return None,
-    })
-}

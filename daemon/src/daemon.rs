@@ -1,6 +1,7 @@
-//! Running the daemon: read the configuration once, set up the process (detach, logging, pid
-//! files), run the VRRP side and the LVS side (checkers -> IPVS, `lvsd`) until SIGTERM/SIGINT,
-//! then clean up and exit 0.
+//! Running the daemon: set up the process (detach, logging, signals caught), read the
+//! configuration once, enter its network namespace, write the pid files, prepare the LVS side
+//! (stopping when virtual servers cannot be programmed), then run the VRRP side and the LVS side
+//! (checkers -> IPVS, `lvsd`) until SIGTERM/SIGINT, clean up and exit 0.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -8,7 +9,10 @@ use std::process::ExitCode;
 use crate::cli::KeepalivedArgs;
 use crate::config_cmd::{self, EXIT_CANNOT_RUN};
 use crate::lvsd;
-use crate::process::{self, PidFiles};
+use crate::netns;
+use crate::pidfile::{self, PidError, PidFiles, PidPaths};
+use crate::process;
+use crate::signals::{Request, Signals};
 use crate::vrrpd::{self, plan, Runtime};
 
 /// No transparent huge pages for the daemon: with THP on (`always`, Debian's default, or
@@ -111,6 +115,30 @@ pub(crate) fn start_lvs<K: ipvs::Kernel + Send + 'static>(
     }
 }
 
+/// keepalived 2.2.7 exits 1 when a part it must run cannot start (no IPVS in the kernel for
+/// the configured virtual servers): measured in the namespace lab.
+pub const EXIT_FATAL: u8 = 1;
+
+/// The network namespace to run in: `-s` over the configuration's `net_namespace`.
+fn namespace<'a>(k: &'a KeepalivedArgs, config: &'a conf_parser::Config) -> Option<&'a str> {
+    k.namespace
+        .as_deref()
+        .or(config.global.net_namespace.as_deref())
+}
+
+/// The pid files: `-p`/`-r`/`-c`, or keepalived's defaults for the namespace, `instance` and
+/// `use_pid_dir`.
+fn pid_paths(k: &KeepalivedArgs, config: &conf_parser::Config) -> PidPaths {
+    let g = &config.global;
+    let ns = namespace(k, config);
+    let d = pidfile::default_paths(ns, g.instance.as_deref(), g.use_pid_dir);
+    PidPaths {
+        main: k.pid.clone().unwrap_or(d.main),
+        vrrp: k.vrrp_pid.clone().unwrap_or(d.vrrp),
+        checkers: k.checkers_pid.clone().unwrap_or(d.checkers),
+    }
+}
+
 pub fn run(k: &KeepalivedArgs) -> ExitCode {
     // Before anything is allocated that could land in a huge page.
     no_huge_pages();
@@ -121,6 +149,12 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
         if !parsed.is_ok() {
             eprint!("{}", parsed.render_diagnostics());
             return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+        if let Some(ns) = namespace(k, &parsed.config) {
+            if let Err(e) = netns::check(ns) {
+                eprintln!("keepalived-rs: {e}");
+                return ExitCode::from(EXIT_CANNOT_RUN);
+            }
         }
         return match process::respawn_detached() {
             Ok(_) => ExitCode::SUCCESS,
@@ -138,6 +172,30 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
         eprintln!("keepalived-rs: {e}");
         return ExitCode::from(EXIT_CANNOT_RUN);
     }
+    // The runtime comes first so that every signal keepalived handles is caught from here on:
+    // a HUP or a dump signal sent while a big configuration is read must not kill the daemon.
+    // Building it opens no network socket, so entering a namespace afterwards is still in time.
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
+    let signals = {
+        let _entered = rt.enter();
+        Signals::install(k.ignore_sigint)
+    };
+    let mut signals = match signals {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
 
     let parsed = config_cmd::load(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config);
     let diags = parsed.render_diagnostics();
@@ -154,6 +212,15 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
             k.use_file.display()
         );
         return ExitCode::from(EXIT_CANNOT_RUN);
+    }
+    // Into the namespace before any thread is started or socket opened: both follow the main
+    // thread's namespace from here on.
+    if let Some(ns) = namespace(k, &parsed.config) {
+        if let Err(e) = netns::enter(ns) {
+            tracing::error!("{e}; not starting");
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+        tracing::info!("running in network namespace {ns}");
     }
     let plan = match plan::plan(&parsed.config) {
         Ok(p) => p,
@@ -174,45 +241,41 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
         plan.instances.clear();
     }
     // -P: VRRP only. Neither or both: both parts.
-    let lvs = if k.vrrp && !k.check {
-        None
-    } else {
-        lvsd::prepare(&parsed.config, k.dont_release_ipvs)
-    };
-    // Each part has its own plan now: the model (origins, every block) is not kept for the run.
-    drop(parsed);
-
-    let main_pid = k.pid.clone().unwrap_or_else(|| process::DEFAULT_PID.into());
-    let vrrp_pid = k
-        .vrrp_pid
-        .clone()
-        .unwrap_or_else(|| process::DEFAULT_VRRP_PID.into());
-    let checkers_pid = k
-        .checkers_pid
-        .clone()
-        .unwrap_or_else(|| process::DEFAULT_CHECKERS_PID.into());
-    let mut paths: Vec<&Path> = vec![&main_pid, &vrrp_pid];
-    if lvs.is_some() {
-        paths.push(&checkers_pid);
+    let run_lvs = !(k.vrrp && !k.check);
+    let pid_paths = pid_paths(k, &parsed.config);
+    let mut paths: Vec<&Path> = vec![&pid_paths.main, &pid_paths.vrrp];
+    if run_lvs && !parsed.config.lvs.virtual_server.is_empty() {
+        paths.push(&pid_paths.checkers);
     }
     let _pids = match PidFiles::create(&paths) {
         Ok(p) => p,
+        Err(PidError::Running { path, pid }) => {
+            // keepalived's answer to a second start: exit 0, the running daemon untouched.
+            tracing::info!("daemon is already running ({path} names process {pid})");
+            return ExitCode::SUCCESS;
+        }
         Err(e) => {
             tracing::error!("pid file: {e}");
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
-
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            tracing::error!("cannot start the runtime: {e}");
-            return ExitCode::from(EXIT_CANNOT_RUN);
+    let lvs = if run_lvs {
+        match lvsd::prepare(&parsed.config, k.dont_release_ipvs) {
+            Ok(lvs) => lvs,
+            Err(e) => {
+                tracing::error!(
+                    "{e}; stopping: a director that cannot program its virtual servers must \
+                     not hold the VIP (keepalived stops too; -P runs VRRP alone)"
+                );
+                return ExitCode::from(EXIT_FATAL);
+            }
         }
+    } else {
+        None
     };
+    // Each part has its own plan now: the model (origins, every block) is not kept for the run.
+    drop(parsed);
+
     let (released_tx, released_rx) = tokio::sync::oneshot::channel();
     let (lvs_stop, lvs_thread) = match lvs {
         Some((plan, client)) => match start_lvs(plan, client, Some(released_rx)) {
@@ -224,28 +287,21 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
     let options = vrrpd::Options {
         dont_release_vips: k.dont_release_vrrp,
     };
-    let ignore_sigint = k.ignore_sigint;
     let result = rt.block_on(async move {
         // This thread parsed the configuration and freed the model.
         tokio::spawn(release_freed_memory(Some(released_tx)));
         let runtime = Runtime::new(plan, options)?;
         let stop = runtime.stopper();
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate())?;
-        let mut int = signal(SignalKind::interrupt())?;
-        // keepalived's reload and dump signals: their default action would kill us without
-        // cleaning up, so they are caught, and said to be not implemented yet.
-        let mut hup = signal(SignalKind::hangup())?;
-        let mut usr1 = signal(SignalKind::user_defined1())?;
-        let mut usr2 = signal(SignalKind::user_defined2())?;
         tokio::spawn(async move {
             loop {
-                tokio::select! {
-                    _ = term.recv() => break,
-                    _ = int.recv() => if !ignore_sigint { break },
-                    _ = hup.recv() => tracing::warn!("SIGHUP: reloading is not implemented yet; the configuration is unchanged"),
-                    _ = usr1.recv() => tracing::warn!("SIGUSR1: data dumps are not implemented yet"),
-                    _ = usr2.recv() => tracing::warn!("SIGUSR2: stats dumps are not implemented yet"),
+                match signals.next().await {
+                    Request::Stop => break,
+                    // Caught so that they never kill the daemon; their work comes with the
+                    // reload and observability issues.
+                    r => tracing::warn!(
+                        "signal for {}: not implemented yet; nothing done",
+                        r.sigfunc()
+                    ),
                 }
             }
             tracing::info!("received a stop signal");

@@ -9,6 +9,27 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// Opens the IPVS netlink client. Without IPVS in the kernel, asks for the module once as
+/// keepalived does (`modprobe ip_vs`) and tries again: kernels since 5.16 load it themselves on
+/// first use of its netlink family, older ones need the request.
+pub fn open_client() -> Result<Client, ipvs::Error> {
+    match Client::open() {
+        Err(ipvs::Error::NoIpvs) => {
+            let asked = std::process::Command::new("modprobe")
+                .arg("ip_vs")
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
+            match asked {
+                Ok(st) if st.success() => Client::open(),
+                _ => Err(ipvs::Error::NoIpvs),
+            }
+        }
+        other => other,
+    }
+}
+
 pub fn describe(op: &Op) -> String {
     match op {
         Op::AddService(s) => format!("add service {} ({})", s.key, s.scheduler),
@@ -48,7 +69,7 @@ pub fn sync(a: &IpvsSyncArgs) -> ExitCode {
             return ExitCode::from(4);
         }
     };
-    let mut client = match Client::open() {
+    let mut client = match open_client() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("keepalived-rs: ipvs sync: {e}");
@@ -235,7 +256,7 @@ pub fn list(a: &IpvsListArgs) -> ExitCode {
             }
         };
     }
-    let mut client = match Client::open() {
+    let mut client = match open_client() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("keepalived-rs: {e}");

@@ -7,9 +7,12 @@ mod daemon;
 mod ipvs_cmd;
 mod lvs;
 mod lvsd;
+mod netns;
+mod pidfile;
 mod process;
 #[cfg(test)]
 mod rss_scale;
+mod signals;
 mod vrrpd;
 
 use clap::Parser;
@@ -46,7 +49,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if let Some(func) = &k.signum {
-        return match cli::signum(func) {
+        return match signals::signum(func) {
             Some(n) => {
                 println!("{n}");
                 ExitCode::SUCCESS

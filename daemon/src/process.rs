@@ -1,5 +1,5 @@
-//! The process around the daemon: logging (console with `-l`, syslog otherwise), pid files, and
-//! detaching from the terminal without `fork` (see docs/compat.md).
+//! The process around the daemon: logging (console with `-l`, syslog otherwise), the open-file
+//! limit, and detaching from the terminal without `fork` (see docs/compat.md).
 
 use std::io::{self, Write};
 use std::os::unix::net::UnixDatagram;
@@ -9,9 +9,6 @@ use std::sync::Mutex;
 use tracing::Level;
 use tracing_subscriber::fmt::MakeWriter;
 
-pub const DEFAULT_PID: &str = "/run/keepalived.pid";
-pub const DEFAULT_VRRP_PID: &str = "/run/vrrp.pid";
-pub const DEFAULT_CHECKERS_PID: &str = "/run/checkers.pid";
 /// Set in the environment of the detached copy of ourselves.
 pub const DETACHED_ENV: &str = "KEEPALIVED_RS_DETACHED";
 
@@ -212,48 +209,6 @@ pub fn raise_nofile_limit(wanted: u64) -> io::Result<u64> {
     Ok(target)
 }
 
-/// Pid files written at start and removed at exit.
-pub struct PidFiles {
-    paths: Vec<PathBuf>,
-}
-
-impl PidFiles {
-    /// Writes our pid to each path. A live process named in one of them is an error (another
-    /// daemon runs with the same pid files).
-    pub fn create(paths: &[&Path]) -> io::Result<PidFiles> {
-        let pid = std::process::id();
-        for p in paths {
-            if let Ok(text) = std::fs::read_to_string(p) {
-                if let Ok(other) = text.trim().parse::<i32>() {
-                    let alive = other as u32 != pid
-                        && nix::sys::signal::kill(nix::unistd::Pid::from_raw(other), None).is_ok();
-                    if alive {
-                        return Err(io::Error::new(
-                            io::ErrorKind::AlreadyExists,
-                            format!("{} names running process {other}", p.display()),
-                        ));
-                    }
-                }
-            }
-        }
-        let mut done = PidFiles { paths: Vec::new() };
-        for p in paths {
-            std::fs::write(p, format!("{pid}\n"))
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
-            done.paths.push(p.to_path_buf());
-        }
-        Ok(done)
-    }
-}
-
-impl Drop for PidFiles {
-    fn drop(&mut self) {
-        for p in &self.paths {
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
 /// Without `-n`: start a copy of ourselves in a new session, detached from the terminal, and let
 /// the caller exit. The copy calls setsid() itself when it sees [`DETACHED_ENV`] (it is not a
 /// process-group leader, so that succeeds) — no fork in this process, no pre_exec.
@@ -338,24 +293,5 @@ mod tests {
         let now = raise_nofile_limit(wanted).unwrap();
         assert!(now >= wanted.min(hard), "{now} < {wanted}");
         assert_eq!(getrlimit(Resource::RLIMIT_NOFILE).unwrap().0, now);
-    }
-
-    #[test]
-    fn pid_files_written_and_removed() {
-        let dir = std::env::temp_dir().join(format!("krs-pid-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let a = dir.join("a.pid");
-        {
-            let _p = PidFiles::create(&[&a]).unwrap();
-            assert_eq!(
-                std::fs::read_to_string(&a).unwrap(),
-                format!("{}\n", std::process::id())
-            );
-        }
-        assert!(!a.exists());
-        // A pid file naming a live process (pid 1) is refused.
-        std::fs::write(&a, "1\n").unwrap();
-        assert!(PidFiles::create(&[&a]).is_err());
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -195,6 +195,7 @@ pub async fn run<K>(
         checkers: checker_plan,
         flush,
         stop: stop_policy,
+        ipvs_namespace: plan_ipvs_namespace,
     } = plan;
     for line in &checker_plan.skipped {
         warn!("{line}");
@@ -212,9 +213,17 @@ pub async fn run<K>(
         r: Reconciler::new(kernel, flush),
         last_error: None,
     };
-    let spawned = std::thread::Builder::new()
-        .name("ipvs".into())
-        .spawn(move || worker.run(krx, period));
+    let ipvs_namespace = plan_ipvs_namespace;
+    let spawned = std::thread::Builder::new().name("ipvs".into()).spawn(move || {
+        // The client's sockets for dumps are opened on this thread: in IPVS's namespace.
+        if let Some(ns) = ipvs_namespace {
+            if let Err(e) = crate::netns::enter(&ns) {
+                error!("IPVS: {e}; the IPVS table is not programmed");
+                return;
+            }
+        }
+        worker.run(krx, period)
+    });
     if let Err(e) = spawned {
         error!("cannot start the IPVS reconciler thread: {e}; the LVS side does not run");
         return;
@@ -328,20 +337,18 @@ fn changed_services(
     changed
 }
 
-/// Everything the LVS side needs before the runtime starts, or None (logged) when it does not
-/// run: no virtual servers, a configuration it cannot translate, or no IPVS in the kernel (one
-/// error line; the VRRP side runs on).
-pub fn prepare(config: &conf_parser::Config, dont_release_ipvs: bool) -> Option<(LvsPlan, Client)> {
+/// Everything the LVS side needs before the runtime starts: None when the configuration has no
+/// virtual servers; an error when it has some and they cannot be run (a configuration it cannot
+/// translate, no IPVS in the kernel). keepalived 2.2.7 stops entirely then, and so does the
+/// daemon: a director that cannot balance must not hold the VIP.
+pub fn prepare(
+    config: &conf_parser::Config,
+    dont_release_ipvs: bool,
+) -> Result<Option<(LvsPlan, Client)>, String> {
     if config.lvs.virtual_server.is_empty() {
-        return None;
+        return Ok(None);
     }
-    let plan = match plan::plan(config, dont_release_ipvs) {
-        Ok(p) => p,
-        Err(e) => {
-            error!("virtual servers: {e}; the LVS side (checkers, IPVS) does not run");
-            return None;
-        }
-    };
+    let plan = plan::plan(config, dont_release_ipvs).map_err(|e| format!("virtual servers: {e}"))?;
     let checkers = plan.checkers.checkers.len() as u64;
     match crate::process::raise_nofile_limit(checkers) {
         Ok(n) if n < checkers + 64 => {
@@ -350,13 +357,10 @@ pub fn prepare(config: &conf_parser::Config, dont_release_ipvs: bool) -> Option<
         Ok(_) => {}
         Err(e) => warn!("cannot raise the open-file limit: {e}"),
     }
-    match Client::open() {
-        Ok(c) => Some((plan, c)),
-        Err(e) => {
-            error!("IPVS: {e}; the LVS side (checkers, IPVS) does not run, VRRP does");
-            None
-        }
-    }
+    let client = crate::netns::run_in(plan.ipvs_namespace.as_deref(), crate::ipvs_cmd::open_client)
+        .map_err(|e| format!("IPVS: {e}"))?
+        .map_err(|e| format!("IPVS: {e}"))?;
+    Ok(Some((plan, client)))
 }
 
 #[cfg(test)]

@@ -35,6 +35,9 @@ pub struct LvsPlan {
     /// global_defs lvs_flush: flush the whole table before the first programming.
     pub flush: bool,
     pub stop: StopPolicy,
+    /// global_defs net_namespace_ipvs: the network namespace IPVS is programmed in ("" the
+    /// default one); the checkers run in the daemon's.
+    pub ipvs_namespace: Option<String>,
 }
 
 fn script(s: &Option<ScriptCommand>) -> Option<Vec<String>> {
@@ -97,6 +100,7 @@ pub fn plan(config: &Config, dont_release_ipvs: bool) -> Result<LvsPlan, String>
         checkers: checkers_config::plan(config),
         flush: g.lvs_flush,
         stop: stop_policy(g.lvs_flush_on_stop, dont_release_ipvs),
+        ipvs_namespace: config.global.net_namespace_ipvs.clone(),
     })
 }
 

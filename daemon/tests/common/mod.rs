@@ -583,3 +583,29 @@ pub fn failover_timings(
         .find(|f| f.time >= first_new.time && f.src_mac() == new_mac && f.is_garp_for(vip))?;
     Some((first_new.time - last_old.time, garp.time - first_new.time))
 }
+
+/// True in the test VM (tests/vm/README.md). Outside it, says why the test does nothing (one
+/// `SKIP:` line); in it, a kernel without IPVS is a failure, never a skip.
+pub fn in_vm(test: &str) -> bool {
+    if std::env::var("KARS_VM").as_deref() == Ok("1") {
+        assert!(
+            Path::new("/proc/net/ip_vs").exists(),
+            "KARS_VM=1 but this kernel has no IPVS (/proc/net/ip_vs)"
+        );
+        return true;
+    }
+    eprintln!("SKIP: {test}: not in the test VM; these run in the VM: scripts/test-all vm");
+    false
+}
+
+/// Runs `f` on a thread of its own inside network namespace `ns`.
+pub fn in_netns<T: Send + 'static>(ns: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let path = format!("/run/netns/{ns}");
+    std::thread::spawn(move || {
+        let file = std::fs::File::open(&path).expect("namespace file");
+        nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns");
+        f()
+    })
+    .join()
+    .expect("thread in namespace")
+}

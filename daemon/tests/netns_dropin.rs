@@ -1,0 +1,298 @@
+//! Drop-in fidelity of the daemon as a process, each checked against keepalived 2.2.7 in the
+//! same lab: every signal keepalived handles or ignores leaves the daemon running with its VIP;
+//! `-s NAME` and `net_namespace NAME` run it in namespace NAME with keepalived's pid files; a
+//! missing namespace refuses to start; virtual servers on a kernel without IPVS stop it before
+//! it takes the VIP; a second start with the pid files of a running daemon exits 0.
+//! Needs root; skips loudly without it.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{lab_or_skip, ours_binary, wait_for, Conf, Daemon, Lab, KEEPALIVED};
+
+const VIP: &str = "10.9.0.100";
+
+/// keepalived 2.2.7's handled signals (--signum's list: RELOAD, DATA, STATS, STATS_CLEAR,
+/// JSON; STOP aside) and the ones it ignores (SigIgn of its processes), by number.
+fn signals_to_survive() -> Vec<i32> {
+    let mut v = vec![1, 10, 12, 63, 36];
+    v.extend([3, 5, 6, 13, 14, 16, 18, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31]);
+    v.extend((34..=64).filter(|n| *n != 36 && *n != 63));
+    v
+}
+
+fn send(pid: u32, sig: i32) {
+    // nix's Signal has no real-time signals: the shell's kill takes numbers.
+    let st = Command::new("sh")
+        .args(["-c", &format!("kill -{sig} {pid}")])
+        .status()
+        .unwrap();
+    assert!(st.success(), "kill -{sig}");
+}
+
+/// Sends every signal to a daemon holding the VIP; it must still run and hold it.
+fn survives_every_signal(lab: &Lab, ns: &str, d: &mut Daemon, who: &str) {
+    assert!(
+        wait_for(Duration::from_secs(10), || lab.has(ns, VIP)).is_some(),
+        "{who} never took the VIP: {}",
+        d.log_text()
+    );
+    let pid = d.pid().unwrap();
+    for sig in signals_to_survive() {
+        send(pid, sig);
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(d.running(), "{who}: signal {sig} ended it: {}", d.log_text());
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(d.running(), "{who} stopped: {}", d.log_text());
+    assert!(lab.has(ns, VIP), "{who} let go of the VIP: {}", d.log_text());
+    assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{who}: {}", d.log_text());
+    assert!(!lab.has(ns, VIP), "{who} left the VIP behind");
+}
+
+#[test]
+fn netns_every_keepalived_signal_leaves_the_daemon_and_its_vip() {
+    let Some(lab) = lab_or_skip(
+        "netns_every_keepalived_signal_leaves_the_daemon_and_its_vip",
+        "sg",
+        1,
+    ) else {
+        return;
+    };
+    let a = lab.node(0).to_string();
+    let conf = Conf::v2("MASTER", 150).text();
+    let mut d = lab.start_ours(&a, "ours", &conf);
+    survives_every_signal(&lab, &a, &mut d, "keepalived-rs");
+    let log = d.log_text();
+    for f in ["RELOAD", "DATA", "STATS", "STATS_CLEAR", "JSON"] {
+        assert!(
+            log.contains(&format!("signal for {f}:")),
+            "no line for {f}: {log}"
+        );
+    }
+    // keepalived 2.2.7 in the same rig (its dumps go to the lab's directory).
+    let dumps = format!(
+        "global_defs {{\n state_dump_file {d}/k.data\n stats_dump_file {d}/k.stats\n json_dump_file {d}/k.json\n}}\n",
+        d = lab.dir.display()
+    );
+    let mut k = lab.start_keepalived(&a, "keepalived", &format!("{dumps}{conf}"));
+    survives_every_signal(&lab, &a, &mut k, "keepalived");
+}
+
+/// Starts keepalived-rs or keepalived in namespace `from`, asking it with `-s` to run in `to`,
+/// without pid file options (their defaults are checked).
+fn start_with_namespace(lab: &Lab, bin: &str, from: &str, to: &str, name: &str) -> Daemon {
+    let conf = lab.write(&format!("{name}.conf"), &Conf::v2("MASTER", 150).text());
+    let mut cmd = Command::new("ip");
+    cmd.args(["netns", "exec", from, bin, "-n", "-l", "-D", "-P", "-s", to, "-f"])
+        .arg(conf);
+    Daemon::spawn_for_test(&mut cmd, lab.dir.join(format!("{name}.log")))
+}
+
+#[test]
+fn netns_namespace_flag_runs_the_daemon_in_that_namespace() {
+    let Some(lab) = lab_or_skip(
+        "netns_namespace_flag_runs_the_daemon_in_that_namespace",
+        "sn",
+        2,
+    ) else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let pid_dir = PathBuf::from("/run/keepalived").join(&b);
+    let ours = ours_binary();
+    for (bin, who) in [(KEEPALIVED, "keepalived"), (ours.to_str().unwrap(), "keepalived-rs")] {
+        let mut d = start_with_namespace(&lab, bin, &a, &b, who);
+        assert!(
+            wait_for(Duration::from_secs(10), || lab.has(&b, VIP)).is_some(),
+            "{who}: no VIP in the namespace named by -s: {}",
+            d.log_text()
+        );
+        assert!(!lab.has(&a, VIP), "{who}: VIP where it was started");
+        for f in ["keepalived.pid", "vrrp.pid"] {
+            let p = pid_dir.join(f);
+            let pid = std::fs::read_to_string(&p).unwrap_or_default();
+            assert!(!pid.trim().is_empty(), "{who}: no {}", p.display());
+        }
+        assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{who}");
+        assert!(!lab.has(&b, VIP), "{who} left the VIP behind");
+        assert!(
+            wait_for(Duration::from_secs(3), || !pid_dir.exists()).is_some(),
+            "{who}: {} left behind",
+            pid_dir.display()
+        );
+    }
+}
+
+#[test]
+fn netns_net_namespace_keyword_runs_the_daemon_in_that_namespace() {
+    let Some(lab) = lab_or_skip(
+        "netns_net_namespace_keyword_runs_the_daemon_in_that_namespace",
+        "sk",
+        2,
+    ) else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let conf = format!("net_namespace {b}\n{}", Conf::v2("MASTER", 150).text());
+    let mut d = lab.start_ours(&a, "ours", &conf);
+    assert!(
+        wait_for(Duration::from_secs(10), || lab.has(&b, VIP)).is_some(),
+        "no VIP in the namespace the configuration names: {}",
+        d.log_text()
+    );
+    assert!(!lab.has(&a, VIP));
+    assert_eq!(d.term(Duration::from_secs(10)), Some(0));
+    assert!(!lab.has(&b, VIP));
+}
+
+#[test]
+fn netns_a_missing_namespace_refuses_to_start() {
+    let Some(lab) = lab_or_skip("netns_a_missing_namespace_refuses_to_start", "sm", 1) else {
+        return;
+    };
+    let a = lab.node(0).to_string();
+    let conf = lab.write("a.conf", &Conf::v2("MASTER", 150).text());
+    let missing = format!("{}-missing", lab.prefix);
+    // In the foreground (-n) and before detaching: exit 3 and a line saying what is missing.
+    // (keepalived 2.2.7 logs "Unable to set network namespace" and exits 0.)
+    for detach in [false, true] {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &a]).arg(ours_binary());
+        if !detach {
+            cmd.args(["-n", "-l"]);
+        }
+        let out = cmd
+            .args(["-s", &missing, "-f"])
+            .arg(&conf)
+            .arg("-p")
+            .arg(lab.dir.join("a.pid"))
+            .arg("-r")
+            .arg(lab.dir.join("a-vrrp.pid"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "detach {detach}: {err}");
+        assert!(err.contains(&format!("ip netns add {missing}")), "{err}");
+        assert!(!lab.has(&a, VIP));
+    }
+}
+
+/// A kernel without IPVS (this machine's) and a virtual server in the file: keepalived 2.2.7
+/// stops with exit 1 and releases the VIP; keepalived-rs stops with exit 1 before it starts
+/// VRRP, so it never holds the VIP.
+#[test]
+fn netns_virtual_servers_without_ipvs_stop_the_daemon() {
+    if std::path::Path::new("/proc/net/ip_vs").exists() {
+        eprintln!("SKIP: netns_virtual_servers_without_ipvs_stop_the_daemon: this kernel has IPVS");
+        return;
+    }
+    let Some(lab) = lab_or_skip(
+        "netns_virtual_servers_without_ipvs_stop_the_daemon",
+        "nv",
+        1,
+    ) else {
+        return;
+    };
+    let a = lab.node(0).to_string();
+    let c = Conf::v2("MASTER", 150);
+    let conf = format!(
+        "{}virtual_server {VIP} 80 {{\n delay_loop 5\n lb_algo rr\n lb_kind DR\n protocol TCP\n \
+         real_server 10.9.0.50 80 {{\n  TCP_CHECK {{\n   connect_timeout 3\n  }}\n }}\n}}\n",
+        c.text()
+    );
+    for who in ["keepalived", "keepalived-rs"] {
+        let mut d = if who == "keepalived" {
+            // Not the lab's start_keepalived: that one runs VRRP only (-P).
+            let file = lab.write("keepalived.conf", &conf);
+            let mut cmd = Command::new("ip");
+            cmd.args(["netns", "exec", &a, KEEPALIVED, "-n", "-l", "-D", "-f"])
+                .arg(file)
+                .arg("-p")
+                .arg(lab.dir.join("k.pid"))
+                .arg("-r")
+                .arg(lab.dir.join("k-vrrp.pid"))
+                .arg("-c")
+                .arg(lab.dir.join("k-checkers.pid"));
+            Daemon::spawn_for_test(&mut cmd, lab.dir.join("keepalived.log"))
+        } else {
+            lab.start_ours(&a, who, &conf)
+        };
+        let mut held = false;
+        let ended = wait_for(Duration::from_secs(15), || {
+            held |= lab.has(&a, VIP);
+            !d.running()
+        });
+        assert!(ended.is_some(), "{who} keeps running: {}", d.log_text());
+        assert!(!lab.has(&a, VIP), "{who} left the VIP");
+        if who == "keepalived-rs" {
+            assert!(!held, "keepalived-rs held the VIP without IPVS");
+            let log = d.log_text();
+            assert!(log.contains("no IPVS"), "{log}");
+        }
+        // Both exit 1 (the exit status is still there to read).
+        assert_eq!(d.term(Duration::from_secs(1)), Some(1), "{who}: {}", d.log_text());
+    }
+}
+
+#[test]
+fn netns_a_second_start_exits_0_and_leaves_the_first() {
+    let Some(lab) = lab_or_skip(
+        "netns_a_second_start_exits_0_and_leaves_the_first",
+        "ar",
+        1,
+    ) else {
+        return;
+    };
+    let a = lab.node(0).to_string();
+    let conf = Conf::v2("MASTER", 150).text();
+    for who in ["keepalived", "keepalived-rs"] {
+        let start = |name: &str| {
+            if who == "keepalived" {
+                lab.start_keepalived(&a, name, &conf)
+            } else {
+                lab.start_ours(&a, name, &conf)
+            }
+        };
+        // Both started with the same pid files (named after the first).
+        let mut first = start(who);
+        assert!(
+            wait_for(Duration::from_secs(10), || lab.has(&a, VIP)).is_some(),
+            "{who}: {}",
+            first.log_text()
+        );
+        let pid_file = lab.dir.join(format!("{who}.pid"));
+        let vrrp_pid = lab.dir.join(format!("{who}-vrrp.pid"));
+        let bin = if who == "keepalived" {
+            PathBuf::from(KEEPALIVED)
+        } else {
+            ours_binary()
+        };
+        let out = Command::new("ip")
+            .args(["netns", "exec", &a])
+            .arg(bin)
+            .args(["-n", "-l", "-P", "-f"])
+            .arg(lab.dir.join(format!("{who}.conf")))
+            .arg("-p")
+            .arg(&pid_file)
+            .arg("-r")
+            .arg(&vrrp_pid)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stderr).to_string()
+            + &String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{who}: {text}");
+        assert!(text.contains("already running"), "{who}: {text}");
+        assert!(first.running(), "{who}: the first daemon stopped");
+        assert!(lab.has(&a, VIP));
+        assert_eq!(
+            std::fs::read_to_string(&pid_file).unwrap().trim(),
+            first.pid().unwrap().to_string(),
+            "{who}: the pid file still names the first"
+        );
+        assert_eq!(first.term(Duration::from_secs(10)), Some(0));
+    }
+}
