@@ -177,6 +177,22 @@ impl InstanceConfig {
     }
 }
 
+/// Why a running instance cannot take a new configuration in place: these settings are how its
+/// peers know it, so the caller stops it (as on shutdown) and starts it anew.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Restart {
+    #[error("the virtual router id changed")]
+    Vrid,
+    #[error("the VRRP version changed")]
+    Version,
+    #[error("it changed between multicast and unicast")]
+    UnicastMode,
+    #[error("the address family changed")]
+    Family,
+    #[error("the new configuration is not valid: {0}")]
+    Invalid(ConfigError),
+}
+
 /// One VRRP instance (one VRID on one interface).
 #[derive(Debug, Clone)]
 pub struct Instance {
@@ -269,6 +285,94 @@ impl Instance {
             self.priority,
             self.master_advert_interval,
         )
+    }
+
+    /// A reload: new settings for this running instance, applied from `now` without leaving
+    /// its state. The VRID, version, multicast/unicast mode and address family cannot change
+    /// in place ([`Restart`]); the daemon also restarts an instance for its own reasons
+    /// (interface, multicast group, source address). Otherwise:
+    /// - virtual addresses: while Master, those added are configured (with a GARP/NA burst of
+    ///   `garp_master_repeat`) and those removed are removed; the adverts carry the new list;
+    /// - advert interval, authentication, unicast peers, GARP and preemption settings apply
+    ///   from the next advert or timer; `garp_master_refresh` is re-armed or cancelled at once;
+    /// - the priority is not touched here: it is the effective one, which tracking computes
+    ///   from the configured one; the caller feeds [`Input::PriorityChange`] as for tracking;
+    /// - `state` (the initial state) matters only at start.
+    ///
+    /// The same configuration again changes nothing and returns no action.
+    pub fn reconfigure(&mut self, config: InstanceConfig, now: Time) -> Result<Vec<Action>, Restart> {
+        let old = &self.config;
+        if config.vrid != old.vrid {
+            return Err(Restart::Vrid);
+        }
+        if config.version != old.version {
+            return Err(Restart::Version);
+        }
+        if config.unicast_peers.is_empty() != old.unicast_peers.is_empty() {
+            return Err(Restart::UnicastMode);
+        }
+        if config.local_address.is_ipv6() != old.local_address.is_ipv6() {
+            return Err(Restart::Family);
+        }
+        config.validate().map_err(Restart::Invalid)?;
+        let mut out = Vec::new();
+        let added: Vec<IpAddr> = config
+            .vips
+            .iter()
+            .filter(|a| !old.vips.contains(a))
+            .copied()
+            .collect();
+        let removed: Vec<IpAddr> = old
+            .vips
+            .iter()
+            .filter(|a| !config.vips.contains(a))
+            .copied()
+            .collect();
+        let refresh_changed = (config.garp_master_refresh, config.garp_master_refresh_repeat)
+            != (old.garp_master_refresh, old.garp_master_refresh_repeat);
+        // The running instance keeps the address it learnt from its interface.
+        let local_address = old.local_address;
+        self.config = InstanceConfig {
+            local_address,
+            ..config
+        };
+        if !self.config.preempt {
+            self.preempt_at = None;
+        }
+        if self.state != State::Master {
+            // v2's master interval is the configured one (v3 learns it from the master).
+            if self.config.version == ProtocolVersion::V2 {
+                self.master_advert_interval = self.config.advert_interval;
+            }
+            return Ok(out);
+        }
+        self.master_advert_interval = self.config.advert_interval;
+        if !removed.is_empty() {
+            out.push(Action::RemoveVips(removed));
+        }
+        if !added.is_empty() {
+            out.push(Action::AddVips(added.clone()));
+            if self.config.garp_master_repeat > 0 {
+                out.push(Action::SendGratuitous {
+                    vips: added,
+                    count: self.config.garp_master_repeat,
+                });
+            }
+        }
+        if refresh_changed {
+            if !self.config.garp_master_refresh.is_zero()
+                && self.config.garp_master_refresh_repeat > 0
+            {
+                self.set_timer(
+                    TimerKind::GarpRefresh,
+                    now + self.config.garp_master_refresh,
+                    &mut out,
+                );
+            } else {
+                self.cancel(TimerKind::GarpRefresh, &mut out);
+            }
+        }
+        Ok(out)
     }
 
     /// Feeds one input; returns what to do, in order.

@@ -19,7 +19,7 @@ pub mod track;
 pub use action::{Action, Destination, Input, State};
 pub use check::{check, Expected};
 pub use drop::{DropCounters, DropKind, DropReason};
-pub use instance::{ConfigError, Instance, InstanceConfig, ProtocolVersion, WantedState};
+pub use instance::{ConfigError, Instance, InstanceConfig, ProtocolVersion, Restart, WantedState};
 pub use packet::{decode, Advertisement, Auth, ChecksumMode, EncodeError, Version};
 pub use sync_group::SyncGroup;
 pub use time::Time;

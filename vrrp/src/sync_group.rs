@@ -67,6 +67,31 @@ impl SyncGroup {
         self.states.contains(&State::Fault)
     }
 
+    /// The group rebuilt around members that already run (a reload changed its members): takes
+    /// their states as they are (`states`, in member order) and returns what brings them
+    /// together: every member held while one is in Fault, otherwise the Backup members forced
+    /// Master when one is Master. Members already together get nothing but the holds.
+    pub fn rejoin(&mut self, states: &[State]) -> Vec<(usize, Input)> {
+        self.states = states.to_vec();
+        self.states.resize(self.names.len(), State::Initialize);
+        let faulty = self.faulty();
+        let mut out = Vec::new();
+        for i in 0..self.len() {
+            self.held[i] = faulty;
+            if faulty {
+                out.push((i, Input::GroupHold));
+            }
+        }
+        if !faulty && self.states.contains(&State::Master) {
+            for i in 0..self.len() {
+                if self.states[i] == State::Backup {
+                    out.push((i, Input::GroupForce(WantedState::Master)));
+                }
+            }
+        }
+        out
+    }
+
     /// Scans one member's actions for transitions and returns what to feed the members.
     pub fn on_actions(&mut self, member: usize, actions: &[Action]) -> Vec<(usize, Input)> {
         let mut out = Vec::new();

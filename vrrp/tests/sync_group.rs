@@ -230,3 +230,29 @@ fn a_held_owner_starts_as_backup() {
     assert_eq!(i.state(), State::Backup);
     assert_eq!(i.timer().map(|t| t.0), Some(TimerKind::MasterDown));
 }
+
+/// A group rebuilt by a reload around running members: a Master pulls the Backups up; a Fault
+/// holds everyone; members already together get nothing.
+#[test]
+fn a_rebuilt_group_rejoins_its_running_members() {
+    use vrrp::{Input, State, SyncGroup, WantedState};
+    let mut g = SyncGroup::new(["a", "b", "c"]);
+    assert_eq!(
+        g.rejoin(&[State::Backup, State::Master, State::Backup]),
+        vec![
+            (0, Input::GroupForce(WantedState::Master)),
+            (2, Input::GroupForce(WantedState::Master))
+        ]
+    );
+    let mut g = SyncGroup::new(["a", "b"]);
+    assert_eq!(g.rejoin(&[State::Master, State::Master]), vec![]);
+    assert_eq!(g.rejoin(&[State::Backup, State::Backup]), vec![]);
+    let mut g = SyncGroup::new(["a", "b"]);
+    assert_eq!(
+        g.rejoin(&[State::Fault, State::Master]),
+        vec![(0, Input::GroupHold), (1, Input::GroupHold)]
+    );
+    // The holds are remembered: the Fault member's recovery releases them.
+    let out = g.on_transition(0, State::Fault, State::Backup);
+    assert!(out.contains(&(0, Input::GroupRelease)) && out.contains(&(1, Input::GroupRelease)));
+}
