@@ -19,7 +19,7 @@
 //! [`Simulated`] is an in-memory kernel (with [`crate::simulate`]'s rules) for tests.
 
 use crate::plan::{plan, plan_stop, ForeignReport, Op, Options, Ownership, StopPolicy};
-use crate::types::{Desired, ServiceKey, ServiceState};
+use crate::types::{Desired, ServiceKey, ServiceState, Timeouts};
 use crate::Client;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -35,6 +35,8 @@ pub trait Kernel {
     fn state_of(&mut self, keys: &[ServiceKey]) -> Result<Vec<ServiceState>, Self::Error>;
     /// Carry out operations in order; stops at the first failure.
     fn apply(&mut self, ops: &[Op]) -> Result<(), Self::Error>;
+    /// Set the connection timeouts (0 leaves a value as it is).
+    fn set_timeouts(&mut self, t: &Timeouts) -> Result<(), Self::Error>;
 }
 
 impl Kernel for Client {
@@ -48,6 +50,9 @@ impl Kernel for Client {
     fn apply(&mut self, ops: &[Op]) -> Result<(), crate::Error> {
         Client::apply(self, ops)
     }
+    fn set_timeouts(&mut self, t: &Timeouts) -> Result<(), crate::Error> {
+        Client::set_timeouts(self, t)
+    }
 }
 
 /// Which kind of pass ran.
@@ -57,6 +62,9 @@ pub enum PassKind {
     Full,
     /// Only the services given to [`Reconciler::update`] were read and planned.
     Update,
+    /// A reload: only the services whose desired state the new configuration changed or
+    /// dropped were read and planned ([`Reconciler::reload`]).
+    Reload,
 }
 
 /// What one pass did (also when it failed: how far it got).
@@ -101,6 +109,7 @@ impl fmt::Display for Pass {
         let kind = match self.kind {
             PassKind::Full => "full pass",
             PassKind::Update => "update",
+            PassKind::Reload => "reload",
         };
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         write!(
@@ -257,6 +266,72 @@ impl<K: Kernel> Reconciler<K> {
         self.apply(pass)
     }
 
+    /// A reload: `desired` replaces the whole desired state. Only the services it changes
+    /// (a new or different desired state) and those it drops are read from the kernel,
+    /// planned and applied now, so a changed weight is one edit and an untouched service is
+    /// not even read; the caller follows with a full pass to compare the rest of the table.
+    /// When a full pass is due anyway, this is one.
+    pub fn reload(&mut self, desired: Desired) -> Pass {
+        if self.full_due {
+            self.set_desired(desired);
+            return self.full();
+        }
+        let mut keys: Vec<ServiceKey> = Vec::new();
+        for s in &desired.services {
+            let same = self
+                .index
+                .get(&s.service.key)
+                .is_some_and(|&i| self.desired.services[i] == *s);
+            if !same {
+                keys.push(s.service.key);
+            }
+        }
+        let kept: HashSet<ServiceKey> = desired.services.iter().map(|s| s.service.key).collect();
+        keys.extend(
+            self.desired
+                .services
+                .iter()
+                .map(|s| s.service.key)
+                .filter(|k| !kept.contains(k)),
+        );
+        dedup_keys(&mut keys);
+        self.ownership.extend(&desired);
+        self.desired = desired;
+        self.reindex();
+        let mut pass = Pass::new(PassKind::Reload);
+        if keys.is_empty() {
+            return pass;
+        }
+        let t = Instant::now();
+        let actual = match self.kernel.state_of(&keys) {
+            Ok(a) => a,
+            Err(e) => return self.failed(pass, e.to_string()),
+        };
+        pass.read = t.elapsed();
+        pass.read_services = keys.len();
+        let t = Instant::now();
+        let subset = Desired {
+            services: keys
+                .iter()
+                .filter_map(|k| self.index.get(k))
+                .map(|&i| self.desired.services[i].clone())
+                .collect(),
+        };
+        // The dropped services are in `actual` and owned but not in `subset`: deleted.
+        pass.ops = plan(&subset, &actual, &self.ownership, Options::default()).ops;
+        pass.plan = t.elapsed();
+        let pass = self.apply(pass);
+        if pass.error.is_none() {
+            self.ownership.settle(&self.desired);
+        }
+        pass
+    }
+
+    /// Set the kernel's connection timeouts (`lvs_timeouts`).
+    pub fn set_timeouts(&mut self, t: &Timeouts) -> Result<(), String> {
+        self.kernel.set_timeouts(t).map_err(|e| e.to_string())
+    }
+
     /// Remove or keep our services as `policy` says (reads the whole table first).
     pub fn stop(&mut self, policy: StopPolicy) -> Pass {
         let mut pass = Pass::new(PassKind::Full);
@@ -346,6 +421,7 @@ struct SimInner {
     keys_read: Vec<ServiceKey>,
     applied: Vec<Op>,
     fail_applies: usize,
+    timeouts: Option<Timeouts>,
 }
 
 /// Counters of a [`Simulated`] kernel.
@@ -378,6 +454,11 @@ impl Simulated {
             keys_read: std::mem::take(&mut g.keys_read),
             applied: std::mem::take(&mut g.applied),
         }
+    }
+
+    /// The timeouts last set, if any.
+    pub fn timeouts(&self) -> Option<Timeouts> {
+        self.lock().timeouts
     }
 
     /// The next `n` calls of `apply` fail (changing nothing).
@@ -414,6 +495,10 @@ impl Kernel for Simulated {
         }
         g.applied.extend_from_slice(ops);
         crate::simulate(&mut g.table, ops).map_err(|e| e.to_string())
+    }
+    fn set_timeouts(&mut self, t: &Timeouts) -> Result<(), String> {
+        self.lock().timeouts = Some(*t);
+        Ok(())
     }
 }
 

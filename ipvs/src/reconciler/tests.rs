@@ -288,3 +288,64 @@ fn successive_updates_report_no_drift_and_a_new_service_is_not_compared() {
     assert_eq!((pass.error.as_deref(), pass.drift), (None, false));
     assert_eq!(pass.ops.len(), 5);
 }
+
+/// A reload that changes one weight reads that one service and edits that one destination;
+/// an unchanged reload reads nothing and does nothing.
+#[test]
+fn a_reload_edits_only_what_the_new_configuration_changed() {
+    let (mut r, sim) = programmed(100);
+    let pass = r.reload(desired(100));
+    assert_eq!((pass.kind, pass.ops.len()), (PassKind::Reload, 0));
+    assert_eq!(sim.take_counts(), SimCounts::default());
+    let mut d = desired(100);
+    d.services[42].dests[1].weight = 7;
+    let pass = r.reload(d.clone());
+    assert_eq!(pass.error, None);
+    assert_eq!(pass.ops, vec![Op::EditDest(key(42), dest(42, 1, 7))]);
+    let counts = sim.take_counts();
+    assert_eq!((counts.full_reads, counts.keys_read), (0, vec![key(42)]));
+    assert_eq!(sorted(sim.table()), sorted(d.services));
+}
+
+/// Services the new configuration drops are deleted, new ones added, foreign ones left alone.
+#[test]
+fn a_reload_deletes_dropped_services_and_adds_new_ones() {
+    let (mut r, sim) = programmed(3);
+    let foreign = ServiceState {
+        service: Service::new(key(99)),
+        dests: vec![],
+    };
+    sim.hand_edit(&[Op::AddService(foreign.service.clone())])
+        .unwrap();
+    let d = Desired {
+        services: vec![svc(0, 1), svc(2, 1), svc(5, 1)],
+    };
+    let pass = r.reload(d.clone());
+    assert_eq!(pass.error, None);
+    assert!(pass.ops.contains(&Op::DelService(key(1))), "{:?}", pass.ops);
+    assert!(pass.ops.contains(&Op::AddService(svc(5, 1).service)));
+    let counts = sim.take_counts();
+    assert_eq!(counts.full_reads, 0);
+    let mut want = d.services;
+    want.push(foreign);
+    assert_eq!(sorted(sim.table()), sorted(want));
+    // The dropped service is no longer ours: a full pass leaves a hand-made copy alone.
+    sim.hand_edit(&[Op::AddService(Service::new(key(1)))]).unwrap();
+    let pass = r.full();
+    assert!(pass.ops.is_empty(), "{:?}", pass.ops);
+}
+
+/// A failed reload leaves a full pass due, which then programs the new state.
+#[test]
+fn a_failed_reload_is_made_good_by_the_next_full_pass() {
+    let (mut r, sim) = programmed(3);
+    let mut d = desired(3);
+    d.services[0].dests[0].weight = 9;
+    sim.fail_next_applies(1);
+    let pass = r.reload(d.clone());
+    assert!(pass.error.is_some());
+    assert!(r.full_due());
+    let pass = r.update(Vec::new());
+    assert_eq!((pass.kind, pass.error), (PassKind::Full, None));
+    assert_eq!(sorted(sim.table()), sorted(d.services));
+}
