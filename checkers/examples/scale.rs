@@ -130,11 +130,7 @@ async fn main() {
             after,
         };
         spawn_checker(
-            CheckerId {
-                vs: 0,
-                rs: i,
-                check: 0,
-            },
+            CheckerId(i as u64),
             timing,
             Arc::new(probe),
             tx.clone(),

@@ -20,9 +20,24 @@
 //!   lost the quorum; coming up gives `RealServerUp`, then `QuorumUp` if that gained it. At
 //!   start nothing is notified. At shutdown, virtual servers with omega notify `RealServerDown`
 //!   for each alive real server and then `QuorumDown` if the quorum was up.
+//! - A reload ([`Pool::reconfigure`]) keeps what it can: virtual servers are matched by key,
+//!   real servers by address and port, checkers by id, and a kept checker keeps its up/down
+//!   state and dynamic weight, so a real server that is down stays out and one that is up
+//!   never blinks. New real servers start as at start (up unless alpha), without notification;
+//!   a kept real server or virtual server whose state the reload changes (a down checker
+//!   removed, a quorum changed) is notified as any other change.
 
-use crate::engine::{CheckEvent, DynamicWeight, EventKind};
+use crate::engine::{CheckEvent, CheckerId, DynamicWeight, EventKind};
+use std::collections::HashMap;
 use std::net::IpAddr;
+
+/// One checker of a real server: its id (the events it sends carry it) and whether it starts
+/// down (alpha).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckerConfig {
+    pub id: CheckerId,
+    pub alpha: bool,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RealServerConfig {
@@ -30,8 +45,7 @@ pub struct RealServerConfig {
     pub port: u16,
     pub weight: u32,
     pub inhibit_on_failure: bool,
-    /// One entry per checker (by checker index): whether it starts down (alpha).
-    pub checker_alpha: Vec<bool>,
+    pub checkers: Vec<CheckerConfig>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,6 +58,8 @@ pub struct SorryServerConfig {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VirtualServerConfig {
+    /// Which virtual server, across reloads (the daemon's name for it).
+    pub key: String,
     pub quorum: u32,
     pub hysteresis: u32,
     pub omega: bool,
@@ -76,8 +92,9 @@ pub enum Notify {
 #[derive(Debug)]
 struct RsState {
     cfg: RealServerConfig,
+    /// By checker, in `cfg.checkers` order: up, and the weight it asked for (misc_dynamic,
+    /// FILE_CHECK), if any.
     checker_up: Vec<bool>,
-    /// The weight each checker asked for (misc_dynamic, FILE_CHECK), if any.
     dynamic: Vec<Option<DynamicWeight>>,
     alive: bool,
 }
@@ -178,73 +195,146 @@ impl VsState {
 #[derive(Debug)]
 pub struct Pool {
     vs: Vec<VsState>,
+    /// Where each checker is: (virtual server, real server, checker) indexes.
+    index: HashMap<CheckerId, (usize, usize, usize)>,
     shut_down: bool,
+}
+
+impl RsState {
+    /// A real server as at start: each checker up unless alpha.
+    fn new(cfg: &RealServerConfig) -> RsState {
+        let checker_up: Vec<bool> = cfg.checkers.iter().map(|c| !c.alpha).collect();
+        RsState {
+            dynamic: vec![None; checker_up.len()],
+            alive: checker_up.iter().all(|&u| u),
+            checker_up,
+            cfg: cfg.clone(),
+        }
+    }
+}
+
+impl VsState {
+    fn new(cfg: VirtualServerConfig) -> VsState {
+        let rs = cfg.real_servers.iter().map(RsState::new).collect();
+        let mut v = VsState {
+            cfg,
+            rs,
+            quorum_up: false,
+        };
+        let sum = v.alive_weight();
+        v.quorum_up = sum > 0 && sum >= v.quorum();
+        v
+    }
 }
 
 impl Pool {
     pub fn new(config: Vec<VirtualServerConfig>) -> Pool {
-        let vs = config
-            .into_iter()
-            .map(|cfg| {
-                let rs: Vec<RsState> = cfg
-                    .real_servers
-                    .iter()
-                    .map(|r| {
-                        let checker_up: Vec<bool> =
-                            r.checker_alpha.iter().map(|&alpha| !alpha).collect();
-                        let alive = checker_up.iter().all(|&u| u);
-                        RsState {
-                            dynamic: vec![None; checker_up.len()],
-                            checker_up,
-                            alive,
-                            cfg: r.clone(),
-                        }
-                    })
-                    .collect();
-                let mut v = VsState {
-                    cfg,
-                    rs,
-                    quorum_up: false,
-                };
-                let sum = v.alive_weight();
-                v.quorum_up = sum > 0 && sum >= v.quorum();
-                v
-            })
-            .collect();
-        Pool {
-            vs,
+        let mut pool = Pool {
+            vs: config.into_iter().map(VsState::new).collect(),
+            index: HashMap::new(),
             shut_down: false,
+        };
+        pool.reindex();
+        pool
+    }
+
+    fn reindex(&mut self) {
+        self.index.clear();
+        for (v, vs) in self.vs.iter().enumerate() {
+            for (r, rs) in vs.rs.iter().enumerate() {
+                for (c, ch) in rs.cfg.checkers.iter().enumerate() {
+                    self.index.insert(ch.id, (v, r, c));
+                }
+            }
         }
+    }
+
+    /// A reload: the new configuration, keeping the state of what it keeps (see the module's
+    /// documentation). Returns the notifications of the changes the reload itself causes, by
+    /// the new configuration's indexes.
+    pub fn reconfigure(&mut self, config: Vec<VirtualServerConfig>) -> Vec<Notify> {
+        let mut old: HashMap<String, VsState> = std::mem::take(&mut self.vs)
+            .into_iter()
+            .map(|v| (v.cfg.key.clone(), v))
+            .collect();
+        let mut out = Vec::new();
+        for (vi, cfg) in config.into_iter().enumerate() {
+            let Some(mut before) = old.remove(&cfg.key) else {
+                self.vs.push(VsState::new(cfg));
+                continue;
+            };
+            let rs = cfg
+                .real_servers
+                .iter()
+                .enumerate()
+                .map(|(ri, rc)| {
+                    let same = before
+                        .rs
+                        .iter()
+                        .position(|r| r.cfg.address == rc.address && r.cfg.port == rc.port);
+                    match same.map(|i| before.rs.swap_remove(i)) {
+                        None => RsState::new(rc),
+                        Some(prev) => {
+                            let mut r = RsState::new(rc);
+                            for (c, ch) in rc.checkers.iter().enumerate() {
+                                if let Some(p) = prev.cfg.checkers.iter().position(|o| o.id == ch.id)
+                                {
+                                    r.checker_up[c] = prev.checker_up[p];
+                                    r.dynamic[c] = prev.dynamic[p];
+                                }
+                            }
+                            r.alive = prev.alive;
+                            let now_alive = r.all_up();
+                            if now_alive != r.alive && !self.shut_down {
+                                r.alive = now_alive;
+                                out.push(if now_alive {
+                                    Notify::RealServerUp { vs: vi, rs: ri }
+                                } else {
+                                    Notify::RealServerDown { vs: vi, rs: ri }
+                                });
+                            }
+                            r
+                        }
+                    }
+                })
+                .collect();
+            let mut v = VsState {
+                cfg,
+                rs,
+                quorum_up: before.quorum_up,
+            };
+            if !self.shut_down {
+                out.extend(v.update_quorum(vi));
+            }
+            self.vs.push(v);
+        }
+        self.reindex();
+        out
     }
 
     /// Applies one check event; returns the notifications it causes, in order. An event for a
     /// checker the pool does not know is an error and changes nothing.
     pub fn apply(&mut self, ev: &CheckEvent) -> Result<Vec<Notify>, String> {
         let id = ev.id;
+        let &(vi, ri, check) = self
+            .index
+            .get(&id)
+            .ok_or_else(|| format!("{id} is not in the pool (stopped by a reload?)"))?;
         let shut_down = self.shut_down;
-        let vs = self
-            .vs
-            .get_mut(id.vs)
-            .ok_or_else(|| format!("{id}: no virtual server {}", id.vs))?;
-        let rs = vs
-            .rs
-            .get_mut(id.rs)
-            .ok_or_else(|| format!("{id}: no real server {}", id.rs))?;
-        if id.check >= rs.checker_up.len() {
-            return Err(format!("{id}: no checker {}", id.check));
-        }
+        let vs = &mut self.vs[vi];
+        let rs = &mut vs.rs[ri];
         if shut_down {
             return Ok(Vec::new());
         }
         match ev.kind {
             EventKind::Up { weight } => {
-                rs.checker_up[id.check] = true;
+                rs.checker_up[check] = true;
                 if weight.is_some() {
-                    rs.dynamic[id.check] = weight;
+                    rs.dynamic[check] = weight;
                 }
             }
-            EventKind::Weight(w) => rs.dynamic[id.check] = Some(w),
-            EventKind::Down => rs.checker_up[id.check] = false,
+            EventKind::Weight(w) => rs.dynamic[check] = Some(w),
+            EventKind::Down => rs.checker_up[check] = false,
             EventKind::Failure => return Ok(Vec::new()),
         }
         let mut out = Vec::new();
@@ -252,18 +342,12 @@ impl Pool {
         if now_alive != rs.alive {
             rs.alive = now_alive;
             out.push(if now_alive {
-                Notify::RealServerUp {
-                    vs: id.vs,
-                    rs: id.rs,
-                }
+                Notify::RealServerUp { vs: vi, rs: ri }
             } else {
-                Notify::RealServerDown {
-                    vs: id.vs,
-                    rs: id.rs,
-                }
+                Notify::RealServerDown { vs: vi, rs: ri }
             });
         }
-        out.extend(vs.update_quorum(id.vs));
+        out.extend(vs.update_quorum(vi));
         Ok(out)
     }
 
@@ -291,6 +375,11 @@ impl Pool {
         } else {
             v.desired()
         })
+    }
+
+    /// Where a checker is: (virtual server, real server, checker) indexes.
+    pub fn locate(&self, id: CheckerId) -> Option<(usize, usize, usize)> {
+        self.index.get(&id).copied()
     }
 
     pub fn is_alive(&self, vs: usize, rs: usize) -> Option<bool> {

@@ -17,18 +17,15 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-/// Which checker: the indexes of its virtual server, its real server, and the checker within
-/// the real server (the daemon's configuration order).
+/// Which checker: a number the daemon gives each checker it starts, never reused while it runs
+/// (so that a reload can keep a checker and its state under the same id, and an event of a
+/// checker stopped since is recognised as stale). The engine only carries it in its events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CheckerId {
-    pub vs: usize,
-    pub rs: usize,
-    pub check: usize,
-}
+pub struct CheckerId(pub u64);
 
 impl std::fmt::Display for CheckerId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "vs{}/rs{}/check{}", self.vs, self.rs, self.check)
+        write!(f, "checker {}", self.0)
     }
 }
 
@@ -196,7 +193,8 @@ impl State {
 /// The checker's task. An `async` block rather than an `async fn`: an `async fn` keeps its
 /// arguments twice in its future (as captured and again as locals); with the event kept across
 /// the sleep too, that future was 400 bytes and each checker's tokio task 512. This one is 248
-/// (a 384-byte task); `tests::the_checker_task_stays_small` guards it.
+/// (232 since the id is one number: a 384-byte task); `tests::the_checker_task_stays_small`
+/// guards it.
 #[allow(clippy::manual_async_fn)] // deliberately not an `async fn`, see above
 fn run(
     id: CheckerId,
@@ -217,14 +215,8 @@ fn run(
             // sleep.
             let delay = {
                 let (event, delay) = state.step(&timing, result);
+                // The daemon logs each event, with the names of its real and virtual server.
                 if let Some((kind, reason)) = event {
-                    match &kind {
-                        EventKind::Down => tracing::warn!(checker = %id, %reason, "checker down"),
-                        EventKind::Failure => {
-                            tracing::info!(checker = %id, %reason, "check failed")
-                        }
-                        _ => tracing::info!(checker = %id, %reason, ?kind, "checker state"),
-                    }
                     if events.send(CheckEvent { id, kind, reason }).is_err() {
                         return;
                     }
@@ -293,10 +285,10 @@ mod tests {
     /// A regression guard on memory, not on speed: every checker is one tokio task, and a task
     /// is one allocation of its future plus about 100 bytes of tokio's header and trailer,
     /// rounded up to 128 bytes (tokio aligns task cells to 128 on x86_64 and aarch64). The
-    /// future holds the checker's id, timing, probe and sender (128 bytes), its state (24) and
+    /// future holds the checker's id, timing, probe and sender (112 bytes), its state (24) and
     /// the larger of what it awaits: a tokio `Sleep` (112 bytes) or the boxed probe future. At
     /// most 280 bytes keeps the task cell at 384 bytes; the `async fn` this replaced was 400
-    /// (a 512-byte cell: 1.25 MiB more at 10,000 checkers). It is 248 now.
+    /// (a 512-byte cell: 1.25 MiB more at 10,000 checkers). It is 232 now.
     #[test]
     fn the_checker_task_stays_small() {
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
@@ -308,11 +300,7 @@ mod tests {
             alpha: false,
             log_all_failures: false,
         };
-        let id = CheckerId {
-            vs: 0,
-            rs: 0,
-            check: 0,
-        };
+        let id = CheckerId(0);
         let task = run(id, timing, Arc::new(Up), tx);
         let size = std::mem::size_of_val(&task);
         eprintln!("checker task future: {size} bytes");

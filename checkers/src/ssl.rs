@@ -19,6 +19,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tokio_rustls::TlsConnector;
 
+/// The TLS client configuration SSL_GET checkers share (built by [`SslContext::client_config`]).
+pub type TlsClientConfig = Arc<ClientConfig>;
+
 /// The `SSL { }` block: file names and the key's password.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SslContext {

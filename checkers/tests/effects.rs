@@ -2,7 +2,8 @@
 //! that checks the invariants over random event sequences.
 
 use checkers::effects::{
-    DesiredDest, Notify, Pool, RealServerConfig, SorryServerConfig, VirtualServerConfig,
+    CheckerConfig, DesiredDest, Notify, Pool, RealServerConfig, SorryServerConfig,
+    VirtualServerConfig,
 };
 use checkers::{CheckEvent, CheckerId, DynamicWeight, EventKind};
 use proptest::prelude::*;
@@ -18,23 +19,45 @@ fn rs(n: u8, weight: u32, checkers: usize) -> RealServerConfig {
         port: 80,
         weight,
         inhibit_on_failure: false,
-        checker_alpha: vec![false; checkers],
+        checkers: vec![
+            CheckerConfig {
+                id: CheckerId(0),
+                alpha: false
+            };
+            checkers
+        ],
     }
+}
+
+/// The id these tests give checker `check` of the real server at index `rs`.
+fn id(rs: usize, check: usize) -> CheckerId {
+    CheckerId((rs * 16 + check) as u64)
+}
+
+/// Gives each checker its id by position (see [`id`]).
+fn numbered(mut real_servers: Vec<RealServerConfig>) -> Vec<RealServerConfig> {
+    for (ri, r) in real_servers.iter_mut().enumerate() {
+        for (c, ch) in r.checkers.iter_mut().enumerate() {
+            ch.id = id(ri, c);
+        }
+    }
+    real_servers
 }
 
 fn vs(real_servers: Vec<RealServerConfig>) -> VirtualServerConfig {
     VirtualServerConfig {
+        key: "vs".into(),
         quorum: 1,
         hysteresis: 0,
         omega: false,
         sorry_server: None,
-        real_servers,
+        real_servers: numbered(real_servers),
     }
 }
 
 fn ev(rs: usize, check: usize, kind: EventKind) -> CheckEvent {
     CheckEvent {
-        id: CheckerId { vs: 0, rs, check },
+        id: id(rs, check),
         kind,
         reason: String::new(),
     }
@@ -95,7 +118,7 @@ fn inhibit_on_failure_keeps_a_dead_server_with_weight_zero() {
 #[test]
 fn alpha_starts_a_server_down_without_notifying() {
     let mut r = rs(1, 1, 2);
-    r.checker_alpha = vec![true, false];
+    r.checkers[0].alpha = true;
     let mut p = Pool::new(vec![vs(vec![r, rs(2, 1, 1)])]);
     assert_eq!(p.is_alive(0, 0), Some(false));
     assert_eq!(dests(&p), vec![(2, 1, false)]);
@@ -280,21 +303,12 @@ fn omega_notifies_at_shutdown() {
 fn unknown_checkers_are_errors() {
     let mut p = Pool::new(vec![vs(vec![rs(1, 1, 1)])]);
     assert!(p.apply(&ev(0, 0, EventKind::Up { weight: None })).is_ok());
-    assert!(p
-        .apply(&ev(1, 0, EventKind::Down))
-        .unwrap_err()
-        .contains("no real server"));
-    assert!(p.apply(&down(0, 1)).unwrap_err().contains("no checker"));
-    let bad_vs = CheckEvent {
-        id: CheckerId {
-            vs: 3,
-            rs: 0,
-            check: 0,
-        },
-        kind: EventKind::Down,
-        reason: String::new(),
-    };
-    assert!(p.apply(&bad_vs).unwrap_err().contains("no virtual server"));
+    for (rs, check) in [(1, 0), (0, 1)] {
+        assert!(p
+            .apply(&ev(rs, check, EventKind::Down))
+            .unwrap_err()
+            .contains("not in the pool"));
+    }
     assert_eq!(p.is_alive(0, 0), Some(true));
 }
 
@@ -331,10 +345,11 @@ proptest! {
     ) {
         let real_servers: Vec<RealServerConfig> = (0..4).map(|i| RealServerConfig {
             address: ip(i as u8 + 1), port: 80, weight: weights[i], inhibit_on_failure: inhibit[i],
-            checker_alpha: alpha[i * 3..i * 3 + 3].to_vec(),
+            checkers: alpha[i * 3..i * 3 + 3].iter().map(|&alpha| CheckerConfig { id: CheckerId(0), alpha }).collect(),
         }).collect();
+        let real_servers = numbered(real_servers);
         let sorry_server = sorry.map(|inhibit| SorryServerConfig { address: ip(99), port: 80, inhibit });
-        let mut p = Pool::new(vec![VirtualServerConfig { quorum, hysteresis, omega: true, sorry_server: sorry_server.clone(), real_servers: real_servers.clone() }]);
+        let mut p = Pool::new(vec![VirtualServerConfig { key: "vs".into(), quorum, hysteresis, omega: true, sorry_server: sorry_server.clone(), real_servers: real_servers.clone() }]);
         let mut checker_up: Vec<Vec<bool>> = (0..4).map(|i| alpha[i * 3..i * 3 + 3].iter().map(|a| !a).collect()).collect();
         let mut alive: Vec<bool> = checker_up.iter().map(|c| c.iter().all(|&u| u)).collect();
         let mut quorum_up = p.quorum_up(0).unwrap();
@@ -400,11 +415,18 @@ fn weights_stay_within_what_ipvs_takes() {
 
 #[test]
 fn desired_of_one_virtual_server_is_its_entry_of_desired() {
-    let mut p = Pool::new(vec![
+    let mut config = vec![
         vs(vec![rs(1, 1, 1), rs(2, 3, 1)]),
         with_sorry(false),
         vs(vec![rs(7, 2, 1)]),
-    ]);
+    ];
+    // Checker ids are unique in a pool: the later virtual servers' are moved up.
+    for (i, v) in config.iter_mut().enumerate().skip(1) {
+        for ch in v.real_servers.iter_mut().flat_map(|r| r.checkers.iter_mut()) {
+            ch.id = CheckerId(ch.id.0 + 1000 * i as u64);
+        }
+    }
+    let mut p = Pool::new(config);
     let check = |p: &Pool| {
         let all = p.desired();
         for (i, want) in all.iter().enumerate() {
@@ -419,4 +441,99 @@ fn desired_of_one_virtual_server_is_its_entry_of_desired() {
     p.shutdown();
     assert_eq!(p.desired_of(2), Some(vec![]));
     check(&p);
+}
+
+/// A reload with the same configuration keeps every state and notifies nothing.
+#[test]
+fn reconfigure_with_the_same_configuration_changes_nothing() {
+    let config = vec![vs(vec![rs(1, 1, 1), rs(2, 1, 1)])];
+    let mut p = Pool::new(config.clone());
+    p.apply(&down(0, 0)).unwrap();
+    assert_eq!(p.reconfigure(config), vec![]);
+    assert_eq!(dests(&p), vec![(2, 1, false)]);
+    assert_eq!(p.is_alive(0, 0), Some(false));
+    // The kept checker's events still count.
+    assert_eq!(
+        p.apply(&up(0, 0)).unwrap(),
+        vec![Notify::RealServerUp { vs: 0, rs: 0 }]
+    );
+}
+
+/// Real servers are matched by address and port, not by position; a new one starts up, a
+/// removed one is gone, a changed weight applies, and the down one stays down.
+#[test]
+fn reconfigure_keeps_real_servers_by_address_and_port() {
+    let mut p = Pool::new(vec![vs(vec![rs(1, 1, 1), rs(2, 1, 1), rs(3, 1, 1)])]);
+    p.apply(&down(1, 0)).unwrap();
+    // Server 1 removed, server 2 (down) now first, server 3 with weight 5, server 4 new.
+    let mut v = vs(vec![rs(2, 1, 1), rs(3, 5, 1), rs(4, 1, 1)]);
+    // Server 2 and 3 keep their checkers (ids of their old positions); 4's is new.
+    v.real_servers[0].checkers[0].id = id(1, 0);
+    v.real_servers[1].checkers[0].id = id(2, 0);
+    v.real_servers[2].checkers[0].id = CheckerId(1000);
+    assert_eq!(p.reconfigure(vec![v]), vec![]);
+    assert_eq!(dests(&p), vec![(3, 5, false), (4, 1, false)]);
+    // The old ids of the moved servers reach them where they are now.
+    assert_eq!(
+        p.apply(&up(1, 0)).unwrap(),
+        vec![Notify::RealServerUp { vs: 0, rs: 0 }]
+    );
+    // Server 1's checker is gone: its late event is refused, not misapplied.
+    assert!(p.apply(&down(0, 0)).is_err());
+}
+
+/// A checker that is down and removed by the reload: its real server comes up, notified; a
+/// replaced checker (new id) starts as at start.
+#[test]
+fn reconfigure_notifies_what_the_reload_itself_changes() {
+    let mut p = Pool::new(vec![vs(vec![rs(1, 1, 2)])]);
+    p.apply(&down(0, 1)).unwrap();
+    assert_eq!(p.is_alive(0, 0), Some(false));
+    // The second checker dropped from the configuration.
+    let mut v = vs(vec![rs(1, 1, 1)]);
+    v.real_servers[0].checkers[0].id = id(0, 0);
+    assert_eq!(
+        p.reconfigure(vec![v.clone()]),
+        vec![
+            Notify::RealServerUp { vs: 0, rs: 0 },
+            Notify::QuorumUp { vs: 0 }
+        ]
+    );
+    // Its checker replaced by an alpha one: down, notified.
+    v.real_servers[0].checkers[0] = CheckerConfig {
+        id: CheckerId(77),
+        alpha: true,
+    };
+    assert_eq!(
+        p.reconfigure(vec![v]),
+        vec![
+            Notify::RealServerDown { vs: 0, rs: 0 },
+            Notify::QuorumDown { vs: 0 }
+        ]
+    );
+}
+
+/// Virtual servers are matched by key: a new one starts as at start, without notification,
+/// and a kept one keeps its state whatever its position.
+#[test]
+fn reconfigure_keeps_virtual_servers_by_key() {
+    let mut a = vs(vec![rs(1, 1, 1)]);
+    a.key = "a".into();
+    let mut b = vs(vec![rs(2, 1, 1)]);
+    b.key = "b".into();
+    b.real_servers[0].checkers[0].id = CheckerId(500);
+    let mut p = Pool::new(vec![a.clone(), b.clone()]);
+    p.apply(&CheckEvent {
+        id: CheckerId(500),
+        kind: EventKind::Down,
+        reason: String::new(),
+    })
+    .unwrap();
+    let mut c = vs(vec![rs(3, 1, 1)]);
+    c.key = "c".into();
+    c.real_servers[0].checkers[0].id = CheckerId(900);
+    assert_eq!(p.reconfigure(vec![c, b]), vec![]);
+    assert_eq!(p.is_alive(0, 0), Some(true), "the new one starts up");
+    assert_eq!(p.is_alive(1, 0), Some(false), "b's server stays down");
+    assert_eq!(p.quorum_up(1), Some(false));
 }

@@ -56,11 +56,7 @@ impl Probe for Scripted {
     }
 }
 
-const ID: CheckerId = CheckerId {
-    vs: 0,
-    rs: 1,
-    check: 2,
-};
+const ID: CheckerId = CheckerId(18);
 
 fn timing(delay_loop: u64, retry: u32, dbr: u64) -> Timing {
     Timing {
@@ -299,11 +295,7 @@ async fn a_checker_set_starts_and_stops_together() {
         .map(|i| {
             let probe: Arc<dyn Probe> = Scripted::new(&[false]);
             (
-                CheckerId {
-                    vs: 0,
-                    rs: i,
-                    check: 0,
-                },
+                CheckerId(i as u64),
                 timing(5, 0, 1),
                 probe,
             )
@@ -311,11 +303,11 @@ async fn a_checker_set_starts_and_stops_together() {
         .collect();
     let (set, mut rx) = checkers::CheckerSet::start(specs).unwrap();
     assert_eq!(set.len(), 3);
-    let mut down: Vec<usize> = Vec::new();
+    let mut down: Vec<u64> = Vec::new();
     for _ in 0..3 {
         let ev = rx.recv().await.unwrap();
         assert_eq!(ev.kind, EventKind::Down);
-        down.push(ev.id.rs);
+        down.push(ev.id.0);
     }
     down.sort_unstable();
     assert_eq!(down, vec![0, 1, 2]);
@@ -330,27 +322,19 @@ async fn a_checker_set_with_an_invalid_checker_starts_nothing() {
     let bad: Arc<dyn Probe> = Scripted::new(&[true]);
     let specs = vec![
         (
-            CheckerId {
-                vs: 0,
-                rs: 0,
-                check: 0,
-            },
+            CheckerId(0),
             timing(5, 0, 1),
             good,
         ),
         (
-            CheckerId {
-                vs: 0,
-                rs: 1,
-                check: 0,
-            },
+            CheckerId(16),
             timing(0, 0, 1),
             bad,
         ),
     ];
     let err = checkers::CheckerSet::start(specs).err().expect("an error");
     assert!(
-        err.contains("vs0/rs1/check0") && err.contains("delay_loop"),
+        err.contains("checker 16") && err.contains("delay_loop"),
         "{err}"
     );
 }

@@ -1,7 +1,7 @@
 //! FILE_CHECK through the engine and the effects pool (real clock, short delay_loop): the file's
 //! value as a status (weight 0) and as a weight added to the real server's.
 
-use checkers::effects::{Notify, Pool, RealServerConfig, VirtualServerConfig};
+use checkers::effects::{CheckerConfig, Notify, Pool, RealServerConfig, VirtualServerConfig};
 use checkers::file::FileCheck;
 use checkers::{spawn_checker, CheckEvent, CheckerId, DynamicWeight, EventKind, Timing};
 use std::path::PathBuf;
@@ -47,11 +47,7 @@ async fn weight_zero_follows_the_file_as_a_status() {
     let f = TempFile::new("status");
     f.set("0\n");
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let id = CheckerId {
-        vs: 0,
-        rs: 0,
-        check: 0,
-    };
+    let id = CheckerId(0);
     let h = spawn_checker(
         id,
         TIMING,
@@ -74,6 +70,7 @@ async fn a_weight_moves_the_real_server_s_weight_and_the_quorum() {
     let f = TempFile::new("weight");
     f.set("2");
     let mut pool = Pool::new(vec![VirtualServerConfig {
+        key: "vs".into(),
         quorum: 5,
         hysteresis: 0,
         omega: false,
@@ -83,15 +80,14 @@ async fn a_weight_moves_the_real_server_s_weight_and_the_quorum() {
             port: 80,
             weight: 10,
             inhibit_on_failure: false,
-            checker_alpha: vec![false],
+            checkers: vec![CheckerConfig {
+                id: CheckerId(0),
+                alpha: false,
+            }],
         }],
     }]);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let id = CheckerId {
-        vs: 0,
-        rs: 0,
-        check: 0,
-    };
+    let id = CheckerId(0);
     let h = spawn_checker(
         id,
         TIMING,

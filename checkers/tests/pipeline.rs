@@ -3,7 +3,7 @@
 //! (delay_loop + connect_timeout + retry x (delay_before_retry + connect_timeout)), the
 //! notifications come in order, and it comes back when the service does.
 
-use checkers::effects::{Notify, Pool, RealServerConfig, VirtualServerConfig};
+use checkers::effects::{CheckerConfig, Notify, Pool, RealServerConfig, VirtualServerConfig};
 use checkers::tcp::{Connection, TcpCheck};
 use checkers::{spawn_checker, CheckEvent, CheckerId, Timing};
 use std::net::{IpAddr, Ipv4Addr};
@@ -48,19 +48,23 @@ async fn a_stopped_service_leaves_and_comes_back() {
         log_all_failures: false,
     };
     let connect_timeout = Duration::from_millis(500);
-    let rs = |port| RealServerConfig {
+    let rs = |port, id| RealServerConfig {
         address: LO,
         port,
         weight: 1,
         inhibit_on_failure: false,
-        checker_alpha: vec![false],
+        checkers: vec![CheckerConfig {
+            id: CheckerId(id),
+            alpha: false,
+        }],
     };
     let mut pool = Pool::new(vec![VirtualServerConfig {
+        key: "vs".into(),
         quorum: 1,
         hysteresis: 0,
         omega: false,
         sorry_server: None,
-        real_servers: vec![rs(pa), rs(pb)],
+        real_servers: vec![rs(pa, 0), rs(pb, 1)],
     }]);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut tasks = Vec::new();
@@ -68,11 +72,7 @@ async fn a_stopped_service_leaves_and_comes_back() {
         let probe = Arc::new(TcpCheck::new(Connection::new(LO, port, connect_timeout)).unwrap());
         tasks.push(
             spawn_checker(
-                CheckerId {
-                    vs: 0,
-                    rs: i,
-                    check: 0,
-                },
+                CheckerId(i as u64),
                 timing,
                 probe,
                 tx.clone(),

@@ -178,11 +178,7 @@ async fn engine_follows_a_listener_going_away_and_back() {
         log_all_failures: false,
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let id = CheckerId {
-        vs: 0,
-        rs: 0,
-        check: 0,
-    };
+    let id = CheckerId(0);
     let h = spawn_checker(
         id,
         timing,
