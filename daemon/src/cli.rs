@@ -121,6 +121,23 @@ pub enum ConfigCommand {
     Dump(ConfigArgs),
     /// Check the configuration, like `keepalived-rs -t`.
     Test(ConfigArgs),
+    /// What a reload from OLD to NEW would change, in the words the daemon logs: exit 0 when
+    /// nothing, 1 when something, 4 when NEW has errors (3: it cannot be run, or OLD cannot).
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The configuration running now.
+    pub old: PathBuf,
+    /// The configuration a reload would read.
+    pub new: PathBuf,
+    /// Config id for `@ID` lines (default: the short host name), for both files.
+    #[arg(short = 'i', long = "config-id", value_name = "ID")]
+    pub config_id: Option<String>,
+    /// Print the difference as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -108,3 +108,53 @@ pub fn config_dump(file: &Path, config_id: Option<&str>, strict: bool) -> ExitCo
     }
     ExitCode::from(code)
 }
+
+/// `config diff OLD NEW`: what a reload from OLD to NEW would change (the daemon's own
+/// comparison: `diff`), as the daemon would log it or as JSON. Pure: no daemon, no kernel.
+pub fn config_diff(a: &crate::cli::DiffArgs) -> ExitCode {
+    let source = |file: &Path| crate::reload::Source {
+        file: file.to_path_buf(),
+        config_id: a.config_id.clone(),
+        strict: false,
+        all_config: false,
+        dont_release_ipvs: false,
+        vrrp_only: false,
+        checkers_only: false,
+    };
+    let old = match crate::reload::load(&source(&a.old)) {
+        Ok(l) => l,
+        Err(r) => {
+            for line in &r.diagnostics {
+                eprintln!("{line}");
+            }
+            eprintln!("keepalived-rs: config diff: {}: {}", a.old.display(), r.why);
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
+    let new = match crate::reload::load(&source(&a.new)) {
+        Ok(l) => l,
+        Err(r) => {
+            for line in &r.diagnostics {
+                eprintln!("{line}");
+            }
+            eprintln!(
+                "keepalived-rs: config diff: a reload would be refused: {}",
+                r.why
+            );
+            return ExitCode::from(if r.errors { EXIT_ERRORS } else { EXIT_CANNOT_RUN });
+        }
+    };
+    let d = crate::diff::diff(&old.plans, &new.plans);
+    let mut out = std::io::stdout().lock();
+    let written = if a.json {
+        serde_json::to_string_pretty(&d)
+            .map_err(std::io::Error::other)
+            .and_then(|j| writeln!(out, "{j}"))
+    } else {
+        d.lines().iter().try_for_each(|l| writeln!(out, "{l}"))
+    };
+    if written.is_err() {
+        return ExitCode::from(EXIT_CANNOT_RUN);
+    }
+    ExitCode::from(u8::from(!d.is_empty()))
+}

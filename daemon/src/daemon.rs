@@ -13,7 +13,8 @@ use crate::netns;
 use crate::pidfile::{self, PidError, PidFiles, PidPaths};
 use crate::process;
 use crate::signals::{Request, Signals};
-use crate::vrrpd::{self, plan, Runtime};
+use crate::reload;
+use crate::vrrpd::{self, Runtime};
 
 /// No transparent huge pages for the daemon: with THP on (`always`, Debian's default, or
 /// `madvise`, which mimalloc asks for), each 2 MiB of heap that holds anything counts whole in
@@ -69,14 +70,13 @@ pub(crate) async fn release_freed_memory(first: Option<tokio::sync::oneshot::Sen
 /// the first checks come about a second later than they would; their warmup spreads them over
 /// delay_loop anyway.
 pub(crate) fn start_lvs<K: ipvs::Kernel + Send + 'static>(
-    plan: lvsd::plan::LvsPlan,
-    kernel: K,
+    prepared: lvsd::Prepared<K>,
     after: Option<tokio::sync::oneshot::Receiver<()>>,
 ) -> Option<(
-    tokio::sync::oneshot::Sender<()>,
+    tokio::sync::mpsc::UnboundedSender<lvsd::Command>,
     std::thread::JoinHandle<()>,
 )> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let spawned = std::thread::Builder::new()
         .name("lvs".into())
         .spawn(move || {
@@ -92,8 +92,7 @@ pub(crate) fn start_lvs<K: ipvs::Kernel + Send + 'static>(
                         }
                     };
                     rt.block_on(lvsd::run(
-                        plan,
-                        kernel,
+                        prepared,
                         rx,
                         lvsd::RECONCILE_PERIOD,
                         checkers_after,
@@ -222,29 +221,32 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
         }
         tracing::info!("running in network namespace {ns}");
     }
-    let plan = match plan::plan(&parsed.config) {
+    let source = reload::Source {
+        file: k.use_file.clone(),
+        config_id: k.config_id.clone(),
+        strict: k.strict,
+        all_config: k.all_config,
+        dont_release_ipvs: k.dont_release_ipvs,
+        // -P: VRRP only; -C: only the checkers and IPVS. Neither or both: both parts.
+        vrrp_only: k.vrrp && !k.check,
+        checkers_only: k.check && !k.vrrp,
+    };
+    let (plans, tls) = match reload::plans(&parsed.config, &source) {
         Ok(p) => p,
-        Err(errors) => {
-            for e in errors {
-                tracing::error!("{e}");
-            }
+        Err(e) => {
+            tracing::error!("{e}; not starting");
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
-    let mut plan = plan;
-    for line in &plan.ignored {
+    for line in &plans.vrrp.ignored {
         tracing::info!("{line}");
     }
-    if k.check && !k.vrrp {
-        // -C: only the checkers and IPVS.
+    if source.checkers_only {
         tracing::info!("-C: the VRRP instances are not run (health checkers only)");
-        plan.instances.clear();
     }
-    // -P: VRRP only. Neither or both: both parts.
-    let run_lvs = !(k.vrrp && !k.check);
     let pid_paths = pid_paths(k, &parsed.config);
     let mut paths: Vec<&Path> = vec![&pid_paths.main, &pid_paths.vrrp];
-    if run_lvs && !parsed.config.lvs.virtual_server.is_empty() {
+    if plans.lvs.is_some() {
         paths.push(&pid_paths.checkers);
     }
     let _pids = match PidFiles::create(&paths) {
@@ -259,9 +261,9 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
-    let lvs = if run_lvs {
-        match lvsd::prepare(&parsed.config, k.dont_release_ipvs) {
-            Ok(lvs) => lvs,
+    let lvs = match &plans.lvs {
+        Some(plan) => match lvsd::open(plan.clone(), tls) {
+            Ok(p) => Some(p),
             Err(e) => {
                 tracing::error!(
                     "{e}; stopping: a director that cannot program its virtual servers must \
@@ -269,35 +271,51 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
                 );
                 return ExitCode::from(EXIT_FATAL);
             }
-        }
-    } else {
-        None
+        },
+        None => None,
     };
-    // Each part has its own plan now: the model (origins, every block) is not kept for the run.
+    // The plans are all that is kept for the run: not the model (origins, every block).
     drop(parsed);
 
     let (released_tx, released_rx) = tokio::sync::oneshot::channel();
-    let (lvs_stop, lvs_thread) = match lvs {
-        Some((plan, client)) => match start_lvs(plan, client, Some(released_rx)) {
+    let (lvs_commands, lvs_thread) = match lvs {
+        Some(prepared) => match start_lvs(prepared, Some(released_rx)) {
             Some((tx, t)) => (Some(tx), Some(t)),
             None => (None, None),
         },
         None => (None, None),
     };
+    // A reload that brings the first virtual servers starts the LVS side then; its thread is
+    // joined at stop with the others.
+    let lvs_threads = std::sync::Arc::new(std::sync::Mutex::new(Vec::from_iter(lvs_thread)));
     let options = vrrpd::Options {
         dont_release_vips: k.dont_release_vrrp,
     };
+    let threads = lvs_threads.clone();
     let result = rt.block_on(async move {
         // This thread parsed the configuration and freed the model.
         tokio::spawn(release_freed_memory(Some(released_tx)));
-        let runtime = Runtime::new(plan, options)?;
-        let stop = runtime.stopper();
+        let runtime = Runtime::new(plans.vrrp.clone(), options)?;
+        let mut reloader = reload::Reloader {
+            source,
+            running: plans,
+            vrrp: runtime.handle(),
+            lvs: lvs_commands,
+            start_lvs: Box::new(move |prepared| {
+                let (tx, thread) = start_lvs(prepared, None)?;
+                if let Ok(mut t) = threads.lock() {
+                    t.push(thread);
+                }
+                Some(tx)
+            }),
+        };
         tokio::spawn(async move {
             loop {
                 match signals.next().await {
                     Request::Stop => break,
+                    Request::Reload => reloader.reload().await,
                     // Caught so that they never kill the daemon; their work comes with the
-                    // reload and observability issues.
+                    // observability issue.
                     r => tracing::warn!(
                         "signal for {}: not implemented yet; nothing done",
                         r.sigfunc()
@@ -305,10 +323,10 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
                 }
             }
             tracing::info!("received a stop signal");
-            if let Some(tx) = lvs_stop {
-                let _ = tx.send(());
+            if let Some(tx) = &reloader.lvs {
+                let _ = tx.send(lvsd::Command::Stop);
             }
-            stop();
+            reloader.vrrp.stop();
         });
         tracing::info!(
             "Starting VRRP child process (keepalived-rs {}, one process)",
@@ -319,7 +337,8 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
     });
     // The LVS side stops on the same signal (or when its sender is dropped, if the VRRP side
     // failed to start); wait for its omega, scripts and stop policy.
-    if let Some(thread) = lvs_thread {
+    let threads = std::mem::take(&mut *lvs_threads.lock().unwrap_or_else(|e| e.into_inner()));
+    for thread in threads {
         if thread.join().is_err() {
             tracing::error!("the LVS side ended abnormally");
         }

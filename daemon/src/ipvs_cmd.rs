@@ -4,7 +4,7 @@ use crate::cli::{IpvsListArgs, IpvsSyncArgs};
 use crate::config_cmd::{exit_code, load, EXIT_CANNOT_RUN, EXIT_OK};
 use crate::lvs;
 use ipvs::listing::{self, Columns, FileNames, Format, Listed, Names, NoNames};
-use ipvs::{Client, Op, Options, Ownership, Protocol, ServiceKey, Timeouts};
+use ipvs::{Client, Op, Options, Ownership, Protocol, ServiceKey};
 use std::net::IpAddr;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -62,13 +62,14 @@ pub fn sync(a: &IpvsSyncArgs) -> ExitCode {
         return ExitCode::from(exit_code(&parsed));
     }
     let config = &parsed.config;
-    let desired = match lvs::desired_all_healthy(&config.lvs) {
-        Ok(d) => d,
+    let lvs_plan = match lvs::plan(config, false) {
+        Ok(p) => p,
         Err(e) => {
             eprintln!("keepalived-rs: ipvs sync: {e}");
             return ExitCode::from(4);
         }
     };
+    let desired = lvs::desired::all_healthy(&lvs_plan);
     let mut client = match open_client() {
         Ok(c) => c,
         Err(e) => {
@@ -112,16 +113,8 @@ pub fn sync(a: &IpvsSyncArgs) -> ExitCode {
             eprintln!("keepalived-rs: ipvs sync: {e}");
             return ExitCode::from(1);
         }
-        if let Some(t) = &config.global.global_defs.lvs_timeouts {
-            let secs = |t: Option<conf_parser::model::Timer>| {
-                t.map_or(0, |t| t.as_secs_f64().round() as u32)
-            };
-            let t = Timeouts {
-                tcp: secs(t.tcp),
-                tcp_fin: secs(t.tcpfin),
-                udp: secs(t.udp),
-            };
-            if let Err(e) = client.set_timeouts(&t) {
+        if let Some(t) = &lvs_plan.timeouts {
+            if let Err(e) = client.set_timeouts(t) {
                 eprintln!("keepalived-rs: ipvs sync: {e}");
                 return ExitCode::from(1);
             }

@@ -1,15 +1,16 @@
 //! keepalived-rs: one process for VRRP, IPVS and health checks, configured by keepalived.conf.
 
-mod checkers_config;
 mod cli;
 mod config_cmd;
 mod daemon;
+mod diff;
 mod ipvs_cmd;
 mod lvs;
 mod lvsd;
 mod netns;
 mod pidfile;
 mod process;
+mod reload;
 #[cfg(test)]
 mod rss_scale;
 mod signals;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         Some(Command::Config(ConfigCommand::Dump(a))) => {
             return config_cmd::config_dump(&a.file, a.config_id.as_deref(), a.strict)
         }
+        Some(Command::Config(ConfigCommand::Diff(a))) => return config_cmd::config_diff(&a),
         Some(Command::Config(ConfigCommand::Test(a))) => {
             return config_cmd::config_test(&a.file, a.config_id.as_deref(), a.strict, false, None)
         }

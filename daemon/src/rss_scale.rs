@@ -40,6 +40,9 @@ impl Kernel for Sim {
     fn apply(&mut self, ops: &[Op]) -> Result<(), String> {
         ipvs::simulate(&mut self.0.lock().unwrap(), ops).map_err(|e| e.to_string())
     }
+    fn set_timeouts(&mut self, _: &ipvs::Timeouts) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 fn status() -> String {
@@ -187,16 +190,20 @@ fn checker_scale() {
     let mut vrrp_plan = crate::vrrpd::plan::plan(&parsed.config).unwrap();
     vrrp_plan.instances.clear();
     println!("vrrp planned:     {}", status());
-    let lvs_plan = lvsd::plan::plan(&parsed.config, false).unwrap();
-    crate::process::raise_nofile_limit(lvs_plan.checkers.checkers.len() as u64).unwrap();
+    let lvs_plan = crate::lvs::plan(&parsed.config, false).unwrap();
+    crate::process::raise_nofile_limit(lvs_plan.checker_count() as u64).unwrap();
     println!("lvs planned:      {}", status());
     drop(parsed);
     println!("model dropped:    {}", status());
 
     let sim = Sim::default();
     let (released_tx, released_rx) = tokio::sync::oneshot::channel();
-    let (stop, thread) =
-        crate::daemon::start_lvs(lvs_plan, sim.clone(), Some(released_rx)).unwrap();
+    let prepared = lvsd::Prepared {
+        plan: lvs_plan,
+        tls: None,
+        kernel: sim.clone(),
+    };
+    let (stop, thread) = crate::daemon::start_lvs(prepared, Some(released_rx)).unwrap();
     // The rest of this thread's life runs as the daemon's main thread does (daemon::run): on a
     // runtime with release_freed_memory().
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -225,7 +232,7 @@ fn checker_scale() {
         // For heap profilers: what is still allocated at exit is the running state.
         std::process::exit(0);
     }
-    let _ = stop.send(());
+    let _ = stop.send(lvsd::Command::Stop);
     thread.join().unwrap();
     drop(child.stdin.take());
     let _ = child.wait();

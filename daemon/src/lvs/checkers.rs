@@ -1,19 +1,15 @@
-//! conf-parser's LVS model -> the checkers crate's plain types: the checkers to run (with their
-//! ids and timing) and the effects pool's configuration. Pure; the daemon's `lvsd` runs it.
+//! conf-parser's checkers as the checkers crate's probes and timing. Pure; the daemon's `lvsd`
+//! starts them.
 //!
-//! Checker ids: `vs` and `rs` are the indexes in `config.lvs.virtual_server` and its
-//! `real_server`; `check` counts only the checkers that are run, so the pool waits for no
-//! checker that never runs. Checkers this build cannot run (BFD_CHECK, and HTTP_GET/SSL_GET
-//! whose regex the `regex` crate cannot honour) and invalid ones are left
-//! out and listed in `skipped`, so the daemon can say so.
+//! Checkers this build cannot run (BFD_CHECK, and HTTP_GET/SSL_GET whose regex the `regex`
+//! crate cannot honour) and invalid ones are left out and listed in `skipped`, so the daemon can
+//! say so; the real server's pool then waits for no checker that never runs.
 //!
-//! SSL_GET needs the `SSL { }` block's files, which [`plan`] does not read: [`CheckerPlan::probes`]
-//! builds the one TLS context then.
-#![allow(dead_code)]
+//! SSL_GET needs the `SSL { }` block's files, which planning does not read: [`probe`] is given
+//! the one TLS client configuration, built once when a checker needs it.
 
 use checkers::body_regex::RegexSpec;
 use checkers::dns::{DnsCheck, DnsType};
-use checkers::effects::{RealServerConfig, SorryServerConfig, VirtualServerConfig};
 use checkers::file::FileCheck;
 use checkers::http::{HttpCheck, HttpProtocol, UrlCheck};
 use checkers::misc::{MiscCheck, RunAs};
@@ -22,20 +18,34 @@ use checkers::smtp::SmtpCheck;
 use checkers::ssl::{SslContext, Tls, TlsOptions};
 use checkers::tcp::{Connection, TcpCheck};
 use checkers::udp::{parse_hex, ReplyByte, UdpCheck};
-use checkers::{CheckerId, CheckerSpec, Probe, Timing};
+use checkers::{Probe, Timing};
 use conf_parser::model::global::GlobalPart;
-use conf_parser::model::lvs::{self, Checker, CheckerCommon};
+use conf_parser::model::lvs::{self, Checker, CheckerCommon, LvsPart};
 use conf_parser::model::vrrp::TrackFile;
 use conf_parser::Config;
 use std::sync::Arc;
 
 /// A checker ready to start.
+#[derive(Debug, Clone)]
 pub struct PlannedChecker {
-    pub id: CheckerId,
     pub timing: Timing,
     pub probe: PlannedProbe,
 }
 
+impl PlannedChecker {
+    /// Its settings as text: two checkers with the same fingerprint check the same way, so a
+    /// reload keeps the one running. (An SSL_GET's also depend on the `SSL { }` block, which
+    /// the caller compares.)
+    pub fn fingerprint(&self) -> String {
+        format!("{self:?}")
+    }
+
+    pub fn needs_tls(&self) -> bool {
+        matches!(self.probe, PlannedProbe::Ssl(..))
+    }
+}
+
+#[derive(Debug, Clone)]
 pub enum PlannedProbe {
     Tcp(TcpCheck),
     Http(HttpCheck),
@@ -49,52 +59,52 @@ pub enum PlannedProbe {
     Ssl(HttpCheck, TlsOptions),
 }
 
-pub struct CheckerPlan {
-    /// By virtual server index.
-    pub pool: Vec<VirtualServerConfig>,
-    pub checkers: Vec<PlannedChecker>,
-    /// One line per checker left out: where it is and why.
-    pub skipped: Vec<String>,
-    /// The `SSL { }` block (empty: keepalived's generated context).
-    pub ssl: SslContext,
+pub use checkers::ssl::TlsClientConfig as TlsConfig;
+
+/// The TLS client configuration of the `SSL { }` block when some checker is an SSL_GET: its
+/// files read once (an unreadable file is an error, as it is for keepalived).
+pub fn tls_config(plan: &super::LvsPlan) -> Result<Option<TlsConfig>, String> {
+    let needed = plan
+        .virtual_servers
+        .iter()
+        .flat_map(|v| &v.real_servers)
+        .flat_map(|r| &r.checkers)
+        .any(PlannedChecker::needs_tls);
+    needed.then(|| plan.ssl.client_config()).transpose()
 }
 
-impl CheckerPlan {
-    /// The probes to start (`checkers::CheckerSet::start`), with their ids and timing. Reads the SSL files (once) when there is
-    /// an SSL_GET; an unreadable file is an error, as it is for keepalived.
-    pub fn probes(self) -> Result<Vec<CheckerSpec>, String> {
-        let needs_tls = self
-            .checkers
-            .iter()
-            .any(|c| matches!(c.probe, PlannedProbe::Ssl(..)));
-        let tls_config = if needs_tls {
-            Some(self.ssl.client_config()?)
-        } else {
-            None
-        };
-        let mut out = Vec::with_capacity(self.checkers.len());
-        for c in self.checkers {
-            let probe: Arc<dyn Probe> = match c.probe {
-                PlannedProbe::Tcp(p) => Arc::new(p),
-                PlannedProbe::Http(p) => Arc::new(p),
-                PlannedProbe::Misc(p) => Arc::new(p),
-                PlannedProbe::Dns(p) => Arc::new(p),
-                PlannedProbe::Udp(p) => Arc::new(p),
-                PlannedProbe::Smtp(p) => Arc::new(p),
-                PlannedProbe::Ping(p) => Arc::new(p),
-                PlannedProbe::File(p) => Arc::new(p),
-                PlannedProbe::Ssl(p, options) => {
-                    let config = tls_config.clone().ok_or("no TLS context")?;
-                    let tls =
-                        Tls::new(config, &options, p.virtualhost(), p.connection().connect_ip)
-                            .map_err(|e| format!("{}: {e}", c.id))?;
-                    Arc::new(p.with_tls(tls))
-                }
-            };
-            out.push((c.id, c.timing, probe));
+/// The probe to run for a planned checker; `tls` is the `SSL { }` block's configuration,
+/// needed by SSL_GET only.
+pub fn probe(c: &PlannedChecker, tls: Option<&TlsConfig>) -> Result<Arc<dyn Probe>, String> {
+    Ok(match &c.probe {
+        PlannedProbe::Tcp(p) => Arc::new(p.clone()),
+        PlannedProbe::Http(p) => Arc::new(p.clone()),
+        PlannedProbe::Misc(p) => Arc::new(p.clone()),
+        PlannedProbe::Dns(p) => Arc::new(p.clone()),
+        PlannedProbe::Udp(p) => Arc::new(p.clone()),
+        PlannedProbe::Smtp(p) => Arc::new(p.clone()),
+        PlannedProbe::Ping(p) => Arc::new(p.clone()),
+        PlannedProbe::File(p) => Arc::new(p.clone()),
+        PlannedProbe::Ssl(p, options) => {
+            let config = tls.cloned().ok_or("no TLS context")?;
+            let tls = Tls::new(config, options, p.virtualhost(), p.connection().connect_ip)
+                .map_err(|e| e.to_string())?;
+            Arc::new(p.clone().with_tls(tls))
         }
-        Ok(out)
-    }
+    })
+}
+
+/// The `SSL { }` block's files.
+pub fn ssl_context(lvs: &LvsPart) -> SslContext {
+    lvs.ssl
+        .as_ref()
+        .map(|s| SslContext {
+            ca: s.ca.as_ref().map(Into::into),
+            certificate: s.certificate.as_ref().map(Into::into),
+            key: s.key.as_ref().map(Into::into),
+            password: s.password.clone(),
+        })
+        .unwrap_or_default()
 }
 
 fn timing(c: &CheckerCommon, global: &GlobalPart) -> Timing {
@@ -271,75 +281,54 @@ fn plan_one(
     }
 }
 
-pub fn plan(config: &Config) -> CheckerPlan {
-    let (lvs, global) = (&config.lvs, &config.global);
-    let ssl = lvs
-        .ssl
-        .as_ref()
-        .map(|s| SslContext {
-            ca: s.ca.as_ref().map(Into::into),
-            certificate: s.certificate.as_ref().map(Into::into),
-            key: s.key.as_ref().map(Into::into),
-            password: s.password.clone(),
-        })
-        .unwrap_or_default();
-    let mut plan = CheckerPlan {
-        pool: Vec::new(),
-        checkers: Vec::new(),
-        skipped: Vec::new(),
-        ssl,
-    };
-    for (vi, vs) in lvs.virtual_server.iter().enumerate() {
-        let mut real_servers = Vec::new();
-        for (ri, rs) in vs.real_server.iter().enumerate() {
-            let mut checker_alpha = Vec::new();
-            for c in &rs.checkers {
-                match plan_one(c, global, &config.vrrp.track_file) {
-                    Ok((timing, probe)) => {
-                        let id = CheckerId {
-                            vs: vi,
-                            rs: ri,
-                            check: checker_alpha.len(),
-                        };
-                        checker_alpha.push(timing.alpha);
-                        plan.checkers.push(PlannedChecker { id, timing, probe });
-                    }
-                    Err(why) => plan.skipped.push(format!(
-                        "{}: {} in real server {} of virtual server {}: {why}; not run",
-                        c.origin(),
-                        c.keyword(),
-                        std::net::SocketAddr::new(rs.address, rs.port),
-                        vs.service
-                    )),
-                }
-            }
-            real_servers.push(RealServerConfig {
-                address: rs.address,
-                port: rs.port,
-                weight: rs.weight,
-                inhibit_on_failure: rs.inhibit_on_failure,
-                checker_alpha,
-            });
+/// The checkers of one real server that can run; the others are listed in `skipped`.
+pub fn plan_real_server(
+    vs: &lvs::VirtualServer,
+    rs: &lvs::RealServer,
+    config: &Config,
+    skipped: &mut Vec<String>,
+) -> Vec<PlannedChecker> {
+    let mut out = Vec::new();
+    for c in &rs.checkers {
+        match plan_one(c, &config.global, &config.vrrp.track_file) {
+            Ok((timing, probe)) => out.push(PlannedChecker { timing, probe }),
+            Err(why) => skipped.push(format!(
+                "{}: {} in real server {} of virtual server {}: {why}; not run",
+                c.origin(),
+                c.keyword(),
+                std::net::SocketAddr::new(rs.address, rs.port),
+                vs.service
+            )),
         }
-        plan.pool.push(VirtualServerConfig {
-            quorum: vs.quorum,
-            hysteresis: vs.hysteresis,
-            omega: vs.omega,
-            sorry_server: vs.sorry_server.as_ref().map(|s| SorryServerConfig {
-                address: s.address,
-                port: s.port,
-                inhibit: vs.sorry_server_inhibit,
-            }),
-            real_servers,
-        });
     }
-    plan
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    /// The plan's checkers in order, its skipped lines, and the plan.
+    struct Flat {
+        checkers: Vec<PlannedChecker>,
+        skipped: Vec<String>,
+        lvs: super::super::LvsPlan,
+    }
+
+    fn plan(cfg: &conf_parser::Config) -> Flat {
+        let lvs = super::super::plan(cfg, false).unwrap();
+        Flat {
+            checkers: lvs
+                .virtual_servers
+                .iter()
+                .flat_map(|v| &v.real_servers)
+                .flat_map(|r| r.checkers.clone())
+                .collect(),
+            skipped: lvs.skipped.clone(),
+            lvs,
+        }
+    }
 
     fn parse(text: &str) -> conf_parser::Config {
         let parsed = conf_parser::parse_str("t.conf", text, &conf_parser::Options::default());
@@ -411,15 +400,12 @@ virtual_server 192.168.200.100 80 {
     fn plans_the_supported_checkers_with_their_timing() {
         let cfg = parse(CONF);
         let plan = plan(&cfg);
-        let ids: Vec<_> = plan
-            .checkers
+        let per_rs: Vec<usize> = plan.lvs.virtual_servers[0]
+            .real_servers
             .iter()
-            .map(|c| (c.id.vs, c.id.rs, c.id.check))
+            .map(|r| r.checkers.len())
             .collect();
-        assert_eq!(
-            ids,
-            vec![(0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1), (0, 1, 2)]
-        );
+        assert_eq!(per_rs, vec![2, 3]);
         let tcp = &plan.checkers[0];
         assert_eq!(
             tcp.timing,
@@ -477,9 +463,16 @@ virtual_server 192.168.200.100 80 {
 
     #[test]
     fn the_pool_mirrors_the_virtual_servers() {
+        use checkers::effects::SorryServerConfig;
+        use checkers::CheckerId;
         let cfg = parse(CONF);
         let plan = plan(&cfg);
-        let vs = &plan.pool[0];
+        let v = &plan.lvs.virtual_servers[0];
+        let ids = vec![
+            vec![CheckerId(1), CheckerId(2)],
+            vec![CheckerId(3), CheckerId(4), CheckerId(5)],
+        ];
+        let vs = v.pool_config(&ids);
         assert_eq!((vs.quorum, vs.hysteresis, vs.omega), (2, 1, true));
         // DR cannot change the port: the parser resolves the sorry server's to the service's.
         assert_eq!(
@@ -492,10 +485,17 @@ virtual_server 192.168.200.100 80 {
         );
         assert_eq!(vs.real_servers[0].weight, 3);
         assert!(vs.real_servers[0].inhibit_on_failure);
-        assert_eq!(vs.real_servers[0].checker_alpha, vec![false, true]);
-        assert_eq!(vs.real_servers[1].checker_alpha, vec![false, false, false]);
+        let alpha = |r: usize| -> Vec<(u64, bool)> {
+            vs.real_servers[r]
+                .checkers
+                .iter()
+                .map(|c| (c.id.0, c.alpha))
+                .collect()
+        };
+        assert_eq!(alpha(0), vec![(1, false), (2, true)]);
+        assert_eq!(alpha(1), vec![(3, false), (4, false), (5, false)]);
         // The plan's pool starts: rs 0 is down (its MISC_CHECK has alpha), rs 1 is up.
-        let pool = checkers::effects::Pool::new(plan.pool);
+        let pool = checkers::effects::Pool::new(vec![vs]);
         assert_eq!(pool.is_alive(0, 0), Some(false));
         assert_eq!(pool.is_alive(0, 1), Some(true));
     }
@@ -515,15 +515,21 @@ virtual_server 192.168.200.100 80 {
     #[test]
     fn probes_build_the_tls_context_once_and_report_bad_files() {
         let cfg = parse(CONF);
-        let probes = plan(&cfg).probes().unwrap();
-        assert_eq!(probes.len(), 5);
+        let p = plan(&cfg);
+        let tls = tls_config(&p.lvs).unwrap();
+        assert!(tls.is_some(), "an SSL_GET needs it");
+        for c in &p.checkers {
+            probe(c, tls.as_ref()).unwrap();
+        }
         let with_ssl = format!("SSL {{\n    certificate /nonexistent/cert.pem\n}}\n{CONF}");
         let cfg = parse(&with_ssl);
-        let err = plan(&cfg)
-            .probes()
+        let err = tls_config(&plan(&cfg).lvs)
             .err()
             .expect("a missing certificate is an error");
         assert!(err.contains("/nonexistent/cert.pem"), "{err}");
+        // Without an SSL_GET the files are not read.
+        let cfg = parse("SSL {\n certificate /nonexistent/cert.pem\n}\nvirtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  TCP_CHECK {\n  }\n }\n}\n");
+        assert!(tls_config(&plan(&cfg).lvs).unwrap().is_none());
     }
 
     #[test]

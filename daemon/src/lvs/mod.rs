@@ -1,46 +1,174 @@
-//! The LVS side's plan, pure: config -> the checkers to run and the effects pool
-//! (`checkers_config`), each virtual server's IPVS services and destination templates (`lvs`),
-//! its notify scripts, and the start/stop policies; then the pool's desired destinations ->
-//! `ipvs::Desired`.
+//! The configuration's virtual servers as the LVS side runs them: the one translation of
+//! conf-parser's `config.lvs` (and the global_defs it needs) that the daemon uses at start and
+//! on reload, and `keepalived-rs ipvs sync` once. Pure: no sockets, no kernel.
+//!
+//! - [`service`]: the model's virtual and real servers as IPVS services and destinations;
+//! - [`checkers`]: each checker as a probe and its timing;
+//! - [`desired`]: the health of the real servers (the effects pool) as the IPVS state to reach.
+//!
+//! Everything is keyed as keepalived identifies it, so that a reload can tell what stayed: a
+//! virtual server by [`VsKey`] (address, port and protocol; firewall mark and family; group
+//! name and protocol), a real server by address and port, a checker by its position among its
+//! real server's checkers and its settings.
 
-use checkers::effects::{DesiredDest, Notify};
+pub mod checkers;
+pub mod desired;
+pub mod service;
+
+use std::fmt;
+use std::net::IpAddr;
+
+use ::checkers::effects::{
+    CheckerConfig, Notify, RealServerConfig, SorryServerConfig, VirtualServerConfig,
+};
+use ::checkers::ssl::SslContext;
+use ::checkers::CheckerId;
 use conf_parser::model::global::LvsFlushOnStop;
+use conf_parser::model::lvs as m;
 use conf_parser::model::ScriptCommand;
 use conf_parser::Config;
-use ipvs::{Desired, Destination, Forward, Service, ServiceKey, ServiceState, StopPolicy};
+use ipvs::{Destination, DestKey, Family, Protocol, Service, StopPolicy, Timeouts};
 
-use crate::checkers_config::{self, CheckerPlan};
-use crate::lvs;
+pub use self::checkers::PlannedChecker;
 
-/// One virtual server: what it is in the kernel and what to run on its events.
-#[derive(Debug, Clone)]
-pub struct VsPlan {
-    /// For log lines: `192.168.55.150:80`, `fwmark 5`, `group G`.
-    pub name: String,
-    /// One service per key (several for a group).
-    pub services: Vec<Service>,
-    /// Per real server (configuration order): its destination with its configured weight.
-    pub dests: Vec<Destination>,
-    pub sorry: Option<Destination>,
-    /// Per real server.
-    pub notify_up: Vec<Option<Vec<String>>>,
-    pub notify_down: Vec<Option<Vec<String>>>,
-    pub quorum_up: Option<Vec<String>>,
-    pub quorum_down: Option<Vec<String>>,
+/// A script to run: the program and its arguments.
+pub type Script = Vec<String>;
+
+/// Which virtual server, across reloads: what keepalived identifies one by.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VsKey {
+    Addr {
+        addr: IpAddr,
+        port: u16,
+        protocol: Protocol,
+    },
+    Fwmark {
+        mark: u32,
+        family: Family,
+    },
+    Group {
+        name: String,
+        protocol: Protocol,
+    },
 }
 
+impl fmt::Display for VsKey {
+    /// keepalived's way of naming a virtual server in its logs: `[192.0.2.1]:tcp:80`,
+    /// `FWM 5`, `[GROUP]:0` (its group format).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VsKey::Addr {
+                addr,
+                port,
+                protocol,
+            } => write!(f, "[{addr}]:{}:{port}", protocol.name().to_lowercase()),
+            VsKey::Fwmark { mark, .. } => write!(f, "FWM {mark}"),
+            VsKey::Group { name, .. } => write!(f, "[{name}]:0"),
+        }
+    }
+}
+
+/// One real server.
+#[derive(Debug, Clone)]
+pub struct RealServerPlan {
+    /// Its destination with its configured weight; its key (address and port) identifies it.
+    pub dest: Destination,
+    pub inhibit_on_failure: bool,
+    pub notify_up: Option<Script>,
+    pub notify_down: Option<Script>,
+    /// The checkers run for it, in configuration order (those that cannot run are in
+    /// [`LvsPlan::skipped`]).
+    pub checkers: Vec<PlannedChecker>,
+}
+
+impl RealServerPlan {
+    pub fn key(&self) -> DestKey {
+        self.dest.key()
+    }
+}
+
+/// The sorry server of a virtual server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SorryPlan {
+    pub dest: Destination,
+    /// `sorry_server_inhibit`: kept with weight 0 while not in use.
+    pub inhibit: bool,
+}
+
+/// One virtual server: what it is in the kernel, its real servers, its quorum rules.
+#[derive(Debug, Clone)]
+pub struct VsPlan {
+    pub key: VsKey,
+    /// One service per key (several for a group).
+    pub services: Vec<Service>,
+    pub real_servers: Vec<RealServerPlan>,
+    pub sorry: Option<SorryPlan>,
+    pub quorum: u32,
+    pub hysteresis: u32,
+    pub omega: bool,
+    pub quorum_up: Option<Script>,
+    pub quorum_down: Option<Script>,
+}
+
+impl VsPlan {
+    /// The effects pool's configuration of this virtual server, with the checkers' ids
+    /// (`ids[rs][check]`; the runtime gives them). A real server without ids gets no
+    /// checkers: it is always up.
+    pub fn pool_config(&self, ids: &[Vec<CheckerId>]) -> VirtualServerConfig {
+        VirtualServerConfig {
+            key: self.key.to_string(),
+            quorum: self.quorum,
+            hysteresis: self.hysteresis,
+            omega: self.omega,
+            sorry_server: self.sorry.map(|s| SorryServerConfig {
+                address: s.dest.addr,
+                port: s.dest.port,
+                inhibit: s.inhibit,
+            }),
+            real_servers: self
+                .real_servers
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r, ids.get(i).map_or(&[][..], Vec::as_slice)))
+                .map(|(r, ids)| RealServerConfig {
+                    address: r.dest.addr,
+                    port: r.dest.port,
+                    weight: r.dest.weight,
+                    inhibit_on_failure: r.inhibit_on_failure,
+                    checkers: r
+                        .checkers
+                        .iter()
+                        .zip(ids)
+                        .map(|(c, &id)| CheckerConfig {
+                            id,
+                            alpha: c.timing.alpha,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The LVS side of a configuration.
+#[derive(Debug, Clone)]
 pub struct LvsPlan {
-    pub vs: Vec<VsPlan>,
-    pub checkers: CheckerPlan,
-    /// global_defs lvs_flush: flush the whole table before the first programming.
+    pub virtual_servers: Vec<VsPlan>,
+    /// One line per checker left out: where it is and why.
+    pub skipped: Vec<String>,
+    /// The `SSL { }` block (empty: keepalived's generated context), for SSL_GET.
+    pub ssl: SslContext,
+    /// global_defs `lvs_flush`: flush the whole table before the first programming.
     pub flush: bool,
     pub stop: StopPolicy,
-    /// global_defs net_namespace_ipvs: the network namespace IPVS is programmed in ("" the
-    /// default one); the checkers run in the daemon's.
+    /// global_defs `lvs_timeouts` (0: leave the kernel's).
+    pub timeouts: Option<Timeouts>,
+    /// global_defs `net_namespace_ipvs`: the network namespace IPVS is programmed in (""
+    /// the default one); the checkers run in the daemon's.
     pub ipvs_namespace: Option<String>,
 }
 
-fn script(s: &Option<ScriptCommand>) -> Option<Vec<String>> {
+fn script(s: &Option<ScriptCommand>) -> Option<Script> {
     s.as_ref()
         .filter(|c| !c.command.is_empty())
         .map(|c| c.command.clone())
@@ -58,153 +186,156 @@ pub fn stop_policy(flush_on_stop: LvsFlushOnStop, dont_release_ipvs: bool) -> St
     }
 }
 
+/// The key of a virtual server of the model.
+fn vs_key(vs: &m::VirtualServer) -> VsKey {
+    match &vs.service {
+        m::Service::Address { address, port } => VsKey::Addr {
+            addr: *address,
+            port: *port,
+            protocol: service::protocol(vs.protocol),
+        },
+        m::Service::Fwmark { fwmark } => VsKey::Fwmark {
+            mark: *fwmark,
+            family: service::family(vs.ip_family),
+        },
+        m::Service::Group { group } => VsKey::Group {
+            name: group.clone(),
+            protocol: service::protocol(vs.protocol),
+        },
+    }
+}
+
+/// `lvs_timeouts` as the kernel takes them (0 leaves a value as it is).
+fn timeouts(t: &conf_parser::model::global::LvsTimeouts) -> Timeouts {
+    let secs = |t: Option<conf_parser::model::Timer>| t.map_or(0, |t| t.as_secs_f64().round() as u32);
+    Timeouts {
+        tcp: secs(t.tcp),
+        tcp_fin: secs(t.tcpfin),
+        udp: secs(t.udp),
+    }
+}
+
 pub fn plan(config: &Config, dont_release_ipvs: bool) -> Result<LvsPlan, String> {
-    let lvs_part = &config.lvs;
-    let mut vs_plans = Vec::with_capacity(lvs_part.virtual_server.len());
-    for vs in &lvs_part.virtual_server {
-        let services = lvs::keys(vs, lvs_part)?
+    let lvs = &config.lvs;
+    let mut skipped = Vec::new();
+    let mut virtual_servers = Vec::with_capacity(lvs.virtual_server.len());
+    for vs in &lvs.virtual_server {
+        let services = service::keys(vs, lvs)?
             .into_iter()
-            .map(|k| lvs::service(vs, k))
+            .map(|k| service::service(vs, k))
             .collect();
-        let dests = vs
+        let real_servers = vs
             .real_server
             .iter()
-            .map(|rs| lvs::real_server(rs, true).dest)
+            .map(|rs| RealServerPlan {
+                dest: service::destination(rs),
+                inhibit_on_failure: rs.inhibit_on_failure,
+                notify_up: script(&rs.notify_up),
+                notify_down: script(&rs.notify_down),
+                checkers: checkers::plan_real_server(vs, rs, config, &mut skipped),
+            })
             .collect();
         let sorry = vs.sorry_server.as_ref().map(|s| {
             let method = vs.sorry_server_lvs_method.unwrap_or(vs.lvs_method);
-            Destination::new(s.address, s.port, lvs::forward(&method), 1)
+            SorryPlan {
+                dest: Destination::new(s.address, s.port, service::forward(&method), 1),
+                inhibit: vs.sorry_server_inhibit,
+            }
         });
-        vs_plans.push(VsPlan {
-            name: vs.service.to_string(),
+        virtual_servers.push(VsPlan {
+            key: vs_key(vs),
             services,
-            dests,
+            real_servers,
             sorry,
-            notify_up: vs
-                .real_server
-                .iter()
-                .map(|r| script(&r.notify_up))
-                .collect(),
-            notify_down: vs
-                .real_server
-                .iter()
-                .map(|r| script(&r.notify_down))
-                .collect(),
+            quorum: vs.quorum,
+            hysteresis: vs.hysteresis,
+            omega: vs.omega,
             quorum_up: script(&vs.quorum_up),
             quorum_down: script(&vs.quorum_down),
         });
     }
     let g = &config.global.global_defs;
     Ok(LvsPlan {
-        vs: vs_plans,
-        checkers: checkers_config::plan(config),
+        virtual_servers,
+        skipped,
+        ssl: checkers::ssl_context(lvs),
         flush: g.lvs_flush,
         stop: stop_policy(g.lvs_flush_on_stop, dont_release_ipvs),
+        timeouts: g.lvs_timeouts.as_ref().map(timeouts),
         ipvs_namespace: config.global.net_namespace_ipvs.clone(),
     })
 }
 
-/// The pool's desired destinations (by virtual server index) as the IPVS state to reach.
-pub fn desired(vs: &[VsPlan], pool: &[Vec<DesiredDest>]) -> Desired {
-    let mut out = Desired::default();
-    for (v, want) in vs.iter().zip(pool) {
-        out.services.extend(vs_services(v, want));
+impl LvsPlan {
+    /// No virtual servers (a configuration without any).
+    pub fn empty() -> LvsPlan {
+        LvsPlan {
+            virtual_servers: Vec::new(),
+            skipped: Vec::new(),
+            ssl: SslContext::default(),
+            flush: false,
+            stop: StopPolicy::RemoveOwned,
+            timeouts: None,
+            ipvs_namespace: None,
+        }
     }
-    out
-}
 
-/// One virtual server's IPVS services (several for a group) with the destinations the pool
-/// wants for it: [`desired`]'s part for this virtual server, computed alone.
-pub fn vs_services(v: &VsPlan, want: &[DesiredDest]) -> Vec<ServiceState> {
-    let dests: Vec<Destination> = want
-        .iter()
-        .filter_map(|d| {
-            let template = if d.sorry {
-                v.sorry?
+    /// A log line for a pool notification (indexes of this plan), and the script to run for
+    /// it, if one is configured.
+    pub fn notification(&self, n: Notify) -> (String, Option<Script>) {
+        let rs_line = |vs: usize, rs: usize, what: &str| {
+            let v = self.virtual_servers.get(vs)?;
+            let r = v.real_servers.get(rs)?;
+            let script = if what == "up" {
+                &r.notify_up
             } else {
-                *v.dests.get(d.rs)?
+                &r.notify_down
             };
-            Some(Destination {
-                weight: d.weight,
-                ..template
+            Some((
+                format!("real server {} of virtual server {} is {what}", r.key(), v.key),
+                script.clone(),
+            ))
+        };
+        let vs_line = |vs: usize, up: bool| {
+            let v = self.virtual_servers.get(vs)?;
+            Some(if up {
+                (
+                    format!("virtual server {}: quorum gained", v.key),
+                    v.quorum_up.clone(),
+                )
+            } else {
+                (
+                    format!("virtual server {}: quorum lost", v.key),
+                    v.quorum_down.clone(),
+                )
             })
-        })
-        .collect();
-    v.services
-        .iter()
-        .map(|s| {
-            // A firewall-mark service: only NAT can change the port.
-            let dests = match s.key {
-                ServiceKey::Fwmark { .. } => dests
-                    .iter()
-                    .map(|d| match d.forward {
-                        Forward::Nat => *d,
-                        _ => Destination { port: 0, ..*d },
-                    })
-                    .collect(),
-                ServiceKey::Addr { .. } => dests.clone(),
-            };
-            ServiceState {
-                service: s.clone(),
-                dests,
-            }
-        })
-        .collect()
-}
+        };
+        let line = match n {
+            Notify::RealServerUp { vs, rs } => rs_line(vs, rs, "up"),
+            Notify::RealServerDown { vs, rs } => rs_line(vs, rs, "down"),
+            Notify::QuorumUp { vs } => vs_line(vs, true),
+            Notify::QuorumDown { vs } => vs_line(vs, false),
+        };
+        line.unwrap_or_else(|| (format!("{n:?}"), None))
+    }
 
-/// A log line for a notification, and the script to run for it (if configured).
-pub fn notification(vs: &[VsPlan], n: Notify) -> (String, Option<Vec<String>>) {
-    let dest_name = |v: &VsPlan, rs: usize| {
-        v.dests
-            .get(rs)
-            .map(|d| d.key().to_string())
-            .unwrap_or_else(|| format!("#{rs}"))
-    };
-    match n {
-        Notify::RealServerUp { vs: i, rs } => match vs.get(i) {
-            Some(v) => (
-                format!(
-                    "real server {} of virtual server {} is up",
-                    dest_name(v, rs),
-                    v.name
-                ),
-                v.notify_up.get(rs).cloned().flatten(),
-            ),
-            None => (format!("{n:?}"), None),
-        },
-        Notify::RealServerDown { vs: i, rs } => match vs.get(i) {
-            Some(v) => (
-                format!(
-                    "real server {} of virtual server {} is down",
-                    dest_name(v, rs),
-                    v.name
-                ),
-                v.notify_down.get(rs).cloned().flatten(),
-            ),
-            None => (format!("{n:?}"), None),
-        },
-        Notify::QuorumUp { vs: i } => match vs.get(i) {
-            Some(v) => (
-                format!("virtual server {}: quorum gained", v.name),
-                v.quorum_up.clone(),
-            ),
-            None => (format!("{n:?}"), None),
-        },
-        Notify::QuorumDown { vs: i } => match vs.get(i) {
-            Some(v) => (
-                format!("virtual server {}: quorum lost", v.name),
-                v.quorum_down.clone(),
-            ),
-            None => (format!("{n:?}"), None),
-        },
+    /// How many checkers the plan runs.
+    pub fn checker_count(&self) -> usize {
+        self.virtual_servers
+            .iter()
+            .flat_map(|v| &v.real_servers)
+            .map(|r| r.checkers.len())
+            .sum()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::desired::{all_healthy, desired};
     use super::*;
-    use checkers::effects::Pool;
-    use checkers::{CheckEvent, CheckerId, EventKind};
+    use ::checkers::effects::Pool;
+    use ::checkers::{CheckEvent, EventKind};
+    use ipvs::{Desired, Forward};
 
     fn parse(text: &str) -> Config {
         let p = conf_parser::parse_str("t.conf", text, &conf_parser::Options::default());
@@ -212,10 +343,34 @@ mod tests {
         p.config
     }
 
+    /// A pool for the plan with checker ids by position: (vs, rs, check) -> vs*10000 + rs*16 + check.
+    pub(crate) fn pool_of(p: &LvsPlan) -> Pool {
+        Pool::new(
+            p.virtual_servers
+                .iter()
+                .enumerate()
+                .map(|(vi, v)| {
+                    let ids: Vec<Vec<CheckerId>> = v
+                        .real_servers
+                        .iter()
+                        .enumerate()
+                        .map(|(ri, r)| {
+                            (0..r.checkers.len())
+                                .map(|c| CheckerId((vi * 10_000 + ri * 16 + c) as u64))
+                                .collect()
+                        })
+                        .collect();
+                    v.pool_config(&ids)
+                })
+                .collect(),
+        )
+    }
+
     const CONF: &str = r#"
 global_defs {
     lvs_flush
     lvs_flush_on_stop
+    lvs_timeouts tcp 900 udp 30
 }
 virtual_server 192.0.2.150 80 {
     delay_loop 2
@@ -245,9 +400,9 @@ virtual_server 192.0.2.150 80 {
 }
 "#;
 
-    fn down(vs: usize, rs: usize) -> CheckEvent {
+    fn down(id: u64) -> CheckEvent {
         CheckEvent {
-            id: CheckerId { vs, rs, check: 0 },
+            id: CheckerId(id),
             kind: EventKind::Down,
             reason: "refused".into(),
         }
@@ -267,9 +422,18 @@ virtual_server 192.0.2.150 80 {
         let p = plan(&c, false).unwrap();
         assert!(p.flush);
         assert_eq!(p.stop, StopPolicy::FlushAll);
-        assert_eq!(p.checkers.checkers.len(), 2);
-        let mut pool = Pool::new(p.checkers.pool.clone());
-        let d = desired(&p.vs, &pool.desired());
+        assert_eq!(
+            p.timeouts,
+            Some(Timeouts {
+                tcp: 900,
+                tcp_fin: 0,
+                udp: 30
+            })
+        );
+        assert_eq!(p.checker_count(), 2);
+        assert_eq!(p.virtual_servers[0].key.to_string(), "[192.0.2.150]:tcp:80");
+        let mut pool = pool_of(&p);
+        let d = desired(&p, &pool);
         assert_eq!(d.services.len(), 1);
         let s = &d.services[0].service;
         assert_eq!(s.key.to_string(), "TCP 192.0.2.150:80");
@@ -283,8 +447,8 @@ virtual_server 192.0.2.150 80 {
         );
         // The first goes down: removed; quorum 2 is lost, so the sorry server replaces them
         // (the inhibit_on_failure one stays with weight 0).
-        let n = pool.apply(&down(0, 0)).unwrap();
-        let d = desired(&p.vs, &pool.desired());
+        let n = pool.apply(&down(0)).unwrap();
+        let d = desired(&p, &pool);
         assert_eq!(
             dests(&d),
             [
@@ -293,18 +457,27 @@ virtual_server 192.0.2.150 80 {
                 ("192.0.2.200:80".into(), 1, Forward::DirectRoute)
             ]
         );
-        let lines: Vec<_> = n.iter().map(|&n| notification(&p.vs, n)).collect();
+        let lines: Vec<_> = n.iter().map(|&n| p.notification(n)).collect();
         assert_eq!(
             lines,
             [
                 (
-                    "real server 192.0.2.141:80 of virtual server 192.0.2.150:80 is down".into(),
+                    "real server 192.0.2.141:80 of virtual server [192.0.2.150]:tcp:80 is down"
+                        .into(),
                     Some(vec!["/bin/echo".into(), "rs1".into(), "down".into()])
                 ),
                 (
-                    "virtual server 192.0.2.150:80: quorum lost".into(),
+                    "virtual server [192.0.2.150]:tcp:80: quorum lost".into(),
                     Some(vec!["/bin/echo".into(), "down".into()])
                 )
+            ]
+        );
+        // `ipvs sync`'s view: every real server up.
+        assert_eq!(
+            dests(&all_healthy(&p)),
+            [
+                ("192.0.2.141:80".into(), 1, Forward::DirectRoute),
+                ("192.0.2.142:80".into(), 1, Forward::DirectRoute)
             ]
         );
     }
@@ -327,31 +500,36 @@ virtual_server 192.0.2.150 80 {
     }
 
     #[test]
-    fn fwmark_group_member_drops_the_port_for_dr() {
+    fn keys_are_keepalived_identities() {
         let c = parse(
             r#"
 virtual_server_group G {
     192.0.2.10 80
-    fwmark 9
+}
+virtual_server 192.0.2.1 53 {
+    protocol TCP
+    real_server 10.0.0.1 53 { }
+}
+virtual_server 192.0.2.1 53 {
+    protocol UDP
+    real_server 10.0.0.1 53 { }
+}
+virtual_server fwmark 5 {
+    protocol TCP
+    real_server 10.0.0.1 53 { }
 }
 virtual_server group G {
-    lb_kind DR
     protocol TCP
-    real_server 192.0.2.141 80 { }
+    real_server 10.0.0.1 53 { }
 }
 "#,
         );
         let p = plan(&c, false).unwrap();
-        let pool = Pool::new(p.checkers.pool.clone());
-        let d = desired(&p.vs, &pool.desired());
-        let ports: Vec<(String, u16)> = d
-            .services
-            .iter()
-            .map(|s| (s.service.key.to_string(), s.dests[0].port))
-            .collect();
+        let keys: Vec<String> = p.virtual_servers.iter().map(|v| v.key.to_string()).collect();
         assert_eq!(
-            ports,
-            [("TCP 192.0.2.10:80".into(), 80), ("FWM 9".into(), 0)]
+            keys,
+            ["[192.0.2.1]:tcp:53", "[192.0.2.1]:udp:53", "FWM 5", "[G]:0"]
         );
+        assert_ne!(p.virtual_servers[0].key, p.virtual_servers[1].key);
     }
 }

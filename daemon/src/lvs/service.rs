@@ -1,11 +1,9 @@
-//! conf-parser's LVS model → the ipvs crate's plain types.
+//! conf-parser's virtual and real servers as the ipvs crate's services and destinations.
 
 use conf_parser::model::lvs::{
     self as m, Granularity, IpFamily, LvsMethod, LvsPart, Scheduler, TunnelCsum, TunnelType,
 };
-use ipvs::{
-    Desired, Destination, Family, Forward, Protocol, RealServer, Service, ServiceFlags, ServiceKey,
-};
+use ipvs::{Destination, Family, Forward, Protocol, Service, ServiceFlags, ServiceKey};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Largest address range of a virtual_server_group line that is expanded.
@@ -30,14 +28,14 @@ pub fn scheduler_name(s: Scheduler) -> &'static str {
     }
 }
 
-fn family(f: IpFamily) -> Family {
+pub fn family(f: IpFamily) -> Family {
     match f {
         IpFamily::Inet => Family::Inet,
         IpFamily::Inet6 => Family::Inet6,
     }
 }
 
-fn protocol(p: Option<m::Protocol>) -> Protocol {
+pub fn protocol(p: Option<m::Protocol>) -> Protocol {
     match p {
         Some(m::Protocol::TCP) => Protocol::Tcp,
         Some(m::Protocol::SCTP) => Protocol::Sctp,
@@ -168,60 +166,16 @@ fn range(first: IpAddr, last: IpAddr) -> Result<Vec<IpAddr>, String> {
         .collect())
 }
 
-pub fn real_server(rs: &m::RealServer, healthy: bool) -> RealServer {
-    RealServer {
-        dest: Destination {
-            addr: rs.address,
-            port: rs.port,
-            forward: forward(&rs.lvs_method),
-            weight: rs.weight,
-            u_threshold: rs.uthreshold.unwrap_or(0),
-            l_threshold: rs.lthreshold.unwrap_or(0),
-        },
-        healthy,
-        inhibit_on_failure: rs.inhibit_on_failure,
+/// A real server's destination, with its configured weight.
+pub fn destination(rs: &m::RealServer) -> Destination {
+    Destination {
+        addr: rs.address,
+        port: rs.port,
+        forward: forward(&rs.lvs_method),
+        weight: rs.weight,
+        u_threshold: rs.uthreshold.unwrap_or(0),
+        l_threshold: rs.lthreshold.unwrap_or(0),
     }
-}
-
-/// The desired IPVS state with every real server healthy (`ipvs sync`). A virtual server
-/// without real servers gets its sorry server, as keepalived does when the quorum is lost.
-pub fn desired_all_healthy(lvs: &LvsPart) -> Result<Desired, String> {
-    let mut d = Desired::default();
-    for vs in &lvs.virtual_server {
-        let mut rss: Vec<RealServer> = vs
-            .real_server
-            .iter()
-            .map(|rs| real_server(rs, true))
-            .collect();
-        if rss.is_empty() {
-            if let Some(sorry) = &vs.sorry_server {
-                let method = vs.sorry_server_lvs_method.unwrap_or(vs.lvs_method);
-                rss.push(RealServer {
-                    dest: Destination::new(sorry.address, sorry.port, forward(&method), 1),
-                    healthy: true,
-                    inhibit_on_failure: false,
-                });
-            }
-        }
-        for key in keys(vs, lvs)? {
-            // A fwmark member of a group: only NAT can change the port (as for `fwmark N`).
-            let rss: Vec<RealServer> = match key {
-                ServiceKey::Fwmark { .. } => rss
-                    .iter()
-                    .map(|r| match r.dest.forward {
-                        Forward::Nat => *r,
-                        _ => RealServer {
-                            dest: Destination { port: 0, ..r.dest },
-                            ..*r
-                        },
-                    })
-                    .collect(),
-                ServiceKey::Addr { .. } => rss.clone(),
-            };
-            d.add_service(service(vs, key), &rss);
-        }
-    }
-    Ok(d)
 }
 
 #[cfg(test)]
@@ -273,7 +227,7 @@ virtual_server 2001:db8::1 53 {
 }
 "#,
         );
-        let d = desired_all_healthy(&c.lvs).unwrap();
+        let d = super::super::desired::all_healthy(&super::super::plan(&c, false).unwrap());
         let keys: Vec<String> = d
             .services
             .iter()

@@ -1,15 +1,16 @@
 //! The LVS side of the daemon: health checkers -> effects pool -> IPVS reconciler.
 //!
 //! ```text
-//!  checker tasks (one per checker) ──CheckEvent──► run() (one task: owns the Pool)
+//!  checker tasks (one per checker) ──CheckEvent──► run() (one task: owns the Pool, the plan,
+//!  Command (reload, stop) ────────────────────────►  the running checkers by key)
 //!                                                   │ Pool::apply -> notifications; then the
 //!                       notify queue (own task) ◄───┤ desired state of each virtual server
 //!                                                   │ the batch touched, compared with its last
 //!                                                   ▼ the services that changed (Msg::Update)
-//!                     reconciler thread (owns ipvs::Reconciler and its netlink Client):
-//!                     update = read those services from the kernel, plan, apply;
-//!                     a full pass (whole table) at start, after an error, every RECONCILE_PERIOD
-//!                     (or 20x the last full pass's time, if longer)
+//!                     reconciler thread (worker.rs: owns ipvs::Reconciler and its netlink
+//!                     client): update = read those services from the kernel, plan, apply;
+//!                     a full pass (whole table) at start, after an error, after a reload, every
+//!                     RECONCILE_PERIOD (or 20x the last full pass's time, if longer)
 //! ```
 //!
 //! The reconciler is a thread of its own, so netlink calls never run on the tokio thread that
@@ -17,203 +18,275 @@
 //! events is proportional to the virtual servers it touched, on both sides of the channel. At
 //! start the table is flushed first under `lvs_flush`; at stop the omega notifications run, then
 //! the [`ipvs::StopPolicy`] (remove our services, flush under `lvs_flush_on_stop`, keep under `-I`).
+//!
+//! A reload ([`Command::Reload`]) keeps what it does not change: checkers with the same key and
+//! settings keep running with their state (`registry`), the pool keeps the state of the real
+//! servers it keeps, and the reconciler reads and corrects only the services whose desired state
+//! changed or that are gone, then compares the whole table in a full pass.
 
-pub mod plan;
+pub mod registry;
+pub mod worker;
 
 use std::sync::mpsc as std_mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use checkers::effects::Pool;
-use ipvs::{Client, Desired, Kernel, Pass, PassKind, Reconciler, ServiceState, StopPolicy};
+use checkers::effects::{Notify, Pool};
+use checkers::{CheckEvent, EventKind};
+use ipvs::{Client, Kernel, Reconciler, ServiceState};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, warn};
 
-use crate::ipvs_cmd::describe;
+use crate::lvs::checkers::{probe, TlsConfig};
+use crate::lvs::desired::{desired, vs_services};
+use crate::lvs::LvsPlan;
 use crate::vrrpd::notify::NotifyQueue;
-use plan::LvsPlan;
+use registry::{Assignment, Registry};
+use worker::{Msg, Worker};
 
-/// How often the kernel's whole table is compared with the desired state (a full pass), so
-/// that hand edits in services no update touches are put right (less often when a full pass
-/// is slow: see `full_pass_interval`).
-pub const RECONCILE_PERIOD: Duration = Duration::from_secs(5);
+pub use worker::RECONCILE_PERIOD;
 
-/// The periodic full pass may take at most this share of the reconciler thread's time: with a
-/// big table (or a slow machine) the pass comes less often than [`RECONCILE_PERIOD`].
-const FULL_PASS_SHARE: u32 = 20;
-
-/// The time between full passes: `period`, or `FULL_PASS_SHARE` times as long as the last full
-/// pass took to read and plan, whichever is longer (a 1 s pass: every 20 s), so that reading the whole table
-/// never costs more than 1/20 of a CPU.
-fn full_pass_interval(period: Duration, last_took: Duration) -> Duration {
-    period.max(last_took.saturating_mul(FULL_PASS_SHARE))
+/// What the daemon asks of the LVS side while it runs.
+pub enum Command {
+    /// A reload's plan, with its `SSL { }` configuration already read; `done` is told once the
+    /// kernel has the new table.
+    Reload {
+        plan: Box<LvsPlan>,
+        tls: Option<TlsConfig>,
+        done: oneshot::Sender<()>,
+    },
+    /// Stop (also when every sender is dropped).
+    Stop,
 }
 
-enum Msg {
-    /// The whole desired state (start): a full pass.
-    Desired(Desired),
-    /// These services' desired states changed: an update (reads only them).
-    Update(Vec<ServiceState>),
-    Stop(StopPolicy, oneshot::Sender<()>),
+/// Everything the LVS side runs from, checked before the daemon starts.
+pub struct Prepared<K> {
+    pub plan: LvsPlan,
+    pub tls: Option<TlsConfig>,
+    pub kernel: K,
 }
 
-/// The reconciler thread: the [`Reconciler`], and the last error logged (so a persisting
-/// failure is logged once).
-struct Worker<K: Kernel> {
-    r: Reconciler<K>,
-    last_error: Option<String>,
+/// The LVS loop's state.
+struct Lvs {
+    plan: LvsPlan,
+    tls: Option<TlsConfig>,
+    pool: Pool,
+    registry: Registry,
+    /// Each virtual server's services as last sent to the reconciler.
+    last: Vec<Vec<ServiceState>>,
+    ktx: std_mpsc::Sender<Msg>,
+    etx: mpsc::UnboundedSender<CheckEvent>,
+    notify: NotifyQueue,
+    /// The checkers run (they start a little after the table is programmed: see [`run`]).
+    checking: bool,
+    /// What the last assignment asked to start, until the checkers may start.
+    pending: Assignment,
 }
 
-impl<K: Kernel> Worker<K> {
-    /// Logs a pass: one debug line always; the operations; a warning when a periodic pass had
-    /// to correct the table, or an update found its services changed by hand; foreign services
-    /// once; errors once.
-    fn report(&mut self, pass: &Pass, periodic: bool) {
-        debug!("IPVS {pass}");
-        if periodic && !pass.ops.is_empty() {
-            warn!(
-                "IPVS: the kernel's table differs from the desired state (changed by hand?): {} operation(s) to correct it",
-                pass.ops.len()
-            );
-        } else if pass.drift {
-            warn!(
-                "IPVS: the kernel's table had changed in the services this update touches (changed by hand?): its {} operation(s) correct that too",
-                pass.ops.len()
-            );
-        }
-        for op in &pass.ops {
-            info!("IPVS: {}", describe(op));
-        }
-        for k in &pass.new_foreign {
-            info!("IPVS: service {k} is not in the configuration: left alone");
-        }
-        match &pass.error {
-            None => self.last_error = None,
-            Some(e) => {
-                if self.last_error.as_deref() != Some(e.as_str()) {
-                    error!(
-                        "IPVS: {e}; the next pass (on the next change, or the periodic one) reads the whole table"
-                    );
-                }
-                self.last_error = Some(e.clone());
-            }
-        }
+impl Lvs {
+    fn new(
+        plan: LvsPlan,
+        tls: Option<TlsConfig>,
+        ktx: std_mpsc::Sender<Msg>,
+        etx: mpsc::UnboundedSender<CheckEvent>,
+    ) -> Lvs {
+        let mut registry = Registry::default();
+        let assignment = registry.assign(&plan, false);
+        let pool = Pool::new(pool_configs(&plan, &assignment));
+        let mut lvs = Lvs {
+            plan,
+            tls,
+            pool,
+            registry,
+            last: Vec::new(),
+            ktx,
+            etx,
+            notify: NotifyQueue::start(),
+            checking: false,
+            pending: assignment,
+        };
+        lvs.last = lvs.services_by_vs();
+        lvs
     }
 
-    fn stop(&mut self, policy: StopPolicy) {
-        let pass = self.r.stop(policy);
-        debug!("IPVS at stop: {pass}");
-        for op in &pass.ops {
-            info!("IPVS: {}", describe(op));
-        }
-        if let Some(e) = pass.error {
-            error!("IPVS at stop: {e}");
-        }
+    fn services_by_vs(&self) -> Vec<Vec<ServiceState>> {
+        self.plan
+            .virtual_servers
+            .iter()
+            .enumerate()
+            .map(|(i, v)| vs_services(v, &self.pool.desired_of(i).unwrap_or_default()))
+            .collect()
     }
 
-    fn run(mut self, rx: std_mpsc::Receiver<Msg>, period: Duration) {
-        let mut last_full = Instant::now();
-        let mut full_took = Duration::ZERO;
-        loop {
-            // A full pass every `period` (longer when a full pass is slow), even while updates
-            // keep coming.
-            let due = full_pass_interval(period, full_took).saturating_sub(last_full.elapsed());
-            if due.is_zero() {
-                let pass = self.r.full();
-                self.report(&pass, true);
-                full_took = pass.read + pass.plan;
-                last_full = Instant::now();
+    /// Starts the checkers the last assignment asked for (once checking has begun).
+    fn start_checkers(&mut self) {
+        if !self.checking {
+            return;
+        }
+        let start = std::mem::take(&mut self.pending.start);
+        for (id, (vi, ri, ci)) in start {
+            let Some(c) = self
+                .plan
+                .virtual_servers
+                .get(vi)
+                .and_then(|v| v.real_servers.get(ri))
+                .and_then(|r| r.checkers.get(ci))
+            else {
                 continue;
-            }
-            let first = match rx.recv_timeout(due) {
-                Ok(m) => m,
-                Err(std_mpsc::RecvTimeoutError::Timeout) => continue,
-                Err(std_mpsc::RecvTimeoutError::Disconnected) => return,
             };
-            // Everything queued becomes one pass: the latest whole state, if any, and every
-            // change since (the reconciler keeps the last state of a service given twice).
-            let mut desired = None;
-            let mut changed = Vec::new();
-            let mut stop = None;
-            let mut next = Some(first);
-            while let Some(m) = next {
-                match m {
-                    Msg::Desired(d) => {
-                        desired = Some(d);
-                        changed.clear();
-                    }
-                    Msg::Update(c) => changed.extend(c),
-                    Msg::Stop(p, done) => {
-                        stop = Some((p, done));
-                        break;
-                    }
-                }
-                next = rx.try_recv().ok();
-            }
-            if let Some(d) = desired {
-                self.r.set_desired(d);
-            }
-            if self.r.full_due() || !changed.is_empty() {
-                let pass = self.r.update(changed);
-                if pass.kind == PassKind::Full {
-                    // Reading and planning are what every full pass costs (programming a
-                    // whole table at start is not).
-                    full_took = pass.read + pass.plan;
-                    last_full = Instant::now();
-                }
-                self.report(&pass, false);
-            }
-            if let Some((p, done)) = stop {
-                self.stop(p);
-                let _ = done.send(());
-                return;
+            let started = probe(c, self.tls.as_ref())
+                .and_then(|p| checkers::spawn_checker(id, c.timing, p, self.etx.clone()));
+            match started {
+                Ok(h) => self.registry.started(id, h.abort_handle()),
+                Err(e) => warn!(
+                    "{}: {e}; not run",
+                    self.checker_name(vi, ri, ci)
+                ),
             }
         }
     }
+
+    fn checker_name(&self, vi: usize, ri: usize, ci: usize) -> String {
+        match self.plan.virtual_servers.get(vi) {
+            Some(v) => match v.real_servers.get(ri) {
+                Some(r) => format!(
+                    "checker {} of real server {} of virtual server {}",
+                    ci + 1,
+                    r.key(),
+                    v.key
+                ),
+                None => format!("virtual server {}", v.key),
+            },
+            None => "a checker".into(),
+        }
+    }
+
+    fn notification(&self, n: Notify, omega: bool) {
+        let (line, cmd) = self.plan.notification(n);
+        if omega {
+            info!("{line} (omega, stopping)");
+        } else {
+            info!("{line}");
+        }
+        if let Some(cmd) = cmd {
+            self.notify.push(cmd);
+        }
+    }
+
+    /// A batch of checker events: the pool, notifications, and the services that changed to
+    /// the reconciler. The work is O(touched virtual servers), not O(all).
+    fn events(&mut self, first: CheckEvent, more: &mut mpsc::UnboundedReceiver<CheckEvent>) {
+        let mut touched = Vec::new();
+        let mut next = Some(first);
+        while let Some(ev) = next {
+            self.log_event(&ev);
+            match self.pool.apply(&ev) {
+                Ok(notes) => {
+                    if !matches!(ev.kind, EventKind::Failure) {
+                        if let Some((vi, _, _)) = self.pool.locate(ev.id) {
+                            touched.push(vi);
+                        }
+                    }
+                    for n in notes {
+                        self.notification(n, false);
+                    }
+                }
+                // A checker a reload stopped may have sent one last event.
+                Err(e) => debug!("checker event: {e}"),
+            }
+            next = more.try_recv().ok();
+        }
+        let changed = changed_services(&self.plan, &self.pool, &mut self.last, touched);
+        if !changed.is_empty() {
+            let _ = self.ktx.send(Msg::Update(changed));
+        }
+    }
+
+    fn log_event(&self, ev: &CheckEvent) {
+        let Some((vi, ri, ci)) = self.pool.locate(ev.id) else {
+            return;
+        };
+        let who = self.checker_name(vi, ri, ci);
+        match &ev.kind {
+            EventKind::Down => warn!("{who}: down ({})", ev.reason),
+            EventKind::Failure => info!("{who}: check failed ({})", ev.reason),
+            EventKind::Up { .. } => info!("{who}: up ({})", ev.reason),
+            EventKind::Weight(w) => info!("{who}: {w}"),
+        }
+    }
+
+    /// A reload: the new plan, keeping what stays (see the module's documentation).
+    fn reload(&mut self, plan: LvsPlan, tls: Option<TlsConfig>, done: oneshot::Sender<()>) {
+        let tls_changed = plan.ssl != self.plan.ssl;
+        let assignment = self.registry.assign(&plan, tls_changed);
+        let notes = self.pool.reconfigure(pool_configs(&plan, &assignment));
+        let timeouts = plan.timeouts.filter(|t| Some(*t) != self.plan.timeouts);
+        info!(
+            "LVS reload: {} virtual server(s); {} checker(s) kept, {} started, {} stopped",
+            plan.virtual_servers.len(),
+            self.registry.len() - assignment.start.len(),
+            assignment.start.len(),
+            assignment.stop.len()
+        );
+        self.plan = plan;
+        self.tls = tls;
+        self.pending = assignment;
+        for n in notes {
+            self.notification(n, false);
+        }
+        self.start_checkers();
+        self.last = self.services_by_vs();
+        let _ = self.ktx.send(Msg::Reload {
+            desired: desired(&self.plan, &self.pool),
+            timeouts,
+            done,
+        });
+    }
+
+    /// Omega's notifications and the scripts, then the stop policy.
+    async fn stop(mut self) {
+        self.registry.abort_all();
+        for n in self.pool.shutdown() {
+            self.notification(n, true);
+        }
+        self.notify.flush(Duration::from_secs(10)).await;
+        stop_reconciler(&self.ktx, self.plan.stop).await;
+    }
 }
 
-/// Stops [`run`].
-pub type Stop = oneshot::Receiver<()>;
+/// The pool's configuration of a plan with an assignment's checker ids.
+fn pool_configs(plan: &LvsPlan, a: &Assignment) -> Vec<checkers::effects::VirtualServerConfig> {
+    plan.virtual_servers
+        .iter()
+        .zip(&a.ids)
+        .map(|(v, ids)| v.pool_config(ids))
+        .collect()
+}
 
-/// Runs the LVS side until `stop` fires (or its sender is dropped): programs the kernel at once,
-/// starts the checkers once `checkers_after` is ready, follows the checkers' events; then omega,
-/// scripts, stop policy.
+/// Runs the LVS side until [`Command::Stop`] (or every command sender is dropped): programs the
+/// kernel at once, starts the checkers once `checkers_after` is ready, follows the checkers'
+/// events and the commands; then omega, scripts, stop policy.
 ///
 /// `checkers_after` lets the daemon give the parsed model's memory back to the system before
 /// the checkers' tasks are allocated (`daemon::release_freed_memory`); the IPVS table does not
 /// wait for it, so a node that takes the VIP at start serves it at once.
 pub async fn run<K>(
-    plan: LvsPlan,
-    kernel: K,
-    stop: Stop,
+    prepared: Prepared<K>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
     period: Duration,
     checkers_after: impl std::future::Future<Output = ()>,
 ) where
     K: Kernel + Send + 'static,
 {
-    let LvsPlan {
-        vs,
-        checkers: checker_plan,
-        flush,
-        stop: stop_policy,
-        ipvs_namespace: plan_ipvs_namespace,
-    } = plan;
-    for line in &checker_plan.skipped {
+    let Prepared { plan, tls, kernel } = prepared;
+    for line in &plan.skipped {
         warn!("{line}");
     }
-    let mut pool = Pool::new(checker_plan.pool.clone());
-    let probes = match checker_plan.probes() {
-        Ok(p) => p,
-        Err(e) => {
-            error!("health checkers: {e}; the LVS side does not run");
-            return;
-        }
-    };
     let (ktx, krx) = std_mpsc::channel();
     let worker = Worker {
-        r: Reconciler::new(kernel, flush),
+        r: Reconciler::new(kernel, plan.flush),
         last_error: None,
     };
-    let ipvs_namespace = plan_ipvs_namespace;
+    let ipvs_namespace = plan.ipvs_namespace.clone();
     let spawned = std::thread::Builder::new().name("ipvs".into()).spawn(move || {
         // The client's sockets for dumps are opened on this thread: in IPVS's namespace.
         if let Some(ns) = ipvs_namespace {
@@ -228,84 +301,39 @@ pub async fn run<K>(
         error!("cannot start the IPVS reconciler thread: {e}; the LVS side does not run");
         return;
     }
-    let notify = NotifyQueue::start();
-    // Each virtual server's services as last sent to the reconciler.
-    let mut last: Vec<Vec<ServiceState>> = (0..vs.len())
-        .map(|i| plan::vs_services(&vs[i], &pool.desired_of(i).unwrap_or_default()))
-        .collect();
-    let _ = ktx.send(Msg::Desired(plan::desired(&vs, &pool.desired())));
-
-    tokio::pin!(stop);
-    tokio::select! {
-        _ = &mut stop => {
-            stop_reconciler(&ktx, stop_policy).await;
-            return;
-        }
-        _ = checkers_after => {}
-    }
     let (etx, mut erx) = mpsc::unbounded_channel();
-    let mut tasks = Vec::with_capacity(probes.len());
-    for (id, timing, probe) in probes {
-        match checkers::spawn_checker(id, timing, probe, etx.clone()) {
-            Ok(h) => tasks.push(h),
-            Err(e) => warn!("{e}; not run"),
-        }
-    }
-    info!(
-        "LVS: {} virtual server(s), {} checker(s) started",
-        vs.len(),
-        tasks.len()
-    );
+    let timeouts = plan.timeouts;
+    let mut lvs = Lvs::new(plan, tls, ktx, etx);
+    let _ = lvs
+        .ktx
+        .send(Msg::Desired(desired(&lvs.plan, &lvs.pool), timeouts));
+
+    tokio::pin!(checkers_after);
     loop {
         tokio::select! {
-            _ = &mut stop => break,
-            Some(ev) = erx.recv() => {
-                // Every event already queued, then the desired state of each virtual server
-                // the batch touched; only the services that changed go to the reconciler. The
-                // work is O(touched virtual servers), not O(all).
-                let mut touched = Vec::new();
-                let mut next = Some(ev);
-                while let Some(ev) = next {
-                    match pool.apply(&ev) {
-                        Ok(notes) => {
-                            if !matches!(ev.kind, checkers::EventKind::Failure) {
-                                touched.push(ev.id.vs);
-                            }
-                            for n in notes {
-                                let (line, cmd) = plan::notification(&vs, n);
-                                info!("{line}");
-                                if let Some(cmd) = cmd {
-                                    notify.push(cmd);
-                                }
-                            }
-                        }
-                        Err(e) => warn!("checker event: {e}"),
-                    }
-                    next = erx.try_recv().ok();
+            c = commands.recv() => match c {
+                Some(Command::Reload { plan, tls, done }) => lvs.reload(*plan, tls, done),
+                Some(Command::Stop) | None => {
+                    lvs.stop().await;
+                    return;
                 }
-                let changed = changed_services(&vs, &pool, &mut last, touched);
-                if !changed.is_empty() {
-                    let _ = ktx.send(Msg::Update(changed));
-                }
+            },
+            _ = &mut checkers_after, if !lvs.checking => {
+                lvs.checking = true;
+                lvs.start_checkers();
+                info!(
+                    "LVS: {} virtual server(s), {} checker(s) started",
+                    lvs.plan.virtual_servers.len(),
+                    lvs.registry.len()
+                );
             }
+            Some(ev) = erx.recv() => lvs.events(ev, &mut erx),
         }
     }
-    for t in &tasks {
-        t.abort();
-    }
-    for n in pool.shutdown() {
-        let (line, cmd) = plan::notification(&vs, n);
-        info!("{line} (omega, stopping)");
-        if let Some(cmd) = cmd {
-            notify.push(cmd);
-        }
-    }
-    notify.flush(Duration::from_secs(10)).await;
-    stop_reconciler(&ktx, stop_policy).await;
 }
 
 /// Asks the reconciler thread to apply the stop policy, and waits (at most 10 s) until it has.
-async fn stop_reconciler(ktx: &std_mpsc::Sender<Msg>, policy: StopPolicy) {
+async fn stop_reconciler(ktx: &std_mpsc::Sender<Msg>, policy: ipvs::StopPolicy) {
     let (done_tx, done_rx) = oneshot::channel();
     if ktx.send(Msg::Stop(policy, done_tx)).is_ok() {
         let _ = tokio::time::timeout(Duration::from_secs(10), done_rx).await;
@@ -315,7 +343,7 @@ async fn stop_reconciler(ktx: &std_mpsc::Sender<Msg>, policy: StopPolicy) {
 /// The services of the `touched` virtual servers whose desired state differs from `last`
 /// (updated). Costs O(touched), whatever the number of virtual servers.
 fn changed_services(
-    vs: &[plan::VsPlan],
+    plan: &LvsPlan,
     pool: &Pool,
     last: &mut [Vec<ServiceState>],
     mut touched: Vec<usize>,
@@ -324,11 +352,14 @@ fn changed_services(
     touched.dedup();
     let mut changed = Vec::new();
     for i in touched {
-        let (Some(v), Some(want), Some(prev)) = (vs.get(i), pool.desired_of(i), last.get_mut(i))
-        else {
+        let (Some(v), Some(want), Some(prev)) = (
+            plan.virtual_servers.get(i),
+            pool.desired_of(i),
+            last.get_mut(i),
+        ) else {
             continue;
         };
-        let now = plan::vs_services(v, &want);
+        let now = vs_services(v, &want);
         if now != *prev {
             changed.extend(now.iter().cloned());
             *prev = now;
@@ -337,19 +368,12 @@ fn changed_services(
     changed
 }
 
-/// Everything the LVS side needs before the runtime starts: None when the configuration has no
-/// virtual servers; an error when it has some and they cannot be run (a configuration it cannot
-/// translate, no IPVS in the kernel). keepalived 2.2.7 stops entirely then, and so does the
-/// daemon: a director that cannot balance must not hold the VIP.
-pub fn prepare(
-    config: &conf_parser::Config,
-    dont_release_ipvs: bool,
-) -> Result<Option<(LvsPlan, Client)>, String> {
-    if config.lvs.virtual_server.is_empty() {
-        return Ok(None);
-    }
-    let plan = plan::plan(config, dont_release_ipvs).map_err(|e| format!("virtual servers: {e}"))?;
-    let checkers = plan.checkers.checkers.len() as u64;
+/// The LVS side's kernel for a plan, before the runtime starts: the open-file limit raised for
+/// its checkers and the IPVS client opened (in `net_namespace_ipvs`). An error when IPVS cannot
+/// be programmed (no IPVS in the kernel): keepalived 2.2.7 stops entirely then, and so does the
+/// daemon, as a director that cannot balance must not hold the VIP.
+pub fn open(plan: LvsPlan, tls: Option<TlsConfig>) -> Result<Prepared<Client>, String> {
+    let checkers = plan.checker_count() as u64;
     match crate::process::raise_nofile_limit(checkers) {
         Ok(n) if n < checkers + 64 => {
             warn!("open-file limit {n} is low for {checkers} checkers: checks may fail with EMFILE")
@@ -357,10 +381,13 @@ pub fn prepare(
         Ok(_) => {}
         Err(e) => warn!("cannot raise the open-file limit: {e}"),
     }
-    let client = crate::netns::run_in(plan.ipvs_namespace.as_deref(), crate::ipvs_cmd::open_client)
-        .map_err(|e| format!("IPVS: {e}"))?
-        .map_err(|e| format!("IPVS: {e}"))?;
-    Ok(Some((plan, client)))
+    let kernel = crate::netns::run_in(
+        plan.ipvs_namespace.as_deref(),
+        crate::ipvs_cmd::open_client,
+    )
+    .map_err(|e| format!("IPVS: {e}"))?
+    .map_err(|e| format!("IPVS: {e}"))?;
+    Ok(Prepared { plan, tls, kernel })
 }
 
 #[cfg(test)]
@@ -388,17 +415,6 @@ mod tests {
         p.config
     }
 
-    #[test]
-    fn a_slow_full_pass_comes_less_often() {
-        let p = Duration::from_secs(5);
-        assert_eq!(full_pass_interval(p, Duration::ZERO), p);
-        assert_eq!(full_pass_interval(p, Duration::from_millis(200)), p);
-        assert_eq!(
-            full_pass_interval(p, Duration::from_millis(1100)),
-            Duration::from_secs(22)
-        );
-    }
-
     /// A batch's work: only the touched virtual servers are recomputed, and only those that
     /// changed are sent, each once, with all its services (a group has several).
     #[test]
@@ -411,13 +427,14 @@ mod tests {
                  real_server 10.0.0.2 80 {{\n TCP_CHECK {{\n }}\n }}\n}}\n"
             ));
         }
-        let p = plan::plan(&parse(&conf), false).unwrap();
-        let mut pool = Pool::new(p.checkers.pool.clone());
-        let mut last: Vec<Vec<ServiceState>> = (0..p.vs.len())
-            .map(|i| plan::vs_services(&p.vs[i], &pool.desired_of(i).unwrap()))
+        let p = crate::lvs::plan(&parse(&conf), false).unwrap();
+        let a = Registry::default().assign(&p, false);
+        let mut pool = Pool::new(pool_configs(&p, &a));
+        let mut last: Vec<Vec<ServiceState>> = (0..p.virtual_servers.len())
+            .map(|i| vs_services(&p.virtual_servers[i], &pool.desired_of(i).unwrap()))
             .collect();
-        let ev = |vs, rs, kind| checkers::CheckEvent {
-            id: checkers::CheckerId { vs, rs, check: 0 },
+        let ev = |vs: usize, rs: usize, kind| checkers::CheckEvent {
+            id: a.ids[vs][rs][0],
             kind,
             reason: String::new(),
         };
@@ -427,20 +444,20 @@ mod tests {
         // Nothing changed in a touched virtual server: nothing to send.
         let up = checkers::EventKind::Up { weight: None };
         pool.apply(&ev(0, 0, up.clone())).unwrap();
-        assert!(changed_services(&p.vs, &pool, &mut last, vec![0]).is_empty());
+        assert!(changed_services(&p, &pool, &mut last, vec![0]).is_empty());
         // Real server 1 of the group goes down; virtual server 1 is touched, unchanged.
         pool.apply(&ev(2, 1, checkers::EventKind::Down)).unwrap();
-        let c = changed_services(&p.vs, &pool, &mut last, vec![1, 2, 2]);
+        let c = changed_services(&p, &pool, &mut last, vec![1, 2, 2]);
         assert_eq!(keys(&c), ["TCP 192.0.2.50:80", "FWM 7"]);
         assert!(c.iter().all(|s| s.dests.len() == 1));
         // Sent once: the same batch again has nothing new.
-        assert!(changed_services(&p.vs, &pool, &mut last, vec![2]).is_empty());
+        assert!(changed_services(&p, &pool, &mut last, vec![2]).is_empty());
         // A virtual server that changed but was not touched is not looked at (the caller
         // passes every virtual server an event touched).
         pool.apply(&ev(0, 1, checkers::EventKind::Down)).unwrap();
-        assert!(changed_services(&p.vs, &pool, &mut last, vec![1]).is_empty());
+        assert!(changed_services(&p, &pool, &mut last, vec![1]).is_empty());
         assert_eq!(
-            keys(&changed_services(&p.vs, &pool, &mut last, vec![0, 9])),
+            keys(&changed_services(&p, &pool, &mut last, vec![0, 9])),
             ["TCP 192.0.2.1:80"]
         );
     }
@@ -477,12 +494,13 @@ mod tests {
             }
             conf.push_str("}\n");
         }
-        let p = plan::plan(&parse(&conf), false).unwrap();
-        let mut pool = Pool::new(p.checkers.pool.clone());
-        let mut last: Vec<Vec<ServiceState>> = (0..p.vs.len())
-            .map(|i| plan::vs_services(&p.vs[i], &pool.desired_of(i).unwrap()))
+        let p = crate::lvs::plan(&parse(&conf), false).unwrap();
+        let a = Registry::default().assign(&p, false);
+        let mut pool = Pool::new(pool_configs(&p, &a));
+        let mut last: Vec<Vec<ServiceState>> = (0..p.virtual_servers.len())
+            .map(|i| vs_services(&p.virtual_servers[i], &pool.desired_of(i).unwrap()))
             .collect();
-        let mut whole = plan::desired(&p.vs, &pool.desired());
+        let mut whole = desired(&p, &pool);
         let (mut new_way, mut old_way) = (Vec::new(), Vec::new());
         for round in 0..10usize {
             let kind = if round % 2 == 0 {
@@ -492,11 +510,7 @@ mod tests {
             };
             let events: Vec<checkers::CheckEvent> = (0..100)
                 .map(|j| checkers::CheckEvent {
-                    id: checkers::CheckerId {
-                        vs: j * 100 + round / 2,
-                        rs: 0,
-                        check: 0,
-                    },
+                    id: a.ids[j * 100 + round / 2][0][0],
                     kind: kind.clone(),
                     reason: String::new(),
                 })
@@ -505,14 +519,14 @@ mod tests {
             let mut touched = Vec::new();
             for ev in &events {
                 pool.apply(ev).unwrap();
-                touched.push(ev.id.vs);
+                touched.push(pool.locate(ev.id).unwrap().0);
             }
-            let changed = changed_services(&p.vs, &pool, &mut last, touched);
+            let changed = changed_services(&p, &pool, &mut last, touched);
             new_way.push(t.elapsed());
             assert_eq!(changed.len(), 100);
             // The same batch's desired state the old way (the pool already has the events).
             let t = Instant::now();
-            let d = plan::desired(&p.vs, &pool.desired());
+            let d = desired(&p, &pool);
             let differs = d != whole;
             whole = d;
             old_way.push(t.elapsed());
@@ -584,7 +598,7 @@ virtual_server 127.0.0.1 80 {{
             log = log.display()
         );
         let c = parse(&conf);
-        let p = plan::plan(&c, false).unwrap();
+        let p = crate::lvs::plan(&c, false).unwrap();
         let sim = Simulated::default();
         // A foreign service, to be left alone.
         let foreign = ipvs::Service::new(ipvs::ServiceKey::Addr {
@@ -593,10 +607,13 @@ virtual_server 127.0.0.1 80 {{
             port: 53,
         });
         sim.hand_edit(&[Op::AddService(foreign)]).unwrap();
-        let (stop_tx, stop_rx) = oneshot::channel();
+        let (stop_tx, stop_rx) = mpsc::unbounded_channel();
         let task = tokio::spawn(run(
-            p,
-            sim.clone(),
+            Prepared {
+                plan: p,
+                tls: None,
+                kernel: sim.clone(),
+            },
             stop_rx,
             Duration::from_millis(300),
             std::future::ready(()),
@@ -633,12 +650,118 @@ virtual_server 127.0.0.1 80 {{
                 .unwrap();
         }
         wait_until("hand edit corrected", || dests(&sim) == both).await;
-        stop_tx.send(()).unwrap();
+        stop_tx.send(Command::Stop).ok().unwrap();
         tokio::time::timeout(Duration::from_secs(10), task)
             .await
             .expect("run ends after stop")
             .unwrap();
         assert_eq!(sim.table().len(), 1, "only the foreign service is left");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A reload that changes one real server's weight and adds a virtual server: exactly that
+    /// edit and that addition reach the kernel; the real server that is down stays out (its
+    /// checker keeps its state), and the others are not touched.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reload_edits_only_what_changed() {
+        let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let b = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let (pa, pb, pc) = (
+            a.local_addr().unwrap().port(),
+            b.local_addr().unwrap().port(),
+            closed.local_addr().unwrap().port(),
+        );
+        drop(closed);
+        let conf = |weight_b: u32, second_vs: bool| {
+            let rs = |port: u16, weight: u32| {
+                format!(
+                    " real_server 127.0.0.1 {port} {{\n  weight {weight}\n  TCP_CHECK {{\n   connect_timeout 1\n   retry 0\n  }}\n }}\n"
+                )
+            };
+            let mut c = format!(
+                "virtual_server 127.0.0.1 80 {{\n delay_loop 1\n lb_algo wrr\n lb_kind NAT\n protocol TCP\n{}{}{}}}\n",
+                rs(pa, 1),
+                rs(pb, weight_b),
+                rs(pc, 1)
+            );
+            if second_vs {
+                c.push_str(&format!(
+                    "virtual_server 127.0.0.2 80 {{\n lb_kind NAT\n protocol TCP\n{}}}\n",
+                    rs(pa, 1)
+                ));
+            }
+            crate::lvs::plan(&parse(&c), false).unwrap()
+        };
+        let sim = Simulated::default();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let task = tokio::spawn(run(
+            Prepared {
+                plan: conf(1, false),
+                tls: None,
+                kernel: sim.clone(),
+            },
+            rx,
+            Duration::from_secs(3600),
+            std::future::ready(()),
+        ));
+        let mut both = vec![
+            (format!("127.0.0.1:{pa}"), 1),
+            (format!("127.0.0.1:{pb}"), 1),
+        ];
+        both.sort();
+        wait_until("the closed one removed", || dests(&sim) == both).await;
+        sim.take_counts();
+        let (done, done_rx) = oneshot::channel();
+        tx.send(Command::Reload {
+            plan: Box::new(conf(5, true)),
+            tls: None,
+            done,
+        })
+        .ok()
+        .unwrap();
+        tokio::time::timeout(Duration::from_secs(10), done_rx)
+            .await
+            .unwrap()
+            .unwrap();
+        // The full pass that follows may have run already.
+        let counts = sim.take_counts();
+        let first_full_reads = counts.full_reads;
+        let vs1 = ipvs::ServiceKey::Addr {
+            protocol: ipvs::Protocol::Tcp,
+            addr: "127.0.0.1".parse().unwrap(),
+            port: 80,
+        };
+        let edit = ipvs::Destination::new(
+            "127.0.0.1".parse().unwrap(),
+            pb,
+            ipvs::Forward::Nat,
+            5,
+        );
+        assert_eq!(
+            counts.keys_read[0], vs1,
+            "the reload reads only what it changes"
+        );
+        assert_eq!(counts.applied[0], Op::EditDest(vs1, edit));
+        assert!(
+            matches!(&counts.applied[1], Op::AddService(s) if s.key.to_string() == "TCP 127.0.0.2:80"),
+            "{:?}",
+            counts.applied
+        );
+        assert_eq!(counts.applied.len(), 3, "{:?}", counts.applied);
+        // The closed real server never came back in between: its checker kept its state.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let counts = sim.take_counts();
+        assert!(counts.applied.is_empty(), "{:?}", counts.applied);
+        assert_eq!(
+            first_full_reads + counts.full_reads,
+            1,
+            "a full pass follows the reload"
+        );
+        tx.send(Command::Stop).ok().unwrap();
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .unwrap()
+            .unwrap();
     }
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
 
 use super::plan::FilePlan;
 
@@ -35,7 +36,7 @@ pub fn init(plan: &FilePlan) -> std::io::Result<()> {
 }
 
 /// Polls the file once a second and reports value changes as `(name, value)`.
-pub fn spawn(plan: FilePlan, mut last: i64, tx: mpsc::UnboundedSender<(String, i64)>) {
+pub fn spawn(plan: FilePlan, mut last: i64, tx: mpsc::UnboundedSender<(String, i64)>) -> AbortHandle {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -49,7 +50,8 @@ pub fn spawn(plan: FilePlan, mut last: i64, tx: mpsc::UnboundedSender<(String, i
                 }
             }
         }
-    });
+    })
+    .abort_handle()
 }
 
 #[cfg(test)]

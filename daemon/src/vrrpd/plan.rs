@@ -235,11 +235,11 @@ where
     list.iter().map(Into::into).collect()
 }
 
-/// A `vrrp_sync_group`: its name and its members as indices into [`Plan::instances`].
+/// A `vrrp_sync_group`: its name and its members' names, in the group's order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupPlan {
     pub name: String,
-    pub members: Vec<usize>,
+    pub members: Vec<String>,
     /// The group's own notify scripts (`notify` gets `GROUP NAME STATE`).
     pub notify: Notify,
 }
@@ -493,7 +493,10 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
         }
         out.groups.push(GroupPlan {
             name: g.name.clone(),
-            members,
+            members: members
+                .iter()
+                .map(|&i| out.instances[i].name.clone())
+                .collect(),
             notify: Notify {
                 master: script(&g.notify_master),
                 backup: script(&g.notify_backup),
@@ -675,7 +678,7 @@ mod tests {
         let p = plan(&c).unwrap();
         assert_eq!(p.groups.len(), 1);
         assert_eq!(p.groups[0].name, "G");
-        assert_eq!(p.groups[0].members, vec![0, 1]);
+        assert_eq!(p.groups[0].members, ["A", "B"]);
         let names = |i: usize| {
             p.instances[i]
                 .track_interface

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
 
 use super::plan::ScriptPlan;
 
@@ -67,7 +68,7 @@ pub async fn run_once(command: &[String], timeout: Duration) -> bool {
 }
 
 /// Starts the script's task; it reports status changes as `(name, up)`.
-pub fn spawn(plan: ScriptPlan, tx: mpsc::UnboundedSender<(String, bool)>) {
+pub fn spawn(plan: ScriptPlan, tx: mpsc::UnboundedSender<(String, bool)>) -> AbortHandle {
     tokio::spawn(async move {
         let mut state = ScriptState::new(&plan);
         let mut tick = tokio::time::interval(plan.interval.max(Duration::from_millis(10)));
@@ -81,7 +82,8 @@ pub fn spawn(plan: ScriptPlan, tx: mpsc::UnboundedSender<(String, bool)>) {
                 }
             }
         }
-    });
+    })
+    .abort_handle()
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use conf_parser::model::vrrp::ParamMatch;
 use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use super::plan::ProcessPlan;
@@ -153,11 +154,11 @@ pub fn spawn(
     plans: Vec<ProcessPlan>,
     initial: Vec<bool>,
     tx: mpsc::UnboundedSender<(String, bool)>,
-) {
+) -> Option<AbortHandle> {
     if plans.is_empty() {
-        return;
+        return None;
     }
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let mut states: Vec<Debounce> = initial.into_iter().map(Debounce::new).collect();
         let mut tick = tokio::time::interval(POLL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -180,6 +181,7 @@ pub fn spawn(
             }
         }
     });
+    Some(task.abort_handle())
 }
 
 #[cfg(test)]

@@ -1,0 +1,165 @@
+//! What a reload from one configuration to another changes, pure: the two configurations'
+//! plans compared by name and key. The daemon's reload applies it and logs it; `keepalived-rs
+//! config diff OLD NEW` prints it, in the same words (one line per instance, virtual server,
+//! tracker, sync group or global setting touched).
+//!
+//! - [`vrrp`]: instances by name: added, removed, restarted (a change that cannot be applied
+//!   in place: virtual router id, interface, version, family, unicast/multicast mode, multicast
+//!   group, source address) or changed in place (priority, addresses, routes, settings,
+//!   scripts, tracking); sync groups and trackers by name;
+//! - [`lvs`]: virtual servers by key: added, removed, changed (settings, real servers by
+//!   address and port, their weights, methods and checkers);
+//! - [`global`]: root and global_defs settings that a reload does not apply.
+
+pub mod global;
+pub mod lvs;
+pub mod vrrp;
+
+use serde::Serialize;
+
+use crate::lvs::LvsPlan;
+use crate::vrrpd::plan::Plan as VrrpPlan;
+
+/// Everything a configuration runs, as the daemon runs it.
+#[derive(Debug, Clone)]
+pub struct Plans {
+    pub vrrp: VrrpPlan,
+    pub lvs: Option<LvsPlan>,
+    /// The root and global_defs settings, as `config dump` writes them.
+    pub global: serde_json::Value,
+}
+
+/// What changes for one named thing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "change", rename_all = "lowercase")]
+pub enum Change {
+    Added,
+    Removed,
+    /// Stopped and started anew, and why.
+    Restarted { why: String },
+    /// Changed in place: each difference, `what old -> new`.
+    Changed { details: Vec<String> },
+}
+
+/// One named thing a reload touches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Touched {
+    /// `vrrp_instance`, `vrrp_sync_group`, `vrrp_script`, `track_file`, `vrrp_track_process`,
+    /// `virtual_server`.
+    pub kind: &'static str,
+    pub name: String,
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+impl std::fmt::Display for Touched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: ", self.kind, self.name)?;
+        match &self.change {
+            Change::Added => write!(f, "added"),
+            Change::Removed => write!(f, "removed"),
+            Change::Restarted { why } => write!(f, "restarted ({why})"),
+            Change::Changed { details } => write!(f, "{}", details.join(", ")),
+        }
+    }
+}
+
+/// The whole difference.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Diff {
+    pub touched: Vec<Touched>,
+    /// Settings a reload does not apply: one line each, said in one warning.
+    pub not_applied: Vec<String>,
+}
+
+impl Diff {
+    pub fn is_empty(&self) -> bool {
+        self.touched.is_empty() && self.not_applied.is_empty()
+    }
+
+    /// The lines the daemon logs and `config diff` prints.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.touched.iter().map(ToString::to_string).collect();
+        if !self.not_applied.is_empty() {
+            out.push(format!(
+                "not applied by a reload (restart the daemon for them): {}",
+                self.not_applied.join("; ")
+            ));
+        }
+        out
+    }
+}
+
+/// The difference from `old` to `new`.
+pub fn diff(old: &Plans, new: &Plans) -> Diff {
+    let mut d = Diff::default();
+    d.touched.extend(vrrp::instances(&old.vrrp, &new.vrrp));
+    d.touched.extend(vrrp::groups(&old.vrrp, &new.vrrp));
+    d.touched.extend(vrrp::trackers(&old.vrrp, &new.vrrp));
+    let empty = LvsPlan::empty();
+    d.touched.extend(lvs::virtual_servers(
+        old.lvs.as_ref().unwrap_or(&empty),
+        new.lvs.as_ref().unwrap_or(&empty),
+    ));
+    d.not_applied = global::not_applied(&old.global, &new.global);
+    d
+}
+
+/// Collects `what old -> new` lines.
+#[derive(Default)]
+pub(crate) struct Details(pub Vec<String>);
+
+impl Details {
+    /// `what old -> new` when the two differ (shown with `show`).
+    pub fn field<T: PartialEq>(&mut self, what: &str, old: &T, new: &T, show: impl Fn(&T) -> String) {
+        if old != new {
+            self.0.push(format!("{what} {} -> {}", show(old), show(new)));
+        }
+    }
+
+    /// `what` alone when the two differ (for things too long to show).
+    pub fn changed<T: PartialEq>(&mut self, what: &str, old: &T, new: &T) {
+        if old != new {
+            self.0.push(format!("{what} changed"));
+        }
+    }
+
+    /// `what +a +b -c`: the members added and removed (by a key shown with `show`).
+    pub fn set<T, K: PartialEq>(
+        &mut self,
+        what: &str,
+        old: &[T],
+        new: &[T],
+        key: impl Fn(&T) -> K,
+        show: impl Fn(&T) -> String,
+    ) {
+        let mut parts = Vec::new();
+        for n in new {
+            if !old.iter().any(|o| key(o) == key(n)) {
+                parts.push(format!("+{}", show(n)));
+            }
+        }
+        for o in old {
+            if !new.iter().any(|n| key(o) == key(n)) {
+                parts.push(format!("-{}", show(o)));
+            }
+        }
+        if !parts.is_empty() {
+            self.0.push(format!("{what} {}", parts.join(" ")));
+        }
+    }
+}
+
+/// A duration as keepalived's configuration writes one: seconds.
+pub(crate) fn secs(d: &std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+pub(crate) fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
+    v.as_ref().map_or_else(|| "none".into(), ToString::to_string)
+}

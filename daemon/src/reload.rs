@@ -1,0 +1,232 @@
+//! Reading a configuration into what the daemon runs ([`load`]), for the start, for a reload
+//! and for `config diff`; and the reload itself (SIGHUP, [`Reloader`]).
+//!
+//! A reload re-reads the same `-f` file with the same `-i` config id. The new file is read,
+//! parsed and planned completely on a blocking thread, off the VRRP loop, before anything
+//! changes. Errors: the diagnostics are logged (`file:line:col`), one line says the reload was
+//! refused and why, and the running configuration stays in force. Otherwise the difference is
+//! logged (one line per instance, virtual server, tracker or sync group touched, `diff`) and
+//! applied: first by the VRRP loop, which may still refuse it (a new instance's interface
+//! missing) before it changes anything, then by the LVS side.
+
+use std::path::PathBuf;
+
+use tokio::sync::mpsc;
+use tracing::{error, info, warn};
+
+use crate::config_cmd;
+use crate::diff::{self, Plans};
+use crate::lvs::checkers::{tls_config, TlsConfig};
+use crate::lvsd;
+use crate::vrrpd;
+
+/// What a configuration is read with: the command line's part.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub file: PathBuf,
+    pub config_id: Option<String>,
+    pub strict: bool,
+    pub all_config: bool,
+    /// `-I`: keep the IPVS table at stop.
+    pub dont_release_ipvs: bool,
+    /// `-P`: VRRP only (no LVS plan).
+    pub vrrp_only: bool,
+    /// `-C`: checkers only (no VRRP instances).
+    pub checkers_only: bool,
+}
+
+/// A configuration read and planned: what the daemon runs, and its `SSL { }` configuration.
+pub struct Loaded {
+    pub plans: Plans,
+    pub tls: Option<TlsConfig>,
+    /// Warnings, one line each (they do not refuse anything).
+    pub warnings: Vec<String>,
+}
+
+/// Why a configuration cannot be run: the diagnostics (one line each, `file:line:col: level:
+/// message`, as `-t` begins them) and a one-line reason.
+#[derive(Debug)]
+pub struct Refused {
+    pub diagnostics: Vec<String>,
+    pub why: String,
+    /// The file has errors (as opposed to a configuration that cannot be translated or whose
+    /// files cannot be read).
+    pub errors: bool,
+}
+
+/// Reads and plans the configuration completely.
+pub fn load(src: &Source) -> Result<Loaded, Refused> {
+    let parsed = config_cmd::load(
+        &src.file,
+        src.config_id.as_deref(),
+        src.strict,
+        src.all_config,
+    );
+    let diagnostics: Vec<String> = parsed
+        .diags
+        .iter()
+        .map(|d| d.headline(&parsed.sources))
+        .collect();
+    if !parsed.is_ok() {
+        let errors = parsed.diags.count(conf_parser::Level::Error)
+            + parsed.diags.count(conf_parser::Level::Fatal);
+        return Err(Refused {
+            diagnostics,
+            why: format!(
+                "{} has {errors} error{}",
+                src.file.display(),
+                if errors == 1 { "" } else { "s" }
+            ),
+            errors: true,
+        });
+    }
+    let refused = |why: String| Refused {
+        diagnostics: diagnostics.clone(),
+        why,
+        errors: false,
+    };
+    let (plans, tls) = plans(&parsed.config, src).map_err(refused)?;
+    Ok(Loaded {
+        plans,
+        tls,
+        warnings: diagnostics,
+    })
+}
+
+/// What a parsed configuration runs, or why it cannot run.
+pub fn plans(
+    config: &conf_parser::Config,
+    src: &Source,
+) -> Result<(Plans, Option<TlsConfig>), String> {
+    let mut vrrp = vrrpd::plan::plan(config).map_err(|e| e.join("; "))?;
+    if src.checkers_only {
+        vrrp.instances.clear();
+        vrrp.groups.clear();
+    }
+    let (lvs, tls) = if src.vrrp_only || config.lvs.virtual_server.is_empty() {
+        (None, None)
+    } else {
+        let plan = crate::lvs::plan(config, src.dont_release_ipvs)
+            .map_err(|e| format!("virtual servers: {e}"))?;
+        let tls = tls_config(&plan).map_err(|e| format!("SSL_GET: {e}"))?;
+        (Some(plan), tls)
+    };
+    let mut global =
+        serde_json::to_value(&config.global).map_err(|e| format!("global settings: {e}"))?;
+    // Where a setting is written is no setting: moving a block is no change.
+    without_origins(&mut global);
+    Ok((Plans { vrrp, lvs, global }, tls))
+}
+
+/// The running configuration and the ways into the loops that run it.
+pub struct Reloader {
+    pub source: Source,
+    pub running: Plans,
+    pub vrrp: vrrpd::Handle,
+    /// The LVS side's commands; None while it does not run (no virtual servers yet, or `-P`).
+    pub lvs: Option<mpsc::UnboundedSender<lvsd::Command>>,
+    /// Starts the LVS side when a reload brings the first virtual servers.
+    #[allow(clippy::type_complexity)]
+    pub start_lvs: Box<
+        dyn FnMut(lvsd::Prepared<ipvs::Client>) -> Option<mpsc::UnboundedSender<lvsd::Command>>
+            + Send,
+    >,
+}
+
+impl Reloader {
+    /// SIGHUP: read, check, compare, apply; or keep everything and say why not.
+    pub async fn reload(&mut self) {
+        // keepalived's own words for the start and the end of a reload.
+        info!("Reloading ...");
+        let src = self.source.clone();
+        let loaded = match tokio::task::spawn_blocking(move || load(&src)).await {
+            Ok(l) => l,
+            Err(e) => {
+                error!("reload refused: reading the configuration failed ({e}); the running configuration stays in force");
+                return;
+            }
+        };
+        let loaded = match loaded {
+            Ok(l) => l,
+            Err(r) => {
+                for line in &r.diagnostics {
+                    error!("{line}");
+                }
+                error!(
+                    "reload refused: {}; the running configuration stays in force",
+                    r.why
+                );
+                return;
+            }
+        };
+        for line in &loaded.warnings {
+            warn!("{line}");
+        }
+        let d = diff::diff(&self.running, &loaded.plans);
+        // The LVS side, if it must start now, is opened first: no IPVS refuses the reload
+        // before the VRRP side changes.
+        let mut new_lvs = None;
+        if self.lvs.is_none() {
+            if let Some(plan) = &loaded.plans.lvs {
+                match lvsd::open(plan.clone(), loaded.tls.clone()) {
+                    Ok(p) => new_lvs = Some(p),
+                    Err(e) => {
+                        error!("reload refused: {e}; the running configuration stays in force");
+                        return;
+                    }
+                }
+            }
+        }
+        match self.vrrp.reload(loaded.plans.vrrp.clone()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                error!("reload refused: {e}; the running configuration stays in force");
+                return;
+            }
+            Err(_) => {
+                error!("reload refused: the VRRP loop has stopped");
+                return;
+            }
+        }
+        if let Some(prepared) = new_lvs {
+            self.lvs = (self.start_lvs)(prepared);
+        } else if let Some(tx) = &self.lvs {
+            let plan = loaded.plans.lvs.clone().unwrap_or_else(crate::lvs::LvsPlan::empty);
+            let (done, wait) = tokio::sync::oneshot::channel();
+            let _ = tx.send(lvsd::Command::Reload {
+                plan: Box::new(plan),
+                tls: loaded.tls.clone(),
+                done,
+            });
+            // The kernel's table is programmed by the LVS side's own thread; waiting here
+            // keeps the next reload behind this one.
+            let _ = wait.await;
+        }
+        for t in &d.touched {
+            info!("reload: {t}");
+        }
+        if !d.not_applied.is_empty() {
+            warn!(
+                "reload: not applied by a reload (restart the daemon for them): {}",
+                d.not_applied.join("; ")
+            );
+        }
+        if d.touched.is_empty() {
+            info!("reload: nothing changed");
+        }
+        info!("Reload complete");
+        self.running = loaded.plans;
+    }
+}
+
+/// The model's `origin` entries removed, at every depth.
+fn without_origins(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(o) => {
+            o.remove("origin");
+            o.values_mut().for_each(without_origins);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(without_origins),
+        _ => {}
+    }
+}

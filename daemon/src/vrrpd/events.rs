@@ -1,0 +1,314 @@
+//! The loop's inputs: timers, packets, kernel events (links and addresses), tracker reports.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use tracing::{error, info, warn};
+use vrrp::{Expected, Input, State, Status, Time};
+
+use super::instance::probe;
+use super::kernel::{self, KernelEvent};
+use super::net::{Received, Sender};
+use super::receivers::RxId;
+use super::trackers::{file_key, process_key, script_key};
+use super::Runtime;
+
+impl Runtime {
+    pub(super) async fn fire_timers(&mut self) {
+        let now = self.now();
+        for idx in 0..self.instances.len() {
+            let due: Vec<_> = self.instances[idx]
+                .instance
+                .timers()
+                .filter(|&(_, at)| at <= now)
+                .map(|(k, _)| k)
+                .collect();
+            for kind in due {
+                if let Some(at) = self.instances[idx].instance.timer_at(kind) {
+                    self.instances[idx].timer_late = now.0.saturating_sub(at.0);
+                }
+                self.feed(idx, Input::Timer(kind), now).await;
+            }
+        }
+    }
+
+    /// A packet from receiver `rx`: decoded once, then given to the instance of its VRID on that
+    /// interface and family, if any.
+    pub(super) async fn packet(&mut self, rx: RxId, p: Received) {
+        // The advert counts from when the kernel received it: the Master_Down timer it
+        // restarts must not also run for the time it spent reaching us.
+        let age = p
+            .stamp
+            .and_then(|t| std::time::SystemTime::now().duration_since(t).ok())
+            .filter(|a| *a < Duration::from_secs(1))
+            .unwrap_or_default();
+        let now = Time(self.now().0.saturating_sub(age));
+        let advert = match vrrp::decode(&p.payload, p.src, p.dst, p.ttl) {
+            Ok(a) => a,
+            Err(reason) => {
+                let Some(r) = self.receivers.get_mut(rx) else {
+                    return;
+                };
+                r.drops.record(&reason);
+                warn!("{}: dropped a packet from {}: {reason}", r.ifname, p.src);
+                return;
+            }
+        };
+        let Some(idx) = self
+            .instances
+            .iter()
+            .position(|r| r.receiver == rx && r.plan.config.vrid == advert.vrid)
+        else {
+            // Another VRID on the same link is normal: not ours, not worth a log line. (A
+            // receiver a reload closed may still deliver a packet: it is gone, so is the count.)
+            if let Some(r) = self.receivers.get_mut(rx) {
+                r.drops.record(&vrrp::DropReason::UnknownVrid(advert.vrid));
+            }
+            return;
+        };
+        let r = &mut self.instances[idx];
+        let expected = Expected {
+            vrid: r.plan.config.vrid,
+            version: r.plan.expected_version(),
+            addresses: r.plan.config.vips.clone(),
+            skip_check_adv_addr: r.plan.skip_check_adv_addr && r.last_master == Some(p.src),
+        };
+        if let Err(reason) = vrrp::check(&advert, &expected) {
+            r.drops.record(&reason);
+            warn!(
+                "({}) dropped an advert from {}: {reason}",
+                r.plan.name, p.src
+            );
+            return;
+        }
+        r.last_master = Some(p.src);
+        r.rx_age = age;
+        self.feed(
+            idx,
+            Input::Advert {
+                advert,
+                from: p.src,
+            },
+            now,
+        )
+        .await;
+    }
+
+    pub(super) async fn kernel_event(&mut self, ev: KernelEvent) {
+        let now = self.now();
+        match ev {
+            KernelEvent::Link { index, up } => {
+                self.tracked_link(index, Some(up), now).await;
+                self.refresh_interfaces(index, None, now).await;
+            }
+            KernelEvent::LinkGone { index } => {
+                self.tracked_link(index, None, now).await;
+                self.refresh_interfaces(index, None, now).await;
+            }
+            KernelEvent::AddressAdded { index, addr } => {
+                self.refresh_interfaces(index, Some(addr), now).await;
+            }
+            KernelEvent::AddressRemoved { index, addr } => {
+                for idx in 0..self.instances.len() {
+                    let r = &self.instances[idx];
+                    if r.instance.state() != State::Master {
+                        continue;
+                    }
+                    let Some(vip) = r.plan.vips.iter().find(|v| v.addr == addr).cloned() else {
+                        continue;
+                    };
+                    if kernel::ifindex(&vip.dev).ok() != Some(index) {
+                        continue;
+                    }
+                    warn!(
+                        "({}) VIP {} was removed while MASTER: putting it back",
+                        r.plan.name, addr
+                    );
+                    if let Err(e) = self.netlink.add(&vip).await {
+                        error!("({}) {e}", r.plan.name);
+                    }
+                    let name = r.plan.name.clone();
+                    if let Err(e) = self.gratuitous.send(&vip.dev, vip.addr) {
+                        warn!("({name}) gratuitous message for {}: {e}", vip.addr);
+                    }
+                }
+                self.refresh_interfaces(index, Some(addr), now).await;
+            }
+        }
+    }
+
+    /// A tracked interface changed: `up` is None when it was deleted (its index is forgotten;
+    /// a link of the same name is looked up again on the next event).
+    async fn tracked_link(&mut self, index: u32, up: Option<bool>, now: Time) {
+        for idx in 0..self.instances.len() {
+            let r = &mut self.instances[idx];
+            let mut touched = false;
+            for (name, i) in r.tracked_ifs.iter_mut() {
+                if *i == 0 {
+                    *i = kernel::ifindex(name).unwrap_or(0);
+                }
+                if *i == index {
+                    let st = if up == Some(true) {
+                        Status::Up
+                    } else {
+                        Status::Down
+                    };
+                    touched |= r.tracking.set_status(name, st);
+                    if up.is_none() {
+                        *i = 0;
+                    }
+                }
+            }
+            if touched {
+                self.tracking_changed(idx, now).await;
+            }
+        }
+    }
+
+    /// Something changed on interface `index` (an address `addr` came or went, or the link
+    /// changed): every instance on that interface, or whose interface is missing, looks at its
+    /// interface again. Our own VIPs coming and going are not news.
+    async fn refresh_interfaces(&mut self, index: u32, addr: Option<IpAddr>, now: Time) {
+        for idx in 0..self.instances.len() {
+            let r = &self.instances[idx];
+            if r.ifindex != index && r.ifindex != 0 {
+                continue;
+            }
+            if addr.is_some_and(|a| r.plan.vips.iter().any(|v| v.addr == a)) {
+                continue;
+            }
+            self.refresh(idx, now).await;
+        }
+    }
+
+    /// Looks at instance `idx`'s interface again: a new index (the interface was recreated) or
+    /// a new source address reopens the sockets; the instance leaves or enters FAULT when the
+    /// interface becomes usable (exists, up with carrier, has an address) or stops being so.
+    pub(super) async fn refresh(&mut self, idx: usize, now: Time) {
+        let (index, up, src) = probe(&self.instances[idx].plan);
+        let r = &mut self.instances[idx];
+        let name = r.plan.name.clone();
+        let changed_index = index != r.ifindex;
+        if changed_index {
+            if index == 0 {
+                info!("({name}) interface {} is gone", r.plan.interface);
+            } else if r.ifindex != 0 {
+                info!(
+                    "({name}) interface {} is back (index {index}): reopening its sockets",
+                    r.plan.interface
+                );
+            } else {
+                info!("({name}) interface {} appeared", r.plan.interface);
+            }
+            r.ifindex = index;
+            r.socket = None;
+            for v in &r.plan.vips {
+                self.gratuitous.forget(&v.dev);
+            }
+            let rx = r.receiver;
+            if let Err(e) = self.receivers.reopen(rx, index, &self.events_tx) {
+                error!("({name}) {e}");
+            }
+        }
+        let r = &mut self.instances[idx];
+        if let Ok(a) = &src {
+            if *a != r.src {
+                if !r.src.is_unspecified() {
+                    info!("({name}) source address {} -> {a}", r.src);
+                }
+                r.src = *a;
+                r.instance.set_local_address(*a);
+                r.socket = None;
+            }
+        }
+        if r.socket.is_none() && index != 0 && src.is_ok() {
+            match Sender::open(&r.plan.interface, index, r.src) {
+                Ok(s) => r.socket = Some(s),
+                Err(e) => error!("({name}) VRRP socket on {}: {e}", r.plan.interface),
+            }
+        }
+        let usable = index != 0 && up && src.is_ok() && r.socket.is_some();
+        if usable == r.usable {
+            return;
+        }
+        r.usable = usable;
+        if usable {
+            info!("({name}) interface {} is usable again", r.plan.interface);
+            self.feed(idx, Input::InterfaceUp, now).await;
+        } else {
+            let why = match src {
+                _ if index == 0 => format!("interface {} does not exist", r.plan.interface),
+                _ if !up => format!("interface {} is down", r.plan.interface),
+                Err(e) => e,
+                Ok(_) => "no VRRP socket".to_string(),
+            };
+            warn!("({name}) entering FAULT state ({why})");
+            self.feed(idx, Input::InterfaceDown, now).await;
+        }
+    }
+
+    pub(super) async fn script_event(&mut self, name: &str, up: bool) {
+        let now = self.now();
+        info!(
+            "vrrp_script {name}: {}",
+            if up { "succeeded" } else { "failed" }
+        );
+        let key = script_key(name);
+        let status = if up { Status::Up } else { Status::Down };
+        self.trackers.record(key.clone(), status);
+        for idx in 0..self.instances.len() {
+            if self.instances[idx].tracking.set_status(&key, status) {
+                self.tracking_changed(idx, now).await;
+            }
+        }
+    }
+
+    pub(super) async fn process_event(&mut self, name: &str, up: bool) {
+        let now = self.now();
+        info!(
+            "vrrp_track_process {name}: {}",
+            if up { "up (quorum reached)" } else { "down" }
+        );
+        let key = process_key(name);
+        let status = if up { Status::Up } else { Status::Down };
+        self.trackers.record(key.clone(), status);
+        for idx in 0..self.instances.len() {
+            if self.instances[idx].tracking.set_status(&key, status) {
+                self.tracking_changed(idx, now).await;
+            }
+        }
+    }
+
+    pub(super) async fn file_event(&mut self, name: &str, value: i64) {
+        let now = self.now();
+        info!("track_file {name}: value {value}");
+        let key = file_key(name);
+        self.trackers.record(key.clone(), Status::Value(value));
+        for idx in 0..self.instances.len() {
+            if self.instances[idx]
+                .tracking
+                .set_status(&key, Status::Value(value))
+            {
+                self.tracking_changed(idx, now).await;
+            }
+        }
+    }
+
+    /// Tracking may have changed an instance's verdict: feed the difference.
+    pub(super) async fn tracking_changed(&mut self, idx: usize, now: Time) {
+        let r = &mut self.instances[idx];
+        let new = r.tracking.verdict();
+        let old = std::mem::replace(&mut r.verdict, new);
+        if old != new {
+            info!(
+                "({}) tracking: priority {}{}",
+                r.plan.name,
+                new.priority,
+                if new.fault { ", FAULT" } else { "" }
+            );
+        }
+        for input in vrrp::verdict_inputs(old, new) {
+            self.feed(idx, input, now).await;
+        }
+    }
+}

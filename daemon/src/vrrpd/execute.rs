@@ -1,0 +1,169 @@
+//! Carrying out an instance's actions: adverts, addresses and routes, gratuitous ARPs and
+//! neighbour advertisements, transitions (logs and notify scripts).
+
+use std::io;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use tracing::{debug, error, info, warn};
+use vrrp::{Action, Destination, DropKind, Input, State};
+
+use super::kernel::Gratuitous;
+use super::notify;
+use super::Runtime;
+
+impl Runtime {
+    /// Carries out one action of instance `idx`.
+    pub(super) async fn execute(&mut self, idx: usize, action: Action) {
+        let r = &self.instances[idx];
+        let name = &r.plan.name;
+        match action {
+            Action::SendAdvert { mut advert, to } => {
+                advert.checksum = r.plan.checksum;
+                let dst = match to {
+                    Destination::Multicast => r.plan.mcast_group,
+                    Destination::Unicast(a) => a,
+                };
+                match advert.encode(r.src, dst) {
+                    Ok(bytes) => {
+                        let sent = match &r.socket {
+                            Some(s) => s.send(&bytes, dst),
+                            None => Err(io::Error::other("no socket (interface not usable)")),
+                        };
+                        if let Err(e) = sent {
+                            // A down link is reported by netlink too; keep this quiet-ish.
+                            debug!("({name}) sending advert to {dst}: {e}");
+                        }
+                    }
+                    Err(e) => error!("({name}) cannot encode advert: {e}"),
+                }
+            }
+            Action::AddVips(addrs) => {
+                let vips: Vec<_> = r.plan.vips_among(&addrs).cloned().collect();
+                let routes = r.plan.routes.clone();
+                let name = name.clone();
+                for v in &vips {
+                    if let Err(e) = self.netlink.add(v).await {
+                        error!("({name}) {e}");
+                    }
+                }
+                // Routes after the addresses (a route may use a VIP as its source).
+                for rt in &routes {
+                    if let Err(e) = self.netlink.add_route(rt).await {
+                        error!("({name}) {e}");
+                    }
+                }
+            }
+            Action::RemoveVips(addrs) => {
+                let vips: Vec<_> = r.plan.vips_among(&addrs).cloned().collect();
+                let routes = r.plan.routes.clone();
+                let name = name.clone();
+                for rt in &routes {
+                    if let Err(e) = self.netlink.remove_route(rt).await {
+                        error!("({name}) {e}");
+                    }
+                }
+                for v in &vips {
+                    if let Err(e) = self.netlink.remove(v).await {
+                        error!("({name}) {e}");
+                    }
+                }
+            }
+            Action::SendGratuitous { vips, count } => {
+                let targets: Vec<(String, IpAddr)> = r
+                    .plan
+                    .vips_among(&vips)
+                    .map(|v| (v.dev.clone(), v.addr))
+                    .collect();
+                let interval = r.plan.gratuitous_interval;
+                let name = name.clone();
+                if interval.is_zero() {
+                    for _ in 0..count {
+                        for (dev, addr) in &targets {
+                            if let Err(e) = self.gratuitous.send(dev, *addr) {
+                                warn!("({name}) gratuitous message for {addr} on {dev}: {e}");
+                            }
+                        }
+                    }
+                } else {
+                    // Spaced bursts: the first message now, the rest from a task of their own
+                    // with a sender of its own, so the loop never waits.
+                    for (dev, addr) in &targets {
+                        if let Err(e) = self.gratuitous.send(dev, *addr) {
+                            warn!("({name}) gratuitous message for {addr} on {dev}: {e}");
+                        }
+                    }
+                    if count > 1 {
+                        tokio::spawn(async move {
+                            let mut g = Gratuitous::default();
+                            for _ in 1..count {
+                                tokio::time::sleep(interval).await;
+                                for (dev, addr) in &targets {
+                                    let _ = g.send(dev, *addr);
+                                }
+                            }
+                        });
+                    }
+                }
+            }
+            Action::SetTimer { .. } | Action::CancelTimer(_) => {}
+            Action::Transition { from, to } => {
+                let prio = r.instance.priority();
+                if to == State::Master {
+                    debug!(
+                        "({name}) timing: last advert reached the loop {} us after the kernel; \
+                         last timer fired {} us late",
+                        r.rx_age.as_micros(),
+                        r.timer_late.as_micros()
+                    );
+                }
+                info!(
+                    "({name}) Entering {} STATE (from {})",
+                    notify::state_word(to),
+                    notify::state_word(from)
+                );
+                for cmd in notify::commands(&r.plan.notify, name, to, prio) {
+                    self.notify.push(cmd);
+                }
+            }
+        }
+    }
+
+    /// The daemon stops: each instance as on SIGTERM (priority-0 adverts, VIPs removed unless
+    /// `-V`, notify_stop), the drop counters logged, the notify queue drained.
+    pub(super) async fn shutdown(&mut self) {
+        info!("stopping");
+        let now = self.now();
+        for idx in 0..self.instances.len() {
+            let actions = self.instances[idx].instance.handle(Input::Shutdown, now);
+            for a in actions {
+                if self.options.dont_release_vips && matches!(a, Action::RemoveVips(_)) {
+                    continue;
+                }
+                self.execute(idx, a).await;
+            }
+            let r = &self.instances[idx];
+            let drops: Vec<String> = r
+                .drops
+                .iter()
+                .filter(|&(_, n)| n > 0)
+                .map(|(k, n): (DropKind, u64)| format!("{}={n}", k.name()))
+                .collect();
+            if !drops.is_empty() {
+                info!("({}) dropped packets: {}", r.plan.name, drops.join(" "));
+            }
+        }
+        for r in self.receivers.iter() {
+            let drops: Vec<String> = r
+                .drops
+                .iter()
+                .filter(|&(_, n)| n > 0)
+                .map(|(k, n)| format!("{}={n}", k.name()))
+                .collect();
+            if !drops.is_empty() {
+                info!("{}: dropped packets: {}", r.ifname, drops.join(" "));
+            }
+        }
+        self.notify.flush(Duration::from_secs(10)).await;
+    }
+}

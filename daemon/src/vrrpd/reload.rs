@@ -1,0 +1,296 @@
+//! A reload of the VRRP side: the new plan applied by name, the difference only.
+//!
+//! - An instance whose plan is unchanged is not touched: its state, timers, addresses and
+//!   adverts go on. Its tracking is recomputed from the trackers' statuses; when nothing it
+//!   tracks changed, the verdict is the same and nothing is fed.
+//! - An instance changed in place gets the new settings (`vrrp::Instance::reconfigure`): while
+//!   Master, exactly the addresses and routes added or removed are changed in the kernel; a new
+//!   priority comes through its tracking, as tracking's changes do.
+//! - An instance that cannot change in place (`diff::vrrp::restart_reason`, or the state
+//!   machine's [`vrrp::Restart`]) is stopped as on SIGTERM and started anew; a removed one is
+//!   stopped; a new one started. A stopped instance's addresses are removed even with `-V`
+//!   (that option is about the daemon stopping).
+//! - Sync groups whose plan and members are unchanged go on; the others are rebuilt around
+//!   their running members ([`vrrp::SyncGroup::rejoin`]).
+//! - Trackers whose settings are unchanged go on with their state (`trackers`).
+//!
+//! Checks that could fail (a new instance's interface missing without `dynamic_interfaces`, a
+//! track_file that cannot be initialised) are made before anything changes: a refused reload
+//! leaves everything as it was.
+
+use std::collections::VecDeque;
+
+use tracing::{error, info, warn};
+use vrrp::{Action, Input, State, SyncGroup, Time};
+
+use super::instance;
+use super::plan::{InstancePlan, Plan};
+use super::{kernel, Group, Runtime};
+use crate::diff::vrrp::{restart_reason, vips_with_new_options};
+
+/// What a reload does with one instance of the new plan.
+enum Fate {
+    /// Unchanged: index of the running instance.
+    Keep(usize),
+    /// Changed in place.
+    Reconfigure(usize, InstancePlan),
+    /// New, or restarted (the old one stopped first).
+    Start(InstancePlan),
+}
+
+impl Runtime {
+    /// Applies `plan`; on an error nothing was changed.
+    pub(super) async fn reload(&mut self, plan: Plan) -> Result<(), String> {
+        let now = self.now();
+        // Decide, and check what could fail, before changing anything.
+        let mut fates = Vec::with_capacity(plan.instances.len());
+        let mut stop: Vec<usize> = Vec::new();
+        for p in &plan.instances {
+            let old = self.instances.iter().position(|r| r.plan.name == p.name);
+            let fate = match old {
+                Some(i) if self.instances[i].plan == *p => Fate::Keep(i),
+                Some(i) if restart_reason(&self.instances[i].plan, p).is_none() => {
+                    Fate::Reconfigure(i, p.clone())
+                }
+                Some(i) => {
+                    stop.push(i);
+                    Fate::Start(p.clone())
+                }
+                None => Fate::Start(p.clone()),
+            };
+            if let Fate::Start(p) = &fate {
+                if !plan.dynamic_interfaces && kernel::ifindex(&p.interface).is_err() {
+                    return Err(format!(
+                        "vrrp_instance {}: interface {} does not exist (global_defs dynamic_interfaces allows it)",
+                        p.name, p.interface
+                    ));
+                }
+            }
+            fates.push(fate);
+        }
+        for (i, r) in self.instances.iter().enumerate() {
+            if !plan.instances.iter().any(|p| p.name == r.plan.name) {
+                stop.push(i);
+            }
+        }
+        self.trackers.reload(&plan).map_err(|e| e.to_string())?;
+        self.dynamic_interfaces = plan.dynamic_interfaces;
+
+        // Out of their groups first: a group must not react to a member it is losing.
+        let mut in_groups: Vec<String> = self
+            .groups
+            .iter()
+            .flat_map(|g| g.plan.members.iter().cloned())
+            .collect();
+        stop.sort_unstable();
+        for &i in &stop {
+            self.instances[i].group = None;
+            self.stop_instance(i, now).await;
+        }
+        // In place, before the indexes change.
+        let mut restarted = Vec::new();
+        for fate in &mut fates {
+            if let Fate::Reconfigure(i, p) = fate {
+                let i = *i;
+                if let Err(why) = self.reconfigure(i, p.clone(), now).await {
+                    info!("({}) {why}: stopping and starting it anew", p.name);
+                    self.instances[i].group = None;
+                    self.stop_instance(i, now).await;
+                    restarted.push(i);
+                    *fate = Fate::Start(p.clone());
+                }
+            }
+        }
+        // The new order: kept ones moved, new ones built.
+        let mut old: Vec<Option<instance::Running>> =
+            std::mem::take(&mut self.instances).into_iter().map(Some).collect();
+        let mut started = Vec::new();
+        for fate in fates {
+            let r = match fate {
+                Fate::Keep(i) | Fate::Reconfigure(i, _) => old[i].take(),
+                Fate::Start(p) => {
+                    let name = p.name.clone();
+                    match self.build(p) {
+                        Ok(r) => {
+                            started.push(self.instances.len());
+                            Some(r)
+                        }
+                        Err(e) => {
+                            error!("({name}) {e}; not started");
+                            None
+                        }
+                    }
+                }
+            };
+            if let Some(r) = r {
+                self.instances.push(r);
+            }
+        }
+        let used: Vec<_> = self.instances.iter().map(|r| r.receiver).collect();
+        self.receivers.retain_used(&used);
+
+        // Sync groups: unchanged ones go on (re-indexed), the others are rebuilt.
+        let mut old_groups: Vec<Group> = std::mem::take(&mut self.groups);
+        let touched: Vec<String> = started
+            .iter()
+            .map(|&i| self.instances[i].plan.name.clone())
+            .collect();
+        let mut rebuilt = Vec::new();
+        for gp in plan.groups {
+            let same = old_groups
+                .iter()
+                .position(|g| g.plan == gp && !gp.members.iter().any(|m| touched.contains(m)));
+            let group = match same {
+                Some(i) => old_groups.swap_remove(i),
+                None => {
+                    rebuilt.push(self.groups.len());
+                    in_groups.extend(gp.members.iter().cloned());
+                    Group {
+                        sync: SyncGroup::new(gp.members.iter().cloned()),
+                        members: Vec::new(),
+                        notified: old_groups
+                            .iter()
+                            .find(|g| g.plan.name == gp.name)
+                            .and_then(|g| g.notified),
+                        plan: gp,
+                    }
+                }
+            };
+            self.groups.push(group);
+        }
+        let kept_groups: Vec<String> = self
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|(g, _)| !rebuilt.contains(g))
+            .flat_map(|(_, g)| g.plan.members.iter().cloned())
+            .collect();
+        self.index_groups();
+        // Members of rebuilt or removed groups start free, then rejoin.
+        for idx in 0..self.instances.len() {
+            let name = &self.instances[idx].plan.name;
+            if in_groups.contains(name) && !kept_groups.contains(name) {
+                self.feed(idx, Input::GroupRelease, now).await;
+            }
+        }
+        for g in rebuilt {
+            let states: Vec<State> = self.groups[g]
+                .members
+                .iter()
+                .map(|&i| self.instances[i].instance.state())
+                .collect();
+            let mut queue = VecDeque::new();
+            let group = &mut self.groups[g];
+            for (m, input) in group.sync.rejoin(&states) {
+                if let Some(&target) = group.members.get(m) {
+                    queue.push_back((target, input));
+                }
+            }
+            while let Some((idx, input)) = queue.pop_front() {
+                let actions = self.instances[idx].instance.handle(input, now);
+                self.after(idx, actions, &mut queue).await;
+            }
+        }
+
+        // Tracking of every instance that was running: what it tracks may have changed, or
+        // its configured priority; an unchanged one gets the same verdict and nothing is fed.
+        for idx in 0..self.instances.len() {
+            if started.contains(&idx) {
+                continue;
+            }
+            match instance::tracking(&self.instances[idx].plan, &self.trackers) {
+                Ok((tracking, ifs)) => {
+                    let r = &mut self.instances[idx];
+                    r.tracking = tracking;
+                    r.tracked_ifs = ifs;
+                    self.tracking_changed(idx, now).await;
+                }
+                Err(e) => error!("{e}"),
+            }
+        }
+        self.to_start.extend(started);
+        Ok(())
+    }
+
+    /// Stops instance `idx` as on SIGTERM (a Master resigns with priority 0 and removes its
+    /// addresses, notify_stop runs) and closes its socket; it stays in the vector until the
+    /// reload rebuilds it.
+    async fn stop_instance(&mut self, idx: usize, now: Time) {
+        info!("({}) stopping (reload)", self.instances[idx].plan.name);
+        let actions = self.instances[idx].instance.handle(Input::Shutdown, now);
+        for a in actions {
+            self.execute(idx, a).await;
+        }
+        self.instances[idx].socket = None;
+    }
+
+    /// Instance `idx` takes `new` in place; the state machine may refuse (a restart is due).
+    async fn reconfigure(
+        &mut self,
+        idx: usize,
+        new: InstancePlan,
+        now: Time,
+    ) -> Result<(), vrrp::Restart> {
+        let r = &mut self.instances[idx];
+        let mut config = new.config.clone();
+        config.local_address = r.src;
+        let actions = r.instance.reconfigure(config, now)?;
+        let master = r.instance.state() == State::Master;
+        let changed_options = vips_with_new_options(&r.plan, &new);
+        let old = std::mem::replace(&mut r.plan, new);
+        let name = old.name.clone();
+        for a in actions {
+            match a {
+                // The removed addresses are only in the old plan, with their options.
+                Action::RemoveVips(addrs) => {
+                    for v in old.vips_among(&addrs) {
+                        if let Err(e) = self.netlink.remove(v).await {
+                            error!("({name}) {e}");
+                        }
+                    }
+                }
+                // Only those added: not the routes, which `execute` adds with the addresses.
+                Action::AddVips(addrs) => {
+                    let vips: Vec<_> = self.instances[idx].plan.vips_among(&addrs).cloned().collect();
+                    for v in &vips {
+                        if let Err(e) = self.netlink.add(v).await {
+                            error!("({name}) {e}");
+                        }
+                    }
+                }
+                other => self.execute(idx, other).await,
+            }
+        }
+        let new = self.instances[idx].plan.clone();
+        if master {
+            for addr in &changed_options {
+                let before = old.vips.iter().find(|v| v.addr == *addr);
+                let after = new.vips.iter().find(|v| v.addr == *addr);
+                if let (Some(b), Some(a)) = (before, after) {
+                    if let Err(e) = self.netlink.remove(b).await {
+                        warn!("({name}) {e}");
+                    }
+                    if let Err(e) = self.netlink.add(a).await {
+                        error!("({name}) {e}");
+                    }
+                }
+            }
+            for rt in old.routes.iter().filter(|r| !new.routes.contains(r)) {
+                if let Err(e) = self.netlink.remove_route(rt).await {
+                    error!("({name}) {e}");
+                }
+            }
+            for rt in new.routes.iter().filter(|r| !old.routes.contains(r)) {
+                if let Err(e) = self.netlink.add_route(rt).await {
+                    error!("({name}) {e}");
+                }
+            }
+        }
+        for v in new.vips.iter().filter(|v| !old.vips.iter().any(|o| o.dev == v.dev)) {
+            if let Err(e) = self.gratuitous.prepare(&v.dev, v.addr.is_ipv6()) {
+                warn!("({name}) gratuitous messages on {}: {e}", v.dev);
+            }
+        }
+        Ok(())
+    }
+}
