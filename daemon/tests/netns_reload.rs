@@ -344,3 +344,46 @@ fn netns_a_hundred_reloads_in_a_row() {
     );
     assert_eq!(d.term(Duration::from_secs(10)), Some(0));
 }
+
+/// A vrrp_script whose settings a reload does not change keeps running with its state: a
+/// failed script (weight 0: the instance in FAULT) stays failed through the reload, so the VIP
+/// never comes back in between.
+#[test]
+fn netns_reload_keeps_an_unchanged_tracker_and_its_state() {
+    let Some(lab) = lab_or_skip("netns_reload_keeps_an_unchanged_tracker_and_its_state", "rs", 1)
+    else {
+        return;
+    };
+    let a = lab.node(0).to_string();
+    let flag = lab.dir.join("fail");
+    let conf = format!(
+        "vrrp_script chk {{\n    script \"/bin/sh -c '! test -e {}'\"\n    interval 1\n    fall 1\n    rise 1\n}}\n{}",
+        flag.display(),
+        instance("VI_1", 51, "MASTER", 150, &["10.9.0.100/24"])
+            .replace("    advert_int 1\n", "    advert_int 1\n    track_script {\n        chk\n    }\n")
+    );
+    let d = lab.start_ours(&a, "ours", &conf);
+    assert!(
+        wait_for(Duration::from_secs(10), || lab.has(&a, "10.9.0.100")).is_some(),
+        "{}",
+        d.log_text()
+    );
+    std::fs::write(&flag, "").unwrap();
+    assert!(
+        wait_for(Duration::from_secs(10), || !lab.has(&a, "10.9.0.100")).is_some(),
+        "the failed script did not take the VIP away:\n{}",
+        d.log_text()
+    );
+    let mon = Monitor::start(&a);
+    reload(&lab, &d, "ours", &conf, "Reload complete");
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(mon.all().is_empty(), "the VIP came and went: {:?}", mon.all());
+    assert!(!d.log_text().contains("vrrp_script chk: restarted"), "{}", d.log_text());
+    // And the script goes on: its recovery brings the VIP back.
+    std::fs::remove_file(&flag).unwrap();
+    assert!(
+        wait_for(Duration::from_secs(10), || lab.has(&a, "10.9.0.100")).is_some(),
+        "{}",
+        d.log_text()
+    );
+}

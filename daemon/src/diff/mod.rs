@@ -163,3 +163,78 @@ pub(crate) fn secs(d: &std::time::Duration) -> String {
 pub(crate) fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
     v.as_ref().map_or_else(|| "none".into(), ToString::to_string)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    /// keepalived's sample configurations (../shared beside the repository, or `KARS_SHARED`)
+    /// and the project's own.
+    fn corpus() -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let samples = std::env::var_os("KARS_SHARED")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| manifest.join("../../shared"))
+            .join("keepalived-samples");
+        let mut dirs = vec![samples.clone()];
+        while let Some(d) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() && p.file_name().is_some_and(|n| n != "historical") {
+                    dirs.push(p);
+                } else if p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("keepalived"))
+                {
+                    files.push(p);
+                }
+            }
+        }
+        if files.is_empty() {
+            eprintln!(
+                "SKIP (part): {} not found (set KARS_SHARED to the shared/ folder)",
+                samples.display()
+            );
+        }
+        for e in std::fs::read_dir(manifest.join("../etc")).unwrap().flatten() {
+            files.push(e.path());
+        }
+        files.sort();
+        files
+    }
+
+    /// Every configuration of the corpus that can run, read twice: no difference, with itself
+    /// or with its second reading.
+    #[test]
+    fn a_configuration_has_no_difference_with_itself() {
+        let mut compared = 0;
+        for f in corpus() {
+            let src = crate::reload::Source {
+                file: f.clone(),
+                config_id: Some("krs-test".into()),
+                strict: false,
+                all_config: false,
+                dont_release_ipvs: false,
+                vrrp_only: false,
+                checkers_only: false,
+            };
+            let (a, b) = match (crate::reload::load(&src), crate::reload::load(&src)) {
+                (Ok(a), Ok(b)) => (a, b),
+                (Err(r), _) | (_, Err(r)) => {
+                    eprintln!("{}: not run here ({}): not compared", f.display(), r.why);
+                    continue;
+                }
+            };
+            assert_eq!(diff(&a.plans, &a.plans), Diff::default(), "{}", f.display());
+            assert_eq!(diff(&a.plans, &b.plans), Diff::default(), "{}", f.display());
+            compared += 1;
+        }
+        assert!(compared >= 2, "only {compared} configurations compared");
+        eprintln!("{compared} configurations compared with themselves");
+    }
+}
