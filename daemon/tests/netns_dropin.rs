@@ -297,3 +297,82 @@ fn netns_a_second_start_exits_0_and_leaves_the_first() {
         assert_eq!(first.term(Duration::from_secs(10)), Some(0));
     }
 }
+
+/// A flood of invalid adverts (bad checksum, 20,000 a second for 5 s) from a third host: the
+/// master keeps the VIP and the backup stays backup, every packet the daemon reads is counted,
+/// and the log gets a handful of lines and a summary, not one line per packet.
+#[test]
+fn netns_a_flood_of_bad_adverts_is_counted_not_logged_line_by_line() {
+    let Some(lab) = lab_or_skip(
+        "netns_a_flood_of_bad_adverts_is_counted_not_logged_line_by_line",
+        "fl",
+        3,
+    ) else {
+        return;
+    };
+    let (a, b, c) = (
+        lab.node(0).to_string(),
+        lab.node(1).to_string(),
+        lab.node(2).to_string(),
+    );
+    let mut master = lab.start_ours(&a, "a", &Conf::v2("MASTER", 150).text());
+    let mut backup = lab.start_ours(&b, "b", &Conf::v2("BACKUP", 100).text());
+    assert!(wait_for(Duration::from_secs(10), || lab.has(&a, VIP)).is_some());
+    // A v2 advert for VRID 51 with PASS s3cret and a wrong checksum.
+    let advert: Vec<u8> = [0x21, 51, 100, 1, 1, 1, 0xde, 0xad, 10, 9, 0, 100]
+        .into_iter()
+        .chain(*b"s3cret\0\0")
+        .collect();
+    let sent = common::in_netns(&c, move || {
+        use socket2::{Domain, Protocol, Socket, Type};
+        let s = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(112))).unwrap();
+        s.set_multicast_ttl_v4(255).unwrap();
+        s.set_multicast_if_v4(&"10.9.0.3".parse().unwrap()).unwrap();
+        let to: std::net::SocketAddr = "224.0.0.18:0".parse().unwrap();
+        let to = to.into();
+        let start = std::time::Instant::now();
+        let mut sent = 0u64;
+        while start.elapsed() < Duration::from_secs(5) {
+            for _ in 0..200 {
+                if s.send_to(&advert, &to).is_ok() {
+                    sent += 1;
+                }
+            }
+            // 200 every 10 ms: 20,000 a second.
+            let due = Duration::from_micros(sent * 50);
+            std::thread::sleep(due.saturating_sub(start.elapsed()));
+        }
+        sent
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(lab.has(&a, VIP), "the master lost the VIP:\n{}", master.log_text());
+    assert!(!lab.has(&b, VIP), "the backup took over:\n{}", backup.log_text());
+    assert_eq!(master.term(Duration::from_secs(10)), Some(0));
+    assert_eq!(backup.term(Duration::from_secs(10)), Some(0));
+    for (who, d) in [("master", &master), ("backup", &backup)] {
+        let log = d.log_text();
+        let lines = log.lines().filter(|l| l.contains("dropped a packet")).count();
+        let summaries = log.lines().filter(|l| l.contains("more packet(s) dropped")).count();
+        // The drop counters at stop: read by the daemon and found bad, or dropped by the
+        // kernel before it could read them (its queue full): every packet counted.
+        let count = |name: &str| -> u64 {
+            log.lines()
+                .find_map(|l| l.split(&format!("{name}=")).nth(1))
+                .and_then(|n| n.split_whitespace().next()?.parse().ok())
+                .unwrap_or(0)
+        };
+        let (read, overflow) = (count("bad_checksum"), count("queue_overflow"));
+        let counted = read + overflow;
+        println!(
+            "MEASURE: flood: {who}: {sent} sent, {counted} counted ({read} read and dropped, {overflow} dropped by the kernel), {lines} drop lines, {summaries} summary lines, log {} bytes",
+            log.len()
+        );
+        assert!(lines <= 10, "{who}: {lines} drop lines");
+        assert!(summaries >= 1, "{who}: no summary line:\n{log}");
+        assert!(
+            counted * 100 >= sent * 99,
+            "{who}: only {counted} of {sent} counted"
+        );
+        assert!(log.len() < 100_000, "{who}: {} bytes of log", log.len());
+    }
+}

@@ -75,11 +75,14 @@ pub enum DropKind {
     AuthMismatch,
     AdvertIntervalMismatch,
     AddressListMismatch,
+    /// Not a reason of ours: the kernel dropped the packets before the daemon could read them
+    /// (its receive queue was full, as under a flood). Counted so that every packet is.
+    QueueOverflow,
 }
 
 impl DropKind {
     /// Every kind, in declaration order (the order of [`DropCounters::iter`]).
-    pub const ALL: [DropKind; 13] = [
+    pub const ALL: [DropKind; 14] = [
         DropKind::TtlNot255,
         DropKind::TooShort,
         DropKind::BadVersion,
@@ -93,6 +96,7 @@ impl DropKind {
         DropKind::AuthMismatch,
         DropKind::AdvertIntervalMismatch,
         DropKind::AddressListMismatch,
+        DropKind::QueueOverflow,
     ];
 
     /// A snake_case name, stable across releases, for metric labels.
@@ -111,6 +115,7 @@ impl DropKind {
             DropKind::AuthMismatch => "auth_mismatch",
             DropKind::AdvertIntervalMismatch => "advert_interval_mismatch",
             DropKind::AddressListMismatch => "address_list_mismatch",
+            DropKind::QueueOverflow => "queue_overflow",
         }
     }
 }
@@ -150,6 +155,12 @@ impl DropCounters {
     pub fn record(&mut self, reason: &DropReason) {
         let slot = &mut self.counts[reason.kind() as usize];
         *slot = slot.wrapping_add(1);
+    }
+
+    /// `n` drops of `kind` at once (the kernel reports its queue overflows as a count).
+    pub fn add(&mut self, kind: DropKind, n: u64) {
+        let slot = &mut self.counts[kind as usize];
+        *slot = slot.wrapping_add(n);
     }
 
     pub fn get(&self, kind: DropKind) -> u64 {

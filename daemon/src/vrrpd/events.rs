@@ -43,6 +43,16 @@ impl Runtime {
             .filter(|a| *a < Duration::from_secs(1))
             .unwrap_or_default();
         let now = Time(self.now().0.saturating_sub(age));
+        if let (Some(total), Some(r)) = (p.overflows, self.receivers.get_mut(rx)) {
+            // A running count: what it grew by since the last packet was lost in the kernel.
+            let lost = total.wrapping_sub(r.overflows);
+            if lost > 0 {
+                r.overflows = total;
+                r.drops.add(vrrp::DropKind::QueueOverflow, u64::from(lost));
+                let d = self.droplog.record(&r.ifname, vrrp::DropKind::QueueOverflow, std::time::Instant::now());
+                log_drop(d, || format!("{}: the kernel dropped {lost} packet(s): the receive queue was full", r.ifname));
+            }
+        }
         let advert = match vrrp::decode(&p.payload, p.src, p.dst, p.ttl) {
             Ok(a) => a,
             Err(reason) => {
@@ -50,7 +60,8 @@ impl Runtime {
                     return;
                 };
                 r.drops.record(&reason);
-                warn!("{}: dropped a packet from {}: {reason}", r.ifname, p.src);
+                let d = self.droplog.record(&r.ifname, reason.kind(), std::time::Instant::now());
+                log_drop(d, || format!("{}: dropped a packet from {}: {reason}", r.ifname, p.src));
                 return;
             }
         };
@@ -75,10 +86,8 @@ impl Runtime {
         };
         if let Err(reason) = vrrp::check(&advert, &expected) {
             r.drops.record(&reason);
-            warn!(
-                "({}) dropped an advert from {}: {reason}",
-                r.plan.name, p.src
-            );
+            let d = self.droplog.record(&r.plan.name, reason.kind(), std::time::Instant::now());
+            log_drop(d, || format!("({}) dropped an advert from {}: {reason}", r.plan.name, p.src));
             return;
         }
         r.last_master = Some(p.src);
@@ -310,5 +319,16 @@ impl Runtime {
         for input in vrrp::verdict_inputs(old, new) {
             self.feed(idx, input, now).await;
         }
+    }
+}
+
+/// A dropped packet's line (made only when it is logged), unless a flood of them is being
+/// held back (`droplog`); first the summary of the window it ended, if any.
+fn log_drop(d: super::droplog::Decision, line: impl FnOnce() -> String) {
+    if let Some(s) = d.summary {
+        warn!("{s}");
+    }
+    if d.log {
+        warn!("{}", line());
     }
 }

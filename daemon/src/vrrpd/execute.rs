@@ -164,6 +164,9 @@ impl Runtime {
                 info!("{}: dropped packets: {}", r.ifname, drops.join(" "));
             }
         }
+        for line in self.droplog.flush(std::time::Instant::now()) {
+            warn!("{line}");
+        }
         self.notify.flush(Duration::from_secs(10)).await;
     }
 }

@@ -22,6 +22,7 @@
 //! sockets), `trackers` (vrrp_script, track_file, vrrp_track_process tasks), `events` (the
 //! loop's inputs), `execute` (the instances' actions), `reload`.
 
+pub mod droplog;
 pub mod events;
 pub mod execute;
 pub mod file;
@@ -128,6 +129,8 @@ pub struct Runtime {
     events_tx: mpsc::UnboundedSender<Event>,
     /// Instances added by a reload, started at the top of the loop.
     to_start: Vec<usize>,
+    /// Dropped packets' log lines, rate-limited.
+    droplog: droplog::DropLog,
 }
 
 impl Runtime {
@@ -152,6 +155,7 @@ impl Runtime {
             events,
             events_tx,
             to_start: Vec::new(),
+            droplog: droplog::DropLog::default(),
         };
         for p in plan.instances {
             let r = rt.build(p)?;
@@ -278,8 +282,15 @@ impl Runtime {
             // and Master_Down/advert timers keep to the protocol's limits within a fraction of
             // a millisecond.
             let early = deadline.map(|d| d.checked_sub(TIMER_SLACK).unwrap_or(d));
+            let drops_due = self.droplog.next_due().map(Instant::from_std);
             let ev = tokio::select! {
                 ev = self.events.recv() => ev,
+                _ = async { tokio::time::sleep_until(drops_due.unwrap_or_else(Instant::now)).await }, if drops_due.is_some() => {
+                    for line in self.droplog.due(std::time::Instant::now()) {
+                        warn!("{line}");
+                    }
+                    continue;
+                }
                 _ = async { tokio::time::sleep_until(early.unwrap_or_else(Instant::now)).await }, if early.is_some() => {
                     if let Some(d) = deadline {
                         let left = d.saturating_duration_since(Instant::now());

@@ -17,6 +17,10 @@ use tokio::io::Interest;
 use tokio::net::UdpSocket;
 
 pub const IPPROTO_VRRP: i32 = 112;
+/// The receiving sockets' buffer (the kernel doubles it, within net.core.rmem_max unless
+/// root: the daemon is).
+const RCVBUF: usize = 1 << 20;
+
 /// IPTOS_PREC_INTERNETCONTROL, as keepalived sends.
 const TOS: u32 = 0xc0;
 
@@ -29,6 +33,9 @@ pub struct Received {
     pub payload: Vec<u8>,
     /// When the kernel received it (SO_TIMESTAMPNS, the real-time clock), if it said.
     pub stamp: Option<std::time::SystemTime>,
+    /// How many packets the kernel has dropped on this socket so far because its queue was
+    /// full (SO_RXQ_OVFL), if it said.
+    pub overflows: Option<u32>,
 }
 
 /// Splits a received IPv4 datagram (as a raw socket returns it) into its header fields and the
@@ -54,6 +61,7 @@ pub fn parse_ipv4(packet: &[u8]) -> Option<Received> {
     let src = Ipv4Addr::new(packet[12], packet[13], packet[14], packet[15]);
     let dst = Ipv4Addr::new(packet[16], packet[17], packet[18], packet[19]);
     Some(Received {
+        overflows: None,
         src: src.into(),
         dst: dst.into(),
         ttl: packet[8],
@@ -109,6 +117,10 @@ impl Receiver {
         // The kernel's receive time: the Master_Down timer counts from there, not from when
         // the loop got round to the packet.
         nsock::setsockopt(&rx, sockopt::ReceiveTimestampns, &true).map_err(io::Error::from)?;
+        // Room for a burst (a flood of invalid adverts must not crowd out the master's), and
+        // the count of what the kernel still had to drop, so that every packet is counted.
+        rx.set_recv_buffer_size(RCVBUF)?;
+        nsock::setsockopt(&rx, sockopt::RxqOvfl, &1).map_err(io::Error::from)?;
         if ipv6 {
             rx.set_multicast_loop_v6(false)?;
             nsock::setsockopt(&rx, sockopt::Ipv6RecvHopLimit, &true).map_err(io::Error::from)?;
@@ -225,20 +237,27 @@ fn stamp_of(ts: &nix::sys::time::TimeSpec) -> Option<std::time::SystemTime> {
 
 fn recv_v4(fd: std::os::fd::RawFd) -> io::Result<Option<Received>> {
     let mut buf = [0u8; 2048];
-    let mut cmsg = nix::cmsg_space!(nix::libc::timespec);
+    let mut cmsg = nix::cmsg_space!(nix::libc::timespec, u32);
     let mut iov = [IoSliceMut::new(&mut buf)];
     let msg = nsock::recvmsg::<()>(fd, &mut iov, Some(&mut cmsg), MsgFlags::MSG_DONTWAIT)
         .map_err(io::Error::from)?;
     let n = msg.bytes;
     let mut stamp = None;
+    let mut overflows = None;
     if let Ok(cmsgs) = msg.cmsgs() {
         for c in cmsgs {
-            if let ControlMessageOwned::ScmTimestampns(ts) = c {
-                stamp = stamp_of(&ts);
+            match c {
+                ControlMessageOwned::ScmTimestampns(ts) => stamp = stamp_of(&ts),
+                ControlMessageOwned::RxqOvfl(n) => overflows = Some(n),
+                _ => {}
             }
         }
     }
-    Ok(parse_ipv4(&buf[..n]).map(|r| Received { stamp, ..r }))
+    Ok(parse_ipv4(&buf[..n]).map(|r| Received {
+        stamp,
+        overflows,
+        ..r
+    }))
 }
 
 fn recv_v6(fd: std::os::fd::RawFd) -> io::Result<Option<Received>> {
@@ -246,7 +265,8 @@ fn recv_v6(fd: std::os::fd::RawFd) -> io::Result<Option<Received>> {
     let mut cmsg = nix::cmsg_space!(
         nix::libc::c_int,
         nix::libc::in6_pktinfo,
-        nix::libc::timespec
+        nix::libc::timespec,
+        u32
     );
     let mut iov = [IoSliceMut::new(&mut buf)];
     let msg = nsock::recvmsg::<SockaddrIn6>(fd, &mut iov, Some(&mut cmsg), MsgFlags::MSG_DONTWAIT)
@@ -258,6 +278,7 @@ fn recv_v6(fd: std::os::fd::RawFd) -> io::Result<Option<Received>> {
     let mut hop = None;
     let mut dst = None;
     let mut stamp = None;
+    let mut overflows = None;
     if let Ok(cmsgs) = msg.cmsgs() {
         for c in cmsgs {
             match c {
@@ -266,6 +287,7 @@ fn recv_v6(fd: std::os::fd::RawFd) -> io::Result<Option<Received>> {
                     dst = Some(Ipv6Addr::from(info.ipi6_addr.s6_addr))
                 }
                 ControlMessageOwned::ScmTimestampns(ts) => stamp = stamp_of(&ts),
+                ControlMessageOwned::RxqOvfl(n) => overflows = Some(n),
                 _ => {}
             }
         }
@@ -279,6 +301,7 @@ fn recv_v6(fd: std::os::fd::RawFd) -> io::Result<Option<Received>> {
         ttl,
         payload: buf[..n].to_vec(),
         stamp,
+        overflows,
     }))
 }
 

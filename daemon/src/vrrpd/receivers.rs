@@ -30,6 +30,8 @@ pub struct Rx {
     /// The multicast groups joined.
     groups: Vec<IpAddr>,
     pub drops: DropCounters,
+    /// The kernel's count of packets it dropped on the socket (SO_RXQ_OVFL) last seen.
+    pub overflows: u32,
     /// The task reading `socket`.
     task: Option<tokio::task::AbortHandle>,
 }
@@ -77,6 +79,7 @@ impl Receivers {
                 socket: None,
                 groups: Vec::new(),
                 drops: DropCounters::new(),
+                overflows: 0,
                 task: None,
             },
         );
@@ -153,6 +156,7 @@ fn close(rx: &mut Rx) {
 /// (Re)opens the socket on interface `ifindex`, joined to the receiver's groups.
 fn open(rx: &mut Rx, ifindex: u32) -> io::Result<()> {
     close(rx);
+    rx.overflows = 0;
     let socket = Receiver::open(&rx.ifname, ifindex, rx.ipv6).map_err(|e| {
         io::Error::new(
             e.kind(),
