@@ -252,3 +252,31 @@ fn all_config_makes_every_include_strict() {
         stderr(&o)
     );
 }
+
+/// `config diff OLD NEW`: nothing (exit 0), the changes in the daemon's words (exit 1), JSON,
+/// and a NEW with errors (exit 4: a reload would be refused).
+#[test]
+fn config_diff_says_what_a_reload_would_change() {
+    let master = etc("keepalived-lvs-dr-master.conf");
+    let o = run(&["config", "diff", &master, &master]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let text = std::fs::read_to_string(&master).unwrap();
+    let changed = scratch(
+        "diff-new.conf",
+        &text.replacen("priority 100", "priority 110", 1).replacen("weight 1", "weight 3", 1),
+    );
+    let o = run(&["config", "diff", &master, changed.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("vrrp_instance VI_1: priority 100 -> 110"), "{out}");
+    assert!(out.contains("real server 192.168.55.141:80 weight 1 -> 3"), "{out}");
+    let o = run(&["config", "diff", "--json", &master, changed.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["touched"][0]["kind"], "vrrp_instance");
+    assert_eq!(v["touched"][0]["change"], "changed");
+    let broken = scratch("diff-broken.conf", &text.replacen("priority 100", "priority 300", 1));
+    let o = run(&["config", "diff", &master, broken.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("diff-broken.conf:"), "{}", stderr(&o));
+}
