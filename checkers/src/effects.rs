@@ -382,6 +382,12 @@ impl Pool {
         self.index.get(&id).copied()
     }
 
+    /// Whether a checker is up, by its id.
+    pub fn checker_up(&self, id: CheckerId) -> Option<bool> {
+        let &(v, r, c) = self.index.get(&id)?;
+        Some(self.vs[v].rs[r].checker_up[c])
+    }
+
     pub fn is_alive(&self, vs: usize, rs: usize) -> Option<bool> {
         self.vs.get(vs)?.rs.get(rs).map(|r| r.alive)
     }

@@ -72,6 +72,7 @@ pub(crate) async fn release_freed_memory(first: Option<tokio::sync::oneshot::Sen
 pub(crate) fn start_lvs<K: ipvs::Kernel + Send + 'static>(
     prepared: lvsd::Prepared<K>,
     after: Option<tokio::sync::oneshot::Receiver<()>>,
+    snapshots: tokio::sync::watch::Sender<std::sync::Arc<crate::snapshot::LvsSnapshot>>,
 ) -> Option<(
     tokio::sync::mpsc::UnboundedSender<lvsd::Command>,
     std::thread::JoinHandle<()>,
@@ -96,6 +97,7 @@ pub(crate) fn start_lvs<K: ipvs::Kernel + Send + 'static>(
                         rx,
                         lvsd::RECONCILE_PERIOD,
                         checkers_after,
+                        snapshots,
                     ))
                 }
                 Err(e) => tracing::error!(
@@ -278,12 +280,21 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
     drop(parsed);
 
     let (released_tx, released_rx) = tokio::sync::oneshot::channel();
-    let (lvs_commands, lvs_thread) = match lvs {
-        Some(prepared) => match start_lvs(prepared, Some(released_rx)) {
-            Some((tx, t)) => (Some(tx), Some(t)),
-            None => (None, None),
-        },
-        None => (None, None),
+    // The LVS side's snapshots: one channel for the daemon's life, its sender given to the LVS
+    // side when it starts (now, or with a reload's first virtual servers).
+    let (lvs_snapshots, lvs_snapshots_rx) = tokio::sync::watch::channel(Default::default());
+    let mut lvs_snapshots = Some(lvs_snapshots);
+    let (lvs_commands, lvs_thread) = match (lvs, lvs_snapshots.take()) {
+        (Some(prepared), Some(snapshots)) => {
+            match start_lvs(prepared, Some(released_rx), snapshots) {
+                Some((tx, t)) => (Some(tx), Some(t)),
+                None => (None, None),
+            }
+        }
+        (_, snapshots) => {
+            lvs_snapshots = snapshots;
+            (None, None)
+        }
     };
     // A reload that brings the first virtual servers starts the LVS side then; its thread is
     // joined at stop with the others.
@@ -296,13 +307,14 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
         // This thread parsed the configuration and freed the model.
         tokio::spawn(release_freed_memory(Some(released_tx)));
         let runtime = Runtime::new(plans.vrrp.clone(), options)?;
+        let _ = &lvs_snapshots_rx;
         let mut reloader = reload::Reloader {
             source,
             running: plans,
             vrrp: runtime.handle(),
             lvs: lvs_commands,
             start_lvs: Box::new(move |prepared| {
-                let (tx, thread) = start_lvs(prepared, None)?;
+                let (tx, thread) = start_lvs(prepared, None, lvs_snapshots.take()?)?;
                 if let Ok(mut t) = threads.lock() {
                     t.push(thread);
                 }

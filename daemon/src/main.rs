@@ -14,6 +14,7 @@ mod reload;
 #[cfg(test)]
 mod rss_scale;
 mod signals;
+mod snapshot;
 mod vrrpd;
 
 use clap::Parser;

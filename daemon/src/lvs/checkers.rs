@@ -43,6 +43,21 @@ impl PlannedChecker {
     pub fn needs_tls(&self) -> bool {
         matches!(self.probe, PlannedProbe::Ssl(..))
     }
+
+    /// keepalived's keyword for it.
+    pub fn keyword(&self) -> &'static str {
+        match self.probe {
+            PlannedProbe::Tcp(_) => "TCP_CHECK",
+            PlannedProbe::Http(_) => "HTTP_GET",
+            PlannedProbe::Misc(_) => "MISC_CHECK",
+            PlannedProbe::Dns(_) => "DNS_CHECK",
+            PlannedProbe::Udp(_) => "UDP_CHECK",
+            PlannedProbe::Smtp(_) => "SMTP_CHECK",
+            PlannedProbe::Ping(_) => "PING_CHECK",
+            PlannedProbe::File(_) => "FILE_CHECK",
+            PlannedProbe::Ssl(..) => "SSL_GET",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

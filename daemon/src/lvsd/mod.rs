@@ -24,6 +24,7 @@
 //! servers it keeps, and the reconciler reads and corrects only the services whose desired state
 //! changed or that are gone, then compares the whole table in a full pass.
 
+pub mod observe;
 pub mod registry;
 pub mod worker;
 
@@ -80,6 +81,9 @@ struct Lvs {
     checking: bool,
     /// What the last assignment asked to start, until the checkers may start.
     pending: Assignment,
+    /// The checkers' ids (`ids[vs][rs][check]`) of the plan running.
+    ids: Vec<Vec<Vec<checkers::CheckerId>>>,
+    observer: observe::Observer,
 }
 
 impl Lvs {
@@ -88,6 +92,7 @@ impl Lvs {
         tls: Option<TlsConfig>,
         ktx: std_mpsc::Sender<Msg>,
         etx: mpsc::UnboundedSender<CheckEvent>,
+        observer: observe::Observer,
     ) -> Lvs {
         let mut registry = Registry::default();
         let assignment = registry.assign(&plan, false);
@@ -102,9 +107,12 @@ impl Lvs {
             etx,
             notify: NotifyQueue::start(),
             checking: false,
+            ids: assignment.ids.clone(),
             pending: assignment,
+            observer,
         };
         lvs.last = lvs.services_by_vs();
+        lvs.observer.rebuild(&lvs.plan, &lvs.pool, &lvs.ids);
         lvs
     }
 
@@ -179,6 +187,7 @@ impl Lvs {
         let mut next = Some(first);
         while let Some(ev) = next {
             self.log_event(&ev);
+            self.observer.event(&ev);
             match self.pool.apply(&ev) {
                 Ok(notes) => {
                     if !matches!(ev.kind, EventKind::Failure) {
@@ -195,6 +204,10 @@ impl Lvs {
             }
             next = more.try_recv().ok();
         }
+        touched.sort_unstable();
+        touched.dedup();
+        self.observer
+            .touched(&self.plan, &self.pool, &self.ids, &touched);
         let changed = changed_services(&self.plan, &self.pool, &mut self.last, touched);
         if !changed.is_empty() {
             let _ = self.ktx.send(Msg::Update(changed));
@@ -229,7 +242,9 @@ impl Lvs {
         );
         self.plan = plan;
         self.tls = tls;
+        self.ids = assignment.ids.clone();
         self.pending = assignment;
+        self.observer.rebuild(&self.plan, &self.pool, &self.ids);
         for n in notes {
             self.notification(n, false);
         }
@@ -274,6 +289,7 @@ pub async fn run<K>(
     mut commands: mpsc::UnboundedReceiver<Command>,
     period: Duration,
     checkers_after: impl std::future::Future<Output = ()>,
+    snapshots: tokio::sync::watch::Sender<std::sync::Arc<crate::snapshot::LvsSnapshot>>,
 ) where
     K: Kernel + Send + 'static,
 {
@@ -282,9 +298,11 @@ pub async fn run<K>(
         warn!("{line}");
     }
     let (ktx, krx) = std_mpsc::channel();
+    let (stats, reconciler_stats) = tokio::sync::watch::channel(Default::default());
     let worker = Worker {
         r: Reconciler::new(kernel, plan.flush),
         last_error: None,
+        stats,
     };
     let ipvs_namespace = plan.ipvs_namespace.clone();
     let spawned = std::thread::Builder::new().name("ipvs".into()).spawn(move || {
@@ -303,16 +321,24 @@ pub async fn run<K>(
     }
     let (etx, mut erx) = mpsc::unbounded_channel();
     let timeouts = plan.timeouts;
-    let mut lvs = Lvs::new(plan, tls, ktx, etx);
+    let mut observer = observe::Observer::new(reconciler_stats);
+    observer.snapshots = snapshots;
+    let mut lvs = Lvs::new(plan, tls, ktx, etx, observer);
     let _ = lvs
         .ktx
         .send(Msg::Desired(desired(&lvs.plan, &lvs.pool), timeouts));
 
     tokio::pin!(checkers_after);
     loop {
+        lvs.observer.publish(false);
+        let publish_due = lvs.observer.due().map(tokio::time::Instant::from_std);
         tokio::select! {
+            _ = async { tokio::time::sleep_until(publish_due.unwrap_or_else(tokio::time::Instant::now)).await }, if publish_due.is_some() => {}
             c = commands.recv() => match c {
-                Some(Command::Reload { plan, tls, done }) => lvs.reload(*plan, tls, done),
+                Some(Command::Reload { plan, tls, done }) => {
+                    lvs.reload(*plan, tls, done);
+                    lvs.observer.publish(true);
+                }
                 Some(Command::Stop) | None => {
                     lvs.stop().await;
                     return;
@@ -617,6 +643,7 @@ virtual_server 127.0.0.1 80 {{
             stop_rx,
             Duration::from_millis(300),
             std::future::ready(()),
+            tokio::sync::watch::channel(Default::default()).0,
         ));
         let mut both = vec![
             (format!("127.0.0.1:{pa}"), 1),
@@ -704,6 +731,7 @@ virtual_server 127.0.0.1 80 {{
             rx,
             Duration::from_secs(3600),
             std::future::ready(()),
+            tokio::sync::watch::channel(Default::default()).0,
         ));
         let mut both = vec![
             (format!("127.0.0.1:{pa}"), 1),

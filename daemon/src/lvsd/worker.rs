@@ -8,10 +8,11 @@ use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 
 use ipvs::{Desired, Kernel, Pass, PassKind, Reconciler, ServiceState, StopPolicy, Timeouts};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tracing::{debug, error, info, warn};
 
 use crate::ipvs_cmd::describe;
+use crate::snapshot::ReconcilerSnapshot;
 
 /// How often the kernel's whole table is compared with the desired state (a full pass), so
 /// that hand edits in services no update touches are put right (less often when a full pass
@@ -50,6 +51,8 @@ pub enum Msg {
 pub struct Worker<K: Kernel> {
     pub r: Reconciler<K>,
     pub last_error: Option<String>,
+    /// Its counters, for the snapshots.
+    pub stats: watch::Sender<ReconcilerSnapshot>,
 }
 
 impl<K: Kernel> Worker<K> {
@@ -58,6 +61,23 @@ impl<K: Kernel> Worker<K> {
     /// once; errors once.
     fn report(&mut self, pass: &Pass, periodic: bool) {
         debug!("IPVS {pass}");
+        let corrected = (periodic && !pass.ops.is_empty()) || pass.drift;
+        self.stats.send_modify(|s| {
+            match pass.kind {
+                PassKind::Full => {
+                    s.full_passes += 1;
+                    s.last_full_pass = Some(std::time::SystemTime::now());
+                }
+                PassKind::Update => s.updates += 1,
+                PassKind::Reload => s.reloads += 1,
+            }
+            s.operations += pass.ops.len() as u64;
+            s.drift_corrections += u64::from(corrected);
+            if let Some(e) = &pass.error {
+                s.errors += 1;
+                s.last_error = Some(e.clone());
+            }
+        });
         if periodic && !pass.ops.is_empty() {
             warn!(
                 "IPVS: the kernel's table differs from the desired state (changed by hand?): {} operation(s) to correct it",

@@ -92,6 +92,13 @@ impl Runtime {
         }
         r.last_master = Some(p.src);
         r.rx_age = age;
+        r.stats.advert_rcvd += 1;
+        if advert.priority == 0 {
+            r.stats.pri_zero_rcvd += 1;
+        } else {
+            r.master = Some((p.src, advert.priority));
+        }
+        self.snapshot_dirty = true;
         self.feed(
             idx,
             Input::Advert {
@@ -305,6 +312,7 @@ impl Runtime {
 
     /// Tracking may have changed an instance's verdict: feed the difference.
     pub(super) async fn tracking_changed(&mut self, idx: usize, now: Time) {
+        self.publish_now = true;
         let r = &mut self.instances[idx];
         let new = r.tracking.verdict();
         let old = std::mem::replace(&mut r.verdict, new);

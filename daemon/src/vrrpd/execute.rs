@@ -30,9 +30,16 @@ impl Runtime {
                             Some(s) => s.send(&bytes, dst),
                             None => Err(io::Error::other("no socket (interface not usable)")),
                         };
-                        if let Err(e) = sent {
+                        match sent {
+                            Ok(()) => {
+                                let zero = advert.priority == 0;
+                                let st = &mut self.instances[idx].stats;
+                                st.advert_sent += 1;
+                                st.pri_zero_sent += u64::from(zero);
+                                self.snapshot_dirty = true;
+                            }
                             // A down link is reported by netlink too; keep this quiet-ish.
-                            debug!("({name}) sending advert to {dst}: {e}");
+                            Err(e) => debug!("({name}) sending advert to {dst}: {e}"),
                         }
                     }
                     Err(e) => error!("({name}) cannot encode advert: {e}"),
@@ -108,6 +115,13 @@ impl Runtime {
             }
             Action::SetTimer { .. } | Action::CancelTimer(_) => {}
             Action::Transition { from, to } => {
+                let r = &mut self.instances[idx];
+                r.last_transition = (std::time::SystemTime::now(), from);
+                r.stats.become_master += u64::from(to == State::Master);
+                r.stats.release_master += u64::from(from == State::Master);
+                self.publish_now = true;
+                let r = &self.instances[idx];
+                let name = &r.plan.name;
                 let prio = r.instance.priority();
                 if to == State::Master {
                     debug!(

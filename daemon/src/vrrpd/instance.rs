@@ -3,10 +3,12 @@
 
 use std::io;
 use std::net::IpAddr;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tracing::warn;
-use vrrp::{DropCounters, Instance, Status, Tracked, Tracking, TrackingVerdict};
+use vrrp::{DropCounters, Instance, State, Status, Tracked, Tracking, TrackingVerdict};
+
+use crate::snapshot::InstanceStats;
 
 use super::kernel;
 use super::net::Sender;
@@ -42,6 +44,12 @@ pub struct Running {
     /// between the kernel and the loop, and how late the last timer fired.
     pub rx_age: Duration,
     pub timer_late: Duration,
+    /// keepalived's counters of the instance (the stats dump's).
+    pub stats: InstanceStats,
+    /// When it last changed state, and from which.
+    pub last_transition: (SystemTime, State),
+    /// The master heard last, with its priority.
+    pub master: Option<(IpAddr, u8)>,
 }
 
 /// What an instance's interface offers now: its index (0: missing), whether it is up with
@@ -183,5 +191,8 @@ pub fn build(
         group: None,
         rx_age: Duration::ZERO,
         timer_late: Duration::ZERO,
+        stats: InstanceStats::default(),
+        last_transition: (SystemTime::now(), State::Initialize),
+        master: None,
     })
 }

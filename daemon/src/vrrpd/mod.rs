@@ -30,6 +30,7 @@ pub mod instance;
 pub mod kernel;
 pub mod net;
 pub mod notify;
+pub mod observe;
 pub mod plan;
 pub mod receivers;
 pub mod reload;
@@ -41,7 +42,9 @@ use std::collections::VecDeque;
 use std::io;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 use vrrp::{Action, Input, State, SyncGroup, Time};
@@ -53,6 +56,8 @@ use notify::NotifyQueue;
 use plan::{GroupPlan, Plan};
 use receivers::{Receivers, RxId};
 use trackers::Trackers;
+
+use crate::snapshot::VrrpSnapshot;
 
 /// Options from the command line that change how the VRRP side behaves.
 #[derive(Debug, Clone, Default)]
@@ -69,6 +74,9 @@ pub enum Command {
     /// Apply a reload's plan (checked already); the answer says whether it was applied, or
     /// why nothing was changed.
     Reload(Box<Plan>, oneshot::Sender<Result<(), String>>),
+    /// keepalived's STATS_CLEAR: the counters start again from zero (after the stats dump);
+    /// answered once the snapshot with the cleared counters is published.
+    ClearStats(oneshot::Sender<()>),
     Stop,
 }
 
@@ -84,20 +92,37 @@ pub enum Event {
     Command(Command),
 }
 
-/// A way into the running loop, for the signal handlers.
+/// A way into the running loop, for the signal handlers, and its published snapshots.
 #[derive(Clone)]
-pub struct Handle(mpsc::UnboundedSender<Event>);
+pub struct Handle {
+    events: mpsc::UnboundedSender<Event>,
+    snapshots: watch::Receiver<Arc<VrrpSnapshot>>,
+}
 
 impl Handle {
     pub fn stop(&self) {
-        let _ = self.0.send(Event::Command(Command::Stop));
+        let _ = self.events.send(Event::Command(Command::Stop));
+    }
+
+    /// The loop's snapshots, the latest first ([`crate::snapshot`]).
+    pub fn snapshots(&self) -> watch::Receiver<Arc<VrrpSnapshot>> {
+        self.snapshots.clone()
+    }
+
+    /// Clears the counters; resolves once the cleared snapshot is published.
+    pub async fn clear_stats(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.events.send(Event::Command(Command::ClearStats(tx))).is_ok() {
+            let _ = rx.await;
+        }
     }
 
     /// Asks the loop to apply `plan`; the answer comes when it has (or refused it).
     pub fn reload(&self, plan: Plan) -> oneshot::Receiver<Result<(), String>> {
         let (tx, rx) = oneshot::channel();
-        if let Err(mpsc::error::SendError(Event::Command(Command::Reload(_, tx)))) =
-            self.0.send(Event::Command(Command::Reload(Box::new(plan), tx)))
+        if let Err(mpsc::error::SendError(Event::Command(Command::Reload(_, tx)))) = self
+            .events
+            .send(Event::Command(Command::Reload(Box::new(plan), tx)))
         {
             let _ = tx.send(Err("the VRRP loop has stopped".into()));
         }
@@ -131,6 +156,12 @@ pub struct Runtime {
     to_start: Vec<usize>,
     /// Dropped packets' log lines, rate-limited.
     droplog: droplog::DropLog,
+    /// The published snapshots (`observe`): a transition publishes at once, counters at most
+    /// once a `snapshot::PUBLISH_PERIOD`.
+    snapshots: watch::Sender<Arc<VrrpSnapshot>>,
+    publish_now: bool,
+    snapshot_dirty: bool,
+    last_publish: Instant,
 }
 
 impl Runtime {
@@ -156,6 +187,10 @@ impl Runtime {
             events_tx,
             to_start: Vec::new(),
             droplog: droplog::DropLog::default(),
+            snapshots: watch::Sender::new(Arc::new(VrrpSnapshot::default())),
+            publish_now: true,
+            snapshot_dirty: false,
+            last_publish: Instant::now(),
         };
         for p in plan.instances {
             let r = rt.build(p)?;
@@ -213,9 +248,12 @@ impl Runtime {
         }
     }
 
-    /// A handle for stopping and reloading the loop.
+    /// A handle for stopping and reloading the loop, and reading its snapshots.
     pub fn handle(&self) -> Handle {
-        Handle(self.events_tx.clone())
+        Handle {
+            events: self.events_tx.clone(),
+            snapshots: self.snapshots.subscribe(),
+        }
     }
 
     fn now(&self) -> Time {
@@ -270,6 +308,7 @@ impl Runtime {
             for idx in std::mem::take(&mut self.to_start) {
                 self.start_instance(idx).await;
             }
+            self.publish();
             let next = self
                 .instances
                 .iter()
@@ -310,7 +349,13 @@ impl Runtime {
                 Some(Event::Process(name, up)) => self.process_event(&name, up).await,
                 Some(Event::Command(Command::Reload(plan, answer))) => {
                     let result = self.reload(*plan).await;
+                    self.publish_now = true;
                     let _ = answer.send(result);
+                }
+                Some(Event::Command(Command::ClearStats(done))) => {
+                    self.clear_stats();
+                    self.publish();
+                    let _ = done.send(());
                 }
                 Some(Event::Command(Command::Stop)) | None => break,
             }

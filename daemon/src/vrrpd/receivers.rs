@@ -139,6 +139,13 @@ impl Receivers {
         Ok(())
     }
 
+    /// Clears every receiver's drop counters (STATS_CLEAR).
+    pub fn clear_drops(&mut self) {
+        for r in self.by_id.values_mut() {
+            r.drops = DropCounters::new();
+        }
+    }
+
     /// Closes every receiver not in `used` (a reload dropped its last instance).
     pub fn retain_used(&mut self, used: &[RxId]) {
         self.by_id.retain(|id, _| used.contains(id));

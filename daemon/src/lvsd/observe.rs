@@ -1,0 +1,175 @@
+//! The LVS side's snapshot ([`crate::snapshot::LvsSnapshot`]): each virtual server's state
+//! rebuilt when a batch of checker events touches it (the others are shared with the last
+//! snapshot), what each checker last said, and the reconciler thread's counters; published at
+//! most once a [`PUBLISH_PERIOD`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use checkers::effects::Pool;
+use checkers::{CheckEvent, CheckerId, EventKind};
+use tokio::sync::watch;
+
+use crate::lvs::LvsPlan;
+use crate::snapshot::{
+    CheckerSnapshot, LvsSnapshot, RealServerSnapshot, ReconcilerSnapshot, VirtualServerSnapshot,
+    PUBLISH_PERIOD,
+};
+
+/// What a checker last said.
+#[derive(Debug, Clone)]
+struct Said {
+    reason: String,
+    since: SystemTime,
+    failures: u64,
+}
+
+pub struct Observer {
+    said: HashMap<CheckerId, Said>,
+    started: SystemTime,
+    virtual_servers: Vec<Arc<VirtualServerSnapshot>>,
+    dirty: bool,
+    last_publish: Instant,
+    pub snapshots: watch::Sender<Arc<LvsSnapshot>>,
+    pub reconciler: watch::Receiver<ReconcilerSnapshot>,
+}
+
+impl Observer {
+    pub fn new(reconciler: watch::Receiver<ReconcilerSnapshot>) -> Observer {
+        Observer {
+            said: HashMap::new(),
+            started: SystemTime::now(),
+            virtual_servers: Vec::new(),
+            dirty: true,
+            last_publish: Instant::now(),
+            snapshots: watch::Sender::new(Arc::new(LvsSnapshot::default())),
+            reconciler,
+        }
+    }
+
+    /// A checker event, before the pool takes it.
+    pub fn event(&mut self, ev: &CheckEvent) {
+        let s = self.said.entry(ev.id).or_insert(Said {
+            reason: String::new(),
+            since: self.started,
+            failures: 0,
+        });
+        match ev.kind {
+            EventKind::Failure => s.failures += 1,
+            EventKind::Down => {
+                s.failures += 1;
+                s.reason = ev.reason.clone();
+                s.since = SystemTime::now();
+            }
+            EventKind::Up { .. } => {
+                s.reason = ev.reason.clone();
+                s.since = SystemTime::now();
+            }
+            EventKind::Weight(_) => s.reason = ev.reason.clone(),
+        }
+    }
+
+    /// Every virtual server rebuilt (start, reload); checkers no longer in the pool forgotten.
+    pub fn rebuild(&mut self, plan: &LvsPlan, pool: &Pool, ids: &[Vec<Vec<CheckerId>>]) {
+        self.virtual_servers = (0..plan.virtual_servers.len())
+            .map(|i| Arc::new(self.vs(plan, pool, ids, i)))
+            .collect();
+        let live: std::collections::HashSet<CheckerId> =
+            ids.iter().flatten().flatten().copied().collect();
+        self.said.retain(|id, _| live.contains(id));
+        self.dirty = true;
+    }
+
+    /// The virtual servers a batch touched, rebuilt.
+    pub fn touched(
+        &mut self,
+        plan: &LvsPlan,
+        pool: &Pool,
+        ids: &[Vec<Vec<CheckerId>>],
+        touched: &[usize],
+    ) {
+        for &i in touched {
+            if i < self.virtual_servers.len() {
+                self.virtual_servers[i] = Arc::new(self.vs(plan, pool, ids, i));
+            }
+        }
+        self.dirty |= !touched.is_empty();
+    }
+
+    fn vs(
+        &self,
+        plan: &LvsPlan,
+        pool: &Pool,
+        ids: &[Vec<Vec<CheckerId>>],
+        i: usize,
+    ) -> VirtualServerSnapshot {
+        let v = &plan.virtual_servers[i];
+        let want = pool.desired_of(i).unwrap_or_default();
+        let real_servers = v
+            .real_servers
+            .iter()
+            .enumerate()
+            .map(|(ri, r)| RealServerSnapshot {
+                address: r.key().to_string(),
+                configured_weight: r.dest.weight,
+                alive: pool.is_alive(i, ri).unwrap_or(false),
+                weight: want.iter().find(|d| !d.sorry && d.rs == ri).map(|d| d.weight),
+                checkers: r
+                    .checkers
+                    .iter()
+                    .enumerate()
+                    .map(|(ci, c)| {
+                        let id = ids.get(i).and_then(|v| v.get(ri)).and_then(|r| r.get(ci));
+                        let said = id.and_then(|id| self.said.get(id));
+                        let up = id
+                            .and_then(|id| pool.checker_up(*id))
+                            .unwrap_or(!c.timing.alpha);
+                        CheckerSnapshot {
+                            kind: c.keyword(),
+                            up,
+                            reason: said.map(|s| s.reason.clone()).unwrap_or_default(),
+                            since: said.map_or(self.started, |s| s.since),
+                            failures: said.map_or(0, |s| s.failures),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        VirtualServerSnapshot {
+            name: v.key.to_string(),
+            services: v.services.iter().map(|s| s.key.to_string()).collect(),
+            scheduler: v
+                .services
+                .first()
+                .map(|s| s.scheduler.clone())
+                .unwrap_or_default(),
+            quorum: v.quorum,
+            quorum_up: pool.quorum_up(i).unwrap_or(false),
+            sorry_server: want
+                .iter()
+                .find(|d| d.sorry && d.weight > 0)
+                .map(|d| std::net::SocketAddr::new(d.address, d.port).to_string()),
+            real_servers,
+        }
+    }
+
+    /// Publishes when something changed and the last publication is old enough (or `now`).
+    pub fn publish(&mut self, now: bool) {
+        if !(now || (self.dirty && self.last_publish.elapsed() >= PUBLISH_PERIOD)) {
+            return;
+        }
+        self.snapshots.send_replace(Arc::new(LvsSnapshot {
+            taken: SystemTime::now(),
+            virtual_servers: self.virtual_servers.clone(),
+            reconciler: self.reconciler.borrow().clone(),
+        }));
+        self.dirty = false;
+        self.last_publish = Instant::now();
+    }
+
+    /// When a publication is due, if one is pending.
+    pub fn due(&self) -> Option<Instant> {
+        self.dirty.then(|| self.last_publish + PUBLISH_PERIOD)
+    }
+}

@@ -1,0 +1,199 @@
+//! What the running daemon shows of itself: a snapshot each loop publishes on a
+//! `tokio::sync::watch` (the VRRP loop: [`VrrpSnapshot`]; the LVS side: [`LvsSnapshot`]), so
+//! that the dump files, `keepalived-rs status` and the metrics read state without ever asking
+//! the loops for it: a slow reader cannot delay an advert. Plain data; the loops fill them
+//! (`vrrpd::Runtime::snapshot`, `lvsd`), readers format them.
+//!
+//! The VRRP loop publishes at each transition, reload and tracking change, and at most once a
+//! [`PUBLISH_PERIOD`] for counters alone.
+
+use std::net::IpAddr;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+/// How often a loop publishes when only counters changed.
+pub const PUBLISH_PERIOD: Duration = Duration::from_millis(500);
+
+/// keepalived's VRRP statistics of one instance, plus ours.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct InstanceStats {
+    pub advert_rcvd: u64,
+    pub advert_sent: u64,
+    pub become_master: u64,
+    pub release_master: u64,
+    pub pri_zero_rcvd: u64,
+    pub pri_zero_sent: u64,
+}
+
+/// One tracked object of an instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrackedSnapshot {
+    /// `interface`, `script`, `file` or `process`.
+    pub kind: &'static str,
+    pub name: String,
+    pub weight: i32,
+    pub reverse: bool,
+    /// `up`, `down`, or a track_file's value.
+    pub status: String,
+}
+
+/// One VRRP instance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InstanceSnapshot {
+    pub name: String,
+    pub interface: String,
+    pub vrid: u8,
+    pub version: u8,
+    pub ipv6: bool,
+    /// keepalived's words: INIT, BACKUP, MASTER, FAULT, STOP.
+    pub state: &'static str,
+    /// keepalived's `state`: MASTER or BACKUP.
+    pub wanted_state: &'static str,
+    pub base_priority: u8,
+    pub effective_priority: u8,
+    pub advert_interval: Duration,
+    pub preempt: bool,
+    pub preempt_delay: Duration,
+    pub accept: bool,
+    /// When the instance last changed state, and from which.
+    pub last_transition: SystemTime,
+    pub last_transition_from: &'static str,
+    /// The master heard last (a Backup's), with its priority.
+    pub master: Option<(IpAddr, u8)>,
+    pub source: IpAddr,
+    pub multicast_group: Option<IpAddr>,
+    pub unicast_peers: Vec<IpAddr>,
+    /// PASS authentication's password (the dump files hold it, as keepalived's do; `status`
+    /// never shows it).
+    #[serde(skip)]
+    pub auth_pass: Option<String>,
+    /// `ADDR/LEN dev IF scope S [label L]`, as keepalived's data dump writes them.
+    pub vips: Vec<String>,
+    pub tracked: Vec<TrackedSnapshot>,
+    pub garp_delay: Duration,
+    pub garp_repeat: u32,
+    pub garp_refresh: Duration,
+    pub garp_refresh_repeat: u32,
+    pub garp_lower_prio_delay: Duration,
+    pub garp_lower_prio_repeat: u32,
+    pub down_timer_adverts: u32,
+    pub lower_prio_no_advert: bool,
+    pub higher_prio_send_advert: bool,
+    pub stats: InstanceStats,
+    /// Adverts dropped, by reason (`vrrp::DropKind::name`), zeros included.
+    pub drops: Vec<(&'static str, u64)>,
+}
+
+/// One sync group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupSnapshot {
+    pub name: String,
+    pub members: Vec<String>,
+    /// The state last notified (the members' common state), if any yet.
+    pub state: Option<&'static str>,
+}
+
+/// One receiving interface and what it dropped before any instance could be told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceiverSnapshot {
+    pub interface: String,
+    pub ipv6: bool,
+    pub drops: Vec<(&'static str, u64)>,
+}
+
+/// The VRRP side.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VrrpSnapshot {
+    pub taken: SystemTime,
+    pub instances: Vec<InstanceSnapshot>,
+    pub groups: Vec<GroupSnapshot>,
+    pub receivers: Vec<ReceiverSnapshot>,
+}
+
+impl Default for VrrpSnapshot {
+    fn default() -> Self {
+        VrrpSnapshot {
+            taken: SystemTime::UNIX_EPOCH,
+            instances: Vec::new(),
+            groups: Vec::new(),
+            receivers: Vec::new(),
+        }
+    }
+}
+
+/// One checker of a real server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckerSnapshot {
+    /// keepalived's keyword: TCP_CHECK, HTTP_GET, ...
+    pub kind: &'static str,
+    pub up: bool,
+    /// What the last change of state said (the failure's reason, or what succeeded).
+    pub reason: String,
+    /// When it last changed state (its start, until then).
+    pub since: SystemTime,
+    /// Failed checks reported so far (with `log_all_failures`, every failed attempt).
+    pub failures: u64,
+}
+
+/// One real server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RealServerSnapshot {
+    /// `ADDR:PORT`.
+    pub address: String,
+    pub configured_weight: u32,
+    /// Every checker is up.
+    pub alive: bool,
+    /// The weight the kernel should hold now, or None when it is out of the table.
+    pub weight: Option<u32>,
+    pub checkers: Vec<CheckerSnapshot>,
+}
+
+/// One virtual server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VirtualServerSnapshot {
+    /// keepalived's name: `[192.0.2.1]:tcp:80`, `FWM 5`, `[GROUP]:0`.
+    pub name: String,
+    /// The IPVS services it stands for (`TCP 192.0.2.1:80`).
+    pub services: Vec<String>,
+    pub scheduler: String,
+    pub quorum: u32,
+    pub quorum_up: bool,
+    /// The sorry server, when it is in use.
+    pub sorry_server: Option<String>,
+    pub real_servers: Vec<RealServerSnapshot>,
+}
+
+/// The reconciler thread's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReconcilerSnapshot {
+    pub full_passes: u64,
+    pub updates: u64,
+    pub reloads: u64,
+    /// Kernel operations applied.
+    pub operations: u64,
+    /// Passes that corrected a table changed by hand.
+    pub drift_corrections: u64,
+    pub errors: u64,
+    pub last_full_pass: Option<SystemTime>,
+    pub last_error: Option<String>,
+}
+
+/// The LVS side. The virtual servers are shared between snapshots: a batch of checker events
+/// rebuilds only those it touched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LvsSnapshot {
+    pub taken: SystemTime,
+    pub virtual_servers: Vec<std::sync::Arc<VirtualServerSnapshot>>,
+    pub reconciler: ReconcilerSnapshot,
+}
+
+impl Default for LvsSnapshot {
+    fn default() -> Self {
+        LvsSnapshot {
+            taken: SystemTime::UNIX_EPOCH,
+            virtual_servers: Vec::new(),
+            reconciler: ReconcilerSnapshot::default(),
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! The VRRP loop's snapshot ([`crate::snapshot::VrrpSnapshot`]): built from the loop's state
+//! and published on its watch at each transition, reload and tracking change, and at most once
+//! a [`PUBLISH_PERIOD`] when only counters moved.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use tokio::time::Instant;
+use vrrp::{Auth, ProtocolVersion, State, Status, WantedState};
+
+use super::instance::Running;
+use super::notify::state_word;
+use super::plan::Vip;
+use super::Runtime;
+use crate::snapshot::{
+    GroupSnapshot, InstanceSnapshot, ReceiverSnapshot, TrackedSnapshot, VrrpSnapshot,
+    PUBLISH_PERIOD,
+};
+
+/// `10.0.0.1/24 dev eth0 scope global [label eth0:1]`, as keepalived's data dump writes a VIP.
+fn vip_line(v: &Vip, installed: bool) -> String {
+    let scope = match v.scope {
+        None | Some(0) => "global".to_string(),
+        Some(200) => "site".into(),
+        Some(253) => "link".into(),
+        Some(254) => "host".into(),
+        Some(255) => "nowhere".into(),
+        Some(n) => n.to_string(),
+    };
+    let mut s = format!("{}/{} dev {} scope {scope}", v.addr, v.prefix_len, v.dev);
+    if let Some(l) = &v.label {
+        s.push_str(&format!(" label {l}"));
+    }
+    if installed {
+        s.push_str(" set");
+    }
+    s
+}
+
+fn tracked(r: &Running) -> Vec<TrackedSnapshot> {
+    r.tracking
+        .objects()
+        .iter()
+        .map(|t| {
+            let (kind, name) = match t.name.split_once(':') {
+                Some((k, n)) => (
+                    match k {
+                        "script" => "script",
+                        "file" => "file",
+                        _ => "process",
+                    },
+                    n.to_string(),
+                ),
+                None => ("interface", t.name.clone()),
+            };
+            TrackedSnapshot {
+                kind,
+                name,
+                weight: t.weight,
+                reverse: t.reverse,
+                status: match t.status {
+                    Status::Up => "up".into(),
+                    Status::Down => "down".into(),
+                    Status::Value(v) => v.to_string(),
+                },
+            }
+        })
+        .collect()
+}
+
+fn instance(r: &Running) -> InstanceSnapshot {
+    let p = &r.plan;
+    let c = &p.config;
+    let state = r.instance.state();
+    InstanceSnapshot {
+        name: p.name.clone(),
+        interface: p.interface.clone(),
+        vrid: c.vrid,
+        version: match c.version {
+            ProtocolVersion::V2 => 2,
+            ProtocolVersion::V3 => 3,
+        },
+        ipv6: p.ipv6,
+        state: state_word(state),
+        wanted_state: match c.initial_state {
+            WantedState::Master => "MASTER",
+            WantedState::Backup => "BACKUP",
+        },
+        base_priority: c.priority,
+        effective_priority: r.instance.priority(),
+        advert_interval: c.advert_interval,
+        preempt: c.preempt,
+        preempt_delay: c.preempt_delay,
+        accept: c.accept,
+        last_transition: r.last_transition.0,
+        last_transition_from: state_word(r.last_transition.1),
+        master: if state == State::Master { None } else { r.master },
+        source: r.src,
+        multicast_group: c.unicast_peers.is_empty().then_some(p.mcast_group),
+        unicast_peers: c.unicast_peers.clone(),
+        auth_pass: match c.auth {
+            Auth::Password(p) => {
+                let end = p.iter().position(|&b| b == 0).unwrap_or(p.len());
+                Some(String::from_utf8_lossy(&p[..end]).into_owned())
+            }
+            _ => None,
+        },
+        vips: p
+            .vips
+            .iter()
+            .map(|v| vip_line(v, state == State::Master))
+            .collect(),
+        tracked: tracked(r),
+        garp_delay: c.garp_master_delay,
+        garp_repeat: c.garp_master_repeat,
+        garp_refresh: c.garp_master_refresh,
+        garp_refresh_repeat: c.garp_master_refresh_repeat,
+        garp_lower_prio_delay: c.lower_prio_delay(),
+        garp_lower_prio_repeat: c.lower_prio_repeat(),
+        down_timer_adverts: c.down_timer_adverts,
+        lower_prio_no_advert: c.lower_prio_no_advert,
+        higher_prio_send_advert: c.higher_prio_send_advert,
+        stats: r.stats,
+        drops: r.drops.iter().map(|(k, n)| (k.name(), n)).collect(),
+    }
+}
+
+impl Runtime {
+    /// The loop's state now.
+    pub fn snapshot(&self) -> VrrpSnapshot {
+        VrrpSnapshot {
+            taken: SystemTime::now(),
+            instances: self.instances.iter().map(instance).collect(),
+            groups: self
+                .groups
+                .iter()
+                .map(|g| GroupSnapshot {
+                    name: g.plan.name.clone(),
+                    members: g.plan.members.clone(),
+                    state: g.notified.map(state_word),
+                })
+                .collect(),
+            receivers: self
+                .receivers
+                .iter()
+                .map(|r| ReceiverSnapshot {
+                    interface: r.ifname.clone(),
+                    ipv6: r.ipv6,
+                    drops: r.drops.iter().map(|(k, n)| (k.name(), n)).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Publishes a new snapshot when something changed: at once after a transition, reload
+    /// or tracking change, otherwise at most once a [`PUBLISH_PERIOD`].
+    pub(super) fn publish(&mut self) {
+        let due = self.publish_now
+            || (self.snapshot_dirty && self.last_publish.elapsed() >= PUBLISH_PERIOD);
+        if !due {
+            return;
+        }
+        let snap = Arc::new(self.snapshot());
+        self.snapshots.send_replace(snap);
+        self.publish_now = false;
+        self.snapshot_dirty = false;
+        self.last_publish = Instant::now();
+    }
+
+    /// Clears the counters (keepalived's STATS_CLEAR) and publishes at once.
+    pub(super) fn clear_stats(&mut self) {
+        for r in &mut self.instances {
+            r.stats = Default::default();
+            r.drops = vrrp::DropCounters::new();
+        }
+        self.receivers.clear_drops();
+        self.publish_now = true;
+    }
+}
