@@ -29,6 +29,23 @@ pub enum Command {
     /// Program and inspect the kernel's IPVS tables.
     #[command(subcommand)]
     Ipvs(IpvsCommand),
+    /// The running daemon's state: VRRP instances, sync groups, virtual and real servers,
+    /// checkers, the IPVS reconciler, the last reload (exit 3 when no daemon runs).
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print the daemon's status document as JSON (docs/status.md).
+    #[arg(long)]
+    pub json: bool,
+    /// The daemon's control socket (default: beside its main pid file,
+    /// /run/keepalived-rs.sock).
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// The daemon runs in network namespace NAME (its socket is in /run/keepalived/NAME/).
+    #[arg(short = 's', long = "namespace", value_name = "NAME")]
+    pub namespace: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -276,4 +293,8 @@ pub struct KeepalivedArgs {
     /// Ignore SIGINT.
     #[arg(long = "ignore-sigint")]
     pub ignore_sigint: bool,
+    /// The control socket `keepalived-rs status` reads (keepalived-rs only; default: beside
+    /// the main pid file, /run/keepalived-rs.sock).
+    #[arg(long = "control-socket", value_name = "PATH")]
+    pub control_socket: Option<PathBuf>,
 }

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use crate::cli::KeepalivedArgs;
 use crate::config_cmd::{self, EXIT_CANNOT_RUN};
 use crate::lvsd;
+use crate::control;
 use crate::netns;
 use crate::pidfile::{self, PidError, PidFiles, PidPaths};
 use crate::process;
@@ -247,6 +248,10 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
         tracing::info!("-C: the VRRP instances are not run (health checkers only)");
     }
     let pid_paths = pid_paths(k, &parsed.config);
+    let control_path = k
+        .control_socket
+        .clone()
+        .unwrap_or_else(|| control::default_path(&pid_paths.main));
     let mut paths: Vec<&Path> = vec![&pid_paths.main, &pid_paths.vrrp];
     if plans.lvs.is_some() {
         paths.push(&pid_paths.checkers);
@@ -307,12 +312,35 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
         // This thread parsed the configuration and freed the model.
         tokio::spawn(release_freed_memory(Some(released_tx)));
         let runtime = Runtime::new(plans.vrrp.clone(), options)?;
-        let _ = &lvs_snapshots_rx;
+        let (info, daemon_info) = tokio::sync::watch::channel(control::DaemonInfo {
+            pid: std::process::id(),
+            version: env!("CARGO_PKG_VERSION"),
+            started: std::time::SystemTime::now(),
+            config_file: source.file.clone(),
+            last_reload: None,
+        });
+        let vrrp = runtime.handle();
+        // The control socket (`keepalived-rs status`), on a thread of its own.
+        let _control = match control::serve(
+            &control_path,
+            control::Sources {
+                vrrp: vrrp.snapshots(),
+                lvs: lvs_snapshots_rx,
+                daemon: daemon_info,
+            },
+        ) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::warn!("control socket: {e}; `keepalived-rs status` will not answer");
+                None
+            }
+        };
         let mut reloader = reload::Reloader {
             source,
             running: plans,
-            vrrp: runtime.handle(),
+            vrrp,
             lvs: lvs_commands,
+            info,
             start_lvs: Box::new(move |prepared| {
                 let (tx, thread) = start_lvs(prepared, None, lvs_snapshots.take()?)?;
                 if let Ok(mut t) = threads.lock() {

@@ -2,6 +2,7 @@
 
 mod cli;
 mod config_cmd;
+mod control;
 mod daemon;
 mod diff;
 mod ipvs_cmd;
@@ -15,6 +16,7 @@ mod reload;
 mod rss_scale;
 mod signals;
 mod snapshot;
+mod status_cmd;
 mod vrrpd;
 
 use clap::Parser;
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Ipvs(IpvsCommand::Sync(a))) => return ipvs_cmd::sync(&a),
         Some(Command::Ipvs(IpvsCommand::List(a))) => return ipvs_cmd::list(&a),
+        Some(Command::Status(a)) => return status_cmd::status(&a),
         None => {}
     }
     let k = cli.keepalived;

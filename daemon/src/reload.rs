@@ -126,6 +126,8 @@ pub struct Reloader {
     /// The LVS side's commands; None while it does not run (no virtual servers yet, or `-P`).
     pub lvs: Option<mpsc::UnboundedSender<lvsd::Command>>,
     /// Starts the LVS side when a reload brings the first virtual servers.
+    /// What the daemon tells the control socket (the last reload).
+    pub info: tokio::sync::watch::Sender<crate::control::DaemonInfo>,
     #[allow(clippy::type_complexity)]
     pub start_lvs: Box<
         dyn FnMut(lvsd::Prepared<ipvs::Client>) -> Option<mpsc::UnboundedSender<lvsd::Command>>
@@ -134,16 +136,33 @@ pub struct Reloader {
 }
 
 impl Reloader {
-    /// SIGHUP: read, check, compare, apply; or keep everything and say why not.
+    /// SIGHUP: read, check, compare, apply; or keep everything and say why not. The outcome
+    /// goes to the control socket's document too.
     pub async fn reload(&mut self) {
+        let outcome = self.apply().await;
+        let (applied, lines) = match outcome {
+            Ok(lines) => (true, lines),
+            Err(why) => (false, vec![why]),
+        };
+        self.info.send_modify(|i| {
+            i.last_reload = Some(crate::control::ReloadOutcome {
+                at: std::time::SystemTime::now(),
+                applied,
+                lines,
+            })
+        });
+    }
+
+    async fn apply(&mut self) -> Result<Vec<String>, String> {
         // keepalived's own words for the start and the end of a reload.
         info!("Reloading ...");
         let src = self.source.clone();
         let loaded = match tokio::task::spawn_blocking(move || load(&src)).await {
             Ok(l) => l,
             Err(e) => {
-                error!("reload refused: reading the configuration failed ({e}); the running configuration stays in force");
-                return;
+                let why = format!("reading the configuration failed ({e})");
+                error!("reload refused: {why}; the running configuration stays in force");
+                return Err(why);
             }
         };
         let loaded = match loaded {
@@ -156,7 +175,7 @@ impl Reloader {
                     "reload refused: {}; the running configuration stays in force",
                     r.why
                 );
-                return;
+                return Err(r.why);
             }
         };
         for line in &loaded.warnings {
@@ -172,7 +191,7 @@ impl Reloader {
                     Ok(p) => new_lvs = Some(p),
                     Err(e) => {
                         error!("reload refused: {e}; the running configuration stays in force");
-                        return;
+                        return Err(e);
                     }
                 }
             }
@@ -181,11 +200,11 @@ impl Reloader {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 error!("reload refused: {e}; the running configuration stays in force");
-                return;
+                return Err(e);
             }
             Err(_) => {
                 error!("reload refused: the VRRP loop has stopped");
-                return;
+                return Err("the VRRP loop has stopped".into());
             }
         }
         if let Some(prepared) = new_lvs {
@@ -216,6 +235,7 @@ impl Reloader {
         }
         info!("Reload complete");
         self.running = loaded.plans;
+        Ok(d.lines())
     }
 }
 
