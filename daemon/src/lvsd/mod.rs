@@ -243,6 +243,12 @@ impl Lvs {
         self.plan = plan;
         self.tls = tls;
         self.ids = assignment.ids.clone();
+        let mut assignment = assignment;
+        if !self.checking {
+            // No checker has started yet (a reload within the start's first second): every
+            // checker of the new plan is still to start, kept ones included.
+            assignment.start = all_positions(&assignment.ids);
+        }
         self.pending = assignment;
         self.observer.rebuild(&self.plan, &self.pool, &self.ids);
         for n in notes {
@@ -266,6 +272,19 @@ impl Lvs {
         self.notify.flush(Duration::from_secs(10)).await;
         stop_reconciler(&self.ktx, self.plan.stop).await;
     }
+}
+
+/// Every checker of `ids` with its position.
+fn all_positions(ids: &[Vec<Vec<checkers::CheckerId>>]) -> Vec<(checkers::CheckerId, registry::Position)> {
+    let mut out = Vec::new();
+    for (vi, v) in ids.iter().enumerate() {
+        for (ri, r) in v.iter().enumerate() {
+            for (ci, &id) in r.iter().enumerate() {
+                out.push((id, (vi, ri, ci)));
+            }
+        }
+    }
+    out
 }
 
 /// The pool's configuration of a plan with an assignment's checker ids.
@@ -786,6 +805,57 @@ virtual_server 127.0.0.1 80 {{
             1,
             "a full pass follows the reload"
         );
+        tx.send(Command::Stop).ok().unwrap();
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
+    /// A reload that comes before the checkers have started (within the start's first second)
+    /// starts them all when their time comes, kept ones included.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reload_before_the_checkers_start_loses_none() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let conf = |weight: u32| {
+            format!(
+                "virtual_server 127.0.0.1 80 {{\n delay_loop 1\n lb_kind NAT\n protocol TCP\n\
+                 real_server 127.0.0.1 {port} {{\n  weight {weight}\n  TCP_CHECK {{\n   connect_timeout 1\n   retry 0\n  }}\n }}\n}}\n"
+            )
+        };
+        let plan = |w| crate::lvs::plan(&parse(&conf(w)), false).unwrap();
+        let sim = Simulated::default();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (release, released) = oneshot::channel::<()>();
+        let task = tokio::spawn(run(
+            Prepared {
+                plan: plan(1),
+                tls: None,
+                kernel: sim.clone(),
+            },
+            rx,
+            Duration::from_secs(3600),
+            async {
+                let _ = released.await;
+            },
+            tokio::sync::watch::channel(Default::default()).0,
+        ));
+        wait_until("programmed", || dests(&sim).len() == 1).await;
+        let (done, wait) = oneshot::channel();
+        tx.send(Command::Reload {
+            plan: Box::new(plan(2)),
+            tls: None,
+            done,
+        })
+        .ok()
+        .unwrap();
+        wait.await.unwrap();
+        assert_eq!(dests(&sim), vec![(format!("127.0.0.1:{port}"), 2)]);
+        release.send(()).unwrap();
+        // The kept checker runs: the closed port takes its real server out.
+        wait_until("the checker ran", || dests(&sim).is_empty()).await;
         tx.send(Command::Stop).ok().unwrap();
         tokio::time::timeout(Duration::from_secs(10), task)
             .await
