@@ -14,6 +14,7 @@ mod process;
 mod reload;
 #[cfg(test)]
 mod rss_scale;
+mod sd_notify;
 mod signals;
 mod snapshot;
 mod status_cmd;
