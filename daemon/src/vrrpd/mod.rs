@@ -78,6 +78,11 @@ pub enum Command {
     /// answered once the snapshot with the cleared counters is published.
     ClearStats(oneshot::Sender<()>),
     Stop,
+    /// Answer at once: the systemd watchdog's proof that the loop is turning.
+    Ping(oneshot::Sender<()>),
+    /// Test hook (the daemon sends it only when `KEEPALIVED_RS_TEST_STALL_VRRP_MS` is set): the
+    /// loop stops turning, as one stuck on an await that never ends would.
+    Stall,
 }
 
 pub enum Event {
@@ -107,6 +112,30 @@ impl Handle {
     /// The loop's snapshots, the latest first ([`crate::snapshot`]).
     pub fn snapshots(&self) -> watch::Receiver<Arc<VrrpSnapshot>> {
         self.snapshots.clone()
+    }
+
+    /// Asks the loop to answer; the answer comes when it has turned to the request. Err when
+    /// the loop has stopped.
+    pub fn ping(&self) -> Result<oneshot::Receiver<()>, ()> {
+        let (tx, rx) = oneshot::channel();
+        self.events
+            .send(Event::Command(Command::Ping(tx)))
+            .map_err(|_| ())?;
+        Ok(rx)
+    }
+
+    /// The test hook [`Command::Stall`].
+    pub fn stall(&self) {
+        let _ = self.events.send(Event::Command(Command::Stall));
+    }
+
+    /// A handle on a channel of the caller's (tests stand in for the loop).
+    #[cfg(test)]
+    pub(crate) fn from_sender(events: mpsc::UnboundedSender<Event>) -> Handle {
+        Handle {
+            events,
+            snapshots: watch::channel(Arc::new(VrrpSnapshot::default())).1,
+        }
     }
 
     /// Clears the counters; resolves once the cleared snapshot is published.
@@ -356,6 +385,13 @@ impl Runtime {
                     self.clear_stats();
                     self.publish();
                     let _ = done.send(());
+                }
+                Some(Event::Command(Command::Ping(pong))) => {
+                    let _ = pong.send(());
+                }
+                Some(Event::Command(Command::Stall)) => {
+                    warn!("test hook: the VRRP loop stalls (KEEPALIVED_RS_TEST_STALL_VRRP_MS)");
+                    std::future::pending::<()>().await
                 }
                 Some(Event::Command(Command::Stop)) | None => break,
             }
