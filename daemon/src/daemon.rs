@@ -14,7 +14,9 @@ use crate::netns;
 use crate::pidfile::{self, PidError, PidFiles, PidPaths};
 use crate::process;
 use crate::signals::{Request, Signals};
+use crate::systemd;
 use crate::reload;
+use crate::sd_notify::Notifier;
 use crate::vrrpd::{self, Runtime};
 
 /// No transparent huge pages for the daemon: with THP on (`always`, Debian's default, or
@@ -169,6 +171,8 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
     if detached {
         process::become_session_leader();
     }
+    // While this is the only thread: the variables leave the environment scripts inherit.
+    let (notifier, watchdog) = Notifier::take_from_env();
     let target = process::log_target(k.log_console, k.log_file.as_deref(), k.no_syslog);
     if let Err(e) = process::init_logging(&target, k.log_detail, k.log_facility.as_deref()) {
         eprintln!("keepalived-rs: {e}");
@@ -303,6 +307,7 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
     };
     // A reload that brings the first virtual servers starts the LVS side then; its thread is
     // joined at stop with the others.
+    let lvs_running = lvs_thread.is_some();
     let lvs_threads = std::sync::Arc::new(std::sync::Mutex::new(Vec::from_iter(lvs_thread)));
     let options = vrrpd::Options {
         dont_release_vips: k.dont_release_vrrp,
@@ -320,6 +325,14 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
             last_reload: None,
         });
         let vrrp = runtime.handle();
+        // READY=1, STATUS= and the watchdog (sd_notify), from the loops' snapshots.
+        systemd::start(
+            &notifier,
+            watchdog,
+            vrrp.clone(),
+            lvs_snapshots_rx.clone(),
+            lvs_running,
+        );
         // The control socket (`keepalived-rs status`), on a thread of its own.
         let _control = match control::serve(
             &control_path,
@@ -353,7 +366,13 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
             loop {
                 match signals.next().await {
                     Request::Stop => break,
-                    Request::Reload => reloader.reload().await,
+                    Request::Reload => {
+                        // systemd shows the unit reloading until READY=1 comes back, applied
+                        // or refused (a refused reload keeps the running configuration).
+                        let _ = notifier.reloading("reloading the configuration");
+                        reloader.reload().await;
+                        let _ = notifier.reloaded();
+                    }
                     // Caught so that they never kill the daemon; their work comes with the
                     // observability issue.
                     r => tracing::warn!(
@@ -363,6 +382,7 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
                 }
             }
             tracing::info!("received a stop signal");
+            let _ = notifier.stopping();
             if let Some(tx) = &reloader.lvs {
                 let _ = tx.send(lvsd::Command::Stop);
             }

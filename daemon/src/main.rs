@@ -18,6 +18,7 @@ mod sd_notify;
 mod signals;
 mod snapshot;
 mod status_cmd;
+mod systemd;
 mod vrrpd;
 
 use clap::Parser;

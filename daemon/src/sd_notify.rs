@@ -16,7 +16,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::UnixDatagram;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub const NOTIFY_SOCKET: &str = "NOTIFY_SOCKET";
@@ -33,11 +33,13 @@ enum Target {
 
 /// Sends notifications to the service manager, or nowhere. Clones share one "stopping" flag:
 /// once `STOPPING=1` is sent, nothing else is (no READY or STATUS from a task that has not
-/// heard of the stop yet may follow it).
+/// heard of the stop yet may follow it); and the last status line sent with READY or STATUS,
+/// which the READY=1 ending a reload repeats.
 #[derive(Debug, Clone, Default)]
 pub struct Notifier {
     target: Option<Target>,
     stopping: Arc<AtomicBool>,
+    last_status: Arc<Mutex<String>>,
 }
 
 impl Notifier {
@@ -58,7 +60,7 @@ impl Notifier {
         };
         Notifier {
             target,
-            stopping: Arc::default(),
+            ..Notifier::default()
         }
     }
 
@@ -101,11 +103,30 @@ impl Notifier {
 
     /// `READY=1` with the status line.
     pub fn ready(&self, status: &str) -> io::Result<()> {
+        self.remember(status);
         self.send(&format!("READY=1\n{}", status_field(status)))
     }
 
     pub fn status(&self, status: &str) -> io::Result<()> {
+        self.remember(status);
         self.send(&status_field(status))
+    }
+
+    fn remember(&self, status: &str) {
+        if let Ok(mut s) = self.last_status.lock() {
+            status.clone_into(&mut s);
+        }
+    }
+
+    /// A reload is over (applied or refused): `READY=1` with the last status line sent before
+    /// it (the reporter sends the new one when the states change).
+    pub fn reloaded(&self) -> io::Result<()> {
+        let status = self
+            .last_status
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default();
+        self.send(&format!("READY=1\n{}", status_field(&status)))
     }
 
     pub fn watchdog(&self) -> io::Result<()> {
@@ -114,9 +135,7 @@ impl Notifier {
 
     /// A reload begins: `RELOADING=1` with the time it began on CLOCK_MONOTONIC (systemd 253's
     /// Type=notify-reload requires `MONOTONIC_USEC` with it, older ones ignore it). When the
-    /// reload is done, successful or not, [`Notifier::ready`] ends it.
-    // For the reload (SIGHUP), which is being built: until it lands only the tests call it.
-    #[allow(dead_code)]
+    /// reload is done, successful or not, [`Notifier::reloaded`] ends it.
     pub fn reloading(&self, status: &str) -> io::Result<()> {
         self.send(&reloading_message(monotonic_usec()?, status))
     }
@@ -160,7 +179,6 @@ pub fn status_field(status: &str) -> String {
     format!("STATUS={}\n", status.replace(['\n', '\r'], " "))
 }
 
-#[allow(dead_code)] // see Notifier::reloading
 pub fn reloading_message(monotonic_usec: u64, status: &str) -> String {
     format!(
         "RELOADING=1\nMONOTONIC_USEC={monotonic_usec}\n{}",
@@ -181,7 +199,6 @@ pub fn watchdog_timeout(usec: Option<&str>, pid: Option<&str>, me: u32) -> Optio
 }
 
 /// Now on CLOCK_MONOTONIC, in microseconds (what `MONOTONIC_USEC` carries).
-#[allow(dead_code)] // see Notifier::reloading
 pub fn monotonic_usec() -> io::Result<u64> {
     let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC)?;
     let usec = i128::from(t.tv_sec()) * 1_000_000 + i128::from(t.tv_nsec()) / 1_000;
@@ -228,6 +245,7 @@ mod tests {
         n.status("1 instance: VI_1 MASTER\nsecond line").unwrap();
         n.watchdog().unwrap();
         n.reloading("reloading").unwrap();
+        n.reloaded().unwrap();
         assert_eq!(recv(&s), "READY=1\nSTATUS=1 instance: VI_1 BACKUP\n");
         assert_eq!(recv(&s), "STATUS=1 instance: VI_1 MASTER second line\n");
         assert_eq!(recv(&s), "WATCHDOG=1\n");
@@ -242,6 +260,11 @@ mod tests {
         let now = monotonic_usec().unwrap();
         assert!(usec <= now && now - usec < 5_000_000, "{usec} vs {now}");
         assert_eq!(lines[2], "STATUS=reloading");
+        // The reload's end repeats the last status line, not "reloading".
+        assert_eq!(
+            recv(&s),
+            "READY=1\nSTATUS=1 instance: VI_1 MASTER second line\n"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -653,6 +653,7 @@ virtual_server 127.0.0.1 80 {{
         });
         sim.hand_edit(&[Op::AddService(foreign)]).unwrap();
         let (stop_tx, stop_rx) = mpsc::unbounded_channel();
+        let (snapshots_tx, mut snapshots) = tokio::sync::watch::channel(Default::default());
         let task = tokio::spawn(run(
             Prepared {
                 plan: p,
@@ -662,13 +663,23 @@ virtual_server 127.0.0.1 80 {{
             stop_rx,
             Duration::from_millis(300),
             std::future::ready(()),
-            tokio::sync::watch::channel(Default::default()).0,
+            snapshots_tx,
         ));
         let mut both = vec![
             (format!("127.0.0.1:{pa}"), 1),
             (format!("127.0.0.1:{pb}"), 1),
         ];
         both.sort();
+        // The first full pass published means the table is in the kernel (systemd's READY=1
+        // waits for it: `systemd::report`).
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            snapshots.wait_for(|s| s.reconciler.full_passes > 0),
+        )
+        .await
+        .expect("the first pass is published")
+        .unwrap();
+        assert_eq!(dests(&sim), both, "a full pass published before the table was programmed");
         wait_until("both real servers in", || dests(&sim) == both).await;
         drop(a);
         wait_until("a removed", || {
