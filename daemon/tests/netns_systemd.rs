@@ -1,0 +1,239 @@
+//! The daemon under a service manager: the sd_notify messages it sends to a real
+//! `NOTIFY_SOCKET` (a datagram socket this test listens on), in order and with their content,
+//! at start and stop and with a watchdog, and a VRRP loop made to stall (the test hook
+//! `KEEPALIVED_RS_TEST_STALL_VRRP_MS`) stopping the watchdog's pings. The daemon runs in the
+//! netns lab; needs root, skips loudly without it.
+
+mod common;
+
+use std::os::unix::net::UnixDatagram;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{lab_or_skip, ours_binary, wait_for, Conf, Daemon, Lab};
+
+const VIP: &str = "10.9.0.100";
+
+/// The test's end of NOTIFY_SOCKET: every datagram with the time it came.
+struct NotifySocket {
+    socket: UnixDatagram,
+    path: PathBuf,
+    start: Instant,
+    got: Vec<(Duration, String)>,
+}
+
+impl NotifySocket {
+    fn bind(lab: &Lab) -> NotifySocket {
+        let path = lab.dir.join("notify.sock");
+        let socket = UnixDatagram::bind(&path).expect("bind the notify socket");
+        socket
+            .set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
+        NotifySocket {
+            socket,
+            path,
+            start: Instant::now(),
+            got: Vec::new(),
+        }
+    }
+
+    /// Reads what has come, for up to `limit` or until `done` holds for what came so far.
+    fn read_until(&mut self, limit: Duration, mut done: impl FnMut(&[(Duration, String)]) -> bool) {
+        let end = Instant::now() + limit;
+        let mut buf = [0u8; 4096];
+        while Instant::now() < end && !done(&self.got) {
+            if let Ok(n) = self.socket.recv(&mut buf) {
+                self.got.push((
+                    self.start.elapsed(),
+                    String::from_utf8_lossy(&buf[..n]).into_owned(),
+                ));
+            }
+        }
+    }
+
+    /// The messages other than WATCHDOG=1, in order.
+    fn messages(&self) -> Vec<&str> {
+        self.got
+            .iter()
+            .map(|(_, m)| m.as_str())
+            .filter(|m| *m != "WATCHDOG=1\n")
+            .collect()
+    }
+
+    fn watchdog_times(&self) -> Vec<Duration> {
+        self.got
+            .iter()
+            .filter(|(_, m)| m == "WATCHDOG=1\n")
+            .map(|(t, _)| *t)
+            .collect()
+    }
+}
+
+/// `keepalived-rs -n -l -D` in namespace `ns` as systemd would start it: `env` its environment.
+fn start(lab: &Lab, ns: &str, conf: &str, env: &[(&str, String)]) -> Daemon {
+    let conf = lab.write("a.conf", conf);
+    let mut cmd = Command::new("ip");
+    cmd.args(["netns", "exec", ns])
+        .arg(ours_binary())
+        .args(["-n", "-l", "-D", "-f"])
+        .arg(&conf)
+        .arg("-p")
+        .arg(lab.dir.join("a.pid"))
+        .arg("-r")
+        .arg(lab.dir.join("a-vrrp.pid"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    Daemon::spawn_for_test(&mut cmd, lab.dir.join("a.log"))
+}
+
+#[test]
+fn netns_sd_notify_ready_status_stopping() {
+    let Some(lab) = lab_or_skip("netns_sd_notify_ready_status_stopping", "sd", 1) else {
+        return;
+    };
+    let a = lab.node(0).to_string();
+    let mut notify = NotifySocket::bind(&lab);
+    // A notify script records its environment: the notification variables are not in it.
+    let env_file = lab.dir.join("script-env");
+    let mut c = Conf::v2("MASTER", 150);
+    c.extra = format!(
+        "    notify_master \"/bin/sh -c 'env > {}'\"\n",
+        env_file.display()
+    );
+    let mut d = start(
+        &lab,
+        &a,
+        &c.text(),
+        &[("NOTIFY_SOCKET", notify.path.display().to_string())],
+    );
+    notify.read_until(Duration::from_secs(10), |got| {
+        got.iter().any(|(_, m)| m.contains("VI_1 MASTER"))
+    });
+    assert!(lab.has(&a, VIP), "{}", d.log_text());
+    assert_eq!(
+        notify.messages(),
+        [
+            "READY=1\nSTATUS=1 instance: VI_1 BACKUP\n",
+            "STATUS=1 instance: VI_1 MASTER\n"
+        ],
+        "{}",
+        d.log_text()
+    );
+    assert!(
+        notify.watchdog_times().is_empty(),
+        "WATCHDOG=1 without WATCHDOG_USEC"
+    );
+    assert!(
+        wait_for(Duration::from_secs(5), || env_file.exists()).is_some(),
+        "notify_master did not run:\n{}",
+        d.log_text()
+    );
+    // The script's environment is written by then (the file exists once `env` ran).
+    std::thread::sleep(Duration::from_millis(200));
+    let script_env = std::fs::read_to_string(&env_file).unwrap();
+    assert!(
+        !script_env.contains("NOTIFY_SOCKET"),
+        "a script inherited NOTIFY_SOCKET:\n{script_env}"
+    );
+
+    assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{}", d.log_text());
+    notify.read_until(Duration::from_millis(500), |_| false);
+    let m = notify.messages();
+    assert_eq!(
+        m.last().copied(),
+        Some("STOPPING=1\nSTATUS=stopping\n"),
+        "{m:?}\n{}",
+        d.log_text()
+    );
+    assert_eq!(m.len(), 3, "{m:?}");
+}
+
+/// With WATCHDOG_USEC (1 s: a ping every 0.5 s) the daemon sends WATCHDOG=1 while its VRRP loop
+/// turns; the loop made to stall after 3 s (the process still running, its other tasks too)
+/// stops them.
+#[test]
+fn netns_sd_notify_watchdog_stops_when_the_vrrp_loop_stalls() {
+    let Some(lab) = lab_or_skip(
+        "netns_sd_notify_watchdog_stops_when_the_vrrp_loop_stalls",
+        "wd",
+        1,
+    ) else {
+        return;
+    };
+    let a = lab.node(0).to_string();
+    let mut notify = NotifySocket::bind(&lab);
+    let mut d = start(
+        &lab,
+        &a,
+        &Conf::v2("BACKUP", 100).text(),
+        &[
+            ("NOTIFY_SOCKET", notify.path.display().to_string()),
+            ("WATCHDOG_USEC", "1000000".to_string()),
+            ("KEEPALIVED_RS_TEST_STALL_VRRP_MS", "3000".to_string()),
+        ],
+    );
+    notify.read_until(Duration::from_secs(8), |_| false);
+    let log = d.log_text();
+    assert!(d.running(), "the daemon died:\n{log}");
+    assert!(log.contains("test hook: the VRRP loop stalls"), "{log}");
+    let pings = notify.watchdog_times();
+    let before: Vec<_> = pings
+        .iter()
+        .filter(|t| **t < Duration::from_millis(2900))
+        .collect();
+    let after: Vec<_> = pings
+        .iter()
+        .filter(|t| **t > Duration::from_millis(4000))
+        .collect();
+    assert!(
+        before.len() >= 3,
+        "too few pings while the loop ran: {pings:?}\n{log}"
+    );
+    assert!(
+        after.is_empty(),
+        "pings after the loop stalled: {pings:?}\n{log}"
+    );
+    assert_eq!(
+        notify.messages().first().copied(),
+        Some("READY=1\nSTATUS=1 instance: VI_1 BACKUP\n"),
+        "{log}"
+    );
+    // WATCHDOG_PID naming another process: the watchdog is not ours, no pings.
+    d.kill9();
+    let mut notify2 = NotifySocket {
+        socket: UnixDatagram::bind(lab.dir.join("notify2.sock")).unwrap(),
+        path: lab.dir.join("notify2.sock"),
+        start: Instant::now(),
+        got: Vec::new(),
+    };
+    notify2
+        .socket
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    let mut d2 = start(
+        &lab,
+        &a,
+        &Conf::v2("BACKUP", 100).text(),
+        &[
+            ("NOTIFY_SOCKET", notify2.path.display().to_string()),
+            ("WATCHDOG_USEC", "1000000".to_string()),
+            ("WATCHDOG_PID", "1".to_string()),
+        ],
+    );
+    notify2.read_until(Duration::from_secs(3), |_| false);
+    assert!(
+        notify2.watchdog_times().is_empty(),
+        "{:?}\n{}",
+        notify2.got,
+        d2.log_text()
+    );
+    assert_eq!(notify2.messages().len(), 1, "{:?}", notify2.got);
+    assert_eq!(
+        d2.term(Duration::from_secs(10)),
+        Some(0),
+        "{}",
+        d2.log_text()
+    );
+}
