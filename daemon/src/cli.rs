@@ -32,6 +32,9 @@ pub enum Command {
     /// The running daemon's state: VRRP instances, sync groups, virtual and real servers,
     /// checkers, the IPVS reconciler, the last reload (exit 3 when no daemon runs).
     Status(StatusArgs),
+    /// On an LVS-DR real server: hold the VIPs on lo without answering ARP for them.
+    #[command(subcommand)]
+    Realserver(RealserverCommand),
 }
 
 #[derive(Debug, Args)]
@@ -46,6 +49,38 @@ pub struct StatusArgs {
     /// The daemon runs in network namespace NAME (its socket is in /run/keepalived/NAME/).
     #[arg(short = 's', long = "namespace", value_name = "NAME")]
     pub namespace: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RealserverCommand {
+    /// Put the VIPs on lo (IPv4 /32, IPv6 /128 nodad) and, with an IPv4 VIP, set arp_ignore=1
+    /// and arp_announce=2 for all, default and lo (their earlier values recorded). Only what is
+    /// missing is changed.
+    Up(RealserverChangeArgs),
+    /// Take the VIPs off lo; with the last IPv4 VIP gone, put the recorded ARP settings back.
+    Down(RealserverChangeArgs),
+    /// Check that the VIPs are on lo and the ARP settings right; exit 1 naming what is missing.
+    Status(RealserverStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RealserverChangeArgs {
+    /// The virtual addresses (IPv4 or IPv6; `/32` or `/128` may be written).
+    #[arg(required = true, value_name = "VIP", value_parser = crate::realserver::parse_vip)]
+    pub vips: Vec<std::net::IpAddr>,
+    /// Print what would change, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Where the ARP settings' earlier values are recorded.
+    #[arg(long, value_name = "FILE", default_value = crate::realserver::DEFAULT_STATE_FILE)]
+    pub state_file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RealserverStatusArgs {
+    /// The virtual addresses (IPv4 or IPv6).
+    #[arg(required = true, value_name = "VIP", value_parser = crate::realserver::parse_vip)]
+    pub vips: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Subcommand)]

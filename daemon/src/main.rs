@@ -11,6 +11,7 @@ mod lvsd;
 mod netns;
 mod pidfile;
 mod process;
+mod realserver;
 mod reload;
 #[cfg(test)]
 mod rss_scale;
@@ -22,7 +23,7 @@ mod systemd;
 mod vrrpd;
 
 use clap::Parser;
-use cli::{Cli, Command, ConfigCommand, IpvsCommand};
+use cli::{Cli, Command, ConfigCommand, IpvsCommand, RealserverCommand};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -46,6 +47,23 @@ fn main() -> ExitCode {
         Some(Command::Ipvs(IpvsCommand::Sync(a))) => return ipvs_cmd::sync(&a),
         Some(Command::Ipvs(IpvsCommand::List(a))) => return ipvs_cmd::list(&a),
         Some(Command::Status(a)) => return status_cmd::status(&a),
+        Some(Command::Realserver(c)) => {
+            use realserver::Action;
+            return match c {
+                RealserverCommand::Up(a) => {
+                    realserver::run(Action::Up, &a.vips, a.dry_run, &a.state_file)
+                }
+                RealserverCommand::Down(a) => {
+                    realserver::run(Action::Down, &a.vips, a.dry_run, &a.state_file)
+                }
+                RealserverCommand::Status(a) => realserver::run(
+                    Action::Status,
+                    &a.vips,
+                    false,
+                    std::path::Path::new(realserver::DEFAULT_STATE_FILE),
+                ),
+            };
+        }
         None => {}
     }
     let k = cli.keepalived;
