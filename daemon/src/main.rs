@@ -5,6 +5,8 @@ mod config_cmd;
 mod control;
 mod daemon;
 mod diff;
+#[cfg(test)]
+mod docgen;
 mod ipvs_cmd;
 mod lvs;
 mod lvsd;
