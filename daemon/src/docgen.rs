@@ -12,6 +12,9 @@
 //!   sections of daemon/man/keepalived-rs.8.md (signals, files, exit status, systemd, ...).
 //! - keepalived-rs.conf(5): daemon/man/keepalived-rs.conf.5.md around docs/compat.md.
 //! - Completions for bash, zsh and fish (clap_complete).
+//! - The example /etc/keepalived/keepalived.conf the package writes when there is none:
+//!   etc/keepalived-lvs-dr-master.conf with every line a comment (nothing runs until the
+//!   operator writes a configuration: an example must not take a VIP on a real network).
 //!
 //! Markdown becomes roff through a small renderer over pulldown-cmark's events (headings,
 //! paragraphs, lists, definition lists, code, tables as tagged paragraphs), with the roff
@@ -38,6 +41,7 @@ pub fn generate() -> Vec<(&'static str, String)> {
     let mut out = vec![
         ("daemon/assets/man/keepalived-rs.8", man8()),
         ("daemon/assets/man/keepalived-rs.conf.5", man5()),
+        ("daemon/assets/keepalived.conf.example", example_conf()),
     ];
     for (path, shell) in [
         (
@@ -56,6 +60,25 @@ pub fn generate() -> Vec<(&'static str, String)> {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut Cli::command(), "keepalived-rs", &mut buf);
         out.push((path, String::from_utf8(buf).expect("completions are UTF-8")));
+    }
+    out
+}
+
+fn example_conf() -> String {
+    let mut out = String::from(
+        "# /etc/keepalived/keepalived.conf, written by the keepalived-rs package because there was\n\
+         # none. keepalived-rs (and keepalived) read this file. Every line below is a comment, so\n\
+         # nothing runs until you write your configuration: this is the classic LVS-DR director\n\
+         # (MASTER side; the BACKUP side is in /usr/share/doc/keepalived-rs/examples/).\n\
+         # See keepalived.conf(5) and keepalived-rs.conf(5); check with: keepalived-rs -t\n\
+         # Purging the package removes this file only if it is unchanged.\n#\n",
+    );
+    for line in read("etc/keepalived-lvs-dr-master.conf").lines() {
+        if line.is_empty() {
+            out.push_str("#\n");
+        } else {
+            out.push_str(&format!("# {line}\n"));
+        }
     }
     out
 }
@@ -105,7 +128,11 @@ fn man8() -> String {
 fn commands_section(cmd: &clap::Command) -> String {
     let mut out = String::from(".SH COMMANDS\n");
     let mut leaves = Vec::new();
-    fn walk<'a>(c: &'a clap::Command, path: &mut Vec<&'a str>, leaves: &mut Vec<(String, &'a clap::Command)>) {
+    fn walk<'a>(
+        c: &'a clap::Command,
+        path: &mut Vec<&'a str>,
+        leaves: &mut Vec<(String, &'a clap::Command)>,
+    ) {
         for sub in c.get_subcommands().filter(|s| s.get_name() != "help") {
             path.push(sub.get_name());
             if sub.has_subcommands() {
@@ -282,7 +309,9 @@ impl RoffWriter {
                 if self.in_item == 0 {
                     self.roff.control("PP", [] as [&str; 0]);
                 }
-                self.roff.control("RS", ["4"]).control("nf", [] as [&str; 0]);
+                self.roff
+                    .control("RS", ["4"])
+                    .control("nf", [] as [&str; 0]);
                 self.roff.text([roman(block.trim_end())]);
                 self.roff
                     .control("fi", [] as [&str; 0])
@@ -371,7 +400,8 @@ impl RoffWriter {
                 other => other,
             })
             .collect();
-        self.roff.text(if tag.is_empty() { vec![roman("")] } else { tag });
+        self.roff
+            .text(if tag.is_empty() { vec![roman("")] } else { tag });
         let mut body: Vec<Inline> = Vec::new();
         for (i, cell) in cells {
             if cell.is_empty() {
@@ -465,13 +495,23 @@ mod tests {
         for a in args {
             if let Some(l) = a.get_long() {
                 let escaped = format!("\\-\\-{}", l.replace('-', "\\-"));
-                assert!(page.contains(&escaped), "--{l} missing from keepalived-rs(8)");
+                assert!(
+                    page.contains(&escaped),
+                    "--{l} missing from keepalived-rs(8)"
+                );
             }
         }
         for n in names {
             assert!(page.contains(n), "command {n} missing");
         }
-        for section in ["SIGNALS", "FILES", "EXIT STATUS", "SYSTEMD", "COMMANDS", "OPTIONS"] {
+        for section in [
+            "SIGNALS",
+            "FILES",
+            "EXIT STATUS",
+            "SYSTEMD",
+            "COMMANDS",
+            "OPTIONS",
+        ] {
             let heading = if section.contains(' ') {
                 format!(".SH \"{section}\"")
             } else {
