@@ -108,7 +108,12 @@ fn netns_sd_notify_ready_status_stopping() {
         &c.text(),
         &[("NOTIFY_SOCKET", notify.path.display().to_string())],
     );
+    let start_time = Instant::now();
+    let mut master_at = None;
     notify.read_until(Duration::from_secs(10), |got| {
+        if master_at.is_none() && lab.has(&a, VIP) {
+            master_at = Some(start_time.elapsed());
+        }
         got.iter().any(|(_, m)| m.contains("VI_1 MASTER"))
     });
     assert!(lab.has(&a, VIP), "{}", d.log_text());
@@ -148,6 +153,13 @@ fn netns_sd_notify_ready_status_stopping() {
         d.log_text()
     );
     assert_eq!(m.len(), 3, "{m:?}");
+    for (t, m) in &notify.got {
+        eprintln!(
+            "MEASURE: keepalived-rs sd_notify at {:.2} s: {m:?}",
+            t.as_secs_f64()
+        );
+    }
+    eprintln!("MEASURE: keepalived-rs took the VIP at {master_at:?}");
 }
 
 /// With WATCHDOG_USEC (1 s: a ping every 0.5 s) the daemon sends WATCHDOG=1 while its VRRP loop
@@ -236,4 +248,133 @@ fn netns_sd_notify_watchdog_stops_when_the_vrrp_loop_stalls() {
         "{}",
         d2.log_text()
     );
+}
+
+/// keepalived 2.2.7 through the same rig, for the record (docs/compat.md): it notifies only
+/// when its parent is PID 1 named systemd, so it runs under a copy of `sh` named `systemd` as
+/// PID 1 of a PID namespace of its own. Both daemons' messages are printed as MEASURE lines;
+/// keepalived's are checked for what the comparison in docs/compat.md says: READY=1 (with
+/// MAINPID) before its instance is MASTER, STOPPING=1 last, no STATUS= and no WATCHDOG=1.
+#[test]
+fn netns_sd_notify_keepalived_side_by_side() {
+    let Some(lab) = lab_or_skip("netns_sd_notify_keepalived_side_by_side", "sk", 1) else {
+        return;
+    };
+    if !std::path::Path::new(common::KEEPALIVED).exists()
+        || Command::new("unshare").arg("--version").output().is_err()
+    {
+        eprintln!("SKIP: netns_sd_notify_keepalived_side_by_side: needs keepalived and unshare");
+        return;
+    }
+    let a = lab.node(0).to_string();
+    let conf = lab.write("k.conf", &Conf::v2("MASTER", 150).text());
+    let fake_systemd = lab.dir.join("systemd");
+    std::fs::copy("/bin/sh", &fake_systemd).unwrap();
+    let mut notify = NotifySocket::bind(&lab);
+    let script = format!(
+        "{} -n -l -D -P -f {} -p {d}/k.pid -r {d}/k-vrrp.pid -c {d}/k-checkers.pid; true",
+        common::KEEPALIVED,
+        conf.display(),
+        d = lab.dir.display()
+    );
+    let mut cmd = Command::new("ip");
+    cmd.args([
+        "netns",
+        "exec",
+        &a,
+        "unshare",
+        "--pid",
+        "--fork",
+        "--mount-proc",
+    ])
+    .arg(&fake_systemd)
+    .args(["-c", &script])
+    .env("NOTIFY_SOCKET", &notify.path)
+    .env("WATCHDOG_USEC", "1000000");
+    let mut k = Daemon::spawn_for_test(&mut cmd, lab.dir.join("k.log"));
+    let mut master_at = None;
+    let start = Instant::now();
+    notify.read_until(Duration::from_secs(8), |_| {
+        if master_at.is_none() && lab.has(&a, VIP) {
+            master_at = Some(start.elapsed());
+        }
+        false
+    });
+    // A reload, then a stop, signalled to keepalived's main process itself (the fake systemd
+    // is PID 1 of its PID namespace and would not pass signals on).
+    signal_keepalived(&a, nix::sys::signal::Signal::SIGHUP);
+    notify.read_until(Duration::from_secs(3), |_| false);
+    signal_keepalived(&a, nix::sys::signal::Signal::SIGTERM);
+    notify.read_until(Duration::from_secs(5), |got| {
+        got.iter().any(|(_, m)| m.contains("STOPPING=1"))
+    });
+    k.kill9();
+    for (t, m) in &notify.got {
+        eprintln!(
+            "MEASURE: keepalived 2.2.7 sd_notify at {:.2} s: {m:?}",
+            t.as_secs_f64()
+        );
+    }
+    eprintln!("MEASURE: keepalived 2.2.7 took the VIP at {master_at:?}");
+    let msgs: Vec<&str> = notify
+        .got
+        .iter()
+        .map(|(_, m)| m.as_str())
+        .filter(|m| !m.is_empty())
+        .collect();
+    assert!(
+        msgs.first()
+            .is_some_and(|m| m.starts_with("READY=1\nMAINPID=")),
+        "{msgs:?}\n{}",
+        k.log_text()
+    );
+    assert_eq!(msgs.last().copied(), Some("STOPPING=1"), "{msgs:?}");
+    assert!(
+        !msgs
+            .iter()
+            .any(|m| m.contains("STATUS=") || m.contains("WATCHDOG=1")),
+        "{msgs:?}"
+    );
+    let reload = msgs.iter().position(|m| *m == "RELOADING=1");
+    assert!(
+        reload.is_some_and(|r| msgs.get(r + 1).is_some_and(|m| m.starts_with("READY=1"))),
+        "no RELOADING=1 then READY=1: {msgs:?}"
+    );
+    let ready_at = notify
+        .got
+        .iter()
+        .find(|(_, m)| m.starts_with("READY=1"))
+        .map(|(t, _)| *t)
+        .unwrap();
+    assert!(
+        master_at.is_some_and(|m| ready_at < m),
+        "READY=1 at {ready_at:?}, MASTER at {master_at:?}"
+    );
+}
+
+/// Sends `sig` to keepalived's main process in namespace `ns` (the one whose parent is the fake
+/// systemd), found by pid among the namespace's processes: the lab made the namespace, so every
+/// process in it is this test's.
+fn signal_keepalived(ns: &str, sig: nix::sys::signal::Signal) {
+    let comm = |pid: &str| {
+        std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    let parent = |pid: &str| {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("PPid:").map(|p| p.trim().to_string()))
+            .unwrap_or_default()
+    };
+    let pids = common::ip(&["netns", "pids", ns]).unwrap_or_default();
+    for pid in pids.split_whitespace() {
+        if comm(pid) == "keepalived" && comm(&parent(pid)) == "systemd" {
+            if let Ok(n) = pid.parse::<i32>() {
+                let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(n), sig);
+            }
+        }
+    }
 }
