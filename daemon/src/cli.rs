@@ -12,7 +12,10 @@ pub const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";
     name = "keepalived-rs",
     about = "A drop-in replacement for keepalived: VRRP and IPVS from your existing keepalived.conf",
     disable_version_flag = true,
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    // getopt_long as keepalived uses it: an option given twice takes its last value (a unit's
+    // -f and one in DAEMON_ARGS must not be an error).
+    args_override_self = true
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -280,3 +280,14 @@ fn config_diff_says_what_a_reload_would_change() {
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
     assert!(stderr(&o).contains("diff-broken.conf:"), "{}", stderr(&o));
 }
+
+/// As keepalived's getopt_long: an option given twice takes its last value (the unit's
+/// DAEMON_ARGS may repeat what its ExecStart has).
+#[test]
+fn an_option_given_twice_takes_its_last_value() {
+    let good = scratch("twice.conf", "global_defs {\n  router_id x\n}\n");
+    let o = run(&["-t", "-f", "/nonexistent/a.conf", "-f", good.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(&["-t", "-f", good.to_str().unwrap(), "-f", "/nonexistent/a.conf"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+}
