@@ -1,6 +1,6 @@
 //! The daemon under a service manager: the sd_notify messages it sends to a real
 //! `NOTIFY_SOCKET` (a datagram socket this test listens on), in order and with their content,
-//! at start and stop and with a watchdog, and a VRRP loop made to stall (the test hook
+//! at start, reload and stop and with a watchdog, and a VRRP loop made to stall (the test hook
 //! `KEEPALIVED_RS_TEST_STALL_VRRP_MS`) stopping the watchdog's pings. The daemon runs in the
 //! netns lab; needs root, skips loudly without it.
 
@@ -143,6 +143,32 @@ fn netns_sd_notify_ready_status_stopping() {
         "a script inherited NOTIFY_SOCKET:\n{script_env}"
     );
 
+    // A reload (the same file): RELOADING=1 with the monotonic time, then READY=1 with the
+    // status line (not "reloading").
+    let before = notify.got.len();
+    d.signal(nix::sys::signal::Signal::SIGHUP);
+    notify.read_until(Duration::from_secs(10), |got| {
+        got[before..].iter().any(|(_, m)| m.starts_with("READY=1"))
+    });
+    let reload: Vec<&str> = notify.got[before..]
+        .iter()
+        .map(|(_, m)| m.as_str())
+        .filter(|m| *m != "WATCHDOG=1\n")
+        .collect();
+    assert_eq!(reload.len(), 2, "{reload:?}\n{}", d.log_text());
+    let lines: Vec<&str> = reload[0].lines().collect();
+    assert_eq!(lines[0], "RELOADING=1", "{reload:?}");
+    let usec: u64 = lines[1]
+        .strip_prefix("MONOTONIC_USEC=")
+        .and_then(|u| u.parse().ok())
+        .unwrap_or_else(|| panic!("{reload:?}"));
+    let now = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).unwrap();
+    let now = now.tv_sec() as u64 * 1_000_000 + now.tv_nsec() as u64 / 1000;
+    assert!(usec <= now && now - usec < 10_000_000, "{usec} vs {now}");
+    assert_eq!(lines[2], "STATUS=reloading the configuration");
+    assert_eq!(reload[1], "READY=1\nSTATUS=1 instance: VI_1 MASTER\n");
+    assert!(d.log_text().contains("Reload complete"), "{}", d.log_text());
+
     assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{}", d.log_text());
     notify.read_until(Duration::from_millis(500), |_| false);
     let m = notify.messages();
@@ -152,7 +178,7 @@ fn netns_sd_notify_ready_status_stopping() {
         "{m:?}\n{}",
         d.log_text()
     );
-    assert_eq!(m.len(), 3, "{m:?}");
+    assert_eq!(m.len(), 5, "{m:?}");
     for (t, m) in &notify.got {
         eprintln!(
             "MEASURE: keepalived-rs sd_notify at {:.2} s: {m:?}",
