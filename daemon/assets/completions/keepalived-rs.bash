@@ -28,6 +28,9 @@ _keepalived__rs() {
             keepalived__rs,realserver)
                 cmd="keepalived__rs__subcmd__realserver"
                 ;;
+            keepalived__rs__subcmd__config,diff)
+                cmd="keepalived__rs__subcmd__config__subcmd__diff"
+                ;;
             keepalived__rs__subcmd__config,dump)
                 cmd="keepalived__rs__subcmd__config__subcmd__dump"
                 ;;
@@ -36,6 +39,9 @@ _keepalived__rs() {
                 ;;
             keepalived__rs__subcmd__config,test)
                 cmd="keepalived__rs__subcmd__config__subcmd__test"
+                ;;
+            keepalived__rs__subcmd__config__subcmd__help,diff)
+                cmd="keepalived__rs__subcmd__config__subcmd__help__subcmd__diff"
                 ;;
             keepalived__rs__subcmd__config__subcmd__help,dump)
                 cmd="keepalived__rs__subcmd__config__subcmd__help__subcmd__dump"
@@ -57,6 +63,9 @@ _keepalived__rs() {
                 ;;
             keepalived__rs__subcmd__help,realserver)
                 cmd="keepalived__rs__subcmd__help__subcmd__realserver"
+                ;;
+            keepalived__rs__subcmd__help__subcmd__config,diff)
+                cmd="keepalived__rs__subcmd__help__subcmd__config__subcmd__diff"
                 ;;
             keepalived__rs__subcmd__help__subcmd__config,dump)
                 cmd="keepalived__rs__subcmd__help__subcmd__config__subcmd__dump"
@@ -258,12 +267,34 @@ _keepalived__rs() {
             return 0
             ;;
         keepalived__subcmd__rs__subcmd__config)
-            opts="-h --help dump test help"
+            opts="-h --help dump test diff help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keepalived__subcmd__rs__subcmd__config__subcmd__diff)
+            opts="-i -h --config-id --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -302,8 +333,22 @@ _keepalived__rs() {
             return 0
             ;;
         keepalived__subcmd__rs__subcmd__config__subcmd__help)
-            opts="dump test help"
+            opts="dump test diff help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keepalived__subcmd__rs__subcmd__config__subcmd__help__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -402,8 +447,22 @@ _keepalived__rs() {
             return 0
             ;;
         keepalived__subcmd__rs__subcmd__help__subcmd__config)
-            opts="dump test"
+            opts="dump test diff"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keepalived__subcmd__rs__subcmd__help__subcmd__config__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
