@@ -28,6 +28,9 @@ _keepalived__rs() {
             keepalived__rs,realserver)
                 cmd="keepalived__rs__subcmd__realserver"
                 ;;
+            keepalived__rs,status)
+                cmd="keepalived__rs__subcmd__status"
+                ;;
             keepalived__rs__subcmd__config,diff)
                 cmd="keepalived__rs__subcmd__config__subcmd__diff"
                 ;;
@@ -63,6 +66,9 @@ _keepalived__rs() {
                 ;;
             keepalived__rs__subcmd__help,realserver)
                 cmd="keepalived__rs__subcmd__help__subcmd__realserver"
+                ;;
+            keepalived__rs__subcmd__help,status)
+                cmd="keepalived__rs__subcmd__help__subcmd__status"
                 ;;
             keepalived__rs__subcmd__help__subcmd__config,diff)
                 cmd="keepalived__rs__subcmd__help__subcmd__config__subcmd__diff"
@@ -137,7 +143,7 @@ _keepalived__rs() {
 
     case "${cmd}" in
         keepalived__rs)
-            opts="-f -t -i -v -P -C -B -l -D -S -g -G -u -X -V -I -R -n -d -p -r -c -b -T -a -x -A -s -m -M -e -h --use-file --config-test --config-id --strict --version --signum --vrrp --check --no_bfd --all --log-console --log-detail --log-facility --log-file --flush-log-file --no-syslog --umask --release-vips --dont-release-vrrp --dont-release-ipvs --dont-respawn --dont-fork --dump-conf --pid --vrrp_pid --checkers_pid --bfd_pid --genhash --address-monitoring --snmp --snmp-agent-socket --namespace --core-dump --core-dump-pattern --all-config --perf --debug --no-mem-check --ignore-sigint --help config ipvs realserver help"
+            opts="-f -t -i -v -P -C -B -l -D -S -g -G -u -X -V -I -R -n -d -p -r -c -b -T -a -x -A -s -m -M -e -h --use-file --config-test --config-id --strict --version --signum --vrrp --check --no_bfd --all --log-console --log-detail --log-facility --log-file --flush-log-file --no-syslog --umask --release-vips --dont-release-vrrp --dont-release-ipvs --dont-respawn --dont-fork --dump-conf --pid --vrrp_pid --checkers_pid --bfd_pid --genhash --address-monitoring --snmp --snmp-agent-socket --namespace --core-dump --core-dump-pattern --all-config --perf --debug --no-mem-check --ignore-sigint --control-socket --help config ipvs status realserver help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -256,6 +262,10 @@ _keepalived__rs() {
                     return 0
                     ;;
                 --debug)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --control-socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -433,7 +443,7 @@ _keepalived__rs() {
             return 0
             ;;
         keepalived__subcmd__rs__subcmd__help)
-            opts="config ipvs realserver help"
+            opts="config ipvs status realserver help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -603,6 +613,20 @@ _keepalived__rs() {
         keepalived__subcmd__rs__subcmd__help__subcmd__realserver__subcmd__up)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keepalived__subcmd__rs__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -880,6 +904,32 @@ _keepalived__rs() {
             fi
             case "${prev}" in
                 --state-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keepalived__subcmd__rs__subcmd__status)
+            opts="-s -h --json --socket --namespace --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

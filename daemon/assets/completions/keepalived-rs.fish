@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_keepalived_rs_global_optspecs
-    string join \n f/use-file= t/config-test= i/config-id= strict v/version signum= P/vrrp C/check B/no_bfd all l/log-console D/log-detail S/log-facility= g/log-file= flush-log-file G/no-syslog u/umask= X/release-vips V/dont-release-vrrp I/dont-release-ipvs R/dont-respawn n/dont-fork d/dump-conf p/pid= r/vrrp_pid= c/checkers_pid= b/bfd_pid= T/genhash a/address-monitoring x/snmp A/snmp-agent-socket= s/namespace= m/core-dump M/core-dump-pattern= e/all-config perf= debug= no-mem-check ignore-sigint h/help
+    string join \n f/use-file= t/config-test= i/config-id= strict v/version signum= P/vrrp C/check B/no_bfd all l/log-console D/log-detail S/log-facility= g/log-file= flush-log-file G/no-syslog u/umask= X/release-vips V/dont-release-vrrp I/dont-release-ipvs R/dont-respawn n/dont-fork d/dump-conf p/pid= r/vrrp_pid= c/checkers_pid= b/bfd_pid= T/genhash a/address-monitoring x/snmp A/snmp-agent-socket= s/namespace= m/core-dump M/core-dump-pattern= e/all-config perf= debug= no-mem-check ignore-sigint control-socket= h/help
 end
 
 function __fish_keepalived_rs_needs_command
@@ -40,6 +40,7 @@ complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s s -l namesp
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s M -l core-dump-pattern -d 'Also set /proc/sys/kernel/core_pattern to PATN (default \'core\')' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l perf -d 'Collect performance data (keepalived debug builds)' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l debug -d 'Debug options (keepalived debug builds)' -r
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l control-socket -d 'The control socket `keepalived-rs status` reads (keepalived-rs only; default: beside the main pid file, /run/keepalived-rs.sock)' -r -F
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l strict -d 'Treat warnings as errors (keepalived-rs only)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s v -l version -d 'Display the version number'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s P -l vrrp -d 'Only run with VRRP subsystem'
@@ -66,6 +67,7 @@ complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l ignore-sigi
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s h -l help -d 'Print help'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -f -a "config" -d 'Work with a configuration file without running the daemon'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -f -a "ipvs" -d 'Program and inspect the kernel\'s IPVS tables'
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -f -a "status" -d 'The running daemon\'s state: VRRP instances, sync groups, virtual and real servers, checkers, the IPVS reconciler, the last reload (exit 3 when no daemon runs)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -f -a "realserver" -d 'On an LVS-DR real server: hold the VIPs on lo without answering ARP for them'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand config; and not __fish_seen_subcommand_from dump test diff help" -s h -l help -d 'Print help'
@@ -119,6 +121,10 @@ complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand ipvs; and __
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand ipvs; and __fish_seen_subcommand_from help" -f -a "sync" -d 'Program the configuration\'s virtual servers once (every real server healthy) and exit. Only the differences from what the kernel holds are applied; other services are left alone'
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand ipvs; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the IPVS table exactly as `ipvsadm -L` does, with its options'
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand ipvs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand status" -l socket -d 'The daemon\'s control socket (default: beside its main pid file, /run/keepalived-rs.sock)' -r -F
+complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand status" -s s -l namespace -d 'The daemon runs in network namespace NAME (its socket is in /run/keepalived/NAME/)' -r
+complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand status" -l json -d 'Print the daemon\'s status document as JSON (docs/status.md)'
+complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand status" -s h -l help -d 'Print help'
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand realserver; and not __fish_seen_subcommand_from up down status help" -s h -l help -d 'Print help'
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand realserver; and not __fish_seen_subcommand_from up down status help" -f -a "up" -d 'Put the VIPs on lo (IPv4 /32, IPv6 /128 nodad) and, with an IPv4 VIP, set arp_ignore=1 and arp_announce=2 for all, default and lo (their earlier values recorded). Only what is missing is changed'
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand realserver; and not __fish_seen_subcommand_from up down status help" -f -a "down" -d 'Take the VIPs off lo; with the last IPv4 VIP gone, put the recorded ARP settings back'
@@ -135,10 +141,11 @@ complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand realserver; 
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand realserver; and __fish_seen_subcommand_from help" -f -a "down" -d 'Take the VIPs off lo; with the last IPv4 VIP gone, put the recorded ARP settings back'
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand realserver; and __fish_seen_subcommand_from help" -f -a "status" -d 'Check that the VIPs are on lo and the ARP settings right; exit 1 naming what is missing'
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand realserver; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand help; and not __fish_seen_subcommand_from config ipvs realserver help" -f -a "config" -d 'Work with a configuration file without running the daemon'
-complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand help; and not __fish_seen_subcommand_from config ipvs realserver help" -f -a "ipvs" -d 'Program and inspect the kernel\'s IPVS tables'
-complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand help; and not __fish_seen_subcommand_from config ipvs realserver help" -f -a "realserver" -d 'On an LVS-DR real server: hold the VIPs on lo without answering ARP for them'
-complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand help; and not __fish_seen_subcommand_from config ipvs realserver help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand help; and not __fish_seen_subcommand_from config ipvs status realserver help" -f -a "config" -d 'Work with a configuration file without running the daemon'
+complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand help; and not __fish_seen_subcommand_from config ipvs status realserver help" -f -a "ipvs" -d 'Program and inspect the kernel\'s IPVS tables'
+complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand help; and not __fish_seen_subcommand_from config ipvs status realserver help" -f -a "status" -d 'The running daemon\'s state: VRRP instances, sync groups, virtual and real servers, checkers, the IPVS reconciler, the last reload (exit 3 when no daemon runs)'
+complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand help; and not __fish_seen_subcommand_from config ipvs status realserver help" -f -a "realserver" -d 'On an LVS-DR real server: hold the VIPs on lo without answering ARP for them'
+complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand help; and not __fish_seen_subcommand_from config ipvs status realserver help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "dump" -d 'Print the resolved configuration model as JSON (keys are keepalived\'s canonical keywords)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "test" -d 'Check the configuration, like `keepalived-rs -t`'
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "diff" -d 'What a reload from OLD to NEW would change, in the words the daemon logs: exit 0 when nothing, 1 when something, 4 when NEW has errors (3: it cannot be run, or OLD cannot)'
