@@ -215,12 +215,17 @@ pub struct KeepalivedArgs {
     /// Set syslog facility to LOG_LOCAL[0-7], user or daemon (default).
     #[arg(short = 'S', long = "log-facility", value_name = "FACILITY")]
     pub log_facility: Option<String>,
-    /// Log to FILE.
+    /// Also log to FILE (the VRRP side's lines to FILE with _vrrp, the checkers' with
+    /// _healthcheckers inserted before the last '.').
     #[arg(short = 'g', long = "log-file", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "/tmp/keepalived.log")]
     pub log_file: Option<PathBuf>,
-    /// Flush the log file after each write.
+    /// Flush the log file after each write (keepalived-rs always writes each line at once).
     #[arg(long = "flush-log-file")]
     pub flush_log_file: bool,
+    /// The syslog ident: keepalived's (Keepalived, Keepalived_vrrp, Keepalived_healthcheckers),
+    /// or keepalived-rs for every line (keepalived-rs only).
+    #[arg(long = "syslog-ident", value_name = "IDENT", value_parser = ["keepalived", "keepalived-rs"], default_value = "keepalived")]
+    pub syslog_ident: String,
     /// Don't log via syslog.
     #[arg(short = 'G', long = "no-syslog")]
     pub no_syslog: bool,

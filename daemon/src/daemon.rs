@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 use crate::cli::KeepalivedArgs;
 use crate::config_cmd::{self, EXIT_CANNOT_RUN};
+use crate::flags::Checked;
+use crate::logging;
 use crate::lvsd;
 use crate::control;
 use crate::netns;
@@ -141,7 +143,20 @@ fn pid_paths(k: &KeepalivedArgs, config: &conf_parser::Config) -> PidPaths {
     }
 }
 
-pub fn run(k: &KeepalivedArgs) -> ExitCode {
+/// Where to log, from `-l`, `-g`, `-G`, `-D`, `-S` and `--syslog-ident`: the console and the
+/// log files in addition to syslog, as keepalived does.
+fn log_options(k: &KeepalivedArgs, checked: &Checked) -> logging::Options {
+    logging::Options {
+        console: k.log_console,
+        file: k.log_file.clone(),
+        syslog: (!k.no_syslog).then(|| logging::syslog::DEV_LOG.into()),
+        facility: checked.facility,
+        detail: k.log_detail,
+        style: checked.ident,
+    }
+}
+
+pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     // Before anything is allocated that could land in a huge page.
     no_huge_pages();
     let detached = std::env::var_os(process::DETACHED_ENV).is_some();
@@ -169,11 +184,13 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
     if detached {
         process::become_session_leader();
     }
-    let target = process::log_target(k.log_console, k.log_file.as_deref(), k.no_syslog);
-    if let Err(e) = process::init_logging(&target, k.log_detail, k.log_facility.as_deref()) {
-        eprintln!("keepalived-rs: {e}");
-        return ExitCode::from(EXIT_CANNOT_RUN);
-    }
+    let log = match logging::init(&log_options(k, checked)) {
+        Ok(handle) => handle,
+        Err(e) => {
+            eprintln!("keepalived-rs: {e}");
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
     // The runtime comes first so that every signal keepalived handles is caught from here on:
     // a HUP or a dump signal sent while a big configuration is read must not kill the daemon.
     // Building it opens no network socket, so entering a namespace afterwards is still in time.
@@ -199,6 +216,7 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
         }
     };
 
+    tracing::debug!("Opening file '{}'.", k.use_file.display());
     let parsed = config_cmd::load(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config);
     let diags = parsed.render_diagnostics();
     if k.log_console {
@@ -215,6 +233,10 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
         );
         return ExitCode::from(EXIT_CANNOT_RUN);
     }
+    log.set_suffix(
+        namespace(k, &parsed.config),
+        parsed.config.global.instance.as_deref(),
+    );
     // Into the namespace before any thread is started or socket opened: both follow the main
     // thread's namespace from here on.
     if let Some(ns) = namespace(k, &parsed.config) {

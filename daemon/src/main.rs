@@ -5,7 +5,9 @@ mod config_cmd;
 mod control;
 mod daemon;
 mod diff;
+mod flags;
 mod ipvs_cmd;
+mod logging;
 mod lvs;
 mod lvsd;
 mod netns;
@@ -47,6 +49,14 @@ fn main() -> ExitCode {
         None => {}
     }
     let k = cli.keepalived;
+    // Before anything else: a bad value is one line and exit 1.
+    let checked = match flags::check(&k) {
+        Ok(c) => c,
+        Err(line) => {
+            eprintln!("keepalived-rs: {line}");
+            return ExitCode::from(flags::EXIT_REFUSED);
+        }
+    };
     if k.version {
         println!(
             "keepalived-rs {} (reads keepalived 2.x configuration)",
@@ -76,5 +86,5 @@ fn main() -> ExitCode {
             log,
         );
     }
-    daemon::run(&k)
+    daemon::run(&k, &checked)
 }

@@ -1,0 +1,143 @@
+//! Syslog as glibc's syslog(3) writes it for keepalived: one datagram per line to /dev/log,
+//! `<PRI>Mmm dd hh:mm:ss IDENT[PID]: MESSAGE` (RFC 3164 without the host name, which the local
+//! syslog daemon adds). The facility comes from `-S`.
+
+use std::os::unix::net::UnixDatagram;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use tracing::Level;
+
+/// Where syslog(3) writes.
+pub const DEV_LOG: &str = "/dev/log";
+
+/// LOG_DAEMON, keepalived's default facility.
+pub const DAEMON: u8 = 3;
+
+/// The facility `-S` names: `0`-`7` or `local0`-`local7` (LOG_LOCAL0-7), `user` or `daemon`, as
+/// keepalived 2.2.7 takes them. Anything else is an error naming the accepted values (keepalived
+/// says `Invalid log facility` and logs as daemon).
+pub fn facility(arg: &str) -> Result<u8, String> {
+    match arg {
+        "user" => return Ok(1),
+        "daemon" => return Ok(DAEMON),
+        _ => {}
+    }
+    match arg.strip_prefix("local").unwrap_or(arg).as_bytes() {
+        [d @ b'0'..=b'7'] => Ok(16 + (d - b'0')),
+        _ => Err(format!(
+            "-S {arg}: not a syslog facility; write 0-7 or local0-local7 (LOG_LOCAL0-7), user or \
+             daemon (the default)"
+        )),
+    }
+}
+
+/// syslog severity for a tracing level.
+pub fn severity(level: &Level) -> u8 {
+    match *level {
+        Level::ERROR => 3,
+        Level::WARN => 4,
+        Level::INFO => 6,
+        Level::DEBUG | Level::TRACE => 7,
+    }
+}
+
+/// One datagram: `<PRI>TIMESTAMP IDENT[PID]: MSG`.
+pub fn datagram(
+    facility: u8,
+    severity: u8,
+    timestamp: &str,
+    ident: &str,
+    pid: u32,
+    msg: &str,
+) -> String {
+    format!(
+        "<{}>{timestamp} {ident}[{pid}]: {}",
+        u32::from(facility) * 8 + u32::from(severity),
+        msg.trim_end()
+    )
+}
+
+/// Sends datagrams to /dev/log (or another socket), connecting on first use and again after
+/// an error (the syslog daemon restarted).
+pub struct Syslog {
+    socket: Mutex<Option<UnixDatagram>>,
+    path: PathBuf,
+}
+
+impl Syslog {
+    pub fn new(path: impl Into<PathBuf>) -> Syslog {
+        Syslog {
+            socket: Mutex::new(None),
+            path: path.into(),
+        }
+    }
+
+    pub fn send(&self, datagram: &str) {
+        let Ok(mut guard) = self.socket.lock() else {
+            return;
+        };
+        for _ in 0..2 {
+            if guard.is_none() {
+                *guard = UnixDatagram::unbound()
+                    .ok()
+                    .filter(|s| s.connect(&self.path).is_ok());
+            }
+            match guard.as_ref() {
+                Some(s) if s.send(datagram.as_bytes()).is_ok() => return,
+                Some(_) => *guard = None,
+                None => return,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facilities_as_keepalived_takes_them() {
+        assert_eq!(facility("daemon"), Ok(3));
+        assert_eq!(facility("user"), Ok(1));
+        assert_eq!(facility("0"), Ok(16));
+        assert_eq!(facility("3"), Ok(19));
+        assert_eq!(facility("local3"), Ok(19));
+        assert_eq!(facility("local7"), Ok(23));
+        for bad in [
+            "8", "local8", "LOCAL3", "bogus", "", "local", "07", "+3", "local 3", "-1",
+        ] {
+            let e = facility(bad).unwrap_err();
+            assert!(e.contains("local0-local7"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_datagram_is_glibc_s_layout() {
+        // keepalived 2.2.7 with -S local3: '<158>Dec  6 04:54:40 Keepalived[19256]: ...'
+        assert_eq!(
+            datagram(19, 6, "Dec  6 04:54:40", "Keepalived", 19256, "Stopping\n"),
+            "<158>Dec  6 04:54:40 Keepalived[19256]: Stopping"
+        );
+        assert_eq!(severity(&Level::WARN), 4);
+    }
+
+    #[test]
+    fn the_sender_reconnects_after_the_socket_comes_back() {
+        let dir = std::env::temp_dir().join(format!("krs-syslog-rc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("log.sock");
+        let s = Syslog::new(&path);
+        s.send("lost: nobody listens yet");
+        let server = UnixDatagram::bind(&path).unwrap();
+        s.send("one");
+        drop(server);
+        std::fs::remove_file(&path).unwrap();
+        let server = UnixDatagram::bind(&path).unwrap();
+        s.send("two");
+        let mut buf = [0u8; 64];
+        let n = server.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"two");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
