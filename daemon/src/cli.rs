@@ -186,7 +186,7 @@ pub struct KeepalivedArgs {
     /// Treat warnings as errors (keepalived-rs only).
     #[arg(long)]
     pub strict: bool,
-    /// Display the version number.
+    /// Display the version number (keepalived's first line, then ours; on stderr, as keepalived).
     #[arg(short = 'v', long = "version")]
     pub version: bool,
     /// Print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON.

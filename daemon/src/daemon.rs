@@ -17,6 +17,7 @@ use crate::pidfile::{self, PidError, PidFiles, PidPaths};
 use crate::process;
 use crate::signals::{Request, Signals};
 use crate::reload;
+use crate::version;
 use crate::vrrpd::{self, Runtime};
 
 /// No transparent huge pages for the daemon: with THP on (`always`, Debian's default, or
@@ -191,6 +192,8 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
+    tracing::info!("Starting {}", version::keepalived_line());
+    tracing::info!("{}", version::running_on());
     // The runtime comes first so that every signal keepalived handles is caught from here on:
     // a HUP or a dump signal sent while a big configuration is read must not kill the daemon.
     // Building it opens no network socket, so entering a namespace afterwards is still in time.
@@ -407,7 +410,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     }
     match result {
         Ok(()) => {
-            tracing::info!("Stopped");
+            tracing::info!("Stopped {}", version::keepalived_line());
             ExitCode::SUCCESS
         }
         Err(e) => {

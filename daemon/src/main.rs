@@ -19,6 +19,7 @@ mod rss_scale;
 mod signals;
 mod snapshot;
 mod status_cmd;
+mod version;
 mod vrrpd;
 
 use clap::Parser;
@@ -58,10 +59,7 @@ fn main() -> ExitCode {
         }
     };
     if k.version {
-        println!(
-            "keepalived-rs {} (reads keepalived 2.x configuration)",
-            env!("CARGO_PKG_VERSION")
-        );
+        eprint!("{}", version::text());
         return ExitCode::SUCCESS;
     }
     if let Some(func) = &k.signum {
