@@ -1,6 +1,7 @@
 //! Command line: keepalived's own options (so existing unit files and scripts keep working), plus
-//! subcommands for what keepalived lacks. Options of parts not built yet are accepted now so that
-//! a keepalived command line never fails to parse; their issues implement them.
+//! subcommands for what keepalived lacks. Every option of keepalived(8) parses; the few that
+//! keepalived-rs does not do are refused before anything is done (`flags`), each with what to
+//! do instead (docs/compat.md's flag table).
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -193,7 +194,6 @@ pub struct KeepalivedArgs {
     #[arg(long = "signum", value_name = "SIGFUNC")]
     pub signum: Option<String>,
 
-    // Accepted now, implemented by the daemon's issues.
     /// Only run with VRRP subsystem.
     #[arg(short = 'P', long = "vrrp")]
     pub vrrp: bool,
@@ -268,10 +268,10 @@ pub struct KeepalivedArgs {
     /// Report all address additions/deletions notified via netlink.
     #[arg(short = 'a', long = "address-monitoring")]
     pub address_monitoring: bool,
-    /// Enable SNMP subsystem.
+    /// Enable SNMP subsystem (refused: keepalived-rs has none).
     #[arg(short = 'x', long = "snmp")]
     pub snmp: bool,
-    /// Use the specified socket for master agent.
+    /// Use the specified socket for master agent (refused: no SNMP).
     #[arg(short = 'A', long = "snmp-agent-socket", value_name = "FILE")]
     pub snmp_agent_socket: Option<PathBuf>,
     /// Run in network namespace NAME (overrides config).
@@ -286,16 +286,16 @@ pub struct KeepalivedArgs {
     /// Error if any configuration file is missing.
     #[arg(short = 'e', long = "all-config")]
     pub all_config: bool,
-    /// Collect performance data (keepalived debug builds).
+    /// Collect performance data (keepalived debug builds; refused).
     #[arg(long = "perf", value_name = "WHEN", num_args = 0..=1, require_equals = true, default_missing_value = "run")]
     pub perf: Option<String>,
-    /// Debug options (keepalived debug builds).
+    /// Debug options (keepalived debug builds; refused).
     #[arg(long = "debug", value_name = "OPTS", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     pub debug: Option<String>,
-    /// Disable memory checks (keepalived debug builds).
+    /// Disable memory checks (keepalived debug builds; refused).
     #[arg(long = "no-mem-check")]
     pub no_mem_check: bool,
-    /// Ignore SIGINT.
+    /// Ignore SIGINT (keepalived-rs only: Debian's keepalived 2.2.7 rejects it).
     #[arg(long = "ignore-sigint")]
     pub ignore_sigint: bool,
     /// The control socket `keepalived-rs status` reads (keepalived-rs only; default: beside

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use crate::cli::KeepalivedArgs;
 use crate::config_cmd::{self, EXIT_CANNOT_RUN};
-use crate::flags::Checked;
+use crate::flags::{self, Checked};
 use crate::logging;
 use crate::lvsd;
 use crate::control;
@@ -168,6 +168,13 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             eprint!("{}", parsed.render_diagnostics());
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
+        let refused = flags::refused_keywords(&parsed.config);
+        if !refused.is_empty() {
+            for line in refused {
+                eprintln!("keepalived-rs: {line}");
+            }
+            return ExitCode::from(flags::EXIT_REFUSED);
+        }
         if let Some(ns) = namespace(k, &parsed.config) {
             if let Err(e) = netns::check(ns) {
                 eprintln!("keepalived-rs: {e}");
@@ -235,6 +242,13 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             k.use_file.display()
         );
         return ExitCode::from(EXIT_CANNOT_RUN);
+    }
+    let refused = flags::refused_keywords(&parsed.config);
+    if !refused.is_empty() {
+        for line in refused {
+            tracing::error!("{line}");
+        }
+        return ExitCode::from(flags::EXIT_REFUSED);
     }
     log.set_suffix(
         namespace(k, &parsed.config),

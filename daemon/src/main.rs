@@ -50,8 +50,8 @@ fn main() -> ExitCode {
         None => {}
     }
     let k = cli.keepalived;
-    // Before anything else: a bad value is one line and exit 1.
-    let checked = match flags::check(&k) {
+    // Before anything else: a refused flag or a bad value is one line and exit 1.
+    let checked = match flags::refused(&k).map_or_else(|| flags::check(&k), Err) {
         Ok(c) => c,
         Err(line) => {
             eprintln!("keepalived-rs: {line}");
