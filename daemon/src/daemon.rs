@@ -192,6 +192,10 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     if detached {
         process::become_session_leader();
     }
+    // `-u` before anything is created (the `-g` files too).
+    if let Some(mask) = checked.umask {
+        set_umask(mask);
+    }
     let log = match logging::init(&log_options(k, checked)) {
         Ok(handle) => handle,
         Err(e) => {
@@ -254,6 +258,10 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         namespace(k, &parsed.config),
         parsed.config.global.instance.as_deref(),
     );
+    // `-u` wins over the configuration's `umask` (keepalived's rule).
+    if checked.umask.is_none() {
+        set_umask(parsed.config.global.global_defs.umask.0);
+    }
     // Into the namespace before any thread is started or socket opened: both follow the main
     // thread's namespace from here on.
     if let Some(ns) = namespace(k, &parsed.config) {
@@ -432,4 +440,11 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             ExitCode::from(EXIT_CANNOT_RUN)
         }
     }
+}
+
+/// The process's file creation mask: `-u`, else the configuration's `umask` (0177 unless
+/// configured, as keepalived 2.2.7 runs); scripts inherit it. Pid files are 0644 whatever it is.
+fn set_umask(mask: u32) {
+    use nix::sys::stat::{umask, Mode};
+    umask(Mode::from_bits_truncate(mask));
 }

@@ -1,5 +1,5 @@
 //! keepalived's flags beyond what clap checks: the ones keepalived-rs refuses, each with what to
-//! do instead, and the values checked before the daemon does anything (`-S`). A refused
+//! do instead, and the values checked before the daemon does anything (`-S`, `-u`). A refused
 //! flag or a bad value stops the program at once, with one line and [`EXIT_REFUSED`].
 //! The flag-by-flag record is docs/compat.md's flag table; daemon/tests/netns_flags.rs asserts it.
 
@@ -97,6 +97,8 @@ pub fn refused_keywords(config: &Config) -> Vec<String> {
 pub struct Checked {
     /// `-S`, LOG_DAEMON by default.
     pub facility: u8,
+    /// `-u`.
+    pub umask: Option<u32>,
     pub ident: IdentStyle,
 }
 
@@ -107,11 +109,36 @@ pub fn check(k: &KeepalivedArgs) -> Result<Checked, String> {
         Some(f) => syslog::facility(f)?,
         None => syslog::DAEMON,
     };
+    let umask = match k.umask.as_deref() {
+        Some(u) => Some(umask(u).ok_or_else(|| {
+            format!(
+                "-u {u}: not a umask; write it in decimal, 0octal or 0xhex (as C's strtoul), \
+                 at most 0777, such as 022"
+            )
+        })?),
+        None => None,
+    };
     let ident = match k.syslog_ident.as_str() {
         "keepalived-rs" => IdentStyle::Own,
         _ => IdentStyle::Keepalived,
     };
-    Ok(Checked { facility, ident })
+    Ok(Checked {
+        facility,
+        umask,
+        ident,
+    })
+}
+
+/// `-u`'s number as keepalived reads it: decimal, 0octal or 0xhex (`22` is 026, `022` is 022).
+pub fn umask(text: &str) -> Option<u32> {
+    let value = if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        u32::from_str_radix(hex, 16).ok()?
+    } else if text.len() > 1 && text.starts_with('0') {
+        u32::from_str_radix(&text[1..], 8).ok()?
+    } else {
+        text.parse::<u32>().ok()?
+    };
+    (value <= 0o777 && !text.starts_with('+')).then_some(value)
 }
 
 #[cfg(test)]
@@ -122,6 +149,19 @@ mod tests {
     fn args(a: &[&str]) -> KeepalivedArgs {
         crate::cli::Cli::parse_from(std::iter::once("keepalived-rs").chain(a.iter().copied()))
             .keepalived
+    }
+
+    #[test]
+    fn umask_is_read_as_keepalived_reads_it() {
+        // keepalived 2.2.7: -u 022 -> 0022, -u 22 -> 0026, -u 0x12 -> 0022, -u 0 -> 0000.
+        assert_eq!(umask("022"), Some(0o22));
+        assert_eq!(umask("22"), Some(0o26));
+        assert_eq!(umask("0x12"), Some(0o22));
+        assert_eq!(umask("0"), Some(0));
+        assert_eq!(umask("0177"), Some(0o177));
+        for bad in ["888", "abc", "", "0x", "01000", "-1", "+22", "09"] {
+            assert_eq!(umask(bad), None, "{bad}");
+        }
     }
 
     #[test]
@@ -147,13 +187,14 @@ mod tests {
 
     #[test]
     fn values_are_checked() {
-        let c = check(&args(&["-S", "local3"])).unwrap();
-        assert_eq!(c.facility, 19);
+        let c = check(&args(&["-S", "local3", "-u", "022"])).unwrap();
+        assert_eq!((c.facility, c.umask), (19, Some(0o22)));
         assert_eq!(c.ident, IdentStyle::Keepalived);
         assert_eq!(check(&args(&[])).unwrap().facility, 3);
         assert!(check(&args(&["-S", "LOCAL3"]))
             .unwrap_err()
             .contains("local0-local7"));
+        assert!(check(&args(&["-u", "abc"])).unwrap_err().contains("0777"));
         let own = check(&args(&["--syslog-ident=keepalived-rs"])).unwrap();
         assert_eq!(own.ident, IdentStyle::Own);
     }
