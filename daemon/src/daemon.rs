@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use crate::cli::KeepalivedArgs;
 use crate::config_cmd::{self, EXIT_CANNOT_RUN};
+use crate::core_dump;
 use crate::flags::{self, Checked};
 use crate::logging;
 use crate::lvsd;
@@ -205,6 +206,10 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     };
     tracing::info!("Starting {}", version::keepalived_line());
     tracing::info!("{}", version::running_on());
+    // Kept until the end of run(): the original core_pattern is put back then.
+    let _core_pattern = (k.core_dump || k.core_dump_pattern.is_some())
+        .then(|| core_dump::enable(k.core_dump_pattern.as_deref()))
+        .flatten();
     // The runtime comes first so that every signal keepalived handles is caught from here on:
     // a HUP or a dump signal sent while a big configuration is read must not kill the daemon.
     // Building it opens no network socket, so entering a namespace afterwards is still in time.

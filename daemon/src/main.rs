@@ -3,6 +3,7 @@
 mod cli;
 mod config_cmd;
 mod control;
+mod core_dump;
 mod daemon;
 mod diff;
 mod flags;
