@@ -267,6 +267,9 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     if checked.umask.is_none() {
         set_umask(parsed.config.global.global_defs.umask.0);
     }
+    if k.dump_conf {
+        dump_configuration(&parsed.config);
+    }
     // Into the namespace before any thread is started or socket opened: both follow the main
     // thread's namespace from here on.
     if let Some(ns) = namespace(k, &parsed.config) {
@@ -452,4 +455,20 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
 fn set_umask(mask: u32) {
     use nix::sys::stat::{umask, Mode};
     umask(Mode::from_bits_truncate(mask));
+}
+
+/// `-d`: the configuration as read, in the log, under keepalived's heading; the model as
+/// `keepalived-rs config dump` prints it (keepalived prints its own layout of its own structs).
+fn dump_configuration(config: &conf_parser::Config) {
+    match serde_json::to_string_pretty(config) {
+        Ok(json) => {
+            tracing::info!(
+                "------< Configuration (as `keepalived-rs config dump` prints it) >------"
+            );
+            for line in json.lines() {
+                tracing::info!("{line}");
+            }
+        }
+        Err(e) => tracing::error!("-d: cannot write the configuration out: {e}"),
+    }
 }
