@@ -361,6 +361,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     let lvs_threads = std::sync::Arc::new(std::sync::Mutex::new(Vec::from_iter(lvs_thread)));
     let options = vrrpd::Options {
         dont_release_vips: k.dont_release_vrrp,
+        address_monitoring: k.address_monitoring,
     };
     let threads = lvs_threads.clone();
     let result = rt.block_on(async move {
