@@ -308,7 +308,9 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         .clone()
         .unwrap_or_else(|| control::default_path(&pid_paths.main));
     let mut paths: Vec<&Path> = vec![&pid_paths.main, &pid_paths.vrrp];
-    if plans.lvs.is_some() {
+    // --all: keepalived starts its checker child (and writes its pid file) without virtual
+    // servers too.
+    if plans.lvs.is_some() || (k.all && !source.vrrp_only) {
         paths.push(&pid_paths.checkers);
     }
     let _pids = match PidFiles::create(&paths) {
