@@ -121,18 +121,32 @@ impl<S: Subscriber> Layer<S> for Sinks {
             }
         }
         if let Some(s) = &self.syslog {
-            let ident = match self.idents.read() {
-                Ok(i) => i.of(source),
+            let (ident, parent) = match self.idents.read() {
+                Ok(i) => (i.of(source), i.of(Source::Parent)),
                 Err(_) => return,
             };
-            s.send(&syslog::datagram(
-                self.facility,
-                syslog::severity(meta.level()),
-                &stamp::syslog(&now),
-                &ident,
-                std::process::id(),
-                &text.0,
-            ));
+            let stamp = stamp::syslog(&now);
+            let line = |severity, ident: &str, msg: &str| {
+                syslog::datagram(
+                    self.facility,
+                    severity,
+                    &stamp,
+                    ident,
+                    std::process::id(),
+                    msg,
+                )
+            };
+            let notice = |n| {
+                let msg = format!(
+                    "{n} log line(s) could not be sent to {} (full or not there)",
+                    syslog::DEV_LOG
+                );
+                line(4, &parent, &msg)
+            };
+            s.send(
+                &line(syslog::severity(meta.level()), &ident, &text.0),
+                notice,
+            );
         }
     }
 }

@@ -59,36 +59,65 @@ pub fn datagram(
 }
 
 /// Sends datagrams to /dev/log (or another socket), connecting on first use and again after
-/// an error (the syslog daemon restarted).
+/// an error (the syslog daemon restarted). Never blocks: syslog(3) does, so keepalived stops
+/// altogether while /dev/log is full (a datagram socket holds only `net.unix.max_dgram_qlen`
+/// unread datagrams, 10 by default); a VRRP router that stops sending adverts loses its VIP. A
+/// line that finds the socket full is dropped and counted, and the count is logged with the next
+/// line that gets through.
 pub struct Syslog {
-    socket: Mutex<Option<UnixDatagram>>,
+    socket: Mutex<Connection>,
     path: PathBuf,
+}
+
+#[derive(Default)]
+struct Connection {
+    socket: Option<UnixDatagram>,
+    dropped: u64,
 }
 
 impl Syslog {
     pub fn new(path: impl Into<PathBuf>) -> Syslog {
         Syslog {
-            socket: Mutex::new(None),
+            socket: Mutex::new(Connection::default()),
             path: path.into(),
         }
     }
 
-    pub fn send(&self, datagram: &str) {
-        let Ok(mut guard) = self.socket.lock() else {
+    /// Sends `datagram`; after lines were dropped, first `notice(count)`.
+    pub fn send(&self, datagram: &str, notice: impl Fn(u64) -> String) {
+        let Ok(mut c) = self.socket.lock() else {
             return;
         };
-        for _ in 0..2 {
-            if guard.is_none() {
-                *guard = UnixDatagram::unbound()
-                    .ok()
-                    .filter(|s| s.connect(&self.path).is_ok());
-            }
-            match guard.as_ref() {
-                Some(s) if s.send(datagram.as_bytes()).is_ok() => return,
-                Some(_) => *guard = None,
-                None => return,
+        if c.dropped > 0 {
+            let n = c.dropped;
+            if c.send(&self.path, &notice(n)) {
+                c.dropped -= n;
             }
         }
+        if !c.send(&self.path, datagram) {
+            c.dropped += 1;
+        }
+    }
+}
+
+impl Connection {
+    /// True when sent; a full socket (or none) is false.
+    fn send(&mut self, path: &std::path::Path, datagram: &str) -> bool {
+        for _ in 0..2 {
+            if self.socket.is_none() {
+                self.socket = UnixDatagram::unbound()
+                    .ok()
+                    .filter(|s| s.connect(path).is_ok() && s.set_nonblocking(true).is_ok());
+            }
+            match self.socket.as_ref().map(|s| s.send(datagram.as_bytes())) {
+                Some(Ok(_)) => return true,
+                Some(Err(e)) if e.kind() == std::io::ErrorKind::WouldBlock => return false,
+                // The syslog daemon went away: connect again, once.
+                Some(Err(_)) => self.socket = None,
+                None => return false,
+            }
+        }
+        false
     }
 }
 
@@ -122,22 +151,61 @@ mod tests {
         assert_eq!(severity(&Level::WARN), 4);
     }
 
+    fn counted(n: u64) -> String {
+        format!("{n} dropped")
+    }
+
     #[test]
     fn the_sender_reconnects_after_the_socket_comes_back() {
         let dir = std::env::temp_dir().join(format!("krs-syslog-rc-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("log.sock");
         let s = Syslog::new(&path);
-        s.send("lost: nobody listens yet");
+        s.send("lost: nobody listens yet", counted);
         let server = UnixDatagram::bind(&path).unwrap();
-        s.send("one");
         drop(server);
         std::fs::remove_file(&path).unwrap();
         let server = UnixDatagram::bind(&path).unwrap();
-        s.send("two");
+        s.send("two", counted);
         let mut buf = [0u8; 64];
         let n = server.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"1 dropped");
+        let n = server.recv(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"two");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A syslog daemon that does not read: the sender goes on, and says how much was lost once
+    /// the socket has room again.
+    #[test]
+    fn a_full_socket_never_blocks_the_daemon() {
+        let dir = std::env::temp_dir().join(format!("krs-syslog-full-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("log.sock");
+        let server = UnixDatagram::bind(&path).unwrap();
+        server
+            .set_read_timeout(Some(std::time::Duration::from_millis(100)))
+            .unwrap();
+        let s = Syslog::new(&path);
+        let sent = 5000;
+        for i in 0..sent {
+            s.send(&format!("line {i}"), counted);
+        }
+        let mut buf = [0u8; 64];
+        let mut got = Vec::new();
+        while let Ok(n) = server.recv(&mut buf) {
+            got.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        assert!(got.len() < sent, "the socket holds only so many");
+        assert_eq!(got[0], "line 0");
+        s.send("after", counted);
+        let n = server.recv(&mut buf).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&buf[..n]),
+            format!("{} dropped", sent - got.len())
+        );
+        let n = server.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"after");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
