@@ -17,10 +17,9 @@ pub enum Source {
 /// Module paths of the VRRP side.
 const VRRP_TARGETS: [&str; 2] = ["keepalived_rs::vrrpd", "vrrp"];
 /// Module paths of the LVS side.
-const CHECKER_TARGETS: [&str; 5] = [
+const CHECKER_TARGETS: [&str; 4] = [
     "keepalived_rs::lvsd",
     "keepalived_rs::lvs",
-    "keepalived_rs::checkers_config",
     "checkers",
     "ipvs",
 ];
