@@ -237,13 +237,10 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
 
     tracing::debug!("Opening file '{}'.", k.use_file.display());
     let parsed = config_cmd::load(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config);
-    let diags = parsed.render_diagnostics();
-    if k.log_console {
-        eprint!("{diags}");
-    } else {
-        for d in diags.lines() {
-            tracing::warn!("{d}");
-        }
+    // Through the logger like every line: with -l on the console in keepalived's layout, and
+    // to syslog as well.
+    for d in parsed.render_diagnostics().lines() {
+        tracing::warn!("{d}");
     }
     if !parsed.is_ok() {
         tracing::error!(
