@@ -643,6 +643,35 @@ fn refused_flags_exit_1_before_doing_anything() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A reload cannot turn SNMP or DBus on either: refused, the running configuration stays.
+#[test]
+fn netns_refused_keywords_are_refused_by_a_reload_too() {
+    let Some(lab) = lab_or_skip(
+        "netns_refused_keywords_are_refused_by_a_reload_too",
+        "rr",
+        1,
+    ) else {
+        return;
+    };
+    let a = lab.node(0).to_string();
+    let mut run = start(&lab, &a, "ours", &ours(), &["-l"], &conf(), false);
+    run.wait_vip(&lab, &a);
+    lab.write(
+        "ours.conf",
+        &format!("global_defs {{\n enable_dbus\n}}\n{}", conf()),
+    );
+    run.d.signal(nix::sys::signal::Signal::SIGHUP);
+    run.wait_log("reload refused", Duration::from_secs(10));
+    assert!(
+        run.log().contains("enable_dbus: keepalived-rs has no DBus"),
+        "{}",
+        run.log()
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(run.d.running() && lab.has(&a, VIP), "{}", run.log());
+    run.stop();
+}
+
 /// `-f FILE` is the configuration read, `-n` keeps the daemon in the foreground (the process
 /// started is the daemon), `-p` and `-r` name its pid files.
 #[test]
