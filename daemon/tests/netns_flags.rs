@@ -333,7 +333,12 @@ const KEEPALIVED_8: &[&str] = &[
 ];
 
 /// keepalived-rs's own options, beside keepalived's.
-const OURS: &[&str] = &["--strict", "--syslog-ident", "--ignore-sigint"];
+const OURS: &[&str] = &[
+    "--strict",
+    "--syslog-ident",
+    "--ignore-sigint",
+    "--control-socket",
+];
 
 fn in_table(flag: &str) -> bool {
     TABLE
