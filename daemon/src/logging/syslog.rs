@@ -5,6 +5,7 @@
 use std::os::unix::net::UnixDatagram;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use tracing::Level;
 
@@ -59,7 +60,7 @@ pub fn datagram(
 }
 
 /// Sends datagrams to /dev/log (or another socket), connecting on first use and again after
-/// an error (the syslog daemon restarted). Never blocks: syslog(3) does, so keepalived stops
+/// an error (the syslog daemon restarted; when there is none, once a second at most). Never blocks: syslog(3) does, so keepalived stops
 /// altogether while /dev/log is full (a datagram socket holds only `net.unix.max_dgram_qlen`
 /// unread datagrams, 10 by default); a VRRP router that stops sending adverts loses its VIP. A
 /// line that finds the socket full is dropped and counted, and the count is logged with the next
@@ -73,7 +74,13 @@ pub struct Syslog {
 struct Connection {
     socket: Option<UnixDatagram>,
     dropped: u64,
+    /// After a failed connect, none is tried before this (no syslog daemon at all: not two
+    /// system calls per log line).
+    retry_at: Option<Instant>,
 }
+
+/// How long a missing /dev/log is not asked again.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 impl Syslog {
     pub fn new(path: impl Into<PathBuf>) -> Syslog {
@@ -105,9 +112,13 @@ impl Connection {
     fn send(&mut self, path: &std::path::Path, datagram: &str) -> bool {
         for _ in 0..2 {
             if self.socket.is_none() {
+                if self.retry_at.is_some_and(|t| Instant::now() < t) {
+                    return false;
+                }
                 self.socket = UnixDatagram::unbound()
                     .ok()
                     .filter(|s| s.connect(path).is_ok() && s.set_nonblocking(true).is_ok());
+                self.retry_at = self.socket.is_none().then(|| Instant::now() + RETRY_AFTER);
             }
             match self.socket.as_ref().map(|s| s.send(datagram.as_bytes())) {
                 Some(Ok(_)) => return true,
@@ -163,13 +174,16 @@ mod tests {
         let s = Syslog::new(&path);
         s.send("lost: nobody listens yet", counted);
         let server = UnixDatagram::bind(&path).unwrap();
+        // Not asked again at once after a failed connect: this one is dropped too.
+        s.send("too early", counted);
         drop(server);
         std::fs::remove_file(&path).unwrap();
         let server = UnixDatagram::bind(&path).unwrap();
+        std::thread::sleep(RETRY_AFTER);
         s.send("two", counted);
         let mut buf = [0u8; 64];
         let n = server.recv(&mut buf).unwrap();
-        assert_eq!(&buf[..n], b"1 dropped");
+        assert_eq!(&buf[..n], b"2 dropped");
         let n = server.recv(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"two");
         std::fs::remove_dir_all(&dir).unwrap();
