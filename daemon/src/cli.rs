@@ -1,6 +1,7 @@
 //! Command line: keepalived's own options (so existing unit files and scripts keep working), plus
-//! subcommands for what keepalived lacks. Options of parts not built yet are accepted now so that
-//! a keepalived command line never fails to parse; their issues implement them.
+//! subcommands for what keepalived lacks. Every option of keepalived(8) parses; the few that
+//! keepalived-rs does not do are refused before anything is done (`flags`), each with what to
+//! do instead (docs/compat.md's flag table).
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -224,14 +225,13 @@ pub struct KeepalivedArgs {
     /// Treat warnings as errors (keepalived-rs only).
     #[arg(long)]
     pub strict: bool,
-    /// Display the version number.
+    /// Display the version number (keepalived's first line, then ours; on stderr, as keepalived).
     #[arg(short = 'v', long = "version")]
     pub version: bool,
     /// Print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON.
     #[arg(long = "signum", value_name = "SIGFUNC")]
     pub signum: Option<String>,
 
-    // Accepted now, implemented by the daemon's issues.
     /// Only run with VRRP subsystem.
     #[arg(short = 'P', long = "vrrp")]
     pub vrrp: bool,
@@ -253,12 +253,17 @@ pub struct KeepalivedArgs {
     /// Set syslog facility to LOG_LOCAL[0-7], user or daemon (default).
     #[arg(short = 'S', long = "log-facility", value_name = "FACILITY")]
     pub log_facility: Option<String>,
-    /// Log to FILE.
+    /// Also log to FILE (the VRRP side's lines to FILE with _vrrp, the checkers' with
+    /// _healthcheckers inserted before the last '.').
     #[arg(short = 'g', long = "log-file", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "/tmp/keepalived.log")]
     pub log_file: Option<PathBuf>,
-    /// Flush the log file after each write.
+    /// Flush the log file after each write (keepalived-rs always writes each line at once).
     #[arg(long = "flush-log-file")]
     pub flush_log_file: bool,
+    /// The syslog ident: keepalived's (Keepalived, Keepalived_vrrp, Keepalived_healthcheckers),
+    /// or keepalived-rs for every line (keepalived-rs only).
+    #[arg(long = "syslog-ident", value_name = "IDENT", value_parser = ["keepalived", "keepalived-rs"], default_value = "keepalived")]
+    pub syslog_ident: String,
     /// Don't log via syslog.
     #[arg(short = 'G', long = "no-syslog")]
     pub no_syslog: bool,
@@ -301,10 +306,10 @@ pub struct KeepalivedArgs {
     /// Report all address additions/deletions notified via netlink.
     #[arg(short = 'a', long = "address-monitoring")]
     pub address_monitoring: bool,
-    /// Enable SNMP subsystem.
+    /// Enable SNMP subsystem (refused: keepalived-rs has none).
     #[arg(short = 'x', long = "snmp")]
     pub snmp: bool,
-    /// Use the specified socket for master agent.
+    /// Use the specified socket for master agent (refused: no SNMP).
     #[arg(short = 'A', long = "snmp-agent-socket", value_name = "FILE")]
     pub snmp_agent_socket: Option<PathBuf>,
     /// Run in network namespace NAME (overrides config).
@@ -319,16 +324,16 @@ pub struct KeepalivedArgs {
     /// Error if any configuration file is missing.
     #[arg(short = 'e', long = "all-config")]
     pub all_config: bool,
-    /// Collect performance data (keepalived debug builds).
+    /// Collect performance data (keepalived debug builds; refused).
     #[arg(long = "perf", value_name = "WHEN", num_args = 0..=1, require_equals = true, default_missing_value = "run")]
     pub perf: Option<String>,
-    /// Debug options (keepalived debug builds).
+    /// Debug options (keepalived debug builds; refused).
     #[arg(long = "debug", value_name = "OPTS", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     pub debug: Option<String>,
-    /// Disable memory checks (keepalived debug builds).
+    /// Disable memory checks (keepalived debug builds; refused).
     #[arg(long = "no-mem-check")]
     pub no_mem_check: bool,
-    /// Ignore SIGINT.
+    /// Ignore SIGINT (keepalived-rs only: Debian's keepalived 2.2.7 rejects it).
     #[arg(long = "ignore-sigint")]
     pub ignore_sigint: bool,
     /// The control socket `keepalived-rs status` reads (keepalived-rs only; default: beside

@@ -8,6 +8,9 @@ use std::process::ExitCode;
 
 use crate::cli::KeepalivedArgs;
 use crate::config_cmd::{self, EXIT_CANNOT_RUN};
+use crate::core_dump;
+use crate::flags::{self, Checked};
+use crate::logging;
 use crate::lvsd;
 use crate::control;
 use crate::netns;
@@ -17,6 +20,7 @@ use crate::signals::{Request, Signals};
 use crate::systemd;
 use crate::reload;
 use crate::sd_notify::Notifier;
+use crate::version;
 use crate::vrrpd::{self, Runtime};
 
 /// No transparent huge pages for the daemon: with THP on (`always`, Debian's default, or
@@ -143,7 +147,20 @@ fn pid_paths(k: &KeepalivedArgs, config: &conf_parser::Config) -> PidPaths {
     }
 }
 
-pub fn run(k: &KeepalivedArgs) -> ExitCode {
+/// Where to log, from `-l`, `-g`, `-G`, `-D`, `-S` and `--syslog-ident`: the console and the
+/// log files in addition to syslog, as keepalived does.
+fn log_options(k: &KeepalivedArgs, checked: &Checked) -> logging::Options {
+    logging::Options {
+        console: k.log_console,
+        file: k.log_file.clone(),
+        syslog: (!k.no_syslog).then(|| logging::syslog::DEV_LOG.into()),
+        facility: checked.facility,
+        detail: k.log_detail,
+        style: checked.ident,
+    }
+}
+
+pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     // Before anything is allocated that could land in a huge page.
     no_huge_pages();
     let detached = std::env::var_os(process::DETACHED_ENV).is_some();
@@ -153,6 +170,13 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
         if !parsed.is_ok() {
             eprint!("{}", parsed.render_diagnostics());
             return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+        let refused = flags::refused_keywords(&parsed.config);
+        if !refused.is_empty() {
+            for line in refused {
+                eprintln!("keepalived-rs: {line}");
+            }
+            return ExitCode::from(flags::EXIT_REFUSED);
         }
         if let Some(ns) = namespace(k, &parsed.config) {
             if let Err(e) = netns::check(ns) {
@@ -173,11 +197,23 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
     }
     // While this is the only thread: the variables leave the environment scripts inherit.
     let (notifier, watchdog) = Notifier::take_from_env();
-    let target = process::log_target(k.log_console, k.log_file.as_deref(), k.no_syslog);
-    if let Err(e) = process::init_logging(&target, k.log_detail, k.log_facility.as_deref()) {
-        eprintln!("keepalived-rs: {e}");
-        return ExitCode::from(EXIT_CANNOT_RUN);
+    // `-u` before anything is created (the `-g` files too).
+    if let Some(mask) = checked.umask {
+        set_umask(mask);
     }
+    let log = match logging::init(&log_options(k, checked)) {
+        Ok(handle) => handle,
+        Err(e) => {
+            eprintln!("keepalived-rs: {e}");
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
+    tracing::info!("Starting {}", version::keepalived_line());
+    tracing::info!("{}", version::running_on());
+    // Kept until the end of run(): the original core_pattern is put back then.
+    let _core_pattern = (k.core_dump || k.core_dump_pattern.is_some())
+        .then(|| core_dump::enable(k.core_dump_pattern.as_deref()))
+        .flatten();
     // The runtime comes first so that every signal keepalived handles is caught from here on:
     // a HUP or a dump signal sent while a big configuration is read must not kill the daemon.
     // Building it opens no network socket, so entering a namespace afterwards is still in time.
@@ -203,14 +239,12 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
         }
     };
 
+    tracing::debug!("Opening file '{}'.", k.use_file.display());
     let parsed = config_cmd::load(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config);
-    let diags = parsed.render_diagnostics();
-    if k.log_console {
-        eprint!("{diags}");
-    } else {
-        for d in diags.lines() {
-            tracing::warn!("{d}");
-        }
+    // Through the logger like every line: with -l on the console in keepalived's layout, and
+    // to syslog as well.
+    for d in parsed.render_diagnostics().lines() {
+        tracing::warn!("{d}");
     }
     if !parsed.is_ok() {
         tracing::error!(
@@ -218,6 +252,24 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
             k.use_file.display()
         );
         return ExitCode::from(EXIT_CANNOT_RUN);
+    }
+    let refused = flags::refused_keywords(&parsed.config);
+    if !refused.is_empty() {
+        for line in refused {
+            tracing::error!("{line}");
+        }
+        return ExitCode::from(flags::EXIT_REFUSED);
+    }
+    log.set_suffix(
+        namespace(k, &parsed.config),
+        parsed.config.global.instance.as_deref(),
+    );
+    // `-u` wins over the configuration's `umask` (keepalived's rule).
+    if checked.umask.is_none() {
+        set_umask(parsed.config.global.global_defs.umask.0);
+    }
+    if k.dump_conf {
+        dump_configuration(&parsed.config);
     }
     // Into the namespace before any thread is started or socket opened: both follow the main
     // thread's namespace from here on.
@@ -257,7 +309,9 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
         .clone()
         .unwrap_or_else(|| control::default_path(&pid_paths.main));
     let mut paths: Vec<&Path> = vec![&pid_paths.main, &pid_paths.vrrp];
-    if plans.lvs.is_some() {
+    // --all: keepalived starts its checker child (and writes its pid file) without virtual
+    // servers too.
+    if plans.lvs.is_some() || (k.all && !source.vrrp_only) {
         paths.push(&pid_paths.checkers);
     }
     let _pids = match PidFiles::create(&paths) {
@@ -311,6 +365,7 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
     let lvs_threads = std::sync::Arc::new(std::sync::Mutex::new(Vec::from_iter(lvs_thread)));
     let options = vrrpd::Options {
         dont_release_vips: k.dont_release_vrrp,
+        address_monitoring: k.address_monitoring,
     };
     let threads = lvs_threads.clone();
     let result = rt.block_on(async move {
@@ -405,12 +460,35 @@ pub fn run(k: &KeepalivedArgs) -> ExitCode {
     }
     match result {
         Ok(()) => {
-            tracing::info!("Stopped");
+            tracing::info!("Stopped {}", version::keepalived_line());
             ExitCode::SUCCESS
         }
         Err(e) => {
             tracing::error!("{e}");
             ExitCode::from(EXIT_CANNOT_RUN)
         }
+    }
+}
+
+/// The process's file creation mask: `-u`, else the configuration's `umask` (0177 unless
+/// configured, as keepalived 2.2.7 runs); scripts inherit it. Pid files are 0644 whatever it is.
+fn set_umask(mask: u32) {
+    use nix::sys::stat::{umask, Mode};
+    umask(Mode::from_bits_truncate(mask));
+}
+
+/// `-d`: the configuration as read, in the log, under keepalived's heading; the model as
+/// `keepalived-rs config dump` prints it (keepalived prints its own layout of its own structs).
+fn dump_configuration(config: &conf_parser::Config) {
+    match serde_json::to_string_pretty(config) {
+        Ok(json) => {
+            tracing::info!(
+                "------< Configuration (as `keepalived-rs config dump` prints it) >------"
+            );
+            for line in json.lines() {
+                tracing::info!("{line}");
+            }
+        }
+        Err(e) => tracing::error!("-d: cannot write the configuration out: {e}"),
     }
 }

@@ -3,11 +3,14 @@
 mod cli;
 mod config_cmd;
 mod control;
+mod core_dump;
 mod daemon;
 mod diff;
 #[cfg(test)]
 mod docgen;
+mod flags;
 mod ipvs_cmd;
+mod logging;
 mod lvs;
 mod lvsd;
 mod netns;
@@ -22,6 +25,7 @@ mod signals;
 mod snapshot;
 mod status_cmd;
 mod systemd;
+mod version;
 mod vrrpd;
 
 use clap::Parser;
@@ -69,11 +73,16 @@ fn main() -> ExitCode {
         None => {}
     }
     let k = cli.keepalived;
+    // Before anything else: a refused flag or a bad value is one line and exit 1.
+    let checked = match flags::refused(&k).map_or_else(|| flags::check(&k), Err) {
+        Ok(c) => c,
+        Err(line) => {
+            eprintln!("keepalived-rs: {line}");
+            return ExitCode::from(flags::EXIT_REFUSED);
+        }
+    };
     if k.version {
-        println!(
-            "keepalived-rs {} (reads keepalived 2.x configuration)",
-            env!("CARGO_PKG_VERSION")
-        );
+        eprint!("{}", version::text());
         return ExitCode::SUCCESS;
     }
     if let Some(func) = &k.signum {
@@ -98,5 +107,5 @@ fn main() -> ExitCode {
             log,
         );
     }
-    daemon::run(&k)
+    daemon::run(&k, &checked)
 }

@@ -1,7 +1,9 @@
 //! Pid files: keepalived's default names and places, written at start and removed at exit, and
 //! keepalived's answer to a second start ("daemon is already running").
 
+use std::fs::Permissions;
 use std::io;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// The three pid files keepalived writes (keepalived-rs is one process: all three name it).
@@ -44,7 +46,9 @@ pub enum PidError {
     Io(#[from] io::Error),
 }
 
-/// Pid files written at start and removed at exit, with the directories made for them.
+/// Pid files written at start and removed at exit, with the directories made for them. Whatever
+/// the umask (keepalived runs with 0177), pid files are 0644 and directories 0755, as keepalived
+/// 2.2.7 makes them.
 pub struct PidFiles {
     paths: Vec<PathBuf>,
     dirs: Vec<PathBuf>,
@@ -79,6 +83,7 @@ impl PidFiles {
                 done.make_dir(dir)?;
             }
             std::fs::write(p, format!("{pid}\n"))
+                .and_then(|()| std::fs::set_permissions(p, Permissions::from_mode(0o644)))
                 .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
             done.paths.push(p.to_path_buf());
         }
@@ -95,6 +100,7 @@ impl PidFiles {
             self.make_dir(parent)?;
         }
         std::fs::create_dir(dir)
+            .and_then(|()| std::fs::set_permissions(dir, Permissions::from_mode(0o755)))
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
         self.dirs.push(dir.to_path_buf());
         Ok(())
@@ -166,6 +172,9 @@ mod tests {
                 std::fs::read_to_string(&a).unwrap(),
                 format!("{}\n", std::process::id())
             );
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&a), 0o644);
+            assert_eq!(mode(a.parent().unwrap()), 0o755);
         }
         assert!(!a.exists());
         assert!(!dir.exists(), "the directories made for it are gone");

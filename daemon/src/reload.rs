@@ -98,6 +98,11 @@ pub fn plans(
     config: &conf_parser::Config,
     src: &Source,
 ) -> Result<(Plans, Option<TlsConfig>), String> {
+    // SNMP and DBus cannot be turned on by a reload either.
+    let refused = crate::flags::refused_keywords(config);
+    if !refused.is_empty() {
+        return Err(refused.join("; "));
+    }
     let mut vrrp = vrrpd::plan::plan(config).map_err(|e| e.join("; "))?;
     if src.checkers_only {
         vrrp.instances.clear();

@@ -163,8 +163,16 @@ fn keepalived_flags_are_accepted() {
 
 #[test]
 fn version_and_signum() {
+    // keepalived 2.2.7 prints 'Keepalived v2.2.7 (01/16,2022)' first, on stderr: tools read
+    // the version from that line's second word.
     let o = run(&["-v"]);
-    assert!(String::from_utf8_lossy(&o.stdout).starts_with("keepalived-rs "));
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+    let text = stderr(&o);
+    let first = text.lines().next().unwrap_or_default();
+    assert!(first.starts_with("Keepalived v2.2.7 (keepalived-rs "), "{text}");
+    assert_eq!(first.split_whitespace().nth(1), Some("v2.2.7"));
+    assert!(text.contains("\nkeepalived-rs "), "{text}");
     for (f, n) in [
         ("STOP", "15"),
         ("RELOAD", "1"),

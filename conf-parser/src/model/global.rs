@@ -452,8 +452,10 @@ pub struct Written {
     pub default_reload_file: bool,
 }
 
-/// keepalived's umask when none is configured: group and others lose write permission.
-pub const DEFAULT_UMASK: u32 = 0o022;
+/// keepalived's umask when none is configured. keepalived.conf(5) says IWGRP|IWOTH (022), but
+/// keepalived 2.2.7 runs with 0177 (its process, its scripts, and `-d`'s "umask = 0177"), as
+/// measured in the namespace lab; what it does is what a replacement must do.
+pub const DEFAULT_UMASK: u32 = 0o177;
 
 impl Default for GlobalDefs {
     fn default() -> Self {

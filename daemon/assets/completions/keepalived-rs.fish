@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_keepalived_rs_global_optspecs
-    string join \n f/use-file= t/config-test= i/config-id= strict v/version signum= P/vrrp C/check B/no_bfd all l/log-console D/log-detail S/log-facility= g/log-file= flush-log-file G/no-syslog u/umask= X/release-vips V/dont-release-vrrp I/dont-release-ipvs R/dont-respawn n/dont-fork d/dump-conf p/pid= r/vrrp_pid= c/checkers_pid= b/bfd_pid= T/genhash a/address-monitoring x/snmp A/snmp-agent-socket= s/namespace= m/core-dump M/core-dump-pattern= e/all-config perf= debug= no-mem-check ignore-sigint control-socket= h/help
+    string join \n f/use-file= t/config-test= i/config-id= strict v/version signum= P/vrrp C/check B/no_bfd all l/log-console D/log-detail S/log-facility= g/log-file= flush-log-file syslog-ident= G/no-syslog u/umask= X/release-vips V/dont-release-vrrp I/dont-release-ipvs R/dont-respawn n/dont-fork d/dump-conf p/pid= r/vrrp_pid= c/checkers_pid= b/bfd_pid= T/genhash a/address-monitoring x/snmp A/snmp-agent-socket= s/namespace= m/core-dump M/core-dump-pattern= e/all-config perf= debug= no-mem-check ignore-sigint control-socket= h/help
 end
 
 function __fish_keepalived_rs_needs_command
@@ -29,27 +29,29 @@ complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s t -l config
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s i -l config-id -d 'Skip configuration lines beginning \'@\' that don\'t match id, or \'@^\' lines that do' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l signum -d 'Print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s S -l log-facility -d 'Set syslog facility to LOG_LOCAL[0-7], user or daemon (default)' -r
-complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s g -l log-file -d 'Log to FILE' -r -F
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s g -l log-file -d 'Also log to FILE (the VRRP side\'s lines to FILE with _vrrp, the checkers\' with _healthcheckers inserted before the last \'.\')' -r -F
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l syslog-ident -d 'The syslog ident: keepalived\'s (Keepalived, Keepalived_vrrp, Keepalived_healthcheckers), or keepalived-rs for every line (keepalived-rs only)' -r -f -a "keepalived\t''
+keepalived-rs\t''"
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s u -l umask -d 'umask for file creation (in numeric form)' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s p -l pid -d 'Use specified pidfile for the main process' -r -F
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s r -l vrrp_pid -d 'Use specified pidfile for the VRRP part' -r -F
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s c -l checkers_pid -d 'Use specified pidfile for the checkers part' -r -F
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s b -l bfd_pid -d 'Use specified pidfile for the BFD part' -r -F
-complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s A -l snmp-agent-socket -d 'Use the specified socket for master agent' -r -F
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s A -l snmp-agent-socket -d 'Use the specified socket for master agent (refused: no SNMP)' -r -F
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s s -l namespace -d 'Run in network namespace NAME (overrides config)' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s M -l core-dump-pattern -d 'Also set /proc/sys/kernel/core_pattern to PATN (default \'core\')' -r
-complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l perf -d 'Collect performance data (keepalived debug builds)' -r
-complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l debug -d 'Debug options (keepalived debug builds)' -r
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l perf -d 'Collect performance data (keepalived debug builds; refused)' -r
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l debug -d 'Debug options (keepalived debug builds; refused)' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l control-socket -d 'The control socket `keepalived-rs status` reads (keepalived-rs only; default: beside the main pid file, /run/keepalived-rs.sock)' -r -F
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l strict -d 'Treat warnings as errors (keepalived-rs only)'
-complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s v -l version -d 'Display the version number'
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s v -l version -d 'Display the version number (keepalived\'s first line, then ours; on stderr, as keepalived)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s P -l vrrp -d 'Only run with VRRP subsystem'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s C -l check -d 'Only run with Health-checker subsystem'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s B -l no_bfd -d 'Don\'t run BFD subsystem'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l all -d 'Force all subsystems to run, even if they have no configuration'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s l -l log-console -d 'Log messages to local console'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s D -l log-detail -d 'Detailed log messages'
-complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l flush-log-file -d 'Flush the log file after each write'
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l flush-log-file -d 'Flush the log file after each write (keepalived-rs always writes each line at once)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s G -l no-syslog -d 'Don\'t log via syslog'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s X -l release-vips -d 'Drop VIP on transition from signal'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s V -l dont-release-vrrp -d 'Don\'t remove VRRP VIPs and VROUTEs on daemon stop'
@@ -59,11 +61,11 @@ complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s n -l dont-f
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s d -l dump-conf -d 'Dump the configuration data'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s T -l genhash -d 'Enter genhash utility mode'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s a -l address-monitoring -d 'Report all address additions/deletions notified via netlink'
-complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s x -l snmp -d 'Enable SNMP subsystem'
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s x -l snmp -d 'Enable SNMP subsystem (refused: keepalived-rs has none)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s m -l core-dump -d 'Produce core dump if terminate abnormally'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s e -l all-config -d 'Error if any configuration file is missing'
-complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l no-mem-check -d 'Disable memory checks (keepalived debug builds)'
-complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l ignore-sigint -d 'Ignore SIGINT'
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l no-mem-check -d 'Disable memory checks (keepalived debug builds; refused)'
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l ignore-sigint -d 'Ignore SIGINT (keepalived-rs only: Debian\'s keepalived 2.2.7 rejects it)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s h -l help -d 'Print help'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -f -a "config" -d 'Work with a configuration file without running the daemon'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -f -a "ipvs" -d 'Program and inspect the kernel\'s IPVS tables'

@@ -283,8 +283,43 @@ fn address_of(m: &AddressMessage) -> Option<IpAddr> {
     found
 }
 
-/// Listens to link and address changes (`ip monitor link address`) and forwards them.
-pub fn monitor(tx: mpsc::UnboundedSender<KernelEvent>) -> io::Result<()> {
+/// `-a`'s line for an address added or removed, keepalived's words:
+/// `Netlink reflector reports IP 10.0.0.7 added to eth0`.
+fn report_address(addr: IpAddr, index: u32, label: Option<&str>, added: bool) {
+    // The interface's name, not an alias label (`eth0:1`); the label when the interface is gone.
+    let name = nix::net::if_::if_indextoname(index)
+        .ok()
+        .map(|n| n.to_string_lossy().into_owned())
+        .or_else(|| label.map(str::to_string));
+    let name = name.unwrap_or_else(|| format!("interface {index}"));
+    let how = if added { "added to" } else { "removed from" };
+    tracing::info!("Netlink reflector reports IP {addr} {how} {name}");
+}
+
+fn label_of(m: &AddressMessage) -> Option<&str> {
+    m.attributes.iter().find_map(|a| match a {
+        AddressAttribute::Label(l) => Some(l.as_str()),
+        _ => None,
+    })
+}
+
+/// Listens to link and address changes (`ip monitor link address`) and forwards them. With
+/// `report_addresses` (`-a`) every address there is at start, and every one added or removed
+/// later, is logged as keepalived logs them.
+pub fn monitor(tx: mpsc::UnboundedSender<KernelEvent>, report_addresses: bool) -> io::Result<()> {
+    if report_addresses {
+        for a in nix::ifaddrs::getifaddrs().map_err(io::Error::from)? {
+            let addr = a.address.as_ref().and_then(|s| {
+                s.as_sockaddr_in()
+                    .map(|v4| IpAddr::V4(v4.ip()))
+                    .or_else(|| s.as_sockaddr_in6().map(|v6| IpAddr::V6(v6.ip())))
+            });
+            if let Some(addr) = addr {
+                let index = ifindex(&a.interface_name).unwrap_or(0);
+                report_address(addr, index, Some(&a.interface_name), true);
+            }
+        }
+    }
     let (conn, _handle, mut messages) = rtnetlink::new_multicast_connection(&[
         MulticastGroup::Link,
         MulticastGroup::Ipv4Ifaddr,
@@ -303,14 +338,24 @@ pub fn monitor(tx: mpsc::UnboundedSender<KernelEvent>) -> io::Result<()> {
                     })
                 }
                 NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewAddress(a)) => address_of(&a)
-                    .map(|addr| KernelEvent::AddressAdded {
-                        index: a.header.index,
-                        addr,
+                    .map(|addr| {
+                        if report_addresses {
+                            report_address(addr, a.header.index, label_of(&a), true);
+                        }
+                        KernelEvent::AddressAdded {
+                            index: a.header.index,
+                            addr,
+                        }
                     }),
                 NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelAddress(a)) => address_of(&a)
-                    .map(|addr| KernelEvent::AddressRemoved {
-                        index: a.header.index,
-                        addr,
+                    .map(|addr| {
+                        if report_addresses {
+                            report_address(addr, a.header.index, label_of(&a), false);
+                        }
+                        KernelEvent::AddressRemoved {
+                            index: a.header.index,
+                            addr,
+                        }
                     }),
                 _ => None,
             };

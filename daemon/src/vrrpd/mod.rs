@@ -64,6 +64,8 @@ use crate::snapshot::VrrpSnapshot;
 pub struct Options {
     /// `-V`: leave the VIPs in place on stop.
     pub dont_release_vips: bool,
+    /// `-a`: log every address added or removed, as netlink reports them.
+    pub address_monitoring: bool,
 }
 
 /// How much earlier than a timer's deadline the loop wakes up to wait out the rest precisely.
@@ -200,7 +202,7 @@ impl Runtime {
         let (events_tx, events) = mpsc::unbounded_channel();
         let trackers = Trackers::start(&plan, &events_tx)?;
         let ktx = forward_kernel(&events_tx);
-        kernel::monitor(ktx)?;
+        kernel::monitor(ktx, options.address_monitoring)?;
         let mut rt = Runtime {
             epoch: Instant::now(),
             instances: Vec::new(),

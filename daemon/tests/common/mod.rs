@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+pub mod syslog;
+
 use std::io::{BufRead, BufReader};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};

@@ -196,7 +196,7 @@ fn defaults_are_keepalived_documented_ones() {
     assert_eq!(d["snmp_vs_stats_update_interval"], 5);
     assert_eq!(d["dbus_service_name"], "org.keepalived.Vrrp1");
     assert_eq!(d["vrrp_rx_bufs_multiplier"], 3);
-    assert_eq!(d["umask"], "0022");
+    assert_eq!(d["umask"], "0177");
     assert_eq!(d["json_version"], 1);
     assert_eq!(d["lvs_flush_on_stop"], "off");
     assert_eq!(d["notification_email"], serde_json::json!([]));

@@ -1,0 +1,119 @@
+//! keepalived(8)'s flags that need IPVS in the kernel (the test VM), for keepalived 2.2.7 and
+//! keepalived-rs alike: `-I` leaves the IPVS table in place at stop, and the LVS side logs as
+//! keepalived's checker child, `Keepalived_healthcheckers`. Rows of netns_flags.rs's table.
+//! Outside the VM each test prints one `SKIP:` line.
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::Command;
+use std::time::Duration;
+
+use common::syslog::SyslogSocket;
+use common::{in_netns, in_vm, lab_or_skip, wait_for, Daemon, Lab, KEEPALIVED};
+
+/// `ipvsadm -Ln` in namespace `ns`: the service and destination lines.
+fn table(ns: &str) -> Vec<String> {
+    let o = Command::new("ip")
+        .args(["netns", "exec", ns, "/usr/sbin/ipvsadm", "-Ln"])
+        .output()
+        .expect("ipvsadm");
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| l.starts_with("TCP") || l.trim_start().starts_with("->"))
+        .filter(|l| !l.contains("RemoteAddress"))
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+fn start(
+    lab: &Lab,
+    sock: &SyslogSocket,
+    bin: &str,
+    name: &str,
+    flags: &[&str],
+    conf: &str,
+) -> Daemon {
+    let file = lab.write(&format!("{name}.conf"), conf);
+    let mut cmd = Command::new("ip");
+    cmd.args(["netns", "exec", lab.node(0)])
+        .args(sock.wrap())
+        .args([bin, "-n", "-l", "-C"])
+        .args(flags)
+        .arg("-f")
+        .arg(file);
+    for (flag, f) in [("-p", "pid"), ("-r", "vrrp.pid"), ("-c", "checkers.pid")] {
+        cmd.arg(flag).arg(lab.dir.join(format!("{name}.{f}")));
+    }
+    Daemon::spawn_for_test(&mut cmd, lab.dir.join(format!("{name}.log")))
+}
+
+/// `-I`: the virtual servers stay in the kernel when the daemon stops (without it they go);
+/// the LVS side's lines come from `Keepalived_healthcheckers`, as keepalived's checker child's.
+#[test]
+fn vm_flag_upper_i_keeps_the_ipvs_table() {
+    if !in_vm("vm_flag_upper_i_keeps_the_ipvs_table") {
+        return;
+    }
+    let Some(lab) = lab_or_skip("vm_flag_upper_i_keeps_the_ipvs_table", "fi", 1) else {
+        return;
+    };
+    let ns = lab.node(0).to_string();
+    let listener = in_netns(&ns, || {
+        TcpListener::bind("10.9.0.1:8080").expect("listener")
+    });
+    std::thread::spawn(move || for _ in listener.incoming() {});
+    let conf = "virtual_server 10.9.0.150 80 {\n delay_loop 1\n lb_algo rr\n lb_kind NAT\n \
+                protocol TCP\n real_server 10.9.0.1 8080 {\n  TCP_CHECK {\n   connect_timeout 1\n  \
+                }\n }\n}\n";
+    let want = vec![
+        "TCP 10.9.0.150:80 rr".to_string(),
+        "-> 10.9.0.1:8080 Masq".to_string(),
+    ];
+    let ours = env!("CARGO_BIN_EXE_keepalived-rs");
+    let mut checker_idents = Vec::new();
+    for (bin, who) in [(KEEPALIVED, "keepalived"), (ours, "keepalived-rs")] {
+        for keep in [true, false] {
+            let name = format!("{who}-{keep}");
+            let sock = SyslogSocket::bind(&lab.dir, &name);
+            let flags: &[&str] = if keep { &["-I"] } else { &[] };
+            let mut d = start(&lab, &sock, bin, &name, flags, conf);
+            assert!(
+                wait_for(Duration::from_secs(30), || table(&ns) == want).is_some(),
+                "{name}: {:?}\n{}",
+                table(&ns),
+                d.log_text()
+            );
+            assert_eq!(
+                d.term(Duration::from_secs(20)),
+                Some(0),
+                "{name}: {}",
+                d.log_text()
+            );
+            let left = table(&ns);
+            if keep {
+                assert_eq!(left, want, "{name}: -I must leave the table");
+            } else {
+                assert!(left.is_empty(), "{name}: {left:?}");
+            }
+            let _ = Command::new("ip")
+                .args(["netns", "exec", &ns, "/usr/sbin/ipvsadm", "-C"])
+                .status();
+            // Which ident the checker side's lines came under.
+            let idents: std::collections::BTreeSet<String> = sock
+                .datagrams()
+                .into_iter()
+                .filter(|g| g.msg.contains("10.9.0.1"))
+                .map(|g| g.ident)
+                .collect();
+            checker_idents.push((name, idents));
+        }
+    }
+    for (name, idents) in &checker_idents {
+        assert_eq!(
+            idents.iter().map(String::as_str).collect::<Vec<_>>(),
+            ["Keepalived_healthcheckers"],
+            "{name}: the lines about the real server"
+        );
+    }
+}
