@@ -17,9 +17,9 @@ use tokio::io::Interest;
 use tokio::net::UdpSocket;
 
 pub const IPPROTO_VRRP: i32 = 112;
-/// The receiving sockets' buffer (the kernel doubles it, within net.core.rmem_max unless
-/// root: the daemon is).
-const RCVBUF: usize = 1 << 20;
+/// The receiving sockets' buffer: 4 MiB (the kernel doubles it for its bookkeeping), some
+/// 5,000 packets, a quarter of a second of a 20,000-a-second flood.
+const RCVBUF: usize = 4 << 20;
 
 /// IPTOS_PREC_INTERNETCONTROL, as keepalived sends.
 const TOS: u32 = 0xc0;
@@ -119,7 +119,11 @@ impl Receiver {
         nsock::setsockopt(&rx, sockopt::ReceiveTimestampns, &true).map_err(io::Error::from)?;
         // Room for a burst (a flood of invalid adverts must not crowd out the master's), and
         // the count of what the kernel still had to drop, so that every packet is counted.
-        rx.set_recv_buffer_size(RCVBUF)?;
+        // SO_RCVBUF stops at net.core.rmem_max (208 KiB on a stock kernel); root may force
+        // more, as keepalived's vrrp_rx_bufs settings do.
+        if nsock::setsockopt(&rx, sockopt::RcvBufForce, &RCVBUF).is_err() {
+            rx.set_recv_buffer_size(RCVBUF)?;
+        }
         nsock::setsockopt(&rx, sockopt::RxqOvfl, &1).map_err(io::Error::from)?;
         if ipv6 {
             rx.set_multicast_loop_v6(false)?;
