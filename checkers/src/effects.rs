@@ -392,6 +392,13 @@ impl Pool {
         self.vs.get(vs)?.rs.get(rs).map(|r| r.alive)
     }
 
+    /// A virtual server's quorum figures, as keepalived logs them: the weight of its alive
+    /// real servers, its quorum (lowered to the total configured weight), its hysteresis.
+    pub fn quorum_figures(&self, vs: usize) -> Option<(u64, u64, u64)> {
+        let v = self.vs.get(vs)?;
+        Some((v.alive_weight(), v.quorum(), u64::from(v.cfg.hysteresis)))
+    }
+
     pub fn quorum_up(&self, vs: usize) -> Option<bool> {
         self.vs.get(vs).map(|v| v.quorum_up)
     }

@@ -6,7 +6,9 @@
 //! failure that exhausts the retries takes it down, and checks go back to every `delay_loop`. A
 //! checker that is down is checked every `delay_loop` and comes up on its first success.
 //!
-//! Every change of state is sent as a [`CheckEvent`] on the channel, in the order it happened.
+//! Every change of state is sent as a [`CheckEvent`] on the channel, in the order it happened,
+//! and the first check's success of a checker that starts up (nothing changes, but keepalived
+//! says so).
 //! With `log_all_failures`, each failed attempt of an up checker that does not (yet) take it
 //! down is sent too, as [`EventKind::Failure`] (keepalived logs failures only while up). A task ends when the receiver is dropped or it is aborted.
 
@@ -133,6 +135,9 @@ fn warmup_delay(warmup: Duration) -> Duration {
 #[derive(Debug)]
 struct State {
     up: bool,
+    /// A check has completed: the first success of a checker that starts up is reported too
+    /// (keepalived logs it: "TCP connection to ... success.").
+    checked: bool,
     failed_attempts: u32,
     weight: Option<DynamicWeight>,
 }
@@ -147,7 +152,8 @@ impl State {
         match result {
             Ok(s) => {
                 self.failed_attempts = 0;
-                let event = if !self.up {
+                let first = !std::mem::replace(&mut self.checked, true);
+                let event = if !self.up || first {
                     self.up = true;
                     self.weight = s.weight.or(self.weight);
                     Some((
@@ -166,6 +172,7 @@ impl State {
                 (event, timing.delay_loop)
             }
             Err(reason) if self.up && self.failed_attempts < timing.retry => {
+                self.checked = true;
                 self.failed_attempts += 1;
                 let event = timing.log_all_failures.then(|| {
                     (
@@ -180,6 +187,7 @@ impl State {
                 (event, timing.delay_before_retry)
             }
             Err(reason) if self.up => {
+                self.checked = true;
                 self.up = false;
                 self.failed_attempts = 0;
                 (Some((EventKind::Down, reason)), timing.delay_loop)
@@ -205,6 +213,7 @@ fn run(
     async move {
         let mut state = State {
             up: !timing.alpha,
+            checked: false,
             failed_attempts: 0,
             weight: None,
         };

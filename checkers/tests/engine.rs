@@ -98,10 +98,9 @@ async fn success_checks_every_delay_loop() {
     let probe = Scripted::new(&[true]);
     let events = run_for(timing(10, 1, 1), probe.clone(), 35).await;
     assert_eq!(probe.calls(), vec![0.0, 10.0, 20.0, 30.0]);
-    assert!(
-        events.is_empty(),
-        "a checker that starts up and stays up reports nothing: {events:?}"
-    );
+    // A checker that starts up says its first success (keepalived logs it), then nothing
+    // while it stays up.
+    assert_eq!(kinds(&events), vec![(0.0, EventKind::Up { weight: None })]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -111,9 +110,12 @@ async fn failure_goes_down_after_retry_times_delay_before_retry() {
     let probe = Scripted::new(&[true, true, false]);
     let events = run_for(timing(10, 2, 1), probe.clone(), 45).await;
     assert_eq!(probe.calls(), vec![0.0, 10.0, 20.0, 21.0, 22.0, 32.0, 42.0]);
-    assert_eq!(kinds(&events), vec![(22.0, EventKind::Down)]);
-    assert_eq!(events[0].1.id, ID);
-    assert_eq!(events[0].1.reason, "scripted failure 4");
+    assert_eq!(
+        kinds(&events),
+        vec![(0.0, EventKind::Up { weight: None }), (22.0, EventKind::Down)]
+    );
+    assert_eq!(events[1].1.id, ID);
+    assert_eq!(events[1].1.reason, "scripted failure 4");
 }
 
 #[tokio::test(start_paused = true)]
@@ -121,7 +123,10 @@ async fn retry_zero_goes_down_on_first_failure() {
     let probe = Scripted::new(&[true, false]);
     let events = run_for(timing(5, 0, 1), probe.clone(), 12).await;
     assert_eq!(probe.calls(), vec![0.0, 5.0, 10.0]);
-    assert_eq!(kinds(&events), vec![(5.0, EventKind::Down)]);
+    assert_eq!(
+        kinds(&events),
+        vec![(0.0, EventKind::Up { weight: None }), (5.0, EventKind::Down)]
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -176,15 +181,16 @@ async fn log_all_failures_reports_each_failed_attempt() {
     assert_eq!(
         kinds(&events),
         vec![
+            (0.0, EventKind::Up { weight: None }),
             (10.0, EventKind::Failure),
             (11.0, EventKind::Failure),
             (12.0, EventKind::Down)
         ]
     );
     assert!(
-        events[0].1.reason.contains("attempt 1 of 3"),
+        events[1].1.reason.contains("attempt 1 of 3"),
         "{:?}",
-        events[0].1.reason
+        events[1].1.reason
     );
 }
 
@@ -192,7 +198,10 @@ async fn log_all_failures_reports_each_failed_attempt() {
 async fn without_log_all_failures_failed_attempts_are_silent() {
     let probe = Scripted::new(&[true, false]);
     let events = run_for(timing(10, 2, 1), probe.clone(), 25).await;
-    assert_eq!(kinds(&events), vec![(12.0, EventKind::Down)]);
+    assert_eq!(
+        kinds(&events),
+        vec![(0.0, EventKind::Up { weight: None }), (12.0, EventKind::Down)]
+    );
 }
 
 #[tokio::test(start_paused = true)]

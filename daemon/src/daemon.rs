@@ -436,7 +436,8 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
                     ),
                 }
             }
-            tracing::info!("received a stop signal");
+            // keepalived's word.
+            tracing::info!("Stopping");
             let _ = notifier.stopping();
             if let Some(tx) = &reloader.lvs {
                 let _ = tx.send(lvsd::Command::Stop);
@@ -460,6 +461,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     }
     match result {
         Ok(()) => {
+            tracing::info!("Stopped");
             tracing::info!("Stopped {}", version::keepalived_line());
             ExitCode::SUCCESS
         }

@@ -53,7 +53,7 @@ fn netns_instance_without_address_starts_in_fault_and_recovers() {
         "{}",
         d.log_text()
     );
-    assert!(d.log_text().contains("Entering FAULT STATE (from MASTER)"));
+    assert!(d.log_text().contains("(VI_1) MASTER -> FAULT"));
     assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{}", d.log_text());
 }
 
@@ -168,7 +168,7 @@ fn netns_missing_then_recreated_interface_is_followed() {
     assert!(
         wait_for(Duration::from_secs(5), || da
             .log_text()
-            .contains("Entering FAULT STATE (from BACKUP)"))
+            .contains("BACKUP -> FAULT"))
         .is_some(),
         "{}",
         da.log_text()
@@ -183,7 +183,7 @@ fn netns_missing_then_recreated_interface_is_followed() {
     b_is_master_and_a_hears_it(
         (&a, &da),
         (&b, &db),
-        "Entering BACKUP STATE (from FAULT)",
+        "FAULT -> BACKUP",
         " after the interface was recreated",
     );
 

@@ -111,6 +111,25 @@ pub struct VsPlan {
 }
 
 impl VsPlan {
+    /// keepalived's name for one of its real servers in log lines: `[10.0.0.2]:tcp:80`
+    /// (`none` and the kernel's port for a firewall-mark service).
+    pub fn rs_name(&self, r: &RealServerPlan) -> String {
+        let (proto, port) = match &self.key {
+            VsKey::Addr { protocol, .. } | VsKey::Group { protocol, .. } => {
+                (protocol.name().to_lowercase(), r.dest.port)
+            }
+            VsKey::Fwmark { .. } => (
+                "none".to_string(),
+                if r.dest.forward == ipvs::Forward::Nat {
+                    r.dest.port
+                } else {
+                    0
+                },
+            ),
+        };
+        format!("[{}]:{proto}:{port}", r.dest.addr)
+    }
+
     /// The effects pool's configuration of this virtual server, with the checkers' ids
     /// (`ids[rs][check]`; the runtime gives them). A real server without ids gets no
     /// checkers: it is always up.
@@ -280,39 +299,47 @@ impl LvsPlan {
         }
     }
 
-    /// A log line for a pool notification (indexes of this plan), and the script to run for
-    /// it, if one is configured.
-    pub fn notification(&self, n: Notify) -> (String, Option<Script>) {
-        let rs_line = |vs: usize, rs: usize, what: &str| {
+    /// A log line for a pool notification (indexes of this plan), in keepalived's words, and
+    /// the script to run for it, if one is configured. `figures` are the virtual server's
+    /// quorum figures (`Pool::quorum_figures`), for the quorum lines.
+    pub fn notification(&self, n: Notify, figures: Option<(u64, u64, u64)>) -> (String, Option<Script>) {
+        let rs_line = |vs: usize, rs: usize, up: bool| {
             let v = self.virtual_servers.get(vs)?;
             let r = v.real_servers.get(rs)?;
-            let script = if what == "up" {
-                &r.notify_up
+            Some(if up {
+                (
+                    format!("Adding service {} to VS {}", v.rs_name(r), v.key),
+                    r.notify_up.clone(),
+                )
             } else {
-                &r.notify_down
-            };
-            Some((
-                format!("real server {} of virtual server {} is {what}", r.key(), v.key),
-                script.clone(),
-            ))
+                (
+                    format!("Removing service {} from VS {}", v.rs_name(r), v.key),
+                    r.notify_down.clone(),
+                )
+            })
         };
         let vs_line = |vs: usize, up: bool| {
             let v = self.virtual_servers.get(vs)?;
+            let (sum, quorum, h) = figures.unwrap_or((0, u64::from(v.quorum), u64::from(v.hysteresis)));
             Some(if up {
                 (
-                    format!("virtual server {}: quorum gained", v.key),
+                    format!("Gained quorum {quorum}+{h}={} <= {sum} for VS {}", quorum + h, v.key),
                     v.quorum_up.clone(),
                 )
             } else {
                 (
-                    format!("virtual server {}: quorum lost", v.key),
+                    format!(
+                        "Lost quorum {quorum}-{h}={} > {sum} for VS {}",
+                        quorum.saturating_sub(h),
+                        v.key
+                    ),
                     v.quorum_down.clone(),
                 )
             })
         };
         let line = match n {
-            Notify::RealServerUp { vs, rs } => rs_line(vs, rs, "up"),
-            Notify::RealServerDown { vs, rs } => rs_line(vs, rs, "down"),
+            Notify::RealServerUp { vs, rs } => rs_line(vs, rs, true),
+            Notify::RealServerDown { vs, rs } => rs_line(vs, rs, false),
             Notify::QuorumUp { vs } => vs_line(vs, true),
             Notify::QuorumDown { vs } => vs_line(vs, false),
         };
@@ -457,17 +484,19 @@ virtual_server 192.0.2.150 80 {
                 ("192.0.2.200:80".into(), 1, Forward::DirectRoute)
             ]
         );
-        let lines: Vec<_> = n.iter().map(|&n| p.notification(n)).collect();
+        let lines: Vec<_> = n
+            .iter()
+            .map(|&n| p.notification(n, pool.quorum_figures(0)))
+            .collect();
         assert_eq!(
             lines,
             [
                 (
-                    "real server 192.0.2.141:80 of virtual server [192.0.2.150]:tcp:80 is down"
-                        .into(),
+                    "Removing service [192.0.2.141]:tcp:80 from VS [192.0.2.150]:tcp:80".into(),
                     Some(vec!["/bin/echo".into(), "rs1".into(), "down".into()])
                 ),
                 (
-                    "virtual server [192.0.2.150]:tcp:80: quorum lost".into(),
+                    "Lost quorum 2-0=2 > 1 for VS [192.0.2.150]:tcp:80".into(),
                     Some(vec!["/bin/echo".into(), "down".into()])
                 )
             ]

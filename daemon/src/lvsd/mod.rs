@@ -144,7 +144,15 @@ impl Lvs {
             let started = probe(c, self.tls.as_ref())
                 .and_then(|p| checkers::spawn_checker(id, c.timing, p, self.etx.clone()));
             match started {
-                Ok(h) => self.registry.started(id, h.abort_handle()),
+                Ok(h) => {
+                    let v = &self.plan.virtual_servers[vi];
+                    info!(
+                        "Activating healthchecker for service {} for VS {}",
+                        v.rs_name(&v.real_servers[ri]),
+                        v.key
+                    );
+                    self.registry.started(id, h.abort_handle())
+                }
                 Err(e) => warn!(
                     "{}: {e}; not run",
                     self.checker_name(vi, ri, ci)
@@ -169,7 +177,13 @@ impl Lvs {
     }
 
     fn notification(&self, n: Notify, omega: bool) {
-        let (line, cmd) = self.plan.notification(n);
+        let vs = match n {
+            Notify::RealServerUp { vs, .. }
+            | Notify::RealServerDown { vs, .. }
+            | Notify::QuorumUp { vs }
+            | Notify::QuorumDown { vs } => vs,
+        };
+        let (line, cmd) = self.plan.notification(n, self.pool.quorum_figures(vs));
         if omega {
             info!("{line} (omega, stopping)");
         } else {
@@ -219,10 +233,41 @@ impl Lvs {
             return;
         };
         let who = self.checker_name(vi, ri, ci);
+        // keepalived's line first, for the checkers it was captured for; ours with the reason.
+        let v = &self.plan.virtual_servers[vi];
+        let r = &v.real_servers[ri];
+        let c = &r.checkers[ci];
+        let (ok, failed) = match c.keyword() {
+            "TCP_CHECK" => (
+                Some(format!("TCP connection to {} success.", v.rs_name(r))),
+                "TCP_CHECK",
+            ),
+            "HTTP_GET" | "SSL_GET" => (
+                Some(format!("Remote Web server {} succeed on service.", v.rs_name(r))),
+                if c.keyword() == "HTTP_GET" {
+                    "HTTP_CHECK"
+                } else {
+                    "SSL_CHECK"
+                },
+            ),
+            other => (None, other),
+        };
         match &ev.kind {
-            EventKind::Down => warn!("{who}: down ({})", ev.reason),
+            EventKind::Down => {
+                info!(
+                    "{failed} on service {} failed after {} retries.",
+                    v.rs_name(r),
+                    c.timing.retry
+                );
+                warn!("{who}: down ({})", ev.reason)
+            }
             EventKind::Failure => info!("{who}: check failed ({})", ev.reason),
-            EventKind::Up { .. } => info!("{who}: up ({})", ev.reason),
+            EventKind::Up { .. } => {
+                if let Some(line) = ok {
+                    info!("{line}");
+                }
+                info!("{who}: up ({})", ev.reason)
+            }
             EventKind::Weight(w) => info!("{who}: {w}"),
         }
     }
@@ -266,6 +311,15 @@ impl Lvs {
     /// Omega's notifications and the scripts, then the stop policy.
     async fn stop(mut self) {
         self.registry.abort_all();
+        if self.plan.stop != ipvs::StopPolicy::Keep {
+            for (vi, v) in self.plan.virtual_servers.iter().enumerate() {
+                for d in self.pool.desired_of(vi).unwrap_or_default() {
+                    if let Some(r) = v.real_servers.get(d.rs).filter(|_| !d.sorry) {
+                        info!("Shutting down service {} from VS {}", v.rs_name(r), v.key);
+                    }
+                }
+            }
+        }
         for n in self.pool.shutdown() {
             self.notification(n, true);
         }
@@ -343,6 +397,15 @@ pub async fn run<K>(
     let mut observer = observe::Observer::new(reconciler_stats);
     observer.snapshots = snapshots;
     let mut lvs = Lvs::new(plan, tls, ktx, etx, observer);
+    // keepalived says at start which virtual servers have their quorum.
+    for i in 0..lvs.plan.virtual_servers.len() {
+        if lvs.pool.quorum_up(i) == Some(true) {
+            let (line, _) = lvs
+                .plan
+                .notification(Notify::QuorumUp { vs: i }, lvs.pool.quorum_figures(i));
+            info!("{line}");
+        }
+    }
     let _ = lvs
         .ktx
         .send(Msg::Desired(desired(&lvs.plan, &lvs.pool), timeouts));

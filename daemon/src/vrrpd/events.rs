@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 use vrrp::{Expected, Input, State, Status, Time};
 
 use super::instance::probe;
@@ -26,6 +26,14 @@ impl Runtime {
             for kind in due {
                 if let Some(at) = self.instances[idx].instance.timer_at(kind) {
                     self.instances[idx].timer_late = now.0.saturating_sub(at.0);
+                }
+                if kind == vrrp::TimerKind::MasterDown
+                    && self.instances[idx].instance.state() == State::Backup
+                {
+                    debug!(
+                        "({}) Receive advertisement timeout",
+                        self.instances[idx].plan.name
+                    );
                 }
                 self.feed(idx, Input::Timer(kind), now).await;
             }

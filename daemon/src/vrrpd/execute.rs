@@ -24,6 +24,10 @@ impl Runtime {
                     Destination::Multicast => r.plan.mcast_group,
                     Destination::Unicast(a) => a,
                 };
+                if advert.priority == 0 {
+                    // keepalived's -D line (ours at debug, which -D turns on).
+                    debug!("({name}) sent 0 priority");
+                }
                 match advert.encode(r.src, dst) {
                     Ok(bytes) => {
                         let sent = match &r.socket {
@@ -49,6 +53,7 @@ impl Runtime {
                 let vips: Vec<_> = r.plan.vips_among(&addrs).cloned().collect();
                 let routes = r.plan.routes.clone();
                 let name = name.clone();
+                debug!("({name}) setting VIPs.");
                 for v in &vips {
                     if let Err(e) = self.netlink.add(v).await {
                         error!("({name}) {e}");
@@ -65,6 +70,7 @@ impl Runtime {
                 let vips: Vec<_> = r.plan.vips_among(&addrs).cloned().collect();
                 let routes = r.plan.routes.clone();
                 let name = name.clone();
+                debug!("({name}) removing VIPs.");
                 for rt in &routes {
                     if let Err(e) = self.netlink.remove_route(rt).await {
                         error!("({name}) {e}");
@@ -84,9 +90,13 @@ impl Runtime {
                     .collect();
                 let interval = r.plan.gratuitous_interval;
                 let name = name.clone();
+                for (dev, addr) in &targets {
+                    debug!("({name}) Sending/queueing {} on {dev} for {addr}", gratuitous_words(addr).0);
+                }
                 if interval.is_zero() {
                     for _ in 0..count {
                         for (dev, addr) in &targets {
+                            debug!("Sending {} on {dev} for {addr}", gratuitous_words(addr).1);
                             if let Err(e) = self.gratuitous.send(dev, *addr) {
                                 warn!("({name}) gratuitous message for {addr} on {dev}: {e}");
                             }
@@ -96,6 +106,7 @@ impl Runtime {
                     // Spaced bursts: the first message now, the rest from a task of their own
                     // with a sender of its own, so the loop never waits.
                     for (dev, addr) in &targets {
+                        debug!("Sending {} on {dev} for {addr}", gratuitous_words(addr).1);
                         if let Err(e) = self.gratuitous.send(dev, *addr) {
                             warn!("({name}) gratuitous message for {addr} on {dev}: {e}");
                         }
@@ -106,6 +117,7 @@ impl Runtime {
                             for _ in 1..count {
                                 tokio::time::sleep(interval).await;
                                 for (dev, addr) in &targets {
+                                    debug!("Sending {} on {dev} for {addr}", gratuitous_words(addr).1);
                                     let _ = g.send(dev, *addr);
                                 }
                             }
@@ -131,10 +143,12 @@ impl Runtime {
                         r.timer_late.as_micros()
                     );
                 }
-                info!(
-                    "({name}) Entering {} STATE (from {})",
-                    notify::state_word(to),
-                    notify::state_word(from)
+                // The `Entering ... STATE` line was logged before the actions ran
+                // (`log_transitions`), as keepalived orders it; our detail here.
+                debug!(
+                    "({name}) {} -> {}, priority {prio}",
+                    notify::state_word(from),
+                    notify::state_word(to)
                 );
                 for cmd in notify::commands(&r.plan.notify, name, to, prio) {
                     self.notify.push(cmd);
@@ -146,7 +160,6 @@ impl Runtime {
     /// The daemon stops: each instance as on SIGTERM (priority-0 adverts, VIPs removed unless
     /// `-V`, notify_stop), the drop counters logged, the notify queue drained.
     pub(super) async fn shutdown(&mut self) {
-        info!("stopping");
         let now = self.now();
         for idx in 0..self.instances.len() {
             let actions = self.instances[idx].instance.handle(Input::Shutdown, now);
@@ -182,5 +195,33 @@ impl Runtime {
             warn!("{line}");
         }
         self.notify.flush(Duration::from_secs(10)).await;
+    }
+}
+
+/// keepalived's words for a burst and for one message: gratuitous ARP (IPv4) or unsolicited
+/// neighbour advertisement (IPv6).
+fn gratuitous_words(addr: &IpAddr) -> (&'static str, &'static str) {
+    if addr.is_ipv6() {
+        ("unsolicited neighbour advertisements", "unsolicited neighbour advertisement")
+    } else {
+        ("gratuitous ARPs", "gratuitous ARP")
+    }
+}
+
+/// keepalived's `(VI_1) Entering MASTER STATE` lines for the transitions among `actions`, in
+/// its words exactly (log rules match them) and before the addresses and GARPs they bring, as
+/// keepalived orders them.
+pub(super) fn log_transitions(name: &str, actions: &[Action]) {
+    for a in actions {
+        match *a {
+            Action::Transition { to: State::Stop, .. } => {}
+            Action::Transition { from: State::Initialize, to } => {
+                info!("({name}) Entering {} STATE (init)", notify::state_word(to))
+            }
+            Action::Transition { to, .. } => {
+                info!("({name}) Entering {} STATE", notify::state_word(to))
+            }
+            _ => {}
+        }
     }
 }

@@ -308,6 +308,7 @@ impl Runtime {
         }
         let vips = self.instances[idx].plan.vips.clone();
         let src = self.instances[idx].src;
+        debug!("({}) removing VIPs.", self.instances[idx].plan.name);
         for v in vips.iter().filter(|v| v.addr != src) {
             match self.netlink.remove(v).await {
                 Ok(true) => info!(
@@ -335,9 +336,13 @@ impl Runtime {
         if let Err(e) = nix::sys::prctl::set_timerslack(1) {
             debug!("timer slack: {e}");
         }
+        let mut started = false;
         loop {
             for idx in std::mem::take(&mut self.to_start) {
                 self.start_instance(idx).await;
+            }
+            if !std::mem::replace(&mut started, true) {
+                info!("Startup complete");
             }
             self.publish();
             let next = self
@@ -430,6 +435,7 @@ impl Runtime {
         let transition = actions
             .iter()
             .any(|a| matches!(a, Action::Transition { .. }));
+        execute::log_transitions(&self.instances[idx].plan.name, &actions);
         for a in actions {
             self.execute(idx, a).await;
         }

@@ -1,0 +1,146 @@
+//! The LVS side's log lines in keepalived 2.2.7's words, on a real kernel (the test VM): the
+//! checker child's lines keepalived logged in the same scenario
+//! (tests/data/keepalived-2.2.7/syslog-lvs-dr-director.txt: a virtual server with a TCP_CHECK
+//! and an HTTP_GET real server, both web servers stopped and started again, then SIGTERM) must
+//! all be among ours, word for word (the addresses mapped to this lab's). Outside the VM the
+//! test prints one `SKIP:` line.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{in_netns, in_vm, lab_or_skip, wait_for, Daemon};
+
+/// keepalived's lines about what keepalived-rs does not have or does otherwise.
+const NOT_OURS: &[&str] = &[
+    "Initializing ipvs",
+    "Activating BFD healthchecker",
+    "Stopped - used",
+    // Logged for each url of each HTTP_GET round while recovering: ours say the real server
+    // is up once (`Remote Web server ... succeed on service.`).
+    "HTTP status code success to",
+];
+
+/// A listener on port 80 in a namespace: plain TCP, or an HTTP server saying 200.
+struct Server {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(ns: &str, addr: &'static str, http: bool) -> Server {
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let l = in_netns(ns, move || TcpListener::bind((addr, 80)).expect("listener"));
+        l.set_nonblocking(true).unwrap();
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                match l.accept() {
+                    Ok((mut c, _)) => {
+                        if http {
+                            c.set_nonblocking(false).ok();
+                            c.set_read_timeout(Some(Duration::from_secs(2))).ok();
+                            let mut buf = [0u8; 1024];
+                            let _ = c.read(&mut buf);
+                            let _ = c.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n");
+                        }
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        Server {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[test]
+fn vm_lvs_lines_are_keepalived_words() {
+    if !in_vm("vm_lvs_lines_are_keepalived_words") {
+        return;
+    }
+    let Some(lab) = lab_or_skip("vm_lvs_lines_are_keepalived_words", "lw", 3) else {
+        return;
+    };
+    let (d, r1, r2) = (
+        lab.node(0).to_string(),
+        lab.node(1).to_string(),
+        lab.node(2).to_string(),
+    );
+    let capture = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/keepalived-2.2.7/syslog-lvs-dr-director.txt"),
+    )
+    .unwrap();
+    let conf = "virtual_server 10.9.0.100 80 {\n    delay_loop 2\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n    real_server 10.9.0.2 80 {\n        TCP_CHECK {\n            connect_timeout 1\n            retry 1\n            delay_before_retry 1\n        }\n    }\n    real_server 10.9.0.3 80 {\n        HTTP_GET {\n            url {\n                path /\n                status_code 200\n            }\n            connect_timeout 1\n            retry 1\n            delay_before_retry 1\n        }\n    }\n}\n";
+    let file = lab.write("d.conf", conf);
+    let mut cmd = Command::new("ip");
+    cmd.args(["netns", "exec", &d, env!("CARGO_BIN_EXE_keepalived-rs"), "-n", "-l", "-D", "-C", "-f"])
+        .arg(&file);
+    for (flag, f) in [("-p", "pid"), ("-r", "vrrp.pid"), ("-c", "checkers.pid")] {
+        cmd.arg(flag).arg(lab.dir.join(format!("d.{f}")));
+    }
+    let mut daemon = Daemon::spawn_for_test(&mut cmd, lab.dir.join("d.log"));
+    let a = Server::start(&r1, "10.9.0.2", false);
+    let b = Server::start(&r2, "10.9.0.3", true);
+    let has = |s: &str| daemon.log_text().contains(s);
+    assert!(
+        wait_for(Duration::from_secs(30), || has("TCP connection to [10.9.0.2]:tcp:80 success.")
+            && has("Remote Web server [10.9.0.3]:tcp:80 succeed on service."))
+        .is_some(),
+        "{}",
+        daemon.log_text()
+    );
+    drop((a, b));
+    assert!(
+        wait_for(Duration::from_secs(40), || has("Lost quorum")).is_some(),
+        "{}",
+        daemon.log_text()
+    );
+    let a = Server::start(&r1, "10.9.0.2", false);
+    let b = Server::start(&r2, "10.9.0.3", true);
+    assert!(
+        wait_for(Duration::from_secs(40), || daemon.log_text().matches("Adding service").count() == 2)
+            .is_some(),
+        "{}",
+        daemon.log_text()
+    );
+    assert_eq!(daemon.term(Duration::from_secs(20)), Some(0));
+    drop((a, b));
+    let ours: Vec<String> = daemon
+        .log_text()
+        .lines()
+        .map(|l| l.get(26..).unwrap_or("").to_string())
+        .collect();
+    let wanted: Vec<String> = capture
+        .lines()
+        .filter(|l| l.contains("Keepalived_healthcheckers["))
+        .filter_map(|l| l.split_once("]: ").map(|(_, m)| m.to_string()))
+        .filter(|m| !NOT_OURS.iter().any(|n| m.starts_with(n)))
+        .map(|m| m.replace("10.9.9.", "10.9.0."))
+        .collect();
+    assert!(wanted.len() >= 15, "{wanted:?}");
+    let missing: Vec<&String> = wanted.iter().filter(|w| !ours.contains(w)).collect();
+    assert!(
+        missing.is_empty(),
+        "keepalived's lines not in ours: {missing:#?}\nours:\n{}",
+        ours.join("\n")
+    );
+}
