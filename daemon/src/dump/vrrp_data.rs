@@ -80,10 +80,13 @@ fn instance(out: &mut String, i: &InstanceSnapshot, snap: &VrrpSnapshot) {
         ("Advert interval", advert_interval(i.advert_interval)),
         ("Accept", enabled(i.accept).into()),
         ("Preempt", enabled(i.preempt).into()),
-        ("Authentication type", auth_type_name(i.auth_type).into()),
     ];
-    if let Some(p) = &i.auth_pass {
-        kv.push(("Password", p.clone()));
+    // Authentication is VRRPv2's: keepalived writes no line for it in a v3 instance.
+    if i.version == 2 {
+        kv.push(("Authentication type", auth_type_name(i.auth_type).into()));
+        if let Some(p) = &i.auth_pass {
+            kv.push(("Password", p.clone()));
+        }
     }
     for (k, v) in kv {
         let _ = writeln!(out, "   {k} = {v}");
@@ -394,6 +397,21 @@ pub(crate) mod tests {
         }
         assert!(!backup.contains("Password"));
         assert!(!backup.contains("Multicast address"));
+    }
+
+    #[test]
+    fn vrrp_v3_has_no_authentication_lines() {
+        let mut i = master();
+        i.version = 3;
+        i.auth_type = 0;
+        i.auth_pass = None;
+        let mut out = String::new();
+        topology(&mut out, &VrrpSnapshot {
+            instances: vec![i],
+            ..snapshot()
+        });
+        assert!(!out.contains("Authentication"), "{out}");
+        assert!(out.contains("   VRRP Version = 3\n"));
     }
 
     #[test]
