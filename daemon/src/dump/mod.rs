@@ -201,8 +201,37 @@ pub fn hostname() -> String {
 }
 
 #[cfg(test)]
+#[path = "../../tests/common/keepalived_dump.rs"]
+mod keepalived_dump;
+
+#[cfg(test)]
 mod tests {
+    use super::keepalived_dump::{parse_json, parse_stats, Data};
     use super::*;
+
+    /// Our files read with the reader written from keepalived's files (the netns tests read
+    /// both daemons' files with it).
+    #[test]
+    fn our_files_read_as_keepalived_files() {
+        let data = files(Request::Data, true, true);
+        let vrrp = Data::parse(&data[1].1).unwrap();
+        let instances = vrrp.vrrp_instances().unwrap();
+        assert_eq!(instances.len(), 2);
+        assert_eq!((instances[0].state.as_str(), instances[0].priority), ("MASTER", 150));
+        let b = &instances[1];
+        assert_eq!((b.state.as_str(), b.master_priority), ("BACKUP", Some(150)));
+        assert_eq!(b.sync_group.as_deref(), Some("G1"));
+        assert_eq!(b.tracked.len(), 4);
+        assert_eq!(vrrp.sync_groups().unwrap()[0].1, "BACKUP");
+        assert_eq!(vrrp.globals()["Router ID"], "lb1");
+        let check = Data::parse(&data[2].1).unwrap();
+        assert_eq!(check.virtual_servers().unwrap().len(), 2);
+        assert_eq!(check.health_checkers().unwrap().len(), 3);
+        let stats = parse_stats(&files(Request::Stats, true, false)[0].1).unwrap();
+        assert_eq!(stats[1].get("Packet Errors/Length"), 4);
+        let json = parse_json(&files(Request::Json, true, false)[0].1).unwrap();
+        assert_eq!(json[1].data.master_priority, 150);
+    }
 
     fn files(request: Request, vrrp_runs: bool, lvs_runs: bool) -> Vec<(PathBuf, String)> {
         let f = Files {
