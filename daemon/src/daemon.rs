@@ -384,7 +384,6 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         let dumps = dump::Dumper {
             vrrp: runtime.handle(),
             lvs: lvs_snapshots_rx.clone(),
-            vrrp_runs: !source.checkers_only,
             namespace: running_namespace,
             tmp_dir: dump::default_tmp_dir(),
             hostname: dump::hostname(),
@@ -447,6 +446,8 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
                         let _ = dumps.send(dump::Job {
                             request,
                             global: reloader.running.global.clone(),
+                            // -C empties the VRRP plan.
+                            vrrp_runs: !reloader.running.vrrp.instances.is_empty(),
                             lvs_runs: reloader.lvs.is_some(),
                         });
                     }

@@ -13,8 +13,8 @@
 //!
 //! What the daemon writes, as keepalived's processes do: `keepalived_parent.data` (the global
 //! definitions) on every DATA; `keepalived.data`, `keepalived.stats` and `keepalived.json` while
-//! the VRRP side runs (not with `-C`); `keepalived_check.data` while the LVS side runs (virtual
-//! servers, not `-P`).
+//! the VRRP side runs instances (some configured, not `-C`); `keepalived_check.data` while the
+//! LVS side runs (virtual servers, not `-P`).
 
 pub mod check_data;
 pub mod globals;
@@ -42,6 +42,8 @@ pub struct Job {
     pub request: Request,
     /// The root and global_defs settings (`diff::Plans::global`).
     pub global: serde_json::Value,
+    /// The VRRP side runs instances (some configured, not `-C`).
+    pub vrrp_runs: bool,
     /// The LVS side runs (virtual servers configured, not `-P`).
     pub lvs_runs: bool,
 }
@@ -50,8 +52,6 @@ pub struct Job {
 pub struct Dumper {
     pub vrrp: vrrpd::Handle,
     pub lvs: watch::Receiver<Arc<LvsSnapshot>>,
-    /// The VRRP side runs instances (not `-C`).
-    pub vrrp_runs: bool,
     /// The network namespace the daemon runs in.
     pub namespace: Option<String>,
     /// keepalived's temporary directory ([`paths::tmp_dir`]).
@@ -78,7 +78,7 @@ impl Dumper {
         let vrrp = match job.request {
             // keepalived writes the stats, then clears them: the loop hands back its state
             // just before the clear, so that no count is lost or counted twice.
-            Request::StatsClear if self.vrrp_runs => match self.vrrp.clear_stats().await {
+            Request::StatsClear if job.vrrp_runs => match self.vrrp.clear_stats().await {
                 Some(before) => before,
                 None => return,
             },
@@ -90,7 +90,7 @@ impl Dumper {
             global: job.global,
             settings,
             paths,
-            vrrp_runs: self.vrrp_runs,
+            vrrp_runs: job.vrrp_runs,
             lvs_runs: job.lvs_runs,
             namespace: self.namespace.clone(),
             hostname: self.hostname.clone(),
