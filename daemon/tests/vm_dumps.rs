@@ -201,6 +201,25 @@ fn summary(v: &[f64]) -> String {
     )
 }
 
+/// A control: a thread of the test that wakes every 20 ms and records when. A gap in its
+/// wake-ups is a stall of the whole guest (the host deschedules QEMU's vCPU under load), which
+/// delays adverts as much without any fault of the daemon's.
+fn ticker(stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> std::thread::JoinHandle<Vec<f64>> {
+    std::thread::spawn(move || {
+        let mut times = Vec::new();
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            times.push(now_epoch());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        times
+    })
+}
+
+fn largest_gap_ms(times: &[f64], from: f64, to: f64) -> f64 {
+    let t: Vec<f64> = times.iter().copied().filter(|t| *t >= from && *t < to).collect();
+    t.windows(2).map(|w| (w[1] - w[0]) * 1000.0).fold(0.0, f64::max)
+}
+
 fn bench_one(which: &str, n: usize, quiet: Duration, window: Duration, warmup: Duration) {
     let mut lab = Lab::new(if which == "keepalived" { "bk" } else { "bo" }, 1).expect("lab");
     let ns = lab.node(0).to_string();
@@ -210,6 +229,8 @@ fn bench_one(which: &str, n: usize, quiet: Duration, window: Duration, warmup: D
     wait_for(Duration::from_secs(120), || lab.has(&ns, "10.9.0.100"))
         .unwrap_or_else(|| panic!("{which}: no master\n{}", d.log_text()));
     std::thread::sleep(warmup);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let control = ticker(stop.clone());
     let t0 = now_epoch();
     std::thread::sleep(quiet);
     let t1 = now_epoch();
@@ -243,10 +264,20 @@ fn bench_one(which: &str, n: usize, quiet: Duration, window: Duration, warmup: D
         }
     }
     let t2 = now_epoch();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let ticks = control.join().unwrap();
     let frames = lab.capture();
     drop(d);
-    println!("MEASURE: {which} n={n} quiet:   {}", summary(&intervals(&frames, t0, t1)));
-    println!("MEASURE: {which} n={n} dumping: {}", summary(&intervals(&frames, t1, t2)));
+    println!(
+        "MEASURE: {which} n={n} quiet:   {}; control's largest gap {:.1} ms",
+        summary(&intervals(&frames, t0, t1)),
+        largest_gap_ms(&ticks, t0, t1)
+    );
+    println!(
+        "MEASURE: {which} n={n} dumping: {}; control's largest gap {:.1} ms",
+        summary(&intervals(&frames, t1, t2)),
+        largest_gap_ms(&ticks, t1, t2)
+    );
     println!(
         "MEASURE: {which} n={n} dump rounds {} (DATA+STATS+JSON, all files there): {}; sizes {:?} bytes",
         rounds.len(),
