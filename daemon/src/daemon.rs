@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use crate::cli::KeepalivedArgs;
 use crate::config_cmd::{self, EXIT_CANNOT_RUN};
 use crate::core_dump;
+use crate::dump;
 use crate::flags::{self, Checked};
 use crate::logging;
 use crate::lvsd;
@@ -273,6 +274,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     }
     // Into the namespace before any thread is started or socket opened: both follow the main
     // thread's namespace from here on.
+    let running_namespace = namespace(k, &parsed.config).map(str::to_string);
     if let Some(ns) = namespace(k, &parsed.config) {
         if let Err(e) = netns::enter(ns) {
             tracing::error!("{e}; not starting");
@@ -379,6 +381,14 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             config_file: source.file.clone(),
             last_reload: None,
         });
+        let dumps = dump::Dumper {
+            vrrp: runtime.handle(),
+            lvs: lvs_snapshots_rx.clone(),
+            namespace: running_namespace,
+            tmp_dir: dump::default_tmp_dir(),
+            hostname: dump::hostname(),
+        }
+        .spawn();
         let vrrp = runtime.handle();
         // READY=1, STATUS= and the watchdog (sd_notify), from the loops' snapshots.
         systemd::start(
@@ -428,12 +438,19 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
                         reloader.reload().await;
                         let _ = notifier.reloaded();
                     }
-                    // Caught so that they never kill the daemon; their work comes with the
-                    // observability issue.
-                    r => tracing::warn!(
-                        "signal for {}: not implemented yet; nothing done",
-                        r.sigfunc()
-                    ),
+                    // Done by the dump task, in order, with the configuration in force now.
+                    request @ (Request::Data
+                    | Request::Stats
+                    | Request::StatsClear
+                    | Request::Json) => {
+                        let _ = dumps.send(dump::Job {
+                            request,
+                            global: reloader.running.global.clone(),
+                            // -C empties the VRRP plan.
+                            vrrp_runs: !reloader.running.vrrp.instances.is_empty(),
+                            lvs_runs: reloader.lvs.is_some(),
+                        });
+                    }
                 }
             }
             // keepalived's word.

@@ -8,6 +8,7 @@ mod daemon;
 mod diff;
 #[cfg(test)]
 mod docgen;
+mod dump;
 mod flags;
 mod ipvs_cmd;
 mod logging;

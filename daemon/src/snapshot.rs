@@ -68,6 +68,8 @@ pub struct InstanceSnapshot {
     /// never shows it).
     #[serde(skip)]
     pub auth_pass: Option<String>,
+    /// VRRPv2 authentication type: 0 none, 1 PASS, 2 AH (keepalived's numbers).
+    pub auth_type: u8,
     /// `ADDR/LEN dev IF scope S [label L]`, as keepalived's data dump writes them.
     pub vips: Vec<String>,
     pub tracked: Vec<TrackedSnapshot>,
@@ -141,6 +143,8 @@ pub struct CheckerSnapshot {
 pub struct RealServerSnapshot {
     /// `ADDR:PORT`.
     pub address: String,
+    /// keepalived's words for the forwarding method: NAT, DR, TUN (LOCAL, BYPASS: the kernel's others).
+    pub forwarding: &'static str,
     pub configured_weight: u32,
     /// Every checker is up.
     pub alive: bool,
@@ -154,10 +158,18 @@ pub struct RealServerSnapshot {
 pub struct VirtualServerSnapshot {
     /// keepalived's name: `[192.0.2.1]:tcp:80`, `FWM 5`, `[GROUP]:0`.
     pub name: String,
+    /// Its address and port, or firewall mark (a group has neither).
+    pub vip: Option<(IpAddr, u16)>,
+    pub fwmark: Option<u32>,
+    /// TCP, UDP, SCTP; `none` for a firewall mark.
+    pub protocol: &'static str,
     /// The IPVS services it stands for (`TCP 192.0.2.1:80`).
     pub services: Vec<String>,
     pub scheduler: String,
+    /// Persistence timeout in seconds (0: not persistent).
+    pub persistence_timeout: u32,
     pub quorum: u32,
+    pub hysteresis: u32,
     pub quorum_up: bool,
     /// The sorry server, when it is in use.
     pub sorry_server: Option<String>,

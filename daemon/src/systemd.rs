@@ -225,6 +225,7 @@ mod tests {
             multicast_group: None,
             unicast_peers: Vec::new(),
             auth_pass: None,
+            auth_type: 0,
             vips: Vec::new(),
             tracked: Vec::new(),
             garp_delay: Duration::ZERO,
@@ -260,9 +261,14 @@ mod tests {
                 .map(|(i, rs)| {
                     Arc::new(VirtualServerSnapshot {
                         name: format!("[192.0.2.{i}]:tcp:80"),
+                        vip: None,
+                        fwmark: None,
+                        protocol: "TCP",
                         services: Vec::new(),
                         scheduler: "rr".into(),
+                        persistence_timeout: 0,
                         quorum: 1,
+                        hysteresis: 0,
                         quorum_up: true,
                         sorry_server: None,
                         real_servers: rs
@@ -270,6 +276,7 @@ mod tests {
                             .enumerate()
                             .map(|(j, a)| RealServerSnapshot {
                                 address: format!("198.51.100.{j}:80"),
+                                forwarding: "DR",
                                 configured_weight: 1,
                                 alive: *a,
                                 weight: a.then_some(1),

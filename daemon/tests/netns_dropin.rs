@@ -64,22 +64,23 @@ fn netns_every_keepalived_signal_leaves_the_daemon_and_its_vip() {
     };
     let a = lab.node(0).to_string();
     let conf = Conf::v2("MASTER", 150).text();
-    let mut d = lab.start_ours(&a, "ours", &conf);
+    // Each daemon's dumps in a directory of its own (both honour TMPDIR), not in /tmp.
+    let (ours_tmp, theirs_tmp) = (lab.dir.join("ours-tmp"), lab.dir.join("keepalived-tmp"));
+    for t in [&ours_tmp, &theirs_tmp] {
+        std::fs::create_dir_all(t).unwrap();
+    }
+    let mut d = lab.start_ours_env(&a, "ours", &conf, &[("TMPDIR", &ours_tmp)]);
     survives_every_signal(&lab, &a, &mut d, "keepalived-rs");
     let log = d.log_text();
     assert!(log.contains("Reload complete"), "SIGHUP reloads: {log}");
     for f in ["DATA", "STATS", "STATS_CLEAR", "JSON"] {
         assert!(
-            log.contains(&format!("signal for {f}:")),
+            log.contains(&format!("signal for {f}: wrote")),
             "no line for {f}: {log}"
         );
     }
-    // keepalived 2.2.7 in the same rig (its dumps go to the lab's directory).
-    let dumps = format!(
-        "global_defs {{\n state_dump_file {d}/k.data\n stats_dump_file {d}/k.stats\n json_dump_file {d}/k.json\n}}\n",
-        d = lab.dir.display()
-    );
-    let mut k = lab.start_keepalived(&a, "keepalived", &format!("{dumps}{conf}"));
+    // keepalived 2.2.7 in the same rig.
+    let mut k = lab.start_keepalived_env(&a, "keepalived", &conf, &[("TMPDIR", &theirs_tmp)]);
     survives_every_signal(&lab, &a, &mut k, "keepalived");
 }
 

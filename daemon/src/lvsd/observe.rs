@@ -11,7 +11,9 @@ use checkers::effects::Pool;
 use checkers::{CheckEvent, CheckerId, EventKind};
 use tokio::sync::watch;
 
-use crate::lvs::LvsPlan;
+use ipvs::{Forward, ServiceFlags};
+
+use crate::lvs::{LvsPlan, VsKey};
 use crate::snapshot::{
     CheckerSnapshot, LvsSnapshot, RealServerSnapshot, ReconcilerSnapshot, VirtualServerSnapshot,
     PUBLISH_PERIOD,
@@ -112,6 +114,13 @@ impl Observer {
             .enumerate()
             .map(|(ri, r)| RealServerSnapshot {
                 address: r.key().to_string(),
+                forwarding: match r.dest.forward {
+                    Forward::Nat => "NAT",
+                    Forward::DirectRoute => "DR",
+                    Forward::Tunnel { .. } => "TUN",
+                    Forward::Local => "LOCAL",
+                    Forward::Bypass => "BYPASS",
+                },
                 configured_weight: r.dest.weight,
                 alive: pool.is_alive(i, ri).unwrap_or(false),
                 weight: want.iter().find(|d| !d.sorry && d.rs == ri).map(|d| d.weight),
@@ -136,15 +145,28 @@ impl Observer {
                     .collect(),
             })
             .collect();
+        let first = v.services.first();
         VirtualServerSnapshot {
             name: v.key.to_string(),
+            vip: match v.key {
+                VsKey::Addr { addr, port, .. } => Some((addr, port)),
+                _ => None,
+            },
+            fwmark: match v.key {
+                VsKey::Fwmark { mark, .. } => Some(mark),
+                _ => None,
+            },
+            protocol: match &v.key {
+                VsKey::Addr { protocol, .. } | VsKey::Group { protocol, .. } => protocol.name(),
+                VsKey::Fwmark { .. } => "none",
+            },
             services: v.services.iter().map(|s| s.key.to_string()).collect(),
-            scheduler: v
-                .services
-                .first()
-                .map(|s| s.scheduler.clone())
-                .unwrap_or_default(),
+            scheduler: first.map(|s| s.scheduler.clone()).unwrap_or_default(),
+            persistence_timeout: first
+                .filter(|s| s.flags.has(ServiceFlags::PERSISTENT))
+                .map_or(0, |s| s.timeout),
             quorum: v.quorum,
+            hysteresis: v.hysteresis,
             quorum_up: pool.quorum_up(i).unwrap_or(false),
             sorry_server: want
                 .iter()

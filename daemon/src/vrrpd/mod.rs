@@ -76,9 +76,10 @@ pub enum Command {
     /// Apply a reload's plan (checked already); the answer says whether it was applied, or
     /// why nothing was changed.
     Reload(Box<Plan>, oneshot::Sender<Result<(), String>>),
-    /// keepalived's STATS_CLEAR: the counters start again from zero (after the stats dump);
-    /// answered once the snapshot with the cleared counters is published.
-    ClearStats(oneshot::Sender<()>),
+    /// keepalived's STATS_CLEAR: the counters start again from zero; answered, once the
+    /// snapshot with the cleared counters is published, with the loop's state just before
+    /// clearing (the stats dump: no count is lost between a publication and the clear).
+    ClearStats(oneshot::Sender<Arc<VrrpSnapshot>>),
     Stop,
     /// Answer at once: the systemd watchdog's proof that the loop is turning.
     Ping(oneshot::Sender<()>),
@@ -140,12 +141,14 @@ impl Handle {
         }
     }
 
-    /// Clears the counters; resolves once the cleared snapshot is published.
-    pub async fn clear_stats(&self) {
+    /// Clears the counters; resolves once the cleared snapshot is published, with the state
+    /// just before clearing (None if the loop has stopped).
+    pub async fn clear_stats(&self) -> Option<Arc<VrrpSnapshot>> {
         let (tx, rx) = oneshot::channel();
-        if self.events.send(Event::Command(Command::ClearStats(tx))).is_ok() {
-            let _ = rx.await;
-        }
+        self.events
+            .send(Event::Command(Command::ClearStats(tx)))
+            .ok()?;
+        rx.await.ok()
     }
 
     /// Asks the loop to apply `plan`; the answer comes when it has (or refused it).
@@ -389,9 +392,10 @@ impl Runtime {
                     let _ = answer.send(result);
                 }
                 Some(Event::Command(Command::ClearStats(done))) => {
+                    let before = Arc::new(self.snapshot());
                     self.clear_stats();
                     self.publish();
-                    let _ = done.send(());
+                    let _ = done.send(before);
                 }
                 Some(Event::Command(Command::Ping(pong))) => {
                     let _ = pong.send(());

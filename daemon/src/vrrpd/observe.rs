@@ -105,6 +105,11 @@ fn instance(r: &Running) -> InstanceSnapshot {
             }
             _ => None,
         },
+        auth_type: match c.auth {
+            Auth::None | Auth::Unknown(_) => 0,
+            Auth::Password(_) => 1,
+            Auth::Ah => 2,
+        },
         vips: p
             .vips
             .iter()

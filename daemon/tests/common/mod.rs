@@ -242,10 +242,22 @@ impl Lab {
 
     /// Runs `keepalived-rs -n -l -D` in namespace `ns` with `conf`.
     pub fn start_ours(&self, ns: &str, name: &str, conf: &str) -> Daemon {
+        self.start_ours_env(ns, name, conf, &[])
+    }
+
+    /// [`Lab::start_ours`] with environment variables (`TMPDIR`: where its dumps go).
+    pub fn start_ours_env(
+        &self,
+        ns: &str,
+        name: &str,
+        conf: &str,
+        env: &[(&str, &Path)],
+    ) -> Daemon {
         let conf = self.write(&format!("{name}.conf"), conf);
         let log = self.dir.join(format!("{name}.log"));
         let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", ns])
+        cmd.envs(env.iter().copied())
+            .args(["netns", "exec", ns])
             .arg(ours_binary())
             .args(["-n", "-l", "-D", "-f"])
             .arg(&conf)
@@ -259,10 +271,22 @@ impl Lab {
     /// Runs Debian's keepalived in namespace `ns` with `conf`, pid files and its log in the
     /// lab's directory.
     pub fn start_keepalived(&self, ns: &str, name: &str, conf: &str) -> Daemon {
+        self.start_keepalived_env(ns, name, conf, &[])
+    }
+
+    /// [`Lab::start_keepalived`] with environment variables (`TMPDIR`: where its dumps go;
+    /// keepalived 2.2.7 honours it, and knows no `*_dump_file` keyword).
+    pub fn start_keepalived_env(
+        &self,
+        ns: &str,
+        name: &str,
+        conf: &str,
+        env: &[(&str, &Path)],
+    ) -> Daemon {
         let conf = self.write(&format!("{name}.conf"), conf);
         let log = self.dir.join(format!("{name}.log"));
         let mut cmd = Command::new("ip");
-        cmd.args([
+        cmd.envs(env.iter().copied()).args([
             "netns", "exec", ns, KEEPALIVED, "-n", "-l", "-D", "-P", "-f",
         ])
         .arg(&conf)
