@@ -16,15 +16,25 @@ fn parse(text: &str) -> Parsed {
     )
 }
 
-fn headlines(p: &Parsed) -> Vec<String> {
-    p.diags.iter().map(|d| d.headline(&p.sources)).collect()
+/// The warnings for a scheduler or method left to its default, which nearly every block here
+/// would get: `unwritten_scheduler_and_method` tests them, the other tests leave them out.
+fn unwritten_default(d: &crate::Diagnostic) -> bool {
+    d.message.starts_with("virtual_server without lvs_")
 }
 
-/// Parses and requires no diagnostics at all.
+fn headlines(p: &Parsed) -> Vec<String> {
+    p.diags
+        .iter()
+        .filter(|d| !unwritten_default(d))
+        .map(|d| d.headline(&p.sources))
+        .collect()
+}
+
+/// Parses and requires no diagnostics at all (but `unwritten_default` ones).
 fn clean(text: &str) -> Parsed {
     let p = parse(text);
     assert!(
-        p.diags.is_empty(),
+        headlines(&p).is_empty(),
         "unexpected diagnostics: {:#?}",
         headlines(&p)
     );
@@ -1355,11 +1365,23 @@ fn check_virtual_server_without_real_servers_and_unknown_group() {
         ]
     );
     assert_eq!(
-        p.diags.iter().nth(1).unwrap().help.as_deref(),
+        p.diags
+            .iter()
+            .filter(|d| !unwritten_default(d))
+            .nth(1)
+            .unwrap()
+            .help
+            .as_deref(),
         Some("did you mean 'VSG_1'?")
     );
     assert_eq!(
-        p.diags.iter().nth(2).unwrap().help.as_deref(),
+        p.diags
+            .iter()
+            .filter(|d| !unwritten_default(d))
+            .nth(2)
+            .unwrap()
+            .help
+            .as_deref(),
         Some("define 'virtual_server_group NOPE { ... }'")
     );
     // The empty virtual server is dropped, as keepalived drops it.
@@ -1637,6 +1659,49 @@ fn file_and_bfd_checkers_must_follow_declared_blocks() {
     let rs = &p.config.lvs.virtual_server[0].real_server;
     assert_eq!(rs[0].checkers.len(), 2);
     assert!(rs[1].checkers.is_empty());
-    let help = p.diags.iter().next().unwrap().help.clone();
+    let help = p
+        .diags
+        .iter()
+        .find(|d| !unwritten_default(d))
+        .unwrap()
+        .help
+        .clone();
     assert_eq!(help.as_deref(), Some("did you mean 'tf1'?"));
+}
+
+#[test]
+fn unwritten_scheduler_and_method() {
+    let p = parse(&vs_with("", ""));
+    let found: Vec<_> = p
+        .diags
+        .iter()
+        .filter(|d| unwritten_default(d))
+        .map(|d| (d.headline(&p.sources), d.keepalived))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "t.conf:1:1: warning: virtual_server without lvs_sched: keepalived uses wlc"
+                    .to_string(),
+                crate::KeepalivedTest::Fails
+            ),
+            (
+                "t.conf:1:1: warning: virtual_server without lvs_method: keepalived uses NAT"
+                    .to_string(),
+                crate::KeepalivedTest::Fails
+            ),
+        ]
+    );
+    for written in [
+        "  lb_algo rr\n  lb_kind DR",
+        "  lvs_sched wlc\n  lvs_method NAT",
+    ] {
+        let p = parse(&vs_with(written, ""));
+        assert!(
+            !p.diags.iter().any(unwritten_default),
+            "{:?}",
+            headlines(&p)
+        );
+    }
 }
