@@ -15,7 +15,7 @@
 //!   in silence, a vrrp_script's is reported ("Disabling track script");
 //! - with `enable_script_security` and no `script_user`, scripts run as `keepalived_script`,
 //!   and a missing user of that name fails the test; a `script_user` that does not exist
-//!   fails it too.
+//!   fails it too, and ends the checks before the script-security one.
 
 use crate::diag::Diagnostics;
 use crate::model::{Config, ScriptCommand};
@@ -173,9 +173,11 @@ fn check_scripts(
                 .with_help("keepalived disables the script (it never succeeds)");
         }
     }
+    let mut bad_user = false;
     if let Some(u) = &defs.script_user {
         let span = defs.origin.as_ref().map(|o| o.span);
-        if !host.has_user(&u.user) {
+        bad_user = !host.has_user(&u.user);
+        if bad_user {
             diags.push(
                 crate::Level::Warning,
                 span,
@@ -205,6 +207,10 @@ fn check_scripts(
                     .with_help("write 'script_user USER' in global_defs, or create the user");
             }
         }
+        return;
+    }
+    if bad_user {
+        // keepalived stops there ("Error setting global script uid/gid"), exit 5.
         return;
     }
     let runs = scripts
@@ -488,6 +494,13 @@ mod tests {
         );
         assert!(findings(&secure(""), Lab { script_user: true }).is_empty());
         assert!(findings(&secure("  script_user root\n"), NOBODY).is_empty());
+        let insecure = format!(
+            "global_defs {{\n  script_user nobody2\n}}\n{}",
+            instance("eth0", "  notify_master /bin/true\n")
+        );
+        let g = findings(&insecure, NOBODY);
+        assert_eq!(g.len(), 1, "{g:?}");
+        assert_eq!(g[0].1, KeepalivedTest::Fails);
         let f = findings(&secure("  script_user nobody2 nogroup2\n"), NOBODY);
         let m: Vec<_> = f.iter().map(|f| f.2.as_str()).collect();
         assert_eq!(
