@@ -431,8 +431,10 @@ fn smtp(cx: &mut Cx, items: &[Node], rs: &RealServer, origin: Origin) -> Option<
 fn smtp_host(cx: &mut Cx, n: &Node, s: &mut SmtpW) {
     cx.arity(n, 0, Some(0));
     let items = cx.block(n);
+    // keepalived 2.2.7 reads host blocks without a word (its own sample uses them).
     cx.warning(n.keyword.span, "SMTP_CHECK host blocks are deprecated")
-        .with_help("write one SMTP_CHECK per host, with connect_ip in each");
+        .with_help("write one SMTP_CHECK per host, with connect_ip in each")
+        .keepalived_passes();
     let mut w = Written::default();
     cx.decode_items("SMTP_CHECK host", items, &standard_keywords(), &mut w);
     for item in items.iter().filter(|i| TIMING_KEYWORDS.contains(&i.name())) {
@@ -443,7 +445,8 @@ fn smtp_host(cx: &mut Cx, n: &Node, s: &mut SmtpW) {
                 item.name()
             ),
         )
-        .with_help("move it into the SMTP_CHECK block");
+        .with_help("move it into the SMTP_CHECK block")
+        .keepalived_passes();
     }
     let t = &mut s.w;
     t.alpha = w.alpha.or(t.alpha);
