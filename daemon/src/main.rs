@@ -10,6 +10,7 @@ mod diff;
 mod docgen;
 mod dump;
 mod flags;
+mod host;
 mod ipvs_cmd;
 mod logging;
 mod lvs;
@@ -31,6 +32,7 @@ mod vrrpd;
 
 use clap::Parser;
 use cli::{Cli, Command, ConfigCommand, IpvsCommand, RealserverCommand};
+use config_cmd::Verdict;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -45,11 +47,23 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Config(ConfigCommand::Dump(a))) => {
-            return config_cmd::config_dump(&a.file, a.config_id.as_deref(), a.strict)
+            return config_cmd::config_dump(
+                &a.file,
+                a.config_id.as_deref(),
+                a.strict,
+                a.all_diagnostics,
+            )
         }
         Some(Command::Config(ConfigCommand::Diff(a))) => return config_cmd::config_diff(&a),
         Some(Command::Config(ConfigCommand::Test(a))) => {
-            return config_cmd::config_test(&a.file, a.config_id.as_deref(), a.strict, false, None)
+            return config_cmd::config_test(&config_cmd::TestArgs {
+                file: &a.config.file,
+                config_id: a.config.config_id.as_deref(),
+                verdict: Verdict::from_flags(a.config.strict, a.lenient),
+                all_config: false,
+                log_file: None,
+                all_diagnostics: a.config.all_diagnostics,
+            })
         }
         Some(Command::Ipvs(IpvsCommand::Sync(a))) => return ipvs_cmd::sync(&a),
         Some(Command::Ipvs(IpvsCommand::List(a))) => return ipvs_cmd::list(&a),
@@ -100,13 +114,14 @@ fn main() -> ExitCode {
     }
     if let Some(log) = &k.config_test {
         let log = (!log.is_empty()).then(|| Path::new(log.as_str()));
-        return config_cmd::config_test(
-            &k.use_file,
-            k.config_id.as_deref(),
-            k.strict,
-            k.all_config,
-            log,
-        );
+        return config_cmd::config_test(&config_cmd::TestArgs {
+            file: &k.use_file,
+            config_id: k.config_id.as_deref(),
+            verdict: Verdict::from_flags(k.strict, k.lenient),
+            all_config: k.all_config,
+            log_file: log,
+            all_diagnostics: k.all_diagnostics,
+        });
     }
     daemon::run(&k, &checked)
 }
