@@ -182,26 +182,11 @@ impl HttpCheck {
     }
 
     fn request(&self, url: &ParsedUrl) -> String {
-        let version = match self.protocol {
-            HttpProtocol::Http10 | HttpProtocol::Http10C => "1.0",
-            HttpProtocol::Http11 => "1.1",
-        };
-        let close = if self.protocol == HttpProtocol::Http10 {
-            ""
-        } else {
-            "Connection: close\r\n"
-        };
         let host = match url.virtualhost.as_ref().or(self.virtualhost.as_ref()) {
             Some(v) => v.clone(),
-            None => match self.conn.connect_ip {
-                IpAddr::V4(a) => format!("{a}:{}", self.conn.connect_port),
-                IpAddr::V6(a) => format!("[{a}]:{}", self.conn.connect_port),
-            },
+            None => default_host(self.conn.connect_ip, self.conn.connect_port),
         };
-        format!(
-            "GET {} HTTP/{version}\r\nUser-Agent: KeepAliveClient\r\n{close}Host: {host}\r\n\r\n",
-            url.path
-        )
+        get_request(&url.path, self.protocol, &host)
     }
 
     /// Fetches url number `i`: its status code and body digest.
@@ -310,6 +295,9 @@ pub enum ResponseEvent<'a> {
     HeaderRead,
     Header(&'a [u8]),
     Body(&'a [u8]),
+    /// A TLS server closed the connection without a close_notify alert (taken as the end of
+    /// the response all the same; genhash reports the two endings differently).
+    ClosedWithoutNotify,
 }
 
 /// Why no response could be read; genhash words each case its own way.
@@ -359,21 +347,38 @@ pub struct Response {
     pub body_len: u64,
 }
 
-/// Sends the request and reads the response with reads of at most `read_size` bytes, telling
-/// `on` each step. With `require_status`, a status line that is not HTTP's ends the read with
-/// [`ResponseError::BadStatus`] as soon as the header is in.
+/// How [`read_response`] reads.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadOptions {
+    /// Bounds the send and each read.
+    pub io_timeout: Duration,
+    /// The largest read.
+    pub read_size: usize,
+    /// A status line that is not HTTP's ends the read with [`ResponseError::BadStatus`] as
+    /// soon as the header is in.
+    pub require_status: bool,
+    /// Stop reading once `Content-Length:` bytes of body are in; else read until the server
+    /// closes (the digest covers the `Content-Length:` bytes either way).
+    pub stop_at_content_length: bool,
+}
+
+/// Sends the request and reads the response, telling `on` each step.
 pub async fn read_response<S, F>(
     stream: &mut S,
     request: &[u8],
-    io_timeout: Duration,
-    read_size: usize,
-    require_status: bool,
+    opts: ReadOptions,
     mut on: F,
 ) -> Result<Response, ResponseError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnMut(ResponseEvent<'_>),
 {
+    let ReadOptions {
+        io_timeout,
+        read_size,
+        require_status,
+        stop_at_content_length,
+    } = opts;
     tokio::time::timeout(io_timeout, stream.write_all(request))
         .await
         .map_err(|_| ResponseError::SendTimeout(io_timeout))?
@@ -393,7 +398,7 @@ where
     };
     loop {
         if let Some((_, Some(limit))) = body {
-            if body_len >= limit {
+            if stop_at_content_length && body_len >= limit {
                 break;
             }
         }
@@ -404,7 +409,10 @@ where
             Ok(n) => n,
             // A TLS server that closes without close_notify: the end of the response, as
             // keepalived takes it.
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => 0,
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                on(ResponseEvent::ClosedWithoutNotify);
+                0
+            }
             Err(e) => return Err(ResponseError::Receive(e)),
         };
         if n == 0 {
@@ -446,6 +454,31 @@ where
     }
 }
 
+/// The `Host:` keepalived (and genhash) send without a virtualhost: `ADDR:PORT`, `[ADDR]:PORT`
+/// for IPv6.
+pub fn default_host(ip: IpAddr, port: u16) -> String {
+    match ip {
+        IpAddr::V4(a) => format!("{a}:{port}"),
+        IpAddr::V6(a) => format!("[{a}]:{port}"),
+    }
+}
+
+/// The request keepalived (and genhash) send, byte for byte.
+pub fn get_request(path: &str, protocol: HttpProtocol, host: &str) -> String {
+    let version = match protocol {
+        HttpProtocol::Http10 | HttpProtocol::Http10C => "1.0",
+        HttpProtocol::Http11 => "1.1",
+    };
+    let close = if protocol == HttpProtocol::Http10 {
+        ""
+    } else {
+        "Connection: close\r\n"
+    };
+    format!(
+        "GET {path} HTTP/{version}\r\nUser-Agent: KeepAliveClient\r\n{close}Host: {host}\r\n\r\n"
+    )
+}
+
 /// Sends the request and reads the response (status and body digest) for a checker.
 pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
@@ -460,7 +493,13 @@ pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
             k.extend_from_slice(&data[..data.len().min(room)]);
         }
     };
-    let r = read_response(stream, request, io_timeout, 16 * 1024, true, &mut keep)
+    let opts = ReadOptions {
+        io_timeout,
+        read_size: 16 * 1024,
+        require_status: true,
+        stop_at_content_length: true,
+    };
+    let r = read_response(stream, request, opts, &mut keep)
         .await
         .map_err(|e| e.to_string())?;
     Ok(Fetched {
@@ -514,20 +553,20 @@ mod tests {
         theirs.write_all(server).await.unwrap();
         drop(theirs);
         let mut seen = Vec::new();
-        let r = read_response(
-            &mut ours,
-            b"",
-            Duration::from_secs(5),
-            size,
+        let opts = ReadOptions {
+            io_timeout: Duration::from_secs(5),
+            read_size: size,
             require_status,
-            |e| {
-                seen.push(match e {
-                    ResponseEvent::HeaderRead => "read".to_string(),
-                    ResponseEvent::Header(h) => format!("header {}", String::from_utf8_lossy(h)),
-                    ResponseEvent::Body(b) => format!("body {}", String::from_utf8_lossy(b)),
-                })
-            },
-        )
+            stop_at_content_length: true,
+        };
+        let r = read_response(&mut ours, b"", opts, |e| {
+            seen.push(match e {
+                ResponseEvent::HeaderRead => "read".to_string(),
+                ResponseEvent::Header(h) => format!("header {}", String::from_utf8_lossy(h)),
+                ResponseEvent::Body(b) => format!("body {}", String::from_utf8_lossy(b)),
+                ResponseEvent::ClosedWithoutNotify => "unclean".to_string(),
+            })
+        })
         .await
         .map_err(|e| e.to_string());
         (seen, r)
