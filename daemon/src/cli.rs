@@ -323,7 +323,10 @@ pub struct KeepalivedArgs {
     /// Use specified pidfile for the BFD part.
     #[arg(short = 'b', long = "bfd_pid", value_name = "FILE")]
     pub bfd_pid: Option<PathBuf>,
-    /// Enter genhash utility mode.
+    /// Enter genhash mode: print the MD5 digest of a web page as HTTP_GET/SSL_GET compute it.
+    /// Everything after -T is genhash's own options (`-T -s ADDRESS -p PORT -u URL [-S] ...`;
+    /// `-T -h` lists them); options before it are ignored. Handled before the rest of this
+    /// command line is read, so this flag is never seen set here.
     #[arg(short = 'T', long = "genhash")]
     pub genhash: bool,
     /// Report all address additions/deletions notified via netlink.

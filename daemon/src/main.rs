@@ -10,6 +10,7 @@ mod diff;
 mod docgen;
 mod dump;
 mod flags;
+mod genhash;
 mod host;
 mod ipvs_cmd;
 mod logging;
@@ -44,6 +45,12 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // genhash's options reuse keepalived's letters (-s, -p, -S, -V, -t ...) with other meanings:
+    // once -T is seen the rest of the command line is genhash's, so it never reaches clap.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(args) = genhash::command_line(&argv) {
+        return genhash::run(&args);
+    }
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Config(ConfigCommand::Dump(a))) => {
