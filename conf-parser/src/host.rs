@@ -244,12 +244,12 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
         (&defs.notify_fifo_script, "notify_fifo_script"),
         (&defs.vrrp_notify_fifo_script, "vrrp_notify_fifo_script"),
     ] {
-        push(&mut out, c, what.into(), Side::Vrrp);
+        push(&mut out, c, || what.into(), Side::Vrrp);
     }
     push(
         &mut out,
         &defs.lvs_notify_fifo_script,
-        "lvs_notify_fifo_script".into(),
+        || "lvs_notify_fifo_script".into(),
         Side::Lvs,
     );
     for s in &config.vrrp.vrrp_script {
@@ -276,7 +276,7 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
             push(
                 &mut out,
                 c,
-                format!("{k} of vrrp_instance {}", i.name),
+                || format!("{k} of vrrp_instance {}", i.name),
                 Side::Vrrp,
             );
         }
@@ -292,17 +292,27 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
             push(
                 &mut out,
                 c,
-                format!("{k} of vrrp_sync_group {}", g.name),
+                || format!("{k} of vrrp_sync_group {}", g.name),
                 Side::Vrrp,
             );
         }
     }
     for vs in &config.lvs.virtual_server {
-        push(&mut out, &vs.quorum_up, "quorum_up".into(), Side::Lvs);
-        push(&mut out, &vs.quorum_down, "quorum_down".into(), Side::Lvs);
+        push(&mut out, &vs.quorum_up, || "quorum_up".into(), Side::Lvs);
+        push(
+            &mut out,
+            &vs.quorum_down,
+            || "quorum_down".into(),
+            Side::Lvs,
+        );
         for rs in &vs.real_server {
-            push(&mut out, &rs.notify_up, "notify_up".into(), Side::Lvs);
-            push(&mut out, &rs.notify_down, "notify_down".into(), Side::Lvs);
+            push(&mut out, &rs.notify_up, || "notify_up".into(), Side::Lvs);
+            push(
+                &mut out,
+                &rs.notify_down,
+                || "notify_down".into(),
+                Side::Lvs,
+            );
             for c in &rs.checkers {
                 if let crate::model::lvs::Checker::Misc(m) = c {
                     if let Some(program) = misc_program(&m.misc_path) {
@@ -321,11 +331,18 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
     out
 }
 
-fn push<'c>(out: &mut Vec<Script<'c>>, c: &'c Option<ScriptCommand>, what: String, side: Side) {
+/// `what` is only made for a script that is there: a large file has thousands of real servers
+/// without notify scripts.
+fn push<'c>(
+    out: &mut Vec<Script<'c>>,
+    c: &'c Option<ScriptCommand>,
+    what: impl FnOnce() -> String,
+    side: Side,
+) {
     if let Some((c, program)) = c.as_ref().and_then(|c| Some((c, c.command.first()?))) {
         out.push(Script {
             span: c.origin.span,
-            what,
+            what: what(),
             program,
             side,
             tracked: false,

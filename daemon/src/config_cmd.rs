@@ -73,7 +73,11 @@ pub fn load_for_test(
 ) -> (Parsed, usize) {
     let mut parsed = load(file, config_id, false, all_config);
     if parsed.diags.worst() != Some(Level::Fatal) {
-        conf_parser::host::check(&parsed.config, &crate::host::System, &mut parsed.diags);
+        conf_parser::host::check(
+            &parsed.config,
+            &crate::host::System::default(),
+            &mut parsed.diags,
+        );
     }
     let promoted = match verdict {
         Verdict::Keepalived => parsed.diags.promote_keepalived_failures(),

@@ -1,16 +1,30 @@
 //! This machine, as `-t`'s host checks ask about it (`conf_parser::host`): its network
 //! interfaces (of the network namespace we run in), users and groups, and programs.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
 
 /// PATH when the environment has none (glibc's default search path for execvp, with sbin).
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-pub struct System;
+/// Remembers the interfaces it was asked about: a large file names the same few thousands of
+/// times.
+#[derive(Default)]
+pub struct System {
+    interfaces: RefCell<HashMap<String, bool>>,
+}
 
 impl conf_parser::host::Host for System {
     fn has_interface(&self, name: &str) -> bool {
-        nix::net::if_::if_nametoindex(name).is_ok()
+        if let Some(&known) = self.interfaces.borrow().get(name) {
+            return known;
+        }
+        let exists = nix::net::if_::if_nametoindex(name).is_ok();
+        self.interfaces
+            .borrow_mut()
+            .insert(name.to_string(), exists);
+        exists
     }
 
     fn has_user(&self, name: &str) -> bool {
@@ -39,15 +53,17 @@ mod tests {
 
     #[test]
     fn asks_the_real_system() {
-        assert!(System.has_interface("lo"));
-        assert!(!System.has_interface("kars-no-such0"));
-        assert!(System.has_user("root"));
-        assert!(!System.has_user("kars-no-such-user"));
-        assert!(System.has_group("root"));
-        assert!(System.has_program("/bin/sh"));
-        assert!(System.has_program("sh"));
-        assert!(!System.has_program("/nonexistent/kars"));
-        assert!(!System.has_program("kars-no-such-program"));
-        assert!(!System.has_program("/"), "a directory is not a program");
+        let system = System::default();
+        assert!(system.has_interface("lo"));
+        assert!(system.has_interface("lo"), "remembered");
+        assert!(!system.has_interface("kars-no-such0"));
+        assert!(system.has_user("root"));
+        assert!(!system.has_user("kars-no-such-user"));
+        assert!(system.has_group("root"));
+        assert!(system.has_program("/bin/sh"));
+        assert!(system.has_program("sh"));
+        assert!(!system.has_program("/nonexistent/kars"));
+        assert!(!system.has_program("kars-no-such-program"));
+        assert!(!system.has_program("/"), "a directory is not a program");
     }
 }
