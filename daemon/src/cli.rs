@@ -239,8 +239,8 @@ pub struct KeepalivedArgs {
     /// Treat every warning as an error (keepalived-rs only).
     #[arg(long, conflicts_with = "lenient")]
     pub strict: bool,
-    /// With -t: fail on errors only, not on the warnings keepalived's own -t fails on too
-    /// (unknown keywords, missing interfaces, scripts without script security, ...)
+    /// In a configuration test, fail on errors only, not on the warnings keepalived's own test
+    /// fails on too (unknown keywords, missing interfaces, scripts without script security, ...)
     /// (keepalived-rs only; the daemon always starts on this verdict, as keepalived does).
     #[arg(long, requires = "config_test")]
     pub lenient: bool,
@@ -324,9 +324,9 @@ pub struct KeepalivedArgs {
     #[arg(short = 'b', long = "bfd_pid", value_name = "FILE")]
     pub bfd_pid: Option<PathBuf>,
     /// Enter genhash mode: print the MD5 digest of a web page as HTTP_GET/SSL_GET compute it.
-    /// Everything after -T is genhash's own options (`-T -s ADDRESS -p PORT -u URL [-S] ...`;
-    /// `-T -h` lists them); options before it are ignored. Handled before the rest of this
-    /// command line is read, so this flag is never seen set here.
+    /// Everything after -T is genhash's own options, not keepalived's (-T -h lists them);
+    /// options before it are ignored. Handled before the rest of this command line is read, so
+    /// this flag is never seen set here.
     #[arg(short = 'T', long = "genhash")]
     pub genhash: bool,
     /// Report all address additions/deletions notified via netlink.
