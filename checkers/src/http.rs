@@ -182,26 +182,11 @@ impl HttpCheck {
     }
 
     fn request(&self, url: &ParsedUrl) -> String {
-        let version = match self.protocol {
-            HttpProtocol::Http10 | HttpProtocol::Http10C => "1.0",
-            HttpProtocol::Http11 => "1.1",
-        };
-        let close = if self.protocol == HttpProtocol::Http10 {
-            ""
-        } else {
-            "Connection: close\r\n"
-        };
         let host = match url.virtualhost.as_ref().or(self.virtualhost.as_ref()) {
             Some(v) => v.clone(),
-            None => match self.conn.connect_ip {
-                IpAddr::V4(a) => format!("{a}:{}", self.conn.connect_port),
-                IpAddr::V6(a) => format!("[{a}]:{}", self.conn.connect_port),
-            },
+            None => default_host(self.conn.connect_ip, self.conn.connect_port),
         };
-        format!(
-            "GET {} HTTP/{version}\r\nUser-Agent: KeepAliveClient\r\n{close}Host: {host}\r\n\r\n",
-            url.path
-        )
+        get_request(&url.path, self.protocol, &host)
     }
 
     /// Fetches url number `i`: its status code and body digest.
@@ -214,13 +199,13 @@ impl HttpCheck {
         let Some(tls) = &self.tls else {
             return exchange(&mut stream, request.as_bytes(), timeout, keep_body).await;
         };
-        let handshake = tls.connector.connect(tls.server_name.clone(), stream);
+        let handshake = tls.handshake(stream);
         let mut stream = tokio::time::timeout(timeout, handshake)
             .await
             .map_err(|_| format!("TLS handshake timed out after {timeout:?}"))?
             .map_err(|e| format!("TLS handshake: {e}"))?;
         let fetched = exchange(&mut stream, request.as_bytes(), timeout, keep_body).await?;
-        if tls.close_notify {
+        if tls.close_notify() {
             let _ = tokio::time::timeout(timeout, stream.shutdown()).await;
         }
         Ok(fetched)
@@ -302,83 +287,227 @@ fn content_length(head: &[u8]) -> Option<u64> {
     })
 }
 
-/// Sends the request and reads the response (status and body digest).
+/// One step of reading a response, for a caller that shows it as it arrives (genhash's verbose
+/// mode): each read that ends before the header is complete, then the whole header (with its
+/// blank line), then each piece of the body as it was read (what the digest covers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResponseEvent<'a> {
+    HeaderRead,
+    Header(&'a [u8]),
+    Body(&'a [u8]),
+    /// A TLS server closed the connection without a close_notify alert (taken as the end of
+    /// the response all the same; genhash reports the two endings differently).
+    ClosedWithoutNotify,
+}
+
+/// Why no response could be read; genhash words each case its own way.
+#[derive(Debug)]
+pub enum ResponseError {
+    SendTimeout(Duration),
+    Send(std::io::Error),
+    ReceiveTimeout(Duration),
+    Receive(std::io::Error),
+    /// The server closed without sending anything.
+    NoData,
+    /// The server closed before the end of the header.
+    HeaderCut,
+    HeaderTooLong,
+    /// The status line is not `HTTP/x.y NNN ...` (only when the status is required).
+    BadStatus(String),
+}
+
+impl std::fmt::Display for ResponseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResponseError::SendTimeout(t) | ResponseError::ReceiveTimeout(t) => {
+                write!(f, "timed out after {t:?}")
+            }
+            ResponseError::Send(e) => write!(f, "send: {e}"),
+            ResponseError::Receive(e) => write!(f, "receive: {e}"),
+            ResponseError::NoData => f.write_str("no data received"),
+            ResponseError::HeaderCut => {
+                f.write_str("connection closed before the end of the header")
+            }
+            ResponseError::HeaderTooLong => {
+                write!(f, "no end of header in the first {MAX_HEADER} bytes")
+            }
+            ResponseError::BadStatus(e) => f.write_str(e),
+        }
+    }
+}
+
+/// A response read to its end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    /// The status code, or why the status line is not HTTP's (genhash hashes such a response
+    /// all the same).
+    pub status: Result<u16, String>,
+    /// MD5 of the body as genhash computes it.
+    pub digest: [u8; 16],
+    pub body_len: u64,
+}
+
+/// How [`read_response`] reads.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadOptions {
+    /// Bounds the send and each read.
+    pub io_timeout: Duration,
+    /// The largest read.
+    pub read_size: usize,
+    /// A status line that is not HTTP's ends the read with [`ResponseError::BadStatus`] as
+    /// soon as the header is in.
+    pub require_status: bool,
+    /// Stop reading once `Content-Length:` bytes of body are in; else read until the server
+    /// closes (the digest covers the `Content-Length:` bytes either way).
+    pub stop_at_content_length: bool,
+}
+
+/// Sends the request and reads the response, telling `on` each step.
+pub async fn read_response<S, F>(
+    stream: &mut S,
+    request: &[u8],
+    opts: ReadOptions,
+    mut on: F,
+) -> Result<Response, ResponseError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    F: FnMut(ResponseEvent<'_>),
+{
+    let ReadOptions {
+        io_timeout,
+        read_size,
+        require_status,
+        stop_at_content_length,
+    } = opts;
+    tokio::time::timeout(io_timeout, stream.write_all(request))
+        .await
+        .map_err(|_| ResponseError::SendTimeout(io_timeout))?
+        .map_err(ResponseError::Send)?;
+    let mut head = Vec::new();
+    let mut buf = vec![0u8; read_size.max(1)];
+    let mut md5 = Md5::new();
+    let mut body: Option<(Result<u16, String>, Option<u64>)> = None;
+    let mut body_len = 0u64;
+    let mut take_body = |data: &[u8], limit: Option<u64>, body_len: &mut u64, on: &mut F| {
+        let take = take_len(data.len(), *body_len, limit);
+        md5.update(&data[..take]);
+        *body_len += take as u64;
+        if take > 0 {
+            on(ResponseEvent::Body(&data[..take]));
+        }
+    };
+    loop {
+        if let Some((_, Some(limit))) = body {
+            if stop_at_content_length && body_len >= limit {
+                break;
+            }
+        }
+        let n = match tokio::time::timeout(io_timeout, stream.read(&mut buf))
+            .await
+            .map_err(|_| ResponseError::ReceiveTimeout(io_timeout))?
+        {
+            Ok(n) => n,
+            // A TLS server that closes without close_notify: the end of the response, as
+            // keepalived takes it.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                on(ResponseEvent::ClosedWithoutNotify);
+                0
+            }
+            Err(e) => return Err(ResponseError::Receive(e)),
+        };
+        if n == 0 {
+            break;
+        }
+        let data = &buf[..n];
+        if let Some((_, limit)) = &body {
+            take_body(data, *limit, &mut body_len, &mut on);
+            continue;
+        }
+        on(ResponseEvent::HeaderRead);
+        head.extend_from_slice(data);
+        let Some(end) = find_header_end(&head) else {
+            if head.len() > MAX_HEADER {
+                return Err(ResponseError::HeaderTooLong);
+            }
+            continue;
+        };
+        let status = parse_status(&head[..end]);
+        if require_status {
+            if let Err(e) = &status {
+                return Err(ResponseError::BadStatus(e.clone()));
+            }
+        }
+        let limit = content_length(&head[..end]);
+        let rest = head.split_off(end + 4);
+        on(ResponseEvent::Header(&head));
+        take_body(&rest, limit, &mut body_len, &mut on);
+        body = Some((status, limit));
+    }
+    match body {
+        Some((status, _)) => Ok(Response {
+            status,
+            digest: md5.finalize().into(),
+            body_len,
+        }),
+        None if head.is_empty() => Err(ResponseError::NoData),
+        None => Err(ResponseError::HeaderCut),
+    }
+}
+
+/// The `Host:` keepalived (and genhash) send without a virtualhost: `ADDR:PORT`, `[ADDR]:PORT`
+/// for IPv6.
+pub fn default_host(ip: IpAddr, port: u16) -> String {
+    match ip {
+        IpAddr::V4(a) => format!("{a}:{port}"),
+        IpAddr::V6(a) => format!("[{a}]:{port}"),
+    }
+}
+
+/// The request keepalived (and genhash) send, byte for byte.
+pub fn get_request(path: &str, protocol: HttpProtocol, host: &str) -> String {
+    let version = match protocol {
+        HttpProtocol::Http10 | HttpProtocol::Http10C => "1.0",
+        HttpProtocol::Http11 => "1.1",
+    };
+    let close = if protocol == HttpProtocol::Http10 {
+        ""
+    } else {
+        "Connection: close\r\n"
+    };
+    format!(
+        "GET {path} HTTP/{version}\r\nUser-Agent: KeepAliveClient\r\n{close}Host: {host}\r\n\r\n"
+    )
+}
+
+/// Sends the request and reads the response (status and body digest) for a checker.
 pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     request: &[u8],
     io_timeout: Duration,
     keep_body: bool,
 ) -> Result<Fetched, String> {
-    let timed_out = || format!("timed out after {io_timeout:?}");
-    tokio::time::timeout(io_timeout, stream.write_all(request))
-        .await
-        .map_err(|_| timed_out())?
-        .map_err(|e| format!("send: {e}"))?;
-    let mut head = Vec::new();
-    let mut buf = vec![0u8; 16 * 1024];
-    let mut md5 = Md5::new();
-    let mut body: Option<(u16, Option<u64>)> = None;
-    let mut body_len = 0u64;
     let mut kept: Option<Vec<u8>> = keep_body.then(Vec::new);
-    let mut keep = |data: &[u8]| {
-        if let Some(k) = kept.as_mut() {
+    let mut keep = |event: ResponseEvent<'_>| {
+        if let (Some(k), ResponseEvent::Body(data)) = (kept.as_mut(), event) {
             let room = MAX_BODY.saturating_sub(k.len());
             k.extend_from_slice(&data[..data.len().min(room)]);
         }
     };
-    loop {
-        if let Some((_, Some(limit))) = body {
-            if body_len >= limit {
-                break;
-            }
-        }
-        let n = match tokio::time::timeout(io_timeout, stream.read(&mut buf))
-            .await
-            .map_err(|_| timed_out())?
-        {
-            Ok(n) => n,
-            // A TLS server that closes without close_notify: the end of the response, as
-            // keepalived takes it.
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => 0,
-            Err(e) => return Err(format!("receive: {e}")),
-        };
-        if n == 0 {
-            break;
-        }
-        let mut data = &buf[..n];
-        if body.is_none() {
-            head.extend_from_slice(data);
-            let Some(end) = find_header_end(&head) else {
-                if head.len() > MAX_HEADER {
-                    return Err(format!("no end of header in the first {MAX_HEADER} bytes"));
-                }
-                continue;
-            };
-            let status = parse_status(&head[..end])?;
-            body = Some((status, content_length(&head[..end])));
-            let rest = head.split_off(end + 4);
-            let take = take_len(rest.len(), body_len, body.and_then(|b| b.1));
-            md5.update(&rest[..take]);
-            keep(&rest[..take]);
-            body_len += take as u64;
-            continue;
-        }
-        let take = take_len(data.len(), body_len, body.and_then(|b| b.1));
-        data = &data[..take];
-        md5.update(data);
-        keep(data);
-        body_len += take as u64;
-    }
-    match body {
-        Some((status, _)) => Ok(Fetched {
-            status,
-            digest: md5.finalize().into(),
-            body_len,
-            body: kept,
-        }),
-        None if head.is_empty() => Err("no data received".into()),
-        None => Err("connection closed before the end of the header".into()),
-    }
+    let opts = ReadOptions {
+        io_timeout,
+        read_size: 16 * 1024,
+        require_status: true,
+        stop_at_content_length: true,
+    };
+    let r = read_response(stream, request, opts, &mut keep)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Fetched {
+        status: r.status?,
+        digest: r.digest,
+        body_len: r.body_len,
+        body: kept,
+    })
 }
 
 fn take_len(available: usize, have: u64, limit: Option<u64>) -> usize {
@@ -412,6 +541,73 @@ mod tests {
         assert!(parse_status(b"HTTP/1.0 2000 OK").is_err());
         assert!(parse_status(b"SSH-2.0-OpenSSH").is_err());
         assert!(parse_status(b"").is_err());
+    }
+
+    /// Reads the response `server` sends (all at once, then closing) in reads of `size`.
+    async fn events(
+        server: &'static [u8],
+        size: usize,
+        require_status: bool,
+    ) -> (Vec<String>, Result<Response, String>) {
+        let (mut ours, mut theirs) = tokio::io::duplex(1024);
+        theirs.write_all(server).await.unwrap();
+        drop(theirs);
+        let mut seen = Vec::new();
+        let opts = ReadOptions {
+            io_timeout: Duration::from_secs(5),
+            read_size: size,
+            require_status,
+            stop_at_content_length: true,
+        };
+        let r = read_response(&mut ours, b"", opts, |e| {
+            seen.push(match e {
+                ResponseEvent::HeaderRead => "read".to_string(),
+                ResponseEvent::Header(h) => format!("header {}", String::from_utf8_lossy(h)),
+                ResponseEvent::Body(b) => format!("body {}", String::from_utf8_lossy(b)),
+                ResponseEvent::ClosedWithoutNotify => "unclean".to_string(),
+            })
+        })
+        .await
+        .map_err(|e| e.to_string());
+        (seen, r)
+    }
+
+    #[tokio::test]
+    async fn a_response_is_told_step_by_step() {
+        let (seen, r) = events(b"HTTP/1.0 200 OK\r\n\r\nhello world", 8, true).await;
+        assert_eq!(
+            seen,
+            [
+                "read",
+                "read",
+                "read",
+                "header HTTP/1.0 200 OK\r\n\r\n",
+                "body hello",
+                "body  world"
+            ]
+        );
+        let r = r.unwrap();
+        assert_eq!((r.status, r.body_len), (Ok(200), 11));
+        assert_eq!(hex(&r.digest), "5eb63bbbe01eeed093cb22bb8f5acdc3");
+        // genhash hashes a response whose status line is not HTTP's; a checker refuses it.
+        let (_, r) = events(b"SSH-2.0-x\r\n\r\nxx", 64, false).await;
+        let r = r.unwrap();
+        assert!(r.status.is_err());
+        assert_eq!(r.body_len, 2);
+        let (seen, r) = events(b"SSH-2.0-x\r\n\r\nxx", 64, true).await;
+        assert_eq!(r.unwrap_err(), "bad status line \"SSH-2.0-x\"");
+        assert_eq!(seen, ["read"]);
+        assert_eq!(
+            events(b"", 64, true).await.1.unwrap_err(),
+            "no data received"
+        );
+        assert_eq!(
+            events(b"HTTP/1.0 200 OK\r\n", 64, true)
+                .await
+                .1
+                .unwrap_err(),
+            "connection closed before the end of the header"
+        );
     }
 
     #[test]

@@ -163,6 +163,19 @@ impl SslContext {
 }
 
 impl Tls {
+    /// Starts the TLS handshake over `stream`; the caller bounds it in time.
+    pub fn handshake(
+        &self,
+        stream: tokio::net::TcpStream,
+    ) -> tokio_rustls::Connect<tokio::net::TcpStream> {
+        self.connector.connect(self.server_name.clone(), stream)
+    }
+
+    /// Whether to close with a TLS close_notify alert (`tls_compliant`).
+    pub fn close_notify(&self) -> bool {
+        self.close_notify
+    }
+
     /// `virtualhost` is the checker's (used for SNI when no sni_name is given); `target` names
     /// the server when no SNI is sent.
     pub fn new(

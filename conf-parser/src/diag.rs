@@ -27,12 +27,31 @@ impl Level {
     }
 }
 
+/// What keepalived 2.2.7's own `-t` makes of the same finding, as measured by running it
+/// (`keepalived -t -l -f FILE`). Its exit code counts nearly everything it logs while reading a
+/// configuration, warnings included, so most findings fail it; this is what `keepalived-rs -t`
+/// follows by default (`--lenient` goes by [`Level`] alone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeepalivedTest {
+    /// keepalived says nothing about it, or logs it without failing the test (a legacy spelling
+    /// it still registers, an include that matches no file, our own advice).
+    Passes,
+    /// keepalived logs it and its `-t` exits 5.
+    Fails,
+    /// Scripts configured without `enable_script_security`: keepalived logs a "SECURITY
+    /// VIOLATION" and its `-t` exits 6.
+    SecurityViolation,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub level: Level,
     pub span: Option<Span>,
     pub message: String,
     pub help: Option<String>,
+    /// What keepalived's `-t` does on the same finding; [`KeepalivedTest::Fails`] unless the
+    /// place that reports it says otherwise.
+    pub keepalived: KeepalivedTest,
 }
 
 impl Diagnostic {
@@ -75,6 +94,15 @@ impl Diagnostic {
         out
     }
 
+    /// The blank gutter of the snippet's lines (as wide as the line number), where `= help:`
+    /// and notes after it are indented.
+    pub fn gutter_pad(&self) -> String {
+        match self.span {
+            Some(span) => " ".repeat(span.line.to_string().len()),
+            None => " ".to_string(),
+        }
+    }
+
     /// Just the first line (`file:line:col: level: message`), for tests and terse logs.
     pub fn headline(&self, sources: &SourceMap) -> String {
         match self.span {
@@ -109,6 +137,7 @@ impl Diagnostics {
             span,
             message: message.into(),
             help: None,
+            keepalived: KeepalivedTest::Fails,
         });
         self.list.last_mut().expect("just pushed")
     }
@@ -147,18 +176,51 @@ impl Diagnostics {
     }
 
     /// `--strict`: every warning becomes an error.
-    pub fn promote_warnings(&mut self) {
+    pub fn promote_warnings(&mut self) -> usize {
+        self.promote_where(|_| true)
+    }
+
+    /// keepalived's verdict: every warning keepalived's own `-t` fails on becomes an error.
+    /// Returns how many did.
+    pub fn promote_keepalived_failures(&mut self) -> usize {
+        self.promote_where(|d| d.keepalived != KeepalivedTest::Passes)
+    }
+
+    fn promote_where(&mut self, pred: impl Fn(&Diagnostic) -> bool) -> usize {
+        let mut n = 0;
         for d in &mut self.list {
-            if d.level == Level::Warning {
+            if d.level == Level::Warning && pred(d) {
                 d.level = Level::Error;
+                n += 1;
             }
         }
+        n
+    }
+
+    /// Whether an error (after any promotion) is a script-security finding: keepalived's `-t`
+    /// exits 6 for those rather than 5, whatever else it found.
+    pub fn security_violation(&self) -> bool {
+        self.list
+            .iter()
+            .any(|d| d.level >= Level::Error && d.keepalived == KeepalivedTest::SecurityViolation)
     }
 }
 
 impl Diagnostic {
     pub fn with_help(&mut self, help: impl Into<String>) -> &mut Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// keepalived's `-t` does not fail on this finding (see [`KeepalivedTest::Passes`]).
+    pub fn keepalived_passes(&mut self) -> &mut Self {
+        self.keepalived = KeepalivedTest::Passes;
+        self
+    }
+
+    /// keepalived's `-t` reports this as a script-security violation (exit 6).
+    pub fn security_violation(&mut self) -> &mut Self {
+        self.keepalived = KeepalivedTest::SecurityViolation;
         self
     }
 }

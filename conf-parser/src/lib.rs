@@ -7,6 +7,8 @@
 
 pub mod decode;
 pub mod diag;
+pub mod diag_report;
+pub mod host;
 pub mod lexer;
 pub mod model;
 pub mod preprocess;
@@ -14,7 +16,7 @@ pub mod source;
 pub mod tree;
 pub mod values;
 
-pub use diag::{Diagnostic, Diagnostics, Level};
+pub use diag::{Diagnostic, Diagnostics, KeepalivedTest, Level};
 pub use model::Config;
 pub use preprocess::Options;
 pub use source::{Origin, SourceMap, Span};
@@ -39,6 +41,12 @@ impl Parsed {
     /// Every diagnostic rendered with its source line, in order.
     pub fn render_diagnostics(&self) -> String {
         self.diags.iter().map(|d| d.render(&self.sources)).collect()
+    }
+
+    /// The diagnostics for a person: errors in full, a repeated warning once with its count and
+    /// next locations ([`diag_report`]); with `all`, the same as [`Parsed::render_diagnostics`].
+    pub fn render_report(&self, all: bool) -> String {
+        diag_report::render(&self.diags, &self.sources, all)
     }
 }
 

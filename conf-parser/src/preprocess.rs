@@ -652,7 +652,7 @@ impl<'a> Preprocessor<'a> {
                 if strict {
                     self.diags.error(at, msg);
                 } else {
-                    self.diags.warning(at, msg).with_help("plain 'include' ignores this, as keepalived does; 'includea' makes it an error");
+                    self.diags.warning(at, msg).with_help("plain 'include' ignores this, as keepalived does; 'includea' makes it an error").keepalived_passes();
                 }
             }
             for m in matches {
@@ -707,7 +707,8 @@ impl<'a> Preprocessor<'a> {
             let start = text.len() - value.len();
             if name.starts_with('_') {
                 self.diags
-                    .warning(line.span_at(1, name.len() as u32), format!("parameter name '{name}' starts with '_': such names are reserved for keepalived's own"));
+                    .warning(line.span_at(1, name.len() as u32), format!("parameter name '{name}' starts with '_': such names are reserved for keepalived's own"))
+                    .keepalived_passes();
             }
             let v = value.trim_end();
             if let Some(head) = v.strip_suffix('\\') {

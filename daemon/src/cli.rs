@@ -176,7 +176,7 @@ pub enum ConfigCommand {
     /// Print the resolved configuration model as JSON (keys are keepalived's canonical keywords).
     Dump(ConfigArgs),
     /// Check the configuration, like `keepalived-rs -t`.
-    Test(ConfigArgs),
+    Test(ConfigTestArgs),
     /// What a reload from OLD to NEW would change, in the words the daemon logs: exit 0 when
     /// nothing, 1 when something, 4 when NEW has errors (3: it cannot be run, or OLD cannot).
     Diff(DiffArgs),
@@ -197,6 +197,16 @@ pub struct DiffArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ConfigTestArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Fail on errors only, not on the warnings keepalived's own -t fails on too (unknown
+    /// keywords, missing interfaces, scripts without script security, ...).
+    #[arg(long, conflicts_with = "strict")]
+    pub lenient: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ConfigArgs {
     /// Configuration file.
     #[arg(short = 'f', long = "use-file", value_name = "FILE", default_value = DEFAULT_CONFIG)]
@@ -207,6 +217,9 @@ pub struct ConfigArgs {
     /// Treat warnings (unknown keywords, legacy spellings) as errors.
     #[arg(long)]
     pub strict: bool,
+    /// Show every diagnostic in full (a repeated warning is otherwise shown once, with its count).
+    #[arg(long)]
+    pub all_diagnostics: bool,
 }
 
 /// keepalived's options, with its short letters and long names.
@@ -215,16 +228,26 @@ pub struct KeepalivedArgs {
     /// Use the specified configuration file.
     #[arg(short = 'f', long = "use-file", value_name = "FILE", default_value = DEFAULT_CONFIG)]
     pub use_file: PathBuf,
-    /// Check the configuration and exit: 0 clean, 4 errors, 3 cannot run. Diagnostics go to
-    /// stderr, or to LOG_FILE when given (`-t=LOG_FILE`).
+    /// Check the configuration and exit with keepalived's verdict: 0 clean, 5 errors, 6 scripts
+    /// without enable_script_security, 3 cannot run. Diagnostics go to stderr, or to LOG_FILE
+    /// when given (`-t=LOG_FILE`).
     #[arg(short = 't', long = "config-test", value_name = "LOG_FILE", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     pub config_test: Option<String>,
     /// Skip configuration lines beginning '@' that don't match id, or '@^' lines that do.
     #[arg(short = 'i', long = "config-id", value_name = "ID")]
     pub config_id: Option<String>,
-    /// Treat warnings as errors (keepalived-rs only).
-    #[arg(long)]
+    /// Treat every warning as an error (keepalived-rs only).
+    #[arg(long, conflicts_with = "lenient")]
     pub strict: bool,
+    /// In a configuration test, fail on errors only, not on the warnings keepalived's own test
+    /// fails on too (unknown keywords, missing interfaces, scripts without script security, ...)
+    /// (keepalived-rs only; the daemon always starts on this verdict, as keepalived does).
+    #[arg(long, requires = "config_test")]
+    pub lenient: bool,
+    /// Show every diagnostic in full; a repeated warning is otherwise shown once, with its count
+    /// and next locations (keepalived-rs only).
+    #[arg(long)]
+    pub all_diagnostics: bool,
     /// Display the version number (keepalived's first line, then ours; on stderr, as keepalived).
     #[arg(short = 'v', long = "version")]
     pub version: bool,
@@ -300,7 +323,10 @@ pub struct KeepalivedArgs {
     /// Use specified pidfile for the BFD part.
     #[arg(short = 'b', long = "bfd_pid", value_name = "FILE")]
     pub bfd_pid: Option<PathBuf>,
-    /// Enter genhash utility mode.
+    /// Enter genhash mode: print the MD5 digest of a web page as HTTP_GET/SSL_GET compute it.
+    /// Everything after -T is genhash's own options, not keepalived's (-T -h lists them);
+    /// options before it are ignored. Handled before the rest of this command line is read, so
+    /// this flag is never seen set here.
     #[arg(short = 'T', long = "genhash")]
     pub genhash: bool,
     /// Report all address additions/deletions notified via netlink.

@@ -1,15 +1,48 @@
-//! `-t` / `config test` and `config dump`: read the configuration, show its diagnostics, and map
-//! them to keepalived's documented exit codes for `--config-test`.
+//! `-t` / `config test` and `config dump`: read the configuration, show its diagnostics, and
+//! give a verdict as an exit code.
+//!
+//! By default the verdict is keepalived 2.2.7's: a finding its own `-t` fails on fails ours
+//! (`conf_parser::KeepalivedTest`), with the exit codes it was measured to use (5, and 6 for
+//! scripts without script security; docs/compat.md). `--lenient` fails on errors only,
+//! `--strict` on every warning too.
 
 use conf_parser::{Level, Options, Parsed};
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-/// keepalived's `--config-test` exit codes.
+/// Exit codes of `-t`, as keepalived 2.2.7 returns them (its man page documents 3, 4 and 5;
+/// the program returns 5 and 6 for what the man page calls 4 and 5).
 pub const EXIT_OK: u8 = 0;
+/// The configuration cannot be run at all: no file, unbalanced braces (the man page's 3).
 pub const EXIT_CANNOT_RUN: u8 = 3;
-pub const EXIT_ERRORS: u8 = 4;
+/// Configuration errors (keepalived would run after dropping or defaulting what is wrong).
+pub const EXIT_ERRORS: u8 = 5;
+/// Scripts configured without `enable_script_security` ("SECURITY VIOLATION").
+pub const EXIT_SECURITY: u8 = 6;
+/// `config diff`: the new file has errors (a reload would be refused).
+const EXIT_DIFF_NEW_HAS_ERRORS: u8 = 4;
+
+/// Which findings fail `-t`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Those keepalived 2.2.7's `-t` fails on (the default).
+    Keepalived,
+    /// Errors only: unknown keywords, legacy spellings and the like pass.
+    Lenient,
+    /// Every warning too.
+    Strict,
+}
+
+impl Verdict {
+    pub fn from_flags(strict: bool, lenient: bool) -> Verdict {
+        match (strict, lenient) {
+            (true, _) => Verdict::Strict,
+            (false, true) => Verdict::Lenient,
+            (false, false) => Verdict::Keepalived,
+        }
+    }
+}
 
 /// The config id when `-i` is not given: the host name up to its first dot, as keepalived.
 pub fn default_config_id() -> String {
@@ -29,45 +62,91 @@ pub fn load(file: &Path, config_id: Option<&str>, strict: bool, all_config: bool
     parsed
 }
 
+/// Reads the configuration for `-t`: the file's findings, then those about this host
+/// (interfaces, scripts, users), with the warnings `verdict` fails on made errors. Returns how
+/// many warnings keepalived's verdict made errors (0 for the other verdicts).
+pub fn load_for_test(
+    file: &Path,
+    config_id: Option<&str>,
+    verdict: Verdict,
+    all_config: bool,
+) -> (Parsed, usize) {
+    let mut parsed = load(file, config_id, false, all_config);
+    if parsed.diags.worst() != Some(Level::Fatal) {
+        conf_parser::host::check(
+            &parsed.config,
+            &crate::host::System::default(),
+            &mut parsed.diags,
+        );
+    }
+    let promoted = match verdict {
+        Verdict::Keepalived => parsed.diags.promote_keepalived_failures(),
+        Verdict::Strict => {
+            parsed.diags.promote_warnings();
+            0
+        }
+        Verdict::Lenient => 0,
+    };
+    (parsed, promoted)
+}
+
 pub fn exit_code(parsed: &Parsed) -> u8 {
     match parsed.diags.worst() {
         Some(Level::Fatal) => EXIT_CANNOT_RUN,
+        Some(Level::Error) if parsed.diags.security_violation() => EXIT_SECURITY,
         Some(Level::Error) => EXIT_ERRORS,
         Some(Level::Warning) | None => EXIT_OK,
     }
 }
 
 /// A one-line count after the diagnostics, so a long listing ends with its verdict.
-fn summary(parsed: &Parsed, file: &Path) -> Option<String> {
+fn summary(parsed: &Parsed, file: &Path, promoted: usize) -> Option<String> {
     let errors = parsed.diags.count(Level::Error) + parsed.diags.count(Level::Fatal);
     let warnings = parsed.diags.count(Level::Warning);
     if errors + warnings == 0 {
         return None;
     }
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    Some(format!(
+    let mut line = format!(
         "{}: {}, {}",
         file.display(),
         plural(errors, "error"),
         plural(warnings, "warning")
-    ))
+    );
+    if promoted > 0 {
+        let which = if promoted == errors {
+            "the errors are".to_string()
+        } else {
+            format!("{promoted} of the errors are")
+        };
+        line.push_str(&format!(
+            " ({which} warnings that fail keepalived's own -t too; --lenient passes them)"
+        ));
+    }
+    Some(line)
 }
 
-/// `-t[=LOG_FILE]`: diagnostics to stderr or the log file; exit 0 / 4 / 3.
-pub fn config_test(
-    file: &Path,
-    config_id: Option<&str>,
-    strict: bool,
-    all_config: bool,
-    log_file: Option<&Path>,
-) -> ExitCode {
-    let parsed = load(file, config_id, strict, all_config);
-    let mut text = parsed.render_diagnostics();
-    if let Some(s) = summary(&parsed, file) {
+/// How `-t` / `config test` was asked for.
+pub struct TestArgs<'a> {
+    pub file: &'a Path,
+    pub config_id: Option<&'a str>,
+    pub verdict: Verdict,
+    pub all_config: bool,
+    /// `-t=LOG_FILE`: the diagnostics go there instead of stderr.
+    pub log_file: Option<&'a Path>,
+    /// Every diagnostic in full, a repeated warning included.
+    pub all_diagnostics: bool,
+}
+
+/// `-t[=LOG_FILE]`: diagnostics to stderr or the log file; exit 0 / 5 / 6 / 3.
+pub fn config_test(a: &TestArgs) -> ExitCode {
+    let (parsed, promoted) = load_for_test(a.file, a.config_id, a.verdict, a.all_config);
+    let mut text = parsed.render_report(a.all_diagnostics);
+    if let Some(s) = summary(&parsed, a.file, promoted) {
         text.push_str(&s);
         text.push('\n');
     }
-    let written = match log_file {
+    let written = match a.log_file {
         Some(path) => std::fs::write(path, &text)
             .map_err(|e| format!("cannot write '{}': {e}", path.display())),
         None => std::io::stderr()
@@ -87,9 +166,14 @@ pub fn config_test(
 
 /// `config dump`: the model as JSON on stdout, diagnostics on stderr. A configuration that
 /// cannot be run at all is not dumped.
-pub fn config_dump(file: &Path, config_id: Option<&str>, strict: bool) -> ExitCode {
+pub fn config_dump(
+    file: &Path,
+    config_id: Option<&str>,
+    strict: bool,
+    all_diagnostics: bool,
+) -> ExitCode {
     let parsed = load(file, config_id, strict, false);
-    eprint!("{}", parsed.render_diagnostics());
+    eprint!("{}", parsed.render_report(all_diagnostics));
     let code = exit_code(&parsed);
     if code == EXIT_CANNOT_RUN {
         return ExitCode::from(code);
@@ -141,7 +225,11 @@ pub fn config_diff(a: &crate::cli::DiffArgs) -> ExitCode {
                 "keepalived-rs: config diff: a reload would be refused: {}",
                 r.why
             );
-            return ExitCode::from(if r.errors { EXIT_ERRORS } else { EXIT_CANNOT_RUN });
+            return ExitCode::from(if r.errors {
+                EXIT_DIFF_NEW_HAS_ERRORS
+            } else {
+                EXIT_CANNOT_RUN
+            });
         }
     };
     let d = crate::diff::diff(&old.plans, &new.plans);

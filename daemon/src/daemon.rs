@@ -169,7 +169,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         // Check the configuration in the foreground, so that errors reach the terminal.
         let parsed = config_cmd::load(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config);
         if !parsed.is_ok() {
-            eprint!("{}", parsed.render_diagnostics());
+            eprint!("{}", parsed.render_report(k.all_diagnostics));
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
         let refused = flags::refused_keywords(&parsed.config);
@@ -243,8 +243,8 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     tracing::debug!("Opening file '{}'.", k.use_file.display());
     let parsed = config_cmd::load(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config);
     // Through the logger like every line: with -l on the console in keepalived's layout, and
-    // to syslog as well.
-    for d in parsed.render_diagnostics().lines() {
+    // to syslog as well. A warning repeated over a large file is logged once, with its count.
+    for d in parsed.render_report(k.all_diagnostics).lines() {
         tracing::warn!("{d}");
     }
     if !parsed.is_ok() {

@@ -2,6 +2,9 @@
 
 use crate::cli::{IpvsListArgs, IpvsSyncArgs};
 use crate::config_cmd::{exit_code, load, EXIT_CANNOT_RUN, EXIT_OK};
+
+/// `ipvs sync`: the configuration has errors, or cannot be turned into IPVS services.
+const EXIT_SYNC_ERRORS: u8 = 4;
 use crate::lvs;
 use ipvs::listing::{self, Columns, FileNames, Format, Listed, Names, NoNames};
 use ipvs::{Client, Op, Options, Ownership, Protocol, ServiceKey};
@@ -56,17 +59,23 @@ pub fn describe(op: &Op) -> String {
 pub fn sync(a: &IpvsSyncArgs) -> ExitCode {
     let t0 = Instant::now();
     let parsed = load(&a.file, a.config_id.as_deref(), false, false);
-    eprint!("{}", parsed.render_diagnostics());
-    if exit_code(&parsed) != EXIT_OK {
+    eprint!("{}", parsed.render_report(false));
+    let code = exit_code(&parsed);
+    if code != EXIT_OK {
         eprintln!("keepalived-rs: ipvs sync: the configuration has errors; nothing done");
-        return ExitCode::from(exit_code(&parsed));
+        // ipvs sync's own codes (not -t's): 3 cannot run, 4 errors.
+        return ExitCode::from(if code == EXIT_CANNOT_RUN {
+            EXIT_CANNOT_RUN
+        } else {
+            EXIT_SYNC_ERRORS
+        });
     }
     let config = &parsed.config;
     let lvs_plan = match lvs::plan(config, false) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("keepalived-rs: ipvs sync: {e}");
-            return ExitCode::from(4);
+            return ExitCode::from(EXIT_SYNC_ERRORS);
         }
     };
     let desired = lvs::desired::all_healthy(&lvs_plan);

@@ -10,6 +10,8 @@ mod diff;
 mod docgen;
 mod dump;
 mod flags;
+mod genhash;
+mod host;
 mod ipvs_cmd;
 mod logging;
 mod lvs;
@@ -31,6 +33,7 @@ mod vrrpd;
 
 use clap::Parser;
 use cli::{Cli, Command, ConfigCommand, IpvsCommand, RealserverCommand};
+use config_cmd::Verdict;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -42,14 +45,32 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // genhash's options reuse keepalived's letters (-s, -p, -S, -V, -t ...) with other meanings:
+    // once -T is seen the rest of the command line is genhash's, so it never reaches clap.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(args) = genhash::command_line(&argv) {
+        return genhash::run(&args);
+    }
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Config(ConfigCommand::Dump(a))) => {
-            return config_cmd::config_dump(&a.file, a.config_id.as_deref(), a.strict)
+            return config_cmd::config_dump(
+                &a.file,
+                a.config_id.as_deref(),
+                a.strict,
+                a.all_diagnostics,
+            )
         }
         Some(Command::Config(ConfigCommand::Diff(a))) => return config_cmd::config_diff(&a),
         Some(Command::Config(ConfigCommand::Test(a))) => {
-            return config_cmd::config_test(&a.file, a.config_id.as_deref(), a.strict, false, None)
+            return config_cmd::config_test(&config_cmd::TestArgs {
+                file: &a.config.file,
+                config_id: a.config.config_id.as_deref(),
+                verdict: Verdict::from_flags(a.config.strict, a.lenient),
+                all_config: false,
+                log_file: None,
+                all_diagnostics: a.config.all_diagnostics,
+            })
         }
         Some(Command::Ipvs(IpvsCommand::Sync(a))) => return ipvs_cmd::sync(&a),
         Some(Command::Ipvs(IpvsCommand::List(a))) => return ipvs_cmd::list(&a),
@@ -100,13 +121,14 @@ fn main() -> ExitCode {
     }
     if let Some(log) = &k.config_test {
         let log = (!log.is_empty()).then(|| Path::new(log.as_str()));
-        return config_cmd::config_test(
-            &k.use_file,
-            k.config_id.as_deref(),
-            k.strict,
-            k.all_config,
-            log,
-        );
+        return config_cmd::config_test(&config_cmd::TestArgs {
+            file: &k.use_file,
+            config_id: k.config_id.as_deref(),
+            verdict: Verdict::from_flags(k.strict, k.lenient),
+            all_config: k.all_config,
+            log_file: log,
+            all_diagnostics: k.all_diagnostics,
+        });
     }
     daemon::run(&k, &checked)
 }

@@ -1,5 +1,7 @@
 //! The binary's command line, run as a user would: keepalived's flags, `-t` exit codes (0 clean,
-//! 4 errors, 3 cannot run), where diagnostics go, and `config dump`.
+//! 5 errors, 6 scripts without script security, 3 cannot run) and verdicts (keepalived's,
+//! `--lenient`, `--strict`), where diagnostics go and how repeated ones are shown, and
+//! `config dump`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -57,10 +59,10 @@ fn unbalanced_braces_cannot_run() {
 }
 
 #[test]
-fn errors_exit_4() {
+fn errors_exit_5() {
     let f = scratch("quote.conf", "global_defs {\n  router_id \"x\n}\n");
     let o = run(&["-t", "-f", f.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
     assert!(
         stderr(&o).contains(":2:13: error: unterminated quoted string"),
         "{}",
@@ -68,23 +70,103 @@ fn errors_exit_4() {
     );
 }
 
+/// keepalived 2.2.7's -t fails on an unknown keyword (exit 5): so does ours, unless --lenient;
+/// a legacy spelling it still reads passes both, and fails only --strict.
 #[test]
-fn warnings_pass_unless_strict() {
+fn the_verdict_is_keepalived_s_unless_lenient_or_strict() {
     let f = scratch("unknown.conf", "no_such_block {\n}\n");
+    let f = f.to_str().unwrap();
+    for args in [&["-t", "-f", f][..], &["config", "test", "-f", f]] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(5), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("error: unknown keyword 'no_such_block' at the top level"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(
+            stderr(&o).ends_with(": 1 error, 0 warnings (the errors are warnings that fail keepalived's own -t too; --lenient passes them)\n"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    for args in [
+        &["-t", "--lenient", "-f", f][..],
+        &["config", "test", "--lenient", "-f", f],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("warning: unknown keyword 'no_such_block'"));
+    }
+    let o = run(&["-t", "--strict", "-f", f]);
+    assert_eq!(o.status.code(), Some(5));
+
+    let legacy = scratch(
+        "legacy.conf",
+        "virtual_server 10.0.0.1 80 {\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n  real_server 10.0.0.2 80 {\n  }\n}\n",
+    );
+    let legacy = legacy.to_str().unwrap();
+    for (args, code) in [
+        (&["-t", "-f", legacy][..], 0),
+        (&["-t", "--lenient", "-f", legacy], 0),
+        (&["-t", "--strict", "-f", legacy], 5),
+        (&["config", "test", "-f", legacy], 0),
+        (&["config", "test", "--strict", "-f", legacy], 5),
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
+    }
+    // The two cannot be had together, and --lenient means nothing without -t.
+    assert_eq!(
+        run(&["-t", "--lenient", "--strict", "-f", f]).status.code(),
+        Some(2)
+    );
+    assert_eq!(run(&["--lenient", "-f", f]).status.code(), Some(2));
+}
+
+/// A script keepalived would run, without enable_script_security: its -t exits 6 ("SECURITY
+/// VIOLATION"), even when there are other errors; ours too.
+#[test]
+fn scripts_without_script_security_exit_6() {
+    let misc = "virtual_server 10.0.0.1 80 {\n  lvs_sched rr\n  lvs_method DR\n  protocol TCP\n  real_server 10.0.0.2 80 {\n    MISC_CHECK {\n      misc_path \"/bin/sh -c true\"\n    }\n  }\n}\n";
+    let f = scratch("insecure.conf", &format!("{misc}no_such_block {{\n}}\n"));
+    let o = run(&["-t", "-f", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "error: MISC_CHECK runs '/bin/sh' but global_defs has no enable_script_security"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["-t", "--lenient", "-f", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let secure = scratch(
+        "secure.conf",
+        &format!("global_defs {{\n  enable_script_security\n  script_user root\n}}\n{misc}"),
+    );
+    let o = run(&["-t", "-f", secure.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// A thousand virtual servers in the classic spellings: each legacy spelling is shown once with
+/// its count; --all-diagnostics shows the two thousand.
+#[test]
+fn a_repeated_warning_is_shown_once() {
+    let servers: String = (0..1000)
+        .map(|i| format!("virtual_server 10.0.{}.{} 80 {{\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n  real_server 10.1.0.1 80 {{\n  }}\n}}\n", i / 250, i % 250 + 1))
+        .collect();
+    let f = scratch("many.conf", &servers);
     let o = run(&["-t", "-f", f.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("warning: unknown keyword 'no_such_block' at the top level"),
-        "{}",
-        stderr(&o)
-    );
-    let o = run(&["-t", "--strict", "-f", f.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(4));
-    assert!(
-        stderr(&o).contains("error: unknown keyword 'no_such_block'"),
-        "{}",
-        stderr(&o)
-    );
+    let e = stderr(&o);
+    assert_eq!(e.matches(": warning: ").count(), 2, "{e}");
+    assert!(e.contains("  = note: 1000 times in all; also at "), "{e}");
+    assert!(e.ends_with(": 0 errors, 2000 warnings\n"), "{e}");
+    let o = run(&["-t", "--all-diagnostics", "-f", f.to_str().unwrap()]);
+    assert_eq!(stderr(&o).matches(": warning: ").count(), 2000);
+    let o = run(&["config", "dump", "-f", f.to_str().unwrap()]);
+    assert_eq!(stderr(&o).matches(": warning: ").count(), 2);
 }
 
 #[test]
@@ -97,7 +179,7 @@ fn config_test_log_file() {
         "-f",
         f.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(o.status.code(), Some(5));
     assert_eq!(stderr(&o), "");
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(
@@ -153,7 +235,8 @@ fn keepalived_flags_are_accepted() {
         "-f",
         &f,
     ]);
-    assert!(matches!(o.status.code(), Some(0 | 4)), "{}", stderr(&o));
+    // 5: keepalived's -t fails this classic file too (nb_get_retry in TCP_CHECK).
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
     assert!(
         !stderr(&o).contains("unexpected argument"),
         "{}",
@@ -216,6 +299,46 @@ fn the_daemon_refuses_a_config_with_errors() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
 }
 
+/// The daemon starts where keepalived starts: an unknown keyword does not stop it (here it stops
+/// at an error); what it prints at start groups a repeated warning as -t does.
+#[test]
+fn the_daemon_groups_repeated_warnings() {
+    let servers: String = (0..50)
+        .map(|i| format!("virtual_server 10.0.0.{} 80 {{\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n  real_server 10.1.0.1 80 {{\n  }}\n}}\n", i + 1))
+        .collect();
+    let f = scratch(
+        "daemon-many.conf",
+        &format!("{servers}no_such_block {{\n}}\nvrrp_instance X {{\n priority 1000\n}}\n"),
+    );
+    for args in [
+        &["-f", f.to_str().unwrap()][..],
+        &["-n", "-l", "-f", f.to_str().unwrap()],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+        let e = stderr(&o);
+        assert_eq!(
+            e.matches("legacy spelling of 'lvs_sched'").count(),
+            1,
+            "{args:?}: {e}"
+        );
+        assert!(e.contains("= note: 50 times in all;"), "{args:?}: {e}");
+        assert!(
+            e.contains("warning: unknown keyword 'no_such_block'"),
+            "{args:?}: {e}"
+        );
+        assert!(
+            e.contains("error: invalid value '1000' for priority"),
+            "{args:?}: {e}"
+        );
+    }
+    let o = run(&["-n", "-l", "--all-diagnostics", "-f", f.to_str().unwrap()]);
+    assert_eq!(
+        stderr(&o).matches("legacy spelling of 'lvs_sched'").count(),
+        50
+    );
+}
+
 #[test]
 fn the_daemon_refuses_an_instance_on_a_missing_interface() {
     let f = scratch(
@@ -253,7 +376,7 @@ fn all_config_makes_every_include_strict() {
         stderr(&o)
     );
     let o = run(&["-t", "-e", "-f", f.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
     assert!(
         stderr(&o).contains(":1:9: error: include '/nonexistent/kars/*.conf' matches no file"),
         "{}",

@@ -23,8 +23,12 @@ mod vrrp;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     Current,
-    /// An older spelling, accepted and normalised to the named current keyword.
+    /// An older spelling, accepted and normalised to the named current keyword; keepalived 2.2.7
+    /// still reads it without a word.
     Legacy(&'static str),
+    /// An older spelling, accepted and normalised to the named current keyword, that keepalived
+    /// 2.2.7 logs (as deprecated, or as unknown), so its `-t` fails on it.
+    Deprecated(&'static str),
     /// Gone from keepalived; the text says what to do instead. The statement is ignored.
     Removed(&'static str),
 }
@@ -53,6 +57,19 @@ pub fn legacy<T>(
         name,
         apply,
         status: Status::Legacy(current),
+    }
+}
+
+/// A legacy spelling keepalived 2.2.7 reports (see [`Status::Deprecated`]).
+pub fn deprecated<T>(
+    name: &'static str,
+    current: &'static str,
+    apply: fn(&mut Cx, &Node, &mut T),
+) -> Keyword<T> {
+    Keyword {
+        name,
+        apply,
+        status: Status::Deprecated(current),
     }
 }
 
@@ -121,11 +138,10 @@ impl<'a> Cx<'a> {
                     match entry.status {
                         Status::Current => {}
                         Status::Legacy(current) => {
-                            self.warning(
-                                node.keyword.span,
-                                format!("'{}' is a legacy spelling of '{current}'", node.name()),
-                            )
-                            .with_help(format!("write '{current}'; it means the same"));
+                            self.legacy_spelling(node, current).keepalived_passes();
+                        }
+                        Status::Deprecated(current) => {
+                            self.legacy_spelling(node, current);
                         }
                         Status::Removed(advice) => {
                             self.warning(
@@ -143,6 +159,14 @@ impl<'a> Cx<'a> {
                 None => self.unknown(context, node, table.iter().map(|k| k.name)),
             }
         }
+    }
+
+    fn legacy_spelling(&mut self, node: &Node, current: &str) -> &mut Diagnostic {
+        self.warning(
+            node.keyword.span,
+            format!("'{}' is a legacy spelling of '{current}'", node.name()),
+        )
+        .with_help(format!("write '{current}'; it means the same"))
     }
 
     /// Reports an unknown keyword, with the closest known one as a suggestion, or else the block
@@ -200,6 +224,7 @@ impl<'a> Cx<'a> {
         if let Some(max) = max {
             if n > max {
                 let extra = &node.args[max];
+                // keepalived 2.2.7 reads what it needs and says nothing of the rest.
                 self.warning(
                     extra.span,
                     format!(
@@ -207,7 +232,8 @@ impl<'a> Cx<'a> {
                         extra.text,
                         node.name()
                     ),
-                );
+                )
+                .keepalived_passes();
             }
         }
         true

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_keepalived_rs_global_optspecs
-    string join \n f/use-file= t/config-test= i/config-id= strict v/version signum= P/vrrp C/check B/no_bfd all l/log-console D/log-detail S/log-facility= g/log-file= flush-log-file syslog-ident= G/no-syslog u/umask= X/release-vips V/dont-release-vrrp I/dont-release-ipvs R/dont-respawn n/dont-fork d/dump-conf p/pid= r/vrrp_pid= c/checkers_pid= b/bfd_pid= T/genhash a/address-monitoring x/snmp A/snmp-agent-socket= s/namespace= m/core-dump M/core-dump-pattern= e/all-config perf= debug= no-mem-check ignore-sigint control-socket= h/help
+    string join \n f/use-file= t/config-test= i/config-id= strict lenient all-diagnostics v/version signum= P/vrrp C/check B/no_bfd all l/log-console D/log-detail S/log-facility= g/log-file= flush-log-file syslog-ident= G/no-syslog u/umask= X/release-vips V/dont-release-vrrp I/dont-release-ipvs R/dont-respawn n/dont-fork d/dump-conf p/pid= r/vrrp_pid= c/checkers_pid= b/bfd_pid= T/genhash a/address-monitoring x/snmp A/snmp-agent-socket= s/namespace= m/core-dump M/core-dump-pattern= e/all-config perf= debug= no-mem-check ignore-sigint control-socket= h/help
 end
 
 function __fish_keepalived_rs_needs_command
@@ -25,7 +25,7 @@ function __fish_keepalived_rs_using_subcommand
 end
 
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s f -l use-file -d 'Use the specified configuration file' -r -F
-complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s t -l config-test -d 'Check the configuration and exit: 0 clean, 4 errors, 3 cannot run. Diagnostics go to stderr, or to LOG_FILE when given (`-t=LOG_FILE`)' -r
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s t -l config-test -d 'Check the configuration and exit with keepalived\'s verdict: 0 clean, 5 errors, 6 scripts without enable_script_security, 3 cannot run. Diagnostics go to stderr, or to LOG_FILE when given (`-t=LOG_FILE`)' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s i -l config-id -d 'Skip configuration lines beginning \'@\' that don\'t match id, or \'@^\' lines that do' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l signum -d 'Print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s S -l log-facility -d 'Set syslog facility to LOG_LOCAL[0-7], user or daemon (default)' -r
@@ -43,7 +43,9 @@ complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s M -l core-d
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l perf -d 'Collect performance data (keepalived debug builds; refused)' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l debug -d 'Debug options (keepalived debug builds; refused)' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l control-socket -d 'The control socket `keepalived-rs status` reads (keepalived-rs only; default: beside the main pid file, /run/keepalived-rs.sock)' -r -F
-complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l strict -d 'Treat warnings as errors (keepalived-rs only)'
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l strict -d 'Treat every warning as an error (keepalived-rs only)'
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l lenient -d 'In a configuration test, fail on errors only, not on the warnings keepalived\'s own test fails on too (unknown keywords, missing interfaces, scripts without script security, ...) (keepalived-rs only; the daemon always starts on this verdict, as keepalived does)'
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l all-diagnostics -d 'Show every diagnostic in full; a repeated warning is otherwise shown once, with its count and next locations (keepalived-rs only)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s v -l version -d 'Display the version number (keepalived\'s first line, then ours; on stderr, as keepalived)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s P -l vrrp -d 'Only run with VRRP subsystem'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s C -l check -d 'Only run with Health-checker subsystem'
@@ -59,7 +61,7 @@ complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s I -l dont-r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s R -l dont-respawn -d 'Don\'t respawn child processes (keepalived-rs is one process; accepted for compatibility)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s n -l dont-fork -d 'Don\'t fork the daemon process'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s d -l dump-conf -d 'Dump the configuration data'
-complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s T -l genhash -d 'Enter genhash utility mode'
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s T -l genhash -d 'Enter genhash mode: print the MD5 digest of a web page as HTTP_GET/SSL_GET compute it. Everything after -T is genhash\'s own options, not keepalived\'s (-T -h lists them); options before it are ignored. Handled before the rest of this command line is read, so this flag is never seen set here'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s a -l address-monitoring -d 'Report all address additions/deletions notified via netlink'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s x -l snmp -d 'Enable SNMP subsystem (refused: keepalived-rs has none)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s m -l core-dump -d 'Produce core dump if terminate abnormally'
@@ -80,10 +82,13 @@ complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand config; and 
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand config; and __fish_seen_subcommand_from dump" -s f -l use-file -d 'Configuration file' -r -F
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand config; and __fish_seen_subcommand_from dump" -s i -l config-id -d 'Config id for `@ID` lines (default: the short host name)' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand config; and __fish_seen_subcommand_from dump" -l strict -d 'Treat warnings (unknown keywords, legacy spellings) as errors'
+complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand config; and __fish_seen_subcommand_from dump" -l all-diagnostics -d 'Show every diagnostic in full (a repeated warning is otherwise shown once, with its count)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand config; and __fish_seen_subcommand_from dump" -s h -l help -d 'Print help'
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand config; and __fish_seen_subcommand_from test" -s f -l use-file -d 'Configuration file' -r -F
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand config; and __fish_seen_subcommand_from test" -s i -l config-id -d 'Config id for `@ID` lines (default: the short host name)' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand config; and __fish_seen_subcommand_from test" -l strict -d 'Treat warnings (unknown keywords, legacy spellings) as errors'
+complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand config; and __fish_seen_subcommand_from test" -l all-diagnostics -d 'Show every diagnostic in full (a repeated warning is otherwise shown once, with its count)'
+complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand config; and __fish_seen_subcommand_from test" -l lenient -d 'Fail on errors only, not on the warnings keepalived\'s own -t fails on too (unknown keywords, missing interfaces, scripts without script security, ...)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand config; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help'
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand config; and __fish_seen_subcommand_from diff" -s i -l config-id -d 'Config id for `@ID` lines (default: the short host name), for both files' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_using_subcommand config; and __fish_seen_subcommand_from diff" -l json -d 'Print the difference as JSON'

@@ -5,7 +5,7 @@
 
 use super::server::MAX_CONNECT_TIMEOUT;
 use super::{MAX_TIMER, MIN_TIMER};
-use crate::decode::{kw, legacy, Cx, Keyword};
+use crate::decode::{kw, Cx, Keyword};
 use crate::model::lvs::{
     BfdCheck, Checker, CheckerCommon, Connection, DnsCheck, DnsType, FileCheck, FileCheckWeight,
     MiscCheck, RealServer, ScriptUser, SmtpCheck, SmtpHost, TcpCheck, UdpCheck, SMTP_DEFAULT_HELO,
@@ -128,7 +128,8 @@ fn conn_keywords<T: HasWritten>() -> Vec<Keyword<T>> {
     ]
 }
 
-/// The six options every checker but FILE_CHECK and BFD_CHECK has.
+/// The options every checker but FILE_CHECK and BFD_CHECK has (`nb_get_retry` only to be
+/// ignored, but in HTTP_GET and SSL_GET).
 const TIMING_KEYWORDS: [&str; 7] = [
     "retry",
     "nb_get_retry",
@@ -139,17 +140,34 @@ const TIMING_KEYWORDS: [&str; 7] = [
     "log_all_failures",
 ];
 
-fn retry<T: HasWritten>(cx: &mut Cx, n: &Node, t: &mut T) {
+pub(super) fn retry<T: HasWritten>(cx: &mut Cx, n: &Node, t: &mut T) {
     t.w().retry = cx
         .int(n, 0, i64::from(u32::MAX))
         .map(|v| v as u32)
         .or(t.w().retry);
 }
 
+/// `nb_get_retry` outside HTTP_GET and SSL_GET: keepalived 2.2.7 does not know it there
+/// ("Unknown keyword") and checks with its default retry, so a fleet running such a file today
+/// takes a failed server out after that many tries. Reading it as `retry` would change that on
+/// the day the binary is swapped; it is ignored as keepalived ignores it, and the warning says
+/// how to get what was probably meant.
+fn nb_get_retry_ignored<T>(cx: &mut Cx, n: &Node, _: &mut T) {
+    cx.warning(
+        n.keyword.span,
+        "nb_get_retry is read only in HTTP_GET and SSL_GET; here keepalived ignores it, and so \
+         does keepalived-rs: retry stays at its default",
+    )
+    .with_help(format!(
+        "write 'retry {}' if you meant it",
+        n.args.first().map_or("N", |w| w.text.as_str())
+    ));
+}
+
 fn timing_keywords<T: HasWritten>() -> Vec<Keyword<T>> {
     vec![
         kw("retry", retry::<T>),
-        legacy("nb_get_retry", "retry", retry::<T>),
+        kw("nb_get_retry", nb_get_retry_ignored::<T>),
         kw("delay_before_retry", |cx, n, t| {
             t.w().delay_before_retry = cx.timer(n, 0.0, MAX_TIMER).or(t.w().delay_before_retry)
         }),
@@ -413,8 +431,10 @@ fn smtp(cx: &mut Cx, items: &[Node], rs: &RealServer, origin: Origin) -> Option<
 fn smtp_host(cx: &mut Cx, n: &Node, s: &mut SmtpW) {
     cx.arity(n, 0, Some(0));
     let items = cx.block(n);
+    // keepalived 2.2.7 reads host blocks without a word (its own sample uses them).
     cx.warning(n.keyword.span, "SMTP_CHECK host blocks are deprecated")
-        .with_help("write one SMTP_CHECK per host, with connect_ip in each");
+        .with_help("write one SMTP_CHECK per host, with connect_ip in each")
+        .keepalived_passes();
     let mut w = Written::default();
     cx.decode_items("SMTP_CHECK host", items, &standard_keywords(), &mut w);
     for item in items.iter().filter(|i| TIMING_KEYWORDS.contains(&i.name())) {
@@ -425,7 +445,8 @@ fn smtp_host(cx: &mut Cx, n: &Node, s: &mut SmtpW) {
                 item.name()
             ),
         )
-        .with_help("move it into the SMTP_CHECK block");
+        .with_help("move it into the SMTP_CHECK block")
+        .keepalived_passes();
     }
     let t = &mut s.w;
     t.alpha = w.alpha.or(t.alpha);

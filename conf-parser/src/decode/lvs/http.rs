@@ -1,7 +1,7 @@
 //! HTTP_GET and SSL_GET, with their `url` blocks.
 
-use super::checkers::{common, standard_keywords, usable, HasWritten, Written};
-use crate::decode::{kw, Cx, Keyword};
+use super::checkers::{common, retry, standard_keywords, usable, HasWritten, Written};
+use crate::decode::{deprecated, kw, Cx, Keyword};
 use crate::model::lvs::{
     Checker, HttpCheck, HttpProtocol, RealServer, RegexStack, StatusRange, Url,
 };
@@ -58,6 +58,13 @@ impl HasWritten for HttpW {
 
 fn http_keywords(ssl: bool) -> Vec<Keyword<HttpW>> {
     let mut t = standard_keywords();
+    // The one place keepalived still reads nb_get_retry, as retry (logging it as deprecated).
+    t.retain(|k| k.name != "nb_get_retry");
+    t.push(deprecated(
+        "nb_get_retry",
+        "retry",
+        |cx, n, h: &mut HttpW| retry(cx, n, h),
+    ));
     t.extend([
         kw("http_protocol", |cx, n, h: &mut HttpW| {
             h.http_protocol = match cx.choice(n, &["1.0", "1.0C", "1.0c", "1.1"]) {

@@ -1,7 +1,7 @@
 //! `virtual_server` and `real_server` blocks.
 
 use super::{checkers, lvs_method, notify_script, MAX_TIMER, MIN_TIMER};
-use crate::decode::{kw, legacy, removed, Cx, Keyword};
+use crate::decode::{kw, legacy, Cx, Keyword};
 use crate::model::lvs::{
     Granularity, IpFamily, LvsMethod, Protocol, RealServer, Scheduler, Service, SorryServer,
     VirtualServer,
@@ -29,6 +29,7 @@ pub(super) fn virtual_server(cx: &mut Cx, node: &Node, config: &mut Config) {
         TABLE.get_or_init(vs_keywords),
         &mut vs,
     );
+    unwritten_defaults(cx, node, items, &vs);
     let family_written = items
         .iter()
         .rfind(|i| i.name() == "ip_family" && !i.args.is_empty());
@@ -58,6 +59,38 @@ pub(super) fn virtual_server(cx: &mut Cx, node: &Node, config: &mut Config) {
         vs.ip_family = servers_family(&vs);
     }
     config.lvs.virtual_server.push(vs);
+}
+
+/// What keepalived 2.2.7 logs about a virtual server's scheduler and method, and so fails its
+/// `-t` on: either left to its default, or `hashed` (which sets nothing today) with a scheduler
+/// other than sh. The messages name no server, so a file of many reads as one finding.
+fn unwritten_defaults(cx: &mut Cx, node: &Node, items: &[Node], vs: &VirtualServer) {
+    let written = |names: &[&str]| items.iter().any(|i| names.contains(&i.name()));
+    if !written(&["lvs_sched", "lb_algo"]) {
+        cx.warning(
+            node.keyword.span,
+            "virtual_server without lvs_sched: keepalived uses wlc",
+        )
+        .with_help("write 'lvs_sched wlc' (or rr, wrr, lc, sh, mh, ...) to say which");
+    }
+    if !written(&["lvs_method", "lb_kind"]) {
+        cx.warning(
+            node.keyword.span,
+            "virtual_server without lvs_method: keepalived uses NAT",
+        )
+        .with_help("write 'lvs_method NAT' (or DR, TUN) to say which");
+    }
+    for n in items.iter().filter(|i| i.name() == "hashed") {
+        let d = cx.warning(
+            n.keyword.span,
+            "'hashed' is no longer supported by keepalived and is ignored",
+        );
+        d.with_help("it set an IPVS flag the kernel manages itself; remove it");
+        if vs.lvs_sched == Scheduler::Sh {
+            // keepalived 2.2.7 still takes it with sh, silently.
+            d.keepalived_passes();
+        }
+    }
 }
 
 /// The family of a service with no address of its own: that of its non-tunnelled servers
@@ -157,10 +190,10 @@ pub(super) fn vs_keywords() -> Vec<Keyword<VirtualServer>> {
     let mut table = vec![
         kw("lvs_sched", sched),
         legacy("lb_algo", "lvs_sched", sched),
-        removed(
-            "hashed",
-            "it set an IPVS flag the kernel manages itself; remove it",
-        ),
+        // Reported once the scheduler is known (keepalived's verdict depends on it).
+        kw("hashed", |cx, n, _| {
+            cx.bare(n);
+        }),
         kw("lvs_method", method),
         legacy("lb_kind", "lvs_method", method),
         kw("persistence_timeout", |cx, n, vs| {

@@ -16,15 +16,25 @@ fn parse(text: &str) -> Parsed {
     )
 }
 
-fn headlines(p: &Parsed) -> Vec<String> {
-    p.diags.iter().map(|d| d.headline(&p.sources)).collect()
+/// The warnings for a scheduler or method left to its default, which nearly every block here
+/// would get: `unwritten_scheduler_and_method` tests them, the other tests leave them out.
+fn unwritten_default(d: &crate::Diagnostic) -> bool {
+    d.message.starts_with("virtual_server without lvs_")
 }
 
-/// Parses and requires no diagnostics at all.
+fn headlines(p: &Parsed) -> Vec<String> {
+    p.diags
+        .iter()
+        .filter(|d| !unwritten_default(d))
+        .map(|d| d.headline(&p.sources))
+        .collect()
+}
+
+/// Parses and requires no diagnostics at all (but `unwritten_default` ones).
 fn clean(text: &str) -> Parsed {
     let p = parse(text);
     assert!(
-        p.diags.is_empty(),
+        headlines(&p).is_empty(),
         "unexpected diagnostics: {:#?}",
         headlines(&p)
     );
@@ -76,8 +86,12 @@ fn classic_lvs_dr_block() {
         [
             "t.conf:3:5: warning: 'lb_algo' is a legacy spelling of 'lvs_sched'",
             "t.conf:4:5: warning: 'lb_kind' is a legacy spelling of 'lvs_method'",
-            "t.conf:12:13: warning: 'nb_get_retry' is a legacy spelling of 'retry'",
+            "t.conf:12:13: warning: nb_get_retry is read only in HTTP_GET and SSL_GET; here keepalived ignores it, and so does keepalived-rs: retry stays at its default",
         ]
+    );
+    assert_eq!(
+        p.diags.iter().nth(2).unwrap().help.as_deref(),
+        Some("write 'retry 2' if you meant it")
     );
     let vs = &p.config.lvs.virtual_server[0];
     assert_eq!(
@@ -109,7 +123,8 @@ fn classic_lvs_dr_block() {
     assert_eq!(c.conn.connect_ip, ip("192.168.55.141"));
     assert_eq!(c.conn.connect_port, 80);
     assert_eq!(c.conn.connect_timeout, Timer::secs(5));
-    assert_eq!(c.common.retry, 2);
+    // keepalived 2.2.7's own default: nb_get_retry means nothing in a TCP_CHECK.
+    assert_eq!(c.common.retry, 1);
     assert_eq!(c.common.delay_before_retry, Timer::secs(3));
     assert_eq!(c.common.delay_loop, Timer::secs(6));
     assert_eq!(c.common.warmup, Timer::secs(6));
@@ -124,7 +139,7 @@ fn classic_lvs_dr_block() {
     assert_eq!(v["persistence_timeout"], 10);
     let c = &v["real_server"][0]["checkers"][0];
     assert_eq!(c["checker"], "TCP_CHECK");
-    assert_eq!(c["retry"], 2);
+    assert_eq!(c["retry"], 1);
     assert_eq!(c["connect_port"], 80);
     assert_eq!(c["origin"]["line"], 9);
 }
@@ -1355,11 +1370,23 @@ fn check_virtual_server_without_real_servers_and_unknown_group() {
         ]
     );
     assert_eq!(
-        p.diags.iter().nth(1).unwrap().help.as_deref(),
+        p.diags
+            .iter()
+            .filter(|d| !unwritten_default(d))
+            .nth(1)
+            .unwrap()
+            .help
+            .as_deref(),
         Some("did you mean 'VSG_1'?")
     );
     assert_eq!(
-        p.diags.iter().nth(2).unwrap().help.as_deref(),
+        p.diags
+            .iter()
+            .filter(|d| !unwritten_default(d))
+            .nth(2)
+            .unwrap()
+            .help
+            .as_deref(),
         Some("define 'virtual_server_group NOPE { ... }'")
     );
     // The empty virtual server is dropped, as keepalived drops it.
@@ -1637,6 +1664,80 @@ fn file_and_bfd_checkers_must_follow_declared_blocks() {
     let rs = &p.config.lvs.virtual_server[0].real_server;
     assert_eq!(rs[0].checkers.len(), 2);
     assert!(rs[1].checkers.is_empty());
-    let help = p.diags.iter().next().unwrap().help.clone();
+    let help = p
+        .diags
+        .iter()
+        .find(|d| !unwritten_default(d))
+        .unwrap()
+        .help
+        .clone();
     assert_eq!(help.as_deref(), Some("did you mean 'tf1'?"));
+}
+
+/// keepalived 2.2.7 reads nb_get_retry (as retry, logging it as deprecated) only in HTTP_GET
+/// and SSL_GET; elsewhere it is an unknown keyword and retry keeps its default. Both ways its
+/// `-t` fails on it.
+#[test]
+fn nb_get_retry_counts_only_in_http_and_ssl_checkers() {
+    for (checker, inner, retry) in [
+        ("TCP_CHECK", "", 1),
+        ("MISC_CHECK", "      misc_path /bin/true\n", 0),
+        ("HTTP_GET", "      url {\n        path /\n      }\n", 3),
+        ("SSL_GET", "      url {\n        path /\n      }\n", 3),
+    ] {
+        let p = parse(&vs_with(
+            "  lvs_sched rr\n  lvs_method DR",
+            &format!("    {checker} {{\n{inner}      nb_get_retry 3\n    }}"),
+        ));
+        let d = p
+            .diags
+            .iter()
+            .find(|d| d.message.contains("nb_get_retry"))
+            .unwrap_or_else(|| panic!("{checker}: {:?}", headlines(&p)));
+        assert_eq!(d.keepalived, crate::KeepalivedTest::Fails, "{checker}");
+        if retry == 3 {
+            assert_eq!(d.message, "'nb_get_retry' is a legacy spelling of 'retry'");
+        } else {
+            assert_eq!(d.help.as_deref(), Some("write 'retry 3' if you meant it"));
+        }
+        let mut c = only_checker(&p).clone();
+        assert_eq!(c.common_mut().unwrap().retry, retry, "{checker}");
+    }
+}
+
+#[test]
+fn unwritten_scheduler_and_method() {
+    let p = parse(&vs_with("", ""));
+    let found: Vec<_> = p
+        .diags
+        .iter()
+        .filter(|d| unwritten_default(d))
+        .map(|d| (d.headline(&p.sources), d.keepalived))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "t.conf:1:1: warning: virtual_server without lvs_sched: keepalived uses wlc"
+                    .to_string(),
+                crate::KeepalivedTest::Fails
+            ),
+            (
+                "t.conf:1:1: warning: virtual_server without lvs_method: keepalived uses NAT"
+                    .to_string(),
+                crate::KeepalivedTest::Fails
+            ),
+        ]
+    );
+    for written in [
+        "  lb_algo rr\n  lb_kind DR",
+        "  lvs_sched wlc\n  lvs_method NAT",
+    ] {
+        let p = parse(&vs_with(written, ""));
+        assert!(
+            !p.diags.iter().any(unwritten_default),
+            "{:?}",
+            headlines(&p)
+        );
+    }
 }

@@ -997,7 +997,8 @@ fn unused_scripts(cx: &mut Cx, part: &VrrpPart) {
                 s.name
             ),
         )
-        .with_help(format!("add it to a track_script {{ {} }} block", s.name));
+        .with_help(format!("add it to a track_script {{ {} }} block", s.name))
+        .keepalived_passes();
     }
 }
 

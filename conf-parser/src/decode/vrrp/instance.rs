@@ -3,7 +3,7 @@
 
 use super::track::{check_ifname, set_once, track_interfaces, track_refs, RefKind};
 use super::{address, route, rule, same_family, unique_block_name};
-use crate::decode::{kw, legacy, Cx, Keyword};
+use crate::decode::{deprecated, kw, Cx, Keyword};
 use crate::model::vrrp::{
     AntiReplay, AuthHmac, AuthType, Authentication, Family, GarpExtraIf, HmacKey, HmacMode,
     IpvlanMode, OldUnicastChecksum, UnicastPeer, UseIpvlan, UseVmac, VrrpInstance, VrrpPart,
@@ -457,7 +457,7 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
             }
         }),
         kw("garp_extra_if", garp_extra_if),
-        legacy("vmac_garp_intvl", "garp_extra_if", garp_extra_if),
+        deprecated("vmac_garp_intvl", "garp_extra_if", garp_extra_if),
         kw("down_timer_adverts", |cx, n, i| {
             if let Some(v) = cx.int(n, 1, 100) {
                 i.down_timer_adverts = v as u8;
@@ -465,7 +465,8 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
             }
         }),
         kw("timer_expired_backup", timer_expired_backup),
-        legacy(
+        // keepalived 2.2.7 does not know this spelling yet ("Unknown keyword").
+        deprecated(
             "thread_timer_expired",
             "timer_expired_backup",
             timer_expired_backup,
@@ -564,7 +565,9 @@ fn duplicate_address(
                 "address {} is already configured at line {}; this one is ignored",
                 a.address.addr, prev.origin.line
             ),
-        );
+        )
+        // keepalived 2.2.7 drops it without a word.
+        .keepalived_passes();
         return true;
     }
     false

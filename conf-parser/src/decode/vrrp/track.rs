@@ -3,7 +3,7 @@
 //! `garp_group`).
 
 use super::{members, notify_script, unique_block_name};
-use crate::decode::{kw, legacy, Cx, Keyword};
+use crate::decode::{deprecated, kw, legacy, Cx, Keyword};
 use crate::model::vrrp::{
     BfdInstance, GarpGroup, InitFile, ParamMatch, SyncGroup, TrackFile, TrackProcess, TrackRef,
     TrackedInterface, VrrpPart, VrrpScript, Written,
@@ -697,7 +697,7 @@ pub(super) fn vrrp_sync_group(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
         kw("sync_group_tracking_weight", |cx, n, g| {
             g.sync_group_tracking_weight = cx.bare(n)
         }),
-        legacy(
+        deprecated(
             "global_tracking",
             "sync_group_tracking_weight",
             |cx, n, g| g.sync_group_tracking_weight = cx.bare(n),

@@ -4,7 +4,7 @@
 //! sample configurations write.
 
 use super::already;
-use crate::decode::{kw, legacy, Cx, Keyword};
+use crate::decode::{deprecated, kw, legacy, Cx, Keyword};
 use crate::model::global::{
     Fifo, GarpExtraIf, GlobalDefs, GlobalPart, IncludeCheck, LvsFlushOnStop, LvsSyncDaemon,
     LvsTimeouts, RxBufsPolicy, ScriptCommand, ScriptUser, SmtpServer, Umask, VrrpIpsets,

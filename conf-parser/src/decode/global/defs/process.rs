@@ -31,7 +31,8 @@ pub(super) fn process_keywords() -> Vec<Keyword<GlobalDefs>> {
             d.bfd_process_name = process_name(cx, n).or(d.bfd_process_name.take())
         }),
         kw("router_id", |cx, n, d| set_string(cx, n, &mut d.router_id)),
-        legacy("lvs_id", "router_id", |cx, n, d| {
+        // keepalived 2.2.7 no longer knows it ("Unknown keyword").
+        deprecated("lvs_id", "router_id", |cx, n, d| {
             set_string(cx, n, &mut d.router_id)
         }),
         kw("tmp_config_directory", |cx, n, d| {

@@ -137,14 +137,15 @@ pub(super) fn reload_keywords() -> Vec<Keyword<GlobalDefs>> {
         kw("json_dump_file", |cx, n, d| {
             non_empty(cx, n, &mut d.json_dump_file)
         }),
-        // keepalived.conf(5) documents these names; keepalived's parser only knows *_dump_file.
-        legacy("state_file_location", "state_dump_file", |cx, n, d| {
+        // keepalived.conf(5) documents these names; keepalived's parser only knows *_dump_file
+        // (2.2.7: "Unknown keyword").
+        deprecated("state_file_location", "state_dump_file", |cx, n, d| {
             non_empty(cx, n, &mut d.state_dump_file)
         }),
-        legacy("stats_file_location", "stats_dump_file", |cx, n, d| {
+        deprecated("stats_file_location", "stats_dump_file", |cx, n, d| {
             non_empty(cx, n, &mut d.stats_dump_file)
         }),
-        legacy("json_file_location", "json_dump_file", |cx, n, d| {
+        deprecated("json_file_location", "json_dump_file", |cx, n, d| {
             non_empty(cx, n, &mut d.json_dump_file)
         }),
         kw("data_use_instance", |cx, n, d| {

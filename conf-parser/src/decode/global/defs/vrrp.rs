@@ -151,20 +151,15 @@ pub(super) fn garp_keywords() -> Vec<Keyword<GlobalDefs>> {
                 d.written.vrrp_garp_lower_prio_repeat = true;
             }
         }),
-        // keepalived 2.2.7 refuses 0 here although its man page gives 0 as the default.
         kw("vrrp_garp_interval", |cx, n, d| {
-            d.vrrp_garp_interval = cx
-                .timer(n, 0.0, MAX_TIMER_SECS)
-                .unwrap_or(d.vrrp_garp_interval);
+            d.vrrp_garp_interval = garp_interval(cx, n).unwrap_or(d.vrrp_garp_interval);
         }),
         kw("vrrp_gna_interval", |cx, n, d| {
-            d.vrrp_gna_interval = cx
-                .timer(n, 0.0, MAX_TIMER_SECS)
-                .unwrap_or(d.vrrp_gna_interval);
+            d.vrrp_gna_interval = garp_interval(cx, n).unwrap_or(d.vrrp_gna_interval);
         }),
         kw("vrrp_min_garp", min_garp),
         kw("vrrp_garp_extra_if", garp_extra_if),
-        legacy("vrrp_vmac_garp_intvl", "vrrp_garp_extra_if", garp_extra_if),
+        deprecated("vrrp_vmac_garp_intvl", "vrrp_garp_extra_if", garp_extra_if),
     ]
 }
 
@@ -311,4 +306,23 @@ fn rx_bufs_policy(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
         (None, false, true) => Some(RxBufsPolicy::Advert),
         (None, false, false) => d.vrrp_rx_bufs_policy,
     };
+}
+
+/// `vrrp_garp_interval` / `vrrp_gna_interval`. keepalived 2.2.7 refuses 0 ("outside range") and
+/// keeps its default, which is 0 (no delay), although its man page and its own samples write 0:
+/// the value means the same either way, but keepalived's `-t` fails on it, so it is reported.
+fn garp_interval(cx: &mut Cx, n: &Node) -> Option<Timer> {
+    let t = cx.timer(n, 0.0, MAX_TIMER_SECS)?;
+    if t.0.is_zero() {
+        cx.warning(
+            n.args[0].span,
+            format!(
+                "{} 0 is outside keepalived's range (0.000001 and up); it keeps its default, \
+                 0 (no delay), as keepalived-rs does",
+                n.name()
+            ),
+        )
+        .with_help("remove the line: no delay is the default");
+    }
+    Some(t)
 }

@@ -207,7 +207,10 @@ fn sample_configs_global_defs() {
         let p = parse(&block);
         let h: Vec<_> = heads(&p)
             .into_iter()
-            .filter(|h| !h.contains("'lvs_id' is a legacy spelling"))
+            .filter(|h| {
+                !h.contains("'lvs_id' is a legacy spelling")
+                    && !h.contains("interval 0 is outside keepalived's range")
+            })
             .collect();
         assert!(h.is_empty(), "{}: {h:?}", f.display());
         assert!(p.config.global.global_defs.origin.is_some());
@@ -221,7 +224,12 @@ fn docker_sample_global_defs() {
     let (d, h) = defs(
         "   notification_email {\n     acassen@firewall.loc\n     failover@firewall.loc\n     sysadmin@firewall.loc\n   }\n   notification_email_from Alexandre.Cassen@firewall.loc\n   smtp_server 192.168.200.1\n   smtp_connect_timeout 30\n   router_id LVS_DEVEL\n   vrrp_skip_check_adv_addr\n   vrrp_strict\n   vrrp_garp_interval 0\n   vrrp_gna_interval 0",
     );
-    assert!(h.is_empty(), "{h:?}");
+    // keepalived 2.2.7's -t fails on the 0 intervals of its own sample.
+    assert_eq!(h.len(), 2, "{h:?}");
+    assert!(
+        h.iter().all(|h| h.contains("interval 0 is outside")),
+        "{h:?}"
+    );
     assert_eq!(d.notification_email.len(), 3);
     assert!(d.vrrp_strict && d.vrrp_skip_check_adv_addr);
     assert_eq!(d.router_id.as_deref(), Some("LVS_DEVEL"));

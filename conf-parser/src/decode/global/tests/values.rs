@@ -189,11 +189,14 @@ fn garp_follow_and_min_garp() {
     assert!(!d.vrrp_min_garp);
     assert_eq!(d.vrrp_garp_master_repeat, 5);
 
-    // The samples write 0 intervals; keepalived 2.2.7 refuses them, its man page allows them.
+    // The samples write 0 intervals; keepalived 2.2.7 refuses them (keeping its default, 0),
+    // its man page allows them.
     let (d, h) = defs("vrrp_garp_interval 0\nvrrp_gna_interval 0\nvrrp_garp_master_repeat 0\nvrrp_garp_interval -1\nvrrp_garp_master_delay 1.5");
     assert_eq!(
         h,
         [
+            "t.conf:2:20: warning: vrrp_garp_interval 0 is outside keepalived's range (0.000001 and up); it keeps its default, 0 (no delay), as keepalived-rs does",
+            "t.conf:3:19: warning: vrrp_gna_interval 0 is outside keepalived's range (0.000001 and up); it keeps its default, 0 (no delay), as keepalived-rs does",
             "t.conf:4:25: warning: vrrp_garp_master_repeat must be at least 1; keepalived uses 1",
             "t.conf:5:20: error: invalid value '-1' for vrrp_garp_interval: expected seconds, such as 3 or 0.5",
             "t.conf:6:24: error: invalid value '1.5' for vrrp_garp_master_delay: expected an integer",

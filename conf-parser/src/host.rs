@@ -1,0 +1,531 @@
+//! The checks keepalived's `-t` makes against the machine it runs on, not just the file: the
+//! interfaces the configuration names, the scripts it would run, the users it would run them as.
+//! The logic is pure: what the machine has is asked through [`Host`], which the daemon
+//! implements on the real system and tests implement on a list.
+//!
+//! What keepalived 2.2.7 does, measured with `keepalived -t -l -f FILE` (in a network namespace
+//! with only `eth0`):
+//! - a missing interface (an instance's, a tracked one, an address's or a route's `dev`, a
+//!   garp_group's, a linkbeat interface) fails the test, unless `dynamic_interfaces` is set
+//!   (linkbeat interfaces fail it with 4; we report them like the others);
+//! - any script it would run whose program exists (a path, or a name found on PATH), with
+//!   `enable_script_security` not set, is a "SECURITY VIOLATION": exit 6, even over other
+//!   errors, except that a missing VRRP interface ends the VRRP side's checks before its
+//!   scripts are looked at; a notify or MISC_CHECK program that does not exist is passed over
+//!   in silence, a vrrp_script's is reported ("Disabling track script");
+//! - with `enable_script_security` and no `script_user`, scripts run as `keepalived_script`,
+//!   and a missing user of that name fails the test; a `script_user` that does not exist
+//!   fails it too, and ends the checks before the script-security one.
+
+use crate::diag::Diagnostics;
+use crate::model::{Config, ScriptCommand};
+use crate::source::Span;
+
+/// What the machine has, as far as the checks need to know.
+pub trait Host {
+    fn has_interface(&self, name: &str) -> bool;
+    fn has_user(&self, name: &str) -> bool;
+    fn has_group(&self, name: &str) -> bool;
+    /// Whether `program` exists: a path (with a `/`), or a name found on PATH.
+    fn has_program(&self, program: &str) -> bool;
+}
+
+/// The user keepalived runs scripts as under `enable_script_security` without `script_user`.
+pub const DEFAULT_SCRIPT_USER: &str = "keepalived_script";
+
+/// Which process of keepalived reads a setting: it decides whether a missing interface hides
+/// the script-security finding.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Vrrp,
+    Lvs,
+}
+
+/// A program the configuration would run.
+struct Script<'c> {
+    span: Span,
+    /// The keyword that names it (`notify_master`, `MISC_CHECK`, `vrrp_script chk`, ...).
+    what: String,
+    program: &'c str,
+    side: Side,
+    /// A vrrp_script: keepalived reports one whose program is missing.
+    tracked: bool,
+}
+
+/// Runs the checks; findings go to `diags`.
+pub fn check(config: &Config, host: &dyn Host, diags: &mut Diagnostics) {
+    let vrrp_interface_missing = check_interfaces(config, host, diags);
+    check_scripts(config, host, vrrp_interface_missing, diags);
+}
+
+/// Reports each interface that does not exist; returns whether a VRRP one is missing.
+fn check_interfaces(config: &Config, host: &dyn Host, diags: &mut Diagnostics) -> bool {
+    let defs = &config.global.global_defs;
+    if defs.dynamic_interfaces {
+        return false;
+    }
+    let mut missing = false;
+    let mut report = |span: Span, name: &str, what: String, diags: &mut Diagnostics| {
+        if host.has_interface(name) {
+            return;
+        }
+        missing = true;
+        diags
+            .warning(
+                span,
+                format!("interface {name} {what} does not exist on this host"),
+            )
+            .with_help(
+                "keepalived refuses to start without it; create it, or set dynamic_interfaces \
+                 in global_defs to wait for it",
+            );
+    };
+    let vrrp = &config.vrrp;
+    let addresses = vrrp
+        .static_ipaddress
+        .iter()
+        .chain(vrrp.vrrp_instance.iter().flat_map(|i| {
+            i.virtual_ipaddress
+                .iter()
+                .chain(&i.virtual_ipaddress_excluded)
+        }));
+    let routes = vrrp
+        .static_routes
+        .iter()
+        .chain(vrrp.vrrp_instance.iter().flat_map(|i| &i.virtual_routes));
+    for i in &vrrp.vrrp_instance {
+        if let Some(name) = &i.interface {
+            let span = i.written.get("interface").unwrap_or(i.origin.span);
+            report(span, name, format!("of vrrp_instance {}", i.name), diags);
+        }
+        for t in &i.track_interface {
+            report(
+                t.origin.span,
+                &t.name,
+                format!("tracked by vrrp_instance {}", i.name),
+                diags,
+            );
+        }
+    }
+    for g in &vrrp.vrrp_sync_group {
+        for t in &g.track_interface {
+            report(
+                t.origin.span,
+                &t.name,
+                format!("tracked by vrrp_sync_group {}", g.name),
+                diags,
+            );
+        }
+    }
+    for a in addresses {
+        if let Some(dev) = &a.dev {
+            report(
+                a.origin.span,
+                dev,
+                format!("for address {}", a.address.addr),
+                diags,
+            );
+        }
+    }
+    for r in routes {
+        let devs = r
+            .dev
+            .iter()
+            .chain(r.nexthop.iter().filter_map(|n| n.dev.as_ref()));
+        for dev in devs {
+            report(r.origin.span, dev, "for a route".into(), diags);
+        }
+    }
+    for g in &vrrp.garp_group {
+        for name in g.interface.iter().chain(&g.interfaces) {
+            report(g.origin.span, name, "of garp_group".into(), diags);
+        }
+    }
+    for l in &config.global.linkbeat_interfaces {
+        report(
+            l.origin.span,
+            &l.interface,
+            "of linkbeat_interfaces".into(),
+            diags,
+        );
+    }
+    missing
+}
+
+fn check_scripts(
+    config: &Config,
+    host: &dyn Host,
+    vrrp_interface_missing: bool,
+    diags: &mut Diagnostics,
+) {
+    let scripts = scripts(config);
+    let defs = &config.global.global_defs;
+    for s in scripts.iter().filter(|s| s.tracked) {
+        if !host.has_program(s.program) {
+            diags
+                .warning(
+                    s.span,
+                    format!(
+                        "{}: program '{}' does not exist on this host",
+                        s.what, s.program
+                    ),
+                )
+                .with_help("keepalived disables the script (it never succeeds)");
+        }
+    }
+    let mut bad_user = false;
+    if let Some(u) = &defs.script_user {
+        let span = defs.origin.as_ref().map(|o| o.span);
+        bad_user = !host.has_user(&u.user);
+        if bad_user {
+            diags.push(
+                crate::Level::Warning,
+                span,
+                format!("script_user {}: no such user on this host", u.user),
+            );
+        }
+        if let Some(g) = u.group.as_deref().filter(|g| !host.has_group(g)) {
+            diags.push(
+                crate::Level::Warning,
+                span,
+                format!("script_user {} {g}: no such group on this host", u.user),
+            );
+        }
+    }
+    if defs.enable_script_security {
+        if let Some(first) = scripts.first() {
+            if defs.script_user.is_none() && !host.has_user(DEFAULT_SCRIPT_USER) {
+                diags
+                    .warning(
+                        first.span,
+                        format!(
+                            "with enable_script_security and no script_user, keepalived runs \
+                             {} as user {DEFAULT_SCRIPT_USER}, who does not exist on this host",
+                            first.what
+                        ),
+                    )
+                    .with_help("write 'script_user USER' in global_defs, or create the user");
+            }
+        }
+        return;
+    }
+    if bad_user {
+        // keepalived stops there ("Error setting global script uid/gid"), exit 5.
+        return;
+    }
+    let runs = scripts
+        .iter()
+        .find(|s| !(s.side == Side::Vrrp && vrrp_interface_missing) && host.has_program(s.program));
+    if let Some(s) = runs {
+        diags
+            .warning(
+                s.span,
+                format!(
+                    "{} runs '{}' but global_defs has no enable_script_security: keepalived's -t \
+                     calls this a SECURITY VIOLATION",
+                    s.what, s.program
+                ),
+            )
+            .with_help(
+                "add enable_script_security (and script_user USER) to global_defs; keepalived \
+                 then runs scripts as that user, keepalived-rs as its own user either way",
+            )
+            .security_violation();
+    }
+}
+
+/// Every program the configuration names, in file order within each kind.
+fn scripts(config: &Config) -> Vec<Script<'_>> {
+    let mut out = Vec::new();
+    let defs = &config.global.global_defs;
+    for (c, what) in [
+        (&defs.startup_script, "startup_script"),
+        (&defs.shutdown_script, "shutdown_script"),
+        (&defs.notify_fifo_script, "notify_fifo_script"),
+        (&defs.vrrp_notify_fifo_script, "vrrp_notify_fifo_script"),
+    ] {
+        push(&mut out, c, || what.into(), Side::Vrrp);
+    }
+    push(
+        &mut out,
+        &defs.lvs_notify_fifo_script,
+        || "lvs_notify_fifo_script".into(),
+        Side::Lvs,
+    );
+    for s in &config.vrrp.vrrp_script {
+        if let Some(program) = s.script.first() {
+            out.push(Script {
+                span: s.origin.span,
+                what: format!("vrrp_script {}", s.name),
+                program,
+                side: Side::Vrrp,
+                tracked: true,
+            });
+        }
+    }
+    for i in &config.vrrp.vrrp_instance {
+        for (c, k) in [
+            (&i.notify_master, "notify_master"),
+            (&i.notify_backup, "notify_backup"),
+            (&i.notify_fault, "notify_fault"),
+            (&i.notify_stop, "notify_stop"),
+            (&i.notify_deleted, "notify_deleted"),
+            (&i.notify, "notify"),
+            (&i.notify_master_rx_lower_pri, "notify_master_rx_lower_pri"),
+        ] {
+            push(
+                &mut out,
+                c,
+                || format!("{k} of vrrp_instance {}", i.name),
+                Side::Vrrp,
+            );
+        }
+    }
+    for g in &config.vrrp.vrrp_sync_group {
+        for (c, k) in [
+            (&g.notify_master, "notify_master"),
+            (&g.notify_backup, "notify_backup"),
+            (&g.notify_fault, "notify_fault"),
+            (&g.notify_stop, "notify_stop"),
+            (&g.notify, "notify"),
+        ] {
+            push(
+                &mut out,
+                c,
+                || format!("{k} of vrrp_sync_group {}", g.name),
+                Side::Vrrp,
+            );
+        }
+    }
+    for vs in &config.lvs.virtual_server {
+        push(&mut out, &vs.quorum_up, || "quorum_up".into(), Side::Lvs);
+        push(
+            &mut out,
+            &vs.quorum_down,
+            || "quorum_down".into(),
+            Side::Lvs,
+        );
+        for rs in &vs.real_server {
+            push(&mut out, &rs.notify_up, || "notify_up".into(), Side::Lvs);
+            push(
+                &mut out,
+                &rs.notify_down,
+                || "notify_down".into(),
+                Side::Lvs,
+            );
+            for c in &rs.checkers {
+                if let crate::model::lvs::Checker::Misc(m) = c {
+                    if let Some(program) = misc_program(&m.misc_path) {
+                        out.push(Script {
+                            span: m.common.origin.span,
+                            what: "MISC_CHECK".into(),
+                            program,
+                            side: Side::Lvs,
+                            tracked: false,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `what` is only made for a script that is there: a large file has thousands of real servers
+/// without notify scripts.
+fn push<'c>(
+    out: &mut Vec<Script<'c>>,
+    c: &'c Option<ScriptCommand>,
+    what: impl FnOnce() -> String,
+    side: Side,
+) {
+    if let Some((c, program)) = c.as_ref().and_then(|c| Some((c, c.command.first()?))) {
+        out.push(Script {
+            span: c.origin.span,
+            what: what(),
+            program,
+            side,
+            tracked: false,
+        });
+    }
+}
+
+/// The program of a MISC_CHECK command line: its first word (unquoted).
+fn misc_program(line: &str) -> Option<&str> {
+    let first = line.split_ascii_whitespace().next()?;
+    Some(first.trim_matches(|c| c == '"' || c == '\''))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Host;
+    use crate::{parse_str, KeepalivedTest, Options};
+
+    /// A machine with `eth0`, user root, group root, and /bin/true.
+    struct Lab {
+        script_user: bool,
+    }
+
+    impl Host for Lab {
+        fn has_interface(&self, name: &str) -> bool {
+            name == "eth0"
+        }
+        fn has_user(&self, name: &str) -> bool {
+            name == "root" || (self.script_user && name == super::DEFAULT_SCRIPT_USER)
+        }
+        fn has_group(&self, name: &str) -> bool {
+            name == "root"
+        }
+        fn has_program(&self, program: &str) -> bool {
+            program == "/bin/true" || program == "true"
+        }
+    }
+
+    /// The host findings for `text`: (line, keepalived's verdict, message).
+    fn findings(text: &str, lab: Lab) -> Vec<(u32, KeepalivedTest, String)> {
+        let p = parse_str(
+            "t.conf",
+            text,
+            &Options {
+                config_id: "x".into(),
+                ..Default::default()
+            },
+        );
+        let before = p.diags.len();
+        let mut diags = p.diags.clone();
+        super::check(&p.config, &lab, &mut diags);
+        diags
+            .iter()
+            .skip(before)
+            .map(|d| {
+                (
+                    d.span.map_or(0, |s| s.line),
+                    d.keepalived,
+                    d.message.clone(),
+                )
+            })
+            .collect()
+    }
+
+    fn instance(iface: &str, extra: &str) -> String {
+        format!("vrrp_instance VI_1 {{\n  interface {iface}\n  virtual_router_id 7\n  virtual_ipaddress {{\n    10.0.0.1\n  }}\n{extra}}}\n")
+    }
+
+    const NOBODY: Lab = Lab { script_user: false };
+
+    #[test]
+    fn every_named_interface_must_exist_unless_dynamic() {
+        let text = format!(
+            "{}static_routes {{\n  10.3.0.0/16 dev eth5\n}}\ngarp_group {{\n  interface eth6\n}}\nlinkbeat_interfaces {{\n  eth7\n}}\n",
+            instance(
+                "eth1",
+                "  track_interface {\n    eth2\n  }\n  virtual_ipaddress_excluded {\n    10.4.0.1 dev eth3\n  }\n  virtual_routes {\n    10.1.0.0/16 via 10.0.0.9 dev eth4\n  }\n"
+            )
+        );
+        let f = findings(&text, NOBODY);
+        let messages: Vec<_> = f.iter().map(|(l, _, m)| format!("{l}: {m}")).collect();
+        assert_eq!(
+            messages,
+            [
+                "2: interface eth1 of vrrp_instance VI_1 does not exist on this host",
+                "8: interface eth2 tracked by vrrp_instance VI_1 does not exist on this host",
+                "11: interface eth3 for address 10.4.0.1 does not exist on this host",
+                "18: interface eth5 for a route does not exist on this host",
+                "14: interface eth4 for a route does not exist on this host",
+                "20: interface eth6 of garp_group does not exist on this host",
+                "24: interface eth7 of linkbeat_interfaces does not exist on this host",
+            ]
+        );
+        assert!(f.iter().all(|(_, k, _)| *k == KeepalivedTest::Fails));
+        let dynamic = format!("global_defs {{\n  dynamic_interfaces\n}}\n{text}");
+        assert!(findings(&dynamic, NOBODY).is_empty());
+        assert!(findings(&instance("eth0", ""), NOBODY).is_empty());
+    }
+
+    #[test]
+    fn a_script_that_exists_without_script_security_is_a_security_violation() {
+        let f = findings(
+            &instance(
+                "eth0",
+                "  notify_backup /nonexistent/x\n  notify_master \"/bin/true arg\"\n",
+            ),
+            NOBODY,
+        );
+        assert_eq!(
+            f,
+            [(
+                8,
+                KeepalivedTest::SecurityViolation,
+                "notify_master of vrrp_instance VI_1 runs '/bin/true' but global_defs has no enable_script_security: keepalived's -t calls this a SECURITY VIOLATION".into()
+            )]
+        );
+        // Only missing programs: nothing to say (keepalived is silent too).
+        assert!(findings(
+            &instance("eth0", "  notify_master /nonexistent/x\n"),
+            NOBODY
+        )
+        .is_empty());
+        // Found on PATH, or in a MISC_CHECK, counts as well.
+        let misc = "virtual_server 10.0.0.1 80 {\n  real_server 10.0.0.2 80 {\n    MISC_CHECK {\n      misc_path \"true 1\"\n    }\n  }\n}\n";
+        let f = findings(misc, NOBODY);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].1, KeepalivedTest::SecurityViolation);
+        assert!(f[0].2.starts_with("MISC_CHECK runs 'true'"), "{f:?}");
+    }
+
+    #[test]
+    fn a_missing_vrrp_interface_hides_the_vrrp_side_s_scripts_only() {
+        let vrrp_script = instance("eth1", "  notify_master /bin/true\n");
+        let f = findings(&vrrp_script, NOBODY);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].1, KeepalivedTest::Fails);
+        let misc = "virtual_server 10.0.0.1 80 {\n  real_server 10.0.0.2 80 {\n    MISC_CHECK {\n      misc_path /bin/true\n    }\n  }\n}\n";
+        let f = findings(&format!("{vrrp_script}{misc}"), NOBODY);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert_eq!(f[1].1, KeepalivedTest::SecurityViolation);
+    }
+
+    #[test]
+    fn vrrp_scripts_must_exist_and_script_users_too() {
+        let text = "vrrp_script chk {\n  script /nonexistent/chk\n}\n";
+        assert_eq!(
+            findings(text, NOBODY),
+            [(
+                1,
+                KeepalivedTest::Fails,
+                "vrrp_script chk: program '/nonexistent/chk' does not exist on this host".into()
+            )]
+        );
+        let secure = |user: &str| {
+            format!(
+                "global_defs {{\n  enable_script_security\n{user}}}\n{}",
+                instance("eth0", "  notify_master /nonexistent/x\n")
+            )
+        };
+        let f = findings(&secure(""), NOBODY);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].2
+                .contains("as user keepalived_script, who does not exist"),
+            "{f:?}"
+        );
+        assert!(findings(&secure(""), Lab { script_user: true }).is_empty());
+        assert!(findings(&secure("  script_user root\n"), NOBODY).is_empty());
+        let insecure = format!(
+            "global_defs {{\n  script_user nobody2\n}}\n{}",
+            instance("eth0", "  notify_master /bin/true\n")
+        );
+        let g = findings(&insecure, NOBODY);
+        assert_eq!(g.len(), 1, "{g:?}");
+        assert_eq!(g[0].1, KeepalivedTest::Fails);
+        let f = findings(&secure("  script_user nobody2 nogroup2\n"), NOBODY);
+        let m: Vec<_> = f.iter().map(|f| f.2.as_str()).collect();
+        assert_eq!(
+            m,
+            [
+                "script_user nobody2: no such user on this host",
+                "script_user nobody2 nogroup2: no such group on this host"
+            ]
+        );
+    }
+}
