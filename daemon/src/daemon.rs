@@ -415,7 +415,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         };
         let mut reloader = reload::Reloader {
             source,
-            running: plans,
+            running: std::sync::Arc::new(plans),
             vrrp,
             lvs: lvs_commands,
             info,

@@ -10,9 +10,11 @@
 //! missing) before it changes anything, then by the LVS side.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::config_cmd;
 use crate::diff::{self, Plans};
@@ -126,7 +128,8 @@ pub fn plans(
 /// The running configuration and the ways into the loops that run it.
 pub struct Reloader {
     pub source: Source,
-    pub running: Plans,
+    /// Shared with the blocking thread that compares a new file with it.
+    pub running: Arc<Plans>,
     pub vrrp: vrrpd::Handle,
     /// The LVS side's commands; None while it does not run (no virtual servers yet, or `-P`).
     pub lvs: Option<mpsc::UnboundedSender<lvsd::Command>>,
@@ -161,8 +164,23 @@ impl Reloader {
     async fn apply(&mut self) -> Result<Vec<String>, String> {
         // keepalived's own words for the start and the end of a reload.
         info!("Reloading ...");
+        let started = Instant::now();
+        // Everything that grows with the file (reading, planning, comparing, copying the
+        // plans for the loops) happens on a blocking thread: this thread runs the VRRP loop,
+        // and a thousand virtual servers compared here cost its adverts half a second on a
+        // slow machine (measured in the VM, docs/benchmarks.md).
         let src = self.source.clone();
-        let loaded = match tokio::task::spawn_blocking(move || load(&src)).await {
+        let running = Arc::clone(&self.running);
+        let read = tokio::task::spawn_blocking(move || {
+            load(&src).map(|loaded| {
+                let diff = diff::diff(&running, &loaded.plans);
+                let vrrp = loaded.plans.vrrp.clone();
+                let lvs = loaded.plans.lvs.clone();
+                (loaded, diff, vrrp, lvs)
+            })
+        })
+        .await;
+        let read = match read {
             Ok(l) => l,
             Err(e) => {
                 let why = format!("reading the configuration failed ({e})");
@@ -170,7 +188,7 @@ impl Reloader {
                 return Err(why);
             }
         };
-        let loaded = match loaded {
+        let (loaded, d, vrrp_plan, lvs_plan) = match read {
             Ok(l) => l,
             Err(r) => {
                 for line in &r.diagnostics {
@@ -183,12 +201,10 @@ impl Reloader {
                 return Err(r.why);
             }
         };
+        let read_took = started.elapsed();
         for line in &loaded.warnings {
             warn!("{line}");
         }
-        let d = diff::diff(&self.running, &loaded.plans);
-        // The LVS side, if it must start now, is opened first: no IPVS refuses the reload
-        // before the VRRP side changes.
         let mut new_lvs = None;
         if self.lvs.is_none() {
             if let Some(plan) = &loaded.plans.lvs {
@@ -201,7 +217,8 @@ impl Reloader {
                 }
             }
         }
-        match self.vrrp.reload(loaded.plans.vrrp.clone()).await {
+        let vrrp_started = Instant::now();
+        match self.vrrp.reload(vrrp_plan).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 error!("reload refused: {e}; the running configuration stays in force");
@@ -212,10 +229,12 @@ impl Reloader {
                 return Err("the VRRP loop has stopped".into());
             }
         }
+        let vrrp_took = vrrp_started.elapsed();
+        let lvs_started = Instant::now();
         if let Some(prepared) = new_lvs {
             self.lvs = (self.start_lvs)(prepared);
         } else if let Some(tx) = &self.lvs {
-            let plan = loaded.plans.lvs.clone().unwrap_or_else(crate::lvs::LvsPlan::empty);
+            let plan = lvs_plan.unwrap_or_else(crate::lvs::LvsPlan::empty);
             let (done, wait) = tokio::sync::oneshot::channel();
             let _ = tx.send(lvsd::Command::Reload {
                 plan: Box::new(plan),
@@ -238,10 +257,23 @@ impl Reloader {
         if d.touched.is_empty() {
             info!("reload: nothing changed");
         }
+        debug!(
+            "reload took {:.1} ms: read, checked and compared {:.1} ms, VRRP {:.1} ms, LVS {:.1} ms",
+            ms(started.elapsed()),
+            ms(read_took),
+            ms(vrrp_took),
+            ms(lvs_started.elapsed())
+        );
         info!("Reload complete");
-        self.running = loaded.plans;
+        let old = std::mem::replace(&mut self.running, Arc::new(loaded.plans));
+        // Freeing the old plans is as big a job as building them: not on this thread either.
+        tokio::task::spawn_blocking(move || drop(old));
         Ok(d.lines())
     }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
 /// The model's `origin` entries removed, at every depth.

@@ -305,3 +305,173 @@ fn vm_reload_keeps_the_table_and_its_counters() {
         let _ = daemon.term(Duration::from_secs(20));
     }
 }
+
+/// A director with a VRRP instance (v3, 100 ms adverts, MASTER) and `n` virtual servers x 4
+/// real servers (no checkers: always in); `weight` for the first real server of virtual
+/// server `n / 2`.
+fn big_conf(n: usize, weight: u32) -> String {
+    let mut s = String::from(
+        "vrrp_instance VI_1 {\n    state MASTER\n    interface eth0\n    virtual_router_id 51\n    priority 150\n    version 3\n    advert_int 0.1\n    virtual_ipaddress {\n        10.9.0.100/24\n    }\n}\n",
+    );
+    for i in 0..n {
+        s.push_str(&format!(
+            "virtual_server 10.10.{}.{} 80 {{\n    lvs_sched wrr\n    lvs_method DR\n    protocol TCP\n",
+            i / 250,
+            i % 250 + 1
+        ));
+        for r in 0..4 {
+            let w = if i == n / 2 && r == 0 { weight } else { 1 };
+            s.push_str(&format!(
+                "    real_server 172.16.{}.{} 80 {{\n        weight {w}\n    }}\n",
+                (4 * i + r) / 250,
+                (4 * i + r) % 250 + 1
+            ));
+        }
+        s.push_str("}\n");
+    }
+    s
+}
+
+/// Reload of 1,000 virtual servers x 4 with one weight changed, both daemons in one boot: the
+/// time from SIGHUP until the kernel holds the new weight (polled through netlink every 10
+/// ms), the netlink requests the daemon sends meanwhile (strace, round 1 only), and the largest gap
+/// in the director's adverts (100 ms apart) around it. Prints MEASURE lines
+/// (docs/benchmarks.md): `tests/vm/run-tests -p keepalived-rs -- --ignored --nocapture
+/// vm_bench_reload`.
+#[test]
+#[ignore = "benchmark"]
+fn vm_bench_reload_one_weight_of_1000() {
+    if !in_vm("vm_bench_reload_one_weight_of_1000") {
+        return;
+    }
+    let n = 1000;
+    for round in 0..2 {
+        for who in ["keepalived-rs", "keepalived"] {
+            let Some(mut lab) = lab_or_skip("vm_bench_reload_one_weight_of_1000", "rb", 2) else {
+                return;
+            };
+            let d = lab.node(0).to_string();
+            let file = lab.write(&format!("{who}.conf"), &big_conf(n, 1));
+            let bin = if who == "keepalived" {
+                std::path::PathBuf::from(KEEPALIVED)
+            } else {
+                common::ours_binary()
+            };
+            let mut cmd = Command::new("ip");
+            cmd.args(["netns", "exec", &d]).arg(&bin).args(["-n", "-l", "-D", "-f"]).arg(&file);
+            for (flag, f) in [("-p", "pid"), ("-r", "vrrp.pid"), ("-c", "checkers.pid")] {
+                cmd.arg(flag).arg(lab.dir.join(format!("{who}.{f}")));
+            }
+            let mut daemon = Daemon::spawn_for_test(&mut cmd, lab.dir.join(format!("{who}.log")));
+            let key = ipvs::ServiceKey::Addr {
+                protocol: ipvs::Protocol::Tcp,
+                addr: format!("10.10.{}.{}", (n / 2) / 250, (n / 2) % 250 + 1).parse().unwrap(),
+                port: 80,
+            };
+            let rs: std::net::IpAddr = format!("172.16.{}.{}", (4 * (n / 2)) / 250, (4 * (n / 2)) % 250 + 1)
+                .parse()
+                .unwrap();
+            let weight_now = {
+                let d = d.clone();
+                move || -> Option<u32> {
+                    in_netns(&d, move || {
+                        let mut c = ipvs::Client::open().ok()?;
+                        let s = c.state_of(&[key]).ok()?;
+                        s.first()?.dests.iter().find(|x| x.addr == rs).map(|x| x.weight)
+                    })
+                }
+            };
+            let programmed = wait_for(Duration::from_secs(300), || {
+                sh(&d, "/usr/sbin/ipvsadm -Ln | grep -c '^TCP' || true").trim() == n.to_string()
+            });
+            assert!(programmed.is_some(), "{who}: not programmed:\n{}", daemon.log_text());
+            std::thread::sleep(Duration::from_secs(3));
+            // The process sending the netlink requests: keepalived's checker child, our one.
+            let pid_file = if who == "keepalived" { "checkers.pid" } else { "pid" };
+            let pid: u32 = std::fs::read_to_string(lab.dir.join(format!("{who}.{pid_file}")))
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            let trace = lab.dir.join(format!("{who}.strace"));
+            // strace slows a traced process down (ours has more threads to follow), so round 0
+            // times without it and round 1 counts the requests.
+            let traced_round = round == 1;
+            let mut strace = traced_round
+                .then(|| Command::new("strace")
+                .args(["-f", "-ttt", "-e", "trace=sendmsg,sendto", "-o"])
+                .arg(&trace)
+                .args(["-p", &pid.to_string()])
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .ok())
+                .flatten();
+            std::thread::sleep(Duration::from_secs(2));
+            lab.write(&format!("{who}.conf"), &big_conf(n, 5));
+            let main_pid = daemon.pid().unwrap();
+            let t0 = common::now_epoch();
+            let start = std::time::Instant::now();
+            nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(main_pid as i32),
+                nix::sys::signal::Signal::SIGHUP,
+            )
+            .unwrap();
+            let mut took = None;
+            while start.elapsed() < Duration::from_secs(60) {
+                if weight_now() == Some(5) {
+                    took = Some(start.elapsed());
+                    break;
+                }
+                // Not faster: the poll shares the VM's one CPU with the daemon.
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            std::thread::sleep(Duration::from_secs(3));
+            if let Some(s) = strace.as_mut() {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(s.id() as i32),
+                    nix::sys::signal::Signal::SIGINT,
+                );
+                let _ = s.wait();
+            }
+            let traced = std::fs::read_to_string(&trace).unwrap_or_default();
+            // The requests sent between the signal and the new weight in the kernel (a full
+            // pass of ours may follow the reload: not counted).
+            let until = t0 + took.map_or(60.0, |t| t.as_secs_f64());
+            let netlink = traced
+                .lines()
+                .filter(|l| l.contains("AF_NETLINK") || l.contains("nlmsg_"))
+                // `PID SECONDS.MICROS call(...)`; the pid is there only when strace follows
+                // more than one thread.
+                .filter_map(|l| {
+                    l.split_whitespace()
+                        .take(2)
+                        .find(|w| w.contains('.'))?
+                        .parse::<f64>()
+                        .ok()
+                })
+                .filter(|t| (t0..=until).contains(t))
+                .count();
+            let frames = lab.capture();
+            let src: std::net::Ipv4Addr = Lab::addr4(0).parse().unwrap();
+            let times: Vec<f64> = frames
+                .iter()
+                .filter(|f| f.time >= t0 - 1.0 && f.time <= t0 + 4.0)
+                .filter(|f| f.vrrp4().is_some_and(|(s, _, p)| s == src && p.len() > 2 && p[2] != 0))
+                .map(|f| f.time)
+                .collect();
+            let gap = times.windows(2).map(|w| w[1] - w[0]).fold(0.0, f64::max);
+            let sends = if traced_round { netlink.to_string() } else { "not traced".into() };
+            println!(
+                "MEASURE: reload round {round} {who}: 1,000 virtual servers x 4, one weight 1 -> 5: in the kernel after {} ms; netlink sends from the signal to the new weight (strace): {sends}; largest advert gap around it {:.0} ms (adverts every 100 ms)",
+                took.map_or("never (60 s)".to_string(), |t| format!("{:.1}", t.as_secs_f64() * 1000.0)),
+                gap * 1000.0
+            );
+            for l in daemon.log_text().lines().filter(|l| {
+                l.contains("Reload") || l.contains("reload") || l.contains("IPVS")
+            }) {
+                println!("  {who}: {l}");
+            }
+            let _ = daemon.term(Duration::from_secs(60));
+        }
+    }
+}

@@ -343,9 +343,10 @@ impl Drop for Lab {
 pub const KEEPALIVED: &str = "/usr/sbin/keepalived";
 
 /// The keepalived-rs binary the lab runs: this build's, or `KRS_BIN` (benchmarks of a release
-/// build).
+/// build). In the VM it is `KARS_KRS_BIN`: the harness passes the caller's `KARS_*` variables in.
 pub fn ours_binary() -> PathBuf {
     std::env::var_os("KRS_BIN")
+        .or_else(|| std::env::var_os("KARS_KRS_BIN"))
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_keepalived-rs")))
 }
