@@ -81,6 +81,7 @@ pub(crate) fn start_lvs<K: ipvs::Kernel + Send + 'static>(
     prepared: lvsd::Prepared<K>,
     after: Option<tokio::sync::oneshot::Receiver<()>>,
     snapshots: tokio::sync::watch::Sender<std::sync::Arc<crate::snapshot::LvsSnapshot>>,
+    latency: std::sync::Arc<crate::lvs::checkers::CheckLatencies>,
 ) -> Option<(
     tokio::sync::mpsc::UnboundedSender<lvsd::Command>,
     std::thread::JoinHandle<()>,
@@ -106,6 +107,7 @@ pub(crate) fn start_lvs<K: ipvs::Kernel + Send + 'static>(
                         lvsd::RECONCILE_PERIOD,
                         checkers_after,
                         snapshots,
+                        latency,
                     ))
                 }
                 Err(e) => tracing::error!(
@@ -349,9 +351,16 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     // side when it starts (now, or with a reload's first virtual servers).
     let (lvs_snapshots, lvs_snapshots_rx) = tokio::sync::watch::channel(Default::default());
     let mut lvs_snapshots = Some(lvs_snapshots);
+    // How long checks take, for the daemon's life (an LVS side a reload starts records there too).
+    let check_latency = std::sync::Arc::new(crate::lvs::checkers::CheckLatencies::default());
     let (lvs_commands, lvs_thread) = match (lvs, lvs_snapshots.take()) {
         (Some(prepared), Some(snapshots)) => {
-            match start_lvs(prepared, Some(released_rx), snapshots) {
+            match start_lvs(
+                prepared,
+                Some(released_rx),
+                snapshots,
+                check_latency.clone(),
+            ) {
                 Some((tx, t)) => (Some(tx), Some(t)),
                 None => (None, None),
             }
@@ -370,6 +379,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         address_monitoring: k.address_monitoring,
     };
     let threads = lvs_threads.clone();
+    let latency = check_latency.clone();
     let result = rt.block_on(async move {
         // This thread parsed the configuration and freed the model.
         tokio::spawn(release_freed_memory(Some(released_tx)));
@@ -420,7 +430,8 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             lvs: lvs_commands,
             info,
             start_lvs: Box::new(move |prepared| {
-                let (tx, thread) = start_lvs(prepared, None, lvs_snapshots.take()?)?;
+                let (tx, thread) =
+                    start_lvs(prepared, None, lvs_snapshots.take()?, latency.clone())?;
                 if let Ok(mut t) = threads.lock() {
                     t.push(thread);
                 }
