@@ -384,13 +384,8 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         // This thread parsed the configuration and freed the model.
         tokio::spawn(release_freed_memory(Some(released_tx)));
         let runtime = Runtime::new(plans.vrrp.clone(), options)?;
-        let (info, daemon_info) = tokio::sync::watch::channel(control::DaemonInfo {
-            pid: std::process::id(),
-            version: env!("CARGO_PKG_VERSION"),
-            started: std::time::SystemTime::now(),
-            config_file: source.file.clone(),
-            last_reload: None,
-        });
+        let (info, daemon_info) =
+            tokio::sync::watch::channel(control::DaemonInfo::new(source.file.clone()));
         let dumps = dump::Dumper {
             vrrp: runtime.handle(),
             lvs: lvs_snapshots_rx.clone(),
