@@ -444,6 +444,10 @@ pub async fn run<K>(
                 );
             }
             Some(ev) = erx.recv() => lvs.events(ev, &mut erx),
+            // A pass of the reconciler's own (the periodic full one) publishes too.
+            changed = lvs.observer.reconciler.changed(), if lvs.observer.reconciler_runs => {
+                lvs.observer.reconciler_changed(changed)
+            }
         }
     }
 }
@@ -672,6 +676,41 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("timed out waiting for: {what}");
+    }
+
+    /// The snapshots follow the reconciler's periodic full passes, with no checker event to
+    /// publish them (a real server without checkers).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_snapshots_follow_the_reconcilers_own_passes() {
+        let plan = crate::lvs::plan(
+            &parse("virtual_server 192.0.2.1 80 {\n lb_kind NAT\n protocol TCP\n real_server 10.0.0.1 80 {\n }\n}\n"),
+            false,
+        )
+        .unwrap();
+        let (snapshots, rx) = tokio::sync::watch::channel(Default::default());
+        let (tx, commands) = mpsc::unbounded_channel();
+        let task = tokio::spawn(run(
+            Prepared {
+                plan,
+                tls: None,
+                kernel: Simulated::default(),
+            },
+            commands,
+            Duration::from_millis(200),
+            std::future::ready(()),
+            snapshots,
+            Arc::default(),
+        ));
+        wait_until("eight full passes in the snapshot", || {
+            let r = &rx.borrow().reconciler;
+            r.full_passes >= 8 && r.pass_durations.full.last.is_some()
+        })
+        .await;
+        tx.send(Command::Stop).ok().unwrap();
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .unwrap()
+            .unwrap();
     }
 
     /// Real TCP_CHECKs against listeners on loopback, a simulated kernel: a listener closing
