@@ -14,6 +14,7 @@ use crate::flags::{self, Checked};
 use crate::logging;
 use crate::lvsd;
 use crate::control;
+use crate::metrics;
 use crate::netns;
 use crate::pidfile::{self, PidError, PidFiles, PidPaths};
 use crate::process;
@@ -343,6 +344,10 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         },
         None => None,
     };
+    // The command line's address wins over the configuration's.
+    let metrics_listen = k
+        .metrics_listen
+        .or(parsed.config.global.global_defs.metrics_listen);
     // The plans are all that is kept for the run: not the model (origins, every block).
     drop(parsed);
 
@@ -403,15 +408,27 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             lvs_snapshots_rx.clone(),
             lvs_running,
         );
+        let status_sources = control::Sources {
+            vrrp: vrrp.snapshots(),
+            lvs: lvs_snapshots_rx,
+            daemon: daemon_info,
+        };
+        // Prometheus metrics when asked for, on a thread of their own. A daemon that cannot
+        // serve them still runs: VRRP matters more than its metrics (a scraper sees it down).
+        if let Some(addr) = metrics_listen {
+            let sources = metrics::Sources {
+                status: status_sources.clone(),
+                latency: check_latency,
+            };
+            match metrics::serve(addr, sources) {
+                Ok(bound) => tracing::info!("metrics served at http://{bound}/metrics"),
+                Err(e) => tracing::error!(
+                    "metrics: cannot listen on {addr}: {e}; no metrics are served"
+                ),
+            }
+        }
         // The control socket (`keepalived-rs status`), on a thread of its own.
-        let _control = match control::serve(
-            &control_path,
-            control::Sources {
-                vrrp: vrrp.snapshots(),
-                lvs: lvs_snapshots_rx,
-                daemon: daemon_info,
-            },
-        ) {
+        let _control = match control::serve(&control_path, status_sources) {
             Ok(s) => Some(s),
             Err(e) => {
                 tracing::warn!("control socket: {e}; `keepalived-rs status` will not answer");

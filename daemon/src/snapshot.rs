@@ -204,6 +204,7 @@ impl PassTimes {
         self.last = Some(took);
     }
 
+    #[cfg(test)]
     pub fn count(&self) -> u64 {
         self.buckets.iter().sum()
     }

@@ -88,6 +88,11 @@ impl CheckLatencies {
     pub fn of(&self, kind: usize) -> &Arc<checkers::Latency> {
         &self.0[kind]
     }
+
+    /// Each kind's keyword and histograms.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &checkers::Latency)> {
+        KINDS.iter().copied().zip(self.0.iter().map(|l| &**l))
+    }
 }
 
 #[derive(Debug, Clone)]
