@@ -34,13 +34,13 @@ fn start(lab: &Lab, ns: &str, name: &str, conf: &str, extra: &[&str]) -> Daemon 
     Daemon::spawn_for_test(&mut cmd, lab.dir.join(format!("{name}.log")))
 }
 
-const VI: [(&str, &str); 1] = [("instance", "VI_1")];
+const VI: [(&str, &str); 1] = [("vrrp_instance", "VI_1")];
 
 fn state(s: &Samples, st: &str) -> Option<f64> {
     value(
         s,
         "keepalived_rs_vrrp_state",
-        &[("instance", "VI_1"), ("state", st)],
+        &[("vrrp_instance", "VI_1"), ("state", st)],
     )
 }
 
@@ -114,7 +114,7 @@ fn netns_metrics_parse_and_their_counters_move() {
         value(&ma, "keepalived_rs_vrrp_became_master_total", &VI),
         Some(1.0)
     );
-    let auth = [("instance", "VI_1"), ("reason", "auth_mismatch")];
+    let auth = [("vrrp_instance", "VI_1"), ("reason", "auth_mismatch")];
     assert_eq!(
         value(&ma, "keepalived_rs_vrrp_adverts_dropped_total", &auth),
         Some(0.0)

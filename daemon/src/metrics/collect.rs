@@ -20,6 +20,9 @@ use crate::snapshot::{LvsSnapshot, PassTimes, VrrpSnapshot, PASS_BOUNDS_MICROS};
 pub const PREFIX: &str = "keepalived_rs";
 
 /// The states an instance can be in, keepalived's words.
+///
+/// An instance's label is `vrrp_instance`: Prometheus gives every scraped sample an `instance`
+/// label of its own (the target), and would rename ours.
 const STATES: [&str; 5] = ["INIT", "BACKUP", "MASTER", "FAULT", "STOP"];
 
 /// Reads the snapshots at each scrape.
@@ -180,7 +183,7 @@ fn encode_daemon(e: &mut DescriptorEncoder, d: &DaemonInfo) -> fmt::Result {
 }
 
 fn encode_vrrp(e: &mut DescriptorEncoder, v: &VrrpSnapshot) -> fmt::Result {
-    let inst = |i: &crate::snapshot::InstanceSnapshot| [("instance", i.name.clone())];
+    let inst = |i: &crate::snapshot::InstanceSnapshot| [("vrrp_instance", i.name.clone())];
     let is = &v.instances;
     gauges(
         e,
@@ -189,7 +192,7 @@ fn encode_vrrp(e: &mut DescriptorEncoder, v: &VrrpSnapshot) -> fmt::Result {
         is.iter().map(|i| {
             (
                 [
-                    ("instance", i.name.clone()),
+                    ("vrrp_instance", i.name.clone()),
                     ("interface", i.interface.clone()),
                     ("vrid", i.vrid.to_string()),
                     ("version", i.version.to_string()),
@@ -206,7 +209,7 @@ fn encode_vrrp(e: &mut DescriptorEncoder, v: &VrrpSnapshot) -> fmt::Result {
         is.iter().flat_map(|i| {
             STATES.iter().map(move |&s| {
                 (
-                    [("instance", i.name.clone()), ("state", s.to_string())],
+                    [("vrrp_instance", i.name.clone()), ("state", s.to_string())],
                     bool_value(i.state == s),
                 )
             })
@@ -280,7 +283,10 @@ fn encode_vrrp(e: &mut DescriptorEncoder, v: &VrrpSnapshot) -> fmt::Result {
         is.iter().flat_map(|i| {
             i.drops.iter().map(move |&(reason, n)| {
                 (
-                    [("instance", i.name.clone()), ("reason", reason.to_string())],
+                    [
+                        ("vrrp_instance", i.name.clone()),
+                        ("reason", reason.to_string()),
+                    ],
                     n,
                 )
             })

@@ -276,25 +276,25 @@ fn check_values(s: &[(String, Value, f64)]) {
     let v = |name: &str, labels: &[(&str, &str)]| {
         value(s, name, labels).unwrap_or_else(|| panic!("no {name} {labels:?}"))
     };
-    let vi = [("instance", "VI_1")];
+    let vi = [("vrrp_instance", "VI_1")];
     assert_eq!(
         v(
             "keepalived_rs_vrrp_state",
-            &[("instance", "VI_1"), ("state", "MASTER")]
+            &[("vrrp_instance", "VI_1"), ("state", "MASTER")]
         ),
         1.0
     );
     assert_eq!(
         v(
             "keepalived_rs_vrrp_state",
-            &[("instance", "VI_1"), ("state", "BACKUP")]
+            &[("vrrp_instance", "VI_1"), ("state", "BACKUP")]
         ),
         0.0
     );
     assert_eq!(
         v(
             "keepalived_rs_vrrp_state",
-            &[("instance", "VI \"2\""), ("state", "FAULT")]
+            &[("vrrp_instance", "VI \"2\""), ("state", "FAULT")]
         ),
         1.0
     );
@@ -307,7 +307,7 @@ fn check_values(s: &[(String, Value, f64)]) {
     assert_eq!(
         v(
             "keepalived_rs_vrrp_adverts_dropped_total",
-            &[("instance", "VI_1"), ("reason", "auth_mismatch")]
+            &[("vrrp_instance", "VI_1"), ("reason", "auth_mismatch")]
         ),
         4.0
     );
@@ -321,7 +321,11 @@ fn check_values(s: &[(String, Value, f64)]) {
     assert_eq!(
         v(
             "keepalived_rs_vrrp_instance_info",
-            &[("instance", "VI_1"), ("vrid", "51"), ("family", "ipv4")]
+            &[
+                ("vrrp_instance", "VI_1"),
+                ("vrid", "51"),
+                ("family", "ipv4")
+            ]
         ),
         1.0
     );
