@@ -558,3 +558,57 @@ fn the_server_answers_on_its_own_thread() {
     let n = extra.read_to_end(&mut buf).unwrap_or(0);
     assert_eq!(n, 0, "{}", String::from_utf8_lossy(&buf));
 }
+
+/// A benchmark, not a test (docs/benchmarks.md): what one scrape costs the metrics thread with
+/// 1,000 virtual servers x 4 real servers (one TCP_CHECK each) and 10 VRRP instances: the time
+/// to encode each format and its size. `cargo test --release -p keepalived-rs --bin
+/// keepalived-rs -- --ignored --nocapture scrape_cost`.
+#[test]
+#[ignore]
+fn scrape_cost() {
+    let f = fixture(true);
+    let mut vrrp = (**f.sources.status.vrrp.borrow()).clone();
+    vrrp.instances = (0..10)
+        .map(|i| instance(&format!("VI_{i}"), "MASTER"))
+        .collect();
+    let mut lvs = (**f.sources.status.lvs.borrow()).clone();
+    let template = (*lvs.virtual_servers[0]).clone();
+    lvs.virtual_servers = (0..1000)
+        .map(|i| {
+            let mut v = template.clone();
+            v.name = format!("[10.{}.{}.1]:tcp:80", i / 256, i % 256);
+            v.real_servers = (0..4)
+                .map(|r| real_server(&format!("10.200.{}.{r}:80", i % 256), r != 3))
+                .collect();
+            Arc::new(v)
+        })
+        .collect();
+    f._vrrp.send_replace(Arc::new(vrrp));
+    f._lvs.send_replace(Arc::new(lvs));
+    let registry = registry(f.sources.clone());
+    for (what, om) in [("text 0.0.4", false), ("OpenMetrics", true)] {
+        let mut times = Vec::new();
+        let (mut size, mut lines) = (0, 0);
+        for _ in 0..20 {
+            let t = std::time::Instant::now();
+            let mut body = String::new();
+            if om {
+                prometheus_client::encoding::text::encode(&mut body, &registry).unwrap();
+            } else {
+                prometheus_client::encoding::prometheus_text::encode(&mut body, &registry).unwrap();
+            }
+            times.push(t.elapsed());
+            size = body.len();
+            lines = body.lines().count();
+        }
+        times.sort();
+        println!(
+            "MEASURE: scrape_cost 1000x4 {what}: {} bytes, {} lines; encode min {:.2} ms, median {:.2} ms, max {:.2} ms",
+            size,
+            lines,
+            times[0].as_secs_f64() * 1e3,
+            times[10].as_secs_f64() * 1e3,
+            times[19].as_secs_f64() * 1e3
+        );
+    }
+}
