@@ -134,6 +134,7 @@ async fn main() {
             timing,
             Arc::new(probe),
             tx.clone(),
+            Arc::default(),
         )
         .unwrap();
     }

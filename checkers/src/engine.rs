@@ -10,7 +10,11 @@
 //! and the first check's success of a checker that starts up (nothing changes, but keepalived
 //! says so).
 //! With `log_all_failures`, each failed attempt of an up checker that does not (yet) take it
-//! down is sent too, as [`EventKind::Failure`] (keepalived logs failures only while up). A task ends when the receiver is dropped or it is aborted.
+//! down is sent too, as [`EventKind::Failure`] (keepalived logs failures only while up). A task
+//! ends when the receiver is dropped or it is aborted.
+//!
+//! Each check's duration is recorded in a shared [`Latency`] (fixed buckets of atomic counters):
+//! no message and no allocation per check.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -18,6 +22,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
+
+use crate::latency::Latency;
 
 /// Which checker: a number the daemon gives each checker it starts, never reused while it runs
 /// (so that a reload can keep a checker and its state under the same id, and an event of a
@@ -111,15 +117,17 @@ pub struct CheckEvent {
     pub reason: String,
 }
 
-/// Starts the checker's task on the current tokio runtime.
+/// Starts the checker's task on the current tokio runtime. Each check's duration is recorded in
+/// `latency` (shared with other checkers: the daemon gives one per checker kind).
 pub fn spawn_checker(
     id: CheckerId,
     timing: Timing,
     probe: Arc<dyn Probe>,
     events: UnboundedSender<CheckEvent>,
+    latency: Arc<Latency>,
 ) -> Result<JoinHandle<()>, String> {
     timing.validate().map_err(|e| format!("{id}: {e}"))?;
-    Ok(tokio::spawn(run(id, timing, probe, events)))
+    Ok(tokio::spawn(run(id, timing, probe, events, latency)))
 }
 
 fn warmup_delay(warmup: Duration) -> Duration {
@@ -201,14 +209,15 @@ impl State {
 /// The checker's task. An `async` block rather than an `async fn`: an `async fn` keeps its
 /// arguments twice in its future (as captured and again as locals); with the event kept across
 /// the sleep too, that future was 400 bytes and each checker's tokio task 512. This one is 248
-/// (232 since the id is one number: a 384-byte task); `tests::the_checker_task_stays_small`
-/// guards it.
+/// (232 since the id is one number, 240 with the latency's `Arc`: a 384-byte task);
+/// `tests::the_checker_task_stays_small` guards it.
 #[allow(clippy::manual_async_fn)] // deliberately not an `async fn`, see above
 fn run(
     id: CheckerId,
     timing: Timing,
     probe: Arc<dyn Probe>,
     events: UnboundedSender<CheckEvent>,
+    latency: Arc<Latency>,
 ) -> impl Future<Output = ()> + Send {
     async move {
         let mut state = State {
@@ -219,7 +228,7 @@ fn run(
         };
         tokio::time::sleep(warmup_delay(timing.warmup)).await;
         loop {
-            let result = probe.probe().await;
+            let result = Timed::new(probe.probe(), &latency).await;
             // In a block of its own, so that the event is not kept in the future across the
             // sleep.
             let delay = {
@@ -239,6 +248,40 @@ fn run(
     }
 }
 
+/// A probe's future that records how long it took. A future of its own rather than a start
+/// time kept in the task across the `.await`: as the awaited future it shares its place in the
+/// task with the sleep's, where a start time was a field of its own (the task's future 240
+/// bytes -> 280).
+struct Timed<'a> {
+    probe: ProbeFuture<'a>,
+    // tokio's clock: paused in tests like the rest of the engine's timing.
+    started: tokio::time::Instant,
+    latency: &'a Latency,
+}
+
+impl<'a> Timed<'a> {
+    fn new(probe: ProbeFuture<'a>, latency: &'a Latency) -> Self {
+        Timed {
+            probe,
+            started: tokio::time::Instant::now(),
+            latency,
+        }
+    }
+}
+
+impl Future for Timed<'_> {
+    type Output = ProbeResult;
+
+    fn poll(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<ProbeResult> {
+        let result = std::task::ready!(self.probe.as_mut().poll(cx));
+        self.latency.observe(self.started.elapsed(), result.is_ok());
+        std::task::Poll::Ready(result)
+    }
+}
+
 /// A checker ready to start: its id, timing and probe.
 pub type CheckerSpec = (CheckerId, Timing, Arc<dyn Probe>);
 
@@ -250,8 +293,10 @@ pub struct CheckerSet {
 
 impl CheckerSet {
     /// Starts every checker on the current runtime; nothing is started when one is invalid.
+    /// Their checks' durations go to `latency`.
     pub fn start(
         checkers: impl IntoIterator<Item = CheckerSpec>,
+        latency: Arc<Latency>,
     ) -> Result<(CheckerSet, tokio::sync::mpsc::UnboundedReceiver<CheckEvent>), String> {
         let checkers: Vec<CheckerSpec> = checkers.into_iter().collect();
         for (id, timing, _) in &checkers {
@@ -260,7 +305,7 @@ impl CheckerSet {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let mut tasks = tokio::task::JoinSet::new();
         for (id, timing, probe) in checkers {
-            tasks.spawn(run(id, timing, probe, tx.clone()));
+            tasks.spawn(run(id, timing, probe, tx.clone(), latency.clone()));
         }
         Ok((CheckerSet { tasks }, rx))
     }
@@ -294,10 +339,11 @@ mod tests {
     /// A regression guard on memory, not on speed: every checker is one tokio task, and a task
     /// is one allocation of its future plus about 100 bytes of tokio's header and trailer,
     /// rounded up to 128 bytes (tokio aligns task cells to 128 on x86_64 and aarch64). The
-    /// future holds the checker's id, timing, probe and sender (112 bytes), its state (24) and
+    /// future holds the checker's id, timing, probe, sender and latency (120 bytes), its state
+    /// (24) and
     /// the larger of what it awaits: a tokio `Sleep` (112 bytes) or the boxed probe future. At
     /// most 280 bytes keeps the task cell at 384 bytes; the `async fn` this replaced was 400
-    /// (a 512-byte cell: 1.25 MiB more at 10,000 checkers). It is 232 now.
+    /// (a 512-byte cell: 1.25 MiB more at 10,000 checkers). It is 240 now.
     #[test]
     fn the_checker_task_stays_small() {
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
@@ -310,7 +356,7 @@ mod tests {
             log_all_failures: false,
         };
         let id = CheckerId(0);
-        let task = run(id, timing, Arc::new(Up), tx);
+        let task = run(id, timing, Arc::new(Up), tx, Arc::default());
         let size = std::mem::size_of_val(&task);
         eprintln!("checker task future: {size} bytes");
         assert!(

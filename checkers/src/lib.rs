@@ -2,7 +2,8 @@
 //!
 //! - [`engine`]: the keepalived timing rules (warmup, delay_loop, retry x delay_before_retry,
 //!   alpha, log_all_failures), one tokio task per checker, results as ordered [`CheckEvent`]s on
-//!   an mpsc channel.
+//!   an mpsc channel; each check's duration in a shared [`Latency`] ([`latency`]: fixed-bucket
+//!   histograms of atomic counters).
 //! - The probes, each a [`Probe`]: [`tcp`] (TCP_CHECK), [`http`] (HTTP_GET, and SSL_GET with
 //!   [`ssl`]; url regex in [`body_regex`]), [`misc`] (MISC_CHECK), [`dns`] (DNS_CHECK), [`udp`]
 //!   (UDP_CHECK), [`smtp`] (SMTP_CHECK), [`ping`] (PING_CHECK), [`file`](mod@file) (FILE_CHECK).
@@ -18,6 +19,7 @@ pub mod effects;
 pub mod engine;
 pub mod file;
 pub mod http;
+pub mod latency;
 pub mod misc;
 pub mod ping;
 pub mod smtp;
@@ -29,3 +31,4 @@ pub use engine::{
     spawn_checker, CheckEvent, CheckerId, CheckerSet, CheckerSpec, DynamicWeight, EventKind, Probe,
     ProbeFuture, ProbeResult, Success, Timing,
 };
+pub use latency::Latency;

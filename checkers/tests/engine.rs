@@ -73,7 +73,7 @@ fn timing(delay_loop: u64, retry: u32, dbr: u64) -> Timing {
 async fn run_for(t: Timing, probe: Arc<Scripted>, secs: u64) -> Vec<(f64, CheckEvent)> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let start = Instant::now();
-    let handle = spawn_checker(ID, t, probe, tx).unwrap();
+    let handle = spawn_checker(ID, t, probe, tx, Arc::default()).unwrap();
     let mut out = Vec::new();
     let deadline = start + Duration::from_secs(secs);
     loop {
@@ -227,7 +227,14 @@ async fn warmup_delays_the_first_check_randomly_up_to_warmup() {
 #[tokio::test(start_paused = true)]
 async fn zero_delay_loop_is_an_error() {
     let (tx, _rx) = mpsc::unbounded_channel();
-    let err = spawn_checker(ID, timing(0, 1, 1), Scripted::new(&[true]), tx).unwrap_err();
+    let err = spawn_checker(
+        ID,
+        timing(0, 1, 1),
+        Scripted::new(&[true]),
+        tx,
+        Arc::default(),
+    )
+    .unwrap_err();
     assert!(err.contains("delay_loop"), "{err}");
 }
 
@@ -266,7 +273,7 @@ async fn dynamic_weights_are_reported() {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut t = timing(1, 0, 1);
     t.alpha = true;
-    let h = spawn_checker(ID, t, probe, tx).unwrap();
+    let h = spawn_checker(ID, t, probe, tx, Arc::default()).unwrap();
     let mut got = Vec::new();
     for _ in 0..4 {
         got.push(rx.recv().await.unwrap().kind);
@@ -290,7 +297,14 @@ async fn dynamic_weights_are_reported() {
 #[tokio::test(start_paused = true)]
 async fn the_task_ends_when_the_receiver_is_dropped() {
     let (tx, rx) = mpsc::unbounded_channel();
-    let h = spawn_checker(ID, timing(1, 0, 1), Scripted::new(&[true]), tx).unwrap();
+    let h = spawn_checker(
+        ID,
+        timing(1, 0, 1),
+        Scripted::new(&[true]),
+        tx,
+        Arc::default(),
+    )
+    .unwrap();
     drop(rx);
     tokio::time::timeout(Duration::from_secs(5), h)
         .await
@@ -303,14 +317,10 @@ async fn a_checker_set_starts_and_stops_together() {
     let specs: Vec<checkers::CheckerSpec> = (0..3)
         .map(|i| {
             let probe: Arc<dyn Probe> = Scripted::new(&[false]);
-            (
-                CheckerId(i as u64),
-                timing(5, 0, 1),
-                probe,
-            )
+            (CheckerId(i as u64), timing(5, 0, 1), probe)
         })
         .collect();
-    let (set, mut rx) = checkers::CheckerSet::start(specs).unwrap();
+    let (set, mut rx) = checkers::CheckerSet::start(specs, Arc::default()).unwrap();
     assert_eq!(set.len(), 3);
     let mut down: Vec<u64> = Vec::new();
     for _ in 0..3 {
@@ -330,20 +340,41 @@ async fn a_checker_set_with_an_invalid_checker_starts_nothing() {
     let good: Arc<dyn Probe> = Scripted::new(&[true]);
     let bad: Arc<dyn Probe> = Scripted::new(&[true]);
     let specs = vec![
-        (
-            CheckerId(0),
-            timing(5, 0, 1),
-            good,
-        ),
-        (
-            CheckerId(16),
-            timing(0, 0, 1),
-            bad,
-        ),
+        (CheckerId(0), timing(5, 0, 1), good),
+        (CheckerId(16), timing(0, 0, 1), bad),
     ];
-    let err = checkers::CheckerSet::start(specs).err().expect("an error");
+    let err = checkers::CheckerSet::start(specs, Arc::default())
+        .err()
+        .expect("an error");
     assert!(
         err.contains("checker 16") && err.contains("delay_loop"),
         "{err}"
     );
+}
+
+/// Each check's duration goes to the latency histograms given, successes and failures apart,
+/// on the engine's clock (tokio's: paused here, so the durations are exact).
+#[tokio::test(start_paused = true)]
+async fn each_check_is_timed_into_the_latency_given() {
+    let probe = Arc::new(Scripted {
+        script: vec![true, true, false],
+        latency: Duration::from_millis(30),
+        start: Instant::now(),
+        calls: Mutex::new(Vec::new()),
+    });
+    let latency = Arc::new(checkers::Latency::default());
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let h = spawn_checker(ID, timing(1, 0, 1), probe.clone(), tx, latency.clone()).unwrap();
+    // Checks at 0, 1.03, 2.06 s (each takes 30 ms, the next 1 s after it ends).
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    h.abort();
+    assert_eq!(probe.calls().len(), 3);
+    let ok = latency.success.snapshot();
+    let failed = latency.failure.snapshot();
+    assert_eq!((ok.count(), failed.count()), (2, 1));
+    assert_eq!(ok.sum, Duration::from_millis(60));
+    // 30 ms is in the 50 ms bucket (le="0.05"), not in the 25 ms one.
+    let c = ok.cumulative();
+    assert_eq!(c.iter().find(|(le, _)| *le == 0.025).unwrap().1, 0);
+    assert_eq!(c.iter().find(|(le, _)| *le == 0.05).unwrap().1, 2);
 }

@@ -53,6 +53,7 @@ async fn weight_zero_follows_the_file_as_a_status() {
         TIMING,
         Arc::new(FileCheck::new(f.0.clone(), 0, false).unwrap()),
         tx,
+        Arc::default(),
     )
     .unwrap();
     f.set("1\n");
@@ -93,6 +94,7 @@ async fn a_weight_moves_the_real_server_s_weight_and_the_quorum() {
         TIMING,
         Arc::new(FileCheck::new(f.0.clone(), -3, false).unwrap()),
         tx,
+        Arc::default(),
     )
     .unwrap();
     // 10 + 2 x -3 = 4 < quorum 5.

@@ -76,6 +76,7 @@ async fn a_stopped_service_leaves_and_comes_back() {
                 timing,
                 probe,
                 tx.clone(),
+                Arc::default(),
             )
             .unwrap(),
         );

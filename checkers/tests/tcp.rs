@@ -184,6 +184,7 @@ async fn engine_follows_a_listener_going_away_and_back() {
         timing,
         Arc::new(TcpCheck::new(conn(port, 500)).unwrap()),
         tx,
+        Arc::default(),
     )
     .unwrap();
     let ev = next(&mut rx).await;

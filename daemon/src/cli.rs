@@ -366,4 +366,17 @@ pub struct KeepalivedArgs {
     /// the main pid file, /run/keepalived-rs.sock).
     #[arg(long = "control-socket", value_name = "PATH")]
     pub control_socket: Option<PathBuf>,
+    /// Serve Prometheus metrics at http://ADDR:PORT/metrics ([ADDR]:PORT for IPv6;
+    /// keepalived-rs only; global_defs' metrics_listen says the same, this wins).
+    #[arg(long = "metrics-listen", value_name = "ADDR:PORT", value_parser = metrics_address)]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+}
+
+/// `--metrics-listen`'s value: an address and a port other than 0.
+fn metrics_address(s: &str) -> Result<std::net::SocketAddr, String> {
+    match s.parse::<std::net::SocketAddr>() {
+        Ok(a) if a.port() != 0 => Ok(a),
+        Ok(_) => Err("the port must not be 0".into()),
+        Err(_) => Err("expected ADDR:PORT, e.g. 192.0.2.1:9650 or [2001:db8::1]:9650".into()),
+    }
 }

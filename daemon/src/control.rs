@@ -52,6 +52,40 @@ pub struct DaemonInfo {
     pub started: SystemTime,
     pub config_file: PathBuf,
     pub last_reload: Option<ReloadOutcome>,
+    /// Reloads applied and refused since the start.
+    pub reloads_applied: u64,
+    pub reloads_refused: u64,
+    /// When the configuration running now was read: the start, or the last reload applied.
+    pub config_loaded: SystemTime,
+}
+
+impl DaemonInfo {
+    /// The daemon as it starts, with the configuration just read.
+    pub fn new(config_file: PathBuf) -> DaemonInfo {
+        let now = SystemTime::now();
+        DaemonInfo {
+            pid: std::process::id(),
+            version: env!("CARGO_PKG_VERSION"),
+            started: now,
+            config_file,
+            last_reload: None,
+            reloads_applied: 0,
+            reloads_refused: 0,
+            config_loaded: now,
+        }
+    }
+
+    /// A reload's outcome.
+    pub fn reloaded(&mut self, applied: bool, lines: Vec<String>) {
+        let at = SystemTime::now();
+        if applied {
+            self.reloads_applied += 1;
+            self.config_loaded = at;
+        } else {
+            self.reloads_refused += 1;
+        }
+        self.last_reload = Some(ReloadOutcome { at, applied, lines });
+    }
 }
 
 /// What the socket serves from.
@@ -196,11 +230,23 @@ mod tests {
         let (dtx, daemon) = watch::channel(DaemonInfo {
             pid: 42,
             version: "test",
-            started: SystemTime::UNIX_EPOCH,
-            config_file: "/etc/keepalived/keepalived.conf".into(),
-            last_reload: None,
+            ..DaemonInfo::new("/etc/keepalived/keepalived.conf".into())
         });
         (Sources { vrrp, lvs, daemon }, vtx, dtx)
+    }
+
+    #[test]
+    fn reloads_are_counted_and_an_applied_one_is_the_configuration_loaded() {
+        let mut i = DaemonInfo::new("k.conf".into());
+        let started = i.config_loaded;
+        i.reloaded(false, vec!["k.conf has 1 error".into()]);
+        assert_eq!((i.reloads_applied, i.reloads_refused), (0, 1));
+        assert_eq!(i.config_loaded, started, "a refused reload loads nothing");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        i.reloaded(true, Vec::new());
+        assert_eq!((i.reloads_applied, i.reloads_refused), (1, 1));
+        assert!(i.config_loaded > started);
+        assert_eq!(i.last_reload.as_ref().map(|r| r.at), Some(i.config_loaded));
     }
 
     #[test]

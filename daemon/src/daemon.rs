@@ -14,6 +14,7 @@ use crate::flags::{self, Checked};
 use crate::logging;
 use crate::lvsd;
 use crate::control;
+use crate::metrics;
 use crate::netns;
 use crate::pidfile::{self, PidError, PidFiles, PidPaths};
 use crate::process;
@@ -81,6 +82,7 @@ pub(crate) fn start_lvs<K: ipvs::Kernel + Send + 'static>(
     prepared: lvsd::Prepared<K>,
     after: Option<tokio::sync::oneshot::Receiver<()>>,
     snapshots: tokio::sync::watch::Sender<std::sync::Arc<crate::snapshot::LvsSnapshot>>,
+    latency: std::sync::Arc<crate::lvs::checkers::CheckLatencies>,
 ) -> Option<(
     tokio::sync::mpsc::UnboundedSender<lvsd::Command>,
     std::thread::JoinHandle<()>,
@@ -106,6 +108,7 @@ pub(crate) fn start_lvs<K: ipvs::Kernel + Send + 'static>(
                         lvsd::RECONCILE_PERIOD,
                         checkers_after,
                         snapshots,
+                        latency,
                     ))
                 }
                 Err(e) => tracing::error!(
@@ -341,6 +344,10 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         },
         None => None,
     };
+    // The command line's address wins over the configuration's.
+    let metrics_listen = k
+        .metrics_listen
+        .or(parsed.config.global.global_defs.metrics_listen);
     // The plans are all that is kept for the run: not the model (origins, every block).
     drop(parsed);
 
@@ -349,9 +356,16 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     // side when it starts (now, or with a reload's first virtual servers).
     let (lvs_snapshots, lvs_snapshots_rx) = tokio::sync::watch::channel(Default::default());
     let mut lvs_snapshots = Some(lvs_snapshots);
+    // How long checks take, for the daemon's life (an LVS side a reload starts records there too).
+    let check_latency = std::sync::Arc::new(crate::lvs::checkers::CheckLatencies::default());
     let (lvs_commands, lvs_thread) = match (lvs, lvs_snapshots.take()) {
         (Some(prepared), Some(snapshots)) => {
-            match start_lvs(prepared, Some(released_rx), snapshots) {
+            match start_lvs(
+                prepared,
+                Some(released_rx),
+                snapshots,
+                check_latency.clone(),
+            ) {
                 Some((tx, t)) => (Some(tx), Some(t)),
                 None => (None, None),
             }
@@ -370,17 +384,13 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         address_monitoring: k.address_monitoring,
     };
     let threads = lvs_threads.clone();
+    let latency = check_latency.clone();
     let result = rt.block_on(async move {
         // This thread parsed the configuration and freed the model.
         tokio::spawn(release_freed_memory(Some(released_tx)));
         let runtime = Runtime::new(plans.vrrp.clone(), options)?;
-        let (info, daemon_info) = tokio::sync::watch::channel(control::DaemonInfo {
-            pid: std::process::id(),
-            version: env!("CARGO_PKG_VERSION"),
-            started: std::time::SystemTime::now(),
-            config_file: source.file.clone(),
-            last_reload: None,
-        });
+        let (info, daemon_info) =
+            tokio::sync::watch::channel(control::DaemonInfo::new(source.file.clone()));
         let dumps = dump::Dumper {
             vrrp: runtime.handle(),
             lvs: lvs_snapshots_rx.clone(),
@@ -398,15 +408,27 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             lvs_snapshots_rx.clone(),
             lvs_running,
         );
+        let status_sources = control::Sources {
+            vrrp: vrrp.snapshots(),
+            lvs: lvs_snapshots_rx,
+            daemon: daemon_info,
+        };
+        // Prometheus metrics when asked for, on a thread of their own. A daemon that cannot
+        // serve them still runs: VRRP matters more than its metrics (a scraper sees it down).
+        if let Some(addr) = metrics_listen {
+            let sources = metrics::Sources {
+                status: status_sources.clone(),
+                latency: check_latency,
+            };
+            match metrics::serve(addr, sources) {
+                Ok(bound) => tracing::info!("metrics served at http://{bound}/metrics"),
+                Err(e) => tracing::error!(
+                    "metrics: cannot listen on {addr}: {e}; no metrics are served"
+                ),
+            }
+        }
         // The control socket (`keepalived-rs status`), on a thread of its own.
-        let _control = match control::serve(
-            &control_path,
-            control::Sources {
-                vrrp: vrrp.snapshots(),
-                lvs: lvs_snapshots_rx,
-                daemon: daemon_info,
-            },
-        ) {
+        let _control = match control::serve(&control_path, status_sources) {
             Ok(s) => Some(s),
             Err(e) => {
                 tracing::warn!("control socket: {e}; `keepalived-rs status` will not answer");
@@ -420,7 +442,8 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             lvs: lvs_commands,
             info,
             start_lvs: Box::new(move |prepared| {
-                let (tx, thread) = start_lvs(prepared, None, lvs_snapshots.take()?)?;
+                let (tx, thread) =
+                    start_lvs(prepared, None, lvs_snapshots.take()?, latency.clone())?;
                 if let Ok(mut t) = threads.lock() {
                     t.push(thread);
                 }

@@ -16,6 +16,7 @@ mod ipvs_cmd;
 mod logging;
 mod lvs;
 mod lvsd;
+mod metrics;
 mod netns;
 mod pidfile;
 mod process;

@@ -152,13 +152,7 @@ impl Reloader {
             Ok(lines) => (true, lines),
             Err(why) => (false, vec![why]),
         };
-        self.info.send_modify(|i| {
-            i.last_reload = Some(crate::control::ReloadOutcome {
-                at: std::time::SystemTime::now(),
-                applied,
-                lines,
-            })
-        });
+        self.info.send_modify(|i| i.reloaded(applied, lines));
     }
 
     async fn apply(&mut self) -> Result<Vec<String>, String> {

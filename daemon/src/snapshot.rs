@@ -59,6 +59,8 @@ pub struct InstanceSnapshot {
     /// When the instance last changed state, and from which.
     pub last_transition: SystemTime,
     pub last_transition_from: &'static str,
+    /// State changes since the instance started (a reload that restarts it starts again).
+    pub transitions: u64,
     /// The master heard last (a Backup's), with its priority.
     pub master: Option<(IpAddr, u8)>,
     pub source: IpAddr,
@@ -176,12 +178,53 @@ pub struct VirtualServerSnapshot {
     pub real_servers: Vec<RealServerSnapshot>,
 }
 
+/// The upper bounds of [`PassTimes`]' buckets, in microseconds: 100 µs (an update of one
+/// service) to 10 s (a full pass over a very large table).
+pub const PASS_BOUNDS_MICROS: [u64; 16] = [
+    100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000,
+    1_000_000, 2_500_000, 5_000_000, 10_000_000,
+];
+
+/// How long the reconciler's passes of one kind took (reading the kernel, planning and
+/// applying), as a histogram.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PassTimes {
+    /// Passes per bucket of [`PASS_BOUNDS_MICROS`], then those longer than the last bound;
+    /// not cumulative.
+    pub buckets: [u64; PASS_BOUNDS_MICROS.len() + 1],
+    pub total: Duration,
+    pub last: Option<Duration>,
+}
+
+impl PassTimes {
+    pub fn record(&mut self, took: Duration) {
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        self.buckets[PASS_BOUNDS_MICROS.partition_point(|&b| b < micros)] += 1;
+        self.total += took;
+        self.last = Some(took);
+    }
+
+    #[cfg(test)]
+    pub fn count(&self) -> u64 {
+        self.buckets.iter().sum()
+    }
+}
+
+/// The reconciler's pass times by kind of pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PassDurations {
+    pub full: PassTimes,
+    pub update: PassTimes,
+    pub reload: PassTimes,
+}
+
 /// The reconciler thread's counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ReconcilerSnapshot {
     pub full_passes: u64,
     pub updates: u64,
     pub reloads: u64,
+    pub pass_durations: PassDurations,
     /// Kernel operations applied.
     pub operations: u64,
     /// Passes that corrected a table changed by hand.
@@ -207,5 +250,24 @@ impl Default for LvsSnapshot {
             virtual_servers: Vec::new(),
             reconciler: ReconcilerSnapshot::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pass_time_lands_in_the_first_bucket_that_holds_it() {
+        let mut t = PassTimes::default();
+        t.record(Duration::from_micros(100)); // on the bound: le="0.0001"
+        t.record(Duration::from_micros(101));
+        t.record(Duration::from_secs(11));
+        assert_eq!(t.buckets[0], 1);
+        assert_eq!(t.buckets[1], 1);
+        assert_eq!(t.buckets[PASS_BOUNDS_MICROS.len()], 1, "past every bound");
+        assert_eq!(t.count(), 3);
+        assert_eq!(t.total, Duration::from_micros(11_000_201));
+        assert_eq!(t.last, Some(Duration::from_secs(11)));
     }
 }

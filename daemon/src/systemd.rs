@@ -220,6 +220,7 @@ mod tests {
             accept: false,
             last_transition: SystemTime::now(),
             last_transition_from: "INIT",
+            transitions: 0,
             master: None,
             source: "192.0.2.1".parse().unwrap(),
             multicast_group: None,

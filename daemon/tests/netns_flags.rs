@@ -348,6 +348,7 @@ const OURS: &[&str] = &[
     "--syslog-ident",
     "--ignore-sigint",
     "--control-socket",
+    "--metrics-listen",
 ];
 
 fn in_table(flag: &str) -> bool {

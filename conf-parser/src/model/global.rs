@@ -435,6 +435,11 @@ pub struct GlobalDefs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iproute_etc_dir: Option<String>,
 
+    // keepalived-rs's own (keepalived does not know them; docs/compat.md names each).
+    /// Serve Prometheus metrics at `http://ADDR:PORT/metrics`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+
     /// Bookkeeping for the semantic checks, not part of the dump.
     #[serde(skip)]
     pub written: Written,
@@ -595,6 +600,7 @@ impl Default for GlobalDefs {
             json_version: 1,
             iproute_usr_dir: None,
             iproute_etc_dir: None,
+            metrics_listen: None,
             written: Written::default(),
         }
     }

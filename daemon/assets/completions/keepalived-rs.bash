@@ -143,7 +143,7 @@ _keepalived__rs() {
 
     case "${cmd}" in
         keepalived__rs)
-            opts="-f -t -i -v -P -C -B -l -D -S -g -G -u -X -V -I -R -n -d -p -r -c -b -T -a -x -A -s -m -M -e -h --use-file --config-test --config-id --strict --lenient --all-diagnostics --version --signum --vrrp --check --no_bfd --all --log-console --log-detail --log-facility --log-file --flush-log-file --syslog-ident --no-syslog --umask --release-vips --dont-release-vrrp --dont-release-ipvs --dont-respawn --dont-fork --dump-conf --pid --vrrp_pid --checkers_pid --bfd_pid --genhash --address-monitoring --snmp --snmp-agent-socket --namespace --core-dump --core-dump-pattern --all-config --perf --debug --no-mem-check --ignore-sigint --control-socket --help config ipvs status realserver help"
+            opts="-f -t -i -v -P -C -B -l -D -S -g -G -u -X -V -I -R -n -d -p -r -c -b -T -a -x -A -s -m -M -e -h --use-file --config-test --config-id --strict --lenient --all-diagnostics --version --signum --vrrp --check --no_bfd --all --log-console --log-detail --log-facility --log-file --flush-log-file --syslog-ident --no-syslog --umask --release-vips --dont-release-vrrp --dont-release-ipvs --dont-respawn --dont-fork --dump-conf --pid --vrrp_pid --checkers_pid --bfd_pid --genhash --address-monitoring --snmp --snmp-agent-socket --namespace --core-dump --core-dump-pattern --all-config --perf --debug --no-mem-check --ignore-sigint --control-socket --metrics-listen --help config ipvs status realserver help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -270,6 +270,10 @@ _keepalived__rs() {
                     return 0
                     ;;
                 --control-socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-listen)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_keepalived_rs_global_optspecs
-    string join \n f/use-file= t/config-test= i/config-id= strict lenient all-diagnostics v/version signum= P/vrrp C/check B/no_bfd all l/log-console D/log-detail S/log-facility= g/log-file= flush-log-file syslog-ident= G/no-syslog u/umask= X/release-vips V/dont-release-vrrp I/dont-release-ipvs R/dont-respawn n/dont-fork d/dump-conf p/pid= r/vrrp_pid= c/checkers_pid= b/bfd_pid= T/genhash a/address-monitoring x/snmp A/snmp-agent-socket= s/namespace= m/core-dump M/core-dump-pattern= e/all-config perf= debug= no-mem-check ignore-sigint control-socket= h/help
+    string join \n f/use-file= t/config-test= i/config-id= strict lenient all-diagnostics v/version signum= P/vrrp C/check B/no_bfd all l/log-console D/log-detail S/log-facility= g/log-file= flush-log-file syslog-ident= G/no-syslog u/umask= X/release-vips V/dont-release-vrrp I/dont-release-ipvs R/dont-respawn n/dont-fork d/dump-conf p/pid= r/vrrp_pid= c/checkers_pid= b/bfd_pid= T/genhash a/address-monitoring x/snmp A/snmp-agent-socket= s/namespace= m/core-dump M/core-dump-pattern= e/all-config perf= debug= no-mem-check ignore-sigint control-socket= metrics-listen= h/help
 end
 
 function __fish_keepalived_rs_needs_command
@@ -43,6 +43,7 @@ complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s M -l core-d
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l perf -d 'Collect performance data (keepalived debug builds; refused)' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l debug -d 'Debug options (keepalived debug builds; refused)' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l control-socket -d 'The control socket `keepalived-rs status` reads (keepalived-rs only; default: beside the main pid file, /run/keepalived-rs.sock)' -r -F
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l metrics-listen -d 'Serve Prometheus metrics at http://ADDR:PORT/metrics ([ADDR]:PORT for IPv6; keepalived-rs only; global_defs\' metrics_listen says the same, this wins)' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l strict -d 'Treat every warning as an error (keepalived-rs only)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l lenient -d 'In a configuration test, fail on errors only, not on the warnings keepalived\'s own test fails on too (unknown keywords, missing interfaces, scripts without script security, ...) (keepalived-rs only; the daemon always starts on this verdict, as keepalived does)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l all-diagnostics -d 'Show every diagnostic in full; a repeated warning is otherwise shown once, with its count and next locations (keepalived-rs only)'

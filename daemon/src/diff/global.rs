@@ -101,5 +101,8 @@ mod tests {
         assert!(not_applied(&a, &a).is_empty());
         let c = global("net_namespace blue\nglobal_defs {\n router_id a\n vrrp_garp_master_delay 5\n}\n");
         assert_eq!(not_applied(&a, &c), ["net_namespace", "use_pid_dir"]);
+        // The metrics' listener is bound once, at start.
+        let m = global("global_defs {\n router_id a\n vrrp_garp_master_delay 5\n metrics_listen 127.0.0.1:9650\n}\n");
+        assert_eq!(not_applied(&a, &m), ["global_defs metrics_listen"]);
     }
 }

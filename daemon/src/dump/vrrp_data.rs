@@ -229,6 +229,7 @@ pub(crate) mod tests {
             accept: true,
             last_transition: SystemTime::UNIX_EPOCH + Duration::new(1_796_535_198, 765_702_000),
             last_transition_from: "BACKUP",
+            transitions: 1,
             master: None,
             source: "10.77.0.1".parse().unwrap(),
             multicast_group: Some("224.0.0.18".parse().unwrap()),

@@ -46,17 +46,52 @@ impl PlannedChecker {
 
     /// keepalived's keyword for it.
     pub fn keyword(&self) -> &'static str {
+        KINDS[self.kind()]
+    }
+
+    /// Its kind: the index of its keyword in [`KINDS`].
+    pub fn kind(&self) -> usize {
         match self.probe {
-            PlannedProbe::Tcp(_) => "TCP_CHECK",
-            PlannedProbe::Http(_) => "HTTP_GET",
-            PlannedProbe::Misc(_) => "MISC_CHECK",
-            PlannedProbe::Dns(_) => "DNS_CHECK",
-            PlannedProbe::Udp(_) => "UDP_CHECK",
-            PlannedProbe::Smtp(_) => "SMTP_CHECK",
-            PlannedProbe::Ping(_) => "PING_CHECK",
-            PlannedProbe::File(_) => "FILE_CHECK",
-            PlannedProbe::Ssl(..) => "SSL_GET",
+            PlannedProbe::Tcp(_) => 0,
+            PlannedProbe::Http(_) => 1,
+            PlannedProbe::Ssl(..) => 2,
+            PlannedProbe::Misc(_) => 3,
+            PlannedProbe::Dns(_) => 4,
+            PlannedProbe::Udp(_) => 5,
+            PlannedProbe::Smtp(_) => 6,
+            PlannedProbe::Ping(_) => 7,
+            PlannedProbe::File(_) => 8,
         }
+    }
+}
+
+/// keepalived's keyword of each checker kind the daemon runs ([`PlannedChecker::kind`]).
+pub const KINDS: [&str; 9] = [
+    "TCP_CHECK",
+    "HTTP_GET",
+    "SSL_GET",
+    "MISC_CHECK",
+    "DNS_CHECK",
+    "UDP_CHECK",
+    "SMTP_CHECK",
+    "PING_CHECK",
+    "FILE_CHECK",
+];
+
+/// How long checks take, per checker kind: one set for the daemon's life, shared by every
+/// checker task (which records into its kind's) and read by the metrics.
+#[derive(Debug, Default)]
+pub struct CheckLatencies([Arc<checkers::Latency>; KINDS.len()]);
+
+impl CheckLatencies {
+    /// The histograms the checkers of `kind` ([`PlannedChecker::kind`]) record into.
+    pub fn of(&self, kind: usize) -> &Arc<checkers::Latency> {
+        &self.0[kind]
+    }
+
+    /// Each kind's keyword and histograms.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &checkers::Latency)> {
+        KINDS.iter().copied().zip(self.0.iter().map(|l| &**l))
     }
 }
 

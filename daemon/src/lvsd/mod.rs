@@ -29,6 +29,7 @@ pub mod registry;
 pub mod worker;
 
 use std::sync::mpsc as std_mpsc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use checkers::effects::{Notify, Pool};
@@ -37,7 +38,7 @@ use ipvs::{Client, Kernel, Reconciler, ServiceState};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, warn};
 
-use crate::lvs::checkers::{probe, TlsConfig};
+use crate::lvs::checkers::{probe, CheckLatencies, TlsConfig};
 use crate::lvs::desired::{desired, vs_services};
 use crate::lvs::LvsPlan;
 use crate::vrrpd::notify::NotifyQueue;
@@ -84,6 +85,8 @@ struct Lvs {
     /// The checkers' ids (`ids[vs][rs][check]`) of the plan running.
     ids: Vec<Vec<Vec<checkers::CheckerId>>>,
     observer: observe::Observer,
+    /// Where the checker tasks record how long their checks take.
+    latency: Arc<CheckLatencies>,
 }
 
 impl Lvs {
@@ -93,6 +96,7 @@ impl Lvs {
         ktx: std_mpsc::Sender<Msg>,
         etx: mpsc::UnboundedSender<CheckEvent>,
         observer: observe::Observer,
+        latency: Arc<CheckLatencies>,
     ) -> Lvs {
         let mut registry = Registry::default();
         let assignment = registry.assign(&plan, false);
@@ -110,6 +114,7 @@ impl Lvs {
             ids: assignment.ids.clone(),
             pending: assignment,
             observer,
+            latency,
         };
         lvs.last = lvs.services_by_vs();
         lvs.observer.rebuild(&lvs.plan, &lvs.pool, &lvs.ids);
@@ -141,8 +146,10 @@ impl Lvs {
             else {
                 continue;
             };
-            let started = probe(c, self.tls.as_ref())
-                .and_then(|p| checkers::spawn_checker(id, c.timing, p, self.etx.clone()));
+            let latency = self.latency.of(c.kind()).clone();
+            let started = probe(c, self.tls.as_ref()).and_then(|p| {
+                checkers::spawn_checker(id, c.timing, p, self.etx.clone(), latency)
+            });
             match started {
                 Ok(h) => {
                     let v = &self.plan.virtual_servers[vi];
@@ -363,6 +370,7 @@ pub async fn run<K>(
     period: Duration,
     checkers_after: impl std::future::Future<Output = ()>,
     snapshots: tokio::sync::watch::Sender<std::sync::Arc<crate::snapshot::LvsSnapshot>>,
+    latency: Arc<CheckLatencies>,
 ) where
     K: Kernel + Send + 'static,
 {
@@ -396,7 +404,7 @@ pub async fn run<K>(
     let timeouts = plan.timeouts;
     let mut observer = observe::Observer::new(reconciler_stats);
     observer.snapshots = snapshots;
-    let mut lvs = Lvs::new(plan, tls, ktx, etx, observer);
+    let mut lvs = Lvs::new(plan, tls, ktx, etx, observer, latency);
     // keepalived says at start which virtual servers have their quorum.
     for i in 0..lvs.plan.virtual_servers.len() {
         if lvs.pool.quorum_up(i) == Some(true) {
@@ -436,6 +444,10 @@ pub async fn run<K>(
                 );
             }
             Some(ev) = erx.recv() => lvs.events(ev, &mut erx),
+            // A pass of the reconciler's own (the periodic full one) publishes too.
+            changed = lvs.observer.reconciler.changed(), if lvs.observer.reconciler_runs => {
+                lvs.observer.reconciler_changed(changed)
+            }
         }
     }
 }
@@ -666,6 +678,41 @@ mod tests {
         panic!("timed out waiting for: {what}");
     }
 
+    /// The snapshots follow the reconciler's periodic full passes, with no checker event to
+    /// publish them (a real server without checkers).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_snapshots_follow_the_reconcilers_own_passes() {
+        let plan = crate::lvs::plan(
+            &parse("virtual_server 192.0.2.1 80 {\n lb_kind NAT\n protocol TCP\n real_server 10.0.0.1 80 {\n }\n}\n"),
+            false,
+        )
+        .unwrap();
+        let (snapshots, rx) = tokio::sync::watch::channel(Default::default());
+        let (tx, commands) = mpsc::unbounded_channel();
+        let task = tokio::spawn(run(
+            Prepared {
+                plan,
+                tls: None,
+                kernel: Simulated::default(),
+            },
+            commands,
+            Duration::from_millis(200),
+            std::future::ready(()),
+            snapshots,
+            Arc::default(),
+        ));
+        wait_until("eight full passes in the snapshot", || {
+            let r = &rx.borrow().reconciler;
+            r.full_passes >= 8 && r.pass_durations.full.last.is_some()
+        })
+        .await;
+        tx.send(Command::Stop).ok().unwrap();
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
     /// Real TCP_CHECKs against listeners on loopback, a simulated kernel: a listener closing
     /// removes its real server, notify_down runs, reopening brings it back, a hand edit is put
     /// right by the periodic pass, and stopping removes our service but not a foreign one.
@@ -727,6 +774,7 @@ virtual_server 127.0.0.1 80 {{
             Duration::from_millis(300),
             std::future::ready(()),
             snapshots_tx,
+            Arc::default(),
         ));
         let mut both = vec![
             (format!("127.0.0.1:{pa}"), 1),
@@ -825,6 +873,7 @@ virtual_server 127.0.0.1 80 {{
             Duration::from_secs(3600),
             std::future::ready(()),
             tokio::sync::watch::channel(Default::default()).0,
+            Arc::default(),
         ));
         let mut both = vec![
             (format!("127.0.0.1:{pa}"), 1),
@@ -915,6 +964,7 @@ virtual_server 127.0.0.1 80 {{
                 let _ = released.await;
             },
             tokio::sync::watch::channel(Default::default()).0,
+            Arc::default(),
         ));
         wait_until("programmed", || dests(&sim).len() == 1).await;
         let (done, wait) = oneshot::channel();

@@ -1,7 +1,7 @@
 //! The LVS side's snapshot ([`crate::snapshot::LvsSnapshot`]): each virtual server's state
 //! rebuilt when a batch of checker events touches it (the others are shared with the last
-//! snapshot), what each checker last said, and the reconciler thread's counters; published at
-//! most once a [`PUBLISH_PERIOD`].
+//! snapshot), what each checker last said, and the reconciler thread's counters (which change
+//! on their own: every full pass); published at most once a [`PUBLISH_PERIOD`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -35,6 +35,8 @@ pub struct Observer {
     last_publish: Instant,
     pub snapshots: watch::Sender<Arc<LvsSnapshot>>,
     pub reconciler: watch::Receiver<ReconcilerSnapshot>,
+    /// The reconciler thread still runs (its sender is there).
+    pub reconciler_runs: bool,
 }
 
 impl Observer {
@@ -47,6 +49,15 @@ impl Observer {
             last_publish: Instant::now(),
             snapshots: watch::Sender::new(Arc::new(LvsSnapshot::default())),
             reconciler,
+            reconciler_runs: true,
+        }
+    }
+
+    /// The reconciler's counters changed (or, `Err`, its thread ended).
+    pub fn reconciler_changed(&mut self, changed: Result<(), watch::error::RecvError>) {
+        match changed {
+            Ok(()) => self.dirty = true,
+            Err(_) => self.reconciler_runs = false,
         }
     }
 

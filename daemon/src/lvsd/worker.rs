@@ -62,14 +62,22 @@ impl<K: Kernel> Worker<K> {
     fn report(&mut self, pass: &Pass, periodic: bool) {
         debug!("IPVS {pass}");
         let corrected = (periodic && !pass.ops.is_empty()) || pass.drift;
+        let took = pass.read + pass.plan + pass.apply;
         self.stats.send_modify(|s| {
             match pass.kind {
                 PassKind::Full => {
                     s.full_passes += 1;
                     s.last_full_pass = Some(std::time::SystemTime::now());
+                    s.pass_durations.full.record(took);
                 }
-                PassKind::Update => s.updates += 1,
-                PassKind::Reload => s.reloads += 1,
+                PassKind::Update => {
+                    s.updates += 1;
+                    s.pass_durations.update.record(took);
+                }
+                PassKind::Reload => {
+                    s.reloads += 1;
+                    s.pass_durations.reload.record(took);
+                }
             }
             s.operations += pass.ops.len() as u64;
             s.drift_corrections += u64::from(corrected);
@@ -217,6 +225,29 @@ impl<K: Kernel> Worker<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_pass_is_counted_and_timed_by_kind() {
+        let (stats, rx) = watch::channel(ReconcilerSnapshot::default());
+        let mut w = Worker {
+            r: Reconciler::new(ipvs::reconciler::Simulated::default(), false),
+            last_error: None,
+            stats,
+        };
+        let full = w.r.full();
+        w.report(&full, true);
+        let update = w.r.update(Vec::new());
+        w.report(&update, false);
+        let s = rx.borrow().clone();
+        assert_eq!((s.full_passes, s.updates), (1, 1));
+        let d = &s.pass_durations;
+        assert_eq!(
+            (d.full.count(), d.update.count(), d.reload.count()),
+            (1, 1, 0)
+        );
+        assert_eq!(d.full.last, Some(full.read + full.plan + full.apply));
+        assert_eq!(d.full.total, full.read + full.plan + full.apply);
+    }
 
     #[test]
     fn a_slow_full_pass_comes_less_often() {

@@ -129,6 +129,7 @@ impl Runtime {
             Action::Transition { from, to } => {
                 let r = &mut self.instances[idx];
                 r.last_transition = (std::time::SystemTime::now(), from);
+                r.transitions += 1;
                 r.stats.become_master += u64::from(to == State::Master);
                 r.stats.release_master += u64::from(from == State::Master);
                 self.publish_now = true;

@@ -48,6 +48,9 @@ pub struct Running {
     pub stats: InstanceStats,
     /// When it last changed state, and from which.
     pub last_transition: (SystemTime, State),
+    /// State changes since it started (not cleared by STATS_CLEAR: not one of keepalived's
+    /// counters).
+    pub transitions: u64,
     /// The master heard last, with its priority.
     pub master: Option<(IpAddr, u8)>,
 }
@@ -193,6 +196,7 @@ pub fn build(
         timer_late: Duration::ZERO,
         stats: InstanceStats::default(),
         last_transition: (SystemTime::now(), State::Initialize),
+        transitions: 0,
         master: None,
     })
 }

@@ -94,6 +94,7 @@ fn instance(r: &Running) -> InstanceSnapshot {
         accept: c.accept,
         last_transition: r.last_transition.0,
         last_transition_from: state_word(r.last_transition.1),
+        transitions: r.transitions,
         master: if state == State::Master { None } else { r.master },
         source: r.src,
         multicast_group: c.unicast_peers.is_empty().then_some(p.mcast_group),

@@ -8,6 +8,7 @@
 
 #![allow(dead_code)]
 
+pub mod metrics;
 pub mod syslog;
 
 use std::io::{BufRead, BufReader};

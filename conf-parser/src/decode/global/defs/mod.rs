@@ -36,6 +36,7 @@ const SYNC_GROUP: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 81);
 const MAX_LVS_TIMEOUT: i64 = 86400 * 31;
 
 mod lvs;
+pub(in crate::decode::global) mod ours;
 mod process;
 mod system;
 mod vrrp;
@@ -53,6 +54,7 @@ pub(in crate::decode::global) fn keywords() -> Vec<Keyword<GlobalDefs>> {
     t.extend(process::fifo_keywords());
     t.extend(vrrp::buffer_keywords());
     t.extend(system::reload_keywords());
+    t.extend(ours::keywords());
     t
 }
 

@@ -164,6 +164,36 @@ fn every_keepalived_global_defs_keyword_is_known() {
     assert_eq!(before, names.len(), "a keyword is in the table twice");
 }
 
+/// What keepalived does not register in global_defs is an older spelling or one of ours, and
+/// docs/compat.md names each of ours (keepalived calls them unknown keywords).
+#[test]
+fn our_own_keywords_are_documented() {
+    let ours = defs::ours::NAMES;
+    let table = defs::keywords();
+    for e in &table {
+        let keepalived = GLOBAL_DEFS_KEYWORDS.contains(&e.name);
+        let legacy = !matches!(e.status, crate::decode::Status::Current);
+        assert!(
+            keepalived || legacy || ours.contains(&e.name),
+            "{} is neither keepalived's, nor an older spelling, nor listed as ours (defs::ours::NAMES)",
+            e.name
+        );
+        assert!(!(keepalived && ours.contains(&e.name)), "{}", e.name);
+    }
+    let compat = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/compat.md"))
+        .expect("docs/compat.md");
+    for name in ours {
+        assert!(
+            table.iter().any(|e| e.name == *name),
+            "{name} is not in the table"
+        );
+        assert!(
+            compat.contains(&format!("`{name}")),
+            "docs/compat.md does not name global_defs {name}, a keyword of ours"
+        );
+    }
+}
+
 #[test]
 fn defaults_are_keepalived_documented_ones() {
     let (g, h) = global("");
@@ -346,6 +376,7 @@ const ALL_KEYWORDS: &str = r#"
     json_version 2
     iproute_usr_dir /usr/lib/iproute2
     iproute_etc_dir /etc/iproute2
+    metrics_listen 127.0.0.1:9650
 "#;
 
 #[test]

@@ -522,3 +522,30 @@ fn include_check_options() {
     );
     assert_eq!(all(&d), Some((true, false, false, true)));
 }
+
+#[test]
+fn metrics_listen() {
+    let (d, h) = defs("metrics_listen 10.0.0.1:9650");
+    assert!(h.is_empty(), "{h:?}");
+    assert_eq!(d.metrics_listen, Some("10.0.0.1:9650".parse().unwrap()));
+    let (g, _) = global("global_defs {\n metrics_listen [fd00::1]:9650\n}\n");
+    assert_eq!(json(&g)["global_defs"]["metrics_listen"], "[fd00::1]:9650");
+    assert!(json(&global("").0)["global_defs"]
+        .get("metrics_listen")
+        .is_none());
+    let (d, h) = defs("metrics_listen 10.0.0.1\nmetrics_listen 10.0.0.1:0");
+    assert_eq!(
+        h,
+        [
+            "t.conf:2:16: error: invalid value '10.0.0.1' for metrics_listen: expected ADDR:PORT, e.g. 192.0.2.1:9650 or [2001:db8::1]:9650",
+            "t.conf:3:16: error: invalid value '10.0.0.1:0' for metrics_listen: the port must not be 0",
+        ]
+    );
+    assert_eq!(d.metrics_listen, None);
+    let (d, h) = defs("metrics_listen 10.0.0.1:1\nmetrics_listen 10.0.0.2:2");
+    assert_eq!(
+        h,
+        ["t.conf:3:1: warning: metrics_listen is already set; this one is ignored"]
+    );
+    assert_eq!(d.metrics_listen, Some("10.0.0.1:1".parse().unwrap()));
+}
