@@ -303,7 +303,10 @@ fn deb_binary_is_stripped() {
     assert!(!sections.contains(".symtab"), "symbol table left in");
     let o = run(Command::new(&bin).arg("--version"));
     assert!(
-        text(&o).starts_with(&format!("keepalived-rs {}", env!("CARGO_PKG_VERSION"))),
+        text(&o).starts_with(&format!(
+            "Keepalived v2.2.7 (keepalived-rs {})",
+            env!("CARGO_PKG_VERSION")
+        )),
         "{}",
         text(&o)
     );
