@@ -474,7 +474,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
                 Some(tx)
             }),
         };
-        tokio::spawn(async move {
+        let signals_task = tokio::spawn(async move {
             loop {
                 match signals.next().await {
                     Request::Stop => break,
@@ -503,16 +503,29 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             // keepalived's word.
             tracing::info!("Stopping");
             let _ = notifier.stopping();
-            if let Some(tx) = &reloader.lvs {
-                let _ = tx.send(lvsd::Command::Stop);
-            }
             reloader.vrrp.stop();
+            // The LVS side is stopped once the VRRP side has released the VIPs (below).
+            reloader
         });
         tracing::info!(
             "Starting VRRP child process (keepalived-rs {}, one process)",
             env!("CARGO_PKG_VERSION")
         );
         runtime.run().await;
+        // Only now, with the VIPs released (priority-0 adverts sent, addresses removed), does
+        // the LVS side remove the virtual servers. Removed while this director still holds a
+        // VIP, the kernel no longer takes the connections' packets (no virtual service left)
+        // and this host's own TCP stack resets them: 7 and 15 of 20 long-lived connections in
+        // two runs in the VM (vm_conn_sync); without the VIP they are dropped, retransmitted,
+        // and reach the new master. (The loop stops only on the signal task's request, so the
+        // task has ended; should it not have, dropping it stops the LVS side too.)
+        if let Ok(Ok(reloader)) =
+            tokio::time::timeout(std::time::Duration::from_secs(1), signals_task).await
+        {
+            if let Some(tx) = &reloader.lvs {
+                let _ = tx.send(lvsd::Command::Stop);
+            }
+        }
         Ok::<(), std::io::Error>(())
     });
     // Every task of the main runtime goes with it (the snapshots' follower among them), so the
@@ -524,7 +537,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             tracing::error!("the lvs_sync_daemon thread ended abnormally");
         }
     }
-    // The LVS side stops on the same signal (or when its sender is dropped, if the VRRP side
+    // The LVS side stops after the VRRP side (or when its sender is dropped, if the VRRP side
     // failed to start); wait for its omega, scripts and stop policy.
     let threads = std::mem::take(&mut *lvs_threads.lock().unwrap_or_else(|e| e.into_inner()));
     for thread in threads {
