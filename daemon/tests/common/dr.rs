@@ -225,18 +225,24 @@ impl Drop for Client {
 
 /// The real servers of VIP:80 in a director's IPVS table (`ipvsadm -Ln`), e.g. ["10.9.0.4"].
 pub fn table(ns: &str) -> Vec<String> {
+    table_of(ns, 80)
+}
+
+/// The real servers of VIP:`port` in a director's IPVS table.
+pub fn table_of(ns: &str, port: u16) -> Vec<String> {
     let out = Command::new("ip")
         .args(["netns", "exec", ns, "/usr/sbin/ipvsadm", "-Ln", "-t"])
-        .arg(format!("{VIP}:80"))
+        .arg(format!("{VIP}:{port}"))
         .output()
         .expect("ipvsadm");
     let text = String::from_utf8_lossy(&out.stdout);
+    let suffix = format!(":{port}");
     let mut v: Vec<String> = text
         .lines()
         .filter_map(|l| l.trim().strip_prefix("-> "))
         .filter_map(|l| l.split_whitespace().next())
         .filter(|a| !a.starts_with("RemoteAddress"))
-        .map(|a| a.trim_end_matches(":80").to_string())
+        .map(|a| a.trim_end_matches(suffix.as_str()).to_string())
         .collect();
     v.sort();
     v
