@@ -21,6 +21,7 @@ use crate::process;
 use crate::signals::{Request, Signals};
 use crate::systemd;
 use crate::reload;
+use crate::syncd;
 use crate::sd_notify::Notifier;
 use crate::version;
 use crate::vrrpd::{self, Runtime};
@@ -379,6 +380,15 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     // joined at stop with the others.
     let lvs_running = lvs_thread.is_some();
     let lvs_threads = std::sync::Arc::new(std::sync::Mutex::new(Vec::from_iter(lvs_thread)));
+    // lvs_sync_daemon's thread, where VRRP runs and IPVS is there (started below, once the VRRP
+    // loop exists: it follows the loop's snapshots and holds its preemptions).
+    let sync_client = if plans.vrrp.instances.is_empty() {
+        None
+    } else {
+        syncd::open(plans.sync.as_ref())
+    };
+    let sync_thread = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let sync_threads = sync_thread.clone();
     let options = vrrpd::Options {
         dont_release_vips: k.dont_release_vrrp,
         address_monitoring: k.address_monitoring,
@@ -400,6 +410,19 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         }
         .spawn();
         let vrrp = runtime.handle();
+        let sync = sync_client.and_then(|client| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let holder = vrrp.clone();
+            let holds: syncd::Holds = Box::new(move |instance, hold| {
+                holder.hold_preemption(instance, hold)
+            });
+            let thread = syncd::start(plans.sync.clone(), client, rx, holds)?;
+            if let Ok(mut t) = sync_threads.lock() {
+                *t = Some(thread);
+            }
+            tokio::spawn(syncd::follow(vrrp.snapshots(), tx.clone()));
+            Some(tx)
+        });
         // READY=1, STATUS= and the watchdog (sd_notify), from the loops' snapshots.
         systemd::start(
             &notifier,
@@ -440,6 +463,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             running: std::sync::Arc::new(plans),
             vrrp,
             lvs: lvs_commands,
+            sync,
             info,
             start_lvs: Box::new(move |prepared| {
                 let (tx, thread) =
@@ -450,7 +474,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
                 Some(tx)
             }),
         };
-        tokio::spawn(async move {
+        let signals_task = tokio::spawn(async move {
             loop {
                 match signals.next().await {
                     Request::Stop => break,
@@ -479,19 +503,41 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             // keepalived's word.
             tracing::info!("Stopping");
             let _ = notifier.stopping();
-            if let Some(tx) = &reloader.lvs {
-                let _ = tx.send(lvsd::Command::Stop);
-            }
             reloader.vrrp.stop();
+            // The LVS side is stopped once the VRRP side has released the VIPs (below).
+            reloader
         });
         tracing::info!(
             "Starting VRRP child process (keepalived-rs {}, one process)",
             env!("CARGO_PKG_VERSION")
         );
         runtime.run().await;
+        // Only now, with the VIPs released (priority-0 adverts sent, addresses removed), does
+        // the LVS side remove the virtual servers. Removed while this director still holds a
+        // VIP, the kernel no longer takes the connections' packets (no virtual service left)
+        // and this host's own TCP stack resets them: 7 and 15 of 20 long-lived connections in
+        // two runs in the VM (vm_conn_sync); without the VIP they are dropped, retransmitted,
+        // and reach the new master. (The loop stops only on the signal task's request, so the
+        // task has ended; should it not have, dropping it stops the LVS side too.)
+        if let Ok(Ok(reloader)) =
+            tokio::time::timeout(std::time::Duration::from_secs(1), signals_task).await
+        {
+            if let Some(tx) = &reloader.lvs {
+                let _ = tx.send(lvsd::Command::Stop);
+            }
+        }
         Ok::<(), std::io::Error>(())
     });
-    // The LVS side stops on the same signal (or when its sender is dropped, if the VRRP side
+    // Every task of the main runtime goes with it (the snapshots' follower among them), so the
+    // sync thread sees its inputs end: it stops the sync daemons it runs, and ends.
+    drop(rt);
+    let sync_thread = sync_thread.lock().ok().and_then(|mut t| t.take());
+    if let Some(thread) = sync_thread {
+        if thread.join().is_err() {
+            tracing::error!("the lvs_sync_daemon thread ended abnormally");
+        }
+    }
+    // The LVS side stops after the VRRP side (or when its sender is dropped, if the VRRP side
     // failed to start); wait for its omega, scripts and stop policy.
     let threads = std::mem::take(&mut *lvs_threads.lock().unwrap_or_else(|e| e.into_inner()));
     for thread in threads {

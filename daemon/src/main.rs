@@ -28,6 +28,7 @@ mod sd_notify;
 mod signals;
 mod snapshot;
 mod status_cmd;
+mod syncd;
 mod systemd;
 mod version;
 mod vrrpd;

@@ -122,7 +122,21 @@ pub fn plans(
         serde_json::to_value(&config.global).map_err(|e| format!("global settings: {e}"))?;
     // Where a setting is written is no setting: moving a block is no change.
     without_origins(&mut global);
-    Ok((Plans { vrrp, lvs, global }, tls))
+    // The sync daemon follows a VRRP instance: only where VRRP runs (keepalived: not under -C).
+    let sync = if vrrp.instances.is_empty() {
+        None
+    } else {
+        crate::syncd::plan::plan(config)
+    };
+    Ok((
+        Plans {
+            vrrp,
+            lvs,
+            global,
+            sync,
+        },
+        tls,
+    ))
 }
 
 /// The running configuration and the ways into the loops that run it.
@@ -133,6 +147,8 @@ pub struct Reloader {
     pub vrrp: vrrpd::Handle,
     /// The LVS side's commands; None while it does not run (no virtual servers yet, or `-P`).
     pub lvs: Option<mpsc::UnboundedSender<lvsd::Command>>,
+    /// The sync daemon's thread; None when it does not run (no IPVS, no VRRP instances).
+    pub sync: Option<std::sync::mpsc::Sender<crate::syncd::SyncInput>>,
     /// Starts the LVS side when a reload brings the first virtual servers.
     /// What the daemon tells the control socket (the last reload).
     pub info: tokio::sync::watch::Sender<crate::control::DaemonInfo>,
@@ -238,6 +254,18 @@ impl Reloader {
             // The kernel's table is programmed by the LVS side's own thread; waiting here
             // keeps the next reload behind this one.
             let _ = wait.await;
+        }
+        // The sync daemon's settings: the thread restarts the daemons only if they changed.
+        if loaded.plans.sync != self.running.sync {
+            match &self.sync {
+                Some(tx) => {
+                    let _ = tx.send(crate::syncd::SyncInput::SetPlan(loaded.plans.sync.clone()));
+                }
+                None if loaded.plans.sync.is_some() => warn!(
+                    "reload: lvs_sync_daemon is not run (no IPVS in this kernel, or no VRRP instance at start)"
+                ),
+                None => {}
+            }
         }
         for t in &d.touched {
             info!("reload: {t}");

@@ -289,6 +289,65 @@ fn vm_ipvs_list_is_ipvsadm_byte_for_byte() {
     });
 }
 
+/// `ipvs list --daemon` against `ipvsadm -L --daemon` with no daemon, a master daemon with every
+/// option beside a backup one with the kernel's defaults, and the master alone.
+#[test]
+fn vm_ipvs_list_daemon_is_ipvsadm_byte_for_byte() {
+    if !ipvs_test_env("vm_ipvs_list_daemon_is_ipvsadm_byte_for_byte") {
+        return;
+    }
+    in_netns(|| {
+        let same = |when: &str| {
+            let (t, m) = (
+                run("/usr/sbin/ipvsadm", &["-L", "--daemon"]),
+                run(BIN, &["ipvs", "list", "--daemon"]),
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&m.stdout),
+                String::from_utf8_lossy(&t.stdout),
+                "{when}"
+            );
+            assert_eq!(m.status.code(), t.status.code(), "exit status, {when}");
+            String::from_utf8(t.stdout).unwrap()
+        };
+        assert_eq!(same("no daemon"), "");
+        // A multicast-capable link for the master daemon (lo is not one).
+        sh("ip link add v0 type veth peer name v1 && ip link set v0 up && ip link set v1 up");
+        ok(
+            "/usr/sbin/ipvsadm",
+            &[
+                "--start-daemon",
+                "master",
+                "--mcast-interface",
+                "v0",
+                "--syncid",
+                "200",
+                "--sync-maxlen",
+                "1400",
+                "--mcast-group",
+                "239.1.2.3",
+                "--mcast-port",
+                "8849",
+                "--mcast-ttl",
+                "2",
+            ],
+        );
+        ok(
+            "/usr/sbin/ipvsadm",
+            &["--start-daemon", "backup", "--mcast-interface", "v1"],
+        );
+        let both = same("master with every option and a backup");
+        assert_eq!(both.lines().count(), 2, "{both}");
+        assert!(
+            both.contains("master sync daemon (mcast=v0, syncid=200, maxlen=1400, group=239.1.2.3, port=8849, ttl=2)"),
+            "{both}"
+        );
+        ok("/usr/sbin/ipvsadm", &["--stop-daemon", "backup"]);
+        same("the master alone");
+        ok("/usr/sbin/ipvsadm", &["--stop-daemon", "master"]);
+    });
+}
+
 fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     let t0 = Instant::now();
     while !cond() {

@@ -12,6 +12,7 @@ pub mod listing;
 pub mod netlink;
 pub mod plan;
 pub mod reconciler;
+pub mod sync_daemon;
 pub mod types;
 
 pub use netlink::client::{Client, Error, Operation};
@@ -19,4 +20,5 @@ pub use plan::{
     plan, plan_stop, simulate, ForeignReport, Op, Options, Ownership, Plan, StopPolicy,
 };
 pub use reconciler::{Kernel, Pass, PassKind, Reconciler};
+pub use sync_daemon::{plan_daemons, DaemonOp};
 pub use types::*;

@@ -61,6 +61,13 @@ pub enum Input {
     GroupHold,
     /// Sync group: no member is in Fault any more.
     GroupRelease,
+    /// The daemon is not ready for this router to preempt (keepalived-rs: its IPVS connection
+    /// table is still catching up through the sync daemon). While held, a Backup does not take
+    /// over from a lower-priority master that is still advertising; it still takes over, at the
+    /// usual time, from a master that has gone silent. Sticky until [`Input::PreemptRelease`].
+    PreemptHold,
+    /// The preemption hold ends; a preemption it was holding back happens at once.
+    PreemptRelease,
 }
 
 /// Where an advertisement goes.

@@ -2,7 +2,8 @@
 //! additions: Fault on interface loss, nopreempt, preempt_delay, `down_timer_adverts`, and an
 //! immediate advert when a Master hears a lower-priority one (unless `lower_prio_no_advert`),
 //! `higher_prio_send_advert`, GARP/NA bursts (`garp_master_*`, `garp_lower_prio_*`), unicast
-//! peers and `check_unicast_src`.
+//! peers and `check_unicast_src`; and one of keepalived-rs's own: a preemption hold
+//! ([`Input::PreemptHold`]), which never delays a takeover from a silent master.
 //!
 //! Sans-IO: [`Instance::handle`] takes an [`Input`] and the current [`Time`] and returns the
 //! [`Action`]s to carry out. It owns no clock, socket or timer.
@@ -214,6 +215,14 @@ pub struct Instance {
     track_fault: bool,
     /// A sync group member is in Fault (`GroupHold` without a later `GroupRelease`).
     group_held: bool,
+    /// `PreemptHold` without a later `PreemptRelease`.
+    preempt_held: bool,
+    /// As Backup, when a lower-priority master (one we may preempt) was last heard; cleared by a
+    /// master we do not outrank and on leaving Backup. A master-down timer that fires within
+    /// Master_Down_Interval of it is a preemption, not a takeover from a silent master.
+    lower_master_at: Option<Time>,
+    /// A preemption was due while held: `PreemptRelease` makes it happen.
+    preempt_blocked: bool,
 }
 
 impl Instance {
@@ -229,6 +238,9 @@ impl Instance {
             interface_down: false,
             track_fault: false,
             group_held: false,
+            preempt_held: false,
+            lower_master_at: None,
+            preempt_blocked: false,
         })
     }
 
@@ -338,6 +350,9 @@ impl Instance {
         };
         if !self.config.preempt {
             self.preempt_at = None;
+            // No preemption is pending any more, held or not.
+            self.lower_master_at = None;
+            self.preempt_blocked = false;
         }
         if self.state != State::Master {
             // v2's master interval is the configured one (v3 learns it from the master).
@@ -406,6 +421,14 @@ impl Instance {
                 }
             }
             (_, Input::GroupRelease) => self.group_held = false,
+            (_, Input::PreemptHold) => self.preempt_held = true,
+            (state, Input::PreemptRelease) => {
+                self.preempt_held = false;
+                let blocked = std::mem::take(&mut self.preempt_blocked);
+                if state == State::Backup && blocked && !self.group_held {
+                    self.become_master(now, &mut out);
+                }
+            }
             (State::Backup, Input::GroupForce(WantedState::Master)) if !self.group_held => {
                 self.become_master(now, &mut out)
             }
@@ -445,6 +468,13 @@ impl Instance {
                     out,
                 );
             }
+            // A preemption while held: wait, and look again when that master would have been
+            // silent for Master_Down_Interval (each of its adverts moves that on).
+            (State::Backup, TimerKind::MasterDown) if self.preemption_held(now).is_some() => {
+                self.preempt_blocked = true;
+                let again = self.preemption_held(now).unwrap_or(now);
+                self.set_timer(TimerKind::MasterDown, again, out);
+            }
             (State::Backup, TimerKind::MasterDown) => self.become_master(now, out),
             (State::Master, TimerKind::Advert) => {
                 self.send_advert(self.priority, out);
@@ -467,6 +497,16 @@ impl Instance {
             // Every timer is cancelled on leaving the state that armed it; nothing else to do.
             _ => {}
         }
+    }
+
+    /// While preemption is held and a lower-priority master was heard within
+    /// Master_Down_Interval: when that interval runs out (the time to look again).
+    fn preemption_held(&self, now: Time) -> Option<Time> {
+        if !self.preempt_held {
+            return None;
+        }
+        let silent_at = self.lower_master_at? + self.master_down_interval();
+        (now < silent_at).then_some(silent_at)
     }
 
     /// RFC 6.4.1: the owner becomes Master at once, anyone else Backup. keepalived's
@@ -537,6 +577,8 @@ impl Instance {
     /// `garp_master_refresh_repeat` every `garp_master_refresh`.
     fn become_master(&mut self, now: Time, out: &mut Vec<Action>) {
         self.preempt_at = None;
+        self.lower_master_at = None;
+        self.preempt_blocked = false;
         self.master_advert_interval = self.config.advert_interval;
         self.cancel(TimerKind::MasterDown, out);
         self.send_advert(self.priority, out);
@@ -564,12 +606,16 @@ impl Instance {
     /// RFC 6.4.2, receiving an advert as Backup.
     fn backup_hears(&mut self, advert: &Advertisement, now: Time, out: &mut Vec<Action>) {
         if advert.priority == 0 {
-            // The master resigned: take over after Skew_Time, the higher priority first.
+            // The master resigned: take over after Skew_Time, the higher priority first. That is
+            // a takeover, never held back.
+            self.lower_master_at = None;
             self.set_timer(TimerKind::MasterDown, now + self.skew_time(), out);
             return;
         }
         if !self.config.preempt || advert.priority >= self.priority {
             self.preempt_at = None;
+            self.lower_master_at = None;
+            self.preempt_blocked = false;
             self.learn_interval(advert);
             self.set_timer(
                 TimerKind::MasterDown,
@@ -578,6 +624,7 @@ impl Instance {
             );
             return;
         }
+        self.lower_master_at = Some(now);
         // A lower-priority master, and we may preempt. The RFC discards the advert, so the
         // master-down timer runs out and we take over. keepalived's preempt_delay adds to that
         // time: the first such advert pushes the deadline back by the delay, once; later ones
@@ -673,6 +720,8 @@ impl Instance {
             out.push(Action::RemoveVips(self.config.vips.clone()));
         }
         self.preempt_at = None;
+        self.lower_master_at = None;
+        self.preempt_blocked = false;
         self.transition(State::Fault, out);
     }
 

@@ -566,3 +566,121 @@ fn tracking_fault_of_a_master_resigns_with_priority_zero() {
     assert_eq!(resign_priorities(Input::TrackFault), vec![0]);
     assert_eq!(resign_priorities(Input::InterfaceDown), Vec::<u8>::new());
 }
+
+/// PreemptHold: a Backup that would preempt a live lower-priority master waits (looking again
+/// when that master would have been silent for Master_Down_Interval), and PreemptRelease lets it
+/// preempt at once.
+#[test]
+fn a_held_preemption_waits_for_the_release() {
+    let mut i = started(config(100));
+    i.handle(Input::PreemptHold, Time::ZERO);
+    // The lower master advertises every second for 20 s: no takeover.
+    for s in 1..=20 {
+        let now = ms(s * 1000);
+        while let Some((TimerKind::MasterDown, at)) = i.timer().filter(|&(_, at)| at <= now) {
+            let out = i.handle(Input::Timer(TimerKind::MasterDown), at);
+            assert!(
+                transitions(&out).is_empty(),
+                "preempted at {at:?} while held"
+            );
+        }
+        i.handle(hear(50, addr(2)), now);
+    }
+    assert_eq!(i.state(), State::Backup);
+    assert_eq!(i.timer().map(|(k, _)| k), Some(TimerKind::MasterDown));
+    let out = i.handle(Input::PreemptRelease, ms(20_500));
+    assert_eq!(transitions(&out), vec![(State::Backup, State::Master)]);
+    assert_eq!(sent_priorities(&out), vec![100]);
+}
+
+/// A hold never delays a takeover from a master that went silent, nor one after a master
+/// resigned (priority 0), nor the first election with no master at all.
+#[test]
+fn a_hold_never_delays_a_takeover() {
+    let mdi = Duration::from_micros(3_609_375);
+    // The lower master advertises until 5 s, then dies: takeover at its last advert + MDI.
+    let mut i = started(config(100));
+    i.handle(Input::PreemptHold, Time::ZERO);
+    for s in 1..=5 {
+        let now = ms(s * 1000);
+        while let Some((TimerKind::MasterDown, at)) = i.timer().filter(|&(_, at)| at <= now) {
+            i.handle(Input::Timer(TimerKind::MasterDown), at);
+        }
+        i.handle(hear(50, addr(2)), now);
+    }
+    let (at, out) = fire(&mut i);
+    assert!(
+        transitions(&out).is_empty(),
+        "still within MDI of an advert at {at:?}"
+    );
+    let (at, out) = fire(&mut i);
+    assert_eq!(at, ms(5000) + mdi);
+    assert_eq!(transitions(&out), vec![(State::Backup, State::Master)]);
+
+    // Priority 0 from the lower master: Skew_Time, held or not.
+    let mut i = started(config(100));
+    i.handle(Input::PreemptHold, Time::ZERO);
+    i.handle(hear(50, addr(2)), ms(1000));
+    i.handle(hear(0, addr(2)), ms(1500));
+    let (at, out) = fire(&mut i);
+    assert_eq!(at, ms(1500) + Duration::from_micros(609_375));
+    assert_eq!(transitions(&out), vec![(State::Backup, State::Master)]);
+
+    // Nobody else: Master_Down_Interval after startup.
+    let mut i = started(config(100));
+    i.handle(Input::PreemptHold, Time::ZERO);
+    let (at, out) = fire(&mut i);
+    assert_eq!(at, Time::ZERO + mdi);
+    assert_eq!(transitions(&out), vec![(State::Backup, State::Master)]);
+}
+
+/// With preempt_delay the hold adds nothing while it is released before the delay runs out;
+/// a release with no preemption due changes nothing; a higher master clears a blocked one.
+#[test]
+fn a_hold_released_in_time_changes_nothing() {
+    let mut c = config(100);
+    c.preempt_delay = Duration::from_secs(10);
+    let mut i = started(c);
+    i.handle(Input::PreemptHold, Time::ZERO);
+    i.handle(hear(50, addr(2)), ms(1000));
+    assert!(i.handle(Input::PreemptRelease, ms(5000)).is_empty());
+    for s in 2..=13 {
+        i.handle(hear(50, addr(2)), ms(s * 1000));
+    }
+    let (at, out) = fire(&mut i);
+    assert_eq!(at, Time::ZERO + Duration::from_micros(13_609_375));
+    assert_eq!(transitions(&out), vec![(State::Backup, State::Master)]);
+
+    // Blocked, then a higher master appears: the release does not make us preempt it.
+    let mut i = started(config(100));
+    i.handle(Input::PreemptHold, Time::ZERO);
+    for s in 1..=4 {
+        let now = ms(s * 1000);
+        while let Some((TimerKind::MasterDown, at)) = i.timer().filter(|&(_, at)| at <= now) {
+            i.handle(Input::Timer(TimerKind::MasterDown), at);
+        }
+        i.handle(hear(50, addr(2)), now);
+    }
+    i.handle(hear(200, addr(3)), ms(4500));
+    assert!(transitions(&i.handle(Input::PreemptRelease, ms(4600))).is_empty());
+    assert_eq!(i.state(), State::Backup);
+}
+
+/// A reload to `nopreempt` drops a held preemption: the release then does not take over.
+#[test]
+fn a_held_preemption_is_dropped_by_nopreempt() {
+    let mut i = started(config(100));
+    i.handle(Input::PreemptHold, Time::ZERO);
+    for s in 1..=5 {
+        let now = ms(s * 1000);
+        while let Some((TimerKind::MasterDown, at)) = i.timer().filter(|&(_, at)| at <= now) {
+            i.handle(Input::Timer(TimerKind::MasterDown), at);
+        }
+        i.handle(hear(50, addr(2)), now);
+    }
+    let mut c = config(100);
+    c.preempt = false;
+    i.reconfigure(c, ms(5100)).unwrap();
+    assert!(transitions(&i.handle(Input::PreemptRelease, ms(5200))).is_empty());
+    assert_eq!(i.state(), State::Backup);
+}

@@ -36,6 +36,8 @@ const APPLIED: &[&str] = &[
     "script_user",
     "lvs_timeouts",
     "lvs_flush_on_stop",
+    // The sync daemon's own plan (`Plans::sync`), compared there.
+    "lvs_sync_daemon",
 ];
 
 /// Root-level settings a reload applies (none: they are all read at start).

@@ -27,6 +27,9 @@ pub struct Plans {
     pub lvs: Option<LvsPlan>,
     /// The root and global_defs settings, as `config dump` writes them.
     pub global: serde_json::Value,
+    /// `lvs_sync_daemon` (none without VRRP instances, as under `-C`). A reload compares the
+    /// old and the new plan; only a difference reaches the sync daemons (`syncd`).
+    pub sync: Option<crate::syncd::plan::SyncPlan>,
 }
 
 /// What changes for one named thing.
@@ -45,7 +48,7 @@ pub enum Change {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Touched {
     /// `vrrp_instance`, `vrrp_sync_group`, `vrrp_script`, `track_file`, `vrrp_track_process`,
-    /// `virtual_server`.
+    /// `virtual_server`, `lvs_sync_daemon`.
     pub kind: &'static str,
     pub name: String,
     #[serde(flatten)]
@@ -101,8 +104,53 @@ pub fn diff(old: &Plans, new: &Plans) -> Diff {
         old.lvs.as_ref().unwrap_or(&empty),
         new.lvs.as_ref().unwrap_or(&empty),
     ));
+    d.touched.extend(sync(old.sync.as_ref(), new.sync.as_ref()));
     d.not_applied = global::not_applied(&old.global, &new.global);
     d
+}
+
+/// `lvs_sync_daemon`: added, removed, or each setting that changed.
+fn sync(
+    old: Option<&crate::syncd::plan::SyncPlan>,
+    new: Option<&crate::syncd::plan::SyncPlan>,
+) -> Option<Touched> {
+    let name = |p: &crate::syncd::plan::SyncPlan| p.interface.clone();
+    let (name, change) = match (old, new) {
+        (None, None) => return None,
+        (None, Some(n)) => (name(n), Change::Added),
+        (Some(o), None) => (name(o), Change::Removed),
+        (Some(o), Some(n)) if o == n => return None,
+        (Some(o), Some(n)) => {
+            let mut details = Vec::new();
+            let mut field = |what: &str, a: String, b: String| {
+                if a != b {
+                    details.push(format!("{what} {a} -> {b}"));
+                }
+            };
+            let opt = |v: Option<String>| v.unwrap_or_else(|| "(default)".into());
+            field("interface", o.interface.clone(), n.interface.clone());
+            field("instance", opt(o.instance.clone()), opt(n.instance.clone()));
+            field("id", o.sync_id.to_string(), n.sync_id.to_string());
+            field(
+                "maxlen",
+                opt(o.maxlen.map(|v| v.to_string())),
+                opt(n.maxlen.map(|v| v.to_string())),
+            );
+            field("port", o.port.to_string(), n.port.to_string());
+            field(
+                "ttl",
+                opt(o.ttl.map(|v| v.to_string())),
+                opt(n.ttl.map(|v| v.to_string())),
+            );
+            field("group", o.group.to_string(), n.group.to_string());
+            (name(n), Change::Changed { details })
+        }
+    };
+    Some(Touched {
+        kind: "lvs_sync_daemon",
+        name,
+        change,
+    })
 }
 
 /// Collects `what old -> new` lines.
@@ -111,9 +159,16 @@ pub(crate) struct Details(pub Vec<String>);
 
 impl Details {
     /// `what old -> new` when the two differ (shown with `show`).
-    pub fn field<T: PartialEq>(&mut self, what: &str, old: &T, new: &T, show: impl Fn(&T) -> String) {
+    pub fn field<T: PartialEq>(
+        &mut self,
+        what: &str,
+        old: &T,
+        new: &T,
+        show: impl Fn(&T) -> String,
+    ) {
         if old != new {
-            self.0.push(format!("{what} {} -> {}", show(old), show(new)));
+            self.0
+                .push(format!("{what} {} -> {}", show(old), show(new)));
         }
     }
 
@@ -161,7 +216,8 @@ pub(crate) fn secs(d: &std::time::Duration) -> String {
 }
 
 pub(crate) fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
-    v.as_ref().map_or_else(|| "none".into(), ToString::to_string)
+    v.as_ref()
+        .map_or_else(|| "none".into(), ToString::to_string)
 }
 
 #[cfg(test)]
@@ -201,7 +257,10 @@ mod tests {
                 samples.display()
             );
         }
-        for e in std::fs::read_dir(manifest.join("../etc")).unwrap().flatten() {
+        for e in std::fs::read_dir(manifest.join("../etc"))
+            .unwrap()
+            .flatten()
+        {
             files.push(e.path());
         }
         files.sort();
@@ -236,5 +295,46 @@ mod tests {
         }
         assert!(compared >= 2, "only {compared} configurations compared");
         eprintln!("{compared} configurations compared with themselves");
+    }
+
+    /// lvs_sync_daemon: a reload that changes its settings says which; equal settings (the
+    /// default id written out) are no change, and none is "not applied".
+    #[test]
+    fn lvs_sync_daemon_changes_are_named_and_applied() {
+        let plans = |sync: &str| {
+            let text = format!(
+                "global_defs {{\n{sync}\n}}\nvrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 41\n priority 100\n virtual_ipaddress {{\n  10.0.0.1\n }}\n}}\n"
+            );
+            let p = conf_parser::parse_str("t.conf", &text, &conf_parser::Options::default());
+            assert!(p.is_ok(), "{}", p.render_diagnostics());
+            let src = crate::reload::Source {
+                file: "t.conf".into(),
+                config_id: None,
+                strict: false,
+                all_config: false,
+                dont_release_ipvs: false,
+                vrrp_only: false,
+                checkers_only: false,
+            };
+            crate::reload::plans(&p.config, &src).unwrap().0
+        };
+        let a = plans("lvs_sync_daemon eth0 VI_1");
+        assert_eq!(
+            diff(&a, &plans("lvs_sync_daemon eth0 VI_1 id 41")),
+            Diff::default()
+        );
+        let d = diff(&a, &plans("lvs_sync_daemon eth0 VI_1 id 9 ttl 2"));
+        assert_eq!(
+            d.lines(),
+            ["lvs_sync_daemon eth0: id 41 -> 9, ttl (default) -> 2"]
+        );
+        assert_eq!(
+            diff(&a, &plans("")).lines(),
+            ["lvs_sync_daemon eth0: removed"]
+        );
+        assert_eq!(
+            diff(&plans(""), &a).lines(),
+            ["lvs_sync_daemon eth0: added"]
+        );
     }
 }

@@ -86,6 +86,13 @@ pub enum Command {
     /// Test hook (the daemon sends it only when `KEEPALIVED_RS_TEST_STALL_VRRP_MS` is set): the
     /// loop stops turning, as one stuck on an await that never ends would.
     Stall,
+    /// Hold (true) or release an instance's preemption (`vrrp::Input::PreemptHold`): the sync
+    /// daemon's controller, while a fresh backup sync daemon catches up. An unknown name is
+    /// ignored.
+    PreemptHold {
+        instance: String,
+        hold: bool,
+    },
 }
 
 pub enum Event {
@@ -125,6 +132,14 @@ impl Handle {
             .send(Event::Command(Command::Ping(tx)))
             .map_err(|_| ())?;
         Ok(rx)
+    }
+
+    /// [`Command::PreemptHold`]; callable from any thread.
+    pub fn hold_preemption(&self, instance: &str, hold: bool) {
+        let _ = self.events.send(Event::Command(Command::PreemptHold {
+            instance: instance.to_string(),
+            hold,
+        }));
     }
 
     /// The test hook [`Command::Stall`].
@@ -399,6 +414,17 @@ impl Runtime {
                 }
                 Some(Event::Command(Command::Ping(pong))) => {
                     let _ = pong.send(());
+                }
+                Some(Event::Command(Command::PreemptHold { instance, hold })) => {
+                    if let Some(idx) = self.instances.iter().position(|r| r.plan.name == instance) {
+                        let input = if hold {
+                            Input::PreemptHold
+                        } else {
+                            Input::PreemptRelease
+                        };
+                        let now = self.now();
+                        self.feed(idx, input, now).await;
+                    }
                 }
                 Some(Event::Command(Command::Stall)) => {
                     warn!("test hook: the VRRP loop stalls (KEEPALIVED_RS_TEST_STALL_VRRP_MS)");

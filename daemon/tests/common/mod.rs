@@ -8,6 +8,7 @@
 
 #![allow(dead_code)]
 
+pub mod dr;
 pub mod metrics;
 pub mod syslog;
 
