@@ -122,7 +122,16 @@ pub fn plans(
         serde_json::to_value(&config.global).map_err(|e| format!("global settings: {e}"))?;
     // Where a setting is written is no setting: moving a block is no change.
     without_origins(&mut global);
-    Ok((Plans { vrrp, lvs, global }, tls))
+    let notify = crate::notifier::Settings::from_config(config, &crate::notifier::settings::local_name())?;
+    Ok((
+        Plans {
+            vrrp,
+            lvs,
+            global,
+            notify,
+        },
+        tls,
+    ))
 }
 
 /// The running configuration and the ways into the loops that run it.
@@ -131,6 +140,8 @@ pub struct Reloader {
     /// Shared with the blocking thread that compares a new file with it.
     pub running: Arc<Plans>,
     pub vrrp: vrrpd::Handle,
+    /// Scripts, FIFOs and mails: told the new settings.
+    pub notifier: crate::notifier::Notifier,
     /// The LVS side's commands; None while it does not run (no virtual servers yet, or `-P`).
     pub lvs: Option<mpsc::UnboundedSender<lvsd::Command>>,
     /// Starts the LVS side when a reload brings the first virtual servers.
@@ -211,6 +222,8 @@ impl Reloader {
                 }
             }
         }
+        // New FIFOs are open before the VRRP side writes its states to them.
+        self.notifier.reload(loaded.plans.notify.clone());
         let vrrp_started = Instant::now();
         match self.vrrp.reload(vrrp_plan).await {
             Ok(Ok(())) => {}

@@ -27,6 +27,8 @@ pub struct Plans {
     pub lvs: Option<LvsPlan>,
     /// The root and global_defs settings, as `config dump` writes them.
     pub global: serde_json::Value,
+    /// The notify FIFOs and the mail settings.
+    pub notify: crate::notifier::Settings,
 }
 
 /// What changes for one named thing.

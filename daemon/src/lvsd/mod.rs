@@ -41,7 +41,7 @@ use tracing::{debug, error, info, warn};
 use crate::lvs::checkers::{probe, CheckLatencies, TlsConfig};
 use crate::lvs::desired::{desired, vs_services};
 use crate::lvs::LvsPlan;
-use crate::vrrpd::notify::NotifyQueue;
+use crate::notifier::{self, Notice, Notifier, Side};
 use registry::{Assignment, Registry};
 use worker::{Msg, Worker};
 
@@ -77,7 +77,8 @@ struct Lvs {
     last: Vec<Vec<ServiceState>>,
     ktx: std_mpsc::Sender<Msg>,
     etx: mpsc::UnboundedSender<CheckEvent>,
-    notify: NotifyQueue,
+    /// Scripts, FIFO lines and mails (off this loop).
+    notifier: Notifier,
     /// The checkers run (they start a little after the table is programmed: see [`run`]).
     checking: bool,
     /// What the last assignment asked to start, until the checkers may start.
@@ -97,6 +98,7 @@ impl Lvs {
         etx: mpsc::UnboundedSender<CheckEvent>,
         observer: observe::Observer,
         latency: Arc<CheckLatencies>,
+        notifier: Notifier,
     ) -> Lvs {
         let mut registry = Registry::default();
         let assignment = registry.assign(&plan, false);
@@ -109,7 +111,7 @@ impl Lvs {
             last: Vec::new(),
             ktx,
             etx,
-            notify: NotifyQueue::start(),
+            notifier,
             checking: false,
             ids: assignment.ids.clone(),
             pending: assignment,
@@ -183,6 +185,8 @@ impl Lvs {
         }
     }
 
+    /// A pool notification: logged, then its script, FIFO line and (quorum changes; omega's
+    /// real servers at stop) mail.
     fn notification(&self, n: Notify, omega: bool) {
         let vs = match n {
             Notify::RealServerUp { vs, .. }
@@ -190,15 +194,91 @@ impl Lvs {
             | Notify::QuorumUp { vs }
             | Notify::QuorumDown { vs } => vs,
         };
-        let (line, cmd) = self.plan.notification(n, self.pool.quorum_figures(vs));
+        let (line, cmd, event) = self.plan.notification(n, self.pool.quorum_figures(vs));
         if omega {
             info!("{line} (omega, stopping)");
         } else {
             info!("{line}");
         }
-        if let Some(cmd) = cmd {
-            self.notify.push(cmd);
+        let mail = match n {
+            Notify::QuorumUp { vs } | Notify::QuorumDown { vs } => self
+                .plan
+                .virtual_servers
+                .get(vs)
+                .filter(|v| v.smtp_alert)
+                .zip(self.pool.quorum_figures(vs))
+                .map(|(v, (sum, quorum, hysteresis))| {
+                    let up = matches!(n, Notify::QuorumUp { .. });
+                    notifier::mail::virtual_server(
+                        &v.key.to_string(),
+                        up,
+                        omega,
+                        notifier::mail::QuorumFigures::crossed(sum, quorum, hysteresis, up),
+                    )
+                }),
+            // keepalived mails a real server's changes from its checkers (`check_mail`),
+            // omega's at stop from here.
+            Notify::RealServerDown { vs, rs } if omega => {
+                self.plan.virtual_servers.get(vs).and_then(|v| {
+                    let r = v.real_servers.get(rs).filter(|r| r.smtp_alert)?;
+                    Some(notifier::mail::real_server_shutdown(
+                        &v.rs_name(r),
+                        &v.key.to_string(),
+                    ))
+                })
+            }
+            _ => None,
+        };
+        self.notifier.notice(
+            Side::Lvs,
+            Notice {
+                event,
+                scripts: cmd.into_iter().collect(),
+                mail,
+            },
+        );
+    }
+
+    /// The mail of a checker going up or down (`alive_before`: its real server's state before
+    /// the event), as keepalived sends it: when the real server's `smtp_alert` is on, and the
+    /// real server changed state or `no_checker_emails` is off.
+    fn check_mail(&self, ev: &CheckEvent, alive_before: bool) {
+        let up = match ev.kind {
+            EventKind::Up { .. } => true,
+            EventKind::Down => false,
+            _ => return,
+        };
+        let Some((vi, ri, ci)) = self.pool.locate(ev.id) else {
+            return;
+        };
+        let (Some(v), Some(alive)) = (self.plan.virtual_servers.get(vi), self.pool.is_alive(vi, ri))
+        else {
+            return;
+        };
+        let Some(r) = v.real_servers.get(ri).filter(|r| r.smtp_alert) else {
+            return;
+        };
+        if alive == alive_before && self.plan.no_checker_emails {
+            return;
         }
+        let Some(kind) = r.checkers.get(ci).map(|c| c.mail_kind()) else {
+            return;
+        };
+        let mail = notifier::mail::real_server(
+            &v.rs_name(r),
+            &v.key.to_string(),
+            alive,
+            kind,
+            up,
+            &ev.reason,
+        );
+        self.notifier.notice(
+            Side::Lvs,
+            Notice {
+                mail,
+                ..Notice::default()
+            },
+        );
     }
 
     /// A batch of checker events: the pool, notifications, and the services that changed to
@@ -209,6 +289,10 @@ impl Lvs {
         while let Some(ev) = next {
             self.log_event(&ev);
             self.observer.event(&ev);
+            let alive_before = self
+                .pool
+                .locate(ev.id)
+                .and_then(|(vi, ri, _)| self.pool.is_alive(vi, ri));
             match self.pool.apply(&ev) {
                 Ok(notes) => {
                     if !matches!(ev.kind, EventKind::Failure) {
@@ -218,6 +302,9 @@ impl Lvs {
                     }
                     for n in notes {
                         self.notification(n, false);
+                    }
+                    if let Some(before) = alive_before {
+                        self.check_mail(&ev, before);
                     }
                 }
                 // A checker a reload stopped may have sent one last event.
@@ -330,7 +417,7 @@ impl Lvs {
         for n in self.pool.shutdown() {
             self.notification(n, true);
         }
-        self.notify.flush(Duration::from_secs(10)).await;
+        self.notifier.flush(Side::Lvs, Duration::from_secs(10)).await;
         stop_reconciler(&self.ktx, self.plan.stop).await;
     }
 }
@@ -371,6 +458,7 @@ pub async fn run<K>(
     checkers_after: impl std::future::Future<Output = ()>,
     snapshots: tokio::sync::watch::Sender<std::sync::Arc<crate::snapshot::LvsSnapshot>>,
     latency: Arc<CheckLatencies>,
+    notifier: Notifier,
 ) where
     K: Kernel + Send + 'static,
 {
@@ -404,11 +492,11 @@ pub async fn run<K>(
     let timeouts = plan.timeouts;
     let mut observer = observe::Observer::new(reconciler_stats);
     observer.snapshots = snapshots;
-    let mut lvs = Lvs::new(plan, tls, ktx, etx, observer, latency);
+    let mut lvs = Lvs::new(plan, tls, ktx, etx, observer, latency, notifier);
     // keepalived says at start which virtual servers have their quorum.
     for i in 0..lvs.plan.virtual_servers.len() {
         if lvs.pool.quorum_up(i) == Some(true) {
-            let (line, _) = lvs
+            let (line, _, _) = lvs
                 .plan
                 .notification(Notify::QuorumUp { vs: i }, lvs.pool.quorum_figures(i));
             info!("{line}");
@@ -668,6 +756,10 @@ mod tests {
         );
     }
 
+    fn test_notifier() -> Notifier {
+        Notifier::start(notifier::Settings::default()).unwrap().0
+    }
+
     async fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
         for _ in 0..200 {
             if f() {
@@ -700,6 +792,7 @@ mod tests {
             std::future::ready(()),
             snapshots,
             Arc::default(),
+            test_notifier(),
         ));
         wait_until("eight full passes in the snapshot", || {
             let r = &rx.borrow().reconciler;
@@ -775,6 +868,7 @@ virtual_server 127.0.0.1 80 {{
             std::future::ready(()),
             snapshots_tx,
             Arc::default(),
+            test_notifier(),
         ));
         let mut both = vec![
             (format!("127.0.0.1:{pa}"), 1),
@@ -874,6 +968,7 @@ virtual_server 127.0.0.1 80 {{
             std::future::ready(()),
             tokio::sync::watch::channel(Default::default()).0,
             Arc::default(),
+            test_notifier(),
         ));
         let mut both = vec![
             (format!("127.0.0.1:{pa}"), 1),
@@ -965,6 +1060,7 @@ virtual_server 127.0.0.1 80 {{
             },
             tokio::sync::watch::channel(Default::default()).0,
             Arc::default(),
+            test_notifier(),
         ));
         wait_until("programmed", || dests(&sim).len() == 1).await;
         let (done, wait) = oneshot::channel();

@@ -145,6 +145,21 @@ pub struct QuorumFigures {
     pub weight_sum: i64,
 }
 
+impl QuorumFigures {
+    /// The figures of a quorum just gained (`up`) or lost, from the live weight, the quorum
+    /// and the hysteresis: keepalived's threshold is the one crossed, quorum + hysteresis
+    /// going up, quorum - hysteresis going down.
+    pub fn crossed(weight_sum: u64, quorum: u64, hysteresis: u64, up: bool) -> QuorumFigures {
+        let (q, h) = (quorum as i64, hysteresis as i64);
+        QuorumFigures {
+            quorum,
+            hysteresis,
+            threshold: if up { q + h } else { q - h },
+            weight_sum: weight_sum as i64,
+        }
+    }
+}
+
 /// The mail of a virtual server gaining (`up`) or losing its quorum; `stopping` at stop
 /// (omega).
 pub fn virtual_server(vs: &str, up: bool, stopping: bool, f: QuorumFigures) -> Mail {
