@@ -216,10 +216,19 @@ pub fn date(t: chrono::DateTime<chrono::Local>) -> String {
 mod tests {
     use super::*;
 
-    /// The bytes keepalived 2.2.7 sent after DATA for a group entering BACKUP (captured in the
-    /// namespace lab with a raw TCP listener; tests/data/keepalived-2.2.7/mail-*.txt).
+    /// The bytes keepalived 2.2.7 sent after DATA for a group entering BACKUP, captured in the
+    /// namespace lab with a raw TCP listener (daemon/tests/data/keepalived-2.2.7/).
     #[test]
     fn a_message_is_byte_for_byte_keepalived_s() {
+        let capture = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/keepalived-2.2.7/smtp-client.txt"
+        ))
+        .unwrap();
+        let data = capture
+            .split_once("DATA\r\n")
+            .and_then(|(_, rest)| rest.strip_suffix("QUIT\r\n"))
+            .unwrap();
         let to = vec!["ops@example.org".to_string(), "noc@example.org".to_string()];
         let m = message(
             "Sun, 06 Dec 2026 05:37:49 +0000",
@@ -228,10 +237,7 @@ mod tests {
             "rA",
             &group("G1", State::Backup).unwrap(),
         );
-        assert_eq!(
-            m,
-            "Date: Sun, 06 Dec 2026 05:37:49 +0000\r\nFrom: kad@example.org\r\nSubject: [rA] VRRP Group G1 - Entering BACKUP state\r\nX-Mailer: Keepalived\r\nTo: ops@example.org, noc@example.org\r\n\r\n=> All VRRP group instances are now in BACKUP state <=\r\n\r\n.\r\n"
-        );
+        assert_eq!(m, data);
         let m = message(
             "D",
             "f",

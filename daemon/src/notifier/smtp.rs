@@ -320,6 +320,69 @@ mod tests {
         }
     }
 
+    /// Every byte we send for one alert, against what keepalived 2.2.7 sent for the same one
+    /// (captured: daemon/tests/data/keepalived-2.2.7/smtp-client.txt), read by a listener that
+    /// answers as a server does.
+    #[tokio::test]
+    async fn the_dialogue_is_byte_for_byte_keepalived_s() {
+        use tokio::net::TcpListener;
+        let capture = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/keepalived-2.2.7/smtp-client.txt"
+        ))
+        .unwrap();
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let (c, _) = l.accept().await.unwrap();
+            let mut c = BufReader::new(c);
+            c.get_mut().write_all(b"220 sink ESMTP\r\n").await.unwrap();
+            let mut got = String::new();
+            let mut in_data = false;
+            loop {
+                let mut line = String::new();
+                if c.read_line(&mut line).await.unwrap() == 0 {
+                    return got;
+                }
+                got.push_str(&line);
+                let answer: &[u8] = if in_data {
+                    if line != ".\r\n" {
+                        continue;
+                    }
+                    in_data = false;
+                    b"250 queued\r\n"
+                } else if line.starts_with("DATA") {
+                    in_data = true;
+                    b"354 go on\r\n"
+                } else if line.starts_with("QUIT") {
+                    b"221 bye\r\n"
+                } else {
+                    b"250 ok\r\n"
+                };
+                c.get_mut().write_all(answer).await.unwrap();
+            }
+        });
+        let s = MailSettings {
+            host: "127.0.0.1".into(),
+            port,
+            helo: "helo.example".into(),
+            from: "kad@example.org".into(),
+            to: vec!["ops@example.org".into(), "noc@example.org".into()],
+            timeout: Duration::from_secs(5),
+            router_id: "rA".into(),
+        };
+        let m = mail::group("G1", vrrp::State::Backup).unwrap();
+        let data = mail::message(
+            "Sun, 06 Dec 2026 05:37:49 +0000",
+            &s.from,
+            &s.to,
+            &s.router_id,
+            &m,
+        );
+        send(&s, &data).await.unwrap();
+        assert_eq!(server.await.unwrap(), capture);
+    }
+
     /// The mails arrive in order with keepalived's dialogue: HELO with smtp_helo_name, the
     /// sender, each recipient, and keepalived's headers.
     #[tokio::test]
