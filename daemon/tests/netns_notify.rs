@@ -737,3 +737,102 @@ fn netns_a_mail_server_down_or_silent_delays_no_takeover() {
         }
     }
 }
+
+/// A VRRPv2 advert for VRID 51 with PASS `s3cret` (the lab's) and a right checksum.
+fn advert(priority: u8, vip: [u8; 4]) -> Vec<u8> {
+    let mut p: Vec<u8> = [0x21, 51, priority, 1, 1, 1, 0, 0]
+        .into_iter()
+        .chain(vip)
+        .chain(*b"s3cret\0\0")
+        .collect();
+    let mut sum: u32 = p
+        .chunks(2)
+        .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
+        .sum();
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    let c = !(sum as u16);
+    p[6..8].copy_from_slice(&c.to_be_bytes());
+    p
+}
+
+/// notify_priority_changes and a lower priority heard as Master, as keepalived 2.2.7 writes
+/// them (measured): `INSTANCE "VI_1" BACKUP_PRIORITY 157` as the track_file's weight first
+/// counts (before the start's BACKUP), `MASTER_PRIORITY 170` when it changes while Master,
+/// `MASTER_RX_LOWER_PRI 170` for an advert of priority 50 (and notify_master_rx_lower_pri run,
+/// without arguments).
+#[test]
+fn netns_priority_changes_and_lower_priority_adverts_are_written() {
+    let mut runs = Vec::new();
+    for who in DAEMONS {
+        let Some(lab) = lab_or_skip(
+            "netns_priority_changes_and_lower_priority_adverts_are_written",
+            if who == "keepalived" { "pk" } else { "po" },
+            2,
+        ) else {
+            return;
+        };
+        let a = lab.node(0).to_string();
+        let b = lab.node(1).to_string();
+        let nf = lab.dir.join("notify.fifo");
+        let track = lab.write("track", "7\n");
+        let out = lab.dir.join("rx-lower.out");
+        let script = lab.write(
+            "rx-lower.sh",
+            &format!("#!/bin/sh\necho \"args: [$*]\" >> {}\n", out.display()),
+        );
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let conf = format!(
+            "global_defs {{\n    notify_fifo {}\n}}\nvrrp_track_file tf {{\n    file {}\n}}\n{}",
+            nf.display(),
+            track.display(),
+            instance("VI_1", 51, "MASTER", 150, "10.9.0.100/24").replace(
+                "    advert_int 1\n",
+                &format!(
+                    "    advert_int 1\n    notify_priority_changes\n    notify_master_rx_lower_pri {}\n    track_file {{\n        tf weight 1\n    }}\n",
+                    script.display()
+                )
+            ),
+        );
+        let reader = Reader::start(nf.clone());
+        let mut d = start(&lab, &a, who, &conf);
+        let got = reader.wait(3, Duration::from_secs(10));
+        assert!(got.len() >= 3, "{who}: {got:?}\n{}", d.log_text());
+        lab.write("track", "20\n");
+        let got = reader.wait(4, Duration::from_secs(5));
+        assert!(got.len() >= 4, "{who}: {got:?}\n{}", d.log_text());
+        let packet = advert(50, [10, 9, 0, 100]);
+        common::in_netns(&b, move || {
+            use socket2::{Domain, Protocol, Socket, Type};
+            let s = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(112))).unwrap();
+            s.set_multicast_ttl_v4(255).unwrap();
+            s.set_multicast_if_v4(&"10.9.0.2".parse().unwrap()).unwrap();
+            let to: std::net::SocketAddr = "224.0.0.18:0".parse().unwrap();
+            s.send_to(&packet, &to.into()).unwrap();
+        });
+        let got = reader.wait(5, Duration::from_secs(5));
+        assert!(got.len() >= 5, "{who}: {got:?}\n{}", d.log_text());
+        d.term(Duration::from_secs(10));
+        let got = reader.wait(6, Duration::from_secs(5));
+        let ran = std::fs::read_to_string(&out).unwrap_or_default();
+        println!("MEASURE: {who}: {got:?}; notify_master_rx_lower_pri: {ran:?}");
+        runs.push((who, got, ran));
+    }
+    for (who, got, ran) in runs {
+        assert_eq!(
+            got,
+            lines(&[
+                "INSTANCE \"VI_1\" BACKUP_PRIORITY 157",
+                "INSTANCE \"VI_1\" BACKUP 157",
+                "INSTANCE \"VI_1\" MASTER 157",
+                "INSTANCE \"VI_1\" MASTER_PRIORITY 170",
+                "INSTANCE \"VI_1\" MASTER_RX_LOWER_PRI 170",
+                "INSTANCE \"VI_1\" STOP 170",
+            ]),
+            "{who}"
+        );
+        assert_eq!(ran, "args: []\n", "{who}");
+    }
+}

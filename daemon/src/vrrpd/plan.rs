@@ -37,6 +37,8 @@ pub struct Notify {
     pub stop: Option<Script>,
     /// keepalived's `notify`: called with `INSTANCE NAME STATE PRIORITY` appended.
     pub any: Option<Script>,
+    /// `notify_master_rx_lower_pri`: a Master heard a lower priority's advert.
+    pub master_rx_lower_pri: Option<Script>,
 }
 
 /// Everything the runtime needs to run one `vrrp_instance`.
@@ -71,6 +73,9 @@ pub struct InstancePlan {
     pub routes: Vec<VRoute>,
     /// `smtp_alert` (resolved): its transitions are mailed.
     pub smtp_alert: bool,
+    /// `notify_priority_changes` (resolved): a change of its effective priority is written to
+    /// the FIFOs.
+    pub notify_priority_changes: bool,
 }
 
 /// One virtual route: installed with the addresses on becoming Master, removed on leaving.
@@ -427,10 +432,12 @@ pub fn instance_plan(i: &VrrpInstance, config: &Config) -> Result<InstancePlan, 
             fault: script(&i.notify_fault),
             stop: script(&i.notify_stop),
             any: script(&i.notify),
+            master_rx_lower_pri: script(&i.notify_master_rx_lower_pri),
         },
         track_interface: tracked(&i.track_interface),
         routes: Vec::new(),
         smtp_alert: i.smtp_alert,
+        notify_priority_changes: i.notify_priority_changes,
         track_file: tracked(&i.track_file),
         track_script: tracked(&i.track_script),
         track_process: tracked(&i.track_process),
@@ -515,6 +522,7 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
                 fault: script(&g.notify_fault),
                 stop: script(&g.notify_stop),
                 any: script(&g.notify),
+                master_rx_lower_pri: None,
             },
             smtp_alert: g.smtp_alert,
         });
