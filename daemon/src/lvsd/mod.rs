@@ -41,6 +41,7 @@ use tracing::{debug, error, info, warn};
 use crate::lvs::checkers::{probe, CheckLatencies, TlsConfig};
 use crate::lvs::desired::{desired, vs_services};
 use crate::lvs::LvsPlan;
+use crate::notifier::mail::QuorumWhen;
 use crate::notifier::{self, Notice, Notifier, Side};
 use registry::{Assignment, Registry};
 use worker::{Msg, Worker};
@@ -187,7 +188,8 @@ impl Lvs {
 
     /// A pool notification: logged, then its script, FIFO line and (quorum changes; omega's
     /// real servers at stop) mail.
-    fn notification(&self, n: Notify, omega: bool) {
+    fn notification(&self, n: Notify, when: QuorumWhen) {
+        let omega = when == QuorumWhen::Stop;
         let vs = match n {
             Notify::RealServerUp { vs, .. }
             | Notify::RealServerDown { vs, .. }
@@ -195,10 +197,10 @@ impl Lvs {
             | Notify::QuorumDown { vs } => vs,
         };
         let (line, cmd, event) = self.plan.notification(n, self.pool.quorum_figures(vs));
-        if omega {
-            info!("{line} (omega, stopping)");
-        } else {
-            info!("{line}");
+        match when {
+            QuorumWhen::Stop => info!("{line} (omega, stopping)"),
+            // keepalived's words at start are those of a change.
+            QuorumWhen::Start | QuorumWhen::Change => info!("{line}"),
         }
         let mail = match n {
             Notify::QuorumUp { vs } | Notify::QuorumDown { vs } => self
@@ -212,7 +214,7 @@ impl Lvs {
                     notifier::mail::virtual_server(
                         &v.key.to_string(),
                         up,
-                        omega,
+                        when,
                         notifier::mail::QuorumFigures::crossed(sum, quorum, hysteresis, up),
                     )
                 }),
@@ -237,6 +239,24 @@ impl Lvs {
                 mail,
             },
         );
+    }
+
+    /// What keepalived 2.2.7 tells of each virtual server `vs` as it starts (measured in the
+    /// VM): its quorum up (quorum_up, `VS ... UP`, the mail "Starting with quorum up"), or, with
+    /// a sorry server, down.
+    fn start_notifications(&self, vs: &[usize]) {
+        for &vi in vs {
+            let Some(v) = self.plan.virtual_servers.get(vi) else {
+                continue;
+            };
+            match self.pool.quorum_up(vi) {
+                Some(true) => self.notification(Notify::QuorumUp { vs: vi }, QuorumWhen::Start),
+                Some(false) if v.sorry.is_some() => {
+                    self.notification(Notify::QuorumDown { vs: vi }, QuorumWhen::Start)
+                }
+                _ => {}
+            }
+        }
     }
 
     /// The mail of a checker going up or down (`alive_before`: its real server's state before
@@ -301,7 +321,7 @@ impl Lvs {
                         }
                     }
                     for n in notes {
-                        self.notification(n, false);
+                        self.notification(n, QuorumWhen::Change);
                     }
                     if let Some(before) = alive_before {
                         self.check_mail(&ev, before);
@@ -369,6 +389,14 @@ impl Lvs {
     /// A reload: the new plan, keeping what stays (see the module's documentation).
     fn reload(&mut self, plan: LvsPlan, tls: Option<TlsConfig>, done: oneshot::Sender<()>) {
         let tls_changed = plan.ssl != self.plan.ssl;
+        // Virtual servers the reload adds start as at the daemon's start.
+        let added: Vec<usize> = plan
+            .virtual_servers
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !self.plan.virtual_servers.iter().any(|o| o.key == v.key))
+            .map(|(i, _)| i)
+            .collect();
         let assignment = self.registry.assign(&plan, tls_changed);
         let notes = self.pool.reconfigure(pool_configs(&plan, &assignment));
         let timeouts = plan.timeouts.filter(|t| Some(*t) != self.plan.timeouts);
@@ -391,8 +419,9 @@ impl Lvs {
         self.pending = assignment;
         self.observer.rebuild(&self.plan, &self.pool, &self.ids);
         for n in notes {
-            self.notification(n, false);
+            self.notification(n, QuorumWhen::Change);
         }
+        self.start_notifications(&added);
         self.start_checkers();
         self.last = self.services_by_vs();
         let _ = self.ktx.send(Msg::Reload {
@@ -415,7 +444,7 @@ impl Lvs {
             }
         }
         for n in self.pool.shutdown() {
-            self.notification(n, true);
+            self.notification(n, QuorumWhen::Stop);
         }
         self.notifier.flush(Side::Lvs, Duration::from_secs(10)).await;
         stop_reconciler(&self.ktx, self.plan.stop).await;
@@ -493,18 +522,12 @@ pub async fn run<K>(
     let mut observer = observe::Observer::new(reconciler_stats);
     observer.snapshots = snapshots;
     let mut lvs = Lvs::new(plan, tls, ktx, etx, observer, latency, notifier);
-    // keepalived says at start which virtual servers have their quorum.
-    for i in 0..lvs.plan.virtual_servers.len() {
-        if lvs.pool.quorum_up(i) == Some(true) {
-            let (line, _, _) = lvs
-                .plan
-                .notification(Notify::QuorumUp { vs: i }, lvs.pool.quorum_figures(i));
-            info!("{line}");
-        }
-    }
     let _ = lvs
         .ktx
         .send(Msg::Desired(desired(&lvs.plan, &lvs.pool), timeouts));
+    // keepalived says at start which virtual servers have their quorum, and tells it.
+    let all: Vec<usize> = (0..lvs.plan.virtual_servers.len()).collect();
+    lvs.start_notifications(&all);
 
     tokio::pin!(checkers_after);
     loop {

@@ -160,20 +160,32 @@ impl QuorumFigures {
     }
 }
 
-/// The mail of a virtual server gaining (`up`) or losing its quorum; `stopping` at stop
-/// (omega).
-pub fn virtual_server(vs: &str, up: bool, stopping: bool, f: QuorumFigures) -> Mail {
-    let body = if stopping {
-        "=> Shutting down <=".to_string()
-    } else {
-        format!(
-            "=> {} {}+{}={} <= {} <=",
-            if up { "Gained quorum" } else { "Lost quorum" },
-            f.quorum,
-            f.hysteresis,
-            f.threshold,
-            f.weight_sum
-        )
+/// When a virtual server's quorum is told of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuorumWhen {
+    /// At start (and for a virtual server a reload adds): its quorum as it starts.
+    Start,
+    /// A change.
+    Change,
+    /// At stop (omega).
+    Stop,
+}
+
+/// The mail of a virtual server's quorum, up or down.
+pub fn virtual_server(vs: &str, up: bool, when: QuorumWhen, f: QuorumFigures) -> Mail {
+    let what = match (when, up) {
+        (QuorumWhen::Stop, _) => None,
+        (QuorumWhen::Start, true) => Some("Starting with quorum up"),
+        (QuorumWhen::Start, false) => Some("Starting with quorum down"),
+        (QuorumWhen::Change, true) => Some("Gained quorum"),
+        (QuorumWhen::Change, false) => Some("Lost quorum"),
+    };
+    let body = match what {
+        None => "=> Shutting down <=".to_string(),
+        Some(what) => format!(
+            "=> {what} {}+{}={} <= {} <=",
+            f.quorum, f.hysteresis, f.threshold, f.weight_sum
+        ),
     };
     Mail {
         subject: format!("Virtualserver {vs} - {}", if up { "UP" } else { "DOWN" }),
@@ -299,7 +311,7 @@ mod tests {
             threshold: 1,
             weight_sum: 0,
         };
-        let m = virtual_server("[10.0.0.100]:tcp:80", false, false, f);
+        let m = virtual_server("[10.0.0.100]:tcp:80", false, QuorumWhen::Change, f);
         assert_eq!(m.subject, "Virtualserver [10.0.0.100]:tcp:80 - DOWN");
         assert_eq!(m.body, "=> Lost quorum 2+1=1 <= 0 <=");
     }

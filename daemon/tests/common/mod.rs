@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod metrics;
+pub mod notify;
 pub mod syslog;
 
 use std::io::{BufRead, BufReader};
