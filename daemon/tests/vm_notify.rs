@@ -120,8 +120,11 @@ virtual_server fwmark 7 {{
     )
 }
 
-/// One daemon's lines (lvs_notify_fifo and notify_fifo) and mails through the scenario.
-fn run(who: &str) -> Option<(Vec<String>, Vec<String>, Vec<(String, String)>)> {
+/// One daemon's lines on lvs_notify_fifo and on notify_fifo, and its mails (subject, body).
+type Run = (Vec<String>, Vec<String>, Vec<(String, String)>);
+
+/// One daemon through the scenario.
+fn run(who: &str) -> Option<Run> {
     let lab = lab_or_skip(
         "vm_lvs_fifo_lines_and_mails_as_keepalived",
         if who == "keepalived" { "lk" } else { "lo" },

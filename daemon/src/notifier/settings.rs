@@ -3,7 +3,6 @@
 //! name, as the resolver gives it, as keepalived takes it), the sender to USER@HOST.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use conf_parser::model::global::Fifo as FifoKeyword;
 use conf_parser::model::ScriptCommand;
@@ -156,13 +155,13 @@ fn fifo_plan(
     })
 }
 
-/// `smtp_connect_timeout`'s default, for tests.
-#[allow(dead_code)]
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
+    /// `smtp_connect_timeout`'s default.
+    const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
     fn settings(text: &str) -> Settings {
         let p = conf_parser::parse_str("t.conf", text, &conf_parser::Options::default());
