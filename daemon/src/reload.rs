@@ -228,6 +228,8 @@ impl Reloader {
         match self.vrrp.reload(vrrp_plan).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
+                // The VRRP side changed nothing: nor does the notifier.
+                self.notifier.reload(self.running.notify.clone());
                 error!("reload refused: {e}; the running configuration stays in force");
                 return Err(e);
             }
