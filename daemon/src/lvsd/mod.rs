@@ -259,15 +259,19 @@ impl Lvs {
         }
     }
 
-    /// The mail of a checker going up or down (`alive_before`: its real server's state before
-    /// the event), as keepalived sends it: when the real server's `smtp_alert` is on, and the
-    /// real server changed state or `no_checker_emails` is off.
-    fn check_mail(&self, ev: &CheckEvent, alive_before: bool) {
+    /// The mail of a checker going up or down (`before`: its real server's state and its own
+    /// before the event; the Up of a checker that was up, its first success, mails nothing),
+    /// as keepalived sends it: when the real server's `smtp_alert` is on, and the real server
+    /// changed state or `no_checker_emails` is off.
+    fn check_mail(&self, ev: &CheckEvent, (alive_before, checker_before): (bool, bool)) {
         let up = match ev.kind {
             EventKind::Up { .. } => true,
             EventKind::Down => false,
             _ => return,
         };
+        if up == checker_before {
+            return;
+        }
         let Some((vi, ri, ci)) = self.pool.locate(ev.id) else {
             return;
         };
@@ -309,10 +313,9 @@ impl Lvs {
         while let Some(ev) = next {
             self.log_event(&ev);
             self.observer.event(&ev);
-            let alive_before = self
-                .pool
-                .locate(ev.id)
-                .and_then(|(vi, ri, _)| self.pool.is_alive(vi, ri));
+            let before = self.pool.locate(ev.id).and_then(|(vi, ri, _)| {
+                Some((self.pool.is_alive(vi, ri)?, self.pool.checker_up(ev.id)?))
+            });
             match self.pool.apply(&ev) {
                 Ok(notes) => {
                     if !matches!(ev.kind, EventKind::Failure) {
@@ -323,7 +326,7 @@ impl Lvs {
                     for n in notes {
                         self.notification(n, QuorumWhen::Change);
                     }
-                    if let Some(before) = alive_before {
+                    if let Some(before) = before {
                         self.check_mail(&ev, before);
                     }
                 }
