@@ -717,3 +717,53 @@ fn netns_priority_changes_and_lower_priority_adverts_are_written() {
         assert_eq!(ran, "args: []\n", "{who}");
     }
 }
+
+/// Mail with nothing but `notification_email`, `smtp_server` and `smtp_alert`: the router id in
+/// the subject, the HELO name and the sender are keepalived's defaults from the host's name
+/// (`[HOST]`, `HELO HOST`, `USER@HOST`), the same from both daemons.
+#[test]
+fn netns_mail_defaults_are_keepalived_s() {
+    let mut seen = Vec::new();
+    for who in DAEMONS {
+        let Some(lab) = lab_or_skip(
+            "netns_mail_defaults_are_keepalived_s",
+            if who == "keepalived" { "ek" } else { "eo" },
+            1,
+        ) else {
+            return;
+        };
+        let a = lab.node(0).to_string();
+        let Some(sink) = Sink::start(&lab, &a, &[]) else {
+            return;
+        };
+        let conf = format!(
+            "global_defs {{\n    notification_email {{\n        ops@example.org\n    }}\n    smtp_server 127.0.0.1 2525\n    smtp_alert\n}}\n{}",
+            instance("VI_1", 51, "MASTER", 255, "10.9.0.100/24")
+        );
+        let d = start(&lab, &a, who, &conf);
+        assert!(
+            wait_for(Duration::from_secs(10), || !sink.mails().is_empty()).is_some(),
+            "{who}:\n{}",
+            d.log_text()
+        );
+        let m = sink.mails().remove(0);
+        let pick = |p: &str| {
+            m.lines()
+                .find_map(|l| l.strip_prefix(p))
+                .unwrap_or("")
+                .to_string()
+        };
+        let got = (
+            pick("X-Helo-Args: "),
+            pick("X-Mail-Args: "),
+            pick("Subject: "),
+        );
+        println!(
+            "MEASURE: {who}: HELO {:?}, MAIL FROM {:?}, Subject {:?}",
+            got.0, got.1, got.2
+        );
+        seen.push(got);
+    }
+    assert_eq!(seen[0], seen[1]);
+    assert!(!seen[0].0.is_empty() && seen[0].1.contains('@'), "{seen:?}");
+}
