@@ -84,6 +84,7 @@ pub(crate) fn start_lvs<K: ipvs::Kernel + Send + 'static>(
     after: Option<tokio::sync::oneshot::Receiver<()>>,
     snapshots: tokio::sync::watch::Sender<std::sync::Arc<crate::snapshot::LvsSnapshot>>,
     latency: std::sync::Arc<crate::lvs::checkers::CheckLatencies>,
+    events: crate::notifier::Notifier,
 ) -> Option<(
     tokio::sync::mpsc::UnboundedSender<lvsd::Command>,
     std::thread::JoinHandle<()>,
@@ -110,6 +111,7 @@ pub(crate) fn start_lvs<K: ipvs::Kernel + Send + 'static>(
                         checkers_after,
                         snapshots,
                         latency,
+                        events,
                     ))
                 }
                 Err(e) => tracing::error!(
@@ -351,6 +353,14 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         .or(parsed.config.global.global_defs.metrics_listen);
     // The plans are all that is kept for the run: not the model (origins, every block).
     drop(parsed);
+    // Scripts, FIFOs and mails, on a thread of their own, before anything can happen.
+    let (events, events_thread) = match crate::notifier::Notifier::start(plans.notify.clone()) {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::error!("cannot start the notifier thread: {e}");
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
 
     let (released_tx, released_rx) = tokio::sync::oneshot::channel();
     // The LVS side's snapshots: one channel for the daemon's life, its sender given to the LVS
@@ -366,6 +376,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
                 Some(released_rx),
                 snapshots,
                 check_latency.clone(),
+                events.clone(),
             ) {
                 Some((tx, t)) => (Some(tx), Some(t)),
                 None => (None, None),
@@ -395,10 +406,12 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     };
     let threads = lvs_threads.clone();
     let latency = check_latency.clone();
+    let for_loops = events.clone();
     let result = rt.block_on(async move {
         // This thread parsed the configuration and freed the model.
         tokio::spawn(release_freed_memory(Some(released_tx)));
-        let runtime = Runtime::new(plans.vrrp.clone(), options)?;
+        let runtime = Runtime::new(plans.vrrp.clone(), options, for_loops.clone())?;
+        let for_lvs = for_loops.clone();
         let (info, daemon_info) =
             tokio::sync::watch::channel(control::DaemonInfo::new(source.file.clone()));
         let dumps = dump::Dumper {
@@ -462,12 +475,18 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             source,
             running: std::sync::Arc::new(plans),
             vrrp,
+            notifier: for_loops,
             lvs: lvs_commands,
             sync,
             info,
             start_lvs: Box::new(move |prepared| {
-                let (tx, thread) =
-                    start_lvs(prepared, None, lvs_snapshots.take()?, latency.clone())?;
+                let (tx, thread) = start_lvs(
+                    prepared,
+                    None,
+                    lvs_snapshots.take()?,
+                    latency.clone(),
+                    for_lvs.clone(),
+                )?;
                 if let Ok(mut t) = threads.lock() {
                     t.push(thread);
                 }
@@ -545,6 +564,9 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             tracing::error!("the LVS side ended abnormally");
         }
     }
+    // Last: the FIFOs closed (their readers get every line, STOP ones too), the alert mails
+    // still queued given a few seconds.
+    events.stop(events_thread);
     match result {
         Ok(()) => {
             tracing::info!("Stopped");

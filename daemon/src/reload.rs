@@ -128,12 +128,15 @@ pub fn plans(
     } else {
         crate::syncd::plan::plan(config)
     };
+    let notify =
+        crate::notifier::Settings::from_config(config, &crate::notifier::settings::local_name())?;
     Ok((
         Plans {
             vrrp,
             lvs,
             global,
             sync,
+            notify,
         },
         tls,
     ))
@@ -145,6 +148,8 @@ pub struct Reloader {
     /// Shared with the blocking thread that compares a new file with it.
     pub running: Arc<Plans>,
     pub vrrp: vrrpd::Handle,
+    /// Scripts, FIFOs and mails: told the new settings.
+    pub notifier: crate::notifier::Notifier,
     /// The LVS side's commands; None while it does not run (no virtual servers yet, or `-P`).
     pub lvs: Option<mpsc::UnboundedSender<lvsd::Command>>,
     /// The sync daemon's thread; None when it does not run (no IPVS, no VRRP instances).
@@ -227,10 +232,14 @@ impl Reloader {
                 }
             }
         }
+        // New FIFOs are open before the VRRP side writes its states to them.
+        self.notifier.reload(loaded.plans.notify.clone());
         let vrrp_started = Instant::now();
         match self.vrrp.reload(vrrp_plan).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
+                // The VRRP side changed nothing: nor does the notifier.
+                self.notifier.reload(self.running.notify.clone());
                 error!("reload refused: {e}; the running configuration stays in force");
                 return Err(e);
             }

@@ -204,9 +204,16 @@ fn checker_scale() {
         kernel: sim.clone(),
     };
     let (snapshots, _) = tokio::sync::watch::channel(Default::default());
-    let (stop, thread) =
-        crate::daemon::start_lvs(prepared, Some(released_rx), snapshots, Default::default())
-            .unwrap();
+    let (notifier, _notifier_thread) =
+        crate::notifier::Notifier::start(crate::notifier::Settings::default()).unwrap();
+    let (stop, thread) = crate::daemon::start_lvs(
+        prepared,
+        Some(released_rx),
+        snapshots,
+        Default::default(),
+        notifier,
+    )
+    .unwrap();
     // The rest of this thread's life runs as the daemon's main thread does (daemon::run): on a
     // runtime with release_freed_memory().
     let rt = tokio::runtime::Builder::new_current_thread()

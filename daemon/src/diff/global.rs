@@ -38,6 +38,25 @@ const APPLIED: &[&str] = &[
     "lvs_flush_on_stop",
     // The sync daemon's own plan (`Plans::sync`), compared there.
     "lvs_sync_daemon",
+    // Read by the notifier (FIFOs, mail) or resolved into instances and servers (smtp_alert).
+    "notify_fifo",
+    "notify_fifo_script",
+    "vrrp_notify_fifo",
+    "vrrp_notify_fifo_script",
+    "lvs_notify_fifo",
+    "lvs_notify_fifo_script",
+    "fifo_write_vrrp_states_on_reload",
+    "notification_email",
+    "notification_email_from",
+    "smtp_server",
+    "smtp_helo_name",
+    "smtp_connect_timeout",
+    "smtp_alert",
+    "smtp_alert_vrrp",
+    "smtp_alert_checker",
+    "no_email_faults",
+    "no_checker_emails",
+    "router_id",
 ];
 
 /// Root-level settings a reload applies (none: they are all read at start).
@@ -97,14 +116,18 @@ mod tests {
 
     #[test]
     fn resolved_settings_are_applied_the_others_named() {
-        let a = global("global_defs {\n router_id a\n vrrp_garp_master_delay 5\n}\n");
-        let b = global("global_defs {\n router_id b\n vrrp_garp_master_delay 1\n}\n");
-        assert_eq!(not_applied(&a, &b), ["global_defs router_id"]);
+        let a = global(
+            "global_defs {\n tmp_config_directory /a\n router_id a\n vrrp_garp_master_delay 5\n}\n",
+        );
+        let b = global(
+            "global_defs {\n tmp_config_directory /b\n router_id b\n vrrp_garp_master_delay 1\n}\n",
+        );
+        assert_eq!(not_applied(&a, &b), ["global_defs tmp_config_directory"]);
         assert!(not_applied(&a, &a).is_empty());
-        let c = global("net_namespace blue\nglobal_defs {\n router_id a\n vrrp_garp_master_delay 5\n}\n");
+        let c = global("net_namespace blue\nglobal_defs {\n tmp_config_directory /a\n router_id a\n vrrp_garp_master_delay 5\n}\n");
         assert_eq!(not_applied(&a, &c), ["net_namespace", "use_pid_dir"]);
         // The metrics' listener is bound once, at start.
-        let m = global("global_defs {\n router_id a\n vrrp_garp_master_delay 5\n metrics_listen 127.0.0.1:9650\n}\n");
+        let m = global("global_defs {\n tmp_config_directory /a\n router_id a\n vrrp_garp_master_delay 5\n metrics_listen 127.0.0.1:9650\n}\n");
         assert_eq!(not_applied(&a, &m), ["global_defs metrics_listen"]);
     }
 }

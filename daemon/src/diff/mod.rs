@@ -30,6 +30,8 @@ pub struct Plans {
     /// `lvs_sync_daemon` (none without VRRP instances, as under `-C`). A reload compares the
     /// old and the new plan; only a difference reaches the sync daemons (`syncd`).
     pub sync: Option<crate::syncd::plan::SyncPlan>,
+    /// The notify FIFOs and the mail settings.
+    pub notify: crate::notifier::Settings,
 }
 
 /// What changes for one named thing.
@@ -39,9 +41,13 @@ pub enum Change {
     Added,
     Removed,
     /// Stopped and started anew, and why.
-    Restarted { why: String },
+    Restarted {
+        why: String,
+    },
     /// Changed in place: each difference, `what old -> new`.
-    Changed { details: Vec<String> },
+    Changed {
+        details: Vec<String>,
+    },
 }
 
 /// One named thing a reload touches.

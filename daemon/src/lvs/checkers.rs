@@ -63,6 +63,21 @@ impl PlannedChecker {
             PlannedProbe::File(_) => 8,
         }
     }
+
+    /// How keepalived words this checker's alert mails.
+    pub fn mail_kind(&self) -> crate::notifier::mail::CheckerKind {
+        use crate::notifier::mail::CheckerKind as K;
+        match self.probe {
+            PlannedProbe::Tcp(_) => K::Tcp,
+            PlannedProbe::Http(_) | PlannedProbe::Ssl(..) => K::Http,
+            PlannedProbe::Misc(_) => K::Misc,
+            PlannedProbe::Dns(_) => K::Dns,
+            PlannedProbe::Udp(_) => K::Udp,
+            PlannedProbe::Smtp(_) => K::Smtp,
+            PlannedProbe::Ping(_) => K::Ping,
+            PlannedProbe::File(_) => K::File,
+        }
+    }
 }
 
 /// keepalived's keyword of each checker kind the daemon runs ([`PlannedChecker::kind`]).

@@ -29,6 +29,8 @@ use conf_parser::model::ScriptCommand;
 use conf_parser::Config;
 use ipvs::{Destination, DestKey, Family, Protocol, Service, StopPolicy, Timeouts};
 
+use crate::notifier::Event;
+
 pub use self::checkers::PlannedChecker;
 
 /// A script to run: the program and its arguments.
@@ -76,6 +78,9 @@ pub struct RealServerPlan {
     pub inhibit_on_failure: bool,
     pub notify_up: Option<Script>,
     pub notify_down: Option<Script>,
+    /// `smtp_alert` (resolved; on unless something says otherwise, as in keepalived): its
+    /// checkers' changes are mailed.
+    pub smtp_alert: bool,
     /// The checkers run for it, in configuration order (those that cannot run are in
     /// [`LvsPlan::skipped`]).
     pub checkers: Vec<PlannedChecker>,
@@ -108,10 +113,12 @@ pub struct VsPlan {
     pub omega: bool,
     pub quorum_up: Option<Script>,
     pub quorum_down: Option<Script>,
+    /// `smtp_alert` (resolved, off unless something says otherwise): quorum changes are mailed.
+    pub smtp_alert: bool,
 }
 
 impl VsPlan {
-    /// keepalived's name for one of its real servers in log lines: `[10.0.0.2]:tcp:80`
+    /// keepalived's name for one of its real servers in log lines, notify FIFO lines and mails: `[10.0.0.2]:tcp:80`
     /// (`none` and the kernel's port for a firewall-mark service).
     pub fn rs_name(&self, r: &RealServerPlan) -> String {
         let (proto, port) = match &self.key {
@@ -185,6 +192,9 @@ pub struct LvsPlan {
     /// global_defs `net_namespace_ipvs`: the network namespace IPVS is programmed in (""
     /// the default one); the checkers run in the daemon's.
     pub ipvs_namespace: Option<String>,
+    /// global_defs `no_checker_emails`: a checker's change is mailed only when it changes its
+    /// real server's state.
+    pub no_checker_emails: bool,
 }
 
 fn script(s: &Option<ScriptCommand>) -> Option<Script> {
@@ -251,6 +261,7 @@ pub fn plan(config: &Config, dont_release_ipvs: bool) -> Result<LvsPlan, String>
                 inhibit_on_failure: rs.inhibit_on_failure,
                 notify_up: script(&rs.notify_up),
                 notify_down: script(&rs.notify_down),
+                smtp_alert: rs.smtp_alert.unwrap_or(true),
                 checkers: checkers::plan_real_server(vs, rs, config, &mut skipped),
             })
             .collect();
@@ -271,6 +282,7 @@ pub fn plan(config: &Config, dont_release_ipvs: bool) -> Result<LvsPlan, String>
             omega: vs.omega,
             quorum_up: script(&vs.quorum_up),
             quorum_down: script(&vs.quorum_down),
+            smtp_alert: vs.smtp_alert.unwrap_or(false),
         });
     }
     let g = &config.global.global_defs;
@@ -282,6 +294,7 @@ pub fn plan(config: &Config, dont_release_ipvs: bool) -> Result<LvsPlan, String>
         stop: stop_policy(g.lvs_flush_on_stop, dont_release_ipvs),
         timeouts: g.lvs_timeouts.as_ref().map(timeouts),
         ipvs_namespace: config.global.net_namespace_ipvs.clone(),
+        no_checker_emails: g.no_checker_emails,
     })
 }
 
@@ -296,35 +309,53 @@ impl LvsPlan {
             stop: StopPolicy::RemoveOwned,
             timeouts: None,
             ipvs_namespace: None,
+            no_checker_emails: false,
         }
     }
 
-    /// A log line for a pool notification (indexes of this plan), in keepalived's words, and
-    /// the script to run for it, if one is configured. `figures` are the virtual server's
-    /// quorum figures (`Pool::quorum_figures`), for the quorum lines.
-    pub fn notification(&self, n: Notify, figures: Option<(u64, u64, u64)>) -> (String, Option<Script>) {
+    /// A log line for a pool notification (indexes of this plan), in keepalived's words, the
+    /// script to run for it, if one is configured, and its notify FIFO line's event. `figures`
+    /// are the virtual server's quorum figures (`Pool::quorum_figures`), for the quorum lines.
+    pub fn notification(
+        &self,
+        n: Notify,
+        figures: Option<(u64, u64, u64)>,
+    ) -> (String, Option<Script>, Option<Event>) {
         let rs_line = |vs: usize, rs: usize, up: bool| {
             let v = self.virtual_servers.get(vs)?;
             let r = v.real_servers.get(rs)?;
+            let event = Some(Event::RealServer {
+                name: v.rs_name(r),
+                vs: v.key.to_string(),
+                up,
+            });
             Some(if up {
                 (
                     format!("Adding service {} to VS {}", v.rs_name(r), v.key),
                     r.notify_up.clone(),
+                    event,
                 )
             } else {
                 (
                     format!("Removing service {} from VS {}", v.rs_name(r), v.key),
                     r.notify_down.clone(),
+                    event,
                 )
             })
         };
         let vs_line = |vs: usize, up: bool| {
             let v = self.virtual_servers.get(vs)?;
-            let (sum, quorum, h) = figures.unwrap_or((0, u64::from(v.quorum), u64::from(v.hysteresis)));
+            let (sum, quorum, h) =
+                figures.unwrap_or((0, u64::from(v.quorum), u64::from(v.hysteresis)));
+            let event = Some(Event::VirtualServer {
+                name: v.key.to_string(),
+                up,
+            });
             Some(if up {
                 (
                     format!("Gained quorum {quorum}+{h}={} <= {sum} for VS {}", quorum + h, v.key),
                     v.quorum_up.clone(),
+                    event,
                 )
             } else {
                 (
@@ -334,6 +365,7 @@ impl LvsPlan {
                         v.key
                     ),
                     v.quorum_down.clone(),
+                    event,
                 )
             })
         };
@@ -343,7 +375,7 @@ impl LvsPlan {
             Notify::QuorumUp { vs } => vs_line(vs, true),
             Notify::QuorumDown { vs } => vs_line(vs, false),
         };
-        line.unwrap_or_else(|| (format!("{n:?}"), None))
+        line.unwrap_or_else(|| (format!("{n:?}"), None, None))
     }
 
     /// How many checkers the plan runs.
@@ -493,12 +525,33 @@ virtual_server 192.0.2.150 80 {
             [
                 (
                     "Removing service [192.0.2.141]:tcp:80 from VS [192.0.2.150]:tcp:80".into(),
-                    Some(vec!["/bin/echo".into(), "rs1".into(), "down".into()])
+                    Some(vec!["/bin/echo".into(), "rs1".into(), "down".into()]),
+                    Some(Event::RealServer {
+                        name: "[192.0.2.141]:tcp:80".into(),
+                        vs: "[192.0.2.150]:tcp:80".into(),
+                        up: false
+                    })
                 ),
                 (
                     "Lost quorum 2-0=2 > 1 for VS [192.0.2.150]:tcp:80".into(),
-                    Some(vec!["/bin/echo".into(), "down".into()])
+                    Some(vec!["/bin/echo".into(), "down".into()]),
+                    Some(Event::VirtualServer {
+                        name: "[192.0.2.150]:tcp:80".into(),
+                        up: false
+                    })
                 )
+            ]
+        );
+        let fifo: Vec<_> = n
+            .iter()
+            .filter_map(|&n| p.notification(n, pool.quorum_figures(0)).2)
+            .map(|e| e.fifo_line())
+            .collect();
+        assert_eq!(
+            fifo,
+            [
+                "RS [192.0.2.141]:tcp:80 [192.0.2.150]:tcp:80 DOWN\n",
+                "VS [192.0.2.150]:tcp:80 DOWN\n"
             ]
         );
         // `ipvs sync`'s view: every real server up.

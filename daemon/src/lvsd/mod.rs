@@ -41,7 +41,8 @@ use tracing::{debug, error, info, warn};
 use crate::lvs::checkers::{probe, CheckLatencies, TlsConfig};
 use crate::lvs::desired::{desired, vs_services};
 use crate::lvs::LvsPlan;
-use crate::vrrpd::notify::NotifyQueue;
+use crate::notifier::mail::QuorumWhen;
+use crate::notifier::{self, Notice, Notifier, Side};
 use registry::{Assignment, Registry};
 use worker::{Msg, Worker};
 
@@ -77,7 +78,8 @@ struct Lvs {
     last: Vec<Vec<ServiceState>>,
     ktx: std_mpsc::Sender<Msg>,
     etx: mpsc::UnboundedSender<CheckEvent>,
-    notify: NotifyQueue,
+    /// Scripts, FIFO lines and mails (off this loop).
+    notifier: Notifier,
     /// The checkers run (they start a little after the table is programmed: see [`run`]).
     checking: bool,
     /// What the last assignment asked to start, until the checkers may start.
@@ -97,6 +99,7 @@ impl Lvs {
         etx: mpsc::UnboundedSender<CheckEvent>,
         observer: observe::Observer,
         latency: Arc<CheckLatencies>,
+        notifier: Notifier,
     ) -> Lvs {
         let mut registry = Registry::default();
         let assignment = registry.assign(&plan, false);
@@ -109,7 +112,7 @@ impl Lvs {
             last: Vec::new(),
             ktx,
             etx,
-            notify: NotifyQueue::start(),
+            notifier,
             checking: false,
             ids: assignment.ids.clone(),
             pending: assignment,
@@ -183,22 +186,123 @@ impl Lvs {
         }
     }
 
-    fn notification(&self, n: Notify, omega: bool) {
+    /// A pool notification: logged, then its script, FIFO line and (quorum changes; omega's
+    /// real servers at stop) mail.
+    fn notification(&self, n: Notify, when: QuorumWhen) {
+        let omega = when == QuorumWhen::Stop;
         let vs = match n {
             Notify::RealServerUp { vs, .. }
             | Notify::RealServerDown { vs, .. }
             | Notify::QuorumUp { vs }
             | Notify::QuorumDown { vs } => vs,
         };
-        let (line, cmd) = self.plan.notification(n, self.pool.quorum_figures(vs));
-        if omega {
-            info!("{line} (omega, stopping)");
-        } else {
-            info!("{line}");
+        let (line, cmd, event) = self.plan.notification(n, self.pool.quorum_figures(vs));
+        match when {
+            QuorumWhen::Stop => info!("{line} (omega, stopping)"),
+            // keepalived's words at start are those of a change.
+            QuorumWhen::Start | QuorumWhen::Change => info!("{line}"),
         }
-        if let Some(cmd) = cmd {
-            self.notify.push(cmd);
+        let mail = match n {
+            Notify::QuorumUp { vs } | Notify::QuorumDown { vs } => self
+                .plan
+                .virtual_servers
+                .get(vs)
+                .filter(|v| v.smtp_alert)
+                .zip(self.pool.quorum_figures(vs))
+                .map(|(v, (sum, quorum, hysteresis))| {
+                    let up = matches!(n, Notify::QuorumUp { .. });
+                    notifier::mail::virtual_server(
+                        &v.key.to_string(),
+                        up,
+                        when,
+                        notifier::mail::QuorumFigures::crossed(sum, quorum, hysteresis, up),
+                    )
+                }),
+            // keepalived mails a real server's changes from its checkers (`check_mail`),
+            // omega's at stop from here.
+            Notify::RealServerDown { vs, rs } if omega => {
+                self.plan.virtual_servers.get(vs).and_then(|v| {
+                    let r = v.real_servers.get(rs).filter(|r| r.smtp_alert)?;
+                    Some(notifier::mail::real_server_shutdown(
+                        &v.rs_name(r),
+                        &v.key.to_string(),
+                    ))
+                })
+            }
+            _ => None,
+        };
+        self.notifier.notice(
+            Side::Lvs,
+            Notice {
+                event,
+                scripts: cmd.into_iter().collect(),
+                mail,
+            },
+        );
+    }
+
+    /// What keepalived 2.2.7 tells of each virtual server `vs` as it starts (measured in the
+    /// VM): its quorum up (quorum_up, `VS ... UP`, the mail "Starting with quorum up"), or, with
+    /// a sorry server, down.
+    fn start_notifications(&self, vs: &[usize]) {
+        for &vi in vs {
+            let Some(v) = self.plan.virtual_servers.get(vi) else {
+                continue;
+            };
+            match self.pool.quorum_up(vi) {
+                Some(true) => self.notification(Notify::QuorumUp { vs: vi }, QuorumWhen::Start),
+                Some(false) if v.sorry.is_some() => {
+                    self.notification(Notify::QuorumDown { vs: vi }, QuorumWhen::Start)
+                }
+                _ => {}
+            }
         }
+    }
+
+    /// The mail of a checker going up or down (`before`: its real server's state and its own
+    /// before the event; the Up of a checker that was up, its first success, mails nothing),
+    /// as keepalived sends it: when the real server's `smtp_alert` is on, and the real server
+    /// changed state or `no_checker_emails` is off.
+    fn check_mail(&self, ev: &CheckEvent, (alive_before, checker_before): (bool, bool)) {
+        let up = match ev.kind {
+            EventKind::Up { .. } => true,
+            EventKind::Down => false,
+            _ => return,
+        };
+        if up == checker_before {
+            return;
+        }
+        let Some((vi, ri, ci)) = self.pool.locate(ev.id) else {
+            return;
+        };
+        let (Some(v), Some(alive)) = (self.plan.virtual_servers.get(vi), self.pool.is_alive(vi, ri))
+        else {
+            return;
+        };
+        let Some(r) = v.real_servers.get(ri).filter(|r| r.smtp_alert) else {
+            return;
+        };
+        if alive == alive_before && self.plan.no_checker_emails {
+            return;
+        }
+        let Some(kind) = r.checkers.get(ci).map(|c| c.mail_kind()) else {
+            return;
+        };
+        let mail = notifier::mail::real_server(
+            &v.rs_name(r),
+            &v.key.to_string(),
+            alive,
+            kind,
+            up,
+            &ev.reason,
+        );
+        self.notifier.notice(
+            Side::Lvs,
+            Notice {
+                mail,
+                ..Notice::default()
+            },
+        );
     }
 
     /// A batch of checker events: the pool, notifications, and the services that changed to
@@ -209,6 +313,9 @@ impl Lvs {
         while let Some(ev) = next {
             self.log_event(&ev);
             self.observer.event(&ev);
+            let before = self.pool.locate(ev.id).and_then(|(vi, ri, _)| {
+                Some((self.pool.is_alive(vi, ri)?, self.pool.checker_up(ev.id)?))
+            });
             match self.pool.apply(&ev) {
                 Ok(notes) => {
                     if !matches!(ev.kind, EventKind::Failure) {
@@ -217,7 +324,10 @@ impl Lvs {
                         }
                     }
                     for n in notes {
-                        self.notification(n, false);
+                        self.notification(n, QuorumWhen::Change);
+                    }
+                    if let Some(before) = before {
+                        self.check_mail(&ev, before);
                     }
                 }
                 // A checker a reload stopped may have sent one last event.
@@ -282,6 +392,14 @@ impl Lvs {
     /// A reload: the new plan, keeping what stays (see the module's documentation).
     fn reload(&mut self, plan: LvsPlan, tls: Option<TlsConfig>, done: oneshot::Sender<()>) {
         let tls_changed = plan.ssl != self.plan.ssl;
+        // Virtual servers the reload adds start as at the daemon's start.
+        let added: Vec<usize> = plan
+            .virtual_servers
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !self.plan.virtual_servers.iter().any(|o| o.key == v.key))
+            .map(|(i, _)| i)
+            .collect();
         let assignment = self.registry.assign(&plan, tls_changed);
         let notes = self.pool.reconfigure(pool_configs(&plan, &assignment));
         let timeouts = plan.timeouts.filter(|t| Some(*t) != self.plan.timeouts);
@@ -304,8 +422,9 @@ impl Lvs {
         self.pending = assignment;
         self.observer.rebuild(&self.plan, &self.pool, &self.ids);
         for n in notes {
-            self.notification(n, false);
+            self.notification(n, QuorumWhen::Change);
         }
+        self.start_notifications(&added);
         self.start_checkers();
         self.last = self.services_by_vs();
         let _ = self.ktx.send(Msg::Reload {
@@ -328,9 +447,9 @@ impl Lvs {
             }
         }
         for n in self.pool.shutdown() {
-            self.notification(n, true);
+            self.notification(n, QuorumWhen::Stop);
         }
-        self.notify.flush(Duration::from_secs(10)).await;
+        self.notifier.flush(Side::Lvs, Duration::from_secs(10)).await;
         stop_reconciler(&self.ktx, self.plan.stop).await;
     }
 }
@@ -371,6 +490,7 @@ pub async fn run<K>(
     checkers_after: impl std::future::Future<Output = ()>,
     snapshots: tokio::sync::watch::Sender<std::sync::Arc<crate::snapshot::LvsSnapshot>>,
     latency: Arc<CheckLatencies>,
+    notifier: Notifier,
 ) where
     K: Kernel + Send + 'static,
 {
@@ -404,19 +524,13 @@ pub async fn run<K>(
     let timeouts = plan.timeouts;
     let mut observer = observe::Observer::new(reconciler_stats);
     observer.snapshots = snapshots;
-    let mut lvs = Lvs::new(plan, tls, ktx, etx, observer, latency);
-    // keepalived says at start which virtual servers have their quorum.
-    for i in 0..lvs.plan.virtual_servers.len() {
-        if lvs.pool.quorum_up(i) == Some(true) {
-            let (line, _) = lvs
-                .plan
-                .notification(Notify::QuorumUp { vs: i }, lvs.pool.quorum_figures(i));
-            info!("{line}");
-        }
-    }
+    let mut lvs = Lvs::new(plan, tls, ktx, etx, observer, latency, notifier);
     let _ = lvs
         .ktx
         .send(Msg::Desired(desired(&lvs.plan, &lvs.pool), timeouts));
+    // keepalived says at start which virtual servers have their quorum, and tells it.
+    let all: Vec<usize> = (0..lvs.plan.virtual_servers.len()).collect();
+    lvs.start_notifications(&all);
 
     tokio::pin!(checkers_after);
     loop {
@@ -668,6 +782,10 @@ mod tests {
         );
     }
 
+    fn test_notifier() -> Notifier {
+        Notifier::start(notifier::Settings::default()).unwrap().0
+    }
+
     async fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
         for _ in 0..200 {
             if f() {
@@ -700,6 +818,7 @@ mod tests {
             std::future::ready(()),
             snapshots,
             Arc::default(),
+            test_notifier(),
         ));
         wait_until("eight full passes in the snapshot", || {
             let r = &rx.borrow().reconciler;
@@ -775,6 +894,7 @@ virtual_server 127.0.0.1 80 {{
             std::future::ready(()),
             snapshots_tx,
             Arc::default(),
+            test_notifier(),
         ));
         let mut both = vec![
             (format!("127.0.0.1:{pa}"), 1),
@@ -874,6 +994,7 @@ virtual_server 127.0.0.1 80 {{
             std::future::ready(()),
             tokio::sync::watch::channel(Default::default()).0,
             Arc::default(),
+            test_notifier(),
         ));
         let mut both = vec![
             (format!("127.0.0.1:{pa}"), 1),
@@ -965,6 +1086,7 @@ virtual_server 127.0.0.1 80 {{
             },
             tokio::sync::watch::channel(Default::default()).0,
             Arc::default(),
+            test_notifier(),
         ));
         wait_until("programmed", || dests(&sim).len() == 1).await;
         let (done, wait) = oneshot::channel();

@@ -12,6 +12,7 @@ use super::net::{Received, Sender};
 use super::receivers::RxId;
 use super::trackers::{file_key, process_key, script_key};
 use super::Runtime;
+use crate::notifier::{self, Notice, Side};
 
 impl Runtime {
     pub(super) async fn fire_timers(&mut self) {
@@ -107,6 +108,10 @@ impl Runtime {
             r.master = Some((p.src, advert.priority));
         }
         self.snapshot_dirty = true;
+        // keepalived's MASTER_RX_LOWER_PRI: a Master hears a (non-zero) lower priority.
+        let rx_lower = r.instance.state() == State::Master
+            && advert.priority != 0
+            && advert.priority < r.instance.priority();
         self.feed(
             idx,
             Input::Advert {
@@ -116,6 +121,20 @@ impl Runtime {
             now,
         )
         .await;
+        if rx_lower {
+            let r = &self.instances[idx];
+            self.notifier.notice(
+                Side::Vrrp,
+                Notice {
+                    event: Some(notifier::Event::MasterRxLowerPri {
+                        name: r.plan.name.clone(),
+                        priority: r.instance.priority(),
+                    }),
+                    scripts: r.plan.notify.master_rx_lower_pri.iter().cloned().collect(),
+                    mail: None,
+                },
+            );
+        }
     }
 
     pub(super) async fn kernel_event(&mut self, ev: KernelEvent) {
@@ -332,8 +351,24 @@ impl Runtime {
                 if new.fault { ", FAULT" } else { "" }
             );
         }
+        let before = r.instance.priority();
         for input in vrrp::verdict_inputs(old, new) {
             self.feed(idx, input, now).await;
+        }
+        let r = &self.instances[idx];
+        let after = r.instance.priority();
+        if after != before && r.plan.notify_priority_changes {
+            self.notifier.notice(
+                Side::Vrrp,
+                Notice {
+                    event: Some(notifier::Event::Priority {
+                        name: r.plan.name.clone(),
+                        master: r.instance.state() == State::Master,
+                        priority: after,
+                    }),
+                    ..Notice::default()
+                },
+            );
         }
     }
 }

@@ -11,6 +11,7 @@ use vrrp::{Action, Destination, DropKind, Input, State};
 use super::kernel::Gratuitous;
 use super::notify;
 use super::Runtime;
+use crate::notifier::{self, Notice, Side};
 
 impl Runtime {
     /// Carries out one action of instance `idx`.
@@ -151,9 +152,19 @@ impl Runtime {
                     notify::state_word(from),
                     notify::state_word(to)
                 );
-                for cmd in notify::commands(&r.plan.notify, name, to, prio) {
-                    self.notify.push(cmd);
-                }
+                let mails = notifier::mail::vrrp_mails(r.plan.smtp_alert, self.no_email_faults, to);
+                self.notifier.notice(
+                    Side::Vrrp,
+                    Notice {
+                        event: (to != State::Initialize).then(|| notifier::Event::Instance {
+                            name: name.clone(),
+                            state: to,
+                            priority: prio,
+                        }),
+                        scripts: notify::commands(&r.plan.notify, name, to, prio),
+                        mail: mails.then(|| notifier::mail::instance(name, to)).flatten(),
+                    },
+                );
             }
         }
     }
@@ -195,7 +206,11 @@ impl Runtime {
         for line in self.droplog.flush(std::time::Instant::now()) {
             warn!("{line}");
         }
-        self.notify.flush(Duration::from_secs(10)).await;
+        // keepalived's order: every instance's STOP, then the groups'.
+        for g in 0..self.groups.len() {
+            self.group_notify(g);
+        }
+        self.notifier.flush(Side::Vrrp, Duration::from_secs(10)).await;
     }
 }
 

@@ -52,11 +52,11 @@ use vrrp::{Action, Input, State, SyncGroup, Time};
 use instance::Running;
 use kernel::{Gratuitous, KernelEvent, Netlink};
 use net::Received;
-use notify::NotifyQueue;
 use plan::{GroupPlan, Plan};
 use receivers::{Receivers, RxId};
 use trackers::Trackers;
 
+use crate::notifier::{self, Notice, Notifier, Side};
 use crate::snapshot::VrrpSnapshot;
 
 /// Options from the command line that change how the VRRP side behaves.
@@ -197,7 +197,10 @@ pub struct Runtime {
     dynamic_interfaces: bool,
     netlink: Netlink,
     gratuitous: Gratuitous,
-    notify: NotifyQueue,
+    /// Scripts, FIFO lines and mails of each transition (off this loop).
+    notifier: Notifier,
+    /// global_defs `no_email_faults`.
+    no_email_faults: bool,
     options: Options,
     events: mpsc::UnboundedReceiver<Event>,
     events_tx: mpsc::UnboundedSender<Event>,
@@ -216,7 +219,7 @@ pub struct Runtime {
 impl Runtime {
     /// Opens sockets and netlink for every instance of `plan` and starts its trackers. Must run
     /// inside a tokio runtime.
-    pub fn new(plan: Plan, options: Options) -> io::Result<Runtime> {
+    pub fn new(plan: Plan, options: Options, notifier: Notifier) -> io::Result<Runtime> {
         let (events_tx, events) = mpsc::unbounded_channel();
         let trackers = Trackers::start(&plan, &events_tx)?;
         let ktx = forward_kernel(&events_tx);
@@ -230,7 +233,8 @@ impl Runtime {
             dynamic_interfaces: plan.dynamic_interfaces,
             netlink: Netlink::open()?,
             gratuitous: Gratuitous::default(),
-            notify: NotifyQueue::start(),
+            notifier,
+            no_email_faults: plan.no_email_faults,
             options,
             events,
             events_tx,
@@ -494,9 +498,19 @@ impl Runtime {
             group.plan.name,
             notify::state_word(state)
         );
-        for cmd in notify::group_commands(&group.plan.notify, &group.plan.name, state) {
-            self.notify.push(cmd);
-        }
+        let name = &group.plan.name;
+        let mails = notifier::mail::vrrp_mails(group.plan.smtp_alert, self.no_email_faults, state);
+        self.notifier.notice(
+            Side::Vrrp,
+            Notice {
+                event: Some(notifier::Event::Group {
+                    name: name.clone(),
+                    state,
+                }),
+                scripts: notify::group_commands(&group.plan.notify, name, state),
+                mail: mails.then(|| notifier::mail::group(name, state)).flatten(),
+            },
+        );
     }
 }
 

@@ -37,6 +37,8 @@ pub struct Notify {
     pub stop: Option<Script>,
     /// keepalived's `notify`: called with `INSTANCE NAME STATE PRIORITY` appended.
     pub any: Option<Script>,
+    /// `notify_master_rx_lower_pri`: a Master heard a lower priority's advert.
+    pub master_rx_lower_pri: Option<Script>,
 }
 
 /// Everything the runtime needs to run one `vrrp_instance`.
@@ -69,6 +71,11 @@ pub struct InstancePlan {
     pub track_process: Vec<TrackedObj>,
     /// `virtual_routes` this daemon can install (the others are listed in [`Plan::ignored`]).
     pub routes: Vec<VRoute>,
+    /// `smtp_alert` (resolved): its transitions are mailed.
+    pub smtp_alert: bool,
+    /// `notify_priority_changes` (resolved): a change of its effective priority is written to
+    /// the FIFOs.
+    pub notify_priority_changes: bool,
 }
 
 /// One virtual route: installed with the addresses on becoming Master, removed on leaving.
@@ -242,6 +249,8 @@ pub struct GroupPlan {
     pub members: Vec<String>,
     /// The group's own notify scripts (`notify` gets `GROUP NAME STATE`).
     pub notify: Notify,
+    /// `smtp_alert` (resolved): its transitions are mailed.
+    pub smtp_alert: bool,
 }
 
 impl InstancePlan {
@@ -282,6 +291,11 @@ pub struct Plan {
     /// global_defs `dynamic_interfaces`: an instance's interface may be missing at start (the
     /// instance starts in FAULT); without it a missing interface is an error, as in keepalived.
     pub dynamic_interfaces: bool,
+    /// global_defs `no_email_faults`: transitions to FAULT are not mailed.
+    pub no_email_faults: bool,
+    /// global_defs `fifo_write_vrrp_states_on_reload`: a reload writes every group's and
+    /// instance's state to the FIFOs.
+    pub fifo_write_states_on_reload: bool,
 }
 
 fn scope_number(s: &str) -> Result<u8, String> {
@@ -418,9 +432,12 @@ pub fn instance_plan(i: &VrrpInstance, config: &Config) -> Result<InstancePlan, 
             fault: script(&i.notify_fault),
             stop: script(&i.notify_stop),
             any: script(&i.notify),
+            master_rx_lower_pri: script(&i.notify_master_rx_lower_pri),
         },
         track_interface: tracked(&i.track_interface),
         routes: Vec::new(),
+        smtp_alert: i.smtp_alert,
+        notify_priority_changes: i.notify_priority_changes,
         track_file: tracked(&i.track_file),
         track_script: tracked(&i.track_script),
         track_process: tracked(&i.track_process),
@@ -437,6 +454,8 @@ pub fn instance_plan(i: &VrrpInstance, config: &Config) -> Result<InstancePlan, 
 pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
     let mut out = Plan {
         dynamic_interfaces: config.global.global_defs.dynamic_interfaces,
+        no_email_faults: config.global.global_defs.no_email_faults,
+        fifo_write_states_on_reload: config.global.global_defs.fifo_write_vrrp_states_on_reload,
         ..Plan::default()
     };
     let mut errors = Vec::new();
@@ -503,7 +522,9 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
                 fault: script(&g.notify_fault),
                 stop: script(&g.notify_stop),
                 any: script(&g.notify),
+                master_rx_lower_pri: None,
             },
+            smtp_alert: g.smtp_alert,
         });
     }
     let mut wanted: Vec<&str> = out

@@ -26,6 +26,7 @@ use vrrp::{Action, Input, State, SyncGroup, Time};
 use super::instance;
 use super::plan::{InstancePlan, Plan};
 use super::{kernel, Group, Runtime};
+use crate::notifier::{self, Notice, Side};
 use crate::diff::vrrp::{restart_reason, vips_with_new_options};
 
 /// What a reload does with one instance of the new plan.
@@ -75,6 +76,8 @@ impl Runtime {
         }
         self.trackers.reload(&plan).map_err(|e| e.to_string())?;
         self.dynamic_interfaces = plan.dynamic_interfaces;
+        self.no_email_faults = plan.no_email_faults;
+        let write_states = plan.fifo_write_states_on_reload;
 
         // Out of their groups first: a group must not react to a member it is losing.
         let mut in_groups: Vec<String> = self
@@ -208,8 +211,49 @@ impl Runtime {
                 Err(e) => error!("{e}"),
             }
         }
+        if write_states {
+            self.write_states();
+        }
         self.to_start.extend(started);
         Ok(())
+    }
+
+    /// `fifo_write_vrrp_states_on_reload`: every sync group's state, then every running
+    /// instance's, to the FIFOs only (no script, no mail), as keepalived orders them at start.
+    /// keepalived 2.2.7 leaves out the instances that are MASTER (measured; its reload code
+    /// skips them): an operator asking for the states wants all of them.
+    fn write_states(&mut self) {
+        for g in &self.groups {
+            if let Some(state) = g.notified {
+                self.notifier.notice(
+                    Side::Vrrp,
+                    Notice {
+                        event: Some(notifier::Event::Group {
+                            name: g.plan.name.clone(),
+                            state,
+                        }),
+                        ..Notice::default()
+                    },
+                );
+            }
+        }
+        for r in &self.instances {
+            let state = r.instance.state();
+            if state == State::Initialize {
+                continue;
+            }
+            self.notifier.notice(
+                Side::Vrrp,
+                Notice {
+                    event: Some(notifier::Event::Instance {
+                        name: r.plan.name.clone(),
+                        state,
+                        priority: r.instance.priority(),
+                    }),
+                    ..Notice::default()
+                },
+            );
+        }
     }
 
     /// Stops instance `idx` as on SIGTERM (a Master resigns with priority 0 and removes its

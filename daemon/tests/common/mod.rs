@@ -10,6 +10,7 @@
 
 pub mod dr;
 pub mod metrics;
+pub mod notify;
 pub mod syslog;
 
 use std::io::{BufRead, BufReader};
@@ -288,16 +289,17 @@ impl Lab {
         let conf = self.write(&format!("{name}.conf"), conf);
         let log = self.dir.join(format!("{name}.log"));
         let mut cmd = Command::new("ip");
-        cmd.envs(env.iter().copied()).args([
-            "netns", "exec", ns, KEEPALIVED, "-n", "-l", "-D", "-P", "-f",
-        ])
-        .arg(&conf)
-        .arg("-p")
-        .arg(self.dir.join(format!("{name}.pid")))
-        .arg("-r")
-        .arg(self.dir.join(format!("{name}-vrrp.pid")))
-        .arg("-c")
-        .arg(self.dir.join(format!("{name}-checkers.pid")));
+        cmd.envs(env.iter().copied())
+            .args([
+                "netns", "exec", ns, KEEPALIVED, "-n", "-l", "-D", "-P", "-f",
+            ])
+            .arg(&conf)
+            .arg("-p")
+            .arg(self.dir.join(format!("{name}.pid")))
+            .arg("-r")
+            .arg(self.dir.join(format!("{name}-vrrp.pid")))
+            .arg("-c")
+            .arg(self.dir.join(format!("{name}-checkers.pid")));
         Daemon::spawn_for_test(&mut cmd, log)
     }
 

@@ -1,0 +1,235 @@
+//! global_defs' FIFO and mail settings as the notifier runs them, keepalived's run-time
+//! defaults resolved: the router id and the HELO name default to the host's name (its canonical
+//! name, as the resolver gives it, as keepalived takes it), the sender to USER@HOST.
+
+use std::path::PathBuf;
+
+use conf_parser::model::global::Fifo as FifoKeyword;
+use conf_parser::model::ScriptCommand;
+use conf_parser::Config;
+use nix::unistd::{Group, Uid, User};
+
+use super::fifo::{Carries, FifoPlan};
+use super::smtp::MailSettings;
+
+/// Everything the notifier needs from the configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub fifos: Vec<FifoPlan>,
+    /// `None` without `notification_email` or `smtp_server`: keepalived sends nothing then.
+    pub mail: Option<MailSettings>,
+}
+
+/// The host's name as keepalived takes it: the canonical name the resolver gives for the node
+/// name (so `lb1.example.org` where /etc/hosts says `127.0.1.1 lb1.example.org lb1`), else
+/// `[unknown]` (keepalived's word for a name it cannot get).
+pub fn local_name() -> String {
+    let node = nix::sys::utsname::uname()
+        .ok()
+        .map(|u| u.nodename().to_string_lossy().into_owned());
+    let Some(node) = node.filter(|n| !n.is_empty()) else {
+        return "[unknown]".into();
+    };
+    let hints = dns_lookup::AddrInfoHints {
+        flags: libc_ai_canonname(),
+        ..Default::default()
+    };
+    match dns_lookup::getaddrinfo(Some(&node), None, Some(hints)) {
+        Ok(mut it) => it
+            .find_map(|a| a.ok().and_then(|a| a.canonname))
+            .unwrap_or_else(|| "[unknown]".into()),
+        Err(_) => "[unknown]".into(),
+    }
+}
+
+/// getaddrinfo's AI_CANONNAME (2 in glibc and musl).
+fn libc_ai_canonname() -> i32 {
+    2
+}
+
+/// The user running the daemon, as keepalived names the default sender.
+fn user_name() -> Option<String> {
+    User::from_uid(Uid::current())
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+}
+
+impl Settings {
+    /// The settings of a configuration; `local_name` is [`local_name`]'s answer (passed in so
+    /// that it is asked once, and for tests). Errors name the keyword.
+    pub fn from_config(config: &Config, local_name: &str) -> Result<Settings, String> {
+        let g = &config.global.global_defs;
+        let mut fifos = Vec::new();
+        for (keyword, fifo, script, carries) in [
+            (
+                "notify_fifo",
+                &g.notify_fifo,
+                &g.notify_fifo_script,
+                Carries::All,
+            ),
+            (
+                "vrrp_notify_fifo",
+                &g.vrrp_notify_fifo,
+                &g.vrrp_notify_fifo_script,
+                Carries::Vrrp,
+            ),
+            (
+                "lvs_notify_fifo",
+                &g.lvs_notify_fifo,
+                &g.lvs_notify_fifo_script,
+                Carries::Lvs,
+            ),
+        ] {
+            if let Some(f) = fifo {
+                fifos.push(fifo_plan(keyword, f, script, carries)?);
+            }
+        }
+        let known = local_name != "[unknown]";
+        let router_id = g
+            .router_id
+            .clone()
+            .unwrap_or_else(|| local_name.to_string());
+        let mail = match &g.smtp_server {
+            Some(server) if !g.notification_email.is_empty() => Some(MailSettings {
+                host: server.host.clone(),
+                port: server.port,
+                // keepalived says "localhost" when it cannot get the host's name.
+                helo: g.smtp_helo_name.clone().unwrap_or_else(|| {
+                    if known {
+                        local_name.into()
+                    } else {
+                        "localhost".into()
+                    }
+                }),
+                from: match &g.notification_email_from {
+                    Some(f) => f.clone(),
+                    None => format!(
+                        "{}@{local_name}",
+                        user_name().unwrap_or_else(|| "root".into())
+                    ),
+                },
+                to: g.notification_email.clone(),
+                timeout: g.smtp_connect_timeout.0,
+                router_id,
+            }),
+            _ => None,
+        };
+        Ok(Settings { fifos, mail })
+    }
+}
+
+fn fifo_plan(
+    keyword: &'static str,
+    f: &FifoKeyword,
+    script: &Option<ScriptCommand>,
+    carries: Carries,
+) -> Result<FifoPlan, String> {
+    let owner = match &f.user {
+        None => None,
+        Some(u) => {
+            let user = User::from_name(u)
+                .map_err(|e| format!("{keyword}: user {u}: {e}"))?
+                .ok_or_else(|| format!("{keyword}: no user {u}"))?;
+            let gid = match &f.group {
+                None => user.gid,
+                Some(g) => {
+                    Group::from_name(g)
+                        .map_err(|e| format!("{keyword}: group {g}: {e}"))?
+                        .ok_or_else(|| format!("{keyword}: no group {g}"))?
+                        .gid
+                }
+            };
+            Some((user.uid, gid))
+        }
+    };
+    Ok(FifoPlan {
+        keyword,
+        path: PathBuf::from(&f.name),
+        owner,
+        script: script
+            .as_ref()
+            .filter(|s| !s.command.is_empty())
+            .map(|s| s.command.clone()),
+        carries,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// `smtp_connect_timeout`'s default.
+    const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+    fn settings(text: &str) -> Settings {
+        let p = conf_parser::parse_str("t.conf", text, &conf_parser::Options::default());
+        assert!(p.is_ok(), "{}", p.render_diagnostics());
+        Settings::from_config(&p.config, "lb1.example.org").unwrap()
+    }
+
+    #[test]
+    fn mail_needs_addresses_and_a_server_and_defaults_to_the_host_s_name() {
+        assert_eq!(
+            settings("global_defs {\n smtp_server 127.0.0.1\n}\n").mail,
+            None
+        );
+        assert_eq!(
+            settings("global_defs {\n notification_email {\n a@b\n }\n}\n").mail,
+            None
+        );
+        let m = settings(
+            "global_defs {\n notification_email {\n a@b\n c@d\n }\n smtp_server 192.0.2.1 2525\n}\n",
+        )
+        .mail
+        .unwrap();
+        assert_eq!(m.helo, "lb1.example.org");
+        assert_eq!(m.router_id, "lb1.example.org");
+        assert!(m.from.ends_with("@lb1.example.org"), "{}", m.from);
+        assert_eq!(m.to, ["a@b", "c@d"]);
+        assert_eq!((m.host.as_str(), m.port), ("192.0.2.1", 2525));
+        assert_eq!(m.timeout, DEFAULT_TIMEOUT);
+        let m = settings(
+            "global_defs {\n router_id r1\n notification_email {\n a@b\n }\n notification_email_from k@x\n smtp_server 192.0.2.1\n smtp_helo_name h.x\n smtp_connect_timeout 3\n}\n",
+        )
+        .mail
+        .unwrap();
+        assert_eq!(
+            (
+                m.router_id.as_str(),
+                m.from.as_str(),
+                m.helo.as_str(),
+                m.port,
+                m.timeout
+            ),
+            ("r1", "k@x", "h.x", 25, Duration::from_secs(3))
+        );
+    }
+
+    #[test]
+    fn fifos_with_their_owner_and_script() {
+        let s = settings(
+            "global_defs {\n notify_fifo /run/a nobody\n vrrp_notify_fifo /run/b root nogroup\n lvs_notify_fifo /run/c\n lvs_notify_fifo_script \"/bin/reader x\"\n}\n",
+        );
+        let nobody = User::from_name("nobody").unwrap().unwrap();
+        let nogroup = Group::from_name("nogroup").unwrap().unwrap();
+        assert_eq!(s.fifos.len(), 3);
+        assert_eq!(s.fifos[0].owner, Some((nobody.uid, nobody.gid)));
+        assert_eq!(s.fifos[0].carries, Carries::All);
+        assert_eq!(s.fifos[1].owner, Some((Uid::from_raw(0), nogroup.gid)));
+        assert_eq!(
+            s.fifos[2].script,
+            Some(vec!["/bin/reader".into(), "x".into()])
+        );
+        assert_eq!(s.fifos[2].carries, Carries::Lvs);
+        let p = conf_parser::parse_str(
+            "t.conf",
+            "global_defs {\n notify_fifo /run/a no-such-user-here\n}\n",
+            &conf_parser::Options::default(),
+        );
+        assert!(Settings::from_config(&p.config, "h")
+            .unwrap_err()
+            .contains("no user no-such-user-here"));
+    }
+}

@@ -1,0 +1,277 @@
+//! The LVS side's notify FIFO lines and alert mails, in the test VM (IPVS needed; see
+//! tests/vm/README.md), keepalived-rs and then keepalived 2.2.7 (`-C`, checkers only) in the
+//! same rig:
+//!
+//! ```text
+//!  n1 director 10.9.0.1  the daemon under test; smtp-sink on its 127.0.0.1:2525
+//!  n2 real     10.9.0.2  a TCP listener on 8080, stopped and started again
+//!  n3 real     10.9.0.3  a TCP listener on 8080
+//! ```
+//!
+//! Two virtual servers: 10.9.0.100:80 (NAT, quorum 2, smtp_alert on) with both real servers,
+//! and firewall mark 7 with n2 alone. n2's listener stops, then starts again. Asserted: the
+//! same RS and VS lines on `lvs_notify_fifo` and `notify_fifo` from both daemons, in order per
+//! virtual server, with keepalived's names (`[10.9.0.2]:none:0` for a firewall mark's real
+//! server), a VS UP for each at start; the same alert mails (each checker's change, the
+//! quorum's, at start too; real servers mailing unless told not to).
+//! Outside the VM every test prints one `SKIP:` line.
+
+mod common;
+
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::notify::{Reader, Sink};
+use common::{lab_or_skip, wait_for, Daemon, Lab, KEEPALIVED};
+
+/// A TCP listener in a namespace that accepts and closes, until stopped.
+struct Listener {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Listener {
+    fn start(ns: &str, addr: &str) -> Listener {
+        let stop = Arc::new(AtomicBool::new(false));
+        let halt = stop.clone();
+        let path = format!("/run/netns/{ns}");
+        let addr = addr.to_string();
+        let (ready_tx, ready) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let file = std::fs::File::open(&path).expect("namespace file");
+            nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns");
+            let l = std::net::TcpListener::bind(&addr).expect("bind");
+            l.set_nonblocking(true).unwrap();
+            ready_tx.send(()).unwrap();
+            while !halt.load(Ordering::Relaxed) {
+                match l.accept() {
+                    Ok((c, _)) => drop(c),
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        ready.recv().unwrap();
+        Listener {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn conf(lab: &Lab) -> String {
+    format!(
+        r#"global_defs {{
+    router_id director
+    notify_fifo {nf}
+    lvs_notify_fifo {lf}
+    notification_email {{
+        ops@example.org
+    }}
+    notification_email_from kad@example.org
+    smtp_server 127.0.0.1 2525
+    smtp_connect_timeout 10
+}}
+virtual_server 10.9.0.100 80 {{
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    quorum 2
+    smtp_alert on
+    real_server 10.9.0.2 8080 {{
+        TCP_CHECK {{
+            connect_timeout 2
+            retry 0
+        }}
+    }}
+    real_server 10.9.0.3 8080 {{
+        TCP_CHECK {{
+            connect_timeout 2
+            retry 0
+        }}
+    }}
+}}
+virtual_server fwmark 7 {{
+    delay_loop 1
+    lb_algo rr
+    lb_kind DR
+    real_server 10.9.0.2 8080 {{
+        TCP_CHECK {{
+            connect_port 8080
+            connect_timeout 2
+            retry 0
+        }}
+    }}
+}}
+"#,
+        nf = lab.dir.join("notify.fifo").display(),
+        lf = lab.dir.join("lvs.fifo").display(),
+    )
+}
+
+/// One daemon's lines on lvs_notify_fifo and on notify_fifo, and its mails (subject, body).
+type Run = (Vec<String>, Vec<String>, Vec<(String, String)>);
+
+/// One daemon through the scenario.
+fn run(who: &str) -> Option<Run> {
+    let lab = lab_or_skip(
+        "vm_lvs_fifo_lines_and_mails_as_keepalived",
+        if who == "keepalived" { "lk" } else { "lo" },
+        3,
+    )?;
+    let (d, r1, r2) = (
+        lab.node(0).to_string(),
+        lab.node(1).to_string(),
+        lab.node(2).to_string(),
+    );
+    let sink = Sink::start(&lab, &d, &[])?;
+    let lvs = Reader::start(lab.dir.join("lvs.fifo"));
+    let all = Reader::start(lab.dir.join("notify.fifo"));
+    let mut server1 = Some(Listener::start(&r1, "10.9.0.2:8080"));
+    let _server2 = Listener::start(&r2, "10.9.0.3:8080");
+    let text = conf(&lab);
+    let mut daemon: Daemon = if who == "keepalived" {
+        let path = lab.write("keepalived.conf", &text);
+        let mut cmd = Command::new("ip");
+        cmd.args([
+            "netns", "exec", &d, KEEPALIVED, "-n", "-l", "-D", "-C", "-f",
+        ])
+        .arg(&path)
+        .arg("-p")
+        .arg(lab.dir.join("k.pid"))
+        .arg("-c")
+        .arg(lab.dir.join("k-checkers.pid"));
+        Daemon::spawn_for_test(&mut cmd, lab.dir.join("keepalived.log"))
+    } else {
+        lab.start_ours(&d, "ours", &text)
+    };
+    // Both real servers in before anything is taken down.
+    let both_in = || {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &d, "ipvsadm", "-Ln"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        out.contains("10.9.0.2:8080") && out.contains("10.9.0.3:8080")
+    };
+    assert!(
+        wait_for(Duration::from_secs(60), both_in).is_some(),
+        "{who}: the real servers never came in\n{}",
+        daemon.log_text()
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let has = |line: &str| lvs.lines().iter().any(|l| l == line);
+    let count = |line: &str| lvs.lines().iter().filter(|l| *l == line).count();
+    // n2 stops answering: its two checkers fail (one per virtual server), both quorums go.
+    server1.take();
+    let down = ["VS [10.9.0.100]:tcp:80 DOWN", "VS FWM 7 DOWN"];
+    assert!(
+        wait_for(Duration::from_secs(60), || down.iter().all(|l| has(l))).is_some(),
+        "{who}: {:?}\n{}",
+        lvs.lines(),
+        daemon.log_text()
+    );
+    // And answers again: each quorum's second UP.
+    server1 = Some(Listener::start(&r1, "10.9.0.2:8080"));
+    assert!(
+        wait_for(Duration::from_secs(60), || {
+            count("VS [10.9.0.100]:tcp:80 UP") == 2 && count("VS FWM 7 UP") == 2
+        })
+        .is_some(),
+        "{who}: {:?}\n{}",
+        lvs.lines(),
+        daemon.log_text()
+    );
+    assert!(
+        wait_for(Duration::from_secs(30), || sink.mails().len() >= 7).is_some(),
+        "{who}: mails {:?}\n{}",
+        sink.alerts(),
+        daemon.log_text()
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    daemon.term(Duration::from_secs(30));
+    drop(server1);
+    std::thread::sleep(Duration::from_secs(1));
+    Some((lvs.lines(), all.lines(), sink.alerts()))
+}
+
+/// The lines of one virtual server, in order.
+fn of_vs(lines: &[String], vs: &str) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| l.ends_with(&format!("{vs} UP")) || l.ends_with(&format!("{vs} DOWN")))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn vm_lvs_fifo_lines_and_mails_as_keepalived() {
+    if !common::in_vm("vm_lvs_fifo_lines_and_mails_as_keepalived") {
+        return;
+    }
+    let mut runs = Vec::new();
+    for who in ["keepalived-rs", "keepalived"] {
+        let Some(r) = run(who) else { return };
+        println!("MEASURE: {who}: lvs_notify_fifo {:#?}", r.0);
+        println!("MEASURE: {who}: mails {:#?}", r.2);
+        runs.push((who, r));
+    }
+    let vs = "[10.9.0.100]:tcp:80";
+    for (who, (lvs, all, _)) in &runs {
+        assert_eq!(
+            of_vs(lvs, vs),
+            [
+                format!("VS {vs} UP"),
+                format!("RS [10.9.0.2]:tcp:8080 {vs} DOWN"),
+                format!("VS {vs} DOWN"),
+                format!("RS [10.9.0.2]:tcp:8080 {vs} UP"),
+                format!("VS {vs} UP"),
+            ],
+            "{who}"
+        );
+        assert_eq!(lvs, all, "{who}: notify_fifo has the LVS lines too");
+        assert_eq!(
+            of_vs(lvs, "FWM 7"),
+            [
+                "VS FWM 7 UP",
+                "RS [10.9.0.2]:none:0 FWM 7 DOWN",
+                "VS FWM 7 DOWN",
+                "RS [10.9.0.2]:none:0 FWM 7 UP",
+                "VS FWM 7 UP",
+            ],
+            "{who}"
+        );
+        assert_eq!(lvs.len(), 10, "{who}: {lvs:?}");
+    }
+    // The same mails; within one event the order may differ between the two virtual servers'
+    // checkers, so compare sorted.
+    let mut ours = runs[0].1 .2.clone();
+    let mut theirs = runs[1].1 .2.clone();
+    ours.sort();
+    theirs.sort();
+    assert_eq!(ours, theirs);
+    assert!(ours.contains(&(
+        format!("[director] Realserver [10.9.0.2]:tcp:8080 of virtual server {vs} - DOWN"),
+        "=> TCP CHECK failed on service <=".to_string()
+    )));
+    assert!(ours.contains(&(
+        format!("[director] Virtualserver {vs} - DOWN"),
+        "=> Lost quorum 2+0=2 <= 1 <=".to_string()
+    )));
+    assert!(ours.contains(&(
+        format!("[director] Virtualserver {vs} - UP"),
+        "=> Starting with quorum up 2+0=2 <= 2 <=".to_string()
+    )));
+    assert_eq!(ours.len(), 7, "{ours:#?}");
+}
