@@ -141,10 +141,26 @@ pub struct TestArgs<'a> {
 /// `-t[=LOG_FILE]`: diagnostics to stderr or the log file; exit 0 / 5 / 6 / 3.
 pub fn config_test(a: &TestArgs) -> ExitCode {
     let (parsed, promoted) = load_for_test(a.file, a.config_id, a.verdict, a.all_config);
+    let mut code = exit_code(&parsed);
     let mut text = parsed.render_report(a.all_diagnostics);
     if let Some(s) = summary(&parsed, a.file, promoted) {
         text.push_str(&s);
         text.push('\n');
+    }
+    // keepalived would run this file; whether keepalived-rs can is the other half of the
+    // answer: a file the daemon would refuse (SNMP, use_vmac, BFD, ...) must not pass here.
+    if code == EXIT_OK {
+        if let Err(why) = cannot_run(&parsed.config, a) {
+            for line in why {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            text.push_str(&format!(
+                "{}: keepalived-rs cannot run this configuration (above): its daemon would not start\n",
+                a.file.display()
+            ));
+            code = EXIT_CANNOT_RUN;
+        }
     }
     let written = match a.log_file {
         Some(path) => std::fs::write(path, &text)
@@ -157,11 +173,24 @@ pub fn config_test(a: &TestArgs) -> ExitCode {
         eprintln!("keepalived-rs: {e}");
         return ExitCode::from(EXIT_CANNOT_RUN);
     }
-    let code = exit_code(&parsed);
     // The process ends next: freeing a model of a large configuration piece by piece would cost
     // a good part of the time the whole test took, for nothing.
     std::mem::forget(parsed);
     ExitCode::from(code)
+}
+
+/// Whether the daemon would refuse to run this configuration, which `-t` passes: the reason.
+fn cannot_run(config: &conf_parser::Config, a: &TestArgs) -> Result<(), Vec<String>> {
+    let src = crate::reload::Source {
+        file: a.file.to_path_buf(),
+        config_id: a.config_id.map(str::to_string),
+        strict: false,
+        all_config: a.all_config,
+        dont_release_ipvs: false,
+        vrrp_only: false,
+        checkers_only: false,
+    };
+    crate::reload::plans(config, &src).map(|_| ())
 }
 
 /// `config dump`: the model as JSON on stdout, diagnostics on stderr. A configuration that

@@ -167,6 +167,20 @@ fn log_options(k: &KeepalivedArgs, checked: &Checked) -> logging::Options {
     }
 }
 
+/// What the daemon reads, and which parts it runs.
+fn source(k: &KeepalivedArgs) -> reload::Source {
+    reload::Source {
+        file: k.use_file.clone(),
+        config_id: k.config_id.clone(),
+        strict: k.strict,
+        all_config: k.all_config,
+        dont_release_ipvs: k.dont_release_ipvs,
+        // -P: VRRP only; -C: only the checkers and IPVS. Neither or both: both parts.
+        vrrp_only: k.vrrp && !k.check,
+        checkers_only: k.check && !k.vrrp,
+    }
+}
+
 pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     // Before anything is allocated that could land in a huge page.
     no_huge_pages();
@@ -184,6 +198,15 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
                 eprintln!("keepalived-rs: {line}");
             }
             return ExitCode::from(flags::EXIT_REFUSED);
+        }
+        // What keepalived-rs cannot run (use_vmac, BFD, ...) is told here too, not only in
+        // the log of the daemon that would stop on it.
+        if let Err(why) = reload::plans(&parsed.config, &source(k)) {
+            for line in why {
+                eprintln!("keepalived-rs: {line}");
+            }
+            eprintln!("keepalived-rs: cannot run this configuration; not starting");
+            return ExitCode::from(EXIT_CANNOT_RUN);
         }
         if let Some(ns) = namespace(k, &parsed.config) {
             if let Err(e) = netns::check(ns) {
@@ -288,26 +311,17 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         }
         tracing::info!("running in network namespace {ns}");
     }
-    let source = reload::Source {
-        file: k.use_file.clone(),
-        config_id: k.config_id.clone(),
-        strict: k.strict,
-        all_config: k.all_config,
-        dont_release_ipvs: k.dont_release_ipvs,
-        // -P: VRRP only; -C: only the checkers and IPVS. Neither or both: both parts.
-        vrrp_only: k.vrrp && !k.check,
-        checkers_only: k.check && !k.vrrp,
-    };
+    let source = source(k);
     let (plans, tls) = match reload::plans(&parsed.config, &source) {
         Ok(p) => p,
-        Err(e) => {
-            tracing::error!("{e}; not starting");
+        Err(why) => {
+            for line in &why {
+                tracing::error!("{line}");
+            }
+            tracing::error!("keepalived-rs cannot run this configuration; not starting");
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
-    for line in &plans.vrrp.ignored {
-        tracing::info!("{line}");
-    }
     if source.checkers_only {
         tracing::info!("-C: the VRRP instances are not run (health checkers only)");
     }

@@ -283,11 +283,8 @@ impl RoffWriter {
                     self.roff.control("SS", [text.as_str()]);
                 }
             }
-            Event::Start(Tag::Paragraph) => {
-                if !self.in_table {
-                    self.paragraph()
-                }
-            }
+            Event::Start(Tag::Paragraph) if !self.in_table => self.paragraph(),
+            Event::Start(Tag::Paragraph) => {}
             Event::End(TagEnd::Paragraph) => self.flush(),
             Event::Start(Tag::Emphasis) => self.italic += 1,
             Event::End(TagEnd::Emphasis) => self.italic = self.italic.saturating_sub(1),

@@ -87,7 +87,7 @@ pub fn load(src: &Source) -> Result<Loaded, Refused> {
         why,
         errors: false,
     };
-    let (plans, tls) = plans(&parsed.config, src).map_err(refused)?;
+    let (plans, tls) = plans(&parsed.config, src).map_err(|why| refused(why.join("; ")))?;
     Ok(Loaded {
         plans,
         tls,
@@ -95,31 +95,44 @@ pub fn load(src: &Source) -> Result<Loaded, Refused> {
     })
 }
 
-/// What a parsed configuration runs, or why it cannot run.
+/// What a parsed configuration runs, or why it cannot run (one line per reason).
 pub fn plans(
     config: &conf_parser::Config,
     src: &Source,
-) -> Result<(Plans, Option<TlsConfig>), String> {
-    // SNMP and DBus cannot be turned on by a reload either.
-    let refused = crate::flags::refused_keywords(config);
-    if !refused.is_empty() {
-        return Err(refused.join("; "));
+) -> Result<(Plans, Option<TlsConfig>), Vec<String>> {
+    // What keepalived runs and keepalived-rs cannot: refused, never run with a part missing.
+    // SNMP and DBus (which cannot be turned on by a reload either), then the VRRP side's
+    // (under -C the instances are not run, so neither is what they lack).
+    let mut refused = crate::flags::refused_keywords(config);
+    let mut vrrp = vrrpd::plan::plan(config)?;
+    if !src.checkers_only {
+        refused.append(&mut vrrp.unsupported);
     }
-    let mut vrrp = vrrpd::plan::plan(config).map_err(|e| e.join("; "))?;
     if src.checkers_only {
         vrrp.instances.clear();
         vrrp.groups.clear();
     }
-    let (lvs, tls) = if src.vrrp_only || config.lvs.virtual_server.is_empty() {
-        (None, None)
+    let lvs = if src.vrrp_only || config.lvs.virtual_server.is_empty() {
+        None
     } else {
-        let plan = crate::lvs::plan(config, src.dont_release_ipvs)
-            .map_err(|e| format!("virtual servers: {e}"))?;
-        let tls = tls_config(&plan).map_err(|e| format!("SSL_GET: {e}"))?;
-        (Some(plan), tls)
+        match crate::lvs::plan(config, src.dont_release_ipvs) {
+            Ok(plan) => Some(plan),
+            Err(e) => {
+                refused.extend(e.lines().map(|l| format!("virtual servers: {l}")));
+                None
+            }
+        }
+    };
+    // Every reason at once, so that one round of edits is enough.
+    if !refused.is_empty() {
+        return Err(refused);
+    }
+    let tls = match &lvs {
+        Some(plan) => tls_config(plan).map_err(|e| vec![format!("SSL_GET: {e}")])?,
+        None => None,
     };
     let mut global =
-        serde_json::to_value(&config.global).map_err(|e| format!("global settings: {e}"))?;
+        serde_json::to_value(&config.global).map_err(|e| vec![format!("global settings: {e}")])?;
     // Where a setting is written is no setting: moving a block is no change.
     without_origins(&mut global);
     // The sync daemon follows a VRRP instance: only where VRRP runs (keepalived: not under -C).
@@ -129,7 +142,8 @@ pub fn plans(
         crate::syncd::plan::plan(config)
     };
     let notify =
-        crate::notifier::Settings::from_config(config, &crate::notifier::settings::local_name())?;
+        crate::notifier::Settings::from_config(config, &crate::notifier::settings::local_name())
+            .map_err(|e| vec![e])?;
     Ok((
         Plans {
             vrrp,

@@ -44,10 +44,8 @@ fn listeners(ns: &str, addrs: Vec<Ipv4Addr>) {
     });
     for l in ls {
         std::thread::spawn(move || {
-            for c in l.incoming() {
-                if let Ok(mut c) = c {
-                    let _ = c.read(&mut [0u8; 64]);
-                }
+            for mut c in l.incoming().flatten() {
+                let _ = c.read(&mut [0u8; 64]);
             }
         });
     }

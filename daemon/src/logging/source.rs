@@ -40,9 +40,9 @@ impl Source {
     pub fn of(target: &str, thread: Option<&str>) -> Source {
         if VRRP_TARGETS.iter().any(|m| within(target, m)) {
             Source::Vrrp
-        } else if CHECKER_TARGETS.iter().any(|m| within(target, m)) {
-            Source::Checkers
-        } else if thread.is_some_and(|t| CHECKER_THREADS.contains(&t)) {
+        } else if CHECKER_TARGETS.iter().any(|m| within(target, m))
+            || thread.is_some_and(|t| CHECKER_THREADS.contains(&t))
+        {
             Source::Checkers
         } else {
             Source::Parent

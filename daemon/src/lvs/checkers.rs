@@ -8,7 +8,7 @@
 //! SSL_GET needs the `SSL { }` block's files, which planning does not read: [`probe`] is given
 //! the one TLS client configuration, built once when a checker needs it.
 
-use checkers::body_regex::RegexSpec;
+use checkers::body_regex::{BodyRegex, RegexSpec};
 use checkers::dns::{DnsCheck, DnsType};
 use checkers::file::FileCheck;
 use checkers::http::{HttpCheck, HttpProtocol, UrlCheck};
@@ -197,7 +197,7 @@ fn connection(c: &lvs::Connection) -> Connection {
     }
 }
 
-fn http(h: &lvs::HttpCheck) -> Result<HttpCheck, String> {
+fn http(h: &lvs::HttpCheck) -> Result<HttpCheck, NotRun> {
     let protocol = match h.http_protocol {
         lvs::HttpProtocol::Http10 => HttpProtocol::Http10,
         lvs::HttpProtocol::Http10C => HttpProtocol::Http10C,
@@ -219,8 +219,26 @@ fn http(h: &lvs::HttpCheck) -> Result<HttpCheck, String> {
                 max_offset: u.regex_max_offset,
             }),
         })
-        .collect();
-    HttpCheck::new(connection(&h.conn), protocol, h.virtualhost.clone(), urls)
+        .collect::<Vec<_>>();
+    // keepalived matches with PCRE2; what the regex crate cannot do (look-around,
+    // back-references, some options) would leave the url unchecked.
+    for u in &urls {
+        if let Some(spec) = &u.regex {
+            BodyRegex::new(spec.clone()).map_err(|why| {
+                NotRun::Unsupported(format!(
+                    "url {}: regex {:?}: {why}; keepalived-rs matches with Rust's regex \
+                     crate: rewrite the regex without look-around or back-references",
+                    u.path, spec.pattern
+                ))
+            })?;
+        }
+    }
+    Ok(HttpCheck::new(
+        connection(&h.conn),
+        protocol,
+        h.virtualhost.clone(),
+        urls,
+    )?)
 }
 
 fn misc(m: &lvs::MiscCheck, global: &GlobalPart) -> Result<MiscCheck, String> {
@@ -296,12 +314,29 @@ fn file(f: &lvs::FileCheck, track_files: &[TrackFile]) -> Result<FileCheck, Stri
     FileCheck::new(path.into(), weight, reverse)
 }
 
+/// Why a checker of the model is not run.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NotRun {
+    /// Its settings cannot work (a missing url, an unknown track_file, ...): left out, with a
+    /// warning naming it.
+    Invalid(String),
+    /// keepalived 2.2.7 runs it and keepalived-rs cannot: the configuration is refused (at
+    /// start, on reload), since a real server left without its check would never go down.
+    Unsupported(String),
+}
+
+impl From<String> for NotRun {
+    fn from(why: String) -> NotRun {
+        NotRun::Invalid(why)
+    }
+}
+
 /// One checker of the model -> its timing and probe, or why it is not run.
 fn plan_one(
     c: &Checker,
     global: &GlobalPart,
     track_files: &[TrackFile],
-) -> Result<(Timing, PlannedProbe), String> {
+) -> Result<(Timing, PlannedProbe), NotRun> {
     match c {
         Checker::File(f) => Ok((FILE_CHECK_TIMING, PlannedProbe::File(file(f, track_files)?))),
         Checker::Tcp(t) => Ok((
@@ -342,28 +377,38 @@ fn plan_one(
                 PlannedProbe::Smtp(SmtpCheck::new(hosts, m.helo_name.clone())?),
             ))
         }
-        other => Err(format!("{} is not supported yet", other.keyword())),
+        other => Err(NotRun::Unsupported(format!(
+            "{} is not run by keepalived-rs; check the real server with a TCP_CHECK, HTTP_GET or \
+             MISC_CHECK instead, or run keepalived",
+            other.keyword()
+        ))),
     }
 }
 
-/// The checkers of one real server that can run; the others are listed in `skipped`.
+/// The checkers of one real server that can run; the invalid ones are listed in `skipped`,
+/// those keepalived-rs cannot run in `unsupported`.
 pub fn plan_real_server(
     vs: &lvs::VirtualServer,
     rs: &lvs::RealServer,
     config: &Config,
     skipped: &mut Vec<String>,
+    unsupported: &mut Vec<String>,
 ) -> Vec<PlannedChecker> {
     let mut out = Vec::new();
     for c in &rs.checkers {
-        match plan_one(c, &config.global, &config.vrrp.track_file) {
-            Ok((timing, probe)) => out.push(PlannedChecker { timing, probe }),
-            Err(why) => skipped.push(format!(
-                "{}: {} in real server {} of virtual server {}: {why}; not run",
+        let at = || {
+            format!(
+                "{}: {} in real server {} of virtual server {}",
                 c.origin(),
                 c.keyword(),
                 std::net::SocketAddr::new(rs.address, rs.port),
                 vs.service
-            )),
+            )
+        };
+        match plan_one(c, &config.global, &config.vrrp.track_file) {
+            Ok((timing, probe)) => out.push(PlannedChecker { timing, probe }),
+            Err(NotRun::Invalid(why)) => skipped.push(format!("{}: {why}; not run", at())),
+            Err(NotRun::Unsupported(why)) => unsupported.push(format!("{}: {why}", at())),
         }
     }
     out
@@ -566,15 +611,33 @@ virtual_server 192.168.200.100 80 {
     }
 
     #[test]
-    fn regex_urls_are_planned_and_unsupported_ones_skipped() {
+    fn a_regex_keepalived_runs_and_keepalived_rs_cannot_refuses_the_plan() {
         let cfg = parse(
-            "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  HTTP_GET {\n   url {\n    path /\n    regex \"ok\"\n    regex_options caseless\n   }\n  }\n  HTTP_GET {\n   url {\n    path /\n    regex \"(a)\\\\1\"\n   }\n  }\n }\n}\n",
+            "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  HTTP_GET {\n   url {\n    path /\n    regex \"ok\"\n    regex_options caseless\n   }\n  }\n }\n}\n",
         );
-        let plan = plan(&cfg);
-        assert_eq!(plan.checkers.len(), 1);
-        assert_eq!(plan.skipped.len(), 1, "{:?}", plan.skipped);
-        assert!(plan.skipped[0].contains("regex"), "{:?}", plan.skipped);
-        assert!(plan.skipped[0].starts_with("t.conf:"), "{:?}", plan.skipped);
+        assert_eq!(plan(&cfg).checkers.len(), 1);
+        // A back-reference: PCRE2 (keepalived) matches it, the regex crate cannot. Left out,
+        // the real server would have no check and never go down.
+        let cfg = parse(
+            "virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  HTTP_GET {\n   url {\n    path /\n    regex \"ok\"\n   }\n  }\n  HTTP_GET {\n   url {\n    path /\n    regex \"(a)\\\\1\"\n   }\n  }\n }\n}\n",
+        );
+        let err = super::super::plan(&cfg, false).unwrap_err();
+        assert!(err.starts_with("t.conf:"), "{err}");
+        assert!(err.contains("HTTP_GET in real server 10.0.0.2:80"), "{err}");
+        assert!(err.contains("rewrite the regex"), "{err}");
+    }
+
+    #[test]
+    fn a_bfd_check_refuses_the_plan() {
+        let cfg = parse(
+            "bfd_instance b1 {\n neighbor_ip 10.0.0.2\n}\nvirtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  BFD_CHECK {\n   name b1\n  }\n }\n}\n",
+        );
+        let err = super::super::plan(&cfg, false).unwrap_err();
+        assert!(
+            err.contains("BFD_CHECK is not run by keepalived-rs"),
+            "{err}"
+        );
+        assert!(err.contains("instead"), "{err}");
     }
 
     #[test]
@@ -588,9 +651,7 @@ virtual_server 192.168.200.100 80 {
         }
         let with_ssl = format!("SSL {{\n    certificate /nonexistent/cert.pem\n}}\n{CONF}");
         let cfg = parse(&with_ssl);
-        let err = tls_config(&plan(&cfg).lvs)
-            .err()
-            .expect("a missing certificate is an error");
+        let err = tls_config(&plan(&cfg).lvs).expect_err("a missing certificate is an error");
         assert!(err.contains("/nonexistent/cert.pem"), "{err}");
         // Without an SSL_GET the files are not read.
         let cfg = parse("SSL {\n certificate /nonexistent/cert.pem\n}\nvirtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  TCP_CHECK {\n  }\n }\n}\n");

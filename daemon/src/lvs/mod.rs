@@ -247,6 +247,7 @@ fn timeouts(t: &conf_parser::model::global::LvsTimeouts) -> Timeouts {
 pub fn plan(config: &Config, dont_release_ipvs: bool) -> Result<LvsPlan, String> {
     let lvs = &config.lvs;
     let mut skipped = Vec::new();
+    let mut unsupported = Vec::new();
     let mut virtual_servers = Vec::with_capacity(lvs.virtual_server.len());
     for vs in &lvs.virtual_server {
         let services = service::keys(vs, lvs)?
@@ -262,7 +263,13 @@ pub fn plan(config: &Config, dont_release_ipvs: bool) -> Result<LvsPlan, String>
                 notify_up: script(&rs.notify_up),
                 notify_down: script(&rs.notify_down),
                 smtp_alert: rs.smtp_alert.unwrap_or(true),
-                checkers: checkers::plan_real_server(vs, rs, config, &mut skipped),
+                checkers: checkers::plan_real_server(
+                    vs,
+                    rs,
+                    config,
+                    &mut skipped,
+                    &mut unsupported,
+                ),
             })
             .collect();
         let sorry = vs.sorry_server.as_ref().map(|s| {
@@ -284,6 +291,10 @@ pub fn plan(config: &Config, dont_release_ipvs: bool) -> Result<LvsPlan, String>
             quorum_down: script(&vs.quorum_down),
             smtp_alert: vs.smtp_alert.unwrap_or(false),
         });
+    }
+    if !unsupported.is_empty() {
+        // One line each (the callers print them so).
+        return Err(unsupported.join("\n"));
     }
     let g = &config.global.global_defs;
     Ok(LvsPlan {

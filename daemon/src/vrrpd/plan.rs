@@ -69,7 +69,7 @@ pub struct InstancePlan {
     pub track_file: Vec<TrackedObj>,
     /// `track_process` (the instance's own and its sync group's), naming [`Plan::processes`].
     pub track_process: Vec<TrackedObj>,
-    /// `virtual_routes` this daemon can install (the others are listed in [`Plan::ignored`]).
+    /// `virtual_routes` this daemon can install (the others are listed in [`Plan::unsupported`]).
     pub routes: Vec<VRoute>,
     /// `smtp_alert` (resolved): its transitions are mailed.
     pub smtp_alert: bool,
@@ -286,8 +286,10 @@ pub struct Plan {
     pub files: Vec<FilePlan>,
     /// The vrrp_track_processes tracked by some instance.
     pub processes: Vec<ProcessPlan>,
-    /// Configuration this slice does not run yet, one line each, for an info log.
-    pub ignored: Vec<String>,
+    /// What keepalived 2.2.7 runs and keepalived-rs cannot, one line each with what to do
+    /// instead: the daemon refuses such a configuration (at start and on reload) rather than
+    /// run it with a part missing.
+    pub unsupported: Vec<String>,
     /// global_defs `dynamic_interfaces`: an instance's interface may be missing at start (the
     /// instance starts in FAULT); without it a missing interface is an error, as in keepalived.
     pub dynamic_interfaces: bool,
@@ -465,31 +467,61 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
             Err(e) => errors.push(e),
         }
         if !i.track_bfd.is_empty() {
-            out.ignored.push(format!(
-                "vrrp_instance {}: track_bfd is not run yet",
+            out.unsupported.push(format!(
+                "{}: vrrp_instance {}: track_bfd is not run by keepalived-rs (no BFD); track the \
+                 peer with track_script (a script that checks it) instead",
+                i.origin,
                 i.name
             ));
         }
         if i.use_vmac.is_some() {
-            out.ignored
-                .push(format!("vrrp_instance {}: use_vmac is not run yet", i.name));
+            out.unsupported.push(format!(
+                "{}: vrrp_instance {}: use_vmac is not run by keepalived-rs; remove it (the VIPs \
+                 are then on {} itself, and the gratuitous ARPs at each takeover move the \
+                 neighbours' caches to the new master)",
+                i.origin,
+                i.name,
+                i.interface.as_deref().unwrap_or("the interface")
+            ));
+        }
+        if i.use_ipvlan.is_some() {
+            out.unsupported.push(format!(
+                "{}: vrrp_instance {}: use_ipvlan is not run by keepalived-rs; remove it (the VIPs \
+                 are then on {} itself)",
+                i.origin,
+                i.name,
+                i.interface.as_deref().unwrap_or("the interface")
+            ));
         }
         for r in &i.virtual_routes {
             match (route_plan(r), out.instances.last_mut()) {
                 (Ok(vr), Some(p)) if p.name == i.name => p.routes.push(vr),
                 (Ok(_), _) => {}
-                (Err(why), _) => out.ignored.push(format!(
-                    "vrrp_instance {}: virtual route {} is not installed: {why} not supported yet",
-                    i.name, r.to
+                (Err(why), _) => out.unsupported.push(format!(
+                    "{}: vrrp_instance {}: virtual route {}: keepalived-rs cannot install a \
+                     route with {why}; add that route with `ip route` in the instance's \
+                     notify_master script (and remove it in notify_backup) instead",
+                    i.origin, i.name, r.to
                 )),
             }
         }
         if !i.virtual_rules.is_empty() {
-            out.ignored.push(format!(
-                "vrrp_instance {}: virtual_rules are not run yet",
+            out.unsupported.push(format!(
+                "{}: vrrp_instance {}: virtual_rules are not run by keepalived-rs; add the rules \
+                 with `ip rule` in the instance's notify_master script (and remove them in \
+                 notify_backup) instead",
+                i.origin,
                 i.name
             ));
         }
+    }
+    for b in &config.vrrp.bfd_instance {
+        out.unsupported.push(format!(
+            "{}: bfd_instance {}: BFD is not run by keepalived-rs; remove the block (and any \
+             track_bfd or BFD_CHECK naming it)",
+            b.origin,
+            b.name
+        ));
     }
     for g in &config.vrrp.vrrp_sync_group {
         let mut members = Vec::new();
@@ -759,9 +791,9 @@ mod tests {
         assert_eq!(r[2].to, ("0.0.0.0".parse().unwrap(), 0));
         assert_eq!(r[2].table, 100);
         assert!(
-            p.ignored.iter().any(|l| l.contains("203.0.113.0/24")),
+            p.unsupported.iter().any(|l| l.contains("203.0.113.0/24")),
             "{:?}",
-            p.ignored
+            p.unsupported
         );
     }
 
