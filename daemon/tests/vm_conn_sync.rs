@@ -32,7 +32,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use common::dr::*;
-use common::{lab_or_skip, wait_for, Daemon, Lab, KEEPALIVED};
+use common::{in_vm, lab_or_skip, wait_for, Daemon, Lab, KEEPALIVED};
 
 /// The echo service's port on the real servers, and its virtual server's.
 const ECHO_PORT: u16 = 8000;

@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::dr::*;
-use common::{lab_or_skip, wait_for, Daemon, Lab, KEEPALIVED};
+use common::{in_netns, in_vm, lab_or_skip, wait_for, Daemon, Lab, KEEPALIVED};
 
 /// The two directors.
 struct Pair {

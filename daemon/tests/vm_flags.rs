@@ -10,21 +10,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::syslog::SyslogSocket;
-use common::{in_netns, in_vm, lab_or_skip, wait_for, Daemon, Lab, KEEPALIVED};
-
-/// `ipvsadm -Ln` in namespace `ns`: the service and destination lines.
-fn table(ns: &str) -> Vec<String> {
-    let o = Command::new("ip")
-        .args(["netns", "exec", ns, "/usr/sbin/ipvsadm", "-Ln"])
-        .output()
-        .expect("ipvsadm");
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .filter(|l| l.starts_with("TCP") || l.trim_start().starts_with("->"))
-        .filter(|l| !l.contains("RemoteAddress"))
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .collect()
-}
+use common::{
+    in_netns, in_vm, ipvs_lines as table, lab_or_skip, wait_for, Daemon, Lab, KEEPALIVED,
+};
 
 fn start(
     lab: &Lab,

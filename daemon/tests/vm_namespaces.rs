@@ -8,21 +8,9 @@ use std::net::TcpListener;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{in_netns, in_vm, ip, lab_or_skip, wait_for, Daemon, Lab, KEEPALIVED};
-
-/// `ipvsadm -Ln` in namespace `ns`: the service and destination lines.
-fn table(ns: &str) -> Vec<String> {
-    let o = Command::new("ip")
-        .args(["netns", "exec", ns, "/usr/sbin/ipvsadm", "-Ln"])
-        .output()
-        .expect("ipvsadm");
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .filter(|l| l.starts_with("TCP") || l.contains("->  ") || l.trim_start().starts_with("->"))
-        .filter(|l| !l.contains("RemoteAddress"))
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .collect()
-}
+use common::{
+    in_netns, in_vm, ip, ipvs_lines as table, lab_or_skip, wait_for, Daemon, Lab, KEEPALIVED,
+};
 
 fn start(lab: &Lab, bin: &str, ns: &str, name: &str, conf: &str) -> Daemon {
     let file = lab.write(&format!("{name}.conf"), conf);
@@ -60,7 +48,9 @@ fn vm_net_namespace_ipvs_programs_ipvs_there_and_checks_here() {
     ip(&["-n", &there, "link", "set", "lo", "up"]).unwrap();
     // The real server listens only in the daemon's namespace: a check run in the IPVS
     // namespace would fail and take it out.
-    let listener = in_netns(&here, || TcpListener::bind("10.9.0.1:8080").expect("listener"));
+    let listener = in_netns(&here, || {
+        TcpListener::bind("10.9.0.1:8080").expect("listener")
+    });
     std::thread::spawn(move || for _ in listener.incoming() {});
     let conf = format!(
         "net_namespace_ipvs {there}\n\
@@ -83,7 +73,10 @@ fn vm_net_namespace_ipvs_programs_ipvs_there_and_checks_here() {
         );
         std::thread::sleep(Duration::from_secs(4));
         assert_eq!(table(&there), want, "{who}: {}", d.log_text());
-        assert!(table(&here).is_empty(), "{who}: IPVS in the daemon's namespace");
+        assert!(
+            table(&here).is_empty(),
+            "{who}: IPVS in the daemon's namespace"
+        );
         assert_eq!(d.term(Duration::from_secs(20)), Some(0), "{who}");
         assert!(table(&there).is_empty(), "{who} left its service behind");
     }

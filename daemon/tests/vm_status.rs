@@ -13,17 +13,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{in_netns, in_vm, lab_or_skip, ours_binary, wait_for, Conf, Daemon};
+use common::{
+    in_netns, in_vm, ipvsadm_ln as table, lab_or_skip, ours_binary, wait_for, Conf, Daemon,
+};
 
 const WEB: &str = "10.9.0.1:8080";
-
-fn table(ns: &str) -> String {
-    let o = Command::new("ip")
-        .args(["netns", "exec", ns, "/usr/sbin/ipvsadm", "-Ln"])
-        .output()
-        .expect("ipvsadm");
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 fn status(socket: &Path, json: bool) -> Output {
     let mut c = Command::new(ours_binary());
@@ -116,7 +110,12 @@ fn vm_status_shows_a_real_server_out_with_the_reason_and_back() {
             r["alive"] == true && r["checkers"][0]["up"] == true && r["weight"] == 3
         })
     });
-    assert!(up.is_some(), "never in: {:?}\n{}", real_server(&socket), d.log_text());
+    assert!(
+        up.is_some(),
+        "never in: {:?}\n{}",
+        real_server(&socket),
+        d.log_text()
+    );
     let t = table(&ns);
     assert!(
         t.lines().any(|l| {

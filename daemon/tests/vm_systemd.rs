@@ -10,15 +10,7 @@ use std::os::unix::net::UnixDatagram;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{in_netns, in_vm, lab_or_skip, Conf, Daemon};
-
-fn table(ns: &str) -> String {
-    let o = Command::new("ip")
-        .args(["netns", "exec", ns, "/usr/sbin/ipvsadm", "-Ln"])
-        .output()
-        .expect("ipvsadm");
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use common::{in_netns, in_vm, ipvsadm_ln as table, lab_or_skip, Conf, Daemon};
 
 #[test]
 fn vm_ready_once_the_ipvs_table_is_programmed() {

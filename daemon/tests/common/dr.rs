@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::{wait_for, Daemon, Lab, KEEPALIVED};
+use super::{in_netns, wait_for, Daemon, Lab, KEEPALIVED};
 
 pub const VIP: &str = "10.9.0.150";
 pub const RS: [(&str, &str); 2] = [("r1", "10.9.0.4"), ("r2", "10.9.0.5")];
@@ -32,23 +32,6 @@ pub const DELAY_BEFORE_RETRY: u64 = 1;
 pub const MDI: f64 = 3.0 + 166.0 / 256.0;
 /// Everything in the emulated guest is 5-10x slower: room for process starts and polling.
 pub const SLACK: f64 = 4.0;
-
-/// True in the test VM. Outside it, says why the test does nothing (one `SKIP:` line); in it,
-/// a kernel without IPVS is a failure.
-pub fn in_vm(test: &str) -> bool {
-    if std::env::var("KARS_VM").as_deref() == Ok("1") {
-        assert!(
-            Path::new("/proc/net/ip_vs").exists(),
-            "KARS_VM=1 but this kernel has no IPVS (/proc/net/ip_vs)"
-        );
-        return true;
-    }
-    if !Path::new("/proc/net/ip_vs").exists() {
-        eprintln!("SKIP: {test}: no IPVS in this kernel; these run in the VM: scripts/test-all vm");
-        return false;
-    }
-    true
-}
 
 pub fn sh(ns: &str, cmd: &str) -> String {
     let o = Command::new("ip")
@@ -92,18 +75,6 @@ pub fn director_conf(file: &str) -> String {
         text = text.replace(from, &to);
     }
     text
-}
-
-/// Runs `f` on a thread inside network namespace `ns`.
-pub fn in_netns<T: Send + 'static>(ns: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let path = format!("/run/netns/{ns}");
-    std::thread::spawn(move || {
-        let file = std::fs::File::open(&path).expect("namespace file");
-        nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns");
-        f()
-    })
-    .join()
-    .expect("thread in namespace")
 }
 
 /// One HTTP/1.0 GET of http://VIP/ from `src`: the body (the real server's name), or why not.

@@ -640,3 +640,23 @@ pub fn in_netns<T: Send + 'static>(ns: &str, f: impl FnOnce() -> T + Send + 'sta
     .join()
     .expect("thread in namespace")
 }
+
+/// `ipvsadm -Ln` in namespace `ns`, as it prints it.
+pub fn ipvsadm_ln(ns: &str) -> String {
+    let o = Command::new("ip")
+        .args(["netns", "exec", ns, "/usr/sbin/ipvsadm", "-Ln"])
+        .output()
+        .expect("ipvsadm");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// `ipvsadm -Ln` in namespace `ns`: the service and destination lines, each cut to its first
+/// three words (`TCP 10.9.0.150:80 rr`, `-> 10.9.0.1:8080 Masq`).
+pub fn ipvs_lines(ns: &str) -> Vec<String> {
+    ipvsadm_ln(ns)
+        .lines()
+        .filter(|l| l.starts_with("TCP") || l.trim_start().starts_with("->"))
+        .filter(|l| !l.contains("RemoteAddress"))
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .collect()
+}
