@@ -43,6 +43,24 @@ pub enum KeepalivedTest {
     SecurityViolation,
 }
 
+/// What keepalived 2.2.7's daemon (started without `-t`) does on the same finding, as measured
+/// by running it (daemon/tests/netns_start_verdict.rs, vm_start_verdict.rs). keepalived-rs's
+/// daemon starts where keepalived's starts, with the same fallback, and does not start where
+/// it does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeepalivedDaemon {
+    /// keepalived logs it and runs on: with its default, without the statement, or as the
+    /// message says. The model holds the same fallback (each one checked by a unit test of its
+    /// decoder). Every warning is this, unless marked otherwise.
+    RunsOn,
+    /// keepalived's daemon does not start (a missing interface or virtual router id ends it).
+    Stops,
+    /// An error keepalived's daemon has not been measured on: keepalived-rs does not start
+    /// rather than guess what keepalived would run instead. Every error is this, unless marked
+    /// otherwise.
+    NotMeasured,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub level: Level,
@@ -52,6 +70,9 @@ pub struct Diagnostic {
     /// What keepalived's `-t` does on the same finding; [`KeepalivedTest::Fails`] unless the
     /// place that reports it says otherwise.
     pub keepalived: KeepalivedTest,
+    /// What keepalived's daemon does on it, which decides whether ours starts: see
+    /// [`KeepalivedDaemon`] and [`Diagnostics::refusals`].
+    pub daemon: KeepalivedDaemon,
 }
 
 impl Diagnostic {
@@ -132,12 +153,18 @@ impl Diagnostics {
         span: Option<Span>,
         message: impl Into<String>,
     ) -> &mut Diagnostic {
+        let daemon = match level {
+            Level::Warning => KeepalivedDaemon::RunsOn,
+            Level::Error => KeepalivedDaemon::NotMeasured,
+            Level::Fatal => KeepalivedDaemon::Stops,
+        };
         self.list.push(Diagnostic {
             level,
             span,
             message: message.into(),
             help: None,
             keepalived: KeepalivedTest::Fails,
+            daemon,
         });
         self.list.last_mut().expect("just pushed")
     }
@@ -197,6 +224,22 @@ impl Diagnostics {
         n
     }
 
+    /// The findings the daemon does not start on: those keepalived's daemon does not start on
+    /// either, and the errors it was not measured on. With `strict`, every error and warning.
+    /// (A reload refuses every error: `Parsed::is_ok`.)
+    pub fn refusals(&self, strict: bool) -> impl Iterator<Item = &Diagnostic> {
+        self.list
+            .iter()
+            .filter(move |d| strict || d.daemon != KeepalivedDaemon::RunsOn)
+    }
+
+    /// The diagnostics pushed since `mark` (a [`Diagnostics::len`] taken before), to mark what
+    /// keepalived's daemon does on them.
+    pub fn since(&mut self, mark: usize) -> &mut [Diagnostic] {
+        let start = mark.min(self.list.len());
+        &mut self.list[start..]
+    }
+
     /// Whether an error (after any promotion) is a script-security finding: keepalived's `-t`
     /// exits 6 for those rather than 5, whatever else it found.
     pub fn security_violation(&self) -> bool {
@@ -221,6 +264,27 @@ impl Diagnostic {
     /// keepalived's `-t` reports this as a script-security violation (exit 6).
     pub fn security_violation(&mut self) -> &mut Self {
         self.keepalived = KeepalivedTest::SecurityViolation;
+        self
+    }
+
+    /// keepalived's daemon runs on after this finding, as the message already says (the
+    /// statement ignored, or what it uses instead); the model holds the same.
+    pub fn daemon_runs_on(&mut self) -> &mut Self {
+        self.daemon = KeepalivedDaemon::RunsOn;
+        self
+    }
+
+    /// keepalived's daemon runs on after this finding with `uses`, which the message gains
+    /// (`"; using 100, keepalived's default"`); the model holds the same.
+    pub fn daemon_uses(&mut self, uses: &str) -> &mut Self {
+        self.message.push_str("; ");
+        self.message.push_str(uses);
+        self.daemon_runs_on()
+    }
+
+    /// keepalived's daemon does not start on this finding.
+    pub fn daemon_stops(&mut self) -> &mut Self {
+        self.daemon = KeepalivedDaemon::Stops;
         self
     }
 }

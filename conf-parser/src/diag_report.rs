@@ -23,23 +23,32 @@ enum Entry<'d> {
 /// when the same warning occurs again, a note with the count and the next locations. With `all`,
 /// every diagnostic in full, in order.
 pub fn render(diags: &Diagnostics, sources: &SourceMap, all: bool) -> String {
+    render_blocks(diags, sources, all)
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect()
+}
+
+/// [`render`], one block of text per finding shown (its lines, its snippet, its note), with
+/// the finding's level: for a log, where each block goes at its own level.
+pub fn render_blocks(diags: &Diagnostics, sources: &SourceMap, all: bool) -> Vec<(Level, String)> {
     if all {
-        return diags.iter().map(|d| d.render(sources)).collect();
+        return diags.iter().map(|d| (d.level, d.render(sources))).collect();
     }
-    let mut out = String::new();
-    for entry in group(diags) {
-        match entry {
-            Entry::One(d) => out.push_str(&d.render(sources)),
+    group(diags)
+        .into_iter()
+        .map(|entry| match entry {
+            Entry::One(d) => (d.level, d.render(sources)),
             Entry::Repeated(ds) => {
                 let first = ds[0];
-                out.push_str(&first.render(sources));
+                let mut text = first.render(sources);
                 if ds.len() > 1 {
-                    out.push_str(&note(first, &ds[1..], sources));
+                    text.push_str(&note(first, &ds[1..], sources));
                 }
+                (first.level, text)
             }
-        }
-    }
-    out
+        })
+        .collect()
 }
 
 /// Groups repeated warnings; errors stay single. The key is the text a person reads (message and

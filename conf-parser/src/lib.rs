@@ -16,7 +16,7 @@ pub mod source;
 pub mod tree;
 pub mod values;
 
-pub use diag::{Diagnostic, Diagnostics, KeepalivedTest, Level};
+pub use diag::{Diagnostic, Diagnostics, KeepalivedDaemon, KeepalivedTest, Level};
 pub use model::Config;
 pub use preprocess::Options;
 pub use source::{Origin, SourceMap, Span};
@@ -47,6 +47,11 @@ impl Parsed {
     /// next locations ([`diag_report`]); with `all`, the same as [`Parsed::render_diagnostics`].
     pub fn render_report(&self, all: bool) -> String {
         diag_report::render(&self.diags, &self.sources, all)
+    }
+
+    /// [`Parsed::render_report`] as one block per finding shown, with its level.
+    pub fn report_blocks(&self, all: bool) -> Vec<(Level, String)> {
+        diag_report::render_blocks(&self.diags, &self.sources, all)
     }
 }
 

@@ -69,6 +69,20 @@ pub fn parse_int(s: &str, min: i64, max: i64) -> Result<i64, String> {
     Ok(v)
 }
 
+/// What C's `strtoul` reads of a word that is not a whole number: its leading digits ("7x" is
+/// 7, "3.5" is 3, "soon" is 0). None for a negative number or one too large.
+pub fn leading_digits(s: &str) -> Option<i64> {
+    if s.starts_with('-') {
+        return None;
+    }
+    let s = s.strip_prefix('+').unwrap_or(s);
+    let digits: &str = &s[..s.bytes().take_while(u8::is_ascii_digit).count()];
+    if digits.is_empty() {
+        return Some(0);
+    }
+    digits.parse().ok()
+}
+
 /// Decimal seconds with up to six fractional digits, in `min..=max` seconds.
 pub fn parse_timer(s: &str, min: f64, max: f64) -> Result<Timer, String> {
     let bad = || "expected seconds, such as 3 or 0.5".to_string();

@@ -117,6 +117,34 @@ impl<'a> Cx<'a> {
         self.diags.warning(span, message)
     }
 
+    /// Where the diagnostics stand now, for [`Cx::runs_on_since`].
+    pub fn mark(&self) -> usize {
+        self.diags.len()
+    }
+
+    /// keepalived's daemon runs on after each finding made since `mark` (measured: see
+    /// [`crate::KeepalivedDaemon`]); with `uses`, the message says what is used instead. The
+    /// caller puts that fallback in the model.
+    pub fn runs_on_since(&mut self, mark: usize, uses: Option<&str>) {
+        for d in self.diags.since(mark) {
+            match uses {
+                // A warning (an extra argument ignored) already says what happens.
+                Some(u) if d.level == crate::Level::Error => d.daemon_uses(u),
+                _ => d.daemon_runs_on(),
+            };
+        }
+    }
+
+    /// [`Cx::runs_on_since`] for a keyword whose value keepalived's daemon was measured to run
+    /// on when it is not valid. Without any value the findings stay as they are: keepalived
+    /// stops on some keywords written without a value (garp_master_delay), and what it does
+    /// on the others has not been measured.
+    pub fn value_runs_on_since(&mut self, mark: usize, node: &Node, uses: Option<&str>) {
+        if !node.args.is_empty() {
+            self.runs_on_since(mark, uses);
+        }
+    }
+
     /// Applies each statement of a block through the block's keyword table. `context` names the
     /// block in messages (`vrrp_instance`, `global_defs`, ...).
     pub fn decode_items<T>(
@@ -289,6 +317,29 @@ impl<'a> Cx<'a> {
         values::parse_int(&word.text, min, max)
             .map_err(|e| self.invalid(node, word, &e))
             .ok()
+    }
+
+    /// The single argument as an integer in `min..=max`, read as keepalived reads the numbers
+    /// it only warns about ("WARNING - invalid number '7x'"): a word that is not a number
+    /// counts for its leading digits (`values::leading_digits`: "7x" is 7, "soon" is 0); a
+    /// negative number or one out of range is ignored. keepalived runs on either way (measured
+    /// for garp_master_delay); without a value it stops, as for every such keyword.
+    pub fn int_as_keepalived_reads(&mut self, node: &Node, min: i64, max: i64) -> Option<i64> {
+        let at = self.mark();
+        if let Some(v) = self.int(node, min, max) {
+            return Some(v);
+        }
+        let [word] = node.args.as_slice() else {
+            return None;
+        };
+        let lead = values::leading_digits(&word.text)
+            .filter(|v| (min..=max).contains(v) && word.text.parse::<i64>().is_err());
+        let uses = match lead {
+            Some(v) => format!("using {v}, as keepalived reads it"),
+            None => "ignored, as keepalived does".to_string(),
+        };
+        self.runs_on_since(at, Some(&uses));
+        lead
     }
 
     /// `PROGRAM [USER [GROUP]]`: a script keepalived runs (notify, startup, quorum_up, ...). The
