@@ -293,8 +293,9 @@ fn piece(input: &str) -> IResult<&str, Piece<'_>> {
     ))(input)
 }
 
-/// Splits a preprocessed line into tokens. An unterminated quote is an error; the word still
-/// ends at the end of the line, as keepalived reads it.
+/// Splits a preprocessed line into tokens. An unterminated quote is an error, and the line's
+/// words are dropped, as keepalived drops the line ("String '...': missing terminating \"");
+/// its braces stay.
 pub fn lex_line(line: &Line, diags: &mut Diagnostics, out: &mut Vec<Token>) {
     lex(&line.text, &line.segs, diags, out)
 }
@@ -313,6 +314,8 @@ pub fn lex(text: &str, segs: &[Seg], diags: &mut Diagnostics, out: &mut Vec<Toke
         segs,
         ascii_single: segs.len() == 1 && ascii,
     };
+    let first = out.len();
+    let mut unterminated = None;
     let mut rest = text;
     loop {
         rest = skip_space(rest);
@@ -365,7 +368,7 @@ pub fn lex(text: &str, segs: &[Seg], diags: &mut Diagnostics, out: &mut Vec<Toke
                 Piece::Text(t) => word.push_str(&t),
                 Piece::Unterminated(t) => {
                     let quote_at = text.len() - rest.len();
-                    diags.error(line.span_at(quote_at, 1), "unterminated quoted string");
+                    unterminated = Some(line.span_at(quote_at, 1));
                     word.push_str(&t);
                 }
             }
@@ -377,6 +380,24 @@ pub fn lex(text: &str, segs: &[Seg], diags: &mut Diagnostics, out: &mut Vec<Toke
             kind: TokenKind::Word(word),
             span: line.span_at(at, len),
         });
+    }
+    if let Some(span) = unterminated {
+        let words_only = out[first..]
+            .iter()
+            .all(|t| matches!(t.kind, TokenKind::Word(_)));
+        let mut kept = first;
+        for i in first..out.len() {
+            if !matches!(out[i].kind, TokenKind::Word(_)) {
+                out.swap(kept, i);
+                kept += 1;
+            }
+        }
+        out.truncate(kept);
+        let d = diags.error(span, "unterminated quoted string; the line is ignored");
+        // Measured on a line of words: keepalived's daemon runs without it.
+        if words_only {
+            d.daemon_runs_on();
+        }
     }
 }
 
@@ -556,7 +577,8 @@ mod tests {
             &mut out,
         );
         assert_eq!(d.len(), 1);
-        assert_eq!(out.len(), 2);
+        // The line is dropped, as keepalived drops it.
+        assert!(out.is_empty());
     }
 
     #[test]

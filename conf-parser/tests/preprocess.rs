@@ -344,11 +344,24 @@ fn unbalanced_braces_name_the_opening_line() {
 
 #[test]
 fn unterminated_quote() {
-    let t = tree_from_str("t.conf", "script \"/bin/true\n", &opts("x"));
+    let t = tree_from_str("t.conf", "script \"/bin/true\nnext 1\n", &opts("x"));
     assert_eq!(
         headlines(&t),
-        ["t.conf:1:8: error: unterminated quoted string"]
+        ["t.conf:1:8: error: unterminated quoted string; the line is ignored"]
     );
+    // The line is dropped, as keepalived drops it, and its daemon runs on.
+    assert_eq!(t.nodes.len(), 1);
+    assert_eq!(t.nodes[0].name(), "next");
+    let d = t.diags.iter().next().unwrap();
+    assert_eq!(d.daemon, conf_parser::KeepalivedDaemon::RunsOn);
+    // A brace after the quote is part of the quoted text: the block's '}' is then unmatched.
+    let t = tree_from_str("t.conf", "a \"x {\n b 1\n}\n", &opts("x"));
+    assert_eq!(t.diags.len(), 2, "{:?}", t.diags);
+    // One before it stays (without its keyword); that case is not measured.
+    let t = tree_from_str("t.conf", "a { \"x\n b 1\n}\n", &opts("x"));
+    assert!(t.nodes.is_empty(), "{:?}", t.nodes);
+    let d = t.diags.iter().next().unwrap();
+    assert_eq!(d.daemon, conf_parser::KeepalivedDaemon::NotMeasured);
 }
 
 #[test]
@@ -357,7 +370,7 @@ fn rendered_diagnostic_shows_line_and_caret() {
     let d = t.diags.iter().next().unwrap();
     assert_eq!(
         d.render(&t.sources),
-        "t.conf:2:4: error: unterminated quoted string\n  |\n2 |  b \"x\n  |    ^\n"
+        "t.conf:2:4: error: unterminated quoted string; the line is ignored\n  |\n2 |  b \"x\n  |    ^\n"
     );
 }
 

@@ -59,22 +59,50 @@ pub(super) fn check_scope(cx: &mut Cx, line: &Line, word: &crate::tree::Word) ->
     true
 }
 
+/// `ADDR/LEN` with a good address and a length longer than the address: the whole address.
+fn too_long_prefix(text: &str) -> Option<IpPrefix> {
+    let (addr, len) = text.split_once('/')?;
+    let addr = values::parse_ip(addr).ok()?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    (!len.is_empty() && len.bytes().all(|b| b.is_ascii_digit()) && len.len() < 10)
+        .then(|| len.parse::<u32>().ok())
+        .flatten()
+        .filter(|&l| l > max)
+        .map(|_| IpPrefix {
+            addr,
+            len: max as u8,
+        })
+}
+
 pub(super) fn parse(cx: &mut Cx, node: &Node, kind: Kind) -> Option<IpAddress> {
     let block = kind.block();
     let mut line = Line::new(cx, node, block);
     let first = line.next()?;
     let address = match values::parse_prefix(&first.text) {
         Ok(p) => p,
-        Err(e) => {
-            cx.error(
-                first.span,
-                format!(
-                    "invalid address '{}' in {block}: {e}; the line is ignored",
-                    first.text
-                ),
-            );
-            return None;
-        }
+        Err(e) => match too_long_prefix(&first.text) {
+            // keepalived: "Invalid address prefix len 40 for address A/40 - using 32".
+            Some(whole) => {
+                cx.error(
+                    first.span,
+                    format!("invalid address '{}' in {block}: {e}", first.text),
+                )
+                .daemon_uses(&format!("using /{}, as keepalived does", whole.len));
+                whole
+            }
+            None => {
+                // keepalived: "VRRP parsed invalid IP A. skipping IP...".
+                cx.error(
+                    first.span,
+                    format!(
+                        "invalid address '{}' in {block}: {e}; the line is ignored",
+                        first.text
+                    ),
+                )
+                .daemon_runs_on();
+                return None;
+            }
+        },
     };
     let v6 = address.addr.is_ipv6();
     let mut a = IpAddress {

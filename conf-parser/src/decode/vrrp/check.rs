@@ -28,6 +28,11 @@ pub(super) fn run(cx: &mut Cx, config: &mut Config) {
         }
     }
     check_sync_groups(cx, part);
+    // keepalived drops a member that is not an instance ("ignores it") and runs the rest.
+    let names: Vec<String> = part.vrrp_instance.iter().map(|i| i.name.clone()).collect();
+    for sg in &mut part.vrrp_sync_group {
+        sg.group.retain(|m| names.contains(&m.name));
+    }
     for idx in 0..part.vrrp_instance.len() {
         let sync = sync_group_of(part, idx);
         let Some(inst) = part.vrrp_instance.get_mut(idx) else {
@@ -139,6 +144,7 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
         } else {
             let span = w.get("unicast_peer").unwrap_or(kw_span);
             cx.error(span, format!("vrrp_instance {name} has no unicast peers: keepalived silently falls back to multicast"))
+                .daemon_runs_on()
                 .with_help("list the other routers in unicast_peer { }; a router that multicasts while its peers unicast is a second VIP holder. Add unicast_fault_no_peer to stay in FAULT instead");
         }
     }
@@ -172,6 +178,7 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
             i.origin.span,
             format!("vrrp_instance {name} has no virtual_router_id"),
         )
+        .daemon_stops()
         .with_help(
             "add virtual_router_id N (1..255), the same on every router of this virtual router",
         );
@@ -183,6 +190,7 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
                 i.origin.span,
                 format!("vrrp_instance {name} has no interface"),
             )
+            .daemon_stops()
             .with_help(
                 "add interface IFNAME (only a unicast instance with unicast_src_ip may omit it)",
             );
@@ -591,13 +599,18 @@ fn check_authentication(cx: &mut Cx, i: &mut VrrpInstance, strict: bool) {
                 span,
                 "authentication has no auth_type; keepalived ignores it",
             )
+            .daemon_runs_on()
             .with_help("add auth_type PASS");
+            i.authentication = None;
         } else if a.auth_pass.as_deref().is_none_or(str::is_empty) {
+            // keepalived: "Authentication specified but no password given. Ignoring".
             cx.error(
                 span,
                 "authentication has no auth_pass; keepalived ignores it",
             )
+            .daemon_runs_on()
             .with_help("add auth_pass PASSWORD (at most 8 characters)");
+            i.authentication = None;
         } else if i.family == Some(Family::Inet6) && a.auth_type == Some(AuthType::Ah) {
             cx.error(
                 span,
@@ -663,6 +676,7 @@ fn check_sync_groups(cx: &mut Cx, part: &VrrpPart) {
                         m.name, g.name
                     ),
                 );
+                d.daemon_runs_on();
                 if let Some(s) = super::super::did_you_mean(
                     &m.name,
                     part.vrrp_instance.iter().map(|i| i.name.as_str()),
@@ -750,8 +764,10 @@ fn resolve_refs(cx: &mut Cx, part: &mut VrrpPart) {
     }
 }
 
-fn resolve_list(cx: &mut Cx, refs: &mut [TrackRef], objects: &[(String, i32, bool)], kind: &str) {
-    for r in refs {
+/// Gives each reference its object's weight; a reference to nothing is reported and dropped,
+/// as keepalived drops it.
+fn resolve_list(cx: &mut Cx, refs: &mut Vec<TrackRef>, objects: &[(String, i32, bool)], kind: &str) {
+    refs.retain_mut(|r| {
         match objects.iter().find(|(n, _, _)| *n == r.name) {
             Some((_, weight, reverse)) => {
                 if !r.weight_written {
@@ -760,6 +776,7 @@ fn resolve_list(cx: &mut Cx, refs: &mut [TrackRef], objects: &[(String, i32, boo
                 if !r.reverse_written {
                     r.reverse = *reverse;
                 }
+                true
             }
             None => {
                 let d = cx.error(
@@ -769,6 +786,10 @@ fn resolve_list(cx: &mut Cx, refs: &mut [TrackRef], objects: &[(String, i32, boo
                         r.name
                     ),
                 );
+                // Measured for vrrp_script: "track script x not found, ignoring...".
+                if kind == "vrrp_script" {
+                    d.daemon_runs_on();
+                }
                 match super::super::did_you_mean(
                     &r.name,
                     objects.iter().map(|(n, _, _)| n.as_str()),
@@ -776,9 +797,10 @@ fn resolve_list(cx: &mut Cx, refs: &mut [TrackRef], objects: &[(String, i32, boo
                     Some(s) => d.with_help(format!("did you mean '{s}'?")),
                     None => d.with_help(format!("define it with: {kind} {} {{ ... }}", r.name)),
                 };
+                false
             }
         }
-    }
+    })
 }
 
 /// keepalived ignores tracking weights of instances in a sync group (unless
@@ -966,14 +988,18 @@ fn vrid_clashes(cx: &mut Cx, part: &VrrpPart, g: &Inherited) {
                     (Some(ifname), _) => format!("on {ifname}"),
                     (None, _) => "with the same unicast peers".to_string(),
                 };
-                cx.error(
+                let d = cx.error(
                     span,
                     format!(
                         "vrrp_instance {} uses virtual_router_id {vrid} {place} ({fam}), like {} at {}",
                         b.name, a.name, a.origin
                     ),
-                )
-                .with_help("each virtual router on a link needs its own virtual_router_id");
+                );
+                d.with_help("each virtual router on a link needs its own virtual_router_id");
+                // Measured for multicast instances: keepalived's VRRP process ends.
+                if !ua {
+                    d.daemon_stops();
+                }
             }
         }
     }

@@ -13,8 +13,15 @@ use crate::tree::Node;
 use crate::values::{self, Timer};
 
 pub(super) fn vrrp_instance(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
+    let at = cx.mark();
     let Some(name) = unique_block_name(cx, node, &part.vrrp_instance, |i| (&i.name, &i.origin))
     else {
+        // keepalived: "vrrp instance VI_1 already defined", and runs the first one.
+        let duplicate = node.args.len() == 1
+            && part.vrrp_instance.iter().any(|i| i.name == node.args[0].text);
+        if duplicate {
+            cx.runs_on_since(at, None);
+        }
         return;
     };
     let items = cx.block(node);
@@ -129,7 +136,11 @@ fn unicast(i: &mut VrrpInstance, n: &Node) {
 pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
     vec![
         kw("state", |cx, n, i| {
-            match cx.choice(n, &["MASTER", "BACKUP"]) {
+            let at = cx.mark();
+            let state = cx.choice(n, &["MASTER", "BACKUP"]);
+            // keepalived: "unknown state 'x', defaulting to BACKUP".
+            cx.value_runs_on_since(at, n, Some("using BACKUP, as keepalived does"));
+            match state {
                 Some("MASTER") => {
                     i.state = VrrpState::Master;
                     mark(i, "state", n);
@@ -145,7 +156,10 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
                     i.state = VrrpState::Backup;
                     mark(i, "state", n);
                 }
-                None => {}
+                None => {
+                    i.state = VrrpState::Backup;
+                    mark(i, "state", n);
+                }
             }
         }),
         kw("interface", |cx, n, i| {
@@ -179,25 +193,41 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
             i.vrf = Some(v);
         }),
         kw("virtual_router_id", |cx, n, i| {
+            let at = cx.mark();
             if let Some(v) = cx.int(n, 1, 255) {
                 i.virtual_router_id = Some(v as u8);
                 mark(i, "virtual_router_id", n);
             }
-        }),
-        kw("priority", |cx, n, i| {
-            if let Some(v) = cx.int(n, 1, 255) {
-                i.priority = v as u8;
-                mark(i, "priority", n);
+            // keepalived's VRRP process then ends: "the virtual router id must be set".
+            for d in cx.diags.since(at) {
+                if d.level == crate::Level::Error {
+                    d.daemon_stops();
+                }
             }
         }),
+        kw("priority", |cx, n, i| {
+            let at = cx.mark();
+            // Not a number or out of range: keepalived uses 100 ("Priority not valid! ...
+            // Using default 100"), also with state MASTER, which unwritten would mean 255.
+            i.priority = cx.int(n, 1, 255).map_or(100, |v| v as u8);
+            cx.value_runs_on_since(at, n, Some("using 100, keepalived's default"));
+            mark(i, "priority", n);
+        }),
         kw("advert_int", |cx, n, i| {
+            let at = cx.mark();
             if let Some(t) = cx.timer(n, 0.01, 255.0) {
                 i.advert_int = t;
                 mark(i, "advert_int", n);
             }
+            // keepalived: "Advert interval (x) not valid! Must be > 0 - ignoring".
+            cx.value_runs_on_since(at, n, Some("ignored, as keepalived does"));
         }),
         kw("version", |cx, n, i| {
-            let Some(v) = cx.int(n, 2, 3) else { return };
+            let at = cx.mark();
+            let v = cx.int(n, 2, 3);
+            // keepalived: "Version must be either 2 or 3" and the statement is ignored.
+            cx.value_runs_on_since(at, n, Some("ignored, as keepalived does"));
+            let Some(v) = v else { return };
             if v == 2 && i.family == Some(Family::Inet6) {
                 cx.error(
                     n.args[0].span,
@@ -212,10 +242,13 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
         kw("nopreempt", |cx, n, i| i.nopreempt = cx.bare(n)),
         kw("preempt", |cx, n, i| i.nopreempt = !cx.bare(n)),
         kw("preempt_delay", |cx, n, i| {
+            let at = cx.mark();
             if let Some(t) = cx.timer(n, 0.0, 1000.0) {
                 i.preempt_delay = t;
                 mark(i, "preempt_delay", n);
             }
+            // keepalived: "Preempt_delay not valid! must be between 0-1000", ignored.
+            cx.value_runs_on_since(at, n, Some("ignored, as keepalived does"));
         }),
         kw("accept", |cx, n, i| {
             i.accept = cx.bare(n);
@@ -336,7 +369,11 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
         }),
         kw("track_src_ip", |cx, n, i| i.track_src_ip = cx.bare(n)),
         kw("mcast_src_ip", |cx, n, i| {
-            let Some(a) = cx.ip(n) else { return };
+            let at = cx.mark();
+            let a = cx.ip(n);
+            // keepalived: "malformed src address[x]. Skipping...".
+            cx.value_runs_on_since(at, n, Some("ignored, as keepalived does"));
+            let Some(a) = a else { return };
             if same_family(
                 cx,
                 &mut i.family,
@@ -349,7 +386,11 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
         }),
         kw("unicast_src_ip", |cx, n, i| {
             unicast(i, n);
-            let Some(a) = cx.ip(n) else { return };
+            let at = cx.mark();
+            let a = cx.ip(n);
+            // keepalived: "malformed src address[x]. Skipping...".
+            cx.value_runs_on_since(at, n, Some("ignored, as keepalived does"));
+            let Some(a) = a else { return };
             if same_family(
                 cx,
                 &mut i.family,
@@ -421,8 +462,9 @@ pub(super) fn keywords() -> Vec<Keyword<VrrpInstance>> {
             i.v3_checksum_as_v2 = flag(cx, n, i, "v3_checksum_as_v2")
         }),
         kw("garp_master_delay", |cx, n, i| {
-            if let Some(t) = secs(cx, n, i64::from(u32::MAX / 1_000_000)) {
-                i.garp_master_delay = t;
+            let max = i64::from(u32::MAX / 1_000_000);
+            if let Some(v) = cx.int_as_keepalived_reads(n, 0, max) {
+                i.garp_master_delay = Timer::secs(v as u64);
                 mark(i, "garp_master_delay", n);
             }
         }),
@@ -812,10 +854,12 @@ fn unicast_peer(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
         let addr = match values::parse_ip(item.name()) {
             Ok(a) => a,
             Err(e) => {
+                // keepalived: "malformed unicast peer address[x]. Skipping...".
                 cx.error(
                     item.keyword.span,
                     format!("invalid unicast peer '{}': {e}; it is ignored", item.name()),
-                );
+                )
+                .daemon_runs_on();
                 continue;
             }
         };
@@ -909,11 +953,14 @@ fn authentication(cx: &mut Cx, n: &Node, i: &mut VrrpInstance) {
     };
     let table: Vec<Keyword<Authentication>> = vec![
         kw("auth_type", |cx, n, a| {
+            let at = cx.mark();
             a.auth_type = match cx.choice(n, &["PASS", "AH"]) {
                 Some("PASS") => Some(AuthType::Pass),
                 Some(_) => Some(AuthType::Ah),
                 None => a.auth_type,
-            }
+            };
+            // keepalived: "unknown authentication type 'x'"; the block then has no type.
+            cx.value_runs_on_since(at, n, Some("ignored, as keepalived does"));
         }),
         kw("auth_pass", |cx, n, a| {
             let Some(p) = cx.string(n) else { return };

@@ -135,12 +135,12 @@ fn core_values_and_ranges() {
     assert_diags(
         &p,
         &[
-            "t.conf:7:14: error: invalid value '0' for priority: must be between 1 and 255",
+            "t.conf:7:14: error: invalid value '0' for priority: must be between 1 and 255; using 100, keepalived's default",
             "t.conf:8:23: error: invalid value '256' for virtual_router_id: must be between 1 and 255",
-            "t.conf:9:16: error: invalid value '0' for advert_int: must be between 0.01 and 255 seconds",
-            "t.conf:10:13: error: invalid value '4' for version: must be between 2 and 3",
-            "t.conf:11:19: error: invalid value '1001' for preempt_delay: must be between 0 and 1000 seconds",
-            "t.conf:12:11: error: invalid value 'SLAVE' for state: expected one of MASTER, BACKUP",
+            "t.conf:9:16: error: invalid value '0' for advert_int: must be between 0.01 and 255 seconds; ignored, as keepalived does",
+            "t.conf:10:13: error: invalid value '4' for version: must be between 2 and 3; ignored, as keepalived does",
+            "t.conf:11:19: error: invalid value '1001' for preempt_delay: must be between 0 and 1000 seconds; ignored, as keepalived does",
+            "t.conf:12:11: error: invalid value 'SLAVE' for state: expected one of MASTER, BACKUP; using BACKUP, as keepalived does",
             "t.conf:13:11: error: invalid value '5' for debug: must be between 0 and 4",
         ],
     );
@@ -316,7 +316,7 @@ fn authentication_block() {
     assert_diags(
         &p,
         &[
-            "t.conf:8:19: error: invalid value 'MD5' for auth_type: expected one of PASS, AH",
+            "t.conf:8:19: error: invalid value 'MD5' for auth_type: expected one of PASS, AH; ignored, as keepalived does",
             "t.conf:7:5: error: authentication has no auth_type; keepalived ignores it",
         ],
     );
@@ -825,8 +825,8 @@ fn vrrp_script_block() {
         &p,
         &[
             "t.conf:2:23: warning: extra argument 'arg' after script is ignored",
-            "t.conf:3:14: error: invalid value '0' for interval: must be between 0.001 and 4294967 seconds",
-            "t.conf:5:12: error: invalid value '254' for weight: must be between -253 and 253",
+            "t.conf:3:14: error: invalid value '0' for interval: must be between 0.001 and 4294967 seconds; using 1, as keepalived does",
+            "t.conf:5:12: error: invalid value '254' for weight: must be between -253 and 253; keepalived uses 254 all the same; keepalived-rs uses 253",
             "t.conf:6:10: error: invalid value '0' for rise: must be between 1 and 2147483647",
             "t.conf:8:1: error: vrrp_script empty has no script; keepalived ignores it",
             "t.conf:1:1: warning: vrrp_script chk is not tracked by any vrrp_instance or vrrp_sync_group; keepalived does not run it",
@@ -866,12 +866,13 @@ fn track_lists_resolve_names_and_weights() {
     };
     assert_eq!(
         w(&i.track_script),
-        [("chk".into(), 20, false), ("chk2".into(), 0, false)]
+        // chk2 is dropped, as keepalived drops it.
+        [("chk".into(), 20, false)]
     );
     assert_eq!(w(&i.track_file), [("tf".into(), 5, true)]);
     assert_eq!(
         w(&i.track_process),
-        [("tp".into(), 254, true), ("tq".into(), 1, false)]
+        [("tp".into(), 254, true)]
     );
     assert_eq!(w(&i.track_bfd)[0], ("b1".into(), -4, false));
     let t: Vec<_> = i

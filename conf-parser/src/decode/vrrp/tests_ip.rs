@@ -84,7 +84,7 @@ fn address_errors() {
         &p,
         &[
             "t.conf:2:5: error: invalid address '10.0.0.300/24' in static_ipaddress: expected an IPv4 or IPv6 address; the line is ignored",
-            "t.conf:3:5: error: invalid address '10.0.0.1/33' in static_ipaddress: prefix length must be between 0 and 32; the line is ignored",
+            "t.conf:3:5: error: invalid address '10.0.0.1/33' in static_ipaddress: prefix length must be between 0 and 32; using /32, as keepalived does",
             "t.conf:4:14: error: 'dev' in static_ipaddress needs a value",
             "t.conf:5:23: error: 'dev' is given twice for 10.0.0.3 in static_ipaddress; the line is ignored",
             "t.conf:6:17: error: an IPv6 address has no broadcast address; 2001:db8::3 in static_ipaddress is ignored",
@@ -95,7 +95,18 @@ fn address_errors() {
             "t.conf:11:20: error: invalid value '300' for 'scope' in static_ipaddress: expected a scope name or a number between 0 and 255",
         ],
     );
-    assert_eq!(p.config.vrrp.static_ipaddress.len(), 3);
+    // 10.0.0.1/33 is kept as 10.0.0.1/32, as keepalived keeps it.
+    let kept: Vec<String> = p
+        .config
+        .vrrp
+        .static_ipaddress
+        .iter()
+        .map(|a| a.address.to_string())
+        .collect();
+    assert_eq!(kept[0], "10.0.0.1/32");
+    assert_eq!(kept.len(), 4);
+    let daemon: Vec<_> = p.diags.iter().take(2).map(|d| d.daemon).collect();
+    assert_eq!(daemon, [crate::KeepalivedDaemon::RunsOn; 2]);
 }
 
 #[test]

@@ -198,6 +198,17 @@ fn weight_words(
 }
 
 /// `weight W [reverse]` of a tracked object's own block.
+/// A weight that is a whole number beyond -253..=253 (and a valid `reverse` after it, if any).
+fn beyond_253(node: &Node) -> Option<i32> {
+    let w: i32 = node.args.first()?.text.parse().ok()?;
+    let rest_ok = match node.args.len() {
+        1 => true,
+        2 => node.args[1].text == "reverse",
+        _ => false,
+    };
+    (rest_ok && !(-253..=253).contains(&w)).then_some(w)
+}
+
 fn own_weight(cx: &mut Cx, node: &Node, limit: i64) -> Option<(i32, bool)> {
     cx.no_block(node);
     if !cx.arity(node, 1, Some(2)) {
@@ -250,17 +261,37 @@ pub(super) fn vrrp_script(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
             }
         }),
         kw("interval", |cx, n, (s, _)| {
+            let at = cx.mark();
             if let Some(t) = cx.timer(n, 0.001, 4_294_967.0) {
                 s.interval = t;
+            } else if n.args.len() == 1 && n.args[0].text == "0" {
+                // keepalived: "vrrp script interval must be greater than 0, setting to 1".
+                s.interval = Timer::secs(1);
+                cx.value_runs_on_since(at, n, Some("using 1, as keepalived does"));
             }
         }),
         kw("timeout", |cx, n, (_, t)| {
             *t = cx.timer(n, 0.001, 4_294_967.0).or(*t)
         }),
         kw("weight", |cx, n, (s, _)| {
+            let at = cx.mark();
             if let Some((w, r)) = own_weight(cx, n, 253) {
                 s.weight = w;
                 s.reverse = r;
+            } else if let Some(w) = beyond_253(n) {
+                // keepalived: "weight 300 must be in [-253, 253]", and it uses 300 all the
+                // same; 253 gives the same priority (clamped to 1..254) unless other tracked
+                // objects add to it (docs/compat.md).
+                s.weight = w.clamp(-253, 253);
+                s.reverse = n.args.get(1).is_some_and(|r| r.text == "reverse");
+                cx.value_runs_on_since(
+                    at,
+                    n,
+                    Some(&format!(
+                        "keepalived uses {w} all the same; keepalived-rs uses {}",
+                        s.weight
+                    )),
+                );
             }
         }),
         kw("rise", |cx, n, (s, _)| {
@@ -269,9 +300,15 @@ pub(super) fn vrrp_script(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
                 .map_or(s.rise, |v| v as u32)
         }),
         kw("fall", |cx, n, (s, _)| {
+            let at = cx.mark();
             s.fall = cx
                 .int(n, 1, i64::from(i32::MAX))
-                .map_or(s.fall, |v| v as u32)
+                .map_or(s.fall, |v| v as u32);
+            if n.args.len() == 1 && n.args[0].text == "0" {
+                // keepalived: "vrrp script fall value '0' invalid, defaulting to 1".
+                s.fall = 1;
+                cx.value_runs_on_since(at, n, Some("using 1, as keepalived does"));
+            }
         }),
         kw("user", |cx, n, (s, _)| {
             cx.no_block(n);

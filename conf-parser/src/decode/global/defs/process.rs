@@ -61,7 +61,12 @@ pub(super) fn process_keywords() -> Vec<Keyword<GlobalDefs>> {
             d.set_supplementary_groups = flag(cx, n).unwrap_or(d.set_supplementary_groups)
         }),
         kw("startup_script", |cx, n, d| {
-            set_script(cx, n, &mut d.startup_script)
+            let at = cx.mark();
+            set_script(cx, n, &mut d.startup_script);
+            // keepalived: "startup script missing", and runs without one.
+            if n.args.is_empty() {
+                cx.runs_on_since(at, Some("ignored, as keepalived does"));
+            }
         }),
         kw("startup_script_timeout", |cx, n, d| {
             d.startup_script_timeout =
@@ -115,11 +120,16 @@ fn umask(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
         };
         match parsed {
             Some(v) if v <= 0o777 => d.umask = Umask(v),
-            _ => cx.invalid(
-                n,
-                first,
-                "expected a mask of at most 0777, such as 022, or bits such as IWGRP|IWOTH",
-            ),
+            _ => {
+                // keepalived: "invalid umask value 999", and the default stays.
+                let at = cx.mark();
+                cx.invalid(
+                    n,
+                    first,
+                    "expected a mask of at most 0777, such as 022, or bits such as IWGRP|IWOTH",
+                );
+                cx.runs_on_since(at, Some("ignored, as keepalived does"));
+            }
         }
         return;
     }

@@ -15,8 +15,13 @@ pub(super) fn vrrp_keywords() -> Vec<Keyword<GlobalDefs>> {
             }
         }),
         kw("vrrp_version", |cx, n, d| {
+            let at = cx.mark();
             if let Some(v) = cx.int(n, 2, 3) {
                 d.vrrp_version = v as u8;
+            }
+            // keepalived: "VRRP Error: Version must be either 2 or 3", and the default stays.
+            if n.args.len() == 1 {
+                cx.value_runs_on_since(at, n, Some("ignored, as keepalived does"));
             }
         }),
         kw("v3_checksum_as_v2", |cx, n, d| {
@@ -99,7 +104,12 @@ pub(super) fn vrrp_keywords() -> Vec<Keyword<GlobalDefs>> {
 fn mcast_group4(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
     match cx.ip(n) {
         Some(ip @ IpAddr::V4(a)) if a.is_multicast() => d.vrrp_mcast_group4 = ip,
-        Some(IpAddr::V4(_)) => cx.invalid(n, &n.args[0], "not a multicast address (224.0.0.0/4)"),
+        Some(IpAddr::V4(_)) => {
+            // keepalived: "vrrp_mcast_group4 [x] is not multicast. Skipping".
+            let at = cx.mark();
+            cx.invalid(n, &n.args[0], "not a multicast address (224.0.0.0/4)");
+            cx.value_runs_on_since(at, n, Some("ignored, as keepalived does"));
+        }
         Some(IpAddr::V6(_)) => cx.invalid(n, &n.args[0], "expected an IPv4 address"),
         None => {}
     }
@@ -125,8 +135,9 @@ fn mcast_group6(cx: &mut Cx, n: &Node, d: &mut GlobalDefs) {
 pub(super) fn garp_keywords() -> Vec<Keyword<GlobalDefs>> {
     vec![
         kw("vrrp_garp_master_delay", |cx, n, d| {
-            d.vrrp_garp_master_delay =
-                whole_secs(cx, n, 0, MAX_WHOLE_SECS).unwrap_or(d.vrrp_garp_master_delay);
+            d.vrrp_garp_master_delay = cx
+                .int_as_keepalived_reads(n, 0, MAX_WHOLE_SECS)
+                .map_or(d.vrrp_garp_master_delay, |v| Timer::secs(v.unsigned_abs()));
         }),
         kw("vrrp_garp_master_repeat", |cx, n, d| {
             d.vrrp_garp_master_repeat = repeat(cx, n).unwrap_or(d.vrrp_garp_master_repeat);

@@ -78,7 +78,7 @@ fn umask_forms() {
     assert_eq!(
         h,
         [
-            "t.conf:2:7: error: invalid value '01000' for umask: expected a mask of at most 0777, such as 022, or bits such as IWGRP|IWOTH",
+            "t.conf:2:7: error: invalid value '01000' for umask: expected a mask of at most 0777, such as 022, or bits such as IWGRP|IWOTH; ignored, as keepalived does",
             "t.conf:3:7: error: invalid value 'IWGRP|' for umask: a bit name is missing around '|'",
             "t.conf:4:7: error: invalid value 'IWGRP|IWXYZ' for umask: unknown bit 'IWXYZ'; expected I{R,W,X}{USR,GRP,OTH} or IRWX{U,G,O} joined by '|'",
             "t.conf:5:11: warning: extra argument '033' after umask is ignored",
@@ -133,11 +133,11 @@ fn vrrp_defaults_and_errors() {
     assert_eq!(
         h,
         [
-            "t.conf:2:19: error: invalid value '10.0.0.1' for vrrp_mcast_group4: not a multicast address (224.0.0.0/4)",
+            "t.conf:2:19: error: invalid value '10.0.0.1' for vrrp_mcast_group4: not a multicast address (224.0.0.0/4); ignored, as keepalived does",
             "t.conf:3:19: error: invalid value 'ff02::1' for vrrp_mcast_group4: expected an IPv4 address",
             "t.conf:4:19: warning: vrrp_mcast_group6 ff05::12 is not a link-local multicast address",
             "t.conf:5:19: error: invalid value '2001:db8::1' for vrrp_mcast_group6: not a multicast address (ff00::/8)",
-            "t.conf:6:14: error: invalid value '4' for vrrp_version: must be between 2 and 3",
+            "t.conf:6:14: error: invalid value '4' for vrrp_version: must be between 2 and 3; ignored, as keepalived does",
             "t.conf:7:25: error: invalid value '0' for vrrp_down_timer_adverts: must be between 1 and 100",
             "t.conf:8:20: error: invalid value 'allow' for dynamic_interfaces: expected one of allow_if_changes",
             "t.conf:9:20: error: invalid value '0' for vrrp_startup_delay: must be between 0.001 and 4294.967295 seconds",
@@ -199,7 +199,7 @@ fn garp_follow_and_min_garp() {
             "t.conf:3:19: warning: vrrp_gna_interval 0 is outside keepalived's range (0.000001 and up); it keeps its default, 0 (no delay), as keepalived-rs does",
             "t.conf:4:25: warning: vrrp_garp_master_repeat must be at least 1; keepalived uses 1",
             "t.conf:5:20: error: invalid value '-1' for vrrp_garp_interval: expected seconds, such as 3 or 0.5",
-            "t.conf:6:24: error: invalid value '1.5' for vrrp_garp_master_delay: expected an integer",
+            "t.conf:6:24: error: invalid value '1.5' for vrrp_garp_master_delay: expected an integer; using 1, as keepalived reads it",
         ]
     );
     assert_eq!(d.vrrp_garp_interval, Timer::secs(0));
