@@ -16,6 +16,16 @@
 //! - with `enable_script_security` and no `script_user`, scripts run as `keepalived_script`,
 //!   and a missing user of that name fails the test; a `script_user` that does not exist
 //!   fails it too, and ends the checks before the script-security one.
+//!
+//! And what its daemon (started without `-t`) does, measured the same way
+//! (daemon/tests/netns_start_verdict.rs), which [`check`] applies to the model so that ours
+//! runs the same: it does not start without an interface the file names (but a linkbeat
+//! interface, which it drops); it drops a vrrp_script whose program does not exist (the
+//! instances run as if they did not track it) and a notify script whose program does not
+//! exist; when it cannot set the user scripts run as (a `script_user` that does not exist, or
+//! `enable_script_security` without `script_user` and no user `keepalived_script`), it drops
+//! the VRRP side's scripts that name no user of their own. Scripts without
+//! `enable_script_security` run.
 
 use crate::diag::Diagnostics;
 use crate::model::{Config, ScriptCommand};
@@ -50,12 +60,31 @@ struct Script<'c> {
     side: Side,
     /// A vrrp_script: keepalived reports one whose program is missing.
     tracked: bool,
+    /// A vrrp_script or an instance's or sync group's notify script: what keepalived's daemon
+    /// was measured to drop (see the module's comment).
+    droppable: bool,
+    /// It names the user it runs as.
+    own_user: bool,
 }
 
-/// Runs the checks; findings go to `diags`.
-pub fn check(config: &Config, host: &dyn Host, diags: &mut Diagnostics) {
+/// Runs the checks; findings go to `diags`. What keepalived's daemon drops (see above) is
+/// dropped from `config`.
+pub fn check(config: &mut Config, host: &dyn Host, diags: &mut Diagnostics) {
     let vrrp_interface_missing = check_interfaces(config, host, diags);
-    check_scripts(config, host, vrrp_interface_missing, diags);
+    if !config.global.global_defs.dynamic_interfaces {
+        config
+            .global
+            .linkbeat_interfaces
+            .retain(|l| host.has_interface(&l.interface));
+    }
+    let dropped = check_scripts(config, host, vrrp_interface_missing, diags);
+    drop_scripts(config, &dropped);
+    // keepalived cannot use a script_user that does not exist ("Error setting global script
+    // uid/gid"): it has no default user for scripts.
+    let defs = &mut config.global.global_defs;
+    if defs.script_user.as_ref().is_some_and(|u| !host.has_user(&u.user)) {
+        defs.script_user = None;
+    }
 }
 
 /// Reports each interface that does not exist; returns whether a VRRP one is missing.
@@ -78,7 +107,8 @@ fn check_interfaces(config: &Config, host: &dyn Host, diags: &mut Diagnostics) -
             .with_help(
                 "keepalived refuses to start without it; create it, or set dynamic_interfaces \
                  in global_defs to wait for it",
-            );
+            )
+            .daemon_stops();
     };
     let vrrp = &config.vrrp;
     let addresses = vrrp
@@ -141,27 +171,102 @@ fn check_interfaces(config: &Config, host: &dyn Host, diags: &mut Diagnostics) -
             report(g.origin.span, name, "of garp_group".into(), diags);
         }
     }
-    for l in &config.global.linkbeat_interfaces {
-        report(
-            l.origin.span,
-            &l.interface,
-            "of linkbeat_interfaces".into(),
-            diags,
-        );
+    // keepalived runs without it ("unknown interface kars9 specified for linkbeat interface").
+    for l in config
+        .global
+        .linkbeat_interfaces
+        .iter()
+        .filter(|l| !host.has_interface(&l.interface))
+    {
+        missing = true;
+        diags
+            .warning(
+                l.origin.span,
+                format!(
+                    "interface {} of linkbeat_interfaces does not exist on this host; it is \
+                     ignored",
+                    l.interface
+                ),
+            )
+            .with_help("create it, or set dynamic_interfaces in global_defs to wait for it");
     }
     missing
 }
 
+/// The scripts keepalived's daemon drops, by where they are written.
+#[derive(Default)]
+struct Dropped {
+    /// The spans of the scripts dropped (notify scripts: their keyword; vrrp_scripts: their
+    /// block).
+    spans: Vec<Span>,
+}
+
+/// Drops the scripts in `dropped` from the model, and the tracking of a dropped vrrp_script.
+fn drop_scripts(config: &mut Config, dropped: &Dropped) {
+    if dropped.spans.is_empty() {
+        return;
+    }
+    let gone = |c: &Option<ScriptCommand>| {
+        c.as_ref()
+            .is_some_and(|c| dropped.spans.contains(&c.origin.span))
+    };
+    let clear = |c: &mut Option<ScriptCommand>| {
+        if gone(c) {
+            *c = None;
+        }
+    };
+    let vrrp = &mut config.vrrp;
+    let scripts: Vec<String> = vrrp
+        .vrrp_script
+        .iter()
+        .filter(|s| dropped.spans.contains(&s.origin.span))
+        .map(|s| s.name.clone())
+        .collect();
+    vrrp.vrrp_script.retain(|s| !scripts.contains(&s.name));
+    for i in &mut vrrp.vrrp_instance {
+        for c in [
+            &mut i.notify_master,
+            &mut i.notify_backup,
+            &mut i.notify_fault,
+            &mut i.notify_stop,
+            &mut i.notify_deleted,
+            &mut i.notify,
+            &mut i.notify_master_rx_lower_pri,
+        ] {
+            clear(c);
+        }
+        i.track_script.retain(|t| !scripts.contains(&t.name));
+    }
+    for g in &mut vrrp.vrrp_sync_group {
+        for c in [
+            &mut g.notify_master,
+            &mut g.notify_backup,
+            &mut g.notify_fault,
+            &mut g.notify_stop,
+            &mut g.notify,
+        ] {
+            clear(c);
+        }
+        g.track_script.retain(|t| !scripts.contains(&t.name));
+    }
+}
+
+/// Reports what the scripts need of the host; returns the scripts keepalived's daemon drops.
 fn check_scripts(
     config: &Config,
     host: &dyn Host,
     vrrp_interface_missing: bool,
     diags: &mut Diagnostics,
-) {
+) -> Dropped {
     let scripts = scripts(config);
     let defs = &config.global.global_defs;
-    for s in scripts.iter().filter(|s| s.tracked) {
-        if !host.has_program(s.program) {
+    let mut dropped = Dropped::default();
+    for s in scripts.iter().filter(|s| s.side == Side::Vrrp && s.droppable) {
+        if host.has_program(s.program) {
+            continue;
+        }
+        dropped.spans.push(s.span);
+        if s.tracked {
             diags
                 .warning(
                     s.span,
@@ -170,19 +275,50 @@ fn check_scripts(
                         s.what, s.program
                     ),
                 )
-                .with_help("keepalived disables the script (it never succeeds)");
+                .with_help(
+                    "keepalived disables the script: the instances run as if they did not track it",
+                );
+        } else {
+            // keepalived's -t and daemon say nothing.
+            diags
+                .warning(
+                    s.span,
+                    format!(
+                        "{}: program '{}' does not exist on this host; keepalived does not run it",
+                        s.what, s.program
+                    ),
+                )
+                .keepalived_passes();
         }
     }
+    // Without a user to run them as, keepalived drops the VRRP side's scripts that name no user
+    // of their own ("Failed to set default user for notify script ... - ignoring").
+    let drop_userless = |dropped: &mut Dropped| {
+        for s in scripts
+            .iter()
+            .filter(|s| s.side == Side::Vrrp && s.droppable && !s.own_user)
+        {
+            if !dropped.spans.contains(&s.span) {
+                dropped.spans.push(s.span);
+            }
+        }
+    };
     let mut bad_user = false;
     if let Some(u) = &defs.script_user {
         let span = defs.origin.as_ref().map(|o| o.span);
         bad_user = !host.has_user(&u.user);
         if bad_user {
-            diags.push(
-                crate::Level::Warning,
-                span,
-                format!("script_user {}: no such user on this host", u.user),
-            );
+            diags
+                .push(
+                    crate::Level::Warning,
+                    span,
+                    format!("script_user {}: no such user on this host", u.user),
+                )
+                .with_help(
+                    "keepalived then drops the notify scripts and vrrp_scripts that name no user \
+                     of their own; so does keepalived-rs",
+                );
+            drop_userless(&mut dropped);
         }
         if let Some(g) = u.group.as_deref().filter(|g| !host.has_group(g)) {
             diags.push(
@@ -204,14 +340,19 @@ fn check_scripts(
                             first.what
                         ),
                     )
-                    .with_help("write 'script_user USER' in global_defs, or create the user");
+                    .with_help(
+                        "write 'script_user USER' in global_defs, or create the user; meanwhile \
+                         keepalived drops the notify scripts and vrrp_scripts that name no user \
+                         of their own, and so does keepalived-rs",
+                    );
+                drop_userless(&mut dropped);
             }
         }
-        return;
+        return dropped;
     }
     if bad_user {
-        // keepalived stops there ("Error setting global script uid/gid"), exit 5.
-        return;
+        // keepalived's -t stops there ("Error setting global script uid/gid"), exit 5.
+        return dropped;
     }
     let runs = scripts
         .iter()
@@ -232,6 +373,7 @@ fn check_scripts(
             )
             .security_violation();
     }
+    dropped
 }
 
 /// Every program the configuration names, in file order within each kind.
@@ -244,13 +386,14 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
         (&defs.notify_fifo_script, "notify_fifo_script"),
         (&defs.vrrp_notify_fifo_script, "vrrp_notify_fifo_script"),
     ] {
-        push(&mut out, c, || what.into(), Side::Vrrp);
+        push(&mut out, c, || what.into(), Side::Vrrp, false);
     }
     push(
         &mut out,
         &defs.lvs_notify_fifo_script,
         || "lvs_notify_fifo_script".into(),
         Side::Lvs,
+        false,
     );
     for s in &config.vrrp.vrrp_script {
         if let Some(program) = s.script.first() {
@@ -260,6 +403,8 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
                 program,
                 side: Side::Vrrp,
                 tracked: true,
+                droppable: true,
+                own_user: s.user.is_some(),
             });
         }
     }
@@ -278,6 +423,7 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
                 c,
                 || format!("{k} of vrrp_instance {}", i.name),
                 Side::Vrrp,
+                true,
             );
         }
     }
@@ -294,24 +440,27 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
                 c,
                 || format!("{k} of vrrp_sync_group {}", g.name),
                 Side::Vrrp,
+                true,
             );
         }
     }
     for vs in &config.lvs.virtual_server {
-        push(&mut out, &vs.quorum_up, || "quorum_up".into(), Side::Lvs);
+        push(&mut out, &vs.quorum_up, || "quorum_up".into(), Side::Lvs, false);
         push(
             &mut out,
             &vs.quorum_down,
             || "quorum_down".into(),
             Side::Lvs,
+            false,
         );
         for rs in &vs.real_server {
-            push(&mut out, &rs.notify_up, || "notify_up".into(), Side::Lvs);
+            push(&mut out, &rs.notify_up, || "notify_up".into(), Side::Lvs, false);
             push(
                 &mut out,
                 &rs.notify_down,
                 || "notify_down".into(),
                 Side::Lvs,
+                false,
             );
             for c in &rs.checkers {
                 if let crate::model::lvs::Checker::Misc(m) = c {
@@ -322,6 +471,8 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
                             program,
                             side: Side::Lvs,
                             tracked: false,
+                            droppable: false,
+                            own_user: m.user.is_some(),
                         });
                     }
                 }
@@ -338,6 +489,7 @@ fn push<'c>(
     c: &'c Option<ScriptCommand>,
     what: impl FnOnce() -> String,
     side: Side,
+    droppable: bool,
 ) {
     if let Some((c, program)) = c.as_ref().and_then(|c| Some((c, c.command.first()?))) {
         out.push(Script {
@@ -346,6 +498,8 @@ fn push<'c>(
             program,
             side,
             tracked: false,
+            droppable,
+            own_user: c.user.is_some(),
         });
     }
 }
@@ -393,7 +547,8 @@ mod tests {
         );
         let before = p.diags.len();
         let mut diags = p.diags.clone();
-        super::check(&p.config, &lab, &mut diags);
+        let mut config = p.config.clone();
+        super::check(&mut config, &lab, &mut diags);
         diags
             .iter()
             .skip(before)
@@ -433,7 +588,7 @@ mod tests {
                 "18: interface eth5 for a route does not exist on this host",
                 "14: interface eth4 for a route does not exist on this host",
                 "20: interface eth6 of garp_group does not exist on this host",
-                "24: interface eth7 of linkbeat_interfaces does not exist on this host",
+                "24: interface eth7 of linkbeat_interfaces does not exist on this host; it is ignored",
             ]
         );
         assert!(f.iter().all(|(_, k, _)| *k == KeepalivedTest::Fails));
@@ -453,18 +608,29 @@ mod tests {
         );
         assert_eq!(
             f,
-            [(
+            [
+                (
+                    7,
+                    KeepalivedTest::Passes,
+                    "notify_backup of vrrp_instance VI_1: program '/nonexistent/x' does not exist on this host; keepalived does not run it".into()
+                ),
+                (
                 8,
                 KeepalivedTest::SecurityViolation,
                 "notify_master of vrrp_instance VI_1 runs '/bin/true' but global_defs has no enable_script_security: keepalived's -t calls this a SECURITY VIOLATION".into()
+            )
+            ]
+        );
+        // Only missing programs: no violation, and nothing keepalived's -t fails on (it is
+        // silent); the script is dropped (below).
+        assert_eq!(
+            findings(&instance("eth0", "  notify_master /nonexistent/x\n"), NOBODY),
+            [(
+                7,
+                KeepalivedTest::Passes,
+                "notify_master of vrrp_instance VI_1: program '/nonexistent/x' does not exist on this host; keepalived does not run it".into()
             )]
         );
-        // Only missing programs: nothing to say (keepalived is silent too).
-        assert!(findings(
-            &instance("eth0", "  notify_master /nonexistent/x\n"),
-            NOBODY
-        )
-        .is_empty());
         // Found on PATH, or in a MISC_CHECK, counts as well.
         let misc = "virtual_server 10.0.0.1 80 {\n  real_server 10.0.0.2 80 {\n    MISC_CHECK {\n      misc_path \"true 1\"\n    }\n  }\n}\n";
         let f = findings(misc, NOBODY);
@@ -499,7 +665,7 @@ mod tests {
         let secure = |user: &str| {
             format!(
                 "global_defs {{\n  enable_script_security\n{user}}}\n{}",
-                instance("eth0", "  notify_master /nonexistent/x\n")
+                instance("eth0", "  notify_master /bin/true\n")
             )
         };
         let f = findings(&secure(""), NOBODY);
@@ -527,5 +693,94 @@ mod tests {
                 "script_user nobody2 nogroup2: no such group on this host"
             ]
         );
+    }
+
+    /// The model after the checks, and the findings' daemon verdicts.
+    fn checked(text: &str, lab: Lab) -> (crate::Config, Vec<crate::KeepalivedDaemon>) {
+        let p = parse_str(
+            "t.conf",
+            text,
+            &Options {
+                config_id: "x".into(),
+                ..Default::default()
+            },
+        );
+        let mut config = p.config;
+        let mut diags = crate::Diagnostics::new();
+        super::check(&mut config, &lab, &mut diags);
+        (config, diags.iter().map(|d| d.daemon).collect())
+    }
+
+    #[test]
+    fn keepalived_s_daemon_stops_without_an_interface_but_a_linkbeat_one() {
+        use crate::KeepalivedDaemon::{RunsOn, Stops};
+        let (_, daemon) = checked(&instance("eth1", ""), NOBODY);
+        assert_eq!(daemon, [Stops]);
+        let (c, daemon) = checked(
+            &format!("linkbeat_interfaces {{\n  eth7\n  eth0\n}}\n{}", instance("eth0", "")),
+            NOBODY,
+        );
+        assert_eq!(daemon, [RunsOn]);
+        let kept: Vec<_> = c.global.linkbeat_interfaces.iter().map(|l| &l.interface).collect();
+        assert_eq!(kept, ["eth0"]);
+    }
+
+    #[test]
+    fn what_keepalived_s_daemon_drops_is_dropped() {
+        let tracked = |program: &str, extra: &str| {
+            format!(
+                "vrrp_script chk {{\n  script {program}\n}}\n{}",
+                instance("eth0", &format!("  track_script {{\n    chk\n  }}\n{extra}"))
+            )
+        };
+        // A vrrp_script whose program does not exist: gone, and its tracking with it.
+        let (c, _) = checked(&tracked("/nonexistent/chk", ""), NOBODY);
+        assert!(c.vrrp.vrrp_script.is_empty());
+        assert!(c.vrrp.vrrp_instance[0].track_script.is_empty());
+        // A notify script whose program does not exist: gone; one that exists stays.
+        let (c, _) = checked(
+            &instance(
+                "eth0",
+                "  notify_master /nonexistent/x\n  notify_backup /bin/true\n",
+            ),
+            NOBODY,
+        );
+        let i = &c.vrrp.vrrp_instance[0];
+        assert!(i.notify_master.is_none());
+        assert!(i.notify_backup.is_some());
+        // No user to run scripts as: the VRRP side's scripts without a user of their own go.
+        for global in [
+            "  script_user nobody2\n",
+            "  enable_script_security\n",
+        ] {
+            let text = format!(
+                "global_defs {{\n{global}}}\n{}",
+                tracked(
+                    "/bin/true",
+                    "  notify_master /bin/true\n  notify_backup \"/bin/true\" root\n"
+                )
+            );
+            let (c, daemon) = checked(&text, NOBODY);
+            assert!(
+                daemon.iter().all(|d| *d == crate::KeepalivedDaemon::RunsOn),
+                "{global}"
+            );
+            let i = &c.vrrp.vrrp_instance[0];
+            assert!(c.vrrp.vrrp_script.is_empty(), "{global}");
+            assert!(i.track_script.is_empty(), "{global}");
+            assert!(i.notify_master.is_none(), "{global}");
+            assert!(i.notify_backup.is_some(), "{global}");
+            assert!(c.global.global_defs.script_user.is_none(), "{global}");
+            // With the user there, all stay.
+            let (c, _) = checked(&text, Lab { script_user: true });
+            if global.contains("enable") {
+                assert_eq!(c.vrrp.vrrp_script.len(), 1);
+                assert!(c.vrrp.vrrp_instance[0].notify_master.is_some());
+            }
+        }
+        // Without script security, scripts run.
+        let (c, _) = checked(&tracked("/bin/true", "  notify_master /bin/true\n"), NOBODY);
+        assert_eq!(c.vrrp.vrrp_script.len(), 1);
+        assert!(c.vrrp.vrrp_instance[0].notify_master.is_some());
     }
 }

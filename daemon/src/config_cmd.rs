@@ -72,13 +72,7 @@ pub fn load_for_test(
     all_config: bool,
 ) -> (Parsed, usize) {
     let mut parsed = load(file, config_id, false, all_config);
-    if parsed.diags.worst() != Some(Level::Fatal) {
-        conf_parser::host::check(
-            &parsed.config,
-            &crate::host::System::default(),
-            &mut parsed.diags,
-        );
-    }
+    crate::start_rule::check_host(&mut parsed);
     let promoted = match verdict {
         Verdict::Keepalived => parsed.diags.promote_keepalived_failures(),
         Verdict::Strict => {
@@ -230,6 +224,8 @@ pub fn config_diff(a: &crate::cli::DiffArgs) -> ExitCode {
         config_id: a.config_id.clone(),
         strict: false,
         all_config: false,
+        // What the file says, not this machine (which may not be the director).
+        check_host: false,
         dont_release_ipvs: false,
         vrrp_only: false,
         checkers_only: false,

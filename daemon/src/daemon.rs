@@ -23,6 +23,7 @@ use crate::systemd;
 use crate::reload;
 use crate::syncd;
 use crate::sd_notify::Notifier;
+use crate::start_rule;
 use crate::version;
 use crate::vrrpd::{self, Runtime};
 
@@ -174,6 +175,8 @@ fn source(k: &KeepalivedArgs) -> reload::Source {
         config_id: k.config_id.clone(),
         strict: k.strict,
         all_config: k.all_config,
+        // A reload checks the file against the host, as the start does.
+        check_host: true,
         dont_release_ipvs: k.dont_release_ipvs,
         // -P: VRRP only; -C: only the checkers and IPVS. Neither or both: both parts.
         vrrp_only: k.vrrp && !k.check,
@@ -186,11 +189,25 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     no_huge_pages();
     let detached = std::env::var_os(process::DETACHED_ENV).is_some();
     if !k.dont_fork && !detached {
-        // Check the configuration in the foreground, so that errors reach the terminal.
-        let parsed = config_cmd::load(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config);
-        if !parsed.is_ok() {
+        // Check the configuration in the foreground, so that errors reach the terminal. The
+        // host is checked here too unless the daemon runs in another network namespace (then
+        // the daemon checks it there).
+        let mut parsed =
+            config_cmd::load(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config);
+        if namespace(k, &parsed.config).is_none() {
+            start_rule::check_host(&mut parsed);
+        }
+        let decision = start_rule::decide(&parsed, &k.use_file, k.strict);
+        if parsed.diags.count(conf_parser::Level::Error) + parsed.diags.count(conf_parser::Level::Fatal) > 0 {
             eprint!("{}", parsed.render_report(k.all_diagnostics));
-            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+        match &decision {
+            Err(line) => {
+                eprintln!("keepalived-rs: {line}");
+                return ExitCode::from(EXIT_CANNOT_RUN);
+            }
+            Ok(Some(line)) => eprintln!("keepalived-rs: {line}"),
+            Ok(None) => {}
         }
         let refused = flags::refused_keywords(&parsed.config);
         if !refused.is_empty() {
@@ -270,15 +287,12 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     };
 
     tracing::debug!("Opening file '{}'.", k.use_file.display());
-    let parsed = config_cmd::load(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config);
-    // Through the logger like every line: with -l on the console in keepalived's layout, and
-    // to syslog as well. A warning repeated over a large file is logged once, with its count.
-    for d in parsed.render_report(k.all_diagnostics).lines() {
-        tracing::warn!("{d}");
-    }
-    if !parsed.is_ok() {
+    let mut parsed =
+        config_cmd::load(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config);
+    if parsed.diags.worst() == Some(conf_parser::Level::Fatal) {
+        log_findings(&parsed, k.all_diagnostics);
         tracing::error!(
-            "configuration {} has errors, not starting",
+            "configuration {} cannot be run, not starting",
             k.use_file.display()
         );
         return ExitCode::from(EXIT_CANNOT_RUN);
@@ -298,18 +312,33 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     if checked.umask.is_none() {
         set_umask(parsed.config.global.global_defs.umask.0);
     }
-    if k.dump_conf {
-        dump_configuration(&parsed.config);
-    }
     // Into the namespace before any thread is started or socket opened: both follow the main
     // thread's namespace from here on.
     let running_namespace = namespace(k, &parsed.config).map(str::to_string);
     if let Some(ns) = namespace(k, &parsed.config) {
         if let Err(e) = netns::enter(ns) {
+            log_findings(&parsed, k.all_diagnostics);
             tracing::error!("{e}; not starting");
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
         tracing::info!("running in network namespace {ns}");
+    }
+    // The host as keepalived's daemon sees it, in the namespace the daemon runs in; then the
+    // findings through the logger like every line (with -l on the console in keepalived's
+    // layout, and to syslog; a warning repeated over a large file once, with its count), and
+    // whether to start: where keepalived starts, with its fallbacks (`start_rule`).
+    start_rule::check_host(&mut parsed);
+    log_findings(&parsed, k.all_diagnostics);
+    match start_rule::decide(&parsed, &k.use_file, k.strict) {
+        Err(line) => {
+            tracing::error!("{line}");
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+        Ok(Some(line)) => tracing::warn!("{line}"),
+        Ok(None) => {}
+    }
+    if k.dump_conf {
+        dump_configuration(&parsed.config);
     }
     let source = source(k);
     let (plans, tls) = match reload::plans(&parsed.config, &source) {
@@ -590,6 +619,19 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         Err(e) => {
             tracing::error!("{e}");
             ExitCode::from(EXIT_CANNOT_RUN)
+        }
+    }
+}
+
+/// The configuration's findings in the log, each at its level: an error (one keepalived runs on
+/// names the fallback it uses) as an error line, a warning as a warning.
+fn log_findings(parsed: &conf_parser::Parsed, all: bool) {
+    for (level, block) in parsed.report_blocks(all) {
+        for line in block.lines() {
+            match level {
+                conf_parser::Level::Warning => tracing::warn!("{line}"),
+                _ => tracing::error!("{line}"),
+            }
         }
     }
 }

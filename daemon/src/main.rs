@@ -28,6 +28,7 @@ mod rss_scale;
 mod sd_notify;
 mod signals;
 mod snapshot;
+mod start_rule;
 mod status_cmd;
 mod syncd;
 mod systemd;

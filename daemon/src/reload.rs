@@ -29,6 +29,8 @@ pub struct Source {
     pub config_id: Option<String>,
     pub strict: bool,
     pub all_config: bool,
+    /// Check the file against this host (interfaces, scripts), as the daemon's start does.
+    pub check_host: bool,
     /// `-I`: keep the IPVS table at stop.
     pub dont_release_ipvs: bool,
     /// `-P`: VRRP only (no LVS plan).
@@ -56,22 +58,33 @@ pub struct Refused {
     pub errors: bool,
 }
 
-/// Reads and plans the configuration completely.
+/// Reads and plans the configuration completely. A file with errors is refused, also those
+/// the start runs on with keepalived's fallbacks, as is one the start would refuse (a missing
+/// interface): the running configuration is kept (docs/compat.md).
 pub fn load(src: &Source) -> Result<Loaded, Refused> {
-    let parsed = config_cmd::load(
+    let mut parsed = config_cmd::load(
         &src.file,
         src.config_id.as_deref(),
         src.strict,
         src.all_config,
     );
+    if src.check_host {
+        crate::start_rule::check_host(&mut parsed);
+    }
     let diagnostics: Vec<String> = parsed
         .diags
         .iter()
         .map(|d| d.headline(&parsed.sources))
         .collect();
-    if !parsed.is_ok() {
+    if !parsed.is_ok() || parsed.diags.refusals(src.strict).next().is_some() {
         let errors = parsed.diags.count(conf_parser::Level::Error)
-            + parsed.diags.count(conf_parser::Level::Fatal);
+            + parsed.diags.count(conf_parser::Level::Fatal)
+            + parsed
+                .diags
+                .iter()
+                .filter(|d| d.level == conf_parser::Level::Warning)
+                .filter(|d| d.daemon == conf_parser::KeepalivedDaemon::Stops)
+                .count();
         return Err(Refused {
             diagnostics,
             why: format!(
