@@ -9,8 +9,10 @@
 #![allow(dead_code)]
 
 pub mod dr;
+pub mod kinds;
 pub mod metrics;
 pub mod notify;
+pub mod start;
 pub mod syslog;
 
 use std::io::{BufRead, BufReader};
