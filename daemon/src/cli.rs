@@ -236,12 +236,13 @@ pub struct KeepalivedArgs {
     /// Skip configuration lines beginning '@' that don't match id, or '@^' lines that do.
     #[arg(short = 'i', long = "config-id", value_name = "ID")]
     pub config_id: Option<String>,
-    /// Treat every warning as an error (keepalived-rs only).
+    /// Treat every warning as an error; the daemon does not start on any finding (keepalived-rs
+    /// only).
     #[arg(long, conflicts_with = "lenient")]
     pub strict: bool,
     /// In a configuration test, fail on errors only, not on the warnings keepalived's own test
     /// fails on too (unknown keywords, missing interfaces, scripts without script security, ...)
-    /// (keepalived-rs only; the daemon always starts on this verdict, as keepalived does).
+    /// (keepalived-rs only; the daemon starts where keepalived 2.2.7's daemon starts).
     #[arg(long, requires = "config_test")]
     pub lenient: bool,
     /// Show every diagnostic in full; a repeated warning is otherwise shown once, with its count
