@@ -416,13 +416,36 @@ pub fn judge(c: &Case, m: &Measured) -> (String, Vec<String>) {
             }
         }
     }
-    // Ours logs each error it runs on where it is.
-    if o.started {
-        let file = c.path.display().to_string();
-        for l in o.log.lines().filter(|l| l.contains(": error: ")) {
-            if !l.contains(&format!("{file}:")) {
-                wrong.push(format!("an error without its location: {l}"));
-            }
+    // Ours logs each finding at its file:line:col; a file keepalived runs with a fallback has
+    // at least one such line, and a file ours does not start on names where the finding is.
+    let file = c.path.display().to_string();
+    let located: Vec<&str> = o
+        .log
+        .lines()
+        .filter(|l| l.contains(": error: ") || l.contains(": warning: "))
+        .collect();
+    for l in &located {
+        if located_at(l, &file).is_none() {
+            wrong.push(format!("a finding without its file:line:col: {l}"));
+        }
+    }
+    if o.started && c.as_if.is_some() && located.is_empty() {
+        wrong.push(format!(
+            "keepalived runs it with a fallback, ours logs no finding:\n{}",
+            tail(&o.log)
+        ));
+    }
+    // (keepalived's samples may hold the finding in an included file.)
+    if !o.started && k.started == o.started && c.expected.is_some() {
+        let named = o
+            .log
+            .lines()
+            .any(|l| l.contains("not starting") && l.contains(&format!("{file}:")));
+        if !named && exception.is_none() {
+            wrong.push(format!(
+                "ours does not start without naming the finding's place:\n{}",
+                tail(&o.log)
+            ));
         }
     }
     let row = format!(
@@ -434,6 +457,20 @@ pub fn judge(c: &Case, m: &Measured) -> (String, Vec<String>) {
         exception.map_or(String::new(), |(_, why)| format!(" (exception: {why})"))
     );
     (row, wrong)
+}
+
+/// The line and column of `line`'s finding in `file` ("FILE:LINE:COL: error: ..."), if it names
+/// them.
+pub fn located_at(line: &str, file: &str) -> Option<(u32, u32)> {
+    let rest = &line[line.find(&format!("{file}:"))? + file.len() + 1..];
+    let mut parts = rest.splitn(3, ':');
+    let l = parts.next()?.parse().ok()?;
+    let c = parts.next()?.parse().ok()?;
+    parts
+        .next()?
+        .trim_start()
+        .starts_with(|ch: char| ch.is_ascii_lowercase())
+        .then_some((l, c))
 }
 
 fn tail(log: &str) -> String {
