@@ -82,7 +82,11 @@ pub fn check(config: &mut Config, host: &dyn Host, diags: &mut Diagnostics) {
     // keepalived cannot use a script_user that does not exist ("Error setting global script
     // uid/gid"): it has no default user for scripts.
     let defs = &mut config.global.global_defs;
-    if defs.script_user.as_ref().is_some_and(|u| !host.has_user(&u.user)) {
+    if defs
+        .script_user
+        .as_ref()
+        .is_some_and(|u| !host.has_user(&u.user))
+    {
         defs.script_user = None;
     }
 }
@@ -261,7 +265,10 @@ fn check_scripts(
     let scripts = scripts(config);
     let defs = &config.global.global_defs;
     let mut dropped = Dropped::default();
-    for s in scripts.iter().filter(|s| s.side == Side::Vrrp && s.droppable) {
+    for s in scripts
+        .iter()
+        .filter(|s| s.side == Side::Vrrp && s.droppable)
+    {
         if host.has_program(s.program) {
             continue;
         }
@@ -445,7 +452,13 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
         }
     }
     for vs in &config.lvs.virtual_server {
-        push(&mut out, &vs.quorum_up, || "quorum_up".into(), Side::Lvs, false);
+        push(
+            &mut out,
+            &vs.quorum_up,
+            || "quorum_up".into(),
+            Side::Lvs,
+            false,
+        );
         push(
             &mut out,
             &vs.quorum_down,
@@ -454,7 +467,13 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
             false,
         );
         for rs in &vs.real_server {
-            push(&mut out, &rs.notify_up, || "notify_up".into(), Side::Lvs, false);
+            push(
+                &mut out,
+                &rs.notify_up,
+                || "notify_up".into(),
+                Side::Lvs,
+                false,
+            );
             push(
                 &mut out,
                 &rs.notify_down,
@@ -717,11 +736,19 @@ mod tests {
         let (_, daemon) = checked(&instance("eth1", ""), NOBODY);
         assert_eq!(daemon, [Stops]);
         let (c, daemon) = checked(
-            &format!("linkbeat_interfaces {{\n  eth7\n  eth0\n}}\n{}", instance("eth0", "")),
+            &format!(
+                "linkbeat_interfaces {{\n  eth7\n  eth0\n}}\n{}",
+                instance("eth0", "")
+            ),
             NOBODY,
         );
         assert_eq!(daemon, [RunsOn]);
-        let kept: Vec<_> = c.global.linkbeat_interfaces.iter().map(|l| &l.interface).collect();
+        let kept: Vec<_> = c
+            .global
+            .linkbeat_interfaces
+            .iter()
+            .map(|l| &l.interface)
+            .collect();
         assert_eq!(kept, ["eth0"]);
     }
 
@@ -730,7 +757,10 @@ mod tests {
         let tracked = |program: &str, extra: &str| {
             format!(
                 "vrrp_script chk {{\n  script {program}\n}}\n{}",
-                instance("eth0", &format!("  track_script {{\n    chk\n  }}\n{extra}"))
+                instance(
+                    "eth0",
+                    &format!("  track_script {{\n    chk\n  }}\n{extra}")
+                )
             )
         };
         // A vrrp_script whose program does not exist: gone, and its tracking with it.
@@ -749,10 +779,7 @@ mod tests {
         assert!(i.notify_master.is_none());
         assert!(i.notify_backup.is_some());
         // No user to run scripts as: the VRRP side's scripts without a user of their own go.
-        for global in [
-            "  script_user nobody2\n",
-            "  enable_script_security\n",
-        ] {
+        for global in ["  script_user nobody2\n", "  enable_script_security\n"] {
             let text = format!(
                 "global_defs {{\n{global}}}\n{}",
                 tracked(

@@ -68,9 +68,7 @@ fn priority_not_valid_is_100_whatever_the_state() {
         ("0", "MASTER"),
         ("high", "BACKUP"),
     ] {
-        let p = runs_on(&instance(&format!(
-            "  state {state}\n  priority {value}\n"
-        )));
+        let p = runs_on(&instance(&format!("  state {state}\n  priority {value}\n")));
         let i = only(&p);
         assert_eq!(i.priority, 100, "{value} {state}");
         let d = p.diags.iter().next().unwrap();
@@ -87,7 +85,10 @@ fn priority_not_valid_is_100_whatever_the_state() {
     assert_eq!(e[0].1, KeepalivedDaemon::NotMeasured);
     let p = runs_on(&instance("  priority 300 7\n"));
     assert_eq!(only(&p).priority, 100);
-    let extra = p.diags.iter().find(|d| d.level == conf_parser::Level::Warning);
+    let extra = p
+        .diags
+        .iter()
+        .find(|d| d.level == conf_parser::Level::Warning);
     assert!(!extra.unwrap().message.contains("using 100"));
 }
 
@@ -129,7 +130,10 @@ fn addresses_not_valid() {
     for line in ["mcast_src_ip 10.0.0.300", "unicast_src_ip 10.0.0.300"] {
         let p = runs_on(&instance(&format!("  {line}\n")));
         let i = only(&p);
-        assert!(i.mcast_src_ip.is_none() && i.unicast_src_ip.is_none(), "{line}");
+        assert!(
+            i.mcast_src_ip.is_none() && i.unicast_src_ip.is_none(),
+            "{line}"
+        );
     }
     let p = runs_on(&instance("  unicast_peer {\n    10.0.0.300\n  }\n"));
     assert!(only(&p).unicast_peer.is_empty());

@@ -198,7 +198,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             start_rule::check_host(&mut parsed);
         }
         let decision = start_rule::decide(&parsed, &k.use_file, k.strict);
-        if parsed.diags.count(conf_parser::Level::Error) + parsed.diags.count(conf_parser::Level::Fatal) > 0 {
+        if parsed.diags.worst() >= Some(conf_parser::Level::Error) {
             eprint!("{}", parsed.render_report(k.all_diagnostics));
         }
         match &decision {
@@ -287,8 +287,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     };
 
     tracing::debug!("Opening file '{}'.", k.use_file.display());
-    let mut parsed =
-        config_cmd::load(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config);
+    let mut parsed = config_cmd::load(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config);
     if parsed.diags.worst() == Some(conf_parser::Level::Fatal) {
         log_findings(&parsed, k.all_diagnostics);
         tracing::error!(

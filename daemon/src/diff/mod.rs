@@ -319,6 +319,7 @@ mod tests {
                 config_id: None,
                 strict: false,
                 all_config: false,
+                check_host: false,
                 dont_release_ipvs: false,
                 vrrp_only: false,
                 checkers_only: false,

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 pub const VI: &str =
     "    interface eth0\n    virtual_router_id 51\n    priority 100\n    advert_int 1\n";
 pub const VIP: &str = "    virtual_ipaddress {\n        192.168.200.16\n    }\n";
-pub const AUTH: &str = "    authentication {\n        auth_type PASS\n        auth_pass 1111\n    }\n";
+pub const AUTH: &str =
+    "    authentication {\n        auth_type PASS\n        auth_pass 1111\n    }\n";
 
 pub fn instance(extra: &str) -> String {
     format!("vrrp_instance VI_1 {{\n    state BACKUP\n{VI}{AUTH}{VIP}{extra}}}\n")

@@ -60,7 +60,9 @@ impl Netns {
         let ns = Netns(name);
         let n = ns.0.as_str();
         for args in [
-            &["-n", n, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0p"][..],
+            &[
+                "-n", n, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0p",
+            ][..],
             &["-n", n, "link", "set", "lo", "up"],
             &["-n", n, "link", "set", "eth0p", "up"],
             &["-n", n, "link", "set", "eth0", "up"],
@@ -212,7 +214,9 @@ pub fn normalise_keepalived(text: &str) -> String {
 fn our_model(log: &str) -> Option<String> {
     // Console lines start with the time: "Sun Dec  6 07:31:02 2026: ".
     const TIME: usize = 26;
-    let mut lines = log.lines().skip_while(|l| !l.contains("------< Configuration"));
+    let mut lines = log
+        .lines()
+        .skip_while(|l| !l.contains("------< Configuration"));
     lines.next()?;
     let mut json = String::new();
     for l in lines {
@@ -374,9 +378,10 @@ pub fn judge(c: &Case, m: &Measured) -> (String, Vec<String>) {
         Some(Daemon::Stops) if k.started => {
             wrong.push("keepalived starts; recorded: it stops".into())
         }
-        Some(Daemon::Runs(_)) if !k.started => {
-            wrong.push(format!("keepalived stops; recorded: it runs\n{}", tail(&k.log)))
-        }
+        Some(Daemon::Runs(_)) if !k.started => wrong.push(format!(
+            "keepalived stops; recorded: it runs\n{}",
+            tail(&k.log)
+        )),
         _ => {}
     }
     let exception = EXCEPTIONS.iter().find(|(n, _)| *n == c.name);

@@ -766,7 +766,12 @@ fn resolve_refs(cx: &mut Cx, part: &mut VrrpPart) {
 
 /// Gives each reference its object's weight; a reference to nothing is reported and dropped,
 /// as keepalived drops it.
-fn resolve_list(cx: &mut Cx, refs: &mut Vec<TrackRef>, objects: &[(String, i32, bool)], kind: &str) {
+fn resolve_list(
+    cx: &mut Cx,
+    refs: &mut Vec<TrackRef>,
+    objects: &[(String, i32, bool)],
+    kind: &str,
+) {
     refs.retain_mut(|r| {
         match objects.iter().find(|(n, _, _)| *n == r.name) {
             Some((_, weight, reverse)) => {

@@ -18,7 +18,10 @@ pub(super) fn vrrp_instance(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
     else {
         // keepalived: "vrrp instance VI_1 already defined", and runs the first one.
         let duplicate = node.args.len() == 1
-            && part.vrrp_instance.iter().any(|i| i.name == node.args[0].text);
+            && part
+                .vrrp_instance
+                .iter()
+                .any(|i| i.name == node.args[0].text);
         if duplicate {
             cx.runs_on_since(at, None);
         }

@@ -870,10 +870,7 @@ fn track_lists_resolve_names_and_weights() {
         [("chk".into(), 20, false)]
     );
     assert_eq!(w(&i.track_file), [("tf".into(), 5, true)]);
-    assert_eq!(
-        w(&i.track_process),
-        [("tp".into(), 254, true)]
-    );
+    assert_eq!(w(&i.track_process), [("tp".into(), 254, true)]);
     assert_eq!(w(&i.track_bfd)[0], ("b1".into(), -4, false));
     let t: Vec<_> = i
         .track_interface
