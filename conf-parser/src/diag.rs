@@ -212,6 +212,12 @@ impl Diagnostics {
         self.promote_where(|d| d.keepalived != KeepalivedTest::Passes)
     }
 
+    /// The daemon's view: every warning keepalived's daemon does not start on (an interface
+    /// this host does not have) becomes an error. Returns how many did.
+    pub fn promote_daemon_stops(&mut self) -> usize {
+        self.promote_where(|d| d.daemon == KeepalivedDaemon::Stops)
+    }
+
     fn promote_where(&mut self, pred: impl Fn(&Diagnostic) -> bool) -> usize {
         let mut n = 0;
         for d in &mut self.list {

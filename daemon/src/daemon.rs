@@ -195,7 +195,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         let mut parsed =
             config_cmd::load(&k.use_file, k.config_id.as_deref(), k.strict, k.all_config);
         if namespace(k, &parsed.config).is_none() {
-            start_rule::check_host(&mut parsed);
+            start_rule::check_for_daemon(&mut parsed);
         }
         let decision = start_rule::decide(&parsed, &k.use_file, k.strict);
         if parsed.diags.worst() >= Some(conf_parser::Level::Error) {
@@ -326,7 +326,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     // findings through the logger like every line (with -l on the console in keepalived's
     // layout, and to syslog; a warning repeated over a large file once, with its count), and
     // whether to start: where keepalived starts, with its fallbacks (`start_rule`).
-    start_rule::check_host(&mut parsed);
+    start_rule::check_for_daemon(&mut parsed);
     log_findings(&parsed, k.all_diagnostics);
     match start_rule::decide(&parsed, &k.use_file, k.strict) {
         Err(line) => {

@@ -69,7 +69,7 @@ pub fn load(src: &Source) -> Result<Loaded, Refused> {
         src.all_config,
     );
     if src.check_host {
-        crate::start_rule::check_host(&mut parsed);
+        crate::start_rule::check_for_daemon(&mut parsed);
     }
     let diagnostics: Vec<String> = parsed
         .diags
@@ -78,13 +78,7 @@ pub fn load(src: &Source) -> Result<Loaded, Refused> {
         .collect();
     if !parsed.is_ok() || parsed.diags.refusals(src.strict).next().is_some() {
         let errors = parsed.diags.count(conf_parser::Level::Error)
-            + parsed.diags.count(conf_parser::Level::Fatal)
-            + parsed
-                .diags
-                .iter()
-                .filter(|d| d.level == conf_parser::Level::Warning)
-                .filter(|d| d.daemon == conf_parser::KeepalivedDaemon::Stops)
-                .count();
+            + parsed.diags.count(conf_parser::Level::Fatal);
         return Err(Refused {
             diagnostics,
             why: format!(

@@ -24,6 +24,14 @@ pub fn check_host(parsed: &mut Parsed) {
     );
 }
 
+/// [`check_host`] as the daemon (start and reload) reads the findings: a warning keepalived's
+/// daemon does not start on (a missing interface) is an error here. (`-t` keeps its own verdict,
+/// `--lenient` included.)
+pub fn check_for_daemon(parsed: &mut Parsed) {
+    check_host(parsed);
+    parsed.diags.promote_daemon_stops();
+}
+
 /// The daemon's decision: `Err` with the line that says why it does not start, or `Ok` with a
 /// line to log when it runs on errors with keepalived's fallbacks.
 pub fn decide(parsed: &Parsed, file: &Path, strict: bool) -> Result<Option<String>, String> {
@@ -101,6 +109,26 @@ mod tests {
         // Clean: nothing to say.
         let p = parse(&INSTANCE.replace("300", "100"), false);
         assert_eq!(decide(&p, f, false), Ok(None));
+    }
+
+    #[test]
+    fn a_missing_interface_is_an_error_the_daemon_does_not_start_on() {
+        let f = Path::new("t.conf");
+        let text = INSTANCE
+            .replace("eth0", "kars-none9")
+            .replace("priority 300", "priority 100");
+        let mut p = parse(&text, false);
+        check_for_daemon(&mut p);
+        let found: Vec<_> = p.diags.iter().map(|d| (d.level, d.daemon)).collect();
+        assert_eq!(found, [(Level::Error, KeepalivedDaemon::Stops)]);
+        assert_eq!(
+            decide(&p, f, false),
+            Err("configuration t.conf has errors, not starting: t.conf:2:3 (keepalived does not start on it either)".into())
+        );
+        // -t's own check leaves it a warning (its verdict, and --lenient's, decide).
+        let mut p = parse(&text, false);
+        check_host(&mut p);
+        assert_eq!(p.diags.worst(), Some(Level::Warning));
     }
 
     #[test]

@@ -77,7 +77,8 @@ fn netns_missing_interface_is_an_error_without_dynamic_interfaces() {
         d.log_text()
     );
     assert!(
-        d.log_text().contains("interface eth9 does not exist"),
+        d.log_text()
+            .contains("a.conf:6:5: error: interface eth9 of vrrp_instance VI_1 does not exist"),
         "{}",
         d.log_text()
     );
