@@ -14,7 +14,7 @@
 mod common;
 
 use common::kinds::{kinds, sample_files, samples};
-use common::start::{cases, judge, measure, Case};
+use common::start::{cases, judge_all, measure, Case};
 use std::path::Path;
 
 #[test]
@@ -50,22 +50,8 @@ fn netns_the_daemon_starts_where_keepalived_starts() {
     }
     let prefix = format!("st{}v", std::process::id());
     let measured = measure(&all, &dir, &prefix, 16);
-    let mut table = Vec::new();
-    let mut wrong = Vec::new();
-    for (c, m) in all.iter().zip(&measured) {
-        let (row, w) = judge(c, m);
-        table.push(row);
-        if !w.is_empty() {
-            wrong.push(format!("{}:\n  {}", c.name, w.join("\n  ")));
-        }
-    }
-    eprintln!(
-        "{:<44} {:<12} {:<12} fallback (the file as if it were its fallback written out)\n{}",
-        "file",
-        "keepalived",
-        "keepalived-rs",
-        table.join("\n")
-    );
+    let (table, wrong) = judge_all(&all, &measured);
+    eprintln!("{table}");
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
     let _ = std::fs::remove_dir_all(&dir);
 }
