@@ -44,8 +44,9 @@ pub enum KeepalivedTest {
 }
 
 /// What keepalived 2.2.7's daemon (started without `-t`) does on the same finding, as measured
-/// by running it (daemon/tests/netns_start_verdict.rs). keepalived-rs's daemon starts where
-/// keepalived's starts, with the same fallback, and does not start where it does not.
+/// by running it (daemon/tests/netns_start_verdict.rs, vm_start_verdict.rs). keepalived-rs's
+/// daemon starts where keepalived's starts, with the same fallback, and does not start where it
+/// does not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum KeepalivedDaemon {
     /// keepalived logs it and runs on: with its default, without the statement, or as the

@@ -1,5 +1,5 @@
 //! The daemon starts where keepalived 2.2.7's daemon starts, and runs what it runs: every kind of
-//! finding of common/kinds.rs without virtual servers (those need IPVS, not measured yet),
+//! finding of common/kinds.rs without virtual servers (those need IPVS: vm_start_verdict.rs),
 //! and keepalived's sample configurations without virtual servers, go to both daemons (started
 //! without `-t`), each in a network namespace whose one interface is `eth0`.
 //!

@@ -1,9 +1,9 @@
 //! One small configuration file per kind of finding (the kinds issue 15 lists, and the errors an
 //! operator's file is likely to hold), with what keepalived 2.2.7's daemon does with each.
 //! `verdict_corpus.rs` compares the two programs' `-t` on them; `netns_start_verdict.rs` runs
-//! both daemons on those without virtual servers, each file in a namespace whose one interface
-//! is `eth0`. The daemon verdicts recorded for files with virtual servers are not measured yet:
-//! keepalived stops without IPVS, which this machine's kernel lacks (a VM test would run them).
+//! both daemons on those without virtual servers, `vm_start_verdict.rs` on those with virtual
+//! servers (they need IPVS, which only the test VM's kernel has), each file in a namespace whose
+//! one interface is `eth0`.
 
 use std::path::{Path, PathBuf};
 

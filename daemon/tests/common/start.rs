@@ -7,7 +7,7 @@
 //! `-d` logs at start (`keepalived-rs config dump`'s JSON, minus where each thing was written).
 //! "keepalived runs file A as if it were file B" is then: the two dumps are the same.
 //!
-//! Used by netns_start_verdict.rs; many files are run at once (the
+//! Used by netns_start_verdict.rs and vm_start_verdict.rs; many files are run at once (the
 //! daemons mostly wait), each in its own namespace.
 
 use std::collections::BTreeMap;
