@@ -180,6 +180,8 @@ fn cannot_run(config: &conf_parser::Config, a: &TestArgs) -> Result<(), Vec<Stri
         config_id: a.config_id.map(str::to_string),
         strict: false,
         all_config: a.all_config,
+        // Only what plans() makes of the model: the host was checked already.
+        check_host: false,
         dont_release_ipvs: false,
         vrrp_only: false,
         checkers_only: false,
