@@ -80,6 +80,8 @@ struct Lvs {
     etx: mpsc::UnboundedSender<CheckEvent>,
     /// Scripts, FIFO lines and mails (off this loop).
     notifier: Notifier,
+    /// Every checker runs in it (from a little after the table is programmed: see [`run`]).
+    engine: Option<checkers::Engine>,
     /// The checkers run (they start a little after the table is programmed: see [`run`]).
     checking: bool,
     /// What the last assignment asked to start, until the checkers may start.
@@ -87,7 +89,7 @@ struct Lvs {
     /// The checkers' ids (`ids[vs][rs][check]`) of the plan running.
     ids: Vec<Vec<Vec<checkers::CheckerId>>>,
     observer: observe::Observer,
-    /// Where the checker tasks record how long their checks take.
+    /// Where the checkers record how long their checks take (one per checker kind).
     latency: Arc<CheckLatencies>,
 }
 
@@ -113,6 +115,7 @@ impl Lvs {
             ktx,
             etx,
             notifier,
+            engine: None,
             checking: false,
             ids: assignment.ids.clone(),
             pending: assignment,
@@ -138,6 +141,9 @@ impl Lvs {
         if !self.checking {
             return;
         }
+        if self.engine.is_none() {
+            self.engine = Some(checkers::Engine::start(self.etx.clone()));
+        }
         let start = std::mem::take(&mut self.pending.start);
         for (id, (vi, ri, ci)) in start {
             let Some(c) = self
@@ -150,18 +156,18 @@ impl Lvs {
                 continue;
             };
             let latency = self.latency.of(c.kind()).clone();
-            let started = probe(c, self.tls.as_ref()).and_then(|p| {
-                checkers::spawn_checker(id, c.timing, p, self.etx.clone(), latency)
+            let started = probe(c, self.tls.as_ref()).and_then(|p| match &self.engine {
+                Some(engine) => engine.add(id, c.timing, p, latency),
+                None => Err("no check engine".into()),
             });
             match started {
-                Ok(h) => {
+                Ok(()) => {
                     let v = &self.plan.virtual_servers[vi];
                     info!(
                         "Activating healthchecker for service {} for VS {}",
                         v.rs_name(&v.real_servers[ri]),
                         v.key
                     );
-                    self.registry.started(id, h.abort_handle())
                 }
                 Err(e) => warn!(
                     "{}: {e}; not run",
@@ -410,6 +416,11 @@ impl Lvs {
             assignment.start.len(),
             assignment.stop.len()
         );
+        if let Some(engine) = &self.engine {
+            for &id in &assignment.stop {
+                engine.remove(id);
+            }
+        }
         self.plan = plan;
         self.tls = tls;
         self.ids = assignment.ids.clone();
@@ -436,7 +447,9 @@ impl Lvs {
 
     /// Omega's notifications and the scripts, then the stop policy.
     async fn stop(mut self) {
-        self.registry.abort_all();
+        if let Some(engine) = self.engine.take() {
+            engine.shutdown().await;
+        }
         if self.plan.stop != ipvs::StopPolicy::Keep {
             for (vi, v) in self.plan.virtual_servers.iter().enumerate() {
                 for d in self.pool.desired_of(vi).unwrap_or_default() {
