@@ -4,7 +4,7 @@
 //! keepalived ignores them; any other RCODE, or an ICMP error, is a failure. The answer
 //! section is not looked at.
 
-use crate::engine::{Probe, ProbeFuture, Success};
+use crate::engine::{Failure, Probe, ProbeFuture, Success};
 use crate::tcp::Connection;
 
 /// The query types keepalived knows (`type`).
@@ -94,7 +94,7 @@ impl DnsCheck {
         q
     }
 
-    async fn run(&self) -> Result<Success, String> {
+    async fn run(&self) -> Result<Success, Failure> {
         let target = self.conn.target();
         let socket = self.conn.udp_socket().await?;
         let id = fastrand::u16(..);
@@ -125,9 +125,9 @@ impl DnsCheck {
                 };
             }
         };
-        tokio::time::timeout(self.conn.connect_timeout, exchange)
+        Ok(tokio::time::timeout(self.conn.connect_timeout, exchange)
             .await
-            .map_err(|_| format!("{target}: no answer within {:?}", self.conn.connect_timeout))?
+            .map_err(|_| format!("{target}: no answer within {:?}", self.conn.connect_timeout))??)
     }
 }
 

@@ -388,6 +388,15 @@ impl Pool {
         Some(self.vs[v].rs[r].checker_up[c])
     }
 
+    /// A checker's state as the pool holds it: up, and its dynamic weight. An event that leaves
+    /// it as it was ([`Pool::apply`]) changes nothing else: a caller may skip recomputing its
+    /// virtual server's destinations.
+    pub fn checker_state(&self, id: CheckerId) -> Option<(bool, Option<DynamicWeight>)> {
+        let &(v, r, c) = self.index.get(&id)?;
+        let rs = &self.vs[v].rs[r];
+        Some((rs.checker_up[c], rs.dynamic[c]))
+    }
+
     pub fn is_alive(&self, vs: usize, rs: usize) -> Option<bool> {
         self.vs.get(vs)?.rs.get(rs).map(|r| r.alive)
     }

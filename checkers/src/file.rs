@@ -81,7 +81,7 @@ impl FileCheck {
 
 impl Probe for FileCheck {
     fn probe(&self) -> ProbeFuture<'_> {
-        Box::pin(self.run())
+        Box::pin(async move { Ok(self.run().await?) })
     }
 }
 

@@ -13,7 +13,7 @@
 //! slowly is not cut off), as keepalived's does.
 
 use crate::body_regex::{BodyRegex, RegexSpec, MAX_BODY};
-use crate::engine::{Probe, ProbeFuture, Success};
+use crate::engine::{Failure, Probe, ProbeFuture, Success};
 use crate::ssl::Tls;
 use crate::tcp::Connection;
 use md5::{Digest, Md5};
@@ -190,14 +190,14 @@ impl HttpCheck {
     }
 
     /// Fetches url number `i`: its status code and body digest.
-    pub async fn fetch(&self, i: usize) -> Result<Fetched, String> {
+    pub async fn fetch(&self, i: usize) -> Result<Fetched, Failure> {
         let url = self.urls.get(i).ok_or_else(|| format!("no url {i}"))?;
         let mut stream = self.conn.connect().await?;
         let request = self.request(url);
         let timeout = self.conn.connect_timeout;
         let keep_body = url.regex.is_some();
         let Some(tls) = &self.tls else {
-            return exchange(&mut stream, request.as_bytes(), timeout, keep_body).await;
+            return Ok(exchange(&mut stream, request.as_bytes(), timeout, keep_body).await?);
         };
         let handshake = tls.handshake(stream);
         let mut stream = tokio::time::timeout(timeout, handshake)
@@ -211,12 +211,12 @@ impl HttpCheck {
         Ok(fetched)
     }
 
-    async fn check_url(&self, i: usize, url: &ParsedUrl) -> Result<(), String> {
+    async fn check_url(&self, i: usize, url: &ParsedUrl) -> Result<(), Failure> {
         let target = self.conn.target();
         let got = self
             .fetch(i)
             .await
-            .map_err(|e| format!("GET {} from {target}: {e}", url.path))?;
+            .map_err(|e| e.context(format_args!("GET {} from {target}", url.path)))?;
         if !url
             .status_code
             .iter()
@@ -225,7 +225,8 @@ impl HttpCheck {
             return Err(format!(
                 "GET {} from {target}: status {}",
                 url.path, got.status
-            ));
+            )
+            .into());
         }
         if let Some(want) = url.digest {
             if want != got.digest {
@@ -234,7 +235,8 @@ impl HttpCheck {
                     url.path,
                     hex(&got.digest),
                     hex(&want)
-                ));
+                )
+                .into());
             }
         }
         if let Some(re) = &url.regex {

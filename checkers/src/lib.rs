@@ -1,8 +1,9 @@
 //! Health checkers of real servers, and what their results do to virtual servers.
 //!
 //! - [`engine`]: the keepalived timing rules (warmup, delay_loop, retry x delay_before_retry,
-//!   alpha, log_all_failures), one tokio task per checker, results as ordered [`CheckEvent`]s on
-//!   an mpsc channel; each check's duration in a shared [`Latency`] ([`latency`]: fixed-bucket
+//!   alpha, log_all_failures), every checker in one tokio task (one schedule, TCP connects in
+//!   batches), checkers started and stopped by id, results as ordered [`CheckEvent`]s on an
+//!   mpsc channel; each check's duration in a shared [`Latency`] ([`latency`]: fixed-bucket
 //!   histograms of atomic counters).
 //! - The probes, each a [`Probe`]: [`tcp`] (TCP_CHECK), [`http`] (HTTP_GET, and SSL_GET with
 //!   [`ssl`]; url regex in [`body_regex`]), [`misc`] (MISC_CHECK), [`dns`] (DNS_CHECK), [`udp`]
@@ -28,7 +29,7 @@ pub mod tcp;
 pub mod udp;
 
 pub use engine::{
-    spawn_checker, CheckEvent, CheckerId, CheckerSet, CheckerSpec, DynamicWeight, EventKind, Probe,
-    ProbeFuture, ProbeResult, Success, Timing,
+    spawn_checker, CheckEvent, CheckerId, CheckerSet, CheckerSpec, DynamicWeight, Engine,
+    EventKind, Failure, Probe, ProbeFuture, ProbeResult, Success, Timing,
 };
 pub use latency::Latency;

@@ -118,6 +118,6 @@ impl MiscCheck {
 
 impl Probe for MiscCheck {
     fn probe(&self) -> ProbeFuture<'_> {
-        Box::pin(self.run())
+        Box::pin(async move { Ok(self.run().await?) })
     }
 }

@@ -144,7 +144,7 @@ impl PingCheck {
 
 impl Probe for PingCheck {
     fn probe(&self) -> ProbeFuture<'_> {
-        Box::pin(self.run())
+        Box::pin(async move { Ok(self.run().await?) })
     }
 }
 

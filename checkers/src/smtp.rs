@@ -6,7 +6,7 @@
 //! A multi-line reply (`250-...` lines, then `250 ...`) is read to its last line; keepalived
 //! reads only the first line and so takes the greeting's second line for the HELO answer.
 
-use crate::engine::{Probe, ProbeFuture, Success};
+use crate::engine::{Failure, Probe, ProbeFuture, Success};
 use crate::tcp::Connection;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -39,7 +39,7 @@ impl SmtpCheck {
         Ok(SmtpCheck { hosts, helo_name })
     }
 
-    async fn check_host(&self, conn: &Connection) -> Result<(), String> {
+    async fn check_host(&self, conn: &Connection) -> Result<(), Failure> {
         let stream = conn.connect().await?;
         let t = conn.connect_timeout;
         let mut s = BufReader::new(stream);
@@ -47,12 +47,12 @@ impl SmtpCheck {
             .await
             .map_err(|e| format!("greeting: {e}"))?;
         if greeting.0 != Some(220) {
-            return Err(format!("bad greeting {:?}", greeting.1));
+            return Err(format!("bad greeting {:?}", greeting.1).into());
         }
         send(&mut s, format!("HELO {}\r\n", self.helo_name).as_bytes(), t).await?;
         let helo = reply(&mut s, t).await.map_err(|e| format!("HELO: {e}"))?;
         if helo.0 != Some(250) {
-            return Err(format!("bad HELO answer {:?}", helo.1));
+            return Err(format!("bad HELO answer {:?}", helo.1).into());
         }
         send(&mut s, b"QUIT\r\n", t).await?;
         reply(&mut s, t).await.map_err(|e| format!("QUIT: {e}"))?;
@@ -100,7 +100,7 @@ impl Probe for SmtpCheck {
             for h in &self.hosts {
                 self.check_host(h)
                     .await
-                    .map_err(|e| format!("SMTP {}: {e}", h.target()))?;
+                    .map_err(|e| e.context(format_args!("SMTP {}", h.target())))?;
             }
             Ok(Success::default())
         })

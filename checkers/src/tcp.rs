@@ -1,11 +1,11 @@
 //! TCP_CHECK: the server is up when a TCP connection to it completes within connect_timeout.
 //! The connection is closed as soon as it is made.
 
-use crate::engine::{Probe, ProbeFuture, Success};
+use crate::engine::{Failure, Probe, ProbeFuture, Success};
 use socket2::{Domain, Socket, Type};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 
 /// Where a network checker connects to and from (keepalived's connection options, resolved:
 /// `connect_ip`/`connect_port` default to the real server's address and port).
@@ -59,22 +59,61 @@ impl Connection {
     }
 
     /// Opens a TCP connection with the source options applied, within connect_timeout.
-    pub async fn connect(&self) -> Result<TcpStream, String> {
+    pub async fn connect(&self) -> Result<TcpStream, Failure> {
+        let deadline = tokio::time::Instant::now() + self.connect_timeout;
+        let socket = self.start_connect()?;
+        self.finish_connect(socket, deadline).await
+    }
+
+    /// A socket with the source options applied and its connection started (non-blocking):
+    /// the first half of [`Connection::connect`], which the engine also uses alone to make
+    /// many TCP_CHECKs at once (`engine::connect`). No socket, or a source option that cannot
+    /// be applied, is a local failure (keepalived: "fail to create socket", "socket bind
+    /// failed", then "Rescheduling").
+    pub fn start_connect(&self) -> Result<Socket, Failure> {
         let target = self.target();
-        let socket = self
-            .socket()
-            .map_err(|e| format!("socket for {target}: {e}"))?;
-        match tokio::time::timeout(self.connect_timeout, socket.connect(target)).await {
-            Ok(Ok(stream)) => Ok(stream),
-            Ok(Err(e)) => Err(format!("connect to {target}: {e}")),
-            Err(_) => Err(format!(
-                "connect to {target}: timed out after {:?}",
-                self.connect_timeout
-            )),
+        let socket = self.socket().map_err(|e| match e.raw_os_error() {
+            Some(errno) => Failure::NoSocket { target, errno },
+            None => Failure::Local(format!("socket for {target}: {e}")),
+        })?;
+        match socket.connect(&target.into()) {
+            Ok(()) => Ok(socket),
+            Err(e) if e.raw_os_error() == Some(nix::libc::EINPROGRESS) => Ok(socket),
+            Err(e) => Err(Failure::connect(target, &e)),
         }
     }
 
-    fn socket(&self) -> std::io::Result<TcpSocket> {
+    /// The second half: waits until the connection started by [`Connection::start_connect`]
+    /// is made, fails, or `deadline` passes.
+    pub async fn finish_connect(
+        &self,
+        socket: Socket,
+        deadline: tokio::time::Instant,
+    ) -> Result<TcpStream, Failure> {
+        let target = self.target();
+        let stream = TcpStream::from_std(std::net::TcpStream::from(socket)).map_err(|e| {
+            match e.raw_os_error() {
+                Some(errno) => Failure::NoSocket { target, errno },
+                None => Failure::Local(format!("socket for {target}: {e}")),
+            }
+        })?;
+        // A socket still connecting is not writable; once it is, the connection is made or
+        // has failed, which its pending error says.
+        let writable = std::future::poll_fn(|cx| stream.poll_write_ready(cx));
+        match tokio::time::timeout_at(deadline, writable).await {
+            Err(_) => Err(Failure::Timeout {
+                target,
+                after: self.connect_timeout,
+            }),
+            Ok(Err(e)) => Err(Failure::connect(target, &e)),
+            Ok(Ok(())) => match stream.take_error() {
+                Ok(None) => Ok(stream),
+                Ok(Some(e)) | Err(e) => Err(Failure::connect(target, &e)),
+            },
+        }
+    }
+
+    fn socket(&self) -> std::io::Result<Socket> {
         let domain = if self.connect_ip.is_ipv4() {
             Domain::IPV4
         } else {
@@ -98,9 +137,7 @@ impl Connection {
             }
             socket.bind(&SocketAddr::new(ip, self.bind_port.unwrap_or(0)).into())?;
         }
-        Ok(TcpSocket::from_std_stream(std::net::TcpStream::from(
-            socket,
-        )))
+        Ok(socket)
     }
 }
 
@@ -124,5 +161,9 @@ impl Probe for TcpCheck {
             drop(stream);
             Ok(Success::default())
         })
+    }
+
+    fn tcp_connect(&self) -> Option<&Connection> {
+        Some(&self.conn)
     }
 }

@@ -7,7 +7,7 @@
 //! min_reply_length..=max_reply_length, and when reply bytes are given, the reply must match
 //! them (masked nibbles ignored) up to the shorter of the two.
 
-use crate::engine::{Probe, ProbeFuture, Success};
+use crate::engine::{Failure, Probe, ProbeFuture, Success};
 use crate::tcp::Connection;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::net::{IpAddr, SocketAddr};
@@ -15,7 +15,9 @@ use tokio::net::UdpSocket;
 
 impl Connection {
     /// A UDP socket with the source options applied, connected to the target.
-    pub async fn udp_socket(&self) -> Result<UdpSocket, String> {
+    /// No socket (out of file descriptors) or a source option that cannot be applied is a
+    /// local failure, as for TCP ([`Failure::is_local`]).
+    pub async fn udp_socket(&self) -> Result<UdpSocket, Failure> {
         let target = self.target();
         let make = || -> std::io::Result<UdpSocket> {
             let domain = if self.connect_ip.is_ipv4() {
@@ -44,11 +46,11 @@ impl Connection {
             }
             UdpSocket::from_std(std::net::UdpSocket::from(socket))
         };
-        let socket = make().map_err(|e| format!("UDP socket for {target}: {e}"))?;
+        let socket = make().map_err(|e| Failure::Local(format!("UDP socket for {target}: {e}")))?;
         socket
             .connect(target)
             .await
-            .map_err(|e| format!("connect to {target}: {e}"))?;
+            .map_err(|e| Failure::Server(format!("connect to {target}: {e}")))?;
         Ok(socket)
     }
 }
@@ -163,7 +165,7 @@ impl UdpCheck {
         Ok(())
     }
 
-    async fn run(&self) -> Result<Success, String> {
+    async fn run(&self) -> Result<Success, Failure> {
         let target = self.conn.target();
         let socket = self.conn.udp_socket().await?;
         let filler = [0x55u8; 32];
@@ -182,11 +184,12 @@ impl UdpCheck {
                 }
                 Ok(Success::default())
             }
-            Ok(Err(e)) => Err(format!("{target}: {e}")),
+            Ok(Err(e)) => Err(format!("{target}: {e}").into()),
             Err(_) if self.require_reply.is_some() => Err(format!(
                 "{target}: no reply within {:?}",
                 self.conn.connect_timeout
-            )),
+            )
+            .into()),
             Err(_) => Ok(Success::default()),
         }
     }

@@ -53,7 +53,7 @@ async fn udp_without_require_reply_fails_only_on_icmp_errors() {
     check.probe().await.expect("silence is success");
     assert_eq!(seen.lock().unwrap()[0], vec![1, 2, 3]);
     let check = UdpCheck::new(conn(closed_port().await, 2000), None, None, 0, 255).unwrap();
-    let err = check.probe().await.unwrap_err();
+    let err = check.probe().await.unwrap_err().to_string();
     assert!(err.contains("refused"), "{err}");
 }
 
@@ -88,27 +88,27 @@ async fn udp_require_reply_checks_the_reply() {
         255,
     )
     .unwrap();
-    assert!(check.probe().await.unwrap_err().contains("reply byte 1"));
+    assert!(check.probe().await.unwrap_err().to_string().contains("reply byte 1"));
     let short = UdpCheck::new(conn(port, 2000), Some(vec![1, 2]), Some(vec![]), 3, 255).unwrap();
-    assert!(short.probe().await.unwrap_err().contains("outside 3..=255"));
+    assert!(short.probe().await.unwrap_err().to_string().contains("outside 3..=255"));
     let long = UdpCheck::new(conn(port, 2000), Some(vec![1, 2, 3, 4]), Some(vec![]), 0, 3).unwrap();
-    assert!(long.probe().await.unwrap_err().contains("4 bytes"));
+    assert!(long.probe().await.unwrap_err().to_string().contains("4 bytes"));
 }
 
 #[tokio::test]
 async fn udp_require_reply_fails_on_silence() {
     let (port, _) = server(|_| vec![]).await;
     let check = UdpCheck::new(conn(port, 300), None, Some(vec![]), 0, 255).unwrap();
-    assert!(check.probe().await.unwrap_err().contains("no reply"));
+    assert!(check.probe().await.unwrap_err().to_string().contains("no reply"));
 }
 
 #[test]
 fn udp_bad_configurations_are_errors() {
     assert!(UdpCheck::new(conn(53, 100), None, None, 10, 5)
-        .unwrap_err()
+        .unwrap_err().to_string()
         .contains("always fail"));
     assert!(UdpCheck::new(conn(53, 100), Some(vec![]), None, 0, 5)
-        .unwrap_err()
+        .unwrap_err().to_string()
         .contains("empty"));
     assert!(UdpCheck::new(conn(0, 100), None, None, 0, 5).is_err());
 }
@@ -143,7 +143,7 @@ async fn dns_error_rcodes_are_failures() {
         .unwrap()
         .probe()
         .await
-        .unwrap_err();
+        .unwrap_err().to_string();
     assert!(err.contains("rcode 3"), "{err}");
 }
 
@@ -173,12 +173,12 @@ async fn dns_silence_and_closed_ports_are_failures() {
         .unwrap()
         .probe()
         .await
-        .unwrap_err();
+        .unwrap_err().to_string();
     assert!(err.contains("no answer"), "{err}");
     let err = DnsCheck::new(conn(closed_port().await, 2000), DnsType::SOA, ".")
         .unwrap()
         .probe()
         .await
-        .unwrap_err();
+        .unwrap_err().to_string();
     assert!(err.contains("refused"), "{err}");
 }

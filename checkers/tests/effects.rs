@@ -356,7 +356,14 @@ proptest! {
         for (rs_i, check, kind, w) in events {
             let kind = match kind { 0 => EventKind::Up { weight: None }, 1 => EventKind::Down, 2 => EventKind::Failure, _ => EventKind::Weight(DynamicWeight::Set(w)) };
             match kind { EventKind::Up { .. } => checker_up[rs_i][check] = true, EventKind::Down => checker_up[rs_i][check] = false, _ => {} }
+            let (state, desired) = (p.checker_state(id(rs_i, check)), p.desired());
             let notes = p.apply(&ev(rs_i, check, kind)).unwrap();
+            // An event that leaves its checker's state as it was changes nothing (the daemon
+            // then skips recomputing the virtual server's destinations).
+            if p.checker_state(id(rs_i, check)) == state {
+                prop_assert!(notes.is_empty());
+                prop_assert_eq!(p.desired(), desired);
+            }
             for n in notes {
                 match n {
                     Notify::RealServerUp { rs, .. } => { prop_assert!(!alive[rs]); alive[rs] = true; }

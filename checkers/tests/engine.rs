@@ -50,7 +50,7 @@ impl Probe for Scripted {
             if ok {
                 Ok(Success::default())
             } else {
-                Err(format!("scripted failure {n}"))
+                Err(format!("scripted failure {n}").into())
             }
         })
     }
@@ -112,7 +112,10 @@ async fn failure_goes_down_after_retry_times_delay_before_retry() {
     assert_eq!(probe.calls(), vec![0.0, 10.0, 20.0, 21.0, 22.0, 32.0, 42.0]);
     assert_eq!(
         kinds(&events),
-        vec![(0.0, EventKind::Up { weight: None }), (22.0, EventKind::Down)]
+        vec![
+            (0.0, EventKind::Up { weight: None }),
+            (22.0, EventKind::Down)
+        ]
     );
     assert_eq!(events[1].1.id, ID);
     assert_eq!(events[1].1.reason, "scripted failure 4");
@@ -125,7 +128,10 @@ async fn retry_zero_goes_down_on_first_failure() {
     assert_eq!(probe.calls(), vec![0.0, 5.0, 10.0]);
     assert_eq!(
         kinds(&events),
-        vec![(0.0, EventKind::Up { weight: None }), (5.0, EventKind::Down)]
+        vec![
+            (0.0, EventKind::Up { weight: None }),
+            (5.0, EventKind::Down)
+        ]
     );
 }
 
@@ -200,7 +206,10 @@ async fn without_log_all_failures_failed_attempts_are_silent() {
     let events = run_for(timing(10, 2, 1), probe.clone(), 25).await;
     assert_eq!(
         kinds(&events),
-        vec![(0.0, EventKind::Up { weight: None }), (12.0, EventKind::Down)]
+        vec![
+            (0.0, EventKind::Up { weight: None }),
+            (12.0, EventKind::Down)
+        ]
     );
 }
 
@@ -377,4 +386,211 @@ async fn each_check_is_timed_into_the_latency_given() {
     let c = ok.cumulative();
     assert_eq!(c.iter().find(|(le, _)| *le == 0.025).unwrap().1, 0);
     assert_eq!(c.iter().find(|(le, _)| *le == 0.05).unwrap().1, 2);
+}
+
+/// A probe whose n-th call waits `waits[n]` (the last repeats; `None`: forever), then succeeds;
+/// it records its calls and counts the calls dropped before they ended.
+struct Slow {
+    waits: Vec<Option<Duration>>,
+    start: Instant,
+    calls: Mutex<Vec<Duration>>,
+    dropped: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Slow {
+    fn new(waits: &[Option<u64>]) -> Arc<Slow> {
+        Arc::new(Slow {
+            waits: waits.iter().map(|w| w.map(Duration::from_secs)).collect(),
+            start: Instant::now(),
+            calls: Mutex::new(Vec::new()),
+            dropped: Arc::default(),
+        })
+    }
+    fn calls(&self) -> Vec<f64> {
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_secs_f64())
+            .collect()
+    }
+}
+
+/// Counts a probe future dropped before it ended.
+struct DropGuard(Arc<std::sync::atomic::AtomicUsize>, bool);
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        if !self.1 {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+impl Probe for Slow {
+    fn probe(&self) -> ProbeFuture<'_> {
+        Box::pin(async move {
+            let n = {
+                let mut calls = self.calls.lock().unwrap();
+                calls.push(self.start.elapsed());
+                calls.len() - 1
+            };
+            let mut guard = DropGuard(self.dropped.clone(), false);
+            match self.waits.get(n).or(self.waits.last()).copied().flatten() {
+                Some(d) => tokio::time::sleep(d).await,
+                None => std::future::pending().await,
+            }
+            guard.1 = true;
+            Ok(Success::default())
+        })
+    }
+}
+
+/// Checkers are started and stopped one by one, by id, in one engine: a stopped one is not
+/// checked again and its check in flight is dropped at once (a MISC_CHECK's script would be
+/// killed); the others keep their timing; one added later starts on its own schedule.
+#[tokio::test(start_paused = true)]
+async fn an_engine_starts_and_stops_checkers_by_id() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let engine = checkers::Engine::start(tx);
+    let a = Scripted::new(&[true]);
+    let b = Slow::new(&[Some(0), Some(100)]);
+    engine
+        .add(CheckerId(1), timing(10, 0, 1), a.clone(), Arc::default())
+        .unwrap();
+    engine
+        .add(CheckerId(2), timing(10, 0, 1), b.clone(), Arc::default())
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    // b's second check (at 10 s) is in flight for 100 s: stopping b drops it.
+    assert_eq!(b.calls(), vec![0.0, 10.0]);
+    assert_eq!(b.dropped.load(std::sync::atomic::Ordering::SeqCst), 0);
+    engine.remove(CheckerId(2));
+    let c = Scripted::new(&[true]);
+    engine
+        .add(CheckerId(3), timing(5, 0, 1), c.clone(), Arc::default())
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(b.dropped.load(std::sync::atomic::Ordering::SeqCst), 1);
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert_eq!(
+        b.calls(),
+        vec![0.0, 10.0],
+        "a stopped checker is not checked again"
+    );
+    assert_eq!(a.calls(), vec![0.0, 10.0, 20.0, 30.0, 40.0]);
+    assert_eq!(c.calls(), vec![0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0]);
+    let mut ups = Vec::new();
+    while let Ok(ev) = rx.try_recv() {
+        ups.push((ev.id.0, ev.kind));
+    }
+    let up = EventKind::Up { weight: None };
+    assert_eq!(ups, vec![(1, up.clone()), (2, up.clone()), (3, up)]);
+    // An id that runs is refused by the engine (logged), and the first keeps its schedule.
+    engine
+        .add(
+            CheckerId(1),
+            timing(1, 0, 1),
+            Scripted::new(&[true]),
+            Arc::default(),
+        )
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(a.calls().len(), 6);
+    engine.shutdown().await;
+    assert_eq!(rx.recv().await, None, "the engine's sender is gone with it");
+}
+
+/// One checker whose check never ends (a server that accepts and never answers, before its
+/// probe's own timeout) holds nobody else up: the others keep their times to the millisecond.
+#[tokio::test(start_paused = true)]
+async fn a_check_that_never_ends_holds_no_other_up() {
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let engine = checkers::Engine::start(tx);
+    let stuck = Slow::new(&[None]);
+    engine
+        .add(CheckerId(1), timing(1, 0, 1), stuck.clone(), Arc::default())
+        .unwrap();
+    let others: Vec<Arc<Scripted>> = (0..50).map(|_| Scripted::new(&[true])).collect();
+    for (i, p) in others.iter().enumerate() {
+        engine
+            .add(
+                CheckerId(10 + i as u64),
+                timing(2, 0, 1),
+                p.clone(),
+                Arc::default(),
+            )
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    assert_eq!(stuck.calls(), vec![0.0]);
+    for p in &others {
+        assert_eq!(p.calls(), vec![0.0, 2.0, 4.0, 6.0, 8.0]);
+    }
+}
+
+/// Thousands of checks falling due at the same instant are all made, in turns (the engine
+/// yields between turns), and none is late in virtual time.
+#[tokio::test(start_paused = true)]
+async fn checks_due_together_are_made_in_turns() {
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let engine = checkers::Engine::start(tx);
+    let probes: Vec<Arc<Scripted>> = (0..2000).map(|_| Scripted::new(&[true])).collect();
+    for (i, p) in probes.iter().enumerate() {
+        engine
+            .add(
+                CheckerId(i as u64),
+                timing(3, 0, 1),
+                p.clone(),
+                Arc::default(),
+            )
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    for p in &probes {
+        assert_eq!(p.calls(), vec![0.0, 3.0, 6.0]);
+    }
+}
+
+/// A check that cannot be made here (no socket: out of file descriptors) does not count
+/// against the real server: no retry, no down, nothing reported; it is made again delay_loop
+/// later (keepalived: "fail to create socket. Rescheduling.").
+#[tokio::test(start_paused = true)]
+async fn a_check_that_cannot_be_made_here_is_rescheduled_without_counting() {
+    struct NoSocket(Mutex<Vec<f64>>, Instant);
+    impl Probe for NoSocket {
+        fn probe(&self) -> ProbeFuture<'_> {
+            Box::pin(async move {
+                let mut calls = self.0.lock().unwrap();
+                calls.push(self.1.elapsed().as_secs_f64());
+                // Up on the first check, then no socket.
+                if calls.len() == 1 {
+                    Ok(Success::default())
+                } else {
+                    Err(checkers::Failure::NoSocket {
+                        target: "192.0.2.1:80".parse().unwrap(),
+                        errno: 24,
+                    })
+                }
+            })
+        }
+    }
+    let probe = Arc::new(NoSocket(Mutex::new(Vec::new()), Instant::now()));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let latency = Arc::new(checkers::Latency::default());
+    let h = spawn_checker(ID, timing(10, 2, 1), probe.clone(), tx, latency.clone()).unwrap();
+    tokio::time::sleep(Duration::from_secs(45)).await;
+    h.abort();
+    // Not 10, 11, 12 (retries) then down: every delay_loop, still up.
+    assert_eq!(*probe.0.lock().unwrap(), vec![0.0, 10.0, 20.0, 30.0, 40.0]);
+    let mut kinds = Vec::new();
+    while let Ok(ev) = rx.try_recv() {
+        kinds.push(ev.kind);
+    }
+    assert_eq!(kinds, vec![EventKind::Up { weight: None }]);
+    // Nor is it timed: only the first check was made.
+    let counts = (
+        latency.success.snapshot().count(),
+        latency.failure.snapshot().count(),
+    );
+    assert_eq!(counts, (1, 0));
 }

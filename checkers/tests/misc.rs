@@ -16,12 +16,12 @@ fn misc(script: &str, dynamic: bool) -> MiscCheck {
 #[tokio::test]
 async fn exit_status_zero_is_up_anything_else_down() {
     assert_eq!(misc("exit 0", false).probe().await, Ok(Success::default()));
-    let err = misc("exit 1", false).probe().await.unwrap_err();
+    let err = misc("exit 1", false).probe().await.unwrap_err().to_string();
     assert!(err.contains("status 1"), "{err}");
     assert!(misc("exit 7", false)
         .probe()
         .await
-        .unwrap_err()
+        .unwrap_err().to_string()
         .contains("status 7"));
 }
 
@@ -34,7 +34,7 @@ async fn misc_dynamic_maps_exit_status_to_weight() {
     assert!(misc("exit 1", true)
         .probe()
         .await
-        .unwrap_err()
+        .unwrap_err().to_string()
         .contains("status 1"));
     assert_eq!(
         misc("exit 2", true).probe().await,
@@ -97,7 +97,7 @@ async fn misc_timeout_kills_the_script_and_its_children() {
     let script = format!("sleep 60 & echo $! > {}; wait", pidfile.display());
     let check = MiscCheck::new(sh(&script), Duration::from_millis(500), false, None).unwrap();
     let started = std::time::Instant::now();
-    let err = check.probe().await.unwrap_err();
+    let err = check.probe().await.unwrap_err().to_string();
     assert!(err.contains("timed out"), "{err}");
     assert!(
         started.elapsed() < Duration::from_secs(30),
@@ -125,7 +125,7 @@ async fn misc_timeout_kills_the_script_and_its_children() {
 
 #[tokio::test]
 async fn a_killed_script_is_a_failure() {
-    let err = misc("kill -9 $$", false).probe().await.unwrap_err();
+    let err = misc("kill -9 $$", false).probe().await.unwrap_err().to_string();
     assert!(err.contains("signal 9"), "{err}");
 }
 
@@ -138,7 +138,7 @@ async fn a_missing_program_is_a_failure_not_a_panic() {
         None,
     )
     .unwrap();
-    assert!(check.probe().await.unwrap_err().contains("cannot run"));
+    assert!(check.probe().await.unwrap_err().to_string().contains("cannot run"));
 }
 
 #[tokio::test]
@@ -182,16 +182,16 @@ async fn an_unknown_user_is_a_failure() {
         group: None,
     };
     let check = MiscCheck::new(sh("exit 0"), Duration::from_secs(1), false, Some(run_as)).unwrap();
-    assert!(check.probe().await.unwrap_err().contains("no user"));
+    assert!(check.probe().await.unwrap_err().to_string().contains("no user"));
 }
 
 #[test]
 fn bad_configurations_are_errors() {
     assert!(MiscCheck::new(vec![], Duration::from_secs(1), false, None)
-        .unwrap_err()
+        .unwrap_err().to_string()
         .contains("empty"));
     assert!(MiscCheck::new(vec![String::new()], Duration::from_secs(1), false, None).is_err());
     assert!(MiscCheck::new(sh("true"), Duration::ZERO, false, None)
-        .unwrap_err()
+        .unwrap_err().to_string()
         .contains("misc_timeout"));
 }

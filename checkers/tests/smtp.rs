@@ -83,14 +83,14 @@ async fn bad_greetings_and_helo_answers_are_failures() {
         .unwrap()
         .probe()
         .await
-        .unwrap_err();
+        .unwrap_err().to_string();
     assert!(err.contains("bad greeting"), "{err}");
     let (port, _) = server("220 hi\r\n", "501 who are you\r\n").await;
     let err = SmtpCheck::new(vec![conn(port, 2000)], DEFAULT_HELO.into())
         .unwrap()
         .probe()
         .await
-        .unwrap_err();
+        .unwrap_err().to_string();
     assert!(err.contains("bad HELO answer"), "{err}");
 }
 
@@ -101,7 +101,7 @@ async fn a_silent_server_times_out() {
         .unwrap()
         .probe()
         .await
-        .unwrap_err();
+        .unwrap_err().to_string();
     assert!(err.contains("no answer"), "{err}");
 }
 
@@ -111,7 +111,7 @@ async fn every_host_must_pass() {
     let (bad, _) = server("421 busy\r\n", "250 ok\r\n").await;
     let check =
         SmtpCheck::new(vec![conn(good, 2000), conn(bad, 2000)], DEFAULT_HELO.into()).unwrap();
-    let err = check.probe().await.unwrap_err();
+    let err = check.probe().await.unwrap_err().to_string();
     assert!(err.contains(&format!(":{bad}")), "{err}");
     let check = SmtpCheck::new(
         vec![conn(good, 2000), conn(good, 2000)],
@@ -124,9 +124,9 @@ async fn every_host_must_pass() {
 #[test]
 fn bad_configurations_are_errors() {
     assert!(SmtpCheck::new(vec![], DEFAULT_HELO.into())
-        .unwrap_err()
+        .unwrap_err().to_string()
         .contains("no host"));
     assert!(SmtpCheck::new(vec![conn(25, 100)], "a\r\nRCPT".into())
-        .unwrap_err()
+        .unwrap_err().to_string()
         .contains("helo_name"));
 }

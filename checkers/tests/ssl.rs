@@ -182,7 +182,7 @@ async fn a_wrong_digest_over_tls_is_a_failure() {
         tls,
     )
     .unwrap();
-    assert!(check.probe().await.unwrap_err().contains("digest"));
+    assert!(check.probe().await.unwrap_err().to_string().contains("digest"));
 }
 
 #[tokio::test]
@@ -332,7 +332,7 @@ async fn the_ssl_block_s_certificate_is_presented() {
         .unwrap()
         .probe()
         .await
-        .unwrap_err();
+        .unwrap_err().to_string();
     assert!(
         err.contains("TLS") || err.contains("receive") || err.contains("no data"),
         "{err}"
@@ -353,7 +353,7 @@ async fn a_plain_http_server_fails_the_handshake() {
         .unwrap()
         .probe()
         .await
-        .unwrap_err();
+        .unwrap_err().to_string();
     assert!(err.contains("TLS handshake"), "{err}");
 }
 
@@ -364,7 +364,7 @@ fn bad_ssl_blocks_are_errors() {
         certificate: Some(dir.0.join("nope.pem")),
         ..SslContext::default()
     };
-    assert!(missing.client_config().unwrap_err().contains("nope.pem"));
+    assert!(missing.client_config().unwrap_err().to_string().contains("nope.pem"));
     let junk = dir.write("junk.pem", "not a certificate\n");
     let no_cert = SslContext {
         certificate: Some(junk.clone()),
@@ -372,7 +372,7 @@ fn bad_ssl_blocks_are_errors() {
     };
     assert!(no_cert
         .client_config()
-        .unwrap_err()
+        .unwrap_err().to_string()
         .contains("no certificate"));
     let no_ca = SslContext {
         ca: Some(junk.clone()),
@@ -380,7 +380,7 @@ fn bad_ssl_blocks_are_errors() {
     };
     assert!(no_ca
         .client_config()
-        .unwrap_err()
+        .unwrap_err().to_string()
         .contains("no certificate"));
     let key_only = SslContext {
         key: Some(junk),
@@ -388,7 +388,7 @@ fn bad_ssl_blocks_are_errors() {
     };
     assert!(key_only
         .client_config()
-        .unwrap_err()
+        .unwrap_err().to_string()
         .contains("without a certificate"));
     let ck = rcgen::generate_simple_self_signed(vec!["x.invalid".to_string()]).unwrap();
     let cert = dir.write("c.pem", &ck.cert.pem());
@@ -399,7 +399,7 @@ fn bad_ssl_blocks_are_errors() {
     };
     assert!(encrypted
         .client_config()
-        .unwrap_err()
+        .unwrap_err().to_string()
         .contains("encrypted keys are not supported"));
     let opts = TlsOptions {
         enable_sni: true,
@@ -408,7 +408,7 @@ fn bad_ssl_blocks_are_errors() {
     };
     let cfg = SslContext::default().client_config().unwrap();
     assert!(Tls::new(cfg, &opts, None, LO)
-        .unwrap_err()
+        .unwrap_err().to_string()
         .contains("sni name"));
 }
 

@@ -188,11 +188,11 @@ fn rss_and_ticks(pid: i32) -> Option<(u64, u64)> {
     Some((rss, ticks))
 }
 
-fn many_instances(n: usize) -> String {
-    let mut text = String::from("global_defs {\n    vrrp_version 2\n}\n");
+fn many_instances(n: usize, version: u8, advert_int: &str) -> String {
+    let mut text = format!("global_defs {{\n    vrrp_version {version}\n}}\n");
     for i in 1..=n {
         text.push_str(&format!(
-            "vrrp_instance VI_{i} {{\n    state MASTER\n    interface eth0\n    virtual_router_id {i}\n    priority 150\n    advert_int 1\n    virtual_ipaddress {{\n        10.9.{}.{}/32\n    }}\n}}\n",
+            "vrrp_instance VI_{i} {{\n    state MASTER\n    interface eth0\n    virtual_router_id {i}\n    priority 150\n    advert_int {advert_int}\n    virtual_ipaddress {{\n        10.9.{}.{}/32\n    }}\n}}\n",
             100 + i / 250,
             1 + i % 250
         ));
@@ -200,8 +200,11 @@ fn many_instances(n: usize) -> String {
     text
 }
 
-/// Idle cost over 60 s with 1 and with 100 master instances, keepalived-rs and keepalived
-/// (parent and VRRP child added up), all four at once in labs of their own.
+/// Idle cost over 60 s with 1 and with 50 master instances (VRRPv3, advert_int 0.1: issue 16's
+/// setting), keepalived-rs and keepalived (every process of each added up), all four at once in
+/// labs of their own. Environment: `KRS_BENCH_IDLE_N` (instance counts, comma-separated; default
+/// `1,50`), `KRS_BENCH_IDLE_VERSION` (2 or 3; default 3), `KRS_BENCH_IDLE_ADVERT` (advert_int;
+/// default 0.1; VRRPv2 takes whole seconds).
 #[test]
 #[ignore = "benchmark: run by hand, see the module comment"]
 fn netns_bench_idle_rss_and_cpu() {
@@ -210,55 +213,81 @@ fn netns_bench_idle_rss_and_cpu() {
         return;
     }
     let ticks_per_sec = 100.0; // USER_HZ on Linux
+    let counts: Vec<usize> = std::env::var("KRS_BENCH_IDLE_N")
+        .unwrap_or_else(|_| "1,50".into())
+        .split(',')
+        .map(|v| {
+            v.trim()
+                .parse()
+                .expect("KRS_BENCH_IDLE_N: numbers separated by commas")
+        })
+        .collect();
+    let version: u8 = std::env::var("KRS_BENCH_IDLE_VERSION")
+        .ok()
+        .map_or(3, |v| v.parse().expect("KRS_BENCH_IDLE_VERSION: 2 or 3"));
+    let advert = std::env::var("KRS_BENCH_IDLE_ADVERT").unwrap_or_else(|_| "0.1".into());
+    eprintln!("BENCH idle: VRRPv{version}, advert_int {advert}, instances {counts:?}");
     let mut handles = Vec::new();
-    for (which, n) in [
-        (Impl::Ours, 1),
-        (Impl::Ours, 100),
-        (Impl::Keepalived, 1),
-        (Impl::Keepalived, 100),
-    ] {
-        handles.push(std::thread::spawn(move || {
-            let tag = format!("id{}{n}", if which == Impl::Ours { "o" } else { "k" });
-            let lab = common::lab_or_skip("netns_bench_idle_rss_and_cpu", &tag, 1)?;
-            let a = lab.node(0).to_string();
-            let text = many_instances(n);
-            let d = match which {
-                Impl::Ours => lab.start_ours(&a, "a", &text),
-                Impl::Keepalived => lab.start_keepalived(&a, "a", &text),
-            };
-            std::thread::sleep(Duration::from_secs(8));
-            let pids: Vec<i32> = ["a.pid", "a-vrrp.pid"]
-                .iter()
-                .filter_map(|f| {
-                    std::fs::read_to_string(lab.dir.join(f))
-                        .ok()?
-                        .trim()
-                        .parse()
-                        .ok()
-                })
-                .collect::<std::collections::BTreeSet<i32>>()
-                .into_iter()
-                .collect();
-            let sample = || {
-                pids.iter()
-                    .filter_map(|&p| rss_and_ticks(p))
-                    .fold((0, 0), |(r, t), (r2, t2)| (r + r2, t + t2))
-            };
-            let (_, t0) = sample();
-            std::thread::sleep(Duration::from_secs(60));
-            let (rss, t1) = sample();
-            drop(d);
-            Some((which, n, rss, (t1 - t0) as f64 / ticks_per_sec))
-        }));
+    for which in [Impl::Ours, Impl::Keepalived] {
+        for &n in &counts {
+            let advert = advert.clone();
+            handles.push(std::thread::spawn(move || {
+                let tag = format!("id{}{n}", if which == Impl::Ours { "o" } else { "k" });
+                let lab = common::lab_or_skip("netns_bench_idle_rss_and_cpu", &tag, 1)?;
+                let a = lab.node(0).to_string();
+                let text = many_instances(n, version, &advert);
+                let d = match which {
+                    Impl::Ours => lab.start_ours(&a, "a", &text),
+                    Impl::Keepalived => lab.start_keepalived(&a, "a", &text),
+                };
+                std::thread::sleep(Duration::from_secs(8));
+                // The daemon and every child of it (keepalived: its VRRP child, and a checker
+                // child if it started one).
+                let parent: i32 = std::fs::read_to_string(lab.dir.join("a.pid"))
+                    .ok()?
+                    .trim()
+                    .parse()
+                    .ok()?;
+                let pids: Vec<i32> = std::iter::once(parent).chain(children(parent)).collect();
+                let sample = || {
+                    pids.iter()
+                        .filter_map(|&p| rss_and_ticks(p))
+                        .fold((0, 0), |(r, t), (r2, t2)| (r + r2, t + t2))
+                };
+                let (_, t0) = sample();
+                std::thread::sleep(Duration::from_secs(60));
+                let (rss, t1) = sample();
+                drop(d);
+                Some((which, n, pids.len(), rss, (t1 - t0) as f64 / ticks_per_sec))
+            }));
+        }
     }
     for h in handles {
-        if let Ok(Some((which, n, rss, cpu))) = h.join() {
+        if let Ok(Some((which, n, processes, rss, cpu))) = h.join() {
             let name = if which == Impl::Ours {
                 "keepalived-rs"
             } else {
                 "keepalived 2.2.7"
             };
-            eprintln!("BENCH idle {name} {n} instance(s): RSS {rss} kB, CPU {cpu:.2} s per 60 s");
+            eprintln!(
+                "BENCH idle {name} {n} instance(s): RSS {rss} kB ({processes} process(es)), CPU {cpu:.2} s per 60 s"
+            );
         }
     }
+}
+
+/// The processes whose parent is `pid`.
+fn children(pid: i32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|p| {
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+            let after = stat.rsplit_once(')').map_or("", |(_, a)| a);
+            after.split_whitespace().nth(1) == Some(pid.to_string().as_str())
+        })
+        .collect()
 }

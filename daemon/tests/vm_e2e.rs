@@ -442,9 +442,9 @@ fn vm_bench_checker_scale() {
     println!(
         "MEASURE: checker scale, delay_loop 1 s, warm-up {warmup} s, window {window} s; intervals between two checks of one real server (ms):"
     );
-    println!("| N | daemon | checks/s | CPU (one vCPU) | listeners' CPU | guest idle | RSS | checked / N | gap > 2 s | intervals | mean | p50 | p90 | p99 | max | sd | mean − delay_loop | guest load |");
+    println!("| N | daemon | checks/s | CPU (one vCPU) | CPU ms / check | context switches / check | listeners' CPU | guest idle | RSS | checked / N | gap > 2 s | intervals | mean | p50 | p90 | p99 | max | sd | mean − delay_loop | guest load |");
     println!(
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     );
     for r in rows {
         println!("{r}");
@@ -681,6 +681,7 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
             d.log_text()
         );
         let (t0, _) = cpu_ticks_and_rss(pid);
+        let cs0 = context_switches(pid);
         let (l0, g0) = (listener_ticks(), guest_ticks());
         let threads0 = thread_ticks(pid);
         let load0 = loadavg();
@@ -689,6 +690,17 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
         let start = Instant::now();
         // KARS_BENCH_PERF=S: a CPU profile of S seconds of the window (it costs CPU too: the
         // other figures of that run are not comparable), saved as perf-N-NAME.data.
+        // keepalived: its checker child, which runs the checks (the parent only watches it).
+        let checker_pid = || {
+            if who == "keepalived" {
+                std::fs::read_to_string(p("-checkers"))
+                    .expect("keepalived's checker pid file")
+                    .trim()
+                    .to_string()
+            } else {
+                pid.to_string()
+            }
+        };
         let perf = std::env::var("KARS_BENCH_PERF")
             .ok()
             .zip(std::env::var("KARS_VM_OUT").ok())
@@ -699,9 +711,9 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
                         "-q",
                         "-g",
                         "-F",
-                        "250",
+                        "1000",
                         "-p",
-                        &pid.to_string(),
+                        &checker_pid(),
                         "-o",
                     ])
                     .arg(Path::new(&out).join(format!("perf-{n}-{name}.data")))
@@ -716,14 +728,7 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
             .ok()
             .zip(std::env::var("KARS_VM_OUT").ok())
             .map(|(secs, out)| {
-                let target = if who == "keepalived" {
-                    std::fs::read_to_string(p("-checkers"))
-                        .expect("keepalived's checker pid file")
-                        .trim()
-                        .to_string()
-                } else {
-                    pid.to_string()
-                };
+                let target = checker_pid();
                 Command::new("timeout")
                     .args([
                         "-s", "INT", &secs, "strace", "-c", "-f", "-p", &target, "-o",
@@ -737,10 +742,13 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
             std::thread::sleep(Duration::from_secs(1));
             rss_max = rss_max.max(cpu_ticks_and_rss(pid).1);
         }
-        let (t1, _) = cpu_ticks_and_rss(pid);
+        // Every figure of the window ends here, after the profilers (which may take longer
+        // than their time to write their files).
         for mut p in perf.into_iter().chain(strace) {
             let _ = p.wait();
         }
+        let (t1, _) = cpu_ticks_and_rss(pid);
+        let cs1 = context_switches(pid);
         let (l1, g1) = (listener_ticks(), guest_ticks());
         let threads1 = thread_ticks(pid);
         let w1 = base.elapsed().as_nanos() as u64;
@@ -778,7 +786,13 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
         let listeners_cpu = (l1 - l0) as f64 / hz / secs * 100.0;
         let idle = (g1.1 - g0.1) as f64 / (g1.0 - g0.0).max(1) as f64 * 100.0;
         let rss = rss_max as f64 / 1024.0;
+        let checks = (a1 - a0).max(1) as f64;
+        let cpu_per_check = (t1 - t0) as f64 / hz * 1000.0 / checks;
+        let switches_per_check = (cs1 - cs0) as f64 / checks;
         println!("MEASURE: checker scale {who:13} N={n} CPU by thread: {threads}");
+        println!(
+            "MEASURE: checker scale {who:13} N={n} per check: {cpu_per_check:.3} ms of CPU, {switches_per_check:.2} context switches"
+        );
         println!(
             "MEASURE: checker scale {who:13} N={n} delay_loop 1 s: {checks_s:.0} checks/s (listeners' accepts), CPU {cpu:.1} % of one vCPU (listeners {listeners_cpu:.1} %, guest idle {idle:.1} %), RSS {rss:.1} MiB, {in_table} destinations in IPVS, guest load {load0} -> {load1}"
         );
@@ -787,7 +801,7 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
             j.intervals, j.checked, j.gapped, j.mean, j.p50, j.p90, j.p99, j.max, j.sd
         );
         rows.push(format!(
-            "| {n} | {who} | {checks_s:.0} | {cpu:.1} % | {listeners_cpu:.1} % | {idle:.1} % | {rss:.1} MiB | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:+.0} | {load0} -> {load1} |",
+            "| {n} | {who} | {checks_s:.0} | {cpu:.1} % | {cpu_per_check:.3} | {switches_per_check:.2} | {listeners_cpu:.1} % | {idle:.1} % | {rss:.1} MiB | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:+.0} | {load0} -> {load1} |",
             j.checked, j.gapped, j.intervals, j.mean, j.p50, j.p90, j.p99, j.max, j.sd, j.mean - 1000.0
         ));
         let log = d.log_text();
@@ -815,6 +829,40 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
     stop.store(true, Ordering::Relaxed);
     let _ = listeners.join();
     rows
+}
+
+/// Context switches (voluntary + involuntary) of every thread of a process and of its children
+/// (keepalived's checker child): a wake-up each, the cost a daemon that sleeps between checks
+/// pays per check besides the check itself.
+fn context_switches(pid: u32) -> u64 {
+    let mut pids = vec![pid];
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for e in entries.flatten() {
+            let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                continue;
+            };
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+            let after = stat.rsplit_once(')').map(|(_, a)| a).unwrap_or("");
+            if after.split_whitespace().nth(1) == Some(&pid.to_string()) {
+                pids.push(p);
+            }
+        }
+    }
+    let mut n = 0;
+    for p in pids {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) else {
+            continue;
+        };
+        for t in tasks.flatten() {
+            let status = std::fs::read_to_string(t.path().join("status")).unwrap_or_default();
+            n += status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches:"))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .sum::<u64>();
+        }
+    }
+    n
 }
 
 /// user + system CPU ticks of this process (the listeners, mostly).

@@ -80,6 +80,8 @@ struct Lvs {
     etx: mpsc::UnboundedSender<CheckEvent>,
     /// Scripts, FIFO lines and mails (off this loop).
     notifier: Notifier,
+    /// Every checker runs in it (from a little after the table is programmed: see [`run`]).
+    engine: Option<checkers::Engine>,
     /// The checkers run (they start a little after the table is programmed: see [`run`]).
     checking: bool,
     /// What the last assignment asked to start, until the checkers may start.
@@ -87,7 +89,7 @@ struct Lvs {
     /// The checkers' ids (`ids[vs][rs][check]`) of the plan running.
     ids: Vec<Vec<Vec<checkers::CheckerId>>>,
     observer: observe::Observer,
-    /// Where the checker tasks record how long their checks take.
+    /// Where the checkers record how long their checks take (one per checker kind).
     latency: Arc<CheckLatencies>,
 }
 
@@ -113,6 +115,7 @@ impl Lvs {
             ktx,
             etx,
             notifier,
+            engine: None,
             checking: false,
             ids: assignment.ids.clone(),
             pending: assignment,
@@ -138,6 +141,9 @@ impl Lvs {
         if !self.checking {
             return;
         }
+        if self.engine.is_none() {
+            self.engine = Some(checkers::Engine::start(self.etx.clone()));
+        }
         let start = std::mem::take(&mut self.pending.start);
         for (id, (vi, ri, ci)) in start {
             let Some(c) = self
@@ -150,18 +156,18 @@ impl Lvs {
                 continue;
             };
             let latency = self.latency.of(c.kind()).clone();
-            let started = probe(c, self.tls.as_ref()).and_then(|p| {
-                checkers::spawn_checker(id, c.timing, p, self.etx.clone(), latency)
+            let started = probe(c, self.tls.as_ref()).and_then(|p| match &self.engine {
+                Some(engine) => engine.add(id, c.timing, p, latency),
+                None => Err("no check engine".into()),
             });
             match started {
-                Ok(h) => {
+                Ok(()) => {
                     let v = &self.plan.virtual_servers[vi];
                     info!(
                         "Activating healthchecker for service {} for VS {}",
                         v.rs_name(&v.real_servers[ri]),
                         v.key
                     );
-                    self.registry.started(id, h.abort_handle())
                 }
                 Err(e) => warn!(
                     "{}: {e}; not run",
@@ -306,7 +312,10 @@ impl Lvs {
     }
 
     /// A batch of checker events: the pool, notifications, and the services that changed to
-    /// the reconciler. The work is O(touched virtual servers), not O(all).
+    /// the reconciler. The work is O(virtual servers whose state changed), not O(all): an
+    /// event that leaves its checker as it was (the first success of a checker that starts
+    /// up, 10,000 of them at the start of 10,000 real servers) costs no recomputation of its
+    /// virtual server's destinations, and its snapshot is rebuilt only when published.
     fn events(&mut self, first: CheckEvent, more: &mut mpsc::UnboundedReceiver<CheckEvent>) {
         let mut touched = Vec::new();
         let mut next = Some(first);
@@ -316,10 +325,12 @@ impl Lvs {
             let before = self.pool.locate(ev.id).and_then(|(vi, ri, _)| {
                 Some((self.pool.is_alive(vi, ri)?, self.pool.checker_up(ev.id)?))
             });
+            let state = self.pool.checker_state(ev.id);
             match self.pool.apply(&ev) {
                 Ok(notes) => {
-                    if !matches!(ev.kind, EventKind::Failure) {
-                        if let Some((vi, _, _)) = self.pool.locate(ev.id) {
+                    if let Some((vi, _, _)) = self.pool.locate(ev.id) {
+                        self.observer.touched(vi);
+                        if self.pool.checker_state(ev.id) != state {
                             touched.push(vi);
                         }
                     }
@@ -337,8 +348,6 @@ impl Lvs {
         }
         touched.sort_unstable();
         touched.dedup();
-        self.observer
-            .touched(&self.plan, &self.pool, &self.ids, &touched);
         let changed = changed_services(&self.plan, &self.pool, &mut self.last, touched);
         if !changed.is_empty() {
             let _ = self.ktx.send(Msg::Update(changed));
@@ -410,6 +419,11 @@ impl Lvs {
             assignment.start.len(),
             assignment.stop.len()
         );
+        if let Some(engine) = &self.engine {
+            for &id in &assignment.stop {
+                engine.remove(id);
+            }
+        }
         self.plan = plan;
         self.tls = tls;
         self.ids = assignment.ids.clone();
@@ -436,7 +450,9 @@ impl Lvs {
 
     /// Omega's notifications and the scripts, then the stop policy.
     async fn stop(mut self) {
-        self.registry.abort_all();
+        if let Some(engine) = self.engine.take() {
+            engine.shutdown().await;
+        }
         if self.plan.stop != ipvs::StopPolicy::Keep {
             for (vi, v) in self.plan.virtual_servers.iter().enumerate() {
                 for d in self.pool.desired_of(vi).unwrap_or_default() {
@@ -534,14 +550,14 @@ pub async fn run<K>(
 
     tokio::pin!(checkers_after);
     loop {
-        lvs.observer.publish(false);
+        lvs.observer.publish(false, &lvs.plan, &lvs.pool, &lvs.ids);
         let publish_due = lvs.observer.due().map(tokio::time::Instant::from_std);
         tokio::select! {
             _ = async { tokio::time::sleep_until(publish_due.unwrap_or_else(tokio::time::Instant::now)).await }, if publish_due.is_some() => {}
             c = commands.recv() => match c {
                 Some(Command::Reload { plan, tls, done }) => {
                     lvs.reload(*plan, tls, done);
-                    lvs.observer.publish(true);
+                    lvs.observer.publish(true, &lvs.plan, &lvs.pool, &lvs.ids);
                 }
                 Some(Command::Stop) | None => {
                     lvs.stop().await;

@@ -1,7 +1,9 @@
 //! The LVS side's snapshot ([`crate::snapshot::LvsSnapshot`]): each virtual server's state
-//! rebuilt when a batch of checker events touches it (the others are shared with the last
-//! snapshot), what each checker last said, and the reconciler thread's counters (which change
-//! on their own: every full pass); published at most once a [`PUBLISH_PERIOD`].
+//! rebuilt when checker events have touched it, once per publication (the others are shared
+//! with the last snapshot; a virtual server of 10,000 real servers costs 10,000 of them to
+//! rebuild, so not per event), what each checker last said, and the reconciler thread's
+//! counters (which change on their own: every full pass); published at most once a
+//! [`PUBLISH_PERIOD`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,6 +33,8 @@ pub struct Observer {
     said: HashMap<CheckerId, Said>,
     started: SystemTime,
     virtual_servers: Vec<Arc<VirtualServerSnapshot>>,
+    /// Virtual servers touched by events since the last publication, to rebuild then.
+    stale: Vec<usize>,
     dirty: bool,
     last_publish: Instant,
     pub snapshots: watch::Sender<Arc<LvsSnapshot>>,
@@ -45,6 +49,7 @@ impl Observer {
             said: HashMap::new(),
             started: SystemTime::now(),
             virtual_servers: Vec::new(),
+            stale: Vec::new(),
             dirty: true,
             last_publish: Instant::now(),
             snapshots: watch::Sender::new(Arc::new(LvsSnapshot::default())),
@@ -88,26 +93,19 @@ impl Observer {
         self.virtual_servers = (0..plan.virtual_servers.len())
             .map(|i| Arc::new(self.vs(plan, pool, ids, i)))
             .collect();
+        self.stale.clear();
         let live: std::collections::HashSet<CheckerId> =
             ids.iter().flatten().flatten().copied().collect();
         self.said.retain(|id, _| live.contains(id));
         self.dirty = true;
     }
 
-    /// The virtual servers a batch touched, rebuilt.
-    pub fn touched(
-        &mut self,
-        plan: &LvsPlan,
-        pool: &Pool,
-        ids: &[Vec<Vec<CheckerId>>],
-        touched: &[usize],
-    ) {
-        for &i in touched {
-            if i < self.virtual_servers.len() {
-                self.virtual_servers[i] = Arc::new(self.vs(plan, pool, ids, i));
-            }
+    /// An event touched virtual server `i`: rebuilt at the next publication.
+    pub fn touched(&mut self, i: usize) {
+        if !self.stale.contains(&i) {
+            self.stale.push(i);
         }
-        self.dirty |= !touched.is_empty();
+        self.dirty = true;
     }
 
     fn vs(
@@ -187,10 +185,22 @@ impl Observer {
         }
     }
 
-    /// Publishes when something changed and the last publication is old enough (or `now`).
-    pub fn publish(&mut self, now: bool) {
+    /// Publishes when something changed and the last publication is old enough (or `now`),
+    /// the virtual servers touched since the last one rebuilt first.
+    pub fn publish(
+        &mut self,
+        now: bool,
+        plan: &LvsPlan,
+        pool: &Pool,
+        ids: &[Vec<Vec<CheckerId>>],
+    ) {
         if !(now || (self.dirty && self.last_publish.elapsed() >= PUBLISH_PERIOD)) {
             return;
+        }
+        for i in std::mem::take(&mut self.stale) {
+            if i < self.virtual_servers.len() {
+                self.virtual_servers[i] = Arc::new(self.vs(plan, pool, ids, i));
+            }
         }
         self.snapshots.send_replace(Arc::new(LvsSnapshot {
             taken: SystemTime::now(),

@@ -3,15 +3,15 @@
 //! A checker is identified across reloads by its virtual server's key, its real server's address
 //! and port, and its position among that real server's checkers, and compared by its settings
 //! (its fingerprint; an SSL_GET's also by the `SSL { }` block). A checker whose key and
-//! settings are unchanged keeps its id and its task, so its up/down state survives in the pool;
-//! any other is stopped and a new one started under a new id. [`Registry::assign`] decides
-//! that without starting anything (tested alone); the loop then starts and stops the tasks.
+//! settings are unchanged keeps its id and keeps running in the check engine, so its up/down
+//! state survives in the pool; any other is stopped and a new one started under a new id.
+//! [`Registry::assign`] decides that without starting anything (tested alone); the loop then
+//! starts and stops those checkers in the engine by id.
 
 use std::collections::HashMap;
 
 use checkers::CheckerId;
 use ipvs::DestKey;
-use tokio::task::AbortHandle;
 
 use crate::lvs::{LvsPlan, VsKey};
 
@@ -52,15 +52,14 @@ struct Entry {
 pub struct Registry {
     next: u64,
     running: HashMap<CheckerKey, Entry>,
-    tasks: HashMap<CheckerId, AbortHandle>,
 }
 
 impl Registry {
     /// The checkers `plan` runs: a running one with the same key and settings keeps its id
-    /// (and its task); the others get new ids and are to be started; running ones the plan
-    /// does not keep are stopped (their tasks aborted). `tls_changed`: the `SSL { }` block
-    /// changed, so every SSL_GET is new. Records the plan as running: the caller starts the new
-    /// ones and gives their tasks with [`Registry::started`].
+    /// (and keeps running); the others get new ids and are to be started; running ones the
+    /// plan does not keep are to be stopped. `tls_changed`: the `SSL { }` block changed, so
+    /// every SSL_GET is new. Records the plan as running: the caller starts and stops the
+    /// checkers the assignment names.
     pub fn assign(&mut self, plan: &LvsPlan, tls_changed: bool) -> Assignment {
         let mut old = std::mem::take(&mut self.running);
         let mut out = Assignment::default();
@@ -101,24 +100,7 @@ impl Registry {
         }
         out.stop.extend(old.into_values().map(|e| e.id));
         out.stop.sort_unstable();
-        for id in &out.stop {
-            if let Some(t) = self.tasks.remove(id) {
-                t.abort();
-            }
-        }
         out
-    }
-
-    /// The task of a checker started for the last assignment.
-    pub fn started(&mut self, id: CheckerId, task: AbortHandle) {
-        self.tasks.insert(id, task);
-    }
-
-    /// Stops every task (at stop).
-    pub fn abort_all(&mut self) {
-        for (_, t) in self.tasks.drain() {
-            t.abort();
-        }
     }
 
     /// How many checkers run.
