@@ -186,7 +186,13 @@ fn vm_metrics_follow_a_real_server_going_down_and_back() {
 
     // The first real server's web server stops: out of the table, one up.
     drop(h1.take());
-    let s = wait_scrape(dir, url, limit, |s| up(s) == 1.0);
+    // The pool's state and the reconciler's counters reach the snapshot in separate
+    // publications (at most 500 ms apart): wait for both.
+    let s = wait_scrape(dir, url, limit, |s| {
+        up(s) == 1.0
+            && value(s, "keepalived_rs_ipvs_passes_total", &[("kind", "update")])
+                .is_some_and(|n| n >= 1.0)
+    });
     assert_eq!(
         value(
             &s,
@@ -209,7 +215,6 @@ fn vm_metrics_follow_a_real_server_going_down_and_back() {
         .unwrap()
             >= 1.0
     );
-    assert!(value(&s, "keepalived_rs_ipvs_passes_total", &[("kind", "update")]).unwrap() >= 1.0);
     assert!(
         wait_for(Duration::from_secs(20), || table(dir) == ["10.9.0.3:80"]).is_some(),
         "the kernel's table: {:?}",
