@@ -5,20 +5,41 @@
 //! with the weight set to status - 2 (see [`crate::effects`] for how several dynamic checkers
 //! combine). A program still running after misc_timeout is killed, with every process of its
 //! process group, and the check fails. The program runs with stdin, stdout and stderr on
-//! /dev/null, optionally as another user and group.
+//! /dev/null, as the user and group [`RunAs`] says.
 
 use crate::engine::{DynamicWeight, Probe, ProbeFuture, Success};
 use nix::sys::signal::{killpg, Signal};
-use nix::unistd::{Group, Pid, User};
+use nix::unistd::Pid;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 use std::time::Duration;
 
-/// `user USER [GROUP]`: the group defaults to the user's own.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The user and group a program runs as, already looked up (keepalived resolves the names once,
+/// when it reads the configuration). 0 leaves that id as the daemon's, as keepalived does: a
+/// script "run as root" is run with the daemon's own ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RunAs {
-    pub user: String,
-    pub group: Option<String>,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl RunAs {
+    /// keepalived's fallback when no user is configured and `keepalived_script` does not exist.
+    pub const ROOT: RunAs = RunAs { uid: 0, gid: 0 };
+
+    /// Sets the child's ids. keepalived sets the gid, then the supplementary groups to that gid
+    /// alone, then the uid. std's `Command` (with `unsafe_code` forbidden, the only way here)
+    /// clears the supplementary groups when it sets the uid: the child has no group beyond its
+    /// gid either way, so it can open exactly the same files; only `id -G`'s list may differ
+    /// (none versus the gid again), and with a gid but uid 0 the groups are left as they are.
+    pub fn apply(&self, cmd: &mut tokio::process::Command) {
+        if self.gid != 0 {
+            cmd.gid(self.gid);
+        }
+        if self.uid != 0 {
+            cmd.uid(self.uid);
+        }
+    }
 }
 
 /// MISC_CHECK.
@@ -28,7 +49,7 @@ pub struct MiscCheck {
     pub command: Vec<String>,
     pub timeout: Duration,
     pub dynamic: bool,
-    pub user: Option<RunAs>,
+    pub run_as: RunAs,
 }
 
 impl MiscCheck {
@@ -36,7 +57,7 @@ impl MiscCheck {
         command: Vec<String>,
         timeout: Duration,
         dynamic: bool,
-        user: Option<RunAs>,
+        run_as: RunAs,
     ) -> Result<MiscCheck, String> {
         if command.first().map_or(true, |p| p.is_empty()) {
             return Err("misc_path is empty".into());
@@ -48,24 +69,8 @@ impl MiscCheck {
             command,
             timeout,
             dynamic,
-            user,
+            run_as,
         })
-    }
-
-    /// The uid and gid to run as.
-    fn ids(run_as: &RunAs) -> Result<(u32, u32), String> {
-        let user = User::from_name(&run_as.user)
-            .map_err(|e| format!("looking up user {}: {e}", run_as.user))?
-            .ok_or_else(|| format!("no user {}", run_as.user))?;
-        let gid = match &run_as.group {
-            None => user.gid.as_raw(),
-            Some(g) => Group::from_name(g)
-                .map_err(|e| format!("looking up group {g}: {e}"))?
-                .ok_or_else(|| format!("no group {g}"))?
-                .gid
-                .as_raw(),
-        };
-        Ok((user.uid.as_raw(), gid))
     }
 
     /// What an exit status means.
@@ -95,10 +100,7 @@ impl MiscCheck {
             .stderr(Stdio::null())
             .process_group(0)
             .kill_on_drop(true);
-        if let Some(run_as) = &self.user {
-            let (uid, gid) = Self::ids(run_as)?;
-            cmd.uid(uid).gid(gid);
-        }
+        self.run_as.apply(&mut cmd);
         let mut child = cmd
             .spawn()
             .map_err(|e| format!("cannot run {program}: {e}"))?;

@@ -10,7 +10,7 @@ fn sh(script: &str) -> Vec<String> {
 }
 
 fn misc(script: &str, dynamic: bool) -> MiscCheck {
-    MiscCheck::new(sh(script), Duration::from_secs(10), dynamic, None).unwrap()
+    MiscCheck::new(sh(script), Duration::from_secs(10), dynamic, RunAs::ROOT).unwrap()
 }
 
 #[tokio::test]
@@ -74,7 +74,7 @@ async fn a_script_file_with_arguments() {
         vec![p.clone(), "a b".into(), "up".into()],
         Duration::from_secs(10),
         false,
-        None,
+        RunAs::ROOT,
     )
     .unwrap();
     assert_eq!(ok.probe().await, Ok(Success::default()));
@@ -82,7 +82,7 @@ async fn a_script_file_with_arguments() {
         vec![p, "a b".into(), "down".into()],
         Duration::from_secs(10),
         false,
-        None,
+        RunAs::ROOT,
     )
     .unwrap();
     assert!(bad.probe().await.is_err());
@@ -95,7 +95,8 @@ async fn misc_timeout_kills_the_script_and_its_children() {
     std::fs::create_dir_all(&dir).unwrap();
     let pidfile = dir.join("child.pid");
     let script = format!("sleep 60 & echo $! > {}; wait", pidfile.display());
-    let check = MiscCheck::new(sh(&script), Duration::from_millis(500), false, None).unwrap();
+    let check =
+        MiscCheck::new(sh(&script), Duration::from_millis(500), false, RunAs::ROOT).unwrap();
     let started = std::time::Instant::now();
     let err = check.probe().await.unwrap_err().to_string();
     assert!(err.contains("timed out"), "{err}");
@@ -135,7 +136,7 @@ async fn a_missing_program_is_a_failure_not_a_panic() {
         vec!["/nonexistent/check".into()],
         Duration::from_secs(1),
         false,
-        None,
+        RunAs::ROOT,
     )
     .unwrap();
     assert!(check.probe().await.unwrap_err().to_string().contains("cannot run"));
@@ -152,46 +153,26 @@ async fn user_and_group_are_applied() {
     let Ok(Some(group)) = nix::unistd::Group::from_name("daemon") else {
         return eprintln!("SKIP: user_and_group_are_applied: no group daemon");
     };
+    // No supplementary group is left from the daemon (root's would be group 0).
     let script = format!(
-        "[ \"$(id -u)\" = {} ] && [ \"$(id -g)\" = {} ]",
-        nobody.uid, group.gid
+        "[ \"$(id -u)\" = {} ] && [ \"$(id -g)\" = {} ] && [ \"$(id -G)\" = {} ]",
+        nobody.uid, group.gid, group.gid
     );
     let run_as = RunAs {
-        user: "nobody".into(),
-        group: Some("daemon".into()),
+        uid: nobody.uid.as_raw(),
+        gid: group.gid.as_raw(),
     };
-    let check = MiscCheck::new(sh(&script), Duration::from_secs(10), false, Some(run_as)).unwrap();
+    let check = MiscCheck::new(sh(&script), Duration::from_secs(10), false, run_as).unwrap();
     assert_eq!(check.probe().await, Ok(Success::default()));
-    // The user's own group when none is given.
-    let script = format!(
-        "[ \"$(id -u)\" = {} ] && [ \"$(id -g)\" = {} ]",
-        nobody.uid, nobody.gid
-    );
-    let run_as = RunAs {
-        user: "nobody".into(),
-        group: None,
-    };
-    let check = MiscCheck::new(sh(&script), Duration::from_secs(10), false, Some(run_as)).unwrap();
-    assert_eq!(check.probe().await, Ok(Success::default()));
-}
-
-#[tokio::test]
-async fn an_unknown_user_is_a_failure() {
-    let run_as = RunAs {
-        user: "no-such-user-here".into(),
-        group: None,
-    };
-    let check = MiscCheck::new(sh("exit 0"), Duration::from_secs(1), false, Some(run_as)).unwrap();
-    assert!(check.probe().await.unwrap_err().to_string().contains("no user"));
 }
 
 #[test]
 fn bad_configurations_are_errors() {
-    assert!(MiscCheck::new(vec![], Duration::from_secs(1), false, None)
+    assert!(MiscCheck::new(vec![], Duration::from_secs(1), false, RunAs::ROOT)
         .unwrap_err().to_string()
         .contains("empty"));
-    assert!(MiscCheck::new(vec![String::new()], Duration::from_secs(1), false, None).is_err());
-    assert!(MiscCheck::new(sh("true"), Duration::ZERO, false, None)
+    assert!(MiscCheck::new(vec![String::new()], Duration::from_secs(1), false, RunAs::ROOT).is_err());
+    assert!(MiscCheck::new(sh("true"), Duration::ZERO, false, RunAs::ROOT)
         .unwrap_err().to_string()
         .contains("misc_timeout"));
 }

@@ -350,6 +350,9 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
+    for line in plans.scripts_left_out() {
+        tracing::warn!("{line}");
+    }
     if source.checkers_only {
         tracing::info!("-C: the VRRP instances are not run (health checkers only)");
     }

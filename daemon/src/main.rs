@@ -25,6 +25,7 @@ mod realserver;
 mod reload;
 #[cfg(test)]
 mod rss_scale;
+mod script_user;
 mod sd_notify;
 mod signals;
 mod snapshot;

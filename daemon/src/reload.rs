@@ -95,10 +95,15 @@ pub fn load(src: &Source) -> Result<Loaded, Refused> {
         errors: false,
     };
     let (plans, tls) = plans(&parsed.config, src).map_err(|why| refused(why.join("; ")))?;
+    let mut warnings = diagnostics;
+    warnings.extend(plans.scripts_left_out().cloned());
+    if let Some(lvs) = &plans.lvs {
+        warnings.extend(lvs.skipped.iter().cloned());
+    }
     Ok(Loaded {
         plans,
         tls,
-        warnings: diagnostics,
+        warnings,
     })
 }
 

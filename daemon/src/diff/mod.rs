@@ -34,6 +34,14 @@ pub struct Plans {
     pub notify: crate::notifier::Settings,
 }
 
+impl Plans {
+    /// The VRRP and notifier scripts left out because their user cannot be had (the LVS
+    /// side's are among [`LvsPlan::skipped`]), for the log.
+    pub fn scripts_left_out(&self) -> impl Iterator<Item = &String> {
+        self.vrrp.skipped.iter().chain(&self.notify.skipped)
+    }
+}
+
 /// What changes for one named thing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "change", rename_all = "lowercase")]

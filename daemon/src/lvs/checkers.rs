@@ -8,11 +8,12 @@
 //! SSL_GET needs the `SSL { }` block's files, which planning does not read: [`probe`] is given
 //! the one TLS client configuration, built once when a checker needs it.
 
+use crate::script_user::ScriptUsers;
 use checkers::body_regex::{BodyRegex, RegexSpec};
 use checkers::dns::{DnsCheck, DnsType};
 use checkers::file::FileCheck;
 use checkers::http::{HttpCheck, HttpProtocol, UrlCheck};
-use checkers::misc::{MiscCheck, RunAs};
+use checkers::misc::MiscCheck;
 use checkers::ping::PingCheck;
 use checkers::smtp::SmtpCheck;
 use checkers::ssl::{SslContext, Tls, TlsOptions};
@@ -241,20 +242,18 @@ fn http(h: &lvs::HttpCheck) -> Result<HttpCheck, NotRun> {
     )?)
 }
 
+/// A MISC_CHECK runs as its `user`, else as global_defs' default (crate::script_user); one whose
+/// user cannot be had is left out, as keepalived does ("Unable to set default user for misc
+/// script ... - removing"), never run as root instead.
 fn misc(m: &lvs::MiscCheck, global: &GlobalPart) -> Result<MiscCheck, String> {
-    let user = match (&m.user, &global.global_defs.script_user) {
-        (Some(u), _) => Some(RunAs {
-            user: u.user.clone(),
-            group: u.group.clone(),
-        }),
-        (None, Some(u)) => Some(RunAs {
-            user: u.user.clone(),
-            group: u.group.clone(),
-        }),
-        (None, None) => None,
-    };
+    let users = ScriptUsers::system(&global.global_defs);
+    let own = m.user.as_ref();
+    let run_as = users.run_as(
+        own.map(|u| u.user.as_str()),
+        own.and_then(|u| u.group.as_deref()),
+    )?;
     let command = conf_parser::values::split_command(&m.misc_path);
-    MiscCheck::new(command, m.misc_timeout.0, m.misc_dynamic, user)
+    MiscCheck::new(command, m.misc_timeout.0, m.misc_dynamic, run_as)
 }
 
 fn dns(d: &lvs::DnsCheck) -> Result<DnsCheck, String> {
@@ -546,12 +545,14 @@ virtual_server 192.168.200.100 80 {
         assert_eq!(m.command, vec!["/usr/local/bin/check", "a b"]);
         assert_eq!(m.timeout, Duration::from_secs(4));
         assert!(m.dynamic);
+        // global_defs' script_user, looked up when planned.
+        let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
         assert_eq!(
-            m.user,
-            Some(RunAs {
-                user: "nobody".into(),
-                group: None
-            })
+            m.run_as,
+            crate::script_user::RunAs {
+                uid: nobody.uid.as_raw(),
+                gid: nobody.gid.as_raw()
+            }
         );
         // FILE_CHECK: the track_file's file, the checker's own weight.
         let PlannedProbe::File(f) = &plan.checkers[2].probe else {

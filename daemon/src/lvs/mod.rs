@@ -18,6 +18,7 @@ pub mod service;
 use std::fmt;
 use std::net::IpAddr;
 
+use crate::script_user::ScriptUsers;
 use ::checkers::effects::{
     CheckerConfig, Notify, RealServerConfig, SorryServerConfig, VirtualServerConfig,
 };
@@ -34,7 +35,7 @@ use crate::notifier::Event;
 pub use self::checkers::PlannedChecker;
 
 /// A script to run: the program and its arguments.
-pub type Script = Vec<String>;
+pub use crate::script_user::Script;
 
 /// Which virtual server, across reloads: what keepalived identifies one by.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -197,12 +198,6 @@ pub struct LvsPlan {
     pub no_checker_emails: bool,
 }
 
-fn script(s: &Option<ScriptCommand>) -> Option<Script> {
-    s.as_ref()
-        .filter(|c| !c.command.is_empty())
-        .map(|c| c.command.clone())
-}
-
 /// keepalived's stop behaviour: `-I` keeps everything; `lvs_flush_on_stop` flushes the whole
 /// table; otherwise (and with `lvs_flush_on_stop VS`) our own virtual servers are removed.
 pub fn stop_policy(flush_on_stop: LvsFlushOnStop, dont_release_ipvs: bool) -> StopPolicy {
@@ -246,6 +241,7 @@ fn timeouts(t: &conf_parser::model::global::LvsTimeouts) -> Timeouts {
 
 pub fn plan(config: &Config, dont_release_ipvs: bool) -> Result<LvsPlan, String> {
     let lvs = &config.lvs;
+    let users = ScriptUsers::system(&config.global.global_defs);
     let mut skipped = Vec::new();
     let mut unsupported = Vec::new();
     let mut virtual_servers = Vec::with_capacity(lvs.virtual_server.len());
@@ -254,14 +250,17 @@ pub fn plan(config: &Config, dont_release_ipvs: bool) -> Result<LvsPlan, String>
             .into_iter()
             .map(|k| service::service(vs, k))
             .collect();
+        let script = |keyword: &str, c: &Option<ScriptCommand>, skipped: &mut Vec<String>| {
+            users.script_or_skip(keyword, c, skipped)
+        };
         let real_servers = vs
             .real_server
             .iter()
             .map(|rs| RealServerPlan {
                 dest: service::destination(rs),
                 inhibit_on_failure: rs.inhibit_on_failure,
-                notify_up: script(&rs.notify_up),
-                notify_down: script(&rs.notify_down),
+                notify_up: script("notify_up", &rs.notify_up, &mut skipped),
+                notify_down: script("notify_down", &rs.notify_down, &mut skipped),
                 smtp_alert: rs.smtp_alert.unwrap_or(true),
                 checkers: checkers::plan_real_server(
                     vs,
@@ -287,8 +286,8 @@ pub fn plan(config: &Config, dont_release_ipvs: bool) -> Result<LvsPlan, String>
             quorum: vs.quorum,
             hysteresis: vs.hysteresis,
             omega: vs.omega,
-            quorum_up: script(&vs.quorum_up),
-            quorum_down: script(&vs.quorum_down),
+            quorum_up: script("quorum_up", &vs.quorum_up, &mut skipped),
+            quorum_down: script("quorum_down", &vs.quorum_down, &mut skipped),
             smtp_alert: vs.smtp_alert.unwrap_or(false),
         });
     }
@@ -530,6 +529,7 @@ virtual_server 192.0.2.150 80 {
         let lines: Vec<_> = n
             .iter()
             .map(|&n| p.notification(n, pool.quorum_figures(0)))
+            .map(|(line, script, event)| (line, script.map(|s| s.command), event))
             .collect();
         assert_eq!(
             lines,

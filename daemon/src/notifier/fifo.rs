@@ -125,18 +125,19 @@ impl Fifo {
     }
 
     fn start_script(&mut self) {
-        let Some(cmd) = self.plan.script.clone() else {
+        let Some(script) = self.plan.script.clone() else {
             return;
         };
-        let Some((prog, args)) = cmd.split_first() else {
+        let Some((prog, args)) = script.command.split_first() else {
             return;
         };
-        let child = tokio::process::Command::new(prog)
-            .args(args)
+        let mut cmd = tokio::process::Command::new(prog);
+        cmd.args(args)
             .arg(&self.plan.path)
             .stdin(std::process::Stdio::null())
-            .process_group(0)
-            .spawn();
+            .process_group(0);
+        script.run_as.apply(&mut cmd);
+        let child = cmd.spawn();
         let mut child = match child {
             Ok(c) => c,
             Err(e) => {
@@ -366,6 +367,7 @@ mod tests {
             ),
             "x".into(),
         ];
+        let script = Script::as_daemon(script);
         let mut f = Fifo::open(plan(path.clone(), Some(script))).unwrap();
         // Lines written before the script opens the FIFO wait in the pipe; closing before it
         // opened would lose them (as with keepalived), so let it start.

@@ -35,8 +35,8 @@ pub use mail::Mail;
 pub use settings::Settings;
 use smtp::MailQueue;
 
-/// A script to run: the program and its arguments.
-pub type Script = Vec<String>;
+/// A script to run: the program and its arguments, and who runs it.
+pub use crate::script_user::Script;
 
 /// Which loop a notice comes from: each has a script queue of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

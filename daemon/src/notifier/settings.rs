@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
+use crate::script_user::{Script, ScriptUsers};
 use conf_parser::model::global::Fifo as FifoKeyword;
-use conf_parser::model::ScriptCommand;
 use conf_parser::Config;
 use nix::unistd::{Group, Uid, User};
 
@@ -18,6 +18,9 @@ pub struct Settings {
     pub fifos: Vec<FifoPlan>,
     /// `None` without `notification_email` or `smtp_server`: keepalived sends nothing then.
     pub mail: Option<MailSettings>,
+    /// FIFO scripts left out because their user cannot be had, one line each (keepalived
+    /// leaves them out too).
+    pub skipped: Vec<String>,
 }
 
 /// The host's name as keepalived takes it: the canonical name the resolver gives for the node
@@ -60,7 +63,9 @@ impl Settings {
     /// that it is asked once, and for tests). Errors name the keyword.
     pub fn from_config(config: &Config, local_name: &str) -> Result<Settings, String> {
         let g = &config.global.global_defs;
+        let users = ScriptUsers::system(g);
         let mut fifos = Vec::new();
+        let mut skipped = Vec::new();
         for (keyword, fifo, script, carries) in [
             (
                 "notify_fifo",
@@ -82,6 +87,8 @@ impl Settings {
             ),
         ] {
             if let Some(f) = fifo {
+                let script =
+                    users.script_or_skip(&format!("{keyword}_script"), script, &mut skipped);
                 fifos.push(fifo_plan(keyword, f, script, carries)?);
             }
         }
@@ -115,14 +122,18 @@ impl Settings {
             }),
             _ => None,
         };
-        Ok(Settings { fifos, mail })
+        Ok(Settings {
+            fifos,
+            mail,
+            skipped,
+        })
     }
 }
 
 fn fifo_plan(
     keyword: &'static str,
     f: &FifoKeyword,
-    script: &Option<ScriptCommand>,
+    script: Option<Script>,
     carries: Carries,
 ) -> Result<FifoPlan, String> {
     let owner = match &f.user {
@@ -147,10 +158,7 @@ fn fifo_plan(
         keyword,
         path: PathBuf::from(&f.name),
         owner,
-        script: script
-            .as_ref()
-            .filter(|s| !s.command.is_empty())
-            .map(|s| s.command.clone()),
+        script,
         carries,
     })
 }
@@ -210,7 +218,7 @@ mod tests {
     #[test]
     fn fifos_with_their_owner_and_script() {
         let s = settings(
-            "global_defs {\n notify_fifo /run/a nobody\n vrrp_notify_fifo /run/b root nogroup\n lvs_notify_fifo /run/c\n lvs_notify_fifo_script \"/bin/reader x\"\n}\n",
+            "global_defs {\n notify_fifo /run/a nobody\n vrrp_notify_fifo /run/b root nogroup\n lvs_notify_fifo /run/c\n lvs_notify_fifo_script \"/bin/reader x\" nobody nogroup\n vrrp_notify_fifo_script /bin/r kars-no-such-user\n}\n",
         );
         let nobody = User::from_name("nobody").unwrap().unwrap();
         let nogroup = Group::from_name("nogroup").unwrap().unwrap();
@@ -218,9 +226,24 @@ mod tests {
         assert_eq!(s.fifos[0].owner, Some((nobody.uid, nobody.gid)));
         assert_eq!(s.fifos[0].carries, Carries::All);
         assert_eq!(s.fifos[1].owner, Some((Uid::from_raw(0), nogroup.gid)));
+        // The script's own user and group, looked up when planned.
         assert_eq!(
             s.fifos[2].script,
-            Some(vec!["/bin/reader".into(), "x".into()])
+            Some(Script {
+                command: vec!["/bin/reader".into(), "x".into()],
+                run_as: crate::script_user::RunAs {
+                    uid: nobody.uid.as_raw(),
+                    gid: nogroup.gid.as_raw()
+                }
+            })
+        );
+        // A user that cannot be had: the script is left out (one line), never run as root.
+        assert_eq!(s.fifos[1].script, None);
+        assert_eq!(s.skipped.len(), 1, "{:?}", s.skipped);
+        assert!(
+            s.skipped[0].contains("vrrp_notify_fifo_script /bin/r: not run: script user kars-no-such-user does not exist"),
+            "{:?}",
+            s.skipped
         );
         assert_eq!(s.fifos[2].carries, Carries::Lvs);
         let p = conf_parser::parse_str(

@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use vrrp::State;
 
-use super::plan::Notify;
+use super::plan::{Notify, Script};
 
 /// keepalived's word for a state in notify arguments.
 pub fn state_word(s: State) -> &'static str {
@@ -21,7 +21,7 @@ pub fn state_word(s: State) -> &'static str {
 
 /// The commands to run, in order, when instance `name` enters `to` with `priority`: the state's
 /// own script, then `notify` with `INSTANCE NAME STATE PRIORITY` appended.
-pub fn commands(n: &Notify, name: &str, to: State, priority: u8) -> Vec<Vec<String>> {
+pub fn commands(n: &Notify, name: &str, to: State, priority: u8) -> Vec<Script> {
     let own = match to {
         State::Master => &n.master,
         State::Backup => &n.backup,
@@ -35,7 +35,7 @@ pub fn commands(n: &Notify, name: &str, to: State, priority: u8) -> Vec<Vec<Stri
     }
     if let (Some(c), false) = (&n.any, to == State::Initialize) {
         let mut c = c.clone();
-        c.extend([
+        c.command.extend([
             "INSTANCE".into(),
             name.into(),
             state_word(to).into(),
@@ -48,9 +48,10 @@ pub fn commands(n: &Notify, name: &str, to: State, priority: u8) -> Vec<Vec<Stri
 
 /// The commands for sync group `name` entering `to`: the state's script, then `notify` with
 /// `GROUP NAME STATE` appended (keepalived passes no priority for a group).
-pub fn group_commands(n: &Notify, name: &str, to: State) -> Vec<Vec<String>> {
+pub fn group_commands(n: &Notify, name: &str, to: State) -> Vec<Script> {
     let mut out = commands(n, name, to, 0);
     if let (Some(_), Some(last)) = (&n.any, out.last_mut()) {
+        let last = &mut last.command;
         last.truncate(last.len() - 4);
         last.extend(["GROUP".into(), name.into(), state_word(to).into()]);
     }
@@ -69,7 +70,7 @@ pub fn group_state(members: &[State]) -> Option<State> {
 }
 
 enum Job {
-    Run(Vec<String>),
+    Run(Script),
     Flush(oneshot::Sender<()>),
 }
 
@@ -100,7 +101,7 @@ impl NotifyQueue {
         NotifyQueue { tx }
     }
 
-    pub fn push(&self, cmd: Vec<String>) {
+    pub fn push(&self, cmd: Script) {
         let _ = self.tx.send(Job::Run(cmd));
     }
 
@@ -113,15 +114,16 @@ impl NotifyQueue {
     }
 }
 
-async fn run(cmd: Vec<String>) {
-    let Some((prog, args)) = cmd.split_first() else {
+async fn run(script: Script) {
+    let Some((prog, args)) = script.command.split_first() else {
         return;
     };
-    let child = tokio::process::Command::new(prog)
-        .args(args)
+    let mut cmd = tokio::process::Command::new(prog);
+    cmd.args(args)
         .stdin(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn();
+        .kill_on_drop(true);
+    script.run_as.apply(&mut cmd);
+    let child = cmd.spawn();
     let mut child = match child {
         Ok(c) => c,
         Err(e) => {
@@ -144,8 +146,8 @@ async fn run(cmd: Vec<String>) {
 mod tests {
     use super::*;
 
-    fn s(v: &[&str]) -> Vec<String> {
-        v.iter().map(|x| x.to_string()).collect()
+    fn s(v: &[&str]) -> Script {
+        Script::as_daemon(v.iter().map(|x| x.to_string()).collect())
     }
 
     #[test]

@@ -25,8 +25,9 @@ pub struct Vip {
     pub nodad: bool,
 }
 
-/// One script to run on a transition: the program and its arguments.
-pub type Script = Vec<String>;
+/// One script to run on a transition: the program and its arguments, and who runs it.
+pub use crate::script_user::Script;
+use crate::script_user::{RunAs, ScriptUsers};
 
 /// The notify scripts of one instance.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -194,6 +195,8 @@ pub struct FilePlan {
 pub struct ScriptPlan {
     pub name: String,
     pub command: Vec<String>,
+    /// `user USER [GROUP]`, else global_defs' default (crate::script_user).
+    pub run_as: RunAs,
     pub interval: Duration,
     /// A run taking longer fails (and is killed).
     pub timeout: Duration,
@@ -286,6 +289,9 @@ pub struct Plan {
     pub files: Vec<FilePlan>,
     /// The vrrp_track_processes tracked by some instance.
     pub processes: Vec<ProcessPlan>,
+    /// Scripts left out because their user or group cannot be had, one line each (logged at
+    /// start and on reload; keepalived leaves them out too).
+    pub skipped: Vec<String>,
     /// What keepalived 2.2.7 runs and keepalived-rs cannot, one line each with what to do
     /// instead: the daemon refuses such a configuration (at start and on reload) rather than
     /// run it with a part missing.
@@ -311,14 +317,15 @@ fn scope_number(s: &str) -> Result<u8, String> {
     })
 }
 
-fn script(s: &Option<conf_parser::model::ScriptCommand>) -> Option<Script> {
-    s.as_ref()
-        .filter(|c| !c.command.is_empty())
-        .map(|c| c.command.clone())
-}
-
-/// Translates one instance; errors name the instance.
-pub fn instance_plan(i: &VrrpInstance, config: &Config) -> Result<InstancePlan, String> {
+/// Translates one instance; errors name the instance. A notify script whose user cannot be had
+/// is left out, with a line in `skipped` (keepalived leaves it out too).
+pub fn instance_plan(
+    i: &VrrpInstance,
+    config: &Config,
+    users: &ScriptUsers,
+    skipped: &mut Vec<String>,
+) -> Result<InstancePlan, String> {
+    let mut script = |keyword: &str, c| users.script_or_skip(keyword, c, skipped);
     let err = |m: String| format!("vrrp_instance {}: {m}", i.name);
     let interface = i
         .interface
@@ -429,12 +436,15 @@ pub fn instance_plan(i: &VrrpInstance, config: &Config) -> Result<InstancePlan, 
             g.vrrp_garp_interval.0
         },
         notify: Notify {
-            master: script(&i.notify_master),
-            backup: script(&i.notify_backup),
-            fault: script(&i.notify_fault),
-            stop: script(&i.notify_stop),
-            any: script(&i.notify),
-            master_rx_lower_pri: script(&i.notify_master_rx_lower_pri),
+            master: script("notify_master", &i.notify_master),
+            backup: script("notify_backup", &i.notify_backup),
+            fault: script("notify_fault", &i.notify_fault),
+            stop: script("notify_stop", &i.notify_stop),
+            any: script("notify", &i.notify),
+            master_rx_lower_pri: script(
+                "notify_master_rx_lower_pri",
+                &i.notify_master_rx_lower_pri,
+            ),
         },
         track_interface: tracked(&i.track_interface),
         routes: Vec::new(),
@@ -460,9 +470,10 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
         fifo_write_states_on_reload: config.global.global_defs.fifo_write_vrrp_states_on_reload,
         ..Plan::default()
     };
+    let users = ScriptUsers::system(&config.global.global_defs);
     let mut errors = Vec::new();
     for i in &config.vrrp.vrrp_instance {
-        match instance_plan(i, config) {
+        match instance_plan(i, config, &users, &mut out.skipped) {
             Ok(p) => out.instances.push(p),
             Err(e) => errors.push(e),
         }
@@ -549,16 +560,17 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
                 .map(|&i| out.instances[i].name.clone())
                 .collect(),
             notify: Notify {
-                master: script(&g.notify_master),
-                backup: script(&g.notify_backup),
-                fault: script(&g.notify_fault),
-                stop: script(&g.notify_stop),
-                any: script(&g.notify),
+                master: users.script_or_skip("notify_master", &g.notify_master, &mut out.skipped),
+                backup: users.script_or_skip("notify_backup", &g.notify_backup, &mut out.skipped),
+                fault: users.script_or_skip("notify_fault", &g.notify_fault, &mut out.skipped),
+                stop: users.script_or_skip("notify_stop", &g.notify_stop, &mut out.skipped),
+                any: users.script_or_skip("notify", &g.notify, &mut out.skipped),
                 master_rx_lower_pri: None,
             },
             smtp_alert: g.smtp_alert,
         });
     }
+    let mut untracked: Vec<String> = Vec::new();
     let mut wanted: Vec<&str> = out
         .instances
         .iter()
@@ -568,19 +580,39 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
     wanted.dedup();
     for name in wanted {
         match config.vrrp.vrrp_script.iter().find(|s| s.name == name) {
-            Some(s) if !s.script.is_empty() => out.scripts.push(ScriptPlan {
-                name: s.name.clone(),
-                command: s.script.clone(),
-                interval: s.interval.0,
-                timeout: s.timeout.0,
-                rise: s.rise.max(1),
-                fall: s.fall.max(1),
-                init_fail: s.init_fail,
-            }),
+            Some(s) if !s.script.is_empty() => {
+                let run_as = match users.run_as(s.user.as_deref(), s.group.as_deref()) {
+                    Ok(ids) => ids,
+                    Err(why) => {
+                        // keepalived removes the script, and its trackers do without it.
+                        out.skipped.push(crate::script_user::not_run(
+                            &s.origin.to_string(),
+                            &format!("vrrp_script {name}"),
+                            &s.script[0],
+                            &format!("{why}; the instances tracking it do without it"),
+                        ));
+                        untracked.push(name.to_string());
+                        continue;
+                    }
+                };
+                out.scripts.push(ScriptPlan {
+                    name: s.name.clone(),
+                    command: s.script.clone(),
+                    run_as,
+                    interval: s.interval.0,
+                    timeout: s.timeout.0,
+                    rise: s.rise.max(1),
+                    fall: s.fall.max(1),
+                    init_fail: s.init_fail,
+                });
+            }
             _ => errors.push(format!(
                 "track_script {name}: no vrrp_script {name} with a script"
             )),
         }
+    }
+    for i in &mut out.instances {
+        i.track_script.retain(|t| !untracked.contains(&t.name));
     }
     let mut wanted: Vec<&str> = out
         .instances
@@ -672,9 +704,10 @@ mod tests {
         assert_eq!(i.vips[0].label.as_deref(), Some("eth1:vip"));
         assert_eq!(i.vips[1].prefix_len, 32);
         assert_eq!(i.vips[1].dev, "eth0");
-        assert_eq!(i.notify.any, Some(vec!["/bin/n".to_string()]));
+        let command = |s: &Option<Script>| s.as_ref().map(|s| s.command.clone());
+        assert_eq!(command(&i.notify.any), Some(vec!["/bin/n".to_string()]));
         assert_eq!(
-            i.notify.master,
+            command(&i.notify.master),
             Some(vec!["/bin/m".to_string(), "arg".to_string()])
         );
         assert_eq!(i.mcast_group, "224.0.0.18".parse::<IpAddr>().unwrap());
@@ -749,14 +782,19 @@ mod tests {
     #[test]
     fn tracked_scripts() {
         let c = parse(
-            "vrrp_script chk {\n script \"/bin/check arg\"\n interval 2\n fall 3\n rise 2\n weight -30\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_script {\n chk\n }\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n",
+            "vrrp_script chk {\n script \"/bin/check arg\"\n interval 2\n fall 3\n rise 2\n weight -30\n user nobody\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_script {\n chk\n }\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n",
         );
         let p = plan(&c).unwrap();
+        let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
         assert_eq!(
             p.scripts,
             vec![ScriptPlan {
                 name: "chk".into(),
                 command: vec!["/bin/check".into(), "arg".into()],
+                run_as: RunAs {
+                    uid: nobody.uid.as_raw(),
+                    gid: nobody.gid.as_raw()
+                },
                 interval: Duration::from_secs(2),
                 timeout: Duration::from_secs(2),
                 rise: 2,
@@ -772,6 +810,42 @@ mod tests {
                 reverse: false
             }]
         );
+    }
+
+    #[test]
+    fn scripts_whose_user_cannot_be_had_are_left_out() {
+        let c = parse(
+            "global_defs {\n script_user nobody\n}\nvrrp_script bad {\n script /bin/bad\n user kars-no-such-user\n}\nvrrp_script good {\n script /bin/good\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_script {\n bad\n good\n }\n notify_master /bin/m kars-no-such-user\n notify_backup /bin/b root\n virtual_ipaddress {\n 10.0.0.1\n }\n}\nvrrp_sync_group G {\n group {\n A\n }\n notify_fault /bin/f nobody kars-no-such-group\n}\n",
+        );
+        let p = plan(&c).unwrap();
+        let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+        let i = &p.instances[0];
+        assert_eq!(i.notify.master, None);
+        assert_eq!(
+            i.notify.backup.as_ref().map(|s| s.run_as),
+            Some(RunAs::ROOT)
+        );
+        assert_eq!(p.groups[0].notify.fault, None);
+        // keepalived removes the script; the instances tracking it do without it.
+        let names: Vec<_> = p.scripts.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["good"]);
+        assert_eq!(
+            p.scripts[0].run_as,
+            RunAs {
+                uid: nobody.uid.as_raw(),
+                gid: nobody.gid.as_raw()
+            }
+        );
+        let tracked: Vec<_> = i.track_script.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(tracked, ["good"]);
+        assert_eq!(p.skipped.len(), 3, "{:?}", p.skipped);
+        for (line, what) in p.skipped.iter().zip([
+            "t.conf:18:2: notify_master /bin/m: not run: script user kars-no-such-user",
+            "t.conf:28:2: notify_fault /bin/f: not run: script group kars-no-such-group",
+            "t.conf:4:1: vrrp_script bad /bin/bad: not run: script user kars-no-such-user",
+        ]) {
+            assert!(line.starts_with(what), "{line}");
+        }
     }
 
     #[test]

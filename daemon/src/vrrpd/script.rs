@@ -7,6 +7,7 @@ use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
 use super::plan::ScriptPlan;
+use crate::script_user::RunAs;
 
 /// The rise/fall counting of one script (pure).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,18 +47,19 @@ impl ScriptState {
     }
 }
 
-/// Runs the command once: OK when it exits 0 within `timeout` (killed otherwise).
-pub async fn run_once(command: &[String], timeout: Duration) -> bool {
+/// Runs the command once, as `run_as`: OK when it exits 0 within `timeout` (killed otherwise).
+pub async fn run_once(command: &[String], run_as: RunAs, timeout: Duration) -> bool {
     let Some((prog, args)) = command.split_first() else {
         return false;
     };
-    let child = tokio::process::Command::new(prog)
-        .args(args)
+    let mut cmd = tokio::process::Command::new(prog);
+    cmd.args(args)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn();
+        .kill_on_drop(true);
+    run_as.apply(&mut cmd);
+    let child = cmd.spawn();
     let Ok(mut child) = child else {
         return false;
     };
@@ -75,7 +77,7 @@ pub fn spawn(plan: ScriptPlan, tx: mpsc::UnboundedSender<(String, bool)>) -> Abo
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let ok = run_once(&plan.command, plan.timeout).await;
+            let ok = run_once(&plan.command, plan.run_as, plan.timeout).await;
             if let Some(up) = state.result(ok) {
                 if tx.send((plan.name.clone(), up)).is_err() {
                     break;
@@ -94,6 +96,7 @@ mod tests {
         ScriptPlan {
             name: "chk".into(),
             command: vec!["/bin/true".into()],
+            run_as: RunAs::ROOT,
             interval: Duration::from_secs(1),
             timeout: Duration::from_secs(1),
             rise,
@@ -126,9 +129,10 @@ mod tests {
     #[tokio::test]
     async fn run_once_uses_exit_status_and_timeout() {
         let sh = |c: &str| vec!["/bin/sh".to_string(), "-c".to_string(), c.to_string()];
-        assert!(run_once(&sh("exit 0"), Duration::from_secs(5)).await);
-        assert!(!run_once(&sh("exit 1"), Duration::from_secs(5)).await);
-        assert!(!run_once(&sh("sleep 5"), Duration::from_millis(100)).await);
-        assert!(!run_once(&["/nonexistent".to_string()], Duration::from_secs(1)).await);
+        let root = RunAs::ROOT;
+        assert!(run_once(&sh("exit 0"), root, Duration::from_secs(5)).await);
+        assert!(!run_once(&sh("exit 1"), root, Duration::from_secs(5)).await);
+        assert!(!run_once(&sh("sleep 5"), root, Duration::from_millis(100)).await);
+        assert!(!run_once(&["/nonexistent".to_string()], root, Duration::from_secs(1)).await);
     }
 }
