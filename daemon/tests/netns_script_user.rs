@@ -2,12 +2,13 @@
 //! keepalived 2.2.7 with the same configuration: a MASTER whose global_defs say
 //! `script_user nobody`; its notify_master takes that default, its `notify` names its own user
 //! and group, its vrrp_script its own user, and its notify_backup a user that does not exist
-//! (left out by both, never run as root). Each script writes `id -u`, `id -g` and `id -G` to a
+//! (left out by both, never run as root); its notify_fifo, without a user, is made for
+//! script_user. Each script writes `id -u`, `id -g` and `id -G` to a
 //! file in a directory anyone may write (1777). Needs root; skips loudly without it.
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::time::Duration;
 
@@ -76,7 +77,10 @@ fn netns_scripts_run_as_keepalived_runs_them() {
             .text()
             .replacen(
                 "global_defs {\n",
-                "global_defs {\n    script_user nobody\n    enable_script_security\n",
+                &format!(
+                    "global_defs {{\n    script_user nobody\n    enable_script_security\n    notify_fifo {}\n",
+                    out.join("fifo").display()
+                ),
                 1,
             )
             .replacen(
@@ -98,8 +102,16 @@ fn netns_scripts_run_as_keepalived_runs_them() {
             .iter()
             .map(|n| ids(&out, n))
             .collect();
+        // A FIFO without a user of its own is made for the default script user.
+        let fifo_owner = std::fs::metadata(out.join("fifo")).map(|m| (m.uid(), m.gid()));
         let log = d.log_text();
         d.term(Duration::from_secs(10));
+        println!("MEASURE: {who}: notify_fifo owner {fifo_owner:?}");
+        assert_eq!(
+            fifo_owner.ok(),
+            Some((nobody.uid.as_raw(), nobody.gid.as_raw())),
+            "{who}"
+        );
         assert!(
             all.is_some(),
             "{who}: scripts did not all run: {got:?}\n{log}"

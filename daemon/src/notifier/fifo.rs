@@ -47,7 +47,8 @@ pub struct FifoPlan {
     /// The keyword, for logs.
     pub keyword: &'static str,
     pub path: PathBuf,
-    /// The owner of a FIFO we create: the keyword's user and group.
+    /// The owner of a FIFO we create: the keyword's user and group, else the default script
+    /// user's (crate::script_user); `None`: the daemon's.
     pub owner: Option<(Uid, Gid)>,
     pub script: Option<Script>,
     pub carries: Carries,

@@ -4,10 +4,10 @@
 
 use std::path::PathBuf;
 
-use crate::script_user::{Script, ScriptUsers};
+use crate::script_user::{RunAs, Script, ScriptUsers};
 use conf_parser::model::global::Fifo as FifoKeyword;
 use conf_parser::Config;
-use nix::unistd::{Group, Uid, User};
+use nix::unistd::{Gid, Group, Uid, User};
 
 use super::fifo::{Carries, FifoPlan};
 use super::smtp::MailSettings;
@@ -87,9 +87,25 @@ impl Settings {
             ),
         ] {
             if let Some(f) = fifo {
+                // A FIFO without its own user is made for the default script user, as
+                // keepalived makes it; when there is none to be had, keepalived ignores the
+                // FIFO ("Failed to set default user for ... fifo ... - ignoring").
+                let default_owner = match (&f.user, users.run_as(None, None)) {
+                    (Some(_), _) | (None, Ok(RunAs::ROOT)) => None,
+                    (None, Ok(ids)) => Some((Uid::from_raw(ids.uid), Gid::from_raw(ids.gid))),
+                    (None, Err(why)) => {
+                        skipped.push(format!(
+                            "{keyword} {}: not made: {why} (keepalived ignores it too)",
+                            f.name
+                        ));
+                        continue;
+                    }
+                };
                 let script =
                     users.script_or_skip(&format!("{keyword}_script"), script, &mut skipped);
-                fifos.push(fifo_plan(keyword, f, script, carries)?);
+                let mut plan = fifo_plan(keyword, f, script, carries)?;
+                plan.owner = plan.owner.or(default_owner);
+                fifos.push(plan);
             }
         }
         let known = local_name != "[unknown]";
@@ -254,5 +270,27 @@ mod tests {
         assert!(Settings::from_config(&p.config, "h")
             .unwrap_err()
             .contains("no user no-such-user-here"));
+    }
+
+    #[test]
+    fn a_fifo_without_a_user_is_the_default_script_users() {
+        let s = settings(
+            "global_defs {\n script_user daemon\n notify_fifo /run/a\n vrrp_notify_fifo /run/b nobody\n}\n",
+        );
+        let daemon = User::from_name("daemon").unwrap().unwrap();
+        let nobody = User::from_name("nobody").unwrap().unwrap();
+        assert_eq!(s.fifos[0].owner, Some((daemon.uid, daemon.gid)));
+        assert_eq!(s.fifos[1].owner, Some((nobody.uid, nobody.gid)));
+        // No default to be had: keepalived ignores the FIFO, and so do we (one line).
+        let s = settings(
+            "global_defs {\n script_user kars-no-such-user\n notify_fifo /run/a\n vrrp_notify_fifo /run/b nobody\n}\n",
+        );
+        assert_eq!(s.fifos.len(), 1);
+        assert_eq!(s.fifos[0].keyword, "vrrp_notify_fifo");
+        assert!(
+            s.skipped.len() == 1 && s.skipped[0].starts_with("notify_fifo /run/a: not made: script user kars-no-such-user does not exist"),
+            "{:?}",
+            s.skipped
+        );
     }
 }
