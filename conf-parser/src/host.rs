@@ -24,7 +24,10 @@
 //! instances run as if they did not track it) and a notify script whose program does not
 //! exist; when it cannot set the user scripts run as (a `script_user` that does not exist, or
 //! `enable_script_security` without `script_user` and no user `keepalived_script`), it drops
-//! the VRRP side's scripts that name no user of their own. Scripts without
+//! the VRRP side's scripts that name no user of their own (and the others without one: the
+//! FIFO scripts and a FIFO without a user, measured; the LVS side's, by its source; those the
+//! daemon's plan leaves out, daemon/src/script_user.rs, told by `script_user_missing`).
+//! Scripts without
 //! `enable_script_security` run.
 
 use crate::diag::Diagnostics;
@@ -87,7 +90,7 @@ pub fn check(config: &mut Config, host: &dyn Host, diags: &mut Diagnostics) {
         .as_ref()
         .is_some_and(|u| !host.has_user(&u.user))
     {
-        defs.script_user = None;
+        defs.script_user_missing = defs.script_user.take().map(|u| u.user);
     }
 }
 
@@ -798,6 +801,12 @@ mod tests {
             assert!(i.notify_master.is_none(), "{global}");
             assert!(i.notify_backup.is_some(), "{global}");
             assert!(c.global.global_defs.script_user.is_none(), "{global}");
+            // Remembered: the daemon's plan leaves out the other scripts without a user.
+            assert_eq!(
+                c.global.global_defs.script_user_missing.is_some(),
+                global.contains("script_user"),
+                "{global}"
+            );
             // With the user there, all stay.
             let (c, _) = checked(&text, Lab { script_user: true });
             if global.contains("enable") {

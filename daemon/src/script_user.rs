@@ -95,10 +95,14 @@ pub struct ScriptUsers<'a> {
 
 impl<'a> ScriptUsers<'a> {
     pub fn new(defs: &GlobalDefs, accounts: &'a dyn Accounts) -> ScriptUsers<'a> {
-        let default = match &defs.script_user {
-            Some(u) => lookup(accounts, &u.user, u.group.as_deref())
+        let default = match (&defs.script_user, &defs.script_user_missing) {
+            (Some(u), _) => lookup(accounts, &u.user, u.group.as_deref())
                 .map_err(|e| format!("{e} (global_defs script_user)")),
-            None => match lookup(accounts, DEFAULT_USER, None) {
+            // The host checks took out a script_user naming no user: no default either.
+            (None, Some(u)) => Err(format!(
+                "script user {u} does not exist (global_defs script_user)"
+            )),
+            (None, None) => match lookup(accounts, DEFAULT_USER, None) {
                 Ok(ids) => Ok(ids),
                 Err(e) if defs.enable_script_security => Err(format!(
                     "{e}: with enable_script_security and no script_user, keepalived runs \
@@ -266,6 +270,15 @@ mod tests {
             assert!(e.contains("script_user"), "{e}");
             assert_eq!(users.run_as(Some("nobody"), None), ids(65534, 65534));
         }
+        // The same when the host checks took that script_user out of the model.
+        let taken_out = GlobalDefs {
+            script_user_missing: Some("kars-nobody".into()),
+            ..defs(None, false)
+        };
+        let e = ScriptUsers::new(&taken_out, &WITH)
+            .run_as(None, None)
+            .unwrap_err();
+        assert!(e.contains("script user kars-nobody does not exist"), "{e}");
         // keepalived_script is required under enable_script_security.
         let e = ScriptUsers::new(&defs(None, true), &WITHOUT)
             .run_as(None, None)

@@ -224,6 +224,12 @@ pub struct GlobalDefs {
     // Scripts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script_user: Option<ScriptUser>,
+    /// Not in the file: the user a `script_user` named when the host checks found no such user
+    /// (and took `script_user` out, as keepalived runs without it). keepalived then has no
+    /// default user, so the scripts without a user of their own are not run (the daemon's plan
+    /// leaves them out), never run as root instead.
+    #[serde(skip)]
+    pub script_user_missing: Option<String>,
     pub enable_script_security: bool,
     pub use_symlink_paths: bool,
     pub set_supplementary_groups: bool,
@@ -476,6 +482,7 @@ impl Default for GlobalDefs {
             config_save_dir: None,
             umask: Umask(DEFAULT_UMASK),
             script_user: None,
+            script_user_missing: None,
             enable_script_security: false,
             use_symlink_paths: false,
             set_supplementary_groups: false,
