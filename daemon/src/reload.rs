@@ -107,6 +107,27 @@ pub fn load(src: &Source) -> Result<Loaded, Refused> {
     })
 }
 
+/// global_defs' start-up and shut-down scripts, which keepalived-rs does not run: refused
+/// with what to do instead.
+fn process_scripts(config: &conf_parser::Config) -> Vec<String> {
+    let d = &config.global.global_defs;
+    [
+        (&d.startup_script, "startup_script", "ExecStartPre="),
+        (&d.shutdown_script, "shutdown_script", "ExecStopPost="),
+    ]
+    .into_iter()
+    .filter_map(|(script, keyword, unit)| {
+        script.as_ref().map(|s| {
+            format!(
+                "{}: {keyword} is not run by keepalived-rs; remove it and run the command from \
+                 the service's unit instead ({unit} in a drop-in: systemctl edit keepalived-rs)",
+                s.origin
+            )
+        })
+    })
+    .collect()
+}
+
 /// What a parsed configuration runs, or why it cannot run (one line per reason).
 pub fn plans(
     config: &conf_parser::Config,
@@ -116,6 +137,7 @@ pub fn plans(
     // SNMP and DBus (which cannot be turned on by a reload either), then the VRRP side's
     // (under -C the instances are not run, so neither is what they lack).
     let mut refused = crate::flags::refused_keywords(config);
+    refused.extend(process_scripts(config));
     let mut vrrp = vrrpd::plan::plan(config)?;
     if !src.checkers_only {
         refused.append(&mut vrrp.unsupported);
