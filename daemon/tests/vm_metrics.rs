@@ -15,13 +15,13 @@
 
 mod common;
 
-use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use common::dr::busybox_httpd;
 use common::metrics::{have_parser, scrape, value, Samples};
-use common::{in_netns, in_vm, lab_or_skip, wait_for, Daemon, Lab};
+use common::{in_vm, lab_or_skip, wait_for, Daemon, Lab};
 
 const VIP: &str = "10.9.0.150";
 const VS: [(&str, &str); 1] = [("virtual_server", "[10.9.0.150]:tcp:80")];
@@ -44,29 +44,7 @@ fn httpd(lab: &Lab, ns: &str, addr: &str) -> Daemon {
     let www = lab.dir.join(format!("www-{addr}"));
     std::fs::create_dir_all(&www).unwrap();
     std::fs::write(www.join("index.html"), "ok\n").unwrap();
-    let mut cmd = Command::new("ip");
-    cmd.args([
-        "netns",
-        "exec",
-        ns,
-        "/bin/busybox",
-        "httpd",
-        "-f",
-        "-p",
-        "80",
-        "-h",
-    ])
-    .arg(&www);
-    let d = Daemon::spawn_for_test(&mut cmd, lab.dir.join(format!("httpd-{addr}.log")));
-    let sa: SocketAddr = format!("{addr}:80").parse().unwrap();
-    let up = in_netns(ns, move || {
-        wait_for(Duration::from_secs(10), || {
-            TcpStream::connect_timeout(&sa, Duration::from_millis(500)).is_ok()
-        })
-        .is_some()
-    });
-    assert!(up, "httpd {addr} does not listen");
-    d
+    busybox_httpd(lab, ns, addr, &www, addr)
 }
 
 /// The real servers of VIP:80 in the director's IPVS table.

@@ -256,6 +256,13 @@ pub fn real_server(lab: &Lab, ns: &str, name: &str) -> PathBuf {
 
 /// busybox's httpd in the foreground on port 80.
 pub fn httpd(lab: &Lab, ns: &str, name: &str, www: &Path) -> Daemon {
+    let addr = if name == "r1" { RS[0].1 } else { RS[1].1 };
+    busybox_httpd(lab, ns, addr, www, name)
+}
+
+/// busybox's httpd in the foreground on `addr`:80 in `ns`, serving `www`, once it listens; its
+/// log is `httpd-NAME.log` in the lab.
+pub fn busybox_httpd(lab: &Lab, ns: &str, addr: &str, www: &Path, name: &str) -> Daemon {
     let mut cmd = Command::new("ip");
     cmd.args([
         "netns",
@@ -270,13 +277,10 @@ pub fn httpd(lab: &Lab, ns: &str, name: &str, www: &Path) -> Daemon {
     ])
     .arg(www);
     let d = Daemon::spawn_for_test(&mut cmd, lab.dir.join(format!("httpd-{name}.log")));
-    let addr: SocketAddr = format!("{}:80", if name == "r1" { RS[0].1 } else { RS[1].1 })
-        .parse()
-        .unwrap();
-    let ns2 = ns.to_string();
-    let up = in_netns(&ns2, move || {
+    let sa: SocketAddr = format!("{addr}:80").parse().unwrap();
+    let up = in_netns(ns, move || {
         wait_for(Duration::from_secs(10), || {
-            TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok()
+            TcpStream::connect_timeout(&sa, Duration::from_millis(500)).is_ok()
         })
         .is_some()
     });
