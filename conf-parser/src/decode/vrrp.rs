@@ -15,12 +15,14 @@ use crate::tree::{Node, Word};
 
 mod address;
 mod check;
+mod cross;
 mod inherit;
 mod instance;
 mod line;
 mod route;
 mod rule;
 mod track;
+mod virtual_if;
 
 #[cfg(test)]
 mod tests;
