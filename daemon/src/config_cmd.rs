@@ -175,16 +175,11 @@ pub fn config_test(a: &TestArgs) -> ExitCode {
 
 /// Whether the daemon would refuse to run this configuration, which `-t` passes: the reason.
 fn cannot_run(config: &conf_parser::Config, a: &TestArgs) -> Result<(), Vec<String>> {
+    // Only what plans() makes of the model: the host was checked already.
     let src = crate::reload::Source {
-        file: a.file.to_path_buf(),
         config_id: a.config_id.map(str::to_string),
-        strict: false,
         all_config: a.all_config,
-        // Only what plans() makes of the model: the host was checked already.
-        check_host: false,
-        dont_release_ipvs: false,
-        vrrp_only: false,
-        checkers_only: false,
+        ..crate::reload::Source::file_only(a.file.to_path_buf())
     };
     crate::reload::plans(config, &src).map(|_| ())
 }
@@ -221,16 +216,10 @@ pub fn config_dump(
 /// `config diff OLD NEW`: what a reload from OLD to NEW would change (the daemon's own
 /// comparison: `diff`), as the daemon would log it or as JSON. Pure: no daemon, no kernel.
 pub fn config_diff(a: &crate::cli::DiffArgs) -> ExitCode {
+    // What the file says, not this machine (which may not be the director).
     let source = |file: &Path| crate::reload::Source {
-        file: file.to_path_buf(),
         config_id: a.config_id.clone(),
-        strict: false,
-        all_config: false,
-        // What the file says, not this machine (which may not be the director).
-        check_host: false,
-        dont_release_ipvs: false,
-        vrrp_only: false,
-        checkers_only: false,
+        ..crate::reload::Source::file_only(file.to_path_buf())
     };
     let old = match crate::reload::load(&source(&a.old)) {
         Ok(l) => l,

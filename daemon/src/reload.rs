@@ -39,6 +39,23 @@ pub struct Source {
     pub checkers_only: bool,
 }
 
+impl Source {
+    /// What the file says alone: both parts, as written, not checked against this host (which
+    /// may not be the director), no id, not strict.
+    pub fn file_only(file: PathBuf) -> Source {
+        Source {
+            file,
+            config_id: None,
+            strict: false,
+            all_config: false,
+            check_host: false,
+            dont_release_ipvs: false,
+            vrrp_only: false,
+            checkers_only: false,
+        }
+    }
+}
+
 /// A configuration read and planned: what the daemon runs, and its `SSL { }` configuration.
 pub struct Loaded {
     pub plans: Plans,

@@ -102,16 +102,7 @@ mod tests {
     fn global(text: &str) -> Value {
         let p = conf_parser::parse_str("t.conf", text, &conf_parser::Options::default());
         assert!(p.is_ok(), "{}", p.render_diagnostics());
-        let src = crate::reload::Source {
-            file: "t.conf".into(),
-            config_id: None,
-            strict: false,
-            all_config: false,
-            check_host: false,
-            dont_release_ipvs: false,
-            vrrp_only: false,
-            checkers_only: false,
-        };
+        let src = crate::reload::Source::file_only("t.conf".into());
         crate::reload::plans(&p.config, &src).unwrap().0.global
     }
 

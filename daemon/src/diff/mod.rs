@@ -288,14 +288,8 @@ mod tests {
         let mut compared = 0;
         for f in corpus() {
             let src = crate::reload::Source {
-                file: f.clone(),
                 config_id: Some("krs-test".into()),
-                strict: false,
-                all_config: false,
-                check_host: false,
-                dont_release_ipvs: false,
-                vrrp_only: false,
-                checkers_only: false,
+                ..crate::reload::Source::file_only(f.clone())
             };
             let (a, b) = match (crate::reload::load(&src), crate::reload::load(&src)) {
                 (Ok(a), Ok(b)) => (a, b),
@@ -322,16 +316,7 @@ mod tests {
             );
             let p = conf_parser::parse_str("t.conf", &text, &conf_parser::Options::default());
             assert!(p.is_ok(), "{}", p.render_diagnostics());
-            let src = crate::reload::Source {
-                file: "t.conf".into(),
-                config_id: None,
-                strict: false,
-                all_config: false,
-                check_host: false,
-                dont_release_ipvs: false,
-                vrrp_only: false,
-                checkers_only: false,
-            };
+            let src = crate::reload::Source::file_only("t.conf".into());
             crate::reload::plans(&p.config, &src).unwrap().0
         };
         let a = plans("lvs_sync_daemon eth0 VI_1");
