@@ -53,7 +53,15 @@ fn netns_instance_without_address_starts_in_fault_and_recovers() {
         "{}",
         d.log_text()
     );
-    assert!(d.log_text().contains("(VI_1) MASTER -> FAULT"));
+    // The VIP may be gone a moment before the line is in the log: wait for it too.
+    assert!(
+        wait_for(Duration::from_secs(5), || d
+            .log_text()
+            .contains("(VI_1) MASTER -> FAULT"))
+        .is_some(),
+        "{}",
+        d.log_text()
+    );
     assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{}", d.log_text());
 }
 
