@@ -8,31 +8,13 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::Duration;
 
 use common::metrics::{have_parser, scrape, value, Samples};
-use common::{lab_or_skip, ours_binary, wait_for, Conf, Daemon, Lab};
+use common::{lab_or_skip, wait_for, Conf, Lab};
 
 const VIP: &str = "10.9.0.100";
 const PORT: u16 = 9650;
-
-fn start(lab: &Lab, ns: &str, name: &str, conf: &str, extra: &[&str]) -> Daemon {
-    let conf = lab.write(&format!("{name}.conf"), conf);
-    let mut cmd = Command::new("ip");
-    cmd.args(["netns", "exec", ns])
-        .arg(ours_binary())
-        .args(["-n", "-l", "-f"])
-        .arg(&conf)
-        .arg("-p")
-        .arg(lab.dir.join(format!("{name}.pid")))
-        .arg("-r")
-        .arg(lab.dir.join(format!("{name}-vrrp.pid")))
-        .arg("--control-socket")
-        .arg(lab.dir.join(format!("{name}.sock")))
-        .args(extra);
-    Daemon::spawn_for_test(&mut cmd, lab.dir.join(format!("{name}.log")))
-}
 
 const VI: [(&str, &str); 1] = [("vrrp_instance", "VI_1")];
 
@@ -57,8 +39,7 @@ fn netns_metrics_parse_and_their_counters_move() {
     let url_a = format!("http://{}:{PORT}/metrics", Lab::addr4(0));
     let url_b = format!("http://[fd09::2]:{PORT}/metrics");
     let listen_a = format!("{}:{PORT}", Lab::addr4(0));
-    let _da = start(
-        &lab,
+    let _da = lab.start_ours_with_socket(
         &a,
         "a",
         &Conf::v2("MASTER", 150).text(),
@@ -74,7 +55,7 @@ fn netns_metrics_parse_and_their_counters_move() {
             1,
         )
     };
-    let db = start(&lab, &b, "b", &conf_b("s3cret"), &[]);
+    let db = lab.start_ours_with_socket(&b, "b", &conf_b("s3cret"), &[]);
     assert!(
         wait_for(Duration::from_secs(10), || lab.has(&a, VIP)).is_some(),
         "{}",

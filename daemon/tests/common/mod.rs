@@ -258,6 +258,32 @@ impl Lab {
         conf: &str,
         env: &[(&str, &Path)],
     ) -> Daemon {
+        self.spawn_ours(ns, name, conf, env, &[])
+    }
+
+    /// [`Lab::start_ours`] with a control socket, `NAME.sock` in the lab's directory, and
+    /// `extra` arguments.
+    pub fn start_ours_with_socket(
+        &self,
+        ns: &str,
+        name: &str,
+        conf: &str,
+        extra: &[&str],
+    ) -> Daemon {
+        let socket = self.dir.join(format!("{name}.sock"));
+        let mut args = vec!["--control-socket", socket.to_str().expect("a UTF-8 path")];
+        args.extend_from_slice(extra);
+        self.spawn_ours(ns, name, conf, &[], &args)
+    }
+
+    fn spawn_ours(
+        &self,
+        ns: &str,
+        name: &str,
+        conf: &str,
+        env: &[(&str, &Path)],
+        extra: &[&str],
+    ) -> Daemon {
         let conf = self.write(&format!("{name}.conf"), conf);
         let log = self.dir.join(format!("{name}.log"));
         let mut cmd = Command::new("ip");
@@ -269,7 +295,8 @@ impl Lab {
             .arg("-p")
             .arg(self.dir.join(format!("{name}.pid")))
             .arg("-r")
-            .arg(self.dir.join(format!("{name}-vrrp.pid")));
+            .arg(self.dir.join(format!("{name}-vrrp.pid")))
+            .args(extra);
         Daemon::spawn_for_test(&mut cmd, log)
     }
 
