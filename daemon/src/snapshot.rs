@@ -84,6 +84,10 @@ pub struct InstanceSnapshot {
     pub down_timer_adverts: u32,
     pub lower_prio_no_advert: bool,
     pub higher_prio_send_advert: bool,
+    /// `smtp_alert`, resolved: whether its transitions mail.
+    pub smtp_alert: bool,
+    /// `notify_deleted` written: a reload removing it says DELETED, not FAULT.
+    pub notify_deleted: bool,
     pub stats: InstanceStats,
     /// Adverts dropped, by reason (`vrrp::DropKind::name`), zeros included.
     pub drops: Vec<(&'static str, u64)>,

@@ -238,6 +238,8 @@ mod tests {
             down_timer_adverts: 3,
             lower_prio_no_advert: false,
             higher_prio_send_advert: false,
+            smtp_alert: false,
+            notify_deleted: false,
             stats: InstanceStats::default(),
             drops: Vec::new(),
         }

@@ -200,7 +200,12 @@ fn pair_dumps(which: Which, tag: &str) {
     let started = now_epoch();
     let (mtmp, btmp): (PathBuf, PathBuf) = (lab.dir.join("master-tmp"), lab.dir.join("backup-tmp"));
     let m = start(&lab, which, 0, "master", &pair_conf("MASTER", 150), &mtmp);
-    let b = start(&lab, which, 1, "backup", &pair_conf("BACKUP", 100), &btmp);
+    // The backup's notifies say DELETED when a reload removes it; its transitions mail.
+    let backup_conf = pair_conf("BACKUP", 100).replace(
+        "    track_script {",
+        "    notify_deleted\n    smtp_alert\n    track_script {",
+    );
+    let b = start(&lab, which, 1, "backup", &backup_conf, &btmp);
     wait_for(Duration::from_secs(20), || lab.has(lab.node(0), VIP))
         .unwrap_or_else(|| panic!("no master\n{}", m.log_text()));
     // The backup hears a few adverts.
@@ -232,6 +237,12 @@ fn pair_dumps(which: Which, tag: &str) {
     assert_eq!(vi.master_router, Some("10.9.0.1".parse().unwrap()));
     assert_eq!((vi.master_priority, vi.priority), (Some(150), 100));
     assert!(vi.vips.iter().all(|v| !v.ends_with(" set")), "{:?}", vi.vips);
+    fn lines(b: &keepalived_dump::Block) -> [Option<&str>; 2] {
+        [b.field("Using smtp notification"), b.field("Notify deleted")]
+    }
+    assert_eq!(lines(&vi.block), [Some("yes"), Some("Deleted")]);
+    let master_data = Data::parse(&dump(&m, 10, &mtmp.join("keepalived.data"))).unwrap();
+    assert_eq!(lines(&master_data.vrrp_instances().unwrap()[0].block), [Some("no"), Some("Fault")]);
 
     // JSON.
     let j = parse_json(&dump(&m, 36, &mtmp.join("keepalived.json"))).unwrap();
@@ -239,6 +250,7 @@ fn pair_dumps(which: Which, tag: &str) {
     assert_eq!((d.iname.as_str(), state_name(d.state), state_name(d.wantstate)), ("VI_1", "MASTER", "MASTER"));
     assert_eq!((d.vrid, d.base_priority, d.effective_priority, d.master_priority), (51, 150, 150, 0));
     assert!(d.vipset);
+    assert!(!d.smtp_alert && !d.notify_deleted);
     assert_eq!(d.adver_int, 1.0);
     assert_eq!((d.auth_type, d.auth_data.as_deref()), (1, Some("s3cret")));
     assert_eq!(d.ifp_ifname, "eth0");
@@ -246,6 +258,7 @@ fn pair_dumps(which: Which, tag: &str) {
     let j = parse_json(&dump(&b, 36, &btmp.join("keepalived.json"))).unwrap();
     assert_eq!((state_name(j[0].data.state), j[0].data.master_priority), ("BACKUP", 150));
     assert!(!j[0].data.vipset);
+    assert!(j[0].data.smtp_alert && j[0].data.notify_deleted);
     assert!(j[0].stats.advert_rcvd > 0 && j[0].stats.advert_sent == 0);
 
     // STATS.

@@ -81,8 +81,12 @@ fn reload(lab: &Lab, d: &Daemon, name: &str, conf: &str, done: &str) {
     lab.write(&format!("{name}.conf"), conf);
     d.signal(nix::sys::signal::Signal::SIGHUP);
     assert!(
-        wait_for(Duration::from_secs(10), || d.log_text().matches(done).count() > before)
-            .is_some(),
+        wait_for(Duration::from_secs(10), || d
+            .log_text()
+            .matches(done)
+            .count()
+            > before)
+        .is_some(),
         "no '{done}' after SIGHUP:\n{}",
         d.log_text()
     );
@@ -109,7 +113,10 @@ fn longest_gap(frames: &[common::Frame], src: std::net::Ipv4Addr, from: f64) -> 
     let times: Vec<f64> = frames
         .iter()
         .filter(|f| f.time >= from)
-        .filter(|f| f.vrrp4().is_some_and(|(s, _, p)| s == src && p.len() > 2 && p[2] != 0))
+        .filter(|f| {
+            f.vrrp4()
+                .is_some_and(|(s, _, p)| s == src && p.len() > 2 && p[2] != 0)
+        })
         .map(|f| f.time)
         .collect();
     times.windows(2).map(|w| w[1] - w[0]).fold(0.0, f64::max)
@@ -118,7 +125,8 @@ fn longest_gap(frames: &[common::Frame], src: std::net::Ipv4Addr, from: f64) -> 
 #[test]
 fn netns_reload_of_an_unchanged_file_touches_nothing() {
     for (who, done) in daemons() {
-        let Some(mut lab) = lab_or_skip("netns_reload_of_an_unchanged_file_touches_nothing", "ru", 1)
+        let Some(mut lab) =
+            lab_or_skip("netns_reload_of_an_unchanged_file_touches_nothing", "ru", 1)
         else {
             return;
         };
@@ -150,13 +158,22 @@ fn netns_reload_of_an_unchanged_file_touches_nothing() {
 #[test]
 fn netns_reload_adds_and_removes_exactly_the_vip_changed() {
     for (who, done) in daemons() {
-        let Some(lab) = lab_or_skip("netns_reload_adds_and_removes_exactly_the_vip_changed", "rv", 1)
-        else {
+        let Some(lab) = lab_or_skip(
+            "netns_reload_adds_and_removes_exactly_the_vip_changed",
+            "rv",
+            1,
+        ) else {
             return;
         };
         let a = lab.node(0).to_string();
         let one = instance("VI_1", 51, "MASTER", 150, &["10.9.0.100/24"]);
-        let two = instance("VI_1", 51, "MASTER", 150, &["10.9.0.100/24", "10.9.0.101/24"]);
+        let two = instance(
+            "VI_1",
+            51,
+            "MASTER",
+            150,
+            &["10.9.0.100/24", "10.9.0.101/24"],
+        );
         let d = start(&lab, &a, who, &one);
         assert!(wait_for(Duration::from_secs(10), || lab.has(&a, "10.9.0.100")).is_some());
         std::thread::sleep(Duration::from_secs(2));
@@ -214,8 +231,16 @@ fn netns_reload_adds_and_removes_instances_and_leaves_the_others() {
         "VI_2 never took its VIP:\n{}",
         d.log_text()
     );
-    assert!(mon.events_for("10.9.0.100").is_empty(), "VI_1 was touched: {:?}", mon.all());
-    assert!(d.log_text().contains("reload: vrrp_instance VI_2: added"), "{}", d.log_text());
+    assert!(
+        mon.events_for("10.9.0.100").is_empty(),
+        "VI_1 was touched: {:?}",
+        mon.all()
+    );
+    assert!(
+        d.log_text().contains("reload: vrrp_instance VI_2: added"),
+        "{}",
+        d.log_text()
+    );
     // VI_1 removed: its VIP goes, VI_2's stays.
     reload(&lab, &d, "ours", &vi2, "Reload complete");
     assert!(wait_for(Duration::from_secs(5), || !lab.has(&a, "10.9.0.100")).is_some());
@@ -231,13 +256,23 @@ fn netns_reload_priority_above_the_master_takes_over() {
         return;
     };
     let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
-    let master = lab.start_ours(&a, "a", &instance("VI_1", 51, "MASTER", 150, &["10.9.0.100/24"]));
+    let master = lab.start_ours(
+        &a,
+        "a",
+        &instance("VI_1", 51, "MASTER", 150, &["10.9.0.100/24"]),
+    );
     assert!(wait_for(Duration::from_secs(10), || lab.has(&a, "10.9.0.100")).is_some());
     let conf_b = instance("VI_1", 51, "BACKUP", 100, &["10.9.0.100/24"]);
     let backup = lab.start_ours(&b, "b", &conf_b);
     std::thread::sleep(Duration::from_secs(5));
     assert!(!lab.has(&b, "10.9.0.100"), "{}", backup.log_text());
-    reload(&lab, &backup, "b", &conf_b.replace("priority 100", "priority 200"), "Reload complete");
+    reload(
+        &lab,
+        &backup,
+        "b",
+        &conf_b.replace("priority 100", "priority 200"),
+        "Reload complete",
+    );
     assert!(
         wait_for(Duration::from_secs(10), || lab.has(&b, "10.9.0.100")).is_some(),
         "the backup did not preempt:\n{}",
@@ -268,7 +303,10 @@ fn netns_reload_of_a_broken_file_changes_nothing() {
         .find(|l| l.contains("ours.conf:5:14: error"))
         .unwrap_or_else(|| panic!("no file:line:col line:\n{log}"));
     assert!(line.contains("priority"), "{line}");
-    assert!(log.contains("the running configuration stays in force"), "{log}");
+    assert!(
+        log.contains("the running configuration stays in force"),
+        "{log}"
+    );
     std::thread::sleep(Duration::from_secs(2));
     assert!(d.running());
     assert!(lab.has(&a, "10.9.0.100"));
@@ -291,14 +329,25 @@ fn netns_reload_of_a_truncated_file_keeps_the_vip() {
         let d = start(&lab, &a, who, &conf);
         assert!(wait_for(Duration::from_secs(10), || lab.has(&a, "10.9.0.100")).is_some());
         let cut = &conf[..conf.find("    authentication").unwrap()];
-        let done = if who == "keepalived" { "Reload complete" } else { "reload refused" };
+        let done = if who == "keepalived" {
+            "Reload complete"
+        } else {
+            "reload refused"
+        };
         reload(&lab, &d, who, cut, done);
         std::thread::sleep(Duration::from_secs(2));
         let kept = lab.has(&a, "10.9.0.100");
-        println!("MEASURE: {who}: reload of a truncated file: VIP {}", if kept { "kept" } else { "removed" });
+        println!(
+            "MEASURE: {who}: reload of a truncated file: VIP {}",
+            if kept { "kept" } else { "removed" }
+        );
         if who == "keepalived-rs" {
             assert!(kept, "{}", d.log_text());
-            assert!(d.log_text().contains(&format!("{who}.conf:1:")), "{}", d.log_text());
+            assert!(
+                d.log_text().contains(&format!("{who}.conf:1:")),
+                "{}",
+                d.log_text()
+            );
         }
     }
 }
@@ -350,8 +399,11 @@ fn netns_a_hundred_reloads_in_a_row() {
 /// never comes back in between.
 #[test]
 fn netns_reload_keeps_an_unchanged_tracker_and_its_state() {
-    let Some(lab) = lab_or_skip("netns_reload_keeps_an_unchanged_tracker_and_its_state", "rs", 1)
-    else {
+    let Some(lab) = lab_or_skip(
+        "netns_reload_keeps_an_unchanged_tracker_and_its_state",
+        "rs",
+        1,
+    ) else {
         return;
     };
     let a = lab.node(0).to_string();
@@ -377,8 +429,16 @@ fn netns_reload_keeps_an_unchanged_tracker_and_its_state() {
     let mon = Monitor::start(&a);
     reload(&lab, &d, "ours", &conf, "Reload complete");
     std::thread::sleep(Duration::from_secs(3));
-    assert!(mon.all().is_empty(), "the VIP came and went: {:?}", mon.all());
-    assert!(!d.log_text().contains("vrrp_script chk: restarted"), "{}", d.log_text());
+    assert!(
+        mon.all().is_empty(),
+        "the VIP came and went: {:?}",
+        mon.all()
+    );
+    assert!(
+        !d.log_text().contains("vrrp_script chk: restarted"),
+        "{}",
+        d.log_text()
+    );
     // And the script goes on: its recovery brings the VIP back.
     std::fs::remove_file(&flag).unwrap();
     assert!(
@@ -386,4 +446,146 @@ fn netns_reload_keeps_an_unchanged_tracker_and_its_state() {
         "{}",
         d.log_text()
     );
+}
+
+/// An instance a reload removes, as keepalived 2.2.7 notifies it (measured here with both
+/// daemons on the same files): `notify` and the FIFO say FAULT, or DELETED under
+/// `notify_deleted`, whose script (if it names one) runs; neither notify_stop nor notify_fault
+/// runs; the kept instance says nothing; the mails of both daemons are the same, with and
+/// without `no_email_faults` (which keeps the FAULT mail, not the DELETED ones).
+#[test]
+fn netns_reload_notifies_a_removed_instance_as_keepalived() {
+    for no_email_faults in [false, true] {
+        removed_instance_notifies(no_email_faults);
+    }
+}
+
+fn removed_instance_notifies(no_email_faults: bool) {
+    let mut seen = Vec::new();
+    for (who, done) in daemons() {
+        let Some(lab) = lab_or_skip(
+            "netns_reload_notifies_a_removed_instance_as_keepalived",
+            match (who == "keepalived", no_email_faults) {
+                (true, false) => "dk",
+                (false, false) => "do",
+                (true, true) => "ek",
+                (false, true) => "eo",
+            },
+            1,
+        ) else {
+            return;
+        };
+        let a = lab.node(0).to_string();
+        let Some(sink) = common::notify::Sink::start(&lab, &a, &[]) else {
+            return;
+        };
+        let calls = lab.dir.join("calls");
+        let script = lab.write(
+            "note.sh",
+            &format!(
+                "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> {}\n",
+                calls.display()
+            ),
+        );
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        for s in ["master", "fault", "stop", "deleted", "notify"] {
+            std::os::unix::fs::symlink(&script, lab.dir.join(s)).unwrap();
+        }
+        let fifo = lab.dir.join("notify.fifo");
+        let reader = common::notify::Reader::start(fifo.clone());
+        let d = lab.dir.display();
+        let vi = |name: &str, vrid: u8, priority: u8, extra: &str| {
+            instance(name, vrid, "MASTER", priority, &[&format!("10.9.0.{vrid}/24")]).replace(
+                "    virtual_ipaddress",
+                &format!(
+                    "    notify_master {d}/master\n    notify_fault {d}/fault\n    notify_stop {d}/stop\n    notify {d}/notify\n{extra}    virtual_ipaddress"
+                ),
+            )
+        };
+        let globals = format!(
+            "global_defs {{\n    router_id lab-a\n    script_user root\n    notify_fifo {}\n    notification_email {{\n        ops@example.org\n    }}\n    notification_email_from kad@example.org\n    smtp_server 127.0.0.1 2525\n    smtp_alert\n{}}}\n",
+            fifo.display(),
+            if no_email_faults { "    no_email_faults\n" } else { "" }
+        );
+        let kept = vi("VI_1", 101, 150, "");
+        let all = format!(
+            "{globals}{kept}{}{}{}",
+            vi("VI_2", 102, 140, ""),
+            vi(
+                "VI_3",
+                103,
+                130,
+                &format!("    notify_deleted {d}/deleted\n")
+            ),
+            vi("VI_4", 104, 120, "    notify_deleted\n"),
+        );
+        let dm = start(&lab, &a, who, &all);
+        assert!(
+            wait_for(Duration::from_secs(10), || (101..=104)
+                .all(|v| lab.has(&a, &format!("10.9.0.{v}"))))
+            .is_some(),
+            "{who}: {}",
+            dm.log_text()
+        );
+        // The MASTER mails and lines are in before the reload.
+        std::thread::sleep(Duration::from_secs(2));
+        let (n_calls, n_fifo, n_mails) = (
+            std::fs::read_to_string(&calls)
+                .unwrap_or_default()
+                .lines()
+                .count(),
+            reader.lines().len(),
+            sink.alerts().len(),
+        );
+        reload(&lab, &dm, who, &format!("{globals}{kept}"), done);
+        assert!(
+            wait_for(Duration::from_secs(5), || (102..=104)
+                .all(|v| !lab.has(&a, &format!("10.9.0.{v}"))))
+            .is_some(),
+            "{who}: {}",
+            dm.log_text()
+        );
+        std::thread::sleep(Duration::from_secs(2));
+        let mut after: Vec<String> = std::fs::read_to_string(&calls)
+            .unwrap_or_default()
+            .lines()
+            .skip(n_calls)
+            .map(str::to_string)
+            .collect();
+        // keepalived forks the scripts at once: their order is not kept.
+        after.sort();
+        let fifo_after = reader.lines()[n_fifo..].to_vec();
+        let mails_after = sink.alerts()[n_mails..].to_vec();
+        println!("MEASURE: {who}, no_email_faults {no_email_faults}: scripts {after:?}; FIFO {fifo_after:?}; mails {mails_after:?}");
+        assert_eq!(
+            after,
+            [
+                "deleted ",
+                "notify INSTANCE VI_2 FAULT 140",
+                "notify INSTANCE VI_3 DELETED 130",
+                "notify INSTANCE VI_4 DELETED 120",
+            ],
+            "{who}: {}",
+            dm.log_text()
+        );
+        assert_eq!(
+            fifo_after,
+            [
+                "INSTANCE \"VI_2\" FAULT 140",
+                "INSTANCE \"VI_3\" DELETED 130",
+                "INSTANCE \"VI_4\" DELETED 120",
+            ],
+            "{who}"
+        );
+        assert!(
+            lab.has(&a, "10.9.0.101"),
+            "{who}: the kept instance keeps its VIP"
+        );
+        seen.push(mails_after);
+    }
+    if let [ours, theirs] = &seen[..] {
+        assert_eq!(ours, theirs, "mails: keepalived-rs, then keepalived 2.2.7");
+        assert_eq!(ours.len(), if no_email_faults { 2 } else { 3 }, "{ours:?}");
+    }
 }

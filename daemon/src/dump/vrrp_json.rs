@@ -144,8 +144,8 @@ fn entry(i: &InstanceSnapshot) -> Entry<'_> {
             state,
             wantstate: state,
             version: i.version,
-            smtp_alert: false,
-            notify_deleted: false,
+            smtp_alert: i.smtp_alert,
+            notify_deleted: i.notify_deleted,
             vips: &i.vips,
             track_ifp: names("interface"),
             // keepalived lists each tracked script's command line; keepalived-rs its name.

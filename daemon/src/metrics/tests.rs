@@ -53,6 +53,8 @@ fn instance(name: &str, state: &'static str) -> InstanceSnapshot {
         down_timer_adverts: 3,
         lower_prio_no_advert: false,
         higher_prio_send_advert: false,
+        smtp_alert: false,
+        notify_deleted: false,
         stats: InstanceStats {
             advert_rcvd: 7,
             advert_sent: 30,

@@ -14,6 +14,12 @@ pub enum Event {
         state: State,
         priority: u8,
     },
+    /// `INSTANCE "VI_1" DELETED 100` (or `FAULT`, `word`): a reload removed the instance.
+    InstanceRemoved {
+        name: String,
+        word: &'static str,
+        priority: u8,
+    },
     /// `GROUP "G1" MASTER 0`: a sync group's state (keepalived writes 0 as its priority).
     Group { name: String, state: State },
     /// `INSTANCE "VI_1" MASTER_PRIORITY 170` (or `BACKUP_PRIORITY` when not Master): the
@@ -43,6 +49,11 @@ impl Event {
                 state,
                 priority,
             } => format!("INSTANCE \"{name}\" {} {priority}\n", state_word(*state)),
+            Event::InstanceRemoved {
+                name,
+                word,
+                priority,
+            } => format!("INSTANCE \"{name}\" {word} {priority}\n"),
             Event::Group { name, state } => format!("GROUP \"{name}\" {} 0\n", state_word(*state)),
             Event::Priority {
                 name,

@@ -39,6 +39,18 @@ pub fn instance(name: &str, state: State) -> Option<Mail> {
     })
 }
 
+/// The mail of a VRRP instance a reload removes: FAULT's, or under `notify_deleted` its own
+/// (measured with 2.2.7).
+pub fn removed_instance(name: &str, says_deleted: bool) -> Option<Mail> {
+    if !says_deleted {
+        return instance(name, State::Fault);
+    }
+    Some(Mail {
+        subject: format!("VRRP Instance {name} - Deleted"),
+        body: "=> VRRP Deleted at reload <=".into(),
+    })
+}
+
 /// The mail of a sync group entering `state`.
 pub fn group(name: &str, state: State) -> Option<Mail> {
     let (what, body) = match state {

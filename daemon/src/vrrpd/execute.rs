@@ -92,7 +92,10 @@ impl Runtime {
                 let interval = r.plan.gratuitous_interval;
                 let name = name.clone();
                 for (dev, addr) in &targets {
-                    debug!("({name}) Sending/queueing {} on {dev} for {addr}", gratuitous_words(addr).0);
+                    debug!(
+                        "({name}) Sending/queueing {} on {dev} for {addr}",
+                        gratuitous_words(addr).0
+                    );
                 }
                 if interval.is_zero() {
                     for _ in 0..count {
@@ -118,7 +121,10 @@ impl Runtime {
                             for _ in 1..count {
                                 tokio::time::sleep(interval).await;
                                 for (dev, addr) in &targets {
-                                    debug!("Sending {} on {dev} for {addr}", gratuitous_words(addr).1);
+                                    debug!(
+                                        "Sending {} on {dev} for {addr}",
+                                        gratuitous_words(addr).1
+                                    );
                                     let _ = g.send(dev, *addr);
                                 }
                             }
@@ -128,30 +134,10 @@ impl Runtime {
             }
             Action::SetTimer { .. } | Action::CancelTimer(_) => {}
             Action::Transition { from, to } => {
-                let r = &mut self.instances[idx];
-                r.last_transition = (std::time::SystemTime::now(), from);
-                r.transitions += 1;
-                r.stats.become_master += u64::from(to == State::Master);
-                r.stats.release_master += u64::from(from == State::Master);
-                self.publish_now = true;
+                self.record_transition(idx, from, to);
                 let r = &self.instances[idx];
                 let name = &r.plan.name;
                 let prio = r.instance.priority();
-                if to == State::Master {
-                    debug!(
-                        "({name}) timing: last advert reached the loop {} us after the kernel; \
-                         last timer fired {} us late",
-                        r.rx_age.as_micros(),
-                        r.timer_late.as_micros()
-                    );
-                }
-                // The `Entering ... STATE` line was logged before the actions ran
-                // (`log_transitions`), as keepalived orders it; our detail here.
-                debug!(
-                    "({name}) {} -> {}, priority {prio}",
-                    notify::state_word(from),
-                    notify::state_word(to)
-                );
                 let mails = notifier::mail::vrrp_mails(r.plan.smtp_alert, self.no_email_faults, to);
                 self.notifier.notice(
                     Side::Vrrp,
@@ -167,6 +153,34 @@ impl Runtime {
                 );
             }
         }
+    }
+
+    /// Counts instance `idx`'s transition and logs its detail.
+    pub(super) fn record_transition(&mut self, idx: usize, from: State, to: State) {
+        let r = &mut self.instances[idx];
+        r.last_transition = (std::time::SystemTime::now(), from);
+        r.transitions += 1;
+        r.stats.become_master += u64::from(to == State::Master);
+        r.stats.release_master += u64::from(from == State::Master);
+        self.publish_now = true;
+        let r = &self.instances[idx];
+        let name = &r.plan.name;
+        if to == State::Master {
+            debug!(
+                "({name}) timing: last advert reached the loop {} us after the kernel; \
+                 last timer fired {} us late",
+                r.rx_age.as_micros(),
+                r.timer_late.as_micros()
+            );
+        }
+        // The `Entering ... STATE` line was logged before the actions ran
+        // (`log_transitions`), as keepalived orders it; our detail here.
+        debug!(
+            "({name}) {} -> {}, priority {}",
+            notify::state_word(from),
+            notify::state_word(to),
+            r.instance.priority()
+        );
     }
 
     /// The daemon stops: each instance as on SIGTERM (priority-0 adverts, VIPs removed unless
@@ -210,7 +224,9 @@ impl Runtime {
         for g in 0..self.groups.len() {
             self.group_notify(g);
         }
-        self.notifier.flush(Side::Vrrp, Duration::from_secs(10)).await;
+        self.notifier
+            .flush(Side::Vrrp, Duration::from_secs(10))
+            .await;
     }
 }
 
@@ -218,7 +234,10 @@ impl Runtime {
 /// neighbour advertisement (IPv6).
 fn gratuitous_words(addr: &IpAddr) -> (&'static str, &'static str) {
     if addr.is_ipv6() {
-        ("unsolicited neighbour advertisements", "unsolicited neighbour advertisement")
+        (
+            "unsolicited neighbour advertisements",
+            "unsolicited neighbour advertisement",
+        )
     } else {
         ("gratuitous ARPs", "gratuitous ARP")
     }
@@ -230,8 +249,13 @@ fn gratuitous_words(addr: &IpAddr) -> (&'static str, &'static str) {
 pub(super) fn log_transitions(name: &str, actions: &[Action]) {
     for a in actions {
         match *a {
-            Action::Transition { to: State::Stop, .. } => {}
-            Action::Transition { from: State::Initialize, to } => {
+            Action::Transition {
+                to: State::Stop, ..
+            } => {}
+            Action::Transition {
+                from: State::Initialize,
+                to,
+            } => {
                 info!("({name}) Entering {} STATE (init)", notify::state_word(to))
             }
             Action::Transition { to, .. } => {

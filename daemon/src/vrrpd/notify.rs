@@ -27,18 +27,45 @@ pub fn commands(n: &Notify, name: &str, to: State, priority: u8) -> Vec<Script> 
         State::Backup => &n.backup,
         State::Fault => &n.fault,
         State::Stop => &n.stop,
-        State::Initialize => &None,
+        State::Initialize => return own_then_notify(&None, &None, name, "", priority),
     };
+    own_then_notify(own, &n.any, name, state_word(to), priority)
+}
+
+/// keepalived's word for an instance a reload removes: DELETED under `notify_deleted`, else
+/// FAULT (measured with 2.2.7).
+pub fn deleted_word(n: &Notify) -> &'static str {
+    if n.says_deleted {
+        "DELETED"
+    } else {
+        "FAULT"
+    }
+}
+
+/// The commands to run when a reload removes instance `name`, as keepalived 2.2.7 runs them:
+/// `notify_deleted`'s script, then `notify` with `INSTANCE NAME DELETED|FAULT PRIORITY`;
+/// neither notify_stop nor notify_fault.
+pub fn deleted_commands(n: &Notify, name: &str, priority: u8) -> Vec<Script> {
+    own_then_notify(&n.deleted, &n.any, name, deleted_word(n), priority)
+}
+
+fn own_then_notify(
+    own: &Option<Script>,
+    any: &Option<Script>,
+    name: &str,
+    word: &str,
+    priority: u8,
+) -> Vec<Script> {
     let mut out = Vec::new();
     if let Some(c) = own {
         out.push(c.clone());
     }
-    if let (Some(c), false) = (&n.any, to == State::Initialize) {
+    if let (Some(c), false) = (any, word.is_empty()) {
         let mut c = c.clone();
         c.command.extend([
             "INSTANCE".into(),
             name.into(),
-            state_word(to).into(),
+            word.into(),
             priority.to_string(),
         ]);
         out.push(c);
@@ -169,6 +196,36 @@ mod tests {
             vec![s(&["/n", "x", "INSTANCE", "VI_1", "FAULT", "150"])]
         );
         assert!(commands(&Notify::default(), "VI_1", State::Stop, 1).is_empty());
+    }
+
+    /// A removed instance (keepalived 2.2.7, measured): FAULT to `notify` without
+    /// notify_deleted, DELETED with it (and its script first, if any); never notify_stop nor
+    /// notify_fault.
+    #[test]
+    fn a_removed_instance_says_fault_or_deleted() {
+        let mut n = Notify {
+            stop: Some(s(&["/stop"])),
+            fault: Some(s(&["/fault"])),
+            any: Some(s(&["/n"])),
+            ..Default::default()
+        };
+        assert_eq!(
+            deleted_commands(&n, "VI_2", 255),
+            vec![s(&["/n", "INSTANCE", "VI_2", "FAULT", "255"])]
+        );
+        n.says_deleted = true;
+        assert_eq!(
+            deleted_commands(&n, "VI_2", 255),
+            vec![s(&["/n", "INSTANCE", "VI_2", "DELETED", "255"])]
+        );
+        n.deleted = Some(s(&["/deleted"]));
+        assert_eq!(
+            deleted_commands(&n, "VI_2", 100),
+            vec![
+                s(&["/deleted"]),
+                s(&["/n", "INSTANCE", "VI_2", "DELETED", "100"])
+            ]
+        );
     }
 
     #[test]

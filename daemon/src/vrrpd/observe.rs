@@ -95,7 +95,11 @@ fn instance(r: &Running) -> InstanceSnapshot {
         last_transition: r.last_transition.0,
         last_transition_from: state_word(r.last_transition.1),
         transitions: r.transitions,
-        master: if state == State::Master { None } else { r.master },
+        master: if state == State::Master {
+            None
+        } else {
+            r.master
+        },
         source: r.src,
         multicast_group: c.unicast_peers.is_empty().then_some(p.mcast_group),
         unicast_peers: c.unicast_peers.clone(),
@@ -126,6 +130,8 @@ fn instance(r: &Running) -> InstanceSnapshot {
         down_timer_adverts: c.down_timer_adverts,
         lower_prio_no_advert: c.lower_prio_no_advert,
         higher_prio_send_advert: c.higher_prio_send_advert,
+        smtp_alert: r.plan.smtp_alert,
+        notify_deleted: r.plan.notify.says_deleted,
         stats: r.stats,
         drops: r.drops.iter().map(|(k, n)| (k.name(), n)).collect(),
     }

@@ -40,6 +40,11 @@ pub struct Notify {
     pub any: Option<Script>,
     /// `notify_master_rx_lower_pri`: a Master heard a lower priority's advert.
     pub master_rx_lower_pri: Option<Script>,
+    /// `notify_deleted` written: when a reload removes the instance, its notifies say DELETED
+    /// instead of FAULT.
+    pub says_deleted: bool,
+    /// `notify_deleted`'s script, when it names one: run when a reload removes the instance.
+    pub deleted: Option<Script>,
 }
 
 /// Everything the runtime needs to run one `vrrp_instance`.
@@ -445,6 +450,12 @@ pub fn instance_plan(
                 "notify_master_rx_lower_pri",
                 &i.notify_master_rx_lower_pri,
             ),
+            says_deleted: i.notify_deleted.is_some(),
+            // Bare, it names no script.
+            deleted: script(
+                "notify_deleted",
+                &i.notify_deleted.clone().filter(|c| !c.command.is_empty()),
+            ),
         },
         track_interface: tracked(&i.track_interface),
         routes: Vec::new(),
@@ -481,8 +492,7 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
             out.unsupported.push(format!(
                 "{}: vrrp_instance {}: track_bfd is not run by keepalived-rs (no BFD); track the \
                  peer with track_script (a script that checks it) instead",
-                i.origin,
-                i.name
+                i.origin, i.name
             ));
         }
         if i.use_vmac.is_some() {
@@ -521,8 +531,7 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
                 "{}: vrrp_instance {}: virtual_rules are not run by keepalived-rs; add the rules \
                  with `ip rule` in the instance's notify_master script (and remove them in \
                  notify_backup) instead",
-                i.origin,
-                i.name
+                i.origin, i.name
             ));
         }
     }
@@ -530,8 +539,7 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
         out.unsupported.push(format!(
             "{}: bfd_instance {}: BFD is not run by keepalived-rs; remove the block (and any \
              track_bfd or BFD_CHECK naming it)",
-            b.origin,
-            b.name
+            b.origin, b.name
         ));
     }
     for g in &config.vrrp.vrrp_sync_group {
@@ -566,6 +574,8 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
                 stop: users.script_or_skip("notify_stop", &g.notify_stop, &mut out.skipped),
                 any: users.script_or_skip("notify", &g.notify, &mut out.skipped),
                 master_rx_lower_pri: None,
+                says_deleted: false,
+                deleted: None,
             },
             smtp_alert: g.smtp_alert,
         });

@@ -25,9 +25,9 @@ use vrrp::{Action, Input, State, SyncGroup, Time};
 
 use super::instance;
 use super::plan::{InstancePlan, Plan};
-use super::{kernel, Group, Runtime};
-use crate::notifier::{self, Notice, Side};
+use super::{kernel, notify, Group, Runtime};
 use crate::diff::vrrp::{restart_reason, vips_with_new_options};
+use crate::notifier::{self, Notice, Side};
 
 /// What a reload does with one instance of the new plan.
 enum Fate {
@@ -88,7 +88,12 @@ impl Runtime {
         stop.sort_unstable();
         for &i in &stop {
             self.instances[i].group = None;
-            self.stop_instance(i, now).await;
+            let name = &self.instances[i].plan.name;
+            if plan.instances.iter().any(|p| p.name == *name) {
+                self.stop_instance(i, now).await;
+            } else {
+                self.remove_instance(i, now).await;
+            }
         }
         // In place, before the indexes change.
         let mut restarted = Vec::new();
@@ -105,8 +110,10 @@ impl Runtime {
             }
         }
         // The new order: kept ones moved, new ones built.
-        let mut old: Vec<Option<instance::Running>> =
-            std::mem::take(&mut self.instances).into_iter().map(Some).collect();
+        let mut old: Vec<Option<instance::Running>> = std::mem::take(&mut self.instances)
+            .into_iter()
+            .map(Some)
+            .collect();
         let mut started = Vec::new();
         for fate in fates {
             let r = match fate {
@@ -268,6 +275,53 @@ impl Runtime {
         self.instances[idx].socket = None;
     }
 
+    /// Stops instance `idx`, which the reload removes, as keepalived 2.2.7 does: as on SIGTERM,
+    /// but its notifies say FAULT, or DELETED under `notify_deleted` (whose script runs), and
+    /// neither notify_stop nor notify_fault runs (measured: `netns_reload.rs`).
+    async fn remove_instance(&mut self, idx: usize, now: Time) {
+        info!(
+            "({}) removed by the reload: stopping",
+            self.instances[idx].plan.name
+        );
+        let actions = self.instances[idx].instance.handle(Input::Shutdown, now);
+        for a in actions {
+            match a {
+                Action::Transition { from, to } => {
+                    self.record_transition(idx, from, to);
+                    let r = &self.instances[idx];
+                    let (name, prio) = (r.plan.name.clone(), r.instance.priority());
+                    let says_deleted = r.plan.notify.says_deleted;
+                    // no_email_faults keeps the FAULT mail, not the DELETED one (measured).
+                    let mails = notifier::mail::vrrp_mails(
+                        r.plan.smtp_alert,
+                        self.no_email_faults,
+                        if says_deleted {
+                            State::Stop
+                        } else {
+                            State::Fault
+                        },
+                    );
+                    self.notifier.notice(
+                        Side::Vrrp,
+                        Notice {
+                            event: Some(notifier::Event::InstanceRemoved {
+                                word: notify::deleted_word(&r.plan.notify),
+                                name: name.clone(),
+                                priority: prio,
+                            }),
+                            scripts: notify::deleted_commands(&r.plan.notify, &name, prio),
+                            mail: mails
+                                .then(|| notifier::mail::removed_instance(&name, says_deleted))
+                                .flatten(),
+                        },
+                    );
+                }
+                a => self.execute(idx, a).await,
+            }
+        }
+        self.instances[idx].socket = None;
+    }
+
     /// Instance `idx` takes `new` in place; the state machine may refuse (a restart is due).
     async fn reconfigure(
         &mut self,
@@ -295,7 +349,11 @@ impl Runtime {
                 }
                 // Only those added: not the routes, which `execute` adds with the addresses.
                 Action::AddVips(addrs) => {
-                    let vips: Vec<_> = self.instances[idx].plan.vips_among(&addrs).cloned().collect();
+                    let vips: Vec<_> = self.instances[idx]
+                        .plan
+                        .vips_among(&addrs)
+                        .cloned()
+                        .collect();
                     for v in &vips {
                         if let Err(e) = self.netlink.add(v).await {
                             error!("({name}) {e}");
@@ -330,7 +388,11 @@ impl Runtime {
                 }
             }
         }
-        for v in new.vips.iter().filter(|v| !old.vips.iter().any(|o| o.dev == v.dev)) {
+        for v in new
+            .vips
+            .iter()
+            .filter(|v| !old.vips.iter().any(|o| o.dev == v.dev))
+        {
             if let Err(e) = self.gratuitous.prepare(&v.dev, v.addr.is_ipv6()) {
                 warn!("({name}) gratuitous messages on {}: {e}", v.dev);
             }
