@@ -546,7 +546,12 @@ fn removed_instance_notifies(no_email_faults: bool) {
             "{who}: {}",
             dm.log_text()
         );
-        std::thread::sleep(Duration::from_secs(2));
+        // Mails go out off the loops (keepalived: from its child's queue): wait for them.
+        let mails_expected = if no_email_faults { 2 } else { 3 };
+        let _ = wait_for(Duration::from_secs(15), || {
+            sink.alerts().len() >= n_mails + mails_expected
+        });
+        std::thread::sleep(Duration::from_secs(1));
         let mut after: Vec<String> = std::fs::read_to_string(&calls)
             .unwrap_or_default()
             .lines()
