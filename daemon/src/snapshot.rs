@@ -74,6 +74,8 @@ pub struct InstanceSnapshot {
     pub auth_type: u8,
     /// `ADDR/LEN dev IF scope S [label L]`, as keepalived's data dump writes them.
     pub vips: Vec<String>,
+    /// `virtual_ipaddress_excluded`, the same way.
+    pub excluded_vips: Vec<String>,
     pub tracked: Vec<TrackedSnapshot>,
     pub garp_delay: Duration,
     pub garp_repeat: u32,

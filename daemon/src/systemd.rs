@@ -228,6 +228,7 @@ mod tests {
             auth_pass: None,
             auth_type: 0,
             vips: Vec::new(),
+            excluded_vips: Vec::new(),
             tracked: Vec::new(),
             garp_delay: Duration::ZERO,
             garp_repeat: 5,

@@ -52,6 +52,9 @@ pub struct InstanceConfig {
     pub down_timer_adverts: u32,
     /// The virtual addresses, in advert order.
     pub vips: Vec<IpAddr>,
+    /// keepalived's `virtual_ipaddress_excluded`: held with the VIPs (added, removed and
+    /// announced with them) but not carried in the adverts; of either family.
+    pub excluded_vips: Vec<IpAddr>,
     /// VRRPv2 authentication; ignored for v3.
     pub auth: Auth,
     /// The primary address the instance sends from, compared with a master's when priorities tie.
@@ -106,6 +109,7 @@ impl InstanceConfig {
             initial_state: WantedState::Backup,
             down_timer_adverts: 3,
             vips,
+            excluded_vips: Vec::new(),
             auth: Auth::None,
             local_address,
             garp_master_delay: Duration::from_secs(5),
@@ -120,6 +124,15 @@ impl InstanceConfig {
             check_unicast_src: false,
             accept: true,
         }
+    }
+
+    /// Every address a Master holds: the VIPs, then the excluded ones.
+    pub fn held_addresses(&self) -> Vec<IpAddr> {
+        self.vips
+            .iter()
+            .chain(&self.excluded_vips)
+            .copied()
+            .collect()
     }
 
     /// `garp_lower_prio_delay`, or `garp_master_delay` when unset.
@@ -328,16 +341,15 @@ impl Instance {
         }
         config.validate().map_err(Restart::Invalid)?;
         let mut out = Vec::new();
-        let added: Vec<IpAddr> = config
-            .vips
+        let (new_held, old_held) = (config.held_addresses(), old.held_addresses());
+        let added: Vec<IpAddr> = new_held
             .iter()
-            .filter(|a| !old.vips.contains(a))
+            .filter(|a| !old_held.contains(a))
             .copied()
             .collect();
-        let removed: Vec<IpAddr> = old
-            .vips
+        let removed: Vec<IpAddr> = old_held
             .iter()
-            .filter(|a| !config.vips.contains(a))
+            .filter(|a| !new_held.contains(a))
             .copied()
             .collect();
         let refresh_changed = (config.garp_master_refresh, config.garp_master_refresh_repeat)
@@ -562,7 +574,7 @@ impl Instance {
     fn step_down(&mut self, now: Time, out: &mut Vec<Action>) {
         self.cancel_master_timers(out);
         self.send_advert(0, out);
-        out.push(Action::RemoveVips(self.config.vips.clone()));
+        out.push(Action::RemoveVips(self.config.held_addresses()));
         self.master_advert_interval = self.config.advert_interval;
         self.set_timer(
             TimerKind::MasterDown,
@@ -582,7 +594,7 @@ impl Instance {
         self.master_advert_interval = self.config.advert_interval;
         self.cancel(TimerKind::MasterDown, out);
         self.send_advert(self.priority, out);
-        out.push(Action::AddVips(self.config.vips.clone()));
+        out.push(Action::AddVips(self.config.held_addresses()));
         self.send_gratuitous(self.config.garp_master_repeat, out);
         self.set_timer(TimerKind::Advert, now + self.config.advert_interval, out);
         if !self.config.garp_master_delay.is_zero() && self.config.garp_master_repeat > 0 {
@@ -666,7 +678,7 @@ impl Instance {
                 self.send_advert(self.priority, out);
             }
             self.cancel_master_timers(out);
-            out.push(Action::RemoveVips(self.config.vips.clone()));
+            out.push(Action::RemoveVips(self.config.held_addresses()));
             self.learn_interval(advert);
             self.set_timer(
                 TimerKind::MasterDown,
@@ -707,7 +719,7 @@ impl Instance {
         self.cancel_all(out);
         if self.state == State::Master {
             self.send_advert(0, out);
-            out.push(Action::RemoveVips(self.config.vips.clone()));
+            out.push(Action::RemoveVips(self.config.held_addresses()));
         }
         self.transition(State::Stop, out);
     }
@@ -717,7 +729,7 @@ impl Instance {
     fn enter_fault(&mut self, out: &mut Vec<Action>) {
         self.cancel_all(out);
         if self.state == State::Master {
-            out.push(Action::RemoveVips(self.config.vips.clone()));
+            out.push(Action::RemoveVips(self.config.held_addresses()));
         }
         self.preempt_at = None;
         self.lower_master_at = None;
@@ -759,7 +771,7 @@ impl Instance {
     fn send_gratuitous(&self, count: u32, out: &mut Vec<Action>) {
         if count > 0 {
             out.push(Action::SendGratuitous {
-                vips: self.config.vips.clone(),
+                vips: self.config.held_addresses(),
                 count,
             });
         }

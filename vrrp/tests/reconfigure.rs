@@ -141,7 +141,11 @@ fn a_new_priority_comes_through_priority_change() {
     b.handle(Input::Startup, Time::ZERO);
     b.handle(hear(150, addr(2)), ms(100));
     assert_eq!(b.reconfigure(config(200), ms(200)), Ok(vec![]));
-    assert_eq!(b.priority(), 100, "reconfigure leaves the effective priority");
+    assert_eq!(
+        b.priority(),
+        100,
+        "reconfigure leaves the effective priority"
+    );
     assert_eq!(b.handle(Input::PriorityChange(200), ms(200)), vec![]);
     // The master's adverts at 150 no longer reset the timer: it runs out, b takes over.
     b.handle(hear(150, addr(2)), ms(1100));
@@ -151,4 +155,47 @@ fn a_new_priority_comes_through_priority_change() {
         from: State::Backup,
         to: State::Master
     }));
+}
+
+/// keepalived's `virtual_ipaddress_excluded`: held, announced and dropped with the VIPs, never in
+/// an advert; one added on a reload while Master is configured and announced like a VIP.
+#[test]
+fn excluded_addresses_are_held_with_the_vips_but_not_advertised() {
+    let v6: std::net::IpAddr = "fd00::9".parse().unwrap();
+    let mut c = owner();
+    c.excluded_vips = vec![addr(200), v6];
+    let mut i = Instance::new(c.clone()).unwrap();
+    let out = i.handle(Input::Startup, Time::ZERO);
+    let held = vec![addr(100), addr(200), v6];
+    assert!(out.contains(&Action::AddVips(held.clone())), "{out:?}");
+    assert!(
+        out.contains(&Action::SendGratuitous {
+            vips: held.clone(),
+            count: 5
+        }),
+        "{out:?}"
+    );
+    let advertised: Vec<_> = out
+        .iter()
+        .filter_map(|a| match a {
+            Action::SendAdvert { advert, .. } => Some(advert.addresses.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(advertised, vec![vec![addr(100)]]);
+
+    c.excluded_vips.push(addr(201));
+    let out = i.reconfigure(c, ms(500)).unwrap();
+    assert_eq!(out[0], Action::AddVips(vec![addr(201)]), "{out:?}");
+
+    let out = i.handle(Input::Shutdown, ms(600));
+    assert!(
+        out.contains(&Action::RemoveVips(vec![
+            addr(100),
+            addr(200),
+            v6,
+            addr(201)
+        ])),
+        "{out:?}"
+    );
 }

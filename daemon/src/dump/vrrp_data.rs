@@ -95,6 +95,12 @@ fn instance(out: &mut String, i: &InstanceSnapshot, snap: &VrrpSnapshot) {
     for v in &i.vips {
         let _ = writeln!(out, "     {v}");
     }
+    if !i.excluded_vips.is_empty() {
+        let _ = writeln!(out, "   Virtual IP Excluded :");
+        for v in &i.excluded_vips {
+            let _ = writeln!(out, "     {v}");
+        }
+    }
     if !i.unicast_peers.is_empty() {
         let _ = writeln!(out, "   Unicast Peer :");
         for p in &i.unicast_peers {
@@ -250,6 +256,7 @@ pub(crate) mod tests {
                 "10.77.0.100/24 dev eth0 scope global set".into(),
                 "10.77.0.101/24 dev eth0 scope global label eth0:vip set".into(),
             ],
+            excluded_vips: Vec::new(),
             tracked: vec![TrackedSnapshot {
                 kind: "script",
                 name: "chk".into(),

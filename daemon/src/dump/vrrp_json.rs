@@ -51,6 +51,8 @@ struct Data<'a> {
     smtp_alert: bool,
     notify_deleted: bool,
     vips: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    evips: &'a [String],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     track_ifp: Vec<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -147,6 +149,7 @@ fn entry(i: &InstanceSnapshot) -> Entry<'_> {
             smtp_alert: i.smtp_alert,
             notify_deleted: i.notify_deleted,
             vips: &i.vips,
+            evips: &i.excluded_vips,
             track_ifp: names("interface"),
             // keepalived lists each tracked script's command line; keepalived-rs its name.
             track_script: names("script"),

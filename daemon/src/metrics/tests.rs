@@ -43,6 +43,7 @@ fn instance(name: &str, state: &'static str) -> InstanceSnapshot {
         auth_pass: Some("s3cret".into()),
         auth_type: 1,
         vips: Vec::new(),
+        excluded_vips: Vec::new(),
         tracked: Vec::new(),
         garp_delay: Duration::from_secs(5),
         garp_repeat: 5,

@@ -540,6 +540,7 @@ mod tests {
             label: None,
             noprefixroute: false,
             nodad: false,
+            excluded: false,
         }
     }
 

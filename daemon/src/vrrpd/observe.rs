@@ -17,7 +17,8 @@ use crate::snapshot::{
     PUBLISH_PERIOD,
 };
 
-/// `10.0.0.1/24 dev eth0 scope global [label eth0:1]`, as keepalived's data dump writes a VIP.
+/// `10.0.0.1/24 dev eth0 scope global [label eth0:1]`, as keepalived's data dump writes a VIP
+/// (an IPv6 one with `preferred_lft forever`, the lifetime it is given).
 fn vip_line(v: &Vip, installed: bool) -> String {
     let scope = match v.scope {
         None | Some(0) => "global".to_string(),
@@ -30,6 +31,9 @@ fn vip_line(v: &Vip, installed: bool) -> String {
     let mut s = format!("{}/{} dev {} scope {scope}", v.addr, v.prefix_len, v.dev);
     if let Some(l) = &v.label {
         s.push_str(&format!(" label {l}"));
+    }
+    if v.addr.is_ipv6() {
+        s.push_str(" preferred_lft forever");
     }
     if installed {
         s.push_str(" set");
@@ -118,6 +122,13 @@ fn instance(r: &Running) -> InstanceSnapshot {
         vips: p
             .vips
             .iter()
+            .filter(|v| !v.excluded)
+            .map(|v| vip_line(v, state == State::Master))
+            .collect(),
+        excluded_vips: p
+            .vips
+            .iter()
+            .filter(|v| v.excluded)
             .map(|v| vip_line(v, state == State::Master))
             .collect(),
         tracked: tracked(r),

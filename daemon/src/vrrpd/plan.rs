@@ -23,6 +23,8 @@ pub struct Vip {
     pub label: Option<String>,
     pub noprefixroute: bool,
     pub nodad: bool,
+    /// From `virtual_ipaddress_excluded`: held with the others but not carried in adverts.
+    pub excluded: bool,
 }
 
 /// One script to run on a transition: the program and its arguments, and who runs it.
@@ -349,8 +351,11 @@ pub fn instance_plan(
         .map(|f| f == conf_parser::model::vrrp::Family::Inet6)
         .unwrap_or(false);
     let mut vips = Vec::new();
-    for a in &i.virtual_ipaddress {
-        if a.address.addr.is_ipv6() != ipv6 {
+    let advertised = i.virtual_ipaddress.iter().map(|a| (a, false));
+    // The excluded ones may be of either family: they are not in the adverts.
+    let excluded = i.virtual_ipaddress_excluded.iter().map(|a| (a, true));
+    for (a, excluded) in advertised.chain(excluded) {
+        if !excluded && a.address.addr.is_ipv6() != ipv6 {
             return Err(err(format!(
                 "address {} is not of the instance's family",
                 a.address
@@ -370,6 +375,7 @@ pub fn instance_plan(
             label: a.label.clone(),
             noprefixroute: a.noprefixroute,
             nodad: a.nodad,
+            excluded,
         });
     }
     let auth = match &i.authentication {
@@ -390,8 +396,12 @@ pub fn instance_plan(
         vrid,
         i.priority,
         placeholder,
-        vips.iter().map(|v| v.addr).collect(),
+        vips.iter()
+            .filter(|v| !v.excluded)
+            .map(|v| v.addr)
+            .collect(),
     );
+    c.excluded_vips = vips.iter().filter(|v| v.excluded).map(|v| v.addr).collect();
     c.version = version;
     c.advert_interval = i.advert_int.0;
     c.preempt = !i.nopreempt;
