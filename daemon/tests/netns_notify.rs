@@ -101,6 +101,8 @@ fn expected_keepalived() -> Vec<Vec<String>> {
 /// removed at stop, and what its script read.
 struct FifoRun {
     phases: Vec<Vec<String>>,
+    /// The sync group's `notify` calls, their arguments.
+    group_notify: Vec<String>,
     vrrp_fifo: Vec<String>,
     mode: u32,
     owner: (u32, u32),
@@ -127,13 +129,25 @@ fn fifo_run(who: &str) -> Option<FifoRun> {
         ),
     );
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    // The group's `notify` script: its arguments, one line a call.
+    let group_out = lab.dir.join("group.out");
+    let group_script = lab.write(
+        "group.sh",
+        &format!("#!/bin/sh\necho \"$*\" >> {}\n", group_out.display()),
+    );
+    std::fs::set_permissions(
+        &group_script,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
     let conf = format!(
-        "global_defs {{\n    router_id lab-a\n    notify_fifo {nf} nobody\n    notify_fifo_script {script}\n    vrrp_notify_fifo {vf}\n}}\nvrrp_sync_group G1 {{\n    group {{\n        VI_1\n    }}\n}}\n{}{}",
+        "global_defs {{\n    router_id lab-a\n    script_user root\n    notify_fifo {nf} nobody\n    notify_fifo_script {script}\n    vrrp_notify_fifo {vf}\n}}\nvrrp_sync_group G1 {{\n    group {{\n        VI_1\n    }}\n    notify {gs}\n}}\n{}{}",
         instance("VI_1", 51, "MASTER", 150, "10.9.0.100/24"),
         instance("VI_3", 53, "BACKUP", 100, "10.9.0.102/24"),
         nf = nf.display(),
         vf = vf.display(),
         script = script.display(),
+        gs = group_script.display(),
     );
     let reader = Reader::start(vf.clone());
     let mut d = start(&lab, &a, who, &conf);
@@ -187,7 +201,14 @@ fn fifo_run(who: &str) -> Option<FifoRun> {
         "{who}: the script's arguments"
     );
     let vrrp_fifo = reader.lines();
+    std::thread::sleep(Duration::from_secs(1));
+    let group_notify = std::fs::read_to_string(&group_out)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect();
     Some(FifoRun {
+        group_notify,
         phases,
         vrrp_fifo,
         mode,
@@ -216,6 +237,7 @@ fn netns_fifo_lines_follow_a_failover_as_keepalived_writes_them() {
         for (i, p) in r.phases.iter().enumerate() {
             println!("MEASURE: {who}: phase {i}: {p:?}");
         }
+        println!("MEASURE: {who}: the group's notify: {:?}", r.group_notify);
         runs.push((who, r));
     }
     let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
@@ -239,6 +261,10 @@ fn netns_fifo_lines_follow_a_failover_as_keepalived_writes_them() {
             "{who}: vrrp_notify_fifo has the same lines"
         );
     }
+    assert_eq!(
+        runs[0].1.group_notify, runs[1].1.group_notify,
+        "the group's notify arguments: keepalived-rs, then keepalived 2.2.7"
+    );
     // Our script reads everything, the STOP lines too; keepalived sends its script SIGTERM
     // before it writes them (measured: a script that does not catch it misses them).
     let ours = &runs[0].1;

@@ -301,8 +301,10 @@ fn netns_sync_group_moves_together_on_track_interface() {
         ma.log_text(),
         mb.log_text()
     );
-    // The group's own notify, with keepalived's GROUP arguments, once per group state.
-    let want = "GROUP G BACKUP\nGROUP G MASTER\nGROUP G FAULT\nGROUP G BACKUP\nGROUP G MASTER\n";
+    // The group's own notify, with keepalived's GROUP arguments (priority 0, measured with
+    // 2.2.7), once per group state.
+    let want =
+        "GROUP G BACKUP 0\nGROUP G MASTER 0\nGROUP G FAULT 0\nGROUP G BACKUP 0\nGROUP G MASTER 0\n";
     let got = || std::fs::read_to_string(&log).unwrap_or_default();
     assert!(
         wait_for(Duration::from_secs(3), || got() == want).is_some(),

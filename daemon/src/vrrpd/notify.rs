@@ -74,13 +74,14 @@ fn own_then_notify(
 }
 
 /// The commands for sync group `name` entering `to`: the state's script, then `notify` with
-/// `GROUP NAME STATE` appended (keepalived passes no priority for a group).
+/// `GROUP NAME STATE 0` appended (keepalived 2.2.7 passes 0 as a group's priority, as in its
+/// FIFO lines; measured).
 pub fn group_commands(n: &Notify, name: &str, to: State) -> Vec<Script> {
     let mut out = commands(n, name, to, 0);
     if let (Some(_), Some(last)) = (&n.any, out.last_mut()) {
         let last = &mut last.command;
-        last.truncate(last.len() - 4);
-        last.extend(["GROUP".into(), name.into(), state_word(to).into()]);
+        let instance = last.len() - 4;
+        last[instance] = "GROUP".into();
     }
     out
 }
@@ -237,11 +238,11 @@ mod tests {
         };
         assert_eq!(
             group_commands(&n, "G", State::Backup),
-            vec![s(&["/b"]), s(&["/n", "GROUP", "G", "BACKUP"])]
+            vec![s(&["/b"]), s(&["/n", "GROUP", "G", "BACKUP", "0"])]
         );
         assert_eq!(
             group_commands(&n, "G", State::Master),
-            vec![s(&["/n", "GROUP", "G", "MASTER"])]
+            vec![s(&["/n", "GROUP", "G", "MASTER", "0"])]
         );
         assert_eq!(
             group_state(&[State::Master, State::Master]),
