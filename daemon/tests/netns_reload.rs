@@ -594,3 +594,80 @@ fn removed_instance_notifies(no_email_faults: bool) {
         assert_eq!(ours.len(), if no_email_faults { 2 } else { 3 }, "{ours:?}");
     }
 }
+
+/// A reload that gives an instance a new virtual_router_id: keepalived 2.2.7 takes it for
+/// another instance, so the old one says FAULT (not STOP, no notify_stop) and the new one
+/// MASTER (measured; also for a new interface or unicast mode). The same from both daemons
+/// (priority 255: MASTER at once, no BACKUP first).
+#[test]
+fn netns_reload_of_a_new_vrid_replaces_the_instance_as_keepalived() {
+    for (who, done) in daemons() {
+        let Some(lab) = lab_or_skip(
+            "netns_reload_of_a_new_vrid_replaces_the_instance_as_keepalived",
+            if who == "keepalived" { "vk" } else { "vo" },
+            1,
+        ) else {
+            return;
+        };
+        let a = lab.node(0).to_string();
+        let calls = lab.dir.join("calls");
+        let script = lab.write(
+            "note.sh",
+            &format!(
+                "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> {}\n",
+                calls.display()
+            ),
+        );
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        for s in ["master", "stop", "notify"] {
+            std::os::unix::fs::symlink(&script, lab.dir.join(s)).unwrap();
+        }
+        let d = lab.dir.display();
+        let conf = |vrid: u8| {
+            format!(
+                "global_defs {{\n    script_user root\n}}\n{}",
+                instance("VI_1", vrid, "MASTER", 255, &["10.9.0.100/24"]).replace(
+                    "    virtual_ipaddress",
+                    &format!(
+                        "    notify_master {d}/master\n    notify_stop {d}/stop\n    notify {d}/notify\n    virtual_ipaddress"
+                    ),
+                )
+            )
+        };
+        let dm = start(&lab, &a, who, &conf(51));
+        let read = || {
+            std::fs::read_to_string(&calls)
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            wait_for(Duration::from_secs(10), || read().len() >= 2
+                && read()
+                    .iter()
+                    .any(|l| l.starts_with("notify INSTANCE VI_1 MASTER")))
+            .is_some(),
+            "{who}: {}",
+            dm.log_text()
+        );
+        let n = read().len();
+        reload(&lab, &dm, who, &conf(61), done);
+        let _ = wait_for(Duration::from_secs(10), || read().len() >= n + 3);
+        std::thread::sleep(Duration::from_secs(1));
+        let mut after = read()[n..].to_vec();
+        after.sort();
+        println!("MEASURE: {who}: a new VRID: {after:?}");
+        assert_eq!(
+            after,
+            [
+                "master ",
+                "notify INSTANCE VI_1 FAULT 255",
+                "notify INSTANCE VI_1 MASTER 255"
+            ],
+            "{who}: {}",
+            dm.log_text()
+        );
+    }
+}

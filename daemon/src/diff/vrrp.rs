@@ -24,9 +24,25 @@ pub fn restart_reason(old: &InstancePlan, new: &InstancePlan) -> Option<String> 
         &b.unicast_peers.is_empty(),
         |m| if *m { "multicast" } else { "unicast" }.into(),
     );
-    d.field("multicast group", &old.mcast_group, &new.mcast_group, ToString::to_string);
+    d.field(
+        "multicast group",
+        &old.mcast_group,
+        &new.mcast_group,
+        ToString::to_string,
+    );
     d.field("source address", &old.src_ip, &new.src_ip, opt);
     (!d.0.is_empty()).then(|| d.0.join(", "))
+}
+
+/// Whether keepalived 2.2.7 takes `new` for another instance than `old` (same name): a new
+/// virtual_router_id, interface or unicast/multicast mode (measured), or family. Its reload
+/// then deletes the old one (FAULT or DELETED to its notifies) and starts the new one; other
+/// restarts keep it (a version change: no notify at all, measured).
+pub fn is_another_instance(old: &InstancePlan, new: &InstancePlan) -> bool {
+    old.config.vrid != new.config.vrid
+        || old.interface != new.interface
+        || old.config.unicast_peers.is_empty() != new.config.unicast_peers.is_empty()
+        || old.ipv6 != new.ipv6
 }
 
 fn version(v: ProtocolVersion) -> &'static str {
@@ -71,9 +87,13 @@ pub fn instance_details(old: &InstancePlan, new: &InstancePlan) -> Vec<String> {
             }
         }
     }
-    d.set("virtual_routes", &old.routes, &new.routes, |r| r.clone(), |r| {
-        r.text.clone()
-    });
+    d.set(
+        "virtual_routes",
+        &old.routes,
+        &new.routes,
+        |r| r.clone(),
+        |r| r.text.clone(),
+    );
     d.field("advert_int", &a.advert_interval, &b.advert_interval, secs);
     d.field("preempt", &a.preempt, &b.preempt, |p| {
         if *p { "on" } else { "nopreempt" }.into()
@@ -97,18 +117,32 @@ pub fn instance_details(old: &InstancePlan, new: &InstancePlan) -> Vec<String> {
         &b.down_timer_adverts,
         ToString::to_string,
     );
-    d.set("unicast_peer", &a.unicast_peers, &b.unicast_peers, |p| *p, |p| {
-        p.to_string()
-    });
+    d.set(
+        "unicast_peer",
+        &a.unicast_peers,
+        &b.unicast_peers,
+        |p| *p,
+        |p| p.to_string(),
+    );
     garp(&mut d, a, b);
-    d.field("lower_prio_no_advert", &a.lower_prio_no_advert, &b.lower_prio_no_advert, bool_word);
+    d.field(
+        "lower_prio_no_advert",
+        &a.lower_prio_no_advert,
+        &b.lower_prio_no_advert,
+        bool_word,
+    );
     d.field(
         "higher_prio_send_advert",
         &a.higher_prio_send_advert,
         &b.higher_prio_send_advert,
         bool_word,
     );
-    d.field("check_unicast_src", &a.check_unicast_src, &b.check_unicast_src, bool_word);
+    d.field(
+        "check_unicast_src",
+        &a.check_unicast_src,
+        &b.check_unicast_src,
+        bool_word,
+    );
     d.field("accept", &a.accept, &b.accept, bool_word);
     d.field(
         "skip_check_adv_addr",
@@ -124,22 +158,56 @@ pub fn instance_details(old: &InstancePlan, new: &InstancePlan) -> Vec<String> {
         secs,
     );
     d.changed("notify scripts", &old.notify, &new.notify);
-    d.set("track_interface", &old.track_interface, &new.track_interface, |t| t.clone(), tracked);
-    d.set("track_script", &old.track_script, &new.track_script, |t| t.clone(), tracked);
-    d.set("track_file", &old.track_file, &new.track_file, |t| t.clone(), tracked);
-    d.set("track_process", &old.track_process, &new.track_process, |t| t.clone(), tracked);
+    d.set(
+        "track_interface",
+        &old.track_interface,
+        &new.track_interface,
+        |t| t.clone(),
+        tracked,
+    );
+    d.set(
+        "track_script",
+        &old.track_script,
+        &new.track_script,
+        |t| t.clone(),
+        tracked,
+    );
+    d.set(
+        "track_file",
+        &old.track_file,
+        &new.track_file,
+        |t| t.clone(),
+        tracked,
+    );
+    d.set(
+        "track_process",
+        &old.track_process,
+        &new.track_process,
+        |t| t.clone(),
+        tracked,
+    );
     d.0
 }
 
 fn garp(d: &mut Details, a: &InstanceConfig, b: &InstanceConfig) {
-    d.field("garp_master_delay", &a.garp_master_delay, &b.garp_master_delay, secs);
+    d.field(
+        "garp_master_delay",
+        &a.garp_master_delay,
+        &b.garp_master_delay,
+        secs,
+    );
     d.field(
         "garp_master_repeat",
         &a.garp_master_repeat,
         &b.garp_master_repeat,
         ToString::to_string,
     );
-    d.field("garp_master_refresh", &a.garp_master_refresh, &b.garp_master_refresh, secs);
+    d.field(
+        "garp_master_refresh",
+        &a.garp_master_refresh,
+        &b.garp_master_refresh,
+        secs,
+    );
     d.field(
         "garp_master_refresh_repeat",
         &a.garp_master_refresh_repeat,
@@ -206,7 +274,13 @@ pub fn groups(old: &Plan, new: &Plan) -> Vec<Touched> {
             Some(o) if o == n => continue,
             Some(o) => {
                 let mut d = Details::default();
-                d.set("members", &o.members, &n.members, Clone::clone, Clone::clone);
+                d.set(
+                    "members",
+                    &o.members,
+                    &n.members,
+                    Clone::clone,
+                    Clone::clone,
+                );
                 if d.0.is_empty() && o.members != n.members {
                     d.0.push("member order changed".into());
                 }
@@ -268,7 +342,13 @@ fn by_name<T: PartialEq>(
 /// vrrp_script, track_file and vrrp_track_process trackers (those some instance tracks).
 pub fn trackers(old: &Plan, new: &Plan) -> Vec<Touched> {
     let mut out = Vec::new();
-    by_name("vrrp_script", &old.scripts, &new.scripts, |s| &s.name, &mut out);
+    by_name(
+        "vrrp_script",
+        &old.scripts,
+        &new.scripts,
+        |s| &s.name,
+        &mut out,
+    );
     by_name("track_file", &old.files, &new.files, |s| &s.name, &mut out);
     by_name(
         "vrrp_track_process",
@@ -359,10 +439,7 @@ mod tests {
     fn instances_added_and_removed_by_name() {
         let a = instance("VI_1", "");
         let b = instance("VI_2", "").replace("51", "52");
-        assert_eq!(
-            lines(&a, &format!("{a}{b}")),
-            ["vrrp_instance VI_2: added"]
-        );
+        assert_eq!(lines(&a, &format!("{a}{b}")), ["vrrp_instance VI_2: added"]);
         assert_eq!(
             lines(&format!("{a}{b}"), &b),
             ["vrrp_instance VI_1: removed"]
@@ -393,8 +470,12 @@ mod tests {
 
     #[test]
     fn a_password_is_never_shown() {
-        let auth = |p: &str| format!(" authentication {{\n  auth_type PASS\n  auth_pass {p}\n }}\n");
-        let l = lines(&instance("VI_1", &auth("secret1")), &instance("VI_1", &auth("secret2")));
+        let auth =
+            |p: &str| format!(" authentication {{\n  auth_type PASS\n  auth_pass {p}\n }}\n");
+        let l = lines(
+            &instance("VI_1", &auth("secret1")),
+            &instance("VI_1", &auth("secret2")),
+        );
         assert_eq!(l, ["vrrp_instance VI_1: auth_pass changed"]);
     }
 }

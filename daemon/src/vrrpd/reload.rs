@@ -26,7 +26,7 @@ use vrrp::{Action, Input, State, SyncGroup, Time};
 use super::instance;
 use super::plan::{InstancePlan, Plan};
 use super::{kernel, notify, Group, Runtime};
-use crate::diff::vrrp::{restart_reason, vips_with_new_options};
+use crate::diff::vrrp::{is_another_instance, restart_reason, vips_with_new_options};
 use crate::notifier::{self, Notice, Side};
 
 /// What a reload does with one instance of the new plan.
@@ -88,11 +88,11 @@ impl Runtime {
         stop.sort_unstable();
         for &i in &stop {
             self.instances[i].group = None;
-            let name = &self.instances[i].plan.name;
-            if plan.instances.iter().any(|p| p.name == *name) {
-                self.stop_instance(i, now).await;
-            } else {
-                self.remove_instance(i, now).await;
+            let old = &self.instances[i].plan;
+            match plan.instances.iter().find(|p| p.name == old.name) {
+                Some(new) if !is_another_instance(old, new) => self.stop_instance(i, now).await,
+                Some(_) => self.remove_instance(i, now, "replaced by the reload").await,
+                None => self.remove_instance(i, now, "removed by the reload").await,
             }
         }
         // In place, before the indexes change.
@@ -275,14 +275,12 @@ impl Runtime {
         self.instances[idx].socket = None;
     }
 
-    /// Stops instance `idx`, which the reload removes, as keepalived 2.2.7 does: as on SIGTERM,
+    /// Stops instance `idx`, which the reload removes or replaces by another of the same name
+    /// (`is_another_instance`), as keepalived 2.2.7 does: as on SIGTERM,
     /// but its notifies say FAULT, or DELETED under `notify_deleted` (whose script runs), and
     /// neither notify_stop nor notify_fault runs (measured: `netns_reload.rs`).
-    async fn remove_instance(&mut self, idx: usize, now: Time) {
-        info!(
-            "({}) removed by the reload: stopping",
-            self.instances[idx].plan.name
-        );
+    async fn remove_instance(&mut self, idx: usize, now: Time, why: &str) {
+        info!("({}) {why}: stopping", self.instances[idx].plan.name);
         let actions = self.instances[idx].instance.handle(Input::Shutdown, now);
         for a in actions {
             match a {
