@@ -232,7 +232,6 @@ pub struct GlobalDefs {
     pub script_user_missing: Option<String>,
     pub enable_script_security: bool,
     pub use_symlink_paths: bool,
-    pub set_supplementary_groups: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub startup_script: Option<ScriptCommand>,
     pub startup_script_timeout: Timer,
@@ -485,7 +484,6 @@ impl Default for GlobalDefs {
             script_user_missing: None,
             enable_script_security: false,
             use_symlink_paths: false,
-            set_supplementary_groups: false,
             startup_script: None,
             startup_script_timeout: Timer::secs(10),
             shutdown_script: None,

@@ -114,6 +114,12 @@ pub fn kinds() -> Vec<Kind> {
             with_global("    bogus_global 1\n", &clean),
             clean.clone(),
         ),
+        // A keyword of later versions: 2.2.7 does not know it.
+        runs_as(
+            "set_supplementary_groups",
+            with_global("    set_supplementary_groups\n", &clean),
+            clean.clone(),
+        ),
         runs_as(
             "unknown_top_level_block",
             format!("bogus_top {{\n}}\n{clean}"),

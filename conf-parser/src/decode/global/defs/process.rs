@@ -57,9 +57,8 @@ pub(super) fn process_keywords() -> Vec<Keyword<GlobalDefs>> {
         kw("use_symlink_paths", |cx, n, d| {
             d.use_symlink_paths = flag(cx, n).unwrap_or(d.use_symlink_paths)
         }),
-        kw("set_supplementary_groups", |cx, n, d| {
-            d.set_supplementary_groups = flag(cx, n).unwrap_or(d.set_supplementary_groups)
-        }),
+        // `set_supplementary_groups` (later versions) is not in the table: keepalived 2.2.7 does
+        // not know it ("Unknown keyword", -t exits 5), and gives a script its gid as its only group.
         kw("startup_script", |cx, n, d| {
             let at = cx.mark();
             set_script(cx, n, &mut d.startup_script);
