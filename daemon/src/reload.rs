@@ -193,8 +193,7 @@ pub fn plans(
         crate::syncd::plan::plan(config)
     };
     let notify =
-        crate::notifier::Settings::from_config(config, &crate::notifier::settings::local_name())
-            .map_err(|e| vec![e])?;
+        crate::notifier::Settings::from_config(config, &crate::notifier::settings::local_name());
     Ok((
         Plans {
             vrrp,

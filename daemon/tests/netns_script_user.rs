@@ -156,3 +156,88 @@ fn netns_scripts_run_as_keepalived_runs_them() {
     // Both daemons give the same ids, supplementary groups included.
     assert_eq!(seen[0], seen[1], "keepalived-rs, then keepalived 2.2.7");
 }
+
+/// A notify FIFO whose own user (or group) does not exist: keepalived 2.2.7 logs `Script user
+/// 'X' does not exist` (`Script group 'X' ...`) and `Invalid user/group for ... fifo ... -
+/// ignoring`, does not make that FIFO, and runs with the other; keepalived-rs the same (it
+/// refused the whole file). Both daemons on the same files: a MASTER with `notify_fifo` and
+/// `vrrp_notify_fifo`, one of them for a user or group that does not exist.
+#[test]
+fn netns_a_fifo_whose_user_does_not_exist_is_ignored() {
+    let Some(lab) = lab_or_skip("netns_a_fifo_whose_user_does_not_exist_is_ignored", "fu", 1)
+    else {
+        return;
+    };
+    // (notify_fifo's owner, vrrp_notify_fifo's owner, which are made, the missing name)
+    let cases = [
+        (
+            "kars-no-such-user",
+            "root",
+            [false, true],
+            "user 'kars-no-such-user'",
+        ),
+        (
+            "root",
+            "root kars-no-such-group",
+            [true, false],
+            "group 'kars-no-such-group'",
+        ),
+    ];
+    for (case, (all_owner, vrrp_owner, want, missing)) in cases.into_iter().enumerate() {
+        for who in DAEMONS {
+            let out = lab.dir.join(format!("fifo-{case}-{who}"));
+            std::fs::create_dir_all(&out).unwrap();
+            let conf = Conf::v2("MASTER", 150).text().replacen(
+                "global_defs {\n",
+                &format!(
+                    "global_defs {{\n    notify_fifo {} {all_owner}\n    vrrp_notify_fifo {} {vrrp_owner}\n",
+                    out.join("all").display(),
+                    out.join("vrrp").display(),
+                ),
+                1,
+            );
+            // `-t` passes the file (exit 0), as keepalived's does.
+            let file = lab.write(&format!("fifo-{case}-{who}-t.conf"), &conf);
+            let bin = if who == "keepalived" {
+                common::KEEPALIVED.into()
+            } else {
+                common::ours_binary()
+            };
+            let t = std::process::Command::new("ip")
+                .args(["netns", "exec", lab.node(0)])
+                .arg(bin)
+                .arg("-t")
+                .arg("-f")
+                .arg(&file)
+                .output()
+                .expect("run -t");
+            assert_eq!(
+                t.status.code(),
+                Some(0),
+                "{who} -t: {}",
+                String::from_utf8_lossy(&t.stderr)
+            );
+            let mut d = start(&lab, who, &conf);
+            let master = wait_for(Duration::from_secs(20), || {
+                d.log_text().contains("Entering MASTER STATE")
+            });
+            let running = d.running();
+            let made = ["all", "vrrp"].map(|n| out.join(n).exists());
+            let log = d.log_text();
+            d.term(Duration::from_secs(10));
+            for line in log.lines().filter(|l| l.contains("kars-no-such-")) {
+                println!("MEASURE: {who} logs: {line}");
+            }
+            assert!(master.is_some() && running, "{who} did not run:\n{log}");
+            assert_eq!(
+                made, want,
+                "{who}: FIFOs made (notify_fifo, vrrp_notify_fifo)"
+            );
+            let name = missing.replace('\'', "");
+            assert!(
+                log.contains(&name) || log.contains(missing),
+                "{who} does not say which FIFO it ignored ({missing}):\n{log}"
+            );
+        }
+    }
+}

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::script_user::{RunAs, Script, ScriptUsers};
+use crate::script_user::{RunAs, ScriptUsers};
 use conf_parser::model::global::Fifo as FifoKeyword;
 use conf_parser::Config;
 use nix::unistd::{Gid, Group, Uid, User};
@@ -60,8 +60,9 @@ fn user_name() -> Option<String> {
 
 impl Settings {
     /// The settings of a configuration; `local_name` is [`local_name`]'s answer (passed in so
-    /// that it is asked once, and for tests). Errors name the keyword.
-    pub fn from_config(config: &Config, local_name: &str) -> Result<Settings, String> {
+    /// that it is asked once, and for tests). What cannot be had is left out, as keepalived
+    /// leaves it out, one line each in `skipped`.
+    pub fn from_config(config: &Config, local_name: &str) -> Settings {
         let g = &config.global.global_defs;
         let users = ScriptUsers::system(g);
         let mut fifos = Vec::new();
@@ -101,11 +102,27 @@ impl Settings {
                         continue;
                     }
                 };
+                // A user or group of its own that does not exist: keepalived ignores that
+                // FIFO ("Invalid user/group for ... fifo ... - ignoring") and runs without it.
+                let owner = match fifo_owner(f) {
+                    Ok(owner) => owner.or(default_owner),
+                    Err(why) => {
+                        skipped.push(format!(
+                            "{keyword} {}: not made: {why} (keepalived ignores it too)",
+                            f.name
+                        ));
+                        continue;
+                    }
+                };
                 let script =
                     users.script_or_skip(&format!("{keyword}_script"), script, &mut skipped);
-                let mut plan = fifo_plan(keyword, f, script, carries)?;
-                plan.owner = plan.owner.or(default_owner);
-                fifos.push(plan);
+                fifos.push(FifoPlan {
+                    keyword,
+                    path: PathBuf::from(&f.name),
+                    owner,
+                    script,
+                    carries,
+                });
             }
         }
         let known = local_name != "[unknown]";
@@ -138,45 +155,33 @@ impl Settings {
             }),
             _ => None,
         };
-        Ok(Settings {
+        Settings {
             fifos,
             mail,
             skipped,
-        })
+        }
     }
 }
 
-fn fifo_plan(
-    keyword: &'static str,
-    f: &FifoKeyword,
-    script: Option<Script>,
-    carries: Carries,
-) -> Result<FifoPlan, String> {
-    let owner = match &f.user {
-        None => None,
-        Some(u) => {
-            let user = User::from_name(u)
-                .map_err(|e| format!("{keyword}: user {u}: {e}"))?
-                .ok_or_else(|| format!("{keyword}: no user {u}"))?;
-            let gid = match &f.group {
-                None => user.gid,
-                Some(g) => {
-                    Group::from_name(g)
-                        .map_err(|e| format!("{keyword}: group {g}: {e}"))?
-                        .ok_or_else(|| format!("{keyword}: no group {g}"))?
-                        .gid
-                }
-            };
-            Some((user.uid, gid))
+/// The uid and gid a FIFO's own `USER [GROUP]` name (the group defaults to the user's), or why
+/// they cannot be had, in keepalived's words.
+fn fifo_owner(f: &FifoKeyword) -> Result<Option<(Uid, Gid)>, String> {
+    let Some(u) = &f.user else {
+        return Ok(None);
+    };
+    let user = User::from_name(u)
+        .map_err(|e| format!("script user {u}: {e}"))?
+        .ok_or_else(|| format!("script user {u} does not exist"))?;
+    let gid = match &f.group {
+        None => user.gid,
+        Some(g) => {
+            Group::from_name(g)
+                .map_err(|e| format!("script group {g}: {e}"))?
+                .ok_or_else(|| format!("script group {g} does not exist"))?
+                .gid
         }
     };
-    Ok(FifoPlan {
-        keyword,
-        path: PathBuf::from(&f.name),
-        owner,
-        script,
-        carries,
-    })
+    Ok(Some((user.uid, gid)))
 }
 
 #[cfg(test)]
@@ -190,7 +195,7 @@ mod tests {
     fn settings(text: &str) -> Settings {
         let p = conf_parser::parse_str("t.conf", text, &conf_parser::Options::default());
         assert!(p.is_ok(), "{}", p.render_diagnostics());
-        Settings::from_config(&p.config, "lb1.example.org").unwrap()
+        Settings::from_config(&p.config, "lb1.example.org")
     }
 
     #[test]
@@ -245,7 +250,7 @@ mod tests {
         // The script's own user and group, looked up when planned.
         assert_eq!(
             s.fifos[2].script,
-            Some(Script {
+            Some(crate::script_user::Script {
                 command: vec!["/bin/reader".into(), "x".into()],
                 run_as: crate::script_user::RunAs {
                     uid: nobody.uid.as_raw(),
@@ -262,14 +267,24 @@ mod tests {
             s.skipped
         );
         assert_eq!(s.fifos[2].carries, Carries::Lvs);
-        let p = conf_parser::parse_str(
-            "t.conf",
-            "global_defs {\n notify_fifo /run/a no-such-user-here\n}\n",
-            &conf_parser::Options::default(),
+    }
+
+    /// A FIFO whose own user or group does not exist is left out (one line each), the others
+    /// made, as keepalived 2.2.7 ignores just that FIFO and runs.
+    #[test]
+    fn a_fifo_whose_user_does_not_exist_is_left_out() {
+        let s = settings(
+            "global_defs {\n notify_fifo /run/a kars-no-such-user\n vrrp_notify_fifo /run/b root kars-no-such-group\n lvs_notify_fifo /run/c nobody\n lvs_notify_fifo_script /bin/r\n}\n",
         );
-        assert!(Settings::from_config(&p.config, "h")
-            .unwrap_err()
-            .contains("no user no-such-user-here"));
+        assert_eq!(s.fifos.len(), 1);
+        assert_eq!(s.fifos[0].keyword, "lvs_notify_fifo");
+        assert_eq!(
+            s.skipped,
+            [
+                "notify_fifo /run/a: not made: script user kars-no-such-user does not exist (keepalived ignores it too)",
+                "vrrp_notify_fifo /run/b: not made: script group kars-no-such-group does not exist (keepalived ignores it too)",
+            ]
+        );
     }
 
     #[test]
@@ -288,7 +303,10 @@ mod tests {
         assert_eq!(s.fifos.len(), 1);
         assert_eq!(s.fifos[0].keyword, "vrrp_notify_fifo");
         assert!(
-            s.skipped.len() == 1 && s.skipped[0].starts_with("notify_fifo /run/a: not made: script user kars-no-such-user does not exist"),
+            s.skipped.len() == 1
+                && s.skipped[0].starts_with(
+                    "notify_fifo /run/a: not made: script user kars-no-such-user does not exist"
+                ),
             "{:?}",
             s.skipped
         );
