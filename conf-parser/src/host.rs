@@ -27,11 +27,14 @@
 //! the VRRP side's scripts that name no user of their own (and the others without one: the
 //! FIFO scripts and a FIFO without a user, measured; the LVS side's, by its source; those the
 //! daemon's plan leaves out, daemon/src/script_user.rs, told by `script_user_missing`).
-//! Scripts without
-//! `enable_script_security` run.
+//! Scripts without `enable_script_security` run. With it, a script that would run as root from
+//! a file or directory another user can write is dropped (`crate::script_security`): a
+//! vrrp_script with its tracking (its `-t` fails), a MISC_CHECK from its real server, a notify
+//! script (its `-t` passes those).
 
 use crate::diag::Diagnostics;
 use crate::model::{Config, ScriptCommand};
+pub use crate::script_security::{FileKind, FileStat};
 use crate::source::Span;
 
 /// What the machine has, as far as the checks need to know.
@@ -41,6 +44,14 @@ pub trait Host {
     fn has_group(&self, name: &str) -> bool;
     /// Whether `program` exists: a path (with a `/`), or a name found on PATH.
     fn has_program(&self, program: &str) -> bool;
+    /// A user's uid and primary gid.
+    fn user_ids(&self, name: &str) -> Option<(u32, u32)>;
+    fn group_id(&self, name: &str) -> Option<u32>;
+    /// `program`'s canonical path (a name without `/` found on PATH first), symbolic links
+    /// resolved; `None` when it cannot be had.
+    fn real_path(&self, program: &str) -> Option<String>;
+    /// lstat(2) of `path` (a symbolic link is not followed).
+    fn lstat(&self, path: &str) -> Option<FileStat>;
 }
 
 /// The user keepalived runs scripts as under `enable_script_security` without `script_user`.
@@ -66,8 +77,9 @@ struct Script<'c> {
     /// A vrrp_script or an instance's or sync group's notify script: what keepalived's daemon
     /// was measured to drop (see the module's comment).
     droppable: bool,
-    /// It names the user it runs as.
-    own_user: bool,
+    /// The user (and group) it names to run as.
+    user: Option<&'c str>,
+    group: Option<&'c str>,
 }
 
 /// Runs the checks; findings go to `diags`. What keepalived's daemon drops (see above) is
@@ -256,6 +268,28 @@ fn drop_scripts(config: &mut Config, dropped: &Dropped) {
         }
         g.track_script.retain(|t| !scripts.contains(&t.name));
     }
+    let defs = &mut config.global.global_defs;
+    for c in [
+        &mut defs.notify_fifo_script,
+        &mut defs.vrrp_notify_fifo_script,
+        &mut defs.lvs_notify_fifo_script,
+    ] {
+        clear(c);
+    }
+    for vs in &mut config.lvs.virtual_server {
+        clear(&mut vs.quorum_up);
+        clear(&mut vs.quorum_down);
+        for rs in &mut vs.real_server {
+            clear(&mut rs.notify_up);
+            clear(&mut rs.notify_down);
+            rs.checkers.retain(|c| match c {
+                crate::model::lvs::Checker::Misc(m) => {
+                    !dropped.spans.contains(&m.common.origin.span)
+                }
+                _ => true,
+            });
+        }
+    }
 }
 
 /// Reports what the scripts need of the host; returns the scripts keepalived's daemon drops.
@@ -306,7 +340,7 @@ fn check_scripts(
     let drop_userless = |dropped: &mut Dropped| {
         for s in scripts
             .iter()
-            .filter(|s| s.side == Side::Vrrp && s.droppable && !s.own_user)
+            .filter(|s| s.side == Side::Vrrp && s.droppable && s.user.is_none())
         {
             if !dropped.spans.contains(&s.span) {
                 dropped.spans.push(s.span);
@@ -358,6 +392,7 @@ fn check_scripts(
                 drop_userless(&mut dropped);
             }
         }
+        check_security(&scripts, defs, host, &mut dropped, diags);
         return dropped;
     }
     if bad_user {
@@ -384,6 +419,87 @@ fn check_scripts(
             .security_violation();
     }
     dropped
+}
+
+/// Under `enable_script_security`, the scripts that would run with root's rights from a file
+/// or directory another user can write (`crate::script_security`): keepalived disables each
+/// ("Unsafe permissions found for script 'PATH' - disabling.") and runs on without it, at
+/// start and at each reload; so does keepalived-rs. A vrrp_script so disabled is untracked,
+/// a MISC_CHECK removed from its real server, a notify script not run.
+fn check_security(
+    scripts: &[Script<'_>],
+    defs: &crate::model::global::GlobalDefs,
+    host: &dyn Host,
+    dropped: &mut Dropped,
+    diags: &mut Diagnostics,
+) {
+    for s in scripts {
+        // keepalived-rs refuses these two with what to do instead.
+        if dropped.spans.contains(&s.span)
+            || matches!(s.what.as_str(), "startup_script" | "shutdown_script")
+        {
+            continue;
+        }
+        // Scripts without a user to be had are left out already (here or by the daemon).
+        let Some((uid, gid)) = run_ids(s, defs, host) else {
+            continue;
+        };
+        let Some(real) = host.real_path(s.program) else {
+            continue;
+        };
+        let Some(file) = host.lstat(&real) else {
+            continue;
+        };
+        if !crate::script_security::runs_as_root(uid, gid, &file) {
+            continue;
+        }
+        let Some(why) = crate::script_security::check_path(&real, |p| host.lstat(p)) else {
+            continue;
+        };
+        dropped.spans.push(s.span);
+        let d = diags.warning(
+            s.span,
+            format!(
+                "{} runs '{}' as {uid}:{gid}, and {why}: under enable_script_security \
+                 keepalived disables it, and so does keepalived-rs",
+                s.what, s.program
+            ),
+        );
+        let help = "make the script and every directory above it owned by root and writable by \
+                    root alone (or run it as another user)";
+        if s.tracked {
+            // keepalived: "Disabling track script NAME due to insecure", which fails its -t.
+            d.with_help(format!(
+                "{help}; meanwhile the instances run as if they did not track it"
+            ));
+        } else if s.what == "MISC_CHECK" {
+            d.with_help(format!(
+                "{help}; meanwhile the real server runs without this checker"
+            ))
+            .keepalived_passes();
+        } else {
+            d.with_help(help).keepalived_passes();
+        }
+    }
+}
+
+/// The uid and gid a script runs as under `enable_script_security`: its own user (and group),
+/// else `script_user`, else `keepalived_script`; the group defaults to the user's primary one.
+fn run_ids(
+    s: &Script<'_>,
+    defs: &crate::model::global::GlobalDefs,
+    host: &dyn Host,
+) -> Option<(u32, u32)> {
+    let (user, group) = match (s.user, &defs.script_user) {
+        (Some(u), _) => (u, s.group),
+        (None, Some(su)) => (su.user.as_str(), su.group.as_deref()),
+        (None, None) => (DEFAULT_SCRIPT_USER, None),
+    };
+    let (uid, gid) = host.user_ids(user)?;
+    match group {
+        Some(g) => Some((uid, host.group_id(g)?)),
+        None => Some((uid, gid)),
+    }
 }
 
 /// Every program the configuration names, in file order within each kind.
@@ -414,7 +530,8 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
                 side: Side::Vrrp,
                 tracked: true,
                 droppable: true,
-                own_user: s.user.is_some(),
+                user: s.user.as_deref(),
+                group: s.group.as_deref(),
             });
         }
     }
@@ -494,7 +611,8 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
                             side: Side::Lvs,
                             tracked: false,
                             droppable: false,
-                            own_user: m.user.is_some(),
+                            user: m.user.as_ref().map(|u| u.user.as_str()),
+                            group: m.user.as_ref().and_then(|u| u.group.as_deref()),
                         });
                     }
                 }
@@ -521,7 +639,8 @@ fn push<'c>(
             side,
             tracked: false,
             droppable,
-            own_user: c.user.is_some(),
+            user: c.user.as_deref(),
+            group: c.group.as_deref(),
         });
     }
 }
@@ -553,7 +672,40 @@ mod tests {
             name == "root"
         }
         fn has_program(&self, program: &str) -> bool {
-            program == "/bin/true" || program == "true"
+            program == "/bin/true" || program == "true" || program.starts_with("/tmp/")
+        }
+        fn user_ids(&self, name: &str) -> Option<(u32, u32)> {
+            match name {
+                "root" => Some((0, 0)),
+                "nobody" => Some((65534, 65534)),
+                super::DEFAULT_SCRIPT_USER if self.script_user => Some((999, 999)),
+                _ => None,
+            }
+        }
+        fn group_id(&self, name: &str) -> Option<u32> {
+            (name == "root").then_some(0)
+        }
+        fn real_path(&self, program: &str) -> Option<String> {
+            match program {
+                "true" => Some("/bin/true".into()),
+                p if p.starts_with('/') => Some(p.into()),
+                _ => None,
+            }
+        }
+        /// Root's directories and files, but for /tmp/w (0777) and the files in it.
+        fn lstat(&self, path: &str) -> Option<super::FileStat> {
+            use super::FileKind::{Dir, File};
+            let (kind, mode) = match path {
+                "/" | "/bin" | "/tmp" => (Dir, 0o755),
+                "/tmp/w" => (Dir, 0o777),
+                _ => (File, 0o755),
+            };
+            Some(super::FileStat {
+                kind,
+                uid: 0,
+                gid: 0,
+                mode,
+            })
         }
     }
 
@@ -818,5 +970,57 @@ mod tests {
         let (c, _) = checked(&tracked("/bin/true", "  notify_master /bin/true\n"), NOBODY);
         assert_eq!(c.vrrp.vrrp_script.len(), 1);
         assert!(c.vrrp.vrrp_instance[0].notify_master.is_some());
+    }
+
+    /// Under enable_script_security, a script run as root from a directory others can write is
+    /// dropped (a vrrp_script untracked, a MISC_CHECK removed, a notify script not run), with
+    /// keepalived's -t verdicts; run as another user, or without script security, it stays.
+    #[test]
+    fn scripts_root_runs_from_a_directory_others_can_write_are_dropped() {
+        let text = |global: &str| {
+            format!(
+                "global_defs {{\n{global}}}\nvrrp_script bad {{\n  script \"/tmp/w/chk x\"\n}}\nvrrp_script good {{\n  script /tmp/chk\n}}\n{}virtual_server 10.0.0.9 80 {{\n  quorum_up /tmp/w/q\n  real_server 10.0.0.2 80 {{\n    notify_up /tmp/up\n    MISC_CHECK {{\n      misc_path \"/tmp/w/misc a\"\n    }}\n    TCP_CHECK {{\n    }}\n  }}\n}}\n",
+                instance(
+                    "eth0",
+                    "  track_script {\n    bad\n    good\n  }\n  notify_master /tmp/w/m\n  notify_backup /tmp/w/b nobody\n"
+                )
+            )
+        };
+        let secure = text("  enable_script_security\n  script_user root\n");
+        let (c, _) = checked(&secure, NOBODY);
+        let names: Vec<_> = c.vrrp.vrrp_script.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["good"]);
+        let i = &c.vrrp.vrrp_instance[0];
+        let tracked: Vec<_> = i.track_script.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(tracked, ["good"]);
+        assert!(i.notify_master.is_none());
+        // Its own user, nobody: no root rights to guard.
+        assert!(i.notify_backup.is_some());
+        let vs = &c.lvs.virtual_server[0];
+        assert!(vs.quorum_up.is_none());
+        assert!(vs.real_server[0].notify_up.is_some());
+        assert_eq!(vs.real_server[0].checkers.len(), 1, "the TCP_CHECK stays");
+        let f = findings(&secure, NOBODY);
+        let verdicts: Vec<_> = f.iter().map(|f| (f.0, f.1)).collect();
+        assert_eq!(
+            verdicts,
+            [
+                (5, KeepalivedTest::Fails),
+                (21, KeepalivedTest::Passes),
+                (25, KeepalivedTest::Passes),
+                (28, KeepalivedTest::Passes),
+            ],
+            "{f:?}"
+        );
+        assert!(
+            f[0].2.starts_with("vrrp_script bad runs '/tmp/w/chk' as 0:0, and '/tmp/w' can be written by users other than root (mode 0777"),
+            "{}",
+            f[0].2
+        );
+        // Without script security keepalived runs them all.
+        let (c, _) = checked(&text("  script_user root\n"), NOBODY);
+        assert_eq!(c.vrrp.vrrp_script.len(), 2);
+        assert!(c.vrrp.vrrp_instance[0].notify_master.is_some());
+        assert_eq!(c.lvs.virtual_server[0].real_server[0].checkers.len(), 2);
     }
 }

@@ -12,6 +12,7 @@ pub mod host;
 pub mod lexer;
 pub mod model;
 pub mod preprocess;
+pub mod script_security;
 pub mod source;
 pub mod tree;
 pub mod values;

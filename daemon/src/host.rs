@@ -3,7 +3,10 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
+
+use conf_parser::host::{FileKind, FileStat};
 
 /// PATH when the environment has none (glibc's default search path for execvp, with sbin).
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -44,12 +47,56 @@ impl conf_parser::host::Host for System {
             .filter(|dir| !dir.is_empty())
             .any(|dir| Path::new(dir).join(program).is_file())
     }
+
+    fn user_ids(&self, name: &str) -> Option<(u32, u32)> {
+        let u = nix::unistd::User::from_name(name).ok()??;
+        Some((u.uid.as_raw(), u.gid.as_raw()))
+    }
+
+    fn group_id(&self, name: &str) -> Option<u32> {
+        let g = nix::unistd::Group::from_name(name).ok()??;
+        Some(g.gid.as_raw())
+    }
+
+    fn real_path(&self, program: &str) -> Option<String> {
+        let found = if program.contains('/') {
+            Path::new(program).to_path_buf()
+        } else {
+            let path = std::env::var("PATH").unwrap_or_else(|_| DEFAULT_PATH.to_string());
+            path.split(':')
+                .filter(|dir| !dir.is_empty())
+                .map(|dir| Path::new(dir).join(program))
+                .find(|p| p.is_file())?
+        };
+        let real = std::fs::canonicalize(found).ok()?;
+        real.to_str().map(str::to_string)
+    }
+
+    fn lstat(&self, path: &str) -> Option<FileStat> {
+        let m = std::fs::symlink_metadata(path).ok()?;
+        let t = m.file_type();
+        let kind = if t.is_dir() {
+            FileKind::Dir
+        } else if t.is_file() {
+            FileKind::File
+        } else if t.is_symlink() {
+            FileKind::Symlink
+        } else {
+            FileKind::Other
+        };
+        Some(FileStat {
+            kind,
+            uid: m.uid(),
+            gid: m.gid(),
+            mode: m.mode() & 0o7777,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::System;
-    use conf_parser::host::Host;
+    use conf_parser::host::{FileKind, Host};
 
     #[test]
     fn asks_the_real_system() {
@@ -65,5 +112,14 @@ mod tests {
         assert!(!system.has_program("/nonexistent/kars"));
         assert!(!system.has_program("kars-no-such-program"));
         assert!(!system.has_program("/"), "a directory is not a program");
+        assert_eq!(system.user_ids("root"), Some((0, 0)));
+        assert_eq!(system.user_ids("kars-no-such-user"), None);
+        assert_eq!(system.group_id("root"), Some(0));
+        let sh = system.real_path("sh").expect("sh on PATH");
+        assert!(sh.starts_with('/') && !sh.contains("/../"), "{sh}");
+        let root = system.lstat("/").unwrap();
+        assert_eq!((root.kind, root.uid), (FileKind::Dir, 0));
+        assert_eq!(system.lstat(&sh).map(|s| s.kind), Some(FileKind::File));
+        assert_eq!(system.lstat("/nonexistent/kars"), None);
     }
 }
