@@ -70,7 +70,7 @@ struct Script<'c> {
     span: Span,
     /// The keyword that names it (`notify_master`, `MISC_CHECK`, `vrrp_script chk`, ...).
     what: String,
-    program: &'c str,
+    program: std::borrow::Cow<'c, str>,
     side: Side,
     /// A vrrp_script: keepalived reports one whose program is missing.
     tracked: bool,
@@ -306,7 +306,7 @@ fn check_scripts(
         .iter()
         .filter(|s| s.side == Side::Vrrp && s.droppable)
     {
-        if host.has_program(s.program) {
+        if host.has_program(&s.program) {
             continue;
         }
         dropped.spans.push(s.span);
@@ -399,9 +399,9 @@ fn check_scripts(
         // keepalived's -t stops there ("Error setting global script uid/gid"), exit 5.
         return dropped;
     }
-    let runs = scripts
-        .iter()
-        .find(|s| !(s.side == Side::Vrrp && vrrp_interface_missing) && host.has_program(s.program));
+    let runs = scripts.iter().find(|s| {
+        !(s.side == Side::Vrrp && vrrp_interface_missing) && host.has_program(&s.program)
+    });
     if let Some(s) = runs {
         diags
             .warning(
@@ -444,7 +444,7 @@ fn check_security(
         let Some((uid, gid)) = run_ids(s, defs, host) else {
             continue;
         };
-        let Some(real) = host.real_path(s.program) else {
+        let Some(real) = host.real_path(&s.program) else {
             continue;
         };
         let Some(file) = host.lstat(&real) else {
@@ -522,7 +522,7 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
         false,
     );
     for s in &config.vrrp.vrrp_script {
-        if let Some(program) = s.script.first() {
+        if let Some(program) = s.script.first().map(|p| p.as_str().into()) {
             out.push(Script {
                 span: s.origin.span,
                 what: format!("vrrp_script {}", s.name),
@@ -603,7 +603,11 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
             );
             for c in &rs.checkers {
                 if let crate::model::lvs::Checker::Misc(m) = c {
-                    if let Some(program) = misc_program(&m.misc_path) {
+                    if let Some(program) = crate::values::split_command(&m.misc_path)
+                        .into_iter()
+                        .next()
+                        .map(std::borrow::Cow::Owned)
+                    {
                         out.push(Script {
                             span: m.common.origin.span,
                             what: "MISC_CHECK".into(),
@@ -631,7 +635,10 @@ fn push<'c>(
     side: Side,
     droppable: bool,
 ) {
-    if let Some((c, program)) = c.as_ref().and_then(|c| Some((c, c.command.first()?))) {
+    if let Some((c, program)) = c
+        .as_ref()
+        .and_then(|c| Some((c, c.command.first()?.as_str().into())))
+    {
         out.push(Script {
             span: c.origin.span,
             what: what(),
@@ -643,12 +650,6 @@ fn push<'c>(
             group: c.group.as_deref(),
         });
     }
-}
-
-/// The program of a MISC_CHECK command line: its first word (unquoted).
-fn misc_program(line: &str) -> Option<&str> {
-    let first = line.split_ascii_whitespace().next()?;
-    Some(first.trim_matches(|c| c == '"' || c == '\''))
 }
 
 #[cfg(test)]

@@ -1,16 +1,18 @@
 //! Splitting one logical line into words and braces, as keepalived does: whitespace separates
 //! words; `"` and `'` quote (the quotes are removed, inner whitespace kept, and `abc" d"` is the
-//! one word `abc d`); escapes `\a \b \E \f \n \r \t \v \nnn \xXX \cC \C` are decoded inside
-//! quotes; `{` and `}` outside quotes are tokens of their own. Comments were removed earlier, by
+//! one word `abc d`); a backslash keeps the character after it in the word (`\"` does not end
+//! a quoted run, `\ ` does not end a word) and both stay as written: keepalived 2.2.7 decodes
+//! no escape in a string, but for a script's line and an HTTP_GET `regex`, which it decodes
+//! itself ([`crate::values::decode_escapes`], [`crate::values::split_command`]); `{` and `}`
+//! outside quotes are tokens of their own. Comments were removed earlier, by
 //! the preprocessor, so that `${_HASH}` can produce a literal `#`.
 
 use crate::diag::Diagnostics;
 use crate::source::{FileId, Span};
 use nom::branch::alt;
-use nom::bytes::complete::{take_while1, take_while_m_n};
-use nom::character::complete::{anychar, char};
-use nom::combinator::{map, map_opt, value};
-use nom::sequence::preceded;
+use nom::bytes::complete::take_while1;
+use nom::character::complete::char;
+use nom::combinator::map;
 use nom::IResult;
 
 /// A run of text whose characters sit one after another in a source file, starting at `start`
@@ -202,34 +204,6 @@ pub(crate) fn skip_space(s: &str) -> &str {
     &s[n..]
 }
 
-/// An escape sequence after the backslash.
-fn escape(input: &str) -> IResult<&str, char> {
-    alt((
-        map_opt(take_while_m_n(1, 3, |c: char| c.is_digit(8)), |d: &str| {
-            u32::from_str_radix(d, 8).ok().and_then(char::from_u32)
-        }),
-        map_opt(
-            preceded(
-                char('x'),
-                take_while_m_n(1, 2, |c: char| c.is_ascii_hexdigit()),
-            ),
-            |d: &str| u32::from_str_radix(d, 16).ok().and_then(char::from_u32),
-        ),
-        map_opt(preceded(char('c'), anychar), |c: char| {
-            char::from_u32((c.to_ascii_uppercase() as u32) ^ 0x40)
-        }),
-        value('\x07', char('a')),
-        value('\x08', char('b')),
-        value('\x1b', char('E')),
-        value('\x0c', char('f')),
-        value('\n', char('n')),
-        value('\r', char('r')),
-        value('\t', char('t')),
-        value('\x0b', char('v')),
-        anychar,
-    ))(input)
-}
-
 /// The body of a quoted run, up to and including the closing quote.
 fn quoted<'a>(quote: char) -> impl Fn(&'a str) -> IResult<&'a str, Piece<'a>> {
     move |input: &str| {
@@ -240,16 +214,14 @@ fn quoted<'a>(quote: char) -> impl Fn(&'a str) -> IResult<&'a str, Piece<'a>> {
             match chars.next() {
                 None => return Ok((rest, Piece::Unterminated(text))),
                 Some(c) if c == quote => return Ok((chars.as_str(), Piece::Text(text))),
-                Some('\\') => match escape(chars.as_str()) {
-                    Ok((r, c)) => {
+                Some('\\') => {
+                    // Kept as written, with the character it escapes.
+                    text.push('\\');
+                    if let Some(c) = chars.next() {
                         text.push(c);
-                        rest = r;
                     }
-                    Err(_) => {
-                        text.push('\\');
-                        rest = chars.as_str();
-                    }
-                },
+                    rest = chars.as_str();
+                }
                 Some(c) => {
                     text.push(c);
                     rest = chars.as_str();
@@ -259,14 +231,12 @@ fn quoted<'a>(quote: char) -> impl Fn(&'a str) -> IResult<&'a str, Piece<'a>> {
     }
 }
 
-/// Outside quotes a backslash keeps what follows literally, except that `\"`, `\'` and `\\` give
-/// the quote or backslash itself without starting a quoted run.
+/// Outside quotes a backslash and the character after it stay in the word as written: a quote
+/// so escaped starts no quoted run, a blank so escaped ends no word.
 fn bare_escape(input: &str) -> IResult<&str, Piece<'_>> {
     let (rest, _) = char('\\')(input)?;
-    match rest.chars().next() {
-        Some('"' | '\'' | '\\') => Ok((&rest[1..], Piece::Bare(&rest[..1]))),
-        _ => Ok((rest, Piece::Bare("\\"))),
-    }
+    let taken = 1 + rest.chars().next().map_or(0, char::len_utf8);
+    Ok((&input[taken..], Piece::Bare(&input[..taken])))
 }
 
 /// `${...}` left in place (an undefined parameter) stays part of the word: its braces never open
@@ -539,9 +509,11 @@ mod tests {
     }
 
     #[test]
-    fn escapes_inside_quotes() {
-        assert_eq!(words(r#""a\tb\x41\101\cA\q\\""#), ["a\tbAA\u{1}q\\"]);
-        assert_eq!(words(r#""say \"hi\"""#), ["say \"hi\""]);
+    fn backslashes_stay_as_written() {
+        assert_eq!(words(r#""a\tb\x41\101\cA\q\\""#), [r"a\tb\x41\101\cA\q\\"]);
+        assert_eq!(words(r#""say \"hi\"" x"#), [r#"say \"hi\""#, "x"]);
+        assert_eq!(words(r#"a\ b\"c d"#), [r#"a\ b\"c"#, "d"]);
+        assert_eq!(words(r"end\"), [r"end\"]);
     }
 
     #[test]

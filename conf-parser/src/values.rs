@@ -140,44 +140,125 @@ pub fn parse_port(s: &str) -> Result<u16, String> {
         .map_err(|_| "expected a port number 0..65535".into())
 }
 
-/// Splits a command line as keepalived does before running it: words separated by blanks,
-/// `'...'` and `"..."` group, a backslash keeps the next character.
-pub fn split_command(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut quote: Option<char> = None;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (_, '\\') => {
-                if let Some(next) = chars.next() {
-                    word.push(next);
-                }
-                in_word = true;
-            }
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => word.push(c),
-            (None, '"' | '\'') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    out.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                word.push(c);
-                in_word = true;
-            }
+/// keepalived's word separators (C's isspace: `\v` too).
+fn is_separator(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+/// The byte an escape sequence after a backslash stands for, and how many bytes of `rest` (what
+/// follows the backslash, not empty) it takes, as keepalived 2.2.7 reads script lines and
+/// regexes: `\xH...` (every hex digit that follows, the value kept to 8 bits), `\cX` (X's low
+/// five bits), `\N`, `\NN`, `\NNN` (octal, kept to 8 bits), `\a \b \E \f \n \r \t \v`, and any
+/// other character standing for itself (`\\`, `\"`, `\'`, `\q` is `q`).
+fn escape(rest: &[u8]) -> (u8, usize) {
+    match rest[0] {
+        b'x' if rest.get(1).is_some_and(u8::is_ascii_hexdigit) => {
+            let digits = rest[1..]
+                .iter()
+                .take_while(|d| d.is_ascii_hexdigit())
+                .count();
+            let value = rest[1..=digits].iter().fold(0u8, |v, d| {
+                let n = (*d as char).to_digit(16).unwrap_or(0) as u8;
+                v.wrapping_shl(4) | n
+            });
+            (value, 1 + digits)
+        }
+        b'c' if rest.len() > 1 => (rest[1] & 0x1f, 2),
+        b'0'..=b'7' => {
+            let digits = rest
+                .iter()
+                .take(3)
+                .take_while(|d| matches!(d, b'0'..=b'7'))
+                .count();
+            let value = rest[..digits]
+                .iter()
+                .fold(0u8, |v, d| v.wrapping_shl(3).wrapping_add(d - b'0'));
+            (value, digits)
+        }
+        c => {
+            let byte = match c {
+                b'a' => 0x07,
+                b'b' => 0x08,
+                b'E' => 0x1b,
+                b'f' => 0x0c,
+                b'n' => b'\n',
+                b'r' => b'\r',
+                b't' => b'\t',
+                b'v' => 0x0b,
+                other => other,
+            };
+            (byte, 1)
         }
     }
-    if in_word {
-        out.push(word);
+}
+
+/// A word's bytes as keepalived keeps them: C strings end at the first NUL (`\0`).
+fn word_text(mut bytes: Vec<u8>) -> String {
+    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+        bytes.truncate(nul);
     }
-    out
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// A word with keepalived 2.2.7's escapes decoded (see [`escape`]): what it makes of the words
+/// of a script's line and of an HTTP_GET `regex`, where it decodes them once more than in any
+/// other string (those keep their backslashes as written). A backslash that ends the text stays.
+pub fn decode_escapes(text: &str) -> String {
+    if !text.contains('\\') {
+        return text.to_string();
+    }
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            let (byte, taken) = escape(&b[i + 1..]);
+            out.push(byte);
+            i += 1 + taken;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    word_text(out)
+}
+
+/// Splits a script's command line into its program and arguments as keepalived 2.2.7 does: the
+/// command word's escapes are decoded (as every word of a script's line, [`decode_escapes`]),
+/// then the result is split again with the same rules: words separated by blanks, `"..."` and
+/// `'...'` group (and join what touches them), escapes decoded again, inside quotes and out.
+/// So `"/bin/echo \\t"` runs `/bin/echo` with a tab, and `a\ b` is one argument.
+pub fn split_command(text: &str) -> Vec<String> {
+    let once = decode_escapes(text);
+    let b = once.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    loop {
+        while b.get(i).is_some_and(|&c| is_separator(c)) {
+            i += 1;
+        }
+        if i >= b.len() {
+            return out;
+        }
+        let mut word = Vec::new();
+        let mut quote: Option<u8> = None;
+        while let Some(&c) = b.get(i) {
+            match (quote, c) {
+                (_, b'\\') if i + 1 < b.len() => {
+                    let (byte, taken) = escape(&b[i + 1..]);
+                    word.push(byte);
+                    i += 1 + taken;
+                    continue;
+                }
+                (Some(q), c) if c == q => quote = None,
+                (None, b'"' | b'\'') => quote = Some(c),
+                (None, c) if is_separator(c) => break,
+                (_, c) => word.push(c),
+            }
+            i += 1;
+        }
+        out.push(word_text(word));
+    }
 }
 
 #[cfg(test)]
@@ -216,6 +297,50 @@ mod tests {
         );
         assert_eq!(parse_prefix("fe80::1").unwrap().len, 128);
         assert!(parse_prefix("10.0.0.1/33").is_err());
+    }
+
+    /// Each escape form keepalived 2.2.7 decodes in a script's line, as its -d dump shows the
+    /// command (measured: `'/bin/echo' '^A' 'A' ' A' 'q'` for `"/bin/echo \1 \x41 \\ \101 \q"`).
+    #[test]
+    fn escapes_as_keepalived_decodes_them() {
+        assert_eq!(decode_escapes(r"a\tb\x41\101\cA\q\\z"), "a\tbAA\u{1}q\\z");
+        assert_eq!(
+            decode_escapes(r"\a\b\E\f\n\r\v"),
+            "\x07\x08\x1b\x0c\n\r\x0b"
+        );
+        // Every hex digit that follows, kept to 8 bits; `\x` without one is `x`.
+        assert_eq!(decode_escapes(r"\x414"), "\x14");
+        assert_eq!(decode_escapes(r"\xg"), "xg");
+        // Octal: at most three digits, kept to 8 bits.
+        assert_eq!(decode_escapes(r"\1014"), "A4");
+        assert_eq!(decode_escapes(r"\7"), "\x07");
+        // \c: the next character's low five bits.
+        assert_eq!(decode_escapes(r"\c?\ca"), "\x1f\x01");
+        assert_eq!(decode_escapes(r#"\"x\'"#), "\"x'");
+        // A NUL ends the word, as it ends a C string.
+        assert_eq!(decode_escapes(r"ab\0cd"), "ab");
+        assert_eq!(decode_escapes(r"(ok)\1"), "(ok)\u{1}");
+        assert_eq!(decode_escapes(r"(ok)\\1"), "(ok)\\1");
+        assert_eq!(decode_escapes("plain"), "plain");
+        assert_eq!(decode_escapes("end\\"), "end\\");
+    }
+
+    #[test]
+    fn commands_split_as_keepalived_splits_them() {
+        assert_eq!(
+            split_command(r"/bin/echo \1 \x41 \\ \101 \q"),
+            ["/bin/echo", "\u{1}", "A", " A", "q"]
+        );
+        // Decoded once as a word of the line (\t: a tab, which then separates words), then
+        // again when split (\\t: \t, a tab within the word).
+        assert_eq!(split_command(r"/bin/echo a\tbA"), ["/bin/echo", "a", "bA"]);
+        assert_eq!(split_command(r"/bin/echo a\\tb"), ["/bin/echo", "a\tb"]);
+        assert_eq!(
+            split_command(r#"/bin/x 'a b' "c 'd'" e"f g"h \\\"i"#),
+            ["/bin/x", "a b", "c 'd'", "ef gh", "\"i"]
+        );
+        assert_eq!(split_command(r"/bin/x a\\ b"), ["/bin/x", "a b"]);
+        assert_eq!(split_command("  "), Vec::<String>::new());
     }
 
     #[test]

@@ -360,8 +360,9 @@ impl<'a> Cx<'a> {
         Some(crate::model::ScriptCommand {
             origin: self.origin(node.keyword.span),
             command,
-            user: node.args.get(1).map(|w| w.text.to_string()),
-            group: node.args.get(2).map(|w| w.text.to_string()),
+            // The words after the command are read with the same escapes.
+            user: node.args.get(1).map(|w| values::decode_escapes(&w.text)),
+            group: node.args.get(2).map(|w| values::decode_escapes(&w.text)),
         })
     }
 

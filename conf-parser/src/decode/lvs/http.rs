@@ -188,7 +188,9 @@ fn url_keywords() -> Vec<Keyword<Url>> {
             u.virtualhost = cx.string(n).or(u.virtualhost.take())
         }),
         kw("regex", |cx, n, u| {
-            if let Some(r) = cx.string(n) {
+            // keepalived decodes a regex's escapes (`\x28` is `(`, `\1` the byte 1; a
+            // back-reference is written `\\1`), as in a script's line.
+            if let Some(r) = cx.string(n).map(|r| crate::values::decode_escapes(&r)) {
                 if u.regex.is_some() {
                     cx.warning(n.keyword.span, "regex is already set; this one replaces it");
                 }
