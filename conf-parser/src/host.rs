@@ -27,7 +27,8 @@
 //! the VRRP side's scripts that name no user of their own (and the others without one: the
 //! FIFO scripts and a FIFO without a user, measured; the LVS side's, by its source; those the
 //! daemon's plan leaves out, daemon/src/script_user.rs, told by `script_user_missing`).
-//! Scripts without `enable_script_security` run. With it, a script that would run as root from
+//! Scripts without `enable_script_security` run, but one its user cannot execute, which it
+//! drops ("is not executable ... - disabling"). With it, a script that would run as root from
 //! a file or directory another user can write is dropped (`crate::script_security`): a
 //! vrrp_script with its tracking (its `-t` fails), a MISC_CHECK from its real server, a notify
 //! script (its `-t` passes those).
@@ -392,9 +393,10 @@ fn check_scripts(
                 drop_userless(&mut dropped);
             }
         }
-        check_security(&scripts, defs, host, &mut dropped, diags);
+        check_files(&scripts, defs, host, true, &mut dropped, diags);
         return dropped;
     }
+    check_files(&scripts, defs, host, false, &mut dropped, diags);
     if bad_user {
         // keepalived's -t stops there ("Error setting global script uid/gid"), exit 5.
         return dropped;
@@ -421,15 +423,19 @@ fn check_scripts(
     dropped
 }
 
-/// Under `enable_script_security`, the scripts that would run with root's rights from a file
-/// or directory another user can write (`crate::script_security`): keepalived disables each
-/// ("Unsafe permissions found for script 'PATH' - disabling.") and runs on without it, at
-/// start and at each reload; so does keepalived-rs. A vrrp_script so disabled is untracked,
-/// a MISC_CHECK removed from its real server, a notify script not run.
-fn check_security(
+/// What keepalived checks of each script's file when it reads the configuration (start and
+/// reload), and drops what it would not run; so does keepalived-rs. A vrrp_script so dropped is
+/// untracked, a MISC_CHECK removed from its real server, a notify script not run:
+/// - a file its user cannot execute ("WARNING - script 'PATH' is not executable for uid:gid
+///   U:G - disabling.");
+/// - under `enable_script_security`, a script that would run with root's rights from a file
+///   or directory another user can write (`crate::script_security`; "Unsafe permissions found
+///   for script 'PATH' - disabling.").
+fn check_files(
     scripts: &[Script<'_>],
     defs: &crate::model::global::GlobalDefs,
     host: &dyn Host,
+    security: bool,
     dropped: &mut Dropped,
     diags: &mut Diagnostics,
 ) {
@@ -441,7 +447,7 @@ fn check_security(
             continue;
         }
         // Scripts without a user to be had are left out already (here or by the daemon).
-        let Some((uid, gid)) = run_ids(s, defs, host) else {
+        let Some((uid, gid)) = run_ids(s, defs, security, host) else {
             continue;
         };
         let Some(real) = host.real_path(&s.program) else {
@@ -450,7 +456,33 @@ fn check_security(
         let Some(file) = host.lstat(&real) else {
             continue;
         };
-        if !crate::script_security::runs_as_root(uid, gid, &file) {
+        if !crate::script_security::executable(&file, uid, gid) {
+            dropped.spans.push(s.span);
+            let d = diags.warning(
+                s.span,
+                format!(
+                    "{} runs '{}', which uid:gid {uid}:{gid} cannot execute: keepalived does not \
+                     run it, and neither does keepalived-rs",
+                    s.what, s.program
+                ),
+            );
+            let help = "make it executable (chmod +x)";
+            if s.tracked {
+                d.with_help(format!(
+                    "{help}; meanwhile the instances run as if they did not track it"
+                ));
+            } else if s.what == "MISC_CHECK" {
+                d.with_help(format!(
+                    "{help}; meanwhile the real server runs without this checker"
+                ));
+            } else {
+                d.with_help(help);
+            }
+            // keepalived only logs it.
+            d.keepalived_passes();
+            continue;
+        }
+        if !security || !crate::script_security::runs_as_root(uid, gid, &file) {
             continue;
         }
         let Some(why) = crate::script_security::check_path(&real, |p| host.lstat(p)) else {
@@ -483,17 +515,23 @@ fn check_security(
     }
 }
 
-/// The uid and gid a script runs as under `enable_script_security`: its own user (and group),
-/// else `script_user`, else `keepalived_script`; the group defaults to the user's primary one.
+/// The uid and gid a script runs as: its own user (and group), else `script_user`, else
+/// `keepalived_script` if that user exists, else root (under `enable_script_security`: no one,
+/// the script is left out); the group defaults to the user's primary one.
 fn run_ids(
     s: &Script<'_>,
     defs: &crate::model::global::GlobalDefs,
+    security: bool,
     host: &dyn Host,
 ) -> Option<(u32, u32)> {
     let (user, group) = match (s.user, &defs.script_user) {
         (Some(u), _) => (u, s.group),
         (None, Some(su)) => (su.user.as_str(), su.group.as_deref()),
-        (None, None) => (DEFAULT_SCRIPT_USER, None),
+        (None, None) => match host.user_ids(DEFAULT_SCRIPT_USER) {
+            Some(ids) => return Some(ids),
+            None if security => return None,
+            None => return Some((0, 0)),
+        },
     };
     let (uid, gid) = host.user_ids(user)?;
     match group {
@@ -693,12 +731,13 @@ mod tests {
                 _ => None,
             }
         }
-        /// Root's directories and files, but for /tmp/w (0777) and the files in it.
+        /// Root's directories and files, but for /tmp/w (0777) and /tmp/noexec (0644).
         fn lstat(&self, path: &str) -> Option<super::FileStat> {
             use super::FileKind::{Dir, File};
             let (kind, mode) = match path {
                 "/" | "/bin" | "/tmp" => (Dir, 0o755),
                 "/tmp/w" => (Dir, 0o777),
+                "/tmp/noexec" => (File, 0o644),
                 _ => (File, 0o755),
             };
             Some(super::FileStat {
@@ -1023,5 +1062,34 @@ mod tests {
         assert_eq!(c.vrrp.vrrp_script.len(), 2);
         assert!(c.vrrp.vrrp_instance[0].notify_master.is_some());
         assert_eq!(c.lvs.virtual_server[0].real_server[0].checkers.len(), 2);
+    }
+
+    /// A script its user cannot execute is dropped, with or without script security, and
+    /// keepalived's -t passes it (it only logs it).
+    #[test]
+    fn a_script_its_user_cannot_execute_is_dropped() {
+        let text = format!(
+            "global_defs {{\n  script_user root\n}}\nvrrp_script chk {{\n  script /tmp/noexec\n}}\n{}",
+            instance(
+                "eth0",
+                "  track_script {\n    chk\n  }\n  notify_master /tmp/noexec\n  notify_backup /tmp/ok\n"
+            )
+        );
+        let (c, _) = checked(&text, NOBODY);
+        assert!(c.vrrp.vrrp_script.is_empty());
+        let i = &c.vrrp.vrrp_instance[0];
+        assert!(i.track_script.is_empty() && i.notify_master.is_none());
+        assert!(i.notify_backup.is_some());
+        let f = findings(&text, NOBODY);
+        let dropped: Vec<_> = f
+            .iter()
+            .filter(|f| f.2.contains("cannot execute"))
+            .map(|f| (f.0, f.1))
+            .collect();
+        assert_eq!(
+            dropped,
+            [(4, KeepalivedTest::Passes), (16, KeepalivedTest::Passes)],
+            "{f:?}"
+        );
     }
 }

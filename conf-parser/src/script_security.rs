@@ -35,6 +35,7 @@ const OWNER_EXEC: u32 = 0o100;
 const GROUP_WRITE: u32 = 0o020;
 const GROUP_EXEC: u32 = 0o010;
 const OTHERS_WRITE: u32 = 0o002;
+const OTHERS_EXEC: u32 = 0o001;
 
 /// Why a script is not run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +71,18 @@ impl std::fmt::Display for Unsafe {
             Unsafe::Unreadable { path } => write!(f, "'{path}' cannot be looked at"),
         }
     }
+}
+
+/// Whether `uid`:`gid` may execute `file`, as keepalived decides it before running a script:
+/// root if any execute bit is set; the owner by the owner's bit; a member of the file's group
+/// (by the script's gid alone) by the group's bit; anyone else by the others' bit.
+pub fn executable(file: &FileStat, uid: u32, gid: u32) -> bool {
+    let any = OWNER_EXEC | GROUP_EXEC | OTHERS_EXEC;
+    (uid == 0 && file.mode & any != 0)
+        || (uid == file.uid && file.mode & OWNER_EXEC != 0)
+        || (uid != file.uid
+            && ((gid == file.gid && file.mode & GROUP_EXEC != 0)
+                || (gid != file.gid && file.mode & OTHERS_EXEC != 0)))
 }
 
 /// Whether the script whose canonical path is `real_path` (its file's lstat `file`), run as
@@ -202,6 +215,25 @@ mod tests {
                 path: "/tmp/gone".into()
             })
         );
+    }
+
+    #[test]
+    fn who_may_execute_a_file() {
+        let f = |mode| stat(FileKind::File, 1000, 100, mode);
+        assert!(executable(&f(0o001), 0, 0), "root: any execute bit");
+        assert!(!executable(&f(0o644), 0, 0));
+        assert!(executable(&f(0o100), 1000, 5));
+        assert!(
+            !executable(&f(0o011), 1000, 100),
+            "the owner goes by the owner's bit"
+        );
+        assert!(executable(&f(0o010), 7, 100));
+        assert!(
+            !executable(&f(0o001), 7, 100),
+            "the group goes by the group's bit"
+        );
+        assert!(executable(&f(0o001), 7, 8));
+        assert!(!executable(&f(0o110), 7, 8));
     }
 
     #[test]

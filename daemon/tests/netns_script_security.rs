@@ -1,7 +1,9 @@
 //! `enable_script_security` at run time, in the netns lab, keepalived-rs and then keepalived
 //! 2.2.7 on the same file: scripts that run as root from a file or directory other users can
 //! write are not run (keepalived: `Unsafe permissions found for script 'PATH' - disabling.`),
-//! at start and after a reload that finds a script made writable; the others run. Each script
+//! at start and after a reload that finds a script made writable; nor is a script its user
+//! cannot execute (keepalived: `WARNING - script 'PATH' is not executable for uid:gid 0:0 -
+//! disabling.`, and the instance runs as if it did not track it); the others run. Each script
 //! leaves a marker file; both daemons must leave the same ones. MISC_CHECK and the LVS side's
 //! scripts need IPVS (the test VM); conf_parser::host's unit tests cover them. Needs root;
 //! skips loudly without it.
@@ -63,6 +65,9 @@ fn netns_insecure_scripts_are_not_run_as_keepalived_does_not_run_them() {
     let ok = script("ok.sh", 0o755);
     // Its own file others can write.
     let writable = script("writable.sh", 0o777);
+    // Not executable (with or without script security, keepalived does not run it; tracked
+    // with weight 0, a failing run would put the instance in FAULT).
+    let not_executable = script("not-executable.sh", 0o644);
     // Secure at start; made writable before the reload.
     let later = script("later.sh", 0o755);
     // In a directory others can write (no sticky bit).
@@ -78,7 +83,7 @@ fn netns_insecure_scripts_are_not_run_as_keepalived_does_not_run_them() {
         chmod(Path::new(&later), 0o755);
         let mut c = Conf::v2("MASTER", 150);
         c.extra = format!(
-            "    track_script {{\n        chk_ok\n        chk_writable\n        chk_later\n    }}\n    notify_master \"{in_open} {who} master\"\n    notify_backup \"{ok} {who} backup\"\n"
+            "    track_script {{\n        chk_ok\n        chk_writable\n        chk_later\n        chk_not_executable\n    }}\n    notify_master \"{in_open} {who} master\"\n    notify_backup \"{ok} {who} backup\"\n"
         );
         let conf = c
             .text()
@@ -90,7 +95,7 @@ fn netns_insecure_scripts_are_not_run_as_keepalived_does_not_run_them() {
             .replacen(
                 "}\n",
                 &format!(
-                    "}}\nvrrp_script chk_ok {{\n    script \"{ok} {who} chk_ok\"\n    interval 1\n}}\nvrrp_script chk_writable {{\n    script \"{writable} {who} chk_writable\"\n    interval 1\n}}\nvrrp_script chk_later {{\n    script \"{later} {who} chk_later\"\n    interval 1\n}}\n"
+                    "}}\nvrrp_script chk_ok {{\n    script \"{ok} {who} chk_ok\"\n    interval 1\n}}\nvrrp_script chk_writable {{\n    script \"{writable} {who} chk_writable\"\n    interval 1\n}}\nvrrp_script chk_later {{\n    script \"{later} {who} chk_later\"\n    interval 1\n}}\nvrrp_script chk_not_executable {{\n    script \"{not_executable} {who} chk_not_executable\"\n    interval 1\n}}\n"
                 ),
                 1,
             );
@@ -117,6 +122,7 @@ fn netns_insecure_scripts_are_not_run_as_keepalived_does_not_run_them() {
         for line in log.lines().filter(|l| {
             l.contains("Unsafe permissions")
                 || l.contains("Disabling")
+                || l.contains("executable")
                 || l.contains("enable_script_security")
         }) {
             println!("MEASURE: {who} logs: {line}");
