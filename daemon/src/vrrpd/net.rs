@@ -178,8 +178,12 @@ impl Receiver {
 /// One instance's sending socket: bound to the instance's source address (freebind: it may
 /// still be tentative, or not configured yet), TTL/hop limit 255, TOS 0xc0; its receive buffer
 /// is kept minimal, it never reads.
+///
+/// It is not registered with tokio's reactor: it is only ever written, without waiting (a
+/// full send buffer is an error, as it was through tokio's `try_send_to`). Registered, it cost
+/// an idle master a second `epoll_wait` per advert, for the EPOLLOUT edge each send raises.
 pub struct Sender {
-    tx: UdpSocket,
+    tx: Socket,
     ifindex: u32,
 }
 
@@ -204,11 +208,7 @@ impl Sender {
         };
         tx.bind(&SockAddr::from(bind))?;
         tx.set_nonblocking(true)?;
-        let tx: std::net::UdpSocket = tx.into();
-        Ok(Sender {
-            tx: UdpSocket::from_std(tx)?,
-            ifindex,
-        })
+        Ok(Sender { tx, ifindex })
     }
 
     /// Sends one VRRP payload to `dst`.
@@ -224,7 +224,7 @@ impl Sender {
                 SocketAddr::V6(SocketAddrV6::new(a, 0, 0, scope))
             }
         };
-        self.tx.try_send_to(payload, addr)?;
+        self.tx.send_to(payload, &SockAddr::from(addr))?;
         Ok(())
     }
 }
