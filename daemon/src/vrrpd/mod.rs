@@ -35,18 +35,17 @@ pub mod plan;
 pub mod receivers;
 pub mod reload;
 pub mod script;
+pub mod timer;
 pub mod track_process;
 pub mod trackers;
 
 use std::collections::VecDeque;
 use std::io;
-use std::time::Duration;
-
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 use vrrp::{Action, Input, State, SyncGroup, Time};
 
 use instance::Running;
@@ -67,9 +66,6 @@ pub struct Options {
     /// `-a`: log every address added or removed, as netlink reports them.
     pub address_monitoring: bool,
 }
-
-/// How much earlier than a timer's deadline the loop wakes up to wait out the rest precisely.
-const TIMER_SLACK: Duration = Duration::from_millis(2);
 
 /// What the daemon asks of the running loop.
 pub enum Command {
@@ -190,6 +186,8 @@ pub(crate) struct Group {
 
 pub struct Runtime {
     epoch: Instant,
+    /// Wakes the loop at the instances' earliest timer ([`timer`]).
+    timer: timer::DeadlineTimer,
     instances: Vec<Running>,
     receivers: Receivers,
     groups: Vec<Group>,
@@ -226,6 +224,7 @@ impl Runtime {
         kernel::monitor(ktx, options.address_monitoring)?;
         let mut rt = Runtime {
             epoch: Instant::now(),
+            timer: timer::DeadlineTimer::new()?,
             instances: Vec::new(),
             receivers: Receivers::default(),
             groups: Vec::new(),
@@ -352,9 +351,9 @@ impl Runtime {
     /// Runs until stopped: start-up (left-over VIPs removed while Backup), then the event loop,
     /// then shutdown (priority-0 adverts, VIPs removed unless `-V`, notify_stop).
     pub async fn run(mut self) {
-        // The loop's last stretch before a deadline is a nanosleep: without this the kernel
-        // may make it up to 50 us (the default timer slack) late. The loop runs on this
-        // thread (a current-thread runtime).
+        // The instances' timers are a timerfd's (no slack); this is for the rest of the
+        // loop's waits: without it the kernel may make one up to 50 us (the default timer
+        // slack) late. The loop runs on this thread (a current-thread runtime).
         if let Err(e) = nix::sys::prctl::set_timerslack(1) {
             debug!("timer slack: {e}");
         }
@@ -373,12 +372,11 @@ impl Runtime {
                 .filter_map(|r| r.instance.timer().map(|(_, at)| at))
                 .min();
             let deadline = next.map(|t| self.instant(t));
-            // tokio's timers tick in whole milliseconds and its driver's epoll timeout rounds
-            // up, so a timer fires up to ~2 ms late. Wake up to TIMER_SLACK early instead and
-            // sleep the rest precisely (nanosleep): the loop is blocked for at most that long,
-            // and Master_Down/advert timers keep to the protocol's limits within a fraction of
-            // a millisecond.
-            let early = deadline.map(|d| d.checked_sub(TIMER_SLACK).unwrap_or(d));
+            // The timer, not tokio's (whole milliseconds, up to ~2 ms late): Master_Down and
+            // advert timers keep to the protocol's limits within a fraction of a millisecond.
+            if let Err(e) = self.timer.arm(deadline) {
+                error!("cannot set the VRRP timer: {e}");
+            }
             let drops_due = self.droplog.next_due().map(Instant::from_std);
             let ev = tokio::select! {
                 ev = self.events.recv() => ev,
@@ -388,12 +386,9 @@ impl Runtime {
                     }
                     continue;
                 }
-                _ = async { tokio::time::sleep_until(early.unwrap_or_else(Instant::now)).await }, if early.is_some() => {
-                    if let Some(d) = deadline {
-                        let left = d.saturating_duration_since(Instant::now());
-                        if !left.is_zero() {
-                            std::thread::sleep(left);
-                        }
+                fired = self.timer.expired(), if deadline.is_some() => {
+                    if let Err(e) = fired {
+                        error!("the VRRP timer: {e}");
                     }
                     self.fire_timers().await;
                     continue;
