@@ -49,22 +49,32 @@ pub(crate) fn no_huge_pages() {
 /// [`release_freed_memory`] prods the allocator on a long-lived thread, just after the purge
 /// delay and then every [`RELEASE_PERIOD`]: it allocates and frees one block larger than
 /// mimalloc's largest size class, which always takes the slow path; the block is never
-/// touched, so a prod costs microseconds.
+/// touched, so a prod costs microseconds. The main thread needs only the first few (the
+/// model is freed during start-up; a reload parses on a blocking thread): [`START_PRODS`],
+/// then it stops, since an idle daemon's every wake-up counts (they were 2 a second of the
+/// 32 of an idle VRRP master at advert_int 0.1, docs/benchmarks.md).
 const PURGE_DELAY: std::time::Duration = std::time::Duration::from_millis(1100);
 const RELEASE_PERIOD: std::time::Duration = std::time::Duration::from_millis(500);
+/// How many prods the main thread makes: up to 3.1 s after start, what start-up freed in its
+/// first 2 s is given back.
+pub(crate) const START_PRODS: Option<u32> = Some(5);
 
 fn prod_allocator() {
     drop(std::hint::black_box(Vec::<u8>::with_capacity(1 << 20)));
 }
 
-/// See [`PURGE_DELAY`]. `first` is told when the first prod is done.
-pub(crate) async fn release_freed_memory(first: Option<tokio::sync::oneshot::Sender<()>>) {
+/// See [`PURGE_DELAY`]. `first` is told when the first prod is done; `prods` is how many in
+/// all (None: for as long as the runtime runs).
+pub(crate) async fn release_freed_memory(
+    first: Option<tokio::sync::oneshot::Sender<()>>,
+    prods: Option<u32>,
+) {
     tokio::time::sleep(PURGE_DELAY).await;
     prod_allocator();
     if let Some(tx) = first {
         let _ = tx.send(());
     }
-    loop {
+    for _ in 1..prods.unwrap_or(u32::MAX) {
         tokio::time::sleep(RELEASE_PERIOD).await;
         prod_allocator();
     }
@@ -99,7 +109,7 @@ pub(crate) fn start_lvs<K: ipvs::Kernel + Send + 'static>(
                 .build()
             {
                 Ok(rt) => {
-                    rt.spawn(release_freed_memory(None));
+                    rt.spawn(release_freed_memory(None, None));
                     let checkers_after = async move {
                         if let Some(after) = after {
                             let _ = after.await;
@@ -454,7 +464,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     let for_loops = events.clone();
     let result = rt.block_on(async move {
         // This thread parsed the configuration and freed the model.
-        tokio::spawn(release_freed_memory(Some(released_tx)));
+        tokio::spawn(release_freed_memory(Some(released_tx), START_PRODS));
         let runtime = Runtime::new(plans.vrrp.clone(), options, for_loops.clone())?;
         let for_lvs = for_loops.clone();
         let (info, daemon_info) =

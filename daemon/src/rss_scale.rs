@@ -221,7 +221,10 @@ fn checker_scale() {
         .build()
         .unwrap();
     let max = rt.block_on(async {
-        tokio::spawn(crate::daemon::release_freed_memory(Some(released_tx)));
+        tokio::spawn(crate::daemon::release_freed_memory(
+            Some(released_tx),
+            crate::daemon::START_PRODS,
+        ));
         tokio::time::sleep(Duration::from_secs(8)).await;
         println!("after 8 s:        {}", status());
         let t0 = Instant::now();
