@@ -6,8 +6,11 @@
 //! must keep to the protocol's limits within a fraction of a millisecond (docs/benchmarks.md).
 //! The loop used to wake 2 ms early on a tokio timer and sleep the rest with nanosleep: three
 //! wake-ups per deadline (and tokio unparking itself each time the timer moved earlier). A
-//! timerfd is one hrtimer without slack: the kernel wakes the loop once, at the deadline, and
-//! `epoll_wait` returns with it.
+//! timerfd is one hrtimer without slack: the kernel wakes the loop once, and `epoll_wait`
+//! returns with it. That return reaches the loop some 30-40 us after the timer fired (the
+//! nanosleep took 7-15: netns_bench's DIAG lines), so the timerfd fires [`LEAD`] before the
+//! deadline and the loop sleeps what is left (nanosleep, the thread's 1 ns timer slack): two
+//! wake-ups per deadline, and the timer as precise as before.
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
@@ -30,6 +33,10 @@ impl AsRawFd for Fd {
         self.0.as_fd().as_raw_fd()
     }
 }
+
+/// How long before a deadline the timerfd fires: more than the time its wake-up takes to
+/// reach the loop, so that the rest is a short, precise sleep.
+pub const LEAD: Duration = Duration::from_micros(100);
 
 pub struct DeadlineTimer {
     fd: AsyncFd<Fd>,
@@ -64,6 +71,7 @@ impl DeadlineTimer {
     }
 
     /// Arms the timer for `deadline` (None: disarms it). A deadline already past fires at once.
+    /// [`DeadlineTimer::expired`] resolves at the deadline, not before.
     pub fn arm(&mut self, deadline: Option<Instant>) -> io::Result<()> {
         if deadline == self.armed {
             return Ok(());
@@ -72,7 +80,9 @@ impl DeadlineTimer {
             Some(d) => {
                 // Instants before the origin are due anyway: clamp to it (never zero, which
                 // would disarm).
-                let at = self.origin_ns + d.saturating_duration_since(self.origin);
+                let at = (self.origin_ns + d.saturating_duration_since(self.origin))
+                    .saturating_sub(LEAD)
+                    .max(Duration::from_nanos(1));
                 self.fd.get_ref().0.set(
                     Expiration::OneShot(TimeSpec::from_duration(at)),
                     TimerSetTimeFlags::TFD_TIMER_ABSTIME,
@@ -96,7 +106,13 @@ impl DeadlineTimer {
                     // Read: nothing more until the next expiry, whose edge epoll reports
                     // anew (saves a read that would only say "would block").
                     ready.clear_ready();
-                    self.armed = None;
+                    // LEAD early (or less, when the wake-up was slow): the rest precisely.
+                    if let Some(deadline) = self.armed.take() {
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        if !left.is_zero() {
+                            std::thread::sleep(left);
+                        }
+                    }
                     return result;
                 }
                 Err(_would_block) => continue,
