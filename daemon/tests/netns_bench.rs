@@ -171,7 +171,8 @@ fn netns_bench_failover_side_by_side() {
 }
 
 /// Resident memory (kB) and CPU time (clock ticks) of a process, from /proc.
-fn rss_and_ticks(pid: i32) -> Option<(u64, u64)> {
+/// RSS (kB) and (utime, stime) in clock ticks of process `pid`.
+fn rss_and_ticks(pid: i32) -> Option<(u64, (u64, u64))> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let rss = status
         .lines()
@@ -184,8 +185,41 @@ fn rss_and_ticks(pid: i32) -> Option<(u64, u64)> {
     let after = stat.rsplit_once(')')?.1;
     let f: Vec<&str> = after.split_whitespace().collect();
     // Fields 14 and 15 (utime, stime) are the 12th and 13th after the command name.
-    let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    let ticks = (
+        f.get(11)?.parse::<u64>().ok()?,
+        f.get(12)?.parse::<u64>().ok()?,
+    );
     Some((rss, ticks))
+}
+
+/// Time on a CPU (ns) and voluntary context switches (the times a thread went to sleep, so
+/// its wake-ups) of process `pid`, its threads added up (from /proc: a thread that ended is not
+/// counted). Finer than utime + stime, which count in 10 ms ticks.
+fn run_ns_and_switches(pid: i32) -> (u64, u64) {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return (0, 0);
+    };
+    let mut total = (0, 0);
+    for t in tasks.flatten() {
+        let dir = t.path();
+        let ns = std::fs::read_to_string(dir.join("schedstat"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+            .unwrap_or(0);
+        let switches = std::fs::read_to_string(dir.join("status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("voluntary_ctxt_switches:"))?
+                    .split_whitespace()
+                    .nth(1)?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .unwrap_or(0);
+        total = (total.0 + ns, total.1 + switches);
+    }
+    total
 }
 
 fn many_instances(n: usize, version: u8, advert_int: &str) -> String {
@@ -251,29 +285,56 @@ fn netns_bench_idle_rss_and_cpu() {
                 let pids: Vec<i32> = std::iter::once(parent).chain(children(parent)).collect();
                 let sample = || {
                     pids.iter()
-                        .filter_map(|&p| rss_and_ticks(p))
-                        .fold((0, 0), |(r, t), (r2, t2)| (r + r2, t + t2))
+                        .filter_map(|&p| {
+                            let (rss, (user, system)) = rss_and_ticks(p)?;
+                            let (ns, switches) = run_ns_and_switches(p);
+                            Some([rss, user, system, ns, switches])
+                        })
+                        .fold([0; 5], |a, b| std::array::from_fn(|i| a[i] + b[i]))
                 };
-                let (_, t0) = sample();
+                let before = sample();
                 std::thread::sleep(Duration::from_secs(60));
-                let (rss, t1) = sample();
+                let after = sample();
                 drop(d);
-                Some((which, n, pids.len(), rss, (t1 - t0) as f64 / ticks_per_sec))
+                Some(Idle {
+                    which,
+                    n,
+                    processes: pids.len(),
+                    rss: after[0],
+                    user: (after[1] - before[1]) as f64 / ticks_per_sec,
+                    system: (after[2] - before[2]) as f64 / ticks_per_sec,
+                    run: (after[3].saturating_sub(before[3])) as f64 / 1e9,
+                    wakeups: (after[4].saturating_sub(before[4])) as f64 / 60.0,
+                })
             }));
         }
     }
     for h in handles {
-        if let Ok(Some((which, n, processes, rss, cpu))) = h.join() {
-            let name = if which == Impl::Ours {
+        if let Ok(Some(i)) = h.join() {
+            let name = if i.which == Impl::Ours {
                 "keepalived-rs"
             } else {
                 "keepalived 2.2.7"
             };
             eprintln!(
-                "BENCH idle {name} {n} instance(s): RSS {rss} kB ({processes} process(es)), CPU {cpu:.2} s per 60 s"
+                "BENCH idle {name} {} instance(s): RSS {} kB ({} process(es)), CPU {:.2} s per 60 s (user {:.2}, system {:.2}; on CPU {:.3} s), {:.1} wake-ups/s",
+                i.n, i.rss, i.processes, i.user + i.system, i.user, i.system, i.run, i.wakeups
             );
         }
     }
+}
+
+/// One daemon's idle figures: RSS (kB) at the end; over the 60 s, CPU as utime and stime (s),
+/// time on a CPU (s, schedstat) and wake-ups a second (voluntary context switches).
+struct Idle {
+    which: Impl,
+    n: usize,
+    processes: usize,
+    rss: u64,
+    user: f64,
+    system: f64,
+    run: f64,
+    wakeups: f64,
 }
 
 /// The processes whose parent is `pid`.
