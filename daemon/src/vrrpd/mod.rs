@@ -374,7 +374,7 @@ impl Runtime {
             let deadline = next.map(|t| self.instant(t));
             // The timer, not tokio's (whole milliseconds, up to ~2 ms late): Master_Down and
             // advert timers keep to the protocol's limits within a fraction of a millisecond.
-            // It blocks this thread for the last ~100 us before a deadline ([`timer::LEAD`]).
+            // It blocks this thread for the last ~2 ms before a deadline ([`timer::LEAD`]).
             if let Err(e) = self.timer.arm(deadline) {
                 error!("cannot set the VRRP timer: {e}");
             }

@@ -10,7 +10,10 @@
 //! returns with it. That return reaches the loop some 30-40 us after the timer fired (the
 //! nanosleep took 7-15: netns_bench's DIAG lines), so the timerfd fires [`LEAD`] before the
 //! deadline and the loop sleeps what is left (nanosleep, the thread's 1 ns timer slack): two
-//! wake-ups per deadline, and the timer as precise as before.
+//! wake-ups per deadline, and the timer as precise as before. LEAD is the 2 ms the loop woke
+//! early before: with 100 us, on a host loaded with builds, the last wake-up came 1-6 ms late
+//! in most SIGTERM failover runs of three sessions, with 2 ms in one session of three
+//! (docs/benchmarks.md).
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
@@ -35,8 +38,8 @@ impl AsRawFd for Fd {
 }
 
 /// How long before a deadline the timerfd fires: more than the time its wake-up takes to
-/// reach the loop, so that the rest is a short, precise sleep.
-pub const LEAD: Duration = Duration::from_micros(100);
+/// reach the loop, even on a busy host, so that the rest is a precise sleep.
+pub const LEAD: Duration = Duration::from_millis(2);
 
 pub struct DeadlineTimer {
     fd: AsyncFd<Fd>,
