@@ -21,6 +21,18 @@ use crate::snapshot::{
     PUBLISH_PERIOD,
 };
 
+/// The weight each of `n` real servers has in `want` (a virtual server's desired
+/// destinations), None for those not in it.
+fn weights_by_rs(want: &[checkers::effects::DesiredDest], n: usize) -> Vec<Option<u32>> {
+    let mut weights = vec![None; n];
+    for d in want.iter().filter(|d| !d.sorry) {
+        if let Some(w) = weights.get_mut(d.rs) {
+            w.get_or_insert(d.weight);
+        }
+    }
+    weights
+}
+
 /// What a checker last said.
 #[derive(Debug, Clone)]
 struct Said {
@@ -117,6 +129,9 @@ impl Observer {
     ) -> VirtualServerSnapshot {
         let v = &plan.virtual_servers[i];
         let want = pool.desired_of(i).unwrap_or_default();
+        // Each real server's weight in the desired state, by index: one pass over it, not a
+        // search per real server (10,000 real servers made that 10^8 steps per rebuild).
+        let weights = weights_by_rs(&want, v.real_servers.len());
         let real_servers = v
             .real_servers
             .iter()
@@ -132,7 +147,7 @@ impl Observer {
                 },
                 configured_weight: r.dest.weight,
                 alive: pool.is_alive(i, ri).unwrap_or(false),
-                weight: want.iter().find(|d| !d.sorry && d.rs == ri).map(|d| d.weight),
+                weight: weights[ri],
                 checkers: r
                     .checkers
                     .iter()
@@ -187,13 +202,7 @@ impl Observer {
 
     /// Publishes when something changed and the last publication is old enough (or `now`),
     /// the virtual servers touched since the last one rebuilt first.
-    pub fn publish(
-        &mut self,
-        now: bool,
-        plan: &LvsPlan,
-        pool: &Pool,
-        ids: &[Vec<Vec<CheckerId>>],
-    ) {
+    pub fn publish(&mut self, now: bool, plan: &LvsPlan, pool: &Pool, ids: &[Vec<Vec<CheckerId>>]) {
         if !(now || (self.dirty && self.last_publish.elapsed() >= PUBLISH_PERIOD)) {
             return;
         }
@@ -214,5 +223,35 @@ impl Observer {
     /// When a publication is due, if one is pending.
     pub fn due(&self) -> Option<Instant> {
         self.dirty.then(|| self.last_publish + PUBLISH_PERIOD)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use checkers::effects::DesiredDest;
+
+    fn dest(rs: usize, weight: u32, sorry: bool) -> DesiredDest {
+        DesiredDest {
+            address: std::net::Ipv4Addr::LOCALHOST.into(),
+            port: 80,
+            weight,
+            sorry,
+            rs,
+        }
+    }
+
+    /// A real server's weight is its own entry's (the first, were there two), the sorry
+    /// server's entry is nobody's, and a real server not desired has none.
+    #[test]
+    fn weights_by_real_server() {
+        let want = [
+            dest(0, 3, false),
+            dest(2, 0, false),
+            dest(2, 9, false),
+            dest(1, 7, true),
+        ];
+        assert_eq!(weights_by_rs(&want, 4), [Some(3), None, Some(0), None]);
+        assert_eq!(weights_by_rs(&[dest(5, 1, false)], 2), [None, None]);
     }
 }
