@@ -222,20 +222,26 @@ pub struct PassDurations {
     pub full: PassTimes,
     pub update: PassTimes,
     pub reload: PassTimes,
+    /// Each slice of the sweep.
+    pub sweep: PassTimes,
 }
 
 /// The reconciler thread's counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ReconcilerSnapshot {
+    /// Comparisons of the whole table: full passes, and rounds of the sweep.
     pub full_passes: u64,
     pub updates: u64,
     pub reloads: u64,
+    /// Slices of the sweep.
+    pub sweeps: u64,
     pub pass_durations: PassDurations,
     /// Kernel operations applied.
     pub operations: u64,
     /// Passes that corrected a table changed by hand.
     pub drift_corrections: u64,
     pub errors: u64,
+    /// When the whole table was last compared (a full pass, or the end of a sweep's round).
     pub last_full_pass: Option<SystemTime>,
     pub last_error: Option<String>,
 }

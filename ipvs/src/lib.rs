@@ -6,7 +6,8 @@
 //! Reading the whole table costs one netlink dump per service (the kernel lists destinations
 //! one service at a time), so the long-running [`reconciler::Reconciler`] reads from the kernel
 //! only the services whose desired state changed ([`Client::state_of`]), fresh each time, and
-//! reads the whole table in a periodic full pass that catches hand edits elsewhere.
+//! compares the rest of the table a slice at a time (the sweep), which catches hand edits
+//! elsewhere without reading the whole table in one burst.
 
 pub mod listing;
 pub mod netlink;

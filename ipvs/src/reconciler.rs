@@ -4,19 +4,25 @@
 //!
 //! Both compare with what the kernel holds *now*, never with what was last asked for: an update
 //! reads its services fresh, so an entry changed by hand in a service it touches is put back at
-//! once; a hand edit anywhere else waits for the next full pass (the caller runs one
-//! periodically). The kernel lists destinations one service per dump, so reading the whole table
-//! costs a dump per service (about a second at 10,000 services in the emulated test VM), while
-//! an update costs a few per changed service.
+//! once; a hand edit anywhere else waits for the **sweep** ([`Reconciler::sweep`], `sweep`):
+//! the caller compares the desired state with the kernel a slice of services at a time, so that
+//! the whole table is covered every round without reading it in one burst. The kernel lists
+//! destinations one service per dump, so reading the whole table costs a dump per service
+//! (about a second at 10,000 services in the emulated test VM), while an update costs a few per
+//! changed service.
 //!
 //! Rules between the passes:
 //! - The first pass is a full one, and so is the pass after any failure (a read or an apply that
-//!   failed may have left the kernel anywhere): an [`Reconciler::update`] then runs a full pass.
+//!   failed may have left the kernel anywhere): an [`Reconciler::update`] or a
+//!   [`Reconciler::sweep`] then runs a full pass. Only a full pass reports foreign services
+//!   and deletes services we own that are no longer desired (a sweep reads desired ones only).
 //! - Ownership is always that of the whole desired state, so an update never mistakes one of our
 //!   services for a foreign one, and never touches a service it was not given.
 //!
 //! [`Kernel`] is what the reconciler needs from the kernel: [`crate::Client`] implements it, and
 //! [`Simulated`] is an in-memory kernel (with [`crate::simulate`]'s rules) for tests.
+
+pub mod sweep;
 
 use crate::plan::{plan, plan_stop, ForeignReport, Op, Options, Ownership, StopPolicy};
 use crate::types::{Desired, ServiceKey, ServiceState, Timeouts};
@@ -62,6 +68,8 @@ pub enum PassKind {
     Full,
     /// Only the services given to [`Reconciler::update`] were read and planned.
     Update,
+    /// A slice of the desired services was read and planned ([`Reconciler::sweep`]).
+    Sweep,
     /// A reload: only the services whose desired state the new configuration changed or
     /// dropped were read and planned ([`Reconciler::reload`]).
     Reload,
@@ -85,6 +93,8 @@ pub struct Pass {
     /// An update found the kernel holding something else in its services than the last pass
     /// left there (changed by hand?); its operations put that right too.
     pub drift: bool,
+    /// A sweep's slice: its share of the desired state, whether it ended a round.
+    pub slice: Option<sweep::Slice>,
 }
 
 impl Pass {
@@ -99,6 +109,7 @@ impl Pass {
             new_foreign: Vec::new(),
             error: None,
             drift: false,
+            slice: None,
         }
     }
 }
@@ -109,6 +120,7 @@ impl fmt::Display for Pass {
         let kind = match self.kind {
             PassKind::Full => "full pass",
             PassKind::Update => "update",
+            PassKind::Sweep => "sweep",
             PassKind::Reload => "reload",
         };
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -143,6 +155,8 @@ pub struct Reconciler<K: Kernel> {
     /// The next pass must be a full one (none ran yet, or the last one failed).
     full_due: bool,
     foreign: ForeignReport,
+    /// Where the sweep stands in `desired.services`.
+    sweep: sweep::Sweep,
 }
 
 impl<K: Kernel> Reconciler<K> {
@@ -157,6 +171,7 @@ impl<K: Kernel> Reconciler<K> {
             flush_first,
             full_due: true,
             foreign: ForeignReport::default(),
+            sweep: sweep::Sweep::default(),
         }
     }
 
@@ -183,6 +198,7 @@ impl<K: Kernel> Reconciler<K> {
     }
 
     fn reindex(&mut self) {
+        self.sweep.restart();
         self.index.clear();
         for (i, s) in self.desired.services.iter().enumerate() {
             self.index.entry(s.service.key).or_insert(i);
@@ -262,6 +278,39 @@ impl<K: Kernel> Reconciler<K> {
         // as "no longer desired"; ownership is the whole desired state's all the same.
         pass.ops = plan(&subset, &actual, &self.ownership, Options::default()).ops;
         pass.drift = drifted(&keys, before, &actual, &self.ownership);
+        pass.plan = t.elapsed();
+        self.apply(pass)
+    }
+
+    /// The next slice of the sweep: desired services from where the sweep stands, costing at
+    /// most `max_cost` (services + destinations; at least one service), read from the kernel,
+    /// planned and applied. The kernel held what the last passes left there, so any operation
+    /// puts a hand edit right. When a full pass is due, this runs one instead.
+    pub fn sweep(&mut self, max_cost: usize) -> Pass {
+        if self.full_due {
+            return self.full();
+        }
+        let (range, slice) = self.sweep.next_slice(&self.desired.services, max_cost);
+        let mut pass = Pass::new(PassKind::Sweep);
+        pass.slice = Some(slice);
+        let subset = Desired {
+            services: self.desired.services[range].to_vec(),
+        };
+        if subset.services.is_empty() {
+            return pass;
+        }
+        let keys: Vec<ServiceKey> = subset.services.iter().map(|s| s.service.key).collect();
+        let t = Instant::now();
+        let actual = match self.kernel.state_of(&keys) {
+            Ok(a) => a,
+            Err(e) => return self.failed(pass, e.to_string()),
+        };
+        pass.read = t.elapsed();
+        pass.read_services = keys.len();
+        let t = Instant::now();
+        // As an update's: every key of `actual` is in `subset`.
+        pass.ops = plan(&subset, &actual, &self.ownership, Options::default()).ops;
+        pass.drift = !pass.ops.is_empty();
         pass.plan = t.elapsed();
         self.apply(pass)
     }

@@ -9,8 +9,9 @@
 //!                                                   ▼ the services that changed (Msg::Update)
 //!                     reconciler thread (worker.rs: owns ipvs::Reconciler and its netlink
 //!                     client): update = read those services from the kernel, plan, apply;
-//!                     a full pass (whole table) at start, after an error, after a reload, every
-//!                     RECONCILE_PERIOD (or 20x the last full pass's time, if longer)
+//!                     a full pass (whole table) at start, after an error, after a reload; in
+//!                     between, the sweep: a slice of the desired services at a time, round
+//!                     the table every RECONCILE_PERIOD (or slower: at most 1/100 of the time)
 //! ```
 //!
 //! The reconciler is a thread of its own, so netlink calls never run on the tokio thread that

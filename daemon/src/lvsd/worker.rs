@@ -1,12 +1,16 @@
 //! The reconciler thread: owns the [`Reconciler`] and its netlink client, so that netlink
 //! never runs on a tokio thread (the VRRP loop's least of all). It takes the LVS loop's messages
 //! in batches: the whole desired state (start), the services whose state changed (checker
-//! events), a reload's new desired state, the stop. Between them it runs a full pass every
-//! [`RECONCILE_PERIOD`] (or less often when a full pass is slow).
+//! events), a reload's new desired state, the stop. Between them it sweeps the table (compares
+//! it with the desired state a slice of services at a time, `ipvs::reconciler::sweep`), so
+//! that a hand edit anywhere is put right within a round: [`RECONCILE_PERIOD`] while reading the
+//! table is cheap, and at most 1/100 of the thread's time when it is not (a round then takes 100
+//! times what reading the whole table takes).
 
 use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 
+use ipvs::reconciler::sweep;
 use ipvs::{Desired, Kernel, Pass, PassKind, Reconciler, ServiceState, StopPolicy, Timeouts};
 use tokio::sync::{oneshot, watch};
 use tracing::{debug, error, info, warn};
@@ -14,21 +18,10 @@ use tracing::{debug, error, info, warn};
 use crate::ipvs_cmd::describe;
 use crate::snapshot::ReconcilerSnapshot;
 
-/// How often the kernel's whole table is compared with the desired state (a full pass), so
-/// that hand edits in services no update touches are put right (less often when a full pass
-/// is slow: see `full_pass_interval`).
+/// How often at most the sweep goes round the kernel's whole table, so that hand edits in
+/// services no update touches are put right (less often when reading the table is slow: see
+/// `sweep::next_after`).
 pub const RECONCILE_PERIOD: Duration = Duration::from_secs(5);
-
-/// The periodic full pass may take at most this share of the reconciler thread's time: with a
-/// big table (or a slow machine) the pass comes less often than [`RECONCILE_PERIOD`].
-const FULL_PASS_SHARE: u32 = 20;
-
-/// The time between full passes: `period`, or `FULL_PASS_SHARE` times as long as the last full
-/// pass took to read and plan, whichever is longer (a 1 s pass: every 20 s), so that reading the
-/// whole table never costs more than 1/20 of a CPU.
-pub fn full_pass_interval(period: Duration, last_took: Duration) -> Duration {
-    period.max(last_took.saturating_mul(FULL_PASS_SHARE))
-}
 
 pub enum Msg {
     /// The whole desired state (start): a full pass; and `lvs_timeouts`.
@@ -74,6 +67,14 @@ impl<K: Kernel> Worker<K> {
                     s.updates += 1;
                     s.pass_durations.update.record(took);
                 }
+                PassKind::Sweep => {
+                    s.sweeps += 1;
+                    s.pass_durations.sweep.record(took);
+                    if pass.error.is_none() && pass.slice.is_some_and(|c| c.ends_round) {
+                        s.full_passes += 1;
+                        s.last_full_pass = Some(std::time::SystemTime::now());
+                    }
+                }
                 PassKind::Reload => {
                     s.reloads += 1;
                     s.pass_durations.reload.record(took);
@@ -112,7 +113,7 @@ impl<K: Kernel> Worker<K> {
             Some(e) => {
                 if self.last_error.as_deref() != Some(e) {
                     error!(
-                        "IPVS: {e}; the next pass (on the next change, or the periodic one) reads the whole table"
+                        "IPVS: {e}; the next pass (on the next change, or the sweep's next) reads the whole table"
                     );
                 }
                 self.last_error = Some(e.to_string());
@@ -144,19 +145,24 @@ impl<K: Kernel> Worker<K> {
     }
 
     pub fn run(mut self, rx: std_mpsc::Receiver<Msg>, period: Duration) {
-        let mut last_full = Instant::now();
-        let mut full_took = Duration::ZERO;
+        // The first pass (a full one, on the desired state at start) comes with the first
+        // message; the sweep's first slice `period` later.
+        let mut next_slice = Instant::now() + period;
         // A reload compares only what it changed: the rest of the table right after.
         let mut full_next = false;
         loop {
-            // A full pass every `period` (longer when a full pass is slow), even while updates
-            // keep coming.
-            let due = full_pass_interval(period, full_took).saturating_sub(last_full.elapsed());
-            if due.is_zero() || std::mem::take(&mut full_next) {
+            if std::mem::take(&mut full_next) {
                 let pass = self.r.full();
                 self.report(&pass, true);
-                full_took = pass.read + pass.plan;
-                last_full = Instant::now();
+                next_slice = Instant::now() + period;
+                continue;
+            }
+            // The sweep's next slice, even while updates keep coming.
+            let due = next_slice.saturating_duration_since(Instant::now());
+            if due.is_zero() {
+                let pass = self.r.sweep(sweep::SLICE_COST);
+                self.report(&pass, true);
+                next_slice = Instant::now() + slice_interval(period, &pass);
                 continue;
             }
             let first = match rx.recv_timeout(due) {
@@ -191,12 +197,6 @@ impl<K: Kernel> Worker<K> {
             }
             if self.r.full_due() || !changed.is_empty() {
                 let pass = self.r.update(changed);
-                if pass.kind == PassKind::Full {
-                    // Reading and planning are what every full pass costs (programming a
-                    // whole table at start is not).
-                    full_took = pass.read + pass.plan;
-                    last_full = Instant::now();
-                }
                 self.report(&pass, false);
             }
             match last {
@@ -219,6 +219,17 @@ impl<K: Kernel> Worker<K> {
                 _ => {}
             }
         }
+    }
+}
+
+/// How long after a pass of the sweep the next slice comes: as `sweep::next_after` says for a
+/// slice; after a full pass (the sweep found one due), the period, or 100 times what reading
+/// and planning the whole table took.
+fn slice_interval(period: Duration, pass: &Pass) -> Duration {
+    let took = pass.read + pass.plan;
+    match pass.slice {
+        Some(slice) => sweep::next_after(period, slice, took),
+        None => period.max(took.saturating_mul(sweep::SHARE)),
     }
 }
 
@@ -250,13 +261,20 @@ mod tests {
     }
 
     #[test]
-    fn a_slow_full_pass_comes_less_often() {
+    fn the_sweep_is_paced_by_its_slices_and_a_slow_full_pass() {
         let p = Duration::from_secs(5);
-        assert_eq!(full_pass_interval(p, Duration::ZERO), p);
-        assert_eq!(full_pass_interval(p, Duration::from_millis(200)), p);
-        assert_eq!(
-            full_pass_interval(p, Duration::from_millis(1100)),
-            Duration::from_secs(22)
-        );
+        let mut pass =
+            ipvs::reconciler::Reconciler::new(ipvs::reconciler::Simulated::default(), false).full();
+        assert_eq!(slice_interval(p, &pass), p);
+        pass.read = Duration::from_millis(1100);
+        pass.plan = Duration::ZERO;
+        assert_eq!(slice_interval(p, &pass), Duration::from_secs(110));
+        pass.slice = Some(sweep::Slice {
+            cost: 10,
+            of: 100,
+            ends_round: false,
+        });
+        pass.read = Duration::ZERO;
+        assert_eq!(slice_interval(p, &pass), Duration::from_millis(500));
     }
 }

@@ -429,9 +429,10 @@ fn encode_lvs(e: &mut DescriptorEncoder, l: &LvsSnapshot) -> fmt::Result {
     counters(
         e,
         "ipvs_passes",
-        "Reconciler passes by kind: full (the whole table read), update (the services a change touched), reload",
+        "Reconciler passes by kind: full (the whole table compared: read at once, or a round of the sweep), sweep (one slice of the sweep), update (the services a change touched), reload",
         [
             ([("kind", "full")], r.full_passes),
+            ([("kind", "sweep")], r.sweeps),
             ([("kind", "update")], r.updates),
             ([("kind", "reload")], r.reloads),
         ],
@@ -444,6 +445,7 @@ fn encode_lvs(e: &mut DescriptorEncoder, l: &LvsSnapshot) -> fmt::Result {
         "How long reconciler passes took (reading the kernel, planning, applying), by kind",
         [
             ([("kind", "full")], pass(&d.full)),
+            ([("kind", "sweep")], pass(&d.sweep)),
             ([("kind", "update")], pass(&d.update)),
             ([("kind", "reload")], pass(&d.reload)),
         ],

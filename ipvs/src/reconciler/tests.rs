@@ -182,6 +182,74 @@ fn a_hand_edit_elsewhere_waits_for_the_full_pass() {
     assert_eq!(sorted(sim.table()), want.services);
 }
 
+/// The sweep reads the desired services a slice at a time, in order, never the whole table at
+/// once; a round puts right every hand edit in them (a service deleted, a destination deleted,
+/// a weight changed), each by the slice that holds it, and leaves a foreign service alone.
+#[test]
+fn the_sweep_puts_hand_edits_right_a_slice_at_a_time() {
+    let (mut r, sim) = programmed(20);
+    sim.hand_edit(&[
+        Op::DelService(key(3)),
+        Op::DelDest(key(12), dest_key(12, 2)),
+        Op::EditDest(key(19), dest(19, 0, 7)),
+        Op::AddService(Service::new(key(100)).scheduler("rr")),
+    ])
+    .unwrap();
+    // Services cost 5 (4 destinations): 6 services per slice of 30, 4 slices a round.
+    let mut fixed = Vec::new();
+    for i in 0..4 {
+        let pass = r.sweep(30);
+        assert_eq!((pass.kind, &pass.error), (PassKind::Sweep, &None));
+        let slice = pass.slice.unwrap();
+        assert_eq!(slice.ends_round, i == 3, "slice {i}");
+        assert_eq!(slice.of, 100);
+        let c = sim.take_counts();
+        assert_eq!(c.full_reads, 0, "a sweep never reads the whole table");
+        let first = 6 * i;
+        assert_eq!(
+            c.keys_read,
+            (first..(first + 6).min(20)).map(key).collect::<Vec<_>>()
+        );
+        assert_eq!(pass.drift, !pass.ops.is_empty());
+        fixed.extend(pass.ops);
+    }
+    assert_eq!(fixed.len(), 1 + 4 + 1 + 1, "{fixed:?}");
+    let mut t = sorted(sim.table());
+    assert_eq!(
+        t.pop().map(|s| s.service.key),
+        Some(key(100)),
+        "the foreign service stays"
+    );
+    assert_eq!(t, desired(20).services);
+    // The next round begins again at the first service, and finds nothing to do.
+    let pass = r.sweep(30);
+    assert!(pass.ops.is_empty() && !pass.drift);
+    assert_eq!(sim.take_counts().keys_read[0], key(0));
+}
+
+/// A sweep while a full pass is due (none yet, or after a failure) is the full pass; a new
+/// desired state starts the sweep's round again.
+#[test]
+fn a_sweep_is_a_full_pass_when_one_is_due() {
+    let sim = Simulated::default();
+    let mut r = Reconciler::new(sim.clone(), false);
+    r.set_desired(desired(10));
+    let pass = r.sweep(30);
+    assert_eq!((pass.kind, pass.slice), (PassKind::Full, None));
+    assert_eq!(sim.take_counts().full_reads, 1);
+    r.sweep(30);
+    assert_eq!(sim.take_counts().keys_read[0], key(0));
+    r.set_desired(desired(12));
+    r.full();
+    sim.take_counts();
+    r.sweep(30);
+    assert_eq!(
+        sim.take_counts().keys_read[0],
+        key(0),
+        "the round starts again"
+    );
+}
+
 #[test]
 fn an_apply_error_makes_the_next_pass_full() {
     let (mut r, sim) = programmed(20);
@@ -330,7 +398,8 @@ fn a_reload_deletes_dropped_services_and_adds_new_ones() {
     want.push(foreign);
     assert_eq!(sorted(sim.table()), sorted(want));
     // The dropped service is no longer ours: a full pass leaves a hand-made copy alone.
-    sim.hand_edit(&[Op::AddService(Service::new(key(1)))]).unwrap();
+    sim.hand_edit(&[Op::AddService(Service::new(key(1)))])
+        .unwrap();
     let pass = r.full();
     assert!(pass.ops.is_empty(), "{:?}", pass.ops);
 }
