@@ -359,43 +359,42 @@ impl Lvs {
         let Some((vi, ri, ci)) = self.pool.locate(ev.id) else {
             return;
         };
-        let who = self.checker_name(vi, ri, ci);
-        // keepalived's line first, for the checkers it was captured for; ours with the reason.
+        // Lines are made only when logged (a first success of each of 10,000 real servers
+        // would otherwise format our line for nothing).
+        let who = || self.checker_name(vi, ri, ci);
         let v = &self.plan.virtual_servers[vi];
         let r = &v.real_servers[ri];
         let c = &r.checkers[ci];
-        let (ok, failed) = match c.keyword() {
-            "TCP_CHECK" => (
-                Some(format!("TCP connection to {} success.", v.rs_name(r))),
-                "TCP_CHECK",
-            ),
-            "HTTP_GET" | "SSL_GET" => (
-                Some(format!("Remote Web server {} succeed on service.", v.rs_name(r))),
-                if c.keyword() == "HTTP_GET" {
-                    "HTTP_CHECK"
-                } else {
-                    "SSL_CHECK"
-                },
-            ),
-            other => (None, other),
-        };
         match &ev.kind {
             EventKind::Down => {
+                let failed = match c.keyword() {
+                    "HTTP_GET" => "HTTP_CHECK",
+                    "SSL_GET" => "SSL_CHECK",
+                    other => other,
+                };
                 info!(
                     "{failed} on service {} failed after {} retries.",
                     v.rs_name(r),
                     c.timing.retry
                 );
-                warn!("{who}: down ({})", ev.reason)
+                warn!("{}: down ({})", who(), ev.reason)
             }
-            EventKind::Failure => info!("{who}: check failed ({})", ev.reason),
-            EventKind::Up { .. } => {
-                if let Some(line) = ok {
-                    info!("{line}");
+            EventKind::Failure => info!("{}: check failed ({})", who(), ev.reason),
+            // keepalived's line alone, for the checkers it was captured for, as keepalived
+            // logs a success (the first success of each of 10,000 real servers is 10,000
+            // lines, not 20,000); ours, with the reason, at debug then.
+            EventKind::Up { .. } => match c.keyword() {
+                "TCP_CHECK" => {
+                    info!("TCP connection to {} success.", v.rs_name(r));
+                    debug!("{}: up ({})", who(), ev.reason)
                 }
-                info!("{who}: up ({})", ev.reason)
-            }
-            EventKind::Weight(w) => info!("{who}: {w}"),
+                "HTTP_GET" | "SSL_GET" => {
+                    info!("Remote Web server {} succeed on service.", v.rs_name(r));
+                    debug!("{}: up ({})", who(), ev.reason)
+                }
+                _ => info!("{}: up ({})", who(), ev.reason),
+            },
+            EventKind::Weight(w) => info!("{}: {w}", who()),
         }
     }
 
