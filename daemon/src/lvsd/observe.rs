@@ -3,11 +3,12 @@
 //! with the last snapshot; a virtual server of 10,000 real servers costs 10,000 of them to
 //! rebuild, so not per event), what each checker last said, and the reconciler thread's
 //! counters (which change on their own: every full pass); published at most once a
-//! [`PUBLISH_PERIOD`].
+//! [`PUBLISH_PERIOD`], and after a costly rebuild at most once in [`REBUILD_SHARE`] times what
+//! it took, so that the snapshot takes at most 1/100 of the LVS thread's time.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use checkers::effects::Pool;
 use checkers::{CheckEvent, CheckerId, EventKind};
@@ -33,6 +34,12 @@ fn weights_by_rs(want: &[checkers::effects::DesiredDest], n: usize) -> Vec<Optio
     weights
 }
 
+/// A publication that rebuilt virtual servers is followed by a pause of at least this many
+/// times the rebuild's time (and at least [`PUBLISH_PERIOD`]): rebuilding a virtual server of
+/// 10,000 real servers takes tens of ms in the test VM, and during the first round of checks
+/// every batch of events touches it.
+const REBUILD_SHARE: u32 = 100;
+
 /// What a checker last said.
 #[derive(Debug, Clone)]
 struct Said {
@@ -49,6 +56,8 @@ pub struct Observer {
     stale: Vec<usize>,
     dirty: bool,
     last_publish: Instant,
+    /// The time to wait after the last publication before the next (unless asked for now).
+    pause: Duration,
     pub snapshots: watch::Sender<Arc<LvsSnapshot>>,
     pub reconciler: watch::Receiver<ReconcilerSnapshot>,
     /// The reconciler thread still runs (its sender is there).
@@ -64,6 +73,7 @@ impl Observer {
             stale: Vec::new(),
             dirty: true,
             last_publish: Instant::now(),
+            pause: PUBLISH_PERIOD,
             snapshots: watch::Sender::new(Arc::new(LvsSnapshot::default())),
             reconciler,
             reconciler_runs: true,
@@ -203,9 +213,10 @@ impl Observer {
     /// Publishes when something changed and the last publication is old enough (or `now`),
     /// the virtual servers touched since the last one rebuilt first.
     pub fn publish(&mut self, now: bool, plan: &LvsPlan, pool: &Pool, ids: &[Vec<Vec<CheckerId>>]) {
-        if !(now || (self.dirty && self.last_publish.elapsed() >= PUBLISH_PERIOD)) {
+        if !(now || (self.dirty && self.last_publish.elapsed() >= self.pause)) {
             return;
         }
+        let t = Instant::now();
         for i in std::mem::take(&mut self.stale) {
             if i < self.virtual_servers.len() {
                 self.virtual_servers[i] = Arc::new(self.vs(plan, pool, ids, i));
@@ -218,12 +229,18 @@ impl Observer {
         }));
         self.dirty = false;
         self.last_publish = Instant::now();
+        self.pause = publish_pause(t.elapsed());
     }
 
     /// When a publication is due, if one is pending.
     pub fn due(&self) -> Option<Instant> {
-        self.dirty.then(|| self.last_publish + PUBLISH_PERIOD)
+        self.dirty.then(|| self.last_publish + self.pause)
     }
+}
+
+/// How long to wait after a publication whose rebuilding and sending took `took`.
+fn publish_pause(took: Duration) -> Duration {
+    PUBLISH_PERIOD.max(took.saturating_mul(REBUILD_SHARE))
 }
 
 #[cfg(test)]
@@ -253,5 +270,15 @@ mod tests {
         ];
         assert_eq!(weights_by_rs(&want, 4), [Some(3), None, Some(0), None]);
         assert_eq!(weights_by_rs(&[dest(5, 1, false)], 2), [None, None]);
+    }
+
+    /// A cheap publication is followed by the usual period; a costly one by 100 times its cost.
+    #[test]
+    fn a_costly_rebuild_spaces_the_publications() {
+        assert_eq!(publish_pause(Duration::from_micros(50)), PUBLISH_PERIOD);
+        assert_eq!(
+            publish_pause(Duration::from_millis(30)),
+            Duration::from_secs(3)
+        );
     }
 }
