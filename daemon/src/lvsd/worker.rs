@@ -23,6 +23,44 @@ use crate::snapshot::ReconcilerSnapshot;
 /// `sweep::next_after`).
 pub const RECONCILE_PERIOD: Duration = Duration::from_secs(5);
 
+/// A pass with more operations than this logs them as one line, by kind (each one at debug):
+/// the first pass of a table of 10,000 real servers would otherwise log 10,000 lines (and take
+/// the CPU from the checkers starting at the same time), where keepalived logs none.
+const OPS_LOGGED_ONE_BY_ONE: usize = 20;
+
+/// `ops` counted by kind, in a fixed order: `1 add service, 10000 add real server`.
+fn ops_summary(ops: &[ipvs::Op]) -> String {
+    use ipvs::Op;
+    let mut counts = [0usize; 7];
+    for op in ops {
+        counts[match op {
+            Op::Flush => 0,
+            Op::AddService(_) => 1,
+            Op::EditService(_) => 2,
+            Op::DelService(_) => 3,
+            Op::AddDest(..) => 4,
+            Op::EditDest(..) => 5,
+            Op::DelDest(..) => 6,
+        }] += 1;
+    }
+    let names = [
+        "flush",
+        "add service",
+        "edit service",
+        "delete service",
+        "add real server",
+        "edit real server",
+        "delete real server",
+    ];
+    counts
+        .iter()
+        .zip(names)
+        .filter(|(n, _)| **n > 0)
+        .map(|(n, name)| format!("{n} {name}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub enum Msg {
     /// The whole desired state (start): a full pass; and `lvs_timeouts`.
     Desired(Desired, Option<Timeouts>),
@@ -98,8 +136,19 @@ impl<K: Kernel> Worker<K> {
                 pass.ops.len()
             );
         }
-        for op in &pass.ops {
-            info!("IPVS: {}", describe(op));
+        if pass.ops.len() <= OPS_LOGGED_ONE_BY_ONE {
+            for op in &pass.ops {
+                info!("IPVS: {}", describe(op));
+            }
+        } else {
+            info!(
+                "IPVS: {} operations ({}); one by one at debug level (-D)",
+                pass.ops.len(),
+                ops_summary(&pass.ops)
+            );
+            for op in &pass.ops {
+                debug!("IPVS: {}", describe(op));
+            }
         }
         for k in &pass.new_foreign {
             info!("IPVS: service {k} is not in the configuration: left alone");
@@ -258,6 +307,23 @@ mod tests {
         );
         assert_eq!(d.full.last, Some(full.read + full.plan + full.apply));
         assert_eq!(d.full.total, full.read + full.plan + full.apply);
+    }
+
+    #[test]
+    fn many_operations_are_summed_up_by_kind() {
+        use ipvs::{Destination, Forward, Op, Service, ServiceKey};
+        let key = ServiceKey::Fwmark {
+            mark: 1,
+            family: ipvs::Family::Inet,
+        };
+        let d = Destination::new([10, 0, 0, 1].into(), 80, Forward::Nat, 1);
+        let mut ops = vec![Op::AddService(Service::new(key))];
+        ops.extend((0..3).map(|_| Op::AddDest(key, d)));
+        ops.push(Op::DelService(key));
+        assert_eq!(
+            ops_summary(&ops),
+            "1 add service, 1 delete service, 3 add real server"
+        );
     }
 
     #[test]
