@@ -17,6 +17,7 @@ use std::net::IpAddr;
 
 mod global;
 mod lvs;
+pub(crate) mod no_effect;
 mod vrrp;
 
 /// How a keyword stands in today's keepalived.
@@ -182,6 +183,7 @@ impl<'a> Cx<'a> {
                             .with_help(advice);
                         }
                     }
+                    no_effect::note(self, context, node);
                     (entry.apply)(self, node, target);
                 }
                 None => self.unknown(context, node, table.iter().map(|k| k.name)),

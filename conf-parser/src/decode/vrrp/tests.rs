@@ -18,7 +18,11 @@ pub(super) fn parse(text: &str) -> Parsed {
 
 /// Every diagnostic's headline.
 pub(super) fn headlines(p: &Parsed) -> Vec<String> {
-    p.diags.iter().map(|d| d.headline(&p.sources)).collect()
+    p.diags
+        .iter()
+        .filter(|d| !crate::decode::no_effect::is_note(&d.message))
+        .map(|d| d.headline(&p.sources))
+        .collect()
 }
 
 /// Asserts the exact list of diagnostic headlines.

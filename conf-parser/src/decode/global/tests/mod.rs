@@ -19,7 +19,11 @@ pub(super) fn parse(text: &str) -> Parsed {
 }
 
 pub(super) fn heads(p: &Parsed) -> Vec<String> {
-    p.diags.iter().map(|d| d.headline(&p.sources)).collect()
+    p.diags
+        .iter()
+        .filter(|d| !crate::decode::no_effect::is_note(&d.message))
+        .map(|d| d.headline(&p.sources))
+        .collect()
 }
 
 /// Parses `global_defs { BODY }` (the body on lines 2...).
