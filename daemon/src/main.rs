@@ -18,6 +18,7 @@ mod lvs;
 mod lvsd;
 mod metrics;
 mod netns;
+mod not_run;
 mod notifier;
 mod pidfile;
 mod process;

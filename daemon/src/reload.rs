@@ -155,9 +155,14 @@ pub fn plans(
     // (under -C the instances are not run, so neither is what they lack).
     let mut refused = crate::flags::refused_keywords(config);
     refused.extend(process_scripts(config));
+    refused.extend(crate::not_run::global(config));
     let mut vrrp = vrrpd::plan::plan(config)?;
     if !src.checkers_only {
         refused.append(&mut vrrp.unsupported);
+        refused.extend(crate::not_run::vrrp(config));
+    }
+    if !src.vrrp_only && !config.lvs.virtual_server.is_empty() {
+        refused.extend(crate::not_run::lvs(config));
     }
     if src.checkers_only {
         vrrp.instances.clear();

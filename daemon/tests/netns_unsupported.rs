@@ -1,6 +1,7 @@
 //! What keepalived 2.2.7 runs and keepalived-rs cannot (VMAC/ipvlan interfaces, BFD, policy
 //! rules, routes with options it cannot install, checkers it has not, a regex the regex crate
-//! cannot match) is refused, never run with that part missing: `-t` exits 3 where keepalived's
+//! cannot match, the static blocks, start delays, firewall rules and the other keywords of
+//! daemon/src/not_run.rs) is refused, never run with that part missing: `-t` exits 3 where keepalived's
 //! exits 0, the daemon does not start (in the foreground and when it forks), and a reload to
 //! such a file keeps the running configuration. Each refusal names the place and what to do
 //! instead. Needs root for the namespace lab; skips loudly without it.
@@ -72,6 +73,66 @@ const CASES: &[Case] = &[
         in_instance: "",
         top: "virtual_server 10.9.0.100 80 {\n    lvs_sched rr\n    lvs_method DR\n    protocol TCP\n    real_server 10.9.0.3 80 {\n        HTTP_GET {\n            url {\n                path /\n                regex \"(ok)\\\\1\"\n            }\n        }\n    }\n}\n",
         says: "rewrite the regex without look-around or back-references",
+    },
+    Case {
+        what: "static_ipaddress",
+        in_instance: "",
+        top: "static_ipaddress {\n    10.9.0.200/24 dev eth0\n}\n",
+        says: "static_ipaddress is not installed by keepalived-rs; remove the block",
+    },
+    Case {
+        what: "unicast_fault_no_peer",
+        in_instance: "    unicast_fault_no_peer\n",
+        top: "",
+        says: "unicast_fault_no_peer is not run by keepalived-rs; remove it and give the instance its unicast_peer block",
+    },
+    Case {
+        what: "vrrp_startup_delay",
+        in_instance: "",
+        top: "global_defs {\n    vrrp_startup_delay 5\n}\n",
+        says: "vrrp_startup_delay is not run by keepalived-rs; remove it and delay the service's start instead (ExecStartPre=/bin/sleep 5",
+    },
+    Case {
+        what: "promote_secondaries",
+        in_instance: "    promote_secondaries\n",
+        top: "",
+        says: "promote_secondaries is not run by keepalived-rs; remove it and set the interface's flag with sysctl instead (net.ipv4.conf.eth0.promote_secondaries = 1",
+    },
+    Case {
+        what: "dont_track_primary",
+        in_instance: "    dont_track_primary\n",
+        top: "",
+        says: "dont_track_primary is not run by keepalived-rs; remove it",
+    },
+    Case {
+        what: "track_src_ip",
+        in_instance: "    mcast_src_ip 10.9.0.1\n    track_src_ip\n",
+        top: "",
+        says: "track_src_ip is not run by keepalived-rs; remove it",
+    },
+    Case {
+        what: "nftables",
+        in_instance: "",
+        top: "global_defs {\n    nftables\n}\n",
+        says: "nftables: keepalived-rs installs no firewall rules; remove it",
+    },
+    Case {
+        what: "log_unknown_vrids",
+        in_instance: "",
+        top: "global_defs {\n    log_unknown_vrids\n}\n",
+        says: "log_unknown_vrids is not run by keepalived-rs; remove it",
+    },
+    Case {
+        what: "a virtual address with home",
+        in_instance: "    virtual_ipaddress {\n        10.9.0.101/24 home\n    }\n",
+        top: "",
+        says: "virtual address 10.9.0.101/24: keepalived-rs cannot install an address with home",
+    },
+    Case {
+        what: "reload_time_file",
+        in_instance: "",
+        top: "global_defs {\n    reload_time_file /nonexistent/keepalived.reload-time\n}\n",
+        says: "reload_time_file is not run by keepalived-rs; remove it and schedule the reload",
     },
 ];
 

@@ -142,7 +142,9 @@ fn resolve(cx: &mut Cx, i: &mut VrrpInstance, g: &Inherited, sync: Option<&SyncI
             cx.warning(
                 kw_span,
                 format!("vrrp_instance {name} has no unicast peers; with unicast_fault_no_peer it stays in FAULT"),
-            );
+            )
+            // Measured: keepalived 2.2.7's -t says nothing and exits 0 (netns_unsupported.rs).
+            .keepalived_passes();
         } else {
             let span = w.get("unicast_peer").unwrap_or(kw_span);
             cx.error(span, format!("vrrp_instance {name} has no unicast peers: keepalived silently falls back to multicast"))

@@ -1,0 +1,280 @@
+//! Behaviours keepalived 2.2.7 has that keepalived-rs does not (yet): a configuration asking for
+//! one is refused, one line each naming where and what to do instead, never run with that part
+//! silently missing (the rule of the house; docs/compat.md's "What keepalived-rs cannot run").
+//! The VMAC, BFD, rule and route refusals are the VRRP plan's own (`vrrpd::plan`); these are the
+//! keywords its model reads but no part of the daemon runs. Pure: the configuration in, lines out.
+
+use conf_parser::model::vrrp::IpAddress;
+use conf_parser::Config;
+
+/// The VRRP side's refusals: the static blocks, global_defs' VRRP behaviours, and the
+/// instances' keywords keepalived-rs does not run.
+pub fn vrrp(config: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    let v = &config.vrrp;
+    for (first, block, what) in [
+        (
+            v.static_ipaddress.first().map(|a| &a.origin),
+            "static_ipaddress",
+            "ip address add",
+        ),
+        (
+            v.static_routes.first().map(|r| &r.origin),
+            "static_routes",
+            "ip route add",
+        ),
+        (
+            v.static_rules.first().map(|r| &r.origin),
+            "static_rules",
+            "ip rule add",
+        ),
+    ] {
+        if let Some(at) = first {
+            out.push(format!(
+                "{at}: {block} is not installed by keepalived-rs; remove the block and configure \
+                 them with the system's network configuration (or `{what}` in an ExecStartPre= \
+                 of a drop-in: systemctl edit keepalived-rs) instead"
+            ));
+        }
+    }
+    let d = &config.global.global_defs;
+    let at = d
+        .origin
+        .as_ref()
+        .map(|o| format!("{o}: global_defs: "))
+        .unwrap_or_default();
+    if !d.vrrp_startup_delay.0.is_zero() {
+        out.push(format!(
+            "{at}vrrp_startup_delay is not run by keepalived-rs; remove it and delay the \
+             service's start instead (ExecStartPre=/bin/sleep {} in a drop-in: systemctl edit \
+             keepalived-rs)",
+            d.vrrp_startup_delay.0.as_secs_f64().ceil()
+        ));
+    }
+    if d.nftables.is_some() || d.vrrp_iptables.is_some() {
+        let keyword = if d.nftables.is_some() {
+            "nftables"
+        } else {
+            "vrrp_iptables (keepalived 2.2.7 uses nftables for it)"
+        };
+        out.push(format!(
+            "{at}{keyword}: keepalived-rs installs no firewall rules; remove it and keep traffic \
+             to the VIPs out with nftables rules of your own where accept mode is off"
+        ));
+    }
+    if d.log_unknown_vrids {
+        out.push(format!(
+            "{at}log_unknown_vrids is not run by keepalived-rs; remove it (adverts for other \
+             VRIDs are counted per receiving interface in keepalived.data's keepalived-rs \
+             section and the metrics, not logged)"
+        ));
+    }
+    for i in &v.vrrp_instance {
+        let here = format!("{}: vrrp_instance {}: ", i.origin, i.name);
+        let iface = i.interface.as_deref().unwrap_or("the interface");
+        let mut refuse = |keyword: &str, instead: String| {
+            out.push(format!(
+                "{here}{keyword} is not run by keepalived-rs; {instead}"
+            ))
+        };
+        if i.unicast_fault_no_peer && i.unicast_peer.is_empty() {
+            refuse(
+                "unicast_fault_no_peer",
+                "remove it and give the instance its unicast_peer block (without peers it sends \
+                 multicast adverts)"
+                    .into(),
+            );
+        }
+        if i.promote_secondaries {
+            refuse(
+                "promote_secondaries",
+                format!(
+                    "remove it and set the interface's flag with sysctl instead \
+                     (net.ipv4.conf.{iface}.promote_secondaries = 1 in /etc/sysctl.d)"
+                ),
+            );
+        }
+        if i.dont_track_primary {
+            refuse(
+                "dont_track_primary",
+                format!(
+                    "remove it (the instance then goes to FAULT while {iface} is down or has no \
+                     address)"
+                ),
+            );
+        }
+        if i.track_src_ip {
+            refuse(
+                "track_src_ip",
+                "remove it (a source address that goes away is then replaced by the interface's \
+                 next one)"
+                    .into(),
+            );
+        }
+        if let Some(g) = i
+            .garp_extra_if
+            .as_ref()
+            .filter(|g| g.all && !g.interval.0.is_zero())
+        {
+            refuse(
+                "garp_extra_if all",
+                format!(
+                    "write garp_master_refresh {} instead (gratuitous ARPs every so often while \
+                     MASTER, on {iface})",
+                    g.interval.0.as_secs()
+                ),
+            );
+        }
+        for a in &i.virtual_ipaddress {
+            if let Some(option) = address_option(a) {
+                out.push(format!(
+                    "{}: vrrp_instance {}: virtual address {}: keepalived-rs cannot install an \
+                     address with {option}; remove the option (or add that address with `ip \
+                     address` in the instance's notify_master script, and remove it in \
+                     notify_backup)",
+                    a.origin, i.name, a.address
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The first option of an address keepalived-rs does not install, if any.
+fn address_option(a: &IpAddress) -> Option<&'static str> {
+    [
+        (a.peer.is_some(), "peer"),
+        (a.home, "home"),
+        (a.mngtmpaddr, "mngtmpaddr"),
+        (a.autojoin, "autojoin"),
+        (a.use_vmac, "use_vmac"),
+    ]
+    .into_iter()
+    .find(|(on, _)| *on)
+    .map(|(_, option)| option)
+}
+
+/// The refusals of the whole configuration: reload's settings read by no part of the daemon.
+pub fn global(config: &Config) -> Vec<String> {
+    let d = &config.global.global_defs;
+    let at = d
+        .origin
+        .as_ref()
+        .map(|o| format!("{o}: global_defs: "))
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    if d.reload_time_file.is_some() {
+        out.push(format!(
+            "{at}reload_time_file is not run by keepalived-rs; remove it and schedule the reload \
+             instead (a systemd timer or `at` job running systemctl reload keepalived-rs)"
+        ));
+    }
+    if d.reload_file.is_some() {
+        out.push(format!(
+            "{at}reload_file is not run by keepalived-rs; remove it (keepalived-rs reads the \
+             whole file before a reload applies anything; `keepalived-rs status` says when the \
+             last reload was applied)"
+        ));
+    }
+    if d.config_save_dir.is_some() {
+        out.push(format!(
+            "{at}config_save_dir is not run by keepalived-rs; remove it (each reload logs what it \
+             changed, as `keepalived-rs config diff OLD NEW` prints it)"
+        ));
+    }
+    out
+}
+
+/// The LVS side's refusals.
+pub fn lvs(config: &Config) -> Vec<String> {
+    let d = &config.global.global_defs;
+    let at = d
+        .origin
+        .as_ref()
+        .map(|o| format!("{o}: global_defs: "))
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    if d.rs_init_notifies {
+        out.push(format!(
+            "{at}rs_init_notifies is not run by keepalived-rs; remove it (notify_up and \
+             notify_down run on changes of a real server's state, not for its state at start)"
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Config {
+        conf_parser::parse_str("k.conf", text, &conf_parser::Options::default()).config
+    }
+
+    const INSTANCE: &str = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n \
+                            priority 100\n virtual_ipaddress {\n  10.0.0.1/24\n }\n";
+
+    #[test]
+    fn a_plain_configuration_is_not_refused() {
+        let c = config(&format!("{INSTANCE}}}\n"));
+        assert!(vrrp(&c).is_empty() && global(&c).is_empty() && lvs(&c).is_empty());
+    }
+
+    #[test]
+    fn each_instance_keyword_not_run_is_refused_with_its_place() {
+        for (line, says) in [
+            ("unicast_fault_no_peer", "unicast_fault_no_peer is not run"),
+            (
+                "promote_secondaries",
+                "net.ipv4.conf.eth0.promote_secondaries = 1",
+            ),
+            ("dont_track_primary", "dont_track_primary is not run"),
+            (
+                "track_src_ip\n mcast_src_ip 10.0.0.5",
+                "track_src_ip is not run",
+            ),
+            (
+                "garp_extra_if all 30",
+                "write garp_master_refresh 30 instead",
+            ),
+        ] {
+            let c = config(&format!("{INSTANCE} {line}\n}}\n"));
+            let out = vrrp(&c);
+            assert_eq!(out.len(), 1, "{line}: {out:?}");
+            assert!(
+                out[0].starts_with("k.conf:1:1: vrrp_instance VI_1: "),
+                "{out:?}"
+            );
+            assert!(out[0].contains(says), "{line}: {out:?}");
+        }
+        // With peers, unicast_fault_no_peer changes nothing; garp_extra_if without `all`
+        // concerns VMACs only (refused on their own).
+        let c = config(&format!(
+            "{INSTANCE} unicast_fault_no_peer\n unicast_peer {{\n  10.0.0.2\n }}\n \
+             garp_extra_if 30\n}}\n"
+        ));
+        assert_eq!(vrrp(&c), Vec::<String>::new());
+    }
+
+    #[test]
+    fn static_blocks_and_global_behaviours_are_refused() {
+        let c = config(&format!(
+            "global_defs {{\n vrrp_startup_delay 5\n nftables\n log_unknown_vrids\n \
+             reload_file /tmp/r\n rs_init_notifies\n}}\nstatic_ipaddress {{\n 10.0.1.1/24 dev \
+             eth0\n}}\n{INSTANCE} virtual_ipaddress {{\n  10.0.0.2/24 home\n }}\n}}\n"
+        ));
+        let out = vrrp(&c).join("\n");
+        for says in [
+            "k.conf:9:2: static_ipaddress is not installed by keepalived-rs",
+            "k.conf:1:1: global_defs: vrrp_startup_delay is not run",
+            "ExecStartPre=/bin/sleep 5",
+            "nftables: keepalived-rs installs no firewall rules",
+            "log_unknown_vrids is not run",
+            "virtual address 10.0.0.2/24: keepalived-rs cannot install an address with home",
+        ] {
+            assert!(out.contains(says), "{says}: {out}");
+        }
+        assert!(global(&c)[0].contains("reload_file is not run"));
+        assert!(lvs(&c)[0].contains("rs_init_notifies is not run"));
+    }
+}
