@@ -69,6 +69,28 @@ pub fn vrrp(config: &Config) -> Vec<String> {
              section and the metrics, not logged)"
         ));
     }
+    if d.disable_local_igmp {
+        out.push(format!(
+            "{at}disable_local_igmp is not run by keepalived-rs; remove it and set the kernel's \
+             setting with sysctl instead (net.ipv4.igmp_link_local_mcast_reports = 0 in \
+             /etc/sysctl.d)"
+        ));
+    }
+    if let Some(g) = v.garp_group.first() {
+        out.push(format!(
+            "{}: garp_group is not run by keepalived-rs (gratuitous ARPs are paced by global_defs' \
+             vrrp_garp_interval and vrrp_gna_interval for every interface); remove the block and \
+             set those instead",
+            g.origin
+        ));
+    }
+    if let Some(i) = config.global.interface_up_down_delays.first() {
+        out.push(format!(
+            "{}: interface_up_down_delays is not run by keepalived-rs (an interface's change of \
+             state acts at once); remove the block",
+            i.origin
+        ));
+    }
     for i in &v.vrrp_instance {
         let here = format!("{}: vrrp_instance {}: ", i.origin, i.name);
         let iface = i.interface.as_deref().unwrap_or("the interface");
@@ -108,6 +130,23 @@ pub fn vrrp(config: &Config) -> Vec<String> {
                 "track_src_ip",
                 "remove it (a source address that goes away is then replaced by the interface's \
                  next one)"
+                    .into(),
+            );
+        }
+        if i.unicast_ttl.is_some() {
+            refuse(
+                "unicast_ttl",
+                "remove it (unicast adverts are sent with TTL 255, as without it on IPv4)".into(),
+            );
+        }
+        if i.unicast_peer
+            .iter()
+            .any(|p| p.min_ttl != 0 || p.max_ttl != 255)
+        {
+            refuse(
+                "a unicast_peer's min_ttl/max_ttl",
+                "remove them (adverts are accepted whatever their TTL; check_unicast_src still \
+                 accepts only the listed peers)"
                     .into(),
             );
         }
@@ -194,6 +233,13 @@ pub fn lvs(config: &Config) -> Vec<String> {
         .map(|o| format!("{o}: global_defs: "))
         .unwrap_or_default();
     let mut out = Vec::new();
+    for vs in config.lvs.virtual_server.iter().filter(|v| v.ha_suspend) {
+        out.push(format!(
+            "{}: virtual_server: ha_suspend is not run by keepalived-rs (the checkers run whether \
+             or not this node holds the virtual address); remove it",
+            vs.origin
+        ));
+    }
     if d.rs_init_notifies {
         out.push(format!(
             "{at}rs_init_notifies is not run by keepalived-rs; remove it (notify_up and \
@@ -237,6 +283,10 @@ mod tests {
                 "garp_extra_if all 30",
                 "write garp_master_refresh 30 instead",
             ),
+            (
+                "unicast_peer {\n  10.0.0.2 max_ttl 64\n }",
+                "a unicast_peer's min_ttl/max_ttl is not run",
+            ),
         ] {
             let c = config(&format!("{INSTANCE} {line}\n}}\n"));
             let out = vrrp(&c);
@@ -260,16 +310,19 @@ mod tests {
     fn static_blocks_and_global_behaviours_are_refused() {
         let c = config(&format!(
             "global_defs {{\n vrrp_startup_delay 5\n nftables\n log_unknown_vrids\n \
-             reload_file /tmp/r\n rs_init_notifies\n}}\nstatic_ipaddress {{\n 10.0.1.1/24 dev \
-             eth0\n}}\n{INSTANCE} virtual_ipaddress {{\n  10.0.0.2/24 home\n }}\n}}\n"
+             reload_file /tmp/r\n rs_init_notifies\n disable_local_igmp\n}}\n\
+             static_ipaddress {{\n 10.0.1.1/24 dev eth0\n}}\n\
+             garp_group {{\n garp_interval 0.1\n interface eth0\n}}\n{INSTANCE} virtual_ipaddress {{\n  10.0.0.2/24 home\n }}\n}}\n"
         ));
         let out = vrrp(&c).join("\n");
         for says in [
-            "k.conf:9:2: static_ipaddress is not installed by keepalived-rs",
+            "k.conf:10:2: static_ipaddress is not installed by keepalived-rs",
             "k.conf:1:1: global_defs: vrrp_startup_delay is not run",
             "ExecStartPre=/bin/sleep 5",
             "nftables: keepalived-rs installs no firewall rules",
             "log_unknown_vrids is not run",
+            "k.conf:12:1: garp_group is not run",
+            "disable_local_igmp is not run",
             "virtual address 10.0.0.2/24: keepalived-rs cannot install an address with home",
         ] {
             assert!(out.contains(says), "{says}: {out}");

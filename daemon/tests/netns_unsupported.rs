@@ -129,6 +129,36 @@ const CASES: &[Case] = &[
         says: "virtual address 10.9.0.101/24: keepalived-rs cannot install an address with home",
     },
     Case {
+        what: "disable_local_igmp",
+        in_instance: "",
+        top: "global_defs {\n    disable_local_igmp\n}\n",
+        says: "disable_local_igmp is not run by keepalived-rs; remove it and set the kernel's setting with sysctl",
+    },
+    Case {
+        what: "garp_group",
+        in_instance: "",
+        top: "garp_group {\n    garp_interval 0.1\n    interface eth0\n}\n",
+        says: "garp_group is not run by keepalived-rs",
+    },
+    Case {
+        what: "interface_up_down_delays",
+        in_instance: "",
+        top: "interface_up_down_delays {\n    eth0 2 1\n}\n",
+        says: "interface_up_down_delays is not run by keepalived-rs",
+    },
+    Case {
+        what: "unicast_ttl",
+        in_instance: "    unicast_src_ip 10.9.0.1\n    unicast_peer {\n        10.9.0.2\n    }\n    unicast_ttl 10\n",
+        top: "",
+        says: "unicast_ttl is not run by keepalived-rs; remove it",
+    },
+    Case {
+        what: "ha_suspend",
+        in_instance: "",
+        top: "virtual_server 10.9.0.100 80 {\n    lvs_sched rr\n    lvs_method DR\n    protocol TCP\n    ha_suspend\n    real_server 10.9.0.3 80 {\n        TCP_CHECK {\n        }\n    }\n}\n",
+        says: "ha_suspend is not run by keepalived-rs",
+    },
+    Case {
         what: "reload_time_file",
         in_instance: "",
         top: "global_defs {\n    reload_time_file /nonexistent/keepalived.reload-time\n}\n",

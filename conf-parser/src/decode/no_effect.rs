@@ -33,6 +33,9 @@ const ONE_PROCESS: &str = "keepalived-rs is one process, not a parent with VRRP,
 const BUFFERS: &str = "keepalived-rs sizes its netlink and VRRP receive buffers itself and counts \
                        what the kernel drops (keepalived.data, metrics)";
 
+const LINK: &str = "keepalived-rs follows every interface's link state through rtnetlink's link \
+                    events (the carrier as the driver reports it), never by polling MII or ethtool";
+
 /// The tuning keywords that mean nothing for keepalived-rs, by block, with why.
 const TUNING: &[(&str, &str, &str)] = &[
     ("global_defs", "process_names", ONE_PROCESS),
@@ -94,6 +97,8 @@ const TUNING: &[(&str, &str, &str)] = &[
     ("global_defs", "vrrp_rx_bufs_policy", BUFFERS),
     ("global_defs", "vrrp_rx_bufs_multiplier", BUFFERS),
     ("vrrp_instance", "kernel_rx_buf_size", BUFFERS),
+    ("", "linkbeat_interfaces", LINK),
+    ("vrrp_instance", "linkbeat_use_polling", LINK),
 ];
 
 /// The block a context names: `vrrp_instance VI_1` is a `vrrp_instance`.
@@ -179,6 +184,12 @@ mod tests {
                 .unwrap_or_else(|| panic!("{k}: {f:?}"));
             assert_eq!(hit.1, KeepalivedTest::Passes);
         }
+        let f = findings("linkbeat_interfaces {\n eth0\n}\n");
+        assert!(
+            f.iter()
+                .any(|(_, _, m)| m.contains("'linkbeat_interfaces' has no effect")),
+            "{f:?}"
+        );
         // Not in other blocks' words: `priority` in an instance is no tuning.
         assert!(!findings("vrrp_instance VI_1 {\n priority 100\n}\n")
             .iter()
