@@ -18,6 +18,7 @@ use crate::metrics;
 use crate::netns;
 use crate::pidfile::{self, PidError, PidFiles, PidPaths};
 use crate::process;
+use crate::promote_secondaries;
 use crate::signals::{Request, Signals};
 use crate::systemd;
 use crate::reload;
@@ -465,6 +466,9 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     let result = rt.block_on(async move {
         // This thread parsed the configuration and freed the model.
         tokio::spawn(release_freed_memory(Some(released_tx), START_PRODS));
+        // Before the instances' first state, as keepalived (crate::promote_secondaries).
+        let mut promoted = promote_secondaries::Promoted::default();
+        promoted.follow(&promote_secondaries::wanted(&plans.vrrp));
         let runtime = Runtime::new(plans.vrrp.clone(), options, for_loops.clone())?;
         let for_lvs = for_loops.clone();
         let (info, daemon_info) =
@@ -534,6 +538,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             lvs: lvs_commands,
             sync,
             info,
+            promoted,
             start_lvs: Box::new(move |prepared| {
                 let (tx, thread) = start_lvs(
                     prepared,
@@ -593,9 +598,11 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         // two runs in the VM (vm_conn_sync); without the VIP they are dropped, retransmitted,
         // and reach the new master. (The loop stops only on the signal task's request, so the
         // task has ended; should it not have, dropping it stops the LVS side too.)
-        if let Ok(Ok(reloader)) =
+        if let Ok(Ok(mut reloader)) =
             tokio::time::timeout(std::time::Duration::from_secs(1), signals_task).await
         {
+            // The VIPs are gone: each interface's flag back to what it was (keepalived).
+            reloader.promoted.restore_all();
             if let Some(tx) = &reloader.lvs {
                 let _ = tx.send(lvsd::Command::Stop);
             }

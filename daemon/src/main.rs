@@ -22,6 +22,7 @@ mod not_run;
 mod notifier;
 mod pidfile;
 mod process;
+mod promote_secondaries;
 mod realserver;
 mod reload;
 #[cfg(test)]

@@ -107,15 +107,6 @@ pub fn vrrp(config: &Config) -> Vec<String> {
                     .into(),
             );
         }
-        if i.promote_secondaries {
-            refuse(
-                "promote_secondaries",
-                format!(
-                    "remove it and set the interface's flag with sysctl instead \
-                     (net.ipv4.conf.{iface}.promote_secondaries = 1 in /etc/sysctl.d)"
-                ),
-            );
-        }
         if i.dont_track_primary {
             refuse(
                 "dont_track_primary",
@@ -270,10 +261,6 @@ mod tests {
     fn each_instance_keyword_not_run_is_refused_with_its_place() {
         for (line, says) in [
             ("unicast_fault_no_peer", "unicast_fault_no_peer is not run"),
-            (
-                "promote_secondaries",
-                "net.ipv4.conf.eth0.promote_secondaries = 1",
-            ),
             ("dont_track_primary", "dont_track_primary is not run"),
             (
                 "track_src_ip\n mcast_src_ip 10.0.0.5",
@@ -303,6 +290,9 @@ mod tests {
             "{INSTANCE} unicast_fault_no_peer\n unicast_peer {{\n  10.0.0.2\n }}\n \
              garp_extra_if 30\n}}\n"
         ));
+        assert_eq!(vrrp(&c), Vec::<String>::new());
+        // Run (crate::promote_secondaries).
+        let c = config(&format!("{INSTANCE} promote_secondaries\n}}\n"));
         assert_eq!(vrrp(&c), Vec::<String>::new());
     }
 

@@ -226,6 +226,8 @@ pub struct Reloader {
     /// Starts the LVS side when a reload brings the first virtual servers.
     /// What the daemon tells the control socket (the last reload).
     pub info: tokio::sync::watch::Sender<crate::control::DaemonInfo>,
+    /// The interfaces' promote_secondaries flags the daemon set (given back at stop).
+    pub promoted: crate::promote_secondaries::Promoted,
     #[allow(clippy::type_complexity)]
     pub start_lvs: Box<
         dyn FnMut(lvsd::Prepared<ipvs::Client>) -> Option<mpsc::UnboundedSender<lvsd::Command>>
@@ -305,7 +307,10 @@ impl Reloader {
         self.notifier.reload(loaded.plans.notify.clone());
         let vrrp_started = Instant::now();
         match self.vrrp.reload(vrrp_plan).await {
-            Ok(Ok(())) => {}
+            // The flags of interfaces added set, of those no longer named given back.
+            Ok(Ok(())) => self
+                .promoted
+                .follow(&crate::promote_secondaries::wanted(&loaded.plans.vrrp)),
             Ok(Err(e)) => {
                 // The VRRP side changed nothing: nor does the notifier.
                 self.notifier.reload(self.running.notify.clone());

@@ -86,6 +86,8 @@ pub struct InstanceSnapshot {
     pub down_timer_adverts: u32,
     pub lower_prio_no_advert: bool,
     pub higher_prio_send_advert: bool,
+    /// `promote_secondaries` (crate::promote_secondaries).
+    pub promote_secondaries: bool,
     /// `smtp_alert`, resolved: whether its transitions mail.
     pub smtp_alert: bool,
     /// `notify_deleted` written: a reload removing it says DELETED, not FAULT.

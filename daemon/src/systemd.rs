@@ -239,6 +239,7 @@ mod tests {
             down_timer_adverts: 3,
             lower_prio_no_advert: false,
             higher_prio_send_advert: false,
+            promote_secondaries: false,
             smtp_alert: false,
             notify_deleted: false,
             stats: InstanceStats::default(),

@@ -93,12 +93,6 @@ const CASES: &[Case] = &[
         says: "vrrp_startup_delay is not run by keepalived-rs; remove it and delay the service's start instead (ExecStartPre=/bin/sleep 5",
     },
     Case {
-        what: "promote_secondaries",
-        in_instance: "    promote_secondaries\n",
-        top: "",
-        says: "promote_secondaries is not run by keepalived-rs; remove it and set the interface's flag with sysctl instead (net.ipv4.conf.eth0.promote_secondaries = 1",
-    },
-    Case {
         what: "dont_track_primary",
         in_instance: "    dont_track_primary\n",
         top: "",

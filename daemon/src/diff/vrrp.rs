@@ -158,6 +158,12 @@ pub fn instance_details(old: &InstancePlan, new: &InstancePlan) -> Vec<String> {
         secs,
     );
     d.changed("notify scripts", &old.notify, &new.notify);
+    d.field(
+        "promote_secondaries",
+        &old.promote_secondaries,
+        &new.promote_secondaries,
+        bool_word,
+    );
     d.set(
         "track_interface",
         &old.track_interface,

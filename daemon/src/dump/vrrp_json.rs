@@ -1,6 +1,6 @@
 //! The JSON dump (`keepalived.json`, signal 36): keepalived's list of `{"data": {...},
 //! "stats": {...}}` objects, one per instance, with its key names, in its order. Keys for
-//! what keepalived-rs has no equivalent of (VMAC, promote_secondaries, SMTP alerts) hold the
+//! what keepalived-rs has no equivalent of (VMAC) hold the
 //! value keepalived writes without them. `json_version 2` wraps the list as `{"vrrp": [...]}`.
 //! Pure.
 
@@ -137,7 +137,7 @@ fn entry(i: &InstanceSnapshot) -> Entry<'_> {
             base_priority: i.base_priority,
             effective_priority: i.effective_priority,
             vipset: i.state == "MASTER",
-            promote_secondaries: false,
+            promote_secondaries: i.promote_secondaries,
             adver_int: seconds(i.advert_interval),
             master_adver_int: seconds(i.advert_interval),
             accept: i.accept.into(),

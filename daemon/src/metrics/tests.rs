@@ -54,6 +54,7 @@ fn instance(name: &str, state: &'static str) -> InstanceSnapshot {
         down_timer_adverts: 3,
         lower_prio_no_advert: false,
         higher_prio_send_advert: false,
+        promote_secondaries: false,
         smtp_alert: false,
         notify_deleted: false,
         stats: InstanceStats {

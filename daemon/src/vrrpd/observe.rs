@@ -141,6 +141,7 @@ fn instance(r: &Running) -> InstanceSnapshot {
         down_timer_adverts: c.down_timer_adverts,
         lower_prio_no_advert: c.lower_prio_no_advert,
         higher_prio_send_advert: c.higher_prio_send_advert,
+        promote_secondaries: r.plan.promote_secondaries,
         smtp_alert: r.plan.smtp_alert,
         notify_deleted: r.plan.notify.says_deleted,
         stats: r.stats,

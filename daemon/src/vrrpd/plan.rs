@@ -84,6 +84,9 @@ pub struct InstancePlan {
     /// `notify_priority_changes` (resolved): a change of its effective priority is written to
     /// the FIFOs.
     pub notify_priority_changes: bool,
+    /// `promote_secondaries`: the interface's flag is on while the daemon runs
+    /// (crate::promote_secondaries).
+    pub promote_secondaries: bool,
 }
 
 /// One virtual route: installed with the addresses on becoming Master, removed on leaving.
@@ -471,6 +474,7 @@ pub fn instance_plan(
         routes: Vec::new(),
         smtp_alert: i.smtp_alert,
         notify_priority_changes: i.notify_priority_changes,
+        promote_secondaries: i.promote_secondaries,
         track_file: tracked(&i.track_file),
         track_script: tracked(&i.track_script),
         track_process: tracked(&i.track_process),
