@@ -99,14 +99,6 @@ pub fn vrrp(config: &Config) -> Vec<String> {
                 "{here}{keyword} is not run by keepalived-rs; {instead}"
             ))
         };
-        if i.unicast_fault_no_peer && i.unicast_peer.is_empty() {
-            refuse(
-                "unicast_fault_no_peer",
-                "remove it and give the instance its unicast_peer block (without peers it sends \
-                 multicast adverts)"
-                    .into(),
-            );
-        }
         if i.dont_track_primary {
             refuse(
                 "dont_track_primary",
@@ -260,7 +252,6 @@ mod tests {
     #[test]
     fn each_instance_keyword_not_run_is_refused_with_its_place() {
         for (line, says) in [
-            ("unicast_fault_no_peer", "unicast_fault_no_peer is not run"),
             ("dont_track_primary", "dont_track_primary is not run"),
             (
                 "track_src_ip\n mcast_src_ip 10.0.0.5",
@@ -284,16 +275,17 @@ mod tests {
             );
             assert!(out[0].contains(says), "{line}: {out:?}");
         }
-        // With peers, unicast_fault_no_peer changes nothing; garp_extra_if without `all`
-        // concerns VMACs only (refused on their own).
-        let c = config(&format!(
-            "{INSTANCE} unicast_fault_no_peer\n unicast_peer {{\n  10.0.0.2\n }}\n \
-             garp_extra_if 30\n}}\n"
-        ));
-        assert_eq!(vrrp(&c), Vec::<String>::new());
-        // Run (crate::promote_secondaries).
-        let c = config(&format!("{INSTANCE} promote_secondaries\n}}\n"));
-        assert_eq!(vrrp(&c), Vec::<String>::new());
+        // garp_extra_if without `all` concerns VMACs only (refused on their own); run:
+        // promote_secondaries (crate::promote_secondaries), unicast_fault_no_peer (the plan's
+        // fault_no_peer).
+        for line in [
+            "garp_extra_if 30",
+            "promote_secondaries",
+            "unicast_fault_no_peer",
+        ] {
+            let c = config(&format!("{INSTANCE} {line}\n}}\n"));
+            assert_eq!(vrrp(&c), Vec::<String>::new(), "{line}");
+        }
     }
 
     #[test]

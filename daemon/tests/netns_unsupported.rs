@@ -81,12 +81,6 @@ const CASES: &[Case] = &[
         says: "static_ipaddress is not installed by keepalived-rs; remove the block",
     },
     Case {
-        what: "unicast_fault_no_peer",
-        in_instance: "    unicast_fault_no_peer\n",
-        top: "",
-        says: "unicast_fault_no_peer is not run by keepalived-rs; remove it and give the instance its unicast_peer block",
-    },
-    Case {
         what: "vrrp_startup_delay",
         in_instance: "",
         top: "global_defs {\n    vrrp_startup_delay 5\n}\n",

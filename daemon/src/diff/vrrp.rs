@@ -31,6 +31,12 @@ pub fn restart_reason(old: &InstancePlan, new: &InstancePlan) -> Option<String> 
         ToString::to_string,
     );
     d.field("source address", &old.src_ip, &new.src_ip, opt);
+    d.field(
+        "unicast_fault_no_peer without peers",
+        &old.fault_no_peer,
+        &new.fault_no_peer,
+        bool_word,
+    );
     (!d.0.is_empty()).then(|| d.0.join(", "))
 }
 

@@ -341,7 +341,9 @@ impl Runtime {
     pub(super) async fn tracking_changed(&mut self, idx: usize, now: Time) {
         self.publish_now = true;
         let r = &mut self.instances[idx];
-        let new = r.tracking.verdict();
+        let mut new = r.tracking.verdict();
+        // Held in FAULT whatever it tracks (keepalived: unicast_fault_no_peer, no peers).
+        new.fault |= r.plan.fault_no_peer;
         let old = std::mem::replace(&mut r.verdict, new);
         if old != new {
             info!(

@@ -173,6 +173,13 @@ pub fn build(
         };
         warn!("({}) entering FAULT state ({why})", p.name);
     }
+    if p.fault_no_peer {
+        // keepalived 2.2.7's words; the verdict holds it in FAULT (events::tracking_changed).
+        warn!(
+            "({}) Cannot use unicast without any peers - going to fault state",
+            p.name
+        );
+    }
     let (tracking, tracked_ifs) = tracking(&p, trackers)?;
     let verdict = TrackingVerdict {
         fault: false,

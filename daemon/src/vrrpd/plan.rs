@@ -87,6 +87,9 @@ pub struct InstancePlan {
     /// `promote_secondaries`: the interface's flag is on while the daemon runs
     /// (crate::promote_secondaries).
     pub promote_secondaries: bool,
+    /// `unicast_fault_no_peer` without any `unicast_peer`: the instance is held in FAULT (as
+    /// keepalived), where it would otherwise fall back to multicast.
+    pub fault_no_peer: bool,
 }
 
 /// One virtual route: installed with the addresses on becoming Master, removed on leaving.
@@ -475,6 +478,7 @@ pub fn instance_plan(
         smtp_alert: i.smtp_alert,
         notify_priority_changes: i.notify_priority_changes,
         promote_secondaries: i.promote_secondaries,
+        fault_no_peer: i.unicast_fault_no_peer && i.unicast_peer.is_empty(),
         track_file: tracked(&i.track_file),
         track_script: tracked(&i.track_script),
         track_process: tracked(&i.track_process),
