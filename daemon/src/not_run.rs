@@ -62,13 +62,6 @@ pub fn vrrp(config: &Config) -> Vec<String> {
              to the VIPs out with nftables rules of your own where accept mode is off"
         ));
     }
-    if d.log_unknown_vrids {
-        out.push(format!(
-            "{at}log_unknown_vrids is not run by keepalived-rs; remove it (adverts for other \
-             VRIDs are counted per receiving interface in keepalived.data's keepalived-rs \
-             section and the metrics, not logged)"
-        ));
-    }
     if d.disable_local_igmp {
         out.push(format!(
             "{at}disable_local_igmp is not run by keepalived-rs; remove it and set the kernel's \
@@ -302,7 +295,6 @@ mod tests {
             "k.conf:1:1: global_defs: vrrp_startup_delay is not run",
             "ExecStartPre=/bin/sleep 5",
             "nftables: keepalived-rs installs no firewall rules",
-            "log_unknown_vrids is not run",
             "k.conf:12:1: garp_group is not run",
             "disable_local_igmp is not run",
             "virtual address 10.0.0.2/24: keepalived-rs cannot install an address with home",

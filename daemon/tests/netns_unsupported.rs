@@ -105,12 +105,6 @@ const CASES: &[Case] = &[
         says: "nftables: keepalived-rs installs no firewall rules; remove it",
     },
     Case {
-        what: "log_unknown_vrids",
-        in_instance: "",
-        top: "global_defs {\n    log_unknown_vrids\n}\n",
-        says: "log_unknown_vrids is not run by keepalived-rs; remove it",
-    },
-    Case {
         what: "a virtual address with home",
         in_instance: "    virtual_ipaddress {\n        10.9.0.101/24 home\n    }\n",
         top: "",

@@ -82,7 +82,19 @@ impl Runtime {
             // Another VRID on the same link is normal: not ours, not worth a log line. (A
             // receiver a reload closed may still deliver a packet: it is gone, so is the count.)
             if let Some(r) = self.receivers.get_mut(rx) {
-                r.drops.record(&vrrp::DropReason::UnknownVrid(advert.vrid));
+                let reason = vrrp::DropReason::UnknownVrid(advert.vrid);
+                r.drops.record(&reason);
+                // Unless asked for (log_unknown_vrids): then in keepalived 2.2.7's words, each
+                // one up to the drop log's limit.
+                if self.log_unknown_vrids {
+                    let d = self.droplog.record(&r.ifname, reason.kind(), std::time::Instant::now());
+                    log_drop(d, || {
+                        format!(
+                            "Unknown VRID({}) received on interface({}). ignoring...",
+                            advert.vrid, r.ifname
+                        )
+                    });
+                }
             }
             return;
         };

@@ -199,6 +199,8 @@ pub struct Runtime {
     notifier: Notifier,
     /// global_defs `no_email_faults`.
     no_email_faults: bool,
+    /// global_defs `log_unknown_vrids`.
+    log_unknown_vrids: bool,
     options: Options,
     events: mpsc::UnboundedReceiver<Event>,
     events_tx: mpsc::UnboundedSender<Event>,
@@ -234,6 +236,7 @@ impl Runtime {
             gratuitous: Gratuitous::default(),
             notifier,
             no_email_faults: plan.no_email_faults,
+            log_unknown_vrids: plan.log_unknown_vrids,
             options,
             events,
             events_tx,

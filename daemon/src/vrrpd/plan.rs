@@ -314,6 +314,9 @@ pub struct Plan {
     pub dynamic_interfaces: bool,
     /// global_defs `no_email_faults`: transitions to FAULT are not mailed.
     pub no_email_faults: bool,
+    /// global_defs `log_unknown_vrids`: adverts for VRIDs no instance on their interface has
+    /// are logged (keepalived's words), not only counted.
+    pub log_unknown_vrids: bool,
     /// global_defs `fifo_write_vrrp_states_on_reload`: a reload writes every group's and
     /// instance's state to the FIFOs.
     pub fifo_write_states_on_reload: bool,
@@ -496,6 +499,7 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
     let mut out = Plan {
         dynamic_interfaces: config.global.global_defs.dynamic_interfaces,
         no_email_faults: config.global.global_defs.no_email_faults,
+        log_unknown_vrids: config.global.global_defs.log_unknown_vrids,
         fifo_write_states_on_reload: config.global.global_defs.fifo_write_vrrp_states_on_reload,
         ..Plan::default()
     };

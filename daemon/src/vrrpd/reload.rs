@@ -77,6 +77,7 @@ impl Runtime {
         self.trackers.reload(&plan).map_err(|e| e.to_string())?;
         self.dynamic_interfaces = plan.dynamic_interfaces;
         self.no_email_faults = plan.no_email_faults;
+        self.log_unknown_vrids = plan.log_unknown_vrids;
         let write_states = plan.fifo_write_states_on_reload;
 
         // Out of their groups first: a group must not react to a member it is losing.
