@@ -121,6 +121,8 @@ impl RsState {
 
 #[derive(Debug)]
 struct VsState {
+    /// Its configuration, without the real servers (moved into `rs`, each with its own: kept
+    /// twice, they were the largest part of the pool).
     cfg: VirtualServerConfig,
     rs: Vec<RsState>,
     quorum_up: bool,
@@ -202,20 +204,23 @@ pub struct Pool {
 
 impl RsState {
     /// A real server as at start: each checker up unless alpha.
-    fn new(cfg: &RealServerConfig) -> RsState {
+    fn new(cfg: RealServerConfig) -> RsState {
         let checker_up: Vec<bool> = cfg.checkers.iter().map(|c| !c.alpha).collect();
         RsState {
             dynamic: vec![None; checker_up.len()],
             alive: checker_up.iter().all(|&u| u),
             checker_up,
-            cfg: cfg.clone(),
+            cfg,
         }
     }
 }
 
 impl VsState {
-    fn new(cfg: VirtualServerConfig) -> VsState {
-        let rs = cfg.real_servers.iter().map(RsState::new).collect();
+    fn new(mut cfg: VirtualServerConfig) -> VsState {
+        let rs = std::mem::take(&mut cfg.real_servers)
+            .into_iter()
+            .map(RsState::new)
+            .collect();
         let mut v = VsState {
             cfg,
             rs,
@@ -258,14 +263,13 @@ impl Pool {
             .map(|v| (v.cfg.key.clone(), v))
             .collect();
         let mut out = Vec::new();
-        for (vi, cfg) in config.into_iter().enumerate() {
+        for (vi, mut cfg) in config.into_iter().enumerate() {
             let Some(mut before) = old.remove(&cfg.key) else {
                 self.vs.push(VsState::new(cfg));
                 continue;
             };
-            let rs = cfg
-                .real_servers
-                .iter()
+            let rs = std::mem::take(&mut cfg.real_servers)
+                .into_iter()
                 .enumerate()
                 .map(|(ri, rc)| {
                     let same = before
@@ -276,10 +280,9 @@ impl Pool {
                         None => RsState::new(rc),
                         Some(prev) => {
                             let mut r = RsState::new(rc);
-                            for (c, ch) in rc.checkers.iter().enumerate() {
-                                if let Some(p) =
-                                    prev.cfg.checkers.iter().position(|o| o.id == ch.id)
-                                {
+                            for c in 0..r.cfg.checkers.len() {
+                                let id = r.cfg.checkers[c].id;
+                                if let Some(p) = prev.cfg.checkers.iter().position(|o| o.id == id) {
                                     r.checker_up[c] = prev.checker_up[p];
                                     r.dynamic[c] = prev.dynamic[p];
                                 }
