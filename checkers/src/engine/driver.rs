@@ -241,6 +241,7 @@ impl Driver {
     fn turn(&mut self, cx: &mut Context<'_>, started: &mut usize) -> Option<bool> {
         let now = Instant::now();
         if let Some(mut rx) = self.commands.take() {
+            let before = self.schedule.len();
             // Every command waiting, in one turn: `try_recv` first, as `poll_recv` counts
             // against tokio's per-task budget (128), which held the start of 10,000 checkers
             // back over 80 turns; `poll_recv` only to be woken for the next.
@@ -258,6 +259,9 @@ impl Driver {
             };
             if open {
                 self.commands = Some(rx);
+            }
+            if self.schedule.len() > before {
+                self.schedule.fit();
             }
         }
         if self.events.is_closed() {
