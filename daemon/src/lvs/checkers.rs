@@ -111,18 +111,22 @@ impl CheckLatencies {
     }
 }
 
+/// A checker's probe, shared (an `Arc`) by the plan and the check engine that runs it: one
+/// copy per checker for the run, and a plan of small entries (a probe inline made each entry
+/// 280 bytes, the size of the largest kind, whatever its kind: docs/benchmarks.md).
 #[derive(Debug, Clone)]
 pub enum PlannedProbe {
-    Tcp(TcpCheck),
-    Http(HttpCheck),
-    Misc(MiscCheck),
-    Dns(DnsCheck),
-    Udp(UdpCheck),
-    Smtp(SmtpCheck),
-    Ping(PingCheck),
-    File(FileCheck),
-    /// The HTTP part of an SSL_GET, and its TLS options.
-    Ssl(HttpCheck, TlsOptions),
+    Tcp(Arc<TcpCheck>),
+    Http(Arc<HttpCheck>),
+    Misc(Arc<MiscCheck>),
+    Dns(Arc<DnsCheck>),
+    Udp(Arc<UdpCheck>),
+    Smtp(Arc<SmtpCheck>),
+    Ping(Arc<PingCheck>),
+    File(Arc<FileCheck>),
+    /// The HTTP part of an SSL_GET, and its TLS options (the engine runs a copy of the HTTP
+    /// part with the TLS client configuration, which planning does not read).
+    Ssl(Arc<HttpCheck>, Box<TlsOptions>),
 }
 
 pub use checkers::ssl::TlsClientConfig as TlsConfig;
@@ -143,19 +147,19 @@ pub fn tls_config(plan: &super::LvsPlan) -> Result<Option<TlsConfig>, String> {
 /// needed by SSL_GET only.
 pub fn probe(c: &PlannedChecker, tls: Option<&TlsConfig>) -> Result<Arc<dyn Probe>, String> {
     Ok(match &c.probe {
-        PlannedProbe::Tcp(p) => Arc::new(p.clone()),
-        PlannedProbe::Http(p) => Arc::new(p.clone()),
-        PlannedProbe::Misc(p) => Arc::new(p.clone()),
-        PlannedProbe::Dns(p) => Arc::new(p.clone()),
-        PlannedProbe::Udp(p) => Arc::new(p.clone()),
-        PlannedProbe::Smtp(p) => Arc::new(p.clone()),
-        PlannedProbe::Ping(p) => Arc::new(p.clone()),
-        PlannedProbe::File(p) => Arc::new(p.clone()),
+        PlannedProbe::Tcp(p) => p.clone(),
+        PlannedProbe::Http(p) => p.clone(),
+        PlannedProbe::Misc(p) => p.clone(),
+        PlannedProbe::Dns(p) => p.clone(),
+        PlannedProbe::Udp(p) => p.clone(),
+        PlannedProbe::Smtp(p) => p.clone(),
+        PlannedProbe::Ping(p) => p.clone(),
+        PlannedProbe::File(p) => p.clone(),
         PlannedProbe::Ssl(p, options) => {
             let config = tls.cloned().ok_or("no TLS context")?;
             let tls = Tls::new(config, options, p.virtualhost(), p.connection().connect_ip)
                 .map_err(|e| e.to_string())?;
-            Arc::new(p.clone().with_tls(tls))
+            Arc::new(HttpCheck::clone(p).with_tls(tls))
         }
     })
 }
@@ -337,12 +341,18 @@ fn plan_one(
     track_files: &[TrackFile],
 ) -> Result<(Timing, PlannedProbe), NotRun> {
     match c {
-        Checker::File(f) => Ok((FILE_CHECK_TIMING, PlannedProbe::File(file(f, track_files)?))),
+        Checker::File(f) => Ok((
+            FILE_CHECK_TIMING,
+            PlannedProbe::File(Arc::new(file(f, track_files)?)),
+        )),
         Checker::Tcp(t) => Ok((
             timing(&t.common, global),
-            PlannedProbe::Tcp(TcpCheck::new(connection(&t.conn))?),
+            PlannedProbe::Tcp(Arc::new(TcpCheck::new(connection(&t.conn))?)),
         )),
-        Checker::Http(h) => Ok((timing(&h.common, global), PlannedProbe::Http(http(h)?))),
+        Checker::Http(h) => Ok((
+            timing(&h.common, global),
+            PlannedProbe::Http(Arc::new(http(h)?)),
+        )),
         Checker::Ssl(h) => {
             let options = TlsOptions {
                 enable_sni: h.enable_sni,
@@ -351,18 +361,24 @@ fn plan_one(
             };
             Ok((
                 timing(&h.common, global),
-                PlannedProbe::Ssl(http(h)?, options),
+                PlannedProbe::Ssl(Arc::new(http(h)?), Box::new(options)),
             ))
         }
         Checker::Misc(m) => Ok((
             timing(&m.common, global),
-            PlannedProbe::Misc(misc(m, global)?),
+            PlannedProbe::Misc(Arc::new(misc(m, global)?)),
         )),
-        Checker::Dns(d) => Ok((timing(&d.common, global), PlannedProbe::Dns(dns(d)?))),
-        Checker::Udp(u) => Ok((timing(&u.common, global), PlannedProbe::Udp(udp(u)?))),
+        Checker::Dns(d) => Ok((
+            timing(&d.common, global),
+            PlannedProbe::Dns(Arc::new(dns(d)?)),
+        )),
+        Checker::Udp(u) => Ok((
+            timing(&u.common, global),
+            PlannedProbe::Udp(Arc::new(udp(u)?)),
+        )),
         Checker::Ping(p) => Ok((
             timing(&p.common, global),
-            PlannedProbe::Ping(PingCheck::new(connection(&p.conn))?),
+            PlannedProbe::Ping(Arc::new(PingCheck::new(connection(&p.conn))?)),
         )),
         Checker::Smtp(m) => {
             // The checker's own connection, then each host block (the model already moved
@@ -373,7 +389,7 @@ fn plan_one(
                 .collect();
             Ok((
                 timing(&m.common, global),
-                PlannedProbe::Smtp(SmtpCheck::new(hosts, m.helo_name.clone())?),
+                PlannedProbe::Smtp(Arc::new(SmtpCheck::new(hosts, m.helo_name.clone())?)),
             ))
         }
         other => Err(NotRun::Unsupported(format!(
@@ -393,7 +409,10 @@ pub fn plan_real_server(
     skipped: &mut Vec<String>,
     unsupported: &mut Vec<String>,
 ) -> Vec<PlannedChecker> {
-    let mut out = Vec::new();
+    // Exactly as many as it has (most have one): a `Vec` grown by `push` takes room for four,
+    // and this one lives for the whole run, once per real server (at 10,000 real servers the
+    // spare room was 8.4 MB: docs/benchmarks.md).
+    let mut out = Vec::with_capacity(rs.checkers.len());
     for c in &rs.checkers {
         let at = || {
             format!(
@@ -410,6 +429,7 @@ pub fn plan_real_server(
             Err(NotRun::Unsupported(why)) => unsupported.push(format!("{}: {why}", at())),
         }
     }
+    out.shrink_to_fit();
     out
 }
 
