@@ -172,7 +172,7 @@ pub fn plans(
         None
     } else {
         match crate::lvs::plan(config, src.dont_release_ipvs) {
-            Ok(plan) => Some(plan),
+            Ok(plan) => Some(Arc::new(plan)),
             Err(e) => {
                 refused.extend(e.lines().map(|l| format!("virtual servers: {l}")));
                 None
@@ -327,10 +327,10 @@ impl Reloader {
         if let Some(prepared) = new_lvs {
             self.lvs = (self.start_lvs)(prepared);
         } else if let Some(tx) = &self.lvs {
-            let plan = lvs_plan.unwrap_or_else(crate::lvs::LvsPlan::empty);
+            let plan = lvs_plan.unwrap_or_else(|| Arc::new(crate::lvs::LvsPlan::empty()));
             let (done, wait) = tokio::sync::oneshot::channel();
             let _ = tx.send(lvsd::Command::Reload {
-                plan: Box::new(plan),
+                plan,
                 tls: loaded.tls.clone(),
                 done,
             });

@@ -9,6 +9,11 @@
 //! KARS_BENCH_N=10000 cargo test --release -p keepalived-rs --bin keepalived-rs -- \
 //!     --ignored --nocapture --test-threads=1 rss_scale::checker_scale
 //! ```
+//!
+//! KARS_BENCH_SECS: the window (default 20 s). KARS_RSS_SMAPS: the largest mappings at the end
+//! (where the resident memory is). KARS_RSS_EXIT: exit at the end without freeing, for heap
+//! profilers (`heaptrack`, with `--features system-alloc`: what is still allocated is the
+//! running state). KARS_RSS_THP: leave transparent huge pages on, to compare.
 
 use std::io::{BufRead, Read, Write};
 use std::process::{Command, Stdio};
@@ -179,20 +184,29 @@ fn checker_scale() {
     std::fs::write(&conf_path, &conf).unwrap();
     drop(conf);
 
-    // The daemon's path (daemon::run): no huge pages (unless KARS_RSS_THP is set, to compare),
-    // parse, the plans, the model dropped.
+    // The daemon's path (daemon::run under -C): no huge pages (unless KARS_RSS_THP is set, to
+    // compare), parse, the plans (kept for the run, as the reloader keeps them; the LVS side
+    // shares their LVS plan), the model dropped.
     if std::env::var_os("KARS_RSS_THP").is_none() {
         crate::daemon::no_huge_pages();
     }
     let parsed = crate::config_cmd::load(&conf_path, None, false, false);
     assert!(parsed.is_ok(), "{}", parsed.render_diagnostics());
     println!("parsed:           {}", status());
-    let mut vrrp_plan = crate::vrrpd::plan::plan(&parsed.config).unwrap();
-    vrrp_plan.instances.clear();
-    println!("vrrp planned:     {}", status());
-    let lvs_plan = crate::lvs::plan(&parsed.config, false).unwrap();
+    let source = crate::reload::Source {
+        file: conf_path.clone(),
+        config_id: None,
+        strict: false,
+        all_config: false,
+        check_host: true,
+        dont_release_ipvs: false,
+        vrrp_only: false,
+        checkers_only: true,
+    };
+    let (plans, tls) = crate::reload::plans(&parsed.config, &source).unwrap();
+    let lvs_plan = plans.lvs.clone().expect("virtual servers");
     crate::process::raise_nofile_limit(lvs_plan.checker_count() as u64).unwrap();
-    println!("lvs planned:      {}", status());
+    println!("planned:          {}", status());
     drop(parsed);
     println!("model dropped:    {}", status());
 
@@ -200,7 +214,7 @@ fn checker_scale() {
     let (released_tx, released_rx) = tokio::sync::oneshot::channel();
     let prepared = lvsd::Prepared {
         plan: lvs_plan,
-        tls: None,
+        tls,
         kernel: sim.clone(),
     };
     let (snapshots, _) = tokio::sync::watch::channel(Default::default());
@@ -225,7 +239,11 @@ fn checker_scale() {
             Some(released_tx),
             crate::daemon::START_PRODS,
         ));
-        tokio::time::sleep(Duration::from_secs(8)).await;
+        for t in [1, 2, 3, 5] {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            println!("after {t} s:        {}", status());
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
         println!("after 8 s:        {}", status());
         let t0 = Instant::now();
         let mut max = 0;
@@ -235,18 +253,51 @@ fn checker_scale() {
         }
         max
     });
+    // KARS_RSS_SMAPS: the mappings holding 256 KiB or more (mimalloc's arena is the large
+    // anonymous one), to see where resident memory is.
+    if std::env::var_os("KARS_RSS_SMAPS").is_some() {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
+        let mut cur = String::new();
+        for l in smaps.lines() {
+            if l.split_whitespace()
+                .next()
+                .is_some_and(|w| w.contains('-') && !w.ends_with(':'))
+            {
+                cur = l.to_string();
+            } else if let Some(v) = l.strip_prefix("Rss:") {
+                let kb: u64 = v.trim().trim_end_matches(" kB").trim().parse().unwrap_or(0);
+                if kb >= 256 {
+                    println!("SMAPS {kb:7} kB {cur}");
+                }
+            }
+        }
+    }
     let in_table: usize = sim.0.lock().unwrap().iter().map(|s| s.dests.len()).sum();
     println!("after {:2} s more:  {}", secs, status());
     println!(
         "MEASURE: rss_scale N={n}: max VmRSS over {secs} s {:.1} MiB, {in_table} destinations in the simulated table",
         max as f64 / 1024.0
     );
+    // What the long-lived structures hold per real server (one TCP_CHECK each).
+    {
+        use std::mem::size_of;
+        println!(
+            "sizes (bytes): RealServerPlan {}, PlannedChecker {}, TcpCheck {} (shared by the plan and the engine), Destination {}, RealServerSnapshot {}, CheckerSnapshot {}",
+            size_of::<crate::lvs::RealServerPlan>(),
+            size_of::<crate::lvs::PlannedChecker>(),
+            size_of::<checkers::tcp::TcpCheck>(),
+            size_of::<ipvs::Destination>(),
+            size_of::<crate::snapshot::RealServerSnapshot>(),
+            size_of::<crate::snapshot::CheckerSnapshot>(),
+        );
+    }
     if std::env::var_os("KARS_RSS_EXIT").is_some() {
         // For heap profilers: what is still allocated at exit is the running state.
         std::process::exit(0);
     }
     let _ = stop.send(lvsd::Command::Stop);
     thread.join().unwrap();
+    drop(plans);
     drop(child.stdin.take());
     let _ = child.wait();
     std::fs::remove_dir_all(&dir).unwrap();

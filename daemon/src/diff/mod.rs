@@ -24,7 +24,9 @@ use crate::vrrpd::plan::Plan as VrrpPlan;
 #[derive(Debug, Clone)]
 pub struct Plans {
     pub vrrp: VrrpPlan,
-    pub lvs: Option<LvsPlan>,
+    /// Shared with the LVS side that runs it: one copy for the run (at 10,000 real servers a
+    /// plan is megabytes).
+    pub lvs: Option<std::sync::Arc<LvsPlan>>,
     /// The root and global_defs settings, as `config dump` writes them.
     pub global: serde_json::Value,
     /// `lvs_sync_daemon` (none without VRRP instances, as under `-C`). A reload compares the
@@ -115,8 +117,8 @@ pub fn diff(old: &Plans, new: &Plans) -> Diff {
     d.touched.extend(vrrp::trackers(&old.vrrp, &new.vrrp));
     let empty = LvsPlan::empty();
     d.touched.extend(lvs::virtual_servers(
-        old.lvs.as_ref().unwrap_or(&empty),
-        new.lvs.as_ref().unwrap_or(&empty),
+        old.lvs.as_deref().unwrap_or(&empty),
+        new.lvs.as_deref().unwrap_or(&empty),
     ));
     d.touched.extend(sync(old.sync.as_ref(), new.sync.as_ref()));
     d.not_applied = global::not_applied(&old.global, &new.global);

@@ -54,7 +54,7 @@ pub enum Command {
     /// A reload's plan, with its `SSL { }` configuration already read; `done` is told once the
     /// kernel has the new table.
     Reload {
-        plan: Box<LvsPlan>,
+        plan: Arc<LvsPlan>,
         tls: Option<TlsConfig>,
         done: oneshot::Sender<()>,
     },
@@ -64,14 +64,15 @@ pub enum Command {
 
 /// Everything the LVS side runs from, checked before the daemon starts.
 pub struct Prepared<K> {
-    pub plan: LvsPlan,
+    /// Shared with the daemon's running plans (one copy for the run).
+    pub plan: Arc<LvsPlan>,
     pub tls: Option<TlsConfig>,
     pub kernel: K,
 }
 
 /// The LVS loop's state.
 struct Lvs {
-    plan: LvsPlan,
+    plan: Arc<LvsPlan>,
     tls: Option<TlsConfig>,
     pool: Pool,
     registry: Registry,
@@ -85,8 +86,8 @@ struct Lvs {
     engine: Option<checkers::Engine>,
     /// The checkers run (they start a little after the table is programmed: see [`run`]).
     checking: bool,
-    /// What the last assignment asked to start, until the checkers may start.
-    pending: Assignment,
+    /// The checkers the last assignment asked to start, until the checkers may start.
+    pending: Vec<(checkers::CheckerId, registry::Position)>,
     /// The checkers' ids (`ids[vs][rs][check]`) of the plan running.
     ids: Vec<Vec<Vec<checkers::CheckerId>>>,
     observer: observe::Observer,
@@ -96,7 +97,7 @@ struct Lvs {
 
 impl Lvs {
     fn new(
-        plan: LvsPlan,
+        plan: Arc<LvsPlan>,
         tls: Option<TlsConfig>,
         ktx: std_mpsc::Sender<Msg>,
         etx: mpsc::UnboundedSender<CheckEvent>,
@@ -105,7 +106,7 @@ impl Lvs {
         notifier: Notifier,
     ) -> Lvs {
         let mut registry = Registry::default();
-        let assignment = registry.assign(&plan, false);
+        let assignment = registry.assign(&LvsPlan::empty(), &[], &plan, false);
         let pool = Pool::new(pool_configs(&plan, &assignment));
         let mut lvs = Lvs {
             plan,
@@ -118,8 +119,8 @@ impl Lvs {
             notifier,
             engine: None,
             checking: false,
-            ids: assignment.ids.clone(),
-            pending: assignment,
+            ids: assignment.ids,
+            pending: assignment.start,
             observer,
             latency,
         };
@@ -145,7 +146,7 @@ impl Lvs {
         if self.engine.is_none() {
             self.engine = Some(checkers::Engine::start(self.etx.clone()));
         }
-        let start = std::mem::take(&mut self.pending.start);
+        let start = std::mem::take(&mut self.pending);
         for (id, (vi, ri, ci)) in start {
             let Some(c) = self
                 .plan
@@ -170,10 +171,7 @@ impl Lvs {
                         v.key
                     );
                 }
-                Err(e) => warn!(
-                    "{}: {e}; not run",
-                    self.checker_name(vi, ri, ci)
-                ),
+                Err(e) => warn!("{}: {e}; not run", self.checker_name(vi, ri, ci)),
             }
         }
     }
@@ -282,8 +280,10 @@ impl Lvs {
         let Some((vi, ri, ci)) = self.pool.locate(ev.id) else {
             return;
         };
-        let (Some(v), Some(alive)) = (self.plan.virtual_servers.get(vi), self.pool.is_alive(vi, ri))
-        else {
+        let (Some(v), Some(alive)) = (
+            self.plan.virtual_servers.get(vi),
+            self.pool.is_alive(vi, ri),
+        ) else {
             return;
         };
         let Some(r) = v.real_servers.get(ri).filter(|r| r.smtp_alert) else {
@@ -399,7 +399,7 @@ impl Lvs {
     }
 
     /// A reload: the new plan, keeping what stays (see the module's documentation).
-    fn reload(&mut self, plan: LvsPlan, tls: Option<TlsConfig>, done: oneshot::Sender<()>) {
+    fn reload(&mut self, plan: Arc<LvsPlan>, tls: Option<TlsConfig>, done: oneshot::Sender<()>) {
         let tls_changed = plan.ssl != self.plan.ssl;
         // Virtual servers the reload adds start as at the daemon's start.
         let added: Vec<usize> = plan
@@ -409,13 +409,15 @@ impl Lvs {
             .filter(|(_, v)| !self.plan.virtual_servers.iter().any(|o| o.key == v.key))
             .map(|(i, _)| i)
             .collect();
-        let assignment = self.registry.assign(&plan, tls_changed);
+        let assignment = self
+            .registry
+            .assign(&self.plan, &self.ids, &plan, tls_changed);
         let notes = self.pool.reconfigure(pool_configs(&plan, &assignment));
         let timeouts = plan.timeouts.filter(|t| Some(*t) != self.plan.timeouts);
         info!(
             "LVS reload: {} virtual server(s); {} checker(s) kept, {} started, {} stopped",
             plan.virtual_servers.len(),
-            self.registry.len() - assignment.start.len(),
+            checker_count(&assignment.ids) - assignment.start.len(),
             assignment.start.len(),
             assignment.stop.len()
         );
@@ -426,14 +428,14 @@ impl Lvs {
         }
         self.plan = plan;
         self.tls = tls;
-        self.ids = assignment.ids.clone();
-        let mut assignment = assignment;
-        if !self.checking {
+        self.ids = assignment.ids;
+        self.pending = if self.checking {
+            assignment.start
+        } else {
             // No checker has started yet (a reload within the start's first second): every
             // checker of the new plan is still to start, kept ones included.
-            assignment.start = all_positions(&assignment.ids);
-        }
-        self.pending = assignment;
+            all_positions(&self.ids)
+        };
         self.observer.rebuild(&self.plan, &self.pool, &self.ids);
         for n in notes {
             self.notification(n, QuorumWhen::Change);
@@ -465,13 +467,22 @@ impl Lvs {
         for n in self.pool.shutdown() {
             self.notification(n, QuorumWhen::Stop);
         }
-        self.notifier.flush(Side::Lvs, Duration::from_secs(10)).await;
+        self.notifier
+            .flush(Side::Lvs, Duration::from_secs(10))
+            .await;
         stop_reconciler(&self.ktx, self.plan.stop).await;
     }
 }
 
+/// How many checkers `ids` names.
+fn checker_count(ids: &[Vec<Vec<checkers::CheckerId>>]) -> usize {
+    ids.iter().flatten().map(Vec::len).sum()
+}
+
 /// Every checker of `ids` with its position.
-fn all_positions(ids: &[Vec<Vec<checkers::CheckerId>>]) -> Vec<(checkers::CheckerId, registry::Position)> {
+fn all_positions(
+    ids: &[Vec<Vec<checkers::CheckerId>>],
+) -> Vec<(checkers::CheckerId, registry::Position)> {
     let mut out = Vec::new();
     for (vi, v) in ids.iter().enumerate() {
         for (ri, r) in v.iter().enumerate() {
@@ -522,16 +533,18 @@ pub async fn run<K>(
         stats,
     };
     let ipvs_namespace = plan.ipvs_namespace.clone();
-    let spawned = std::thread::Builder::new().name("ipvs".into()).spawn(move || {
-        // The client's sockets for dumps are opened on this thread: in IPVS's namespace.
-        if let Some(ns) = ipvs_namespace {
-            if let Err(e) = crate::netns::enter(&ns) {
-                error!("IPVS: {e}; the IPVS table is not programmed");
-                return;
+    let spawned = std::thread::Builder::new()
+        .name("ipvs".into())
+        .spawn(move || {
+            // The client's sockets for dumps are opened on this thread: in IPVS's namespace.
+            if let Some(ns) = ipvs_namespace {
+                if let Err(e) = crate::netns::enter(&ns) {
+                    error!("IPVS: {e}; the IPVS table is not programmed");
+                    return;
+                }
             }
-        }
-        worker.run(krx, period)
-    });
+            worker.run(krx, period)
+        });
     if let Err(e) = spawned {
         error!("cannot start the IPVS reconciler thread: {e}; the LVS side does not run");
         return;
@@ -556,7 +569,7 @@ pub async fn run<K>(
             _ = async { tokio::time::sleep_until(publish_due.unwrap_or_else(tokio::time::Instant::now)).await }, if publish_due.is_some() => {}
             c = commands.recv() => match c {
                 Some(Command::Reload { plan, tls, done }) => {
-                    lvs.reload(*plan, tls, done);
+                    lvs.reload(plan, tls, done);
                     lvs.observer.publish(true, &lvs.plan, &lvs.pool, &lvs.ids);
                 }
                 Some(Command::Stop) | None => {
@@ -570,7 +583,7 @@ pub async fn run<K>(
                 info!(
                     "LVS: {} virtual server(s), {} checker(s) started",
                     lvs.plan.virtual_servers.len(),
-                    lvs.registry.len()
+                    checker_count(&lvs.ids)
                 );
             }
             Some(ev) = erx.recv() => lvs.events(ev, &mut erx),
@@ -622,7 +635,7 @@ fn changed_services(
 /// its checkers and the IPVS client opened (in `net_namespace_ipvs`). An error when IPVS cannot
 /// be programmed (no IPVS in the kernel): keepalived 2.2.7 stops entirely then, and so does the
 /// daemon, as a director that cannot balance must not hold the VIP.
-pub fn open(plan: LvsPlan, tls: Option<TlsConfig>) -> Result<Prepared<Client>, String> {
+pub fn open(plan: Arc<LvsPlan>, tls: Option<TlsConfig>) -> Result<Prepared<Client>, String> {
     let checkers = plan.checker_count() as u64;
     match crate::process::raise_nofile_limit(checkers) {
         Ok(n) if n < checkers + 64 => {
@@ -631,12 +644,9 @@ pub fn open(plan: LvsPlan, tls: Option<TlsConfig>) -> Result<Prepared<Client>, S
         Ok(_) => {}
         Err(e) => warn!("cannot raise the open-file limit: {e}"),
     }
-    let kernel = crate::netns::run_in(
-        plan.ipvs_namespace.as_deref(),
-        crate::ipvs_cmd::open_client,
-    )
-    .map_err(|e| format!("IPVS: {e}"))?
-    .map_err(|e| format!("IPVS: {e}"))?;
+    let kernel = crate::netns::run_in(plan.ipvs_namespace.as_deref(), crate::ipvs_cmd::open_client)
+        .map_err(|e| format!("IPVS: {e}"))?
+        .map_err(|e| format!("IPVS: {e}"))?;
     Ok(Prepared { plan, tls, kernel })
 }
 
@@ -678,7 +688,7 @@ mod tests {
             ));
         }
         let p = crate::lvs::plan(&parse(&conf), false).unwrap();
-        let a = Registry::default().assign(&p, false);
+        let a = Registry::default().assign(&LvsPlan::empty(), &[], &p, false);
         let mut pool = Pool::new(pool_configs(&p, &a));
         let mut last: Vec<Vec<ServiceState>> = (0..p.virtual_servers.len())
             .map(|i| vs_services(&p.virtual_servers[i], &pool.desired_of(i).unwrap()))
@@ -745,7 +755,7 @@ mod tests {
             conf.push_str("}\n");
         }
         let p = crate::lvs::plan(&parse(&conf), false).unwrap();
-        let a = Registry::default().assign(&p, false);
+        let a = Registry::default().assign(&LvsPlan::empty(), &[], &p, false);
         let mut pool = Pool::new(pool_configs(&p, &a));
         let mut last: Vec<Vec<ServiceState>> = (0..p.virtual_servers.len())
             .map(|i| vs_services(&p.virtual_servers[i], &pool.desired_of(i).unwrap()))
@@ -825,7 +835,7 @@ mod tests {
         let (tx, commands) = mpsc::unbounded_channel();
         let task = tokio::spawn(run(
             Prepared {
-                plan,
+                plan: Arc::new(plan),
                 tls: None,
                 kernel: Simulated::default(),
             },
@@ -901,7 +911,7 @@ virtual_server 127.0.0.1 80 {{
         let (snapshots_tx, mut snapshots) = tokio::sync::watch::channel(Default::default());
         let task = tokio::spawn(run(
             Prepared {
-                plan: p,
+                plan: Arc::new(p),
                 tls: None,
                 kernel: sim.clone(),
             },
@@ -926,7 +936,11 @@ virtual_server 127.0.0.1 80 {{
         .await
         .expect("the first pass is published")
         .unwrap();
-        assert_eq!(dests(&sim), both, "a full pass published before the table was programmed");
+        assert_eq!(
+            dests(&sim),
+            both,
+            "a full pass published before the table was programmed"
+        );
         wait_until("both real servers in", || dests(&sim) == both).await;
         drop(a);
         wait_until("a removed", || {
@@ -1001,7 +1015,7 @@ virtual_server 127.0.0.1 80 {{
         let (tx, rx) = mpsc::unbounded_channel();
         let task = tokio::spawn(run(
             Prepared {
-                plan: conf(1, false),
+                plan: Arc::new(conf(1, false)),
                 tls: None,
                 kernel: sim.clone(),
             },
@@ -1021,7 +1035,7 @@ virtual_server 127.0.0.1 80 {{
         sim.take_counts();
         let (done, done_rx) = oneshot::channel();
         tx.send(Command::Reload {
-            plan: Box::new(conf(5, true)),
+            plan: Arc::new(conf(5, true)),
             tls: None,
             done,
         })
@@ -1039,12 +1053,7 @@ virtual_server 127.0.0.1 80 {{
             addr: "127.0.0.1".parse().unwrap(),
             port: 80,
         };
-        let edit = ipvs::Destination::new(
-            "127.0.0.1".parse().unwrap(),
-            pb,
-            ipvs::Forward::Nat,
-            5,
-        );
+        let edit = ipvs::Destination::new("127.0.0.1".parse().unwrap(), pb, ipvs::Forward::Nat, 5);
         assert_eq!(
             counts.keys_read[0], vs1,
             "the reload reads only what it changes"
@@ -1091,7 +1100,7 @@ virtual_server 127.0.0.1 80 {{
         let (release, released) = oneshot::channel::<()>();
         let task = tokio::spawn(run(
             Prepared {
-                plan: plan(1),
+                plan: Arc::new(plan(1)),
                 tls: None,
                 kernel: sim.clone(),
             },
@@ -1107,7 +1116,7 @@ virtual_server 127.0.0.1 80 {{
         wait_until("programmed", || dests(&sim).len() == 1).await;
         let (done, wait) = oneshot::channel();
         tx.send(Command::Reload {
-            plan: Box::new(plan(2)),
+            plan: Arc::new(plan(2)),
             tls: None,
             done,
         })
