@@ -85,12 +85,14 @@ pub(crate) async fn release_freed_memory(
 /// thousands of health checks can never delay a VRRP timer or advert. Returns the sender that
 /// stops it and the thread to join, or None (logged) when the thread cannot start.
 ///
-/// The IPVS table is programmed at once; the checkers wait for `after` (a message or its sender
-/// dropped): the main thread's first [`release_freed_memory`] prod, so that the model's memory is
-/// given back before the checkers' tasks are allocated (allocated first, they spread over the
-/// model's dirty pages and kept about 5 MiB more resident at 10,000 checkers: `rss_scale`). So
-/// the first checks come about a second later than they would; their warmup spreads them over
-/// delay_loop anyway.
+/// The LVS side waits for `after` (a message or its sender dropped): the main thread's first
+/// [`release_freed_memory`] prod, so that the parsed model's memory is given back before the LVS
+/// side allocates what it keeps for the run (the pool, the snapshots, the check engine) and what
+/// programming the table takes. Allocated on the model's freed pages before they are given
+/// back, its pages were resident whole however little of them it used: 5-7 MiB more at 10,000
+/// real servers (`rss_scale`; the checkers alone waited before, 2026-11-25). So the IPVS table
+/// is programmed and the first checks come about a second later than they would; the checks'
+/// warmup spreads them over delay_loop anyway.
 pub(crate) fn start_lvs<K: ipvs::Kernel + Send + 'static>(
     prepared: lvsd::Prepared<K>,
     after: Option<tokio::sync::oneshot::Receiver<()>>,
@@ -111,20 +113,21 @@ pub(crate) fn start_lvs<K: ipvs::Kernel + Send + 'static>(
             {
                 Ok(rt) => {
                     rt.spawn(release_freed_memory(None, None));
-                    let checkers_after = async move {
+                    rt.block_on(async move {
                         if let Some(after) = after {
                             let _ = after.await;
                         }
-                    };
-                    rt.block_on(lvsd::run(
-                        prepared,
-                        rx,
-                        lvsd::RECONCILE_PERIOD,
-                        checkers_after,
-                        snapshots,
-                        latency,
-                        events,
-                    ))
+                        lvsd::run(
+                            prepared,
+                            rx,
+                            lvsd::RECONCILE_PERIOD,
+                            std::future::ready(()),
+                            snapshots,
+                            latency,
+                            events,
+                        )
+                        .await
+                    })
                 }
                 Err(e) => tracing::error!(
                     "cannot start the LVS side's runtime: {e}; checkers and IPVS do not run"

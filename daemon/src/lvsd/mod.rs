@@ -507,9 +507,10 @@ fn pool_configs(plan: &LvsPlan, a: &Assignment) -> Vec<checkers::effects::Virtua
 /// kernel at once, starts the checkers once `checkers_after` is ready, follows the checkers'
 /// events and the commands; then omega, scripts, stop policy.
 ///
-/// `checkers_after` lets the daemon give the parsed model's memory back to the system before
-/// the checkers' tasks are allocated (`daemon::release_freed_memory`); the IPVS table does not
-/// wait for it, so a node that takes the VIP at start serves it at once.
+/// `checkers_after` holds the checkers back while the table is programmed (the tests use it
+/// to reload before any checker starts). The daemon gives it a ready future: it waits for the
+/// parsed model's memory to be given back before it calls this at all
+/// (`daemon::start_lvs`).
 pub async fn run<K>(
     prepared: Prepared<K>,
     mut commands: mpsc::UnboundedReceiver<Command>,
