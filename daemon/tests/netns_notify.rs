@@ -15,21 +15,13 @@ use std::os::unix::fs::MetadataExt;
 use std::time::Duration;
 
 use common::notify::{Reader, Sink};
-use common::{lab_or_skip, wait_for, Daemon, Lab};
+use common::{lab_or_skip, wait_for, Daemon};
 
 /// One instance's block (VRRPv2, 1 s adverts, PASS auth).
 fn instance(name: &str, vrid: u8, state: &str, priority: u8, vip: &str) -> String {
     format!(
         "vrrp_instance {name} {{\n    state {state}\n    interface eth0\n    virtual_router_id {vrid}\n    priority {priority}\n    advert_int 1\n    authentication {{\n        auth_type PASS\n        auth_pass s3cret\n    }}\n    virtual_ipaddress {{\n        {vip}\n    }}\n}}\n"
     )
-}
-
-fn start(lab: &Lab, ns: &str, who: &str, conf: &str) -> Daemon {
-    if who == "keepalived" {
-        lab.start_keepalived(ns, who, conf)
-    } else {
-        lab.start_ours(ns, who, conf)
-    }
 }
 
 const DAEMONS: [&str; 2] = ["keepalived-rs", "keepalived"];
@@ -150,7 +142,7 @@ fn fifo_run(who: &str) -> Option<FifoRun> {
         gs = group_script.display(),
     );
     let reader = Reader::start(vf.clone());
-    let mut d = start(&lab, &a, who, &conf);
+    let mut d = lab.start_either(who, &a, &conf);
     let limit = Duration::from_secs(15);
     let mut seen = 0;
     let mut phases = Vec::new();
@@ -355,7 +347,7 @@ fn netns_reload_writes_the_states_with_fifo_write_vrrp_states_on_reload() {
         );
         std::thread::sleep(Duration::from_secs(4));
         let reader = Reader::start(nf.clone());
-        let d = start(&lab, &a, who, &conf(false));
+        let d = lab.start_either(who, &a, &conf(false));
         let before = reader.wait(5, Duration::from_secs(10));
         assert!(
             before.contains(&"GROUP \"G1\" MASTER 0".to_string()),
@@ -429,7 +421,7 @@ fn netns_mails_as_keepalived_sends_them() {
             mail_globals("    smtp_alert\n"),
             instance("VI_1", 51, "MASTER", 150, "10.9.0.100/24"),
         );
-        let mut d = start(&lab, &a, who, &conf);
+        let mut d = lab.start_either(who, &a, &conf);
         assert!(
             wait_for(Duration::from_secs(15), || sink.mails().len() >= 4).is_some(),
             "{who}: {:?}\n{}",
@@ -557,7 +549,7 @@ fn netns_smtp_alert_defaults_as_keepalived_s() {
             let vi = instance("VI_1", 51, "MASTER", 255, "10.9.0.100/24")
                 .replace("    advert_int 1\n", &format!("    advert_int 1\n{inst}"));
             let conf = format!("{}{vi}", mail_globals(globals));
-            let d = start(&lab, &a, who, &conf);
+            let d = lab.start_either(who, &a, &conf);
             assert!(
                 wait_for(Duration::from_secs(8), || d
                     .log_text()
@@ -706,7 +698,7 @@ fn netns_priority_changes_and_lower_priority_adverts_are_written() {
             ),
         );
         let reader = Reader::start(nf.clone());
-        let mut d = start(&lab, &a, who, &conf);
+        let mut d = lab.start_either(who, &a, &conf);
         let got = reader.wait(3, Duration::from_secs(10));
         assert!(got.len() >= 3, "{who}: {got:?}\n{}", d.log_text());
         lab.write("track", "20\n");
@@ -768,7 +760,7 @@ fn netns_mail_defaults_are_keepalived_s() {
             "global_defs {{\n    notification_email {{\n        ops@example.org\n    }}\n    smtp_server 127.0.0.1 2525\n    smtp_alert\n}}\n{}",
             instance("VI_1", 51, "MASTER", 255, "10.9.0.100/24")
         );
-        let d = start(&lab, &a, who, &conf);
+        let d = lab.start_either(who, &a, &conf);
         assert!(
             wait_for(Duration::from_secs(10), || !sink.mails().is_empty()).is_some(),
             "{who}:\n{}",

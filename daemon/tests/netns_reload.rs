@@ -100,12 +100,22 @@ fn daemons() -> [(&'static str, &'static str); 2] {
     ]
 }
 
-fn start(lab: &Lab, ns: &str, who: &str, conf: &str) -> Daemon {
-    if who == "keepalived" {
-        lab.start_keepalived(ns, who, conf)
-    } else {
-        lab.start_ours(ns, who, conf)
+/// Scripts named `names` in the lab's directory, each appending `NAME ARGS...` to the file
+/// returned (one line a call).
+fn note_scripts(lab: &Lab, names: &[&str]) -> std::path::PathBuf {
+    let calls = lab.dir.join("calls");
+    let script = lab.write(
+        "note.sh",
+        &format!(
+            "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> {}\n",
+            calls.display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    for s in names {
+        std::os::unix::fs::symlink(&script, lab.dir.join(s)).unwrap();
     }
+    calls
 }
 
 /// The longest gap between two adverts of `src` in the capture, in seconds, from `from` on.
@@ -132,7 +142,7 @@ fn netns_reload_of_an_unchanged_file_touches_nothing() {
         };
         let a = lab.node(0).to_string();
         let conf = instance("VI_1", 51, "MASTER", 150, &["10.9.0.100/24"]);
-        let d = start(&lab, &a, who, &conf);
+        let d = lab.start_either(who, &a, &conf);
         assert!(
             wait_for(Duration::from_secs(10), || lab.has(&a, "10.9.0.100")).is_some(),
             "{who}: {}",
@@ -174,7 +184,7 @@ fn netns_reload_adds_and_removes_exactly_the_vip_changed() {
             150,
             &["10.9.0.100/24", "10.9.0.101/24"],
         );
-        let d = start(&lab, &a, who, &one);
+        let d = lab.start_either(who, &a, &one);
         assert!(wait_for(Duration::from_secs(10), || lab.has(&a, "10.9.0.100")).is_some());
         std::thread::sleep(Duration::from_secs(2));
         let mon = Monitor::start(&a);
@@ -326,7 +336,7 @@ fn netns_reload_of_a_truncated_file_keeps_the_vip() {
         };
         let a = lab.node(0).to_string();
         let conf = instance("VI_1", 51, "MASTER", 150, &["10.9.0.100/24"]);
-        let d = start(&lab, &a, who, &conf);
+        let d = lab.start_either(who, &a, &conf);
         assert!(wait_for(Duration::from_secs(10), || lab.has(&a, "10.9.0.100")).is_some());
         let cut = &conf[..conf.find("    authentication").unwrap()];
         let done = if who == "keepalived" {
@@ -479,19 +489,7 @@ fn removed_instance_notifies(no_email_faults: bool) {
         let Some(sink) = common::notify::Sink::start(&lab, &a, &[]) else {
             return;
         };
-        let calls = lab.dir.join("calls");
-        let script = lab.write(
-            "note.sh",
-            &format!(
-                "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> {}\n",
-                calls.display()
-            ),
-        );
-        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
-        for s in ["master", "fault", "stop", "deleted", "notify"] {
-            std::os::unix::fs::symlink(&script, lab.dir.join(s)).unwrap();
-        }
+        let calls = note_scripts(&lab, &["master", "fault", "stop", "deleted", "notify"]);
         let fifo = lab.dir.join("notify.fifo");
         let reader = common::notify::Reader::start(fifo.clone());
         let d = lab.dir.display();
@@ -520,7 +518,7 @@ fn removed_instance_notifies(no_email_faults: bool) {
             ),
             vi("VI_4", 104, 120, "    notify_deleted\n"),
         );
-        let dm = start(&lab, &a, who, &all);
+        let dm = lab.start_either(who, &a, &all);
         assert!(
             wait_for(Duration::from_secs(10), || (101..=104)
                 .all(|v| lab.has(&a, &format!("10.9.0.{v}"))))
@@ -610,19 +608,7 @@ fn netns_reload_of_a_new_vrid_replaces_the_instance_as_keepalived() {
             return;
         };
         let a = lab.node(0).to_string();
-        let calls = lab.dir.join("calls");
-        let script = lab.write(
-            "note.sh",
-            &format!(
-                "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> {}\n",
-                calls.display()
-            ),
-        );
-        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
-        for s in ["master", "stop", "notify"] {
-            std::os::unix::fs::symlink(&script, lab.dir.join(s)).unwrap();
-        }
+        let calls = note_scripts(&lab, &["master", "stop", "notify"]);
         let d = lab.dir.display();
         let conf = |vrid: u8| {
             format!(
@@ -635,7 +621,7 @@ fn netns_reload_of_a_new_vrid_replaces_the_instance_as_keepalived() {
                 )
             )
         };
-        let dm = start(&lab, &a, who, &conf(51));
+        let dm = lab.start_either(who, &a, &conf(51));
         let read = || {
             std::fs::read_to_string(&calls)
                 .unwrap_or_default()

@@ -14,20 +14,12 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{lab_or_skip, wait_for, Conf, Daemon, Lab};
+use common::{lab_or_skip, wait_for, Conf};
 
 const DAEMONS: [&str; 2] = ["keepalived-rs", "keepalived"];
 
 fn chmod(p: &Path, mode: u32) {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
-}
-
-fn start(lab: &Lab, who: &str, conf: &str) -> Daemon {
-    if who == "keepalived" {
-        lab.start_keepalived(lab.node(0), who, conf)
-    } else {
-        lab.start_ours(lab.node(0), who, conf)
-    }
 }
 
 /// The markers left in `dir` by `who`'s scripts, sorted.
@@ -99,7 +91,7 @@ fn netns_insecure_scripts_are_not_run_as_keepalived_does_not_run_them() {
                 ),
                 1,
             );
-        let mut d = start(&lab, who, &conf);
+        let mut d = lab.start_either(who, lab.node(0), &conf);
         let master = wait_for(Duration::from_secs(20), || {
             d.log_text().contains("Entering MASTER STATE") && markers(&marks, who).len() >= 3
         });

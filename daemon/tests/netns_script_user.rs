@@ -12,20 +12,12 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::time::Duration;
 
-use common::{lab_or_skip, wait_for, Conf, Daemon, Lab};
+use common::{lab_or_skip, wait_for, Conf};
 
 const DAEMONS: [&str; 2] = ["keepalived-rs", "keepalived"];
 
 fn chmod(p: &Path, mode: u32) {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
-}
-
-fn start(lab: &Lab, who: &str, conf: &str) -> Daemon {
-    if who == "keepalived" {
-        lab.start_keepalived(lab.node(0), who, conf)
-    } else {
-        lab.start_ours(lab.node(0), who, conf)
-    }
 }
 
 /// `uid gid groups` as `id` printed them for one script; None while the file is not there.
@@ -90,7 +82,7 @@ fn netns_scripts_run_as_keepalived_runs_them() {
                 ),
                 1,
             );
-        let mut d = start(&lab, who, &conf);
+        let mut d = lab.start_either(who, lab.node(0), &conf);
         let all = wait_for(Duration::from_secs(20), || {
             ["master", "notify", "chk"]
                 .iter()
@@ -217,7 +209,7 @@ fn netns_a_fifo_whose_user_does_not_exist_is_ignored() {
                 "{who} -t: {}",
                 String::from_utf8_lossy(&t.stderr)
             );
-            let mut d = start(&lab, who, &conf);
+            let mut d = lab.start_either(who, lab.node(0), &conf);
             let master = wait_for(Duration::from_secs(20), || {
                 d.log_text().contains("Entering MASTER STATE")
             });

@@ -300,6 +300,16 @@ impl Lab {
         Daemon::spawn_for_test(&mut cmd, log)
     }
 
+    /// keepalived 2.2.7 when `who` is "keepalived", else keepalived-rs, in namespace `ns` with
+    /// `conf` (its files named after `who`): the tests that run both on the same file.
+    pub fn start_either(&self, who: &str, ns: &str, conf: &str) -> Daemon {
+        if who == "keepalived" {
+            self.start_keepalived(ns, who, conf)
+        } else {
+            self.start_ours(ns, who, conf)
+        }
+    }
+
     /// Runs Debian's keepalived in namespace `ns` with `conf`, pid files and its log in the
     /// lab's directory.
     pub fn start_keepalived(&self, ns: &str, name: &str, conf: &str) -> Daemon {
