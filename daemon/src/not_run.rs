@@ -38,11 +38,7 @@ pub fn vrrp(config: &Config) -> Vec<String> {
         }
     }
     let d = &config.global.global_defs;
-    let at = d
-        .origin
-        .as_ref()
-        .map(|o| format!("{o}: global_defs: "))
-        .unwrap_or_default();
+    let at = global_defs_at(config);
     if !d.vrrp_startup_delay.0.is_zero() {
         out.push(format!(
             "{at}vrrp_startup_delay is not run by keepalived-rs; remove it and delay the \
@@ -169,14 +165,21 @@ fn address_option(a: &IpAddress) -> Option<&'static str> {
     .map(|(_, option)| option)
 }
 
-/// The refusals of the whole configuration: reload's settings read by no part of the daemon.
-pub fn global(config: &Config) -> Vec<String> {
-    let d = &config.global.global_defs;
-    let at = d
+/// `FILE:LINE:COL: global_defs: `, where the block is (nothing without one).
+fn global_defs_at(config: &Config) -> String {
+    config
+        .global
+        .global_defs
         .origin
         .as_ref()
         .map(|o| format!("{o}: global_defs: "))
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The refusals of the whole configuration: reload's settings read by no part of the daemon.
+pub fn global(config: &Config) -> Vec<String> {
+    let d = &config.global.global_defs;
+    let at = global_defs_at(config);
     let mut out = Vec::new();
     if d.reload_time_file.is_some() {
         out.push(format!(
@@ -203,11 +206,7 @@ pub fn global(config: &Config) -> Vec<String> {
 /// The LVS side's refusals.
 pub fn lvs(config: &Config) -> Vec<String> {
     let d = &config.global.global_defs;
-    let at = d
-        .origin
-        .as_ref()
-        .map(|o| format!("{o}: global_defs: "))
-        .unwrap_or_default();
+    let at = global_defs_at(config);
     let mut out = Vec::new();
     for vs in config.lvs.virtual_server.iter().filter(|v| v.ha_suspend) {
         out.push(format!(
