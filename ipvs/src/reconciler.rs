@@ -260,13 +260,10 @@ impl<K: Kernel> Reconciler<K> {
         if keys.is_empty() {
             return pass;
         }
-        let t = Instant::now();
-        let actual = match self.kernel.state_of(&keys) {
+        let actual = match self.read_keyed(&keys, &mut pass) {
             Ok(a) => a,
-            Err(e) => return self.failed(pass, e.to_string()),
+            Err(e) => return self.failed(pass, e),
         };
-        pass.read = t.elapsed();
-        pass.read_services = keys.len();
         let t = Instant::now();
         let subset = Desired {
             services: keys
@@ -300,13 +297,10 @@ impl<K: Kernel> Reconciler<K> {
             return pass;
         }
         let keys: Vec<ServiceKey> = subset.services.iter().map(|s| s.service.key).collect();
-        let t = Instant::now();
-        let actual = match self.kernel.state_of(&keys) {
+        let actual = match self.read_keyed(&keys, &mut pass) {
             Ok(a) => a,
-            Err(e) => return self.failed(pass, e.to_string()),
+            Err(e) => return self.failed(pass, e),
         };
-        pass.read = t.elapsed();
-        pass.read_services = keys.len();
         let t = Instant::now();
         // As an update's: every key of `actual` is in `subset`.
         pass.ops = plan(&subset, &actual, &self.ownership, Options::default()).ops;
@@ -351,13 +345,10 @@ impl<K: Kernel> Reconciler<K> {
         if keys.is_empty() {
             return pass;
         }
-        let t = Instant::now();
-        let actual = match self.kernel.state_of(&keys) {
+        let actual = match self.read_keyed(&keys, &mut pass) {
             Ok(a) => a,
-            Err(e) => return self.failed(pass, e.to_string()),
+            Err(e) => return self.failed(pass, e),
         };
-        pass.read = t.elapsed();
-        pass.read_services = keys.len();
         let t = Instant::now();
         let subset = Desired {
             services: keys
@@ -414,6 +405,20 @@ impl<K: Kernel> Reconciler<K> {
             Ok(()) => pass,
             Err(e) => self.failed(pass, e.to_string()),
         }
+    }
+
+    /// Reads the kernel's state of `keys` (an update's, a reload's, a sweep slice's), the
+    /// time it took and how many services it asked for recorded in `pass`.
+    fn read_keyed(
+        &mut self,
+        keys: &[ServiceKey],
+        pass: &mut Pass,
+    ) -> Result<Vec<ServiceState>, String> {
+        let t = Instant::now();
+        let actual = self.kernel.state_of(keys).map_err(|e| e.to_string())?;
+        pass.read = t.elapsed();
+        pass.read_services = keys.len();
+        Ok(actual)
     }
 
     fn failed(&mut self, mut pass: Pass, error: String) -> Pass {
