@@ -213,12 +213,7 @@ fn netns_virtual_servers_without_ipvs_stop_the_daemon() {
             let mut cmd = Command::new("ip");
             cmd.args(["netns", "exec", &a, KEEPALIVED, "-n", "-l", "-D", "-f"])
                 .arg(file)
-                .arg("-p")
-                .arg(lab.dir.join("k.pid"))
-                .arg("-r")
-                .arg(lab.dir.join("k-vrrp.pid"))
-                .arg("-c")
-                .arg(lab.dir.join("k-checkers.pid"));
+                .args(common::dr::pid_args(&lab, "k"));
             Daemon::spawn_for_test(&mut cmd, lab.dir.join("keepalived.log"))
         } else {
             lab.start_ours(&a, who, &conf)

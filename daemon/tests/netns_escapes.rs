@@ -98,12 +98,7 @@ fn netns_backslashes_are_read_as_keepalived_reads_them() {
         "-f",
     ])
     .arg(&file)
-    .arg("-p")
-    .arg(lab.dir.join("k.pid"))
-    .arg("-r")
-    .arg(lab.dir.join("k-vrrp.pid"))
-    .arg("-c")
-    .arg(lab.dir.join("k-checkers.pid"));
+    .args(common::dr::pid_args(&lab, "k"));
     let mut d = Daemon::spawn_for_test(&mut cmd, log.clone());
     let read = || String::from_utf8_lossy(&std::fs::read(&log).unwrap_or_default()).into_owned();
     let dumped = wait_for(Duration::from_secs(20), || {
