@@ -291,15 +291,7 @@ impl Runtime {
                     let (name, prio) = (r.plan.name.clone(), r.instance.priority());
                     let says_deleted = r.plan.notify.says_deleted;
                     // no_email_faults keeps the FAULT mail, not the DELETED one (measured).
-                    let mails = notifier::mail::vrrp_mails(
-                        r.plan.smtp_alert,
-                        self.no_email_faults,
-                        if says_deleted {
-                            State::Stop
-                        } else {
-                            State::Fault
-                        },
-                    );
+                    let mails = r.plan.smtp_alert && (says_deleted || !self.no_email_faults);
                     self.notifier.notice(
                         Side::Vrrp,
                         Notice {
