@@ -39,14 +39,6 @@ pub fn vrrp(config: &Config) -> Vec<String> {
     }
     let d = &config.global.global_defs;
     let at = global_defs_at(config);
-    if !d.vrrp_startup_delay.0.is_zero() {
-        out.push(format!(
-            "{at}vrrp_startup_delay is not run by keepalived-rs; remove it and delay the \
-             service's start instead (ExecStartPre=/bin/sleep {} in a drop-in: systemctl edit \
-             keepalived-rs)",
-            d.vrrp_startup_delay.0.as_secs_f64().ceil()
-        ));
-    }
     if d.nftables.is_some() || d.vrrp_iptables.is_some() {
         let keyword = if d.nftables.is_some() {
             "nftables"
@@ -283,18 +275,16 @@ mod tests {
     #[test]
     fn static_blocks_and_global_behaviours_are_refused() {
         let c = config(&format!(
-            "global_defs {{\n vrrp_startup_delay 5\n nftables\n log_unknown_vrids\n \
+            "global_defs {{\n nftables\n log_unknown_vrids\n \
              reload_file /tmp/r\n rs_init_notifies\n disable_local_igmp\n}}\n\
              static_ipaddress {{\n 10.0.1.1/24 dev eth0\n}}\n\
              garp_group {{\n garp_interval 0.1\n interface eth0\n}}\n{INSTANCE} virtual_ipaddress {{\n  10.0.0.2/24 home\n }}\n}}\n"
         ));
         let out = vrrp(&c).join("\n");
         for says in [
-            "k.conf:10:2: static_ipaddress is not installed by keepalived-rs",
-            "k.conf:1:1: global_defs: vrrp_startup_delay is not run",
-            "ExecStartPre=/bin/sleep 5",
-            "nftables: keepalived-rs installs no firewall rules",
-            "k.conf:12:1: garp_group is not run",
+            "k.conf:9:2: static_ipaddress is not installed by keepalived-rs",
+            "k.conf:1:1: global_defs: nftables: keepalived-rs installs no firewall rules",
+            "k.conf:11:1: garp_group is not run",
             "disable_local_igmp is not run",
             "virtual address 10.0.0.2/24: keepalived-rs cannot install an address with home",
         ] {

@@ -1,6 +1,6 @@
 //! What keepalived 2.2.7 runs and keepalived-rs cannot (VMAC/ipvlan interfaces, BFD, policy
 //! rules, routes with options it cannot install, checkers it has not, a regex the regex crate
-//! cannot match, the static blocks, start delays, firewall rules and the other keywords of
+//! cannot match, the static blocks, firewall rules and the other keywords of
 //! daemon/src/not_run.rs) is refused, never run with that part missing: `-t` exits 3 where keepalived's
 //! exits 0, the daemon does not start (in the foreground and when it forks), and a reload to
 //! such a file keeps the running configuration. Each refusal names the place and what to do
@@ -79,12 +79,6 @@ const CASES: &[Case] = &[
         in_instance: "",
         top: "static_ipaddress {\n    10.9.0.200/24 dev eth0\n}\n",
         says: "static_ipaddress is not installed by keepalived-rs; remove the block",
-    },
-    Case {
-        what: "vrrp_startup_delay",
-        in_instance: "",
-        top: "global_defs {\n    vrrp_startup_delay 5\n}\n",
-        says: "vrrp_startup_delay is not run by keepalived-rs; remove it and delay the service's start instead (ExecStartPre=/bin/sleep 5",
     },
     Case {
         what: "dont_track_primary",

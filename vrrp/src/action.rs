@@ -26,6 +26,13 @@ pub enum State {
 pub enum Input {
     /// The daemon has started the instance (RFC "Startup event").
     Startup,
+    /// keepalived's `vrrp_startup_delay`: the daemon started less than the delay ago, which
+    /// ends at this time. Until then the instance is a Backup that cannot take over: it
+    /// starts (also from Fault) as Backup whatever its priority and `state`, with its
+    /// master-down timer at the end of the delay plus Master_Down_Interval, and an advert
+    /// heard before the end counts as heard at the end (keepalived 2.2.7 reads none before).
+    /// Fed before [`Input::Startup`]; a time already past changes nothing.
+    StartupDelay(Time),
     /// An advertisement for this VRID, already decoded and accepted by [`crate::check()`].
     Advert {
         advert: Advertisement,

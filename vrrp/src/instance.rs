@@ -236,6 +236,8 @@ pub struct Instance {
     lower_master_at: Option<Time>,
     /// A preemption was due while held: `PreemptRelease` makes it happen.
     preempt_blocked: bool,
+    /// The end of `vrrp_startup_delay` ([`Input::StartupDelay`]).
+    startup_delay_end: Option<Time>,
 }
 
 impl Instance {
@@ -254,6 +256,7 @@ impl Instance {
             preempt_held: false,
             lower_master_at: None,
             preempt_blocked: false,
+            startup_delay_end: None,
         })
     }
 
@@ -407,6 +410,7 @@ impl Instance {
         let mut out = Vec::new();
         match (self.state, input) {
             (State::Stop, _) => {}
+            (_, Input::StartupDelay(end)) => self.startup_delay_end = Some(end),
             (State::Initialize, Input::Startup) => self.start(now, &mut out),
             (_, Input::Shutdown) => self.shutdown(&mut out),
             (_, Input::PriorityChange(p)) => self.change_priority(p.max(1), now, &mut out),
@@ -457,7 +461,7 @@ impl Instance {
                     && !self.config.unicast_peers.is_empty()
                     && !self.config.unicast_peers.contains(&from) => {}
             (State::Backup, Input::Advert { advert, .. }) => {
-                self.backup_hears(&advert, now, &mut out)
+                self.backup_hears(&advert, self.delayed(now), &mut out)
             }
             (State::Master, Input::Advert { advert, from }) => {
                 self.master_hears(&advert, from, now, &mut out)
@@ -511,6 +515,12 @@ impl Instance {
         }
     }
 
+    /// `now`, or the end of `vrrp_startup_delay` if that is later: when an advert heard now
+    /// counts as heard.
+    fn delayed(&self, now: Time) -> Time {
+        self.startup_delay_end.map_or(now, |end| now.max(end))
+    }
+
     /// While preemption is held and a lower-priority master was heard within
     /// Master_Down_Interval: when that interval runs out (the time to look again).
     fn preemption_held(&self, now: Time) -> Option<Time> {
@@ -526,6 +536,17 @@ impl Instance {
     /// plus skew: long enough to hear a live master's next advert, shorter than a plain Backup.
     fn start(&mut self, now: Time, out: &mut Vec<Action>) {
         self.master_advert_interval = self.config.advert_interval;
+        if let Some(end) = self.startup_delay_end.filter(|&end| now < end) {
+            // keepalived 2.2.7, measured: with vrrp_startup_delay the owner and `state MASTER`
+            // wait as any Backup does, from the end of the delay.
+            self.transition(State::Backup, out);
+            self.set_timer(
+                TimerKind::MasterDown,
+                end + self.master_down_interval(),
+                out,
+            );
+            return;
+        }
         if self.priority == 255 && !self.group_held {
             self.become_master(now, out);
             return;

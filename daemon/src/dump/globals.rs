@@ -66,6 +66,14 @@ pub fn section(out: &mut String, global: &Value, cx: &Context) {
             _ => {}
         }
     }
+    // keepalived writes it last, and only when set (`%g`: `5`, `5.5`).
+    if defs["vrrp_startup_delay"].as_f64().is_some_and(|d| d > 0.0) {
+        let _ = writeln!(
+            out,
+            " vrrp_startup_delay = {}",
+            defs["vrrp_startup_delay"]
+        );
+    }
 }
 
 #[cfg(test)]
@@ -103,5 +111,28 @@ mod tests {
              Gratuitous ARP delay = 5\n \
              VRRP strict mode = false\n"
         );
+    }
+
+    #[test]
+    fn vrrp_startup_delay_is_written_last_and_only_when_set() {
+        let cx = Context {
+            namespace: None,
+            hostname: "lb1",
+        };
+        for (delay, line) in [
+            (serde_json::json!(5.5), Some(" vrrp_startup_delay = 5.5\n")),
+            (serde_json::json!(5), Some(" vrrp_startup_delay = 5\n")),
+            (serde_json::json!(0), None),
+        ] {
+            let global = serde_json::json!({
+                "global_defs": {"vrrp_startup_delay": delay, "vrrp_strict": false}
+            });
+            let mut out = String::new();
+            section(&mut out, &global, &cx);
+            match line {
+                Some(l) => assert!(out.ends_with(&format!("VRRP strict mode = false\n{l}")), "{out}"),
+                None => assert!(!out.contains("startup"), "{out}"),
+            }
+        }
     }
 }

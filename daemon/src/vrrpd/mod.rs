@@ -206,6 +206,9 @@ pub struct Runtime {
     events_tx: mpsc::UnboundedSender<Event>,
     /// Instances added by a reload, started at the top of the loop.
     to_start: Vec<usize>,
+    /// When global_defs' `vrrp_startup_delay` ends, if it was set: an instance started (or
+    /// restarted by a reload) before then waits for it.
+    startup_delay_end: Option<Time>,
     /// Dropped packets' log lines, rate-limited.
     droplog: droplog::DropLog,
     /// The published snapshots (`observe`): a transition publishes at once, counters at most
@@ -241,6 +244,7 @@ impl Runtime {
             events,
             events_tx,
             to_start: Vec::new(),
+            startup_delay_end: None,
             droplog: droplog::DropLog::default(),
             snapshots: watch::Sender::new(Arc::new(VrrpSnapshot::default())),
             publish_now: true,
@@ -263,6 +267,13 @@ impl Runtime {
             })
             .collect();
         rt.index_groups();
+        if !plan.startup_delay.is_zero() {
+            info!(
+                "Delaying startup for {} seconds",
+                crate::dump::text::secs(plan.startup_delay)
+            );
+            rt.startup_delay_end = Some(rt.now() + plan.startup_delay);
+        }
         Ok(rt)
     }
 
@@ -344,6 +355,9 @@ impl Runtime {
             }
         }
         let now = self.now();
+        if let Some(end) = self.startup_delay_end.filter(|&end| now < end) {
+            self.feed(idx, Input::StartupDelay(end), now).await;
+        }
         if !self.instances[idx].usable {
             self.feed(idx, Input::InterfaceDown, now).await;
         }

@@ -320,6 +320,9 @@ pub struct Plan {
     /// global_defs `fifo_write_vrrp_states_on_reload`: a reload writes every group's and
     /// instance's state to the FIFOs.
     pub fifo_write_states_on_reload: bool,
+    /// global_defs `vrrp_startup_delay`: for this long after the daemon starts no instance
+    /// may become Master (`vrrp::Input::StartupDelay`). Read at start only, as keepalived.
+    pub startup_delay: std::time::Duration,
 }
 
 fn scope_number(s: &str) -> Result<u8, String> {
@@ -501,6 +504,7 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
         no_email_faults: config.global.global_defs.no_email_faults,
         log_unknown_vrids: config.global.global_defs.log_unknown_vrids,
         fifo_write_states_on_reload: config.global.global_defs.fifo_write_vrrp_states_on_reload,
+        startup_delay: config.global.global_defs.vrrp_startup_delay.0,
         ..Plan::default()
     };
     let users = ScriptUsers::system(&config.global.global_defs);
