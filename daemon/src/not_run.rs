@@ -80,15 +80,6 @@ pub fn vrrp(config: &Config) -> Vec<String> {
                 "{here}{keyword} is not run by keepalived-rs; {instead}"
             ))
         };
-        if i.dont_track_primary {
-            refuse(
-                "dont_track_primary",
-                format!(
-                    "remove it (the instance then goes to FAULT while {iface} is down or has no \
-                     address)"
-                ),
-            );
-        }
         if i.track_src_ip {
             refuse(
                 "track_src_ip",
@@ -236,7 +227,6 @@ mod tests {
     #[test]
     fn each_instance_keyword_not_run_is_refused_with_its_place() {
         for (line, says) in [
-            ("dont_track_primary", "dont_track_primary is not run"),
             (
                 "track_src_ip\n mcast_src_ip 10.0.0.5",
                 "track_src_ip is not run",

@@ -92,6 +92,8 @@ pub struct InstanceSnapshot {
     pub smtp_alert: bool,
     /// `notify_deleted` written: a reload removing it says DELETED, not FAULT.
     pub notify_deleted: bool,
+    /// `dont_track_primary`: the interface's link does not count.
+    pub dont_track_primary: bool,
     pub stats: InstanceStats,
     /// Adverts dropped, by reason (`vrrp::DropKind::name`), zeros included.
     pub drops: Vec<(&'static str, u64)>,

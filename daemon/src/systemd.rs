@@ -242,6 +242,7 @@ mod tests {
             promote_secondaries: false,
             smtp_alert: false,
             notify_deleted: false,
+            dont_track_primary: false,
             stats: InstanceStats::default(),
             drops: Vec::new(),
         }

@@ -81,12 +81,6 @@ const CASES: &[Case] = &[
         says: "static_ipaddress is not installed by keepalived-rs; remove the block",
     },
     Case {
-        what: "dont_track_primary",
-        in_instance: "    dont_track_primary\n",
-        top: "",
-        says: "dont_track_primary is not run by keepalived-rs; remove it",
-    },
-    Case {
         what: "track_src_ip",
         in_instance: "    mcast_src_ip 10.9.0.1\n    track_src_ip\n",
         top: "",

@@ -44,6 +44,9 @@ fn instance(out: &mut String, i: &InstanceSnapshot, snap: &VrrpSnapshot) {
     let _ = writeln!(out, "   Wantstate = {}", i.state);
     let _ = writeln!(out, "   Last transition = {}", timestamp(i.last_transition));
     let _ = writeln!(out, "   Interface = {}", i.interface);
+    if i.dont_track_primary {
+        let _ = writeln!(out, "   VRRP interface tracking disabled");
+    }
     let _ = writeln!(out, "   Using src_ip = {}", i.source);
     if let Some(g) = i.multicast_group {
         let _ = writeln!(out, "   Multicast address {g}");
@@ -276,6 +279,7 @@ pub(crate) mod tests {
             promote_secondaries: false,
             smtp_alert: false,
             notify_deleted: false,
+            dont_track_primary: false,
             stats: InstanceStats {
                 advert_sent: 5,
                 become_master: 1,
@@ -420,6 +424,25 @@ pub(crate) mod tests {
         }
         assert!(!backup.contains("Password"));
         assert!(!backup.contains("Multicast address"));
+    }
+
+    /// keepalived 2.2.7's line for `dont_track_primary`, where its dump has it (measured).
+    #[test]
+    fn dont_track_primary_has_its_line_after_the_interface() {
+        let mut i = master();
+        i.dont_track_primary = true;
+        let mut out = String::new();
+        topology(
+            &mut out,
+            &VrrpSnapshot {
+                instances: vec![i],
+                ..snapshot()
+            },
+        );
+        assert!(
+            out.contains("   Interface = eth0\n   VRRP interface tracking disabled\n   Using src_ip"),
+            "{out}"
+        );
     }
 
     #[test]

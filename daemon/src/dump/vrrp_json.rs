@@ -115,7 +115,7 @@ fn entry(i: &InstanceSnapshot) -> Entry<'_> {
     Entry {
         data: Data {
             iname: &i.name,
-            dont_track_primary: 0,
+            dont_track_primary: i.dont_track_primary.into(),
             skip_check_adv_addr: 0,
             strict_mode: 0,
             vmac_ifname: "",

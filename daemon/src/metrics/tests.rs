@@ -57,6 +57,7 @@ fn instance(name: &str, state: &'static str) -> InstanceSnapshot {
         promote_secondaries: false,
         smtp_alert: false,
         notify_deleted: false,
+        dont_track_primary: false,
         stats: InstanceStats {
             advert_rcvd: 7,
             advert_sent: 30,

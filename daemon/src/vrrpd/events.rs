@@ -282,7 +282,9 @@ impl Runtime {
                 Err(e) => error!("({name}) VRRP socket on {}: {e}", r.plan.interface),
             }
         }
-        let usable = index != 0 && up && src.is_ok() && r.socket.is_some();
+        // dont_track_primary: the link's state does not count, the interface and an address do.
+        let link_ok = up || r.plan.dont_track_primary;
+        let usable = index != 0 && link_ok && src.is_ok() && r.socket.is_some();
         if usable == r.usable {
             return;
         }
@@ -293,7 +295,7 @@ impl Runtime {
         } else {
             let why = match src {
                 _ if index == 0 => format!("interface {} does not exist", r.plan.interface),
-                _ if !up => format!("interface {} is down", r.plan.interface),
+                _ if !link_ok => format!("interface {} is down", r.plan.interface),
                 Err(e) => e,
                 Ok(_) => "no VRRP socket".to_string(),
             };

@@ -164,7 +164,7 @@ pub fn build(
         })?),
         _ => None,
     };
-    let usable = up && socket.is_some();
+    let usable = (up || p.dont_track_primary) && socket.is_some();
     if !usable {
         let why = match &src {
             _ if ifindex == 0 => format!("interface {} does not exist", p.interface),

@@ -144,6 +144,7 @@ fn instance(r: &Running) -> InstanceSnapshot {
         promote_secondaries: r.plan.promote_secondaries,
         smtp_alert: r.plan.smtp_alert,
         notify_deleted: r.plan.notify.says_deleted,
+        dont_track_primary: p.dont_track_primary,
         stats: r.stats,
         drops: r.drops.iter().map(|(k, n)| (k.name(), n)).collect(),
     }

@@ -90,6 +90,10 @@ pub struct InstancePlan {
     /// `unicast_fault_no_peer` without any `unicast_peer`: the instance is held in FAULT (as
     /// keepalived), where it would otherwise fall back to multicast.
     pub fault_no_peer: bool,
+    /// `dont_track_primary`: the interface's link (down, no carrier) does not put the
+    /// instance in FAULT; a missing interface or address still does (keepalived 2.2.7,
+    /// measured).
+    pub dont_track_primary: bool,
 }
 
 /// One virtual route: installed with the addresses on becoming Master, removed on leaving.
@@ -485,6 +489,7 @@ pub fn instance_plan(
         notify_priority_changes: i.notify_priority_changes,
         promote_secondaries: i.promote_secondaries,
         fault_no_peer: i.unicast_fault_no_peer && i.unicast_peer.is_empty(),
+        dont_track_primary: i.dont_track_primary,
         track_file: tracked(&i.track_file),
         track_script: tracked(&i.track_script),
         track_process: tracked(&i.track_process),
