@@ -80,14 +80,6 @@ pub fn vrrp(config: &Config) -> Vec<String> {
                 "{here}{keyword} is not run by keepalived-rs; {instead}"
             ))
         };
-        if i.track_src_ip {
-            refuse(
-                "track_src_ip",
-                "remove it (a source address that goes away is then replaced by the interface's \
-                 next one)"
-                    .into(),
-            );
-        }
         if i.unicast_ttl.is_some() {
             refuse(
                 "unicast_ttl",
@@ -227,10 +219,6 @@ mod tests {
     #[test]
     fn each_instance_keyword_not_run_is_refused_with_its_place() {
         for (line, says) in [
-            (
-                "track_src_ip\n mcast_src_ip 10.0.0.5",
-                "track_src_ip is not run",
-            ),
             (
                 "garp_extra_if all 30",
                 "write garp_master_refresh 30 instead",

@@ -81,12 +81,6 @@ const CASES: &[Case] = &[
         says: "static_ipaddress is not installed by keepalived-rs; remove the block",
     },
     Case {
-        what: "track_src_ip",
-        in_instance: "    mcast_src_ip 10.9.0.1\n    track_src_ip\n",
-        top: "",
-        says: "track_src_ip is not run by keepalived-rs; remove it",
-    },
-    Case {
         what: "nftables",
         in_instance: "",
         top: "global_defs {\n    nftables\n}\n",

@@ -98,6 +98,13 @@ const TUNING: &[(&str, &str, &str)] = &[
     ("global_defs", "vrrp_rx_bufs_multiplier", BUFFERS),
     ("vrrp_instance", "kernel_rx_buf_size", BUFFERS),
     ("", "linkbeat_interfaces", LINK),
+    (
+        "vrrp_instance",
+        "track_src_ip",
+        "keepalived 2.2.7 does nothing with it either (measured: an instance whose \
+         unicast_src_ip or mcast_src_ip is missing at start, or removed later, runs on and keeps \
+         sending from it, as without track_src_ip)",
+    ),
     ("vrrp_instance", "linkbeat_use_polling", LINK),
 ];
 
@@ -190,6 +197,16 @@ mod tests {
                 .any(|(_, _, m)| m.contains("'linkbeat_interfaces' has no effect")),
             "{f:?}"
         );
+        // keepalived 2.2.7 accepts track_src_ip and does nothing with it (measured).
+        let f = findings(
+            "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n priority 100\n \
+             mcast_src_ip 10.0.0.5\n track_src_ip\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n",
+        );
+        let hit = f
+            .iter()
+            .find(|(_, _, m)| m.contains("'track_src_ip' has no effect in keepalived-rs"))
+            .unwrap_or_else(|| panic!("{f:?}"));
+        assert_eq!(hit.1, KeepalivedTest::Passes);
         // Not in other blocks' words: `priority` in an instance is no tuning.
         assert!(!findings("vrrp_instance VI_1 {\n priority 100\n}\n")
             .iter()
