@@ -74,7 +74,6 @@ pub fn vrrp(config: &Config) -> Vec<String> {
     }
     for i in &v.vrrp_instance {
         let here = format!("{}: vrrp_instance {}: ", i.origin, i.name);
-        let iface = i.interface.as_deref().unwrap_or("the interface");
         let mut refuse = |keyword: &str, instead: String| {
             out.push(format!(
                 "{here}{keyword} is not run by keepalived-rs; {instead}"
@@ -95,20 +94,6 @@ pub fn vrrp(config: &Config) -> Vec<String> {
                 "remove them (adverts are accepted whatever their TTL; check_unicast_src still \
                  accepts only the listed peers)"
                     .into(),
-            );
-        }
-        if let Some(g) = i
-            .garp_extra_if
-            .as_ref()
-            .filter(|g| g.all && !g.interval.0.is_zero())
-        {
-            refuse(
-                "garp_extra_if all",
-                format!(
-                    "write garp_master_refresh {} instead (gratuitous ARPs every so often while \
-                     MASTER, on {iface})",
-                    g.interval.0.as_secs()
-                ),
             );
         }
         for a in &i.virtual_ipaddress {
@@ -220,10 +205,6 @@ mod tests {
     fn each_instance_keyword_not_run_is_refused_with_its_place() {
         for (line, says) in [
             (
-                "garp_extra_if all 30",
-                "write garp_master_refresh 30 instead",
-            ),
-            (
                 "unicast_peer {\n  10.0.0.2 max_ttl 64\n }",
                 "a unicast_peer's min_ttl/max_ttl is not run",
             ),
@@ -238,10 +219,12 @@ mod tests {
             assert!(out[0].contains(says), "{line}: {out:?}");
         }
         // garp_extra_if without `all` concerns VMACs only (refused on their own); run:
+        // garp_extra_if all (vrrpd::plan's extra_if_addresses),
         // promote_secondaries (crate::promote_secondaries), unicast_fault_no_peer (the plan's
         // fault_no_peer).
         for line in [
             "garp_extra_if 30",
+            "garp_extra_if all 30",
             "promote_secondaries",
             "unicast_fault_no_peer",
         ] {

@@ -84,6 +84,8 @@ pub struct InstanceSnapshot {
     pub garp_lower_prio_delay: Duration,
     pub garp_lower_prio_repeat: u32,
     pub down_timer_adverts: u32,
+    /// `garp_extra_if all`'s interval (zero: off).
+    pub garp_extra_if: Duration,
     pub lower_prio_no_advert: bool,
     pub higher_prio_send_advert: bool,
     /// `promote_secondaries` (crate::promote_secondaries).

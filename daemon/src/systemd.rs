@@ -237,6 +237,7 @@ mod tests {
             garp_lower_prio_delay: Duration::ZERO,
             garp_lower_prio_repeat: 0,
             down_timer_adverts: 3,
+            garp_extra_if: Duration::ZERO,
             lower_prio_no_advert: false,
             higher_prio_send_advert: false,
             promote_secondaries: false,

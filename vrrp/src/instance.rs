@@ -69,6 +69,15 @@ pub struct InstanceConfig {
     pub garp_master_refresh: Duration,
     /// keepalived's `garp_master_refresh_repeat`: messages per refresh burst.
     pub garp_master_refresh_repeat: u32,
+    /// keepalived's `garp_extra_if all`: every this long while Master (the first time this
+    /// long after becoming Master), one gratuitous message for each of
+    /// [`InstanceConfig::extra_if_addresses`]. Zero: off.
+    pub garp_extra_if: Duration,
+    /// The addresses `garp_extra_if` announces: keepalived 2.2.7 sends one message per
+    /// interface other than the instance's own that holds some of its addresses, for the
+    /// first address configured there (measured). The daemon knows the interfaces and picks
+    /// them.
+    pub extra_if_addresses: Vec<IpAddr>,
     /// keepalived's `garp_lower_prio_delay`: when a Master that heard a lower-priority advert
     /// sends a burst. `None`: `garp_master_delay`. Zero: no delayed burst.
     pub garp_lower_prio_delay: Option<Duration>,
@@ -118,6 +127,8 @@ impl InstanceConfig {
             garp_master_refresh_repeat: 1,
             garp_lower_prio_delay: None,
             garp_lower_prio_repeat: None,
+            garp_extra_if: Duration::ZERO,
+            extra_if_addresses: Vec::new(),
             lower_prio_no_advert: false,
             higher_prio_send_advert: false,
             unicast_peers: Vec::new(),
@@ -357,6 +368,8 @@ impl Instance {
             .collect();
         let refresh_changed = (config.garp_master_refresh, config.garp_master_refresh_repeat)
             != (old.garp_master_refresh, old.garp_master_refresh_repeat);
+        let extra_if_changed = (config.garp_extra_if, &config.extra_if_addresses)
+            != (old.garp_extra_if, &old.extra_if_addresses);
         // The running instance keeps the address it learnt from its interface.
         let local_address = old.local_address;
         self.config = InstanceConfig {
@@ -400,6 +413,17 @@ impl Instance {
                 );
             } else {
                 self.cancel(TimerKind::GarpRefresh, &mut out);
+            }
+        }
+        if extra_if_changed {
+            if self.extra_if_on() {
+                self.set_timer(
+                    TimerKind::GarpExtraIf,
+                    now + self.config.garp_extra_if,
+                    &mut out,
+                );
+            } else {
+                self.cancel(TimerKind::GarpExtraIf, &mut out);
             }
         }
         Ok(out)
@@ -509,6 +533,15 @@ impl Instance {
             }
             (State::Master, TimerKind::GarpLowerPrio) => {
                 self.send_gratuitous(self.config.lower_prio_repeat(), out);
+            }
+            (State::Master, TimerKind::GarpExtraIf) => {
+                if !self.config.extra_if_addresses.is_empty() {
+                    out.push(Action::SendGratuitous {
+                        vips: self.config.extra_if_addresses.clone(),
+                        count: 1,
+                    });
+                }
+                self.set_timer(TimerKind::GarpExtraIf, now + self.config.garp_extra_if, out);
             }
             // Every timer is cancelled on leaving the state that armed it; nothing else to do.
             _ => {}
@@ -633,7 +666,19 @@ impl Instance {
                 out,
             );
         }
+        if self.extra_if_on() {
+            self.set_timer(
+                TimerKind::GarpExtraIf,
+                now + self.config.garp_extra_if,
+                out,
+            );
+        }
         self.transition(State::Master, out);
+    }
+
+    /// Whether `garp_extra_if` has something to send.
+    fn extra_if_on(&self) -> bool {
+        !self.config.garp_extra_if.is_zero() && !self.config.extra_if_addresses.is_empty()
     }
 
     /// RFC 6.4.2, receiving an advert as Backup.
@@ -850,6 +895,7 @@ impl Instance {
             TimerKind::GarpDelay,
             TimerKind::GarpRefresh,
             TimerKind::GarpLowerPrio,
+            TimerKind::GarpExtraIf,
         ] {
             self.cancel(kind, out);
         }

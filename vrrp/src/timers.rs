@@ -18,16 +18,20 @@ pub enum TimerKind {
     /// keepalived's `garp_lower_prio_delay`: the GARP/NA burst some time after a Master heard a
     /// lower-priority advert.
     GarpLowerPrio,
+    /// keepalived's `garp_extra_if all`: the periodic message for the addresses on interfaces
+    /// other than the instance's while Master.
+    GarpExtraIf,
 }
 
 impl TimerKind {
     /// Every kind, in the order ties are broken (see [`crate::Instance::timer`]).
-    pub const ALL: [TimerKind; 5] = [
+    pub const ALL: [TimerKind; 6] = [
         TimerKind::Advert,
         TimerKind::MasterDown,
         TimerKind::GarpDelay,
         TimerKind::GarpRefresh,
         TimerKind::GarpLowerPrio,
+        TimerKind::GarpExtraIf,
     ];
 
     pub(crate) fn index(self) -> usize {

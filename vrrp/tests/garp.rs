@@ -7,6 +7,7 @@ mod common;
 
 use common::{addr, config, hear, secs, vips};
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use vrrp::{Action, Destination, Input, Instance, InstanceConfig, State, Time, TimerKind};
@@ -161,6 +162,36 @@ fn master_refreshes_garp_periodically_and_stops_when_leaving_master() {
         .i
         .handle(Input::Timer(TimerKind::GarpRefresh), secs(500))
         .is_empty());
+}
+
+/// keepalived 2.2.7's `garp_extra_if all 4` (measured): while Master, one message every 4 s,
+/// the first 4 s after taking over, for the other interfaces' addresses only; the bursts on
+/// taking over are as without it.
+#[test]
+fn garp_extra_if_sends_one_message_for_the_other_interfaces_every_interval() {
+    let extra: IpAddr = "10.0.1.1".parse().unwrap();
+    let mut cfg = config(100);
+    cfg.garp_extra_if = Duration::from_secs(4);
+    cfg.extra_if_addresses = vec![extra];
+    let mut c = Clock::start(cfg);
+    c.run_until(secs(20));
+    let t = Time(TAKEOVER);
+    let extra_sends: Vec<(Time, u32)> = c
+        .log
+        .iter()
+        .filter_map(|(at, a)| match a {
+            Action::SendGratuitous { vips, count } if vips == &vec![extra] => Some((*at, *count)),
+            _ => None,
+        })
+        .collect();
+    let want: Vec<(Time, u32)> = (1..=4)
+        .map(|n| (t + Duration::from_secs(4 * n), 1))
+        .collect();
+    assert_eq!(extra_sends, want);
+    // Leaving Master cancels it.
+    let out = c.feed(hear(200, addr(2)));
+    assert!(out.contains(&Action::CancelTimer(TimerKind::GarpExtraIf)));
+    assert_eq!(c.i.timer_at(TimerKind::GarpExtraIf), None);
 }
 
 #[test]

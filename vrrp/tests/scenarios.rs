@@ -98,6 +98,7 @@ fn timer_kind(v: &Value) -> TimerKind {
         Some("garp_delay") => TimerKind::GarpDelay,
         Some("garp_refresh") => TimerKind::GarpRefresh,
         Some("garp_lower_prio") => TimerKind::GarpLowerPrio,
+        Some("garp_extra_if") => TimerKind::GarpExtraIf,
         other => panic!("unknown timer {other:?}"),
     }
 }
@@ -109,6 +110,7 @@ fn timer_name(kind: TimerKind) -> &'static str {
         TimerKind::GarpDelay => "garp_delay",
         TimerKind::GarpRefresh => "garp_refresh",
         TimerKind::GarpLowerPrio => "garp_lower_prio",
+        TimerKind::GarpExtraIf => "garp_extra_if",
     }
 }
 

@@ -68,6 +68,16 @@ fn instance(out: &mut String, i: &InstanceSnapshot, snap: &VrrpSnapshot) {
             i.garp_lower_prio_repeat.to_string(),
         ),
         ("Down timer adverts", i.down_timer_adverts.to_string()),
+    ];
+    // keepalived's line for `garp_extra_if all` (its "Next gratuitous ARP for such secondary"
+    // line is left out: the snapshot is not taken at each of them).
+    if !i.garp_extra_if.is_zero() {
+        kv.push((
+            "Gratuitous ARP for each secondary i/f",
+            secs(i.garp_extra_if),
+        ));
+    }
+    kv.extend([
         (
             "Send advert after receive lower priority advert",
             (!i.lower_prio_no_advert).to_string(),
@@ -83,7 +93,7 @@ fn instance(out: &mut String, i: &InstanceSnapshot, snap: &VrrpSnapshot) {
         ("Advert interval", advert_interval(i.advert_interval)),
         ("Accept", enabled(i.accept).into()),
         ("Preempt", enabled(i.preempt).into()),
-    ];
+    ]);
     // Authentication is VRRPv2's: keepalived writes no line for it in a v3 instance.
     if i.version == 2 {
         kv.push(("Authentication type", auth_type_name(i.auth_type).into()));
@@ -274,6 +284,7 @@ pub(crate) mod tests {
             garp_lower_prio_delay: Duration::from_secs(5),
             garp_lower_prio_repeat: 5,
             down_timer_adverts: 3,
+            garp_extra_if: Duration::ZERO,
             lower_prio_no_advert: false,
             higher_prio_send_advert: false,
             promote_secondaries: false,
@@ -424,6 +435,25 @@ pub(crate) mod tests {
         }
         assert!(!backup.contains("Password"));
         assert!(!backup.contains("Multicast address"));
+    }
+
+    /// keepalived 2.2.7's line for `garp_extra_if all`, after `Down timer adverts` (measured).
+    #[test]
+    fn garp_extra_if_all_has_its_line() {
+        let mut i = master();
+        i.garp_extra_if = Duration::from_secs(4);
+        let mut out = String::new();
+        topology(
+            &mut out,
+            &VrrpSnapshot {
+                instances: vec![i],
+                ..snapshot()
+            },
+        );
+        assert!(
+            out.contains("   Down timer adverts = 3\n   Gratuitous ARP for each secondary i/f = 4\n   Send advert"),
+            "{out}"
+        );
     }
 
     /// keepalived 2.2.7's line for `dont_track_primary`, where its dump has it (measured).

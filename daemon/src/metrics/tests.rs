@@ -52,6 +52,7 @@ fn instance(name: &str, state: &'static str) -> InstanceSnapshot {
         garp_lower_prio_delay: Duration::from_secs(5),
         garp_lower_prio_repeat: 5,
         down_timer_adverts: 3,
+        garp_extra_if: Duration::ZERO,
         lower_prio_no_advert: false,
         higher_prio_send_advert: false,
         promote_secondaries: false,

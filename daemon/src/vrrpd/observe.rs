@@ -139,6 +139,7 @@ fn instance(r: &Running) -> InstanceSnapshot {
         garp_lower_prio_delay: c.lower_prio_delay(),
         garp_lower_prio_repeat: c.lower_prio_repeat(),
         down_timer_adverts: c.down_timer_adverts,
+        garp_extra_if: c.garp_extra_if,
         lower_prio_no_advert: c.lower_prio_no_advert,
         higher_prio_send_advert: c.higher_prio_send_advert,
         promote_secondaries: r.plan.promote_secondaries,

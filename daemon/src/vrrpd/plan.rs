@@ -438,6 +438,10 @@ pub fn instance_plan(
     c.garp_master_refresh_repeat = i.garp_master_refresh_repeat;
     c.garp_lower_prio_delay = Some(i.garp_lower_prio_delay.0);
     c.garp_lower_prio_repeat = Some(i.garp_lower_prio_repeat);
+    if let Some(g) = i.garp_extra_if.as_ref().filter(|g| g.all) {
+        c.garp_extra_if = g.interval.0;
+        c.extra_if_addresses = extra_if_addresses(&vips, &interface);
+    }
     c.lower_prio_no_advert = i.lower_prio_no_advert;
     c.higher_prio_send_advert = i.higher_prio_send_advert;
     c.unicast_peers = i.unicast_peer.iter().map(|p| p.address).collect();
@@ -499,6 +503,20 @@ pub fn instance_plan(
             g.vrrp_mcast_group4
         }),
     })
+}
+
+/// `garp_extra_if all`'s addresses: keepalived 2.2.7 announces one address per interface
+/// other than the instance's own, the first configured there (measured).
+fn extra_if_addresses(vips: &[Vip], interface: &str) -> Vec<IpAddr> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for v in vips.iter().filter(|v| v.dev != interface) {
+        if !seen.contains(&v.dev.as_str()) {
+            seen.push(&v.dev);
+            out.push(v.addr);
+        }
+    }
+    out
 }
 
 /// Translates every instance. Any instance that cannot run is an error: a daemon that silently
@@ -759,6 +777,30 @@ mod tests {
                 auth: Auth::password(b"secret")
             }
         );
+    }
+
+    /// keepalived 2.2.7 (measured): one address per other interface, the first there; the
+    /// instance's own interface is left out; without `all` nothing.
+    #[test]
+    fn garp_extra_if_all_announces_the_first_address_of_each_other_interface() {
+        let text = |opt: &str| {
+            format!(
+                "vrrp_instance V {{\n interface eth0\n virtual_router_id 1\n {opt}\n \
+                 virtual_ipaddress {{\n 10.0.0.1/24\n 10.0.1.1/24 dev eth1\n 10.0.1.2/24 dev eth1\n \
+                 10.0.2.1/24 dev eth2\n }}\n virtual_ipaddress_excluded {{\n fd00::1/64 dev eth3\n \
+                 fd00::2/64 dev eth1\n }}\n}}\n"
+            )
+        };
+        let p = plan(&parse(&text("garp_extra_if all 30"))).unwrap();
+        let c = &p.instances[0].config;
+        assert_eq!(c.garp_extra_if, Duration::from_secs(30));
+        let want: Vec<IpAddr> = ["10.0.1.1", "10.0.2.1", "fd00::1"]
+            .iter()
+            .map(|a| a.parse().unwrap())
+            .collect();
+        assert_eq!(c.extra_if_addresses, want);
+        let p = plan(&parse(&text("garp_extra_if 30"))).unwrap();
+        assert_eq!(p.instances[0].config.garp_extra_if, Duration::ZERO);
     }
 
     #[test]
