@@ -73,29 +73,6 @@ pub fn vrrp(config: &Config) -> Vec<String> {
         ));
     }
     for i in &v.vrrp_instance {
-        let here = format!("{}: vrrp_instance {}: ", i.origin, i.name);
-        let mut refuse = |keyword: &str, instead: String| {
-            out.push(format!(
-                "{here}{keyword} is not run by keepalived-rs; {instead}"
-            ))
-        };
-        if i.unicast_ttl.is_some() {
-            refuse(
-                "unicast_ttl",
-                "remove it (unicast adverts are sent with TTL 255, as without it on IPv4)".into(),
-            );
-        }
-        if i.unicast_peer
-            .iter()
-            .any(|p| p.min_ttl != 0 || p.max_ttl != 255)
-        {
-            refuse(
-                "a unicast_peer's min_ttl/max_ttl",
-                "remove them (adverts are accepted whatever their TTL; check_unicast_src still \
-                 accepts only the listed peers)"
-                    .into(),
-            );
-        }
         for a in &i.virtual_ipaddress {
             if let Some(option) = address_option(a) {
                 out.push(format!(
@@ -202,29 +179,18 @@ mod tests {
     }
 
     #[test]
-    fn each_instance_keyword_not_run_is_refused_with_its_place() {
-        for (line, says) in [
-            (
-                "unicast_peer {\n  10.0.0.2 max_ttl 64\n }",
-                "a unicast_peer's min_ttl/max_ttl is not run",
-            ),
-        ] {
-            let c = config(&format!("{INSTANCE} {line}\n}}\n"));
-            let out = vrrp(&c);
-            assert_eq!(out.len(), 1, "{line}: {out:?}");
-            assert!(
-                out[0].starts_with("k.conf:1:1: vrrp_instance VI_1: "),
-                "{out:?}"
-            );
-            assert!(out[0].contains(says), "{line}: {out:?}");
-        }
+    fn instance_keywords_that_run_are_not_refused() {
         // garp_extra_if without `all` concerns VMACs only (refused on their own); run:
-        // garp_extra_if all (vrrpd::plan's extra_if_addresses),
-        // promote_secondaries (crate::promote_secondaries), unicast_fault_no_peer (the plan's
-        // fault_no_peer).
+        // garp_extra_if all (vrrpd::plan's extra_if_addresses), dont_track_primary,
+        // unicast_ttl and a peer's min_ttl/max_ttl (the plan), promote_secondaries
+        // (crate::promote_secondaries), unicast_fault_no_peer (the plan's fault_no_peer);
+        // track_src_ip does nothing in keepalived 2.2.7 either (conf-parser's no_effect).
         for line in [
             "garp_extra_if 30",
             "garp_extra_if all 30",
+            "dont_track_primary",
+            "track_src_ip\n mcast_src_ip 10.0.0.5",
+            "unicast_src_ip 10.0.0.5\n unicast_ttl 10\n unicast_peer {\n  10.0.0.2 min_ttl 2 max_ttl 64\n }",
             "promote_secondaries",
             "unicast_fault_no_peer",
         ] {

@@ -66,6 +66,12 @@ pub struct InstanceSnapshot {
     pub source: IpAddr,
     pub multicast_group: Option<IpAddr>,
     pub unicast_peers: Vec<IpAddr>,
+    /// Each unicast peer's `min_ttl` and `max_ttl`, in `unicast_peers`' order.
+    pub unicast_peer_ttl: Vec<(u8, u8)>,
+    /// `unicast_ttl` (255 unless written).
+    pub unicast_ttl: u8,
+    /// `check_unicast_src` (resolved).
+    pub check_unicast_src: bool,
     /// PASS authentication's password (the dump files hold it, as keepalived's do; `status`
     /// never shows it).
     #[serde(skip)]

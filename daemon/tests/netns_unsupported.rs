@@ -111,12 +111,6 @@ const CASES: &[Case] = &[
         says: "interface_up_down_delays is not run by keepalived-rs",
     },
     Case {
-        what: "unicast_ttl",
-        in_instance: "    unicast_src_ip 10.9.0.1\n    unicast_peer {\n        10.9.0.2\n    }\n    unicast_ttl 10\n",
-        top: "",
-        says: "unicast_ttl is not run by keepalived-rs; remove it",
-    },
-    Case {
         what: "ha_suspend",
         in_instance: "",
         top: "virtual_server 10.9.0.100 80 {\n    lvs_sched rr\n    lvs_method DR\n    protocol TCP\n    ha_suspend\n    real_server 10.9.0.3 80 {\n        TCP_CHECK {\n        }\n    }\n}\n",

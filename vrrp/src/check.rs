@@ -64,6 +64,20 @@ pub fn check(advert: &Advertisement, expected: &Expected) -> Result<(), DropReas
     Ok(())
 }
 
+/// The TTL (IPv4) or hop limit (IPv6) of an advert for an instance: 255 for a multicast
+/// instance (RFC 3768 7.1 / RFC 5798 7.1), within `min..=max` from a unicast peer
+/// (keepalived's `unicast_peer { ADDR min_ttl MIN max_ttl MAX }`, 0..=255 unless written;
+/// keepalived 2.2.7 accepts any TTL from a unicast peer without them, measured).
+pub fn check_ttl(ttl: u8, unicast_range: Option<(u8, u8)>) -> Result<(), DropReason> {
+    match unicast_range {
+        None if ttl != crate::packet::REQUIRED_TTL => Err(DropReason::TtlNot255(ttl)),
+        Some((min, max)) if !(min..=max).contains(&ttl) => {
+            Err(DropReason::TtlOutOfRange { ttl, min, max })
+        }
+        _ => Ok(()),
+    }
+}
+
 fn check_auth(got: Auth, want: Auth) -> Result<(), DropReason> {
     if got.type_number() != want.type_number() {
         return Err(DropReason::AuthTypeMismatch {

@@ -56,6 +56,10 @@ pub enum DropReason {
     /// The advertised addresses are not those configured for the VRID.
     #[error("advertised address list differs from the configured one")]
     AddressListMismatch,
+    /// A unicast peer's advert whose TTL (hop limit) is outside the peer's `min_ttl`..`max_ttl`
+    /// (keepalived's words).
+    #[error("TTL/HL {ttl} not in range {min} - {max}")]
+    TtlOutOfRange { ttl: u8, min: u8, max: u8 },
 }
 
 /// The variants of [`DropReason`] without their data: an index for [`DropCounters`] and a stable
@@ -75,6 +79,7 @@ pub enum DropKind {
     AuthMismatch,
     AdvertIntervalMismatch,
     AddressListMismatch,
+    TtlOutOfRange,
     /// Not a reason of ours: the kernel dropped the packets before the daemon could read them
     /// (its receive queue was full, as under a flood). Counted so that every packet is.
     QueueOverflow,
@@ -82,7 +87,7 @@ pub enum DropKind {
 
 impl DropKind {
     /// Every kind, in declaration order (the order of [`DropCounters::iter`]).
-    pub const ALL: [DropKind; 14] = [
+    pub const ALL: [DropKind; 15] = [
         DropKind::TtlNot255,
         DropKind::TooShort,
         DropKind::BadVersion,
@@ -96,6 +101,7 @@ impl DropKind {
         DropKind::AuthMismatch,
         DropKind::AdvertIntervalMismatch,
         DropKind::AddressListMismatch,
+        DropKind::TtlOutOfRange,
         DropKind::QueueOverflow,
     ];
 
@@ -115,6 +121,7 @@ impl DropKind {
             DropKind::AuthMismatch => "auth_mismatch",
             DropKind::AdvertIntervalMismatch => "advert_interval_mismatch",
             DropKind::AddressListMismatch => "address_list_mismatch",
+            DropKind::TtlOutOfRange => "ttl_out_of_range",
             DropKind::QueueOverflow => "queue_overflow",
         }
     }
@@ -136,6 +143,7 @@ impl DropReason {
             DropReason::AuthMismatch => DropKind::AuthMismatch,
             DropReason::AdvertIntervalMismatch { .. } => DropKind::AdvertIntervalMismatch,
             DropReason::AddressListMismatch => DropKind::AddressListMismatch,
+            DropReason::TtlOutOfRange { .. } => DropKind::TtlOutOfRange,
         }
     }
 }

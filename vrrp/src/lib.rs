@@ -17,7 +17,7 @@ pub mod timers;
 pub mod track;
 
 pub use action::{Action, Destination, Input, State};
-pub use check::{check, Expected};
+pub use check::{check, check_ttl, Expected};
 pub use drop::{DropCounters, DropKind, DropReason};
 pub use instance::{ConfigError, Instance, InstanceConfig, ProtocolVersion, Restart, WantedState};
 pub use packet::{decode, Advertisement, Auth, ChecksumMode, EncodeError, Version};

@@ -248,7 +248,8 @@ impl Advertisement {
 /// Reads a received VRRP payload. `src` and `dst` are the IP header's addresses, `ttl_or_hop_limit`
 /// its TTL (IPv4) or hop limit (IPv6).
 ///
-/// Only checks that need no configuration are made here (RFC 3768 7.1 and RFC 5798 7.1, first
+/// Only checks that need no configuration are made here (the TTL only of adverts to a
+/// multicast group) (RFC 3768 7.1 and RFC 5798 7.1, first
 /// half); those against an instance are [`crate::check::check`]. Never panics.
 ///
 /// The reserved bits of VRRPv3 are ignored, as RFC 5798 says receivers must. The payload must be
@@ -260,7 +261,10 @@ pub fn decode(
     dst: IpAddr,
     ttl_or_hop_limit: u8,
 ) -> Result<Advertisement, DropReason> {
-    if ttl_or_hop_limit != REQUIRED_TTL {
+    // To the VRRP group the TTL must be 255; a unicast advert's is the instance's to check
+    // ([`crate::check::check_ttl`]: keepalived accepts any from a unicast peer unless its
+    // `min_ttl`/`max_ttl` say otherwise).
+    if dst.is_multicast() && ttl_or_hop_limit != REQUIRED_TTL {
         return Err(DropReason::TtlNot255(ttl_or_hop_limit));
     }
     let Some(header) = payload.first_chunk::<HEADER_LEN>() else {

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use vrrp::{
-    check, decode, Advertisement, Auth, ChecksumMode, DropCounters, DropKind, DropReason, Expected,
+    check, check_ttl, decode, Advertisement, Auth, ChecksumMode, DropCounters, DropKind, DropReason, Expected,
     Version,
 };
 
@@ -188,7 +188,32 @@ fn check_cases() -> Vec<(DropReason, Result<(), DropReason>)> {
                 &expect_v2(Auth::None),
             ),
         ),
+        // A unicast advert to a multicast instance (decode lets unicast TTLs through), and one
+        // outside its peer's min_ttl/max_ttl.
+        (DropReason::TtlNot255(64), check_ttl(64, None)),
+        (
+            DropReason::TtlOutOfRange {
+                ttl: 10,
+                min: 20,
+                max: 200,
+            },
+            check_ttl(10, Some((20, 200))),
+        ),
     ]
+}
+
+/// keepalived 2.2.7 (measured): from a unicast peer any TTL passes unless min_ttl/max_ttl say
+/// otherwise, and the bounds are inclusive; the group's adverts need 255 whatever the peer.
+#[test]
+fn unicast_ttls_are_the_instances_to_check() {
+    let good = v2(7, 1, Auth::None, vec![VIP])
+        .encode(V4_SRC, VIP2)
+        .unwrap();
+    assert!(decode(&good, V4_SRC, VIP2, 10).is_ok());
+    assert_eq!(check_ttl(10, Some((0, 255))), Ok(()));
+    assert_eq!(check_ttl(20, Some((20, 200))), Ok(()));
+    assert_eq!(check_ttl(200, Some((20, 200))), Ok(()));
+    assert_eq!(check_ttl(255, None), Ok(()));
 }
 
 #[test]

@@ -115,9 +115,16 @@ fn instance(out: &mut String, i: &InstanceSnapshot, snap: &VrrpSnapshot) {
         }
     }
     if !i.unicast_peers.is_empty() {
+        let _ = writeln!(out, "   Unicast TTL = {}", i.unicast_ttl);
+        let _ = writeln!(
+            out,
+            "   Check unicast src : {}",
+            if i.check_unicast_src { "yes" } else { "no" }
+        );
         let _ = writeln!(out, "   Unicast Peer :");
-        for p in &i.unicast_peers {
-            let _ = writeln!(out, "     {p}");
+        for (n, p) in i.unicast_peers.iter().enumerate() {
+            let (min, max) = i.unicast_peer_ttl.get(n).copied().unwrap_or((0, 255));
+            let _ = writeln!(out, "     {p} min_ttl {min} max_ttl {max}");
         }
     }
     tracked(out, &i.tracked);
@@ -263,6 +270,9 @@ pub(crate) mod tests {
             source: "10.77.0.1".parse().unwrap(),
             multicast_group: Some("224.0.0.18".parse().unwrap()),
             unicast_peers: vec![],
+            unicast_peer_ttl: Vec::new(),
+            unicast_ttl: 255,
+            check_unicast_src: false,
             auth_pass: Some("s3cret".into()),
             auth_type: 1,
             vips: vec![
@@ -427,7 +437,7 @@ pub(crate) mod tests {
             "   Sync group = G1\n   State = BACKUP\n   Master router = 10.77.0.1\n   Master priority = 150\n   Flags:\n     Using unicast\n   Wantstate = BACKUP\n",
             "   Effective priority = 90\n",
             "   Advert interval = 500 milli-sec\n",
-            "   Authentication type = none\n   Virtual IP (1):\n     10.77.0.102/24 dev eth0 scope global\n   Unicast Peer :\n     10.77.0.1\n",
+            "   Authentication type = none\n   Virtual IP (1):\n     10.77.0.102/24 dev eth0 scope global\n   Unicast TTL = 255\n   Check unicast src : no\n   Unicast Peer :\n     10.77.0.1 min_ttl 0 max_ttl 255\n",
             "   Tracked interfaces :\n     t_interface weight -10\n   Tracked scripts :\n     t_script weight -10\n   Tracked files :\n     t_file, weight -10 reverse\n   Tracked processes :\n     t_process, weight -10\n",
             "------< VRRP Sync groups >------\n VRRP Sync Group = G1, BACKUP\n   VRRP member instances :\n     VI_2\n",
         ] {

@@ -29,7 +29,7 @@ impl Errors {
         for &(reason, n) in &i.drops {
             let counter = match reason {
                 "too_short" | "count_mismatch" => &mut e.packet_len,
-                "ttl_not_255" => &mut e.ip_ttl,
+                "ttl_not_255" | "ttl_out_of_range" => &mut e.ip_ttl,
                 "bad_type" => &mut e.invalid_type,
                 "advert_interval_mismatch" => &mut e.advert_interval,
                 "address_list_mismatch" => &mut e.addr_list,

@@ -99,6 +99,15 @@ impl Runtime {
             return;
         };
         let r = &mut self.instances[idx];
+        // The TTL: 255 for a multicast instance; a unicast peer's min_ttl..max_ttl.
+        let unicast = !r.plan.config.unicast_peers.is_empty();
+        let range = unicast.then(|| r.plan.peer_ttl_range(p.src));
+        if let Err(reason) = vrrp::check_ttl(p.ttl, range) {
+            r.drops.record(&reason);
+            let d = self.droplog.record(&r.plan.name, reason.kind(), std::time::Instant::now());
+            log_drop(d, || format!("({}) dropped an advert from {}: {reason}", r.plan.name, p.src));
+            return;
+        }
         let expected = Expected {
             vrid: r.plan.config.vrid,
             version: r.plan.expected_version(),
@@ -277,7 +286,7 @@ impl Runtime {
             }
         }
         if r.socket.is_none() && index != 0 && src.is_ok() {
-            match Sender::open(&r.plan.interface, index, r.src) {
+            match Sender::open(&r.plan.interface, index, r.src, r.plan.unicast_ttl) {
                 Ok(s) => r.socket = Some(s),
                 Err(e) => error!("({name}) VRRP socket on {}: {e}", r.plan.interface),
             }

@@ -71,7 +71,7 @@ pub fn parse_ipv4(packet: &[u8]) -> Option<Received> {
 }
 
 /// A raw VRRP socket on one interface with the sending options set.
-fn raw_socket(ifname: &str, ifindex: u32, src: IpAddr) -> io::Result<Socket> {
+fn raw_socket(ifname: &str, ifindex: u32, src: IpAddr, unicast_ttl: u8) -> io::Result<Socket> {
     let domain = if src.is_ipv6() {
         Domain::IPV6
     } else {
@@ -81,14 +81,14 @@ fn raw_socket(ifname: &str, ifindex: u32, src: IpAddr) -> io::Result<Socket> {
     s.bind_device(Some(ifname.as_bytes()))?;
     match src {
         IpAddr::V4(src4) => {
-            s.set_ttl_v4(255)?;
+            s.set_ttl_v4(u32::from(unicast_ttl))?;
             s.set_multicast_ttl_v4(255)?;
             s.set_tos_v4(TOS)?;
             s.set_multicast_loop_v4(false)?;
             s.set_multicast_if_v4(&src4)?;
         }
         IpAddr::V6(_) => {
-            s.set_unicast_hops_v6(255)?;
+            s.set_unicast_hops_v6(u32::from(unicast_ttl))?;
             s.set_multicast_hops_v6(255)?;
             s.set_multicast_loop_v6(false)?;
             s.set_multicast_if_v6(ifindex)?;
@@ -188,8 +188,10 @@ pub struct Sender {
 }
 
 impl Sender {
-    pub fn open(ifname: &str, ifindex: u32, src: IpAddr) -> io::Result<Sender> {
-        let tx = raw_socket(ifname, ifindex, src)?;
+    /// `unicast_ttl`: the TTL (hop limit) of unicast adverts (keepalived's `unicast_ttl`, 255
+    /// unless written); adverts to the group always go with 255.
+    pub fn open(ifname: &str, ifindex: u32, src: IpAddr, unicast_ttl: u8) -> io::Result<Sender> {
+        let tx = raw_socket(ifname, ifindex, src, unicast_ttl)?;
         tx.set_recv_buffer_size(1)?;
         let bind = match src {
             IpAddr::V6(s6) => {

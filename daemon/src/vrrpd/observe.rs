@@ -107,6 +107,13 @@ fn instance(r: &Running) -> InstanceSnapshot {
         source: r.src,
         multicast_group: c.unicast_peers.is_empty().then_some(p.mcast_group),
         unicast_peers: c.unicast_peers.clone(),
+        unicast_peer_ttl: c
+            .unicast_peers
+            .iter()
+            .map(|&a| p.peer_ttl_range(a))
+            .collect(),
+        unicast_ttl: p.unicast_ttl,
+        check_unicast_src: c.check_unicast_src,
         auth_pass: match c.auth {
             Auth::Password(p) => {
                 let end = p.iter().position(|&b| b == 0).unwrap_or(p.len());

@@ -94,6 +94,10 @@ pub struct InstancePlan {
     /// instance in FAULT; a missing interface or address still does (keepalived 2.2.7,
     /// measured).
     pub dont_track_primary: bool,
+    /// `unicast_ttl`: the TTL (hop limit) of our unicast adverts; 255 unless written.
+    pub unicast_ttl: u8,
+    /// Each unicast peer's `min_ttl`/`max_ttl` (0 and 255 unless written).
+    pub peer_ttl: Vec<(IpAddr, (u8, u8))>,
 }
 
 /// One virtual route: installed with the addresses on becoming Master, removed on leaving.
@@ -274,6 +278,15 @@ pub struct GroupPlan {
 }
 
 impl InstancePlan {
+    /// The TTLs a unicast advert from `from` may have: its peer's `min_ttl`..`max_ttl`, any
+    /// from an address that is no peer (`check_unicast_src` decides about those).
+    pub fn peer_ttl_range(&self, from: IpAddr) -> (u8, u8) {
+        self.peer_ttl
+            .iter()
+            .find(|(a, _)| *a == from)
+            .map_or((0, 255), |&(_, r)| r)
+    }
+
     /// The advert's version field for this instance, as [`vrrp::check`] expects it.
     pub fn expected_version(&self) -> vrrp::Version {
         match self.config.version {
@@ -494,6 +507,12 @@ pub fn instance_plan(
         promote_secondaries: i.promote_secondaries,
         fault_no_peer: i.unicast_fault_no_peer && i.unicast_peer.is_empty(),
         dont_track_primary: i.dont_track_primary,
+        unicast_ttl: i.unicast_ttl.unwrap_or(255),
+        peer_ttl: i
+            .unicast_peer
+            .iter()
+            .map(|p| (p.address, (p.min_ttl, p.max_ttl)))
+            .collect(),
         track_file: tracked(&i.track_file),
         track_script: tracked(&i.track_script),
         track_process: tracked(&i.track_process),
