@@ -313,6 +313,7 @@ fn lo_vip(addr: IpAddr) -> Vip {
         label: None,
         noprefixroute: false,
         nodad: addr.is_ipv6(),
+        preferred_lft: None,
         excluded: false,
     }
 }

@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV6};
 use futures::StreamExt;
 use rtnetlink::packet_core::NetlinkPayload;
 use rtnetlink::packet_route::address::{
-    AddressAttribute, AddressFlags, AddressMessage, AddressScope,
+    AddressAttribute, AddressFlags, AddressMessage, AddressScope, CacheInfo,
 };
 use rtnetlink::packet_route::link::{LinkFlags, LinkMessage};
 use rtnetlink::packet_route::{AddressFamily, RouteNetlinkMessage};
@@ -119,6 +119,13 @@ pub fn address_message(vip: &Vip, index: u32) -> AddressMessage {
     }
     if !flags.is_empty() {
         m.attributes.push(AddressAttribute::Flags(flags));
+    }
+    if let (Some(secs), true) = (vip.preferred_lft, vip.addr.is_ipv6()) {
+        // Valid forever, preferred for `secs` (0: deprecated), as keepalived installs it.
+        let mut life = CacheInfo::default();
+        life.ifa_preferred = secs;
+        life.ifa_valid = u32::MAX;
+        m.attributes.push(AddressAttribute::CacheInfo(life));
     }
     m
 }
@@ -540,8 +547,33 @@ mod tests {
             label: None,
             noprefixroute: false,
             nodad: false,
+            preferred_lft: None,
             excluded: false,
         }
+    }
+
+    /// An IPv6 address's preferred_lft goes as IFA_CACHEINFO, valid forever; none without it
+    /// nor for IPv4.
+    #[test]
+    fn preferred_lifetime_is_in_the_message() {
+        let life = |v: &Vip| {
+            address_message(v, 2)
+                .attributes
+                .into_iter()
+                .find_map(|a| match a {
+                    AddressAttribute::CacheInfo(c) => Some((c.ifa_preferred, c.ifa_valid)),
+                    _ => None,
+                })
+        };
+        let mut v = vip("fd09::101", 128, None);
+        assert_eq!(life(&v), None);
+        v.preferred_lft = Some(0);
+        assert_eq!(life(&v), Some((0, u32::MAX)));
+        v.preferred_lft = Some(30);
+        assert_eq!(life(&v), Some((30, u32::MAX)));
+        let mut v4 = vip("10.1.2.3", 24, None);
+        v4.preferred_lft = Some(0);
+        assert_eq!(life(&v4), None);
     }
 
     #[test]

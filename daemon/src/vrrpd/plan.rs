@@ -23,6 +23,9 @@ pub struct Vip {
     pub label: Option<String>,
     pub noprefixroute: bool,
     pub nodad: bool,
+    /// An IPv6 address's `preferred_lft` in seconds (0: deprecated at once, keepalived's default
+    /// for a /128); None: forever. Always None for IPv4 (keepalived ignores it there).
+    pub preferred_lft: Option<u32>,
     /// From `virtual_ipaddress_excluded`: held with the others but not carried in adverts.
     pub excluded: bool,
 }
@@ -404,6 +407,12 @@ pub fn instance_plan(
             label: a.label.clone(),
             noprefixroute: a.noprefixroute,
             nodad: a.nodad,
+            preferred_lft: match a.preferred_lft {
+                Some(conf_parser::model::vrrp::Lifetime::Secs(n)) if a.address.addr.is_ipv6() => {
+                    Some(n)
+                }
+                _ => None,
+            },
             excluded,
         });
     }
