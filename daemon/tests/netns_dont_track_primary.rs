@@ -22,7 +22,11 @@ fn file(lab: &Lab, notify_out: &Path, dont_track: bool) -> String {
     let conf = Conf {
         extra: format!(
             "{}    notify {}\n",
-            if dont_track { "    dont_track_primary\n" } else { "" },
+            if dont_track {
+                "    dont_track_primary\n"
+            } else {
+                ""
+            },
             script.display()
         ),
         ..Conf::v2("MASTER", 150)
@@ -79,11 +83,20 @@ fn run(lab: &Lab, who: &str, dont_track: bool) -> (String, [bool; 2], String) {
     std::thread::sleep(Duration::from_millis(200));
     let dump = std::fs::read_to_string(&dump_path).unwrap_or_default();
     assert!(d.running(), "{who}: {}", d.log_text());
-    assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{who}: {}", d.log_text());
+    assert_eq!(
+        d.term(Duration::from_secs(10)),
+        Some(0),
+        "{who}: {}",
+        d.log_text()
+    );
     wait_for(Duration::from_secs(5), || {
         std::fs::read_to_string(&out).is_ok_and(|t| t.contains("STOP"))
     });
-    (std::fs::read_to_string(&out).unwrap_or_default(), held, dump)
+    (
+        std::fs::read_to_string(&out).unwrap_or_default(),
+        held,
+        dump,
+    )
 }
 
 #[test]
@@ -104,8 +117,7 @@ fn netns_dont_track_primary_keeps_master_through_link_loss() {
     for who in whos {
         let (notes, held, dump) = run(&lab, who, true);
         assert_eq!(
-            notes,
-            "INSTANCE VI_1 BACKUP 150\nINSTANCE VI_1 MASTER 150\nINSTANCE VI_1 STOP 150\n",
+            notes, "INSTANCE VI_1 BACKUP 150\nINSTANCE VI_1 MASTER 150\nINSTANCE VI_1 STOP 150\n",
             "{who}"
         );
         assert_eq!(held, [true, true], "{who}: the VIP while the link was down");
@@ -118,7 +130,10 @@ fn netns_dont_track_primary_keeps_master_through_link_loss() {
 
         // Without it: FAULT while the link is down, and no dump line.
         let (notes, held, dump) = run(&lab, who, false);
-        assert!(notes.contains("INSTANCE VI_1 FAULT 150\n"), "{who}: {notes}");
+        assert!(
+            notes.contains("INSTANCE VI_1 FAULT 150\n"),
+            "{who}: {notes}"
+        );
         assert_eq!(held, [false, false], "{who}");
         assert!(!dump.contains("tracking disabled"), "{who}: {dump}");
     }

@@ -43,10 +43,21 @@ fn netns_garp_extra_if_all_announces_the_other_interfaces() {
     };
     let ns = lab.node(0).to_string();
     let br = lab.bridge_ns.clone();
-    ip(&["-n", &br, "link", "add", "p11", "type", "veth", "peer", "name", "eth1", "netns", &ns])
-        .unwrap();
+    ip(&[
+        "-n", &br, "link", "add", "p11", "type", "veth", "peer", "name", "eth1", "netns", &ns,
+    ])
+    .unwrap();
     ip(&["-n", &br, "link", "set", "p11", "master", "br0", "up"]).unwrap();
-    ip(&["-n", &ns, "link", "set", "eth1", "address", "02:00:00:00:00:11"]).unwrap();
+    ip(&[
+        "-n",
+        &ns,
+        "link",
+        "set",
+        "eth1",
+        "address",
+        "02:00:00:00:00:11",
+    ])
+    .unwrap();
     ip(&["-n", &ns, "addr", "add", "10.9.1.1/24", "dev", "eth1"]).unwrap();
     ip(&["-n", &ns, "link", "set", "eth1", "up"]).unwrap();
     let conf = Conf {
@@ -76,7 +87,12 @@ fn netns_garp_extra_if_all_announces_the_other_interfaces() {
         let from = now_epoch() - 0.5;
         // Master from about now: extra messages at +2, +4 and +6 s.
         std::thread::sleep(Duration::from_millis(7000));
-        assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{who}: {}", d.log_text());
+        assert_eq!(
+            d.term(Duration::from_secs(10)),
+            Some(0),
+            "{who}: {}",
+            d.log_text()
+        );
         windows.push((who.to_string(), from, now_epoch()));
         std::thread::sleep(Duration::from_millis(500));
     }
@@ -90,7 +106,14 @@ fn netns_garp_extra_if_all_announces_the_other_interfaces() {
              address {first}, its second {second}, eth0's {own}"
         );
         assert!(second > 0, "{who}: the bursts on taking over");
-        assert_eq!(own, second, "{who}: nothing extra on the instance's own interface");
-        assert_eq!(first - second, 3, "{who}: one every 2 s for eth1's first address");
+        assert_eq!(
+            own, second,
+            "{who}: nothing extra on the instance's own interface"
+        );
+        assert_eq!(
+            first - second,
+            3,
+            "{who}: one every 2 s for eth1's first address"
+        );
     }
 }

@@ -37,8 +37,11 @@ fn lifetimes(ns: &str, addrs: &[&str]) -> Vec<(bool, String)> {
 
 #[test]
 fn netns_an_ipv6_vips_preferred_lifetime_is_installed() {
-    let Some(lab) = lab_or_skip("netns_an_ipv6_vips_preferred_lifetime_is_installed", "pl", 1)
-    else {
+    let Some(lab) = lab_or_skip(
+        "netns_an_ipv6_vips_preferred_lifetime_is_installed",
+        "pl",
+        1,
+    ) else {
         return;
     };
     let ns = lab.node(0).to_string();
@@ -64,9 +67,18 @@ fn netns_an_ipv6_vips_preferred_lifetime_is_installed() {
         std::thread::sleep(Duration::from_millis(1500));
         let got = lifetimes(&ns, &addrs);
         eprintln!("MEASURE: {who}: {got:?}");
-        assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{who}: {}", d.log_text());
+        assert_eq!(
+            d.term(Duration::from_secs(10)),
+            Some(0),
+            "{who}: {}",
+            d.log_text()
+        );
         assert_eq!(got[0], (false, "forever".to_string()), "{who}");
-        assert_eq!(got[1], (true, "0sec".to_string()), "{who}: a /128 is deprecated");
+        assert_eq!(
+            got[1],
+            (true, "0sec".to_string()),
+            "{who}: a /128 is deprecated"
+        );
         assert_eq!(got[2], (false, "forever".to_string()), "{who}");
         assert!(
             !got[3].0 && ["28sec", "29sec"].contains(&got[3].1.as_str()),

@@ -18,7 +18,11 @@ const DELAY: f64 = 3.0;
 fn delayed(state: &'static str, priority: u8, delay: bool) -> String {
     let text = Conf::v2(state, priority).text();
     if delay {
-        text.replacen("global_defs {\n", "global_defs {\n    vrrp_startup_delay 3\n", 1)
+        text.replacen(
+            "global_defs {\n",
+            "global_defs {\n    vrrp_startup_delay 3\n",
+            1,
+        )
     } else {
         text
     }
@@ -79,12 +83,20 @@ fn resigned_during_the_delay(lab: &Lab, who: &str) -> f64 {
         &delayed("MASTER", 150, false),
     );
     assert!(
-        wait_for(Duration::from_secs(10), || lab.has(lab.node(1), "10.9.0.100")).is_some(),
+        wait_for(Duration::from_secs(10), || lab
+            .has(lab.node(1), "10.9.0.100"))
+        .is_some(),
         "{who}: the master\n{}",
         master.log_text()
     );
     let t0 = Instant::now();
-    let mut d = start(lab, who, 0, &format!("{who}-backup"), &delayed("BACKUP", 100, true));
+    let mut d = start(
+        lab,
+        who,
+        0,
+        &format!("{who}-backup"),
+        &delayed("BACKUP", 100, true),
+    );
     std::thread::sleep(Duration::from_millis(1000));
     assert_eq!(master.term(Duration::from_secs(10)), Some(0), "{who}");
     assert!(
@@ -93,7 +105,12 @@ fn resigned_during_the_delay(lab: &Lab, who: &str) -> f64 {
         d.log_text()
     );
     let took = t0.elapsed().as_secs_f64();
-    assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{who}: {}", d.log_text());
+    assert_eq!(
+        d.term(Duration::from_secs(10)),
+        Some(0),
+        "{who}: {}",
+        d.log_text()
+    );
     took
 }
 
@@ -114,11 +131,22 @@ fn netns_vrrp_startup_delay_holds_mastership_until_it_is_over() {
     }
     for who in whos {
         let (took, log, dump) = alone(&lab, who);
-        eprintln!("MEASURE: {who}: vrrp_startup_delay 3, alone at priority 100: VIP after {took:.2} s");
+        eprintln!(
+            "MEASURE: {who}: vrrp_startup_delay 3, alone at priority 100: VIP after {took:.2} s"
+        );
         // 3 s + Master_Down_Interval (3.61 s); without the delay 3.61 s.
-        assert!((DELAY + 3.0..DELAY + 5.0).contains(&took), "{who}: {took}\n{log}");
-        assert!(log.contains("Delaying startup for 3 seconds"), "{who}: {log}");
-        assert!(dump.contains("\n vrrp_startup_delay = 3\n"), "{who}: {dump}");
+        assert!(
+            (DELAY + 3.0..DELAY + 5.0).contains(&took),
+            "{who}: {took}\n{log}"
+        );
+        assert!(
+            log.contains("Delaying startup for 3 seconds"),
+            "{who}: {log}"
+        );
+        assert!(
+            dump.contains("\n vrrp_startup_delay = 3\n"),
+            "{who}: {dump}"
+        );
         let state = dump
             .lines()
             .find(|l| l.starts_with("   State = "))

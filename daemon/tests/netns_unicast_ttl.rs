@@ -58,10 +58,20 @@ fn pair(lab: &Lab, from: &str, to: &str) -> ([bool; 2], String) {
         if n == 0 {
             first_log = r.log_text();
         }
-        assert_eq!(r.term(Duration::from_secs(10)), Some(0), "{to}: {}", r.log_text());
+        assert_eq!(
+            r.term(Duration::from_secs(10)),
+            Some(0),
+            "{to}: {}",
+            r.log_text()
+        );
         std::thread::sleep(Duration::from_millis(300));
     }
-    assert_eq!(s.term(Duration::from_secs(10)), Some(0), "{from}: {}", s.log_text());
+    assert_eq!(
+        s.term(Duration::from_secs(10)),
+        Some(0),
+        "{from}: {}",
+        s.log_text()
+    );
     std::thread::sleep(Duration::from_millis(300));
     (took, first_log)
 }
@@ -85,6 +95,9 @@ fn netns_unicast_ttl_and_a_peers_ttl_range() {
             [true, false],
             "{from} -> {to}: TTL 10 is outside 20..200 and inside 5..200\n{log}"
         );
-        assert!(log.contains("TTL/HL 10 not in range 20 - 200"), "{to}: {log}");
+        assert!(
+            log.contains("TTL/HL 10 not in range 20 - 200"),
+            "{to}: {log}"
+        );
     }
 }

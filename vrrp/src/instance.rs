@@ -667,11 +667,7 @@ impl Instance {
             );
         }
         if self.extra_if_on() {
-            self.set_timer(
-                TimerKind::GarpExtraIf,
-                now + self.config.garp_extra_if,
-                out,
-            );
+            self.set_timer(TimerKind::GarpExtraIf, now + self.config.garp_extra_if, out);
         }
         self.transition(State::Master, out);
     }

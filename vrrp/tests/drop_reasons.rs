@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use vrrp::{
-    check, check_ttl, decode, Advertisement, Auth, ChecksumMode, DropCounters, DropKind, DropReason, Expected,
-    Version,
+    check, check_ttl, decode, Advertisement, Auth, ChecksumMode, DropCounters, DropKind,
+    DropReason, Expected, Version,
 };
 
 const V4_SRC: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));

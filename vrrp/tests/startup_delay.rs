@@ -17,7 +17,9 @@ const DELAY_END: Time = Time(Duration::from_secs(5));
 /// Started at 0 with a delay ending at 5 s: its actions.
 fn delayed(config: InstanceConfig) -> (Instance, Vec<Action>) {
     let mut i = Instance::new(config).unwrap();
-    assert!(i.handle(Input::StartupDelay(DELAY_END), Time::ZERO).is_empty());
+    assert!(i
+        .handle(Input::StartupDelay(DELAY_END), Time::ZERO)
+        .is_empty());
     let out = i.handle(Input::Startup, Time::ZERO);
     (i, out)
 }
@@ -57,13 +59,19 @@ fn the_owner_and_state_master_wait_as_any_backup() {
     let (i, _) = delayed(config(255));
     assert_eq!(i.state(), State::Backup);
     // 3 s + Skew_Time (1/256 s).
-    assert_eq!(master_down_at(&i), Time(Duration::from_nanos(8_003_906_250)));
+    assert_eq!(
+        master_down_at(&i),
+        Time(Duration::from_nanos(8_003_906_250))
+    );
     let mut c = config(150);
     c.initial_state = WantedState::Master;
     let (i, _) = delayed(c);
     assert_eq!(i.state(), State::Backup);
     // 3 s + 106/256 s, not one advert interval + skew as without the delay.
-    assert_eq!(master_down_at(&i), Time(Duration::from_nanos(8_414_062_500)));
+    assert_eq!(
+        master_down_at(&i),
+        Time(Duration::from_nanos(8_414_062_500))
+    );
 }
 
 #[test]

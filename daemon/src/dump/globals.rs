@@ -68,11 +68,7 @@ pub fn section(out: &mut String, global: &Value, cx: &Context) {
     }
     // keepalived writes it last, and only when set (`%g`: `5`, `5.5`).
     if defs["vrrp_startup_delay"].as_f64().is_some_and(|d| d > 0.0) {
-        let _ = writeln!(
-            out,
-            " vrrp_startup_delay = {}",
-            defs["vrrp_startup_delay"]
-        );
+        let _ = writeln!(out, " vrrp_startup_delay = {}", defs["vrrp_startup_delay"]);
     }
 }
 
@@ -130,7 +126,10 @@ mod tests {
             let mut out = String::new();
             section(&mut out, &global, &cx);
             match line {
-                Some(l) => assert!(out.ends_with(&format!("VRRP strict mode = false\n{l}")), "{out}"),
+                Some(l) => assert!(
+                    out.ends_with(&format!("VRRP strict mode = false\n{l}")),
+                    "{out}"
+                ),
                 None => assert!(!out.contains("startup"), "{out}"),
             }
         }

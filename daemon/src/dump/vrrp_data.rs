@@ -480,7 +480,9 @@ pub(crate) mod tests {
             },
         );
         assert!(
-            out.contains("   Interface = eth0\n   VRRP interface tracking disabled\n   Using src_ip"),
+            out.contains(
+                "   Interface = eth0\n   VRRP interface tracking disabled\n   Using src_ip"
+            ),
             "{out}"
         );
     }

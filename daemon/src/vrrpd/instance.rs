@@ -156,12 +156,14 @@ pub fn build(
     let instance =
         Instance::new(config).map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
     let socket = match (&src, ifindex) {
-        (Ok(a), i) if i != 0 => Some(Sender::open(&p.interface, i, *a, p.unicast_ttl).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("{}: VRRP socket on {}: {e}", p.name, p.interface),
-            )
-        })?),
+        (Ok(a), i) if i != 0 => Some(Sender::open(&p.interface, i, *a, p.unicast_ttl).map_err(
+            |e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("{}: VRRP socket on {}: {e}", p.name, p.interface),
+                )
+            },
+        )?),
         _ => None,
     };
     let usable = (up || p.dont_track_primary) && socket.is_some();

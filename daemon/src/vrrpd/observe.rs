@@ -245,8 +245,14 @@ mod tests {
     #[test]
     fn vip_lines_are_keepalived_s() {
         for (v, want) in [
-            (vip("10.0.0.1", 24, None), "10.0.0.1/24 dev eth0 scope global set"),
-            (vip("10.0.0.1", 32, None), "10.0.0.1 dev eth0 scope global set"),
+            (
+                vip("10.0.0.1", 24, None),
+                "10.0.0.1/24 dev eth0 scope global set",
+            ),
+            (
+                vip("10.0.0.1", 32, None),
+                "10.0.0.1 dev eth0 scope global set",
+            ),
             (
                 vip("fd09::100", 64, None),
                 "fd09::100/64 dev eth0 scope global preferred_lft forever set",
