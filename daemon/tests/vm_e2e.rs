@@ -407,7 +407,9 @@ fn cpu_ticks_and_rss(pid: u32) -> (u64, u64) {
 /// each pair runs (default 1), the order switching each time; KARS_BENCH_DAEMONS, only these
 /// (`keepalived-rs`, `keepalived`); KARS_BENCH_PERF=S, a `perf record` of S s of the window;
 /// KARS_BENCH_STRACE=S, system calls counted by `strace -c` for S s; KARS_BENCH_RECORD=0, no
-/// recording of accepts (to measure what it costs).
+/// recording of accepts (to measure what it costs); KARS_BENCH_FLOOR=PATH, the floor too (the
+/// `connect_floor` example of checkers: the same checks with nothing but the system calls,
+/// measured as a daemon is, as `floor`).
 /// Run by hand: `tests/vm/run --env KARS_BENCH_N=1000,10000 --env KARS_BENCH_BIN=$PWD/target/release/keepalived-rs
 /// -- target/debug/deps/vm_e2e-HASH --ignored --nocapture scale`.
 #[test]
@@ -442,9 +444,9 @@ fn vm_bench_checker_scale() {
     println!(
         "MEASURE: checker scale, delay_loop 1 s, warm-up {warmup} s, window {window} s; intervals between two checks of one real server (ms):"
     );
-    println!("| N | daemon | checks/s | CPU (one vCPU) | CPU ms / check | context switches / check | listeners' CPU | guest idle | RSS | checked / N | gap > 2 s | intervals | mean | p50 | p90 | p99 | max | sd | mean − delay_loop | guest load |");
+    println!("| N | daemon | checks/s | CPU (one vCPU) | CPU ms / check | context switches / check | listeners' CPU | guest idle | RSS | checked / N | gap > 2 s | intervals | mean | p50 | p90 | p99 | max | sd | mean − delay_loop | wire mean | wire p99 | wire sd | lag p50 | lag p99 | guest load |");
     println!(
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     );
     for r in rows {
         println!("{r}");
@@ -638,12 +640,16 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
     let mut rows = Vec::new();
     // With several rounds, every other one starts with keepalived, so that a drift of the
     // host's load does not always favour the same daemon.
+    // KARS_BENCH_FLOOR=PATH: the floor (`connect_floor`, checkers' example) runs too, first in
+    // each round.
+    let floor = std::env::var("KARS_BENCH_FLOOR").ok();
     let order = (0..rounds).flat_map(|r| {
-        if r % 2 == 0 {
+        let pair = if r % 2 == 0 {
             ["keepalived-rs", "keepalived"]
         } else {
             ["keepalived", "keepalived-rs"]
-        }
+        };
+        floor.iter().map(|_| "floor").chain(pair)
     });
     // KARS_BENCH_DAEMONS: a comma-separated subset of the two, for a closer look at one.
     let only = std::env::var("KARS_BENCH_DAEMONS").ok();
@@ -656,25 +662,38 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
         }
         let ours = std::env::var("KARS_BENCH_BIN")
             .unwrap_or_else(|_| env!("CARGO_BIN_EXE_keepalived-rs").to_string());
-        let exe = if who == "keepalived" {
-            KEEPALIVED
-        } else {
-            &ours
+        let (exe, name) = match who {
+            "keepalived" => (KEEPALIVED, "k"),
+            "floor" => (floor.as_deref().unwrap_or_default(), "f"),
+            _ => (ours.as_str(), "o"),
         };
-        let name = if who == "keepalived" { "k" } else { "o" };
         let p = |s: &str| dir.join(format!("{name}{s}.pid"));
         let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &ns, exe, "-n", "-C", "-l", "-f"])
-            .arg(&conf_path)
-            .arg("-p")
-            .arg(p(""))
-            .arg("-r")
-            .arg(p("-vrrp"))
-            .arg("-c")
-            .arg(p("-checkers"));
+        cmd.args(["netns", "exec", &ns, exe]);
+        if who == "floor" {
+            cmd.arg(n.to_string());
+        } else {
+            cmd.args(["-n", "-C", "-l", "-f"])
+                .arg(&conf_path)
+                .arg("-p")
+                .arg(p(""))
+                .arg("-r")
+                .arg(p("-vrrp"))
+                .arg("-c")
+                .arg(p("-checkers"));
+        }
+        if who == "floor" {
+            // The daemons' IPVS table, programmed by hand: the same ip_vs hooks on every packet.
+            ipvs_restore(&ns, n);
+        }
         let mut d = Daemon::spawn_for_test(&mut cmd, dir.join(format!("{name}.log")));
         let pid = d.pid().expect("daemon pid");
-        std::thread::sleep(Duration::from_secs(warmup));
+        // The SYNs of a sample of real servers (the first tenth of the ports), captured from 3 s
+        // before the window: the checks' times on the wire, whatever the listeners' lag.
+        std::thread::sleep(Duration::from_secs(warmup.saturating_sub(3)));
+        let sampled_ports = (ports / 10).max(1);
+        let capture = Capture::start(&ns, sampled_ports, &dir.join(format!("{name}-syns.txt")));
+        std::thread::sleep(Duration::from_secs(warmup.min(3)));
         assert!(
             d.running(),
             "{who} ({exe}) is gone after the warm-up:\n{}",
@@ -686,6 +705,7 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
         let threads0 = thread_ticks(pid);
         let load0 = loadavg();
         let w0 = base.elapsed().as_nanos() as u64;
+        let r0 = unix_ns();
         let a0 = accepted.load(Ordering::Relaxed);
         let start = Instant::now();
         // KARS_BENCH_PERF=S: a CPU profile of S seconds of the window (it costs CPU too: the
@@ -752,6 +772,7 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
         let (l1, g1) = (listener_ticks(), guest_ticks());
         let threads1 = thread_ticks(pid);
         let w1 = base.elapsed().as_nanos() as u64;
+        let r1 = unix_ns();
         let a1 = accepted.load(Ordering::Relaxed);
         let secs = start.elapsed().as_secs_f64();
         let threads = threads1
@@ -764,7 +785,13 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
             .join(", ");
         let load1 = loadavg();
         let in_table = poll_table_any(&ns);
+        let syns = capture.map(|c| c.stop(n)).unwrap_or_default();
         d.term(Duration::from_secs(30));
+        if who == "floor" {
+            let _ = Command::new("ip")
+                .args(["netns", "exec", &ns, "ipvsadm", "-C"])
+                .status();
+        }
         // Every daemon's accepts, by real server (index = port * 50 + address), then cleared
         // for the next daemon.
         let mut times = vec![Vec::new(); n];
@@ -781,6 +808,17 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
         assert_eq!(foreign, 0, "accepts on addresses that are no real server");
         // (Without recording, every figure of `j` says nothing: NaN or 0.)
         let j = Jitter::new(&times, w0, w1, 1000.0);
+        // On the wire (the sample): the intervals between SYNs, and each SYN's wait until the
+        // listener accepted it (the accepts' times put on the wall clock).
+        let sample = 50 * sampled_ports.min(ports);
+        let wire = Jitter::new(
+            &syns[..syns.len().min(sample)],
+            r0 as u64,
+            r1 as u64,
+            1000.0,
+        );
+        let to_wall = |a: u64| (i128::from(a) - i128::from(w0) + r0 as i128) as u64;
+        let lag = accept_lag(&syns, &times, to_wall, r0 as u64, r1 as u64);
         let checks_s = (a1 - a0) as f64 / secs;
         let cpu = (t1 - t0) as f64 / hz / secs * 100.0;
         let listeners_cpu = (l1 - l0) as f64 / hz / secs * 100.0;
@@ -800,9 +838,14 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
             "MEASURE: checker scale {who:13} N={n} intervals (ms): {} over {} of {n} real servers (gap > 2 s: {}): mean {:.1} p50 {:.1} p90 {:.1} p99 {:.1} max {:.1} sd {:.1}",
             j.intervals, j.checked, j.gapped, j.mean, j.p50, j.p90, j.p99, j.max, j.sd
         );
+        println!(
+            "MEASURE: checker scale {who:13} N={n} intervals on the wire (ms; SYNs of {} real servers): {} over {}: mean {:.1} p50 {:.1} p90 {:.1} p99 {:.1} max {:.1} sd {:.1}; listeners' lag (SYN -> accept, ms): p50 {:.1} p99 {:.1} max {:.1}",
+            wire.servers, wire.intervals, wire.checked, wire.mean, wire.p50, wire.p90, wire.p99, wire.max, wire.sd, lag.0, lag.1, lag.2
+        );
         rows.push(format!(
-            "| {n} | {who} | {checks_s:.0} | {cpu:.1} % | {cpu_per_check:.3} | {switches_per_check:.2} | {listeners_cpu:.1} % | {idle:.1} % | {rss:.1} MiB | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:+.0} | {load0} -> {load1} |",
-            j.checked, j.gapped, j.intervals, j.mean, j.p50, j.p90, j.p99, j.max, j.sd, j.mean - 1000.0
+            "| {n} | {who} | {checks_s:.0} | {cpu:.1} % | {cpu_per_check:.3} | {switches_per_check:.2} | {listeners_cpu:.1} % | {idle:.1} % | {rss:.1} MiB | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:+.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {load0} -> {load1} |",
+            j.checked, j.gapped, j.intervals, j.mean, j.p50, j.p90, j.p99, j.max, j.sd, j.mean - 1000.0,
+            wire.mean, wire.p99, wire.sd, lag.0, lag.1
         ));
         let log = d.log_text();
         println!(
@@ -813,8 +856,9 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
         );
         if let Ok(out) = std::env::var("KARS_VM_OUT") {
             let _ = std::fs::write(Path::new(&out).join(format!("scale-{n}-{name}.log")), log);
-            // The raw accepts, for a closer look: "real server index,ns", window first.
-            let mut csv = format!("window,{w0},{w1}\n");
+            // The raw accepts, for a closer look: "real server index,ns", window first (also in
+            // the wall clock's ns since 1970, to set beside a packet capture's times).
+            let mut csv = format!("window,{w0},{w1},{r0},{r1}\n");
             for (i, t) in times.iter().enumerate() {
                 for x in t {
                     csv.push_str(&format!("{i},{x}\n"));
@@ -829,6 +873,191 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
     stop.store(true, Ordering::Relaxed);
     let _ = listeners.join();
     rows
+}
+
+/// `tcpdump` in a namespace, writing the SYNs sent to the first `ports` listener ports to a
+/// file (None, with a note, where tcpdump cannot run).
+struct Capture {
+    child: std::process::Child,
+    file: std::path::PathBuf,
+}
+
+impl Capture {
+    fn start(ns: &str, ports: usize, file: &Path) -> Option<Capture> {
+        let out = std::fs::File::create(file).ok()?;
+        let filter = format!(
+            "tcp[tcpflags] == tcp-syn and dst portrange 20000-{}",
+            20000 + ports - 1
+        );
+        let child = Command::new("ip")
+            .args([
+                "netns", "exec", ns, "tcpdump", "-i", "lo", "-n", "-tt", "-q",
+            ])
+            .arg(filter)
+            .stdout(out)
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        match child {
+            Ok(child) => Some(Capture {
+                child,
+                file: file.to_owned(),
+            }),
+            Err(e) => {
+                println!("note: no tcpdump ({e}): no intervals on the wire");
+                None
+            }
+        }
+    }
+
+    /// Stops the capture: the SYNs by real server.
+    fn stop(mut self, n: usize) -> Vec<Vec<u64>> {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT);
+        let _ = self.child.wait();
+        syns_by_server(&std::fs::read_to_string(&self.file).unwrap_or_default(), n)
+    }
+}
+
+/// The SYNs of a `tcpdump -n -tt -q` capture by real server (index = port offset * 50 +
+/// address - 1, as the accepts), in ns since 1970, ascending. A SYN sent again (the same source
+/// and destination) is the same check's retransmission, not counted.
+fn syns_by_server(capture: &str, n: usize) -> Vec<Vec<u64>> {
+    let mut by = vec![Vec::new(); n];
+    let mut seen = std::collections::HashSet::new();
+    for line in capture.lines() {
+        // 1796568276.429478 IP 127.0.0.1.54912 > 127.1.0.14.20050: tcp 0
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let (Some(t), Some(src), Some(dst)) = (f.first(), f.get(2), f.get(4)) else {
+            continue;
+        };
+        let dst = dst.trim_end_matches(':');
+        let Some((addr, port)) = dst.rsplit_once('.') else {
+            continue;
+        };
+        let (Ok(port), Some(Ok(octet))) = (
+            port.parse::<usize>(),
+            addr.rsplit('.').next().map(str::parse::<usize>),
+        ) else {
+            continue;
+        };
+        let Some((secs, frac)) = t.split_once('.') else {
+            continue;
+        };
+        let (Ok(secs), Ok(us)) = (secs.parse::<u64>(), frac.parse::<u64>()) else {
+            continue;
+        };
+        let i = (port.wrapping_sub(20000)) * 50 + octet.wrapping_sub(1);
+        if !(1..=50).contains(&octet) || i >= n || !seen.insert((src.to_string(), dst.to_string()))
+        {
+            continue;
+        }
+        by[i].push(secs * 1_000_000_000 + us * 1_000);
+    }
+    for v in &mut by {
+        v.sort_unstable();
+    }
+    by
+}
+
+/// How long each SYN in `w0..=w1` (wall clock, ns) waited until the listener accepted it: p50,
+/// p99 and max in ms (each SYN paired with its real server's first accept from then on).
+fn accept_lag(
+    syns: &[Vec<u64>],
+    accepts: &[Vec<u64>],
+    to_wall: impl Fn(u64) -> u64,
+    w0: u64,
+    w1: u64,
+) -> (f64, f64, f64) {
+    let mut lags = Vec::new();
+    for (s, a) in syns.iter().zip(accepts) {
+        let a: Vec<u64> = a.iter().map(|&x| to_wall(x)).collect();
+        let mut k = 0;
+        for &t in s.iter().filter(|&&t| t >= w0 && t <= w1) {
+            // The accept's clock and tcpdump's differ by up to a few µs: 1 ms of slack.
+            while k < a.len() && a[k] + 1_000_000 < t {
+                k += 1;
+            }
+            if let Some(&x) = a.get(k) {
+                lags.push(x.saturating_sub(t) as f64 / 1e6);
+                k += 1;
+            }
+        }
+    }
+    lags.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        if lags.is_empty() {
+            f64::NAN
+        } else {
+            lags[((p / 100.0 * lags.len() as f64).ceil() as usize).clamp(1, lags.len()) - 1]
+        }
+    };
+    (
+        pct(50.0),
+        pct(99.0),
+        lags.last().copied().unwrap_or(f64::NAN),
+    )
+}
+
+#[test]
+fn syns_and_lag_from_a_capture() {
+    let capture = "\
+1796568276.429478 IP 127.0.0.1.54912 > 127.1.0.14.20001: tcp 0
+1796568277.429478 IP 127.0.0.1.54912 > 127.1.0.14.20001: tcp 0
+1796568278.000001 IP 127.0.0.1.40000 > 127.1.0.14.20001: tcp 0
+1796568278.500000 IP 127.0.0.1.40001 > 127.1.0.1.20000: tcp 0
+garbage
+1796568279.000000 IP 127.0.0.1.40002 > 127.1.0.99.20000: tcp 0
+";
+    let s = 1_000_000_000u64;
+    let by = syns_by_server(capture, 100);
+    // Port 20001, address .14: index 63; the retransmission at 277.43 is not a check.
+    assert_eq!(
+        by[63],
+        vec![1796568276 * s + 429_478_000, 1796568278 * s + 1_000]
+    );
+    assert_eq!(by[0], vec![1796568278 * s + 500_000_000]);
+    assert_eq!(by.iter().map(Vec::len).sum::<usize>(), 3, "{by:?}");
+    // Accepts 2 ms and 30 ms after the SYNs of server 63; server 0 never accepted.
+    let accepts = |v: &[u64]| v.to_vec();
+    let mut acc = vec![Vec::new(); 100];
+    acc[63] = accepts(&[by[63][0] + 2_000_000, by[63][1] + 30_000_000]);
+    let lag = accept_lag(&by, &acc, |x| x, 0, u64::MAX);
+    assert_eq!(lag, (2.0, 30.0, 30.0));
+}
+
+/// The table the daemons program for [`checker_scale`]'s configuration (`ipvsadm -R`).
+fn ipvs_restore(ns: &str, n: usize) {
+    use std::io::Write;
+    let mut rules = String::from("-A -t 10.255.0.1:80 -s rr\n");
+    for i in 0..n {
+        rules.push_str(&format!(
+            "-a -t 10.255.0.1:80 -r 127.1.0.{}:{} -m -w 1\n",
+            1 + i % 50,
+            20000 + i / 50
+        ));
+    }
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", ns, "ipvsadm", "-R"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("ipvsadm -R");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(rules.as_bytes())
+        .expect("ipvsadm -R: write");
+    assert!(
+        child.wait().expect("ipvsadm -R").success(),
+        "ipvsadm -R failed"
+    );
+}
+
+/// The wall clock in ns since 1970.
+fn unix_ns() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
 }
 
 /// Context switches (voluntary + involuntary) of every thread of a process and of its children
