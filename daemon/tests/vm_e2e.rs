@@ -405,12 +405,12 @@ fn cpu_ticks_and_rss(pid: u32) -> (u64, u64) {
 /// the test's debug build); KARS_BENCH_WARMUP and KARS_BENCH_WINDOW, seconds of warm-up after
 /// each daemon's start and of measuring (default 8 and 20); KARS_BENCH_ROUNDS, how many times
 /// each pair runs (default 1), the order switching each time; KARS_BENCH_DAEMONS, only these
-/// (`keepalived-rs`, `keepalived`); KARS_BENCH_PERF=S, a `perf record` of S s of the window;
-/// KARS_BENCH_STRACE=S, system calls counted by `strace -c` for S s; KARS_BENCH_RECORD=0, no
-/// recording of accepts (to measure what it costs); KARS_BENCH_FLOOR=PATH, the floor too (the
-/// `connect_floor` example of checkers: the same checks with nothing but the system calls,
-/// measured as a daemon is, as `floor`); KARS_BENCH_LISTENER_NICE, the listeners' nice value
-/// (default: not changed).
+/// (`keepalived-rs`, `keepalived`, `floor`); KARS_BENCH_PERF=S, a `perf record` of S s of the
+/// window; KARS_BENCH_STRACE=S, system calls counted by `strace -c` for S s;
+/// KARS_BENCH_RECORD=0, no recording of accepts (to measure what it costs);
+/// KARS_BENCH_FLOOR=PATH, the floor too (the `connect_floor` example of checkers: the same
+/// checks with nothing but the system calls, measured as a daemon is, as `floor`);
+/// KARS_BENCH_LISTENER_NICE, the listeners' nice value (default: not changed).
 /// Besides the accepts, the SYNs of the first tenth of the ports' real servers are captured
 /// (tcpdump) for "on the wire" intervals and each SYN's wait until its accept.
 /// Run by hand: `tests/vm/run --env KARS_BENCH_N=1000,10000 --env KARS_BENCH_BIN=$PWD/target/release/keepalived-rs
@@ -668,7 +668,8 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
         };
         floor.iter().map(|_| "floor").chain(pair)
     });
-    // KARS_BENCH_DAEMONS: a comma-separated subset of the two, for a closer look at one.
+    // KARS_BENCH_DAEMONS: a comma-separated subset (`keepalived-rs`, `keepalived`, `floor`),
+    // for a closer look at one.
     let only = std::env::var("KARS_BENCH_DAEMONS").ok();
     for who in order {
         if only
@@ -689,6 +690,8 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
         cmd.args(["netns", "exec", &ns, exe]);
         if who == "floor" {
             cmd.arg(n.to_string());
+            // The daemons' IPVS table, programmed by hand: the same ip_vs hooks on every packet.
+            ipvs_restore(&ns, n);
         } else {
             cmd.args(["-n", "-C", "-l", "-f"])
                 .arg(&conf_path)
@@ -698,10 +701,6 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
                 .arg(p("-vrrp"))
                 .arg("-c")
                 .arg(p("-checkers"));
-        }
-        if who == "floor" {
-            // The daemons' IPVS table, programmed by hand: the same ip_vs hooks on every packet.
-            ipvs_restore(&ns, n);
         }
         let mut d = Daemon::spawn_for_test(&mut cmd, dir.join(format!("{name}.log")));
         let pid = d.pid().expect("daemon pid");
