@@ -621,9 +621,15 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
             .unwrap();
         rt.block_on(async move {
             for (p, list) in acc.into_iter().enumerate() {
-                let l = tokio::net::TcpListener::bind(("0.0.0.0", 20000 + p as u16))
-                    .await
+                // A backlog of 4,096, not the 128 of `TcpListener::bind`: a port's 50 real
+                // servers checked every second fill 128 when the listeners fall 2-3 s behind a
+                // fast daemon, and the kernel then drops the SYNs, which took real servers down
+                // ("timed out after 1s") in keepalived-rs' runs only.
+                let l = tokio::net::TcpSocket::new_v4().unwrap();
+                l.set_reuseaddr(true).unwrap();
+                l.bind(SocketAddr::from(([0, 0, 0, 0], 20000 + p as u16)))
                     .unwrap();
+                let l = l.listen(4096).unwrap();
                 let count = count.clone();
                 tokio::spawn(async move {
                     while let Ok((s, _)) = l.accept().await {
