@@ -80,12 +80,15 @@ fn raw_socket(ifname: &str, ifindex: u32, src: IpAddr, unicast_ttl: u8) -> io::R
     let s = Socket::new(domain, Type::RAW, Some(Protocol::from(IPPROTO_VRRP)))?;
     s.bind_device(Some(ifname.as_bytes()))?;
     match src {
-        IpAddr::V4(src4) => {
+        IpAddr::V4(_) => {
             s.set_ttl_v4(u32::from(unicast_ttl))?;
             s.set_multicast_ttl_v4(255)?;
             s.set_tos_v4(TOS)?;
             s.set_multicast_loop_v4(false)?;
-            s.set_multicast_if_v4(&src4)?;
+            // No IP_MULTICAST_IF: the bound device is the multicast output interface (the
+            // kernel uses IP_MULTICAST_IF only for an unbound socket), and setting it by address
+            // fails (EINVAL) when the address is another interface's, as the base interface's
+            // is for a VMAC (super::vmac).
         }
         IpAddr::V6(_) => {
             s.set_unicast_hops_v6(u32::from(unicast_ttl))?;
