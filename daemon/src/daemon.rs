@@ -472,7 +472,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         // Before the instances' first state, as keepalived (crate::promote_secondaries).
         let mut promoted = promote_secondaries::Promoted::default();
         promoted.follow(&promote_secondaries::wanted(&plans.vrrp));
-        let runtime = Runtime::new(plans.vrrp.clone(), options, for_loops.clone())?;
+        let runtime = Runtime::new(plans.vrrp.clone(), options, for_loops.clone()).await?;
         let for_lvs = for_loops.clone();
         let (info, daemon_info) =
             tokio::sync::watch::channel(control::DaemonInfo::new(source.file.clone()));

@@ -33,10 +33,10 @@ const CASES: &[Case] = &[
         says: "startup_script is not run by keepalived-rs; remove it and run the command from the service's unit instead (ExecStartPre=",
     },
     Case {
-        what: "use_vmac",
-        in_instance: "    use_vmac\n",
+        what: "use_vmac with a MAC address",
+        in_instance: "    use_vmac vmac51 02:11:22:33:44:55\n",
         top: "",
-        says: "use_vmac is not run by keepalived-rs; remove it",
+        says: "use_vmac with a MAC address is not run by keepalived-rs; leave the MAC out",
     },
     Case {
         what: "use_ipvlan",

@@ -37,6 +37,12 @@ pub fn restart_reason(old: &InstancePlan, new: &InstancePlan) -> Option<String> 
         &new.fault_no_peer,
         bool_word,
     );
+    // The macvlan is made before the instance starts and its sockets are bound to it.
+    d.field("use_vmac", &old.vmac, &new.vmac, |v| match v {
+        Some(v) if v.xmit_base => format!("{} (vmac_xmit_base)", v.name),
+        Some(v) => v.name.clone(),
+        None => "none".into(),
+    });
     (!d.0.is_empty()).then(|| d.0.join(", "))
 }
 

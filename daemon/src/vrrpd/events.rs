@@ -6,7 +6,7 @@ use std::time::Duration;
 use tracing::{debug, error, info, warn};
 use vrrp::{Expected, Input, State, Status, Time};
 
-use super::instance::probe;
+use super::instance::{self, probe};
 use super::kernel::{self, KernelEvent};
 use super::net::{Received, Sender};
 use super::receivers::RxId;
@@ -235,7 +235,11 @@ impl Runtime {
     async fn refresh_interfaces(&mut self, index: u32, addr: Option<IpAddr>, now: Time) {
         for idx in 0..self.instances.len() {
             let r = &self.instances[idx];
-            if r.ifindex != index && r.ifindex != 0 {
+            // A VMAC is looked up by name: once deleted, its index is no longer known.
+            let its_vmac = r.plan.vmac.as_ref().is_some_and(|v| {
+                kernel::ifindex(&v.name).map_or(true, |i| i == index || i != r.send_ifindex)
+            });
+            if r.ifindex != index && r.ifindex != 0 && !its_vmac {
                 continue;
             }
             if addr.is_some_and(|a| r.plan.vips.iter().any(|v| v.addr == a)) {
@@ -275,6 +279,11 @@ impl Runtime {
             }
         }
         let r = &mut self.instances[idx];
+        let send_index = instance::send_ifindex(&r.plan);
+        if send_index != r.send_ifindex {
+            r.send_ifindex = send_index;
+            r.socket = None;
+        }
         if let Ok(a) = &src {
             if *a != r.src {
                 if !r.src.is_unspecified() {
@@ -285,10 +294,15 @@ impl Runtime {
                 r.socket = None;
             }
         }
-        if r.socket.is_none() && index != 0 && src.is_ok() {
-            match Sender::open(&r.plan.interface, index, r.src, r.plan.unicast_ttl) {
+        if r.socket.is_none() && index != 0 && send_index != 0 && src.is_ok() {
+            match Sender::open(
+                r.plan.send_interface(),
+                send_index,
+                r.src,
+                r.plan.unicast_ttl,
+            ) {
                 Ok(s) => r.socket = Some(s),
-                Err(e) => error!("({name}) VRRP socket on {}: {e}", r.plan.interface),
+                Err(e) => error!("({name}) VRRP socket on {}: {e}", r.plan.send_interface()),
             }
         }
         // dont_track_primary: the link's state does not count, the interface and an address do.
@@ -303,8 +317,7 @@ impl Runtime {
             self.feed(idx, Input::InterfaceUp, now).await;
         } else {
             let why = match src {
-                _ if index == 0 => format!("interface {} does not exist", r.plan.interface),
-                _ if !link_ok => format!("interface {} is down", r.plan.interface),
+                _ if index == 0 || !link_ok => instance::unusable_why(&r.plan, index, &src),
                 Err(e) => e,
                 Ok(_) => "no VRRP socket".to_string(),
             };

@@ -206,6 +206,11 @@ impl Runtime {
                 info!("({}) dropped packets: {}", r.plan.name, drops.join(" "));
             }
         }
+        // keepalived keeps the VMACs with -V, the VIPs on them.
+        if !self.options.dont_release_vips {
+            self.remove_vmacs(&[]).await;
+        }
+        self.vmacs.restore_rp_filter();
         for r in self.receivers.iter() {
             let drops: Vec<String> = r
                 .drops

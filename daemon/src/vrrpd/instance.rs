@@ -25,6 +25,9 @@ pub struct Running {
     pub receiver: RxId,
     /// 0 while the interface does not exist.
     pub ifindex: u32,
+    /// The index of the interface the adverts leave from (`InstancePlan::send_interface`: the
+    /// VMAC's, or `ifindex`); 0 while it does not exist.
+    pub send_ifindex: u32,
     /// Our adverts' source (the family's unspecified address until one is known).
     pub src: IpAddr,
     /// The interface exists, is up with carrier, and we have a source address: otherwise the
@@ -56,7 +59,7 @@ pub struct Running {
 }
 
 /// What an instance's interface offers now: its index (0: missing), whether it is up with
-/// carrier, and the source address for our adverts (or why there is none).
+/// carrier (and its VMAC too), and the source address for our adverts (or why there is none).
 pub fn probe(p: &InstancePlan) -> (u32, bool, Result<IpAddr, String>) {
     let Ok(index) = kernel::ifindex(&p.interface) else {
         return (
@@ -65,7 +68,10 @@ pub fn probe(p: &InstancePlan) -> (u32, bool, Result<IpAddr, String>) {
             Err(format!("interface {} does not exist", p.interface)),
         );
     };
-    let up = kernel::link_up(&p.interface).unwrap_or(false);
+    let up = kernel::link_up(&p.interface).unwrap_or(false)
+        && p.vmac
+            .as_ref()
+            .is_none_or(|v| kernel::link_up(&v.name).unwrap_or(false));
     let src = match p.src_ip {
         Some(s) => Ok(s),
         None => {
@@ -128,6 +134,25 @@ pub fn tracking(
     Ok((tracking, tracked_ifs))
 }
 
+/// The index of the interface the adverts leave from (0: missing).
+pub fn send_ifindex(p: &InstancePlan) -> u32 {
+    kernel::ifindex(p.send_interface()).unwrap_or(0)
+}
+
+/// Why an instance's interface is not usable, in a FAULT line.
+pub fn unusable_why(p: &InstancePlan, index: u32, src: &Result<IpAddr, String>) -> String {
+    match src {
+        _ if index == 0 => format!("interface {} does not exist", p.interface),
+        Err(e) => e.clone(),
+        Ok(_) => match &p.vmac {
+            Some(v) if kernel::link_up(&p.interface).unwrap_or(false) => {
+                format!("VMAC interface {} is down or missing", v.name)
+            }
+            _ => format!("interface {} is down", p.interface),
+        },
+    }
+}
+
 /// Builds an instance from its plan: its interface probed, its send socket opened, its
 /// tracking from the trackers' statuses now. Without `dynamic_interfaces` a missing interface
 /// is an error, as in keepalived; otherwise (and for an interface down or without an address)
@@ -155,25 +180,25 @@ pub fn build(
     let src_addr = config.local_address;
     let instance =
         Instance::new(config).map_err(|e| io::Error::other(format!("{}: {e}", p.name)))?;
-    let socket = match (&src, ifindex) {
-        (Ok(a), i) if i != 0 => Some(Sender::open(&p.interface, i, *a, p.unicast_ttl).map_err(
-            |e| {
+    let send_ifindex = send_ifindex(&p);
+    let socket = match (&src, ifindex, send_ifindex) {
+        (Ok(a), i, s) if i != 0 && s != 0 => Some(
+            Sender::open(p.send_interface(), s, *a, p.unicast_ttl).map_err(|e| {
                 io::Error::new(
                     e.kind(),
-                    format!("{}: VRRP socket on {}: {e}", p.name, p.interface),
+                    format!("{}: VRRP socket on {}: {e}", p.name, p.send_interface()),
                 )
-            },
-        )?),
+            })?,
+        ),
         _ => None,
     };
     let usable = (up || p.dont_track_primary) && socket.is_some();
     if !usable {
-        let why = match &src {
-            _ if ifindex == 0 => format!("interface {} does not exist", p.interface),
-            Err(e) => e.clone(),
-            Ok(_) => format!("interface {} is down", p.interface),
-        };
-        warn!("({}) entering FAULT state ({why})", p.name);
+        warn!(
+            "({}) entering FAULT state ({})",
+            p.name,
+            unusable_why(&p, ifindex, &src)
+        );
     }
     if p.fault_no_peer {
         // keepalived 2.2.7's words; the verdict holds it in FAULT (events::tracking_changed).
@@ -193,6 +218,7 @@ pub fn build(
         socket,
         receiver,
         ifindex,
+        send_ifindex,
         src: src_addr,
         usable,
         drops: DropCounters::new(),

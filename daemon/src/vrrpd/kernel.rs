@@ -144,6 +144,11 @@ impl Netlink {
         Ok(Netlink { handle })
     }
 
+    /// The connection's handle, for requests of other modules (links: super::vmac).
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
     /// Adds `vip`. An address already there is fine.
     pub async fn add(&self, vip: &Vip) -> io::Result<()> {
         let index = ifindex(&vip.dev)?;

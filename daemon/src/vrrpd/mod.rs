@@ -38,6 +38,7 @@ pub mod script;
 pub mod timer;
 pub mod track_process;
 pub mod trackers;
+pub mod vmac;
 
 use std::collections::VecDeque;
 use std::io;
@@ -194,6 +195,8 @@ pub struct Runtime {
     trackers: Trackers,
     dynamic_interfaces: bool,
     netlink: Netlink,
+    /// The instances' VMACs (`use_vmac`) and the sysctls to give back at stop.
+    vmacs: vmac::Vmacs,
     gratuitous: Gratuitous,
     /// Scripts, FIFO lines and mails of each transition (off this loop).
     notifier: Notifier,
@@ -220,9 +223,9 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// Opens sockets and netlink for every instance of `plan` and starts its trackers. Must run
-    /// inside a tokio runtime.
-    pub fn new(plan: Plan, options: Options, notifier: Notifier) -> io::Result<Runtime> {
+    /// Opens sockets and netlink for every instance of `plan` (its VMAC made first) and starts
+    /// its trackers. Must run inside a tokio runtime.
+    pub async fn new(plan: Plan, options: Options, notifier: Notifier) -> io::Result<Runtime> {
         let (events_tx, events) = mpsc::unbounded_channel();
         let trackers = Trackers::start(&plan, &events_tx)?;
         let ktx = forward_kernel(&events_tx);
@@ -236,6 +239,7 @@ impl Runtime {
             trackers,
             dynamic_interfaces: plan.dynamic_interfaces,
             netlink: Netlink::open()?,
+            vmacs: vmac::Vmacs::default(),
             gratuitous: Gratuitous::default(),
             notifier,
             no_email_faults: plan.no_email_faults,
@@ -252,6 +256,9 @@ impl Runtime {
             last_publish: Instant::now(),
         };
         for p in plan.instances {
+            rt.make_vmac(&p)
+                .await
+                .map_err(|e| io::Error::new(e.kind(), format!("({}) {e}", p.name)))?;
             let r = rt.build(p)?;
             rt.instances.push(r);
             rt.to_start.push(rt.instances.len() - 1);
@@ -296,6 +303,27 @@ impl Runtime {
             }
         }
         Ok(r)
+    }
+
+    /// Makes (or adopts) the VMAC of `p`, if it has one, before its instance is built.
+    async fn make_vmac(&mut self, p: &plan::InstancePlan) -> io::Result<()> {
+        let Some(v) = &p.vmac else { return Ok(()) };
+        self.vmacs.create(self.netlink.handle(), &p.name, v).await
+    }
+
+    /// Removes the VMACs made for instances no longer in `wanted` (the running plans, or none at
+    /// stop), once their instances have stopped.
+    async fn remove_vmacs(&mut self, wanted: &[&vmac::Vmac]) {
+        for (instance, v) in std::mem::take(&mut self.vmacs.made) {
+            if wanted.contains(&&v) {
+                self.vmacs.made.push((instance, v));
+            } else {
+                self.gratuitous.forget(&v.name);
+                self.vmacs
+                    .remove(self.netlink.handle(), &instance, &v.name)
+                    .await;
+            }
+        }
     }
 
     /// Each group's members as instance indexes, and each instance's group, from the names.

@@ -101,6 +101,10 @@ pub struct InstancePlan {
     pub unicast_ttl: u8,
     /// Each unicast peer's `min_ttl`/`max_ttl` (0 and 255 unless written).
     pub peer_ttl: Vec<(IpAddr, (u8, u8))>,
+    /// `use_vmac`: the macvlan the VIPs without a `dev` go on, and the adverts leave from
+    /// (super::vmac). `interface` stays the base: adverts are received and their source
+    /// address taken there.
+    pub vmac: Option<super::vmac::Vmac>,
 }
 
 /// One virtual route: installed with the addresses on becoming Master, removed on leaving.
@@ -304,6 +308,14 @@ impl InstancePlan {
         }
     }
 
+    /// Where the adverts leave from: the VMAC, unless `vmac_xmit_base` (or none).
+    pub fn send_interface(&self) -> &str {
+        match &self.vmac {
+            Some(v) if !v.xmit_base => &v.name,
+            _ => &self.interface,
+        }
+    }
+
     /// This instance's VIPs whose address is among `addrs` (a state-machine action names
     /// addresses; the kernel calls need the device, prefix and options), in configuration order.
     pub fn vips_among<'a>(&'a self, addrs: &'a [IpAddr]) -> impl Iterator<Item = &'a Vip> + 'a {
@@ -382,6 +394,10 @@ pub fn instance_plan(
         .family
         .map(|f| f == conf_parser::model::vrrp::Family::Inet6)
         .unwrap_or(false);
+    let g = &config.global.global_defs;
+    let vmac = super::vmac::of(i, &interface, vrid, &g.vmac_prefix);
+    // keepalived puts the addresses without a `dev` on the VMAC.
+    let vips_dev = vmac.as_ref().map_or(&interface, |v| &v.name).clone();
     let mut vips = Vec::new();
     let advertised = i.virtual_ipaddress.iter().map(|a| (a, false));
     // The excluded ones may be of either family: they are not in the adverts.
@@ -397,7 +413,7 @@ pub fn instance_plan(
             addr: a.address.addr,
             prefix_len: a.address.len,
             brd: a.brd,
-            dev: a.dev.clone().unwrap_or_else(|| interface.clone()),
+            dev: a.dev.clone().unwrap_or_else(|| vips_dev.clone()),
             scope: a
                 .scope
                 .as_deref()
@@ -477,7 +493,6 @@ pub fn instance_plan(
         } else {
             ChecksumMode::Rfc
         };
-    let g = &config.global.global_defs;
     Ok(InstancePlan {
         name: i.name.clone(),
         interface,
@@ -522,6 +537,7 @@ pub fn instance_plan(
             .iter()
             .map(|p| (p.address, (p.min_ttl, p.max_ttl)))
             .collect(),
+        vmac,
         track_file: tracked(&i.track_file),
         track_script: tracked(&i.track_script),
         track_process: tracked(&i.track_process),
@@ -572,15 +588,10 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
                 i.origin, i.name
             ));
         }
-        if i.use_vmac.is_some() {
-            out.unsupported.push(format!(
-                "{}: vrrp_instance {}: use_vmac is not run by keepalived-rs; remove it (the VIPs \
-                 are then on {} itself, and the gratuitous ARPs at each takeover move the \
-                 neighbours' caches to the new master)",
-                i.origin,
-                i.name,
-                i.interface.as_deref().unwrap_or("the interface")
-            ));
+        let ipv6 = i.family == Some(conf_parser::model::vrrp::Family::Inet6);
+        for why in super::vmac::refusals(i, ipv6) {
+            out.unsupported
+                .push(format!("{}: vrrp_instance {}: {why}", i.origin, i.name));
         }
         if i.use_ipvlan.is_some() {
             out.unsupported.push(format!(

@@ -110,6 +110,14 @@ impl Runtime {
                 }
             }
         }
+        // The VMACs of the instances stopped for good go, before new ones are made (a new one
+        // may take the name of one that goes).
+        let wanted: Vec<&super::vmac::Vmac> = plan
+            .instances
+            .iter()
+            .filter_map(|p| p.vmac.as_ref())
+            .collect();
+        self.remove_vmacs(&wanted).await;
         // The new order: kept ones moved, new ones built.
         let mut old: Vec<Option<instance::Running>> = std::mem::take(&mut self.instances)
             .into_iter()
@@ -121,7 +129,11 @@ impl Runtime {
                 Fate::Keep(i) | Fate::Reconfigure(i, _) => old[i].take(),
                 Fate::Start(p) => {
                     let name = p.name.clone();
-                    match self.build(p) {
+                    let built = match self.make_vmac(&p).await {
+                        Ok(()) => self.build(p),
+                        Err(e) => Err(e),
+                    };
+                    match built {
                         Ok(r) => {
                             started.push(self.instances.len());
                             Some(r)
