@@ -38,11 +38,24 @@ pub struct TrackedSnapshot {
     pub status: String,
 }
 
+/// An instance's VMAC (`use_vmac`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VmacSnapshot {
+    pub name: String,
+    /// The adverts leave from the base interface (`vmac_xmit_base`).
+    pub xmit_base: bool,
+    /// It exists and is up (as far as the instance knows: its interfaces are usable).
+    pub up: bool,
+}
+
 /// One VRRP instance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InstanceSnapshot {
     pub name: String,
     pub interface: String,
+    /// `use_vmac`: the macvlan the VIPs are on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vmac: Option<VmacSnapshot>,
     pub vrid: u8,
     pub version: u8,
     pub ipv6: bool,

@@ -207,6 +207,7 @@ mod tests {
         InstanceSnapshot {
             name: name.into(),
             interface: "eth0".into(),
+            vmac: None,
             vrid: 51,
             version: 2,
             ipv6: false,

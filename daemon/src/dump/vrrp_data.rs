@@ -43,7 +43,19 @@ fn instance(out: &mut String, i: &InstanceSnapshot, snap: &VrrpSnapshot) {
     // `state MASTER` instance that lost says BACKUP, a faulted one FAULT.
     let _ = writeln!(out, "   Wantstate = {}", i.state);
     let _ = writeln!(out, "   Last transition = {}", timestamp(i.last_transition));
-    let _ = writeln!(out, "   Interface = {}", i.interface);
+    match &i.vmac {
+        Some(v) => {
+            let _ = writeln!(
+                out,
+                "   Use VMAC, i/f name {}, is_up = {}, xmit_base = {}",
+                v.name, v.up, v.xmit_base
+            );
+            let _ = writeln!(out, "   Interface = {}, vmac on {}", v.name, i.interface);
+        }
+        None => {
+            let _ = writeln!(out, "   Interface = {}", i.interface);
+        }
+    }
     if i.dont_track_primary {
         let _ = writeln!(out, "   VRRP interface tracking disabled");
     }
@@ -252,6 +264,7 @@ pub(crate) mod tests {
         InstanceSnapshot {
             name: "VI_1".into(),
             interface: "eth0".into(),
+            vmac: None,
             vrid: 51,
             version: 2,
             ipv6: false,
@@ -482,6 +495,32 @@ pub(crate) mod tests {
         assert!(
             out.contains(
                 "   Interface = eth0\n   VRRP interface tracking disabled\n   Using src_ip"
+            ),
+            "{out}"
+        );
+    }
+
+    /// keepalived 2.2.7's lines for `use_vmac` (measured in the namespace lab).
+    #[test]
+    fn a_vmac_has_keepalived_lines() {
+        let mut i = master();
+        i.vmac = Some(crate::snapshot::VmacSnapshot {
+            name: "vrrp.51".into(),
+            xmit_base: false,
+            up: true,
+        });
+        let mut out = String::new();
+        topology(
+            &mut out,
+            &VrrpSnapshot {
+                instances: vec![i],
+                ..snapshot()
+            },
+        );
+        assert!(
+            out.contains(
+                "   Use VMAC, i/f name vrrp.51, is_up = true, xmit_base = false\n   \
+                 Interface = vrrp.51, vmac on eth0\n"
             ),
             "{out}"
         );

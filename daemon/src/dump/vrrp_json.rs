@@ -118,8 +118,9 @@ fn entry(i: &InstanceSnapshot) -> Entry<'_> {
             dont_track_primary: i.dont_track_primary.into(),
             skip_check_adv_addr: 0,
             strict_mode: 0,
-            vmac_ifname: "",
-            ifp_ifname: &i.interface,
+            // keepalived's instance interface is the VMAC.
+            vmac_ifname: i.vmac.as_ref().map_or("", |v| v.name.as_str()),
+            ifp_ifname: i.vmac.as_ref().map_or(&i.interface, |v| &v.name),
             master_priority: match (i.state, i.master) {
                 ("BACKUP", Some((_, p))) => p,
                 _ => 0,
@@ -243,6 +244,25 @@ mod tests {
         assert_eq!(d["track_ifp"], serde_json::json!(["t_interface"]));
         assert_eq!(v["vrrp"][0]["stats"]["packet_len_err"], 4);
         assert_eq!(v["vrrp"][0]["stats"]["advert_rcvd"], 9);
+    }
+
+    /// keepalived 2.2.7 (measured): the VMAC is both the VMAC's name and the instance's
+    /// interface.
+    #[test]
+    fn a_vmac_names_both_interfaces() {
+        let mut i = master();
+        i.vmac = Some(crate::snapshot::VmacSnapshot {
+            name: "vrrp.51".into(),
+            xmit_base: false,
+            up: true,
+        });
+        let snap = VrrpSnapshot {
+            instances: vec![i],
+            ..snapshot()
+        };
+        let v: serde_json::Value = serde_json::from_str(&file(&snap, 1).unwrap()).unwrap();
+        assert_eq!(v[0]["data"]["vmac_ifname"], "vrrp.51");
+        assert_eq!(v[0]["data"]["ifp_ifname"], "vrrp.51");
     }
 
     #[test]

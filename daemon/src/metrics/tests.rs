@@ -22,6 +22,7 @@ fn instance(name: &str, state: &'static str) -> InstanceSnapshot {
     InstanceSnapshot {
         name: name.into(),
         interface: "eth0".into(),
+        vmac: None,
         vrid: 51,
         version: 2,
         ipv6: false,

@@ -13,7 +13,7 @@ use super::notify::state_word;
 use super::plan::Vip;
 use super::Runtime;
 use crate::snapshot::{
-    GroupSnapshot, InstanceSnapshot, ReceiverSnapshot, TrackedSnapshot, VrrpSnapshot,
+    GroupSnapshot, InstanceSnapshot, ReceiverSnapshot, TrackedSnapshot, VmacSnapshot, VrrpSnapshot,
     PUBLISH_PERIOD,
 };
 
@@ -89,6 +89,11 @@ fn instance(r: &Running) -> InstanceSnapshot {
     InstanceSnapshot {
         name: p.name.clone(),
         interface: p.interface.clone(),
+        vmac: p.vmac.as_ref().map(|v| VmacSnapshot {
+            name: v.name.clone(),
+            xmit_base: v.xmit_base,
+            up: r.usable,
+        }),
         vrid: c.vrid,
         version: match c.version {
             ProtocolVersion::V2 => 2,
