@@ -1,6 +1,7 @@
-//! `use_vmac` (IPv4, keepalived's default name vrrp.VRID), each daemon in turn on node 1 of a
-//! fresh lab with keepalived 2.2.7 as the lower-priority peer on node 2: what the kernel shows
-//! must be what keepalived 2.2.7 makes of the same file.
+//! `use_vmac` (IPv4: keepalived's default name vrrp.VRID, a given name, vmac_xmit_base; a reload
+//! adding and removing it), each daemon in turn on node 1 of a fresh lab with keepalived 2.2.7
+//! as the lower-priority peer on node 2: what the kernel shows must be what keepalived 2.2.7
+//! makes of the same file.
 //!
 //! - at start, before any transition: a macvlan `vrrp.51` on eth0, mode private, MAC
 //!   00:00:5e:00:01:33, up, addrgenmode none; the sysctls (eth0 arp_ignore/arp_filter 1; the
@@ -31,9 +32,9 @@ fn sysctl(ns: &str, path: &str) -> String {
     String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
-/// What the kernel shows of the VMAC and the sysctls, as one comparable text.
-fn kernel_view(ns: &str) -> String {
-    let link = ip(&["-n", ns, "-d", "link", "show", "dev", "vrrp.51"]).unwrap_or_default();
+/// What the kernel shows of the VMAC `name` and the sysctls, as one comparable text.
+fn kernel_view(ns: &str, name: &str) -> String {
+    let link = ip(&["-n", ns, "-d", "link", "show", "dev", name]).unwrap_or_default();
     let words: Vec<&str> = link.split_whitespace().collect();
     let after = |w: &str| {
         // The link's own words come after its kind's ("macvlan mode private ...").
@@ -61,14 +62,15 @@ fn kernel_view(ns: &str) -> String {
     for p in [
         "ipv4/conf/eth0/arp_ignore",
         "ipv4/conf/eth0/arp_filter",
-        "ipv4/conf/vrrp.51/arp_ignore",
-        "ipv4/conf/vrrp.51/arp_filter",
-        "ipv4/conf/vrrp.51/accept_local",
-        "ipv4/conf/vrrp.51/rp_filter",
-        "ipv4/conf/vrrp.51/promote_secondaries",
-        "ipv6/conf/vrrp.51/disable_ipv6",
+        "ipv4/conf/VMAC/arp_ignore",
+        "ipv4/conf/VMAC/arp_filter",
+        "ipv4/conf/VMAC/accept_local",
+        "ipv4/conf/VMAC/rp_filter",
+        "ipv4/conf/VMAC/promote_secondaries",
+        "ipv6/conf/VMAC/disable_ipv6",
     ] {
-        out.push_str(&format!("{p} = {}\n", sysctl(ns, p)));
+        let p = p.replace("VMAC", name);
+        out.push_str(&format!("{p} = {}\n", sysctl(ns, &p)));
     }
     out
 }
@@ -97,11 +99,32 @@ struct Run {
     base_sysctls_after: String,
 }
 
-fn run(who: &str, xmit_base: bool) -> Option<(Run, String)> {
-    let tag = format!("v{}{}", &who[..1], u8::from(xmit_base));
+/// How the instance asks for its VMAC.
+#[derive(Clone, Copy)]
+struct Form {
+    /// `use_vmac`'s words.
+    words: &'static str,
+    /// The macvlan's name.
+    name: &'static str,
+    xmit_base: bool,
+}
+
+const DEFAULT: Form = Form {
+    words: "",
+    name: "vrrp.51",
+    xmit_base: false,
+};
+
+fn run(who: &str, form: Form) -> Option<(Run, String)> {
+    let Form {
+        words,
+        name,
+        xmit_base,
+    } = form;
+    let tag = format!("v{}{}{}", &who[..1], u8::from(xmit_base), words.len());
     let mut lab: Lab = lab_or_skip("netns_vmac", &tag, 2)?;
     let (ns, peer_ns) = (lab.node(0).to_string(), lab.node(1).to_string());
-    let mut extra = "    use_vmac\n".to_string();
+    let mut extra = format!("    use_vmac {words}\n");
     if xmit_base {
         extra.push_str("    vmac_xmit_base\n");
     }
@@ -110,22 +133,23 @@ fn run(who: &str, xmit_base: bool) -> Option<(Run, String)> {
         ..Conf::v2("BACKUP", 150)
     }
     .text();
-    let mut peer = lab.start_keepalived(&peer_ns, "peer", &Conf::v2("BACKUP", 100).text());
     let mut d = lab.start_either(who, &ns, &ours);
     // The VMAC is there, up, before the instance has been anything but BACKUP.
     let made = wait_for(Duration::from_secs(10), || {
         d.log_text().contains("Entering BACKUP STATE")
     });
     assert!(made.is_some(), "{who}: {}", d.log_text());
-    let at_start = kernel_view(&ns);
+    let at_start = kernel_view(&ns, name);
+    // The peer started after us hears our first advert before its own timer runs out.
+    let mut peer = lab.start_keepalived(&peer_ns, "peer", &Conf::v2("BACKUP", 50).text());
     let master = wait_for(Duration::from_secs(15), || {
-        addresses_on(&ns, "vrrp.51").contains("10.9.0.100")
+        addresses_on(&ns, name).contains("10.9.0.100")
     });
     assert!(
         master.is_some(),
         "{who}: VIP on the VMAC\n{}\n{}",
         d.log_text(),
-        kernel_view(&ns)
+        kernel_view(&ns, name)
     );
     let vip = Ipv4Addr::new(10, 9, 0, 100);
     let me = Ipv4Addr::new(10, 9, 0, 1);
@@ -134,7 +158,7 @@ fn run(who: &str, xmit_base: bool) -> Option<(Run, String)> {
             && f.iter().filter(|f| advert_from(f, me)).count() >= 2
     });
     let on_eth0 = addresses_on(&ns, "eth0");
-    let on_vmac = addresses_on(&ns, "vrrp.51");
+    let on_vmac = addresses_on(&ns, name);
     assert!(
         !peer.log_text().contains("Entering MASTER"),
         "{who}: the peer heard us\n{}",
@@ -158,7 +182,7 @@ fn run(who: &str, xmit_base: bool) -> Option<(Run, String)> {
         "{who}: {}",
         d.log_text()
     );
-    let vmac_left = ip(&["-n", &ns, "link", "show", "dev", "vrrp.51"]).is_ok();
+    let vmac_left = ip(&["-n", &ns, "link", "show", "dev", name]).is_ok();
     let base_sysctls_after = ["arp_ignore", "arp_filter"]
         .map(|k| sysctl(&ns, &format!("ipv4/conf/eth0/{k}")))
         .join(" ");
@@ -182,23 +206,26 @@ fn advert_from(f: &Frame, src: Ipv4Addr) -> bool {
         .is_some_and(|(s, _, p)| s == src && p.get(2) == Some(&150))
 }
 
-fn check(xmit_base: bool) {
-    let Some((ours, log)) = run("ours", xmit_base) else {
+fn check(form: Form) {
+    let Some((ours, log)) = run("ours", form) else {
         return;
     };
+    let name = form.name;
     let base_mac = Lab::mac(0);
-    let want_advert = if xmit_base { base_mac } else { VMAC };
+    let want_advert = if form.xmit_base { base_mac } else { VMAC };
     assert_eq!(
         ours.at_start,
-        "link: vrrp.51@eth0: macvlan mode private ether 00:00:5e:00:01:33 addrgenmode none up true\n\
-         ipv4/conf/eth0/arp_ignore = 1\n\
-         ipv4/conf/eth0/arp_filter = 1\n\
-         ipv4/conf/vrrp.51/arp_ignore = 1\n\
-         ipv4/conf/vrrp.51/arp_filter = 0\n\
-         ipv4/conf/vrrp.51/accept_local = 1\n\
-         ipv4/conf/vrrp.51/rp_filter = 0\n\
-         ipv4/conf/vrrp.51/promote_secondaries = 1\n\
-         ipv6/conf/vrrp.51/disable_ipv6 = 1\n",
+        format!(
+            "link: {name}@eth0: macvlan mode private ether 00:00:5e:00:01:33 addrgenmode none up true\n\
+             ipv4/conf/eth0/arp_ignore = 1\n\
+             ipv4/conf/eth0/arp_filter = 1\n\
+             ipv4/conf/{name}/arp_ignore = 1\n\
+             ipv4/conf/{name}/arp_filter = 0\n\
+             ipv4/conf/{name}/accept_local = 1\n\
+             ipv4/conf/{name}/rp_filter = 0\n\
+             ipv4/conf/{name}/promote_secondaries = 1\n\
+             ipv6/conf/{name}/disable_ipv6 = 1\n"
+        ),
         "{log}"
     );
     assert_eq!(ours.on_eth0, "10.9.0.1/24", "{log}");
@@ -208,15 +235,15 @@ fn check(xmit_base: bool) {
     assert!(!ours.vmac_left, "{log}");
     assert_eq!(ours.base_sysctls_after, "1 1", "{log}");
     assert!(
-        log.contains("(VI_1): Success creating VMAC interface vrrp.51")
-            && log.contains("(VI_1) Success removing VMAC interface vrrp.51"),
+        log.contains(&format!("(VI_1): Success creating VMAC interface {name}"))
+            && log.contains(&format!("(VI_1) Success removing VMAC interface {name}")),
         "{log}"
     );
     if !std::path::Path::new(common::KEEPALIVED).exists() {
         eprintln!("SKIP: keepalived 2.2.7 not installed: its behaviour not compared");
         return;
     }
-    let (theirs, their_log) = run("keepalived", xmit_base).expect("the lab ran once");
+    let (theirs, their_log) = run("keepalived", form).expect("the lab ran once");
     assert_eq!(
         ours, theirs,
         "keepalived-rs, then keepalived 2.2.7\n{their_log}"
@@ -225,10 +252,79 @@ fn check(xmit_base: bool) {
 
 #[test]
 fn netns_use_vmac_runs_as_keepalived_does() {
-    check(false);
+    check(DEFAULT);
 }
 
 #[test]
 fn netns_vmac_xmit_base_sends_adverts_from_the_base_interface() {
-    check(true);
+    check(Form {
+        xmit_base: true,
+        ..DEFAULT
+    });
+}
+
+#[test]
+fn netns_use_vmac_with_a_name() {
+    check(Form {
+        words: "vmac51",
+        name: "vmac51",
+        xmit_base: false,
+    });
+}
+
+/// A reload that adds use_vmac to a running MASTER restarts it on a new VMAC, the VIP moving
+/// from eth0 to the VMAC; one that takes it away removes the VMAC, the VIP back on eth0. Both
+/// daemons in turn.
+#[test]
+fn netns_a_reload_adds_and_removes_a_vmac() {
+    let plain = Conf::v2("BACKUP", 150).text();
+    let with = Conf {
+        extra: "    use_vmac\n".into(),
+        ..Conf::v2("BACKUP", 150)
+    }
+    .text();
+    for who in ["ours", "keepalived"] {
+        if who == "keepalived" && !std::path::Path::new(common::KEEPALIVED).exists() {
+            eprintln!("SKIP: keepalived 2.2.7 not installed: its behaviour not compared");
+            return;
+        }
+        let Some(lab) = lab_or_skip(
+            "netns_a_reload_adds_and_removes_a_vmac",
+            &format!("vr{}", &who[..1]),
+            1,
+        ) else {
+            return;
+        };
+        let ns = lab.node(0).to_string();
+        let mut d = lab.start_either(who, &ns, &plain);
+        let on = |dev: &str| addresses_on(&ns, dev).contains("10.9.0.100");
+        assert!(
+            wait_for(Duration::from_secs(15), || on("eth0")).is_some(),
+            "{who}: {}",
+            d.log_text()
+        );
+        lab.write(&format!("{who}.conf"), &with);
+        d.signal(nix::sys::signal::Signal::SIGHUP);
+        assert!(
+            wait_for(Duration::from_secs(15), || on("vrrp.51") && !on("eth0")).is_some(),
+            "{who}: the VIP on the new VMAC\n{}",
+            d.log_text()
+        );
+        lab.write(&format!("{who}.conf"), &plain);
+        d.signal(nix::sys::signal::Signal::SIGHUP);
+        assert!(
+            wait_for(Duration::from_secs(15), || {
+                on("eth0") && ip(&["-n", &ns, "link", "show", "dev", "vrrp.51"]).is_err()
+            })
+            .is_some(),
+            "{who}: the VMAC gone, the VIP back on eth0\n{}",
+            d.log_text()
+        );
+        assert_eq!(
+            d.term(Duration::from_secs(10)),
+            Some(0),
+            "{who}: {}",
+            d.log_text()
+        );
+    }
 }
