@@ -843,6 +843,61 @@ mod tests {
     }
 
     #[test]
+    fn use_vmac_puts_the_vips_without_a_dev_on_the_vmac() {
+        let c = parse(
+            "global_defs {\n vmac_prefix vx\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 51\n use_vmac\n virtual_ipaddress {\n 10.0.0.1/24\n 10.0.0.2/24 dev eth1\n }\n}\nvrrp_instance W {\n interface eth0\n virtual_router_id 52\n use_vmac mine\n vmac_xmit_base\n virtual_ipaddress {\n 10.0.1.1/24\n }\n}\n",
+        );
+        let p = plan(&c).unwrap();
+        assert_eq!(p.unsupported, Vec::<String>::new());
+        let (v, w) = (&p.instances[0], &p.instances[1]);
+        let vm = v.vmac.as_ref().unwrap();
+        assert_eq!(
+            (vm.name.as_str(), vm.base.as_str(), vm.mac, vm.xmit_base),
+            ("vx.51", "eth0", [0, 0, 0x5e, 0, 1, 51], false)
+        );
+        assert_eq!(v.interface, "eth0");
+        assert_eq!(v.send_interface(), "vx.51");
+        let devs: Vec<&str> = v.vips.iter().map(|x| x.dev.as_str()).collect();
+        assert_eq!(devs, ["vx.51", "eth1"]);
+        assert_eq!(w.vmac.as_ref().unwrap().name, "mine");
+        assert_eq!(w.send_interface(), "eth0");
+        assert_eq!(w.vips[0].dev, "mine");
+    }
+
+    #[test]
+    fn the_use_vmac_forms_not_run_are_refused() {
+        for (words, says) in [
+            ("use_vmac\n", "use_vmac on an IPv6 instance is not run"),
+            (
+                "use_vmac v1 02:11:22:33:44:55\n",
+                "use_vmac with a MAC address is not run",
+            ),
+            ("use_vmac\n use_vmac_addr\n", "use_vmac_addr is not run"),
+            (
+                "use_vmac\n garp_extra_if 30\n",
+                "garp_extra_if (gratuitous ARPs on a VMAC's base",
+            ),
+        ] {
+            let vip = if says.contains("IPv6") {
+                "fd00::1/64"
+            } else {
+                "10.0.0.1/24"
+            };
+            let c = parse(&format!(
+                "vrrp_instance V {{\n interface eth0\n virtual_router_id 51\n {words} virtual_ipaddress {{\n {vip}\n }}\n}}\n"
+            ));
+            let p = plan(&c).unwrap();
+            assert_eq!(p.unsupported.len(), 1, "{words}: {:?}", p.unsupported);
+            assert!(
+                p.unsupported[0].starts_with("t.conf:1:1: vrrp_instance V: ")
+                    && p.unsupported[0].contains(says),
+                "{words}: {:?}",
+                p.unsupported
+            );
+        }
+    }
+
+    #[test]
     fn vips_among_keeps_configuration_order_and_options() {
         let c = parse(
             "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1/24 dev eth1\n 10.0.0.2\n 10.0.0.3\n }\n}\n",
