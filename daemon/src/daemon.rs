@@ -46,7 +46,9 @@ pub(crate) fn no_huge_pages() {
 /// configuration and drops the model (about 27 MB at 10,000 real servers), then mostly sleeps:
 /// that memory stayed resident (host: 44 MiB anonymous memory before the first prod, 12 after).
 /// This leans on how mimalloc works inside: should that change, the prod is harmless but may
-/// give nothing back, which `rss_scale` would show.
+/// give nothing back, which `rss_scale` would show. (The daemon now runs with a purge delay of
+/// 0, `allocator`, and then gives freed memory back at once; the prods and the LVS side's wait
+/// stay for a daemon whose operator set a purge delay of their own.)
 /// [`release_freed_memory`] prods the allocator on a long-lived thread, just after the purge
 /// delay and then every [`RELEASE_PERIOD`]: it allocates and frees one block larger than
 /// mimalloc's largest size class, which always takes the slow path; the block is never
@@ -199,9 +201,14 @@ fn source(k: &KeepalivedArgs) -> reload::Source {
 }
 
 pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
+    let detached = std::env::var_os(process::DETACHED_ENV).is_some();
+    // The process that runs the daemon (not the one that only checks the configuration and
+    // starts the detached copy): mimalloc's purge delay at 0, by executing itself once more.
+    if k.dont_fork || detached {
+        crate::allocator::set_purge_delay();
+    }
     // Before anything is allocated that could land in a huge page.
     no_huge_pages();
-    let detached = std::env::var_os(process::DETACHED_ENV).is_some();
     if !k.dont_fork && !detached {
         // Check the configuration in the foreground, so that errors reach the terminal. The
         // host is checked here too unless the daemon runs in another network namespace (then

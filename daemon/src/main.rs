@@ -1,5 +1,6 @@
 //! keepalived-rs: one process for VRRP, IPVS and health checks, configured by keepalived.conf.
 
+mod allocator;
 mod cli;
 mod config_cmd;
 mod control;
