@@ -14,6 +14,10 @@
 //! (where the resident memory is). KARS_RSS_EXIT: exit at the end without freeing, for heap
 //! profilers (`heaptrack`, with `--features system-alloc`: what is still allocated is the
 //! running state). KARS_RSS_THP: leave transparent huge pages on, to compare.
+//!
+//! The daemon runs with mimalloc's purge delay at 0 (`crate::allocator`, which executes the
+//! daemon once more with it); this harness is not executed that way: run it with
+//! `MIMALLOC_PURGE_DELAY=0` to measure the daemon's setting.
 
 use std::io::{BufRead, Read, Write};
 use std::process::{Command, Stdio};
