@@ -86,7 +86,13 @@ pub fn removed<T>(name: &'static str, advice: &'static str) -> Keyword<T> {
 pub struct Cx<'a> {
     pub sources: &'a SourceMap,
     pub diags: &'a mut Diagnostics,
+    /// The preference the next rule written without one gets, IPv4 and IPv6 (keepalived counts
+    /// down from 16384 for each family, across static_rules and virtual_rules, in file order).
+    pub next_rule_preference: &'a mut [u32; 2],
 }
+
+/// Where keepalived starts the preferences it gives rules written without one (measured).
+pub const FIRST_RULE_PREFERENCE: u32 = 16384;
 
 /// The closest known keyword, if one is close enough to be a likely typo.
 pub fn did_you_mean<'k>(word: &str, known: impl Iterator<Item = &'k str>) -> Option<&'k str> {
@@ -102,8 +108,16 @@ pub fn did_you_mean<'k>(word: &str, known: impl Iterator<Item = &'k str>) -> Opt
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(sources: &'a SourceMap, diags: &'a mut Diagnostics) -> Self {
-        Cx { sources, diags }
+    pub fn new(
+        sources: &'a SourceMap,
+        diags: &'a mut Diagnostics,
+        next_rule_preference: &'a mut [u32; 2],
+    ) -> Self {
+        Cx {
+            sources,
+            diags,
+            next_rule_preference,
+        }
     }
 
     pub fn origin(&self, span: Span) -> Origin {
@@ -494,6 +508,7 @@ fn root_keywords() -> Vec<Keyword<Config>> {
 pub struct Decoder {
     config: Config,
     table: Vec<Keyword<Config>>,
+    next_rule_preference: [u32; 2],
 }
 
 impl Default for Decoder {
@@ -501,13 +516,14 @@ impl Default for Decoder {
         Decoder {
             config: Config::default(),
             table: root_keywords(),
+            next_rule_preference: [FIRST_RULE_PREFERENCE; 2],
         }
     }
 }
 
 impl Decoder {
     pub fn statement(&mut self, node: &Node, sources: &SourceMap, diags: &mut Diagnostics) {
-        Cx::new(sources, diags).decode_items(
+        Cx::new(sources, diags, &mut self.next_rule_preference).decode_items(
             "",
             std::slice::from_ref(node),
             &self.table,
@@ -516,7 +532,7 @@ impl Decoder {
     }
 
     pub fn finish(mut self, sources: &SourceMap, diags: &mut Diagnostics) -> Config {
-        let mut cx = Cx::new(sources, diags);
+        let mut cx = Cx::new(sources, diags, &mut self.next_rule_preference);
         global::check(&mut cx, &mut self.config);
         vrrp::check(&mut cx, &mut self.config);
         lvs::check(&mut cx, &mut self.config);

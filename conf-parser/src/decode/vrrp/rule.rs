@@ -211,10 +211,16 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
             }
             "sport" | "dport" => {
                 let w = line.value(cx, opt)?;
-                match range(&w.text, 65535, true) {
+                // keepalived 2.2.7 takes no single port ("invalid sport range 1000", measured).
+                match range(&w.text, 65535, false) {
                     Some(p) if o == "sport" => r.sport = Some(p),
                     Some(p) => r.dport = Some(p),
-                    None => line.bad(cx, o, w, "expected PORT or PORT-PORT; it is ignored"),
+                    None => line.bad(
+                        cx,
+                        o,
+                        w,
+                        "expected PORT-PORT (keepalived takes no single port); it is ignored",
+                    ),
                 }
             }
             "l3mdev" => {
@@ -352,9 +358,14 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
         r.track_group = None;
     }
     if r.preference.is_none() {
+        // keepalived counts down from 16384, per family, in file order (measured).
+        let next = &mut cx.next_rule_preference[usize::from(r.family == Family::Inet6)];
+        let given = *next;
+        *next = next.saturating_sub(1);
+        r.preference = Some(given);
         cx.warning(
             node.span(),
-            format!("a rule in {block} has no preference; keepalived picks one, probably not what you want"),
+            format!("a rule in {block} has no preference; keepalived gives it {given}, probably not what you want"),
         )
         .with_help("add 'preference N'; rules are applied in preference order");
     }

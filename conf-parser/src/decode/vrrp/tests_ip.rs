@@ -350,7 +350,7 @@ fn rules(lines: &str) -> crate::Parsed {
 #[test]
 fn rules_parse_like_ip_rule() {
     let p = rules(
-        "    from 192.168.28.0/24 to 192.168.29.0/26 table small iif p33p1 oif wlan0 tos 22 fwmark 0x18/12 preference 39 realms 30/20\n    not from all lookup 100 priority 40 suppress_prefixlength 0 sup_group 2\n    to 1:2:3::/112 from 7:6:5::/96 table 6908 uidrange 10000-19999 order 41\n    inet6 l3mdev protocol 18 ipproto udp sport 10-20 dport 53 preference 42 tunnel-id 7\n    from 10.0.0.0/8 preference 43 goto 50\n    from 10.1.0.0/16 type unreachable preference 44\n    from 10.2.0.0/16 nop preference 45 no_track\n    from 10.3.0.0/16 blackhole dev eth0 preference 46\n",
+        "    from 192.168.28.0/24 to 192.168.29.0/26 table small iif p33p1 oif wlan0 tos 22 fwmark 0x18/12 preference 39 realms 30/20\n    not from all lookup 100 priority 40 suppress_prefixlength 0 sup_group 2\n    to 1:2:3::/112 from 7:6:5::/96 table 6908 uidrange 10000-19999 order 41\n    inet6 l3mdev protocol 18 ipproto udp sport 10-20 dport 53-53 preference 42 tunnel-id 7\n    from 10.0.0.0/8 preference 43 goto 50\n    from 10.1.0.0/16 type unreachable preference 44\n    from 10.2.0.0/16 nop preference 45 no_track\n    from 10.3.0.0/16 blackhole dev eth0 preference 46\n",
     );
     assert_diags(&p, &[]);
     let r = &p.config.vrrp.static_rules;
@@ -460,8 +460,8 @@ fn rule_errors_and_warnings() {
             "t.conf:9:21: error: 'realms' applies only to rules with a table; the rule is ignored",
             "t.conf:10:21: error: unknown rule option 'ip_proto' in static_rules; the rule is ignored",
             "t.conf:11:26: error: unknown rule option 'local' in static_rules; the rule is ignored",
-            "t.conf:12:5: warning: a rule in static_rules has no preference; keepalived picks one, probably not what you want",
-            "t.conf:13:59: error: invalid value 'x' for 'sport' in static_rules: expected PORT or PORT-PORT; it is ignored",
+            "t.conf:12:5: warning: a rule in static_rules has no preference; keepalived gives it 16384, probably not what you want",
+            "t.conf:13:59: error: invalid value 'x' for 'sport' in static_rules: expected PORT-PORT (keepalived takes no single port); it is ignored",
             "t.conf:13:38: warning: a tracked rule gets protocol 18 (keepalived); '4' is replaced",
             "t.conf:14:5: error: no track_group is named G; keepalived does not track this entry",
         ],

@@ -230,8 +230,9 @@ pub struct Rule {
     pub from: Option<Dest>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<Dest>,
-    /// `preference`, also written `priority` or `order`. keepalived assigns one (with a
-    /// warning) when none is written; None here means that.
+    /// `preference`, also written `priority` or `order`. Resolved: when none is written, the
+    /// one keepalived gives (with a warning): 16384, then one less for each such rule of the
+    /// family, static or virtual, in file order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preference: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
