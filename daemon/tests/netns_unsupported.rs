@@ -1,6 +1,6 @@
-//! What keepalived 2.2.7 runs and keepalived-rs cannot (VMAC/ipvlan interfaces, BFD, policy
-//! rules, routes with options it cannot install, checkers it has not, a regex the regex crate
-//! cannot match, the static blocks, firewall rules and the other keywords of
+//! What keepalived 2.2.7 runs and keepalived-rs cannot (VMAC/ipvlan interfaces, BFD, rules
+//! and routes with options it cannot install, checkers it has not, a regex the regex crate
+//! cannot match, the static addresses, firewall rules and the other keywords of
 //! daemon/src/not_run.rs) is refused, never run with that part missing: `-t` exits 3 where keepalived's
 //! exits 0, the daemon does not start (in the foreground and when it forks), and a reload to
 //! such a file keeps the running configuration. Each refusal names the place and what to do
@@ -51,16 +51,16 @@ const CASES: &[Case] = &[
         says: "track_bfd is not run by keepalived-rs (no BFD); track the peer with track_script",
     },
     Case {
-        what: "virtual_rules",
-        in_instance: "    virtual_rules {\n        from 10.9.0.100 table 100 preference 100\n    }\n",
+        what: "a virtual rule with a protocol's name keepalived-rs does not know",
+        in_instance: "    virtual_rules {\n        from 10.9.0.100 ipproto ospf table 100 preference 100\n    }\n",
         top: "",
-        says: "virtual_rules are not run by keepalived-rs; add the rules with `ip rule`",
+        says: "virtual rule: keepalived-rs cannot install a rule with ipproto ospf",
     },
     Case {
-        what: "an unreachable virtual route",
-        in_instance: "    virtual_routes {\n        unreachable 192.0.2.0/24 dev eth0\n    }\n",
+        what: "a virtual route with rtt",
+        in_instance: "    virtual_routes {\n        192.0.2.0/24 dev eth0 rtt 10\n    }\n",
         top: "",
-        says: "keepalived-rs cannot install a route with",
+        says: "keepalived-rs cannot install a route with rtt",
     },
     Case {
         what: "BFD_CHECK",

@@ -106,6 +106,13 @@ pub fn instance_details(old: &InstancePlan, new: &InstancePlan) -> Vec<String> {
         |r| r.clone(),
         |r| r.text.clone(),
     );
+    d.set(
+        "virtual_rules",
+        &old.rules,
+        &new.rules,
+        |r| r.clone(),
+        |r| r.text.clone(),
+    );
     d.field("advert_int", &a.advert_interval, &b.advert_interval, secs);
     d.field("preempt", &a.preempt, &b.preempt, |p| {
         if *p { "on" } else { "nopreempt" }.into()
@@ -387,10 +394,51 @@ pub fn vips_with_new_options(old: &InstancePlan, new: &InstancePlan) -> Vec<IpAd
         .collect()
 }
 
+/// What a reload changes in the kernel for a list (an instance's routes or rules): those of
+/// `old` not in `new` (to remove) and those of `new` not in `old` (to add), in their order; one
+/// in both, unchanged, is not touched (as keepalived).
+pub fn gone_and_new<'a, T: PartialEq>(old: &'a [T], new: &'a [T]) -> (Vec<&'a T>, Vec<&'a T>) {
+    (
+        old.iter().filter(|o| !new.contains(o)).collect(),
+        new.iter().filter(|n| !old.contains(n)).collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::vrrpd::plan::plan;
+
+    #[test]
+    fn a_reload_touches_only_the_routes_and_rules_that_change() {
+        let rules = |pref: &str| {
+            instance(
+                "VI_1",
+                &format!(
+                    " virtual_routes {{\n 192.0.2.0/24 via 10.0.0.254\n 198.51.100.0/24 via 10.0.0.254{pref}\n }}\n virtual_rules {{\n from 10.0.0.100 table 100 preference 100\n to 192.0.2.0/24 table 100 preference 101\n }}\n"
+                ),
+            )
+        };
+        let old = parse(&rules(""));
+        let new = parse(
+            &rules(" table 100").replace("to 192.0.2.0/24 table 100", "to 192.0.2.0/24 table 200"),
+        );
+        let (o, n) = (&old.instances[0], &new.instances[0]);
+        let (gone, added) = gone_and_new(&o.routes, &n.routes);
+        assert_eq!(gone, [&o.routes[1]]);
+        assert_eq!(added, [&n.routes[1]]);
+        let (gone, added) = gone_and_new(&o.rules, &n.rules);
+        assert_eq!(gone, [&o.rules[1]]);
+        assert_eq!(added, [&n.rules[1]]);
+        assert_eq!(gone_and_new(&o.rules, &o.rules), (vec![], vec![]));
+        assert_eq!(
+            instance_details(o, n),
+            [
+                "virtual_routes +198.51.100.0/24 -198.51.100.0/24",
+                "virtual_rules +from all to 192.0.2.0/24 -from all to 192.0.2.0/24",
+            ]
+        );
+    }
 
     fn parse(text: &str) -> Plan {
         let p = conf_parser::parse_str("t.conf", text, &conf_parser::Options::default());

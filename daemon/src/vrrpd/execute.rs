@@ -53,6 +53,7 @@ impl Runtime {
             Action::AddVips(addrs) => {
                 let vips: Vec<_> = r.plan.vips_among(&addrs).cloned().collect();
                 let routes = r.plan.routes.clone();
+                let rules = r.plan.rules.clone();
                 let name = name.clone();
                 debug!("({name}) setting VIPs.");
                 for v in &vips {
@@ -60,9 +61,21 @@ impl Runtime {
                         error!("({name}) {e}");
                     }
                 }
-                // Routes after the addresses (a route may use a VIP as its source).
+                // Routes after the addresses (a route may use a VIP as its source), rules
+                // after the routes (keepalived's order).
+                if !routes.is_empty() {
+                    debug!("({name}) setting Virtual Routes");
+                }
                 for rt in &routes {
                     if let Err(e) = self.netlink.add_route(rt).await {
+                        error!("({name}) {e}");
+                    }
+                }
+                if !rules.is_empty() {
+                    debug!("({name}) setting Virtual Rules");
+                }
+                for rl in &rules {
+                    if let Err(e) = self.netlink.add_rule(rl).await {
                         error!("({name}) {e}");
                     }
                 }
@@ -70,13 +83,25 @@ impl Runtime {
             Action::RemoveVips(addrs) => {
                 let vips: Vec<_> = r.plan.vips_among(&addrs).cloned().collect();
                 let routes = r.plan.routes.clone();
+                let rules = r.plan.rules.clone();
                 let name = name.clone();
-                debug!("({name}) removing VIPs.");
+                if !rules.is_empty() {
+                    debug!("({name}) removing Virtual Rules");
+                }
+                for rl in &rules {
+                    if let Err(e) = self.netlink.remove_rule(rl).await {
+                        error!("({name}) {e}");
+                    }
+                }
+                if !routes.is_empty() {
+                    debug!("({name}) removing Virtual Routes");
+                }
                 for rt in &routes {
                     if let Err(e) = self.netlink.remove_route(rt).await {
                         error!("({name}) {e}");
                     }
                 }
+                debug!("({name}) removing VIPs.");
                 for v in &vips {
                     if let Err(e) = self.netlink.remove(v).await {
                         error!("({name}) {e}");

@@ -1,6 +1,6 @@
-//! The kernel side of VRRP: virtual addresses through rtnetlink, link and address events from
-//! rtnetlink's multicast groups, and gratuitous ARP (AF_PACKET, via pnet_datalink) / unsolicited
-//! neighbour advertisements (raw ICMPv6).
+//! The kernel side of VRRP: virtual addresses, routes and rules through rtnetlink, link and
+//! address events from rtnetlink's multicast groups, and gratuitous ARP (AF_PACKET, via
+//! pnet_datalink) / unsolicited neighbour advertisements (raw ICMPv6).
 
 use std::collections::HashMap;
 use std::io;
@@ -19,9 +19,13 @@ use tokio::sync::mpsc;
 
 use conf_parser::model::vrrp::Broadcast;
 
-use super::plan::{VRoute, Vip};
-use rtnetlink::packet_route::route::{RouteMessage, RouteProtocol, RouteScope, RouteType};
-use rtnetlink::RouteMessageBuilder;
+use super::plan::{VRoute, VRule, Vip};
+use super::route::route_message;
+use super::rule::rule_message;
+use conf_parser::model::vrrp::RouteMode;
+use rtnetlink::packet_core::{
+    NetlinkMessage, NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST,
+};
 
 /// The interface index of `name`.
 pub fn ifindex(name: &str) -> io::Result<u32> {
@@ -192,65 +196,78 @@ impl Netlink {
     }
 }
 
-/// The rtnetlink message for a virtual route.
-pub fn route_message(r: &VRoute) -> io::Result<RouteMessage> {
-    fn invalid(text: &str, e: impl std::fmt::Display) -> io::Error {
-        io::Error::new(io::ErrorKind::InvalidInput, format!("route {text}: {e}"))
-    }
-    let bad = |e| invalid(&r.text, e);
-    let mut b = RouteMessageBuilder::<IpAddr>::new()
-        .destination_prefix(r.to.0, r.to.1)
-        .map_err(bad)?;
-    if let Some(via) = r.via {
-        b = b.gateway(via).map_err(bad)?;
-    }
-    if let Some(src) = r.src {
-        b = b.pref_source(src).map_err(bad)?;
-    }
-    if let Some(dev) = &r.dev {
-        b = b.output_interface(ifindex(dev)?);
-    }
-    if let Some(m) = r.metric {
-        b = b.priority(m);
-    }
-    b = b.table_id(r.table);
-    // As `ip route`: a route without a gateway is on the link unless told otherwise.
-    let scope = r.scope.unwrap_or(if r.via.is_none() && !r.blackhole {
-        253
-    } else {
-        0
-    });
-    b = b.scope(RouteScope::from(scope));
-    if r.blackhole {
-        b = b.kind(RouteType::BlackHole);
-    }
-    if r.onlink {
-        b = b.onlink();
-    }
-    b = b.protocol(RouteProtocol::from(r.protocol));
-    Ok(b.build())
-}
-
 impl Netlink {
-    /// Installs a virtual route. One already there is fine.
-    pub async fn add_route(&self, r: &VRoute) -> io::Result<()> {
-        let m = route_message(r)?;
-        match self.handle.route().add(m).execute().await {
-            Ok(()) => Ok(()),
-            Err(e) if errno_is(&e, nix::libc::EEXIST) => Ok(()),
+    /// Sends one request and waits for the kernel's answer.
+    async fn request(
+        &self,
+        message: RouteNetlinkMessage,
+        flags: u16,
+    ) -> Result<(), rtnetlink::Error> {
+        let mut req = NetlinkMessage::from(message);
+        req.header.flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+        let mut handle = self.handle.clone();
+        let mut answers = handle.request(req)?;
+        while let Some(m) = answers.next().await {
+            if let NetlinkPayload::Error(e) = m.payload {
+                if e.code.is_some() {
+                    return Err(rtnetlink::Error::NetlinkError(e));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Installs a route, `prepend`ed (the default), `add`ed or `append`ed as written. One
+    /// already there is fine; returns whether it was installed now.
+    pub async fn add_route(&self, r: &VRoute) -> io::Result<bool> {
+        let m = route_message(r, ifindex)?;
+        let flags = NLM_F_CREATE
+            | match r.mode {
+                RouteMode::Prepend => 0,
+                RouteMode::Add => NLM_F_EXCL,
+                RouteMode::Append => NLM_F_APPEND,
+            };
+        match self.request(RouteNetlinkMessage::NewRoute(m), flags).await {
+            Ok(()) => Ok(true),
+            Err(e) if errno_is(&e, nix::libc::EEXIST) => Ok(false),
             Err(e) => Err(io::Error::other(format!("adding route {}: {e}", r.text))),
         }
     }
 
-    /// Removes a virtual route; returns whether it was there.
+    /// Removes a route; returns whether it was there.
     pub async fn remove_route(&self, r: &VRoute) -> io::Result<bool> {
-        let m = route_message(r)?;
-        match self.handle.route().del(m).execute().await {
+        let m = route_message(r, ifindex)?;
+        match self.request(RouteNetlinkMessage::DelRoute(m), 0).await {
             Ok(()) => Ok(true),
             Err(e) if errno_is(&e, nix::libc::ESRCH) || errno_is(&e, nix::libc::ENOENT) => {
                 Ok(false)
             }
             Err(e) => Err(io::Error::other(format!("removing route {}: {e}", r.text))),
+        }
+    }
+
+    /// Installs a rule. One already there is fine.
+    pub async fn add_rule(&self, r: &VRule) -> io::Result<()> {
+        let m = rule_message(r);
+        match self
+            .request(RouteNetlinkMessage::NewRule(m), NLM_F_CREATE | NLM_F_EXCL)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(e) if errno_is(&e, nix::libc::EEXIST) => Ok(()),
+            Err(e) => Err(io::Error::other(format!("adding rule {}: {e}", r.text))),
+        }
+    }
+
+    /// Removes a rule; returns whether it was there.
+    pub async fn remove_rule(&self, r: &VRule) -> io::Result<bool> {
+        let m = rule_message(r);
+        match self.request(RouteNetlinkMessage::DelRule(m), 0).await {
+            Ok(()) => Ok(true),
+            Err(e) if errno_is(&e, nix::libc::ENOENT) || errno_is(&e, nix::libc::ESRCH) => {
+                Ok(false)
+            }
+            Err(e) => Err(io::Error::other(format!("removing rule {}: {e}", r.text))),
         }
     }
 }

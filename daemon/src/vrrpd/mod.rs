@@ -34,6 +34,8 @@ pub mod observe;
 pub mod plan;
 pub mod receivers;
 pub mod reload;
+pub mod route;
+pub mod rule;
 pub mod script;
 pub mod timer;
 pub mod track_process;
@@ -358,9 +360,18 @@ impl Runtime {
         self.epoch + t.0
     }
 
-    /// Starts instance `idx`: left-over VIPs and routes of an earlier run removed while it is
-    /// not Master yet, FAULT if its interface is not usable, its tracking fed, then Startup.
+    /// Starts instance `idx`: left-over VIPs, routes and rules of an earlier run removed while
+    /// it is not Master yet, FAULT if its interface is not usable, its tracking fed, then
+    /// Startup.
     async fn start_instance(&mut self, idx: usize) {
+        for rl in self.instances[idx].plan.rules.clone() {
+            if let Ok(true) = self.netlink.remove_rule(&rl).await {
+                info!(
+                    "({}) removed left-over rule {}",
+                    self.instances[idx].plan.name, rl.text
+                );
+            }
+        }
         for rt in self.instances[idx].plan.routes.clone() {
             if let Ok(true) = self.netlink.remove_route(&rt).await {
                 info!(

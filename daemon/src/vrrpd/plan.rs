@@ -10,6 +10,10 @@ use conf_parser::model::vrrp::{AuthType, Broadcast, OldUnicastChecksum, VrrpInst
 use conf_parser::Config;
 use vrrp::{Auth, ChecksumMode, InstanceConfig, ProtocolVersion, WantedState};
 
+use super::route::scope_number;
+pub use super::route::{route_plan, VRoute};
+pub use super::rule::{rule_plan, VRule};
+
 /// One virtual address with the options `ip addr add` would take.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vip {
@@ -80,8 +84,12 @@ pub struct InstancePlan {
     pub track_file: Vec<TrackedObj>,
     /// `track_process` (the instance's own and its sync group's), naming [`Plan::processes`].
     pub track_process: Vec<TrackedObj>,
-    /// `virtual_routes` this daemon can install (the others are listed in [`Plan::unsupported`]).
+    /// `virtual_routes` this daemon can install (the others are listed in [`Plan::unsupported`]):
+    /// installed after the addresses on becoming Master, removed before them on leaving.
     pub routes: Vec<VRoute>,
+    /// `virtual_rules` (the others are listed in [`Plan::unsupported`]): installed after the
+    /// routes, removed before them.
+    pub rules: Vec<VRule>,
     /// `smtp_alert` (resolved): its transitions are mailed.
     pub smtp_alert: bool,
     /// `notify_priority_changes` (resolved): a change of its effective priority is written to
@@ -105,89 +113,6 @@ pub struct InstancePlan {
     /// (super::vmac). `interface` stays the base: adverts are received and their source
     /// address taken there.
     pub vmac: Option<super::vmac::Vmac>,
-}
-
-/// One virtual route: installed with the addresses on becoming Master, removed on leaving.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VRoute {
-    pub ipv6: bool,
-    /// Destination and prefix length; `0.0.0.0/0` or `::/0` for `default`.
-    pub to: (IpAddr, u8),
-    pub via: Option<IpAddr>,
-    pub dev: Option<String>,
-    pub src: Option<IpAddr>,
-    pub table: u32,
-    pub metric: Option<u32>,
-    pub scope: Option<u8>,
-    pub blackhole: bool,
-    pub onlink: bool,
-    /// The route's protocol number (keepalived's own, 18, unless written).
-    pub protocol: u8,
-    /// As written, for logs.
-    pub text: String,
-}
-
-/// The table number of a `table` value: a number or one of the names every system has.
-fn table_number(t: &str) -> Option<u32> {
-    match t {
-        "main" => Some(254),
-        "local" => Some(255),
-        "default" => Some(253),
-        n => n.parse().ok(),
-    }
-}
-
-/// The route as this daemon installs it, or why it cannot.
-pub fn route_plan(r: &conf_parser::model::vrrp::Route) -> Result<VRoute, String> {
-    use conf_parser::model::vrrp::{Dest, Family};
-    let ipv6 = r.family == Family::Inet6;
-    let text = format!(
-        "{}{}",
-        r.route_type
-            .as_deref()
-            .map(|t| format!("{t} "))
-            .unwrap_or_default(),
-        r.to
-    );
-    let blackhole = match r.route_type.as_deref() {
-        None | Some("unicast") => false,
-        Some("blackhole") => true,
-        Some(t) => return Err(format!("route type {t}")),
-    };
-    if r.from.is_some()
-        || !r.nexthop.is_empty()
-        || r.tos.is_some()
-        || r.vrf.is_some()
-        || !r.extra.is_empty()
-    {
-        return Err("from/nexthop/tos/vrf/protocol/metrics options".into());
-    }
-    let to = match r.to {
-        Dest::Prefix(p) => (p.addr, p.len),
-        Dest::Default if ipv6 => (std::net::Ipv6Addr::UNSPECIFIED.into(), 0),
-        Dest::Default => (std::net::Ipv4Addr::UNSPECIFIED.into(), 0),
-    };
-    let table = table_number(&r.table).ok_or_else(|| format!("table {}", r.table))?;
-    Ok(VRoute {
-        ipv6,
-        to,
-        via: r.via,
-        dev: r.dev.clone(),
-        src: r.src,
-        table,
-        metric: r.metric,
-        scope: r.scope.as_deref().map(scope_number).transpose()?,
-        blackhole,
-        onlink: r.onlink,
-        protocol: match r.protocol.as_deref() {
-            None | Some("keepalived") => 18,
-            Some("kernel") => 2,
-            Some("boot") => 3,
-            Some("static") => 4,
-            Some(n) => n.parse().map_err(|_| format!("protocol {n}"))?,
-        },
-        text,
-    })
 }
 
 /// A `vrrp_track_process` that some instance tracks.
@@ -357,17 +282,6 @@ pub struct Plan {
     pub startup_delay: std::time::Duration,
 }
 
-fn scope_number(s: &str) -> Result<u8, String> {
-    Ok(match s {
-        "global" | "universe" => 0,
-        "site" => 200,
-        "link" => 253,
-        "host" => 254,
-        "nowhere" => 255,
-        n => n.parse().map_err(|_| format!("unknown scope '{n}'"))?,
-    })
-}
-
 /// Translates one instance; errors name the instance. A notify script whose user cannot be had
 /// is left out, with a line in `skipped` (keepalived leaves it out too).
 pub fn instance_plan(
@@ -526,6 +440,7 @@ pub fn instance_plan(
         },
         track_interface: tracked(&i.track_interface),
         routes: Vec::new(),
+        rules: Vec::new(),
         smtp_alert: i.smtp_alert,
         notify_priority_changes: i.notify_priority_changes,
         promote_secondaries: i.promote_secondaries,
@@ -610,17 +525,40 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
                     "{}: vrrp_instance {}: virtual route {}: keepalived-rs cannot install a \
                      route with {why}; add that route with `ip route` in the instance's \
                      notify_master script (and remove it in notify_backup) instead",
-                    i.origin, i.name, r.to
+                    r.origin, i.name, r.to
                 )),
             }
         }
-        if !i.virtual_rules.is_empty() {
-            out.unsupported.push(format!(
-                "{}: vrrp_instance {}: virtual_rules are not run by keepalived-rs; add the rules \
-                 with `ip rule` in the instance's notify_master script (and remove them in \
-                 notify_backup) instead",
-                i.origin, i.name
-            ));
+        // keepalived tracks a route's interface (a `dev`, no `no_track`): the instance is in
+        // FAULT while it is down (measured), as for a `track_interface` of weight 0.
+        if let Some(p) = out.instances.last_mut().filter(|p| p.name == i.name) {
+            let devs: Vec<String> = p
+                .routes
+                .iter()
+                .filter(|r| r.tracked)
+                .filter_map(|r| r.dev.clone())
+                .collect();
+            for dev in devs {
+                if dev != p.interface && !p.track_interface.iter().any(|t| t.name == dev) {
+                    p.track_interface.push(TrackedObj {
+                        name: dev,
+                        weight: 0,
+                        reverse: false,
+                    });
+                }
+            }
+        }
+        for r in &i.virtual_rules {
+            match (rule_plan(r), out.instances.last_mut()) {
+                (Ok(vr), Some(p)) if p.name == i.name => p.rules.push(vr),
+                (Ok(_), _) => {}
+                (Err(why), _) => out.unsupported.push(format!(
+                    "{}: vrrp_instance {}: virtual rule: keepalived-rs cannot install a rule \
+                     with {why}; add that rule with `ip rule` in the instance's notify_master \
+                     script (and remove it in notify_backup) instead",
+                    r.origin, i.name
+                )),
+            }
         }
     }
     for b in &config.vrrp.bfd_instance {
@@ -1026,25 +964,43 @@ mod tests {
     }
 
     #[test]
-    fn virtual_routes() {
+    fn virtual_routes_and_rules() {
         let c = parse(
-            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1/24\n }\n virtual_routes {\n 192.0.2.0/24 via 10.0.0.254 dev eth0 metric 5\n blackhole 198.51.100.0/24\n default via 10.0.0.253 table 100\n 203.0.113.0/24 via 10.0.0.254 mtu 1400\n }\n}\n",
+            "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1/24\n }\n virtual_routes {\n 192.0.2.0/24 via 10.0.0.254 dev eth0 metric 5\n 192.0.2.0/25 via 10.1.0.254 dev eth1\n 192.0.2.128/25 via 10.1.0.254 dev eth1\n 192.0.2.64/26 via 10.1.0.254 dev eth2 no_track\n blackhole 198.51.100.0/24\n default via 10.0.0.253 table 100\n 203.0.113.0/24 via 10.0.0.254 rtt 10\n }\n virtual_rules {\n from 10.0.0.1 table 100 preference 10\n from 10.0.0.2 table vip preference 11\n }\n}\n",
         );
         let p = plan(&c).unwrap();
         let r = &p.instances[0].routes;
-        assert_eq!(r.len(), 3, "{r:?}");
+        assert_eq!(r.len(), 6, "{r:?}");
         assert_eq!(r[0].to, ("192.0.2.0".parse().unwrap(), 24));
         assert_eq!(r[0].via, Some("10.0.0.254".parse().unwrap()));
         assert_eq!(r[0].dev.as_deref(), Some("eth0"));
         assert_eq!(r[0].metric, Some(5));
         assert_eq!(r[0].table, 254);
-        assert!(r[1].blackhole);
-        assert_eq!(r[2].to, ("0.0.0.0".parse().unwrap(), 0));
-        assert_eq!(r[2].table, 100);
-        assert!(
-            p.unsupported.iter().any(|l| l.contains("203.0.113.0/24")),
-            "{:?}",
-            p.unsupported
+        assert!(r[0].tracked && !r[3].tracked);
+        assert_eq!(r[4].kind, 6, "blackhole");
+        assert_eq!(r[5].to, ("0.0.0.0".parse().unwrap(), 0));
+        assert_eq!(r[5].table, 100);
+        // The routes' interface is tracked (FAULT while it is down), once.
+        assert_eq!(
+            p.instances[0].track_interface,
+            [TrackedObj {
+                name: "eth1".into(),
+                weight: 0,
+                reverse: false
+            }]
+        );
+        assert_eq!(p.instances[0].rules.len(), 1);
+        assert_eq!(p.instances[0].rules[0].priority, 10);
+        assert_eq!(
+            p.unsupported,
+            [
+                "t.conf:14:2: vrrp_instance A: virtual route 203.0.113.0/24: keepalived-rs cannot \
+                 install a route with rtt; add that route with `ip route` in the instance's \
+                 notify_master script (and remove it in notify_backup) instead",
+                "t.conf:18:2: vrrp_instance A: virtual rule: keepalived-rs cannot install a rule \
+                 with table vip; add that rule with `ip rule` in the instance's notify_master \
+                 script (and remove it in notify_backup) instead",
+            ]
         );
     }
 

@@ -4,7 +4,8 @@
 //!   adverts go on. Its tracking is recomputed from the trackers' statuses; when nothing it
 //!   tracks changed, the verdict is the same and nothing is fed.
 //! - An instance changed in place gets the new settings (`vrrp::Instance::reconfigure`): while
-//!   Master, exactly the addresses and routes added or removed are changed in the kernel; a new
+//!   Master, exactly the addresses, routes and rules added or removed are changed in the kernel
+//!   (`diff::vrrp::gone_and_new`: one that stays is not touched); a new
 //!   priority comes through its tracking, as tracking's changes do.
 //! - An instance that cannot change in place (`diff::vrrp::restart_reason`, or the state
 //!   machine's [`vrrp::Restart`]) is stopped as on SIGTERM and started anew; a removed one is
@@ -26,7 +27,7 @@ use vrrp::{Action, Input, State, SyncGroup, Time};
 use super::instance;
 use super::plan::{InstancePlan, Plan};
 use super::{kernel, notify, Group, Runtime};
-use crate::diff::vrrp::{is_another_instance, restart_reason, vips_with_new_options};
+use crate::diff::vrrp::{gone_and_new, is_another_instance, restart_reason, vips_with_new_options};
 use crate::notifier::{self, Notice, Side};
 
 /// What a reload does with one instance of the new plan.
@@ -380,13 +381,29 @@ impl Runtime {
                     }
                 }
             }
-            for rt in old.routes.iter().filter(|r| !new.routes.contains(r)) {
+            // keepalived's order: rules that go, routes that go, routes that come, rules that
+            // come; those that stay are not touched. Its words for the removals.
+            let (rules_gone, rules_new) = gone_and_new(&old.rules, &new.rules);
+            let (routes_gone, routes_new) = gone_and_new(&old.routes, &new.routes);
+            for rl in rules_gone {
+                info!("ip rule {} removed", rl.text);
+                if let Err(e) = self.netlink.remove_rule(rl).await {
+                    error!("({name}) {e}");
+                }
+            }
+            for rt in routes_gone {
+                info!("Removing route {}", rt.text);
                 if let Err(e) = self.netlink.remove_route(rt).await {
                     error!("({name}) {e}");
                 }
             }
-            for rt in new.routes.iter().filter(|r| !old.routes.contains(r)) {
+            for rt in routes_new {
                 if let Err(e) = self.netlink.add_route(rt).await {
+                    error!("({name}) {e}");
+                }
+            }
+            for rl in rules_new {
+                if let Err(e) = self.netlink.add_rule(rl).await {
                     error!("({name}) {e}");
                 }
             }

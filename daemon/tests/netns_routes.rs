@@ -1,0 +1,347 @@
+//! virtual_routes and virtual_rules, keepalived 2.2.7 and keepalived-rs in turn on one file in a
+//! network namespace: what `ip -d route show table all` and `ip -d rule` show must be the same
+//! at each state: BACKUP at start (none of them), MASTER (all of them: route types, tables,
+//! metrics, multipath, IPv6 source prefixes; rule selectors and actions, a preference keepalived
+//! gives), after a reload that removes, changes and adds some (and what the kernel reports
+//! while it happens: only those, not the ones that stay), BACKUP after a higher priority's
+//! advert, MASTER again, FAULT (the link down) and stopped. Needs root for the namespace lab;
+//! skips loudly without it.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{lab_or_skip, wait_for, Conf, Lab, KEEPALIVED};
+
+const ROUTES: &str = "\
+        192.0.2.0/24 via 10.9.0.254 dev eth0 metric 7
+        198.51.100.0/24 via 10.9.0.254 dev eth0 table 100
+        203.0.113.0/26 via 10.9.0.254 dev eth0 mtu lock 1400 advmss 1300 realms 3/4
+        203.0.113.128/25 via 10.9.0.254 dev eth0 tos 0x10
+        unreachable 192.0.2.128/25
+        prohibit 192.0.2.64/26
+        throw 192.0.2.32/27 table 100
+        default via 10.9.0.254 dev eth0 table 100 src 10.9.0.100
+        192.0.2.16/28 nexthop via 10.9.0.254 weight 2 nexthop via 10.9.0.253 weight 1
+        192.0.2.240/28 dev eth0
+        2001:db8:2::/48 dev eth0
+        2001:db8:1::/48 from fd09::100/128 via fd09::fe dev eth0
+";
+
+const RULES: &str = "\
+        from 10.9.0.100 table 100 preference 100
+        to 192.0.2.0/24 lookup 100 priority 101
+        fwmark 3/0xff ipproto tcp dport 80-90 tos 0x10 nop preference 102
+        not from 10.9.0.0/24 oif eth0 uidrange 1000-2000 table main suppress_prefixlength 0 preference 103
+        from all realms 3/4 suppress_ifgroup 5 tunnel-id 5 table 100 preference 104
+        from 10.9.0.1 unreachable preference 105
+        from 10.9.0.2 prohibit preference 106
+        from 10.9.0.3 blackhole preference 107
+        from fd09::100 table 100 preference 100
+        from 10.9.0.4 table 100 protocol 50 no_track preference 108
+        to 198.51.100.0/24 goto 300 priority 109
+        from 10.9.0.5 table 100
+        l3mdev preference 1000
+";
+
+fn conf(routes: &str, rules: &str) -> String {
+    Conf {
+        extra: format!(
+            "    virtual_routes {{\n{routes}    }}\n    virtual_rules {{\n{rules}    }}\n"
+        ),
+        ..Conf::v2("MASTER", 150)
+    }
+    .text()
+}
+
+/// The reload's file: a route and a rule removed, a rule changed (its table), one of each
+/// added.
+fn reloaded() -> String {
+    let routes = ROUTES
+        .replace(
+            "        203.0.113.128/25 via 10.9.0.254 dev eth0 tos 0x10\n",
+            "        198.51.100.128/25 via 10.9.0.254 dev eth0\n",
+        )
+        .replace("2001:db8:2::/48", "2001:db8:3::/48");
+    let rules = RULES
+        .replace("lookup 100 priority 101", "lookup 200 priority 101")
+        .replace(
+            "        from 10.9.0.2 prohibit preference 106\n",
+            "        fwmark 4 table 100 preference 110\n",
+        );
+    conf(&routes, &rules)
+}
+
+fn run(args: &[&str]) -> String {
+    common::ip(args).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// What the kernel shows: routes (every table) and rules, both families.
+fn kernel(ns: &str) -> String {
+    [
+        run(&["-n", ns, "-4", "-d", "route", "show", "table", "all"]),
+        run(&["-n", ns, "-6", "-d", "route", "show", "table", "all"]),
+        run(&["-n", ns, "-4", "-d", "rule", "show"]),
+        run(&["-n", ns, "-6", "-d", "rule", "show"]),
+    ]
+    .join("--\n")
+}
+
+/// The lines of ours (protocol keepalived, or the rule written with protocol 50).
+fn ours(snapshot: &str) -> Vec<&str> {
+    snapshot
+        .lines()
+        .filter(|l| l.contains("proto keepalived") || l.contains("proto 50"))
+        .collect()
+}
+
+/// `ip monitor route rule` in the namespace, its lines in a file, until stopped.
+struct Monitor {
+    child: Child,
+    out: std::path::PathBuf,
+}
+
+impl Monitor {
+    fn start(lab: &Lab, ns: &str, name: &str) -> Monitor {
+        let out = lab.dir.join(format!("{name}.monitor"));
+        let f = std::fs::File::create(&out).unwrap();
+        let child = Command::new("ip")
+            .args(["-n", ns, "monitor", "route", "rule"])
+            .stdout(f)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // `ip monitor` listens once it runs.
+        std::thread::sleep(Duration::from_millis(300));
+        Monitor { child, out }
+    }
+
+    /// The events seen, sorted (the two daemons need not send them in the same order).
+    fn stop(mut self) -> Vec<String> {
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let text = std::fs::read_to_string(&self.out).unwrap_or_default();
+        let mut lines: Vec<String> = text.lines().map(|l| l.trim_end().to_string()).collect();
+        lines.sort();
+        lines
+    }
+}
+
+/// What one daemon leaves in the kernel at each state, and what the kernel reported during
+/// its reload.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    states: Vec<(&'static str, String)>,
+    reload_events: Vec<String>,
+}
+
+fn observe(lab: &Lab, who: &str, want: Option<&Seen>) -> Seen {
+    let (ns, peer) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let mut states = Vec::new();
+    // Waits for `done` (or, for the second daemon, for the first one's picture), then lets
+    // the daemon finish what it does in one go.
+    let settle = |states: &mut Vec<(&'static str, String)>,
+                  state: &'static str,
+                  done: &dyn Fn(&str) -> bool,
+                  log: &dyn Fn() -> String| {
+        let expected = want.and_then(|w| w.states.iter().find(|(s, _)| *s == state));
+        let reached = wait_for(Duration::from_secs(15), || match expected {
+            Some((_, k)) => kernel(&ns) == *k,
+            None => done(&kernel(&ns)),
+        });
+        if reached.is_none() && expected.is_none() {
+            panic!("{who}: {state} not reached:\n{}\n{}", kernel(&ns), log());
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        states.push((state, kernel(&ns)));
+    };
+    let mut d = lab.start_either(who, &ns, &conf(ROUTES, RULES));
+    assert!(
+        wait_for(Duration::from_secs(10), || d
+            .log_text()
+            .contains("Entering BACKUP STATE"))
+        .is_some(),
+        "{who}: {}",
+        d.log_text()
+    );
+    states.push(("backup at start", kernel(&ns)));
+    let log = || std::fs::read_to_string(lab.dir.join(format!("{who}.log"))).unwrap_or_default();
+    let all_in =
+        |k: &str| ours(k).len() >= 20 && k.contains("l3mdev") && k.contains("2001:db8:1::/48");
+    settle(&mut states, "master", &all_in, &log);
+
+    let monitor = Monitor::start(lab, &ns, who);
+    lab.write(&format!("{who}.conf"), &reloaded());
+    d.signal(nix::sys::signal::Signal::SIGHUP);
+    settle(
+        &mut states,
+        "master, reloaded",
+        &|k: &str| k.contains("fwmark 0x4") && k.contains("198.51.100.128/25"),
+        &log,
+    );
+    let reload_events = monitor.stop();
+
+    // A higher priority takes over: BACKUP, none of them.
+    let mut p = lab.start_keepalived(
+        &peer,
+        &format!("{who}-peer"),
+        &Conf::v2("BACKUP", 200).text(),
+    );
+    settle(&mut states, "backup", &|k: &str| ours(k).is_empty(), &log);
+    assert_eq!(p.term(Duration::from_secs(10)), Some(0), "{}", p.log_text());
+    settle(
+        &mut states,
+        "master again",
+        &|k: &str| ours(k).len() >= 20 && k.contains("fwmark 0x4"),
+        &log,
+    );
+    run(&["-n", &ns, "link", "set", "eth0", "down"]);
+    settle(&mut states, "fault", &|k: &str| ours(k).is_empty(), &log);
+    assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{}", d.log_text());
+    states.push(("stopped", kernel(&ns)));
+    run(&["-n", &ns, "link", "set", "eth0", "up"]);
+    // The link is back for the next daemon, with the lab's IPv6 address (gone with the link).
+    let _ = common::ip(&[
+        "-n",
+        &ns,
+        "addr",
+        "add",
+        "fd09::1/64",
+        "dev",
+        "eth0",
+        "nodad",
+    ]);
+    Seen {
+        states,
+        reload_events,
+    }
+}
+
+#[test]
+fn netns_virtual_routes_and_rules_are_installed_as_keepalived_installs_them() {
+    let Some(lab) = lab_or_skip(
+        "netns_virtual_routes_and_rules_are_installed_as_keepalived_installs_them",
+        "rt",
+        2,
+    ) else {
+        return;
+    };
+    if !std::path::Path::new(KEEPALIVED).exists() {
+        eprintln!("SKIP: keepalived 2.2.7 not installed: nothing to compare with");
+        return;
+    }
+    let theirs = observe(&lab, "keepalived", None);
+    // keepalived 2.2.7's picture, checked once so that the comparison means something.
+    let at = |s: &str| {
+        &theirs
+            .states
+            .iter()
+            .find(|(n, _)| *n == s)
+            .unwrap_or_else(|| panic!("{s}"))
+            .1
+    };
+    let master = at("master");
+    for line in [
+        "unicast 192.0.2.0/24 via 10.9.0.254 dev eth0 table main proto keepalived scope global metric 7",
+        "unreachable 192.0.2.128/25 table main proto keepalived scope global",
+        "unicast 2001:db8:1::/48 from fd09::100 via fd09::fe dev eth0 table main proto keepalived scope global metric 1024",
+        "16384:\tfrom 10.9.0.5 lookup 100 proto keepalived",
+        "108:\tfrom 10.9.0.4 lookup 100 proto 50",
+    ] {
+        assert!(master.contains(line), "keepalived 2.2.7: {line}\n{master}");
+    }
+    for state in ["backup at start", "backup", "fault", "stopped"] {
+        assert_eq!(
+            ours(at(state)),
+            Vec::<&str>::new(),
+            "keepalived 2.2.7, {state}"
+        );
+    }
+    assert!(
+        !theirs
+            .reload_events
+            .iter()
+            .any(|l| l.contains("192.0.2.0/24 via")),
+        "a route that stays is not touched: {:?}",
+        theirs.reload_events
+    );
+    let mine = observe(&lab, "keepalived-rs", Some(&theirs));
+    for ((state, k), (_, m)) in theirs.states.iter().zip(&mine.states) {
+        assert_eq!(
+            m, k,
+            "{state}: keepalived-rs (left) against keepalived 2.2.7 (right)"
+        );
+    }
+    // keepalived 2.2.7 sends the IPv6 route with a source prefix again at the reload, though
+    // it stays as it was (the kernel reports it once more, measured); keepalived-rs leaves it.
+    let mut expected = theirs.reload_events.clone();
+    expected.retain(|l| !l.starts_with("2001:db8:1::/48 from fd09::100"));
+    assert_eq!(mine.reload_events, expected, "the reload's kernel events");
+}
+
+/// A virtual route with a `dev` other than the instance's interface: keepalived tracks that
+/// interface (FAULT while it is down, BACKUP when it is back); with `no_track` it does not.
+#[test]
+fn netns_a_virtual_route_s_interface_down_is_a_fault_as_in_keepalived() {
+    let Some(lab) = lab_or_skip(
+        "netns_a_virtual_route_s_interface_down_is_a_fault_as_in_keepalived",
+        "rf",
+        1,
+    ) else {
+        return;
+    };
+    let ns = lab.node(0).to_string();
+    // A second link in the namespace: a veth pair, both ends here.
+    run(&[
+        "-n", &ns, "link", "add", "eth1", "type", "veth", "peer", "name", "eth1p",
+    ]);
+    run(&["-n", &ns, "addr", "add", "10.8.0.1/24", "dev", "eth1"]);
+    run(&["-n", &ns, "link", "set", "eth1p", "up"]);
+    run(&["-n", &ns, "link", "set", "eth1", "up"]);
+    let mut who: Vec<&str> = vec!["keepalived-rs"];
+    if std::path::Path::new(KEEPALIVED).exists() {
+        who.insert(0, "keepalived");
+    } else {
+        eprintln!("SKIP: keepalived 2.2.7 not installed: its behaviour not compared");
+    }
+    for no_track in [false, true] {
+        let text = conf(
+            &format!(
+                "        192.0.2.0/24 via 10.8.0.254 dev eth1{}\n",
+                if no_track { " no_track" } else { "" }
+            ),
+            "",
+        );
+        for who in &who {
+            let mut d = lab.start_either(who, &ns, &text);
+            let has_vip = || lab.has(&ns, "10.9.0.100");
+            assert!(
+                wait_for(Duration::from_secs(10), has_vip).is_some(),
+                "{who}: {}",
+                d.log_text()
+            );
+            run(&["-n", &ns, "link", "set", "eth1", "down"]);
+            let fault = wait_for(Duration::from_secs(3), || {
+                d.log_text().contains("Entering FAULT STATE")
+            });
+            run(&["-n", &ns, "link", "set", "eth1", "up"]);
+            assert_eq!(
+                fault.is_some(),
+                !no_track,
+                "{who}, no_track {no_track}: FAULT with the route's link down\n{}",
+                d.log_text()
+            );
+            if !no_track {
+                assert!(!has_vip(), "{who}: the VIP is gone in FAULT");
+                assert!(
+                    wait_for(Duration::from_secs(10), has_vip).is_some(),
+                    "{who}: MASTER again once the link is back\n{}",
+                    d.log_text()
+                );
+            }
+            assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{}", d.log_text());
+        }
+    }
+}
