@@ -7,35 +7,18 @@
 use conf_parser::model::vrrp::IpAddress;
 use conf_parser::Config;
 
-/// The VRRP side's refusals: the static blocks, global_defs' VRRP behaviours, and the
+/// The VRRP side's refusals: static_ipaddress, global_defs' VRRP behaviours, and the
 /// instances' keywords keepalived-rs does not run.
 pub fn vrrp(config: &Config) -> Vec<String> {
     let mut out = Vec::new();
     let v = &config.vrrp;
-    for (first, block, what) in [
-        (
-            v.static_ipaddress.first().map(|a| &a.origin),
-            "static_ipaddress",
-            "ip address add",
-        ),
-        (
-            v.static_routes.first().map(|r| &r.origin),
-            "static_routes",
-            "ip route add",
-        ),
-        (
-            v.static_rules.first().map(|r| &r.origin),
-            "static_rules",
-            "ip rule add",
-        ),
-    ] {
-        if let Some(at) = first {
-            out.push(format!(
-                "{at}: {block} is not installed by keepalived-rs; remove the block and configure \
-                 them with the system's network configuration (or `{what}` in an ExecStartPre= \
-                 of a drop-in: systemctl edit keepalived-rs) instead"
-            ));
-        }
+    // static_routes and static_rules run (vrrpd::statics).
+    if let Some(at) = v.static_ipaddress.first().map(|a| &a.origin) {
+        out.push(format!(
+            "{at}: static_ipaddress is not installed by keepalived-rs; remove the block and \
+             configure them with the system's network configuration (or `ip address add` in an \
+             ExecStartPre= of a drop-in: systemctl edit keepalived-rs) instead"
+        ));
     }
     let d = &config.global.global_defs;
     let at = global_defs_at(config);

@@ -58,8 +58,17 @@ impl Runtime {
             if lost > 0 {
                 r.overflows = total;
                 r.drops.add(vrrp::DropKind::QueueOverflow, u64::from(lost));
-                let d = self.droplog.record(&r.ifname, vrrp::DropKind::QueueOverflow, std::time::Instant::now());
-                log_drop(d, || format!("{}: the kernel dropped {lost} packet(s): the receive queue was full", r.ifname));
+                let d = self.droplog.record(
+                    &r.ifname,
+                    vrrp::DropKind::QueueOverflow,
+                    std::time::Instant::now(),
+                );
+                log_drop(d, || {
+                    format!(
+                        "{}: the kernel dropped {lost} packet(s): the receive queue was full",
+                        r.ifname
+                    )
+                });
             }
         }
         let advert = match vrrp::decode(&p.payload, p.src, p.dst, p.ttl) {
@@ -69,8 +78,12 @@ impl Runtime {
                     return;
                 };
                 r.drops.record(&reason);
-                let d = self.droplog.record(&r.ifname, reason.kind(), std::time::Instant::now());
-                log_drop(d, || format!("{}: dropped a packet from {}: {reason}", r.ifname, p.src));
+                let d = self
+                    .droplog
+                    .record(&r.ifname, reason.kind(), std::time::Instant::now());
+                log_drop(d, || {
+                    format!("{}: dropped a packet from {}: {reason}", r.ifname, p.src)
+                });
                 return;
             }
         };
@@ -87,7 +100,9 @@ impl Runtime {
                 // Unless asked for (log_unknown_vrids): then in keepalived 2.2.7's words, each
                 // one up to the drop log's limit.
                 if self.log_unknown_vrids {
-                    let d = self.droplog.record(&r.ifname, reason.kind(), std::time::Instant::now());
+                    let d =
+                        self.droplog
+                            .record(&r.ifname, reason.kind(), std::time::Instant::now());
                     log_drop(d, || {
                         format!(
                             "Unknown VRID({}) received on interface({}). ignoring...",
@@ -116,8 +131,15 @@ impl Runtime {
         };
         if let Err(reason) = vrrp::check(&advert, &expected) {
             r.drops.record(&reason);
-            let d = self.droplog.record(&r.plan.name, reason.kind(), std::time::Instant::now());
-            log_drop(d, || format!("({}) dropped an advert from {}: {reason}", r.plan.name, p.src));
+            let d = self
+                .droplog
+                .record(&r.plan.name, reason.kind(), std::time::Instant::now());
+            log_drop(d, || {
+                format!(
+                    "({}) dropped an advert from {}: {reason}",
+                    r.plan.name, p.src
+                )
+            });
             return;
         }
         r.last_master = Some(p.src);
@@ -162,6 +184,9 @@ impl Runtime {
         let now = self.now();
         match ev {
             KernelEvent::Link { index, up } => {
+                if up {
+                    self.restore_static_routes(index).await;
+                }
                 self.tracked_link(index, Some(up), now).await;
                 self.refresh_interfaces(index, None, now).await;
             }

@@ -250,6 +250,8 @@ impl Runtime {
         for line in self.droplog.flush(std::time::Instant::now()) {
             warn!("{line}");
         }
+        // Also with -V (measured): that option is about the instances' addresses and routes.
+        self.remove_statics().await;
         // keepalived's order: every instance's STOP, then the groups'.
         for g in 0..self.groups.len() {
             self.group_notify(g);

@@ -37,6 +37,7 @@ pub mod reload;
 pub mod route;
 pub mod rule;
 pub mod script;
+pub mod statics;
 pub mod timer;
 pub mod track_process;
 pub mod trackers;
@@ -196,6 +197,8 @@ pub struct Runtime {
     groups: Vec<Group>,
     trackers: Trackers,
     dynamic_interfaces: bool,
+    /// static_routes and static_rules (`statics`).
+    statics: statics::Statics,
     netlink: Netlink,
     /// The instances' VMACs (`use_vmac`) and the sysctls to give back at stop.
     vmacs: vmac::Vmacs,
@@ -240,6 +243,7 @@ impl Runtime {
             groups: Vec::new(),
             trackers,
             dynamic_interfaces: plan.dynamic_interfaces,
+            statics: plan.statics.clone(),
             netlink: Netlink::open()?,
             vmacs: vmac::Vmacs::default(),
             gratuitous: Gratuitous::default(),
@@ -413,6 +417,8 @@ impl Runtime {
         if let Err(e) = nix::sys::prctl::set_timerslack(1) {
             debug!("timer slack: {e}");
         }
+        // Before any instance has a state, as keepalived.
+        self.install_statics().await;
         let mut started = false;
         loop {
             for idx in std::mem::take(&mut self.to_start) {

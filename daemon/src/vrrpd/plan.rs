@@ -13,6 +13,7 @@ use vrrp::{Auth, ChecksumMode, InstanceConfig, ProtocolVersion, WantedState};
 use super::route::scope_number;
 pub use super::route::{route_plan, VRoute};
 pub use super::rule::{rule_plan, VRule};
+use super::statics::Statics;
 
 /// One virtual address with the options `ip addr add` would take.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,6 +281,9 @@ pub struct Plan {
     /// global_defs `vrrp_startup_delay`: for this long after the daemon starts no instance
     /// may become Master (`vrrp::Input::StartupDelay`). Read at start only, as keepalived.
     pub startup_delay: std::time::Duration,
+    /// `static_routes` and `static_rules` this daemon can install (the others are listed in
+    /// `unsupported`): installed at start, removed at stop (`statics`).
+    pub statics: Statics,
 }
 
 /// Translates one instance; errors name the instance. A notify script whose user cannot be had
@@ -559,6 +563,50 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
                     r.origin, i.name
                 )),
             }
+        }
+    }
+    // A static entry's track_group puts the group's instances in FAULT when the entry is lost:
+    // not run here.
+    let track_groups = config
+        .vrrp
+        .static_routes
+        .iter()
+        .map(|r| (&r.origin, &r.track_group))
+        .chain(
+            config
+                .vrrp
+                .static_rules
+                .iter()
+                .map(|r| (&r.origin, &r.track_group)),
+        );
+    for (at, group) in track_groups {
+        if let Some(g) = group {
+            out.unsupported.push(format!(
+                "{at}: track_group {g}: keepalived-rs does not put a track_group's instances in \
+                 FAULT when a static route or rule is lost; remove track_group (track the \
+                 interface with the instances' track_interface instead)"
+            ));
+        }
+    }
+    for r in &config.vrrp.static_routes {
+        match route_plan(r) {
+            Ok(vr) => out.statics.routes.push(vr),
+            Err(why) => out.unsupported.push(format!(
+                "{}: static route {}: keepalived-rs cannot install a route with {why}; remove it \
+                 from static_routes and configure it with the system's network configuration \
+                 instead",
+                r.origin, r.to
+            )),
+        }
+    }
+    for r in &config.vrrp.static_rules {
+        match rule_plan(r) {
+            Ok(vr) => out.statics.rules.push(vr),
+            Err(why) => out.unsupported.push(format!(
+                "{}: static rule: keepalived-rs cannot install a rule with {why}; remove it from \
+                 static_rules and configure it with the system's network configuration instead",
+                r.origin
+            )),
         }
     }
     for b in &config.vrrp.bfd_instance {

@@ -76,6 +76,7 @@ impl Runtime {
             }
         }
         self.trackers.reload(&plan).map_err(|e| e.to_string())?;
+        self.reload_statics(plan.statics.clone()).await;
         self.dynamic_interfaces = plan.dynamic_interfaces;
         self.no_email_faults = plan.no_email_faults;
         self.log_unknown_vrids = plan.log_unknown_vrids;
