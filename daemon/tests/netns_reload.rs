@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::notify::note_scripts;
 use common::{lab_or_skip, wait_for, Daemon, Lab};
 
 /// One instance's block (VRRP v2, 1 s adverts, PASS auth).
@@ -98,24 +99,6 @@ fn daemons() -> [(&'static str, &'static str); 2] {
         ("keepalived-rs", "Reload complete"),
         ("keepalived", "Reload complete"),
     ]
-}
-
-/// Scripts named `names` in the lab's directory, each appending `NAME ARGS...` to the file
-/// returned (one line a call).
-fn note_scripts(lab: &Lab, names: &[&str]) -> std::path::PathBuf {
-    let calls = lab.dir.join("calls");
-    let script = lab.write(
-        "note.sh",
-        &format!(
-            "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> {}\n",
-            calls.display()
-        ),
-    );
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    for s in names {
-        std::os::unix::fs::symlink(&script, lab.dir.join(s)).unwrap();
-    }
-    calls
 }
 
 /// The longest gap between two adverts of `src` in the capture, in seconds, from `from` on.

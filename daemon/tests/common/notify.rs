@@ -1,5 +1,6 @@
 //! Notify FIFO readers and an SMTP server for the tests of the notify FIFOs and alert mails
-//! (netns_notify.rs, vm_notify.rs).
+//! (netns_notify.rs, vm_notify.rs); notify scripts that write down their calls (netns_reload.rs,
+//! netns_sync_group.rs).
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::FileTypeExt;
@@ -11,6 +12,33 @@ use std::time::Duration;
 use super::{wait_for, Lab};
 
 pub const SMTP_SINK: &str = "/usr/sbin/smtp-sink";
+
+/// Scripts named `names` in the lab's directory, each appending `NAME ARGS...` to the file
+/// returned (one line a call).
+pub fn note_scripts(lab: &Lab, names: &[&str]) -> PathBuf {
+    let calls = lab.dir.join("calls");
+    let script = lab.write(
+        "note.sh",
+        &format!(
+            "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> {}\n",
+            calls.display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    for s in names {
+        std::os::unix::fs::symlink(&script, lab.dir.join(s)).unwrap();
+    }
+    calls
+}
+
+/// The calls [`note_scripts`]' scripts wrote down so far, one a line.
+pub fn calls(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
 
 /// Reads a FIFO from a thread as a reader would (`while read line`), opening it again after
 /// each end of file; every line kept.
