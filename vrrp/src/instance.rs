@@ -208,8 +208,6 @@ impl InstanceConfig {
 pub enum Restart {
     #[error("the virtual router id changed")]
     Vrid,
-    #[error("the VRRP version changed")]
-    Version,
     #[error("it changed between multicast and unicast")]
     UnicastMode,
     #[error("the address family changed")]
@@ -327,9 +325,13 @@ impl Instance {
     }
 
     /// A reload: new settings for this running instance, applied from `now` without leaving
-    /// its state. The VRID, version, multicast/unicast mode and address family cannot change
-    /// in place ([`Restart`]); the daemon also restarts an instance for its own reasons
-    /// (interface, multicast group, source address). Otherwise:
+    /// its state. The VRID, multicast/unicast mode and address family cannot change in place
+    /// ([`Restart`]); the daemon also restarts an instance for its own reasons (interface,
+    /// multicast group, unicast source address). Otherwise:
+    /// - the VRRP version: a Master advertises in the new one at once and every advert interval
+    ///   from then on, as keepalived 2.2.7 changes it (measured: no state change, no notify);
+    ///   a Backup expects the new version's adverts and its master's interval is the
+    ///   configured one again;
     /// - virtual addresses: while Master, those added are configured (with a GARP/NA burst of
     ///   `garp_master_repeat`) and those removed are removed; the adverts carry the new list;
     /// - advert interval, authentication, unicast peers, GARP and preemption settings apply
@@ -343,9 +345,6 @@ impl Instance {
         let old = &self.config;
         if config.vrid != old.vrid {
             return Err(Restart::Vrid);
-        }
-        if config.version != old.version {
-            return Err(Restart::Version);
         }
         if config.unicast_peers.is_empty() != old.unicast_peers.is_empty() {
             return Err(Restart::UnicastMode);
@@ -370,6 +369,7 @@ impl Instance {
             != (old.garp_master_refresh, old.garp_master_refresh_repeat);
         let extra_if_changed = (config.garp_extra_if, &config.extra_if_addresses)
             != (old.garp_extra_if, &old.extra_if_addresses);
+        let version_changed = config.version != old.version;
         // The running instance keeps the address it learnt from its interface.
         let local_address = old.local_address;
         self.config = InstanceConfig {
@@ -383,8 +383,9 @@ impl Instance {
             self.preempt_blocked = false;
         }
         if self.state != State::Master {
-            // v2's master interval is the configured one (v3 learns it from the master).
-            if self.config.version == ProtocolVersion::V2 {
+            // v2's master interval is the configured one (v3 learns it from the master, and
+            // what it learnt under the other version no longer holds).
+            if self.config.version == ProtocolVersion::V2 || version_changed {
                 self.master_advert_interval = self.config.advert_interval;
             }
             return Ok(out);
@@ -401,6 +402,10 @@ impl Instance {
                     count: self.config.garp_master_repeat,
                 });
             }
+        }
+        if version_changed {
+            self.send_advert(self.priority, &mut out);
+            self.set_timer(TimerKind::Advert, now + self.config.advert_interval, &mut out);
         }
         if refresh_changed {
             if !self.config.garp_master_refresh.is_zero()

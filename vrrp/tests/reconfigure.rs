@@ -86,9 +86,6 @@ fn identity_changes_need_a_restart() {
     c.vrid = 52;
     assert_eq!(i.reconfigure(c, ms(1)), Err(Restart::Vrid));
     let mut c = owner();
-    c.version = vrrp::ProtocolVersion::V3;
-    assert_eq!(i.reconfigure(c, ms(1)), Err(Restart::Version));
-    let mut c = owner();
     c.unicast_peers = vec![addr(2)];
     assert_eq!(i.reconfigure(c, ms(1)), Err(Restart::UnicastMode));
     let mut c = owner();
@@ -96,6 +93,54 @@ fn identity_changes_need_a_restart() {
     assert!(matches!(i.reconfigure(c, ms(1)), Err(Restart::Invalid(_))));
     // Nothing was applied by the refused ones.
     assert_eq!(i.config(), &owner());
+}
+
+/// keepalived 2.2.7 (measured): a new version is taken in place, no state change; a Master's
+/// next advert is the new version's, at once, then one every interval from then on.
+#[test]
+fn a_new_version_is_taken_in_place_and_advertised_at_once() {
+    let mut i = master(owner());
+    let mut c = owner();
+    c.version = vrrp::ProtocolVersion::V3;
+    let out = i.reconfigure(c.clone(), ms(400)).unwrap();
+    assert_eq!(i.state(), State::Master);
+    assert_eq!(out.len(), 2, "{out:?}");
+    let Action::SendAdvert { advert, .. } = &out[0] else {
+        panic!("{out:?}");
+    };
+    assert_eq!(
+        advert.version,
+        vrrp::Version::V3 {
+            max_advert_interval_cs: 100
+        }
+    );
+    assert_eq!(advert.priority, 255);
+    assert_eq!(
+        out[1],
+        Action::SetTimer {
+            at: ms(1400),
+            kind: TimerKind::Advert
+        }
+    );
+    // And back: the same again, in v2.
+    let out = i.reconfigure(owner(), ms(500)).unwrap();
+    assert!(matches!(
+        &out[0],
+        Action::SendAdvert { advert, .. } if matches!(advert.version, vrrp::Version::V2 { .. })
+    ));
+    // A Backup sends nothing; it takes over later with the new version.
+    let mut b = Instance::new(config(100)).unwrap();
+    b.handle(Input::Startup, Time::ZERO);
+    let mut c = config(100);
+    c.version = vrrp::ProtocolVersion::V3;
+    assert_eq!(b.reconfigure(c, ms(100)), Ok(vec![]));
+    let (kind, at) = b.timer().unwrap();
+    let out = b.handle(Input::Timer(kind), at);
+    assert!(
+        out.iter().any(|a| matches!(a, Action::SendAdvert { advert, .. }
+            if matches!(advert.version, vrrp::Version::V3 { .. }))),
+        "{out:?}"
+    );
 }
 
 #[test]

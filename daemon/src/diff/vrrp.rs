@@ -14,7 +14,6 @@ pub fn restart_reason(old: &InstancePlan, new: &InstancePlan) -> Option<String> 
     let mut d = Details::default();
     d.field("virtual_router_id", &a.vrid, &b.vrid, ToString::to_string);
     d.field("interface", &old.interface, &new.interface, Clone::clone);
-    d.field("version", &a.version, &b.version, |v| version(*v).into());
     d.field("family", &old.ipv6, &new.ipv6, |v6| {
         if *v6 { "IPv6" } else { "IPv4" }.into()
     });
@@ -24,13 +23,17 @@ pub fn restart_reason(old: &InstancePlan, new: &InstancePlan) -> Option<String> 
         &b.unicast_peers.is_empty(),
         |m| if *m { "multicast" } else { "unicast" }.into(),
     );
-    d.field(
-        "multicast group",
-        &old.mcast_group,
-        &new.mcast_group,
-        ToString::to_string,
-    );
-    d.field("source address", &old.src_ip, &new.src_ip, opt);
+    if multicast(old) && multicast(new) {
+        d.field(
+            "multicast group",
+            &old.mcast_group,
+            &new.mcast_group,
+            ToString::to_string,
+        );
+    }
+    if !multicast(old) && !multicast(new) {
+        d.field("source address", &old.src_ip, &new.src_ip, opt);
+    }
     d.field(
         "unicast_fault_no_peer without peers",
         &old.fault_no_peer,
@@ -47,14 +50,21 @@ pub fn restart_reason(old: &InstancePlan, new: &InstancePlan) -> Option<String> 
 }
 
 /// Whether keepalived 2.2.7 takes `new` for another instance than `old` (same name): a new
-/// virtual_router_id, interface or unicast/multicast mode (measured), or family. Its reload
-/// then deletes the old one (FAULT or DELETED to its notifies) and starts the new one; other
-/// restarts keep it (a version change: no notify at all, measured).
+/// virtual_router_id, interface, unicast/multicast mode, multicast group (vrrp_mcast_group4/6)
+/// or unicast source address (unicast_src_ip; measured), or family. Its reload then deletes the
+/// old one (FAULT or DELETED to its notifies) and starts the new one. A new version or
+/// multicast source address (mcast_src_ip) it changes in place, with no notify (measured).
 pub fn is_another_instance(old: &InstancePlan, new: &InstancePlan) -> bool {
     old.config.vrid != new.config.vrid
         || old.interface != new.interface
-        || old.config.unicast_peers.is_empty() != new.config.unicast_peers.is_empty()
+        || multicast(old) != multicast(new)
         || old.ipv6 != new.ipv6
+        || (multicast(old) && old.mcast_group != new.mcast_group)
+        || (!multicast(old) && old.src_ip != new.src_ip)
+}
+
+fn multicast(p: &InstancePlan) -> bool {
+    p.config.unicast_peers.is_empty()
 }
 
 fn version(v: ProtocolVersion) -> &'static str {
@@ -90,6 +100,10 @@ fn auth(a: &Auth) -> String {
 pub fn instance_details(old: &InstancePlan, new: &InstancePlan) -> Vec<String> {
     let (a, b) = (&old.config, &new.config);
     let mut d = Details::default();
+    d.field("version", &a.version, &b.version, |v| version(*v).into());
+    if multicast(old) && multicast(new) {
+        d.field("source address", &old.src_ip, &new.src_ip, opt);
+    }
     d.field("priority", &a.priority, &b.priority, ToString::to_string);
     d.set("VIPs", &old.vips, &new.vips, |v| v.addr, vip);
     for n in &new.vips {
@@ -498,6 +512,39 @@ mod tests {
         assert_eq!(
             lines(&old, &new),
             ["vrrp_instance VI_1: restarted (mode multicast -> unicast)"]
+        );
+        let group = |g: &str| format!("global_defs {{\n vrrp_mcast_group4 {g}\n}}\n{old}");
+        let (o, n) = (parse(&group("224.0.0.18")), parse(&group("224.0.0.19")));
+        assert!(is_another_instance(&o.instances[0], &n.instances[0]));
+        assert_eq!(
+            lines(&group("224.0.0.18"), &group("224.0.0.19")),
+            ["vrrp_instance VI_1: restarted (multicast group 224.0.0.18 -> 224.0.0.19)"]
+        );
+        let unicast = |src: &str| {
+            instance(
+                "VI_1",
+                &format!(" unicast_src_ip {src}\n unicast_peer {{\n  10.0.0.2\n }}\n"),
+            )
+        };
+        let (o, n) = (parse(&unicast("10.0.0.1")), parse(&unicast("10.0.0.11")));
+        assert!(is_another_instance(&o.instances[0], &n.instances[0]));
+        assert_eq!(
+            lines(&unicast("10.0.0.1"), &unicast("10.0.0.11")),
+            ["vrrp_instance VI_1: restarted (source address 10.0.0.1 -> 10.0.0.11)"]
+        );
+    }
+
+    /// keepalived 2.2.7 (measured): a new version, or a new mcast_src_ip, is changed in place.
+    #[test]
+    fn a_new_version_or_multicast_source_is_changed_in_place() {
+        let old = instance("VI_1", " mcast_src_ip 10.0.0.1\n");
+        let new = instance("VI_1", " version 3\n mcast_src_ip 10.0.0.11\n");
+        let (o, n) = (parse(&old), parse(&new));
+        assert_eq!(restart_reason(&o.instances[0], &n.instances[0]), None);
+        assert!(!is_another_instance(&o.instances[0], &n.instances[0]));
+        assert_eq!(
+            lines(&old, &new),
+            ["vrrp_instance VI_1: version 2 -> 3, source address 10.0.0.1 -> 10.0.0.11"]
         );
     }
 

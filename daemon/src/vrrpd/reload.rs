@@ -8,9 +8,11 @@
 //!   (`diff::vrrp::gone_and_new`: one that stays is not touched); a new
 //!   priority comes through its tracking, as tracking's changes do.
 //! - An instance that cannot change in place (`diff::vrrp::restart_reason`, or the state
-//!   machine's [`vrrp::Restart`]) is stopped as on SIGTERM and started anew; a removed one is
-//!   stopped; a new one started. A stopped instance's addresses are removed even with `-V`
-//!   (that option is about the daemon stopping).
+//!   machine's [`vrrp::Restart`]) is stopped and started anew: removed as keepalived 2.2.7
+//!   removes it (FAULT or DELETED) when keepalived takes the new one for another instance
+//!   (`diff::vrrp::is_another_instance`), else as on SIGTERM; an instance no longer in the
+//!   file is removed the same way; a new one is started. A stopped instance's addresses are
+//!   removed even with `-V` (that option is about the daemon stopping).
 //! - Sync groups whose plan and members are unchanged go on; the others are rebuilt around
 //!   their running members ([`vrrp::SyncGroup::rejoin`]).
 //! - Trackers whose settings are unchanged go on with their state (`trackers`).
@@ -417,6 +419,11 @@ impl Runtime {
             if let Err(e) = self.gratuitous.prepare(&v.dev, v.addr.is_ipv6()) {
                 warn!("({name}) gratuitous messages on {}: {e}", v.dev);
             }
+        }
+        // A new mcast_src_ip: the socket is opened again from it (an address that is not
+        // there puts the instance in FAULT, as one that goes away does).
+        if old.src_ip != new.src_ip {
+            self.refresh(idx, now).await;
         }
         Ok(())
     }
