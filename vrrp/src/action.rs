@@ -62,11 +62,12 @@ pub enum Input {
     /// over at once (unless held); `Backup` makes a Master step down. Ignored in Fault, Stop and
     /// Initialize.
     GroupForce(WantedState),
-    /// Sync group: a member is in Fault, so this instance must not be Master. A Master steps
-    /// down; a Backup's master-down timer re-arms instead of taking over. Sticky until
-    /// [`Input::GroupRelease`].
-    GroupHold,
-    /// Sync group: no member is in Fault any more.
+    /// Sync group: a member is in Fault of its own (its interface or tracking), so this instance
+    /// goes to Fault too, as keepalived's sync group puts every member in FAULT (a Master resigns
+    /// with priority 0 first). Sticky until [`Input::GroupRelease`]; independent of the
+    /// instance's own faults, so it leaves Fault only when neither demands it.
+    GroupFault,
+    /// Sync group: no member is in Fault of its own any more.
     GroupRelease,
     /// The daemon is not ready for this router to preempt (keepalived-rs: its IPVS connection
     /// table is still catching up through the sync daemon). While held, a Backup does not take

@@ -235,8 +235,9 @@ pub struct Instance {
     interface_down: bool,
     /// Tracking demands Fault (`TrackFault` without a later `TrackOk`).
     track_fault: bool,
-    /// A sync group member is in Fault (`GroupHold` without a later `GroupRelease`).
-    group_held: bool,
+    /// A sync group member is in Fault of its own (`GroupFault` without a later
+    /// `GroupRelease`).
+    group_fault: bool,
     /// `PreemptHold` without a later `PreemptRelease`.
     preempt_held: bool,
     /// As Backup, when a lower-priority master (one we may preempt) was last heard; cleared by a
@@ -261,7 +262,7 @@ impl Instance {
             preempt_at: None,
             interface_down: false,
             track_fault: false,
-            group_held: false,
+            group_fault: false,
             preempt_held: false,
             lower_master_at: None,
             preempt_blocked: false,
@@ -279,6 +280,13 @@ impl Instance {
 
     pub fn config(&self) -> &InstanceConfig {
         &self.config
+    }
+
+    /// Whether the instance's own interface or tracking demands Fault, whatever its sync group
+    /// says: what its group goes to Fault for. A member held in Fault by its group alone is not
+    /// faulty of its own, so members can never hold each other in Fault.
+    pub fn own_fault(&self) -> bool {
+        self.interface_down || self.track_fault
     }
 
     /// The interface's primary address changed (or was first learned): it only breaks ties
@@ -459,22 +467,23 @@ impl Instance {
                 self.track_fault = false;
                 self.fault_changed(now, &mut out);
             }
-            (state, Input::GroupHold) => {
-                self.group_held = true;
-                if state == State::Master {
-                    self.step_down(now, &mut out);
-                }
+            (_, Input::GroupFault) => {
+                self.group_fault = true;
+                self.fault_changed(now, &mut out);
             }
-            (_, Input::GroupRelease) => self.group_held = false,
+            (_, Input::GroupRelease) => {
+                self.group_fault = false;
+                self.fault_changed(now, &mut out);
+            }
             (_, Input::PreemptHold) => self.preempt_held = true,
             (state, Input::PreemptRelease) => {
                 self.preempt_held = false;
                 let blocked = std::mem::take(&mut self.preempt_blocked);
-                if state == State::Backup && blocked && !self.group_held {
+                if state == State::Backup && blocked {
                     self.become_master(now, &mut out);
                 }
             }
-            (State::Backup, Input::GroupForce(WantedState::Master)) if !self.group_held => {
+            (State::Backup, Input::GroupForce(WantedState::Master)) => {
                 self.become_master(now, &mut out)
             }
             (State::Master, Input::GroupForce(WantedState::Backup)) => {
@@ -505,14 +514,6 @@ impl Instance {
     /// A due timer of `kind` fired (already disarmed) in `state`.
     fn timer_fired(&mut self, state: State, kind: TimerKind, now: Time, out: &mut Vec<Action>) {
         match (state, kind) {
-            // Held by the sync group: the master-down timer re-arms instead of taking over.
-            (State::Backup, TimerKind::MasterDown) if self.group_held => {
-                self.set_timer(
-                    TimerKind::MasterDown,
-                    now + self.master_down_interval(),
-                    out,
-                );
-            }
             // A preemption while held: wait, and look again when that master would have been
             // silent for Master_Down_Interval (each of its adverts moves that on).
             (State::Backup, TimerKind::MasterDown) if self.preemption_held(now).is_some() => {
@@ -585,7 +586,7 @@ impl Instance {
             );
             return;
         }
-        if self.priority == 255 && !self.group_held {
+        if self.priority == 255 {
             self.become_master(now, out);
             return;
         }
@@ -597,15 +598,15 @@ impl Instance {
         self.set_timer(TimerKind::MasterDown, now + wait, out);
     }
 
-    /// The interface or tracking changed: enter Fault when either demands it, leave it (starting
-    /// afresh as on Startup) when neither does any more.
+    /// The interface, tracking or sync group changed: enter Fault when one demands it, leave it
+    /// (starting afresh as on Startup) when none does any more.
     fn fault_changed(&mut self, now: Time, out: &mut Vec<Action>) {
-        let faulty = self.interface_down || self.track_fault;
+        let faulty = self.own_fault() || self.group_fault;
         match self.state {
             State::Initialize | State::Backup | State::Master if faulty => {
-                // With the interface still up (a tracked object failed) a Master can still
-                // resign: a priority-0 advert lets the backup take over after Skew_Time rather
-                // than a whole Master_Down_Interval, as on shutdown.
+                // With the interface still up (a tracked object failed, or the sync group's
+                // fault) a Master can still resign: a priority-0 advert lets the backup take
+                // over after Skew_Time rather than a whole Master_Down_Interval, as on shutdown.
                 if self.state == State::Master && !self.interface_down {
                     self.send_advert(0, out);
                 }

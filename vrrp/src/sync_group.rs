@@ -1,19 +1,23 @@
 //! A sync group (keepalived's `vrrp_sync_group`): member instances that change state together.
 //!
-//! Pure coordinator: the daemon feeds it every member's [`Action::Transition`] (via
-//! [`SyncGroup::on_actions`] or [`SyncGroup::on_transition`]) and feeds the returned
-//! `(member, Input)` pairs to those members, then feeds their transitions back in turn. The
+//! Pure coordinator: after each input it feeds a member, the daemon gives it that member's
+//! actions and whether the member is in Fault of its own ([`SyncGroup::on_member`]), and feeds
+//! the returned `(member, Input)` pairs to the members, whose answers come back in turn. The
 //! rules, from keepalived.conf(5) ("all instances in the group are MASTER or ... all either
-//! BACKUP or FAULT"):
+//! BACKUP or FAULT") and keepalived 2.2.7's behaviour (measured):
 //! - a member becomes Master: every other Backup member is forced Master
 //!   ([`Input::GroupForce`]`(Master)`);
 //! - a member steps down from Master to Backup: every other Master member is forced Backup;
-//! - while any member is in Fault, every member is held ([`Input::GroupHold`]): it steps down if
-//!   Master and does not take over; a Fault member stays Fault. When the last member leaves
-//!   Fault, all are released ([`Input::GroupRelease`]) and elect again normally.
+//! - while any member is in Fault of its own (its interface, its tracking), every member is put
+//!   in Fault ([`Input::GroupFault`]): a Master resigns, and a member's own recovery does not
+//!   take it out. When the last member's own fault ends, all are released
+//!   ([`Input::GroupRelease`]), that member first, and go to Backup and elect again.
+//!
+//! The group's fault follows only the members' own faults, never their states: a member in
+//! Fault because of the group holds nobody, so two members can never hold each other in Fault.
 //!
 //! Members are indices 0..n in the order given to [`SyncGroup::new`]. Outputs are in member
-//! order, so runs are deterministic.
+//! order (a release: the member that ended the fault first), so runs are deterministic.
 
 use crate::action::{Action, Input, State};
 use crate::instance::WantedState;
@@ -24,8 +28,10 @@ pub struct SyncGroup {
     names: Vec<String>,
     /// Each member's state as last reported.
     states: Vec<State>,
-    /// Whether each member has been sent GroupHold without a later GroupRelease.
-    held: Vec<bool>,
+    /// Each member's own fault as last reported.
+    own_faults: Vec<bool>,
+    /// Whether the members have been sent GroupFault without a later GroupRelease.
+    faulted: bool,
 }
 
 impl SyncGroup {
@@ -36,7 +42,8 @@ impl SyncGroup {
         SyncGroup {
             names,
             states: vec![State::Initialize; n],
-            held: vec![false; n],
+            own_faults: vec![false; n],
+            faulted: false,
         }
     }
 
@@ -62,27 +69,29 @@ impl SyncGroup {
         self.states[member]
     }
 
-    /// Whether some member is in Fault (so no member may be Master).
+    /// Whether some member is in Fault of its own (so every member is held in Fault).
     pub fn faulty(&self) -> bool {
-        self.states.contains(&State::Fault)
+        self.own_faults.contains(&true)
     }
 
     /// The group rebuilt around members that already run (a reload changed its members): takes
-    /// their states as they are (`states`, in member order) and returns what brings them
-    /// together: every member held while one is in Fault, otherwise the Backup members forced
-    /// Master when one is Master. Members already together get nothing but the holds.
-    pub fn rejoin(&mut self, states: &[State]) -> Vec<(usize, Input)> {
+    /// their states and own faults as they are (in member order) and returns what brings them
+    /// together: every member put in Fault while one is in Fault of its own (those that are in
+    /// Fault only because of their old group released), otherwise the Backup members forced
+    /// Master when one is Master. Members already together get nothing.
+    pub fn rejoin(&mut self, states: &[State], own_faults: &[bool]) -> Vec<(usize, Input)> {
         self.states = states.to_vec();
         self.states.resize(self.names.len(), State::Initialize);
-        let faulty = self.faulty();
-        let mut out = Vec::new();
-        for i in 0..self.len() {
-            self.held[i] = faulty;
-            if faulty {
-                out.push((i, Input::GroupHold));
-            }
-        }
-        if !faulty && self.states.contains(&State::Master) {
+        self.own_faults = own_faults.to_vec();
+        self.own_faults.resize(self.names.len(), false);
+        self.faulted = self.faulty();
+        let input = if self.faulted {
+            Input::GroupFault
+        } else {
+            Input::GroupRelease
+        };
+        let mut out: Vec<(usize, Input)> = (0..self.len()).map(|i| (i, input.clone())).collect();
+        if !self.faulted && self.states.contains(&State::Master) {
             for i in 0..self.len() {
                 if self.states[i] == State::Backup {
                     out.push((i, Input::GroupForce(WantedState::Master)));
@@ -92,38 +101,48 @@ impl SyncGroup {
         out
     }
 
-    /// Scans one member's actions for transitions and returns what to feed the members.
-    pub fn on_actions(&mut self, member: usize, actions: &[Action]) -> Vec<(usize, Input)> {
+    /// One member was fed an input: `own_fault` is its [`crate::Instance::own_fault`] now,
+    /// `actions` its answer. Returns what to feed the members.
+    pub fn on_member(
+        &mut self,
+        member: usize,
+        own_fault: bool,
+        actions: &[Action],
+    ) -> Vec<(usize, Input)> {
         let mut out = Vec::new();
         for a in actions {
             if let Action::Transition { from, to } = *a {
                 out.extend(self.on_transition(member, from, to));
             }
         }
+        out.extend(self.on_own_fault(member, own_fault));
         out
+    }
+
+    /// Member `member`'s own fault is now `own_fault`: the members are put in Fault when the
+    /// first member's begins, released (that member first) when the last one's ends.
+    pub fn on_own_fault(&mut self, member: usize, own_fault: bool) -> Vec<(usize, Input)> {
+        self.own_faults[member] = own_fault;
+        let faulty = self.faulty();
+        if faulty == self.faulted {
+            return Vec::new();
+        }
+        self.faulted = faulty;
+        if faulty {
+            return (0..self.len()).map(|i| (i, Input::GroupFault)).collect();
+        }
+        std::iter::once(member)
+            .chain((0..self.len()).filter(|&i| i != member))
+            .map(|i| (i, Input::GroupRelease))
+            .collect()
     }
 
     /// One member moved from `from` to `to`; returns the `(member, input)` pairs to feed.
     pub fn on_transition(&mut self, member: usize, from: State, to: State) -> Vec<(usize, Input)> {
         self.states[member] = to;
         let mut out = Vec::new();
-        // Holds first, so that a member is never forced Master while another is in Fault.
-        let faulty = self.faulty();
-        for i in 0..self.len() {
-            if self.held[i] != faulty {
-                self.held[i] = faulty;
-                out.push((
-                    i,
-                    if faulty {
-                        Input::GroupHold
-                    } else {
-                        Input::GroupRelease
-                    },
-                ));
-            }
-        }
         let force = match (from, to) {
-            (_, State::Master) if !faulty => Some((State::Backup, WantedState::Master)),
+            (_, State::Master) if !self.faulted => Some((State::Backup, WantedState::Master)),
             (State::Master, State::Backup) => Some((State::Master, WantedState::Backup)),
             _ => None,
         };

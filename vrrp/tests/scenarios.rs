@@ -125,7 +125,7 @@ fn input(v: &Value, config: &InstanceConfig) -> Input {
             "interface_up" => Input::InterfaceUp,
             "track_fault" => Input::TrackFault,
             "track_ok" => Input::TrackOk,
-            "group_hold" => Input::GroupHold,
+            "group_fault" => Input::GroupFault,
             "group_release" => Input::GroupRelease,
             other => panic!("unknown input {other}"),
         };

@@ -59,7 +59,8 @@ impl Router {
                     _ => {}
                 }
             }
-            queue.extend(self.group.on_actions(m, &actions));
+            let own_fault = self.members[m].own_fault();
+            queue.extend(self.group.on_member(m, own_fault, &actions));
             steps += 1;
             assert!(steps < 100, "sync group does not settle");
         }
@@ -106,50 +107,127 @@ fn first_master_pulls_the_others_to_master_at_once() {
     assert_eq!(masters[0].0, masters[1].0, "the other followed at once");
 }
 
+/// keepalived 2.2.7 (measured): one member's own fault puts every member in FAULT (a Master
+/// resigns with priority 0 first); when it ends every member goes BACKUP, then elects.
 #[test]
-fn a_fault_moves_the_others_to_backup_and_recovery_brings_both_back() {
+fn a_fault_puts_every_member_in_fault_and_recovery_brings_all_back() {
     let mut r = Router::new(vec![config(1, 100), config(2, 100)]);
     r.start();
     r.run_until(secs(10));
     assert_eq!(r.states(), vec![State::Master, State::Master]);
 
     // Member 0's tracked script (weight 0) fails.
+    let t = r.now;
     r.feed(0, Input::TrackFault);
-    assert_eq!(r.states(), vec![State::Fault, State::Backup]);
-    // Member 1 resigned with priority 0 so a peer would take over quickly.
-    assert_eq!(r.sent.last(), Some(&(1, 0)));
+    assert_eq!(r.states(), vec![State::Fault, State::Fault]);
+    let faults: Vec<_> = r.log.iter().filter(|e| e.0 == t).map(|e| e.1).collect();
+    assert_eq!(faults, [0, 1], "the faulty member first, then the group's");
+    // Both resigned with priority 0 (their interface is up), so a peer takes over quickly.
+    assert!(r.sent.contains(&(0, 0)) && r.sent.contains(&(1, 0)));
     assert!(r.group.faulty());
+    assert!(!r.members[1].own_fault());
 
-    // Held: member 1's master-down timer runs out again and again, it stays Backup.
+    // Held in Fault: no timer takes member 1 out, nor a forced Master.
     r.run_until(secs(30));
-    assert_eq!(r.states(), vec![State::Fault, State::Backup]);
-    // And a forced Master is refused while held.
     r.feed(1, Input::GroupForce(WantedState::Master));
-    assert_eq!(r.states(), vec![State::Fault, State::Backup]);
+    assert_eq!(r.states(), vec![State::Fault, State::Fault]);
 
-    // Recovery: member 0 restarts as Backup, the group is released, both become Master again.
+    // Recovery: member 0 goes Backup first, then member 1; both become Master again.
+    let t = r.now;
     r.feed(0, Input::TrackOk);
     assert_eq!(r.states(), vec![State::Backup, State::Backup]);
+    let backups: Vec<_> = r.log.iter().filter(|e| e.0 == t).map(|e| e.1).collect();
+    assert_eq!(backups, [0, 1]);
     assert!(!r.group.faulty());
     r.run_until(secs(40));
     assert_eq!(r.states(), vec![State::Master, State::Master]);
 }
 
+/// keepalived 2.2.7 (measured): with two members in Fault of their own, the first one's
+/// recovery changes nothing (no transition, no notify); the second's brings both back, that one
+/// first.
 #[test]
-fn two_faults_keep_the_group_out_of_master_until_both_recover() {
+fn two_faults_keep_the_group_in_fault_until_both_recover() {
     let mut r = Router::new(vec![config(1, 100), config(2, 100)]);
     r.start();
     r.run_until(secs(10));
     r.feed(0, Input::InterfaceDown);
+    // Member 1 is in Fault already (the group's); its own tracking fails too: no transition.
+    let before = r.log.len();
     r.feed(1, Input::TrackFault);
+    assert_eq!(r.log.len(), before);
     assert_eq!(r.states(), vec![State::Fault, State::Fault]);
-    // Member 0 recovers, but member 1 is still in Fault: 0 must stay Backup.
+    // Member 0 recovers, but member 1 is still in Fault of its own: nothing moves.
     r.feed(0, Input::InterfaceUp);
     r.run_until(secs(30));
-    assert_eq!(r.states(), vec![State::Backup, State::Fault]);
+    assert_eq!(r.log.len(), before);
+    assert_eq!(r.states(), vec![State::Fault, State::Fault]);
+    let t = r.now;
     r.feed(1, Input::TrackOk);
+    let backups: Vec<_> = r.log.iter().filter(|e| e.0 == t).map(|e| e.1).collect();
+    assert_eq!(backups, [1, 0], "the member that ended the fault first");
     r.run_until(secs(40));
     assert_eq!(r.states(), vec![State::Master, State::Master]);
+}
+
+/// Members held in Fault by their group never hold each other: whatever order the own faults
+/// come and go in, once none is left every member leaves Fault.
+#[test]
+fn members_in_fault_never_hold_each_other() {
+    // Every order of: member a's fault begins, member b's begins, a's ends, b's ends (a's
+    // begin before its end, b's too), over three members.
+    let events = [(0, true), (1, true), (0, false), (1, false)];
+    let orders: Vec<[usize; 4]> = permutations4()
+        .into_iter()
+        .filter(|p| {
+            let pos = |e: usize| p.iter().position(|&x| x == e).unwrap();
+            pos(0) < pos(2) && pos(1) < pos(3)
+        })
+        .collect();
+    assert_eq!(orders.len(), 6);
+    for order in orders {
+        for (a, b) in [(0, 1), (0, 2), (2, 1)] {
+            let mut r = Router::new(vec![config(1, 100), config(2, 150), config(3, 200)]);
+            r.start();
+            r.run_until(secs(10));
+            let mut faulty = [false; 2];
+            for &e in &order {
+                let (who, fault) = events[e];
+                faulty[who] = fault;
+                let input = if fault {
+                    Input::TrackFault
+                } else {
+                    Input::TrackOk
+                };
+                r.feed([a, b][who], input);
+                let expected = if faulty.contains(&true) {
+                    State::Fault
+                } else {
+                    State::Backup
+                };
+                assert_eq!(r.states(), vec![expected; 3], "order {order:?} ({a}, {b})");
+            }
+            r.run_until(secs(40));
+            assert_eq!(r.states(), vec![State::Master; 3], "order {order:?}");
+        }
+    }
+}
+
+fn permutations4() -> Vec<[usize; 4]> {
+    let mut out = Vec::new();
+    for a in 0..4 {
+        for b in 0..4 {
+            for c in 0..4 {
+                for d in 0..4 {
+                    let p = [a, b, c, d];
+                    if (0..4).all(|x| p.contains(&x)) {
+                        out.push(p);
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 #[test]
@@ -179,22 +257,31 @@ fn a_member_stepping_down_takes_the_others_to_backup_fault_stays_fault() {
     );
     g.on_transition(0, State::Master, State::Backup);
     g.on_transition(2, State::Master, State::Backup);
-    // c faults: everyone is held (c included, so it cannot come back as Master alone).
+    // c faults of its own: everyone is put in Fault (c included, so that its own recovery
+    // cannot take it out alone while another member is faulty).
+    let down = [Action::Transition {
+        from: State::Backup,
+        to: State::Fault,
+    }];
     assert_eq!(
-        g.on_transition(2, State::Backup, State::Fault),
+        g.on_member(2, true, &down),
         vec![
-            (0, Input::GroupHold),
-            (1, Input::GroupHold),
-            (2, Input::GroupHold)
+            (0, Input::GroupFault),
+            (1, Input::GroupFault),
+            (2, Input::GroupFault)
         ]
     );
-    // c comes back: released.
+    g.on_transition(0, State::Backup, State::Fault);
+    g.on_transition(1, State::Backup, State::Fault);
+    // Members in Fault because of the group are not faulty of their own: nothing more.
+    assert_eq!(g.on_member(0, false, &[]), vec![]);
+    // c's own fault ends (it stays in Fault, held): released, c first.
     assert_eq!(
-        g.on_transition(2, State::Fault, State::Backup),
+        g.on_member(2, false, &[]),
         vec![
+            (2, Input::GroupRelease),
             (0, Input::GroupRelease),
-            (1, Input::GroupRelease),
-            (2, Input::GroupRelease)
+            (1, Input::GroupRelease)
         ]
     );
 }
@@ -202,9 +289,10 @@ fn a_member_stepping_down_takes_the_others_to_backup_fault_stays_fault() {
 #[test]
 fn a_master_is_never_forced_while_a_member_is_in_fault() {
     let mut g = SyncGroup::new(["a", "b"]);
+    g.on_own_fault(0, true);
     g.on_transition(0, State::Initialize, State::Fault);
     g.on_transition(1, State::Initialize, State::Backup);
-    // Should not happen with held instances, but the group must not spread it.
+    // Should not happen with members in Fault, but the group must not spread it.
     assert_eq!(g.on_transition(1, State::Backup, State::Master), vec![]);
 }
 
@@ -222,37 +310,45 @@ fn instances_ignore_group_forcing_in_fault() {
     assert_eq!(i.state(), State::Fault);
 }
 
+/// A member put in Fault by its group before it starts stays in Fault through Startup, and
+/// starts (an owner: Master at once) when released.
 #[test]
-fn a_held_owner_starts_as_backup() {
+fn a_member_faulted_before_startup_starts_when_released() {
     let mut i = Instance::new(config(1, 255)).unwrap();
-    i.handle(Input::GroupHold, Time::ZERO);
-    i.handle(Input::Startup, Time::ZERO);
-    assert_eq!(i.state(), State::Backup);
-    assert_eq!(i.timer().map(|t| t.0), Some(TimerKind::MasterDown));
+    i.handle(Input::GroupFault, Time::ZERO);
+    assert_eq!(i.state(), State::Fault);
+    assert!(i.handle(Input::Startup, Time::ZERO).is_empty());
+    assert!(!i.own_fault());
+    i.handle(Input::GroupRelease, secs(1));
+    assert_eq!(i.state(), State::Master);
+    assert_eq!(i.timer().map(|t| t.0), Some(TimerKind::Advert));
 }
 
-/// A group rebuilt by a reload around running members: a Master pulls the Backups up; a Fault
-/// holds everyone; members already together get nothing.
+/// A group rebuilt by a reload around running members: a Master pulls the Backups up; a member's
+/// own fault puts everyone in Fault; otherwise everyone is released from an old group's fault.
 #[test]
 fn a_rebuilt_group_rejoins_its_running_members() {
     use vrrp::{Input, State, SyncGroup, WantedState};
+    let released = |n: usize| (0..n).map(|i| (i, Input::GroupRelease)).collect::<Vec<_>>();
     let mut g = SyncGroup::new(["a", "b", "c"]);
+    let mut expected = released(3);
+    expected.extend([
+        (0, Input::GroupForce(WantedState::Master)),
+        (2, Input::GroupForce(WantedState::Master)),
+    ]);
     assert_eq!(
-        g.rejoin(&[State::Backup, State::Master, State::Backup]),
-        vec![
-            (0, Input::GroupForce(WantedState::Master)),
-            (2, Input::GroupForce(WantedState::Master))
-        ]
+        g.rejoin(&[State::Backup, State::Master, State::Backup], &[false; 3]),
+        expected
     );
     let mut g = SyncGroup::new(["a", "b"]);
-    assert_eq!(g.rejoin(&[State::Master, State::Master]), vec![]);
-    assert_eq!(g.rejoin(&[State::Backup, State::Backup]), vec![]);
+    assert_eq!(g.rejoin(&[State::Master, State::Master], &[false; 2]), released(2));
+    // In Fault because of an old group only: released.
+    assert_eq!(g.rejoin(&[State::Fault, State::Backup], &[false; 2]), released(2));
     let mut g = SyncGroup::new(["a", "b"]);
     assert_eq!(
-        g.rejoin(&[State::Fault, State::Master]),
-        vec![(0, Input::GroupHold), (1, Input::GroupHold)]
+        g.rejoin(&[State::Fault, State::Master], &[true, false]),
+        vec![(0, Input::GroupFault), (1, Input::GroupFault)]
     );
-    // The holds are remembered: the Fault member's recovery releases them.
-    let out = g.on_transition(0, State::Fault, State::Backup);
-    assert!(out.contains(&(0, Input::GroupRelease)) && out.contains(&(1, Input::GroupRelease)));
+    // The fault is remembered: the faulty member's recovery releases them.
+    assert_eq!(g.on_own_fault(0, false), released(2));
 }

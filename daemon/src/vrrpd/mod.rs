@@ -517,8 +517,9 @@ impl Runtime {
         queue: &mut VecDeque<(usize, Input)>,
     ) {
         if let Some((g, member)) = self.instances[idx].group {
+            let own_fault = self.instances[idx].instance.own_fault();
             let group = &mut self.groups[g];
-            for (m, inp) in group.sync.on_actions(member, &actions) {
+            for (m, inp) in group.sync.on_member(member, own_fault, &actions) {
                 if let Some(&target) = group.members.get(m) {
                     queue.push_back((target, inp));
                 }

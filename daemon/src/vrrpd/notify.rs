@@ -86,15 +86,12 @@ pub fn group_commands(n: &Notify, name: &str, to: State) -> Vec<Script> {
     out
 }
 
-/// A sync group's state from its members': Fault if one is, Master or Backup when all are,
-/// Stop when all are stopped; None while they are in between.
+/// A sync group's state from its members': the state they all are in (Master, Backup, Fault or
+/// Stop); None while they are in between. A member's own fault puts every member in Fault, so
+/// the group says FAULT after its members, as keepalived 2.2.7 does (measured).
 pub fn group_state(members: &[State]) -> Option<State> {
-    if members.contains(&State::Fault) {
-        return Some(State::Fault);
-    }
-    [State::Master, State::Backup, State::Stop]
-        .into_iter()
-        .find(|&s| !members.is_empty() && members.iter().all(|m| *m == s))
+    let first = *members.first()?;
+    (first != State::Initialize && members.iter().all(|m| *m == first)).then_some(first)
 }
 
 enum Job {
@@ -249,10 +246,13 @@ mod tests {
             Some(State::Master)
         );
         assert_eq!(group_state(&[State::Master, State::Backup]), None);
+        assert_eq!(group_state(&[State::Fault, State::Backup]), None);
         assert_eq!(
-            group_state(&[State::Fault, State::Backup]),
+            group_state(&[State::Fault, State::Fault]),
             Some(State::Fault)
         );
+        assert_eq!(group_state(&[State::Initialize, State::Initialize]), None);
+        assert_eq!(group_state(&[]), None);
         assert_eq!(group_state(&[State::Stop, State::Stop]), Some(State::Stop));
     }
 

@@ -85,7 +85,7 @@ impl Runtime {
         let write_states = plan.fifo_write_states_on_reload;
 
         // Out of their groups first: a group must not react to a member it is losing.
-        let mut in_groups: Vec<String> = self
+        let in_groups: Vec<String> = self
             .groups
             .iter()
             .flat_map(|g| g.plan.members.iter().cloned())
@@ -171,7 +171,6 @@ impl Runtime {
                 Some(i) => old_groups.swap_remove(i),
                 None => {
                     rebuilt.push(self.groups.len());
-                    in_groups.extend(gp.members.iter().cloned());
                     Group {
                         sync: SyncGroup::new(gp.members.iter().cloned()),
                         members: Vec::new(),
@@ -185,30 +184,33 @@ impl Runtime {
             };
             self.groups.push(group);
         }
-        let kept_groups: Vec<String> = self
+        self.index_groups();
+        // Members of removed groups (in no group now) are released from their old group's
+        // fault; members of rebuilt groups rejoin (put in Fault, or released).
+        let grouped: Vec<String> = self
             .groups
             .iter()
-            .enumerate()
-            .filter(|(g, _)| !rebuilt.contains(g))
-            .flat_map(|(_, g)| g.plan.members.iter().cloned())
+            .flat_map(|g| g.plan.members.iter().cloned())
             .collect();
-        self.index_groups();
-        // Members of rebuilt or removed groups start free, then rejoin.
         for idx in 0..self.instances.len() {
             let name = &self.instances[idx].plan.name;
-            if in_groups.contains(name) && !kept_groups.contains(name) {
+            if in_groups.contains(name) && !grouped.contains(name) {
                 self.feed(idx, Input::GroupRelease, now).await;
             }
         }
         for g in rebuilt {
-            let states: Vec<State> = self.groups[g]
-                .members
+            let members = self.groups[g].members.clone();
+            let states: Vec<State> = members
                 .iter()
                 .map(|&i| self.instances[i].instance.state())
                 .collect();
+            let own_faults: Vec<bool> = members
+                .iter()
+                .map(|&i| self.instances[i].instance.own_fault())
+                .collect();
             let mut queue = VecDeque::new();
             let group = &mut self.groups[g];
-            for (m, input) in group.sync.rejoin(&states) {
+            for (m, input) in group.sync.rejoin(&states, &own_faults) {
                 if let Some(&target) = group.members.get(m) {
                     queue.push_back((target, input));
                 }

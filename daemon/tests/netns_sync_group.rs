@@ -1,0 +1,222 @@
+//! vrrp_sync_group in the netns lab, keepalived-rs and keepalived 2.2.7 on the same files: one
+//! member's own fault puts every member in FAULT (their notify_fault, the group's FAULT), the
+//! first of two faults ending changes nothing, the last one brings every member back to BACKUP
+//! and then MASTER. keepalived forks its scripts at once, so each phase's calls are compared as
+//! sets; keepalived-rs runs them in order, which is checked too; the FIFO lines, which both
+//! write in order, are compared as they come.
+//! Needs root; skips loudly without it.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::notify::{calls, note_scripts, Reader};
+use common::{lab_or_skip, wait_for, Daemon, Lab};
+
+const DAEMONS: [&str; 2] = ["keepalived-rs", "keepalived"];
+
+/// The scripts every instance and the group name: the state's own and `notify`.
+const SCRIPTS: [&str; 10] = [
+    "master", "backup", "fault", "stop", "notify", "gmaster", "gbackup", "gfault", "gstop",
+    "gnotify",
+];
+
+/// Instance `name` (VRRPv2, 1 s adverts) with every notify script and, if given, a tracked
+/// vrrp_script (weight 0: its failure is a FAULT).
+fn instance(dir: &Path, name: &str, vrid: u8, priority: u8, track: Option<&str>) -> String {
+    let d = dir.display();
+    let track = track
+        .map(|t| format!("    track_script {{\n        {t}\n    }}\n"))
+        .unwrap_or_default();
+    let state = if priority == 255 { "MASTER" } else { "BACKUP" };
+    format!(
+        "vrrp_instance {name} {{\n    state {state}\n    interface eth0\n    virtual_router_id {vrid}\n    priority {priority}\n    advert_int 1\n    virtual_ipaddress {{\n        10.9.0.{vrid}/24\n    }}\n{track}    notify_master {d}/master\n    notify_backup {d}/backup\n    notify_fault {d}/fault\n    notify_stop {d}/stop\n    notify {d}/notify\n}}\n"
+    )
+}
+
+/// Group G of VI_1 and VI_2, with every notify script.
+fn group(dir: &Path) -> String {
+    let d = dir.display();
+    format!(
+        "vrrp_sync_group G {{\n    group {{\n        VI_1\n        VI_2\n    }}\n    notify_master {d}/gmaster\n    notify_backup {d}/gbackup\n    notify_fault {d}/gfault\n    notify_stop {d}/gstop\n    notify {d}/gnotify\n}}\n"
+    )
+}
+
+/// A vrrp_script that fails while `file` exists, seen within a second.
+fn file_check(name: &str, file: &Path) -> String {
+    format!(
+        "vrrp_script {name} {{\n    script \"/usr/bin/test ! -e {}\"\n    interval 1\n    fall 1\n    rise 1\n}}\n",
+        file.display()
+    )
+}
+
+/// The calls of one instance's (or the group's) move to `state`, in the order keepalived-rs
+/// makes them: the state's own script, then `notify`.
+fn moved(who: &str, state: &str, priority: u8) -> Vec<String> {
+    let own = state.to_lowercase();
+    if who == "G" {
+        vec![format!("g{own} "), format!("gnotify GROUP G {state} 0")]
+    } else {
+        vec![
+            format!("{own} "),
+            format!("notify INSTANCE {who} {state} {priority}"),
+        ]
+    }
+}
+
+fn phase(moves: &[(&str, &str, u8)]) -> Vec<String> {
+    moves
+        .iter()
+        .flat_map(|&(who, state, prio)| moved(who, state, prio))
+        .collect()
+}
+
+/// Waits until `n` more calls than `seen` are written down (and a second more, for stragglers
+/// keepalived forked at once); returns the new ones.
+fn next_calls(file: &Path, seen: &mut usize, n: usize, d: &Daemon, who: &str, what: &str) -> Vec<String> {
+    let ok = wait_for(Duration::from_secs(15), || calls(file).len() >= *seen + n);
+    std::thread::sleep(Duration::from_secs(1));
+    let all = calls(file);
+    assert!(
+        ok.is_some(),
+        "{who}: {what}: calls so far {all:#?}\n{}",
+        d.log_text()
+    );
+    let new = all[*seen..].to_vec();
+    *seen = all.len();
+    new
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// Nothing more is written down within `wait`.
+fn no_calls(file: &Path, seen: usize, wait: Duration, d: &Daemon, who: &str, what: &str) {
+    std::thread::sleep(wait);
+    let all = calls(file);
+    assert_eq!(
+        all.len(),
+        seen,
+        "{who}: {what}: unexpected calls {:#?}\n{}",
+        &all[seen..],
+        d.log_text()
+    );
+}
+
+fn lab(test: &str, who: &str, tag: &str) -> Option<Lab> {
+    let tag = format!("{tag}{}", if who == "keepalived" { "k" } else { "o" });
+    lab_or_skip(test, &tag, 1)
+}
+
+/// keepalived 2.2.7 (measured by hand, then here): VI_1's tracked script fails: VI_1 and VI_2
+/// go FAULT (both notify_fault), then the group; VI_2's own script fails too: nothing; VI_1's
+/// recovers: nothing (VI_2 is still faulty); VI_2's recovers: both BACKUP, the group BACKUP,
+/// then all MASTER.
+#[test]
+fn netns_one_members_fault_puts_the_group_in_fault_as_keepalived() {
+    for who in DAEMONS {
+        let test = "netns_one_members_fault_puts_the_group_in_fault_as_keepalived";
+        let Some(lab) = lab(test, who, "sf") else {
+            return;
+        };
+        let a = lab.node(0).to_string();
+        let file = note_scripts(&lab, &SCRIPTS);
+        let (f1, f2) = (lab.dir.join("f1"), lab.dir.join("f2"));
+        let fifo = lab.dir.join("vrrp.fifo");
+        let reader = Reader::start(fifo.clone());
+        let conf = format!(
+            "global_defs {{\n    script_user root\n    vrrp_notify_fifo {}\n}}\n{}{}{}{}{}",
+            fifo.display(),
+            file_check("chk1", &f1),
+            file_check("chk2", &f2),
+            group(&lab.dir),
+            instance(&lab.dir, "VI_1", 51, 100, Some("chk1")),
+            instance(&lab.dir, "VI_2", 52, 100, Some("chk2")),
+        );
+        let d = lab.start_either(who, &a, &conf);
+        let mut seen = 0;
+        let start = phase(&[
+            ("VI_1", "BACKUP", 100),
+            ("VI_2", "BACKUP", 100),
+            ("G", "BACKUP", 100),
+            ("VI_1", "MASTER", 100),
+            ("VI_2", "MASTER", 100),
+            ("G", "MASTER", 100),
+        ]);
+        let got = next_calls(&file, &mut seen, start.len(), &d, who, "start");
+        assert_eq!(sorted(got), sorted(start), "{who}: start");
+
+        std::fs::write(&f1, "").unwrap();
+        let fault = phase(&[
+            ("VI_1", "FAULT", 100),
+            ("VI_2", "FAULT", 100),
+            ("G", "FAULT", 100),
+        ]);
+        let got = next_calls(&file, &mut seen, fault.len(), &d, who, "VI_1's fault");
+        println!("MEASURE: {who}: VI_1's fault: {got:?}");
+        if who == "keepalived-rs" {
+            assert_eq!(got, fault, "{who}: in order");
+        }
+        assert_eq!(sorted(got), sorted(fault), "{who}: VI_1's fault");
+        assert!(!lab.has(&a, "10.9.0.51") && !lab.has(&a, "10.9.0.52"));
+
+        std::fs::write(&f2, "").unwrap();
+        no_calls(&file, seen, Duration::from_secs(3), &d, who, "VI_2's own fault");
+        std::fs::remove_file(&f1).unwrap();
+        no_calls(&file, seen, Duration::from_secs(3), &d, who, "VI_1's recovery");
+        assert!(!lab.has(&a, "10.9.0.51"), "{who}: VI_1 held in FAULT");
+
+        std::fs::remove_file(&f2).unwrap();
+        let back = phase(&[
+            ("VI_2", "BACKUP", 100),
+            ("VI_1", "BACKUP", 100),
+            ("G", "BACKUP", 100),
+            ("VI_1", "MASTER", 100),
+            ("VI_2", "MASTER", 100),
+            ("G", "MASTER", 100),
+        ]);
+        let got = next_calls(&file, &mut seen, back.len(), &d, who, "recovery");
+        println!("MEASURE: {who}: the last fault ends: {got:?}");
+        if who == "keepalived-rs" {
+            assert_eq!(got[..6], back[..6], "{who}: in order");
+        }
+        assert_eq!(sorted(got), sorted(back), "{who}: recovery");
+        assert!(lab.has(&a, "10.9.0.51") && lab.has(&a, "10.9.0.52"));
+
+        // The FIFO: the start as a set (keepalived 2.2.7 may write the group's line first),
+        // then the fault and the recovery in keepalived's order (measured by hand).
+        let lines = reader.wait(15, Duration::from_secs(5));
+        println!("MEASURE: {who}: FIFO {lines:#?}");
+        assert_eq!(lines.len(), 15, "{who}: {lines:#?}");
+        let fifo_phase = |v: &[(&str, &str)]| -> Vec<String> {
+            v.iter()
+                .map(|&(who, state)| match who {
+                    "G" => format!("GROUP \"G\" {state} 0"),
+                    vi => format!("INSTANCE \"{vi}\" {state} 100"),
+                })
+                .collect()
+        };
+        let start = fifo_phase(&[
+            ("VI_1", "BACKUP"),
+            ("VI_2", "BACKUP"),
+            ("G", "BACKUP"),
+            ("VI_1", "MASTER"),
+            ("VI_2", "MASTER"),
+            ("G", "MASTER"),
+        ]);
+        assert_eq!(sorted(lines[..6].to_vec()), sorted(start), "{who}: FIFO at start");
+        let then = fifo_phase(&[
+            ("VI_1", "FAULT"),
+            ("VI_2", "FAULT"),
+            ("G", "FAULT"),
+            ("VI_2", "BACKUP"),
+            ("VI_1", "BACKUP"),
+            ("G", "BACKUP"),
+        ]);
+        assert_eq!(lines[6..12], then[..], "{who}: FIFO, fault and recovery");
+        assert_eq!(lines[14], "GROUP \"G\" MASTER 0", "{who}");
+    }
+}
