@@ -1,7 +1,8 @@
 //! vrrp_sync_group in the netns lab, keepalived-rs and keepalived 2.2.7 on the same files: one
 //! member's own fault puts every member in FAULT (their notify_fault, the group's FAULT), the
 //! first of two faults ending changes nothing, the last one brings every member back to BACKUP
-//! and then MASTER. keepalived forks its scripts at once, so each phase's calls are compared as
+//! and then MASTER; at start, a group of address owners (priority 255) goes MASTER without a
+//! group notify. keepalived forks its scripts at once, so each phase's calls are compared as
 //! sets; keepalived-rs runs them in order, which is checked too; the FIFO lines, which both
 //! write in order, are compared as they come.
 //! Needs root; skips loudly without it.
@@ -218,5 +219,37 @@ fn netns_one_members_fault_puts_the_group_in_fault_as_keepalived() {
         ]);
         assert_eq!(lines[6..12], then[..], "{who}: FIFO, fault and recovery");
         assert_eq!(lines[14], "GROUP \"G\" MASTER 0", "{who}");
+    }
+}
+
+/// keepalived 2.2.7 (measured): a group of address owners (priority 255) starts MASTER at once,
+/// its members notified, the group not at all (no GROUP line, no group script); at stop every
+/// member's STOP, then the group's.
+#[test]
+fn netns_a_group_of_owners_starts_master_without_a_group_notify() {
+    for who in DAEMONS {
+        let test = "netns_a_group_of_owners_starts_master_without_a_group_notify";
+        let Some(lab) = lab(test, who, "so") else {
+            return;
+        };
+        let a = lab.node(0).to_string();
+        let file = note_scripts(&lab, &SCRIPTS);
+        let conf = format!(
+            "global_defs {{\n    script_user root\n}}\n{}{}{}",
+            group(&lab.dir),
+            instance(&lab.dir, "VI_1", 51, 255, None),
+            instance(&lab.dir, "VI_2", 52, 255, None),
+        );
+        let mut d = lab.start_either(who, &a, &conf);
+        let mut seen = 0;
+        let start = phase(&[("VI_1", "MASTER", 255), ("VI_2", "MASTER", 255)]);
+        let got = next_calls(&file, &mut seen, start.len(), &d, who, "start");
+        no_calls(&file, seen, Duration::from_secs(2), &d, who, "after the start");
+        println!("MEASURE: {who}: owners' start: {got:?}");
+        assert_eq!(sorted(got), sorted(start), "{who}: start");
+        assert!(d.term(Duration::from_secs(40)).is_some(), "{who} did not stop");
+        let stop = phase(&[("VI_1", "STOP", 255), ("VI_2", "STOP", 255), ("G", "STOP", 0)]);
+        let got = next_calls(&file, &mut seen, stop.len(), &d, who, "stop");
+        assert_eq!(sorted(got), sorted(stop), "{who}: stop");
     }
 }

@@ -547,11 +547,16 @@ impl Runtime {
         let Some(state) = notify::group_state(&states) else {
             return;
         };
+        let owners = self.groups[g]
+            .members
+            .iter()
+            .all(|&i| self.instances[i].instance.priority() == 255);
         let group = &mut self.groups[g];
-        if group.notified == Some(state) {
+        let due = notify::group_notice_due(group.notified, state, owners);
+        group.notified = Some(state);
+        if !due {
             return;
         }
-        group.notified = Some(state);
         info!(
             "(sync group {}) Entering {} STATE",
             group.plan.name,

@@ -94,6 +94,17 @@ pub fn group_state(members: &[State]) -> Option<State> {
     (first != State::Initialize && members.iter().all(|m| *m == first)).then_some(first)
 }
 
+/// Whether a sync group whose members add up to `state` is notified, `last` the state it was
+/// in: not when unchanged; nor when a group of address owners (`owners`: every member at
+/// priority 255) starts in Master: keepalived 2.2.7 starts such a group in MASTER rather than
+/// entering it, and notifies nothing for it (measured: no group script, no FIFO line).
+pub fn group_notice_due(last: Option<State>, state: State, owners: bool) -> bool {
+    match last {
+        Some(last) => last != state,
+        None => !(owners && state == State::Master),
+    }
+}
+
 enum Job {
     Run(Script),
     Flush(oneshot::Sender<()>),
@@ -254,6 +265,17 @@ mod tests {
         assert_eq!(group_state(&[State::Initialize, State::Initialize]), None);
         assert_eq!(group_state(&[]), None);
         assert_eq!(group_state(&[State::Stop, State::Stop]), Some(State::Stop));
+    }
+
+    #[test]
+    fn a_group_of_owners_starting_master_is_not_notified() {
+        assert!(!group_notice_due(None, State::Master, true));
+        assert!(group_notice_due(None, State::Master, false));
+        assert!(group_notice_due(None, State::Backup, true));
+        assert!(group_notice_due(None, State::Fault, true));
+        // Later, Master is notified as any other change; the same state again is not.
+        assert!(group_notice_due(Some(State::Backup), State::Master, true));
+        assert!(!group_notice_due(Some(State::Master), State::Master, false));
     }
 
     #[tokio::test]
