@@ -149,7 +149,13 @@ const ANOTHER: [&str; 5] = [
 #[test]
 fn netns_reload_of_a_new_version_changes_it_in_place_as_keepalived() {
     for who in DAEMONS {
-        let Some(r) = run(who, "iv", ("", "    version 2\n"), ("", "    version 3\n"), 0) else {
+        let Some(r) = run(
+            who,
+            "iv",
+            ("", "    version 2\n"),
+            ("", "    version 3\n"),
+            0,
+        ) else {
             return;
         };
         assert!(r.calls.is_empty(), "{who}: {:?}", r.calls);
@@ -159,7 +165,10 @@ fn netns_reload_of_a_new_version_changes_it_in_place_as_keepalived() {
         assert!(
             after.iter().all(|a| a.version == 3 && a.priority == 150),
             "{who}: adverts after the reload: {:?}",
-            after.iter().map(|a| (a.version, a.priority)).collect::<Vec<_>>()
+            after
+                .iter()
+                .map(|a| (a.version, a.priority))
+                .collect::<Vec<_>>()
         );
         assert!(
             !r.adverts_after(0.0).iter().any(|a| a.priority == 0),
@@ -189,7 +198,10 @@ fn netns_reload_of_a_new_multicast_source_changes_it_in_place_as_keepalived() {
                 .iter()
                 .all(|a| a.src == Ipv4Addr::new(10, 9, 0, 11) && a.priority == 150),
             "{who}: {:?}",
-            after.iter().map(|a| (a.src, a.priority)).collect::<Vec<_>>()
+            after
+                .iter()
+                .map(|a| (a.src, a.priority))
+                .collect::<Vec<_>>()
         );
     }
 }

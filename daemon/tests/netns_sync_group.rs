@@ -75,7 +75,14 @@ fn phase(moves: &[(&str, &str, u8)]) -> Vec<String> {
 
 /// Waits until `n` more calls than `seen` are written down (and a second more, for stragglers
 /// keepalived forked at once); returns the new ones.
-fn next_calls(file: &Path, seen: &mut usize, n: usize, d: &Daemon, who: &str, what: &str) -> Vec<String> {
+fn next_calls(
+    file: &Path,
+    seen: &mut usize,
+    n: usize,
+    d: &Daemon,
+    who: &str,
+    what: &str,
+) -> Vec<String> {
     let ok = wait_for(Duration::from_secs(15), || calls(file).len() >= *seen + n);
     std::thread::sleep(Duration::from_secs(1));
     let all = calls(file);
@@ -165,9 +172,23 @@ fn netns_one_members_fault_puts_the_group_in_fault_as_keepalived() {
         assert!(!lab.has(&a, "10.9.0.51") && !lab.has(&a, "10.9.0.52"));
 
         std::fs::write(&f2, "").unwrap();
-        no_calls(&file, seen, Duration::from_secs(3), &d, who, "VI_2's own fault");
+        no_calls(
+            &file,
+            seen,
+            Duration::from_secs(3),
+            &d,
+            who,
+            "VI_2's own fault",
+        );
         std::fs::remove_file(&f1).unwrap();
-        no_calls(&file, seen, Duration::from_secs(3), &d, who, "VI_1's recovery");
+        no_calls(
+            &file,
+            seen,
+            Duration::from_secs(3),
+            &d,
+            who,
+            "VI_1's recovery",
+        );
         assert!(!lab.has(&a, "10.9.0.51"), "{who}: VI_1 held in FAULT");
 
         std::fs::remove_file(&f2).unwrap();
@@ -208,7 +229,11 @@ fn netns_one_members_fault_puts_the_group_in_fault_as_keepalived() {
             ("VI_2", "MASTER"),
             ("G", "MASTER"),
         ]);
-        assert_eq!(sorted(lines[..6].to_vec()), sorted(start), "{who}: FIFO at start");
+        assert_eq!(
+            sorted(lines[..6].to_vec()),
+            sorted(start),
+            "{who}: FIFO at start"
+        );
         let then = fifo_phase(&[
             ("VI_1", "FAULT"),
             ("VI_2", "FAULT"),
@@ -244,11 +269,25 @@ fn netns_a_group_of_owners_starts_master_without_a_group_notify() {
         let mut seen = 0;
         let start = phase(&[("VI_1", "MASTER", 255), ("VI_2", "MASTER", 255)]);
         let got = next_calls(&file, &mut seen, start.len(), &d, who, "start");
-        no_calls(&file, seen, Duration::from_secs(2), &d, who, "after the start");
+        no_calls(
+            &file,
+            seen,
+            Duration::from_secs(2),
+            &d,
+            who,
+            "after the start",
+        );
         println!("MEASURE: {who}: owners' start: {got:?}");
         assert_eq!(sorted(got), sorted(start), "{who}: start");
-        assert!(d.term(Duration::from_secs(40)).is_some(), "{who} did not stop");
-        let stop = phase(&[("VI_1", "STOP", 255), ("VI_2", "STOP", 255), ("G", "STOP", 0)]);
+        assert!(
+            d.term(Duration::from_secs(40)).is_some(),
+            "{who} did not stop"
+        );
+        let stop = phase(&[
+            ("VI_1", "STOP", 255),
+            ("VI_2", "STOP", 255),
+            ("G", "STOP", 0),
+        ]);
         let got = next_calls(&file, &mut seen, stop.len(), &d, who, "stop");
         assert_eq!(sorted(got), sorted(stop), "{who}: stop");
     }

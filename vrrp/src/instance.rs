@@ -349,7 +349,11 @@ impl Instance {
     /// - `state` (the initial state) matters only at start.
     ///
     /// The same configuration again changes nothing and returns no action.
-    pub fn reconfigure(&mut self, config: InstanceConfig, now: Time) -> Result<Vec<Action>, Restart> {
+    pub fn reconfigure(
+        &mut self,
+        config: InstanceConfig,
+        now: Time,
+    ) -> Result<Vec<Action>, Restart> {
         let old = &self.config;
         if config.vrid != old.vrid {
             return Err(Restart::Vrid);
@@ -413,7 +417,11 @@ impl Instance {
         }
         if version_changed {
             self.send_advert(self.priority, &mut out);
-            self.set_timer(TimerKind::Advert, now + self.config.advert_interval, &mut out);
+            self.set_timer(
+                TimerKind::Advert,
+                now + self.config.advert_interval,
+                &mut out,
+            );
         }
         if refresh_changed {
             if !self.config.garp_master_refresh.is_zero()

@@ -137,7 +137,8 @@ fn a_new_version_is_taken_in_place_and_advertised_at_once() {
     let (kind, at) = b.timer().unwrap();
     let out = b.handle(Input::Timer(kind), at);
     assert!(
-        out.iter().any(|a| matches!(a, Action::SendAdvert { advert, .. }
+        out.iter()
+            .any(|a| matches!(a, Action::SendAdvert { advert, .. }
             if matches!(advert.version, vrrp::Version::V3 { .. }))),
         "{out:?}"
     );

@@ -341,9 +341,15 @@ fn a_rebuilt_group_rejoins_its_running_members() {
         expected
     );
     let mut g = SyncGroup::new(["a", "b"]);
-    assert_eq!(g.rejoin(&[State::Master, State::Master], &[false; 2]), released(2));
+    assert_eq!(
+        g.rejoin(&[State::Master, State::Master], &[false; 2]),
+        released(2)
+    );
     // In Fault because of an old group only: released.
-    assert_eq!(g.rejoin(&[State::Fault, State::Backup], &[false; 2]), released(2));
+    assert_eq!(
+        g.rejoin(&[State::Fault, State::Backup], &[false; 2]),
+        released(2)
+    );
     let mut g = SyncGroup::new(["a", "b"]);
     assert_eq!(
         g.rejoin(&[State::Fault, State::Master], &[true, false]),
