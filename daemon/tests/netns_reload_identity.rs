@@ -126,7 +126,15 @@ fn run(
     let vip_kept = lab.has(&a, "10.9.0.100");
     let mut new_calls = calls(&file)[seen..].to_vec();
     new_calls.sort();
-    let frames = lab.capture();
+    // tcpdump hands frames to its file late on a loaded machine: wait for three adverts
+    // after the reload has settled.
+    let frames = lab.capture_until(Duration::from_secs(15), |frames| {
+        adverts(frames)
+            .iter()
+            .filter(|a| a.time >= reloaded_at + 1.5)
+            .count()
+            >= 3
+    });
     println!("MEASURE: {who}: {tag}: calls after the reload {new_calls:?}");
     Some(Run {
         calls: new_calls,
