@@ -21,10 +21,11 @@
 //! (daemon/tests/netns_start_verdict.rs), which [`check`] applies to the model so that ours
 //! runs the same: it does not start without an interface the file names (but a linkbeat
 //! interface, which it drops); it drops a vrrp_script whose program does not exist (the
-//! instances run as if they did not track it) and a notify script whose program does not
-//! exist; when it cannot set the user scripts run as (a `script_user` that does not exist, or
-//! `enable_script_security` without `script_user` and no user `keepalived_script`), it drops
-//! the VRRP side's scripts that name no user of their own (and the others without one: the
+//! instances run as if they did not track it) and a notify, startup or shutdown script whose
+//! program does not exist; when it cannot set the user scripts run as (a `script_user` that
+//! does not exist, or `enable_script_security` without `script_user` and no user
+//! `keepalived_script`), it drops the VRRP side's and the startup and shutdown scripts that
+//! name no user of their own (and the others without one: the
 //! FIFO scripts and a FIFO without a user, measured; the LVS side's, by its source; those the
 //! daemon's plan leaves out, daemon/src/script_user.rs, told by `script_user_missing`).
 //! Scripts without `enable_script_security` run, but one its user cannot execute, which it
@@ -59,9 +60,11 @@ pub trait Host {
 pub const DEFAULT_SCRIPT_USER: &str = "keepalived_script";
 
 /// Which process of keepalived reads a setting: it decides whether a missing interface hides
-/// the script-security finding.
+/// the script-security finding, and which scripts its daemon drops.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Side {
+    /// The parent: the startup and shutdown scripts.
+    Parent,
     Vrrp,
     Lvs,
 }
@@ -271,6 +274,8 @@ fn drop_scripts(config: &mut Config, dropped: &Dropped) {
     }
     let defs = &mut config.global.global_defs;
     for c in [
+        &mut defs.startup_script,
+        &mut defs.shutdown_script,
         &mut defs.notify_fifo_script,
         &mut defs.vrrp_notify_fifo_script,
         &mut defs.lvs_notify_fifo_script,
@@ -305,7 +310,7 @@ fn check_scripts(
     let mut dropped = Dropped::default();
     for s in scripts
         .iter()
-        .filter(|s| s.side == Side::Vrrp && s.droppable)
+        .filter(|s| s.side != Side::Lvs && s.droppable)
     {
         if host.has_program(&s.program) {
             continue;
@@ -341,7 +346,7 @@ fn check_scripts(
     let drop_userless = |dropped: &mut Dropped| {
         for s in scripts
             .iter()
-            .filter(|s| s.side == Side::Vrrp && s.droppable && s.user.is_none())
+            .filter(|s| s.side != Side::Lvs && s.droppable && s.user.is_none())
         {
             if !dropped.spans.contains(&s.span) {
                 dropped.spans.push(s.span);
@@ -440,10 +445,7 @@ fn check_files(
     diags: &mut Diagnostics,
 ) {
     for s in scripts {
-        // keepalived-rs refuses these two with what to do instead.
-        if dropped.spans.contains(&s.span)
-            || matches!(s.what.as_str(), "startup_script" | "shutdown_script")
-        {
+        if dropped.spans.contains(&s.span) {
             continue;
         }
         // Scripts without a user to be had are left out already (here or by the daemon).
@@ -547,6 +549,10 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
     for (c, what) in [
         (&defs.startup_script, "startup_script"),
         (&defs.shutdown_script, "shutdown_script"),
+    ] {
+        push(&mut out, c, || what.into(), Side::Parent, true);
+    }
+    for (c, what) in [
         (&defs.notify_fifo_script, "notify_fifo_script"),
         (&defs.vrrp_notify_fifo_script, "vrrp_notify_fifo_script"),
     ] {
@@ -1010,6 +1016,45 @@ mod tests {
         let (c, _) = checked(&tracked("/bin/true", "  notify_master /bin/true\n"), NOBODY);
         assert_eq!(c.vrrp.vrrp_script.len(), 1);
         assert!(c.vrrp.vrrp_instance[0].notify_master.is_some());
+    }
+
+    /// keepalived's parent drops a startup or shutdown script as its VRRP side drops a notify
+    /// script (measured: not run, `-t` passes it), and a missing VRRP interface does not hide
+    /// its SECURITY VIOLATION (`-t` exits 6 all the same).
+    #[test]
+    fn startup_and_shutdown_scripts_are_dropped_like_notify_scripts() {
+        let text = |global: &str, iface: &str| {
+            format!("global_defs {{\n{global}}}\n{}", instance(iface, ""))
+        };
+        let defs = |global: &str| checked(&text(global, "eth0"), NOBODY).0.global.global_defs;
+        let d = defs("  startup_script /nonexistent/up\n  shutdown_script \"/tmp/down x\"\n");
+        assert!(d.startup_script.is_none());
+        assert_eq!(d.shutdown_script.unwrap().command, ["/tmp/down", "x"]);
+        let d = defs("  startup_script /tmp/noexec\n  shutdown_script /tmp/w/down\n");
+        assert!(d.startup_script.is_none(), "not executable");
+        assert!(d.shutdown_script.is_some(), "no script security");
+        let d = defs(
+            "  enable_script_security\n  script_user root\n  startup_script /tmp/w/up\n  \
+             shutdown_script /tmp/w/down nobody\n",
+        );
+        assert!(d.startup_script.is_none(), "unsafe, run as root");
+        assert!(d.shutdown_script.is_some(), "run as nobody");
+        let d = defs(
+            "  script_user nobody2\n  startup_script /tmp/up\n  shutdown_script /tmp/down root\n",
+        );
+        assert!(d.startup_script.is_none(), "no user to run it as");
+        assert!(d.shutdown_script.is_some(), "its own user");
+        let f = findings(&text("  startup_script /tmp/up\n", "eth1"), NOBODY);
+        let verdicts: Vec<_> = f.iter().map(|f| (f.0, f.1)).collect();
+        assert_eq!(
+            verdicts,
+            [
+                (5, KeepalivedTest::Fails),
+                (2, KeepalivedTest::SecurityViolation)
+            ],
+            "{f:?}"
+        );
+        assert!(f[1].2.starts_with("startup_script runs '/tmp/up'"), "{f:?}");
     }
 
     /// Under enable_script_security, a script run as root from a directory others can write is

@@ -18,6 +18,7 @@ use crate::metrics;
 use crate::netns;
 use crate::pidfile::{self, PidError, PidFiles, PidPaths};
 use crate::process;
+use crate::process_scripts;
 use crate::promote_secondaries;
 use crate::signals::{Request, Signals};
 use crate::systemd;
@@ -400,6 +401,11 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             return ExitCode::from(EXIT_CANNOT_RUN);
         }
     };
+    // keepalived's parent runs it here: after its pid file, before its children start (the
+    // LVS side's IPVS opened, FIFOs, VRRP), waiting for it whatever it exits with.
+    if let Some(script) = &plans.process.startup {
+        rt.block_on(process_scripts::run(process_scripts::Kind::Startup, script));
+    }
     let lvs = match &plans.lvs {
         Some(plan) => match lvsd::open(plan.clone(), tls) {
             Ok(p) => Some(p),
@@ -608,6 +614,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         // two runs in the VM (vm_conn_sync); without the VIP they are dropped, retransmitted,
         // and reach the new master. (The loop stops only on the signal task's request, so the
         // task has ended; should it not have, dropping it stops the LVS side too.)
+        let mut shutdown_script = None;
         if let Ok(Ok(mut reloader)) =
             tokio::time::timeout(std::time::Duration::from_secs(1), signals_task).await
         {
@@ -616,8 +623,10 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             if let Some(tx) = &reloader.lvs {
                 let _ = tx.send(lvsd::Command::Stop);
             }
+            // The configuration in force at the stop says which (a reload's, if any).
+            shutdown_script = reloader.running.process.shutdown.clone();
         }
-        Ok::<(), std::io::Error>(())
+        Ok::<_, std::io::Error>(shutdown_script)
     });
     // Every task of the main runtime goes with it (the snapshots' follower among them), so the
     // sync thread sees its inputs end: it stops the sync daemons it runs, and ends.
@@ -640,8 +649,12 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     // still queued given a few seconds.
     events.stop(events_thread);
     match result {
-        Ok(()) => {
+        Ok(shutdown_script) => {
             tracing::info!("Stopped");
+            // keepalived's parent runs it once its children have stopped, and waits for it.
+            if let Some(script) = shutdown_script {
+                run_shutdown_script(&script);
+            }
             tracing::info!("Stopped {}", version::keepalived_line());
             ExitCode::SUCCESS
         }
@@ -649,6 +662,22 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             tracing::error!("{e}");
             ExitCode::from(EXIT_CANNOT_RUN)
         }
+    }
+}
+
+/// Runs the shutdown script on a runtime of its own: the daemon's is gone with its tasks.
+fn run_shutdown_script(script: &process_scripts::ProcessScript) {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => {
+            rt.block_on(process_scripts::run(
+                process_scripts::Kind::Shutdown,
+                script,
+            ));
+        }
+        Err(e) => tracing::error!("cannot run the shutdown script: {e}"),
     }
 }
 

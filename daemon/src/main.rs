@@ -23,6 +23,7 @@ mod not_run;
 mod notifier;
 mod pidfile;
 mod process;
+mod process_scripts;
 mod promote_secondaries;
 mod realserver;
 mod reload;

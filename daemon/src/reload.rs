@@ -20,6 +20,7 @@ use crate::config_cmd;
 use crate::diff::{self, Plans};
 use crate::lvs::checkers::{tls_config, TlsConfig};
 use crate::lvsd;
+use crate::process_scripts::ProcessScripts;
 use crate::vrrpd;
 
 /// What a configuration is read with: the command line's part.
@@ -124,27 +125,6 @@ pub fn load(src: &Source) -> Result<Loaded, Refused> {
     })
 }
 
-/// global_defs' start-up and shut-down scripts, which keepalived-rs does not run: refused
-/// with what to do instead.
-fn process_scripts(config: &conf_parser::Config) -> Vec<String> {
-    let d = &config.global.global_defs;
-    [
-        (&d.startup_script, "startup_script", "ExecStartPre="),
-        (&d.shutdown_script, "shutdown_script", "ExecStopPost="),
-    ]
-    .into_iter()
-    .filter_map(|(script, keyword, unit)| {
-        script.as_ref().map(|s| {
-            format!(
-                "{}: {keyword} is not run by keepalived-rs; remove it and run the command from \
-                 the service's unit instead ({unit} in a drop-in: systemctl edit keepalived-rs)",
-                s.origin
-            )
-        })
-    })
-    .collect()
-}
-
 /// What a parsed configuration runs, or why it cannot run (one line per reason).
 pub fn plans(
     config: &conf_parser::Config,
@@ -154,7 +134,6 @@ pub fn plans(
     // SNMP and DBus (which cannot be turned on by a reload either), then the VRRP side's
     // (under -C the instances are not run, so neither is what they lack).
     let mut refused = crate::flags::refused_keywords(config);
-    refused.extend(process_scripts(config));
     refused.extend(crate::not_run::global(config));
     let mut vrrp = vrrpd::plan::plan(config)?;
     if !src.checkers_only {
@@ -199,6 +178,8 @@ pub fn plans(
     };
     let notify =
         crate::notifier::Settings::from_config(config, &crate::notifier::settings::local_name());
+    let defs = &config.global.global_defs;
+    let process = ProcessScripts::plan(defs, &crate::script_user::ScriptUsers::system(defs));
     Ok((
         Plans {
             vrrp,
@@ -206,6 +187,7 @@ pub fn plans(
             global,
             sync,
             notify,
+            process,
         },
         tls,
     ))

@@ -27,12 +27,6 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
-        what: "startup_script and shutdown_script",
-        in_instance: "",
-        top: "global_defs {\n    enable_script_security\n    script_user root\n    startup_script /bin/true\n    shutdown_script /bin/true\n}\n",
-        says: "startup_script is not run by keepalived-rs; remove it and run the command from the service's unit instead (ExecStartPre=",
-    },
-    Case {
         what: "use_vmac with a MAC address",
         in_instance: "    use_vmac vmac51 02:11:22:33:44:55\n",
         top: "",

@@ -57,6 +57,10 @@ const APPLIED: &[&str] = &[
     "no_email_faults",
     "no_checker_emails",
     "router_id",
+    // Read at stop from the configuration in force (a changed startup_script is not applied:
+    // it runs at start only).
+    "shutdown_script",
+    "shutdown_script_timeout",
 ];
 
 /// Root-level settings a reload applies (none: they are all read at start).

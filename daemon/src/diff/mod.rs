@@ -34,13 +34,20 @@ pub struct Plans {
     pub sync: Option<crate::syncd::plan::SyncPlan>,
     /// The notify FIFOs and the mail settings.
     pub notify: crate::notifier::Settings,
+    /// global_defs' startup and shutdown scripts: the first run at start only, the second at
+    /// stop (the one of the configuration then in force).
+    pub process: crate::process_scripts::ProcessScripts,
 }
 
 impl Plans {
-    /// The VRRP and notifier scripts left out because their user cannot be had (the LVS
-    /// side's are among [`LvsPlan::skipped`]), for the log.
+    /// The VRRP, notifier, startup and shutdown scripts left out because their user cannot be
+    /// had (the LVS side's are among [`LvsPlan::skipped`]), for the log.
     pub fn scripts_left_out(&self) -> impl Iterator<Item = &String> {
-        self.vrrp.skipped.iter().chain(&self.notify.skipped)
+        self.vrrp
+            .skipped
+            .iter()
+            .chain(&self.notify.skipped)
+            .chain(&self.process.skipped)
     }
 }
 
