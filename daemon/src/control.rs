@@ -266,6 +266,8 @@ mod tests {
             name: "G".into(),
             members: vec!["VI_1".into()],
             state: Some("MASTER"),
+            smtp_alert: false,
+            notify_scripts: Vec::new(),
         });
         vtx.send_replace(Arc::new(snap));
         let v = request_status(&path).unwrap();

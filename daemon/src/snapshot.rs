@@ -115,6 +115,13 @@ pub struct InstanceSnapshot {
     pub notify_deleted: bool,
     /// `dont_track_primary`: the interface's link does not count.
     pub dont_track_primary: bool,
+    /// Its notify scripts, as keepalived's data dump lists them (its name of each, in its
+    /// order: [`crate::vrrpd::notify::dump_order`]); not in `status`.
+    #[serde(skip)]
+    pub notify_scripts: Vec<(&'static str, crate::script_user::Script)>,
+    /// `notify_priority_changes` (resolved).
+    #[serde(skip)]
+    pub notify_priority_changes: bool,
     pub stats: InstanceStats,
     /// Adverts dropped, by reason (`vrrp::DropKind::name`), zeros included.
     pub drops: Vec<(&'static str, u64)>,
@@ -127,6 +134,12 @@ pub struct GroupSnapshot {
     pub members: Vec<String>,
     /// The state last notified (the members' common state), if any yet.
     pub state: Option<&'static str>,
+    /// `smtp_alert` (resolved); not in `status`.
+    #[serde(skip)]
+    pub smtp_alert: bool,
+    /// The group's notify scripts, as for an instance; not in `status`.
+    #[serde(skip)]
+    pub notify_scripts: Vec<(&'static str, crate::script_user::Script)>,
 }
 
 /// One receiving interface and what it dropped before any instance could be told.

@@ -248,6 +248,8 @@ mod tests {
             smtp_alert: false,
             notify_deleted: false,
             dont_track_primary: false,
+            notify_scripts: Vec::new(),
+            notify_priority_changes: false,
             stats: InstanceStats::default(),
             drops: Vec::new(),
         }

@@ -200,10 +200,12 @@ fn pair_dumps(which: Which, tag: &str) {
     let started = now_epoch();
     let (mtmp, btmp): (PathBuf, PathBuf) = (lab.dir.join("master-tmp"), lab.dir.join("backup-tmp"));
     let m = start(&lab, which, 0, "master", &pair_conf("MASTER", 150), &mtmp);
-    // The backup's notifies say DELETED when a reload removes it; its transitions mail.
+    // The backup's notifies say DELETED when a reload removes it; its transitions mail; it has
+    // notify scripts, one with a user of its own, and notifies its priority changes.
     let backup_conf = pair_conf("BACKUP", 100).replace(
         "    track_script {",
-        "    notify_deleted\n    smtp_alert\n    track_script {",
+        "    notify_deleted\n    smtp_alert\n    notify_backup \"/bin/true b\" nobody\n    \
+         notify /bin/true root\n    notify_priority_changes\n    track_script {",
     );
     let b = start(&lab, which, 1, "backup", &backup_conf, &btmp);
     wait_for(Duration::from_secs(20), || lab.has(lab.node(0), VIP))
@@ -237,12 +239,29 @@ fn pair_dumps(which: Which, tag: &str) {
     assert_eq!(vi.master_router, Some("10.9.0.1".parse().unwrap()));
     assert_eq!((vi.master_priority, vi.priority), (Some(150), 100));
     assert!(vi.vips.iter().all(|v| !v.ends_with(" set")), "{:?}", vi.vips);
-    fn lines(b: &keepalived_dump::Block) -> [Option<&str>; 2] {
-        [b.field("Using smtp notification"), b.field("Notify deleted")]
+    fn lines(b: &keepalived_dump::Block) -> [Option<&str>; 5] {
+        [
+            b.field("Using smtp notification"),
+            b.field("Notify deleted"),
+            b.field("Backup state transition script"),
+            b.field("Generic state transition script"),
+            b.field("Notify priority changes"),
+        ]
     }
-    assert_eq!(lines(&vi.block), [Some("yes"), Some("Deleted")]);
+    // The program by its real path, as keepalived resolves it (/usr/bin/true on a merged /usr).
+    let real = std::fs::canonicalize("/bin/true").unwrap();
+    let real = real.display();
+    let (backup_line, generic_line) =
+        (format!("'{real}' 'b', uid:gid 65534:65534"), format!("'{real}', uid:gid 0:0"));
+    assert_eq!(
+        lines(&vi.block),
+        [Some("yes"), Some("Deleted"), Some(backup_line.as_str()), Some(generic_line.as_str()), Some("true")]
+    );
     let master_data = Data::parse(&dump(&m, 10, &mtmp.join("keepalived.data"))).unwrap();
-    assert_eq!(lines(&master_data.vrrp_instances().unwrap()[0].block), [Some("no"), Some("Fault")]);
+    assert_eq!(
+        lines(&master_data.vrrp_instances().unwrap()[0].block),
+        [Some("no"), Some("Fault"), None, None, Some("false")]
+    );
 
     // JSON.
     let j = parse_json(&dump(&m, 36, &mtmp.join("keepalived.json"))).unwrap();

@@ -2,11 +2,12 @@
 //! Topology` and `VRRP Sync groups` sections, with its `Name = value` lines for what
 //! keepalived-rs has, then a section of ours (`keepalived-rs VRRP`: the configured state, the
 //! drops by reason) that keepalived's readers skip: it starts with a section header, and no
-//! line of it starts like one of keepalived's instance or group lines. Pure.
+//! line of it starts like one of keepalived's instance or group lines. Pure, but for the notify
+//! programs' real paths.
 //!
 //! The layout is read off keepalived 2.2.7's own files (daemon/tests/data/keepalived-2.2.7/).
 //! Lines about what keepalived-rs does not have (file descriptors, read timeout, VMAC) are
-//! left out rather than made up, and so are, for now, the notify scripts' lines.
+//! left out rather than made up.
 
 use std::fmt::Write;
 
@@ -150,6 +151,39 @@ fn instance(out: &mut String, i: &InstanceSnapshot, snap: &VrrpSnapshot) {
         "   Notify deleted = {}",
         if i.notify_deleted { "Deleted" } else { "Fault" }
     );
+    scripts(out, &i.notify_scripts);
+    let _ = writeln!(
+        out,
+        "   Notify priority changes = {}",
+        i.notify_priority_changes
+    );
+}
+
+/// keepalived's lines of notify scripts: each word quoted as it writes them (`'/bin/n' 'a b'`,
+/// nothing escaped), the program by its real path as keepalived resolves it when it reads the
+/// file (measured: `/bin/true` is shown `/usr/bin/true`; on PATH for a bare name), then who
+/// runs it. (Resolving is the one thing here that asks the system.)
+fn scripts(out: &mut String, scripts: &[(&str, crate::script_user::Script)]) {
+    use conf_parser::host::Host;
+    let host = crate::host::System::default();
+    for (name, s) in scripts {
+        let words: Vec<String> = s
+            .command
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let real = (i == 0).then(|| host.real_path(w)).flatten();
+                format!("'{}'", real.as_deref().unwrap_or(w))
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "   {name} state transition script = {}, uid:gid {}:{}",
+            words.join(" "),
+            s.run_as.uid,
+            s.run_as.gid
+        );
+    }
 }
 
 /// keepalived's lists of tracked objects, one per kind, in its order.
@@ -214,6 +248,12 @@ pub fn sync_groups(out: &mut String, snap: &VrrpSnapshot) {
         for m in &g.members {
             let _ = writeln!(out, "     {m}");
         }
+        let _ = writeln!(
+            out,
+            "   Using smtp notification = {}",
+            if g.smtp_alert { "yes" } else { "no" }
+        );
+        scripts(out, &g.notify_scripts);
     }
 }
 
@@ -258,6 +298,46 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::snapshot::{GroupSnapshot, InstanceStats, ReceiverSnapshot};
+
+    fn script(words: &[&str], uid: u32, gid: u32) -> crate::script_user::Script {
+        crate::script_user::Script {
+            command: words.iter().map(|w| w.to_string()).collect(),
+            run_as: crate::script_user::RunAs { uid, gid },
+        }
+    }
+
+    /// The notify scripts' lines, as keepalived 2.2.7 wrote them for the same instance
+    /// (measured: `notify_backup "/tmp/sc/s.sh b" nobody nogroup`, `notify_master
+    /// "/tmp/sc/s.sh 'a b' c"`, `notify /tmp/sc/s.sh`, `notify_priority_changes`).
+    #[test]
+    fn notify_scripts_read_like_keepalived() {
+        let mut i = master();
+        i.notify_scripts = vec![
+            ("Backup", script(&["/tmp/sc/s.sh", "b"], 65534, 65534)),
+            ("Master", script(&["/tmp/sc/s.sh", "a b", "c"], 0, 0)),
+            ("Generic", script(&["/tmp/sc/s.sh"], 0, 0)),
+        ];
+        i.notify_priority_changes = true;
+        let mut out = String::new();
+        topology(
+            &mut out,
+            &VrrpSnapshot {
+                instances: vec![i],
+                ..snapshot()
+            },
+        );
+        assert!(
+            out.ends_with(
+                "   Notify deleted = Fault
+   Backup state transition script = '/tmp/sc/s.sh' 'b', uid:gid 65534:65534
+   Master state transition script = '/tmp/sc/s.sh' 'a b' 'c', uid:gid 0:0
+   Generic state transition script = '/tmp/sc/s.sh', uid:gid 0:0
+   Notify priority changes = true
+"
+            ),
+            "{out}"
+        );
+    }
 
     /// A MASTER like keepalived's `master.data` capture: VI_1, VRID 51, priority 150, PASS.
     pub fn master() -> InstanceSnapshot {
@@ -314,6 +394,8 @@ pub(crate) mod tests {
             smtp_alert: false,
             notify_deleted: false,
             dont_track_primary: false,
+            notify_scripts: Vec::new(),
+            notify_priority_changes: false,
             stats: InstanceStats {
                 advert_sent: 5,
                 become_master: 1,
@@ -365,6 +447,8 @@ pub(crate) mod tests {
                 name: "G1".into(),
                 members: vec!["VI_2".into()],
                 state: Some("BACKUP"),
+                smtp_alert: false,
+                notify_scripts: vec![("Master", script(&["/bin/gm"], 0, 0))],
             }],
             receivers: vec![ReceiverSnapshot {
                 interface: "eth0".into(),
@@ -421,6 +505,7 @@ pub(crate) mod tests {
      chk weight -20
    Using smtp notification = no
    Notify deleted = Fault
+   Notify priority changes = false
 ";
         let got: Vec<&str> = out.lines().collect();
         let want: Vec<&str> = want.lines().collect();
@@ -452,7 +537,7 @@ pub(crate) mod tests {
             "   Advert interval = 500 milli-sec\n",
             "   Authentication type = none\n   Virtual IP (1):\n     10.77.0.102/24 dev eth0 scope global\n   Unicast TTL = 255\n   Check unicast src : no\n   Unicast Peer :\n     10.77.0.1 min_ttl 0 max_ttl 255\n",
             "   Tracked interfaces :\n     t_interface weight -10\n   Tracked scripts :\n     t_script weight -10\n   Tracked files :\n     t_file, weight -10 reverse\n   Tracked processes :\n     t_process, weight -10\n",
-            "------< VRRP Sync groups >------\n VRRP Sync Group = G1, BACKUP\n   VRRP member instances :\n     VI_2\n",
+            "------< VRRP Sync groups >------\n VRRP Sync Group = G1, BACKUP\n   VRRP member instances :\n     VI_2\n   Using smtp notification = no\n   Master state transition script = '/bin/gm', uid:gid 0:0\n",
         ] {
             assert!(backup.contains(want), "{want:?} missing in\n{backup}");
         }

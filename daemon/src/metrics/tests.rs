@@ -63,6 +63,8 @@ fn instance(name: &str, state: &'static str) -> InstanceSnapshot {
         smtp_alert: false,
         notify_deleted: false,
         dont_track_primary: false,
+        notify_scripts: Vec::new(),
+        notify_priority_changes: false,
         stats: InstanceStats {
             advert_rcvd: 7,
             advert_sent: 30,
@@ -114,6 +116,8 @@ fn fixture(lvs_running: bool) -> Fixture {
             name: "G1".into(),
             members: vec!["VI_1".into()],
             state: Some("MASTER"),
+            smtp_alert: false,
+            notify_scripts: Vec::new(),
         }],
         receivers: vec![ReceiverSnapshot {
             interface: "eth0".into(),

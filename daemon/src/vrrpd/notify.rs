@@ -19,6 +19,23 @@ pub fn state_word(s: State) -> &'static str {
     }
 }
 
+/// The scripts as keepalived's data dump lists them (`Backup state transition script = ...`):
+/// its name of each, in its order.
+pub fn dump_order(n: &Notify) -> Vec<(&'static str, Script)> {
+    [
+        ("Backup", &n.backup),
+        ("Master", &n.master),
+        ("Fault", &n.fault),
+        ("Stop", &n.stop),
+        ("Deleted", &n.deleted),
+        ("Generic", &n.any),
+        ("Master rx lower pri", &n.master_rx_lower_pri),
+    ]
+    .into_iter()
+    .filter_map(|(name, s)| Some((name, s.clone()?)))
+    .collect()
+}
+
 /// The commands to run, in order, when instance `name` enters `to` with `priority`: the state's
 /// own script, then `notify` with `INSTANCE NAME STATE PRIORITY` appended.
 pub fn commands(n: &Notify, name: &str, to: State, priority: u8) -> Vec<Script> {

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use vrrp::{Auth, ProtocolVersion, State, Status, WantedState};
 
 use super::instance::Running;
-use super::notify::state_word;
+use super::notify::{dump_order, state_word};
 use super::plan::Vip;
 use super::Runtime;
 use crate::snapshot::{
@@ -168,6 +168,8 @@ fn instance(r: &Running) -> InstanceSnapshot {
         smtp_alert: r.plan.smtp_alert,
         notify_deleted: r.plan.notify.says_deleted,
         dont_track_primary: p.dont_track_primary,
+        notify_scripts: dump_order(&r.plan.notify),
+        notify_priority_changes: r.plan.notify_priority_changes,
         stats: r.stats,
         drops: r.drops.iter().map(|(k, n)| (k.name(), n)).collect(),
     }
@@ -186,6 +188,8 @@ impl Runtime {
                     name: g.plan.name.clone(),
                     members: g.plan.members.clone(),
                     state: g.notified.map(state_word),
+                    smtp_alert: g.plan.smtp_alert,
+                    notify_scripts: dump_order(&g.plan.notify),
                 })
                 .collect(),
             receivers: self
