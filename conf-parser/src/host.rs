@@ -21,8 +21,9 @@
 //! (daemon/tests/netns_start_verdict.rs), which [`check`] applies to the model so that ours
 //! runs the same: it does not start without an interface the file names (but a linkbeat
 //! interface, which it drops); it drops a vrrp_script whose program does not exist (the
-//! instances run as if they did not track it) and a notify, startup or shutdown script whose
-//! program does not exist; when it cannot set the user scripts run as (a `script_user` that
+//! instances run as if they did not track it) and a notify (VRRP or LVS: notify_up/down,
+//! quorum_up/down), FIFO, startup or shutdown script whose program does not exist ("Script
+//! PATH cannot be accessed - No such file or directory"; its `-t` says nothing); when it cannot set the user scripts run as (a `script_user` that
 //! does not exist, or `enable_script_security` without `script_user` and no user
 //! `keepalived_script`), it drops the VRRP side's and the startup and shutdown scripts that
 //! name no user of their own (and the others without one: the
@@ -69,6 +70,20 @@ enum Side {
     Lvs,
 }
 
+/// What keepalived's daemon drops a script for, besides a file it would not run
+/// ([`check_files`], every script).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Drops {
+    /// Nothing else (MISC_CHECK: a check whose program is missing fails).
+    Never,
+    /// A program that does not exist (the FIFO scripts, the LVS side's notify and quorum
+    /// scripts; those without a user to be had the daemon's plans leave out).
+    Missing,
+    /// That, and no user to run it as (vrrp_scripts, the VRRP side's notify scripts, the
+    /// startup and shutdown scripts).
+    MissingOrUserless,
+}
+
 /// A program the configuration would run.
 struct Script<'c> {
     span: Span,
@@ -78,9 +93,8 @@ struct Script<'c> {
     side: Side,
     /// A vrrp_script: keepalived reports one whose program is missing.
     tracked: bool,
-    /// A vrrp_script or an instance's or sync group's notify script: what keepalived's daemon
-    /// was measured to drop (see the module's comment).
-    droppable: bool,
+    /// What keepalived's daemon was measured to drop it for (see the module's comment).
+    drops: Drops,
     /// The user (and group) it names to run as.
     user: Option<&'c str>,
     group: Option<&'c str>,
@@ -308,10 +322,7 @@ fn check_scripts(
     let scripts = scripts(config);
     let defs = &config.global.global_defs;
     let mut dropped = Dropped::default();
-    for s in scripts
-        .iter()
-        .filter(|s| s.side != Side::Lvs && s.droppable)
-    {
+    for s in scripts.iter().filter(|s| s.drops != Drops::Never) {
         if host.has_program(&s.program) {
             continue;
         }
@@ -346,7 +357,7 @@ fn check_scripts(
     let drop_userless = |dropped: &mut Dropped| {
         for s in scripts
             .iter()
-            .filter(|s| s.side != Side::Lvs && s.droppable && s.user.is_none())
+            .filter(|s| s.drops == Drops::MissingOrUserless && s.user.is_none())
         {
             if !dropped.spans.contains(&s.span) {
                 dropped.spans.push(s.span);
@@ -550,20 +561,26 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
         (&defs.startup_script, "startup_script"),
         (&defs.shutdown_script, "shutdown_script"),
     ] {
-        push(&mut out, c, || what.into(), Side::Parent, true);
+        push(
+            &mut out,
+            c,
+            || what.into(),
+            Side::Parent,
+            Drops::MissingOrUserless,
+        );
     }
     for (c, what) in [
         (&defs.notify_fifo_script, "notify_fifo_script"),
         (&defs.vrrp_notify_fifo_script, "vrrp_notify_fifo_script"),
     ] {
-        push(&mut out, c, || what.into(), Side::Vrrp, false);
+        push(&mut out, c, || what.into(), Side::Vrrp, Drops::Missing);
     }
     push(
         &mut out,
         &defs.lvs_notify_fifo_script,
         || "lvs_notify_fifo_script".into(),
         Side::Lvs,
-        false,
+        Drops::Missing,
     );
     for s in &config.vrrp.vrrp_script {
         if let Some(program) = s.script.first().map(|p| p.as_str().into()) {
@@ -573,7 +590,7 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
                 program,
                 side: Side::Vrrp,
                 tracked: true,
-                droppable: true,
+                drops: Drops::MissingOrUserless,
                 user: s.user.as_deref(),
                 group: s.group.as_deref(),
             });
@@ -594,7 +611,7 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
                 c,
                 || format!("{k} of vrrp_instance {}", i.name),
                 Side::Vrrp,
-                true,
+                Drops::MissingOrUserless,
             );
         }
     }
@@ -611,7 +628,7 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
                 c,
                 || format!("{k} of vrrp_sync_group {}", g.name),
                 Side::Vrrp,
-                true,
+                Drops::MissingOrUserless,
             );
         }
     }
@@ -621,14 +638,14 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
             &vs.quorum_up,
             || "quorum_up".into(),
             Side::Lvs,
-            false,
+            Drops::Missing,
         );
         push(
             &mut out,
             &vs.quorum_down,
             || "quorum_down".into(),
             Side::Lvs,
-            false,
+            Drops::Missing,
         );
         for rs in &vs.real_server {
             push(
@@ -636,14 +653,14 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
                 &rs.notify_up,
                 || "notify_up".into(),
                 Side::Lvs,
-                false,
+                Drops::Missing,
             );
             push(
                 &mut out,
                 &rs.notify_down,
                 || "notify_down".into(),
                 Side::Lvs,
-                false,
+                Drops::Missing,
             );
             for c in &rs.checkers {
                 if let crate::model::lvs::Checker::Misc(m) = c {
@@ -658,7 +675,7 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
                             program,
                             side: Side::Lvs,
                             tracked: false,
-                            droppable: false,
+                            drops: Drops::Never,
                             user: m.user.as_ref().map(|u| u.user.as_str()),
                             group: m.user.as_ref().and_then(|u| u.group.as_deref()),
                         });
@@ -677,7 +694,7 @@ fn push<'c>(
     c: &'c Option<ScriptCommand>,
     what: impl FnOnce() -> String,
     side: Side,
-    droppable: bool,
+    drops: Drops,
 ) {
     if let Some((c, program)) = c
         .as_ref()
@@ -689,7 +706,7 @@ fn push<'c>(
             program,
             side,
             tracked: false,
-            droppable,
+            drops,
             user: c.user.as_deref(),
             group: c.group.as_deref(),
         });
@@ -1055,6 +1072,50 @@ mod tests {
             "{f:?}"
         );
         assert!(f[1].2.starts_with("startup_script runs '/tmp/up'"), "{f:?}");
+    }
+
+    /// keepalived drops a FIFO script, or an LVS notify or quorum script, whose program does not
+    /// exist (measured: "Script PATH cannot be accessed", never run; its `-t` says nothing); the
+    /// FIFO stays. Those without a user to be had are left to the daemon's plans.
+    #[test]
+    fn missing_fifo_and_lvs_scripts_are_dropped() {
+        let lvs = "virtual_server 10.0.0.1 80 {\n  quorum_up /nonexistent/q\n  quorum_down /tmp/qd\n  real_server 10.0.0.2 80 {\n    notify_up /nonexistent/up\n    notify_down /tmp/down\n    TCP_CHECK {\n    }\n  }\n}\n";
+        let text = format!(
+            "global_defs {{\n  notify_fifo /tmp/f\n  notify_fifo_script /nonexistent/f\n  \
+             lvs_notify_fifo /tmp/l\n  lvs_notify_fifo_script /tmp/lf\n}}\n{lvs}"
+        );
+        let (c, _) = checked(&text, NOBODY);
+        let d = &c.global.global_defs;
+        assert!(d.notify_fifo_script.is_none());
+        assert!(d.notify_fifo.is_some(), "the FIFO stays");
+        assert!(d.lvs_notify_fifo_script.is_some());
+        let vs = &c.lvs.virtual_server[0];
+        assert!(vs.quorum_up.is_none() && vs.quorum_down.is_some());
+        let rs = &vs.real_server[0];
+        assert!(rs.notify_up.is_none() && rs.notify_down.is_some());
+        let f = findings(&text, NOBODY);
+        let missing: Vec<_> = f
+            .iter()
+            .filter(|f| {
+                f.2.contains("does not exist on this host; keepalived does not run it")
+            })
+            .map(|f| (f.0, f.1))
+            .collect();
+        assert_eq!(
+            missing,
+            [
+                (3, KeepalivedTest::Passes),
+                (8, KeepalivedTest::Passes),
+                (11, KeepalivedTest::Passes)
+            ],
+            "{f:?}"
+        );
+        let (c, _) = checked(
+            &format!("global_defs {{\n  script_user nobody2\n  lvs_notify_fifo_script /tmp/lf\n}}\n{lvs}"),
+            NOBODY,
+        );
+        assert!(c.global.global_defs.lvs_notify_fifo_script.is_some());
+        assert!(c.lvs.virtual_server[0].real_server[0].notify_down.is_some());
     }
 
     /// Under enable_script_security, a script run as root from a directory others can write is
