@@ -176,8 +176,16 @@ pub fn plans(
     } else {
         crate::syncd::plan::plan(config)
     };
-    let notify =
+    let mut notify =
         crate::notifier::Settings::from_config(config, &crate::notifier::settings::local_name());
+    // keepalived's checker process makes the LVS FIFO and starts its script: without virtual
+    // servers (or under -P) there is none, and no FIFO either (measured). A reload that brings
+    // the first virtual servers brings the FIFO.
+    if lvs.is_none() {
+        notify
+            .fifos
+            .retain(|f| f.carries != crate::notifier::fifo::Carries::Lvs);
+    }
     let defs = &config.global.global_defs;
     let process = ProcessScripts::plan(defs, &crate::script_user::ScriptUsers::system(defs));
     Ok((

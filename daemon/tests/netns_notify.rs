@@ -787,3 +787,53 @@ fn netns_mail_defaults_are_keepalived_s() {
     assert_eq!(seen[0], seen[1]);
     assert!(!seen[0].0.is_empty() && seen[0].1.contains('@'), "{seen:?}");
 }
+
+/// Without virtual servers keepalived starts no checker process, so its `lvs_notify_fifo` is
+/// not made and its script not started (measured), while the VRRP side's FIFO is; keepalived-rs
+/// the same.
+#[test]
+fn netns_no_lvs_fifo_without_virtual_servers() {
+    let Some(lab) = lab_or_skip("netns_no_lvs_fifo_without_virtual_servers", "nl", 1) else {
+        return;
+    };
+    let script = lab.write(
+        "fifo-script.sh",
+        &format!(
+            "#!/bin/sh\necho \"$1\" >> {}/ran\nexec cat \"$2\" > /dev/null\n",
+            lab.dir.display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .unwrap();
+    let mut whos = vec!["ours"];
+    if std::path::Path::new(common::KEEPALIVED).exists() {
+        whos.insert(0, "keepalived");
+    }
+    for who in whos {
+        let (vrrp, lvs) = (
+            lab.dir.join(format!("{who}-vrrp.fifo")),
+            lab.dir.join(format!("{who}-lvs.fifo")),
+        );
+        let conf = format!(
+            "global_defs {{\n    vrrp_notify_fifo {}\n    vrrp_notify_fifo_script \"{} vrrp\"\n    \
+             lvs_notify_fifo {}\n    lvs_notify_fifo_script \"{} lvs\"\n}}\n{}",
+            vrrp.display(),
+            script.display(),
+            lvs.display(),
+            script.display(),
+            instance("VI_1", 51, "BACKUP", 100, "10.9.0.100/24")
+        );
+        let mut d = lab.start_either(who, lab.node(0), &conf);
+        assert!(
+            wait_for(Duration::from_secs(10), || vrrp.exists()).is_some(),
+            "{who}: no VRRP FIFO: {}",
+            d.log_text()
+        );
+        std::thread::sleep(Duration::from_secs(2));
+        let ran = std::fs::read_to_string(lab.dir.join("ran")).unwrap_or_default();
+        assert!(!lvs.exists(), "{who}: made the LVS FIFO");
+        d.term(Duration::from_secs(10));
+        assert_eq!(ran, "vrrp\n", "{who}: FIFO scripts started");
+        let _ = std::fs::remove_file(lab.dir.join("ran"));
+    }
+}
