@@ -125,20 +125,12 @@ pub fn global(config: &Config) -> Vec<String> {
 
 /// The LVS side's refusals.
 pub fn lvs(config: &Config) -> Vec<String> {
-    let d = &config.global.global_defs;
-    let at = global_defs_at(config);
     let mut out = Vec::new();
     for vs in config.lvs.virtual_server.iter().filter(|v| v.ha_suspend) {
         out.push(format!(
             "{}: virtual_server: ha_suspend is not run by keepalived-rs (the checkers run whether \
              or not this node holds the virtual address); remove it",
             vs.origin
-        ));
-    }
-    if d.rs_init_notifies {
-        out.push(format!(
-            "{at}rs_init_notifies is not run by keepalived-rs; remove it (notify_up and \
-             notify_down run on changes of a real server's state, not for its state at start)"
         ));
     }
     out
@@ -201,6 +193,7 @@ mod tests {
             assert!(out.contains(says), "{says}: {out}");
         }
         assert!(global(&c)[0].contains("reload_file is not run"));
-        assert!(lvs(&c)[0].contains("rs_init_notifies is not run"));
+        // rs_init_notifies is run (lvsd's start notifications).
+        assert!(lvs(&c).is_empty());
     }
 }

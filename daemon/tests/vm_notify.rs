@@ -275,3 +275,103 @@ fn vm_lvs_fifo_lines_and_mails_as_keepalived() {
     )));
     assert_eq!(ours.len(), 7, "{ours:#?}");
 }
+
+/// `rs_init_notifies`: at start each real server that starts up is told (its notify_up, `RS ...
+/// UP`) before its virtual server's `VS ... UP`; not those of an `alpha` virtual server, which
+/// start down (they are told when their first check passes). Both daemons, the same lines per
+/// virtual server (keepalived 2.2.7 measured in this VM first). (The alpha one has no real
+/// server that fails: keepalived also writes `RS ... DOWN` for an alpha real server's first
+/// failed check, keepalived-rs nothing; not rs_init_notifies' concern.)
+#[test]
+fn vm_rs_init_notifies_as_keepalived() {
+    if !common::in_vm("vm_rs_init_notifies_as_keepalived") {
+        return;
+    }
+    let rs = |port: u16| {
+        format!(
+            "    real_server 10.9.0.2 {port} {{\n        TCP_CHECK {{\n            connect_timeout 2\n            retry 0\n        }}\n    }}\n"
+        )
+    };
+    let vs = |addr: &str, alpha: &str, servers: String| {
+        format!(
+            "virtual_server {addr} 80 {{\n    delay_loop 1\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n{alpha}{servers}}}\n"
+        )
+    };
+    let mut runs = Vec::new();
+    for who in ["keepalived-rs", "keepalived"] {
+        let Some(lab) = lab_or_skip(
+            "vm_rs_init_notifies_as_keepalived",
+            if who == "keepalived" { "ik" } else { "io" },
+            2,
+        ) else {
+            return;
+        };
+        let (d, r1) = (lab.node(0).to_string(), lab.node(1).to_string());
+        let lvs = Reader::start(lab.dir.join("lvs.fifo"));
+        let _server = Listener::start(&r1, "10.9.0.2:8080");
+        let text = format!(
+            "global_defs {{\n    rs_init_notifies\n    lvs_notify_fifo {}\n}}\n{}{}",
+            lab.dir.join("lvs.fifo").display(),
+            vs("10.9.0.100", "", rs(8080) + &rs(8082)),
+            vs("10.9.0.101", "    alpha\n", rs(8080))
+        );
+        let mut daemon: Daemon = if who == "keepalived" {
+            let path = lab.write("keepalived.conf", &text);
+            let mut cmd = Command::new("ip");
+            cmd.args([
+                "netns", "exec", &d, KEEPALIVED, "-n", "-l", "-D", "-C", "-f",
+            ])
+            .arg(&path)
+            .arg("-p")
+            .arg(lab.dir.join("k.pid"))
+            .arg("-c")
+            .arg(lab.dir.join("k-checkers.pid"));
+            Daemon::spawn_for_test(&mut cmd, lab.dir.join("keepalived.log"))
+        } else {
+            lab.start_ours(&d, "ours", &text)
+        };
+        let want = 6;
+        assert!(
+            wait_for(Duration::from_secs(60), || lvs.lines().len() >= want).is_some(),
+            "{who}: {:?}\n{}",
+            lvs.lines(),
+            daemon.log_text()
+        );
+        std::thread::sleep(Duration::from_secs(3));
+        daemon.term(Duration::from_secs(30));
+        println!("MEASURE: {who}: lvs_notify_fifo {:#?}", lvs.lines());
+        runs.push((who, lvs.lines()));
+    }
+    let (a, b) = ("[10.9.0.100]:tcp:80", "[10.9.0.101]:tcp:80");
+    for (who, lines) in &runs {
+        // The start: the first virtual server's real servers, then its quorum.
+        assert_eq!(
+            lines[..3],
+            [
+                format!("RS [10.9.0.2]:tcp:8080 {a} UP"),
+                format!("RS [10.9.0.2]:tcp:8082 {a} UP"),
+                format!("VS {a} UP"),
+            ],
+            "{who}: {lines:?}"
+        );
+        assert_eq!(
+            of_vs(lines, a),
+            [
+                format!("RS [10.9.0.2]:tcp:8080 {a} UP"),
+                format!("RS [10.9.0.2]:tcp:8082 {a} UP"),
+                format!("VS {a} UP"),
+                format!("RS [10.9.0.2]:tcp:8082 {a} DOWN"),
+            ],
+            "{who}"
+        );
+        assert_eq!(
+            of_vs(lines, b),
+            [
+                format!("RS [10.9.0.2]:tcp:8080 {b} UP"),
+                format!("VS {b} UP")
+            ],
+            "{who}"
+        );
+        assert_eq!(lines.len(), 6, "{who}: {lines:?}");
+    }
+}

@@ -196,6 +196,9 @@ pub struct LvsPlan {
     /// global_defs `no_checker_emails`: a checker's change is mailed only when it changes its
     /// real server's state.
     pub no_checker_emails: bool,
+    /// global_defs `rs_init_notifies`: at start, each real server that starts up is told (its
+    /// notify_up, its FIFO line) before its virtual server's quorum.
+    pub rs_init_notifies: bool,
 }
 
 /// keepalived's stop behaviour: `-I` keeps everything; `lvs_flush_on_stop` flushes the whole
@@ -305,6 +308,7 @@ pub fn plan(config: &Config, dont_release_ipvs: bool) -> Result<LvsPlan, String>
         timeouts: g.lvs_timeouts.as_ref().map(timeouts),
         ipvs_namespace: config.global.net_namespace_ipvs.clone(),
         no_checker_emails: g.no_checker_emails,
+        rs_init_notifies: g.rs_init_notifies,
     })
 }
 
@@ -320,6 +324,7 @@ impl LvsPlan {
             timeouts: None,
             ipvs_namespace: None,
             no_checker_emails: false,
+            rs_init_notifies: false,
         }
     }
 

@@ -248,12 +248,21 @@ impl Lvs {
 
     /// What keepalived 2.2.7 tells of each virtual server `vs` as it starts (measured in the
     /// VM): its quorum up (quorum_up, `VS ... UP`, the mail "Starting with quorum up"), or, with
-    /// a sorry server, down.
-    fn start_notifications(&self, vs: &[usize]) {
+    /// a sorry server, down. Under `rs_init_notifies`, at the daemon's start (`at_start`), each
+    /// of its real servers that starts up first (notify_up, `RS ... UP`; measured: not those of
+    /// an `alpha` virtual server, which start down, nor any DOWN).
+    fn start_notifications(&self, vs: &[usize], at_start: bool) {
         for &vi in vs {
             let Some(v) = self.plan.virtual_servers.get(vi) else {
                 continue;
             };
+            if at_start && self.plan.rs_init_notifies {
+                for rs in 0..v.real_servers.len() {
+                    if self.pool.is_alive(vi, rs) == Some(true) {
+                        self.notification(Notify::RealServerUp { vs: vi, rs }, QuorumWhen::Start);
+                    }
+                }
+            }
             match self.pool.quorum_up(vi) {
                 Some(true) => self.notification(Notify::QuorumUp { vs: vi }, QuorumWhen::Start),
                 Some(false) if v.sorry.is_some() => {
@@ -440,7 +449,7 @@ impl Lvs {
         for n in notes {
             self.notification(n, QuorumWhen::Change);
         }
-        self.start_notifications(&added);
+        self.start_notifications(&added, false);
         self.start_checkers();
         self.last = self.services_by_vs();
         let _ = self.ktx.send(Msg::Reload {
@@ -560,7 +569,7 @@ pub async fn run<K>(
         .send(Msg::Desired(desired(&lvs.plan, &lvs.pool), timeouts));
     // keepalived says at start which virtual servers have their quorum, and tells it.
     let all: Vec<usize> = (0..lvs.plan.virtual_servers.len()).collect();
-    lvs.start_notifications(&all);
+    lvs.start_notifications(&all, true);
 
     tokio::pin!(checkers_after);
     loop {
