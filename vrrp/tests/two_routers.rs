@@ -166,6 +166,11 @@ proptest! {
             vrrp::master_down_interval(3, [p0, p1][r], [i0, i1][r])
         });
         let longest_mdi = mdi[0].max(mdi[1]);
+        // A network slower than a Master_Down_Interval makes every backup take over before it
+        // can hear the master: two masters for one latency are then the protocol's, not a bug
+        // (seed in two_routers.proptest-regressions: 37 ms against 36.99). Not a network VRRP
+        // is meant for.
+        prop_assume!(Duration::from_millis(latency_ms) < mdi[0].min(mdi[1]));
         let until = start_at[0].max(start_at[1]) + longest_mdi * 12 + Duration::from_secs(1);
 
         let periods = run_measuring_dual_master(&mut net, until);
