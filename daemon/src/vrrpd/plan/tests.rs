@@ -1,0 +1,303 @@
+use super::*;
+
+fn parse(text: &str) -> Config {
+    let p = conf_parser::parse_str("t.conf", text, &conf_parser::Options::default());
+    assert!(p.is_ok(), "{}", p.render_diagnostics());
+    p.config
+}
+
+#[test]
+fn v2_pass_instance() {
+    let c = parse(
+        "vrrp_instance VI_1 {\n state MASTER\n interface eth0\n virtual_router_id 51\n priority 150\n advert_int 1\n authentication {\n auth_type PASS\n auth_pass secret\n }\n virtual_ipaddress {\n 10.0.0.100/24 dev eth1 label eth1:vip scope link\n 10.0.0.101\n }\n notify /bin/n\n notify_master \"/bin/m arg\"\n}\n",
+    );
+    let p = plan(&c).unwrap();
+    let i = &p.instances[0];
+    assert_eq!(i.name, "VI_1");
+    assert_eq!(i.interface, "eth0");
+    assert_eq!(i.config.vrid, 51);
+    assert_eq!(i.config.priority, 150);
+    assert_eq!(i.config.initial_state, WantedState::Master);
+    assert_eq!(i.config.auth, Auth::password(b"secret"));
+    assert_eq!(i.config.version, ProtocolVersion::V2);
+    assert!(!i.ipv6);
+    assert_eq!(i.vips.len(), 2);
+    assert_eq!(i.vips[0].prefix_len, 24);
+    assert_eq!(i.vips[0].dev, "eth1");
+    assert_eq!(i.vips[0].scope, Some(253));
+    assert_eq!(i.vips[0].label.as_deref(), Some("eth1:vip"));
+    assert_eq!(i.vips[1].prefix_len, 32);
+    assert_eq!(i.vips[1].dev, "eth0");
+    let command = |s: &Option<Script>| s.as_ref().map(|s| s.command.clone());
+    assert_eq!(command(&i.notify.any), Some(vec!["/bin/n".to_string()]));
+    assert_eq!(
+        command(&i.notify.master),
+        Some(vec!["/bin/m".to_string(), "arg".to_string()])
+    );
+    assert_eq!(i.mcast_group, "224.0.0.18".parse::<IpAddr>().unwrap());
+    assert_eq!(
+        i.expected_version(),
+        vrrp::Version::V2 {
+            advert_interval_secs: 1,
+            auth: Auth::password(b"secret")
+        }
+    );
+}
+
+/// keepalived 2.2.7 (measured): one address per other interface, the first there; the
+/// instance's own interface is left out; without `all` nothing.
+#[test]
+fn garp_extra_if_all_announces_the_first_address_of_each_other_interface() {
+    let text = |opt: &str| {
+        format!(
+            "vrrp_instance V {{\n interface eth0\n virtual_router_id 1\n {opt}\n \
+             virtual_ipaddress {{\n 10.0.0.1/24\n 10.0.1.1/24 dev eth1\n 10.0.1.2/24 dev eth1\n \
+             10.0.2.1/24 dev eth2\n }}\n virtual_ipaddress_excluded {{\n fd00::1/64 dev eth3\n \
+             fd00::2/64 dev eth1\n }}\n}}\n"
+        )
+    };
+    let p = plan(&parse(&text("garp_extra_if all 30"))).unwrap();
+    let c = &p.instances[0].config;
+    assert_eq!(c.garp_extra_if, Duration::from_secs(30));
+    let want: Vec<IpAddr> = ["10.0.1.1", "10.0.2.1", "fd00::1"]
+        .iter()
+        .map(|a| a.parse().unwrap())
+        .collect();
+    assert_eq!(c.extra_if_addresses, want);
+    let p = plan(&parse(&text("garp_extra_if 30"))).unwrap();
+    assert_eq!(p.instances[0].config.garp_extra_if, Duration::ZERO);
+}
+
+#[test]
+fn use_vmac_puts_the_vips_without_a_dev_on_the_vmac() {
+    let c = parse(
+        "global_defs {\n vmac_prefix vx\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 51\n use_vmac\n virtual_ipaddress {\n 10.0.0.1/24\n 10.0.0.2/24 dev eth1\n }\n}\nvrrp_instance W {\n interface eth0\n virtual_router_id 52\n use_vmac mine\n vmac_xmit_base\n virtual_ipaddress {\n 10.0.1.1/24\n }\n}\n",
+    );
+    let p = plan(&c).unwrap();
+    assert_eq!(p.unsupported, Vec::<String>::new());
+    let (v, w) = (&p.instances[0], &p.instances[1]);
+    let vm = v.vmac.as_ref().unwrap();
+    assert_eq!(
+        (vm.name.as_str(), vm.base.as_str(), vm.mac, vm.xmit_base),
+        ("vx.51", "eth0", [0, 0, 0x5e, 0, 1, 51], false)
+    );
+    assert_eq!(v.interface, "eth0");
+    assert_eq!(v.send_interface(), "vx.51");
+    let devs: Vec<&str> = v.vips.iter().map(|x| x.dev.as_str()).collect();
+    assert_eq!(devs, ["vx.51", "eth1"]);
+    assert_eq!(w.vmac.as_ref().unwrap().name, "mine");
+    assert_eq!(w.send_interface(), "eth0");
+    assert_eq!(w.vips[0].dev, "mine");
+}
+
+#[test]
+fn the_use_vmac_forms_not_run_are_refused() {
+    for (words, says) in [
+        ("use_vmac\n", "use_vmac on an IPv6 instance is not run"),
+        (
+            "use_vmac v1 02:11:22:33:44:55\n",
+            "use_vmac with a MAC address is not run",
+        ),
+        ("use_vmac\n use_vmac_addr\n", "use_vmac_addr is not run"),
+        (
+            "use_vmac\n garp_extra_if 30\n",
+            "garp_extra_if (gratuitous ARPs on a VMAC's base",
+        ),
+    ] {
+        let vip = if says.contains("IPv6") {
+            "fd00::1/64"
+        } else {
+            "10.0.0.1/24"
+        };
+        let c = parse(&format!(
+            "vrrp_instance V {{\n interface eth0\n virtual_router_id 51\n {words} virtual_ipaddress {{\n {vip}\n }}\n}}\n"
+        ));
+        let p = plan(&c).unwrap();
+        assert_eq!(p.unsupported.len(), 1, "{words}: {:?}", p.unsupported);
+        assert!(
+            p.unsupported[0].starts_with("t.conf:1:1: vrrp_instance V: ")
+                && p.unsupported[0].contains(says),
+            "{words}: {:?}",
+            p.unsupported
+        );
+    }
+}
+
+#[test]
+fn vips_among_keeps_configuration_order_and_options() {
+    let c = parse(
+        "vrrp_instance V {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1/24 dev eth1\n 10.0.0.2\n 10.0.0.3\n }\n}\n",
+    );
+    let p = plan(&c).unwrap();
+    let i = &p.instances[0];
+    let ask: Vec<IpAddr> = vec!["10.0.0.3".parse().unwrap(), "10.0.0.1".parse().unwrap()];
+    let got: Vec<(IpAddr, &str)> = i
+        .vips_among(&ask)
+        .map(|v| (v.addr, v.dev.as_str()))
+        .collect();
+    assert_eq!(got, vec![(ask[1], "eth1"), (ask[0], "eth0")]);
+    assert_eq!(i.vips_among(&[]).count(), 0);
+}
+
+#[test]
+fn v3_ipv6_nopreempt() {
+    let c = parse(
+        "vrrp_instance V6 {\n interface eth0\n virtual_router_id 7\n priority 100\n advert_int 0.1\n nopreempt\n virtual_ipaddress {\n fd00::100/64\n }\n}\n",
+    );
+    let p = plan(&c).unwrap();
+    let i = &p.instances[0];
+    assert!(i.ipv6);
+    assert_eq!(i.config.version, ProtocolVersion::V3);
+    assert!(!i.config.preempt);
+    assert_eq!(i.config.advert_interval, Duration::from_millis(100));
+    assert_eq!(
+        i.expected_version(),
+        vrrp::Version::V3 {
+            max_advert_interval_cs: 10
+        }
+    );
+    assert_eq!(i.mcast_group, "ff02::12".parse::<IpAddr>().unwrap());
+}
+
+#[test]
+fn sync_group_and_tracked_interfaces() {
+    let c = parse(
+        "vrrp_sync_group G {\n group {\n A\n B\n }\n track_interface {\n eth9 weight -20\n }\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_interface {\n eth1\n }\n virtual_ipaddress {\n 10.0.0.1\n }\n}\nvrrp_instance B {\n interface eth0\n virtual_router_id 2\n virtual_ipaddress {\n 10.0.0.2\n }\n}\n",
+    );
+    let p = plan(&c).unwrap();
+    assert_eq!(p.groups.len(), 1);
+    assert_eq!(p.groups[0].name, "G");
+    assert_eq!(p.groups[0].members, ["A", "B"]);
+    let names = |i: usize| {
+        p.instances[i]
+            .track_interface
+            .iter()
+            .map(|t| (t.name.clone(), t.weight))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(0),
+        vec![("eth1".to_string(), 0), ("eth9".to_string(), -20)]
+    );
+    assert_eq!(names(1), vec![("eth9".to_string(), -20)]);
+}
+
+#[test]
+fn tracked_scripts() {
+    let c = parse(
+        "vrrp_script chk {\n script \"/bin/check arg\"\n interval 2\n fall 3\n rise 2\n weight -30\n user nobody\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_script {\n chk\n }\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n",
+    );
+    let p = plan(&c).unwrap();
+    let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+    assert_eq!(
+        p.scripts,
+        vec![ScriptPlan {
+            name: "chk".into(),
+            command: vec!["/bin/check".into(), "arg".into()],
+            run_as: RunAs {
+                uid: nobody.uid.as_raw(),
+                gid: nobody.gid.as_raw()
+            },
+            interval: Duration::from_secs(2),
+            timeout: Duration::from_secs(2),
+            rise: 2,
+            fall: 3,
+            init_fail: false,
+        }]
+    );
+    assert_eq!(
+        p.instances[0].track_script,
+        vec![TrackedObj {
+            name: "chk".into(),
+            weight: -30,
+            reverse: false
+        }]
+    );
+}
+
+#[test]
+fn scripts_whose_user_cannot_be_had_are_left_out() {
+    let c = parse(
+        "global_defs {\n script_user nobody\n}\nvrrp_script bad {\n script /bin/bad\n user kars-no-such-user\n}\nvrrp_script good {\n script /bin/good\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_script {\n bad\n good\n }\n notify_master /bin/m kars-no-such-user\n notify_backup /bin/b root\n virtual_ipaddress {\n 10.0.0.1\n }\n}\nvrrp_sync_group G {\n group {\n A\n }\n notify_fault /bin/f nobody kars-no-such-group\n}\n",
+    );
+    let p = plan(&c).unwrap();
+    let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+    let i = &p.instances[0];
+    assert_eq!(i.notify.master, None);
+    assert_eq!(
+        i.notify.backup.as_ref().map(|s| s.run_as),
+        Some(RunAs::ROOT)
+    );
+    assert_eq!(p.groups[0].notify.fault, None);
+    // keepalived removes the script; the instances tracking it do without it.
+    let names: Vec<_> = p.scripts.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["good"]);
+    assert_eq!(
+        p.scripts[0].run_as,
+        RunAs {
+            uid: nobody.uid.as_raw(),
+            gid: nobody.gid.as_raw()
+        }
+    );
+    let tracked: Vec<_> = i.track_script.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(tracked, ["good"]);
+    assert_eq!(p.skipped.len(), 3, "{:?}", p.skipped);
+    for (line, what) in p.skipped.iter().zip([
+        "t.conf:18:2: notify_master /bin/m: not run: script user kars-no-such-user",
+        "t.conf:28:2: notify_fault /bin/f: not run: script group kars-no-such-group",
+        "t.conf:4:1: vrrp_script bad /bin/bad: not run: script user kars-no-such-user",
+    ]) {
+        assert!(line.starts_with(what), "{line}");
+    }
+}
+
+#[test]
+fn virtual_routes_and_rules() {
+    let c = parse(
+        "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1/24\n }\n virtual_routes {\n 192.0.2.0/24 via 10.0.0.254 dev eth0 metric 5\n 192.0.2.0/25 via 10.1.0.254 dev eth1\n 192.0.2.128/25 via 10.1.0.254 dev eth1\n 192.0.2.64/26 via 10.1.0.254 dev eth2 no_track\n blackhole 198.51.100.0/24\n default via 10.0.0.253 table 100\n 203.0.113.0/24 via 10.0.0.254 rtt 10\n }\n virtual_rules {\n from 10.0.0.1 table 100 preference 10\n from 10.0.0.2 table vip preference 11\n }\n}\n",
+    );
+    let p = plan(&c).unwrap();
+    let r = &p.instances[0].routes;
+    assert_eq!(r.len(), 6, "{r:?}");
+    assert_eq!(r[0].to, ("192.0.2.0".parse().unwrap(), 24));
+    assert_eq!(r[0].via, Some("10.0.0.254".parse().unwrap()));
+    assert_eq!(r[0].dev.as_deref(), Some("eth0"));
+    assert_eq!(r[0].metric, Some(5));
+    assert_eq!(r[0].table, 254);
+    assert!(r[0].tracked && !r[3].tracked);
+    assert_eq!(r[4].kind, 6, "blackhole");
+    assert_eq!(r[5].to, ("0.0.0.0".parse().unwrap(), 0));
+    assert_eq!(r[5].table, 100);
+    // The routes' interface is tracked (FAULT while it is down), once.
+    assert_eq!(
+        p.instances[0].track_interface,
+        [TrackedObj {
+            name: "eth1".into(),
+            weight: 0,
+            reverse: false
+        }]
+    );
+    assert_eq!(p.instances[0].rules.len(), 1);
+    assert_eq!(p.instances[0].rules[0].priority, 10);
+    assert_eq!(
+        p.unsupported,
+        [
+            "t.conf:14:2: vrrp_instance A: virtual route 203.0.113.0/24: keepalived-rs cannot \
+             install a route with rtt; add that route with `ip route` in the instance's \
+             notify_master script (and remove it in notify_backup) instead",
+            "t.conf:18:2: vrrp_instance A: virtual rule: keepalived-rs cannot install a rule \
+             with table vip; add that rule with `ip rule` in the instance's notify_master \
+             script (and remove it in notify_backup) instead",
+        ]
+    );
+}
+
+#[test]
+fn global_defs_reach_the_instance() {
+    let c = parse(
+        "global_defs {\n vrrp_garp_master_repeat 2\n vrrp_garp_interval 0.01\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n",
+    );
+    let i = &plan(&c).unwrap().instances[0];
+    assert_eq!(i.config.garp_master_repeat, 2);
+    assert_eq!(i.gratuitous_interval, Duration::from_millis(10));
+}
