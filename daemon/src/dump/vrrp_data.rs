@@ -318,14 +318,7 @@ pub(crate) mod tests {
             ("Generic", script(&["/tmp/sc/s.sh"], 0, 0)),
         ];
         i.notify_priority_changes = true;
-        let mut out = String::new();
-        topology(
-            &mut out,
-            &VrrpSnapshot {
-                instances: vec![i],
-                ..snapshot()
-            },
-        );
+        let out = topology_of(i);
         assert!(
             out.ends_with(
                 "   Notify deleted = Fault
@@ -337,6 +330,19 @@ pub(crate) mod tests {
             ),
             "{out}"
         );
+    }
+
+    /// The topology section of a snapshot with this one instance.
+    fn topology_of(i: InstanceSnapshot) -> String {
+        let mut out = String::new();
+        topology(
+            &mut out,
+            &VrrpSnapshot {
+                instances: vec![i],
+                ..snapshot()
+            },
+        );
+        out
     }
 
     /// A MASTER like keepalived's `master.data` capture: VI_1, VRID 51, priority 150, PASS.
@@ -550,14 +556,7 @@ pub(crate) mod tests {
     fn garp_extra_if_all_has_its_line() {
         let mut i = master();
         i.garp_extra_if = Duration::from_secs(4);
-        let mut out = String::new();
-        topology(
-            &mut out,
-            &VrrpSnapshot {
-                instances: vec![i],
-                ..snapshot()
-            },
-        );
+        let out = topology_of(i);
         assert!(
             out.contains("   Down timer adverts = 3\n   Gratuitous ARP for each secondary i/f = 4\n   Send advert"),
             "{out}"
@@ -569,14 +568,7 @@ pub(crate) mod tests {
     fn dont_track_primary_has_its_line_after_the_interface() {
         let mut i = master();
         i.dont_track_primary = true;
-        let mut out = String::new();
-        topology(
-            &mut out,
-            &VrrpSnapshot {
-                instances: vec![i],
-                ..snapshot()
-            },
-        );
+        let out = topology_of(i);
         assert!(
             out.contains(
                 "   Interface = eth0\n   VRRP interface tracking disabled\n   Using src_ip"
@@ -594,14 +586,7 @@ pub(crate) mod tests {
             xmit_base: false,
             up: true,
         });
-        let mut out = String::new();
-        topology(
-            &mut out,
-            &VrrpSnapshot {
-                instances: vec![i],
-                ..snapshot()
-            },
-        );
+        let out = topology_of(i);
         assert!(
             out.contains(
                 "   Use VMAC, i/f name vrrp.51, is_up = true, xmit_base = false\n   \
@@ -617,14 +602,7 @@ pub(crate) mod tests {
         i.version = 3;
         i.auth_type = 0;
         i.auth_pass = None;
-        let mut out = String::new();
-        topology(
-            &mut out,
-            &VrrpSnapshot {
-                instances: vec![i],
-                ..snapshot()
-            },
-        );
+        let out = topology_of(i);
         assert!(!out.contains("Authentication"), "{out}");
         assert!(out.contains("   VRRP Version = 3\n"));
     }
