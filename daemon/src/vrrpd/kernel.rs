@@ -16,12 +16,14 @@ use rtnetlink::packet_route::{AddressFamily, RouteNetlinkMessage};
 use rtnetlink::{Handle, MulticastGroup};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use tokio::sync::mpsc;
+use tracing::info;
 
 use conf_parser::model::vrrp::Broadcast;
 
 use super::plan::{VRoute, VRule, Vip};
 use super::route::route_message;
 use super::rule::rule_message;
+use crate::diff::vrrp::gone_and_new;
 use conf_parser::model::vrrp::RouteMode;
 use rtnetlink::packet_core::{
     NetlinkMessage, NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST,
@@ -268,6 +270,42 @@ impl Netlink {
                 Ok(false)
             }
             Err(e) => Err(io::Error::other(format!("removing rule {}: {e}", r.text))),
+        }
+    }
+
+    /// From one set of routes and rules to another in keepalived 2.2.7's order: the rules that
+    /// go, the routes that go, the routes that come, the rules that come (a rule may point to a
+    /// table those routes fill); one that stays is not touched. Its words for the removals;
+    /// each failure goes to `failed` with its kind ("route" or "rule"), and the rest goes on.
+    pub async fn change_routes_and_rules(
+        &self,
+        old: (&[VRoute], &[VRule]),
+        new: (&[VRoute], &[VRule]),
+        failed: impl Fn(&str, io::Error),
+    ) {
+        let (routes_gone, routes_new) = gone_and_new(old.0, new.0);
+        let (rules_gone, rules_new) = gone_and_new(old.1, new.1);
+        for r in rules_gone {
+            info!("ip rule {} removed", r.text);
+            if let Err(e) = self.remove_rule(r).await {
+                failed("rule", e);
+            }
+        }
+        for r in routes_gone {
+            info!("Removing route {}", r.text);
+            if let Err(e) = self.remove_route(r).await {
+                failed("route", e);
+            }
+        }
+        for r in routes_new {
+            if let Err(e) = self.add_route(r).await {
+                failed("route", e);
+            }
+        }
+        for r in rules_new {
+            if let Err(e) = self.add_rule(r).await {
+                failed("rule", e);
+            }
         }
     }
 }

@@ -29,7 +29,7 @@ use vrrp::{Action, Input, State, SyncGroup, Time};
 use super::instance;
 use super::plan::{InstancePlan, Plan};
 use super::{kernel, notify, Group, Runtime};
-use crate::diff::vrrp::{gone_and_new, is_another_instance, restart_reason, vips_with_new_options};
+use crate::diff::vrrp::{is_another_instance, restart_reason, vips_with_new_options};
 use crate::notifier::{self, Notice, Side};
 
 /// What a reload does with one instance of the new plan.
@@ -386,32 +386,13 @@ impl Runtime {
                     }
                 }
             }
-            // keepalived's order: rules that go, routes that go, routes that come, rules that
-            // come; those that stay are not touched. Its words for the removals.
-            let (rules_gone, rules_new) = gone_and_new(&old.rules, &new.rules);
-            let (routes_gone, routes_new) = gone_and_new(&old.routes, &new.routes);
-            for rl in rules_gone {
-                info!("ip rule {} removed", rl.text);
-                if let Err(e) = self.netlink.remove_rule(rl).await {
-                    error!("({name}) {e}");
-                }
-            }
-            for rt in routes_gone {
-                info!("Removing route {}", rt.text);
-                if let Err(e) = self.netlink.remove_route(rt).await {
-                    error!("({name}) {e}");
-                }
-            }
-            for rt in routes_new {
-                if let Err(e) = self.netlink.add_route(rt).await {
-                    error!("({name}) {e}");
-                }
-            }
-            for rl in rules_new {
-                if let Err(e) = self.netlink.add_rule(rl).await {
-                    error!("({name}) {e}");
-                }
-            }
+            self.netlink
+                .change_routes_and_rules(
+                    (&old.routes, &old.rules),
+                    (&new.routes, &new.rules),
+                    |_, e| error!("({name}) {e}"),
+                )
+                .await;
         }
         for v in new
             .vips

@@ -10,7 +10,6 @@ use tracing::{error, info};
 
 use super::plan::{VRoute, VRule};
 use super::Runtime;
-use crate::diff::vrrp::gone_and_new;
 
 /// The static routes and rules of a configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -58,31 +57,13 @@ impl Runtime {
     /// A reload: those gone removed (keepalived's words), those new installed.
     pub(super) async fn reload_statics(&mut self, new: Statics) {
         let old = std::mem::replace(&mut self.statics, new);
-        let new = self.statics.clone();
-        let (rules_gone, rules_new) = gone_and_new(&old.rules, &new.rules);
-        let (routes_gone, routes_new) = gone_and_new(&old.routes, &new.routes);
-        for r in rules_gone {
-            info!("ip rule {} removed", r.text);
-            if let Err(e) = self.netlink.remove_rule(r).await {
-                error!("static rule: {e}");
-            }
-        }
-        for r in routes_gone {
-            info!("Removing route {}", r.text);
-            if let Err(e) = self.netlink.remove_route(r).await {
-                error!("static route: {e}");
-            }
-        }
-        for r in routes_new {
-            if let Err(e) = self.netlink.add_route(r).await {
-                error!("static route: {e}");
-            }
-        }
-        for r in rules_new {
-            if let Err(e) = self.netlink.add_rule(r).await {
-                error!("static rule: {e}");
-            }
-        }
+        self.netlink
+            .change_routes_and_rules(
+                (&old.routes, &old.rules),
+                (&self.statics.routes, &self.statics.rules),
+                |kind, e| error!("static {kind}: {e}"),
+            )
+            .await;
     }
 
     /// Link `index` came up: its tracked static routes the kernel deleted are put back.
