@@ -52,11 +52,13 @@ pub fn set_purge_delay() {
         Step::Forget => {
             std::env::remove_var(PURGE_DELAY);
             std::env::remove_var(SET_BY_US);
+            name_after_arg0();
         }
         Step::Reexecute => {
             use std::os::unix::process::CommandExt;
-            // The executable by its path, not /proc/self/exe: the process's name (`comm`, what
-            // `pidof` and `ps -C` match) is taken from the path executed.
+            // The executable's resolved path (`current_exe` reads /proc/self/exe): what was
+            // started may be gone from the path it was started by. The process's name follows
+            // that file's; `name_after_arg0` gives it back the name it was started by.
             let Ok(exe) = std::env::current_exe() else {
                 return;
             };
@@ -72,6 +74,25 @@ pub fn set_purge_delay() {
                 .env(SET_BY_US, "1")
                 .exec();
         }
+    }
+}
+
+/// The process's name (`comm`, what `ps -C` and `pgrep` match) is the executed file's: after
+/// the re-execution, `keepalived-rs` even when an operator started it through a link named
+/// `keepalived`, which named it `keepalived` before. Named again after its first argument, as
+/// the first execution was.
+fn name_after_arg0() {
+    use std::os::unix::ffi::OsStrExt;
+    let Some(arg0) = std::env::args_os().next() else {
+        return;
+    };
+    let Some(base) = std::path::Path::new(&arg0).file_name() else {
+        return;
+    };
+    // The kernel keeps 15 bytes of it, as it did at the first execution.
+    let name = &base.as_bytes()[..base.len().min(15)];
+    if let Ok(name) = std::ffi::CString::new(name) {
+        let _ = nix::sys::prctl::set_name(&name);
     }
 }
 

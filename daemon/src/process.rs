@@ -34,9 +34,17 @@ pub fn raise_nofile_limit(wanted: u64) -> io::Result<u64> {
 /// the caller exit. The copy calls setsid() itself when it sees [`DETACHED_ENV`] (it is not a
 /// process-group leader, so that succeeds) — no fork in this process, no pre_exec.
 pub fn respawn_detached() -> io::Result<u32> {
+    use std::os::unix::process::CommandExt;
     let exe = std::env::current_exe()?;
-    let child = std::process::Command::new(exe)
-        .args(std::env::args_os().skip(1))
+    let mut args = std::env::args_os();
+    let mut command = std::process::Command::new(exe);
+    // The copy keeps our first argument, as a forked keepalived keeps its: `pidof keepalived`
+    // finds it when an operator started it through a link of that name.
+    if let Some(arg0) = args.next() {
+        command.arg0(arg0);
+    }
+    let child = command
+        .args(args)
         .env(DETACHED_ENV, "1")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())

@@ -71,14 +71,15 @@ fn netns_without_n_detaches_writes_pid_files_and_stops_on_sigterm() {
     let conf = lab.write("a.conf", &Conf::v2("MASTER", 150).text());
     let pid = lab.dir.join("main.pid");
     let vpid = lab.dir.join("vrrp.pid");
+    // Started through a link named as keepalived's binary, as an operator may swap it in: the
+    // daemon executes itself again as it starts (daemon/src/allocator.rs), and must keep that
+    // name (`ps -C keepalived`, `pgrep -x keepalived`).
+    let link = lab.dir.join("keepalived");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_keepalived-rs"), &link).unwrap();
     let st = std::process::Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            &a,
-            env!("CARGO_BIN_EXE_keepalived-rs"),
-            "-f",
-        ])
+        .args(["netns", "exec", &a])
+        .arg(&link)
+        .arg("-f")
         .arg(&conf)
         .arg("-p")
         .arg(&pid)
@@ -99,6 +100,11 @@ fn netns_without_n_detaches_writes_pid_files_and_stops_on_sigterm() {
     );
     let n: i32 = text.trim().parse().unwrap();
     let p = nix::unistd::Pid::from_raw(n);
+    assert_eq!(
+        std::fs::read_to_string(format!("/proc/{n}/comm")).unwrap(),
+        "keepalived\n",
+        "the process is named as it was started"
+    );
     // A session of its own, away from ours.
     assert_eq!(nix::unistd::getsid(Some(p)).unwrap(), p);
     // SIGHUP (keepalived's reload) must not kill it.
