@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{ip, lab_or_skip, wait_for, Conf, Daemon, Lab, KEEPALIVED};
+use common::{ip, lab_or_skip, wait_for, Conf, Daemon, Lab};
 
 fn file(lab: &Lab, notify_out: &Path, dont_track: bool) -> String {
     let script = lab.write(
@@ -108,13 +108,7 @@ fn netns_dont_track_primary_keeps_master_through_link_loss() {
     ) else {
         return;
     };
-    let mut whos = vec!["keepalived-rs"];
-    if Path::new(KEEPALIVED).exists() {
-        whos.push("keepalived");
-    } else {
-        eprintln!("SKIP: keepalived 2.2.7 not installed: its behaviour not compared");
-    }
-    for who in whos {
+    for who in common::daemons_to_compare() {
         let (notes, held, dump) = run(&lab, who, true);
         assert_eq!(
             notes, "INSTANCE VI_1 BACKUP 150\nINSTANCE VI_1 MASTER 150\nINSTANCE VI_1 STOP 150\n",

@@ -8,10 +8,9 @@
 mod common;
 
 use std::net::Ipv4Addr;
-use std::path::Path;
 use std::time::Duration;
 
-use common::{ip, lab_or_skip, now_epoch, wait_for, Conf, Frame, Lab, KEEPALIVED};
+use common::{ip, lab_or_skip, now_epoch, wait_for, Conf, Frame, Lab};
 
 const ETH1_MAC: [u8; 6] = [2, 0, 0, 0, 0, 0x11];
 
@@ -70,14 +69,8 @@ fn netns_garp_extra_if_all_announces_the_other_interfaces() {
         ..Conf::v2("MASTER", 150)
     }
     .text();
-    let mut whos = vec!["keepalived-rs"];
-    if Path::new(KEEPALIVED).exists() {
-        whos.push("keepalived");
-    } else {
-        eprintln!("SKIP: keepalived 2.2.7 not installed: its behaviour not compared");
-    }
     let mut windows = Vec::new();
-    for who in &whos {
+    for who in common::daemons_to_compare() {
         let mut d = lab.start_either(who, &ns, &conf);
         assert!(
             wait_for(Duration::from_secs(10), || on_eth1(&ns, "10.9.1.100")).is_some(),

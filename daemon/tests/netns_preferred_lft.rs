@@ -7,10 +7,9 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::Duration;
 
-use common::{ip, lab_or_skip, wait_for, Conf, KEEPALIVED};
+use common::{ip, lab_or_skip, wait_for, Conf};
 
 /// For each of `addrs`: whether the kernel calls it deprecated, and its preferred lifetime as
 /// `ip` writes it (`forever`, `0sec`, `29sec`).
@@ -51,13 +50,7 @@ fn netns_an_ipv6_vips_preferred_lifetime_is_installed() {
     }
     .text();
     let addrs = ["fd09::100", "fd09::101", "fd09::102", "fd09::103"];
-    let mut whos = vec!["keepalived-rs"];
-    if Path::new(KEEPALIVED).exists() {
-        whos.push("keepalived");
-    } else {
-        eprintln!("SKIP: keepalived 2.2.7 not installed: its behaviour not compared");
-    }
-    for who in whos {
+    for who in common::daemons_to_compare() {
         let mut d = lab.start_either(who, &ns, &conf);
         assert!(
             wait_for(Duration::from_secs(10), || lab.has(&ns, "fd09::103")).is_some(),

@@ -7,10 +7,9 @@
 
 mod common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{lab_or_skip, wait_for, Conf, Daemon, Lab, KEEPALIVED};
+use common::{lab_or_skip, wait_for, Conf, Daemon, Lab};
 
 const DELAY: f64 = 3.0;
 
@@ -123,13 +122,7 @@ fn netns_vrrp_startup_delay_holds_mastership_until_it_is_over() {
     ) else {
         return;
     };
-    let mut whos = vec!["keepalived-rs"];
-    if Path::new(KEEPALIVED).exists() {
-        whos.push("keepalived");
-    } else {
-        eprintln!("SKIP: keepalived 2.2.7 not installed: its behaviour not compared");
-    }
-    for who in whos {
+    for who in common::daemons_to_compare() {
         let (took, log, dump) = alone(&lab, who);
         eprintln!(
             "MEASURE: {who}: vrrp_startup_delay 3, alone at priority 100: VIP after {took:.2} s"

@@ -385,6 +385,18 @@ impl Drop for Lab {
 
 pub const KEEPALIVED: &str = "/usr/sbin/keepalived";
 
+/// The daemons a comparison runs, one after the other: keepalived-rs, then keepalived 2.2.7
+/// where it is installed (else one SKIP line, and ours is still checked alone).
+pub fn daemons_to_compare() -> Vec<&'static str> {
+    let mut whos = vec!["keepalived-rs"];
+    if std::path::Path::new(KEEPALIVED).exists() {
+        whos.push("keepalived");
+    } else {
+        eprintln!("SKIP: keepalived 2.2.7 not installed: its behaviour not compared");
+    }
+    whos
+}
+
 /// The keepalived-rs binary the lab runs: this build's, or `KRS_BIN` (benchmarks of a release
 /// build). In the VM it is `KARS_KRS_BIN`: the harness passes the caller's `KARS_*` variables in.
 pub fn ours_binary() -> PathBuf {
