@@ -58,6 +58,21 @@ fn netns_notify_scripts_run_in_transition_order() {
     );
 }
 
+/// SIGKILLs the process its pid file names, if the file is still there when dropped.
+struct KillByPidFile(std::path::PathBuf);
+
+impl Drop for KillByPidFile {
+    fn drop(&mut self) {
+        let pid = std::fs::read_to_string(&self.0).ok();
+        if let Some(n) = pid.and_then(|t| t.trim().parse::<i32>().ok()) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(n),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
 #[test]
 fn netns_without_n_detaches_writes_pid_files_and_stops_on_sigterm() {
     let Some(lab) = lab_or_skip(
@@ -87,6 +102,9 @@ fn netns_without_n_detaches_writes_pid_files_and_stops_on_sigterm() {
         .arg(&vpid)
         .status()
         .unwrap();
+    // The detached daemon is not our child: if an assertion below fails before the SIGTERM,
+    // this stops it (while its pid file names it), so it does not outlive the test.
+    let _stop = KillByPidFile(pid.clone());
     assert!(st.success(), "the foreground part exits 0");
     assert!(
         wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
