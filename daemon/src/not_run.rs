@@ -7,19 +7,12 @@
 use conf_parser::model::vrrp::IpAddress;
 use conf_parser::Config;
 
-/// The VRRP side's refusals: static_ipaddress, global_defs' VRRP behaviours, and the
+/// The VRRP side's refusals: global_defs' VRRP behaviours, and the
 /// instances' keywords keepalived-rs does not run.
 pub fn vrrp(config: &Config) -> Vec<String> {
     let mut out = Vec::new();
     let v = &config.vrrp;
-    // static_routes and static_rules run (vrrpd::statics).
-    if let Some(at) = v.static_ipaddress.first().map(|a| &a.origin) {
-        out.push(format!(
-            "{at}: static_ipaddress is not installed by keepalived-rs; remove the block and \
-             configure them with the system's network configuration (or `ip address add` in an \
-             ExecStartPre= of a drop-in: systemctl edit keepalived-rs) instead"
-        ));
-    }
+    // static_ipaddress, static_routes and static_rules run (vrrpd::statics).
     let d = &config.global.global_defs;
     let at = global_defs_at(config);
     if d.nftables.is_some() || d.vrrp_iptables.is_some() {
@@ -175,7 +168,7 @@ mod tests {
     }
 
     #[test]
-    fn static_blocks_and_global_behaviours_are_refused() {
+    fn global_behaviours_are_refused() {
         let c = config(&format!(
             "global_defs {{\n nftables\n log_unknown_vrids\n \
              reload_file /tmp/r\n rs_init_notifies\n disable_local_igmp\n}}\n\
@@ -183,8 +176,9 @@ mod tests {
              garp_group {{\n garp_interval 0.1\n interface eth0\n}}\n{INSTANCE} virtual_ipaddress {{\n  10.0.0.2/24 home\n }}\n}}\n"
         ));
         let out = vrrp(&c).join("\n");
+        // static_ipaddress is run (vrrpd::statics).
+        assert!(!out.contains("static_ipaddress"), "{out}");
         for says in [
-            "k.conf:9:2: static_ipaddress is not installed by keepalived-rs",
             "k.conf:1:1: global_defs: nftables: keepalived-rs installs no firewall rules",
             "k.conf:11:1: garp_group is not run",
             "disable_local_igmp is not run",

@@ -315,6 +315,10 @@ fn lo_vip(addr: IpAddr) -> Vip {
         nodad: addr.is_ipv6(),
         preferred_lft: None,
         excluded: false,
+        peer: None,
+        home: false,
+        mngtmpaddr: false,
+        no_track: false,
     }
 }
 

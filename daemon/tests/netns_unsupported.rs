@@ -1,6 +1,6 @@
 //! What keepalived 2.2.7 runs and keepalived-rs cannot (VMAC/ipvlan interfaces, BFD, rules
 //! and routes with options it cannot install, checkers it has not, a regex the regex crate
-//! cannot match, the static addresses, firewall rules and the other keywords of
+//! cannot match, a static address with autojoin, firewall rules and the other keywords of
 //! daemon/src/not_run.rs) is refused, never run with that part missing: `-t` exits 3 where keepalived's
 //! exits 0, the daemon does not start (in the foreground and when it forks), and a reload to
 //! such a file keeps the running configuration. Each refusal names the place and what to do
@@ -69,10 +69,10 @@ const CASES: &[Case] = &[
         says: "rewrite the regex without look-around or back-references",
     },
     Case {
-        what: "static_ipaddress",
+        what: "a static address with autojoin",
         in_instance: "",
-        top: "static_ipaddress {\n    10.9.0.200/24 dev eth0\n}\n",
-        says: "static_ipaddress is not installed by keepalived-rs; remove the block",
+        top: "static_ipaddress {\n    10.9.0.200/24 dev eth0 autojoin\n}\n",
+        says: "static address 10.9.0.200/24: keepalived-rs cannot install an address with autojoin",
     },
     Case {
         what: "nftables",

@@ -119,8 +119,15 @@ impl Runtime {
         let range = unicast.then(|| r.plan.peer_ttl_range(p.src));
         if let Err(reason) = vrrp::check_ttl(p.ttl, range) {
             r.drops.record(&reason);
-            let d = self.droplog.record(&r.plan.name, reason.kind(), std::time::Instant::now());
-            log_drop(d, || format!("({}) dropped an advert from {}: {reason}", r.plan.name, p.src));
+            let d = self
+                .droplog
+                .record(&r.plan.name, reason.kind(), std::time::Instant::now());
+            log_drop(d, || {
+                format!(
+                    "({}) dropped an advert from {}: {reason}",
+                    r.plan.name, p.src
+                )
+            });
             return;
         }
         let expected = Expected {
@@ -185,6 +192,7 @@ impl Runtime {
         match ev {
             KernelEvent::Link { index, up } => {
                 if up {
+                    self.restore_static_addresses(index, None).await;
                     self.restore_static_routes(index).await;
                 }
                 self.tracked_link(index, Some(up), now).await;
@@ -198,6 +206,10 @@ impl Runtime {
                 self.refresh_interfaces(index, Some(addr), now).await;
             }
             KernelEvent::AddressRemoved { index, addr } => {
+                // Not when it is there again (a reload that replaced it, for one).
+                if !kernel::has_address(index, addr) {
+                    self.restore_static_addresses(index, Some(addr)).await;
+                }
                 for idx in 0..self.instances.len() {
                     let r = &self.instances[idx];
                     if r.instance.state() != State::Master {

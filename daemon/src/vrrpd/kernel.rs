@@ -97,6 +97,25 @@ pub fn broadcast(vip: &Vip) -> Option<Ipv4Addr> {
     }
 }
 
+/// Whether interface `index` has address `addr` now.
+pub fn has_address(index: u32, addr: IpAddr) -> bool {
+    let Ok(name) = nix::net::if_::if_indextoname(index) else {
+        return false;
+    };
+    let Ok(all) = nix::ifaddrs::getifaddrs() else {
+        return false;
+    };
+    let name = name.to_string_lossy();
+    // An IPv4 address with a label is listed under its label (`eth0:1`).
+    let on_it = |n: &str| n == name || n.strip_prefix(&*name).is_some_and(|r| r.starts_with(':'));
+    all.filter(|a| on_it(&a.interface_name))
+        .filter_map(|a| a.address)
+        .any(|s| {
+            s.as_sockaddr_in().map(|v4| IpAddr::V4(v4.ip())) == Some(addr)
+                || s.as_sockaddr_in6().map(|v6| IpAddr::V6(v6.ip())) == Some(addr)
+        })
+}
+
 /// The rtnetlink message that adds (or names, for deletion) `vip` on interface `index`.
 pub fn address_message(vip: &Vip, index: u32) -> AddressMessage {
     let mut m = AddressMessage::default();
@@ -109,7 +128,9 @@ pub fn address_message(vip: &Vip, index: u32) -> AddressMessage {
     m.header.index = index;
     m.header.scope = AddressScope::from(vip.scope.unwrap_or(0));
     m.attributes.push(AddressAttribute::Local(vip.addr));
-    m.attributes.push(AddressAttribute::Address(vip.addr));
+    // With a peer, IFA_ADDRESS is the other end, as `ip address add A peer P` sends it.
+    m.attributes
+        .push(AddressAttribute::Address(vip.peer.unwrap_or(vip.addr)));
     if let Some(b) = broadcast(vip) {
         m.attributes.push(AddressAttribute::Broadcast(b));
     }
@@ -122,6 +143,12 @@ pub fn address_message(vip: &Vip, index: u32) -> AddressMessage {
     }
     if vip.nodad && vip.addr.is_ipv6() {
         flags |= AddressFlags::Nodad;
+    }
+    if vip.home && vip.addr.is_ipv6() {
+        flags |= AddressFlags::Homeaddress;
+    }
+    if vip.mngtmpaddr && vip.addr.is_ipv6() {
+        flags |= AddressFlags::Managetempaddr;
     }
     if !flags.is_empty() {
         m.attributes.push(AddressAttribute::Flags(flags));
@@ -609,6 +636,10 @@ mod tests {
             nodad: false,
             preferred_lft: None,
             excluded: false,
+            peer: None,
+            home: false,
+            mngtmpaddr: false,
+            no_track: false,
         }
     }
 
@@ -677,6 +708,28 @@ mod tests {
         assert!(m
             .attributes
             .contains(&AddressAttribute::Flags(AddressFlags::Noprefixroute)));
+    }
+
+    /// A static address's `peer`, `home`, `mngtmpaddr` (keepalived 2.2.7 installs them).
+    #[test]
+    fn peer_and_the_ipv6_flags_are_in_the_message() {
+        let mut v = vip("10.1.2.3", 32, None);
+        v.peer = Some("10.1.2.250".parse().unwrap());
+        let m = address_message(&v, 7);
+        assert!(m
+            .attributes
+            .contains(&AddressAttribute::Address("10.1.2.250".parse().unwrap())));
+        assert!(m
+            .attributes
+            .contains(&AddressAttribute::Local("10.1.2.3".parse().unwrap())));
+        let mut v = vip("fd00::3", 64, None);
+        v.home = true;
+        v.mngtmpaddr = true;
+        v.nodad = true;
+        let m = address_message(&v, 7);
+        assert!(m.attributes.contains(&AddressAttribute::Flags(
+            AddressFlags::Nodad | AddressFlags::Homeaddress | AddressFlags::Managetempaddr
+        )));
     }
 
     #[test]

@@ -22,6 +22,7 @@
 //! sockets), `trackers` (vrrp_script, track_file, vrrp_track_process tasks), `events` (the
 //! loop's inputs), `execute` (the instances' actions), `reload`.
 
+pub mod address_line;
 pub mod droplog;
 pub mod events;
 pub mod execute;
@@ -197,8 +198,10 @@ pub struct Runtime {
     groups: Vec<Group>,
     trackers: Trackers,
     dynamic_interfaces: bool,
-    /// static_routes and static_rules (`statics`).
+    /// static_ipaddress, static_routes and static_rules (`statics`).
     statics: statics::Statics,
+    /// Whether each of `statics.addresses` is installed (keepalived's `set`).
+    static_set: Vec<bool>,
     netlink: Netlink,
     /// The instances' VMACs (`use_vmac`) and the sysctls to give back at stop.
     vmacs: vmac::Vmacs,
@@ -244,6 +247,7 @@ impl Runtime {
             trackers,
             dynamic_interfaces: plan.dynamic_interfaces,
             statics: plan.statics.clone(),
+            static_set: Vec::new(),
             netlink: Netlink::open()?,
             vmacs: vmac::Vmacs::default(),
             gratuitous: Gratuitous::default(),

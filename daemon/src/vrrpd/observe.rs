@@ -8,48 +8,14 @@ use std::time::SystemTime;
 use tokio::time::Instant;
 use vrrp::{Auth, ProtocolVersion, State, Status, WantedState};
 
+use super::address_line::address_line;
 use super::instance::Running;
 use super::notify::{dump_order, state_word};
-use super::plan::Vip;
 use super::Runtime;
 use crate::snapshot::{
     GroupSnapshot, InstanceSnapshot, ReceiverSnapshot, TrackedSnapshot, VmacSnapshot, VrrpSnapshot,
     PUBLISH_PERIOD,
 };
-
-/// `10.0.0.1/24 dev eth0 scope global [label eth0:1]`, as keepalived's data dump writes a VIP
-/// (an IPv6 one with its lifetime: `preferred_lft forever`, `preferred_lft 30`, `deprecated`).
-fn vip_line(v: &Vip, installed: bool) -> String {
-    let scope = match v.scope {
-        None | Some(0) => "global".to_string(),
-        Some(200) => "site".into(),
-        Some(253) => "link".into(),
-        Some(254) => "host".into(),
-        Some(255) => "nowhere".into(),
-        Some(n) => n.to_string(),
-    };
-    // keepalived writes a host address (/32, /128) without its length (measured).
-    let host = v.prefix_len == if v.addr.is_ipv6() { 128 } else { 32 };
-    let mut s = if host {
-        format!("{} dev {} scope {scope}", v.addr, v.dev)
-    } else {
-        format!("{}/{} dev {} scope {scope}", v.addr, v.prefix_len, v.dev)
-    };
-    if let Some(l) = &v.label {
-        s.push_str(&format!(" label {l}"));
-    }
-    if v.addr.is_ipv6() {
-        match v.preferred_lft {
-            None => s.push_str(" preferred_lft forever"),
-            Some(0) => s.push_str(" deprecated"),
-            Some(n) => s.push_str(&format!(" preferred_lft {n}")),
-        }
-    }
-    if installed {
-        s.push_str(" set");
-    }
-    s
-}
 
 fn tracked(r: &Running) -> Vec<TrackedSnapshot> {
     r.tracking
@@ -145,13 +111,13 @@ fn instance(r: &Running) -> InstanceSnapshot {
             .vips
             .iter()
             .filter(|v| !v.excluded)
-            .map(|v| vip_line(v, state == State::Master))
+            .map(|v| address_line(v, state == State::Master))
             .collect(),
         excluded_vips: p
             .vips
             .iter()
             .filter(|v| v.excluded)
-            .map(|v| vip_line(v, state == State::Master))
+            .map(|v| address_line(v, state == State::Master))
             .collect(),
         tracked: tracked(r),
         garp_delay: c.garp_master_delay,
@@ -227,55 +193,5 @@ impl Runtime {
         }
         self.receivers.clear_drops();
         self.publish_now = true;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn vip(addr: &str, prefix_len: u8, preferred_lft: Option<u32>) -> Vip {
-        Vip {
-            addr: addr.parse().unwrap(),
-            prefix_len,
-            brd: None,
-            dev: "eth0".into(),
-            scope: None,
-            label: None,
-            noprefixroute: false,
-            nodad: false,
-            preferred_lft,
-            excluded: false,
-        }
-    }
-
-    /// keepalived 2.2.7's data dump lines (measured): a host address without its length, an
-    /// IPv6 address with its lifetime.
-    #[test]
-    fn vip_lines_are_keepalived_s() {
-        for (v, want) in [
-            (
-                vip("10.0.0.1", 24, None),
-                "10.0.0.1/24 dev eth0 scope global set",
-            ),
-            (
-                vip("10.0.0.1", 32, None),
-                "10.0.0.1 dev eth0 scope global set",
-            ),
-            (
-                vip("fd09::100", 64, None),
-                "fd09::100/64 dev eth0 scope global preferred_lft forever set",
-            ),
-            (
-                vip("fd09::101", 128, Some(0)),
-                "fd09::101 dev eth0 scope global deprecated set",
-            ),
-            (
-                vip("fd09::103", 64, Some(30)),
-                "fd09::103/64 dev eth0 scope global preferred_lft 30 set",
-            ),
-        ] {
-            assert_eq!(vip_line(&v, true), want);
-        }
     }
 }

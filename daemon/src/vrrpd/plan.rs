@@ -33,6 +33,46 @@ pub struct Vip {
     pub preferred_lft: Option<u32>,
     /// From `virtual_ipaddress_excluded`: held with the others but not carried in adverts.
     pub excluded: bool,
+    /// `peer`: the other end of a point-to-point address (its prefix is `prefix_len`).
+    pub peer: Option<IpAddr>,
+    /// `home` and `mngtmpaddr`: IPv6 flags passed to the kernel as written.
+    pub home: bool,
+    pub mngtmpaddr: bool,
+    /// `no_track`: the address's interface is not tracked (a VIP's) and a static address
+    /// deleted behind our back is not put back.
+    pub no_track: bool,
+}
+
+impl Vip {
+    /// One line of `virtual_ipaddress`, `virtual_ipaddress_excluded` or `static_ipaddress`, to
+    /// be put on `dev` when the line names none.
+    pub fn of(
+        a: &conf_parser::model::vrrp::IpAddress,
+        dev: &str,
+        excluded: bool,
+    ) -> Result<Vip, String> {
+        Ok(Vip {
+            addr: a.address.addr,
+            prefix_len: a.address.len,
+            brd: a.brd,
+            dev: a.dev.clone().unwrap_or_else(|| dev.to_string()),
+            scope: a.scope.as_deref().map(scope_number).transpose()?,
+            label: a.label.clone(),
+            noprefixroute: a.noprefixroute,
+            nodad: a.nodad,
+            preferred_lft: match a.preferred_lft {
+                Some(conf_parser::model::vrrp::Lifetime::Secs(n)) if a.address.addr.is_ipv6() => {
+                    Some(n)
+                }
+                _ => None,
+            },
+            excluded,
+            peer: a.peer,
+            home: a.home,
+            mngtmpaddr: a.mngtmpaddr,
+            no_track: a.no_track,
+        })
+    }
 }
 
 /// One script to run on a transition: the program and its arguments, and who runs it.
@@ -281,8 +321,8 @@ pub struct Plan {
     /// global_defs `vrrp_startup_delay`: for this long after the daemon starts no instance
     /// may become Master (`vrrp::Input::StartupDelay`). Read at start only, as keepalived.
     pub startup_delay: std::time::Duration,
-    /// `static_routes` and `static_rules` this daemon can install (the others are listed in
-    /// `unsupported`): installed at start, removed at stop (`statics`).
+    /// `static_ipaddress`, `static_routes` and `static_rules` this daemon can install (the
+    /// others are listed in `unsupported`): installed at start, removed at stop (`statics`).
     pub statics: Statics,
 }
 
@@ -327,28 +367,7 @@ pub fn instance_plan(
                 a.address
             )));
         }
-        vips.push(Vip {
-            addr: a.address.addr,
-            prefix_len: a.address.len,
-            brd: a.brd,
-            dev: a.dev.clone().unwrap_or_else(|| vips_dev.clone()),
-            scope: a
-                .scope
-                .as_deref()
-                .map(scope_number)
-                .transpose()
-                .map_err(err)?,
-            label: a.label.clone(),
-            noprefixroute: a.noprefixroute,
-            nodad: a.nodad,
-            preferred_lft: match a.preferred_lft {
-                Some(conf_parser::model::vrrp::Lifetime::Secs(n)) if a.address.addr.is_ipv6() => {
-                    Some(n)
-                }
-                _ => None,
-            },
-            excluded,
-        });
+        vips.push(Vip::of(a, &vips_dev, excluded).map_err(err)?);
     }
     let auth = match &i.authentication {
         Some(a) if a.auth_type == Some(AuthType::Pass) => {
@@ -569,9 +588,16 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
     // not run here.
     let track_groups = config
         .vrrp
-        .static_routes
+        .static_ipaddress
         .iter()
-        .map(|r| (&r.origin, &r.track_group))
+        .map(|a| (&a.origin, &a.track_group))
+        .chain(
+            config
+                .vrrp
+                .static_routes
+                .iter()
+                .map(|r| (&r.origin, &r.track_group)),
+        )
         .chain(
             config
                 .vrrp
@@ -583,9 +609,31 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
         if let Some(g) = group {
             out.unsupported.push(format!(
                 "{at}: track_group {g}: keepalived-rs does not put a track_group's instances in \
-                 FAULT when a static route or rule is lost; remove track_group (track the \
+                 FAULT when a static address, route or rule is lost; remove track_group (track the \
                  interface with the instances' track_interface instead)"
             ));
+        }
+    }
+    let default_dev = &config.global.global_defs.default_interface;
+    for a in &config.vrrp.static_ipaddress {
+        if a.autojoin {
+            out.unsupported.push(format!(
+                "{}: static address {}: keepalived-rs cannot install an address with autojoin; \
+                 remove it from static_ipaddress and configure it with the system's network \
+                 configuration instead",
+                a.origin, a.address
+            ));
+            continue;
+        }
+        match Vip::of(a, default_dev, false) {
+            // keepalived adds every static IPv6 address with nodad (measured).
+            Ok(v) => out.statics.addresses.push(Vip {
+                nodad: v.nodad || v.addr.is_ipv6(),
+                ..v
+            }),
+            Err(why) => out
+                .unsupported
+                .push(format!("{}: static address {}: {why}", a.origin, a.address)),
         }
     }
     for r in &config.vrrp.static_routes {
