@@ -17,10 +17,13 @@ use crate::snapshot::{
     PUBLISH_PERIOD,
 };
 
+/// The tracked objects, without the interfaces tracked only because an address or route is on
+/// them (keepalived lists those under the interface, not the instance).
 fn tracked(r: &Running) -> Vec<TrackedSnapshot> {
     r.tracking
         .objects()
         .iter()
+        .filter(|t| !r.plan.implied_interfaces.contains(&t.name))
         .map(|t| {
             let (kind, name) = match t.name.split_once(':') {
                 Some((k, n)) => (

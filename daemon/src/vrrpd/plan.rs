@@ -117,8 +117,12 @@ pub struct InstancePlan {
     pub notify: Notify,
     /// Multicast group for adverts (vrrp_mcast_group4/6).
     pub mcast_group: IpAddr,
-    /// `track_interface` (the instance's own and its sync group's): name, weight, reverse.
+    /// `track_interface` (the instance's own and its sync group's): name, weight, reverse;
+    /// then, with weight 0, the interfaces of its addresses and routes (`implied_interfaces`).
     pub track_interface: Vec<TrackedObj>,
+    /// The interfaces tracked because an address or route of the instance is on them, not
+    /// written in `track_interface` (keepalived's dump does not list them).
+    pub implied_interfaces: Vec<String>,
     /// `track_script` (the instance's own and its sync group's), naming [`Plan::scripts`].
     pub track_script: Vec<TrackedObj>,
     /// `track_file` (the instance's own and its sync group's), naming [`Plan::files`].
@@ -462,6 +466,7 @@ pub fn instance_plan(
             ),
         },
         track_interface: tracked(&i.track_interface),
+        implied_interfaces: Vec::new(),
         routes: Vec::new(),
         rules: Vec::new(),
         smtp_alert: i.smtp_alert,
@@ -552,22 +557,31 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
                 )),
             }
         }
-        // keepalived tracks a route's interface (a `dev`, no `no_track`): the instance is in
-        // FAULT while it is down (measured), as for a `track_interface` of weight 0.
+        // keepalived tracks the interface of a route and of an address, advertised or
+        // excluded (a `dev` other than the instance's, no `no_track`): the instance is in FAULT
+        // while it is down (measured), as for a `track_interface` of weight 0. Its data dump
+        // does not list them among the tracked interfaces.
         if let Some(p) = out.instances.last_mut().filter(|p| p.name == i.name) {
-            let devs: Vec<String> = p
+            let addresses = i
+                .virtual_ipaddress
+                .iter()
+                .chain(&i.virtual_ipaddress_excluded)
+                .filter(|a| !a.no_track)
+                .filter_map(|a| a.dev.clone());
+            let routes = p
                 .routes
                 .iter()
                 .filter(|r| r.tracked)
-                .filter_map(|r| r.dev.clone())
-                .collect();
+                .filter_map(|r| r.dev.clone());
+            let devs: Vec<String> = addresses.chain(routes).collect();
             for dev in devs {
                 if dev != p.interface && !p.track_interface.iter().any(|t| t.name == dev) {
                     p.track_interface.push(TrackedObj {
-                        name: dev,
+                        name: dev.clone(),
                         weight: 0,
                         reverse: false,
                     });
+                    p.implied_interfaces.push(dev);
                 }
             }
         }

@@ -269,6 +269,7 @@ fn virtual_routes_and_rules() {
     assert_eq!(r[5].to, ("0.0.0.0".parse().unwrap(), 0));
     assert_eq!(r[5].table, 100);
     // The routes' interface is tracked (FAULT while it is down), once.
+    assert_eq!(p.instances[0].implied_interfaces, ["eth1"]);
     assert_eq!(
         p.instances[0].track_interface,
         [TrackedObj {
@@ -300,4 +301,22 @@ fn global_defs_reach_the_instance() {
     let i = &plan(&c).unwrap().instances[0];
     assert_eq!(i.config.garp_master_repeat, 2);
     assert_eq!(i.gratuitous_interval, Duration::from_millis(10));
+}
+
+/// keepalived 2.2.7 (measured): the interface of an address, advertised or excluded, with a
+/// `dev` and without `no_track` is tracked (FAULT while it is down); the dump does not list it.
+#[test]
+fn an_address_s_interface_is_tracked_unless_no_track() {
+    let c = parse(
+        "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_interface {\n eth3 weight -10\n }\n virtual_ipaddress {\n 10.0.0.1/24\n 10.1.0.1/24 dev eth1\n 10.2.0.1/24 dev eth2 no_track\n 10.3.0.1/24 dev eth3\n 10.0.0.2/24 dev eth0\n }\n virtual_ipaddress_excluded {\n 10.4.0.1/24 dev eth4\n 10.1.0.2/24 dev eth1\n 10.5.0.1/24 dev eth5 no_track\n }\n}\n",
+    );
+    let p = plan(&c).unwrap();
+    let i = &p.instances[0];
+    let tracked: Vec<(&str, i32)> = i
+        .track_interface
+        .iter()
+        .map(|t| (t.name.as_str(), t.weight))
+        .collect();
+    assert_eq!(tracked, [("eth3", -10), ("eth1", 0), ("eth4", 0)]);
+    assert_eq!(i.implied_interfaces, ["eth1", "eth4"]);
 }
