@@ -95,6 +95,9 @@ pub struct InstanceSnapshot {
     pub vips: Vec<String>,
     /// `virtual_ipaddress_excluded`, the same way.
     pub excluded_vips: Vec<String>,
+    /// `virtual_routes` and `virtual_rules` as keepalived's data dump writes them.
+    pub routes: Vec<String>,
+    pub rules: Vec<String>,
     pub tracked: Vec<TrackedSnapshot>,
     pub garp_delay: Duration,
     pub garp_repeat: u32,
@@ -157,6 +160,11 @@ pub struct VrrpSnapshot {
     pub instances: Vec<InstanceSnapshot>,
     pub groups: Vec<GroupSnapshot>,
     pub receivers: Vec<ReceiverSnapshot>,
+    /// `static_ipaddress`, `static_routes`, `static_rules` as keepalived's data dump writes
+    /// them (the addresses with `set` while installed).
+    pub static_addresses: Vec<String>,
+    pub static_routes: Vec<String>,
+    pub static_rules: Vec<String>,
 }
 
 impl Default for VrrpSnapshot {
@@ -166,6 +174,9 @@ impl Default for VrrpSnapshot {
             instances: Vec::new(),
             groups: Vec::new(),
             receivers: Vec::new(),
+            static_addresses: Vec::new(),
+            static_routes: Vec::new(),
+            static_rules: Vec::new(),
         }
     }
 }

@@ -233,6 +233,8 @@ mod tests {
             auth_type: 0,
             vips: Vec::new(),
             excluded_vips: Vec::new(),
+            routes: Vec::new(),
+            rules: Vec::new(),
             tracked: Vec::new(),
             garp_delay: Duration::ZERO,
             garp_repeat: 5,
@@ -260,6 +262,9 @@ mod tests {
             taken: SystemTime::now(),
             instances: instances.iter().map(|(n, s)| instance(n, s)).collect(),
             groups: Vec::new(),
+            static_addresses: Vec::new(),
+            static_routes: Vec::new(),
+            static_rules: Vec::new(),
             receivers: Vec::new(),
         })
     }

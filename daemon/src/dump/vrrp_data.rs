@@ -1,5 +1,5 @@
-//! The VRRP side's data dump (`keepalived.data`, SIGUSR1): keepalived 2.2.7's `VRRP
-//! Topology` and `VRRP Sync groups` sections, with its `Name = value` lines for what
+//! The VRRP side's data dump (`keepalived.data`, SIGUSR1): keepalived 2.2.7's `Static
+//! Addresses`, `Static Routes`, `Static Rules`, `VRRP Topology` and `VRRP Sync groups` sections, with its `Name = value` lines for what
 //! keepalived-rs has, then a section of ours (`keepalived-rs VRRP`: the configured state, the
 //! drops by reason) that keepalived's readers skip: it starts with a section header, and no
 //! line of it starts like one of keepalived's instance or group lines. Pure, but for the notify
@@ -14,8 +14,21 @@ use std::fmt::Write;
 use super::text::{advert_interval, header, secs, timestamp};
 use crate::snapshot::{InstanceSnapshot, TrackedSnapshot, VrrpSnapshot};
 
-/// Appends the `VRRP Topology` section.
+/// Appends the `Static Addresses`, `Static Routes` and `Static Rules` sections (each only when
+/// it has lines, as keepalived), then the `VRRP Topology` section.
 pub fn topology(out: &mut String, snap: &VrrpSnapshot) {
+    for (name, lines) in [
+        ("Static Addresses", &snap.static_addresses),
+        ("Static Routes", &snap.static_routes),
+        ("Static Rules", &snap.static_rules),
+    ] {
+        if !lines.is_empty() {
+            header(out, name);
+            for l in lines {
+                let _ = writeln!(out, "     {l}");
+            }
+        }
+    }
     header(out, "VRRP Topology");
     for i in &snap.instances {
         instance(out, i, snap);
@@ -138,6 +151,14 @@ fn instance(out: &mut String, i: &InstanceSnapshot, snap: &VrrpSnapshot) {
         for (n, p) in i.unicast_peers.iter().enumerate() {
             let (min, max) = i.unicast_peer_ttl.get(n).copied().unwrap_or((0, 255));
             let _ = writeln!(out, "     {p} min_ttl {min} max_ttl {max}");
+        }
+    }
+    for (name, lines) in [("Virtual Routes", &i.routes), ("Virtual Rules", &i.rules)] {
+        if !lines.is_empty() {
+            let _ = writeln!(out, "   {name} :");
+            for l in lines {
+                let _ = writeln!(out, "     {l}");
+            }
         }
     }
     tracked(out, &i.tracked);
@@ -379,6 +400,8 @@ pub(crate) mod tests {
                 "10.77.0.101/24 dev eth0 scope global label eth0:vip set".into(),
             ],
             excluded_vips: Vec::new(),
+            routes: Vec::new(),
+            rules: Vec::new(),
             tracked: vec![TrackedSnapshot {
                 kind: "script",
                 name: "chk".into(),
@@ -456,12 +479,56 @@ pub(crate) mod tests {
                 smtp_alert: false,
                 notify_scripts: vec![("Master", script(&["/bin/gm"], 0, 0))],
             }],
+            static_addresses: Vec::new(),
+            static_routes: Vec::new(),
+            static_rules: Vec::new(),
             receivers: vec![ReceiverSnapshot {
                 interface: "eth0".into(),
                 ipv6: false,
                 drops: vec![("unknown_vrid", 3)],
             }],
         }
+    }
+
+    /// keepalived 2.2.7's static sections before the topology, each only with lines, and an
+    /// instance's routes and rules after its addresses, before its tracked objects.
+    #[test]
+    fn static_sections_and_virtual_routes_are_where_keepalived_writes_them() {
+        let mut vi = master();
+        vi.routes = vec!["prepend 192.0.3.0/24 via inet 10.9.0.254 dev eth0 proto 18".into()];
+        vi.rules = vec!["from 10.9.0.100 priority 16383 tos 0x0 protocol 18 lookup 200".into()];
+        let mut out = String::new();
+        topology(
+            &mut out,
+            &VrrpSnapshot {
+                instances: vec![vi],
+                static_addresses: vec!["10.9.0.210/24 dev eth0 scope global set".into()],
+                static_rules: vec![
+                    "from 10.9.0.200 priority 200 tos 0x0 protocol 18 lookup 100".into(),
+                ],
+                ..snapshot()
+            },
+        );
+        assert!(
+            out.starts_with(
+                "------< Static Addresses >------
+     10.9.0.210/24 dev eth0 scope global set
+------< Static Rules >------
+     from 10.9.0.200 priority 200 tos 0x0 protocol 18 lookup 100
+------< VRRP Topology >------
+"
+            ),
+            "{out}"
+        );
+        let routes = out
+            .find("   Virtual Routes :\n     prepend 192.0.3.0/24")
+            .unwrap();
+        let rules = out
+            .find("   Virtual Rules :\n     from 10.9.0.100 priority 16383")
+            .unwrap();
+        let tracked = out.find("   Tracked ").unwrap();
+        let vips = out.find("   Virtual IP (").unwrap();
+        assert!(vips < routes && routes < rules && rules < tracked, "{out}");
     }
 
     /// The MASTER's lines are keepalived's, in its order (the capture's lines that keepalived-rs

@@ -48,6 +48,8 @@ fn instance(name: &str, state: &'static str) -> InstanceSnapshot {
         auth_type: 1,
         vips: Vec::new(),
         excluded_vips: Vec::new(),
+        routes: Vec::new(),
+        rules: Vec::new(),
         tracked: Vec::new(),
         garp_delay: Duration::from_secs(5),
         garp_repeat: 5,
@@ -119,6 +121,9 @@ fn fixture(lvs_running: bool) -> Fixture {
             smtp_alert: false,
             notify_scripts: Vec::new(),
         }],
+        static_addresses: Vec::new(),
+        static_routes: Vec::new(),
+        static_rules: Vec::new(),
         receivers: vec![ReceiverSnapshot {
             interface: "eth0".into(),
             ipv6: false,

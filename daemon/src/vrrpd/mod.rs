@@ -36,6 +36,7 @@ pub mod plan;
 pub mod receivers;
 pub mod reload;
 pub mod route;
+pub mod route_line;
 pub mod rule;
 pub mod script;
 pub mod statics;

@@ -11,6 +11,7 @@ use vrrp::{Auth, ProtocolVersion, State, Status, WantedState};
 use super::address_line::address_line;
 use super::instance::Running;
 use super::notify::{dump_order, state_word};
+use super::route_line::{route_line, rule_line};
 use super::Runtime;
 use crate::snapshot::{
     GroupSnapshot, InstanceSnapshot, ReceiverSnapshot, TrackedSnapshot, VmacSnapshot, VrrpSnapshot,
@@ -122,6 +123,8 @@ fn instance(r: &Running) -> InstanceSnapshot {
             .filter(|v| v.excluded)
             .map(|v| address_line(v, state == State::Master))
             .collect(),
+        routes: p.routes.iter().map(route_line).collect(),
+        rules: p.rules.iter().map(rule_line).collect(),
         tracked: tracked(r),
         garp_delay: c.garp_master_delay,
         garp_repeat: c.garp_master_repeat,
@@ -170,6 +173,15 @@ impl Runtime {
                     drops: r.drops.iter().map(|(k, n)| (k.name(), n)).collect(),
                 })
                 .collect(),
+            static_addresses: self
+                .statics
+                .addresses
+                .iter()
+                .zip(self.static_set.iter().chain(std::iter::repeat(&false)))
+                .map(|(a, &set)| address_line(a, set))
+                .collect(),
+            static_routes: self.statics.routes.iter().map(route_line).collect(),
+            static_rules: self.statics.rules.iter().map(rule_line).collect(),
         }
     }
 

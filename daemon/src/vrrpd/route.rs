@@ -52,6 +52,10 @@ pub struct VRoute {
     pub expires: Option<u32>,
     /// `pref low|medium|high` (IPv6 router preference).
     pub pref: Option<u8>,
+    /// `no_track` written (not only implied by a missing `dev`), and `protocol` written: what
+    /// keepalived's dump line shows (`proto N` unless no_track was written without it).
+    pub no_track_written: bool,
+    pub protocol_written: bool,
     /// As written (type and destination), for logs.
     pub text: String,
 }
@@ -63,6 +67,8 @@ pub struct Hop {
     pub dev: Option<String>,
     /// 1..=256, as written (the kernel is given weight - 1).
     pub weight: u16,
+    /// `weight` written (keepalived's dump line shows it then only).
+    pub weight_written: bool,
     pub onlink: bool,
     pub realms: Option<u32>,
 }
@@ -244,6 +250,7 @@ fn hop(n: &Nexthop) -> Result<Hop, String> {
         via: n.via,
         dev: n.dev.clone(),
         weight: n.weight.unwrap_or(1),
+        weight_written: n.weight.is_some(),
         onlink: n.onlink,
         realms,
     })
@@ -300,6 +307,8 @@ pub fn route_plan(r: &Route) -> Result<VRoute, String> {
         tracked: r.dev.is_some() && !r.no_track,
         expires: None,
         pref: None,
+        no_track_written: r.no_track,
+        protocol_written: r.protocol.is_some(),
         text,
     };
     extra_options(r, &mut out)?;

@@ -57,6 +57,10 @@ pub struct VRule {
     pub ipproto: Option<u8>,
     pub sport: Option<(u16, u16)>,
     pub dport: Option<(u16, u16)>,
+    /// `no_track` written; `from all` written (keepalived's dump shows `from 0.0.0.0/0`,
+    /// where a rule without `from` shows `from all`).
+    pub no_track: bool,
+    pub from_all: bool,
     /// As `ip rule` shows it (selector and action), for logs.
     pub text: String,
 }
@@ -155,6 +159,8 @@ pub fn rule_plan(r: &Rule) -> Result<VRule, String> {
         ipproto: r.ipproto.as_deref().map(ipproto_number).transpose()?,
         sport: r.sport.map(|p| (p.start as u16, p.end as u16)),
         dport: r.dport.map(|p| (p.start as u16, p.end as u16)),
+        no_track: r.no_track,
+        from_all: matches!(r.from, Some(Dest::Default)),
         text,
     })
 }
