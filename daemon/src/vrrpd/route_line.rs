@@ -279,6 +279,7 @@ default via 10.9.0.254 dev eth0 table 100 src 10.9.0.100
 2001:db8:2::/48 dev eth0
 2001:db8:1::/48 from fd09::100/128 via fd09::fe dev eth0
 198.51.100.0/24 via 10.9.1.254 dev eth1 no_track
+192.0.2.7 dev eth0 scope link onlink
 ";
         let rules = "from 10.9.0.100 table 100 preference 100
 to 192.0.2.0/24 lookup 100 priority 101
@@ -293,6 +294,8 @@ from 10.9.0.4 table 100 protocol 50 no_track preference 108
 to 198.51.100.0/24 goto 300 priority 109
 from 10.9.0.5 table 100
 l3mdev preference 1000
+to 2001:db8::/32 table 100 preference 301
+iif eth0 sport 1000-2000 table 100 preference 302
 ";
         let p = conf_parser::parse_str(
             "t.conf",
@@ -318,6 +321,7 @@ l3mdev preference 1000
                 "prepend 2001:db8:2::/48 dev eth0 proto 18",
                 "prepend 2001:db8:1::/48 from fd09::100 via inet6 fd09::fe dev eth0 proto 18",
                 "prepend 198.51.100.0/24 via inet 10.9.1.254 dev eth1 no_track",
+                "prepend 192.0.2.7 dev eth0 proto 18 scope 253 onlink",
             ]
         );
         let got: Vec<String> = s.rules.iter().map(rule_line).collect();
@@ -337,6 +341,8 @@ l3mdev preference 1000
                 "from all to 198.51.100.0/24 priority 109 tos 0x0 protocol 18 goto 300",
                 "from 10.9.0.5 priority 16384 tos 0x0 protocol 18 lookup 100",
                 "from all priority 1000 tos 0x0 l3mdev protocol 18 lookup 0",
+                "from all to 2001:db8::/32 priority 301 tos 0x0 protocol 18 lookup 100",
+                "from all priority 302 tos 0x0 iif eth0 protocol 18 sport 1000-2000 lookup 100",
             ]
         );
     }
