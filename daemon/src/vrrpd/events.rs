@@ -206,8 +206,9 @@ impl Runtime {
                 self.refresh_interfaces(index, Some(addr), now).await;
             }
             KernelEvent::AddressRemoved { index, addr } => {
-                // Not when it is there again (a reload that replaced it, for one).
-                if !kernel::has_address(index, addr) {
+                // A static one, unless it is there again (a reload that replaced it, for one).
+                let is_static = self.statics.addresses.iter().any(|a| a.addr == addr);
+                if is_static && !kernel::has_address(index, addr) {
                     self.restore_static_addresses(index, Some(addr)).await;
                 }
                 for idx in 0..self.instances.len() {
