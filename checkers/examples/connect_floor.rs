@@ -4,10 +4,11 @@
 //! allocation per check. What a check costs this process is (nearly) the kernel's part of a
 //! check, which any daemon making the same check pays too.
 //!
-//!   connect_floor N [DELAY_LOOP_MS]
+//!   connect_floor N [DELAY_LOOP_MS [NETWORK]]
 //!
 //! Checks N targets laid out as `vm_bench_checker_scale`'s real servers (address
-//! 127.1.0.(1 + i % 50), port 20000 + i / 50), each delay_loop (default 1000 ms) after its
+//! NETWORK.(1 + i % 50), NETWORK 127.1.0 unless given, port 20000 + i / 50), each delay_loop
+//! (default 1000 ms) after its
 //! previous check ended (keepalived's rule), in the order they fall due; when nothing is due
 //! it sleeps until something is. Runs until killed. Failures (not connected within a second)
 //! are counted and printed every 10 s on stderr (nothing is printed while all goes well).
@@ -19,9 +20,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
-fn target(i: usize) -> SocketAddr {
+fn target(network: [u8; 3], i: usize) -> SocketAddr {
     let port = 20000 + u16::try_from(i / 50).expect("fewer than 3,276,800 targets");
-    SocketAddr::from((Ipv4Addr::new(127, 1, 0, 1 + (i % 50) as u8), port))
+    let [a, b, c] = network;
+    SocketAddr::from((Ipv4Addr::new(a, b, c, 1 + (i % 50) as u8), port))
 }
 
 /// The checks started together, at most.
@@ -42,9 +44,15 @@ fn main() {
     let n: usize = args
         .next()
         .and_then(|a| a.parse().ok())
-        .expect("usage: connect_floor N [DELAY_LOOP_MS]");
+        .expect("usage: connect_floor N [DELAY_LOOP_MS [NETWORK]]");
     let delay_loop =
         Duration::from_millis(args.next().and_then(|a| a.parse().ok()).unwrap_or(1000));
+    let network: [u8; 3] = args.next().map_or([127, 1, 0], |a| {
+        let octets: Vec<u8> = a.split('.').filter_map(|o| o.parse().ok()).collect();
+        octets
+            .try_into()
+            .expect("NETWORK: three numbers, as 10.201.0")
+    });
     let t0 = Instant::now();
     // First checks spread over one delay_loop (as a warmup of delay_loop spreads them).
     let mut due: VecDeque<(Instant, usize)> = (0..n)
@@ -62,7 +70,7 @@ fn main() {
         let now = Instant::now();
         while flight.len() < BATCH && due.front().is_some_and(|&(at, _)| at <= now) {
             let (_, i) = due.pop_front().expect("looked at");
-            flight.push((i, start(&target(i)), false));
+            flight.push((i, start(&target(network, i)), false));
         }
         // Wait until every connect of the batch is made or failed, for a second at most.
         let deadline = now + Duration::from_secs(1);

@@ -570,6 +570,72 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
     }
     let _guard = Ns(ns.clone());
     common::ip(&["-n", &ns, "link", "set", "lo", "up"]).unwrap();
+    // KARS_BENCH_REMOTE=1: the real servers (the listeners) in a namespace of their own behind
+    // a veth pair, as other machines would be, instead of on the daemon's loopback. Over
+    // loopback the listener's side of every handshake (the SYN taken in, the SYN-ACK sent, the
+    // connection made on the ACK) runs in the checker's own system call and is counted as its
+    // CPU; on a director, that is the real server's work, on the real server. With two vCPUs
+    // or more (`tests/vm/run --smp 2`) the real servers' side is also moved off the
+    // checker's vCPU: the daemon is pinned to CPU 0, the listeners to CPU 1, and packets
+    // arriving at each end of the pair are handled on its side's CPU (RPS).
+    let remote = std::env::var("KARS_BENCH_REMOTE").as_deref() == Ok("1");
+    let split = remote && std::thread::available_parallelism().map_or(1, |c| c.get()) >= 2;
+    let network = if remote { "10.201.0" } else { "127.1.0" };
+    let rs_ns = if remote {
+        format!("{ns}-rs")
+    } else {
+        ns.clone()
+    };
+    let _rs_guard = remote.then(|| {
+        common::ip(&["netns", "add", &rs_ns]).unwrap();
+        let guard = Ns(rs_ns.clone());
+        common::ip(&["-n", &rs_ns, "link", "set", "lo", "up"]).unwrap();
+        common::ip(&[
+            "link", "add", "vd", "netns", &ns, "type", "veth", "peer", "name", "vr", "netns",
+            &rs_ns,
+        ])
+        .unwrap();
+        for args in [
+            vec!["-n", &ns, "addr", "add", "10.200.0.1/24", "dev", "vd"],
+            vec!["-n", &ns, "link", "set", "vd", "up"],
+            vec!["-n", &rs_ns, "addr", "add", "10.200.0.2/24", "dev", "vr"],
+            vec!["-n", &rs_ns, "link", "set", "vr", "up"],
+            // A /24 on lo: every address of it is the real servers' host's own.
+            vec!["-n", &rs_ns, "addr", "add", "10.201.0.0/24", "dev", "lo"],
+            vec![
+                "-n",
+                &ns,
+                "route",
+                "add",
+                "10.201.0.0/24",
+                "via",
+                "10.200.0.2",
+            ],
+        ] {
+            common::ip(&args).unwrap();
+        }
+        if split {
+            for (netns, dev, mask) in [(&ns, "vd", "1"), (&rs_ns, "vr", "2")] {
+                let ok = Command::new("ip")
+                    .args(["netns", "exec", netns, "sh", "-c"])
+                    .arg(format!(
+                        "echo {mask} > /sys/class/net/{dev}/queues/rx-0/rps_cpus"
+                    ))
+                    .status()
+                    .is_ok_and(|s| s.success());
+                assert!(ok, "RPS on {dev}");
+            }
+        }
+        guard
+    });
+    println!(
+        "MEASURE: checker scale, real servers {}",
+        match (remote, split) {
+            (false, _) => "on the daemon's loopback (127.1.0.0/24)",
+            (true, false) => "behind a veth pair, one vCPU",
+            (true, true) => "behind a veth pair, their side on CPU 1, the daemon on CPU 0",
+        }
+    );
     let dir = std::env::temp_dir().join(&ns);
     std::fs::create_dir_all(&dir).unwrap();
     let mut conf = String::from(
@@ -577,7 +643,7 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
     );
     for i in 0..n {
         conf.push_str(&format!(
-            "    real_server 127.1.0.{} {} {{\n        TCP_CHECK {{\n            connect_timeout 1\n        }}\n    }}\n",
+            "    real_server {network}.{} {} {{\n        TCP_CHECK {{\n            connect_timeout 1\n        }}\n    }}\n",
             1 + i % 50,
             20000 + i / 50
         ));
@@ -597,10 +663,20 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
     let record = std::env::var("KARS_BENCH_RECORD").as_deref() != Ok("0");
     let accepted = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
-    let (acc, count, stop2, ns2) = (accepts.clone(), accepted.clone(), stop.clone(), ns.clone());
+    let (acc, count, stop2, ns2) = (
+        accepts.clone(),
+        accepted.clone(),
+        stop.clone(),
+        rs_ns.clone(),
+    );
     let listeners = std::thread::spawn(move || {
         let file = std::fs::File::open(format!("/run/netns/{ns2}")).unwrap();
         nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+        if split {
+            let mut cpu1 = nix::sched::CpuSet::new();
+            cpu1.set(1).unwrap();
+            nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &cpu1).unwrap();
+        }
         // KARS_BENCH_LISTENER_NICE: the listeners' nice value (left at 0 otherwise). At -20
         // they accept each connection as it comes, which changed every checker's cost per check
         // (2026-12-06: see docs/benchmarks.md) so it is not the default.
@@ -693,11 +769,15 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
         };
         let p = |s: &str| dir.join(format!("{name}{s}.pid"));
         let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &ns, exe]);
+        cmd.args(["netns", "exec", &ns]);
+        if split {
+            cmd.args(["taskset", "-c", "0"]);
+        }
+        cmd.arg(exe);
         if who == "floor" {
-            cmd.arg(n.to_string());
+            cmd.args([&n.to_string(), "1000", network]);
             // The daemons' IPVS table, programmed by hand: the same ip_vs hooks on every packet.
-            ipvs_restore(&ns, n);
+            ipvs_restore(&ns, n, network);
         } else {
             cmd.args(["-n", "-C", "-l", "-f"])
                 .arg(&conf_path)
@@ -717,7 +797,12 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
         let syns_file = std::env::var("KARS_VM_OUT")
             .map_or(dir.clone(), Into::into)
             .join(format!("scale-{n}-{name}-syns.txt"));
-        let capture = Capture::start(&ns, sampled_ports, &syns_file);
+        let capture = Capture::start(
+            &ns,
+            if remote { "vd" } else { "lo" },
+            sampled_ports,
+            &syns_file,
+        );
         std::thread::sleep(Duration::from_secs(warmup.min(3)));
         assert!(
             d.running(),
@@ -726,7 +811,8 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
         );
         let (t0, _) = cpu_ticks_and_rss(pid);
         let cs0 = context_switches(pid);
-        let (l0, g0) = (listener_ticks(), guest_ticks());
+        let cpu_line = if split { "cpu0" } else { "cpu" };
+        let (l0, g0) = (listener_ticks(), guest_ticks(cpu_line));
         let threads0 = thread_ticks(pid);
         let load0 = loadavg();
         let w0 = base.elapsed().as_nanos() as u64;
@@ -794,7 +880,7 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
         }
         let (t1, _) = cpu_ticks_and_rss(pid);
         let cs1 = context_switches(pid);
-        let (l1, g1) = (listener_ticks(), guest_ticks());
+        let (l1, g1) = (listener_ticks(), guest_ticks(cpu_line));
         let threads1 = thread_ticks(pid);
         let w1 = base.elapsed().as_nanos() as u64;
         let r1 = unix_ns();
@@ -859,6 +945,18 @@ fn checker_scale(n: usize, warmup: u64, window: u64, rounds: u64) -> Vec<String>
         let checks = (a1 - a0).max(1) as f64;
         let cpu_per_check = (t1 - t0) as f64 / hz * 1000.0 / checks;
         let switches_per_check = (cs1 - cs0) as f64 / checks;
+        if split {
+            // With RPS the kernel's work for the daemon's packets (the SYN-ACK, the FINs)
+            // runs on CPU 0 in softirq, counted to whichever task it interrupts: to the daemon
+            // while it runs, to the idle task while it sleeps. A daemon that sleeps more would
+            // look cheaper by its own CPU; everything CPU 0 did per check does not.
+            let busy = (g1.0 - g0.0).saturating_sub(g1.1 - g0.1) as f64;
+            println!(
+                "MEASURE: checker scale {who:13} N={n} CPU 0 (the director's) busy {:.1} %: {:.3} ms per check",
+                busy / hz / secs * 100.0,
+                busy / hz * 1000.0 / checks
+            );
+        }
         println!("MEASURE: checker scale {who:13} N={n} CPU by thread: {threads}");
         println!(
             "MEASURE: checker scale {who:13} N={n} per check: {cpu_per_check:.3} ms of CPU, {switches_per_check:.2} context switches"
@@ -915,15 +1013,23 @@ struct Capture {
 }
 
 impl Capture {
-    fn start(ns: &str, ports: usize, file: &Path) -> Option<Capture> {
+    fn start(ns: &str, interface: &str, ports: usize, file: &Path) -> Option<Capture> {
         let out = std::fs::File::create(file).ok()?;
         let filter = format!(
             "tcp[tcpflags] == tcp-syn and dst portrange 20000-{}",
             20000 + ports - 1
         );
+        // On the real servers' CPU when they have one of their own (see `checker_scale`), so
+        // that CPU 0 holds the daemon's work alone.
+        let cpus = if std::thread::available_parallelism().map_or(1, |c| c.get()) >= 2 {
+            "1"
+        } else {
+            "0"
+        };
         let child = Command::new("ip")
             .args([
-                "netns", "exec", ns, "tcpdump", "-i", "lo", "-n", "-tt", "-q",
+                "netns", "exec", ns, "taskset", "-c", cpus, "tcpdump", "-i", interface, "-n",
+                "-tt", "-q",
             ])
             .arg(filter)
             .stdout(out)
@@ -1058,12 +1164,12 @@ garbage
 }
 
 /// The table the daemons program for [`checker_scale`]'s configuration (`ipvsadm -R`).
-fn ipvs_restore(ns: &str, n: usize) {
+fn ipvs_restore(ns: &str, n: usize, network: &str) {
     use std::io::Write;
     let mut rules = String::from("-A -t 10.255.0.1:80 -s rr\n");
     for i in 0..n {
         rules.push_str(&format!(
-            "-a -t 10.255.0.1:80 -r 127.1.0.{}:{} -m -w 1\n",
+            "-a -t 10.255.0.1:80 -r {network}.{}:{} -m -w 1\n",
             1 + i % 50,
             20000 + i / 50
         ));
@@ -1166,12 +1272,13 @@ fn thread_ticks(pid: u32) -> Vec<(u32, String, u64)> {
     out
 }
 
-/// The guest's CPU ticks: (all, idle + iowait), from /proc/stat.
-fn guest_ticks() -> (u64, u64) {
+/// The guest's CPU ticks: (all, idle + iowait), from /proc/stat's line `cpu` (every CPU) or
+/// `cpuN` (one).
+fn guest_ticks(cpu: &str) -> (u64, u64) {
     let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
     let v: Vec<u64> = stat
         .lines()
-        .next()
+        .find(|l| l.split_whitespace().next() == Some(cpu))
         .unwrap_or("")
         .split_whitespace()
         .skip(1)
