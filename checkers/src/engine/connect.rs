@@ -11,9 +11,10 @@
 //! connect_timeout (the way above). So the common check costs three system calls plus its
 //! share of one `poll`.
 //!
-//! The check's end is seen up to [`PEEK_DELAY`] (and one timer tick, 1 ms) after it happened;
-//! the next check comes delay_loop after that, as keepalived's comes delay_loop after its
-//! event loop sees the end.
+//! The check's end is seen up to [`PEEK_DELAY`] (and one timer tick, 1 ms) after it happened,
+//! or, in a turn that starts many checks, a few starts later (the driver looks every
+//! `PEEK_EVERY` starts); the next check comes delay_loop after that, as keepalived's comes
+//! delay_loop after its event loop sees the end.
 
 use std::net::SocketAddr;
 use std::os::fd::AsFd;

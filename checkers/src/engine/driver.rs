@@ -13,7 +13,10 @@
 //! Wake-ups: one per timer tick in which something is due (a check, a look at the connects),
 //! plus one per readiness of a slow connect or other probe. A turn starts at most [`TURN`]
 //! checks, then yields, so that a burst of due checks cannot hold the thread (which also runs
-//! the daemon's LVS loop) for long.
+//! the daemon's LVS loop) for long. While it starts them it looks at the connects every
+//! [`PEEK_EVERY`] starts: the checks started together must not all be seen to end together
+//! after the last start, or their next checks would fall due together again, each check late
+//! by the whole batch's start, round after round.
 //!
 //! [`connect`]: super::connect
 
@@ -54,6 +57,10 @@ type InFlight = Pin<Box<dyn Future<Output = Option<Finished>> + Send>>;
 
 /// Checks started per turn at most.
 pub(super) const TURN: usize = 256;
+
+/// Within a turn, the clock is read again (and the connects looked at, when their PEEK_DELAY is
+/// over) after this many starts.
+const PEEK_EVERY: usize = 8;
 
 /// Failures to make a check here (no socket) are logged at most once in this period.
 const LOCAL_FAILURE_LOG_PERIOD: Duration = Duration::from_secs(10);
@@ -239,7 +246,7 @@ impl Driver {
     /// One turn: commands, finished checks, a look at the connects, the checks due; false when
     /// the engine is to end.
     fn turn(&mut self, cx: &mut Context<'_>, started: &mut usize) -> Option<bool> {
-        let now = Instant::now();
+        let mut now = Instant::now();
         if let Some(mut rx) = self.commands.take() {
             let before = self.schedule.len();
             // Every command waiting, in one turn: `try_recv` first, as `poll_recv` counts
@@ -278,19 +285,9 @@ impl Driver {
         }
         if self.batch.next_peek().is_some_and(|t| t <= now) {
             progress = true;
-            let mut peeked = std::mem::take(&mut self.peeked);
-            self.batch.peek(now, |p| peeked.push(p));
-            for p in peeked.drain(..) {
-                match p {
-                    Peeked::Done(due, result) => {
-                        if !self.finished(due, result, now) {
-                            return None;
-                        }
-                    }
-                    Peeked::Slow(c) => self.slow(c),
-                }
+            if !self.peek(now) {
+                return None;
             }
-            self.peeked = peeked;
         }
         while *started < TURN {
             let Some(due) = self.schedule.pop_due(now) else {
@@ -301,8 +298,35 @@ impl Driver {
             if !self.start(due, now) {
                 return None;
             }
+            // Starting checks takes time (a connect over loopback makes the whole handshake
+            // in the call): every PEEK_EVERY starts the clock is read again, and the connects
+            // whose PEEK_DELAY is over are looked at. Otherwise the ends of the first checks of
+            // a long turn would be seen only after the last start, all at once: each of them
+            // late by the turn's length, their next checks due together again, turn after turn.
+            if *started % PEEK_EVERY == 0 {
+                now = Instant::now();
+                if self.batch.next_peek().is_some_and(|t| t <= now) && !self.peek(now) {
+                    return None;
+                }
+            }
         }
         Some(progress)
+    }
+
+    /// A look at the connects started (one `poll`): those done are finished at `now`, those
+    /// still connecting after PEEK_DELAY handed to the reactor. False when the engine is to end.
+    fn peek(&mut self, now: Instant) -> bool {
+        let mut peeked = std::mem::take(&mut self.peeked);
+        self.batch.peek(now, |p| peeked.push(p));
+        let mut open = true;
+        for p in peeked.drain(..) {
+            match p {
+                Peeked::Done(due, result) => open = open && self.finished(due, result, now),
+                Peeked::Slow(c) => self.slow(c),
+            }
+        }
+        self.peeked = peeked;
+        open
     }
 }
 
@@ -345,5 +369,57 @@ impl Future for Driver {
         // not needed after).
         let _ = std::pin::pin!(tokio::task::yield_now()).poll(cx);
         Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tcp::{Connection, TcpCheck};
+    use std::net::{Ipv4Addr, SocketAddr};
+
+    /// A turn that starts many connects looks at them while it starts the rest, once their
+    /// PEEK_DELAY is over: the first checks' ends are seen (and their next checks scheduled)
+    /// before the turn's last start, not all together after it. On the real clock: a full turn
+    /// of connects over loopback takes well over PEEK_DELAY anywhere (each makes the handshake
+    /// in the call).
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_ends_of_a_long_turns_first_checks_are_seen_during_the_turn() {
+        let listener =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        listener
+            .bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())
+            .unwrap();
+        // Room for the whole turn in the accept queue: nothing is accepted here.
+        listener.listen(1024).unwrap();
+        let port = listener.local_addr().unwrap().as_socket().unwrap().port();
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut driver = Driver::new(tx, None);
+        let now = Instant::now();
+        let timing = Timing {
+            delay_loop: Duration::from_secs(60),
+            retry: 0,
+            delay_before_retry: Duration::from_secs(1),
+            warmup: Duration::ZERO,
+            alpha: false,
+            log_all_failures: false,
+        };
+        for i in 0..TURN {
+            let conn = Connection::new(Ipv4Addr::LOCALHOST.into(), port, Duration::from_secs(5));
+            let probe = Arc::new(TcpCheck::new(conn).unwrap());
+            driver
+                .insert(CheckerId(i as u64), timing, probe, Arc::default(), now)
+                .unwrap();
+        }
+        // One poll: a full turn, TURN checks started, then it yields.
+        std::future::poll_fn(|cx| {
+            assert!(Pin::new(&mut driver).poll(cx).is_pending());
+            Poll::Ready(())
+        })
+        .await;
+        assert!(
+            driver.schedule.next_deadline().is_some(),
+            "no check of the turn was seen to end before the turn's last start"
+        );
     }
 }
