@@ -429,7 +429,11 @@ fn desired_of_one_virtual_server_is_its_entry_of_desired() {
     ];
     // Checker ids are unique in a pool: the later virtual servers' are moved up.
     for (i, v) in config.iter_mut().enumerate().skip(1) {
-        for ch in v.real_servers.iter_mut().flat_map(|r| r.checkers.iter_mut()) {
+        for ch in v
+            .real_servers
+            .iter_mut()
+            .flat_map(|r| r.checkers.iter_mut())
+        {
             ch.id = CheckerId(ch.id.0 + 1000 * i as u64);
         }
     }
@@ -543,4 +547,47 @@ fn reconfigure_keeps_virtual_servers_by_key() {
     assert_eq!(p.is_alive(0, 0), Some(true), "the new one starts up");
     assert_eq!(p.is_alive(1, 0), Some(false), "b's server stays down");
     assert_eq!(p.quorum_up(1), Some(false));
+}
+
+/// Checkers are found by id whatever order their ids come in (a reload gives new checkers
+/// higher ids than those kept, wherever they are), and an id the pool does not hold is an
+/// error.
+#[test]
+fn checkers_are_found_by_id_in_any_order() {
+    let mut real_servers = vec![rs(1, 1, 2), rs(2, 1, 1), rs(3, 1, 1)];
+    let ids = [[40, 7], [93, 0], [3, 0]];
+    for (r, ids) in real_servers.iter_mut().zip(ids) {
+        for (c, id) in r.checkers.iter_mut().zip(ids) {
+            c.id = CheckerId(id);
+        }
+    }
+    let mut cfg = vs(Vec::new());
+    cfg.real_servers = real_servers;
+    let mut p = Pool::new(vec![cfg]);
+    for (id, at) in [
+        (40, (0, 0, 0)),
+        (7, (0, 0, 1)),
+        (93, (0, 1, 0)),
+        (3, (0, 2, 0)),
+    ] {
+        assert_eq!(p.locate(CheckerId(id)), Some(at), "checker {id}");
+    }
+    assert_eq!(p.locate(CheckerId(8)), None);
+    let down = |id| CheckEvent {
+        id: CheckerId(id),
+        kind: EventKind::Down,
+        reason: String::new(),
+    };
+    assert_eq!(
+        p.apply(&down(7)).unwrap(),
+        [Notify::RealServerDown { vs: 0, rs: 0 }]
+    );
+    assert_eq!(p.checker_up(CheckerId(40)), Some(true));
+    assert_eq!(p.checker_up(CheckerId(7)), Some(false));
+    assert_eq!(
+        p.apply(&down(3)).unwrap(),
+        [Notify::RealServerDown { vs: 0, rs: 2 }]
+    );
+    assert_eq!(dests(&p), [(2, 1, false)]);
+    assert!(p.apply(&down(8)).is_err());
 }
