@@ -29,7 +29,9 @@ use std::sync::Arc;
 /// A checker ready to start.
 #[derive(Debug, Clone)]
 pub struct PlannedChecker {
-    pub timing: Timing,
+    /// Shared by the checkers planned one after another with the same timing (10,000 real
+    /// servers usually have one or a few: 56 bytes a checker, for the run, otherwise).
+    pub timing: Arc<Timing>,
     pub probe: PlannedProbe,
 }
 
@@ -402,10 +404,13 @@ fn plan_one(
 
 /// The checkers of one real server that can run; the invalid ones are listed in `skipped`,
 /// those keepalived-rs cannot run in `unsupported`.
+/// `last_timing` is the timing of the checker planned before (shared with the next one that
+/// has the same).
 pub fn plan_real_server(
     vs: &lvs::VirtualServer,
     rs: &lvs::RealServer,
     config: &Config,
+    last_timing: &mut Option<Arc<Timing>>,
     skipped: &mut Vec<String>,
     unsupported: &mut Vec<String>,
 ) -> Vec<PlannedChecker> {
@@ -424,7 +429,13 @@ pub fn plan_real_server(
             )
         };
         match plan_one(c, &config.global, &config.vrrp.track_file) {
-            Ok((timing, probe)) => out.push(PlannedChecker { timing, probe }),
+            Ok((timing, probe)) => {
+                let timing = match last_timing {
+                    Some(t) if **t == timing => t.clone(),
+                    _ => last_timing.insert(Arc::new(timing)).clone(),
+                };
+                out.push(PlannedChecker { timing, probe })
+            }
             Err(NotRun::Invalid(why)) => skipped.push(format!("{}: {why}; not run", at())),
             Err(NotRun::Unsupported(why)) => unsupported.push(format!("{}: {why}", at())),
         }
@@ -537,7 +548,7 @@ virtual_server 192.168.200.100 80 {
         assert_eq!(per_rs, vec![2, 3]);
         let tcp = &plan.checkers[0];
         assert_eq!(
-            tcp.timing,
+            *tcp.timing,
             Timing {
                 delay_loop: Duration::from_secs(6),
                 retry: 2,
@@ -582,7 +593,7 @@ virtual_server 192.168.200.100 80 {
             (f.path.to_str(), f.weight, f.reverse),
             (Some("/run/keepalived-rs-test-f1"), 5, true)
         );
-        assert_eq!(plan.checkers[2].timing, FILE_CHECK_TIMING);
+        assert_eq!(*plan.checkers[2].timing, FILE_CHECK_TIMING);
         let PlannedProbe::Ssl(_, options) = &plan.checkers[3].probe else {
             panic!("not SSL")
         };
@@ -677,6 +688,27 @@ virtual_server 192.168.200.100 80 {
         // Without an SSL_GET the files are not read.
         let cfg = parse("SSL {\n certificate /nonexistent/cert.pem\n}\nvirtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n  TCP_CHECK {\n  }\n }\n}\n");
         assert!(tls_config(&plan(&cfg).lvs).unwrap().is_none());
+    }
+
+    /// Checkers planned one after another with the same timing share one copy of it (one for
+    /// 10,000 real servers); one with another timing has its own.
+    #[test]
+    fn checkers_with_the_same_timing_share_it() {
+        let rs = |n: u8, retry: u32| {
+            format!(" real_server 10.0.0.{n} 80 {{\n  TCP_CHECK {{\n   retry {retry}\n  }}\n }}\n")
+        };
+        let cfg = parse(&format!(
+            "virtual_server 10.0.0.1 80 {{\n{}{}{}{}}}\n",
+            rs(2, 1),
+            rs(3, 1),
+            rs(4, 2),
+            rs(5, 2)
+        ));
+        let c = plan(&cfg).checkers;
+        assert!(Arc::ptr_eq(&c[0].timing, &c[1].timing));
+        assert!(Arc::ptr_eq(&c[2].timing, &c[3].timing));
+        assert!(!Arc::ptr_eq(&c[1].timing, &c[2].timing));
+        assert_eq!((c[1].timing.retry, c[2].timing.retry), (1, 2));
     }
 
     #[test]

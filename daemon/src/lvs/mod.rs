@@ -28,7 +28,7 @@ use conf_parser::model::global::LvsFlushOnStop;
 use conf_parser::model::lvs as m;
 use conf_parser::model::ScriptCommand;
 use conf_parser::Config;
-use ipvs::{Destination, DestKey, Family, Protocol, Service, StopPolicy, Timeouts};
+use ipvs::{DestKey, Destination, Family, Protocol, Service, StopPolicy, Timeouts};
 
 use crate::notifier::Event;
 
@@ -234,7 +234,8 @@ fn vs_key(vs: &m::VirtualServer) -> VsKey {
 
 /// `lvs_timeouts` as the kernel takes them (0 leaves a value as it is).
 fn timeouts(t: &conf_parser::model::global::LvsTimeouts) -> Timeouts {
-    let secs = |t: Option<conf_parser::model::Timer>| t.map_or(0, |t| t.as_secs_f64().round() as u32);
+    let secs =
+        |t: Option<conf_parser::model::Timer>| t.map_or(0, |t| t.as_secs_f64().round() as u32);
     Timeouts {
         tcp: secs(t.tcp),
         tcp_fin: secs(t.tcpfin),
@@ -248,6 +249,7 @@ pub fn plan(config: &Config, dont_release_ipvs: bool) -> Result<LvsPlan, String>
     let mut skipped = Vec::new();
     let mut unsupported = Vec::new();
     let mut virtual_servers = Vec::with_capacity(lvs.virtual_server.len());
+    let mut last_timing = None;
     for vs in &lvs.virtual_server {
         let services = service::keys(vs, lvs)?
             .into_iter()
@@ -269,6 +271,7 @@ pub fn plan(config: &Config, dont_release_ipvs: bool) -> Result<LvsPlan, String>
                     vs,
                     rs,
                     config,
+                    &mut last_timing,
                     &mut skipped,
                     &mut unsupported,
                 ),
@@ -368,7 +371,11 @@ impl LvsPlan {
             });
             Some(if up {
                 (
-                    format!("Gained quorum {quorum}+{h}={} <= {sum} for VS {}", quorum + h, v.key),
+                    format!(
+                        "Gained quorum {quorum}+{h}={} <= {sum} for VS {}",
+                        quorum + h,
+                        v.key
+                    ),
                     v.quorum_up.clone(),
                     event,
                 )
@@ -623,7 +630,11 @@ virtual_server group G {
 "#,
         );
         let p = plan(&c, false).unwrap();
-        let keys: Vec<String> = p.virtual_servers.iter().map(|v| v.key.to_string()).collect();
+        let keys: Vec<String> = p
+            .virtual_servers
+            .iter()
+            .map(|v| v.key.to_string())
+            .collect();
         assert_eq!(
             keys,
             ["[192.0.2.1]:tcp:53", "[192.0.2.1]:udp:53", "FWM 5", "[G]:0"]

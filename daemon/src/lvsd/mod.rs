@@ -159,7 +159,7 @@ impl Lvs {
             };
             let latency = self.latency.of(c.kind()).clone();
             let started = probe(c, self.tls.as_ref()).and_then(|p| match &self.engine {
-                Some(engine) => engine.add(id, c.timing, p, latency),
+                Some(engine) => engine.add(id, *c.timing, p, latency),
                 None => Err("no check engine".into()),
             });
             match started {
