@@ -187,8 +187,9 @@ pub struct CheckerSnapshot {
     /// keepalived's keyword: TCP_CHECK, HTTP_GET, ...
     pub kind: &'static str,
     pub up: bool,
-    /// What the last change of state said (the failure's reason, or what succeeded).
-    pub reason: String,
+    /// What the last change of state said (the failure's reason, or what succeeded); shared
+    /// with the LVS loop's record of it.
+    pub reason: std::sync::Arc<str>,
     /// When it last changed state (its start, until then).
     pub since: SystemTime,
     /// Failed checks reported so far (with `log_all_failures`, every failed attempt).

@@ -6,7 +6,6 @@
 //! [`PUBLISH_PERIOD`], and after a costly rebuild at most once in [`REBUILD_SHARE`] times what
 //! it took, so that the snapshot takes at most 1/100 of the LVS thread's time.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -43,13 +42,21 @@ const REBUILD_SHARE: u32 = 100;
 /// What a checker last said.
 #[derive(Debug, Clone)]
 struct Said {
-    reason: String,
+    /// Shared with the snapshots, and between checkers that said the same last ("check
+    /// succeeded": 10,000 real servers up say it 10,000 times).
+    reason: Arc<str>,
     since: SystemTime,
     failures: u64,
 }
 
 pub struct Observer {
-    said: HashMap<CheckerId, Said>,
+    /// What each running checker last said, sorted by id (every checker has an entry from
+    /// its start: a `Vec` holds 10,000 of them in half the room of a `HashMap`).
+    said: Vec<(CheckerId, Said)>,
+    /// The last reason said, for the next checker that says the same to share.
+    last_reason: Arc<str>,
+    /// The reason of a checker that has said nothing yet (one for all).
+    nothing: Arc<str>,
     started: SystemTime,
     virtual_servers: Vec<Arc<VirtualServerSnapshot>>,
     /// Virtual servers touched by events since the last publication, to rebuild then.
@@ -67,7 +74,9 @@ pub struct Observer {
 impl Observer {
     pub fn new(reconciler: watch::Receiver<ReconcilerSnapshot>) -> Observer {
         Observer {
-            said: HashMap::new(),
+            said: Vec::new(),
+            last_reason: Arc::from(""),
+            nothing: Arc::from(""),
             started: SystemTime::now(),
             virtual_servers: Vec::new(),
             stale: Vec::new(),
@@ -90,35 +99,58 @@ impl Observer {
 
     /// A checker event, before the pool takes it.
     pub fn event(&mut self, ev: &CheckEvent) {
-        let s = self.said.entry(ev.id).or_insert(Said {
-            reason: String::new(),
-            since: self.started,
-            failures: 0,
-        });
+        let Ok(i) = self.said.binary_search_by_key(&ev.id, |&(id, _)| id) else {
+            // Not running (stopped by a reload since).
+            return;
+        };
+        let reason = |last: &mut Arc<str>| {
+            if **last != *ev.reason {
+                *last = Arc::from(ev.reason.as_str());
+            }
+            last.clone()
+        };
+        let s = &mut self.said[i].1;
         match ev.kind {
             EventKind::Failure => s.failures += 1,
             EventKind::Down => {
                 s.failures += 1;
-                s.reason = ev.reason.clone();
+                s.reason = reason(&mut self.last_reason);
                 s.since = SystemTime::now();
             }
             EventKind::Up { .. } => {
-                s.reason = ev.reason.clone();
+                s.reason = reason(&mut self.last_reason);
                 s.since = SystemTime::now();
             }
-            EventKind::Weight(_) => s.reason = ev.reason.clone(),
+            EventKind::Weight(_) => s.reason = reason(&mut self.last_reason),
         }
     }
 
-    /// Every virtual server rebuilt (start, reload); checkers no longer in the pool forgotten.
+    /// Every virtual server rebuilt (start, reload); what the checkers of `ids` said kept, the
+    /// others' forgotten.
     pub fn rebuild(&mut self, plan: &LvsPlan, pool: &Pool, ids: &[Vec<Vec<CheckerId>>]) {
+        let mut live: Vec<CheckerId> = ids.iter().flatten().flatten().copied().collect();
+        live.sort_unstable();
+        let old = std::mem::take(&mut self.said);
+        let mut said = Vec::with_capacity(live.len());
+        for id in live {
+            let kept = old
+                .binary_search_by_key(&id, |&(id, _)| id)
+                .ok()
+                .map(|i| old[i].1.clone());
+            said.push((
+                id,
+                kept.unwrap_or_else(|| Said {
+                    reason: self.nothing.clone(),
+                    since: self.started,
+                    failures: 0,
+                }),
+            ));
+        }
+        self.said = said;
         self.virtual_servers = (0..plan.virtual_servers.len())
             .map(|i| Arc::new(self.vs(plan, pool, ids, i)))
             .collect();
         self.stale.clear();
-        let live: std::collections::HashSet<CheckerId> =
-            ids.iter().flatten().flatten().copied().collect();
-        self.said.retain(|id, _| live.contains(id));
         self.dirty = true;
     }
 
@@ -164,14 +196,16 @@ impl Observer {
                     .enumerate()
                     .map(|(ci, c)| {
                         let id = ids.get(i).and_then(|v| v.get(ri)).and_then(|r| r.get(ci));
-                        let said = id.and_then(|id| self.said.get(id));
+                        let said = id
+                            .and_then(|id| self.said.binary_search_by_key(id, |&(id, _)| id).ok())
+                            .map(|i| &self.said[i].1);
                         let up = id
                             .and_then(|id| pool.checker_up(*id))
                             .unwrap_or(!c.timing.alpha);
                         CheckerSnapshot {
                             kind: c.keyword(),
                             up,
-                            reason: said.map(|s| s.reason.clone()).unwrap_or_default(),
+                            reason: said.map_or_else(|| self.nothing.clone(), |s| s.reason.clone()),
                             since: said.map_or(self.started, |s| s.since),
                             failures: said.map_or(0, |s| s.failures),
                         }
@@ -280,5 +314,81 @@ mod tests {
             publish_pause(Duration::from_millis(30)),
             Duration::from_secs(3)
         );
+    }
+}
+
+#[cfg(test)]
+mod said_tests {
+    use super::*;
+    use crate::lvsd::registry::Registry;
+
+    fn plan(real_servers: &[u8]) -> LvsPlan {
+        let mut conf = String::from("virtual_server 192.0.2.1 80 {\n lb_kind NAT\n protocol TCP\n");
+        for n in real_servers {
+            conf.push_str(&format!(
+                " real_server 10.0.0.{n} 80 {{\n  TCP_CHECK {{\n  }}\n }}\n"
+            ));
+        }
+        conf.push_str("}\n");
+        let p = conf_parser::parse_str("t.conf", &conf, &conf_parser::Options::default());
+        assert!(p.is_ok(), "{}", p.render_diagnostics());
+        crate::lvs::plan(&p.config, false).unwrap()
+    }
+
+    fn said(o: &Observer, rs: usize) -> Arc<str> {
+        o.virtual_servers[0].real_servers[rs].checkers[0]
+            .reason
+            .clone()
+    }
+
+    /// What each checker said is in the snapshot, the same words shared rather than copied;
+    /// a reload keeps what the checkers it keeps said and forgets the others, and an event of
+    /// a checker no longer running changes nothing.
+    #[test]
+    fn what_the_checkers_said_is_kept_shared_and_forgotten_with_them() {
+        let (tx, rx) = watch::channel(Default::default());
+        let mut o = Observer::new(rx);
+        let mut registry = Registry::default();
+        let first = Arc::new(plan(&[1, 2, 3]));
+        let a = registry.assign(&LvsPlan::empty(), &[], &first, false);
+        let pool = Pool::new(crate::lvsd::pool_configs(&first, &a));
+        o.rebuild(&first, &pool, &a.ids);
+        let ev = |rs: usize, kind, reason: &str| CheckEvent {
+            id: a.ids[0][rs][0],
+            kind,
+            reason: reason.into(),
+        };
+        let up = EventKind::Up { weight: None };
+        o.event(&ev(0, up.clone(), "check succeeded"));
+        o.event(&ev(1, up.clone(), "check succeeded"));
+        o.event(&ev(2, EventKind::Down, "refused"));
+        o.touched(0);
+        o.publish(true, &first, &pool, &a.ids);
+        assert_eq!(&*said(&o, 0), "check succeeded");
+        assert!(Arc::ptr_eq(&said(&o, 0), &said(&o, 1)));
+        assert_eq!(&*said(&o, 2), "refused");
+        assert_eq!(o.virtual_servers[0].real_servers[2].checkers[0].failures, 1);
+
+        // Real server 10.0.0.2 goes, 10.0.0.4 comes.
+        let second = Arc::new(plan(&[1, 3, 4]));
+        let b = registry.assign(&first, &a.ids, &second, false);
+        let pool = Pool::new(crate::lvsd::pool_configs(&second, &b));
+        o.rebuild(&second, &pool, &b.ids);
+        assert_eq!(&*said(&o, 0), "check succeeded");
+        assert_eq!(&*said(&o, 1), "refused");
+        assert_eq!(&*said(&o, 2), "");
+        assert_eq!(o.said.len(), 3);
+        o.event(&ev(1, EventKind::Down, "gone"));
+        o.touched(0);
+        o.publish(true, &second, &pool, &b.ids);
+        assert_eq!(
+            o.virtual_servers[0]
+                .real_servers
+                .iter()
+                .map(|r| &*r.checkers[0].reason)
+                .collect::<Vec<_>>(),
+            ["check succeeded", "refused", ""]
+        );
+        drop(tx);
     }
 }

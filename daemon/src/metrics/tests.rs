@@ -83,7 +83,7 @@ fn checker(up: bool, failures: u64) -> CheckerSnapshot {
     CheckerSnapshot {
         kind: "TCP_CHECK",
         up,
-        reason: String::new(),
+        reason: "".into(),
         since: SystemTime::now(),
         failures,
     }
