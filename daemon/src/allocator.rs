@@ -12,6 +12,7 @@
 //! the daemon does this: the one-shot commands gain nothing from it.
 
 use std::ffi::OsStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// mimalloc's option.
 const PURGE_DELAY: &str = "MIMALLOC_PURGE_DELAY";
@@ -36,6 +37,23 @@ fn step(purge_delay: Option<&OsStr>, set_by_us: bool) -> Step {
     }
 }
 
+/// The purge delay is 0 (ours, or an operator's 0): what is freed is given back at once.
+static GIVEN_BACK_AT_ONCE: AtomicBool = AtomicBool::new(false);
+
+/// Whether freed memory is given back at once (the daemon's purge delay of 0 is in force).
+/// Otherwise (an operator's own delay, the re-execution failed, the system allocator) the
+/// daemon prods the allocator now and then (`daemon::release_freed_memory`).
+pub fn freed_memory_given_back_at_once() -> bool {
+    GIVEN_BACK_AT_ONCE.load(Ordering::Relaxed)
+}
+
+/// An operator's purge delay that gives freed memory back at once (mimalloc reads a number).
+fn delay_is_zero(purge_delay: Option<&OsStr>) -> bool {
+    purge_delay
+        .and_then(OsStr::to_str)
+        .is_some_and(|v| v.trim().parse::<i64>() == Ok(0))
+}
+
 /// Called first thing by the daemon, while it has one thread (it changes the environment).
 /// Returns only when the purge delay is set, the operator's is kept, or executing ourselves
 /// failed (then the daemon runs with mimalloc's default, which costs memory, not function).
@@ -48,8 +66,11 @@ pub fn set_purge_delay() {
         purge_delay.as_deref(),
         std::env::var_os(SET_BY_US).is_some(),
     ) {
-        Step::Leave => {}
+        Step::Leave => {
+            GIVEN_BACK_AT_ONCE.store(delay_is_zero(purge_delay.as_deref()), Ordering::Relaxed)
+        }
         Step::Forget => {
+            GIVEN_BACK_AT_ONCE.store(true, Ordering::Relaxed);
             std::env::remove_var(PURGE_DELAY);
             std::env::remove_var(SET_BY_US);
             name_after_arg0();
@@ -109,5 +130,14 @@ mod tests {
         assert_eq!(step(Some(OsStr::new("250")), false), Step::Leave);
         // Ours set, then the operator's cleared by a wrapper: still ours to forget.
         assert_eq!(step(None, true), Step::Forget);
+    }
+
+    /// Only an operator's delay of 0 gives freed memory back at once (and spares the prods).
+    #[test]
+    fn an_operators_zero_delay_is_recognised() {
+        assert!(delay_is_zero(Some(OsStr::new("0"))));
+        assert!(!delay_is_zero(Some(OsStr::new("250"))));
+        assert!(!delay_is_zero(Some(OsStr::new("soon"))));
+        assert!(!delay_is_zero(None));
     }
 }

@@ -8,24 +8,24 @@ use std::process::ExitCode;
 
 use crate::cli::KeepalivedArgs;
 use crate::config_cmd::{self, EXIT_CANNOT_RUN};
+use crate::control;
 use crate::core_dump;
 use crate::dump;
 use crate::flags::{self, Checked};
 use crate::logging;
 use crate::lvsd;
-use crate::control;
 use crate::metrics;
 use crate::netns;
 use crate::pidfile::{self, PidError, PidFiles, PidPaths};
 use crate::process;
 use crate::process_scripts;
 use crate::promote_secondaries;
-use crate::signals::{Request, Signals};
-use crate::systemd;
 use crate::reload;
-use crate::syncd;
 use crate::sd_notify::Notifier;
+use crate::signals::{Request, Signals};
 use crate::start_rule;
+use crate::syncd;
+use crate::systemd;
 use crate::version;
 use crate::vrrpd::{self, Runtime};
 
@@ -42,21 +42,22 @@ pub(crate) fn no_huge_pages() {
 }
 
 /// mimalloc (v3) gives memory back to the system ("purges" it) only memory freed more than its
-/// purge delay (1 s) before, and, as measured with `rss_scale`, only once the thread that freed
-/// it next takes a slow path of the allocator (a fresh page). The main thread parses the
-/// configuration and drops the model (about 27 MB at 10,000 real servers), then mostly sleeps:
-/// that memory stayed resident (host: 44 MiB anonymous memory before the first prod, 12 after).
-/// This leans on how mimalloc works inside: should that change, the prod is harmless but may
-/// give nothing back, which `rss_scale` would show. (The daemon now runs with a purge delay of
-/// 0, `allocator`, and then gives freed memory back at once; the prods and the LVS side's wait
-/// stay for a daemon whose operator set a purge delay of their own.)
+/// purge delay (1 s by default) before, and, as measured with `rss_scale`, only once the thread
+/// that freed it next takes a slow path of the allocator (a fresh page). The daemon runs with a
+/// purge delay of 0 (`allocator`): what it frees is given back at once, and none of what
+/// follows is needed. With any other delay (an operator's own `MIMALLOC_PURGE_DELAY`, or the
+/// re-execution that sets ours failed), the main thread, which parses the configuration and
+/// drops the model (about 27 MB at 10,000 real servers) and then mostly sleeps, would keep that
+/// memory resident (host: 44 MiB anonymous memory before the first prod, 12 after), so
 /// [`release_freed_memory`] prods the allocator on a long-lived thread, just after the purge
 /// delay and then every [`RELEASE_PERIOD`]: it allocates and frees one block larger than
 /// mimalloc's largest size class, which always takes the slow path; the block is never
-/// touched, so a prod costs microseconds. The main thread needs only the first few (the
-/// model is freed during start-up; a reload parses on a blocking thread): [`START_PRODS`],
-/// then it stops, since an idle daemon's every wake-up counts (they were 2 a second of the
-/// 32 of an idle VRRP master at advert_int 0.1, docs/benchmarks.md).
+/// touched, so a prod costs microseconds. This leans on how mimalloc works inside: should that
+/// change, the prod is harmless but may give nothing back, which `rss_scale` would show. The
+/// main thread needs only the first few (the model is freed during start-up; a reload parses
+/// on a blocking thread): [`START_PRODS`], then it stops, since an idle daemon's every wake-up
+/// counts (they were 2 a second of the 32 of an idle VRRP master at advert_int 0.1,
+/// docs/benchmarks.md).
 const PURGE_DELAY: std::time::Duration = std::time::Duration::from_millis(1100);
 const RELEASE_PERIOD: std::time::Duration = std::time::Duration::from_millis(500);
 /// How many prods the main thread makes: up to 3.1 s after start, what start-up freed in its
@@ -67,17 +68,14 @@ fn prod_allocator() {
     drop(std::hint::black_box(Vec::<u8>::with_capacity(1 << 20)));
 }
 
-/// See [`PURGE_DELAY`]. `first` is told when the first prod is done; `prods` is how many in
-/// all (None: for as long as the runtime runs).
-pub(crate) async fn release_freed_memory(
-    first: Option<tokio::sync::oneshot::Sender<()>>,
-    prods: Option<u32>,
-) {
+/// See [`PURGE_DELAY`]: `prods` prods (None: for as long as the runtime runs), none when the
+/// allocator gives freed memory back at once.
+pub(crate) async fn release_freed_memory(prods: Option<u32>) {
+    if crate::allocator::freed_memory_given_back_at_once() {
+        return;
+    }
     tokio::time::sleep(PURGE_DELAY).await;
     prod_allocator();
-    if let Some(tx) = first {
-        let _ = tx.send(());
-    }
     for _ in 1..prods.unwrap_or(u32::MAX) {
         tokio::time::sleep(RELEASE_PERIOD).await;
         prod_allocator();
@@ -88,17 +86,13 @@ pub(crate) async fn release_freed_memory(
 /// thousands of health checks can never delay a VRRP timer or advert. Returns the sender that
 /// stops it and the thread to join, or None (logged) when the thread cannot start.
 ///
-/// The LVS side waits for `after` (a message or its sender dropped): the main thread's first
-/// [`release_freed_memory`] prod, so that the parsed model's memory is given back before the LVS
-/// side allocates what it keeps for the run (the pool, the snapshots, the check engine) and what
-/// programming the table takes. Allocated on the model's freed pages before they are given
-/// back, its pages were resident whole however little of them it used: 5-7 MiB more at 10,000
-/// real servers (`rss_scale`; the checkers alone waited before, 2026-11-25). So the IPVS table
-/// is programmed and the first checks come about a second later than they would; the checks'
-/// warmup spreads them over delay_loop anyway.
+/// It starts at once: the parsed model's memory is given back as it is freed (the purge delay
+/// of 0, `allocator`). It waited for the main thread's first [`release_freed_memory`] prod
+/// (1.1 s) before, so as not to place its state on the model's pages while they were still
+/// resident; with the purge delay at 0 that wait made no difference (`rss_scale`: 20.4-20.7 MiB
+/// with it, 20.4 without, docs/benchmarks.md).
 pub(crate) fn start_lvs<K: ipvs::Kernel + Send + 'static>(
     prepared: lvsd::Prepared<K>,
-    after: Option<tokio::sync::oneshot::Receiver<()>>,
     snapshots: tokio::sync::watch::Sender<std::sync::Arc<crate::snapshot::LvsSnapshot>>,
     latency: std::sync::Arc<crate::lvs::checkers::CheckLatencies>,
     events: crate::notifier::Notifier,
@@ -115,11 +109,8 @@ pub(crate) fn start_lvs<K: ipvs::Kernel + Send + 'static>(
                 .build()
             {
                 Ok(rt) => {
-                    rt.spawn(release_freed_memory(None, None));
+                    rt.spawn(release_freed_memory(None));
                     rt.block_on(async move {
-                        if let Some(after) = after {
-                            let _ = after.await;
-                        }
                         lvsd::run(
                             prepared,
                             rx,
@@ -434,7 +425,6 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         }
     };
 
-    let (released_tx, released_rx) = tokio::sync::oneshot::channel();
     // The LVS side's snapshots: one channel for the daemon's life, its sender given to the LVS
     // side when it starts (now, or with a reload's first virtual servers).
     let (lvs_snapshots, lvs_snapshots_rx) = tokio::sync::watch::channel(Default::default());
@@ -443,13 +433,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     let check_latency = std::sync::Arc::new(crate::lvs::checkers::CheckLatencies::default());
     let (lvs_commands, lvs_thread) = match (lvs, lvs_snapshots.take()) {
         (Some(prepared), Some(snapshots)) => {
-            match start_lvs(
-                prepared,
-                Some(released_rx),
-                snapshots,
-                check_latency.clone(),
-                events.clone(),
-            ) {
+            match start_lvs(prepared, snapshots, check_latency.clone(), events.clone()) {
                 Some((tx, t)) => (Some(tx), Some(t)),
                 None => (None, None),
             }
@@ -481,7 +465,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     let for_loops = events.clone();
     let result = rt.block_on(async move {
         // This thread parsed the configuration and freed the model.
-        tokio::spawn(release_freed_memory(Some(released_tx), START_PRODS));
+        tokio::spawn(release_freed_memory(START_PRODS));
         // Before the instances' first state, as keepalived (crate::promote_secondaries).
         let mut promoted = promote_secondaries::Promoted::default();
         promoted.follow(&promote_secondaries::wanted(&plans.vrrp));
@@ -501,9 +485,8 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         let sync = sync_client.and_then(|client| {
             let (tx, rx) = std::sync::mpsc::channel();
             let holder = vrrp.clone();
-            let holds: syncd::Holds = Box::new(move |instance, hold| {
-                holder.hold_preemption(instance, hold)
-            });
+            let holds: syncd::Holds =
+                Box::new(move |instance, hold| holder.hold_preemption(instance, hold));
             let thread = syncd::start(plans.sync.clone(), client, rx, holds)?;
             if let Ok(mut t) = sync_threads.lock() {
                 *t = Some(thread);
@@ -533,9 +516,9 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             };
             match metrics::serve(addr, sources) {
                 Ok(bound) => tracing::info!("metrics served at http://{bound}/metrics"),
-                Err(e) => tracing::error!(
-                    "metrics: cannot listen on {addr}: {e}; no metrics are served"
-                ),
+                Err(e) => {
+                    tracing::error!("metrics: cannot listen on {addr}: {e}; no metrics are served")
+                }
             }
         }
         // The control socket (`keepalived-rs status`), on a thread of its own.
@@ -558,7 +541,6 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             start_lvs: Box::new(move |prepared| {
                 let (tx, thread) = start_lvs(
                     prepared,
-                    None,
                     lvs_snapshots.take()?,
                     latency.clone(),
                     for_lvs.clone(),

@@ -215,7 +215,6 @@ fn checker_scale() {
     println!("model dropped:    {}", status());
 
     let sim = Sim::default();
-    let (released_tx, released_rx) = tokio::sync::oneshot::channel();
     let prepared = lvsd::Prepared {
         plan: lvs_plan,
         tls,
@@ -224,14 +223,8 @@ fn checker_scale() {
     let (snapshots, _) = tokio::sync::watch::channel(Default::default());
     let (notifier, _notifier_thread) =
         crate::notifier::Notifier::start(crate::notifier::Settings::default()).unwrap();
-    let (stop, thread) = crate::daemon::start_lvs(
-        prepared,
-        Some(released_rx),
-        snapshots,
-        Default::default(),
-        notifier,
-    )
-    .unwrap();
+    let (stop, thread) =
+        crate::daemon::start_lvs(prepared, snapshots, Default::default(), notifier).unwrap();
     // The rest of this thread's life runs as the daemon's main thread does (daemon::run): on a
     // runtime with release_freed_memory().
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -240,7 +233,6 @@ fn checker_scale() {
         .unwrap();
     let max = rt.block_on(async {
         tokio::spawn(crate::daemon::release_freed_memory(
-            Some(released_tx),
             crate::daemon::START_PRODS,
         ));
         for t in [1, 2, 3, 5] {

@@ -517,9 +517,7 @@ fn pool_configs(plan: &LvsPlan, a: &Assignment) -> Vec<checkers::effects::Virtua
 /// events and the commands; then omega, scripts, stop policy.
 ///
 /// `checkers_after` holds the checkers back while the table is programmed (the tests use it
-/// to reload before any checker starts). The daemon gives it a ready future: it waits for the
-/// parsed model's memory to be given back before it calls this at all
-/// (`daemon::start_lvs`).
+/// to reload before any checker starts). The daemon gives it a ready future.
 pub async fn run<K>(
     prepared: Prepared<K>,
     mut commands: mpsc::UnboundedReceiver<Command>,
