@@ -463,6 +463,18 @@ impl Pool {
         Some((c.up, c.dynamic))
     }
 
+    /// What a virtual server's desired destinations depend on that one event can change: its
+    /// real server `rs`'s weight while alive (None: dead), and whether the virtual server has
+    /// its quorum (the sorry server). An event that leaves this as it was leaves the virtual
+    /// server's destinations as they were ([`Pool::desired_of`]): the caller need not
+    /// recompute them to know (10,000 destinations for a change of one checker of a real
+    /// server that is down anyway).
+    pub fn desired_inputs(&self, vs: usize, rs: usize) -> Option<(Option<u32>, bool)> {
+        let v = self.vs.get(vs)?;
+        let r = v.rs.get(rs)?;
+        Some((r.alive.then(|| r.weight()), v.quorum_up))
+    }
+
     pub fn is_alive(&self, vs: usize, rs: usize) -> Option<bool> {
         self.vs.get(vs)?.rs.get(rs).map(|r| r.alive)
     }

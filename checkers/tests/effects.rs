@@ -357,7 +357,13 @@ proptest! {
             let kind = match kind { 0 => EventKind::Up { weight: None }, 1 => EventKind::Down, 2 => EventKind::Failure, _ => EventKind::Weight(DynamicWeight::Set(w)) };
             match kind { EventKind::Up { .. } => checker_up[rs_i][check] = true, EventKind::Down => checker_up[rs_i][check] = false, _ => {} }
             let (state, desired) = (p.checker_state(id(rs_i, check)), p.desired());
+            let inputs = p.desired_inputs(0, rs_i);
             let notes = p.apply(&ev(rs_i, check, kind)).unwrap();
+            // What the destinations depend on unchanged: the destinations unchanged (the
+            // daemon then sends nothing to the reconciler).
+            if p.desired_inputs(0, rs_i) == inputs {
+                prop_assert_eq!(p.desired(), desired.clone());
+            }
             // An event that leaves its checker's state as it was changes nothing (the daemon
             // then skips recomputing the virtual server's destinations).
             if p.checker_state(id(rs_i, check)) == state {

@@ -4,9 +4,9 @@
 //!  checker tasks (one per checker) ──CheckEvent──► run() (one task: owns the Pool, the plan,
 //!  Command (reload, stop) ────────────────────────►  the running checkers by key)
 //!                                                   │ Pool::apply -> notifications; then the
-//!                       notify queue (own task) ◄───┤ desired state of each virtual server
-//!                                                   │ the batch touched, compared with its last
-//!                                                   ▼ the services that changed (Msg::Update)
+//!                       notify queue (own task) ◄───┤ services of each virtual server whose
+//!                                                   │ destinations the batch changed
+//!                                                   ▼ (Msg::Update)
 //!                     reconciler thread (worker.rs: owns ipvs::Reconciler and its netlink
 //!                     client): update = read those services from the kernel, plan, apply;
 //!                     a full pass (whole table) at start, after an error, after a reload; in
@@ -76,8 +76,6 @@ struct Lvs {
     tls: Option<TlsConfig>,
     pool: Pool,
     registry: Registry,
-    /// Each virtual server's services as last sent to the reconciler.
-    last: Vec<Vec<ServiceState>>,
     ktx: std_mpsc::Sender<Msg>,
     etx: mpsc::UnboundedSender<CheckEvent>,
     /// Scripts, FIFO lines and mails (off this loop).
@@ -113,7 +111,6 @@ impl Lvs {
             tls,
             pool,
             registry,
-            last: Vec::new(),
             ktx,
             etx,
             notifier,
@@ -124,18 +121,8 @@ impl Lvs {
             observer,
             latency,
         };
-        lvs.last = lvs.services_by_vs();
         lvs.observer.rebuild(&lvs.plan, &lvs.pool, &lvs.ids);
         lvs
-    }
-
-    fn services_by_vs(&self) -> Vec<Vec<ServiceState>> {
-        self.plan
-            .virtual_servers
-            .iter()
-            .enumerate()
-            .map(|(i, v)| vs_services(v, &self.pool.desired_of(i).unwrap_or_default()))
-            .collect()
     }
 
     /// Starts the checkers the last assignment asked for (once checking has begun).
@@ -323,9 +310,11 @@ impl Lvs {
 
     /// A batch of checker events: the pool, notifications, and the services that changed to
     /// the reconciler. The work is O(virtual servers whose state changed), not O(all): an
-    /// event that leaves its checker as it was (the first success of a checker that starts
-    /// up, 10,000 of them at the start of 10,000 real servers) costs no recomputation of its
-    /// virtual server's destinations, and its snapshot is rebuilt only when published.
+    /// event that leaves what its virtual server's destinations depend on as it was
+    /// ([`Pool::desired_inputs`]: the first success of a checker that starts up, 10,000 of them
+    /// at the start of 10,000 real servers; a second checker of a real server already down)
+    /// costs no recomputation of its destinations, and its snapshot is rebuilt only when
+    /// published.
     fn events(&mut self, first: CheckEvent, more: &mut mpsc::UnboundedReceiver<CheckEvent>) {
         let mut touched = Vec::new();
         let mut next = Some(first);
@@ -335,12 +324,11 @@ impl Lvs {
             let before = self.pool.locate(ev.id).and_then(|(vi, ri, _)| {
                 Some((self.pool.is_alive(vi, ri)?, self.pool.checker_up(ev.id)?))
             });
-            let state = self.pool.checker_state(ev.id);
-            match self.pool.apply(&ev) {
-                Ok(notes) => {
-                    if let Some((vi, _, _)) = self.pool.locate(ev.id) {
+            match apply_event(&mut self.pool, &ev) {
+                Ok((notes, vs)) => {
+                    if let Some((vi, changed)) = vs {
                         self.observer.touched(vi);
-                        if self.pool.checker_state(ev.id) != state {
+                        if changed {
                             touched.push(vi);
                         }
                     }
@@ -356,9 +344,7 @@ impl Lvs {
             }
             next = more.try_recv().ok();
         }
-        touched.sort_unstable();
-        touched.dedup();
-        let changed = changed_services(&self.plan, &self.pool, &mut self.last, touched);
+        let changed = changed_services(&self.plan, &self.pool, touched);
         if !changed.is_empty() {
             let _ = self.ktx.send(Msg::Update(changed));
         }
@@ -451,7 +437,6 @@ impl Lvs {
         }
         self.start_notifications(&added, false);
         self.start_checkers();
-        self.last = self.services_by_vs();
         let _ = self.ktx.send(Msg::Reload {
             desired: desired(&self.plan, &self.pool),
             timeouts,
@@ -611,30 +596,34 @@ async fn stop_reconciler(ktx: &std_mpsc::Sender<Msg>, policy: ipvs::StopPolicy) 
     }
 }
 
-/// The services of the `touched` virtual servers whose desired state differs from `last`
-/// (updated). Costs O(touched), whatever the number of virtual servers.
-fn changed_services(
-    plan: &LvsPlan,
-    pool: &Pool,
-    last: &mut [Vec<ServiceState>],
-    mut touched: Vec<usize>,
-) -> Vec<ServiceState> {
+/// Applies one checker event to the pool: its notifications, and the virtual server it
+/// touched with whether that virtual server's destinations changed ([`Pool::desired_inputs`]).
+fn apply_event(
+    pool: &mut Pool,
+    ev: &CheckEvent,
+) -> Result<(Vec<Notify>, Option<(usize, bool)>), String> {
+    let at = pool.locate(ev.id);
+    let inputs = at.and_then(|(vi, ri, _)| pool.desired_inputs(vi, ri));
+    let notes = pool.apply(ev)?;
+    Ok((
+        notes,
+        at.map(|(vi, ri, _)| (vi, pool.desired_inputs(vi, ri) != inputs)),
+    ))
+}
+
+/// The services of the `touched` virtual servers (those whose destinations changed), each
+/// virtual server once. Costs O(touched), whatever the number of virtual servers. (The LVS
+/// loop kept a copy of every virtual server's services to compare with before: 36 bytes a
+/// real server for the run; [`Pool::desired_inputs`] tells it which changed.)
+fn changed_services(plan: &LvsPlan, pool: &Pool, mut touched: Vec<usize>) -> Vec<ServiceState> {
     touched.sort_unstable();
     touched.dedup();
     let mut changed = Vec::new();
     for i in touched {
-        let (Some(v), Some(want), Some(prev)) = (
-            plan.virtual_servers.get(i),
-            pool.desired_of(i),
-            last.get_mut(i),
-        ) else {
+        let (Some(v), Some(want)) = (plan.virtual_servers.get(i), pool.desired_of(i)) else {
             continue;
         };
-        let now = vs_services(v, &want);
-        if now != *prev {
-            changed.extend(now.iter().cloned());
-            *prev = now;
-        }
+        changed.extend(vs_services(v, &want));
     }
     changed
 }
@@ -683,10 +672,10 @@ mod tests {
         p.config
     }
 
-    /// A batch's work: only the touched virtual servers are recomputed, and only those that
-    /// changed are sent, each once, with all its services (a group has several).
+    /// A batch's work: only the virtual servers whose destinations an event changed are
+    /// recomputed and sent, each once, with all its services (a group has several).
     #[test]
-    fn a_batch_sends_only_the_touched_virtual_servers_that_changed() {
+    fn a_batch_sends_only_the_virtual_servers_it_changed() {
         let mut conf = String::from("virtual_server_group G {\n 192.0.2.50 80\n fwmark 7\n}\n");
         for vs in ["192.0.2.1 80", "192.0.2.2 80", "group G"] {
             conf.push_str(&format!(
@@ -698,9 +687,6 @@ mod tests {
         let p = crate::lvs::plan(&parse(&conf), false).unwrap();
         let a = Registry::default().assign(&LvsPlan::empty(), &[], &p, false);
         let mut pool = Pool::new(pool_configs(&p, &a));
-        let mut last: Vec<Vec<ServiceState>> = (0..p.virtual_servers.len())
-            .map(|i| vs_services(&p.virtual_servers[i], &pool.desired_of(i).unwrap()))
-            .collect();
         let ev = |vs: usize, rs: usize, kind| checkers::CheckEvent {
             id: a.ids[vs][rs][0],
             kind,
@@ -709,25 +695,29 @@ mod tests {
         let keys = |c: &[ServiceState]| -> Vec<String> {
             c.iter().map(|s| s.service.key.to_string()).collect()
         };
-        // Nothing changed in a touched virtual server: nothing to send.
+        let mut apply = |vs, rs, kind| apply_event(&mut pool, &ev(vs, rs, kind)).unwrap().1;
+        // The first success of a checker that starts up: touched, nothing changed.
         let up = checkers::EventKind::Up { weight: None };
-        pool.apply(&ev(0, 0, up.clone())).unwrap();
-        assert!(changed_services(&p, &pool, &mut last, vec![0]).is_empty());
-        // Real server 1 of the group goes down; virtual server 1 is touched, unchanged.
-        pool.apply(&ev(2, 1, checkers::EventKind::Down)).unwrap();
-        let c = changed_services(&p, &pool, &mut last, vec![1, 2, 2]);
+        assert_eq!(apply(0, 0, up.clone()), Some((0, false)));
+        // Real server 1 of the group goes down: changed; again: not.
+        assert_eq!(apply(2, 1, checkers::EventKind::Down), Some((2, true)));
+        assert_eq!(apply(2, 1, checkers::EventKind::Down), Some((2, false)));
+        assert_eq!(apply(0, 1, checkers::EventKind::Down), Some((0, true)));
+        assert_eq!(apply(0, 1, up), Some((0, true)));
+        let c = changed_services(&p, &pool, vec![2, 2]);
         assert_eq!(keys(&c), ["TCP 192.0.2.50:80", "FWM 7"]);
         assert!(c.iter().all(|s| s.dests.len() == 1));
-        // Sent once: the same batch again has nothing new.
-        assert!(changed_services(&p, &pool, &mut last, vec![2]).is_empty());
-        // A virtual server that changed but was not touched is not looked at (the caller
-        // passes every virtual server an event touched).
-        pool.apply(&ev(0, 1, checkers::EventKind::Down)).unwrap();
-        assert!(changed_services(&p, &pool, &mut last, vec![1]).is_empty());
         assert_eq!(
-            keys(&changed_services(&p, &pool, &mut last, vec![0, 9])),
+            keys(&changed_services(&p, &pool, vec![0, 9])),
             ["TCP 192.0.2.1:80"]
         );
+        // An event of a checker the pool does not hold is an error.
+        let stale = checkers::CheckEvent {
+            id: checkers::CheckerId(u64::MAX),
+            kind: checkers::EventKind::Down,
+            reason: String::new(),
+        };
+        assert!(apply_event(&mut pool, &stale).is_err());
     }
 
     /// The daemon's side of a 1 % change, on the host (no kernel involved): 10,000 virtual
@@ -765,9 +755,6 @@ mod tests {
         let p = crate::lvs::plan(&parse(&conf), false).unwrap();
         let a = Registry::default().assign(&LvsPlan::empty(), &[], &p, false);
         let mut pool = Pool::new(pool_configs(&p, &a));
-        let mut last: Vec<Vec<ServiceState>> = (0..p.virtual_servers.len())
-            .map(|i| vs_services(&p.virtual_servers[i], &pool.desired_of(i).unwrap()))
-            .collect();
         let mut whole = desired(&p, &pool);
         let (mut new_way, mut old_way) = (Vec::new(), Vec::new());
         for round in 0..10usize {
@@ -786,10 +773,11 @@ mod tests {
             let t = Instant::now();
             let mut touched = Vec::new();
             for ev in &events {
-                pool.apply(ev).unwrap();
-                touched.push(pool.locate(ev.id).unwrap().0);
+                if let (_, Some((vi, true))) = apply_event(&mut pool, ev).unwrap() {
+                    touched.push(vi);
+                }
             }
-            let changed = changed_services(&p, &pool, &mut last, touched);
+            let changed = changed_services(&p, &pool, touched);
             new_way.push(t.elapsed());
             assert_eq!(changed.len(), 100);
             // The same batch's desired state the old way (the pool already has the events).
