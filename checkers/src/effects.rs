@@ -448,6 +448,28 @@ impl Pool {
         self.position(id)
     }
 
+    /// The id of checker `check` of real server `rs` of virtual server `vs`.
+    pub fn checker_id(&self, vs: usize, rs: usize, check: usize) -> Option<CheckerId> {
+        Some(self.vs.get(vs)?.rs.get(rs)?.checkers.get(check)?.id)
+    }
+
+    /// Every checker's id, in increasing order.
+    pub fn checker_ids(&self) -> impl ExactSizeIterator<Item = CheckerId> + '_ {
+        self.index.iter().map(|&(id, _)| id)
+    }
+
+    /// Every checker's id by position (`ids[vs][rs][check]`), as the configuration gave them.
+    pub fn ids(&self) -> Vec<Vec<Vec<CheckerId>>> {
+        self.vs
+            .iter()
+            .map(|v| {
+                v.rs.iter()
+                    .map(|r| r.checkers.iter().map(|c| c.id).collect())
+                    .collect()
+            })
+            .collect()
+    }
+
     /// Whether a checker is up, by its id.
     pub fn checker_up(&self, id: CheckerId) -> Option<bool> {
         let (v, r, c) = self.position(id)?;

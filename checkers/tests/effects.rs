@@ -579,6 +579,11 @@ fn checkers_are_found_by_id_in_any_order() {
         assert_eq!(p.locate(CheckerId(id)), Some(at), "checker {id}");
     }
     assert_eq!(p.locate(CheckerId(8)), None);
+    let ids = |v: &[u64]| v.iter().map(|&i| CheckerId(i)).collect::<Vec<_>>();
+    assert_eq!(p.checker_ids().collect::<Vec<_>>(), ids(&[3, 7, 40, 93]));
+    assert_eq!(p.ids(), [vec![ids(&[40, 7]), ids(&[93]), ids(&[3])]]);
+    assert_eq!(p.checker_id(0, 0, 1), Some(CheckerId(7)));
+    assert_eq!(p.checker_id(0, 1, 1), None);
     let down = |id| CheckEvent {
         id: CheckerId(id),
         kind: EventKind::Down,

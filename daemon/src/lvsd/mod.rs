@@ -86,8 +86,6 @@ struct Lvs {
     checking: bool,
     /// The checkers the last assignment asked to start, until the checkers may start.
     pending: Vec<(checkers::CheckerId, registry::Position)>,
-    /// The checkers' ids (`ids[vs][rs][check]`) of the plan running.
-    ids: Vec<Vec<Vec<checkers::CheckerId>>>,
     observer: observe::Observer,
     /// Where the checkers record how long their checks take (one per checker kind).
     latency: Arc<CheckLatencies>,
@@ -116,12 +114,11 @@ impl Lvs {
             notifier,
             engine: None,
             checking: false,
-            ids: assignment.ids,
             pending: assignment.start,
             observer,
             latency,
         };
-        lvs.observer.rebuild(&lvs.plan, &lvs.pool, &lvs.ids);
+        lvs.observer.rebuild(&lvs.plan, &lvs.pool);
         lvs
     }
 
@@ -404,9 +401,10 @@ impl Lvs {
             .filter(|(_, v)| !self.plan.virtual_servers.iter().any(|o| o.key == v.key))
             .map(|(i, _)| i)
             .collect();
+        // The running checkers' ids are the pool's (the LVS loop keeps no copy of them).
         let assignment = self
             .registry
-            .assign(&self.plan, &self.ids, &plan, tls_changed);
+            .assign(&self.plan, &self.pool.ids(), &plan, tls_changed);
         let notes = self.pool.reconfigure(pool_configs(&plan, &assignment));
         let timeouts = plan.timeouts.filter(|t| Some(*t) != self.plan.timeouts);
         info!(
@@ -423,15 +421,14 @@ impl Lvs {
         }
         self.plan = plan;
         self.tls = tls;
-        self.ids = assignment.ids;
         self.pending = if self.checking {
             assignment.start
         } else {
-            // No checker has started yet (a reload within the start's first second): every
-            // checker of the new plan is still to start, kept ones included.
-            all_positions(&self.ids)
+            // No checker has started yet (a reload before the checkers start): every checker
+            // of the new plan is still to start, kept ones included.
+            all_positions(&assignment.ids)
         };
-        self.observer.rebuild(&self.plan, &self.pool, &self.ids);
+        self.observer.rebuild(&self.plan, &self.pool);
         for n in notes {
             self.notification(n, QuorumWhen::Change);
         }
@@ -556,14 +553,14 @@ pub async fn run<K>(
 
     tokio::pin!(checkers_after);
     loop {
-        lvs.observer.publish(false, &lvs.plan, &lvs.pool, &lvs.ids);
+        lvs.observer.publish(false, &lvs.plan, &lvs.pool);
         let publish_due = lvs.observer.due().map(tokio::time::Instant::from_std);
         tokio::select! {
             _ = async { tokio::time::sleep_until(publish_due.unwrap_or_else(tokio::time::Instant::now)).await }, if publish_due.is_some() => {}
             c = commands.recv() => match c {
                 Some(Command::Reload { plan, tls, done }) => {
                     lvs.reload(plan, tls, done);
-                    lvs.observer.publish(true, &lvs.plan, &lvs.pool, &lvs.ids);
+                    lvs.observer.publish(true, &lvs.plan, &lvs.pool);
                 }
                 Some(Command::Stop) | None => {
                     lvs.stop().await;
@@ -576,7 +573,7 @@ pub async fn run<K>(
                 info!(
                     "LVS: {} virtual server(s), {} checker(s) started",
                     lvs.plan.virtual_servers.len(),
-                    checker_count(&lvs.ids)
+                    lvs.pool.checker_ids().len()
                 );
             }
             Some(ev) = erx.recv() => lvs.events(ev, &mut erx),

@@ -125,14 +125,13 @@ impl Observer {
         }
     }
 
-    /// Every virtual server rebuilt (start, reload); what the checkers of `ids` said kept, the
-    /// others' forgotten.
-    pub fn rebuild(&mut self, plan: &LvsPlan, pool: &Pool, ids: &[Vec<Vec<CheckerId>>]) {
-        let mut live: Vec<CheckerId> = ids.iter().flatten().flatten().copied().collect();
-        live.sort_unstable();
+    /// Every virtual server rebuilt (start, reload); what the checkers of the pool said kept,
+    /// the others' forgotten.
+    pub fn rebuild(&mut self, plan: &LvsPlan, pool: &Pool) {
         let old = std::mem::take(&mut self.said);
-        let mut said = Vec::with_capacity(live.len());
-        for id in live {
+        let mut said = Vec::with_capacity(pool.checker_ids().len());
+        // In increasing order: `said` stays sorted.
+        for id in pool.checker_ids() {
             let kept = old
                 .binary_search_by_key(&id, |&(id, _)| id)
                 .ok()
@@ -148,7 +147,7 @@ impl Observer {
         }
         self.said = said;
         self.virtual_servers = (0..plan.virtual_servers.len())
-            .map(|i| Arc::new(self.vs(plan, pool, ids, i)))
+            .map(|i| Arc::new(self.vs(plan, pool, i)))
             .collect();
         self.stale.clear();
         self.dirty = true;
@@ -162,13 +161,7 @@ impl Observer {
         self.dirty = true;
     }
 
-    fn vs(
-        &self,
-        plan: &LvsPlan,
-        pool: &Pool,
-        ids: &[Vec<Vec<CheckerId>>],
-        i: usize,
-    ) -> VirtualServerSnapshot {
+    fn vs(&self, plan: &LvsPlan, pool: &Pool, i: usize) -> VirtualServerSnapshot {
         let v = &plan.virtual_servers[i];
         let want = pool.desired_of(i).unwrap_or_default();
         // Each real server's weight in the desired state, by index: one pass over it, not a
@@ -195,12 +188,12 @@ impl Observer {
                     .iter()
                     .enumerate()
                     .map(|(ci, c)| {
-                        let id = ids.get(i).and_then(|v| v.get(ri)).and_then(|r| r.get(ci));
+                        let id = pool.checker_id(i, ri, ci);
                         let said = id
-                            .and_then(|id| self.said.binary_search_by_key(id, |&(id, _)| id).ok())
-                            .map(|i| &self.said[i].1);
+                            .and_then(|id| self.said.binary_search_by_key(&id, |&(id, _)| id).ok())
+                            .map(|k| &self.said[k].1);
                         let up = id
-                            .and_then(|id| pool.checker_up(*id))
+                            .and_then(|id| pool.checker_up(id))
                             .unwrap_or(!c.timing.alpha);
                         CheckerSnapshot {
                             kind: c.keyword(),
@@ -246,14 +239,14 @@ impl Observer {
 
     /// Publishes when something changed and the last publication is old enough (or `now`),
     /// the virtual servers touched since the last one rebuilt first.
-    pub fn publish(&mut self, now: bool, plan: &LvsPlan, pool: &Pool, ids: &[Vec<Vec<CheckerId>>]) {
+    pub fn publish(&mut self, now: bool, plan: &LvsPlan, pool: &Pool) {
         if !(now || (self.dirty && self.last_publish.elapsed() >= self.pause)) {
             return;
         }
         let t = Instant::now();
         for i in std::mem::take(&mut self.stale) {
             if i < self.virtual_servers.len() {
-                self.virtual_servers[i] = Arc::new(self.vs(plan, pool, ids, i));
+                self.virtual_servers[i] = Arc::new(self.vs(plan, pool, i));
             }
         }
         self.snapshots.send_replace(Arc::new(LvsSnapshot {
@@ -352,7 +345,7 @@ mod said_tests {
         let first = Arc::new(plan(&[1, 2, 3]));
         let a = registry.assign(&LvsPlan::empty(), &[], &first, false);
         let pool = Pool::new(crate::lvsd::pool_configs(&first, &a));
-        o.rebuild(&first, &pool, &a.ids);
+        o.rebuild(&first, &pool);
         let ev = |rs: usize, kind, reason: &str| CheckEvent {
             id: a.ids[0][rs][0],
             kind,
@@ -363,7 +356,7 @@ mod said_tests {
         o.event(&ev(1, up.clone(), "check succeeded"));
         o.event(&ev(2, EventKind::Down, "refused"));
         o.touched(0);
-        o.publish(true, &first, &pool, &a.ids);
+        o.publish(true, &first, &pool);
         assert_eq!(&*said(&o, 0), "check succeeded");
         assert!(Arc::ptr_eq(&said(&o, 0), &said(&o, 1)));
         assert_eq!(&*said(&o, 2), "refused");
@@ -373,14 +366,14 @@ mod said_tests {
         let second = Arc::new(plan(&[1, 3, 4]));
         let b = registry.assign(&first, &a.ids, &second, false);
         let pool = Pool::new(crate::lvsd::pool_configs(&second, &b));
-        o.rebuild(&second, &pool, &b.ids);
+        o.rebuild(&second, &pool);
         assert_eq!(&*said(&o, 0), "check succeeded");
         assert_eq!(&*said(&o, 1), "refused");
         assert_eq!(&*said(&o, 2), "");
         assert_eq!(o.said.len(), 3);
         o.event(&ev(1, EventKind::Down, "gone"));
         o.touched(0);
-        o.publish(true, &second, &pool, &b.ids);
+        o.publish(true, &second, &pool);
         assert_eq!(
             o.virtual_servers[0]
                 .real_servers
