@@ -13,6 +13,10 @@ pub const VIP: &str = "    virtual_ipaddress {\n        192.168.200.16\n    }\n"
 pub const AUTH: &str =
     "    authentication {\n        auth_type PASS\n        auth_pass 1111\n    }\n";
 
+/// A route and a rule keepalived takes, beside the one a kind is about.
+const ROUTE: &str = "        192.168.100.0/24 dev eth0\n";
+const RULE: &str = "        from 192.168.100.0/24 table 100 preference 20\n";
+
 pub fn instance(extra: &str) -> String {
     format!("vrrp_instance VI_1 {{\n    state BACKUP\n{VI}{AUTH}{VIP}{extra}}}\n")
 }
@@ -409,6 +413,29 @@ pub fn kinds() -> Vec<Kind> {
             "linkbeat_interface_missing",
             format!("linkbeat_interfaces {{\n    kars9\n}}\n{clean}"),
             clean.clone(),
+        ),
+        // keepalived 2.2.7 reads `inet`/`inet6` with the word after it, which it ignores: a
+        // route left without a destination, a rule with an unknown option, both dropped.
+        runs_as(
+            "route_family_word_first",
+            instance(&format!("    virtual_routes {{\n        inet6 2001:db8:1::/48 dev eth0\n{ROUTE}    }}\n")),
+            instance(&format!("    virtual_routes {{\n{ROUTE}    }}\n")),
+        ),
+        runs_as(
+            "rule_family_word_first",
+            instance(&format!("    virtual_rules {{\n        inet6 from 2001:db8::/32 table 100 preference 10\n{RULE}    }}\n")),
+            instance(&format!("    virtual_rules {{\n{RULE}    }}\n")),
+        ),
+        // `default` (or `all`) once the line's family is known: the line is dropped.
+        runs_as(
+            "route_default_after_family",
+            instance(&format!("    virtual_routes {{\n        src 192.168.200.16 default dev eth0 table 7\n{ROUTE}    }}\n")),
+            instance(&format!("    virtual_routes {{\n{ROUTE}    }}\n")),
+        ),
+        runs_as(
+            "rule_all_after_family",
+            instance(&format!("    virtual_rules {{\n        from 2001:db8::/32 to all table 100 preference 10\n{RULE}    }}\n")),
+            instance(&format!("    virtual_rules {{\n{RULE}    }}\n")),
         ),
         stops(
             "route_dev_missing",

@@ -72,6 +72,28 @@ impl<'a> Line<'a> {
         self.value(cx, opt)
     }
 
+    /// keepalived 2.2.7 reads `inet`/`inet6` in a route or rule line together with the word
+    /// after it, which it ignores (measured: `inet6 2001:db8::/48 dev eth0` has no
+    /// destination, `inet6 from 2001:db8::/32` an unknown option `2001:db8::/32`,
+    /// `inet6 not from P` is `from P`). So does this, with a warning; keepalived says nothing
+    /// of the word itself, only of what is left.
+    pub fn skip_after_family(&mut self, cx: &mut Cx, family: &Word) {
+        if let Some(w) = self.next() {
+            cx.warning(
+                w.span,
+                format!(
+                    "keepalived 2.2.7 takes the word after '{}' in {} as part of it: '{}' is ignored",
+                    family.text, self.block, w.text
+                ),
+            )
+            .with_help(format!(
+                "leave '{}' out: the addresses give the family (an IPv6 default is ::/0)",
+                family.text
+            ))
+            .keepalived_passes();
+        }
+    }
+
     /// An error about the value `word` of option `opt`.
     pub fn bad(&self, cx: &mut Cx, opt: &str, word: &Word, why: &str) {
         cx.error(

@@ -62,6 +62,8 @@ impl Fam {
             }
             Some(f) if f == got => true,
             Some(f) => {
+                // keepalived 2.2.7: `Cannot mix IPv4 and IPv6 addresses for route (...)`, and
+                // runs on without it (measured).
                 cx.error(
                     word.span,
                     format!(
@@ -71,11 +73,43 @@ impl Fam {
                         line.block,
                         f.label()
                     ),
-                );
+                )
+                .daemon_runs_on();
                 false
             }
         }
     }
+}
+
+/// keepalived 2.2.7 takes `default` (`all`, `any`) only before anything has given the line its
+/// family (an address, `inet`/`inet6`): after, it logs `Cannot mix IPv4 and IPv6 addresses for
+/// route (default)` (or `rule specification has mixed IPv4 and IPv6`) and drops the line,
+/// whichever the family (measured). False, after an error, when it drops it.
+pub(super) fn default_without_family(
+    cx: &mut Cx,
+    family: &Option<Family>,
+    w: &Word,
+    what: &str,
+    block: &str,
+) -> bool {
+    let Some(f) = family else {
+        return true;
+    };
+    cx.error(
+        w.span,
+        format!(
+            "keepalived 2.2.7 takes '{}' only before the line's family is known (here {}); the {what} is ignored",
+            w.text,
+            f.label()
+        ),
+    )
+    .with_help(format!(
+        "write '{}' first in the line of {block}, or the prefix ({})",
+        w.text,
+        if *f == Family::Inet6 { "::/0" } else { "0.0.0.0/0" }
+    ))
+    .daemon_runs_on();
+    false
 }
 
 fn ip(cx: &mut Cx, line: &Line, opt: &str, w: &Word) -> Option<IpAddr> {
@@ -128,6 +162,7 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                 if !fam.set(cx, &line, opt, f) {
                     return None;
                 }
+                line.skip_after_family(cx, opt);
             }
             "src" => {
                 let w = line.value(cx, opt)?;
@@ -362,8 +397,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                         w = line.value(cx, w)?;
                     }
                     let d = if w.text == "default6" {
+                        // keepalived 2.2.7 takes it without a word (measured).
                         cx.warning(w.span, "'default6' is deprecated")
-                            .with_help("write 'inet6 default'");
+                            .with_help("write '::/0'")
+                            .keepalived_passes();
                         if !fam.set(cx, &line, w, Family::Inet6) {
                             return None;
                         }
@@ -392,10 +429,18 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                             }
                         }
                     };
-                    if let Dest::Prefix(p) = d {
-                        if !fam.set(cx, &line, w, Family::of(&p.addr)) {
-                            return None;
+                    match d {
+                        Dest::Prefix(p) => {
+                            if !fam.set(cx, &line, w, Family::of(&p.addr)) {
+                                return None;
+                            }
                         }
+                        Dest::Default if w.text != "default6" => {
+                            if !default_without_family(cx, &fam.family, w, "route", block) {
+                                return None;
+                            }
+                        }
+                        Dest::Default => {}
                     }
                     if to.is_some() {
                         cx.warning(
@@ -403,7 +448,9 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                             format!(
                                 "a second destination in a line of {block}; it replaces the first"
                             ),
-                        );
+                        )
+                        // keepalived 2.2.7 says nothing (measured on `inet6 src A P`).
+                        .keepalived_passes();
                     }
                     to = Some(d);
                 }
@@ -412,10 +459,12 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
     }
 
     let Some(to) = to else {
+        // keepalived 2.2.7: `Route must have a destination`, and runs on without it (measured).
         cx.error(
             node.span(),
             format!("a route in {block} needs a destination; it is ignored"),
-        );
+        )
+        .daemon_runs_on();
         return None;
     };
     r.to = to;

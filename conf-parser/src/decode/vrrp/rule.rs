@@ -21,6 +21,8 @@ fn set_family(
         }
         Some(f) if f == got => true,
         Some(f) => {
+            // keepalived 2.2.7: `rule specification has mixed IPv4 and IPv6`, and runs on
+            // without it (measured).
             cx.error(
                 w.span,
                 format!(
@@ -30,7 +32,8 @@ fn set_family(
                     line.block,
                     f.label()
                 ),
-            );
+            )
+            .daemon_runs_on();
             false
         }
     }
@@ -108,6 +111,7 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
                 if !set_family(cx, &line, &mut family, opt, f) {
                     return None;
                 }
+                line.skip_after_family(cx, opt);
             }
             "from" | "to" => {
                 let w = line.value(cx, opt)?;
@@ -118,9 +122,16 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
                         return None;
                     }
                 };
-                if let Dest::Prefix(p) = d {
-                    if !set_family(cx, &line, &mut family, w, Family::of(&p.addr)) {
-                        return None;
+                match d {
+                    Dest::Prefix(p) => {
+                        if !set_family(cx, &line, &mut family, w, Family::of(&p.addr)) {
+                            return None;
+                        }
+                    }
+                    Dest::Default => {
+                        if !super::route::default_without_family(cx, &family, w, "rule", block) {
+                            return None;
+                        }
                     }
                 }
                 if o == "from" {
@@ -278,10 +289,13 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
                         r.rule_type = Some(t.into());
                     }
                     t => {
+                        // keepalived 2.2.7: `Unknown rule option X` (or `Invalid rule action
+                        // X` after a word that takes none), and runs on without it (measured).
                         let d = cx.error(
                             w.span,
                             format!("unknown rule option '{t}' in {block}; the rule is ignored"),
                         );
+                        d.daemon_runs_on();
                         if let Some(s) = super::super::did_you_mean(t, OPTIONS.iter().copied()) {
                             d.with_help(format!("did you mean '{s}'?"));
                         }

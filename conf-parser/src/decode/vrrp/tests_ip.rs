@@ -166,7 +166,7 @@ fn routes(lines: &str) -> crate::Parsed {
 #[test]
 fn routes_parse_like_ip_route() {
     let p = routes(
-        "    src 192.168.100.1 192.168.109.0/24 via 192.168.200.254 dev eth0 table 100 metric 5 scope link protocol keepalived tos 0x10 onlink\n    blackhole 10.9.0.0/16\n    to default via inet 10.0.0.1 append\n    2001:db8::/32 from 2001:db8:1::/48 dev eth0 expires 30 pref high\n    10.5.0.0/16 table 6909 nexthop via 10.0.0.1 dev eth0 weight 2 onlink nexthop via 10.0.0.2 dev eth1\n    10.6.0.0/16 dev eth0 mtu lock 1400 advmss 1300 hoplimit 64 realms 1/2 initcwnd 10 features ecn congctl lock cubic rtt 100ms encap ip id 5 dst 10.1.1.1 ttl 3 add\n    10.7.0.0/16 dev eth0 no_track protocol bird vrf blue\n    inet6 default dev eth0 oif eth1 prepend\n",
+        "    src 192.168.100.1 192.168.109.0/24 via 192.168.200.254 dev eth0 table 100 metric 5 scope link protocol keepalived tos 0x10 onlink\n    blackhole 10.9.0.0/16\n    to default via inet 10.0.0.1 append\n    2001:db8::/32 from 2001:db8:1::/48 dev eth0 expires 30 pref high\n    10.5.0.0/16 table 6909 nexthop via 10.0.0.1 dev eth0 weight 2 onlink nexthop via 10.0.0.2 dev eth1\n    10.6.0.0/16 dev eth0 mtu lock 1400 advmss 1300 hoplimit 64 realms 1/2 initcwnd 10 features ecn congctl lock cubic rtt 100ms encap ip id 5 dst 10.1.1.1 ttl 3 add\n    10.7.0.0/16 dev eth0 no_track protocol bird vrf blue\n    default dev eth0 oif eth1 prepend inet6\n",
     );
     assert_diags(&p, &[]);
     let r = &p.config.vrrp.static_routes;
@@ -287,6 +287,82 @@ fn legacy_route_spellings() {
     assert_eq!((r[2].family, r[2].to), (Family::Inet6, Dest::Default));
 }
 
+/// keepalived 2.2.7 reads `inet`/`inet6` with the word after it, and takes `default`/`all`
+/// only before the line's family is known (measured: daemon/tests/netns_route_family.rs).
+#[test]
+fn family_words_take_the_next_word_as_keepalived() {
+    let p = routes(
+        "    inet6 2001:db8:1::/48 dev eth0\n    inet6 src 2001:db8::1 2001:db8:2::/48 dev eth0\n    inet6 to 2001:db8:3::/48\n    src 10.0.0.1 default dev eth0\n    default via 2001:db8::fe dev eth0\n    default6 dev eth0\n",
+    );
+    assert_diags(
+        &p,
+        &[
+            "t.conf:2:11: warning: keepalived 2.2.7 takes the word after 'inet6' in static_routes as part of it: '2001:db8:1::/48' is ignored",
+            "t.conf:2:5: error: a route in static_routes needs a destination; it is ignored",
+            "t.conf:3:11: warning: keepalived 2.2.7 takes the word after 'inet6' in static_routes as part of it: 'src' is ignored",
+            "t.conf:3:27: warning: a second destination in a line of static_routes; it replaces the first",
+            "t.conf:4:11: warning: keepalived 2.2.7 takes the word after 'inet6' in static_routes as part of it: 'to' is ignored",
+            "t.conf:5:18: error: keepalived 2.2.7 takes 'default' only before the line's family is known (here IPv4); the route is ignored",
+            "t.conf:7:5: warning: 'default6' is deprecated",
+        ],
+    );
+    let r: Vec<_> = p
+        .config
+        .vrrp
+        .static_routes
+        .iter()
+        .map(|r| (r.family, r.to.to_string(), r.src.map(|a| a.to_string())))
+        .collect();
+    assert_eq!(
+        r,
+        [
+            (Family::Inet6, "2001:db8:2::/48".to_string(), None),
+            (Family::Inet6, "2001:db8:3::/48".to_string(), None),
+            (Family::Inet6, "default".to_string(), None),
+            (Family::Inet6, "default".to_string(), None),
+        ]
+    );
+    // keepalived's -t passes the skipped word and the second destination; it fails the rest.
+    let passes: Vec<_> = p
+        .diags
+        .iter()
+        .map(|d| d.keepalived == crate::KeepalivedTest::Passes)
+        .collect();
+    assert_eq!(passes, [true, false, true, true, true, false, true]);
+
+    let p = rules(
+        "    inet6 from 2001:db8::/32 table 100 preference 10\n    inet6 not from 2001:db8:5::/48 table 100 preference 12\n    from 2001:db8:6::/48 to all table 100 preference 13\n    table 101 preference 14 inet6\n",
+    );
+    assert_diags(
+        &p,
+        &[
+            "t.conf:2:11: warning: keepalived 2.2.7 takes the word after 'inet6' in static_rules as part of it: 'from' is ignored",
+            "t.conf:2:16: error: unknown rule option '2001:db8::/32' in static_rules; the rule is ignored",
+            "t.conf:3:11: warning: keepalived 2.2.7 takes the word after 'inet6' in static_rules as part of it: 'not' is ignored",
+            "t.conf:4:29: error: keepalived 2.2.7 takes 'all' only before the line's family is known (here IPv6); the rule is ignored",
+        ],
+    );
+    let r: Vec<_> = p
+        .config
+        .vrrp
+        .static_rules
+        .iter()
+        .map(|r| (r.family, r.not, r.from.map(|d| d.to_string()), r.preference))
+        .collect();
+    assert_eq!(
+        r,
+        [
+            (
+                Family::Inet6,
+                false,
+                Some("2001:db8:5::/48".to_string()),
+                Some(12)
+            ),
+            (Family::Inet6, false, None, Some(14)),
+        ]
+    );
+}
+
 #[test]
 fn route_errors() {
     let p = routes(
@@ -350,7 +426,7 @@ fn rules(lines: &str) -> crate::Parsed {
 #[test]
 fn rules_parse_like_ip_rule() {
     let p = rules(
-        "    from 192.168.28.0/24 to 192.168.29.0/26 table small iif p33p1 oif wlan0 tos 22 fwmark 0x18/12 preference 39 realms 30/20\n    not from all lookup 100 priority 40 suppress_prefixlength 0 sup_group 2\n    to 1:2:3::/112 from 7:6:5::/96 table 6908 uidrange 10000-19999 order 41\n    inet6 l3mdev protocol 18 ipproto udp sport 10-20 dport 53-53 preference 42 tunnel-id 7\n    from 10.0.0.0/8 preference 43 goto 50\n    from 10.1.0.0/16 type unreachable preference 44\n    from 10.2.0.0/16 nop preference 45 no_track\n    from 10.3.0.0/16 blackhole dev eth0 preference 46\n",
+        "    from 192.168.28.0/24 to 192.168.29.0/26 table small iif p33p1 oif wlan0 tos 22 fwmark 0x18/12 preference 39 realms 30/20\n    not from all lookup 100 priority 40 suppress_prefixlength 0 sup_group 2\n    to 1:2:3::/112 from 7:6:5::/96 table 6908 uidrange 10000-19999 order 41\n    l3mdev protocol 18 ipproto udp sport 10-20 dport 53-53 preference 42 tunnel-id 7 inet6\n    from 10.0.0.0/8 preference 43 goto 50\n    from 10.1.0.0/16 type unreachable preference 44\n    from 10.2.0.0/16 nop preference 45 no_track\n    from 10.3.0.0/16 blackhole dev eth0 preference 46\n",
     );
     assert_diags(&p, &[]);
     let r = &p.config.vrrp.static_rules;
