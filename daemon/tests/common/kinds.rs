@@ -437,6 +437,16 @@ pub fn kinds() -> Vec<Kind> {
             instance(&format!("    virtual_rules {{\n        from 2001:db8::/32 to all table 100 preference 10\n{RULE}    }}\n")),
             instance(&format!("    virtual_rules {{\n{RULE}    }}\n")),
         ),
+        // A route without `dev` (a gateway, a blackhole, a nexthop's dev does not count):
+        // `cannot track route ... with no interface specified`; -t exits 5, it is installed.
+        runs(
+            "route_without_dev",
+            instance("    virtual_routes {\n        192.168.100.0/24 via 192.168.200.254\n        blackhole 192.168.101.0/24\n    }\n"),
+        ),
+        runs(
+            "static_route_without_dev",
+            format!("static_routes {{\n    192.168.100.0/24 via 192.168.200.254\n}}\n{clean}"),
+        ),
         stops(
             "route_dev_missing",
             instance("    virtual_routes {\n        192.168.100.0/24 dev kars9\n    }\n"),

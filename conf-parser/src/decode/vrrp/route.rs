@@ -484,6 +484,20 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
         }
         r.protocol = Some("keepalived".into());
     }
+    if r.dev.is_none() && !r.no_track {
+        // keepalived 2.2.7: `Warning - cannot track route P with no interface specified, not
+        // tracking`, for a route without `dev`/`oif` (a nexthop's does not count), static or
+        // virtual, with or without a gateway; its -t exits 5 (measured). Nothing watches
+        // such a route's link, here either.
+        cx.warning(
+            node.span(),
+            format!(
+                "a route without 'dev' cannot be tracked ({}): it is installed, not tracked",
+                r.to
+            ),
+        )
+        .with_help("add 'dev IFNAME', or 'no_track' to say it is not tracked");
+    }
     if let (Some(tg), None) = (track_group_word, &r.dev) {
         cx.warning(
             tg.span,

@@ -168,7 +168,14 @@ fn routes_parse_like_ip_route() {
     let p = routes(
         "    src 192.168.100.1 192.168.109.0/24 via 192.168.200.254 dev eth0 table 100 metric 5 scope link protocol keepalived tos 0x10 onlink\n    blackhole 10.9.0.0/16\n    to default via inet 10.0.0.1 append\n    2001:db8::/32 from 2001:db8:1::/48 dev eth0 expires 30 pref high\n    10.5.0.0/16 table 6909 nexthop via 10.0.0.1 dev eth0 weight 2 onlink nexthop via 10.0.0.2 dev eth1\n    10.6.0.0/16 dev eth0 mtu lock 1400 advmss 1300 hoplimit 64 realms 1/2 initcwnd 10 features ecn congctl lock cubic rtt 100ms encap ip id 5 dst 10.1.1.1 ttl 3 add\n    10.7.0.0/16 dev eth0 no_track protocol bird vrf blue\n    default dev eth0 oif eth1 prepend inet6\n",
     );
-    assert_diags(&p, &[]);
+    assert_diags(
+        &p,
+        &[
+            "t.conf:3:5: warning: a route without 'dev' cannot be tracked (10.9.0.0/16): it is installed, not tracked",
+            "t.conf:4:5: warning: a route without 'dev' cannot be tracked (default): it is installed, not tracked",
+            "t.conf:6:5: warning: a route without 'dev' cannot be tracked (10.5.0.0/16): it is installed, not tracked",
+        ],
+    );
     let r = &p.config.vrrp.static_routes;
     assert_eq!(r.len(), 8);
     assert_eq!(
@@ -270,6 +277,7 @@ fn legacy_route_spellings() {
         &p,
         &[
             "t.conf:2:16: warning: 'gw' in routes is a legacy spelling of 'via'",
+            "t.conf:2:5: warning: a route without 'dev' cannot be tracked (10.0.0.0/8): it is installed, not tracked",
             "t.conf:3:30: warning: 'or' in routes is deprecated",
             "t.conf:4:5: warning: 'default6' is deprecated",
         ],
@@ -302,6 +310,7 @@ fn family_words_take_the_next_word_as_keepalived() {
             "t.conf:3:11: warning: keepalived 2.2.7 takes the word after 'inet6' in static_routes as part of it: 'src' is ignored",
             "t.conf:3:27: warning: a second destination in a line of static_routes; it replaces the first",
             "t.conf:4:11: warning: keepalived 2.2.7 takes the word after 'inet6' in static_routes as part of it: 'to' is ignored",
+            "t.conf:4:5: warning: a route without 'dev' cannot be tracked (2001:db8:3::/48): it is installed, not tracked",
             "t.conf:5:18: error: keepalived 2.2.7 takes 'default' only before the line's family is known (here IPv4); the route is ignored",
             "t.conf:7:5: warning: 'default6' is deprecated",
         ],
@@ -328,7 +337,7 @@ fn family_words_take_the_next_word_as_keepalived() {
         .iter()
         .map(|d| d.keepalived == crate::KeepalivedTest::Passes)
         .collect();
-    assert_eq!(passes, [true, false, true, true, true, false, true]);
+    assert_eq!(passes, [true, false, true, true, true, false, false, true]);
 
     let p = rules(
         "    inet6 from 2001:db8::/32 table 100 preference 10\n    inet6 not from 2001:db8:5::/48 table 100 preference 12\n    from 2001:db8:6::/48 to all table 100 preference 13\n    table 101 preference 14 inet6\n",
@@ -384,6 +393,7 @@ fn route_errors() {
             "t.conf:12:25: error: invalid value '256' for 'hoplimit' in static_routes: expected an integer between 0 and 255",
             "t.conf:13:5: error: invalid route destination '10.0.0.1/40' in static_routes: prefix length must be between 0 and 32; the route is ignored",
             "t.conf:14:25: error: invalid value 'sack' for 'features' in static_routes: the only feature is ecn; it is ignored",
+            "t.conf:14:5: warning: a route without 'dev' cannot be tracked (10.0.0.0/8): it is installed, not tracked",
         ],
     );
     assert_eq!(
@@ -406,6 +416,7 @@ fn route_tracking_and_groups() {
         &p,
         &[
             "t.conf:7:38: warning: a tracked route gets protocol keepalived; 'bird' is replaced",
+            "t.conf:7:5: warning: a route without 'dev' cannot be tracked (10.0.0.0/8): it is installed, not tracked",
             "t.conf:7:43: warning: 'track_group' needs 'dev' in a line of static_routes; it is ignored",
             "t.conf:14:30: error: unknown route option 'track_group' in virtual_routes; the route is ignored",
         ],
@@ -584,9 +595,11 @@ fn more_route_and_rule_checks() {
             "t.conf:3:29: warning: 'or' in routes is deprecated",
             "t.conf:3:41: warning: 'or' in routes is deprecated",
             "t.conf:3:41: error: only one 'or' is allowed in a line of static_routes; this one is ignored",
+            "t.conf:3:5: warning: a route without 'dev' cannot be tracked (10.0.0.0/8): it is installed, not tracked",
             "t.conf:4:29: warning: 'or' in routes is deprecated",
             "t.conf:4:41: error: 'nexthop' cannot follow 'or' in static_routes; the route is ignored",
             "t.conf:5:16: warning: a second destination in a line of static_routes; it replaces the first",
+            "t.conf:5:5: warning: a route without 'dev' cannot be tracked (11.0.0.0/8): it is installed, not tracked",
             "t.conf:6:22: error: invalid value 'bogus' for 'encap' in static_routes: expected ip, ip6, mpls or ila; the route is ignored",
             "t.conf:7:16: error: 'expires' is IPv6 but this line of static_routes is IPv4; the route is ignored",
             "t.conf:8:24: error: invalid value 'sky' for 'pref' in static_routes: expected low, medium or high",
