@@ -349,7 +349,7 @@ impl Reloader {
                 d.not_applied.join("; ")
             );
         }
-        if d.touched.is_empty() {
+        if d.is_empty() {
             info!("reload: nothing changed");
         }
         debug!(

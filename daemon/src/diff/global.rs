@@ -63,6 +63,27 @@ const APPLIED: &[&str] = &[
     "shutdown_script_timeout",
 ];
 
+/// The applied global_defs settings that nothing else a reload logs shows (the notifier's and
+/// the shutdown script's, read where they are used): a change to one is a line of its own.
+/// The others show as a change of the instances and servers they resolve into.
+const READ_WHERE_USED: &[&str] = &[
+    "shutdown_script",
+    "shutdown_script_timeout",
+    "notify_fifo",
+    "notify_fifo_script",
+    "vrrp_notify_fifo",
+    "vrrp_notify_fifo_script",
+    "lvs_notify_fifo",
+    "lvs_notify_fifo_script",
+    "fifo_write_vrrp_states_on_reload",
+    "notification_email",
+    "notification_email_from",
+    "smtp_server",
+    "smtp_helo_name",
+    "smtp_connect_timeout",
+    "router_id",
+];
+
 /// Root-level settings a reload applies (none: they are all read at start).
 const ROOT_APPLIED: &[&str] = &["global_defs"];
 
@@ -99,6 +120,42 @@ pub fn not_applied(old: &Value, new: &Value) -> Vec<String> {
     out
 }
 
+/// Each setting of [`READ_WHERE_USED`] that differs, `global_defs NAME: OLD -> NEW`.
+pub fn changed(old: &Value, new: &Value) -> Vec<super::Touched> {
+    let (og, ng) = (&old["global_defs"], &new["global_defs"]);
+    READ_WHERE_USED
+        .iter()
+        .filter(|k| og.get(**k) != ng.get(**k))
+        .map(|k| super::Touched {
+            kind: "global_defs",
+            name: (*k).to_string(),
+            change: super::Change::Changed {
+                details: vec![format!("{} -> {}", shown(og.get(*k)), shown(ng.get(*k)))],
+            },
+        })
+        .collect()
+}
+
+/// A setting's value as the file says it: a script's command line, a FIFO's path, a list's
+/// words; `none` when not set.
+fn shown(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => "none".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(a)) if a.is_empty() => "none".into(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|w| shown(Some(w)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Some(Value::Object(o)) => match o.get("command").or_else(|| o.get("name")) {
+            Some(c) => shown(Some(c)),
+            None => Value::Object(o.clone()).to_string(),
+        },
+        Some(v) => v.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +182,29 @@ mod tests {
         // The metrics' listener is bound once, at start.
         let m = global("global_defs {\n tmp_config_directory /a\n router_id a\n vrrp_garp_master_delay 5\n metrics_listen 127.0.0.1:9650\n}\n");
         assert_eq!(not_applied(&a, &m), ["global_defs metrics_listen"]);
+    }
+
+    #[test]
+    fn the_settings_read_where_used_are_each_a_line() {
+        let a = global("global_defs {\n shutdown_script /bin/true\n notify_fifo /tmp/f1\n}\n");
+        let b = global("global_defs {\n shutdown_script \"/bin/echo down\"\n shutdown_script_timeout 5\n notify_fifo /tmp/f2\n}\n");
+        let lines: Vec<_> = changed(&a, &b).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "global_defs shutdown_script: /bin/true -> /bin/echo down",
+                "global_defs shutdown_script_timeout: 10 -> 5",
+                "global_defs notify_fifo: /tmp/f1 -> /tmp/f2",
+            ]
+        );
+        assert!(changed(&a, &a).is_empty());
+        let c = global("global_defs {\n notify_fifo /tmp/f1\n}\n");
+        assert_eq!(
+            changed(&a, &c)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["global_defs shutdown_script: /bin/true -> none"]
+        );
     }
 }

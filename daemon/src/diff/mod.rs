@@ -9,7 +9,8 @@
 //!   scripts, tracking); sync groups and trackers by name;
 //! - [`lvs`]: virtual servers by key: added, removed, changed (settings, real servers by
 //!   address and port, their weights, methods and checkers);
-//! - [`global`]: root and global_defs settings that a reload does not apply.
+//! - [`global`]: root and global_defs settings that a reload does not apply, and those it
+//!   applies where they are read (the FIFOs, the mail, the shutdown script).
 
 pub mod global;
 pub mod lvs;
@@ -128,6 +129,7 @@ pub fn diff(old: &Plans, new: &Plans) -> Diff {
         new.lvs.as_deref().unwrap_or(&empty),
     ));
     d.touched.extend(sync(old.sync.as_ref(), new.sync.as_ref()));
+    d.touched.extend(global::changed(&old.global, &new.global));
     d.not_applied = global::not_applied(&old.global, &new.global);
     d
 }
