@@ -469,6 +469,18 @@ pub fn kinds() -> Vec<Kind> {
             clean.clone(),
         ),
         runs("notify_script_on_path", instance("    notify_master true\n")),
+        // A quote left open, or a backslash at the end, in a script's line: keepalived cannot
+        // split it (`Unable to parse script`) and runs without the script.
+        runs_as(
+            "notify_script_quote_left_open",
+            instance("    notify_master \"/bin/echo it's\"\n"),
+            clean.clone(),
+        ),
+        runs_as(
+            "notify_script_ends_with_a_backslash",
+            instance("    notify_master \"/bin/echo a\\\\\"\n"),
+            clean.clone(),
+        ),
         runs(
             "vrrp_script_without_script_security",
             tracked_script(""),
