@@ -477,6 +477,11 @@ pub fn kinds() -> Vec<Kind> {
             clean.clone(),
         ),
         runs_as(
+            "vrrp_script_quote_left_open",
+            tracked_script("").replace("\"/bin/true\"", "\"/bin/echo it's\""),
+            clean.clone(),
+        ),
+        runs_as(
             "notify_script_ends_with_a_backslash",
             instance("    notify_master \"/bin/echo a\\\\\"\n"),
             clean.clone(),

@@ -834,7 +834,6 @@ fn vrrp_script_block() {
             "t.conf:6:10: error: invalid value '0' for rise: must be between 1 and 2147483647",
             "t.conf:8:1: error: vrrp_script empty has no script; keepalived ignores it",
             "t.conf:1:1: warning: vrrp_script chk is not tracked by any vrrp_instance or vrrp_sync_group; keepalived does not run it",
-            "t.conf:8:1: warning: vrrp_script empty is not tracked by any vrrp_instance or vrrp_sync_group; keepalived does not run it",
         ],
     );
     let s = &p.config.vrrp.vrrp_script[0];

@@ -9,7 +9,7 @@ use crate::model::vrrp::{
     TrackedInterface, VrrpPart, VrrpScript, Written,
 };
 use crate::tree::Node;
-use crate::values::split_command;
+use crate::values::try_split_command;
 use crate::values::{self, Timer};
 
 /// What a `track_*` list refers to, for the weight range and messages.
@@ -257,7 +257,19 @@ pub(super) fn vrrp_script(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
                 .with_help("quote the whole command line: script \"/path/to/check arg\"");
             }
             if cx.arity(n, 1, None) {
-                s.script = split_command(&n.args[0].text);
+                match try_split_command(&n.args[0].text) {
+                    Ok(words) => s.script = words,
+                    // keepalived 2.2.7 then has no script for it: `No script set for
+                    // vrrp_script NAME - removing` (measured), said below.
+                    Err(why) => {
+                        cx.warning(
+                            n.args[0].span,
+                            format!("the command line of script cannot be split into words: {why}; keepalived 2.2.7 leaves it out, and so does keepalived-rs"),
+                        )
+                        .with_help("close each quote inside the command line; write a backslash as \\\\")
+                        .keepalived_passes();
+                    }
+                }
             }
         }),
         kw("interval", |cx, n, (s, _)| {
@@ -331,7 +343,11 @@ pub(super) fn vrrp_script(cx: &mut Cx, node: &Node, part: &mut VrrpPart) {
                 s.name
             ),
         )
-        .with_help("add: script \"/path/to/check [args]\"");
+        .with_help("add: script \"/path/to/check [args]\"")
+        // `No script set for vrrp_script NAME - removing`; it runs on without it, and a
+        // track_script naming it is `not found` (measured).
+        .daemon_runs_on();
+        return;
     }
     part.vrrp_script.push(s);
 }
