@@ -18,7 +18,8 @@
 //!   sorry server is removed, or kept with weight 0 under sorry_server_inhibit.
 //! - Notifications: a real server going down gives `RealServerDown`, then `QuorumDown` if that
 //!   lost the quorum; coming up gives `RealServerUp`, then `QuorumUp` if that gained it. At
-//!   start nothing is notified. At shutdown, virtual servers with omega notify `RealServerDown`
+//!   start nothing is notified; a real server that starts down (alpha) is told down
+//!   (`RealServerStartsDown`) at its first failed check, as keepalived 2.2.7 does. At shutdown, virtual servers with omega notify `RealServerDown`
 //!   for each alive real server and then `QuorumDown` if the quorum was up.
 //! - A reload ([`Pool::reconfigure`]) keeps what it can: virtual servers are matched by key,
 //!   real servers by address and port, checkers by id, and a kept checker keeps its up/down
@@ -83,10 +84,26 @@ pub struct DesiredDest {
 /// the order given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notify {
-    RealServerUp { vs: usize, rs: usize },
-    RealServerDown { vs: usize, rs: usize },
-    QuorumUp { vs: usize },
-    QuorumDown { vs: usize },
+    RealServerUp {
+        vs: usize,
+        rs: usize,
+    },
+    RealServerDown {
+        vs: usize,
+        rs: usize,
+    },
+    /// The first check of a real server that starts down (alpha) failed: it was down all
+    /// along, and keepalived 2.2.7 tells it now (its notify_down, `RS ... DOWN`; measured).
+    RealServerStartsDown {
+        vs: usize,
+        rs: usize,
+    },
+    QuorumUp {
+        vs: usize,
+    },
+    QuorumDown {
+        vs: usize,
+    },
 }
 
 /// One checker of a real server as the pool holds it.
@@ -110,6 +127,9 @@ struct RsState {
     alive: bool,
     /// By checker, in configuration order.
     checkers: Box<[CheckerState]>,
+    /// Whether its state has been told: it started up, or a change (or, starting down, its
+    /// first failed check) was notified.
+    told: bool,
 }
 
 impl RsState {
@@ -226,12 +246,14 @@ impl RsState {
                 dynamic: None,
             })
             .collect();
+        let alive = checkers.iter().all(|c| c.up);
         RsState {
             address: cfg.address,
             port: cfg.port,
             weight: cfg.weight,
             inhibit_on_failure: cfg.inhibit_on_failure,
-            alive: checkers.iter().all(|c| c.up),
+            alive,
+            told: alive,
             checkers,
         }
     }
@@ -343,9 +365,11 @@ impl Pool {
                                 }
                             }
                             r.alive = prev.alive;
+                            r.told = prev.told;
                             let now_alive = r.all_up();
                             if now_alive != r.alive && !self.shut_down {
                                 r.alive = now_alive;
+                                r.told = true;
                                 out.push(if now_alive {
                                     Notify::RealServerUp { vs: vi, rs: ri }
                                 } else {
@@ -397,7 +421,12 @@ impl Pool {
             EventKind::Down => c.up = false,
             EventKind::Failure => return Ok(Vec::new()),
         }
-        if (c.up, c.dynamic) == before {
+        let after = (c.up, c.dynamic);
+        if matches!(ev.kind, EventKind::Down) && !rs.alive && !rs.told {
+            rs.told = true;
+            return Ok(vec![Notify::RealServerStartsDown { vs: vi, rs: ri }]);
+        }
+        if after == before {
             // Nothing changed (the first success of a checker that starts up: 10,000 of them
             // at the start of 10,000 real servers): neither its real server nor the quorum
             // can have, and the quorum's sums cost O(real servers).
@@ -407,6 +436,7 @@ impl Pool {
         let now_alive = rs.all_up();
         if now_alive != rs.alive {
             rs.alive = now_alive;
+            rs.told = true;
             out.push(if now_alive {
                 Notify::RealServerUp { vs: vi, rs: ri }
             } else {

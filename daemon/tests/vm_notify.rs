@@ -279,9 +279,9 @@ fn vm_lvs_fifo_lines_and_mails_as_keepalived() {
 /// `rs_init_notifies`: at start each real server that starts up is told (its notify_up, `RS ...
 /// UP`) before its virtual server's `VS ... UP`; not those of an `alpha` virtual server, which
 /// start down (they are told when their first check passes). Both daemons, the same lines per
-/// virtual server (keepalived 2.2.7 measured in this VM first). (The alpha one has no real
-/// server that fails: keepalived also writes `RS ... DOWN` for an alpha real server's first
-/// failed check, keepalived-rs nothing; not rs_init_notifies' concern.)
+/// virtual server (keepalived 2.2.7 measured in this VM first). The alpha one's second real
+/// server fails its first check: it was down from the start, and is told then (its notify_down
+/// once, `RS ... DOWN`), as keepalived 2.2.7 does, with or without rs_init_notifies.
 #[test]
 fn vm_rs_init_notifies_as_keepalived() {
     if !common::in_vm("vm_rs_init_notifies_as_keepalived") {
@@ -313,7 +313,15 @@ fn vm_rs_init_notifies_as_keepalived() {
             "global_defs {{\n    rs_init_notifies\n    lvs_notify_fifo {}\n}}\n{}{}",
             lab.dir.join("lvs.fifo").display(),
             vs("10.9.0.100", "", rs(8080) + &rs(8082)),
-            vs("10.9.0.101", "    alpha\n", rs(8080))
+            // 8083 has no listener: its first check fails.
+            vs("10.9.0.101", "    alpha\n", rs(8080) + &rs(8083))
+        )
+        .replace(
+            "8083 {\n",
+            &format!(
+                "8083 {{\n        notify_down \"/bin/sh -c 'echo down >> {}'\"\n",
+                lab.dir.join("8083.down").display()
+            ),
         );
         let mut daemon: Daemon = if who == "keepalived" {
             let path = lab.write("keepalived.conf", &text);
@@ -330,7 +338,7 @@ fn vm_rs_init_notifies_as_keepalived() {
         } else {
             lab.start_ours(&d, "ours", &text)
         };
-        let want = 6;
+        let want = 7;
         assert!(
             wait_for(Duration::from_secs(60), || lvs.lines().len() >= want).is_some(),
             "{who}: {:?}\n{}",
@@ -340,6 +348,15 @@ fn vm_rs_init_notifies_as_keepalived() {
         std::thread::sleep(Duration::from_secs(3));
         daemon.term(Duration::from_secs(30));
         println!("MEASURE: {who}: lvs_notify_fifo {:#?}", lvs.lines());
+        // The alpha real server's notify_down ran once, for its first failed check.
+        assert_eq!(
+            std::fs::read_to_string(lab.dir.join("8083.down"))
+                .ok()
+                .as_deref(),
+            Some("down\n"),
+            "{who}: {}",
+            daemon.log_text()
+        );
         runs.push((who, lvs.lines()));
     }
     let (a, b) = ("[10.9.0.100]:tcp:80", "[10.9.0.101]:tcp:80");
@@ -364,14 +381,27 @@ fn vm_rs_init_notifies_as_keepalived() {
             ],
             "{who}"
         );
+        // An alpha real server starts down: nothing at start; its first failed check is told
+        // (measured: also without rs_init_notifies).
+        // (8083's line and 8080's come from two checks, in either order.)
+        let of_b = of_vs(lines, b);
+        let mut sorted = of_b.clone();
+        sorted.sort();
         assert_eq!(
-            of_vs(lines, b),
+            sorted,
             [
                 format!("RS [10.9.0.2]:tcp:8080 {b} UP"),
-                format!("VS {b} UP")
+                format!("RS [10.9.0.2]:tcp:8083 {b} DOWN"),
+                format!("VS {b} UP"),
             ],
             "{who}"
         );
-        assert_eq!(lines.len(), 6, "{who}: {lines:?}");
+        let at = |l: String| of_b.iter().position(|x| *x == l);
+        assert!(
+            at(format!("RS [10.9.0.2]:tcp:8080 {b} UP")) < at(format!("VS {b} UP")),
+            "{who}: {of_b:?}"
+        );
+        assert_eq!(lines.len(), 7, "{who}: {lines:?}");
     }
 }
+

@@ -91,6 +91,15 @@ impl State {
                     timing.delay_loop,
                 )
             }
+            // The first check of a checker that starts down (alpha) failed: keepalived 2.2.7
+            // tells it (notify_down, `RS ... DOWN`; measured), though nothing changes.
+            Err(reason) if !self.checked => {
+                self.checked = true;
+                (
+                    Some((EventKind::Down, reason.to_string())),
+                    timing.delay_loop,
+                )
+            }
             // A checker that is down stays silent, as keepalived logs failures only while up.
             Err(_) => (None, timing.delay_loop),
         }
@@ -131,5 +140,21 @@ mod tests {
         assert_eq!(delay, t.delay_loop);
         // Down: a local failure does not report anything either.
         assert_eq!(s.step(&t, local()), (None, t.delay_loop));
+    }
+
+    /// A checker that starts down (alpha) reports its first failed check (keepalived 2.2.7
+    /// tells it then), and stays silent after, as any checker that is down.
+    #[test]
+    fn alpha_s_first_failure_is_reported_once() {
+        let t = Timing {
+            alpha: true,
+            ..timing(2)
+        };
+        let mut s = State::new(&t);
+        let server = || Err(Failure::Server("refused".into()));
+        let (event, delay) = s.step(&t, server());
+        assert_eq!(event.map(|e| e.0), Some(EventKind::Down));
+        assert_eq!(delay, t.delay_loop);
+        assert_eq!(s.step(&t, server()), (None, t.delay_loop));
     }
 }

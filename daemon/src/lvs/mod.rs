@@ -396,6 +396,19 @@ impl LvsPlan {
         let line = match n {
             Notify::RealServerUp { vs, rs } => rs_line(vs, rs, true),
             Notify::RealServerDown { vs, rs } => rs_line(vs, rs, false),
+            // Not in the table: keepalived logs no "Removing service" for it.
+            Notify::RealServerStartsDown { vs, rs } => rs_line(vs, rs, false).map(|(_, s, e)| {
+                let v = &self.virtual_servers[vs];
+                (
+                    format!(
+                        "Service {} of VS {} is down from the start (alpha): its first check failed",
+                        v.rs_name(&v.real_servers[rs]),
+                        v.key
+                    ),
+                    s,
+                    e,
+                )
+            }),
             Notify::QuorumUp { vs } => vs_line(vs, true),
             Notify::QuorumDown { vs } => vs_line(vs, false),
         };

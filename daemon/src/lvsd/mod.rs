@@ -182,6 +182,7 @@ impl Lvs {
         let vs = match n {
             Notify::RealServerUp { vs, .. }
             | Notify::RealServerDown { vs, .. }
+            | Notify::RealServerStartsDown { vs, .. }
             | Notify::QuorumUp { vs }
             | Notify::QuorumDown { vs } => vs,
         };
