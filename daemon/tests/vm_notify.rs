@@ -405,3 +405,95 @@ fn vm_rs_init_notifies_as_keepalived() {
     }
 }
 
+/// `rs_init_notifies` and a reload that adds a virtual server: what each daemon tells of the
+/// new virtual server and its real servers (one up, one failing its first check). Both
+/// daemons, the same lines.
+#[test]
+fn vm_rs_init_notifies_at_a_reload_as_keepalived() {
+    let test = "vm_rs_init_notifies_at_a_reload_as_keepalived";
+    if !common::in_vm(test) {
+        return;
+    }
+    let rs = |port: u16| {
+        format!(
+            "    real_server 10.9.0.2 {port} {{\n        TCP_CHECK {{\n            connect_timeout 2\n            retry 0\n        }}\n    }}\n"
+        )
+    };
+    let vs = |addr: &str, servers: String| {
+        format!(
+            "virtual_server {addr} 80 {{\n    delay_loop 1\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n{servers}}}\n"
+        )
+    };
+    let mut runs = Vec::new();
+    for who in ["keepalived-rs", "keepalived"] {
+        let Some(lab) = lab_or_skip(test, if who == "keepalived" { "rk" } else { "ro" }, 2) else {
+            return;
+        };
+        let (d, r1) = (lab.node(0).to_string(), lab.node(1).to_string());
+        let lvs = Reader::start(lab.dir.join("lvs.fifo"));
+        let _server = Listener::start(&r1, "10.9.0.2:8080");
+        let global = format!(
+            "global_defs {{\n    rs_init_notifies\n    lvs_notify_fifo {}\n}}\n",
+            lab.dir.join("lvs.fifo").display()
+        );
+        let first = format!("{global}{}", vs("10.9.0.100", rs(8080)));
+        let second = format!("{first}{}", vs("10.9.0.101", rs(8080) + &rs(8082)));
+        let name = if who == "keepalived" {
+            "keepalived"
+        } else {
+            "ours"
+        };
+        let mut daemon: Daemon = if who == "keepalived" {
+            let path = lab.write("keepalived.conf", &first);
+            let mut cmd = Command::new("ip");
+            cmd.args([
+                "netns", "exec", &d, KEEPALIVED, "-n", "-l", "-D", "-C", "-f",
+            ])
+            .arg(&path)
+            .arg("-p")
+            .arg(lab.dir.join("k.pid"))
+            .arg("-c")
+            .arg(lab.dir.join("k-checkers.pid"));
+            Daemon::spawn_for_test(&mut cmd, lab.dir.join("keepalived.log"))
+        } else {
+            lab.start_ours(&d, name, &first)
+        };
+        assert!(
+            wait_for(Duration::from_secs(60), || lvs.lines().len() >= 2).is_some(),
+            "{who}: {:?}\n{}",
+            lvs.lines(),
+            daemon.log_text()
+        );
+        std::thread::sleep(Duration::from_secs(3));
+        let before = lvs.lines().len();
+        lab.write(&format!("{name}.conf"), &second);
+        daemon.signal(nix::sys::signal::Signal::SIGHUP);
+        // The new virtual server's lines, and 8082's failed check.
+        wait_for(Duration::from_secs(30), || {
+            lvs.lines()
+                .iter()
+                .any(|l| l.contains(":8082 [10.9.0.101]:tcp:80 DOWN"))
+        });
+        std::thread::sleep(Duration::from_secs(3));
+        daemon.term(Duration::from_secs(30));
+        let after: Vec<String> = lvs.lines()[before..].to_vec();
+        println!("MEASURE: {who}: lvs_notify_fifo after the reload {after:#?}");
+        runs.push((who, after));
+    }
+    // Measured: keepalived 2.2.7 tells the new virtual server's real servers that start up,
+    // then its quorum, as at start; then 8082's failed check.
+    assert_eq!(
+        runs[1].1,
+        [
+            "RS [10.9.0.2]:tcp:8080 [10.9.0.101]:tcp:80 UP",
+            "RS [10.9.0.2]:tcp:8082 [10.9.0.101]:tcp:80 UP",
+            "VS [10.9.0.101]:tcp:80 UP",
+            "RS [10.9.0.2]:tcp:8082 [10.9.0.101]:tcp:80 DOWN",
+        ],
+        "keepalived 2.2.7"
+    );
+    assert_eq!(
+        runs[0].1, runs[1].1,
+        "the lines after the reload: keepalived-rs (left), keepalived 2.2.7 (right)"
+    );
+}

@@ -233,15 +233,16 @@ impl Lvs {
 
     /// What keepalived 2.2.7 tells of each virtual server `vs` as it starts (measured in the
     /// VM): its quorum up (quorum_up, `VS ... UP`, the mail "Starting with quorum up"), or, with
-    /// a sorry server, down. Under `rs_init_notifies`, at the daemon's start (`at_start`), each
-    /// of its real servers that starts up first (notify_up, `RS ... UP`; measured: not those of
-    /// an `alpha` virtual server, which start down, nor any DOWN).
-    fn start_notifications(&self, vs: &[usize], at_start: bool) {
+    /// a sorry server, down. Under `rs_init_notifies`, each of its real servers that starts up
+    /// first (notify_up, `RS ... UP`; measured: not those of an `alpha` virtual server, which
+    /// start down, nor any DOWN), at the daemon's start and for the virtual servers a reload
+    /// adds alike (measured: vm_rs_init_notifies_at_a_reload_as_keepalived).
+    fn start_notifications(&self, vs: &[usize]) {
         for &vi in vs {
             let Some(v) = self.plan.virtual_servers.get(vi) else {
                 continue;
             };
-            if at_start && self.plan.rs_init_notifies {
+            if self.plan.rs_init_notifies {
                 for rs in 0..v.real_servers.len() {
                     if self.pool.is_alive(vi, rs) == Some(true) {
                         self.notification(Notify::RealServerUp { vs: vi, rs }, QuorumWhen::Start);
@@ -433,7 +434,7 @@ impl Lvs {
         for n in notes {
             self.notification(n, QuorumWhen::Change);
         }
-        self.start_notifications(&added, false);
+        self.start_notifications(&added);
         self.start_checkers();
         let _ = self.ktx.send(Msg::Reload {
             desired: desired(&self.plan, &self.pool),
@@ -550,7 +551,7 @@ pub async fn run<K>(
         .send(Msg::Desired(desired(&lvs.plan, &lvs.pool), timeouts));
     // keepalived says at start which virtual servers have their quorum, and tells it.
     let all: Vec<usize> = (0..lvs.plan.virtual_servers.len()).collect();
-    lvs.start_notifications(&all, true);
+    lvs.start_notifications(&all);
 
     tokio::pin!(checkers_after);
     loop {
