@@ -305,20 +305,8 @@ pub fn observe(proc_sys: &Path, state_file: &Path) -> io::Result<Observed> {
 
 fn lo_vip(addr: IpAddr) -> Vip {
     Vip {
-        addr,
-        prefix_len: prefix_len(&addr),
-        brd: None,
-        dev: "lo".into(),
-        scope: None,
-        label: None,
-        noprefixroute: false,
         nodad: addr.is_ipv6(),
-        preferred_lft: None,
-        excluded: false,
-        peer: None,
-        home: false,
-        mngtmpaddr: false,
-        no_track: false,
+        ..Vip::plain(addr, prefix_len(&addr), "lo")
     }
 }
 

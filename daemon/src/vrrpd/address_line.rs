@@ -65,20 +65,8 @@ mod tests {
 
     fn vip(addr: &str, prefix_len: u8, preferred_lft: Option<u32>) -> Vip {
         Vip {
-            addr: addr.parse().unwrap(),
-            prefix_len,
-            brd: None,
-            dev: "eth0".into(),
-            scope: None,
-            label: None,
-            noprefixroute: false,
-            nodad: false,
             preferred_lft,
-            excluded: false,
-            peer: None,
-            home: false,
-            mngtmpaddr: false,
-            no_track: false,
+            ..Vip::plain(addr.parse().unwrap(), prefix_len, "eth0")
         }
     }
 

@@ -626,20 +626,8 @@ mod tests {
 
     fn vip(s: &str, len: u8, brd: Option<Broadcast>) -> Vip {
         Vip {
-            addr: s.parse().unwrap(),
-            prefix_len: len,
             brd,
-            dev: "eth0".into(),
-            scope: None,
-            label: None,
-            noprefixroute: false,
-            nodad: false,
-            preferred_lft: None,
-            excluded: false,
-            peer: None,
-            home: false,
-            mngtmpaddr: false,
-            no_track: false,
+            ..Vip::plain(s.parse().unwrap(), len, "eth0")
         }
     }
 

@@ -44,6 +44,27 @@ pub struct Vip {
 }
 
 impl Vip {
+    /// `addr/prefix_len` on `dev` with none of the options a line may add: what `ip addr add`
+    /// does with the bare address.
+    pub fn plain(addr: IpAddr, prefix_len: u8, dev: &str) -> Vip {
+        Vip {
+            addr,
+            prefix_len,
+            brd: None,
+            dev: dev.to_string(),
+            scope: None,
+            label: None,
+            noprefixroute: false,
+            nodad: false,
+            preferred_lft: None,
+            excluded: false,
+            peer: None,
+            home: false,
+            mngtmpaddr: false,
+            no_track: false,
+        }
+    }
+
     /// One line of `virtual_ipaddress`, `virtual_ipaddress_excluded` or `static_ipaddress`, to
     /// be put on `dev` when the line names none.
     pub fn of(
