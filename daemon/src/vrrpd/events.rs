@@ -118,16 +118,7 @@ impl Runtime {
         let unicast = !r.plan.config.unicast_peers.is_empty();
         let range = unicast.then(|| r.plan.peer_ttl_range(p.src));
         if let Err(reason) = vrrp::check_ttl(p.ttl, range) {
-            r.drops.record(&reason);
-            let d = self
-                .droplog
-                .record(&r.plan.name, reason.kind(), std::time::Instant::now());
-            log_drop(d, || {
-                format!(
-                    "({}) dropped an advert from {}: {reason}",
-                    r.plan.name, p.src
-                )
-            });
+            drop_advert(r, &mut self.droplog, p.src, &reason);
             return;
         }
         let expected = Expected {
@@ -137,16 +128,7 @@ impl Runtime {
             skip_check_adv_addr: r.plan.skip_check_adv_addr && r.last_master == Some(p.src),
         };
         if let Err(reason) = vrrp::check(&advert, &expected) {
-            r.drops.record(&reason);
-            let d = self
-                .droplog
-                .record(&r.plan.name, reason.kind(), std::time::Instant::now());
-            log_drop(d, || {
-                format!(
-                    "({}) dropped an advert from {}: {reason}",
-                    r.plan.name, p.src
-                )
-            });
+            drop_advert(r, &mut self.droplog, p.src, &reason);
             return;
         }
         r.last_master = Some(p.src);
@@ -451,6 +433,20 @@ impl Runtime {
 
 /// A dropped packet's line (made only when it is logged), unless a flood of them is being
 /// held back (`droplog`); first the summary of the window it ended, if any.
+/// An advert an instance does not take: counted in its drops, logged unless held back.
+fn drop_advert(
+    r: &mut instance::Running,
+    droplog: &mut super::droplog::DropLog,
+    src: IpAddr,
+    reason: &vrrp::DropReason,
+) {
+    r.drops.record(reason);
+    let d = droplog.record(&r.plan.name, reason.kind(), std::time::Instant::now());
+    log_drop(d, || {
+        format!("({}) dropped an advert from {src}: {reason}", r.plan.name)
+    });
+}
+
 fn log_drop(d: super::droplog::Decision, line: impl FnOnce() -> String) {
     if let Some(s) = d.summary {
         warn!("{s}");
