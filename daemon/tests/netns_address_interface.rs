@@ -6,13 +6,9 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::{daemons_to_compare, lab_or_skip, wait_for, Conf};
-
-fn run(args: &[&str]) {
-    common::ip(args).unwrap_or_else(|e| panic!("{e}"));
-}
+use common::kernel_state::add_eth1;
+use common::link_fault::assert_eth1_down_is_a_fault;
+use common::{daemons_to_compare, lab_or_skip, Conf};
 
 #[test]
 fn netns_an_address_s_interface_down_is_a_fault_as_in_keepalived() {
@@ -24,13 +20,7 @@ fn netns_an_address_s_interface_down_is_a_fault_as_in_keepalived() {
         return;
     };
     let ns = lab.node(0).to_string();
-    // A second link in the namespace: a veth pair, both ends here.
-    run(&[
-        "-n", &ns, "link", "add", "eth1", "type", "veth", "peer", "name", "eth1p",
-    ]);
-    run(&["-n", &ns, "addr", "add", "10.8.0.1/24", "dev", "eth1"]);
-    run(&["-n", &ns, "link", "set", "eth1p", "up"]);
-    run(&["-n", &ns, "link", "set", "eth1", "up"]);
+    add_eth1(&ns, "10.8.0.1/24");
     let whos = daemons_to_compare();
     for excluded in [false, true] {
         for no_track in [false, true] {
@@ -56,37 +46,7 @@ fn netns_an_address_s_interface_down_is_a_fault_as_in_keepalived() {
             }
             let case = format!("excluded {excluded}, no_track {no_track}");
             for who in &whos {
-                let mut d = lab.start_either(who, &ns, &conf.text());
-                let has_vip = || lab.has(&ns, "10.9.0.100");
-                assert!(
-                    wait_for(Duration::from_secs(10), has_vip).is_some(),
-                    "{who}, {case}: {}",
-                    d.log_text()
-                );
-                run(&["-n", &ns, "link", "set", "eth1", "down"]);
-                let fault = wait_for(Duration::from_secs(3), || {
-                    d.log_text().contains("Entering FAULT STATE")
-                });
-                // The line is logged before the VIP is removed: wait for that too, while the
-                // link is still down.
-                let vip_gone =
-                    fault.is_some() && wait_for(Duration::from_secs(3), || !has_vip()).is_some();
-                run(&["-n", &ns, "link", "set", "eth1", "up"]);
-                assert_eq!(
-                    fault.is_some(),
-                    !no_track,
-                    "{who}, {case}: FAULT with the address's link down\n{}",
-                    d.log_text()
-                );
-                if !no_track {
-                    assert!(vip_gone, "{who}, {case}: the VIP is gone in FAULT");
-                    assert!(
-                        wait_for(Duration::from_secs(10), has_vip).is_some(),
-                        "{who}, {case}: MASTER again once the link is back\n{}",
-                        d.log_text()
-                    );
-                }
-                assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{}", d.log_text());
+                assert_eth1_down_is_a_fault(&lab, &ns, who, &conf.text(), !no_track, &case);
             }
         }
     }

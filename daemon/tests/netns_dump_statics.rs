@@ -102,14 +102,7 @@ fn dump_of(lab: &Lab, who: &str) -> String {
     } else {
         lab.start_ours_env(&ns, who, &conf(), &env)
     };
-    assert!(
-        wait_for(Duration::from_secs(10), || d
-            .log_text()
-            .contains("Entering BACKUP STATE"))
-        .is_some(),
-        "{who}: {}",
-        d.log_text()
-    );
+    d.wait_log("Entering BACKUP STATE", Duration::from_secs(10));
     // Let the static ones settle (keepalived notes what its netlink monitor saw).
     std::thread::sleep(Duration::from_millis(500));
     let path = Path::new(&tmp).join("keepalived.data");
@@ -141,16 +134,7 @@ fn netns_static_and_virtual_routes_are_dumped_as_keepalived_dumps_them() {
         return;
     }
     let ns = lab.node(0).to_string();
-    for args in [
-        &[
-            "-n", &ns, "link", "add", "eth1", "type", "veth", "peer", "name", "eth1p",
-        ][..],
-        &["-n", &ns, "addr", "add", "10.9.1.1/24", "dev", "eth1"],
-        &["-n", &ns, "link", "set", "eth1p", "up"],
-        &["-n", &ns, "link", "set", "eth1", "up"],
-    ] {
-        common::ip(args).unwrap();
-    }
+    common::kernel_state::add_eth1(&ns, "10.9.1.1/24");
     let theirs = sections(&dump_of(&lab, "keepalived"));
     // Each section is there, with keepalived's words for some of the lines.
     for line in [

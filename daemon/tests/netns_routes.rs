@@ -10,10 +10,14 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{lab_or_skip, wait_for, Conf, Lab, KEEPALIVED};
+use common::kernel_state::{
+    add_eth1, assert_same_states, ip_ok, keepalived_lines, routes_and_rules, state_at, Monitor,
+    States, Steps,
+};
+use common::link_fault::assert_eth1_down_is_a_fault;
+use common::{daemons_to_compare, lab_or_skip, Conf, Lab, KEEPALIVED};
 
 const ROUTES: &str = "\
         192.0.2.0/24 via 10.9.0.254 dev eth0 metric 7
@@ -74,114 +78,29 @@ fn reloaded() -> String {
     conf(&routes, &rules)
 }
 
-fn run(args: &[&str]) -> String {
-    common::ip(args).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// What the kernel shows: routes (every table) and rules, both families.
-fn kernel(ns: &str) -> String {
-    [
-        run(&["-n", ns, "-4", "-d", "route", "show", "table", "all"]),
-        run(&["-n", ns, "-6", "-d", "route", "show", "table", "all"]),
-        run(&["-n", ns, "-4", "-d", "rule", "show"]),
-        run(&["-n", ns, "-6", "-d", "rule", "show"]),
-    ]
-    .join("--\n")
-}
-
-/// The lines of ours (protocol keepalived, or the rule written with protocol 50).
-fn ours(snapshot: &str) -> Vec<&str> {
-    snapshot
-        .lines()
-        .filter(|l| l.contains("proto keepalived") || l.contains("proto 50"))
-        .collect()
-}
-
-/// `ip monitor route rule` in the namespace, its lines in a file, until stopped.
-struct Monitor {
-    child: Child,
-    out: std::path::PathBuf,
-}
-
-impl Monitor {
-    fn start(lab: &Lab, ns: &str, name: &str) -> Monitor {
-        let out = lab.dir.join(format!("{name}.monitor"));
-        let f = std::fs::File::create(&out).unwrap();
-        let child = Command::new("ip")
-            .args(["-n", ns, "monitor", "route", "rule"])
-            .stdout(f)
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // `ip monitor` listens once it runs.
-        std::thread::sleep(Duration::from_millis(300));
-        Monitor { child, out }
-    }
-
-    /// The events seen, sorted (the two daemons need not send them in the same order).
-    fn stop(mut self) -> Vec<String> {
-        std::thread::sleep(Duration::from_millis(300));
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let text = std::fs::read_to_string(&self.out).unwrap_or_default();
-        let mut lines: Vec<String> = text.lines().map(|l| l.trim_end().to_string()).collect();
-        lines.sort();
-        lines
-    }
-}
-
 /// What one daemon leaves in the kernel at each state, and what the kernel reported during
 /// its reload.
-#[derive(Debug, PartialEq)]
 struct Seen {
-    states: Vec<(&'static str, String)>,
+    states: States,
     reload_events: Vec<String>,
 }
 
 fn observe(lab: &Lab, who: &str, want: Option<&Seen>) -> Seen {
     let (ns, peer) = (lab.node(0).to_string(), lab.node(1).to_string());
-    let mut states = Vec::new();
-    // Waits for `done` (or, for the second daemon, for the first one's picture), then lets
-    // the daemon finish what it does in one go.
-    let settle = |states: &mut Vec<(&'static str, String)>,
-                  state: &'static str,
-                  done: &dyn Fn(&str) -> bool,
-                  log: &dyn Fn() -> String| {
-        let expected = want.and_then(|w| w.states.iter().find(|(s, _)| *s == state));
-        let reached = wait_for(Duration::from_secs(15), || match expected {
-            Some((_, k)) => kernel(&ns) == *k,
-            None => done(&kernel(&ns)),
-        });
-        if reached.is_none() && expected.is_none() {
-            panic!("{who}: {state} not reached:\n{}\n{}", kernel(&ns), log());
-        }
-        std::thread::sleep(Duration::from_millis(300));
-        states.push((state, kernel(&ns)));
-    };
+    let mut steps = Steps::new(lab, &ns, who, routes_and_rules, want.map(|w| &w.states));
     let mut d = lab.start_either(who, &ns, &conf(ROUTES, RULES));
-    assert!(
-        wait_for(Duration::from_secs(10), || d
-            .log_text()
-            .contains("Entering BACKUP STATE"))
-        .is_some(),
-        "{who}: {}",
-        d.log_text()
-    );
-    states.push(("backup at start", kernel(&ns)));
-    let log = || std::fs::read_to_string(lab.dir.join(format!("{who}.log"))).unwrap_or_default();
-    let all_in =
-        |k: &str| ours(k).len() >= 20 && k.contains("l3mdev") && k.contains("2001:db8:1::/48");
-    settle(&mut states, "master", &all_in, &log);
+    d.wait_log("Entering BACKUP STATE", Duration::from_secs(10));
+    steps.take("backup at start");
+    steps.settle("master", |k| {
+        keepalived_lines(k).len() >= 20 && k.contains("l3mdev") && k.contains("2001:db8:1::/48")
+    });
 
-    let monitor = Monitor::start(lab, &ns, who);
+    let monitor = Monitor::start(lab, &ns, who, &["monitor", "route", "rule"]);
     lab.write(&format!("{who}.conf"), &reloaded());
     d.signal(nix::sys::signal::Signal::SIGHUP);
-    settle(
-        &mut states,
-        "master, reloaded",
-        &|k: &str| k.contains("fwmark 0x4") && k.contains("198.51.100.128/25"),
-        &log,
-    );
+    steps.settle("master, reloaded", |k| {
+        k.contains("fwmark 0x4") && k.contains("198.51.100.128/25")
+    });
     let reload_events = monitor.stop();
 
     // A higher priority takes over: BACKUP, none of them.
@@ -190,23 +109,29 @@ fn observe(lab: &Lab, who: &str, want: Option<&Seen>) -> Seen {
         &format!("{who}-peer"),
         &Conf::v2("BACKUP", 200).text(),
     );
-    settle(&mut states, "backup", &|k: &str| ours(k).is_empty(), &log);
+    steps.settle("backup", |k| keepalived_lines(k).is_empty());
     assert_eq!(p.term(Duration::from_secs(10)), Some(0), "{}", p.log_text());
-    settle(
-        &mut states,
-        "master again",
-        &|k: &str| ours(k).len() >= 20 && k.contains("fwmark 0x4"),
-        &log,
-    );
-    run(&["-n", &ns, "link", "set", "eth0", "down"]);
-    settle(&mut states, "fault", &|k: &str| ours(k).is_empty(), &log);
+    steps.settle("master again", |k| {
+        keepalived_lines(k).len() >= 20 && k.contains("fwmark 0x4")
+    });
+    ip_ok(&["-n", &ns, "link", "set", "eth0", "down"]);
+    steps.settle("fault", |k| keepalived_lines(k).is_empty());
     assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{}", d.log_text());
-    states.push(("stopped", kernel(&ns)));
-    run(&["-n", &ns, "link", "set", "eth0", "up"]);
-    // The link is back for the next daemon, with the lab's IPv6 address (gone with the link).
+    steps.take("stopped");
+    ip_ok(&["-n", &ns, "link", "set", "eth0", "up"]);
+    restore_lab_ipv6(&ns);
+    Seen {
+        states: steps.states,
+        reload_events,
+    }
+}
+
+/// The lab's IPv6 address on eth0, gone with the link it went down with: back for the next
+/// daemon.
+fn restore_lab_ipv6(ns: &str) {
     let _ = common::ip(&[
         "-n",
-        &ns,
+        ns,
         "addr",
         "add",
         "fd09::1/64",
@@ -214,10 +139,6 @@ fn observe(lab: &Lab, who: &str, want: Option<&Seen>) -> Seen {
         "eth0",
         "nodad",
     ]);
-    Seen {
-        states,
-        reload_events,
-    }
 }
 
 #[test]
@@ -235,14 +156,7 @@ fn netns_virtual_routes_and_rules_are_installed_as_keepalived_installs_them() {
     }
     let theirs = observe(&lab, "keepalived", None);
     // keepalived 2.2.7's picture, checked once so that the comparison means something.
-    let at = |s: &str| {
-        &theirs
-            .states
-            .iter()
-            .find(|(n, _)| *n == s)
-            .unwrap_or_else(|| panic!("{s}"))
-            .1
-    };
+    let at = |s: &str| state_at(&theirs.states, s);
     let master = at("master");
     for line in [
         "unicast 192.0.2.0/24 via 10.9.0.254 dev eth0 table main proto keepalived scope global metric 7",
@@ -255,7 +169,7 @@ fn netns_virtual_routes_and_rules_are_installed_as_keepalived_installs_them() {
     }
     for state in ["backup at start", "backup", "fault", "stopped"] {
         assert_eq!(
-            ours(at(state)),
+            keepalived_lines(at(state)),
             Vec::<&str>::new(),
             "keepalived 2.2.7, {state}"
         );
@@ -269,12 +183,7 @@ fn netns_virtual_routes_and_rules_are_installed_as_keepalived_installs_them() {
         theirs.reload_events
     );
     let mine = observe(&lab, "keepalived-rs", Some(&theirs));
-    for ((state, k), (_, m)) in theirs.states.iter().zip(&mine.states) {
-        assert_eq!(
-            m, k,
-            "{state}: keepalived-rs (left) against keepalived 2.2.7 (right)"
-        );
-    }
+    assert_same_states(&mine.states, &theirs.states);
     // keepalived 2.2.7 sends the IPv6 route with a source prefix again at the reload, though
     // it stays as it was (the kernel reports it once more, measured); keepalived-rs leaves it.
     let mut expected = theirs.reload_events.clone();
@@ -305,54 +214,27 @@ fn static_conf(routes: &str, rules: &str) -> String {
 /// the link down and up again (a tracked route put back, a `no_track` one not), and stopped.
 fn observe_statics(lab: &Lab, who: &str, want: Option<&Seen>) -> Seen {
     let ns = lab.node(0).to_string();
-    let mut states = Vec::new();
-    let settle = |states: &mut Vec<(&'static str, String)>,
-                  state: &'static str,
-                  done: &dyn Fn(&str) -> bool| {
-        let expected = want.and_then(|w| w.states.iter().find(|(s, _)| *s == state));
-        let reached = wait_for(Duration::from_secs(15), || match expected {
-            Some((_, k)) => kernel(&ns) == *k,
-            None => done(&kernel(&ns)),
-        });
-        if reached.is_none() && expected.is_none() {
-            panic!("{who}: {state} not reached:\n{}", kernel(&ns));
-        }
-        std::thread::sleep(Duration::from_millis(300));
-        states.push((state, kernel(&ns)));
-    };
+    let mut steps = Steps::new(lab, &ns, who, routes_and_rules, want.map(|w| &w.states));
     let mut d = lab.start_either(who, &ns, &static_conf(STATIC_ROUTES, STATIC_RULES));
-    settle(&mut states, "started", &|k: &str| ours(k).len() >= 7);
-    let monitor = Monitor::start(lab, &ns, who);
+    steps.settle("started", |k| keepalived_lines(k).len() >= 7);
+    let monitor = Monitor::start(lab, &ns, who, &["monitor", "route", "rule"]);
     let routes = STATIC_ROUTES.replace("unreachable 203.0.113.0/24", "prohibit 203.0.113.0/24");
     let rules = STATIC_RULES.replace("10.9.0.201 table 100", "10.9.0.201 table 101");
     lab.write(&format!("{who}.conf"), &static_conf(&routes, &rules));
     d.signal(nix::sys::signal::Signal::SIGHUP);
-    settle(&mut states, "reloaded", &|k: &str| {
+    steps.settle("reloaded", |k| {
         k.contains("prohibit 203.0.113.0/24") && k.contains("lookup 101")
     });
     let reload_events = monitor.stop();
-    run(&["-n", &ns, "link", "set", "eth0", "down"]);
-    settle(&mut states, "link down", &|k: &str| {
-        !k.contains("192.0.2.0/24 via")
-    });
-    run(&["-n", &ns, "link", "set", "eth0", "up"]);
-    settle(&mut states, "link up", &|k: &str| {
-        k.contains("192.0.2.0/24 via")
-    });
+    ip_ok(&["-n", &ns, "link", "set", "eth0", "down"]);
+    steps.settle("link down", |k| !k.contains("192.0.2.0/24 via"));
+    ip_ok(&["-n", &ns, "link", "set", "eth0", "up"]);
+    steps.settle("link up", |k| k.contains("192.0.2.0/24 via"));
     assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{}", d.log_text());
-    states.push(("stopped", kernel(&ns)));
-    let _ = common::ip(&[
-        "-n",
-        &ns,
-        "addr",
-        "add",
-        "fd09::1/64",
-        "dev",
-        "eth0",
-        "nodad",
-    ]);
+    steps.take("stopped");
+    restore_lab_ipv6(&ns);
     Seen {
-        states,
+        states: steps.states,
         reload_events,
     }
 }
@@ -371,14 +253,7 @@ fn netns_static_routes_and_rules_are_installed_as_keepalived_installs_them() {
         return;
     }
     let theirs = observe_statics(&lab, "keepalived", None);
-    let at = |s: &str| {
-        &theirs
-            .states
-            .iter()
-            .find(|(n, _)| *n == s)
-            .unwrap_or_else(|| panic!("{s}"))
-            .1
-    };
+    let at = |s: &str| state_at(&theirs.states, s);
     for line in [
         "unicast 192.0.2.0/24 via 10.9.0.254 dev eth0 table main proto keepalived scope global",
         "16384:\tfrom 10.9.0.201 lookup 100 proto keepalived",
@@ -396,14 +271,9 @@ fn netns_static_routes_and_rules_are_installed_as_keepalived_installs_them() {
         "{}",
         at("link up")
     );
-    assert_eq!(ours(at("stopped")), Vec::<&str>::new());
+    assert_eq!(keepalived_lines(at("stopped")), Vec::<&str>::new());
     let mine = observe_statics(&lab, "keepalived-rs", Some(&theirs));
-    for ((state, k), (_, m)) in theirs.states.iter().zip(&mine.states) {
-        assert_eq!(
-            m, k,
-            "{state}: keepalived-rs (left) against keepalived 2.2.7 (right)"
-        );
-    }
+    assert_same_states(&mine.states, &theirs.states);
     // keepalived 2.2.7 sends an IPv6 route that stays again at the reload (the kernel reports
     // it once more, measured); keepalived-rs leaves it.
     let mut expected = theirs.reload_events.clone();
@@ -423,19 +293,8 @@ fn netns_a_virtual_route_s_interface_down_is_a_fault_as_in_keepalived() {
         return;
     };
     let ns = lab.node(0).to_string();
-    // A second link in the namespace: a veth pair, both ends here.
-    run(&[
-        "-n", &ns, "link", "add", "eth1", "type", "veth", "peer", "name", "eth1p",
-    ]);
-    run(&["-n", &ns, "addr", "add", "10.8.0.1/24", "dev", "eth1"]);
-    run(&["-n", &ns, "link", "set", "eth1p", "up"]);
-    run(&["-n", &ns, "link", "set", "eth1", "up"]);
-    let mut who: Vec<&str> = vec!["keepalived-rs"];
-    if std::path::Path::new(KEEPALIVED).exists() {
-        who.insert(0, "keepalived");
-    } else {
-        eprintln!("SKIP: keepalived 2.2.7 not installed: its behaviour not compared");
-    }
+    add_eth1(&ns, "10.8.0.1/24");
+    let who = daemons_to_compare();
     for no_track in [false, true] {
         let text = conf(
             &format!(
@@ -445,41 +304,8 @@ fn netns_a_virtual_route_s_interface_down_is_a_fault_as_in_keepalived() {
             "",
         );
         for who in &who {
-            let mut d = lab.start_either(who, &ns, &text);
-            let has_vip = || lab.has(&ns, "10.9.0.100");
-            assert!(
-                wait_for(Duration::from_secs(10), has_vip).is_some(),
-                "{who}: {}",
-                d.log_text()
-            );
-            run(&["-n", &ns, "link", "set", "eth1", "down"]);
-            let fault = wait_for(Duration::from_secs(3), || {
-                d.log_text().contains("Entering FAULT STATE")
-            });
-            // The line is logged before the VIP is removed: wait for that too, while the link
-            // is still down (a loaded machine made a look at once see the VIP still there).
-            let vip_gone =
-                fault.is_some() && wait_for(Duration::from_secs(3), || !has_vip()).is_some();
-            run(&["-n", &ns, "link", "set", "eth1", "up"]);
-            assert_eq!(
-                fault.is_some(),
-                !no_track,
-                "{who}, no_track {no_track}: FAULT with the route's link down\n{}",
-                d.log_text()
-            );
-            if !no_track {
-                assert!(
-                    vip_gone,
-                    "{who}: the VIP is gone in FAULT\n{}",
-                    d.log_text()
-                );
-                assert!(
-                    wait_for(Duration::from_secs(10), has_vip).is_some(),
-                    "{who}: MASTER again once the link is back\n{}",
-                    d.log_text()
-                );
-            }
-            assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{}", d.log_text());
+            let case = format!("no_track {no_track}");
+            assert_eth1_down_is_a_fault(&lab, &ns, who, &text, !no_track, &case);
         }
     }
 }

@@ -11,10 +11,12 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{lab_or_skip, wait_for, Lab, KEEPALIVED};
+use common::kernel_state::{
+    add_eth1, addresses, assert_same_states, ip_ok, state_at, Monitor, States, Steps,
+};
+use common::{lab_or_skip, Lab, KEEPALIVED};
 
 const ADDRESSES: &str = "\
     10.9.0.200/24 dev eth0
@@ -44,59 +46,8 @@ fn reloaded() -> String {
     )
 }
 
-fn run(args: &[&str]) -> String {
-    common::ip(args).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// The addresses of eth0 and eth1 (not the link-local ones, which come and go with the link).
-fn kernel(ns: &str) -> String {
-    let mut lines: Vec<String> = run(&["-n", ns, "-d", "-o", "addr", "show"])
-        .lines()
-        .filter(|l| (l.contains(" eth0") || l.contains(" eth1")) && !l.contains("fe80::"))
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect();
-    lines.sort();
-    lines.join("\n")
-}
-
-/// `ip monitor address` in the namespace, its lines in a file, until stopped.
-struct Monitor {
-    child: Child,
-    out: std::path::PathBuf,
-}
-
-impl Monitor {
-    fn start(lab: &Lab, ns: &str, name: &str) -> Monitor {
-        let out = lab.dir.join(format!("{name}.monitor"));
-        let f = std::fs::File::create(&out).unwrap();
-        let child = Command::new("ip")
-            .args(["-n", ns, "-o", "monitor", "address"])
-            .stdout(f)
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(300));
-        Monitor { child, out }
-    }
-
-    /// The events seen, sorted (the two daemons need not send them in the same order).
-    fn stop(mut self) -> Vec<String> {
-        std::thread::sleep(Duration::from_millis(300));
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let text = std::fs::read_to_string(&self.out).unwrap_or_default();
-        let mut lines: Vec<String> = text
-            .lines()
-            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-            .collect();
-        lines.sort();
-        lines
-    }
-}
-
-#[derive(Debug, PartialEq)]
 struct Seen {
-    states: Vec<(&'static str, String)>,
+    states: States,
     reload_events: Vec<String>,
     /// The `Restoring deleted static address ...` lines, sorted.
     restored: Vec<String>,
@@ -104,49 +55,32 @@ struct Seen {
 
 fn observe(lab: &Lab, who: &str, want: Option<&Seen>) -> Seen {
     let ns = lab.node(0).to_string();
-    let mut states = Vec::new();
-    // Waits for `done` (or, for the second daemon, for the first one's picture), then lets the
-    // daemon finish what it does in one go.
-    let settle = |states: &mut Vec<(&'static str, String)>,
-                  state: &'static str,
-                  done: &dyn Fn(&str) -> bool| {
-        let expected = want.and_then(|w| w.states.iter().find(|(s, _)| *s == state));
-        let reached = wait_for(Duration::from_secs(15), || match expected {
-            Some((_, k)) => kernel(&ns) == *k,
-            None => done(&kernel(&ns)),
-        });
-        if reached.is_none() && expected.is_none() {
-            panic!("{who}: {state} not reached:\n{}", kernel(&ns));
-        }
-        std::thread::sleep(Duration::from_millis(500));
-        states.push((state, kernel(&ns)));
-    };
+    let mut steps = Steps::new(lab, &ns, who, addresses, want.map(|w| &w.states))
+        .pause(Duration::from_millis(500));
     let mut d = lab.start_either(who, &ns, &conf(ADDRESSES));
-    settle(&mut states, "started", &|k: &str| {
+    steps.settle("started", |k| {
         k.contains("2001:db8::212/64") && k.contains("10.9.0.203/24")
     });
-    run(&["-n", &ns, "addr", "del", "10.9.0.202/32", "dev", "eth0"]);
-    run(&["-n", &ns, "addr", "del", "10.9.1.200/24", "dev", "eth1"]);
-    settle(&mut states, "deleted by hand", &|k: &str| {
-        k.contains("10.9.1.200/24")
-    });
-    let monitor = Monitor::start(lab, &ns, who);
+    ip_ok(&["-n", &ns, "addr", "del", "10.9.0.202/32", "dev", "eth0"]);
+    ip_ok(&["-n", &ns, "addr", "del", "10.9.1.200/24", "dev", "eth1"]);
+    steps.settle("deleted by hand", |k| k.contains("10.9.1.200/24"));
+    let monitor = Monitor::start(lab, &ns, who, &["-o", "monitor", "address"]);
     lab.write(&format!("{who}.conf"), &reloaded());
     d.signal(nix::sys::signal::Signal::SIGHUP);
-    settle(&mut states, "reloaded", &|k: &str| {
+    steps.settle("reloaded", |k| {
         k.contains("10.9.1.202/24") && k.contains("eth0:s2")
     });
     let reload_events = monitor.stop();
-    run(&["-n", &ns, "link", "set", "eth1", "down"]);
-    settle(&mut states, "eth1 down", &|k: &str| {
+    ip_ok(&["-n", &ns, "link", "set", "eth1", "down"]);
+    steps.settle("eth1 down", |k| {
         !k.contains("2001:db8::212") && k.contains("2001:db8::211")
     });
-    run(&["-n", &ns, "link", "set", "eth1", "up"]);
-    settle(&mut states, "eth1 up", &|k: &str| {
+    ip_ok(&["-n", &ns, "link", "set", "eth1", "up"]);
+    steps.settle("eth1 up", |k| {
         k.contains("eth1") && !k.contains("2001:db8::212")
     });
     assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{}", d.log_text());
-    states.push(("stopped", kernel(&ns)));
+    steps.take("stopped");
     let mut restored: Vec<String> = d
         .log_text()
         .lines()
@@ -155,7 +89,7 @@ fn observe(lab: &Lab, who: &str, want: Option<&Seen>) -> Seen {
         .collect();
     restored.sort();
     Seen {
-        states,
+        states: steps.states,
         reload_events,
         restored,
     }
@@ -175,22 +109,9 @@ fn netns_static_addresses_are_installed_as_keepalived_installs_them() {
         return;
     }
     let ns = lab.node(0).to_string();
-    // A second link in the namespace: a veth pair, both ends here.
-    run(&[
-        "-n", &ns, "link", "add", "eth1", "type", "veth", "peer", "name", "eth1p",
-    ]);
-    run(&["-n", &ns, "addr", "add", "10.9.1.1/24", "dev", "eth1"]);
-    run(&["-n", &ns, "link", "set", "eth1p", "up"]);
-    run(&["-n", &ns, "link", "set", "eth1", "up"]);
+    add_eth1(&ns, "10.9.1.1/24");
     let theirs = observe(&lab, "keepalived", None);
-    let at = |s: &str| {
-        &theirs
-            .states
-            .iter()
-            .find(|(n, _)| *n == s)
-            .unwrap_or_else(|| panic!("{s}"))
-            .1
-    };
+    let at = |s: &str| state_at(&theirs.states, s);
     for line in [
         "inet 10.9.0.201/24 brd 10.9.0.255 scope global secondary noprefixroute eth0:s1",
         "inet6 fd09::200/64 scope global nodad",
@@ -210,12 +131,7 @@ fn netns_static_addresses_are_installed_as_keepalived_installs_them() {
     );
     assert!(!at("stopped").contains("10.9.1.200"), "{}", at("stopped"));
     let mine = observe(&lab, "keepalived-rs", Some(&theirs));
-    for ((state, k), (_, m)) in theirs.states.iter().zip(&mine.states) {
-        assert_eq!(
-            m, k,
-            "{state}: keepalived-rs (left) against keepalived 2.2.7 (right)"
-        );
-    }
+    assert_same_states(&mine.states, &theirs.states);
     assert_eq!(
         mine.reload_events, theirs.reload_events,
         "the reload's kernel events"

@@ -9,7 +9,9 @@
 #![allow(dead_code)]
 
 pub mod dr;
+pub mod kernel_state;
 pub mod kinds;
+pub mod link_fault;
 pub mod metrics;
 pub mod notify;
 pub mod start;
@@ -473,6 +475,17 @@ impl Daemon {
 
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits up to `limit` for `text` in the daemon's log; not there by then fails the test,
+    /// with the log.
+    pub fn wait_log(&self, text: &str, limit: Duration) {
+        assert!(
+            wait_for(limit, || self.log_text().contains(text)).is_some(),
+            "{text:?} not in {}:\n{}",
+            self.log.display(),
+            self.log_text()
+        );
     }
 }
 
