@@ -19,38 +19,19 @@ use common::kernel_state::{
 use common::link_fault::assert_eth1_down_is_a_fault;
 use common::{daemons_to_compare, lab_or_skip, Conf, Lab, KEEPALIVED};
 
-const ROUTES: &str = "\
-        192.0.2.0/24 via 10.9.0.254 dev eth0 metric 7
-        198.51.100.0/24 via 10.9.0.254 dev eth0 table 100
-        203.0.113.0/26 via 10.9.0.254 dev eth0 mtu lock 1400 advmss 1300 realms 3/4
-        203.0.113.128/25 via 10.9.0.254 dev eth0 tos 0x10
-        unreachable 192.0.2.128/25
-        prohibit 192.0.2.64/26
-        throw 192.0.2.32/27 table 100
-        default via 10.9.0.254 dev eth0 table 100 src 10.9.0.100
-        192.0.2.16/28 nexthop via 10.9.0.254 weight 2 nexthop via 10.9.0.253 weight 1
-        192.0.2.240/28 dev eth0
-        2001:db8:2::/48 dev eth0
-        2001:db8:1::/48 from fd09::100/128 via fd09::fe dev eth0
-";
+/// The routes and rules compared, one a line (vrrpd/route_line.rs's unit test reads them too,
+/// for the dump's lines of the same routes).
+const ROUTES: &str = include_str!("data/route_lines.txt");
+const RULES: &str = include_str!("data/rule_lines.txt");
 
-const RULES: &str = "\
-        from 10.9.0.100 table 100 preference 100
-        to 192.0.2.0/24 lookup 100 priority 101
-        fwmark 3/0xff ipproto tcp dport 80-90 tos 0x10 nop preference 102
-        not from 10.9.0.0/24 oif eth0 uidrange 1000-2000 table main suppress_prefixlength 0 preference 103
-        from all realms 3/4 suppress_ifgroup 5 tunnel-id 5 table 100 preference 104
-        from 10.9.0.1 unreachable preference 105
-        from 10.9.0.2 prohibit preference 106
-        from 10.9.0.3 blackhole preference 107
-        from fd09::100 table 100 preference 100
-        from 10.9.0.4 table 100 protocol 50 no_track preference 108
-        to 198.51.100.0/24 goto 300 priority 109
-        from 10.9.0.5 table 100
-        l3mdev preference 1000
-";
+/// `lines` indented as a block's lines in an instance.
+fn block(lines: &str) -> String {
+    lines.lines().map(|l| format!("        {l}\n")).collect()
+}
 
+/// An instance with `routes` and `rules`, one a line.
 fn conf(routes: &str, rules: &str) -> String {
+    let (routes, rules) = (block(routes), block(rules));
     Conf {
         extra: format!(
             "    virtual_routes {{\n{routes}    }}\n    virtual_rules {{\n{rules}    }}\n"
@@ -65,15 +46,15 @@ fn conf(routes: &str, rules: &str) -> String {
 fn reloaded() -> String {
     let routes = ROUTES
         .replace(
-            "        203.0.113.128/25 via 10.9.0.254 dev eth0 tos 0x10\n",
-            "        198.51.100.128/25 via 10.9.0.254 dev eth0\n",
+            "203.0.113.128/25 via 10.9.0.254 dev eth0 tos 0x10\n",
+            "198.51.100.128/25 via 10.9.0.254 dev eth0\n",
         )
         .replace("2001:db8:2::/48", "2001:db8:3::/48");
     let rules = RULES
         .replace("lookup 100 priority 101", "lookup 200 priority 101")
         .replace(
-            "        from 10.9.0.2 prohibit preference 106\n",
-            "        fwmark 4 table 100 preference 110\n",
+            "from 10.9.0.2 prohibit preference 106\n",
+            "fwmark 4 table 100 preference 110\n",
         );
     conf(&routes, &rules)
 }
@@ -298,7 +279,7 @@ fn netns_a_virtual_route_s_interface_down_is_a_fault_as_in_keepalived() {
     for no_track in [false, true] {
         let text = conf(
             &format!(
-                "        192.0.2.0/24 via 10.8.0.254 dev eth1{}\n",
+                "192.0.2.0/24 via 10.8.0.254 dev eth1{}\n",
                 if no_track { " no_track" } else { "" }
             ),
             "",

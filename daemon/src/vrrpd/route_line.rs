@@ -266,37 +266,16 @@ mod tests {
     /// of them (its `Static Routes` and `Static Rules`, without the bracketed notes).
     #[test]
     fn lines_are_keepalived_s() {
-        let routes = "192.0.2.0/24 via 10.9.0.254 dev eth0 metric 7
-198.51.100.0/24 via 10.9.0.254 dev eth0 table 100
-203.0.113.0/26 via 10.9.0.254 dev eth0 mtu lock 1400 advmss 1300 realms 3/4
-203.0.113.128/25 via 10.9.0.254 dev eth0 tos 0x10
-unreachable 192.0.2.128/25
-prohibit 192.0.2.64/26
-throw 192.0.2.32/27 table 100
-default via 10.9.0.254 dev eth0 table 100 src 10.9.0.100
-192.0.2.16/28 nexthop via 10.9.0.254 weight 2 nexthop via 10.9.0.253 weight 1
-192.0.2.240/28 dev eth0
-2001:db8:2::/48 dev eth0
-2001:db8:1::/48 from fd09::100/128 via fd09::fe dev eth0
-198.51.100.0/24 via 10.9.1.254 dev eth1 no_track
-192.0.2.7 dev eth0 scope link onlink
-";
-        let rules = "from 10.9.0.100 table 100 preference 100
-to 192.0.2.0/24 lookup 100 priority 101
-fwmark 3/0xff ipproto tcp dport 80-90 tos 0x10 nop preference 102
-not from 10.9.0.0/24 oif eth0 uidrange 1000-2000 table main suppress_prefixlength 0 preference 103
-from all realms 3/4 suppress_ifgroup 5 tunnel-id 5 table 100 preference 104
-from 10.9.0.1 unreachable preference 105
-from 10.9.0.2 prohibit preference 106
-from 10.9.0.3 blackhole preference 107
-from fd09::100 table 100 preference 100
-from 10.9.0.4 table 100 protocol 50 no_track preference 108
-to 198.51.100.0/24 goto 300 priority 109
-from 10.9.0.5 table 100
-l3mdev preference 1000
-to 2001:db8::/32 table 100 preference 301
-iif eth0 sport 1000-2000 table 100 preference 302
-";
+        let routes = concat!(
+            include_str!("../../tests/data/route_lines.txt"),
+            "198.51.100.0/24 via 10.9.1.254 dev eth1 no_track\n",
+            "192.0.2.7 dev eth0 scope link onlink\n",
+        );
+        let rules = concat!(
+            include_str!("../../tests/data/rule_lines.txt"),
+            "to 2001:db8::/32 table 100 preference 301\n",
+            "iif eth0 sport 1000-2000 table 100 preference 302\n",
+        );
         let p = conf_parser::parse_str(
             "t.conf",
             &format!("static_routes {{\n{routes}}}\nstatic_rules {{\n{rules}}}\n"),
