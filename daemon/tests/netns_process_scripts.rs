@@ -12,17 +12,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{lab_or_skip, wait_for, Daemon, Lab, KEEPALIVED};
-
-/// The daemons to run: keepalived-rs, and keepalived 2.2.7 where it is installed.
-fn daemons() -> Vec<&'static str> {
-    if Path::new(KEEPALIVED).exists() {
-        vec!["keepalived", "ours"]
-    } else {
-        eprintln!("SKIP: keepalived 2.2.7 not installed: keepalived-rs runs alone");
-        vec!["ours"]
-    }
-}
+use common::{daemons_to_compare, lab_or_skip, wait_for, Daemon, Lab};
 
 /// A directory anyone can write to (the scripts' records; a script may run as nobody), with
 /// the two recording scripts beside the lab's files:
@@ -96,8 +86,17 @@ fn time_of(ev: &[(String, String, f64, String)], tag: &str, what: &str) -> f64 {
         .2
 }
 
-fn start(lab: &Lab, who: &str, conf: &str) -> Daemon {
+/// `who` started on `conf`, once it ran the instance's first notify (recorded in `out`).
+fn start(lab: &Lab, who: &str, conf: &str, out: &Path) -> Daemon {
     let d = lab.start_either(who, lab.node(0), conf);
+    assert!(
+        wait_for(Duration::from_secs(10), || events(out)
+            .iter()
+            .any(|e| e.0 == "notify"))
+        .is_some(),
+        "{who}: no notify: {}",
+        d.log_text()
+    );
     d
 }
 
@@ -121,22 +120,14 @@ fn netns_startup_script_first_and_shutdown_script_last() {
     ) else {
         return;
     };
-    for who in daemons() {
+    for who in daemons_to_compare() {
         let out = scripts(&lab, who);
         let text = conf(
             &lab,
             &out,
             "    startup_script \"REC start 1\"\n    shutdown_script \"REC stop 1\"\n",
         );
-        let mut d = start(&lab, who, &text);
-        assert!(
-            wait_for(Duration::from_secs(10), || events(&out)
-                .iter()
-                .any(|e| e.0 == "notify"))
-            .is_some(),
-            "{who}: no notify: {}",
-            d.log_text()
-        );
+        let mut d = start(&lab, who, &text, &out);
         stop(&mut d, who);
         let ev = events(&out);
         let log = d.log_text();
@@ -194,7 +185,7 @@ fn netns_a_failing_or_stuck_process_script_is_logged_and_passed() {
         "#!/bin/sh\ntrap '' TERM\necho $$ > \"$1/stuck.pid\"\nwhile :; do sleep 0.1; done\n",
     );
     std::fs::set_permissions(&stuck, PermissionsExt::from_mode(0o755)).unwrap();
-    for who in daemons() {
+    for who in daemons_to_compare() {
         let out = scripts(&lab, who);
         let text = conf(
             &lab,
@@ -205,15 +196,7 @@ fn netns_a_failing_or_stuck_process_script_is_logged_and_passed() {
                 out.display()
             ),
         );
-        let mut d = start(&lab, who, &text);
-        assert!(
-            wait_for(Duration::from_secs(10), || events(&out)
-                .iter()
-                .any(|e| e.0 == "notify"))
-            .is_some(),
-            "{who}: started: {}",
-            d.log_text()
-        );
+        let mut d = start(&lab, who, &text, &out);
         let before = std::time::Instant::now();
         stop(&mut d, who);
         let took = before.elapsed();
@@ -263,23 +246,19 @@ fn netns_a_reload_changes_the_shutdown_script_and_runs_no_startup_script() {
     ) else {
         return;
     };
-    for who in daemons() {
+    for who in daemons_to_compare() {
         let out = scripts(&lab, who);
         let first = conf(
             &lab,
             &out,
             "    startup_script \"REC start\"\n    shutdown_script \"REC stop\"\n",
         );
-        let mut d = start(&lab, who, &first);
-        assert!(
-            wait_for(Duration::from_secs(10), || events(&out)
-                .iter()
-                .any(|e| e.0 == "notify"))
-            .is_some(),
-            "{who}: started: {}",
-            d.log_text()
-        );
-        let user = if who == "ours" { " nobody nogroup" } else { "" };
+        let mut d = start(&lab, who, &first, &out);
+        let user = if who == "keepalived-rs" {
+            " nobody nogroup"
+        } else {
+            ""
+        };
         let second = conf(
             &lab,
             &out,
@@ -289,15 +268,8 @@ fn netns_a_reload_changes_the_shutdown_script_and_runs_no_startup_script() {
         );
         lab.write(&format!("{who}.conf"), &second);
         d.signal(nix::sys::signal::Signal::SIGHUP);
-        assert!(
-            wait_for(Duration::from_secs(10), || d
-                .log_text()
-                .contains("Reload complete"))
-            .is_some(),
-            "{who}: reloaded: {}",
-            d.log_text()
-        );
-        if who == "ours" {
+        d.wait_log("Reload complete", Duration::from_secs(10));
+        if who == "keepalived-rs" {
             // keepalived 2.2.7 logs nothing of these two (measured); ours says what changed.
             let log = d.log_text();
             assert!(
