@@ -9,13 +9,11 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::notify::{calls, note_scripts, Reader};
-use common::{lab_or_skip, wait_for, Daemon, Lab};
-
-const DAEMONS: [&str; 2] = ["keepalived-rs", "keepalived"];
+use common::{daemons_to_compare, lab_or_skip, wait_for, Lab};
 
 /// The scripts every instance and the group name: the state's own and `notify`.
 const SCRIPTS: [&str; 10] = [
@@ -73,45 +71,68 @@ fn phase(moves: &[(&str, &str, u8)]) -> Vec<String> {
         .collect()
 }
 
-/// Waits until `n` more calls than `seen` are written down (and a second more, for stragglers
-/// keepalived forked at once); returns the new ones.
-fn next_calls(
-    file: &Path,
-    seen: &mut usize,
-    n: usize,
-    d: &Daemon,
-    who: &str,
-    what: &str,
-) -> Vec<String> {
-    let ok = wait_for(Duration::from_secs(15), || calls(file).len() >= *seen + n);
-    std::thread::sleep(Duration::from_secs(1));
-    let all = calls(file);
-    assert!(
-        ok.is_some(),
-        "{who}: {what}: calls so far {all:#?}\n{}",
-        d.log_text()
-    );
-    let new = all[*seen..].to_vec();
-    *seen = all.len();
-    new
+/// The calls one daemon's scripts write down in `file`, read phase by phase.
+struct Calls<'a> {
+    file: &'a Path,
+    who: &'a str,
+    /// The daemon's log, for the failures.
+    log: PathBuf,
+    /// How many were read so far.
+    seen: usize,
+}
+
+impl<'a> Calls<'a> {
+    /// `who`'s calls, started in `lab`.
+    fn new(file: &'a Path, lab: &Lab, who: &'a str) -> Calls<'a> {
+        Calls {
+            file,
+            who,
+            log: lab.dir.join(format!("{who}.log")),
+            seen: 0,
+        }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until `n` more calls are written down (and a second more, for stragglers
+    /// keepalived forked at once); returns the new ones.
+    fn next(&mut self, n: usize, what: &str) -> Vec<String> {
+        let ok = wait_for(Duration::from_secs(15), || {
+            calls(self.file).len() >= self.seen + n
+        });
+        std::thread::sleep(Duration::from_secs(1));
+        let all = calls(self.file);
+        assert!(
+            ok.is_some(),
+            "{}: {what}: calls so far {all:#?}\n{}",
+            self.who,
+            self.log_text()
+        );
+        let new = all[self.seen..].to_vec();
+        self.seen = all.len();
+        new
+    }
+
+    /// Nothing more is written down within `wait`.
+    fn none(&self, wait: Duration, what: &str) {
+        std::thread::sleep(wait);
+        let all = calls(self.file);
+        assert_eq!(
+            all.len(),
+            self.seen,
+            "{}: {what}: unexpected calls {:#?}\n{}",
+            self.who,
+            &all[self.seen..],
+            self.log_text()
+        );
+    }
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
-}
-
-/// Nothing more is written down within `wait`.
-fn no_calls(file: &Path, seen: usize, wait: Duration, d: &Daemon, who: &str, what: &str) {
-    std::thread::sleep(wait);
-    let all = calls(file);
-    assert_eq!(
-        all.len(),
-        seen,
-        "{who}: {what}: unexpected calls {:#?}\n{}",
-        &all[seen..],
-        d.log_text()
-    );
 }
 
 fn lab(test: &str, who: &str, tag: &str) -> Option<Lab> {
@@ -125,7 +146,7 @@ fn lab(test: &str, who: &str, tag: &str) -> Option<Lab> {
 /// then all MASTER.
 #[test]
 fn netns_one_members_fault_puts_the_group_in_fault_as_keepalived() {
-    for who in DAEMONS {
+    for who in daemons_to_compare() {
         let test = "netns_one_members_fault_puts_the_group_in_fault_as_keepalived";
         let Some(lab) = lab(test, who, "sf") else {
             return;
@@ -144,8 +165,9 @@ fn netns_one_members_fault_puts_the_group_in_fault_as_keepalived() {
             instance(&lab.dir, "VI_1", 51, 100, Some("chk1")),
             instance(&lab.dir, "VI_2", 52, 100, Some("chk2")),
         );
-        let d = lab.start_either(who, &a, &conf);
-        let mut seen = 0;
+        // Held to the end: dropping it kills the daemon.
+        let _daemon = lab.start_either(who, &a, &conf);
+        let mut calls = Calls::new(&file, &lab, who);
         let start = phase(&[
             ("VI_1", "BACKUP", 100),
             ("VI_2", "BACKUP", 100),
@@ -154,7 +176,7 @@ fn netns_one_members_fault_puts_the_group_in_fault_as_keepalived() {
             ("VI_2", "MASTER", 100),
             ("G", "MASTER", 100),
         ]);
-        let got = next_calls(&file, &mut seen, start.len(), &d, who, "start");
+        let got = calls.next(start.len(), "start");
         assert_eq!(sorted(got), sorted(start), "{who}: start");
 
         std::fs::write(&f1, "").unwrap();
@@ -163,7 +185,7 @@ fn netns_one_members_fault_puts_the_group_in_fault_as_keepalived() {
             ("VI_2", "FAULT", 100),
             ("G", "FAULT", 100),
         ]);
-        let got = next_calls(&file, &mut seen, fault.len(), &d, who, "VI_1's fault");
+        let got = calls.next(fault.len(), "VI_1's fault");
         println!("MEASURE: {who}: VI_1's fault: {got:?}");
         if who == "keepalived-rs" {
             assert_eq!(got, fault, "{who}: in order");
@@ -172,23 +194,9 @@ fn netns_one_members_fault_puts_the_group_in_fault_as_keepalived() {
         assert!(!lab.has(&a, "10.9.0.51") && !lab.has(&a, "10.9.0.52"));
 
         std::fs::write(&f2, "").unwrap();
-        no_calls(
-            &file,
-            seen,
-            Duration::from_secs(3),
-            &d,
-            who,
-            "VI_2's own fault",
-        );
+        calls.none(Duration::from_secs(3), "VI_2's own fault");
         std::fs::remove_file(&f1).unwrap();
-        no_calls(
-            &file,
-            seen,
-            Duration::from_secs(3),
-            &d,
-            who,
-            "VI_1's recovery",
-        );
+        calls.none(Duration::from_secs(3), "VI_1's recovery");
         assert!(!lab.has(&a, "10.9.0.51"), "{who}: VI_1 held in FAULT");
 
         std::fs::remove_file(&f2).unwrap();
@@ -200,7 +208,7 @@ fn netns_one_members_fault_puts_the_group_in_fault_as_keepalived() {
             ("VI_2", "MASTER", 100),
             ("G", "MASTER", 100),
         ]);
-        let got = next_calls(&file, &mut seen, back.len(), &d, who, "recovery");
+        let got = calls.next(back.len(), "recovery");
         println!("MEASURE: {who}: the last fault ends: {got:?}");
         if who == "keepalived-rs" {
             assert_eq!(got[..6], back[..6], "{who}: in order");
@@ -252,7 +260,7 @@ fn netns_one_members_fault_puts_the_group_in_fault_as_keepalived() {
 /// member's STOP, then the group's.
 #[test]
 fn netns_a_group_of_owners_starts_master_without_a_group_notify() {
-    for who in DAEMONS {
+    for who in daemons_to_compare() {
         let test = "netns_a_group_of_owners_starts_master_without_a_group_notify";
         let Some(lab) = lab(test, who, "so") else {
             return;
@@ -266,17 +274,10 @@ fn netns_a_group_of_owners_starts_master_without_a_group_notify() {
             instance(&lab.dir, "VI_2", 52, 255, None),
         );
         let mut d = lab.start_either(who, &a, &conf);
-        let mut seen = 0;
+        let mut calls = Calls::new(&file, &lab, who);
         let start = phase(&[("VI_1", "MASTER", 255), ("VI_2", "MASTER", 255)]);
-        let got = next_calls(&file, &mut seen, start.len(), &d, who, "start");
-        no_calls(
-            &file,
-            seen,
-            Duration::from_secs(2),
-            &d,
-            who,
-            "after the start",
-        );
+        let got = calls.next(start.len(), "start");
+        calls.none(Duration::from_secs(2), "after the start");
         println!("MEASURE: {who}: owners' start: {got:?}");
         assert_eq!(sorted(got), sorted(start), "{who}: start");
         assert!(
@@ -288,7 +289,7 @@ fn netns_a_group_of_owners_starts_master_without_a_group_notify() {
             ("VI_2", "STOP", 255),
             ("G", "STOP", 0),
         ]);
-        let got = next_calls(&file, &mut seen, stop.len(), &d, who, "stop");
+        let got = calls.next(stop.len(), "stop");
         assert_eq!(sorted(got), sorted(stop), "{who}: stop");
     }
 }
