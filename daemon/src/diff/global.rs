@@ -7,8 +7,8 @@
 
 use serde_json::Value;
 
-/// global_defs settings whose effect a reload applies: resolved into the plans (and compared
-/// there) or read by the reload itself.
+/// global_defs settings whose effect a reload applies by what they resolve into (the plans,
+/// compared there); with [`READ_WHERE_USED`], every global_defs setting a reload applies.
 const APPLIED: &[&str] = &[
     // Resolved into instances.
     "vrrp_version",
@@ -38,34 +38,19 @@ const APPLIED: &[&str] = &[
     "lvs_flush_on_stop",
     // The sync daemon's own plan (`Plans::sync`), compared there.
     "lvs_sync_daemon",
-    // Read by the notifier (FIFOs, mail) or resolved into instances and servers (smtp_alert).
-    "notify_fifo",
-    "notify_fifo_script",
-    "vrrp_notify_fifo",
-    "vrrp_notify_fifo_script",
-    "lvs_notify_fifo",
-    "lvs_notify_fifo_script",
-    "fifo_write_vrrp_states_on_reload",
-    "notification_email",
-    "notification_email_from",
-    "smtp_server",
-    "smtp_helo_name",
-    "smtp_connect_timeout",
+    // Resolved into instances and servers (the notifier's own settings: READ_WHERE_USED).
     "smtp_alert",
     "smtp_alert_vrrp",
     "smtp_alert_checker",
     "no_email_faults",
     "no_checker_emails",
-    "router_id",
-    // Read at stop from the configuration in force (a changed startup_script is not applied:
-    // it runs at start only).
-    "shutdown_script",
-    "shutdown_script_timeout",
 ];
 
 /// The applied global_defs settings that nothing else a reload logs shows (the notifier's and
 /// the shutdown script's, read where they are used): a change to one is a line of its own.
-/// The others show as a change of the instances and servers they resolve into.
+/// The others show as a change of the instances and servers they resolve into. (shutdown_script
+/// is read at stop from the configuration in force; a changed startup_script is not applied: it
+/// runs at start only.)
 const READ_WHERE_USED: &[&str] = &[
     "shutdown_script",
     "shutdown_script_timeout",
@@ -112,7 +97,8 @@ pub fn not_applied(old: &Value, new: &Value) -> Vec<String> {
     defs.sort();
     defs.dedup();
     for k in &defs {
-        if APPLIED.contains(&k.as_str()) || og.get(k) == ng.get(k) {
+        let applied = APPLIED.contains(&k.as_str()) || READ_WHERE_USED.contains(&k.as_str());
+        if applied || og.get(k) == ng.get(k) {
             continue;
         }
         out.push(format!("global_defs {k}"));
