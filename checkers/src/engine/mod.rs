@@ -31,6 +31,7 @@ mod failure;
 mod ratelimit;
 mod rules;
 mod schedule;
+mod slots_by_id;
 
 pub use failure::Failure;
 

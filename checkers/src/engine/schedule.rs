@@ -7,12 +7,13 @@
 //! recognised and dropped without searching the heap.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use tokio::time::Instant;
 
 use super::rules::State;
+use super::slots_by_id::SlotsById;
 use super::{CheckEvent, CheckerId, Probe, ProbeResult, Timing};
 use crate::latency::Latency;
 
@@ -43,7 +44,7 @@ pub(super) struct Due {
 pub(super) struct Schedule {
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
-    by_id: HashMap<CheckerId, u32>,
+    by_id: SlotsById,
     deadlines: BinaryHeap<Reverse<(Instant, u64, u32)>>,
     tickets: u64,
     /// The timing of the last checker inserted, for the next one with the same to share.
@@ -61,7 +62,7 @@ impl Schedule {
         first: Instant,
     ) -> Result<(), String> {
         timing.validate().map_err(|e| format!("{id}: {e}"))?;
-        if self.by_id.contains_key(&id) {
+        if self.by_id.contains(id) {
             return Err(format!("{id} is already running"));
         }
         let ticket = self.ticket();
@@ -96,7 +97,7 @@ impl Schedule {
     /// Stops a checker: its deadline and any check in flight are forgotten. Its slot, or None
     /// if unknown.
     pub fn remove(&mut self, id: CheckerId) -> Option<u32> {
-        let index = self.by_id.remove(&id)?;
+        let index = self.by_id.remove(id)?;
         self.slots[index as usize] = None;
         self.free.push(index);
         Some(index)
@@ -115,6 +116,7 @@ impl Schedule {
     /// by doubling left, when it is more than a quarter of what is used (10,000 checkers: 6,384
     /// unused slots of 136 bytes and heap entries of 32, 1 MB, for the whole run otherwise).
     pub fn fit(&mut self) {
+        self.by_id.fit();
         let spare = |cap: usize, len: usize| cap - len > len / 4;
         if spare(self.slots.capacity(), self.slots.len()) {
             self.slots.shrink_to_fit();
