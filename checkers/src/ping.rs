@@ -60,13 +60,13 @@ impl PingCheck {
             (Domain::IPV6, Protocol::ICMPV6)
         };
         let socket = Socket::new(domain, kind.nonblocking().cloexec(), Some(proto))?;
-        if let Some(ifname) = &self.conn.bind_if {
+        if let Some(ifname) = &self.conn.source().bind_if {
             socket.bind_device(Some(ifname.as_bytes()))?;
         }
-        if let Some(mark) = self.conn.fwmark {
+        if let Some(mark) = self.conn.source().fwmark {
             socket.set_mark(mark)?;
         }
-        if let Some(ip) = self.conn.bindto {
+        if let Some(ip) = self.conn.source().bindto {
             socket.bind(&SocketAddr::new(ip, 0).into())?;
         }
         socket.connect(&SocketAddr::new(self.conn.connect_ip, 0).into())?;

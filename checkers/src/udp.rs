@@ -30,19 +30,20 @@ impl Connection {
                 Type::DGRAM.nonblocking().cloexec(),
                 Some(Protocol::UDP),
             )?;
-            if let Some(ifname) = &self.bind_if {
+            let source = self.source();
+            if let Some(ifname) = &source.bind_if {
                 socket.bind_device(Some(ifname.as_bytes()))?;
             }
-            if let Some(mark) = self.fwmark {
+            if let Some(mark) = source.fwmark {
                 socket.set_mark(mark)?;
             }
-            if self.bindto.is_some() || self.bind_port.is_some() {
-                let ip = self.bindto.unwrap_or(if self.connect_ip.is_ipv4() {
+            if source.bindto.is_some() || source.bind_port.is_some() {
+                let ip = source.bindto.unwrap_or(if self.connect_ip.is_ipv4() {
                     IpAddr::from([0u8; 4])
                 } else {
                     IpAddr::from([0u16; 8])
                 });
-                socket.bind(&SocketAddr::new(ip, self.bind_port.unwrap_or(0)).into())?;
+                socket.bind(&SocketAddr::new(ip, source.bind_port.unwrap_or(0)).into())?;
             }
             UdpSocket::from_std(std::net::UdpSocket::from(socket))
         };
@@ -185,11 +186,9 @@ impl UdpCheck {
                 Ok(Success::default())
             }
             Ok(Err(e)) => Err(format!("{target}: {e}").into()),
-            Err(_) if self.require_reply.is_some() => Err(format!(
-                "{target}: no reply within {:?}",
-                self.conn.connect_timeout
-            )
-            .into()),
+            Err(_) if self.require_reply.is_some() => {
+                Err(format!("{target}: no reply within {:?}", self.conn.connect_timeout).into())
+            }
             Err(_) => Ok(Success::default()),
         }
     }

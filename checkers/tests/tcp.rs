@@ -1,7 +1,7 @@
 //! TCP_CHECK against real listeners on loopback: one that accepts, a closed port (refused), and
 //! one whose accept queue is full (never answers, so the connect times out).
 
-use checkers::tcp::{Connection, TcpCheck};
+use checkers::tcp::{Connection, Source, TcpCheck};
 use checkers::{spawn_checker, CheckerId, EventKind, Probe, Timing};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -96,9 +96,9 @@ async fn bindto_and_bind_port_set_the_source() {
         t.local_addr().unwrap().port()
     };
     let mut c = conn(l.local_addr().unwrap().port(), 2000);
-    c.bindto = Some("127.0.0.2".parse().unwrap());
-    c.bind_port = Some(src_port);
-    c.bind_if = Some("lo".into());
+    c.source_mut().bindto = Some("127.0.0.2".parse().unwrap());
+    c.source_mut().bind_port = Some(src_port);
+    c.source_mut().bind_if = Some("lo".into());
     TcpCheck::new(c)
         .unwrap()
         .probe()
@@ -117,7 +117,7 @@ async fn bindto_and_bind_port_set_the_source() {
 async fn an_unknown_bind_if_is_a_local_failure_not_a_panic() {
     let l = TcpListener::bind((LO, 0)).await.unwrap();
     let mut c = conn(l.local_addr().unwrap().port(), 2000);
-    c.bind_if = Some("nosuchif0".into());
+    c.source_mut().bind_if = Some("nosuchif0".into());
     let err = TcpCheck::new(c).unwrap().probe().await.unwrap_err();
     assert!(err.is_local(), "{err:?}");
     assert!(err.to_string().contains("socket for"), "{err}");
@@ -127,10 +127,12 @@ async fn an_unknown_bind_if_is_a_local_failure_not_a_panic() {
 async fn fwmark_is_set_when_we_may() {
     let l = TcpListener::bind((LO, 0)).await.unwrap();
     let mut c = conn(l.local_addr().unwrap().port(), 2000);
-    c.fwmark = Some(7);
+    c.source_mut().fwmark = Some(7);
     match TcpCheck::new(c).unwrap().probe().await {
         Ok(_) => {}
-        Err(e) if e.to_string().contains("ermission") || e.to_string().contains("not permitted") => {
+        Err(e)
+            if e.to_string().contains("ermission") || e.to_string().contains("not permitted") =>
+        {
             eprintln!("SKIP: fwmark_is_set_when_we_may: SO_MARK needs CAP_NET_ADMIN: {e}")
         }
         Err(e) => panic!("{e}"),
@@ -146,7 +148,7 @@ fn bad_connections_are_rejected_up_front() {
         .unwrap_err()
         .contains("connect_timeout"));
     let mut c = conn(80, 1000);
-    c.bindto = Some("::1".parse().unwrap());
+    c.source_mut().bindto = Some("::1".parse().unwrap());
     assert!(TcpCheck::new(c).unwrap_err().contains("families"));
 }
 
@@ -211,4 +213,18 @@ async fn next(
         .await
         .expect("an event in time")
         .unwrap()
+}
+
+/// A connection keeps its source options only when one is set: the common case holds no box.
+#[test]
+fn source_options_are_kept_only_when_set() {
+    let plain = conn(80, 1000);
+    assert_eq!(plain.clone().with_source(Source::default()), plain);
+    let marked = plain.clone().with_source(Source {
+        fwmark: Some(3),
+        ..Source::default()
+    });
+    assert_ne!(marked, plain);
+    assert_eq!(marked.source().fwmark, Some(3));
+    assert_eq!(plain.source(), &Source::default());
 }

@@ -99,7 +99,7 @@ pub async fn fetch(req: &Request) -> Printed {
     let limit = req.timeout.unwrap_or(NO_TIMEOUT);
     let mut p = Printed::default();
     let mut conn = Connection::new(req.server, req.port, NO_TIMEOUT);
-    conn.fwmark = req.fwmark;
+    conn.source_mut().fwmark = req.fwmark;
     let stream = match tokio::time::timeout(limit, conn.connect()).await {
         Err(_) => return failure(req, start, "Timeout connecting"),
         Ok(Err(_)) => return failure(req, start, "Connection failed"),

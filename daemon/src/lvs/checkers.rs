@@ -17,7 +17,7 @@ use checkers::misc::MiscCheck;
 use checkers::ping::PingCheck;
 use checkers::smtp::SmtpCheck;
 use checkers::ssl::{SslContext, Tls, TlsOptions};
-use checkers::tcp::{Connection, TcpCheck};
+use checkers::tcp::{Connection, Source, TcpCheck};
 use checkers::udp::{parse_hex, ReplyByte, UdpCheck};
 use checkers::{Probe, Timing};
 use conf_parser::model::global::GlobalPart;
@@ -193,15 +193,12 @@ fn timing(c: &CheckerCommon, global: &GlobalPart) -> Timing {
 }
 
 fn connection(c: &lvs::Connection) -> Connection {
-    Connection {
-        connect_ip: c.connect_ip,
-        connect_port: c.connect_port,
+    Connection::new(c.connect_ip, c.connect_port, c.connect_timeout.0).with_source(Source {
         bindto: c.bindto,
         bind_port: c.bind_port,
         bind_if: c.bind_if.clone(),
-        connect_timeout: c.connect_timeout.0,
         fwmark: c.fwmark,
-    }
+    })
 }
 
 fn http(h: &lvs::HttpCheck) -> Result<HttpCheck, NotRun> {
@@ -566,7 +563,10 @@ virtual_server 192.168.200.100 80 {
             "192.168.201.100".parse::<std::net::IpAddr>().unwrap()
         );
         assert_eq!(t.conn.connect_port, 80);
-        assert_eq!(t.conn.bindto, Some("192.168.201.1".parse().unwrap()));
+        assert_eq!(
+            t.conn.source().bindto,
+            Some("192.168.201.1".parse().unwrap())
+        );
         assert_eq!(t.conn.connect_timeout, Duration::from_secs(3));
         let misc = &plan.checkers[1];
         assert!(misc.timing.alpha && !misc.timing.log_all_failures);
