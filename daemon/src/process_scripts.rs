@@ -265,11 +265,20 @@ mod tests {
         let text = std::fs::read_to_string(&pids).unwrap();
         for pid in text.split_whitespace() {
             let pid = nix::unistd::Pid::from_raw(pid.parse().unwrap());
-            // Reaped or a zombie about to be: no longer running in either case.
-            let gone = nix::sys::signal::kill(pid, None).is_err()
-                || std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                    .is_ok_and(|s| s.contains(") Z "));
-            assert!(gone, "process {pid} still runs");
+            // Reaped or a zombie about to be: no longer running in either case. A SIGKILL is
+            // sent when `kill` returns, not yet acted on: on a loaded machine the process may
+            // take a moment to be scheduled and die, so this waits for it (a process the group
+            // kill missed runs on for 30 s and fails here).
+            let gone = || {
+                nix::sys::signal::kill(pid, None).is_err()
+                    || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                        .is_ok_and(|s| s.contains(") Z "))
+            };
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            while !gone() && std::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            assert!(gone(), "process {pid} still runs");
         }
         let _ = std::fs::remove_dir_all(&dir);
     }
