@@ -77,23 +77,13 @@ pub fn set_purge_delay() {
         }
         Step::Reexecute => {
             use std::os::unix::process::CommandExt;
-            // The executable's resolved path (`current_exe` reads /proc/self/exe): what was
-            // started may be gone from the path it was started by. The process's name follows
-            // that file's; `name_after_arg0` gives it back the name it was started by.
-            let Ok(exe) = std::env::current_exe() else {
+            // The process's name follows the executable file's; `name_after_arg0` gives it
+            // back the name it was started by.
+            let Ok(mut command) = crate::process::this_program_again() else {
                 return;
             };
-            let mut args = std::env::args_os();
-            let mut command = std::process::Command::new(exe);
-            if let Some(arg0) = args.next() {
-                command.arg0(arg0);
-            }
             // Returns only on failure.
-            let _ = command
-                .args(args)
-                .env(PURGE_DELAY, "0")
-                .env(SET_BY_US, "1")
-                .exec();
+            let _ = command.env(PURGE_DELAY, "0").env(SET_BY_US, "1").exec();
         }
     }
 }

@@ -30,21 +30,26 @@ pub fn raise_nofile_limit(wanted: u64) -> io::Result<u64> {
     Ok(target)
 }
 
+/// This program again, with our arguments: the executable's resolved path (`current_exe` reads
+/// /proc/self/exe: what was started may be gone from the path it was started by), and our
+/// first argument kept, as a forked keepalived keeps its: `pidof keepalived` finds the copy when
+/// an operator started it through a link of that name.
+pub fn this_program_again() -> io::Result<std::process::Command> {
+    use std::os::unix::process::CommandExt;
+    let mut args = std::env::args_os();
+    let mut command = std::process::Command::new(std::env::current_exe()?);
+    if let Some(arg0) = args.next() {
+        command.arg0(arg0);
+    }
+    command.args(args);
+    Ok(command)
+}
+
 /// Without `-n`: start a copy of ourselves in a new session, detached from the terminal, and let
 /// the caller exit. The copy calls setsid() itself when it sees [`DETACHED_ENV`] (it is not a
 /// process-group leader, so that succeeds) — no fork in this process, no pre_exec.
 pub fn respawn_detached() -> io::Result<u32> {
-    use std::os::unix::process::CommandExt;
-    let exe = std::env::current_exe()?;
-    let mut args = std::env::args_os();
-    let mut command = std::process::Command::new(exe);
-    // The copy keeps our first argument, as a forked keepalived keeps its: `pidof keepalived`
-    // finds it when an operator started it through a link of that name.
-    if let Some(arg0) = args.next() {
-        command.arg0(arg0);
-    }
-    let child = command
-        .args(args)
+    let child = this_program_again()?
         .env(DETACHED_ENV, "1")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
