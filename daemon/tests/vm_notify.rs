@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::notify::{Reader, Sink};
-use common::{lab_or_skip, wait_for, Daemon, Lab, KEEPALIVED};
+use common::{lab_or_skip, wait_for, Lab};
 
 /// A TCP listener in a namespace that accepts and closes, until stopped.
 struct Listener {
@@ -123,25 +123,6 @@ virtual_server fwmark 7 {{
 /// One daemon's lines on lvs_notify_fifo and on notify_fifo, and its mails (subject, body).
 type Run = (Vec<String>, Vec<String>, Vec<(String, String)>);
 
-/// The checkers' daemon of `who` on `text` in namespace `ns`: keepalived 2.2.7 with `-C`
-/// (its checker child only), or ours named `name`.
-fn start(lab: &Lab, who: &str, ns: &str, name: &str, text: &str) -> Daemon {
-    if who != "keepalived" {
-        return lab.start_ours(ns, name, text);
-    }
-    let path = lab.write("keepalived.conf", text);
-    let mut cmd = Command::new("ip");
-    cmd.args([
-        "netns", "exec", ns, KEEPALIVED, "-n", "-l", "-D", "-C", "-f",
-    ])
-    .arg(&path)
-    .arg("-p")
-    .arg(lab.dir.join("k.pid"))
-    .arg("-c")
-    .arg(lab.dir.join("k-checkers.pid"));
-    Daemon::spawn_for_test(&mut cmd, lab.dir.join("keepalived.log"))
-}
-
 /// One daemon through the scenario.
 fn run(who: &str) -> Option<Run> {
     let lab = lab_or_skip(
@@ -160,7 +141,7 @@ fn run(who: &str) -> Option<Run> {
     let mut server1 = Some(Listener::start(&r1, "10.9.0.2:8080"));
     let _server2 = Listener::start(&r2, "10.9.0.3:8080");
     let text = conf(&lab);
-    let mut daemon = start(&lab, who, &d, "ours", &text);
+    let mut daemon = lab.start_checkers_either(who, &d, "ours", &text);
     // Both real servers in before anything is taken down.
     let both_in = || {
         let out = Command::new("ip")
@@ -328,7 +309,7 @@ fn vm_rs_init_notifies_as_keepalived() {
                 lab.dir.join("8083.down").display()
             ),
         );
-        let mut daemon = start(&lab, who, &d, "ours", &text);
+        let mut daemon = lab.start_checkers_either(who, &d, "ours", &text);
         let want = 7;
         assert!(
             wait_for(Duration::from_secs(60), || lvs.lines().len() >= want).is_some(),
@@ -434,7 +415,7 @@ fn vm_rs_init_notifies_at_a_reload_as_keepalived() {
         } else {
             "ours"
         };
-        let mut daemon = start(&lab, who, &d, name, &first);
+        let mut daemon = lab.start_checkers_either(who, &d, name, &first);
         assert!(
             wait_for(Duration::from_secs(60), || lvs.lines().len() >= 2).is_some(),
             "{who}: {:?}\n{}",

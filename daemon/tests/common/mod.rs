@@ -312,6 +312,25 @@ impl Lab {
         }
     }
 
+    /// The checkers' daemon of `who` on `conf` in namespace `ns`: keepalived 2.2.7 with `-C`
+    /// (its checker child only), or ours named `name`.
+    pub fn start_checkers_either(&self, who: &str, ns: &str, name: &str, conf: &str) -> Daemon {
+        if who != "keepalived" {
+            return self.start_ours(ns, name, conf);
+        }
+        let path = self.write("keepalived.conf", conf);
+        let mut cmd = Command::new("ip");
+        cmd.args([
+            "netns", "exec", ns, KEEPALIVED, "-n", "-l", "-D", "-C", "-f",
+        ])
+        .arg(&path)
+        .arg("-p")
+        .arg(self.dir.join("k.pid"))
+        .arg("-c")
+        .arg(self.dir.join("k-checkers.pid"));
+        Daemon::spawn_for_test(&mut cmd, self.dir.join("keepalived.log"))
+    }
+
     /// Runs Debian's keepalived in namespace `ns` with `conf`, pid files and its log in the
     /// lab's directory.
     pub fn start_keepalived(&self, ns: &str, name: &str, conf: &str) -> Daemon {
