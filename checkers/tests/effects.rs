@@ -60,6 +60,7 @@ fn ev(rs: usize, check: usize, kind: EventKind) -> CheckEvent {
         id: id(rs, check),
         kind,
         reason: String::new(),
+        first: false,
     }
 }
 
@@ -574,6 +575,7 @@ fn reconfigure_keeps_virtual_servers_by_key() {
         id: CheckerId(500),
         kind: EventKind::Down,
         reason: String::new(),
+        first: false,
     })
     .unwrap();
     let mut c = vs(vec![rs(3, 1, 1)]);
@@ -618,6 +620,7 @@ fn checkers_are_found_by_id_in_any_order() {
         id: CheckerId(id),
         kind: EventKind::Down,
         reason: String::new(),
+        first: false,
     };
     assert_eq!(
         p.apply(&down(7)).unwrap(),

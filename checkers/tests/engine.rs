@@ -142,13 +142,18 @@ async fn a_success_during_retries_resets_the_count() {
     let events = run_for(timing(10, 1, 2), probe.clone(), 35).await;
     // 0 fail (retry 1 of 1) -> 2 ok -> 12 fail -> 14 fail: down -> 24 ok: up -> 34 ok
     assert_eq!(probe.calls(), vec![0.0, 2.0, 12.0, 14.0, 24.0, 34.0]);
+    // The success at 2 is the checker's first outcome, told as keepalived tells it (a failed
+    // attempt before it decided nothing).
     assert_eq!(
         kinds(&events),
         vec![
+            (2.0, EventKind::Up { weight: None }),
             (14.0, EventKind::Down),
             (24.0, EventKind::Up { weight: None })
         ]
     );
+    let first: Vec<bool> = events.iter().map(|(_, e)| e.first).collect();
+    assert_eq!(first, [true, false, false]);
 }
 
 #[tokio::test(start_paused = true)]

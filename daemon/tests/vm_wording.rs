@@ -48,7 +48,8 @@ impl Server {
                             c.set_read_timeout(Some(Duration::from_secs(2))).ok();
                             let mut buf = [0u8; 1024];
                             let _ = c.read(&mut buf);
-                            let _ = c.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n");
+                            let _ =
+                                c.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n");
                         }
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(20)),
@@ -92,8 +93,18 @@ fn vm_lvs_lines_are_keepalived_words() {
     let conf = "virtual_server 10.9.0.100 80 {\n    delay_loop 2\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n    real_server 10.9.0.2 80 {\n        TCP_CHECK {\n            connect_timeout 1\n            retry 1\n            delay_before_retry 1\n        }\n    }\n    real_server 10.9.0.3 80 {\n        HTTP_GET {\n            url {\n                path /\n                status_code 200\n            }\n            connect_timeout 1\n            retry 1\n            delay_before_retry 1\n        }\n    }\n}\n";
     let file = lab.write("d.conf", conf);
     let mut cmd = Command::new("ip");
-    cmd.args(["netns", "exec", &d, env!("CARGO_BIN_EXE_keepalived-rs"), "-n", "-l", "-D", "-C", "-f"])
-        .arg(&file);
+    cmd.args([
+        "netns",
+        "exec",
+        &d,
+        env!("CARGO_BIN_EXE_keepalived-rs"),
+        "-n",
+        "-l",
+        "-D",
+        "-C",
+        "-f",
+    ])
+    .arg(&file);
     for (flag, f) in [("-p", "pid"), ("-r", "vrrp.pid"), ("-c", "checkers.pid")] {
         cmd.arg(flag).arg(lab.dir.join(format!("d.{f}")));
     }
@@ -102,8 +113,11 @@ fn vm_lvs_lines_are_keepalived_words() {
     let b = Server::start(&r2, "10.9.0.3", true);
     let has = |s: &str| daemon.log_text().contains(s);
     assert!(
-        wait_for(Duration::from_secs(30), || has("TCP connection to [10.9.0.2]:tcp:80 success.")
-            && has("Remote Web server [10.9.0.3]:tcp:80 succeed on service."))
+        wait_for(Duration::from_secs(30), || has(
+            "TCP connection to [10.9.0.2]:tcp:80 success."
+        ) && has(
+            "Remote Web server [10.9.0.3]:tcp:80 succeed on service."
+        ))
         .is_some(),
         "{}",
         daemon.log_text()
@@ -117,8 +131,12 @@ fn vm_lvs_lines_are_keepalived_words() {
     let a = Server::start(&r1, "10.9.0.2", false);
     let b = Server::start(&r2, "10.9.0.3", true);
     assert!(
-        wait_for(Duration::from_secs(40), || daemon.log_text().matches("Adding service").count() == 2)
-            .is_some(),
+        wait_for(Duration::from_secs(40), || daemon
+            .log_text()
+            .matches("Adding service")
+            .count()
+            == 2)
+        .is_some(),
         "{}",
         daemon.log_text()
     );
@@ -143,4 +161,108 @@ fn vm_lvs_lines_are_keepalived_words() {
         "keepalived's lines not in ours: {missing:#?}\nours:\n{}",
         ours.join("\n")
     );
+}
+
+/// A check's outcome lines (keepalived's words) in a daemon's log, sorted: from the first of
+/// the words that start them to the end of the line.
+fn outcome_lines(log: &str) -> Vec<String> {
+    const STARTS: &[&str] = &[
+        "TCP_CHECK on service",
+        "HTTP_CHECK on service",
+        "TCP connection to",
+        "Remote Web server",
+    ];
+    let mut lines: Vec<String> = log
+        .lines()
+        .filter_map(|l| {
+            STARTS
+                .iter()
+                .find_map(|s| l.find(s).map(|i| l[i..].to_string()))
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// One daemon through the retry scenario: its outcome lines.
+fn retry_run(who: &str) -> Option<Vec<String>> {
+    let test = "vm_failure_lines_with_and_without_retries_as_keepalived";
+    let lab = lab_or_skip(test, if who == "keepalived" { "rk" } else { "ro" }, 3)?;
+    let (d, r1, r2) = (
+        lab.node(0).to_string(),
+        lab.node(1).to_string(),
+        lab.node(2).to_string(),
+    );
+    // Port 80 answers until taken down; nothing listens on 81 and 82 (refused at once). NAT,
+    // where a real server's port may differ from the virtual server's.
+    let a = Server::start(&r1, "10.9.0.2", false);
+    let b = Server::start(&r2, "10.9.0.3", true);
+    let http = |port: u16, retry: u8| {
+        format!(
+            "    real_server 10.9.0.3 {port} {{\n        HTTP_GET {{\n            url {{\n                path /\n                status_code 200\n            }}\n            connect_timeout 1\n            retry {retry}\n            delay_before_retry 1\n        }}\n    }}\n"
+        )
+    };
+    let tcp = |port: u16, retry: u8| {
+        format!(
+            "    real_server 10.9.0.2 {port} {{\n        TCP_CHECK {{\n            connect_timeout 1\n            retry {retry}\n            delay_before_retry 1\n        }}\n    }}\n"
+        )
+    };
+    let conf = format!(
+        "virtual_server 10.9.0.100 80 {{\n    delay_loop 1\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n{}{}{}{}{}{}}}\n",
+        tcp(80, 0),
+        tcp(81, 0),
+        tcp(82, 1),
+        http(80, 0),
+        http(81, 0),
+        http(82, 1),
+    );
+    let mut daemon = lab.start_checkers_either(who, &d, "ours", &conf);
+    let has = |s: &str| daemon.log_text().contains(s);
+    assert!(
+        wait_for(Duration::from_secs(30), || has(
+            "TCP connection to [10.9.0.2]:tcp:80 success."
+        ) && has(
+            "Remote Web server [10.9.0.3]:tcp:80 succeed on service."
+        ) && has("[10.9.0.2]:tcp:82")
+            && has("[10.9.0.3]:tcp:82"))
+        .is_some(),
+        "{who}:\n{}",
+        daemon.log_text()
+    );
+    drop((a, b));
+    assert!(
+        wait_for(Duration::from_secs(30), || has(
+            "on service [10.9.0.2]:tcp:80 failed"
+        ) && has(
+            "on service [10.9.0.3]:tcp:80 failed"
+        ))
+        .is_some(),
+        "{who}:\n{}",
+        daemon.log_text()
+    );
+    daemon.term(Duration::from_secs(20));
+    Some(outcome_lines(&daemon.log_text()))
+}
+
+/// A check's failure with `retry 0` and a real server down from the start: keepalived 2.2.7's
+/// lines (with or without "after N retries") word for word.
+#[test]
+fn vm_failure_lines_with_and_without_retries_as_keepalived() {
+    if !in_vm("vm_failure_lines_with_and_without_retries_as_keepalived") {
+        return;
+    }
+    let runs: Vec<_> = ["keepalived", "keepalived-rs"]
+        .map(|who| std::thread::spawn(move || retry_run(who)))
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    let [Some(theirs), Some(ours)] = [runs[0].clone(), runs[1].clone()] else {
+        return;
+    };
+    eprintln!(
+        "keepalived:\n{}\nkeepalived-rs:\n{}",
+        theirs.join("\n"),
+        ours.join("\n")
+    );
+    assert_eq!(ours, theirs);
 }

@@ -141,6 +141,9 @@ pub struct CheckEvent {
     pub kind: EventKind,
     /// Why: the failure's reason, or what succeeded.
     pub reason: String,
+    /// No up or down of this checker was reported before this event (keepalived words a
+    /// TCP_CHECK's first failure without its retries).
+    pub first: bool,
 }
 
 /// Runs checkers on the current tokio runtime, all of them in one task; each is started and

@@ -18,18 +18,24 @@ pub(super) fn warmup_delay(warmup: Duration) -> Duration {
 #[derive(Debug)]
 pub(super) struct State {
     up: bool,
-    /// A check has completed: the first success of a checker that starts up is reported too
-    /// (keepalived logs it: "TCP connection to ... success.").
-    checked: bool,
+    /// An outcome (up or down) has been reported: the first success of a checker that starts
+    /// up is reported too (keepalived logs it: "TCP connection to ... success."), also after
+    /// failed retries, and keepalived words a first failure otherwise (`failed.`, measured).
+    decided: bool,
     failed_attempts: u32,
     weight: Option<DynamicWeight>,
 }
 
 impl State {
+    /// No outcome (up or down) reported yet: the next event is the checker's first.
+    pub(super) fn undecided(&self) -> bool {
+        !self.decided
+    }
+
     pub(super) fn new(timing: &Timing) -> State {
         State {
             up: !timing.alpha,
-            checked: false,
+            decided: false,
             failed_attempts: 0,
             weight: None,
         }
@@ -45,7 +51,7 @@ impl State {
         match result {
             Ok(s) => {
                 self.failed_attempts = 0;
-                let first = !std::mem::replace(&mut self.checked, true);
+                let first = !std::mem::replace(&mut self.decided, true);
                 let event = if !self.up || first {
                     self.up = true;
                     self.weight = s.weight.or(self.weight);
@@ -68,7 +74,6 @@ impl State {
             // attempt does not count and the check comes again after delay_loop.
             Err(f) if f.is_local() => (None, timing.delay_loop),
             Err(reason) if self.up && self.failed_attempts < timing.retry => {
-                self.checked = true;
                 self.failed_attempts += 1;
                 let event = timing.log_all_failures.then(|| {
                     (
@@ -83,7 +88,7 @@ impl State {
                 (event, timing.delay_before_retry)
             }
             Err(reason) if self.up => {
-                self.checked = true;
+                self.decided = true;
                 self.up = false;
                 self.failed_attempts = 0;
                 (
@@ -93,8 +98,8 @@ impl State {
             }
             // The first check of a checker that starts down (alpha) failed: keepalived 2.2.7
             // tells it (notify_down, `RS ... DOWN`; measured), though nothing changes.
-            Err(reason) if !self.checked => {
-                self.checked = true;
+            Err(reason) if !self.decided => {
+                self.decided = true;
                 (
                     Some((EventKind::Down, reason.to_string())),
                     timing.delay_loop,
@@ -156,5 +161,28 @@ mod tests {
         assert_eq!(event.map(|e| e.0), Some(EventKind::Down));
         assert_eq!(delay, t.delay_loop);
         assert_eq!(s.step(&t, server()), (None, t.delay_loop));
+    }
+
+    /// A failed attempt decides nothing: a success after it is still the checker's first
+    /// outcome, reported (keepalived logs "TCP connection to ... success." then), and a
+    /// failure after the retries is its first outcome too (keepalived words it `failed.`).
+    #[test]
+    fn failed_attempts_leave_the_first_outcome_open() {
+        let t = timing(1);
+        let server = || Err(Failure::Server("refused".into()));
+        let mut s = State::new(&t);
+        assert_eq!(s.step(&t, server()), (None, t.delay_before_retry));
+        assert!(s.undecided());
+        let (event, _) = s.step(&t, Ok(Success::default()));
+        assert!(
+            matches!(event, Some((EventKind::Up { .. }, _))),
+            "{event:?}"
+        );
+        assert!(!s.undecided());
+        let mut s = State::new(&t);
+        s.step(&t, server());
+        let (event, _) = s.step(&t, server());
+        assert_eq!(event.map(|e| e.0), Some(EventKind::Down));
+        assert!(!s.undecided());
     }
 }

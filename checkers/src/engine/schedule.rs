@@ -169,6 +169,7 @@ impl Schedule {
             slot.latency
                 .observe(now.saturating_duration_since(slot.started), result.is_ok());
         }
+        let first = slot.state.undecided();
         let (event, delay) = slot.state.step(&slot.timing, result);
         slot.ticket = ticket;
         self.deadlines
@@ -177,6 +178,7 @@ impl Schedule {
             id: slot.id,
             kind,
             reason,
+            first,
         })
     }
 

@@ -501,6 +501,7 @@ virtual_server 192.0.2.150 80 {
             id: CheckerId(id),
             kind: EventKind::Down,
             reason: "refused".into(),
+            first: false,
         }
     }
 

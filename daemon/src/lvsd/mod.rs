@@ -366,11 +366,13 @@ impl Lvs {
                     "SSL_GET" => "SSL_CHECK",
                     other => other,
                 };
-                info!(
-                    "{failed} on service {} failed after {} retries.",
-                    v.rs_name(r),
-                    c.timing.retry
-                );
+                match failure_retries(c.keyword(), c.timing.retry, ev.first) {
+                    Some(n) => info!(
+                        "{failed} on service {} failed after {n} retries.",
+                        v.rs_name(r)
+                    ),
+                    None => info!("{failed} on service {} failed.", v.rs_name(r)),
+                }
                 warn!("{}: down ({})", who(), ev.reason)
             }
             EventKind::Failure => info!("{}: check failed ({})", who(), ev.reason),
@@ -646,6 +648,17 @@ pub fn open(plan: Arc<LvsPlan>, tls: Option<TlsConfig>) -> Result<Prepared<Clien
     Ok(Prepared { plan, tls, kernel })
 }
 
+/// The retries keepalived 2.2.7 names in a check's failure line (`... failed after N
+/// retries.`), or None for its plain `... failed.` (measured, `vm_wording.rs`): none with
+/// `retry 0`; a TCP_CHECK's first outcome (a real server down from the start) without them
+/// too, though it made its retries; HTTP_GET and SSL_GET name them then.
+fn failure_retries(keyword: &str, retry: u32, first: bool) -> Option<u32> {
+    match (keyword, retry, first) {
+        (_, 0, _) | ("TCP_CHECK", _, true) => None,
+        _ => Some(retry),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -653,6 +666,18 @@ mod tests {
 
     use ipvs::reconciler::Simulated;
     use ipvs::Op;
+
+    /// keepalived 2.2.7's failure lines (vm_wording.rs measured them): `failed.` with retry 0
+    /// and for a TCP_CHECK's first outcome, `failed after N retries.` otherwise.
+    #[test]
+    fn failure_lines_name_retries_as_keepalived() {
+        assert_eq!(failure_retries("TCP_CHECK", 0, false), None);
+        assert_eq!(failure_retries("TCP_CHECK", 1, true), None);
+        assert_eq!(failure_retries("TCP_CHECK", 3, false), Some(3));
+        assert_eq!(failure_retries("HTTP_GET", 0, true), None);
+        assert_eq!(failure_retries("HTTP_GET", 1, true), Some(1));
+        assert_eq!(failure_retries("SSL_GET", 2, false), Some(2));
+    }
 
     /// Every destination of the simulated table, sorted.
     fn dests(sim: &Simulated) -> Vec<(String, u32)> {
@@ -690,6 +715,7 @@ mod tests {
             id: a.ids[vs][rs][0],
             kind,
             reason: String::new(),
+            first: false,
         };
         let keys = |c: &[ServiceState]| -> Vec<String> {
             c.iter().map(|s| s.service.key.to_string()).collect()
@@ -715,6 +741,7 @@ mod tests {
             id: checkers::CheckerId(u64::MAX),
             kind: checkers::EventKind::Down,
             reason: String::new(),
+            first: false,
         };
         assert!(apply_event(&mut pool, &stale).is_err());
     }
@@ -767,6 +794,7 @@ mod tests {
                     id: a.ids[j * 100 + round / 2][0][0],
                     kind: kind.clone(),
                     reason: String::new(),
+                    first: false,
                 })
                 .collect();
             let t = Instant::now();

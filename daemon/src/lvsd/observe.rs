@@ -350,6 +350,7 @@ mod said_tests {
             id: a.ids[0][rs][0],
             kind,
             reason: reason.into(),
+            first: false,
         };
         let up = EventKind::Up { weight: None };
         o.event(&ev(0, up.clone(), "check succeeded"));
