@@ -80,7 +80,10 @@ impl Vip {
             scope: a.scope.as_deref().map(scope_number).transpose()?,
             label: a.label.clone(),
             noprefixroute: a.noprefixroute,
-            nodad: a.nodad,
+            // keepalived 2.2.7 adds every IPv6 address it installs with nodad, written or not
+            // (measured: netns_vip_options.rs, netns_statics.rs): a VIP taken over is usable
+            // at once, not tentative while the old master's copy may still answer.
+            nodad: a.nodad || a.address.addr.is_ipv6(),
             preferred_lft: match a.preferred_lft {
                 Some(conf_parser::model::vrrp::Lifetime::Secs(n)) if a.address.addr.is_ipv6() => {
                     Some(n)
@@ -661,11 +664,7 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
             continue;
         }
         match Vip::of(a, default_dev, false) {
-            // keepalived adds every static IPv6 address with nodad (measured).
-            Ok(v) => out.statics.addresses.push(Vip {
-                nodad: v.nodad || v.addr.is_ipv6(),
-                ..v
-            }),
+            Ok(v) => out.statics.addresses.push(v),
             Err(why) => out
                 .unsupported
                 .push(format!("{}: static address {}: {why}", a.origin, a.address)),

@@ -6,6 +6,30 @@ fn parse(text: &str) -> Config {
     p.config
 }
 
+/// keepalived 2.2.7 installs every IPv6 address with nodad, VIP or excluded, written or not
+/// (measured, netns_vip_options.rs); an IPv4 one without.
+#[test]
+fn ipv6_vips_are_planned_with_nodad() {
+    let c = parse(
+        "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n version 3\n virtual_ipaddress {\n 10.0.0.100/24\n }\n virtual_ipaddress_excluded {\n 2001:db8::1/64\n }\n}\nvrrp_instance VI_6 {\n interface eth0\n virtual_router_id 52\n version 3\n virtual_ipaddress {\n fd00::1/64 home\n }\n}\n",
+    );
+    let p = plan(&c).unwrap();
+    let nodad: Vec<(String, bool)> = p
+        .instances
+        .iter()
+        .flat_map(|i| &i.vips)
+        .map(|v| (v.addr.to_string(), v.nodad))
+        .collect();
+    assert_eq!(
+        nodad,
+        [
+            ("10.0.0.100".to_string(), false),
+            ("2001:db8::1".to_string(), true),
+            ("fd00::1".to_string(), true)
+        ]
+    );
+}
+
 #[test]
 fn v2_pass_instance() {
     let c = parse(
