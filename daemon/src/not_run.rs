@@ -66,16 +66,10 @@ pub fn vrrp(config: &Config) -> Vec<String> {
 
 /// The first option of an address keepalived-rs does not install, if any.
 fn address_option(a: &IpAddress) -> Option<&'static str> {
-    [
-        (a.peer.is_some(), "peer"),
-        (a.home, "home"),
-        (a.mngtmpaddr, "mngtmpaddr"),
-        (a.autojoin, "autojoin"),
-        (a.use_vmac, "use_vmac"),
-    ]
-    .into_iter()
-    .find(|(on, _)| *on)
-    .map(|(_, option)| option)
+    [(a.autojoin, "autojoin"), (a.use_vmac, "use_vmac")]
+        .into_iter()
+        .find(|(on, _)| *on)
+        .map(|(_, option)| option)
 }
 
 /// `FILE:LINE:COL: global_defs: `, where the block is (nothing without one).
@@ -173,7 +167,7 @@ mod tests {
             "global_defs {{\n nftables\n log_unknown_vrids\n \
              reload_file /tmp/r\n rs_init_notifies\n disable_local_igmp\n}}\n\
              static_ipaddress {{\n 10.0.1.1/24 dev eth0\n}}\n\
-             garp_group {{\n garp_interval 0.1\n interface eth0\n}}\n{INSTANCE} virtual_ipaddress {{\n  10.0.0.2/24 home\n }}\n}}\n"
+             garp_group {{\n garp_interval 0.1\n interface eth0\n}}\n{INSTANCE} virtual_ipaddress {{\n  10.0.0.2/24 peer 10.0.0.9\n  10.0.0.3/24 autojoin\n }}\n}}\n"
         ));
         let out = vrrp(&c).join("\n");
         // static_ipaddress is run (vrrpd::statics).
@@ -182,10 +176,12 @@ mod tests {
             "k.conf:1:1: global_defs: nftables: keepalived-rs installs no firewall rules",
             "k.conf:11:1: garp_group is not run",
             "disable_local_igmp is not run",
-            "virtual address 10.0.0.2/24: keepalived-rs cannot install an address with home",
+            "virtual address 10.0.0.3/24: keepalived-rs cannot install an address with autojoin",
         ] {
             assert!(out.contains(says), "{says}: {out}");
         }
+        // peer, home and mngtmpaddr are installed (netns_vip_options.rs).
+        assert!(!out.contains("10.0.0.2/24"), "{out}");
         assert!(global(&c)[0].contains("reload_file is not run"));
         // rs_init_notifies is run (lvsd's start notifications).
         assert!(lvs(&c).is_empty());
