@@ -366,7 +366,8 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     for line in plans.scripts_left_out() {
         tracing::warn!("{line}");
     }
-    if source.checkers_only {
+    let checkers_only = source.checkers_only;
+    if checkers_only {
         tracing::info!("-C: the VRRP instances are not run (health checkers only)");
     }
     let pid_paths = pid_paths(k, &parsed.config);
@@ -374,7 +375,12 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
         .control_socket
         .clone()
         .unwrap_or_else(|| control::default_path(&pid_paths.main));
-    let mut paths: Vec<&Path> = vec![&pid_paths.main, &pid_paths.vrrp];
+    let mut paths: Vec<&Path> = vec![&pid_paths.main];
+    // -C: keepalived starts no VRRP child, so it neither writes the VRRP pid file nor takes
+    // one naming a live process (a -P daemon beside it, measured: vm_flags.rs) for itself.
+    if !checkers_only {
+        paths.push(&pid_paths.vrrp);
+    }
     // --all: keepalived starts its checker child (and writes its pid file) without virtual
     // servers too.
     if plans.lvs.is_some() || (k.all && !source.vrrp_only) {
@@ -584,10 +590,12 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             // The LVS side is stopped once the VRRP side has released the VIPs (below).
             reloader
         });
-        tracing::info!(
-            "Starting VRRP child process (keepalived-rs {}, one process)",
-            env!("CARGO_PKG_VERSION")
-        );
+        if !checkers_only {
+            tracing::info!(
+                "Starting VRRP child process (keepalived-rs {}, one process)",
+                env!("CARGO_PKG_VERSION")
+            );
+        }
         runtime.run().await;
         // Only now, with the VIPs released (priority-0 adverts sent, addresses removed), does
         // the LVS side remove the virtual servers. Removed while this director still holds a

@@ -105,3 +105,93 @@ fn vm_flag_upper_i_keeps_the_ipvs_table() {
         );
     }
 }
+
+/// A live process named in pid file `path`.
+fn names_live_process(path: &std::path::Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| t.trim().parse::<i32>().ok())
+        .is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists())
+}
+
+/// `-P` and `-C` as two daemons (two systemd units, each with its own main pid file and the
+/// default VRRP and checkers pid files): the `-C` one writes no VRRP pid file and does not
+/// take the `-P` one's for a daemon already running, nor the other way round; both run, and
+/// stopping one leaves the other's pid file in place.
+#[test]
+fn vm_flags_upper_p_and_c_as_two_daemons() {
+    let test = "vm_flags_upper_p_and_c_as_two_daemons";
+    if !in_vm(test) {
+        return;
+    }
+    let Some(lab) = lab_or_skip(test, "pc", 1) else {
+        return;
+    };
+    let ns = lab.node(0).to_string();
+    let listener = in_netns(&ns, || {
+        TcpListener::bind("10.9.0.1:8080").expect("listener")
+    });
+    std::thread::spawn(move || for _ in listener.incoming() {});
+    let conf = "vrrp_instance VI_1 {\n state MASTER\n interface eth0\n virtual_router_id 51\n \
+                priority 200\n advert_int 1\n virtual_ipaddress {\n  10.9.0.200/32\n }\n}\n\
+                virtual_server 10.9.0.150 80 {\n delay_loop 1\n lb_algo rr\n lb_kind NAT\n \
+                protocol TCP\n real_server 10.9.0.1 8080 {\n  TCP_CHECK {\n   connect_timeout 1\n  \
+                }\n }\n}\n";
+    let want = vec![
+        "TCP 10.9.0.150:80 rr".to_string(),
+        "-> 10.9.0.1:8080 Masq".to_string(),
+    ];
+    let ours = env!("CARGO_BIN_EXE_keepalived-rs");
+    for (bin, who) in [(KEEPALIVED, "keepalived"), (ours, "keepalived-rs")] {
+        let file = lab.write(&format!("{who}.conf"), conf);
+        let (vrrp_pid, checkers_pid) = (
+            lab.dir.join(format!("{who}-vrrp.pid")),
+            lab.dir.join(format!("{who}-checkers.pid")),
+        );
+        let start = |part: &str| {
+            let mut cmd = Command::new("ip");
+            cmd.args(["netns", "exec", &ns, bin, "-n", "-l", part, "-f"])
+                .arg(&file)
+                .arg("-p")
+                .arg(lab.dir.join(format!("{who}{part}.pid")))
+                .arg("-r")
+                .arg(&vrrp_pid)
+                .arg("-c")
+                .arg(&checkers_pid);
+            Daemon::spawn_for_test(&mut cmd, lab.dir.join(format!("{who}{part}.log")))
+        };
+        let mut vrrp = start("-P");
+        assert!(
+            wait_for(Duration::from_secs(30), || lab.has(&ns, "10.9.0.200")).is_some(),
+            "{who} -P: no VIP\n{}",
+            vrrp.log_text()
+        );
+        let mut checkers = start("-C");
+        assert!(
+            wait_for(Duration::from_secs(30), || table(&ns) == want).is_some(),
+            "{who} -C: {:?}\n{}",
+            table(&ns),
+            checkers.log_text()
+        );
+        assert!(vrrp.running() && checkers.running(), "{who}: both run");
+        assert!(names_live_process(&vrrp_pid), "{who}: the VRRP pid file");
+        assert!(
+            names_live_process(&checkers_pid),
+            "{who}: the checkers pid file"
+        );
+        assert_eq!(checkers.term(Duration::from_secs(20)), Some(0), "{who} -C");
+        assert!(
+            names_live_process(&vrrp_pid),
+            "{who}: the -P daemon's VRRP pid file, after the -C one stopped"
+        );
+        assert!(lab.has(&ns, "10.9.0.200"), "{who}: the VIP stays");
+        assert_eq!(vrrp.term(Duration::from_secs(20)), Some(0), "{who} -P");
+        assert!(
+            !vrrp_pid.exists() && !checkers_pid.exists(),
+            "{who}: pid files left"
+        );
+        let _ = Command::new("ip")
+            .args(["netns", "exec", &ns, "/usr/sbin/ipvsadm", "-C"])
+            .status();
+    }
+}
