@@ -23,7 +23,10 @@
 //! interface, which it drops); it drops a vrrp_script whose program does not exist (the
 //! instances run as if they did not track it) and a notify (VRRP or LVS: notify_up/down,
 //! quorum_up/down), FIFO, startup or shutdown script whose program does not exist ("Script
-//! PATH cannot be accessed - No such file or directory"; its `-t` says nothing); when it cannot set the user scripts run as (a `script_user` that
+//! PATH cannot be accessed - No such file or directory"; its `-t` says nothing), and a
+//! MISC_CHECK whose program does not exist ("Disabling misc script ... since not
+//! found/accessible": its real server has one check less, none left keeps it in; measured in
+//! the VM, daemon/tests/vm_wording.rs); when it cannot set the user scripts run as (a `script_user` that
 //! does not exist, or `enable_script_security` without `script_user` and no user
 //! `keepalived_script`), it drops the VRRP side's and the startup and shutdown scripts that
 //! name no user of their own (and the others without one: the
@@ -74,10 +77,10 @@ enum Side {
 /// ([`check_files`], every script).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Drops {
-    /// Nothing else (MISC_CHECK: a check whose program is missing fails).
-    Never,
     /// A program that does not exist (the FIFO scripts, the LVS side's notify and quorum
-    /// scripts; those without a user to be had the daemon's plans leave out).
+    /// scripts, a MISC_CHECK's: "Disabling misc script ... since not found/accessible", its
+    /// real server then has no check and stays in; those without a user to be had the
+    /// daemon's plans leave out).
     Missing,
     /// That, and no user to run it as (vrrp_scripts, the VRRP side's notify scripts, the
     /// startup and shutdown scripts).
@@ -322,7 +325,7 @@ fn check_scripts(
     let scripts = scripts(config);
     let defs = &config.global.global_defs;
     let mut dropped = Dropped::default();
-    for s in scripts.iter().filter(|s| s.drops != Drops::Never) {
+    for s in &scripts {
         if host.has_program(&s.program) {
             continue;
         }
@@ -675,7 +678,7 @@ fn scripts(config: &Config) -> Vec<Script<'_>> {
                             program,
                             side: Side::Lvs,
                             tracked: false,
-                            drops: Drops::Never,
+                            drops: Drops::Missing,
                             user: m.user.as_ref().map(|u| u.user.as_str()),
                             group: m.user.as_ref().and_then(|u| u.group.as_deref()),
                         });

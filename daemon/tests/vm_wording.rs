@@ -266,3 +266,39 @@ fn vm_failure_lines_with_and_without_retries_as_keepalived() {
     );
     assert_eq!(ours, theirs);
 }
+
+/// A MISC_CHECK whose program does not exist: keepalived 2.2.7 disables it ("Disabling misc
+/// script ... since not found/accessible") and its real server, with no check left, stays in
+/// the table; one whose program fails takes its real server out. Both daemons, one file.
+#[test]
+fn vm_misc_check_without_its_program_as_keepalived() {
+    let test = "vm_misc_check_without_its_program_as_keepalived";
+    if !in_vm(test) {
+        return;
+    }
+    let conf = "virtual_server 10.9.0.100 80 {\n    delay_loop 1\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n    real_server 10.9.0.2 80 {\n        MISC_CHECK {\n            misc_path \"/nonexistent/check 1\"\n        }\n    }\n    real_server 10.9.0.3 80 {\n        MISC_CHECK {\n            misc_path /bin/false\n        }\n    }\n}\n";
+    for who in ["keepalived", "keepalived-rs"] {
+        let Some(lab) = lab_or_skip(test, if who == "keepalived" { "mk" } else { "mo" }, 1) else {
+            return;
+        };
+        let ns = lab.node(0).to_string();
+        let mut daemon = lab.start_checkers_either(who, &ns, "ours", conf);
+        assert!(
+            wait_for(Duration::from_secs(30), || daemon
+                .log_text()
+                .contains("Removing service [10.9.0.3]:tcp:80"))
+            .is_some(),
+            "{who}:\n{}",
+            daemon.log_text()
+        );
+        std::thread::sleep(Duration::from_secs(2));
+        let table = common::ipvs_lines(&ns);
+        assert_eq!(
+            table,
+            ["TCP 10.9.0.100:80 rr", "-> 10.9.0.2:80 Masq"],
+            "{who}:\n{}",
+            daemon.log_text()
+        );
+        daemon.term(Duration::from_secs(20));
+    }
+}

@@ -323,9 +323,8 @@ fn what_keepalived_s_daemon_drops_is_dropped() {
 /// its SECURITY VIOLATION (`-t` exits 6 all the same).
 #[test]
 fn startup_and_shutdown_scripts_are_dropped_like_notify_scripts() {
-    let text = |global: &str, iface: &str| {
-        format!("global_defs {{\n{global}}}\n{}", instance(iface, ""))
-    };
+    let text =
+        |global: &str, iface: &str| format!("global_defs {{\n{global}}}\n{}", instance(iface, ""));
     let defs = |global: &str| checked(&text(global, "eth0"), NOBODY).0.global.global_defs;
     let d = defs("  startup_script /nonexistent/up\n  shutdown_script \"/tmp/down x\"\n");
     assert!(d.startup_script.is_none());
@@ -339,9 +338,8 @@ fn startup_and_shutdown_scripts_are_dropped_like_notify_scripts() {
     );
     assert!(d.startup_script.is_none(), "unsafe, run as root");
     assert!(d.shutdown_script.is_some(), "run as nobody");
-    let d = defs(
-        "  script_user nobody2\n  startup_script /tmp/up\n  shutdown_script /tmp/down root\n",
-    );
+    let d =
+        defs("  script_user nobody2\n  startup_script /tmp/up\n  shutdown_script /tmp/down root\n");
     assert!(d.startup_script.is_none(), "no user to run it as");
     assert!(d.shutdown_script.is_some(), "its own user");
     let f = findings(&text("  startup_script /tmp/up\n", "eth1"), NOBODY);
@@ -394,11 +392,33 @@ fn missing_fifo_and_lvs_scripts_are_dropped() {
         "{f:?}"
     );
     let (c, _) = checked(
-        &format!("global_defs {{\n  script_user nobody2\n  lvs_notify_fifo_script /tmp/lf\n}}\n{lvs}"),
+        &format!(
+            "global_defs {{\n  script_user nobody2\n  lvs_notify_fifo_script /tmp/lf\n}}\n{lvs}"
+        ),
         NOBODY,
     );
     assert!(c.global.global_defs.lvs_notify_fifo_script.is_some());
     assert!(c.lvs.virtual_server[0].real_server[0].notify_down.is_some());
+}
+
+/// keepalived 2.2.7 disables a MISC_CHECK whose program does not exist ("Disabling misc script
+/// ... since not found/accessible", measured in the VM): its real server keeps its other
+/// checks, or none; its `-t` says nothing.
+#[test]
+fn a_misc_check_without_its_program_is_dropped() {
+    let text = "virtual_server 10.0.0.1 80 {\n  real_server 10.0.0.2 80 {\n    MISC_CHECK {\n      misc_path \"/nonexistent/check x\"\n    }\n    MISC_CHECK {\n      misc_path /tmp/check\n    }\n  }\n}\n";
+    let (c, _) = checked(text, NOBODY);
+    let rs = &c.lvs.virtual_server[0].real_server[0];
+    assert_eq!(rs.checkers.len(), 1);
+    let f = findings(text, NOBODY);
+    let missing: Vec<_> = f
+        .iter()
+        .filter(|f| {
+            f.2.contains("program '/nonexistent/check' does not exist on this host")
+        })
+        .map(|f| (f.0, f.1))
+        .collect();
+    assert_eq!(missing, [(3, KeepalivedTest::Passes)], "{f:?}");
 }
 
 /// Under enable_script_security, a script run as root from a directory others can write is
