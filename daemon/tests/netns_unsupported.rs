@@ -81,10 +81,10 @@ const CASES: &[Case] = &[
         says: "nftables: keepalived-rs installs no firewall rules; remove it",
     },
     Case {
-        what: "a virtual address with home",
-        in_instance: "    virtual_ipaddress {\n        10.9.0.101/24 home\n    }\n",
+        what: "a virtual address with autojoin",
+        in_instance: "    virtual_ipaddress {\n        239.9.9.9/32 autojoin\n    }\n",
         top: "",
-        says: "virtual address 10.9.0.101/24: keepalived-rs cannot install an address with home",
+        says: "virtual address 239.9.9.9/32: keepalived-rs cannot install an address with autojoin",
     },
     Case {
         what: "disable_local_igmp",
