@@ -131,21 +131,22 @@ pub fn plans(
     src: &Source,
 ) -> Result<(Plans, Option<TlsConfig>), Vec<String>> {
     // What keepalived runs and keepalived-rs cannot: refused, never run with a part missing.
-    // SNMP and DBus (which cannot be turned on by a reload either), then the VRRP side's
-    // (under -C the instances are not run, so neither is what they lack).
+    // SNMP and DBus (which cannot be turned on by a reload either), then the VRRP side's.
     let mut refused = crate::flags::refused_keywords(config);
     refused.extend(crate::not_run::global(config));
-    let mut vrrp = vrrpd::plan::plan(config)?;
+    // Under -C keepalived starts no VRRP child: no instance, no static address, and nothing
+    // the VRRP part cannot run (AH, say) stops the checkers (measured in the VM).
+    let mut vrrp = if src.checkers_only {
+        vrrpd::plan::Plan::default()
+    } else {
+        vrrpd::plan::plan(config)?
+    };
     if !src.checkers_only {
         refused.append(&mut vrrp.unsupported);
         refused.extend(crate::not_run::vrrp(config));
     }
     if !src.vrrp_only && !config.lvs.virtual_server.is_empty() {
         refused.extend(crate::not_run::lvs(config));
-    }
-    if src.checkers_only {
-        vrrp.instances.clear();
-        vrrp.groups.clear();
     }
     let lvs = if src.vrrp_only || config.lvs.virtual_server.is_empty() {
         None

@@ -195,3 +195,47 @@ fn vm_flags_upper_p_and_c_as_two_daemons() {
             .status();
     }
 }
+
+/// `-C` runs no VRRP part: keepalived 2.2.7 installs no static address and runs the checkers
+/// of a file whose VRRP part it could not run (here `auth_type AH`, which keepalived-rs
+/// refuses); both daemons alike.
+#[test]
+fn vm_flag_upper_c_leaves_the_vrrp_part_out() {
+    let test = "vm_flag_upper_c_leaves_the_vrrp_part_out";
+    if !in_vm(test) {
+        return;
+    }
+    let Some(lab) = lab_or_skip(test, "co", 1) else {
+        return;
+    };
+    let ns = lab.node(0).to_string();
+    let listener = in_netns(&ns, || {
+        TcpListener::bind("10.9.0.1:8080").expect("listener")
+    });
+    std::thread::spawn(move || for _ in listener.incoming() {});
+    let conf = "static_ipaddress {\n 10.9.0.50/24 dev eth0\n}\nvrrp_instance VI_1 {\n \
+                interface eth0\n virtual_router_id 51\n authentication {\n  auth_type AH\n  \
+                auth_pass secret\n }\n virtual_ipaddress {\n  10.9.0.200/32\n }\n}\n\
+                virtual_server 10.9.0.150 80 {\n delay_loop 1\n lb_algo rr\n lb_kind NAT\n \
+                protocol TCP\n real_server 10.9.0.1 8080 {\n  TCP_CHECK {\n   connect_timeout 1\n  \
+                }\n }\n}\n";
+    let want = vec![
+        "TCP 10.9.0.150:80 rr".to_string(),
+        "-> 10.9.0.1:8080 Masq".to_string(),
+    ];
+    for who in ["keepalived", "keepalived-rs"] {
+        let mut d = lab.start_checkers_either(who, &ns, who, conf);
+        assert!(
+            wait_for(Duration::from_secs(30), || table(&ns) == want).is_some(),
+            "{who}: {:?}\n{}",
+            table(&ns),
+            d.log_text()
+        );
+        std::thread::sleep(Duration::from_secs(1));
+        assert!(
+            !lab.has(&ns, "10.9.0.50"),
+            "{who}: a static address under -C"
+        );
+        assert_eq!(d.term(Duration::from_secs(20)), Some(0), "{who}");
+    }
+}

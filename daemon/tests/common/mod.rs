@@ -312,11 +312,11 @@ impl Lab {
         }
     }
 
-    /// The checkers' daemon of `who` on `conf` in namespace `ns`: keepalived 2.2.7 with `-C`
-    /// (its checker child only), or ours named `name`.
+    /// The checkers' daemon of `who` on `conf` in namespace `ns`, with `-C` (keepalived 2.2.7's
+    /// checker child only; keepalived-rs's LVS side only, named `name`).
     pub fn start_checkers_either(&self, who: &str, ns: &str, name: &str, conf: &str) -> Daemon {
         if who != "keepalived" {
-            return self.start_ours(ns, name, conf);
+            return self.spawn_ours(ns, name, conf, &[], &["-C"]);
         }
         let path = self.write("keepalived.conf", conf);
         let mut cmd = Command::new("ip");
