@@ -58,6 +58,11 @@ pub trait Host {
     fn real_path(&self, program: &str) -> Option<String>;
     /// lstat(2) of `path` (a symbolic link is not followed).
     fn lstat(&self, path: &str) -> Option<FileStat>;
+    /// The text of /etc/iproute2/`name` (`rt_tables`, ...; `crate::iproute2`), `None` when it
+    /// cannot be read.
+    fn iproute2_file(&self, _name: &str) -> Option<String> {
+        None
+    }
 }
 
 /// The user keepalived runs scripts as under `enable_script_security` without `script_user`.
@@ -125,6 +130,7 @@ pub fn check(config: &mut Config, host: &dyn Host, diags: &mut Diagnostics) {
     {
         defs.script_user_missing = defs.script_user.take().map(|u| u.user);
     }
+    route_names::resolve(config, host, diags);
 }
 
 /// Reports each interface that does not exist; returns whether a VRRP one is missing.
@@ -716,5 +722,6 @@ fn push<'c>(
     }
 }
 
+mod route_names;
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,7 @@ pub mod decode;
 pub mod diag;
 pub mod diag_report;
 pub mod host;
+pub mod iproute2;
 pub mod lexer;
 pub mod model;
 pub mod preprocess;

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
+use std::sync::{Mutex, OnceLock};
 
 use conf_parser::host::{FileKind, FileStat};
 
@@ -91,6 +92,28 @@ impl conf_parser::host::Host for System {
             mode: m.mode() & 0o7777,
         })
     }
+
+    fn iproute2_file(&self, name: &str) -> Option<String> {
+        iproute2_file(name)
+    }
+}
+
+/// Where keepalived 2.2.7 reads iproute2's names (it knows no `iproute_etc_dir`).
+const IPROUTE2_ETC: &str = "/etc/iproute2";
+
+/// /etc/iproute2/`name`, read the first time it is asked for and kept until the process ends:
+/// keepalived 2.2.7 reads each file once, and a reload does not read it again (measured: a
+/// table renumbered in rt_tables before a SIGHUP kept its old number), so a reload here
+/// resolves a name as the start did.
+fn iproute2_file(name: &str) -> Option<String> {
+    static READ: OnceLock<Mutex<HashMap<String, Option<String>>>> = OnceLock::new();
+    let mut read = READ
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    read.entry(name.to_string())
+        .or_insert_with(|| std::fs::read_to_string(Path::new(IPROUTE2_ETC).join(name)).ok())
+        .clone()
 }
 
 #[cfg(test)]
@@ -121,5 +144,12 @@ mod tests {
         assert_eq!((root.kind, root.uid), (FileKind::Dir, 0));
         assert_eq!(system.lstat(&sh).map(|s| s.kind), Some(FileKind::File));
         assert_eq!(system.lstat("/nonexistent/kars"), None);
+        let tables = system.iproute2_file("rt_tables");
+        assert_eq!(
+            tables.is_some(),
+            std::path::Path::new("/etc/iproute2/rt_tables").exists()
+        );
+        assert_eq!(system.iproute2_file("rt_tables"), tables, "kept");
+        assert_eq!(system.iproute2_file("kars-no-such-file"), None);
     }
 }

@@ -143,12 +143,12 @@ pub fn scope_number(s: &str) -> Result<u8, String> {
     })
 }
 
-/// `realms [FROM/]TO` as the kernel's number; numbers only (names would need
-/// /etc/iproute2/rt_realms).
+/// `realms [FROM/]TO` as the kernel's number; numbers only (the host check,
+/// `conf_parser::host`, has put the numbers of names from /etc/iproute2/rt_realms).
 pub fn realms_number(s: &str) -> Result<u32, String> {
     let num = |t: &str| {
         t.parse::<u16>()
-            .map_err(|_| format!("realms {s} (realm names are not read; write numbers)"))
+            .map_err(|_| format!("realms {s} (not a number)"))
     };
     match s.split_once('/') {
         Some((from, to)) => Ok(u32::from(num(from)?) << 16 | u32::from(num(to)?)),
@@ -157,13 +157,14 @@ pub fn realms_number(s: &str) -> Result<u32, String> {
 }
 
 /// A `tos`/`dsfield` value: a number, decimal or 0x hex (as keepalived reads it: `tos 10` is
-/// ten); the names of /etc/iproute2/rt_dsfield are not read.
+/// ten); the host check (`conf_parser::host`) has put the numbers of names from
+/// /etc/iproute2/rt_dsfield, and of octal numbers.
 pub fn tos_number(s: &str) -> Result<u8, String> {
     let v = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         Some(hex) => u8::from_str_radix(hex, 16).ok(),
         None => s.parse().ok(),
     };
-    v.ok_or_else(|| format!("tos {s} (write a number: dsfield names are not read)"))
+    v.ok_or_else(|| format!("tos {s} (not a number)"))
 }
 
 fn prefix(d: &Dest, ipv6: bool) -> (IpAddr, u8) {

@@ -138,6 +138,7 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
         metric: None,
         scope: None,
         protocol: None,
+        protocol_written: None,
         tos: None,
         onlink: false,
         vrf: None,
@@ -230,6 +231,7 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
             "protocol" => {
                 let w = line.value(cx, opt)?;
                 r.protocol = Some(w.text.to_string());
+                r.protocol_written = Some(w.text.to_string());
                 protocol_word = Some(w);
             }
             "scope" => {

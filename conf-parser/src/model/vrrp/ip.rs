@@ -147,8 +147,12 @@ pub struct Route {
     pub metric: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// Resolved: `keepalived` for a tracked route (no `no_track`), else as written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
+    /// `protocol` as written (a tracked route's too: its name must still be known).
+    #[serde(skip)]
+    pub protocol_written: Option<String>,
     /// `tos`, also written `dsfield`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tos: Option<String>,
