@@ -290,3 +290,101 @@ fn netns_a_virtual_route_s_interface_down_is_a_fault_as_in_keepalived() {
         }
     }
 }
+
+/// The iproute2 files of the test with names (`crate::iproute2`'s syntax: hexadecimal and
+/// octal numbers, blanks, a line with a third word skipped).
+const IPROUTE2: &[(&str, &str)] = &[
+    (
+        "rt_tables",
+        "255\tlocal\n254\tmain\n253\tdefault\n# ours\n9 mytable\n0x20   hexname \n77 cmt # no\n",
+    ),
+    ("rt_protos", "12\tbird\n18\tkeepalived\n0x63 openr\n"),
+    ("rt_realms", "0\tcosmos\n5 east\n"),
+    ("rt_dsfield", "0x1c lowcost\n"),
+    ("group", "0\tdefault\n3 backbone\n"),
+];
+
+const NAMED_ROUTES: &str = "\
+192.0.2.0/24 via 10.9.0.254 dev eth0 table mytable
+198.51.100.0/24 dev eth0 table hexname realms cosmos/east tos lowcost
+203.0.113.0/25 dev eth0 protocol openr no_track table 010
+203.0.113.128/25 dev eth0 table cmt
+";
+
+const NAMED_RULES: &str = "\
+from 10.9.0.100 table mytable preference 100
+from 10.9.0.101 table 100 preference 101 realms east suppress_ifgroup backbone tos lowcost
+from 10.9.0.102 table nosuch preference 102
+";
+
+/// One daemon with names from the test's files: MASTER, then a reload after the file gave
+/// `mytable` another number (a reload does not read it again), stopped.
+fn observe_names(lab: &Lab, who: &str, etc: &std::path::Path, want: Option<&States>) -> States {
+    let ns = lab.node(0).to_string();
+    for (name, text) in IPROUTE2 {
+        std::fs::write(etc.join(name), text).unwrap();
+    }
+    let mut steps = Steps::new(lab, &ns, who, routes_and_rules, want);
+    let mut d = lab.start_either_with_iproute2(who, &ns, &conf(NAMED_ROUTES, NAMED_RULES), etc);
+    d.wait_log("Entering BACKUP STATE", Duration::from_secs(10));
+    steps.settle("master", |k| keepalived_lines(k).len() >= 4);
+    std::fs::write(
+        etc.join("rt_tables"),
+        IPROUTE2[0].1.replace("9 mytable", "11 mytable"),
+    )
+    .unwrap();
+    // Without the lines of unknown names: a reload here refuses a file with errors (compat.md).
+    let known = |text: &str| -> String {
+        text.lines()
+            .filter(|l| !l.contains("cmt") && !l.contains("nosuch"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    let routes = format!(
+        "{}192.0.2.128/25 dev eth0 table mytable\n",
+        known(NAMED_ROUTES)
+    );
+    lab.write(&format!("{who}.conf"), &conf(&routes, &known(NAMED_RULES)));
+    d.signal(nix::sys::signal::Signal::SIGHUP);
+    steps.settle("master, reloaded", |k| k.contains("192.0.2.128/25"));
+    assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{}", d.log_text());
+    steps.take("stopped");
+    steps.states
+}
+
+#[test]
+fn netns_names_from_iproute2_files_are_resolved_as_keepalived_resolves_them() {
+    let Some(lab) = lab_or_skip(
+        "netns_names_from_iproute2_files_are_resolved_as_keepalived_resolves_them",
+        "nm",
+        1,
+    ) else {
+        return;
+    };
+    if !std::path::Path::new(KEEPALIVED).exists() {
+        eprintln!("SKIP: keepalived 2.2.7 not installed: nothing to compare with");
+        return;
+    }
+    let etc = lab.dir.join("iproute2");
+    std::fs::create_dir_all(&etc).unwrap();
+    let theirs = observe_names(&lab, "keepalived", &etc, None);
+    let master = state_at(&theirs, "master");
+    for line in [
+        "unicast 192.0.2.0/24 via 10.9.0.254 dev eth0 table 9 proto keepalived",
+        "unicast 198.51.100.0/24 tos 0x1c dev eth0 table 32 proto keepalived scope global realm 5",
+        "unicast 203.0.113.0/25 dev eth0 table 8 proto openr",
+        "100:\tfrom 10.9.0.100 lookup 9 proto keepalived",
+        "101:\tfrom 10.9.0.101 tos 0x1c lookup 100 suppress_ifgroup 3 realms 5 proto keepalived",
+    ] {
+        assert!(master.contains(line), "keepalived 2.2.7: {line}\n{master}");
+    }
+    // Unknown names drop their lines; the file is not read again at the reload.
+    assert!(!master.contains("203.0.113.128") && !master.contains("10.9.0.102"));
+    let reloaded = state_at(&theirs, "master, reloaded");
+    assert!(
+        reloaded.contains("192.0.2.128/25 dev eth0 table 9 "),
+        "{reloaded}"
+    );
+    let mine = observe_names(&lab, "keepalived-rs", &etc, Some(&theirs));
+    assert_same_states(&mine, &theirs);
+}

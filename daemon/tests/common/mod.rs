@@ -331,6 +331,39 @@ impl Lab {
         Daemon::spawn_for_test(&mut cmd, self.dir.join("keepalived.log"))
     }
 
+    /// [`Lab::start_either`] with the directory `etc` mounted on /etc/iproute2 for the daemon
+    /// alone: `ip netns exec` gives it a mount namespace of its own, whose mounts do not reach
+    /// the host's (keepalived 2.2.7 reads its names from /etc/iproute2 only, and knows no
+    /// `iproute_etc_dir`), so a test's names need no change to the host's files.
+    pub fn start_either_with_iproute2(
+        &self,
+        who: &str,
+        ns: &str,
+        conf: &str,
+        etc: &Path,
+    ) -> Daemon {
+        let conf = self.write(&format!("{who}.conf"), conf);
+        let log = self.dir.join(format!("{who}.log"));
+        let pid = |what: &str| self.dir.join(format!("{who}{what}.pid"));
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", ns, "/bin/sh", "-c"])
+            .arg(r#"mount --bind "$1" /etc/iproute2 && shift && exec "$@""#)
+            .arg("sh")
+            .arg(etc);
+        if who == "keepalived" {
+            cmd.args([KEEPALIVED, "-n", "-l", "-D", "-P", "-f"])
+                .arg(&conf)
+                .arg("-c")
+                .arg(pid("-checkers"));
+        } else {
+            cmd.arg(ours_binary())
+                .args(["-n", "-l", "-D", "-f"])
+                .arg(&conf);
+        }
+        cmd.arg("-p").arg(pid("")).arg("-r").arg(pid("-vrrp"));
+        Daemon::spawn_for_test(&mut cmd, log)
+    }
+
     /// Runs Debian's keepalived in namespace `ns` with `conf`, pid files and its log in the
     /// lab's directory.
     pub fn start_keepalived(&self, ns: &str, name: &str, conf: &str) -> Daemon {
