@@ -13,6 +13,7 @@ pub mod iproute2;
 pub mod lexer;
 pub mod model;
 pub mod preprocess;
+pub mod route_time;
 pub mod script_security;
 pub mod source;
 pub mod tree;

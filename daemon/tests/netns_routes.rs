@@ -309,6 +309,10 @@ const NAMED_ROUTES: &str = "\
 198.51.100.0/24 dev eth0 table hexname realms cosmos/east tos lowcost
 203.0.113.0/25 dev eth0 protocol openr no_track table 010
 203.0.113.128/25 dev eth0 table cmt
+192.0.2.128/27 dev eth0 rtt 10ms rttvar lock 1s rto_min 300
+192.0.2.160/27 dev eth0 rtt 1601 rttvar 121s rto_min 0.25s
+192.0.2.192/27 dev eth0 rtt 201.5ms
+192.0.2.224/27 dev eth0 rtt 961s
 ";
 
 const NAMED_RULES: &str = "\
@@ -327,26 +331,30 @@ fn observe_names(lab: &Lab, who: &str, etc: &std::path::Path, want: Option<&Stat
     let mut steps = Steps::new(lab, &ns, who, routes_and_rules, want);
     let mut d = lab.start_either_with_iproute2(who, &ns, &conf(NAMED_ROUTES, NAMED_RULES), etc);
     d.wait_log("Entering BACKUP STATE", Duration::from_secs(10));
-    steps.settle("master", |k| keepalived_lines(k).len() >= 4);
+    steps.settle("master", |k| keepalived_lines(k).len() >= 7);
     std::fs::write(
         etc.join("rt_tables"),
         IPROUTE2[0].1.replace("9 mytable", "11 mytable"),
     )
     .unwrap();
-    // Without the lines of unknown names: a reload here refuses a file with errors (compat.md).
+    // Without the lines with errors: a reload here refuses a file with errors (compat.md).
     let known = |text: &str| -> String {
         text.lines()
-            .filter(|l| !l.contains("cmt") && !l.contains("nosuch"))
+            .filter(|l| {
+                !["cmt", "nosuch", "201.5ms", "961s"]
+                    .iter()
+                    .any(|e| l.contains(e))
+            })
             .map(|l| format!("{l}\n"))
             .collect()
     };
     let routes = format!(
-        "{}192.0.2.128/25 dev eth0 table mytable\n",
+        "{}192.0.2.0/27 dev eth0 table mytable\n",
         known(NAMED_ROUTES)
     );
     lab.write(&format!("{who}.conf"), &conf(&routes, &known(NAMED_RULES)));
     d.signal(nix::sys::signal::Signal::SIGHUP);
-    steps.settle("master, reloaded", |k| k.contains("192.0.2.128/25"));
+    steps.settle("master, reloaded", |k| k.contains("192.0.2.0/27"));
     assert_eq!(d.term(Duration::from_secs(10)), Some(0), "{}", d.log_text());
     steps.take("stopped");
     steps.states
@@ -373,16 +381,23 @@ fn netns_names_from_iproute2_files_are_resolved_as_keepalived_resolves_them() {
         "unicast 192.0.2.0/24 via 10.9.0.254 dev eth0 table 9 proto keepalived",
         "unicast 198.51.100.0/24 tos 0x1c dev eth0 table 32 proto keepalived scope global realm 5",
         "unicast 203.0.113.0/25 dev eth0 table 8 proto openr",
+        // Times held within 200 ms and 120 s, a bare number in the kernel's units, decimals
+        // rounded; rto_min not locked.
+        "192.0.2.128/27 dev eth0 table main proto keepalived scope global rtt 200ms rttvar lock 1s rto_min 300ms",
+        "192.0.2.160/27 dev eth0 table main proto keepalived scope global rtt 200ms rttvar 120s rto_min 250ms",
+        "192.0.2.192/27 dev eth0 table main proto keepalived scope global rtt 202ms",
         "100:\tfrom 10.9.0.100 lookup 9 proto keepalived",
         "101:\tfrom 10.9.0.101 tos 0x1c lookup 100 suppress_ifgroup 3 realms 5 proto keepalived",
     ] {
         assert!(master.contains(line), "keepalived 2.2.7: {line}\n{master}");
     }
     // Unknown names drop their lines; the file is not read again at the reload.
-    assert!(!master.contains("203.0.113.128") && !master.contains("10.9.0.102"));
+    for dropped in ["203.0.113.128", "10.9.0.102", "192.0.2.224"] {
+        assert!(!master.contains(dropped), "{dropped}: {master}");
+    }
     let reloaded = state_at(&theirs, "master, reloaded");
     assert!(
-        reloaded.contains("192.0.2.128/25 dev eth0 table 9 "),
+        reloaded.contains("192.0.2.0/27 dev eth0 table 9 "),
         "{reloaded}"
     );
     let mine = observe_names(&lab, "keepalived-rs", &etc, Some(&theirs));

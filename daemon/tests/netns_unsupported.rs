@@ -51,10 +51,10 @@ const CASES: &[Case] = &[
         says: "virtual rule: keepalived-rs cannot install a rule with ipproto ospf",
     },
     Case {
-        what: "a virtual route with rtt",
-        in_instance: "    virtual_routes {\n        192.0.2.0/24 dev eth0 rtt 10\n    }\n",
+        what: "a virtual route with ttl-propagate",
+        in_instance: "    virtual_routes {\n        192.0.2.0/24 dev eth0 ttl-propagate enabled\n    }\n",
         top: "",
-        says: "keepalived-rs cannot install a route with rtt",
+        says: "keepalived-rs cannot install a route with ttl-propagate",
     },
     Case {
         what: "BFD_CHECK",

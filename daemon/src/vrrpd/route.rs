@@ -105,6 +105,8 @@ const NUMERIC_METRICS: &[(&str, u16)] = &[
     ("fastopen_no_cookie", 17),
 ];
 const RTAX_FEATURES: u16 = 12;
+/// The times (`conf_parser::route_time`): `rtt`, `rttvar`, `rto_min`.
+const TIME_METRICS: &[(&str, u16)] = &[("rtt", 4), ("rttvar", 5), ("rto_min", 13)];
 
 /// The route types `ip route` names, by their `RTN_*` number.
 const ROUTE_TYPES: &[(&str, u8)] = &[
@@ -182,7 +184,7 @@ fn extra_options(r: &Route, out: &mut VRoute) -> Result<(), String> {
     while let Some(w) = words.next() {
         let mut value = || words.next().ok_or_else(|| format!("{w} without a value"));
         match w {
-            "encap" | "ttl-propagate" | "rtt" | "rttvar" | "rto_min" => return Err(w.to_string()),
+            "encap" | "ttl-propagate" => return Err(w.to_string()),
             "expires" => {
                 let v = value()?;
                 out.expires = Some(v.parse().map_err(|_| format!("expires {v}"))?);
@@ -212,6 +214,11 @@ fn extra_options(r: &Route, out: &mut VRoute) -> Result<(), String> {
                 let rtax = if name == "congctl" {
                     out.metrics.congctl = Some(v.to_string());
                     RTAX_CC_ALGO
+                } else if let Some(&(_, rtax)) = TIME_METRICS.iter().find(|(n, _)| *n == name) {
+                    // The parser has checked the value; keepalived's bounds and rounding.
+                    let t = conf_parser::route_time::route_time(name, v)?;
+                    out.metrics.values.push((rtax, t.raw));
+                    rtax
                 } else {
                     let &(_, rtax) = NUMERIC_METRICS
                         .iter()
@@ -427,6 +434,9 @@ fn metric(rtax: u16, v: u32) -> RouteMetric {
     match rtax {
         2 => RouteMetric::Mtu(v),
         3 => RouteMetric::Window(v),
+        4 => RouteMetric::Rtt(v),
+        5 => RouteMetric::RttVar(v),
+        13 => RouteMetric::RtoMin(v),
         6 => RouteMetric::SsThresh(v),
         7 => RouteMetric::Cwnd(v),
         8 => RouteMetric::Advmss(v),
@@ -521,6 +531,20 @@ mod tests {
     }
 
     #[test]
+    fn times_as_keepalived_bounds_them() {
+        let r = one("192.0.2.0/24 via 10.0.0.2 rtt lock 10ms rttvar 1s rto_min 1000");
+        assert_eq!(r.metrics.values, vec![(4, 1600), (5, 4000), (13, 1000)]);
+        assert_eq!(r.metrics.lock, 1 << 4);
+        let m = route_message(&r, index).unwrap();
+        assert!(m.attributes.contains(&RouteAttribute::Metrics(vec![
+            RouteMetric::Lock(1 << 4),
+            RouteMetric::Rtt(1600),
+            RouteMetric::RttVar(4000),
+            RouteMetric::RtoMin(1000),
+        ])));
+    }
+
+    #[test]
     fn multipath_and_ipv6_options() {
         let r =
             one("192.0.2.16/28 nexthop via 10.0.0.2 weight 2 nexthop via 10.0.0.3 dev eth1 onlink");
@@ -548,9 +572,9 @@ mod tests {
 
     #[test]
     fn what_cannot_be_installed_says_why() {
-        let got = routes(" 192.0.2.0/24 via 10.0.0.2 rtt 10\n 192.0.2.0/24 via 10.0.0.2 table vip\n 192.0.2.0/24 via 10.0.0.2 vrf blue\n 192.0.2.0/24 via 10.0.0.2 tos lowdelay\n 192.0.2.0/24 encap mpls 200 via 10.0.0.2\n");
+        let got = routes(" 192.0.2.0/24 via 10.0.0.2 ttl-propagate enabled\n 192.0.2.0/24 via 10.0.0.2 table vip\n 192.0.2.0/24 via 10.0.0.2 vrf blue\n 192.0.2.0/24 via 10.0.0.2 tos lowdelay\n 192.0.2.0/24 encap mpls 200 via 10.0.0.2\n");
         let why: Vec<String> = got.into_iter().map(|r| r.unwrap_err()).collect();
-        assert!(why[0].starts_with("rtt"), "{why:?}");
+        assert!(why[0].starts_with("ttl-propagate"), "{why:?}");
         assert_eq!(why[1], "table vip");
         assert!(why[2].starts_with("vrf blue"), "{why:?}");
         assert!(why[3].starts_with("tos lowdelay"), "{why:?}");

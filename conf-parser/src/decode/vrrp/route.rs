@@ -384,6 +384,32 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                         );
                         return None;
                     }
+                    if crate::route_time::is_route_time(o) {
+                        match crate::route_time::route_time(o, &w.text) {
+                            // keepalived 2.2.7 drops the route and runs on (measured).
+                            Err(why) => {
+                                cx.error(
+                                    w.span,
+                                    format!("invalid {why} in {block}; the route is ignored"),
+                                )
+                                .daemon_runs_on();
+                                return None;
+                            }
+                            Ok(t) if t.rounded => {
+                                // Its -t fails on it; its daemon installs the rounded value.
+                                cx.error(
+                                    w.span,
+                                    format!(
+                                        "'{} {}' has more decimals than keepalived keeps",
+                                        o, w.text
+                                    ),
+                                )
+                                .with_help("write whole milliseconds")
+                                .daemon_uses("rounded to the nearest, as keepalived 2.2.7 does");
+                            }
+                            Ok(_) => {}
+                        }
+                    }
                     r.extra.push(w.text.to_string());
                 } else if let Some(&(_, max)) = SINGLE.iter().find(|(n, _)| *n == o) {
                     let (_, w) = line.uint(cx, opt, max.unwrap_or(u64::MAX))?;

@@ -278,7 +278,7 @@ fn scripts_whose_user_cannot_be_had_are_left_out() {
 #[test]
 fn virtual_routes_and_rules() {
     let c = parse(
-        "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1/24\n }\n virtual_routes {\n 192.0.2.0/24 via 10.0.0.254 dev eth0 metric 5\n 192.0.2.0/25 via 10.1.0.254 dev eth1\n 192.0.2.128/25 via 10.1.0.254 dev eth1\n 192.0.2.64/26 via 10.1.0.254 dev eth2 no_track\n blackhole 198.51.100.0/24\n default via 10.0.0.253 table 100\n 203.0.113.0/24 via 10.0.0.254 rtt 10\n }\n virtual_rules {\n from 10.0.0.1 table 100 preference 10\n from 10.0.0.2 table vip preference 11\n }\n}\n",
+        "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1/24\n }\n virtual_routes {\n 192.0.2.0/24 via 10.0.0.254 dev eth0 metric 5\n 192.0.2.0/25 via 10.1.0.254 dev eth1\n 192.0.2.128/25 via 10.1.0.254 dev eth1\n 192.0.2.64/26 via 10.1.0.254 dev eth2 no_track\n blackhole 198.51.100.0/24\n default via 10.0.0.253 table 100\n 203.0.113.0/24 encap mpls 200 via 10.0.0.254\n }\n virtual_rules {\n from 10.0.0.1 table 100 preference 10\n from 10.0.0.2 table vip preference 11\n }\n}\n",
     );
     let p = plan(&c).unwrap();
     let r = &p.instances[0].routes;
@@ -308,7 +308,7 @@ fn virtual_routes_and_rules() {
         p.unsupported,
         [
             "t.conf:14:2: vrrp_instance A: virtual route 203.0.113.0/24: keepalived-rs cannot \
-             install a route with rtt; add that route with `ip route` in the instance's \
+             install a route with encap; add that route with `ip route` in the instance's \
              notify_master script (and remove it in notify_backup) instead",
             "t.conf:18:2: vrrp_instance A: virtual rule: keepalived-rs cannot install a rule \
              with table vip; add that rule with `ip rule` in the instance's notify_master \
