@@ -70,6 +70,33 @@ const METRICS: &[(u16, &str, bool)] = &[
 ];
 const RTAX_FEATURES: u16 = 12;
 const RTAX_CC_ALGO: u16 = 16;
+/// `rtt`, `rttvar`, `rto_min`: their RTAX numbers and the kernel's units per millisecond.
+const TIMES: &[(u16, &str, u32)] = &[(4, "rtt", 8), (5, "rttvar", 4), (13, "rto_min", 1)];
+
+/// A time metric as keepalived writes it: `200.125ms`, `1.5s` (C's `%g`: six significant
+/// digits, trailing zeros dropped).
+fn time(raw: u32, per_ms: u32) -> String {
+    let ms = f64::from(raw) / f64::from(per_ms);
+    if ms >= 1000.0 {
+        format!("{}s", g(ms / 1000.0))
+    } else {
+        format!("{}ms", g(ms))
+    }
+}
+
+/// `%g` of a positive number below 10^6.
+fn g(x: f64) -> String {
+    if x == 0.0 {
+        return "0".into();
+    }
+    let decimals = (5 - x.abs().log10().floor() as i32).max(0) as usize;
+    let t = format!("{x:.decimals$}");
+    if t.contains('.') {
+        t.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        t
+    }
+}
 const RTAX_FASTOPEN_NO_COOKIE: u16 = 17;
 
 /// `prepend 192.0.2.0/24 via inet 10.9.0.254 dev eth0 proto 18 metric 7`.
@@ -131,6 +158,13 @@ pub fn route_line(r: &VRoute) -> String {
         // keepalived writes the lock after the name, without a space.
         let lock = if locked(RTAX_CC_ALGO) { "lock " } else { "" };
         s.push_str(&format!(" congctl {c}{lock}"));
+    }
+    // The times between congctl and features, in milliseconds or seconds (measured).
+    for &(rtax, name, per_ms) in TIMES {
+        if let Some(v) = value(rtax) {
+            let lock = if locked(rtax) { "lock " } else { "" };
+            s.push_str(&format!(" {name} {lock}{}", time(v, per_ms)));
+        }
     }
     if value(RTAX_FEATURES).is_some_and(|f| f & 1 != 0) {
         s.push_str(" features ecn");
@@ -261,6 +295,36 @@ pub fn rule_line(r: &VRule) -> String {
 mod tests {
     use super::*;
     use crate::vrrpd::plan::plan;
+
+    /// keepalived 2.2.7's dump lines of routes with times (measured).
+    #[test]
+    fn times_are_written_as_keepalived_writes_them() {
+        let routes = "192.0.2.1 dev eth0 rtt 10ms rttvar lock 1s rto_min 300 mtu 1400\n\
+            192.0.2.2 dev eth0 rtt lock 1601 rttvar 121s rto_min lock 0.25s\n\
+            192.0.2.3 dev eth0 window 100 congctl cubic features ecn ssthresh 5 rto_min 300 \
+            rttvar 801 rtt 1.5s mtu 1400 advmss 1300 initcwnd 3\n";
+        let p = conf_parser::parse_str(
+            "t.conf",
+            &format!("static_routes {{\n{routes}}}\n"),
+            &conf_parser::Options::default(),
+        );
+        assert!(p.is_ok(), "{}", p.render_diagnostics());
+        let got: Vec<String> = plan(&p.config)
+            .unwrap()
+            .statics
+            .routes
+            .iter()
+            .map(route_line)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "prepend 192.0.2.1 dev eth0 proto 18 rtt 200ms rttvar lock 1s rto_min 300ms mtu 1400",
+                "prepend 192.0.2.2 dev eth0 proto 18 rtt lock 200.125ms rttvar 120s rto_min lock 250ms",
+                "prepend 192.0.2.3 dev eth0 proto 18 congctl cubic rtt 1.5s rttvar 200.25ms rto_min 300ms features ecn mtu 1400 window 100 ssthresh 5 advmss 1300 initcwnd 3",
+            ]
+        );
+    }
 
     /// The routes and rules of netns_routes.rs as static ones, and keepalived 2.2.7's dump lines
     /// of them (its `Static Routes` and `Static Rules`, without the bracketed notes).
