@@ -63,6 +63,21 @@ pub trait Host {
     fn iproute2_file(&self, _name: &str) -> Option<String> {
         None
     }
+    /// The routing table of VRF device `name` (a route's `vrf NAME`).
+    fn vrf_table(&self, _name: &str) -> VrfTable {
+        VrfTable::Missing
+    }
+}
+
+/// What a route's `vrf NAME` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VrfTable {
+    /// A VRF device, and its table.
+    Table(u32),
+    /// A device of another kind.
+    NotVrf,
+    /// No such device.
+    Missing,
 }
 
 /// The user keepalived runs scripts as under `enable_script_security` without `script_user`.

@@ -96,6 +96,10 @@ impl conf_parser::host::Host for System {
     fn iproute2_file(&self, name: &str) -> Option<String> {
         iproute2_file(name)
     }
+
+    fn vrf_table(&self, name: &str) -> conf_parser::host::VrfTable {
+        crate::vrf::vrf_table(name)
+    }
 }
 
 /// Where keepalived 2.2.7 reads iproute2's names (it knows no `iproute_etc_dir`).

@@ -38,6 +38,7 @@ mod status_cmd;
 mod syncd;
 mod systemd;
 mod version;
+mod vrf;
 mod vrrpd;
 
 use clap::Parser;

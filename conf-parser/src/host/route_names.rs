@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use super::Host;
+use super::{Host, VrfTable};
 use crate::diag::Diagnostics;
 use crate::iproute2::{number, NameFile, Names};
 use crate::model::vrrp::{Route, Rule};
@@ -42,6 +42,7 @@ impl Lookup<'_> {
             what: what.to_string(),
             word: word.to_string(),
             named: names.get(word),
+            vrf: None,
         })
     }
 
@@ -55,17 +56,44 @@ impl Lookup<'_> {
     }
 }
 
-/// A value without a number.
+/// A value without a number, or a `vrf` without a table.
 struct Unknown {
     kind: NameFile,
     what: String,
     word: String,
     /// The number the file gives the name, too large.
     named: Option<u32>,
+    /// A `vrf`'s device, and what is wrong with it.
+    vrf: Option<&'static str>,
 }
 
 impl Unknown {
+    fn vrf(device: String, why: &'static str) -> Unknown {
+        Unknown {
+            kind: NameFile::Tables,
+            what: "vrf".into(),
+            word: device,
+            named: None,
+            vrf: Some(why),
+        }
+    }
+
     fn report(&self, at: &Origin, line: &str, diags: &mut Diagnostics) {
+        if let Some(why) = self.vrf {
+            // keepalived 2.2.7: `VRF blue not found for route`, `Route specified VRF eth0 is
+            // not a VRF`; the route dropped, the rest runs (measured in the VM).
+            diags
+                .error(
+                    at.span,
+                    format!("vrf {}: the device {why}; the {line} is ignored", self.word),
+                )
+                .with_help(format!(
+                    "create it first (ip link add {} type vrf table N), or write table N",
+                    self.word
+                ))
+                .daemon_runs_on();
+            return;
+        }
         let (kind, what, word) = (self.kind, &self.what, &self.word);
         let file = kind.file_name();
         let max = kind.max();
@@ -115,6 +143,14 @@ fn route(r: &mut Route, lk: &mut Lookup) -> Result<(), Unknown> {
     // main, local and default are the daemon's too (and the built-in names win).
     if !matches!(r.table.as_str(), "main" | "local" | "default") {
         set(&mut r.table, table);
+    }
+    // The VRF device's table, written after any `table` (the parser keeps only the later).
+    if let Some(vrf) = r.vrf.take() {
+        match lk.host.vrf_table(&vrf) {
+            VrfTable::Table(t) => r.table = t.to_string(),
+            VrfTable::NotVrf => return Err(Unknown::vrf(vrf, "is not a VRF device")),
+            VrfTable::Missing => return Err(Unknown::vrf(vrf, "does not exist")),
+        }
     }
     if let Some(written) = r.protocol_written.clone() {
         let v = lk.value(NameFile::Protocols, "protocol", &written)?;
@@ -202,7 +238,7 @@ pub(super) fn resolve(config: &mut Config, host: &dyn Host, diags: &mut Diagnost
 mod tests {
     use std::cell::RefCell;
 
-    use super::super::{FileStat, Host};
+    use super::super::{FileStat, Host, VrfTable};
     use crate::{parse_str, Options, Parsed};
 
     /// A machine with eth0 and the iproute2 files given, counting what is read.
@@ -235,6 +271,13 @@ mod tests {
         }
         fn lstat(&self, _: &str) -> Option<FileStat> {
             None
+        }
+        fn vrf_table(&self, name: &str) -> VrfTable {
+            match name {
+                "blue" => VrfTable::Table(10),
+                "eth0" => VrfTable::NotVrf,
+                _ => VrfTable::Missing,
+            }
         }
         fn iproute2_file(&self, name: &str) -> Option<String> {
             self.read.borrow_mut().push(name.into());
@@ -340,6 +383,29 @@ mod tests {
             .diags
             .iter()
             .all(|d| d.daemon == crate::KeepalivedDaemon::RunsOn || d.level < crate::Level::Error));
+    }
+
+    #[test]
+    fn a_vrf_gives_its_table_unless_a_table_comes_after_it() {
+        let (p, _) = checked(
+            " virtual_routes {\n  192.0.2.1 dev eth0 vrf blue\n  192.0.2.2 dev eth0 vrf blue table 20\n  \
+             192.0.2.3 dev eth0 table 20 vrf blue\n  192.0.2.4 dev eth0 vrf eth0\n  \
+             192.0.2.5 dev eth0 vrf red\n }\n",
+            FILES,
+        );
+        let r = &p.config.vrrp.vrrp_instance[0].virtual_routes;
+        let tables: Vec<&str> = r.iter().map(|r| r.table.as_str()).collect();
+        assert_eq!(tables, ["10", "20", "10"]);
+        assert!(r.iter().all(|r| r.vrf.is_none()));
+        let out = p.render_diagnostics();
+        assert!(
+            out.contains("vrf eth0: the device is not a VRF device; the route is ignored"),
+            "{out}"
+        );
+        assert!(
+            out.contains("vrf red: the device does not exist; the route is ignored"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -227,6 +227,8 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
             "table" => {
                 let w = line.value(cx, opt)?;
                 r.table = w.text.to_string();
+                // keepalived 2.2.7: the later of `table` and `vrf` gives the table (measured).
+                r.vrf = None;
             }
             "protocol" => {
                 let w = line.value(cx, opt)?;
