@@ -512,6 +512,57 @@ async fn an_engine_starts_and_stops_checkers_by_id() {
     assert_eq!(rx.recv().await, None, "the engine's sender is gone with it");
 }
 
+/// A suspended checker (`ha_suspend`) makes no check and sends nothing while its deadlines
+/// still come every delay_loop; resumed, it checks at the next of them with its state kept (a
+/// failure then counts from where it was). One started and suspended at once makes no first
+/// check. The checkers not suspended keep their times exactly.
+#[tokio::test(start_paused = true)]
+async fn a_suspended_checker_makes_no_check_until_resumed() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let engine = checkers::Engine::start(tx);
+    let a = Scripted::new(&[true]);
+    let b = Scripted::new(&[true, false]);
+    let c = Scripted::new(&[true]);
+    engine
+        .add(CheckerId(1), timing(10, 0, 1), a.clone(), Arc::default())
+        .unwrap();
+    engine
+        .add(CheckerId(2), timing(10, 0, 1), b.clone(), Arc::default())
+        .unwrap();
+    engine
+        .add(CheckerId(3), timing(4, 0, 1), c.clone(), Arc::default())
+        .unwrap();
+    engine.suspend(vec![CheckerId(3)], true);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    engine.suspend(vec![CheckerId(2)], true);
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    // At 35 s: b was checked once (at 0), c never; their deadlines ran on (b: 10, 20, 30, 40;
+    // c: 0, 4, 8, ..., 36).
+    assert_eq!(b.calls(), vec![0.0]);
+    assert!(c.calls().is_empty(), "{:?}", c.calls());
+    engine.suspend(vec![CheckerId(2), CheckerId(3)], false);
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    assert_eq!(a.calls(), vec![0.0, 10.0, 20.0, 30.0, 40.0]);
+    assert_eq!(b.calls(), vec![0.0, 40.0], "b checks at its next deadline");
+    assert_eq!(c.calls(), vec![36.0, 40.0, 44.0], "c's first check");
+    let mut events = Vec::new();
+    while let Ok(ev) = rx.try_recv() {
+        events.push((ev.id.0, ev.kind));
+    }
+    let up = EventKind::Up { weight: None };
+    // b stayed up while suspended; its failure at 40 takes it down (retry 0).
+    assert_eq!(
+        events,
+        vec![
+            (1, up.clone()),
+            (2, up.clone()),
+            (3, up),
+            (2, EventKind::Down)
+        ]
+    );
+    engine.shutdown().await;
+}
+
 /// One checker whose check never ends (a server that accepts and never answers, before its
 /// probe's own timeout) holds nobody else up: the others keep their times to the millisecond.
 #[tokio::test(start_paused = true)]

@@ -3,7 +3,7 @@
 //! probes' futures polled only when woken.
 //!
 //! ```text
-//!  Command (start, stop by id) ──► Driver ──CheckEvent──► the daemon
+//!  Command (start, stop, suspend) ─► Driver ──CheckEvent──► the daemon
 //!                                    │ Schedule: deadlines of all checkers (one heap, one timer)
 //!                                    │ Batch: TCP connects started, one poll(2) for all of them
 //!                                    │ in_flight: other probes' futures, and connects slower
@@ -49,6 +49,8 @@ pub(super) enum Command {
         latency: Arc<Latency>,
     },
     Stop(CheckerId),
+    /// Suspend (true) or resume (false) these checkers ([`Schedule::suspend`]).
+    Suspend(Vec<CheckerId>, bool),
 }
 
 type Finished = (Due, ProbeResult);
@@ -126,6 +128,11 @@ impl Driver {
             } => {
                 if let Err(e) = self.insert(id, timing, probe, latency, now) {
                     warn!("{e}; not run");
+                }
+            }
+            Command::Suspend(ids, on) => {
+                for id in ids {
+                    self.schedule.suspend(id, on);
                 }
             }
             Command::Stop(id) => {

@@ -6,7 +6,8 @@
 //! failure that exhausts the retries takes it down, and checks go back to every `delay_loop`. A
 //! checker that is down is checked every `delay_loop` and comes up on its first success. A check
 //! that cannot be made here ([`Failure::is_local`]: no socket) does not count: it comes again
-//! after `delay_loop`, the checker unchanged (keepalived's "Rescheduling").
+//! after `delay_loop`, the checker unchanged (keepalived's "Rescheduling"). A checker suspended
+//! ([`Engine::suspend`]) makes no check at its deadlines, which still come every `delay_loop`.
 //!
 //! Every change of state is sent as a [`CheckEvent`] on the channel, in the order it happened,
 //! and the first check's success of a checker that starts up (nothing changes, but keepalived
@@ -190,6 +191,17 @@ impl Engine {
     /// sent before may still be in the channel).
     pub fn remove(&self, id: CheckerId) {
         let _ = self.commands.send(driver::Command::Stop(id));
+    }
+
+    /// Suspends these checkers (`on`), or resumes them: a suspended checker makes no check and
+    /// sends nothing, its state kept, while its deadlines still come every `delay_loop`;
+    /// resumed, it checks at the next of them (keepalived's `ha_suspend`). Orders are taken in
+    /// the order given, after the checkers' start: a checker started and suspended at once
+    /// makes no check. Unknown ids are ignored.
+    pub fn suspend(&self, ids: Vec<CheckerId>, on: bool) {
+        if !ids.is_empty() {
+            let _ = self.commands.send(driver::Command::Suspend(ids, on));
+        }
     }
 
     /// Stops every checker and waits until the engine's task is gone.

@@ -29,6 +29,9 @@ pub(super) struct Slot {
     /// When its check in flight started.
     started: Instant,
     state: State,
+    /// Suspended: its deadlines come and go every `delay_loop` without a check (see
+    /// [`Schedule::suspend`]).
+    suspended: bool,
     /// The ticket of its pending deadline, or of its check in flight.
     ticket: u64,
 }
@@ -77,6 +80,7 @@ impl Schedule {
             probe,
             latency,
             started: first,
+            suspended: false,
             ticket,
         };
         let index = match self.free.pop() {
@@ -101,6 +105,25 @@ impl Schedule {
         self.slots[index as usize] = None;
         self.free.push(index);
         Some(index)
+    }
+
+    /// Suspends a checker (`on`) or resumes it; false if unknown. A suspended checker keeps its
+    /// rhythm but makes no check: each deadline that falls due is put `delay_loop` later and
+    /// nothing is checked, its state (up or down, failed attempts) left as it is; a check
+    /// already in flight ends as usual. Resumed, it checks at its next deadline. keepalived's
+    /// `ha_suspend`: a disabled checker's thread comes back every `delay_loop` and does
+    /// nothing until it is enabled again.
+    pub fn suspend(&mut self, id: CheckerId, on: bool) -> bool {
+        let Some(index) = self.by_id.get(id) else {
+            return false;
+        };
+        match self.slots[index as usize].as_mut() {
+            Some(slot) => {
+                slot.suspended = on;
+                true
+            }
+            None => false,
+        }
     }
 
     /// `due` is the check in flight of a running checker (not one stopped since).
@@ -145,15 +168,25 @@ impl Schedule {
     ///
     /// [`finish`]: Schedule::finish
     pub fn pop_due(&mut self, now: Instant) -> Option<Due> {
-        let at = self.next_deadline()?;
-        if at > now {
-            return None;
-        }
-        let Reverse((_, ticket, slot)) = self.deadlines.pop()?;
-        if let Some(s) = self.slots[slot as usize].as_mut() {
+        loop {
+            let at = self.next_deadline()?;
+            if at > now {
+                return None;
+            }
+            let Reverse((_, ticket, slot)) = self.deadlines.pop()?;
+            let Some(s) = self.slots[slot as usize].as_mut() else {
+                continue;
+            };
+            if s.suspended {
+                // No check: its deadline delay_loop later, under the same ticket (never `now`
+                // again, as delay_loop is not zero).
+                let next = now + s.timing.delay_loop;
+                self.deadlines.push(Reverse((next, ticket, slot)));
+                continue;
+            }
             s.started = now;
+            return Some(Due { slot, ticket });
         }
-        Some(Due { slot, ticket })
     }
 
     /// A check's result at `now`: its duration recorded (unless it could not be made here), the
@@ -368,6 +401,37 @@ mod tests {
             "the new one is unaffected"
         );
         assert_eq!(s.len(), 1);
+    }
+
+    /// A suspended checker's deadlines pass without a check, each delay_loop after the last;
+    /// resumed, it is due at the next one. An unknown id is refused.
+    #[test]
+    fn a_suspended_checker_is_never_due_but_keeps_its_rhythm() {
+        let t0 = Instant::now();
+        let mut s = Schedule::default();
+        for id in [1, 2] {
+            s.insert(
+                CheckerId(id),
+                timing(10),
+                Arc::new(Never),
+                Arc::default(),
+                t0,
+            )
+            .unwrap();
+        }
+        assert!(s.suspend(CheckerId(2), true));
+        assert!(!s.suspend(CheckerId(9), true));
+        let a = s.pop_due(t0).unwrap();
+        assert_eq!(s.slot(a.slot).unwrap().id, CheckerId(1));
+        assert_eq!(s.pop_due(t0), None, "the suspended one is not due");
+        assert_eq!(s.next_deadline(), Some(secs(t0, 10)));
+        assert_eq!(s.pop_due(secs(t0, 10)), None);
+        assert_eq!(s.next_deadline(), Some(secs(t0, 20)));
+        assert!(s.suspend(CheckerId(2), false));
+        assert_eq!(s.pop_due(secs(t0, 19)), None);
+        let b = s.pop_due(secs(t0, 20)).unwrap();
+        assert_eq!(s.slot(b.slot).unwrap().id, CheckerId(2));
+        assert!(s.is_current(b));
     }
 
     #[test]
