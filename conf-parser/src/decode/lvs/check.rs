@@ -159,6 +159,18 @@ fn check_virtual_server(
         );
         vs.ha_suspend = false;
     }
+    if vs.ha_suspend && matches!(vs.service, Service::Group { .. }) {
+        // Measured on keepalived 2.2.7: a group's checkers start "Deactivat[ed]" and no
+        // address activates them (a group has no single address to follow).
+        cx.warning(
+            span,
+            format!(
+                "virtual_server {name}: with ha_suspend keepalived never checks a group's real \
+                 servers (they keep the state they start with)"
+            ),
+        )
+        .with_help("remove ha_suspend to have them checked");
+    }
 
     if shape.has_addresses {
         if vs.protocol.is_none() {

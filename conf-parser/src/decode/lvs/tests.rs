@@ -1421,6 +1421,20 @@ fn check_protocol_port_and_persistence() {
     assert_eq!(vs[1].real_server[0].port, 80);
 }
 
+/// A group's ha_suspend is kept (keepalived never activates its checkers) and warned of.
+#[test]
+fn ha_suspend_of_a_group_is_warned_of() {
+    let p = parse(
+        "virtual_server_group G {\n  10.0.0.1 80\n}\nvirtual_server group G {\n  protocol TCP\n  ha_suspend\n  real_server 10.0.0.2 80 {\n  }\n}\nvirtual_server 10.0.0.1 80 {\n  protocol TCP\n  ha_suspend\n  real_server 10.0.0.2 80 {\n  }\n}\n",
+    );
+    assert_eq!(
+        headlines(&p),
+        ["t.conf:4:1: warning: virtual_server group G: with ha_suspend keepalived never checks a group's real servers (they keep the state they start with)"]
+    );
+    let vs = &p.config.lvs.virtual_server;
+    assert!(vs[0].ha_suspend && vs[1].ha_suspend);
+}
+
 #[test]
 fn check_scheduler_flags_granularity_and_family() {
     let p = parse(
