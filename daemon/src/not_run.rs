@@ -110,19 +110,6 @@ pub fn global(config: &Config) -> Vec<String> {
     out
 }
 
-/// The LVS side's refusals.
-pub fn lvs(config: &Config) -> Vec<String> {
-    let mut out = Vec::new();
-    for vs in config.lvs.virtual_server.iter().filter(|v| v.ha_suspend) {
-        out.push(format!(
-            "{}: virtual_server: ha_suspend is not run by keepalived-rs (the checkers run whether \
-             or not this node holds the virtual address); remove it",
-            vs.origin
-        ));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,7 +124,7 @@ mod tests {
     #[test]
     fn a_plain_configuration_is_not_refused() {
         let c = config(&format!("{INSTANCE}}}\n"));
-        assert!(vrrp(&c).is_empty() && global(&c).is_empty() && lvs(&c).is_empty());
+        assert!(vrrp(&c).is_empty() && global(&c).is_empty());
     }
 
     #[test]
@@ -183,7 +170,5 @@ mod tests {
         // peer, home and mngtmpaddr are installed (netns_vip_options.rs).
         assert!(!out.contains("10.0.0.2/24"), "{out}");
         assert!(global(&c)[0].contains("reload_file is not run"));
-        // rs_init_notifies is run (lvsd's start notifications).
-        assert!(lvs(&c).is_empty());
     }
 }

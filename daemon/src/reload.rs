@@ -145,9 +145,7 @@ pub fn plans(
         refused.append(&mut vrrp.unsupported);
         refused.extend(crate::not_run::vrrp(config));
     }
-    if !src.vrrp_only && !config.lvs.virtual_server.is_empty() {
-        refused.extend(crate::not_run::lvs(config));
-    }
+    // The LVS side refuses nothing of its own (ha_suspend runs: lvsd::suspend).
     let lvs = if src.vrrp_only || config.lvs.virtual_server.is_empty() {
         None
     } else {

@@ -105,12 +105,6 @@ const CASES: &[Case] = &[
         says: "interface_up_down_delays is not run by keepalived-rs",
     },
     Case {
-        what: "ha_suspend",
-        in_instance: "",
-        top: "virtual_server 10.9.0.100 80 {\n    lvs_sched rr\n    lvs_method DR\n    protocol TCP\n    ha_suspend\n    real_server 10.9.0.3 80 {\n        TCP_CHECK {\n        }\n    }\n}\n",
-        says: "ha_suspend is not run by keepalived-rs",
-    },
-    Case {
         what: "reload_time_file",
         in_instance: "",
         top: "global_defs {\n    reload_time_file /nonexistent/keepalived.reload-time\n}\n",

@@ -118,6 +118,9 @@ pub struct VsPlan {
     pub quorum_down: Option<Script>,
     /// `smtp_alert` (resolved, off unless something says otherwise): quorum changes are mailed.
     pub smtp_alert: bool,
+    /// `ha_suspend`: its checkers make no check while its address is not on this node
+    /// (`lvsd::suspend`). Never set for a firewall mark (the parser clears it, as keepalived).
+    pub ha_suspend: bool,
 }
 
 impl VsPlan {
@@ -297,6 +300,7 @@ pub fn plan(config: &Config, dont_release_ipvs: bool) -> Result<LvsPlan, String>
             quorum_up: script("quorum_up", &vs.quorum_up, &mut skipped),
             quorum_down: script("quorum_down", &vs.quorum_down, &mut skipped),
             smtp_alert: vs.smtp_alert.unwrap_or(false),
+            ha_suspend: vs.ha_suspend,
         });
     }
     if !unsupported.is_empty() {

@@ -27,6 +27,7 @@
 
 pub mod observe;
 pub mod registry;
+pub mod suspend;
 pub mod worker;
 
 use std::sync::mpsc as std_mpsc;
@@ -89,6 +90,10 @@ struct Lvs {
     observer: observe::Observer,
     /// Where the checkers record how long their checks take (one per checker kind).
     latency: Arc<CheckLatencies>,
+    /// The node's addresses, for `ha_suspend` (empty until watched: see [`run`]).
+    addresses: suspend::Addresses,
+    /// By virtual server: its checkers are suspended (`ha_suspend`, its address absent).
+    suspended: Vec<bool>,
 }
 
 impl Lvs {
@@ -117,7 +122,10 @@ impl Lvs {
             pending: assignment.start,
             observer,
             latency,
+            addresses: suspend::Addresses::default(),
+            suspended: Vec::new(),
         };
+        lvs.suspended = suspend::suspended(&lvs.plan, &lvs.addresses);
         lvs.observer.rebuild(&lvs.plan, &lvs.pool);
         lvs
     }
@@ -131,6 +139,7 @@ impl Lvs {
             self.engine = Some(checkers::Engine::start(self.etx.clone()));
         }
         let start = std::mem::take(&mut self.pending);
+        let mut suspended = Vec::new();
         for (id, (vi, ri, ci)) in start {
             let Some(c) = self
                 .plan
@@ -149,14 +158,85 @@ impl Lvs {
             match started {
                 Ok(()) => {
                     let v = &self.plan.virtual_servers[vi];
+                    // keepalived's words for a checker that starts suspended (ha_suspend).
+                    let how = if self.suspended.get(vi) == Some(&true) {
+                        suspended.push(id);
+                        "Deactivating"
+                    } else {
+                        "Activating"
+                    };
                     info!(
-                        "Activating healthchecker for service {} for VS {}",
+                        "{how} healthchecker for service {} for VS {}",
                         v.rs_name(&v.real_servers[ri]),
                         v.key
                     );
                 }
                 Err(e) => warn!("{}: {e}; not run", self.checker_name(vi, ri, ci)),
             }
+        }
+        // After their starts, in the engine's order: they make no first check.
+        if let Some(engine) = &self.engine {
+            engine.suspend(suspended, true);
+        }
+    }
+
+    /// The checker ids of virtual server `vi`, with their real server's index.
+    fn checkers_of(&self, vi: usize) -> Vec<(checkers::CheckerId, usize)> {
+        let Some(v) = self.plan.virtual_servers.get(vi) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (ri, r) in v.real_servers.iter().enumerate() {
+            for ci in 0..r.checkers.len() {
+                if let Some(id) = self.pool.checker_id(vi, ri, ci) {
+                    out.push((id, ri));
+                }
+            }
+        }
+        out
+    }
+
+    /// An address added to or removed from the node: the checkers of the virtual servers with
+    /// `ha_suspend` that follow it resume or are suspended, with keepalived's lines.
+    fn address_event(&mut self, ev: crate::vrrpd::kernel::KernelEvent) {
+        use crate::vrrpd::kernel::KernelEvent;
+        let (index, addr, added) = match ev {
+            KernelEvent::AddressAdded { index, addr } => (index, addr, true),
+            KernelEvent::AddressRemoved { index, addr } => (index, addr, false),
+            _ => return,
+        };
+        let Some(present) = self.addresses.event(index, addr, added) else {
+            return;
+        };
+        let follow = suspend::following(&self.plan, addr);
+        if follow.is_empty() {
+            return;
+        }
+        let how = if present { "added" } else { "removed" };
+        info!("Netlink reflector reports IP {addr} {how}");
+        let mut ids = Vec::new();
+        for vi in follow {
+            if self.suspended.get(vi) != Some(&present) {
+                continue;
+            }
+            self.suspended[vi] = !present;
+            if !self.checking {
+                // The checkers start later, in this state (and say it then).
+                continue;
+            }
+            let v = &self.plan.virtual_servers[vi];
+            for (id, ri) in self.checkers_of(vi) {
+                let what = if present { "Activating" } else { "Suspending" };
+                info!(
+                    "{what} healthchecker for service {} for VS {}",
+                    v.rs_name(&v.real_servers[ri]),
+                    v.key
+                );
+                ids.push(id);
+            }
+        }
+        if let Some(engine) = &self.engine {
+            engine.suspend(ids, !present);
         }
     }
 
@@ -405,6 +485,14 @@ impl Lvs {
             .filter(|(_, v)| !self.plan.virtual_servers.iter().any(|o| o.key == v.key))
             .map(|(i, _)| i)
             .collect();
+        // The checkers suspended before (ha_suspend): a kept one whose state the reload
+        // changes is told and told so.
+        let was_suspended: std::collections::HashSet<checkers::CheckerId> = (0..self
+            .suspended
+            .len())
+            .filter(|&vi| self.suspended[vi])
+            .flat_map(|vi| self.checkers_of(vi).into_iter().map(|(id, _)| id))
+            .collect();
         // The running checkers' ids are the pool's (the LVS loop keeps no copy of them).
         let assignment = self
             .registry
@@ -425,6 +513,10 @@ impl Lvs {
         }
         self.plan = plan;
         self.tls = tls;
+        self.suspended = suspend::suspended(&self.plan, &self.addresses);
+        if self.checking {
+            self.resuspend_kept(&was_suspended, &assignment.start);
+        }
         self.pending = if self.checking {
             assignment.start
         } else {
@@ -443,6 +535,41 @@ impl Lvs {
             timeouts,
             done,
         });
+    }
+
+    /// After a reload: each kept checker (not in `started`) whose virtual server's suspension
+    /// differs from its own before (`was`) is suspended or resumed, in keepalived's words for
+    /// a checker's start (a reload starts every checker again in keepalived).
+    fn resuspend_kept(
+        &self,
+        was: &std::collections::HashSet<checkers::CheckerId>,
+        started: &[(checkers::CheckerId, registry::Position)],
+    ) {
+        let started: std::collections::HashSet<_> = started.iter().map(|(id, _)| *id).collect();
+        let (mut suspend, mut resume) = (Vec::new(), Vec::new());
+        for (vi, &now) in self.suspended.iter().enumerate() {
+            let v = &self.plan.virtual_servers[vi];
+            for (id, ri) in self.checkers_of(vi) {
+                if started.contains(&id) || was.contains(&id) == now {
+                    continue;
+                }
+                let how = if now { "Deactivating" } else { "Activating" };
+                info!(
+                    "{how} healthchecker for service {} for VS {}",
+                    v.rs_name(&v.real_servers[ri]),
+                    v.key
+                );
+                if now {
+                    suspend.push(id);
+                } else {
+                    resume.push(id);
+                }
+            }
+        }
+        if let Some(engine) = &self.engine {
+            engine.suspend(suspend, true);
+            engine.suspend(resume, false);
+        }
     }
 
     /// Omega's notifications and the scripts, then the stop policy.
@@ -548,6 +675,9 @@ pub async fn run<K>(
     let mut observer = observe::Observer::new(reconciler_stats);
     observer.snapshots = snapshots;
     let mut lvs = Lvs::new(plan, tls, ktx, etx, observer, latency, notifier);
+    // ha_suspend's address watch, from the first plan that needs it.
+    let mut addresses = None;
+    lvs.watch_addresses(&lvs.plan.clone(), &mut addresses);
     let _ = lvs
         .ktx
         .send(Msg::Desired(desired(&lvs.plan, &lvs.pool), timeouts));
@@ -563,6 +693,8 @@ pub async fn run<K>(
             _ = async { tokio::time::sleep_until(publish_due.unwrap_or_else(tokio::time::Instant::now)).await }, if publish_due.is_some() => {}
             c = commands.recv() => match c {
                 Some(Command::Reload { plan, tls, done }) => {
+                    // Read before the reload's checkers start.
+                    lvs.watch_addresses(&plan.clone(), &mut addresses);
                     lvs.reload(plan, tls, done);
                     lvs.observer.publish(true, &lvs.plan, &lvs.pool);
                 }
@@ -581,11 +713,54 @@ pub async fn run<K>(
                 );
             }
             Some(ev) = erx.recv() => lvs.events(ev, &mut erx),
+            ev = async { addresses.as_mut().expect("guarded").recv().await }, if addresses.is_some() => match ev {
+                Some(ev) => lvs.address_event(ev),
+                None => {
+                    error!("ha_suspend: the watch of the node's addresses ended; the checkers stay as they are");
+                    addresses = None;
+                }
+            },
             // A pass of the reconciler's own (the periodic full one) publishes too.
             changed = lvs.observer.reconciler.changed(), if lvs.observer.reconciler_runs => {
                 lvs.observer.reconciler_changed(changed)
             }
         }
+    }
+}
+
+impl Lvs {
+    /// Starts watching the node's addresses into `watch` when `plan` (the running one, or a
+    /// reload's before it runs) has a virtual server with `ha_suspend` that follows one; the
+    /// addresses of `plan`'s that are there are told as keepalived tells them at start.
+    /// Cannot: said, and those checkers are not suspended (they check as without ha_suspend).
+    fn watch_addresses(
+        &mut self,
+        plan: &LvsPlan,
+        watch: &mut Option<mpsc::UnboundedReceiver<crate::vrrpd::kernel::KernelEvent>>,
+    ) {
+        if watch.is_some() || !suspend::needs_addresses(plan) {
+            return;
+        }
+        match suspend::watch() {
+            Ok((held, rx)) => {
+                for addr in suspend::followed(plan) {
+                    if held.has(addr) {
+                        info!("Netlink reflector reports IP {addr} added");
+                    }
+                }
+                self.addresses = held;
+                *watch = Some(rx);
+            }
+            Err(e) => {
+                error!(
+                    "ha_suspend: cannot watch the node's addresses: {e}; the checkers of its \
+                     virtual servers run as without it"
+                );
+                self.addresses = suspend::Addresses::unknown();
+            }
+        }
+        // (The running plan follows no address until now: its suspension is unchanged.)
+        self.suspended = suspend::suspended(&self.plan, &self.addresses);
     }
 }
 

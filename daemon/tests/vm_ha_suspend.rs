@@ -1,0 +1,256 @@
+//! A virtual server's `ha_suspend`, in the test VM (IPVS needed; see tests/vm/README.md):
+//! keepalived-rs, then keepalived 2.2.7 (`-C`, checkers only) in the same rig.
+//!
+//! ```text
+//!  n1 director 10.9.0.1  the daemon under test; 10.9.0.100 added to / removed from its lo
+//!  n2 real     10.9.0.2  TCP listeners on 8080, 8081, 8082, counting the checks they get
+//! ```
+//!
+//! Three virtual servers, delay_loop 1: 10.9.0.100:80 with ha_suspend (real server :8080),
+//! 10.9.0.101:80 without (:8081), a group (10.9.0.102:80) with ha_suspend (:8082). Asserted of
+//! both daemons, in keepalived's words: with 10.9.0.100 absent at start its checker starts
+//! "Deactivating" and makes no check while the other one checks; its real server is in the
+//! table (up, as it starts); the address added: "Netlink reflector reports IP 10.9.0.100
+//! added", "Activating healthchecker ...", checks again; removed: "Suspending healthchecker
+//! ...", no more checks, and its real server, stopped meanwhile, stays in the table until the
+//! address comes back and the check resumes and takes it out. The group's checker never
+//! checks, its address present or not. About 25 s in the VM for both.
+//! Outside the VM the test prints one `SKIP:` line.
+
+mod common;
+
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{ip, ipvs_lines, wait_for, Daemon, Lab, KEEPALIVED};
+
+/// A TCP listener in a namespace that accepts, counts and closes, until dropped.
+struct Listener {
+    accepts: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Listener {
+    fn start(ns: &str, addr: &str) -> Listener {
+        let stop = Arc::new(AtomicBool::new(false));
+        let accepts = Arc::new(AtomicUsize::new(0));
+        let (halt, count) = (stop.clone(), accepts.clone());
+        let path = format!("/run/netns/{ns}");
+        let addr = addr.to_string();
+        let (ready_tx, ready) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let file = std::fs::File::open(&path).expect("namespace file");
+            nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns");
+            let l = std::net::TcpListener::bind(&addr).expect("bind");
+            l.set_nonblocking(true).unwrap();
+            ready_tx.send(()).unwrap();
+            while !halt.load(Ordering::Relaxed) {
+                match l.accept() {
+                    Ok((c, _)) => {
+                        count.fetch_add(1, Ordering::SeqCst);
+                        drop(c)
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        ready.recv().unwrap();
+        Listener {
+            accepts,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn accepts(&self) -> usize {
+        self.accepts.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+const CONF: &str = r#"global_defs {
+    router_id director
+}
+virtual_server_group G {
+    10.9.0.102 80
+}
+virtual_server 10.9.0.100 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    ha_suspend
+    real_server 10.9.0.2 8080 {
+        TCP_CHECK {
+            connect_timeout 1
+            retry 0
+        }
+    }
+}
+virtual_server 10.9.0.101 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 10.9.0.2 8081 {
+        TCP_CHECK {
+            connect_timeout 1
+            retry 0
+        }
+    }
+}
+virtual_server group G {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    ha_suspend
+    real_server 10.9.0.2 8082 {
+        TCP_CHECK {
+            connect_timeout 1
+            retry 0
+        }
+    }
+}
+"#;
+
+const RS: &str = "[10.9.0.2]:tcp:8080 for VS [10.9.0.100]:tcp:80";
+
+/// The checkers' daemon: keepalived 2.2.7 with `-C` (its checker child only), or ours.
+fn start(lab: &Lab, who: &str, ns: &str) -> Daemon {
+    if who != "keepalived" {
+        return lab.start_ours(ns, "ours", CONF);
+    }
+    let path = lab.write("keepalived.conf", CONF);
+    let mut cmd = Command::new("ip");
+    cmd.args([
+        "netns", "exec", ns, KEEPALIVED, "-n", "-l", "-D", "-C", "-f",
+    ])
+    .arg(&path)
+    .arg("-p")
+    .arg(lab.dir.join("k.pid"))
+    .arg("-c")
+    .arg(lab.dir.join("k-checkers.pid"));
+    Daemon::spawn_for_test(&mut cmd, lab.dir.join("keepalived.log"))
+}
+
+/// Whether `ipvsadm -Ln` in `ns` has real server 10.9.0.2:8080.
+fn in_table(ns: &str) -> bool {
+    ipvs_lines(ns)
+        .iter()
+        .any(|l| l.starts_with("-> 10.9.0.2:8080"))
+}
+
+/// One daemon through the scenario (the lab's namespaces as they were before it, after).
+fn run(lab: &Lab, who: &str) {
+    let (d, r) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let mut suspended = Some(Listener::start(&r, "10.9.0.2:8080"));
+    let other = Listener::start(&r, "10.9.0.2:8081");
+    let group = Listener::start(&r, "10.9.0.2:8082");
+    let daemon = start(lab, who, &d);
+    let limit = Duration::from_secs(30);
+    daemon.wait_log(
+        &format!("Deactivating healthchecker for service {RS}"),
+        limit,
+    );
+    daemon.wait_log(
+        "Deactivating healthchecker for service [10.9.0.2]:tcp:8082 for VS [G]:0",
+        limit,
+    );
+    daemon.wait_log(
+        "Activating healthchecker for service [10.9.0.2]:tcp:8081 for VS [10.9.0.101]:tcp:80",
+        limit,
+    );
+    // The other virtual server's checker checks; the suspended one makes no check, and its
+    // real server is in the table as it started (up).
+    let others = other.accepts();
+    assert!(
+        wait_for(limit, || other.accepts() >= others + 2).is_some(),
+        "{who}: the checker without ha_suspend does not check\n{}",
+        daemon.log_text()
+    );
+    let s = suspended.as_ref().unwrap();
+    assert_eq!(s.accepts(), 0, "{who}: checked while suspended");
+    assert!(in_table(&d), "{who}: {:?}", ipvs_lines(&d));
+
+    // The address comes (and the group's, which changes nothing): checks resume.
+    ip(&["-n", &d, "addr", "add", "10.9.0.100/32", "dev", "lo"]).unwrap();
+    ip(&["-n", &d, "addr", "add", "10.9.0.102/32", "dev", "lo"]).unwrap();
+    daemon.wait_log("Netlink reflector reports IP 10.9.0.100 added", limit);
+    daemon.wait_log(&format!("Activating healthchecker for service {RS}"), limit);
+    assert!(
+        wait_for(limit, || s.accepts() >= 2).is_some(),
+        "{who}: no check once the address is there\n{}",
+        daemon.log_text()
+    );
+
+    // It goes: suspended again. Its real server stops answering meanwhile: nobody notices.
+    ip(&["-n", &d, "addr", "del", "10.9.0.100/32", "dev", "lo"]).unwrap();
+    daemon.wait_log("Netlink reflector reports IP 10.9.0.100 removed", limit);
+    daemon.wait_log(&format!("Suspending healthchecker for service {RS}"), limit);
+    // A check in flight at the removal may still end.
+    std::thread::sleep(Duration::from_millis(1500));
+    let at_suspension = s.accepts();
+    suspended.take();
+    let others = other.accepts();
+    assert!(wait_for(limit, || other.accepts() >= others + 3).is_some());
+    assert!(
+        in_table(&d),
+        "{who}: a suspended checker took its real server out\n{}",
+        daemon.log_text()
+    );
+
+    // Back: the check resumes, fails, and takes the real server out.
+    ip(&["-n", &d, "addr", "add", "10.9.0.100/32", "dev", "lo"]).unwrap();
+    assert!(
+        wait_for(limit, || !in_table(&d)).is_some(),
+        "{who}: the resumed check did not take the stopped real server out\n{}",
+        daemon.log_text()
+    );
+    assert!(at_suspension >= 2);
+    assert_eq!(group.accepts(), 0, "{who}: the group's checker checked");
+    let log = daemon.log_text();
+    for line in [
+        "Netlink reflector reports IP 10.9.0.102",
+        "Activating healthchecker for service [10.9.0.2]:tcp:8082",
+        "Suspending healthchecker for service [10.9.0.2]:tcp:8081",
+    ] {
+        assert!(!log.contains(line), "{who}: {line:?} in\n{log}");
+    }
+    drop(daemon);
+    ip(&["-n", &d, "addr", "del", "10.9.0.100/32", "dev", "lo"]).unwrap();
+    ip(&["-n", &d, "addr", "del", "10.9.0.102/32", "dev", "lo"]).unwrap();
+    // Nothing of this daemon's table for the next one.
+    let _ = Command::new("ip")
+        .args(["netns", "exec", &d, "/usr/sbin/ipvsadm", "-C"])
+        .status();
+}
+
+#[test]
+fn vm_ha_suspend_as_keepalived() {
+    if !common::in_vm("vm_ha_suspend_as_keepalived") {
+        return;
+    }
+    let Some(lab) = common::lab_or_skip("vm_ha_suspend_as_keepalived", "hs", 2) else {
+        return;
+    };
+    for who in ["keepalived-rs", "keepalived"] {
+        let t = std::time::Instant::now();
+        run(&lab, who);
+        println!(
+            "MEASURE: {who}: the ha_suspend scenario took {:?}",
+            t.elapsed()
+        );
+    }
+}
