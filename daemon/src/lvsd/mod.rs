@@ -487,12 +487,11 @@ impl Lvs {
             .collect();
         // The checkers suspended before (ha_suspend): a kept one whose state the reload
         // changes is told and told so.
-        let was_suspended: std::collections::HashSet<checkers::CheckerId> = (0..self
-            .suspended
-            .len())
-            .filter(|&vi| self.suspended[vi])
-            .flat_map(|vi| self.checkers_of(vi).into_iter().map(|(id, _)| id))
-            .collect();
+        let was_suspended: std::collections::HashSet<checkers::CheckerId> =
+            (0..self.suspended.len())
+                .filter(|&vi| self.suspended[vi])
+                .flat_map(|vi| self.checkers_of(vi).into_iter().map(|(id, _)| id))
+                .collect();
         // The running checkers' ids are the pool's (the LVS loop keeps no copy of them).
         let assignment = self
             .registry
@@ -1272,6 +1271,78 @@ virtual_server 127.0.0.1 80 {{
             1,
             "a full pass follows the reload"
         );
+        tx.send(Command::Stop).ok().unwrap();
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
+    /// ha_suspend on the host's own addresses (read, never changed): the checker of a virtual
+    /// server whose address is absent (192.0.2.1) makes no check, so its real server, closed,
+    /// stays in; the one whose address is there (127.0.0.1) checks and takes it out. A reload
+    /// that drops ha_suspend resumes the kept checker, which then takes it out too.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ha_suspend_follows_the_nodes_addresses_and_reloads() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let conf = |ha: &str| {
+            let vs = |addr: &str, ha: &str| {
+                format!(
+                    "virtual_server {addr} 80 {{\n delay_loop 1\n lb_kind NAT\n protocol TCP\n{ha}\
+                     real_server 127.0.0.1 {port} {{\n  TCP_CHECK {{\n   connect_timeout 1\n   retry 0\n  }}\n }}\n}}\n"
+                )
+            };
+            let text = vs("192.0.2.1", ha) + &vs("127.0.0.1", " ha_suspend\n");
+            Arc::new(crate::lvs::plan(&parse(&text), false).unwrap())
+        };
+        let of = |sim: &Simulated, vs: &str| {
+            sim.table()
+                .iter()
+                .filter(|s| s.service.key.to_string() == vs)
+                .map(|s| s.dests.len())
+                .sum::<usize>()
+        };
+        let sim = Simulated::default();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let task = tokio::spawn(run(
+            Prepared {
+                plan: conf(" ha_suspend\n"),
+                tls: None,
+                kernel: sim.clone(),
+            },
+            rx,
+            Duration::from_secs(3600),
+            std::future::ready(()),
+            tokio::sync::watch::channel(Default::default()).0,
+            Arc::default(),
+            test_notifier(),
+        ));
+        wait_until("the present address's checker took it out", || {
+            of(&sim, "TCP 127.0.0.1:80") == 0 && of(&sim, "TCP 192.0.2.1:80") == 1
+        })
+        .await;
+        // Two more delay_loops: the suspended one still makes no check.
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        assert_eq!(
+            of(&sim, "TCP 192.0.2.1:80"),
+            1,
+            "a suspended checker checked"
+        );
+        let (done, wait) = oneshot::channel();
+        tx.send(Command::Reload {
+            plan: conf(""),
+            tls: None,
+            done,
+        })
+        .ok()
+        .unwrap();
+        wait.await.unwrap();
+        wait_until("the resumed checker took it out", || {
+            of(&sim, "TCP 192.0.2.1:80") == 0
+        })
+        .await;
         tx.send(Command::Stop).ok().unwrap();
         tokio::time::timeout(Duration::from_secs(10), task)
             .await
