@@ -216,6 +216,11 @@ pub struct RealServerSnapshot {
 pub struct VirtualServerSnapshot {
     /// keepalived's name: `[192.0.2.1]:tcp:80`, `FWM 5`, `[GROUP]:0`.
     pub name: String,
+    /// `ha_suspend`.
+    pub ha_suspend: bool,
+    /// Its checkers are suspended now (`ha_suspend`, its address not on the node): they make
+    /// no check.
+    pub suspended: bool,
     /// Its address and port, or firewall mark (a group has neither).
     pub vip: Option<(IpAddr, u16)>,
     pub fwmark: Option<u32>,

@@ -279,6 +279,8 @@ mod tests {
                 .map(|(i, rs)| {
                     Arc::new(VirtualServerSnapshot {
                         name: format!("[192.0.2.{i}]:tcp:80"),
+                        ha_suspend: false,
+                        suspended: false,
                         vip: None,
                         fwmark: None,
                         protocol: "TCP",

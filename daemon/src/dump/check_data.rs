@@ -56,6 +56,9 @@ pub fn topology(out: &mut String, snap: &LvsSnapshot) {
             "   quorum = {}, hysteresis = {}",
             vs.quorum, vs.hysteresis
         );
+        if vs.ha_suspend {
+            let _ = writeln!(out, "   Using HA suspend");
+        }
         if let Some(s) = &vs.sorry_server {
             let (a, p) = split(s);
             let _ = writeln!(
@@ -92,7 +95,8 @@ pub fn checkers(out: &mut String, snap: &LvsSnapshot) {
         for rs in &vs.real_servers {
             for c in &rs.checkers {
                 let _ = writeln!(out, " {} -> {}", vs.name, rs_name(vs, rs));
-                let _ = writeln!(out, "   Enabled = yes");
+                // No for a checker suspended by ha_suspend (keepalived's checker->enabled).
+                let _ = writeln!(out, "   Enabled = {}", yes_no(!vs.suspended));
                 let _ = writeln!(out, "   Up = {}", yes_no(c.up));
                 let _ = writeln!(out, "   Keepalive method = {}", c.kind);
             }
@@ -173,6 +177,8 @@ pub(crate) mod tests {
             virtual_servers: vec![
                 Arc::new(VirtualServerSnapshot {
                     name: "[192.0.2.10]:tcp:80".into(),
+                    ha_suspend: false,
+                    suspended: false,
                     vip: Some(("192.0.2.10".parse().unwrap(), 80)),
                     fwmark: None,
                     protocol: "TCP",
@@ -202,6 +208,8 @@ pub(crate) mod tests {
                 }),
                 Arc::new(VirtualServerSnapshot {
                     name: "FWM 5".into(),
+                    ha_suspend: false,
+                    suspended: false,
                     vip: None,
                     fwmark: Some(5),
                     protocol: "none",
@@ -251,6 +259,30 @@ pub(crate) mod tests {
             }
         }
         assert!(out.contains("   RIP = 127.0.0.2, RPORT = 8081, WEIGHT = 2 EFF WEIGHT = 2\n"));
+    }
+
+    /// A virtual server with ha_suspend whose checkers are suspended, as keepalived 2.2.7
+    /// wrote it (measured in the VM, its address absent): `Using HA suspend` after the quorum
+    /// line, and `Enabled = no` for each checker (yes once the address is there).
+    #[test]
+    fn ha_suspend_and_a_suspended_checker() {
+        let mut snap = lvs();
+        let vs = Arc::make_mut(&mut snap.virtual_servers[0]);
+        vs.ha_suspend = true;
+        vs.suspended = true;
+        let mut out = String::new();
+        topology(&mut out, &snap);
+        checkers(&mut out, &snap);
+        assert!(
+            out.contains("   quorum = 1, hysteresis = 0\n   Using HA suspend\n   alive = 1\n"),
+            "{out}"
+        );
+        assert!(out.contains(
+            " [192.0.2.10]:tcp:80 -> [127.0.0.1]:tcp:8080\n   Enabled = no\n   Up = yes\n"
+        ));
+        assert_eq!(out.matches("Using HA suspend").count(), 1);
+        assert_eq!(out.matches("Enabled = no").count(), 2, "{out}");
+        assert_eq!(out.matches("Enabled = yes").count(), 1, "{out}");
     }
 
     #[test]

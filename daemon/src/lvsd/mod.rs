@@ -126,6 +126,7 @@ impl Lvs {
             suspended: Vec::new(),
         };
         lvs.suspended = suspend::suspended(&lvs.plan, &lvs.addresses);
+        lvs.observer.suspension(&lvs.suspended);
         lvs.observer.rebuild(&lvs.plan, &lvs.pool);
         lvs
     }
@@ -238,6 +239,7 @@ impl Lvs {
         if let Some(engine) = &self.engine {
             engine.suspend(ids, !present);
         }
+        self.observer.suspension(&self.suspended);
     }
 
     fn checker_name(&self, vi: usize, ri: usize, ci: usize) -> String {
@@ -523,6 +525,7 @@ impl Lvs {
             // of the new plan is still to start, kept ones included.
             all_positions(&assignment.ids)
         };
+        self.observer.suspension(&self.suspended);
         self.observer.rebuild(&self.plan, &self.pool);
         for n in notes {
             self.notification(n, QuorumWhen::Change);
@@ -760,6 +763,7 @@ impl Lvs {
         }
         // (The running plan follows no address until now: its suspension is unchanged.)
         self.suspended = suspend::suspended(&self.plan, &self.addresses);
+        self.observer.suspension(&self.suspended);
     }
 }
 
@@ -1306,6 +1310,7 @@ virtual_server 127.0.0.1 80 {{
         };
         let sim = Simulated::default();
         let (tx, rx) = mpsc::unbounded_channel();
+        let (snapshots, seen) = tokio::sync::watch::channel(Default::default());
         let task = tokio::spawn(run(
             Prepared {
                 plan: conf(" ha_suspend\n"),
@@ -1315,7 +1320,7 @@ virtual_server 127.0.0.1 80 {{
             rx,
             Duration::from_secs(3600),
             std::future::ready(()),
-            tokio::sync::watch::channel(Default::default()).0,
+            snapshots,
             Arc::default(),
             test_notifier(),
         ));
@@ -1330,6 +1335,15 @@ virtual_server 127.0.0.1 80 {{
             1,
             "a suspended checker checked"
         );
+        // The snapshot (keepalived_check.data's `Enabled = no`) says so.
+        let suspended = |seen: &tokio::sync::watch::Receiver<Arc<crate::snapshot::LvsSnapshot>>| {
+            seen.borrow()
+                .virtual_servers
+                .iter()
+                .map(|v| (v.ha_suspend, v.suspended))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(suspended(&seen), [(true, true), (true, false)]);
         let (done, wait) = oneshot::channel();
         tx.send(Command::Reload {
             plan: conf(""),
@@ -1341,6 +1355,10 @@ virtual_server 127.0.0.1 80 {{
         wait.await.unwrap();
         wait_until("the resumed checker took it out", || {
             of(&sim, "TCP 192.0.2.1:80") == 0
+        })
+        .await;
+        wait_until("the snapshot says so", || {
+            suspended(&seen) == [(false, false), (true, false)]
         })
         .await;
         tx.send(Command::Stop).ok().unwrap();

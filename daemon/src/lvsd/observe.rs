@@ -59,6 +59,8 @@ pub struct Observer {
     nothing: Arc<str>,
     started: SystemTime,
     virtual_servers: Vec<Arc<VirtualServerSnapshot>>,
+    /// By virtual server: its checkers are suspended (`ha_suspend`).
+    suspended: Vec<bool>,
     /// Virtual servers touched by events since the last publication, to rebuild then.
     stale: Vec<usize>,
     dirty: bool,
@@ -79,6 +81,7 @@ impl Observer {
             nothing: Arc::from(""),
             started: SystemTime::now(),
             virtual_servers: Vec::new(),
+            suspended: Vec::new(),
             stale: Vec::new(),
             dirty: true,
             last_publish: Instant::now(),
@@ -153,6 +156,18 @@ impl Observer {
         self.dirty = true;
     }
 
+    /// Which virtual servers' checkers are suspended now (`ha_suspend`): those that changed
+    /// are rebuilt at the next publication.
+    pub fn suspension(&mut self, suspended: &[bool]) {
+        for (i, &now) in suspended.iter().enumerate() {
+            if self.suspended.get(i) != Some(&now) && i < self.virtual_servers.len() {
+                self.touched(i);
+                self.dirty = true;
+            }
+        }
+        self.suspended = suspended.to_vec();
+    }
+
     /// An event touched virtual server `i`: rebuilt at the next publication.
     pub fn touched(&mut self, i: usize) {
         if !self.stale.contains(&i) {
@@ -209,6 +224,8 @@ impl Observer {
         let first = v.services.first();
         VirtualServerSnapshot {
             name: v.key.to_string(),
+            ha_suspend: v.ha_suspend,
+            suspended: self.suspended.get(i).copied().unwrap_or(false),
             vip: match v.key {
                 VsKey::Addr { addr, port, .. } => Some((addr, port)),
                 _ => None,

@@ -152,6 +152,8 @@ fn fixture(lvs_running: bool) -> Fixture {
             taken: SystemTime::now(),
             virtual_servers: vec![Arc::new(VirtualServerSnapshot {
                 name: "[10.9.0.150]:tcp:80".into(),
+                ha_suspend: false,
+                suspended: false,
                 vip: Some((IpAddr::from([10, 9, 0, 150]), 80)),
                 fwmark: None,
                 protocol: "TCP",
