@@ -14,11 +14,13 @@
 //! added", "Activating healthchecker ...", checks again; removed: "Suspending healthchecker
 //! ...", no more checks, and its real server, stopped meanwhile, stays in the table until the
 //! address comes back and the check resumes and takes it out. The group's checker never
-//! checks, its address present or not. About 25 s in the VM for both.
+//! checks, its address present or not. keepalived_check.data (SIGUSR1) says `Using HA suspend`
+//! and `Enabled = no` of the suspended checkers. About 25 s in the VM for both.
 //! Outside the VM the test prints one `SKIP:` line.
 
 mod common;
 
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -127,21 +129,24 @@ virtual_server group G {
 
 const RS: &str = "[10.9.0.2]:tcp:8080 for VS [10.9.0.100]:tcp:80";
 
-/// The checkers' daemon: keepalived 2.2.7 with `-C` (its checker child only), or ours.
-fn start(lab: &Lab, who: &str, ns: &str) -> Daemon {
+/// The checkers' daemon: keepalived 2.2.7 with `-C` (its checker child only), or ours; its
+/// dump files in `tmp`.
+fn start(lab: &Lab, who: &str, ns: &str, tmp: &Path) -> Daemon {
+    std::fs::create_dir_all(tmp).unwrap();
     if who != "keepalived" {
-        return lab.start_ours(ns, "ours", CONF);
+        return lab.start_ours_env(ns, "ours", CONF, &[("TMPDIR", tmp)]);
     }
     let path = lab.write("keepalived.conf", CONF);
     let mut cmd = Command::new("ip");
-    cmd.args([
-        "netns", "exec", ns, KEEPALIVED, "-n", "-l", "-D", "-C", "-f",
-    ])
-    .arg(&path)
-    .arg("-p")
-    .arg(lab.dir.join("k.pid"))
-    .arg("-c")
-    .arg(lab.dir.join("k-checkers.pid"));
+    cmd.env("TMPDIR", tmp)
+        .args([
+            "netns", "exec", ns, KEEPALIVED, "-n", "-l", "-D", "-C", "-f",
+        ])
+        .arg(&path)
+        .arg("-p")
+        .arg(lab.dir.join("k.pid"))
+        .arg("-c")
+        .arg(lab.dir.join("k-checkers.pid"));
     Daemon::spawn_for_test(&mut cmd, lab.dir.join("keepalived.log"))
 }
 
@@ -158,7 +163,8 @@ fn run(lab: &Lab, who: &str) {
     let mut suspended = Some(Listener::start(&r, "10.9.0.2:8080"));
     let other = Listener::start(&r, "10.9.0.2:8081");
     let group = Listener::start(&r, "10.9.0.2:8082");
-    let daemon = start(lab, who, &d);
+    let tmp = lab.dir.join(format!("{who}-tmp"));
+    let daemon = start(lab, who, &d, &tmp);
     let limit = Duration::from_secs(30);
     daemon.wait_log(
         &format!("Deactivating healthchecker for service {RS}"),
@@ -183,6 +189,24 @@ fn run(lab: &Lab, who: &str) {
     let s = suspended.as_ref().unwrap();
     assert_eq!(s.accepts(), 0, "{who}: checked while suspended");
     assert!(in_table(&d), "{who}: {:?}", ipvs_lines(&d));
+    // keepalived_check.data (SIGUSR1) says so.
+    let dump = tmp.join("keepalived_check.data");
+    daemon.signal(nix::sys::signal::Signal::SIGUSR1);
+    let disabled = " [10.9.0.100]:tcp:80 -> [10.9.0.2]:tcp:8080\n   Enabled = no\n";
+    let said = || std::fs::read_to_string(&dump).unwrap_or_default();
+    assert!(
+        wait_for(limit, || said().contains(disabled)).is_some(),
+        "{who}: {}",
+        said()
+    );
+    let text = said();
+    assert!(text.contains(" [10.9.0.101]:tcp:80 -> [10.9.0.2]:tcp:8081\n   Enabled = yes\n"));
+    assert!(text.contains(" [G]:0 -> [10.9.0.2]:tcp:8082\n   Enabled = no\n"));
+    assert_eq!(
+        text.matches("   Using HA suspend\n").count(),
+        2,
+        "{who}: {text}"
+    );
 
     // The address comes (and the group's, which changes nothing): checks resume.
     ip(&["-n", &d, "addr", "add", "10.9.0.100/32", "dev", "lo"]).unwrap();
