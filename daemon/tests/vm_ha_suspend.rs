@@ -20,13 +20,12 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{ip, ipvs_lines, wait_for, Daemon, Lab, KEEPALIVED};
+use common::{ip, ipvs_lines, wait_for, Lab};
 
 /// A TCP listener in a namespace that accepts, counts and closes, until dropped.
 struct Listener {
@@ -129,27 +128,6 @@ virtual_server group G {
 
 const RS: &str = "[10.9.0.2]:tcp:8080 for VS [10.9.0.100]:tcp:80";
 
-/// The checkers' daemon: keepalived 2.2.7 with `-C` (its checker child only), or ours; its
-/// dump files in `tmp`.
-fn start(lab: &Lab, who: &str, ns: &str, tmp: &Path) -> Daemon {
-    std::fs::create_dir_all(tmp).unwrap();
-    if who != "keepalived" {
-        return lab.start_ours_env(ns, "ours", CONF, &[("TMPDIR", tmp)]);
-    }
-    let path = lab.write("keepalived.conf", CONF);
-    let mut cmd = Command::new("ip");
-    cmd.env("TMPDIR", tmp)
-        .args([
-            "netns", "exec", ns, KEEPALIVED, "-n", "-l", "-D", "-C", "-f",
-        ])
-        .arg(&path)
-        .arg("-p")
-        .arg(lab.dir.join("k.pid"))
-        .arg("-c")
-        .arg(lab.dir.join("k-checkers.pid"));
-    Daemon::spawn_for_test(&mut cmd, lab.dir.join("keepalived.log"))
-}
-
 /// Whether `ipvsadm -Ln` in `ns` has real server 10.9.0.2:8080.
 fn in_table(ns: &str) -> bool {
     ipvs_lines(ns)
@@ -164,7 +142,8 @@ fn run(lab: &Lab, who: &str) {
     let other = Listener::start(&r, "10.9.0.2:8081");
     let group = Listener::start(&r, "10.9.0.2:8082");
     let tmp = lab.dir.join(format!("{who}-tmp"));
-    let daemon = start(lab, who, &d, &tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let daemon = lab.start_checkers_either_env(who, &d, "ours", CONF, &[("TMPDIR", &tmp)]);
     let limit = Duration::from_secs(30);
     daemon.wait_log(
         &format!("Deactivating healthchecker for service {RS}"),

@@ -315,19 +315,32 @@ impl Lab {
     /// The checkers' daemon of `who` on `conf` in namespace `ns`, with `-C` (keepalived 2.2.7's
     /// checker child only; keepalived-rs's LVS side only, named `name`).
     pub fn start_checkers_either(&self, who: &str, ns: &str, name: &str, conf: &str) -> Daemon {
+        self.start_checkers_either_env(who, ns, name, conf, &[])
+    }
+
+    /// [`Lab::start_checkers_either`] with environment variables (`TMPDIR`: where the dumps go).
+    pub fn start_checkers_either_env(
+        &self,
+        who: &str,
+        ns: &str,
+        name: &str,
+        conf: &str,
+        env: &[(&str, &Path)],
+    ) -> Daemon {
         if who != "keepalived" {
-            return self.spawn_ours(ns, name, conf, &[], &["-C"]);
+            return self.spawn_ours(ns, name, conf, env, &["-C"]);
         }
         let path = self.write("keepalived.conf", conf);
         let mut cmd = Command::new("ip");
-        cmd.args([
-            "netns", "exec", ns, KEEPALIVED, "-n", "-l", "-D", "-C", "-f",
-        ])
-        .arg(&path)
-        .arg("-p")
-        .arg(self.dir.join("k.pid"))
-        .arg("-c")
-        .arg(self.dir.join("k-checkers.pid"));
+        cmd.envs(env.iter().copied())
+            .args([
+                "netns", "exec", ns, KEEPALIVED, "-n", "-l", "-D", "-C", "-f",
+            ])
+            .arg(&path)
+            .arg("-p")
+            .arg(self.dir.join("k.pid"))
+            .arg("-c")
+            .arg(self.dir.join("k-checkers.pid"));
         Daemon::spawn_for_test(&mut cmd, self.dir.join("keepalived.log"))
     }
 
