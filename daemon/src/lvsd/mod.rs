@@ -20,6 +20,9 @@
 //! start the table is flushed first under `lvs_flush`; at stop the omega notifications run, then
 //! the [`ipvs::StopPolicy`] (remove our services, flush under `lvs_flush_on_stop`, keep under `-I`).
 //!
+//! `ha_suspend` (`suspend`): the checkers of a virtual server whose address is not on the node
+//! are suspended in the engine, following the node's addresses.
+//!
 //! A reload ([`Command::Reload`]) keeps what it does not change: checkers with the same key and
 //! settings keep running with their state (`registry`), the pool keeps the state of the real
 //! servers it keeps, and the reconciler reads and corrects only the services whose desired state
@@ -179,67 +182,6 @@ impl Lvs {
         if let Some(engine) = &self.engine {
             engine.suspend(suspended, true);
         }
-    }
-
-    /// The checker ids of virtual server `vi`, with their real server's index.
-    fn checkers_of(&self, vi: usize) -> Vec<(checkers::CheckerId, usize)> {
-        let Some(v) = self.plan.virtual_servers.get(vi) else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for (ri, r) in v.real_servers.iter().enumerate() {
-            for ci in 0..r.checkers.len() {
-                if let Some(id) = self.pool.checker_id(vi, ri, ci) {
-                    out.push((id, ri));
-                }
-            }
-        }
-        out
-    }
-
-    /// An address added to or removed from the node: the checkers of the virtual servers with
-    /// `ha_suspend` that follow it resume or are suspended, with keepalived's lines.
-    fn address_event(&mut self, ev: crate::vrrpd::kernel::KernelEvent) {
-        use crate::vrrpd::kernel::KernelEvent;
-        let (index, addr, added) = match ev {
-            KernelEvent::AddressAdded { index, addr } => (index, addr, true),
-            KernelEvent::AddressRemoved { index, addr } => (index, addr, false),
-            _ => return,
-        };
-        let Some(present) = self.addresses.event(index, addr, added) else {
-            return;
-        };
-        let follow = suspend::following(&self.plan, addr);
-        if follow.is_empty() {
-            return;
-        }
-        let how = if present { "added" } else { "removed" };
-        info!("Netlink reflector reports IP {addr} {how}");
-        let mut ids = Vec::new();
-        for vi in follow {
-            if self.suspended.get(vi) != Some(&present) {
-                continue;
-            }
-            self.suspended[vi] = !present;
-            if !self.checking {
-                // The checkers start later, in this state (and say it then).
-                continue;
-            }
-            let v = &self.plan.virtual_servers[vi];
-            for (id, ri) in self.checkers_of(vi) {
-                let what = if present { "Activating" } else { "Suspending" };
-                info!(
-                    "{what} healthchecker for service {} for VS {}",
-                    v.rs_name(&v.real_servers[ri]),
-                    v.key
-                );
-                ids.push(id);
-            }
-        }
-        if let Some(engine) = &self.engine {
-            engine.suspend(ids, !present);
-        }
-        self.observer.suspension(&self.suspended);
     }
 
     fn checker_name(&self, vi: usize, ri: usize, ci: usize) -> String {
@@ -539,41 +481,6 @@ impl Lvs {
         });
     }
 
-    /// After a reload: each kept checker (not in `started`) whose virtual server's suspension
-    /// differs from its own before (`was`) is suspended or resumed, in keepalived's words for
-    /// a checker's start (a reload starts every checker again in keepalived).
-    fn resuspend_kept(
-        &self,
-        was: &std::collections::HashSet<checkers::CheckerId>,
-        started: &[(checkers::CheckerId, registry::Position)],
-    ) {
-        let started: std::collections::HashSet<_> = started.iter().map(|(id, _)| *id).collect();
-        let (mut suspend, mut resume) = (Vec::new(), Vec::new());
-        for (vi, &now) in self.suspended.iter().enumerate() {
-            let v = &self.plan.virtual_servers[vi];
-            for (id, ri) in self.checkers_of(vi) {
-                if started.contains(&id) || was.contains(&id) == now {
-                    continue;
-                }
-                let how = if now { "Deactivating" } else { "Activating" };
-                info!(
-                    "{how} healthchecker for service {} for VS {}",
-                    v.rs_name(&v.real_servers[ri]),
-                    v.key
-                );
-                if now {
-                    suspend.push(id);
-                } else {
-                    resume.push(id);
-                }
-            }
-        }
-        if let Some(engine) = &self.engine {
-            engine.suspend(suspend, true);
-            engine.suspend(resume, false);
-        }
-    }
-
     /// Omega's notifications and the scripts, then the stop policy.
     async fn stop(mut self) {
         if let Some(engine) = self.engine.take() {
@@ -727,43 +634,6 @@ pub async fn run<K>(
                 lvs.observer.reconciler_changed(changed)
             }
         }
-    }
-}
-
-impl Lvs {
-    /// Starts watching the node's addresses into `watch` when `plan` (the running one, or a
-    /// reload's before it runs) has a virtual server with `ha_suspend` that follows one; the
-    /// addresses of `plan`'s that are there are told as keepalived tells them at start.
-    /// Cannot: said, and those checkers are not suspended (they check as without ha_suspend).
-    fn watch_addresses(
-        &mut self,
-        plan: &LvsPlan,
-        watch: &mut Option<mpsc::UnboundedReceiver<crate::vrrpd::kernel::KernelEvent>>,
-    ) {
-        if watch.is_some() || !suspend::needs_addresses(plan) {
-            return;
-        }
-        match suspend::watch() {
-            Ok((held, rx)) => {
-                for addr in suspend::followed(plan) {
-                    if held.has(addr) {
-                        info!("Netlink reflector reports IP {addr} added");
-                    }
-                }
-                self.addresses = held;
-                *watch = Some(rx);
-            }
-            Err(e) => {
-                error!(
-                    "ha_suspend: cannot watch the node's addresses: {e}; the checkers of its \
-                     virtual servers run as without it"
-                );
-                self.addresses = suspend::Addresses::unknown();
-            }
-        }
-        // (The running plan follows no address until now: its suspension is unchanged.)
-        self.suspended = suspend::suspended(&self.plan, &self.addresses);
-        self.observer.suspension(&self.suspended);
     }
 }
 

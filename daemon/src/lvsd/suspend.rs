@@ -15,15 +15,19 @@
 //!   (the parser warns). A firewall mark's `ha_suspend` is cleared by the parser (keepalived:
 //!   "cannot use ha_suspend with fwmarks").
 //!
-//! This file is the pure part (which virtual servers are suspended, given the node's
-//! addresses) and the address watch; the LVS loop (`super`) logs and tells the engine.
+//! Here: the pure part (which virtual servers are suspended, given the node's addresses), the
+//! address watch (an rtnetlink monitor, started once a plan follows an address), and the LVS
+//! loop's side (`impl Lvs`: keepalived's lines and the engine's suspend and resume orders,
+//! at start, on each address event and at a reload).
 
 use std::collections::HashMap;
 use std::io;
 use std::net::IpAddr;
 
 use tokio::sync::mpsc;
+use tracing::{error, info};
 
+use super::Lvs;
 use crate::lvs::{LvsPlan, VsKey, VsPlan};
 use crate::vrrpd::kernel::{self, KernelEvent};
 
@@ -159,6 +163,139 @@ pub fn watch() -> io::Result<(Addresses, mpsc::UnboundedReceiver<KernelEvent>)> 
         }
     }
     Ok((addresses, rx))
+}
+
+/// The LVS loop's side of ha_suspend: its lines and the engine's orders.
+impl Lvs {
+    /// The checker ids of virtual server `vi`, with their real server's index.
+    pub(super) fn checkers_of(&self, vi: usize) -> Vec<(checkers::CheckerId, usize)> {
+        let Some(v) = self.plan.virtual_servers.get(vi) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (ri, r) in v.real_servers.iter().enumerate() {
+            for ci in 0..r.checkers.len() {
+                if let Some(id) = self.pool.checker_id(vi, ri, ci) {
+                    out.push((id, ri));
+                }
+            }
+        }
+        out
+    }
+
+    /// An address added to or removed from the node: the checkers of the virtual servers with
+    /// `ha_suspend` that follow it resume or are suspended, with keepalived's lines.
+    pub(super) fn address_event(&mut self, ev: KernelEvent) {
+        let (index, addr, added) = match ev {
+            KernelEvent::AddressAdded { index, addr } => (index, addr, true),
+            KernelEvent::AddressRemoved { index, addr } => (index, addr, false),
+            _ => return,
+        };
+        let Some(present) = self.addresses.event(index, addr, added) else {
+            return;
+        };
+        let follow = following(&self.plan, addr);
+        if follow.is_empty() {
+            return;
+        }
+        let how = if present { "added" } else { "removed" };
+        info!("Netlink reflector reports IP {addr} {how}");
+        let mut ids = Vec::new();
+        for vi in follow {
+            if self.suspended.get(vi) != Some(&present) {
+                continue;
+            }
+            self.suspended[vi] = !present;
+            if !self.checking {
+                // The checkers start later, in this state (and say it then).
+                continue;
+            }
+            let v = &self.plan.virtual_servers[vi];
+            for (id, ri) in self.checkers_of(vi) {
+                let what = if present { "Activating" } else { "Suspending" };
+                info!(
+                    "{what} healthchecker for service {} for VS {}",
+                    v.rs_name(&v.real_servers[ri]),
+                    v.key
+                );
+                ids.push(id);
+            }
+        }
+        if let Some(engine) = &self.engine {
+            engine.suspend(ids, !present);
+        }
+        self.observer.suspension(&self.suspended);
+    }
+
+    /// After a reload: each kept checker (not in `started`) whose virtual server's suspension
+    /// differs from its own before (`was`) is suspended or resumed, in keepalived's words for
+    /// a checker's start (a reload starts every checker again in keepalived).
+    pub(super) fn resuspend_kept(
+        &self,
+        was: &std::collections::HashSet<checkers::CheckerId>,
+        started: &[(checkers::CheckerId, super::registry::Position)],
+    ) {
+        let started: std::collections::HashSet<_> = started.iter().map(|(id, _)| *id).collect();
+        let (mut suspend, mut resume) = (Vec::new(), Vec::new());
+        for (vi, &now) in self.suspended.iter().enumerate() {
+            let v = &self.plan.virtual_servers[vi];
+            for (id, ri) in self.checkers_of(vi) {
+                if started.contains(&id) || was.contains(&id) == now {
+                    continue;
+                }
+                let how = if now { "Deactivating" } else { "Activating" };
+                info!(
+                    "{how} healthchecker for service {} for VS {}",
+                    v.rs_name(&v.real_servers[ri]),
+                    v.key
+                );
+                if now {
+                    suspend.push(id);
+                } else {
+                    resume.push(id);
+                }
+            }
+        }
+        if let Some(engine) = &self.engine {
+            engine.suspend(suspend, true);
+            engine.suspend(resume, false);
+        }
+    }
+
+    /// Starts watching the node's addresses into `into` when `plan` (the running one, or a
+    /// reload's before it runs) has a virtual server with `ha_suspend` that follows one; the
+    /// addresses of `plan`'s that are there are told as keepalived tells them at start.
+    /// Cannot: said, and those checkers are not suspended (they check as without ha_suspend).
+    pub(super) fn watch_addresses(
+        &mut self,
+        plan: &LvsPlan,
+        into: &mut Option<mpsc::UnboundedReceiver<KernelEvent>>,
+    ) {
+        if into.is_some() || !needs_addresses(plan) {
+            return;
+        }
+        match watch() {
+            Ok((held, rx)) => {
+                for addr in followed(plan) {
+                    if held.has(addr) {
+                        info!("Netlink reflector reports IP {addr} added");
+                    }
+                }
+                self.addresses = held;
+                *into = Some(rx);
+            }
+            Err(e) => {
+                error!(
+                    "ha_suspend: cannot watch the node's addresses: {e}; the checkers of its \
+                     virtual servers run as without it"
+                );
+                self.addresses = Addresses::unknown();
+            }
+        }
+        // (The running plan follows no address until now: its suspension is unchanged.)
+        self.suspended = suspended(&self.plan, &self.addresses);
+        self.observer.suspension(&self.suspended);
+    }
 }
 
 #[cfg(test)]
