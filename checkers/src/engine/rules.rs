@@ -24,6 +24,10 @@ pub(super) struct State {
     decided: bool,
     failed_attempts: u32,
     weight: Option<DynamicWeight>,
+    /// Suspended (`ha_suspend`): its deadlines come and go every `delay_loop` without a check
+    /// (`Schedule::suspend`). Kept here, where the struct has a spare byte, not in the slot:
+    /// 8 bytes more a checker there.
+    pub(super) suspended: bool,
 }
 
 impl State {
@@ -38,6 +42,7 @@ impl State {
             decided: false,
             failed_attempts: 0,
             weight: None,
+            suspended: false,
         }
     }
 

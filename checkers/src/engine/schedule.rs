@@ -29,9 +29,6 @@ pub(super) struct Slot {
     /// When its check in flight started.
     started: Instant,
     state: State,
-    /// Suspended: its deadlines come and go every `delay_loop` without a check (see
-    /// [`Schedule::suspend`]).
-    suspended: bool,
     /// The ticket of its pending deadline, or of its check in flight.
     ticket: u64,
 }
@@ -80,7 +77,6 @@ impl Schedule {
             probe,
             latency,
             started: first,
-            suspended: false,
             ticket,
         };
         let index = match self.free.pop() {
@@ -119,7 +115,7 @@ impl Schedule {
         };
         match self.slots[index as usize].as_mut() {
             Some(slot) => {
-                slot.suspended = on;
+                slot.state.suspended = on;
                 true
             }
             None => false,
@@ -177,7 +173,7 @@ impl Schedule {
             let Some(s) = self.slots[slot as usize].as_mut() else {
                 continue;
             };
-            if s.suspended {
+            if s.state.suspended {
                 // No check: its deadline delay_loop later, under the same ticket (never `now`
                 // again, as delay_loop is not zero).
                 let next = now + s.timing.delay_loop;
