@@ -437,6 +437,18 @@ pub fn kinds() -> Vec<Kind> {
             instance(&format!("    virtual_rules {{\n        from 2001:db8::/32 to all table 100 preference 10\n{RULE}    }}\n")),
             instance(&format!("    virtual_rules {{\n{RULE}    }}\n")),
         ),
+        // An address that is not one (keepalived's own sample keepalived.conf.vrrp.rules has
+        // `to 192.168.200./24`): `Invalid rule to address`, the line dropped, the rest runs.
+        runs_as(
+            "rule_bad_address",
+            instance(&format!("    virtual_rules {{\n        to 192.168.200./24 table 2 preference 10\n{RULE}    }}\n")),
+            instance(&format!("    virtual_rules {{\n{RULE}    }}\n")),
+        ),
+        runs_as(
+            "route_bad_address",
+            instance(&format!("    virtual_routes {{\n        192.168.200./24 dev eth0\n        192.168.101.0/24 via 192.168.200./24 dev eth0\n        192.168.102.0/24 dev eth0 src 192.168.200.\n{ROUTE}    }}\n")),
+            instance(&format!("    virtual_routes {{\n{ROUTE}    }}\n")),
+        ),
         // A route without `dev` (a gateway, a blackhole, a nexthop's dev does not count):
         // `cannot track route ... with no interface specified`; -t exits 5, it is installed.
         runs(

@@ -96,13 +96,24 @@ impl<'a> Line<'a> {
 
     /// An error about the value `word` of option `opt`.
     pub fn bad(&self, cx: &mut Cx, opt: &str, word: &Word, why: &str) {
+        self.invalid(cx, opt, word, why);
+    }
+
+    /// [`Line::bad`]'s diagnostic, for what keepalived does after it.
+    pub fn invalid<'c>(
+        &self,
+        cx: &'c mut Cx,
+        opt: &str,
+        word: &Word,
+        why: &str,
+    ) -> &'c mut crate::diag::Diagnostic {
         cx.error(
             word.span,
             format!(
                 "invalid value '{}' for '{opt}' in {}: {why}",
                 word.text, self.block
             ),
-        );
+        )
     }
 
     /// The value of `opt` as an unsigned integer up to `max` (decimal, or hex with 0x).

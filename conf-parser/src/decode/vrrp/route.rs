@@ -116,7 +116,10 @@ fn ip(cx: &mut Cx, line: &Line, opt: &str, w: &Word) -> Option<IpAddr> {
     match values::parse_ip(&w.text) {
         Ok(a) => Some(a),
         Err(e) => {
-            line.bad(cx, opt, w, &format!("{e}; the route is ignored"));
+            // keepalived 2.2.7 drops the route and runs on (measured: kinds.rs
+            // route_bad_address).
+            line.invalid(cx, opt, w, &format!("{e}; the route is ignored"))
+                .daemon_runs_on();
             None
         }
     }
@@ -450,6 +453,9 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rou
                                     format!("unknown route option '{}' in {block}; the route is ignored", w.text)
                                 };
                                 let d = cx.error(w.span, msg);
+                                // keepalived 2.2.7 drops the route and runs on (measured:
+                                // kinds.rs route_bad_address).
+                                d.daemon_runs_on();
                                 if let Some(s) =
                                     super::super::did_you_mean(&w.text, OPTIONS.iter().copied())
                                 {

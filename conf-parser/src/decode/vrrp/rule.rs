@@ -118,7 +118,10 @@ pub(super) fn parse(cx: &mut Cx, node: &Node, block: &'static str) -> Option<Rul
                 let d = match parse_dest(&w.text) {
                     Ok(d) => d,
                     Err(e) => {
-                        line.bad(cx, o, w, &format!("{e}; the rule is ignored"));
+                        // keepalived 2.2.7: `Invalid rule to address`, the rule dropped, the
+                        // daemon runs on (measured: kinds.rs rule_bad_address).
+                        line.invalid(cx, o, w, &format!("{e}; the rule is ignored"))
+                            .daemon_runs_on();
                         return None;
                     }
                 };
