@@ -29,8 +29,9 @@ fn vm_the_daemon_starts_where_keepalived_starts_with_virtual_servers() {
     let lvs: Vec<_> = kinds().into_iter().filter(|k| k.lvs()).collect();
     assert!(lvs.len() > 10, "only {} kinds with virtual servers", lvs.len());
     let all = cases(&lvs, &dir.join("kinds"));
-    // One emulated CPU: a few daemons at a time.
-    let measured = measure(&all, &dir, &format!("vs{}v", std::process::id()), 4);
+    // Each run mostly waits (a daemon that starts is watched for 15 s): eight at a time, a
+    // few of them starting at once on the emulated CPU.
+    let measured = measure(&all, &dir, &format!("vs{}v", std::process::id()), 8);
     let (table, wrong) = judge_all(&all, &measured);
     eprintln!("{table}");
     if let Ok(out) = std::env::var("KARS_VM_OUT") {
