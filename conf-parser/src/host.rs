@@ -6,8 +6,9 @@
 //! What keepalived 2.2.7 does, measured with `keepalived -t -l -f FILE` (in a network namespace
 //! with only `eth0`):
 //! - a missing interface (an instance's, a tracked one, an address's or a route's `dev`, a
-//!   garp_group's, a linkbeat interface) fails the test, unless `dynamic_interfaces` is set
-//!   (linkbeat interfaces fail it with 4; we report them like the others);
+//!   garp_group's, a linkbeat interface, one of interface_up_down_delays) fails the test,
+//!   unless `dynamic_interfaces` is set (linkbeat and up/down delay interfaces fail it with 4;
+//!   we report them like the others);
 //! - any script it would run whose program exists (a path, or a name found on PATH), with
 //!   `enable_script_security` not set, is a "SECURITY VIOLATION": exit 6, even over other
 //!   errors, except that a missing VRRP interface ends the VRRP side's checks before its
@@ -20,7 +21,7 @@
 //! And what its daemon (started without `-t`) does, measured the same way
 //! (daemon/tests/netns_start_verdict.rs), which [`check`] applies to the model so that ours
 //! runs the same: it does not start without an interface the file names (but a linkbeat
-//! interface, which it drops); it drops a vrrp_script whose program does not exist (the
+//! interface or an interface_up_down_delays line, which it drops); it drops a vrrp_script whose program does not exist (the
 //! instances run as if they did not track it) and a notify (VRRP or LVS: notify_up/down,
 //! quorum_up/down), FIFO, startup or shutdown script whose program does not exist ("Script
 //! PATH cannot be accessed - No such file or directory"; its `-t` says nothing), and a
@@ -132,6 +133,10 @@ pub fn check(config: &mut Config, host: &dyn Host, diags: &mut Diagnostics) {
             .global
             .linkbeat_interfaces
             .retain(|l| host.has_interface(&l.interface));
+        config
+            .global
+            .interface_up_down_delays
+            .retain(|d| host.has_interface(&d.interface));
     }
     let dropped = check_scripts(config, host, vrrp_interface_missing, diags);
     drop_scripts(config, &dropped);
@@ -250,6 +255,25 @@ fn check_interfaces(config: &Config, host: &dyn Host, diags: &mut Diagnostics) -
                 ),
             )
             .with_help("create it, or set dynamic_interfaces in global_defs to wait for it");
+    }
+    // keepalived runs without the line ("unknown interface eth9 specified for up/down delay";
+    // its -t exits 4).
+    for d in config
+        .global
+        .interface_up_down_delays
+        .iter()
+        .filter(|d| !host.has_interface(&d.interface))
+    {
+        diags
+            .warning(
+                d.origin.span,
+                format!(
+                    "interface {} of interface_up_down_delays does not exist on this host; its \
+                     delays are ignored",
+                    d.interface
+                ),
+            )
+            .with_help("create it, or set dynamic_interfaces in global_defs to keep the line");
     }
     missing
 }

@@ -91,7 +91,7 @@ const NOBODY: Lab = Lab { script_user: false };
 #[test]
 fn every_named_interface_must_exist_unless_dynamic() {
     let text = format!(
-        "{}static_routes {{\n  10.3.0.0/16 dev eth5\n}}\ngarp_group {{\n  interface eth6\n}}\nlinkbeat_interfaces {{\n  eth7\n}}\n",
+        "{}static_routes {{\n  10.3.0.0/16 dev eth5\n}}\ngarp_group {{\n  interface eth6\n}}\nlinkbeat_interfaces {{\n  eth7\n}}\ninterface_up_down_delays {{\n  eth8 1\n}}\n",
         instance(
             "eth1",
             "  track_interface {\n    eth2\n  }\n  virtual_ipaddress_excluded {\n    10.4.0.1 dev eth3\n  }\n  virtual_routes {\n    10.1.0.0/16 via 10.0.0.9 dev eth4\n  }\n"
@@ -109,6 +109,7 @@ fn every_named_interface_must_exist_unless_dynamic() {
             "14: interface eth4 for a route does not exist on this host",
             "20: interface eth6 of garp_group does not exist on this host",
             "24: interface eth7 of linkbeat_interfaces does not exist on this host; it is ignored",
+            "27: interface eth8 of interface_up_down_delays does not exist on this host; its delays are ignored",
         ]
     );
     assert!(f.iter().all(|(_, k, _)| *k == KeepalivedTest::Fails));
@@ -229,6 +230,26 @@ fn checked(text: &str, lab: Lab) -> (crate::Config, Vec<crate::KeepalivedDaemon>
     let mut diags = crate::Diagnostics::new();
     super::check(&mut config, &lab, &mut diags);
     (config, diags.iter().map(|d| d.daemon).collect())
+}
+
+#[test]
+fn keepalived_s_daemon_drops_an_up_down_delay_of_a_missing_interface() {
+    use crate::KeepalivedDaemon::RunsOn;
+    let (c, daemon) = checked(
+        &format!(
+            "interface_up_down_delays {{\n  eth9 1\n  eth0 1\n}}\n{}",
+            instance("eth0", "")
+        ),
+        NOBODY,
+    );
+    assert_eq!(daemon, [RunsOn]);
+    let kept: Vec<_> = c
+        .global
+        .interface_up_down_delays
+        .iter()
+        .map(|d| &d.interface)
+        .collect();
+    assert_eq!(kept, ["eth0"]);
 }
 
 #[test]

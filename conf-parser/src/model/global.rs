@@ -632,7 +632,8 @@ pub struct LinkbeatInterface {
     pub origin: Origin,
 }
 
-/// One line of `interface_up_down_delays`: `IF DOWN_DELAY [UP_DELAY]`.
+/// One line of `interface_up_down_delays`: `IF DOWN_DELAY [UP_DELAY]` (an omitted up delay is
+/// 0, as keepalived 2.2.7 runs it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct InterfaceUpDownDelay {
     pub interface: String,

@@ -128,16 +128,26 @@ fn linkbeat_interfaces(cx: &mut Cx, node: &Node, config: &mut Config) {
 }
 
 /// `interface_up_down_delays { IF DOWN [UP] ... }`: debounce delays of at most 255 s.
+/// keepalived 2.2.7 (measured): a line without a delay is ignored ("No timeouts specified for
+/// eth1 up/down delays") and an argument after the up delay too, its `-t` passing both; an
+/// omitted up delay is 0 (its man page says the down delay; its dump and its log say 0).
 fn interface_up_down_delays(cx: &mut Cx, node: &Node, config: &mut Config) {
     cx.arity(node, 0, Some(0));
     for item in cx.block(node) {
         cx.no_block(item);
         if item.args.is_empty() {
-            cx.error(
+            cx.warning(
                 item.keyword.span,
-                format!("interface {} needs a down delay in seconds", item.name()),
+                format!(
+                    "interface {} has no delay; the line is ignored (keepalived logs: No \
+                     timeouts specified for {} up/down delays)",
+                    item.name(),
+                    item.name()
+                ),
             )
-            .with_help("write 'IFNAME DOWN_DELAY [UP_DELAY]'");
+            .with_help("write 'IFNAME DOWN_DELAY [UP_DELAY]'")
+            .keepalived_passes()
+            .daemon_runs_on();
             continue;
         }
         if let Some(extra) = item.args.get(2) {
@@ -148,18 +158,18 @@ fn interface_up_down_delays(cx: &mut Cx, node: &Node, config: &mut Config) {
                     extra.text,
                     item.name()
                 ),
-            );
+            )
+            .keepalived_passes();
         }
         let Some(down) = cx.timer_word(item, &item.args[0], 0.0, 255.0) else {
             continue;
         };
-        // The man page: an omitted up delay is the same as the down delay.
         let up = match item.args.get(1) {
             Some(w) => match cx.timer_word(item, w, 0.0, 255.0) {
                 Some(t) => t,
                 None => continue,
             },
-            None => down,
+            None => crate::values::Timer::default(),
         };
         config
             .global
