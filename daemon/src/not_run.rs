@@ -41,13 +41,6 @@ pub fn vrrp(config: &Config) -> Vec<String> {
             g.origin
         ));
     }
-    if let Some(i) = config.global.interface_up_down_delays.first() {
-        out.push(format!(
-            "{}: interface_up_down_delays is not run by keepalived-rs (an interface's change of \
-             state acts at once); remove the block",
-            i.origin
-        ));
-    }
     for i in &v.vrrp_instance {
         for a in &i.virtual_ipaddress {
             if let Some(option) = address_option(a) {
@@ -146,6 +139,11 @@ mod tests {
             let c = config(&format!("{INSTANCE} {line}\n}}\n"));
             assert_eq!(vrrp(&c), Vec::<String>::new(), "{line}");
         }
+        // interface_up_down_delays runs (vrrpd::link_delay).
+        let c = config(&format!(
+            "interface_up_down_delays {{\n eth0 1 0.5\n}}\n{INSTANCE}}}\n"
+        ));
+        assert_eq!(vrrp(&c), Vec::<String>::new());
     }
 
     #[test]

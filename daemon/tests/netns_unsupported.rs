@@ -99,12 +99,6 @@ const CASES: &[Case] = &[
         says: "garp_group is not run by keepalived-rs",
     },
     Case {
-        what: "interface_up_down_delays",
-        in_instance: "",
-        top: "interface_up_down_delays {\n    eth0 2 1\n}\n",
-        says: "interface_up_down_delays is not run by keepalived-rs",
-    },
-    Case {
         what: "reload_time_file",
         in_instance: "",
         top: "global_defs {\n    reload_time_file /nonexistent/keepalived.reload-time\n}\n",

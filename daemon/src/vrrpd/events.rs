@@ -8,6 +8,7 @@ use vrrp::{Expected, Input, State, Status, Time};
 
 use super::instance::{self, probe};
 use super::kernel::{self, KernelEvent};
+use super::link_delay::Observed;
 use super::net::{Received, Sender};
 use super::receivers::RxId;
 use super::trackers::{file_key, process_key, script_key};
@@ -17,6 +18,14 @@ use crate::notifier::{self, Notice, Side};
 impl Runtime {
     pub(super) async fn fire_timers(&mut self) {
         let now = self.now();
+        for due in self.links.due(now) {
+            info!(
+                "Netlink reports {} {}",
+                due.name,
+                if due.up { "up" } else { "down" }
+            );
+            self.link_changed(due.index, due.up, now).await;
+        }
         for idx in 0..self.instances.len() {
             let due: Vec<_> = self.instances[idx]
                 .instance
@@ -172,15 +181,29 @@ impl Runtime {
     pub(super) async fn kernel_event(&mut self, ev: KernelEvent) {
         let now = self.now();
         match ev {
-            KernelEvent::Link { index, up } => {
-                if up {
-                    self.restore_static_addresses(index, None).await;
-                    self.restore_static_routes(index).await;
+            KernelEvent::Link { index, up, flags } => {
+                let observed = match kernel::ifname(index) {
+                    Some(name) => self.links.observe(&name, index, up, flags, now),
+                    None => Observed::Now,
+                };
+                match observed {
+                    Observed::Now => self.link_changed(index, up, now).await,
+                    Observed::Held(line) => {
+                        if let Some(line) = line {
+                            info!("{line}");
+                        }
+                    }
                 }
-                self.tracked_link(index, Some(up), now).await;
-                self.refresh_interfaces(index, None, now).await;
             }
             KernelEvent::LinkGone { index } => {
+                // Deleted: the kernel no longer knows its name; forget what is held for any
+                // link with delays that is no longer there.
+                let names: Vec<String> = self.links.names().map(str::to_string).collect();
+                for name in names {
+                    if kernel::ifindex(&name).is_err() {
+                        self.links.gone(&name);
+                    }
+                }
                 self.tracked_link(index, None, now).await;
                 self.refresh_interfaces(index, None, now).await;
             }
@@ -219,6 +242,17 @@ impl Runtime {
                 self.refresh_interfaces(index, Some(addr), now).await;
             }
         }
+    }
+
+    /// Link `index` is now `up` or not, as the instances go by it (at once, or once the change
+    /// has lasted its `interface_up_down_delays` delay).
+    async fn link_changed(&mut self, index: u32, up: bool, now: Time) {
+        if up {
+            self.restore_static_addresses(index, None).await;
+            self.restore_static_routes(index).await;
+        }
+        self.tracked_link(index, Some(up), now).await;
+        self.refresh_interfaces(index, None, now).await;
     }
 
     /// A tracked interface changed: `up` is None when it was deleted (its index is forgotten;
@@ -273,7 +307,7 @@ impl Runtime {
     /// a new source address reopens the sockets; the instance leaves or enters FAULT when the
     /// interface becomes usable (exists, up with carrier, has an address) or stops being so.
     pub(super) async fn refresh(&mut self, idx: usize, now: Time) {
-        let (index, up, src) = probe(&self.instances[idx].plan);
+        let (index, up, src) = probe(&self.instances[idx].plan, &self.links);
         let r = &mut self.instances[idx];
         let name = r.plan.name.clone();
         let changed_index = index != r.ifindex;

@@ -11,6 +11,7 @@ use vrrp::{DropCounters, Instance, State, Status, Tracked, Tracking, TrackingVer
 use crate::snapshot::InstanceStats;
 
 use super::kernel;
+use super::link_delay::Debounce;
 use super::net::Sender;
 use super::plan::InstancePlan;
 use super::receivers::RxId;
@@ -58,9 +59,18 @@ pub struct Running {
     pub master: Option<(IpAddr, u8)>,
 }
 
+/// A link's state as the instances go by it: the one held while a change waits out its
+/// `interface_up_down_delays` delay, else the kernel's.
+fn link_up(links: &Debounce, name: &str) -> io::Result<bool> {
+    match links.held(name) {
+        Some(up) => Ok(up),
+        None => kernel::link_up(name),
+    }
+}
+
 /// What an instance's interface offers now: its index (0: missing), whether it is up with
 /// carrier (and its VMAC too), and the source address for our adverts (or why there is none).
-pub fn probe(p: &InstancePlan) -> (u32, bool, Result<IpAddr, String>) {
+pub fn probe(p: &InstancePlan, links: &Debounce) -> (u32, bool, Result<IpAddr, String>) {
     let Ok(index) = kernel::ifindex(&p.interface) else {
         return (
             0,
@@ -68,10 +78,10 @@ pub fn probe(p: &InstancePlan) -> (u32, bool, Result<IpAddr, String>) {
             Err(format!("interface {} does not exist", p.interface)),
         );
     };
-    let up = kernel::link_up(&p.interface).unwrap_or(false)
+    let up = link_up(links, &p.interface).unwrap_or(false)
         && p.vmac
             .as_ref()
-            .is_none_or(|v| kernel::link_up(&v.name).unwrap_or(false));
+            .is_none_or(|v| link_up(links, &v.name).unwrap_or(false));
     let src = match p.src_ip {
         Some(s) => Ok(s),
         None => {
@@ -87,6 +97,7 @@ pub fn probe(p: &InstancePlan) -> (u32, bool, Result<IpAddr, String>) {
 pub fn tracking(
     p: &InstancePlan,
     trackers: &Trackers,
+    links: &Debounce,
 ) -> io::Result<(Tracking, Vec<(String, u32)>)> {
     let mut tracking = Tracking::new(p.config.priority);
     let mut tracked_ifs = Vec::new();
@@ -96,7 +107,7 @@ pub fn tracking(
             .map_err(|e| io::Error::other(format!("{}: {e}", p.name)))
     };
     for t in &p.track_interface {
-        let up = kernel::link_up(&t.name).unwrap_or_else(|e| {
+        let up = link_up(links, &t.name).unwrap_or_else(|e| {
             warn!("({}) track_interface {}: {e}", p.name, t.name);
             false
         });
@@ -162,8 +173,9 @@ pub fn build(
     receiver: RxId,
     dynamic_interfaces: bool,
     trackers: &Trackers,
+    links: &Debounce,
 ) -> io::Result<Running> {
-    let (ifindex, up, src) = probe(&p);
+    let (ifindex, up, src) = probe(&p, links);
     if ifindex == 0 && !dynamic_interfaces {
         return Err(io::Error::new(
             io::ErrorKind::NotFound,
@@ -207,7 +219,7 @@ pub fn build(
             p.name
         );
     }
-    let (tracking, tracked_ifs) = tracking(&p, trackers)?;
+    let (tracking, tracked_ifs) = tracking(&p, trackers, links)?;
     let verdict = TrackingVerdict {
         fault: false,
         priority: p.config.priority,

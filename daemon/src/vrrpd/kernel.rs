@@ -37,17 +37,30 @@ pub fn ifindex(name: &str) -> io::Result<u32> {
 
 /// The interface's state as VRRP cares: administratively up and with carrier.
 pub fn link_up(name: &str) -> io::Result<bool> {
+    link_state(name).map(|(up, _)| up)
+}
+
+/// [`link_up`] and the interface's flags (`ifi_flags`).
+pub fn link_state(name: &str) -> io::Result<(bool, u32)> {
     use nix::net::if_::InterfaceFlags;
     for a in nix::ifaddrs::getifaddrs().map_err(io::Error::from)? {
         if a.interface_name == name {
-            return Ok(a.flags.contains(InterfaceFlags::IFF_UP)
-                && a.flags.contains(InterfaceFlags::IFF_RUNNING));
+            let up = a.flags.contains(InterfaceFlags::IFF_UP)
+                && a.flags.contains(InterfaceFlags::IFF_RUNNING);
+            return Ok((up, a.flags.bits() as u32));
         }
     }
     Err(io::Error::new(
         io::ErrorKind::NotFound,
         format!("interface {name} not found"),
     ))
+}
+
+/// The name of interface `index`, if it exists.
+pub fn ifname(index: u32) -> Option<String> {
+    nix::net::if_::if_indextoname(index)
+        .ok()
+        .map(|n| n.to_string_lossy().into_owned())
 }
 
 /// The address our adverts leave from: IPv4, the interface's first (primary) address that is not
@@ -347,8 +360,9 @@ fn errno_is(e: &rtnetlink::Error, errno: i32) -> bool {
 /// What the kernel tells us.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KernelEvent {
-    /// A link's state: up and with carrier, or not.
-    Link { index: u32, up: bool },
+    /// A link's state: up and with carrier, or not; its flags as the kernel gives them
+    /// (`ifi_flags`, for keepalived's lines on a delayed change).
+    Link { index: u32, up: bool, flags: u32 },
     /// A link was deleted (a link of the same name may come back with another index).
     LinkGone { index: u32 },
     /// An address was added to interface `index`.
@@ -362,6 +376,7 @@ fn link_event(m: &LinkMessage) -> KernelEvent {
     KernelEvent::Link {
         index: m.header.index,
         up: f.contains(LinkFlags::Up) && f.contains(LinkFlags::Running),
+        flags: f.bits(),
     }
 }
 

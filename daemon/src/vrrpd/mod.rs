@@ -29,6 +29,7 @@ pub mod execute;
 pub mod file;
 pub mod instance;
 pub mod kernel;
+pub mod link_delay;
 pub mod net;
 pub mod notify;
 pub mod observe;
@@ -223,6 +224,8 @@ pub struct Runtime {
     startup_delay_end: Option<Time>,
     /// Dropped packets' log lines, rate-limited.
     droplog: droplog::DropLog,
+    /// `interface_up_down_delays`: link changes held until they have lasted their delay.
+    links: link_delay::Debounce,
     /// The published snapshots (`observe`): a transition publishes at once, counters at most
     /// once a `snapshot::PUBLISH_PERIOD`.
     snapshots: watch::Sender<Arc<VrrpSnapshot>>,
@@ -261,11 +264,13 @@ impl Runtime {
             to_start: Vec::new(),
             startup_delay_end: None,
             droplog: droplog::DropLog::default(),
+            links: link_delay::Debounce::default(),
             snapshots: watch::Sender::new(Arc::new(VrrpSnapshot::default())),
             publish_now: true,
             snapshot_dirty: false,
             last_publish: Instant::now(),
         };
+        rt.set_link_delays(plan.link_delays.clone(), &plan.link_delay_notes);
         for p in plan.instances {
             rt.make_vmac(&p)
                 .await
@@ -298,7 +303,7 @@ impl Runtime {
     /// Builds an instance of `p` with its receiver listening.
     fn build(&mut self, p: plan::InstancePlan) -> io::Result<Running> {
         let rx = self.receivers.for_interface(&p.interface, p.ipv6);
-        let r = instance::build(p, rx, self.dynamic_interfaces, &self.trackers)?;
+        let r = instance::build(p, rx, self.dynamic_interfaces, &self.trackers, &self.links)?;
         let group = r
             .plan
             .config
@@ -314,6 +319,26 @@ impl Runtime {
             }
         }
         Ok(r)
+    }
+
+    /// The plan's `interface_up_down_delays` (at start, and a reload's): keepalived's lines for
+    /// the delays capped, and the state of each link with delays taken as it is now.
+    fn set_link_delays(
+        &mut self,
+        delays: std::collections::BTreeMap<String, link_delay::Delays>,
+        notes: &[String],
+    ) {
+        for line in notes {
+            info!("{line}");
+        }
+        let now = self.now();
+        self.links.reconfigure(delays, now);
+        let names: Vec<String> = self.links.names().map(str::to_string).collect();
+        for name in names {
+            if let Ok((up, flags)) = kernel::link_state(&name) {
+                self.links.seed(&name, up, flags);
+            }
+        }
     }
 
     /// Makes (or adopts) the VMAC of `p`, if it has one, before its instance is built.
@@ -437,6 +462,7 @@ impl Runtime {
                 .instances
                 .iter()
                 .filter_map(|r| r.instance.timer().map(|(_, at)| at))
+                .chain(self.links.next_due())
                 .min();
             let deadline = next.map(|t| self.instant(t));
             // The timer, not tokio's (whole milliseconds, up to ~2 ms late): Master_Down and

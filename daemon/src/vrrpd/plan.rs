@@ -3,6 +3,7 @@
 //! daemon needs around them (interface, addresses with their `ip addr` options, notify scripts).
 //! Pure: no sockets, no kernel. The runtime resolves the interface's own address later.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -352,6 +353,10 @@ pub struct Plan {
     /// `static_ipaddress`, `static_routes` and `static_rules` this daemon can install (the
     /// others are listed in `unsupported`): installed at start, removed at stop (`statics`).
     pub statics: Statics,
+    /// `interface_up_down_delays`, capped by the instances on each interface (`link_delay`).
+    pub link_delays: BTreeMap<String, super::link_delay::Delays>,
+    /// keepalived's lines for the delays it caps, logged at start and on reload.
+    pub link_delay_notes: Vec<String>,
 }
 
 /// Translates one instance; errors name the instance. A notify script whose user cannot be had
@@ -831,6 +836,13 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
             )),
         }
     }
+    let lines: Vec<(String, Duration, Duration)> = config
+        .global
+        .interface_up_down_delays
+        .iter()
+        .map(|d| (d.interface.clone(), d.down.0, d.up.0))
+        .collect();
+    (out.link_delays, out.link_delay_notes) = super::link_delay::configured(&lines, &out.instances);
     if errors.is_empty() {
         Ok(out)
     } else {

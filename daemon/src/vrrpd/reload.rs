@@ -78,6 +78,7 @@ impl Runtime {
             }
         }
         self.trackers.reload(&plan).map_err(|e| e.to_string())?;
+        self.set_link_delays(plan.link_delays.clone(), &plan.link_delay_notes);
         self.reload_statics(plan.statics.clone()).await;
         self.dynamic_interfaces = plan.dynamic_interfaces;
         self.no_email_faults = plan.no_email_faults;
@@ -227,7 +228,7 @@ impl Runtime {
             if started.contains(&idx) {
                 continue;
             }
-            match instance::tracking(&self.instances[idx].plan, &self.trackers) {
+            match instance::tracking(&self.instances[idx].plan, &self.trackers, &self.links) {
                 Ok((tracking, ifs)) => {
                     let r = &mut self.instances[idx];
                     r.tracking = tracking;
