@@ -18,8 +18,9 @@ use std::process::Command;
 const KNOWN_CODE_DIFFERENCES: &[(&str, i32, i32)] = &[
     // Our "cannot run" (3, as keepalived's man page documents it); keepalived returns 5.
     ("unbalanced_braces", 5, 3),
-    // keepalived returns 4 for this one alone; ours is a configuration error like the others.
+    // keepalived returns 4 for these two alone; ours is a configuration error like the others.
     ("linkbeat_interface_missing", 4, 5),
+    ("up_down_delay_interface_missing", 4, 5),
 ];
 
 /// A network namespace with one interface, `eth0`, removed on drop.

@@ -414,6 +414,11 @@ pub fn kinds() -> Vec<Kind> {
             format!("linkbeat_interfaces {{\n    kars9\n}}\n{clean}"),
             clean.clone(),
         ),
+        runs_as(
+            "up_down_delay_interface_missing",
+            format!("interface_up_down_delays {{\n    kars9 1\n}}\n{clean}"),
+            clean.clone(),
+        ),
         // keepalived 2.2.7 reads `inet`/`inet6` with the word after it, which it ignores: a
         // route left without a destination, a rule with an unknown option, both dropped.
         runs_as(
