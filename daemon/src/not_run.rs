@@ -33,14 +33,6 @@ pub fn vrrp(config: &Config) -> Vec<String> {
              /etc/sysctl.d)"
         ));
     }
-    if let Some(g) = v.garp_group.first() {
-        out.push(format!(
-            "{}: garp_group is not run by keepalived-rs (gratuitous ARPs are paced by global_defs' \
-             vrrp_garp_interval and vrrp_gna_interval for every interface); remove the block and \
-             set those instead",
-            g.origin
-        ));
-    }
     for i in &v.vrrp_instance {
         for a in &i.virtual_ipaddress {
             if let Some(option) = address_option(a) {
@@ -139,9 +131,11 @@ mod tests {
             let c = config(&format!("{INSTANCE} {line}\n}}\n"));
             assert_eq!(vrrp(&c), Vec::<String>::new(), "{line}");
         }
-        // interface_up_down_delays runs (vrrpd::link_delay).
+        // interface_up_down_delays runs (vrrpd::link_delay), garp_group too (vrrpd::plan's
+        // garp_groups).
         let c = config(&format!(
-            "interface_up_down_delays {{\n eth0 1 0.5\n}}\n{INSTANCE}}}\n"
+            "interface_up_down_delays {{\n eth0 1 0.5\n}}\ngarp_group {{\n garp_interval 0.1\n \
+             interface eth0\n}}\n{INSTANCE}}}\n"
         ));
         assert_eq!(vrrp(&c), Vec::<String>::new());
     }
@@ -152,14 +146,13 @@ mod tests {
             "global_defs {{\n nftables\n log_unknown_vrids\n \
              reload_file /tmp/r\n rs_init_notifies\n disable_local_igmp\n}}\n\
              static_ipaddress {{\n 10.0.1.1/24 dev eth0\n}}\n\
-             garp_group {{\n garp_interval 0.1\n interface eth0\n}}\n{INSTANCE} virtual_ipaddress {{\n  10.0.0.2/24 peer 10.0.0.9\n  10.0.0.3/24 autojoin\n }}\n}}\n"
+             {INSTANCE} virtual_ipaddress {{\n  10.0.0.2/24 peer 10.0.0.9\n  10.0.0.3/24 autojoin\n }}\n}}\n"
         ));
         let out = vrrp(&c).join("\n");
         // static_ipaddress is run (vrrpd::statics).
         assert!(!out.contains("static_ipaddress"), "{out}");
         for says in [
             "k.conf:1:1: global_defs: nftables: keepalived-rs installs no firewall rules",
-            "k.conf:11:1: garp_group is not run",
             "disable_local_igmp is not run",
             "virtual address 10.0.0.3/24: keepalived-rs cannot install an address with autojoin",
         ] {

@@ -93,12 +93,6 @@ const CASES: &[Case] = &[
         says: "disable_local_igmp is not run by keepalived-rs; remove it and set the kernel's setting with sysctl",
     },
     Case {
-        what: "garp_group",
-        in_instance: "",
-        top: "garp_group {\n    garp_interval 0.1\n    interface eth0\n}\n",
-        says: "garp_group is not run by keepalived-rs",
-    },
-    Case {
         what: "reload_time_file",
         in_instance: "",
         top: "global_defs {\n    reload_time_file /nonexistent/keepalived.reload-time\n}\n",

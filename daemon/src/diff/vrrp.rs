@@ -190,6 +190,7 @@ pub fn instance_details(old: &InstancePlan, new: &InstancePlan) -> Vec<String> {
         &new.gratuitous_interval,
         secs,
     );
+    d.changed("garp_group intervals", &old.garp_groups, &new.garp_groups);
     d.changed("notify scripts", &old.notify, &new.notify);
     d.field(
         "promote_secondaries",

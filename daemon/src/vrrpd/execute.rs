@@ -114,7 +114,6 @@ impl Runtime {
                     .vips_among(&vips)
                     .map(|v| (v.dev.clone(), v.addr))
                     .collect();
-                let interval = r.plan.gratuitous_interval;
                 let name = name.clone();
                 for (dev, addr) in &targets {
                     debug!(
@@ -122,39 +121,18 @@ impl Runtime {
                         gratuitous_words(addr).0
                     );
                 }
-                if interval.is_zero() {
-                    for _ in 0..count {
-                        for (dev, addr) in &targets {
-                            debug!("Sending {} on {dev} for {addr}", gratuitous_words(addr).1);
-                            if let Err(e) = self.gratuitous.send(dev, *addr) {
-                                warn!("({name}) gratuitous message for {addr} on {dev}: {e}");
-                            }
-                        }
+                // The addresses by the interval of their interface (a garp_group's, else
+                // global_defs'), each lot paced on its own.
+                let mut lots: Vec<(Duration, Vec<(String, IpAddr)>)> = Vec::new();
+                for t in targets {
+                    let interval = r.plan.gratuitous_interval_on(&t.0);
+                    match lots.iter_mut().find(|(i, _)| *i == interval) {
+                        Some((_, lot)) => lot.push(t),
+                        None => lots.push((interval, vec![t])),
                     }
-                } else {
-                    // Spaced bursts: the first message now, the rest from a task of their own
-                    // with a sender of its own, so the loop never waits.
-                    for (dev, addr) in &targets {
-                        debug!("Sending {} on {dev} for {addr}", gratuitous_words(addr).1);
-                        if let Err(e) = self.gratuitous.send(dev, *addr) {
-                            warn!("({name}) gratuitous message for {addr} on {dev}: {e}");
-                        }
-                    }
-                    if count > 1 {
-                        tokio::spawn(async move {
-                            let mut g = Gratuitous::default();
-                            for _ in 1..count {
-                                tokio::time::sleep(interval).await;
-                                for (dev, addr) in &targets {
-                                    debug!(
-                                        "Sending {} on {dev} for {addr}",
-                                        gratuitous_words(addr).1
-                                    );
-                                    let _ = g.send(dev, *addr);
-                                }
-                            }
-                        });
-                    }
+                }
+                for (interval, targets) in lots {
+                    self.send_gratuitous(&name, targets, count, interval);
                 }
             }
             Action::SetTimer { .. } | Action::CancelTimer(_) => {}
@@ -259,6 +237,42 @@ impl Runtime {
         self.notifier
             .flush(Side::Vrrp, Duration::from_secs(10))
             .await;
+    }
+}
+
+impl Runtime {
+    /// `count` messages for each of `targets`: at once without an interval; else the first
+    /// round now and the others `interval` apart, from a task of their own with a sender of its
+    /// own, so the loop never waits.
+    fn send_gratuitous(
+        &mut self,
+        name: &str,
+        targets: Vec<(String, IpAddr)>,
+        count: u32,
+        interval: Duration,
+    ) {
+        let rounds = if interval.is_zero() { count } else { 1 };
+        for _ in 0..rounds {
+            for (dev, addr) in &targets {
+                debug!("Sending {} on {dev} for {addr}", gratuitous_words(addr).1);
+                if let Err(e) = self.gratuitous.send(dev, *addr) {
+                    warn!("({name}) gratuitous message for {addr} on {dev}: {e}");
+                }
+            }
+        }
+        if interval.is_zero() || count <= 1 {
+            return;
+        }
+        tokio::spawn(async move {
+            let mut g = Gratuitous::default();
+            for _ in 1..count {
+                tokio::time::sleep(interval).await;
+                for (dev, addr) in &targets {
+                    debug!("Sending {} on {dev} for {addr}", gratuitous_words(addr).1);
+                    let _ = g.send(dev, *addr);
+                }
+            }
+        });
     }
 }
 

@@ -139,6 +139,10 @@ pub struct InstancePlan {
     pub checksum: ChecksumMode,
     /// vrrp_garp_interval / vrrp_gna_interval: the gap between messages of one burst.
     pub gratuitous_interval: Duration,
+    /// `garp_group`s' interfaces with their interval for this instance's family (0 when the
+    /// group sets none for it: the global interval does not apply there either, as in
+    /// keepalived): instead of `gratuitous_interval` for the addresses on them.
+    pub garp_groups: Vec<(String, Duration)>,
     pub notify: Notify,
     /// Multicast group for adverts (vrrp_mcast_group4/6).
     pub mcast_group: IpAddr,
@@ -313,6 +317,19 @@ impl InstancePlan {
 
     /// This instance's VIPs whose address is among `addrs` (a state-machine action names
     /// addresses; the kernel calls need the device, prefix and options), in configuration order.
+    /// The gap between the messages of a burst on `dev`: its `garp_group`'s interval, else
+    /// global_defs'. A VMAC's is its base interface's (keepalived paces the base).
+    pub fn gratuitous_interval_on(&self, dev: &str) -> Duration {
+        let base = match &self.vmac {
+            Some(v) if v.name == dev => self.interface.as_str(),
+            _ => dev,
+        };
+        self.garp_groups
+            .iter()
+            .find(|(name, _)| name == base)
+            .map_or(self.gratuitous_interval, |(_, i)| *i)
+    }
+
     pub fn vips_among<'a>(&'a self, addrs: &'a [IpAddr]) -> impl Iterator<Item = &'a Vip> + 'a {
         self.vips.iter().filter(move |v| addrs.contains(&v.addr))
     }
@@ -477,6 +494,24 @@ pub fn instance_plan(
         } else {
             g.vrrp_garp_interval.0
         },
+        garp_groups: config
+            .vrrp
+            .garp_group
+            .iter()
+            .flat_map(|group| {
+                let interval = if ipv6 {
+                    group.gna_interval
+                } else {
+                    group.garp_interval
+                };
+                let interval = interval.map_or(Duration::ZERO, |t| t.0);
+                group
+                    .interface
+                    .iter()
+                    .chain(&group.interfaces)
+                    .map(move |name| (name.clone(), interval))
+            })
+            .collect(),
         notify: Notify {
             master: script("notify_master", &i.notify_master),
             backup: script("notify_backup", &i.notify_backup),

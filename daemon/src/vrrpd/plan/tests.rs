@@ -327,6 +327,23 @@ fn global_defs_reach_the_instance() {
     assert_eq!(i.gratuitous_interval, Duration::from_millis(10));
 }
 
+/// A garp_group's interval for the addresses on its interfaces; the global one elsewhere; none
+/// where the group sets none for the family (keepalived's global interval does not apply to an
+/// interface of a group).
+#[test]
+fn a_garp_group_paces_its_interfaces() {
+    let c = parse(
+        "global_defs {\n vrrp_garp_interval 0.01\n vrrp_gna_interval 0.02\n}\ngarp_group {\n garp_interval 0.5\n interfaces {\n  eth0\n  eth2\n }\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress {\n 10.0.0.1\n 10.0.1.1 dev eth1\n }\n}\nvrrp_instance B {\n interface eth0\n virtual_router_id 10\n virtual_ipaddress {\n fd00::1\n }\n}\n",
+    );
+    let p = plan(&c).unwrap();
+    let (a, b) = (&p.instances[0], &p.instances[1]);
+    assert_eq!(a.gratuitous_interval_on("eth0"), Duration::from_millis(500));
+    assert_eq!(a.gratuitous_interval_on("eth2"), Duration::from_millis(500));
+    assert_eq!(a.gratuitous_interval_on("eth1"), Duration::from_millis(10));
+    assert_eq!(b.gratuitous_interval_on("eth0"), Duration::ZERO);
+    assert_eq!(b.gratuitous_interval_on("eth1"), Duration::from_millis(20));
+}
+
 /// keepalived 2.2.7 (measured): the interface of an address, advertised or excluded, with a
 /// `dev` and without `no_track` is tracked (FAULT while it is down); the dump does not list it.
 #[test]
