@@ -26,6 +26,26 @@ impl Runtime {
             );
             self.link_changed(due.index, due.up, now).await;
         }
+        let instances = &self.instances;
+        let masters = |name: &str| {
+            instances
+                .iter()
+                .any(|r| r.plan.name == name && r.instance.state() == State::Master)
+        };
+        for q in self.garp_pacer.due(now, masters) {
+            debug!(
+                "Sending {} on {} for {}",
+                super::execute::gratuitous_words(&q.addr).1,
+                q.dev,
+                q.addr
+            );
+            if let Err(e) = self.gratuitous.send(&q.dev, q.addr) {
+                warn!(
+                    "({}) gratuitous message for {} on {}: {e}",
+                    q.instance, q.addr, q.dev
+                );
+            }
+        }
         for idx in 0..self.instances.len() {
             let due: Vec<_> = self.instances[idx]
                 .instance

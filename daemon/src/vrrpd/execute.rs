@@ -8,7 +8,6 @@ use std::time::Duration;
 use tracing::{debug, error, info, warn};
 use vrrp::{Action, Destination, DropKind, Input, State};
 
-use super::kernel::Gratuitous;
 use super::notify;
 use super::Runtime;
 use crate::notifier::{self, Notice, Side};
@@ -121,18 +120,28 @@ impl Runtime {
                         gratuitous_words(addr).0
                     );
                 }
-                // The addresses by the interval of their interface (a garp_group's, else
-                // global_defs'), each lot paced on its own.
-                let mut lots: Vec<(Duration, Vec<(String, IpAddr)>)> = Vec::new();
-                for t in targets {
-                    let interval = r.plan.gratuitous_interval_on(&t.0);
-                    match lots.iter_mut().find(|(i, _)| *i == interval) {
-                        Some((_, lot)) => lot.push(t),
-                        None => lots.push((interval, vec![t])),
+                // Spaced per interface as keepalived spaces them (`garp_pace`): the interval
+                // of the address's interface (a garp_group's, else global_defs'); what cannot
+                // leave yet waits, once, for the loop's timer (`events::fire_timers`).
+                let now = self.now();
+                for _ in 0..count {
+                    for (rank, (dev, addr)) in targets.iter().enumerate() {
+                        let interval = r.plan.gratuitous_interval_on(dev);
+                        let paced_by = r.plan.paced_by(dev);
+                        if self.garp_pacer.request(
+                            &name,
+                            dev,
+                            paced_by,
+                            (*addr, rank),
+                            interval,
+                            now,
+                        ) {
+                            debug!("Sending {} on {dev} for {addr}", gratuitous_words(addr).1);
+                            if let Err(e) = self.gratuitous.send(dev, *addr) {
+                                warn!("({name}) gratuitous message for {addr} on {dev}: {e}");
+                            }
+                        }
                     }
-                }
-                for (interval, targets) in lots {
-                    self.send_gratuitous(&name, targets, count, interval);
                 }
             }
             Action::SetTimer { .. } | Action::CancelTimer(_) => {}
@@ -240,45 +249,9 @@ impl Runtime {
     }
 }
 
-impl Runtime {
-    /// `count` messages for each of `targets`: at once without an interval; else the first
-    /// round now and the others `interval` apart, from a task of their own with a sender of its
-    /// own, so the loop never waits.
-    fn send_gratuitous(
-        &mut self,
-        name: &str,
-        targets: Vec<(String, IpAddr)>,
-        count: u32,
-        interval: Duration,
-    ) {
-        let rounds = if interval.is_zero() { count } else { 1 };
-        for _ in 0..rounds {
-            for (dev, addr) in &targets {
-                debug!("Sending {} on {dev} for {addr}", gratuitous_words(addr).1);
-                if let Err(e) = self.gratuitous.send(dev, *addr) {
-                    warn!("({name}) gratuitous message for {addr} on {dev}: {e}");
-                }
-            }
-        }
-        if interval.is_zero() || count <= 1 {
-            return;
-        }
-        tokio::spawn(async move {
-            let mut g = Gratuitous::default();
-            for _ in 1..count {
-                tokio::time::sleep(interval).await;
-                for (dev, addr) in &targets {
-                    debug!("Sending {} on {dev} for {addr}", gratuitous_words(addr).1);
-                    let _ = g.send(dev, *addr);
-                }
-            }
-        });
-    }
-}
-
 /// keepalived's words for a burst and for one message: gratuitous ARP (IPv4) or unsolicited
 /// neighbour advertisement (IPv6).
-fn gratuitous_words(addr: &IpAddr) -> (&'static str, &'static str) {
+pub(super) fn gratuitous_words(addr: &IpAddr) -> (&'static str, &'static str) {
     if addr.is_ipv6() {
         (
             "unsolicited neighbour advertisements",

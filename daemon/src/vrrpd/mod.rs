@@ -27,6 +27,7 @@ pub mod droplog;
 pub mod events;
 pub mod execute;
 pub mod file;
+pub mod garp_pace;
 pub mod instance;
 pub mod kernel;
 pub mod link_delay;
@@ -226,6 +227,8 @@ pub struct Runtime {
     droplog: droplog::DropLog,
     /// `interface_up_down_delays`: link changes held until they have lasted their delay.
     links: link_delay::Debounce,
+    /// Gratuitous ARPs/NAs spaced per interface, the ones waiting for their turn.
+    garp_pacer: garp_pace::Pacer,
     /// The published snapshots (`observe`): a transition publishes at once, counters at most
     /// once a `snapshot::PUBLISH_PERIOD`.
     snapshots: watch::Sender<Arc<VrrpSnapshot>>,
@@ -265,6 +268,7 @@ impl Runtime {
             startup_delay_end: None,
             droplog: droplog::DropLog::default(),
             links: link_delay::Debounce::default(),
+            garp_pacer: garp_pace::Pacer::default(),
             snapshots: watch::Sender::new(Arc::new(VrrpSnapshot::default())),
             publish_now: true,
             snapshot_dirty: false,
@@ -463,6 +467,7 @@ impl Runtime {
                 .iter()
                 .filter_map(|r| r.instance.timer().map(|(_, at)| at))
                 .chain(self.links.next_due())
+                .chain(self.garp_pacer.next_due())
                 .min();
             let deadline = next.map(|t| self.instant(t));
             // The timer, not tokio's (whole milliseconds, up to ~2 ms late): Master_Down and

@@ -137,7 +137,8 @@ pub struct InstancePlan {
     pub vips: Vec<Vip>,
     pub skip_check_adv_addr: bool,
     pub checksum: ChecksumMode,
-    /// vrrp_garp_interval / vrrp_gna_interval: the gap between messages of one burst.
+    /// vrrp_garp_interval / vrrp_gna_interval: the gap between messages on an interface
+    /// (`garp_pace`).
     pub gratuitous_interval: Duration,
     /// `garp_group`s' interfaces with their interval for this instance's family (0 when the
     /// group sets none for it: the global interval does not apply there either, as in
@@ -320,14 +321,19 @@ impl InstancePlan {
     /// The gap between the messages of a burst on `dev`: its `garp_group`'s interval, else
     /// global_defs'. A VMAC's is its base interface's (keepalived paces the base).
     pub fn gratuitous_interval_on(&self, dev: &str) -> Duration {
-        let base = match &self.vmac {
-            Some(v) if v.name == dev => self.interface.as_str(),
-            _ => dev,
-        };
+        let base = self.paced_by(dev);
         self.garp_groups
             .iter()
             .find(|(name, _)| name == base)
             .map_or(self.gratuitous_interval, |(_, i)| *i)
+    }
+
+    /// The interface whose interval spaces the messages on `dev`: a VMAC's base, else `dev`.
+    pub fn paced_by<'a>(&'a self, dev: &'a str) -> &'a str {
+        match &self.vmac {
+            Some(v) if v.name == dev => self.interface.as_str(),
+            _ => dev,
+        }
     }
 
     pub fn vips_among<'a>(&'a self, addrs: &'a [IpAddr]) -> impl Iterator<Item = &'a Vip> + 'a {
