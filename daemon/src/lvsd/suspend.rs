@@ -151,16 +151,8 @@ pub fn watch() -> io::Result<(Addresses, mpsc::UnboundedReceiver<KernelEvent>)> 
     let (tx, rx) = mpsc::unbounded_channel();
     kernel::monitor(tx, false)?;
     let mut addresses = Addresses::default();
-    for a in nix::ifaddrs::getifaddrs().map_err(io::Error::from)? {
-        let addr = a.address.as_ref().and_then(|s| {
-            s.as_sockaddr_in()
-                .map(|v4| IpAddr::V4(v4.ip()))
-                .or_else(|| s.as_sockaddr_in6().map(|v6| IpAddr::V6(v6.ip())))
-        });
-        if let Some(addr) = addr {
-            let index = kernel::ifindex(&a.interface_name).unwrap_or(0);
-            addresses.event(index, addr, true);
-        }
+    for (addr, index, _) in kernel::current_addresses()? {
+        addresses.event(index, addr, true);
     }
     Ok((addresses, rx))
 }

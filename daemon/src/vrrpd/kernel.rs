@@ -412,21 +412,34 @@ fn label_of(m: &AddressMessage) -> Option<&str> {
     })
 }
 
+/// The addresses on this thread's network namespace's interfaces now: each with its
+/// interface's index (0 when it cannot be had) and name.
+pub fn current_addresses() -> io::Result<Vec<(IpAddr, u32, String)>> {
+    let mut out = Vec::new();
+    for a in nix::ifaddrs::getifaddrs().map_err(io::Error::from)? {
+        let addr = a.address.as_ref().and_then(|s| {
+            s.as_sockaddr_in()
+                .map(|v4| IpAddr::V4(v4.ip()))
+                .or_else(|| s.as_sockaddr_in6().map(|v6| IpAddr::V6(v6.ip())))
+        });
+        if let Some(addr) = addr {
+            out.push((
+                addr,
+                ifindex(&a.interface_name).unwrap_or(0),
+                a.interface_name,
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// Listens to link and address changes (`ip monitor link address`) and forwards them. With
 /// `report_addresses` (`-a`) every address there is at start, and every one added or removed
 /// later, is logged as keepalived logs them.
 pub fn monitor(tx: mpsc::UnboundedSender<KernelEvent>, report_addresses: bool) -> io::Result<()> {
     if report_addresses {
-        for a in nix::ifaddrs::getifaddrs().map_err(io::Error::from)? {
-            let addr = a.address.as_ref().and_then(|s| {
-                s.as_sockaddr_in()
-                    .map(|v4| IpAddr::V4(v4.ip()))
-                    .or_else(|| s.as_sockaddr_in6().map(|v6| IpAddr::V6(v6.ip())))
-            });
-            if let Some(addr) = addr {
-                let index = ifindex(&a.interface_name).unwrap_or(0);
-                report_address(addr, index, Some(&a.interface_name), true);
-            }
+        for (addr, index, name) in current_addresses()? {
+            report_address(addr, index, Some(&name), true);
         }
     }
     let (conn, _handle, mut messages) = rtnetlink::new_multicast_connection(&[
