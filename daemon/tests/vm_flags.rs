@@ -1,18 +1,20 @@
 //! keepalived(8)'s flags that need IPVS in the kernel (the test VM), for keepalived 2.2.7 and
 //! keepalived-rs alike: `-I` leaves the IPVS table in place at stop, and the LVS side logs as
-//! keepalived's checker child, `Keepalived_healthcheckers`. Rows of netns_flags.rs's table.
+//! keepalived's checker child, `Keepalived_healthcheckers`; `-C` runs no VRRP part, also beside
+//! a `-P` daemon. Rows of netns_flags.rs's table.
 //! Outside the VM each test prints one `SKIP:` line.
 
 mod common;
 
-use std::net::TcpListener;
 use std::process::Command;
 use std::time::Duration;
 
+use common::listener::Listener;
 use common::syslog::SyslogSocket;
-use common::{
-    in_netns, in_vm, ipvs_lines as table, lab_or_skip, wait_for, Daemon, Lab, KEEPALIVED,
-};
+use common::{in_vm, ipvs_lines as table, lab_or_skip, wait_for, Daemon, Lab, KEEPALIVED};
+
+/// The IPVS table of the tests' virtual server, its one real server in.
+const WANT: [&str; 2] = ["TCP 10.9.0.150:80 rr", "-> 10.9.0.1:8080 Masq"];
 
 fn start(
     lab: &Lab,
@@ -47,17 +49,11 @@ fn vm_flag_upper_i_keeps_the_ipvs_table() {
         return;
     };
     let ns = lab.node(0).to_string();
-    let listener = in_netns(&ns, || {
-        TcpListener::bind("10.9.0.1:8080").expect("listener")
-    });
-    std::thread::spawn(move || for _ in listener.incoming() {});
+    let _server = Listener::start(&ns, "10.9.0.1:8080");
     let conf = "virtual_server 10.9.0.150 80 {\n delay_loop 1\n lb_algo rr\n lb_kind NAT\n \
                 protocol TCP\n real_server 10.9.0.1 8080 {\n  TCP_CHECK {\n   connect_timeout 1\n  \
                 }\n }\n}\n";
-    let want = vec![
-        "TCP 10.9.0.150:80 rr".to_string(),
-        "-> 10.9.0.1:8080 Masq".to_string(),
-    ];
+    let want = WANT.map(String::from).to_vec();
     let ours = env!("CARGO_BIN_EXE_keepalived-rs");
     let mut checker_idents = Vec::new();
     for (bin, who) in [(KEEPALIVED, "keepalived"), (ours, "keepalived-rs")] {
@@ -128,19 +124,13 @@ fn vm_flags_upper_p_and_c_as_two_daemons() {
         return;
     };
     let ns = lab.node(0).to_string();
-    let listener = in_netns(&ns, || {
-        TcpListener::bind("10.9.0.1:8080").expect("listener")
-    });
-    std::thread::spawn(move || for _ in listener.incoming() {});
+    let _server = Listener::start(&ns, "10.9.0.1:8080");
     let conf = "vrrp_instance VI_1 {\n state MASTER\n interface eth0\n virtual_router_id 51\n \
                 priority 200\n advert_int 1\n virtual_ipaddress {\n  10.9.0.200/32\n }\n}\n\
                 virtual_server 10.9.0.150 80 {\n delay_loop 1\n lb_algo rr\n lb_kind NAT\n \
                 protocol TCP\n real_server 10.9.0.1 8080 {\n  TCP_CHECK {\n   connect_timeout 1\n  \
                 }\n }\n}\n";
-    let want = vec![
-        "TCP 10.9.0.150:80 rr".to_string(),
-        "-> 10.9.0.1:8080 Masq".to_string(),
-    ];
+    let want = WANT.map(String::from).to_vec();
     let ours = env!("CARGO_BIN_EXE_keepalived-rs");
     for (bin, who) in [(KEEPALIVED, "keepalived"), (ours, "keepalived-rs")] {
         let file = lab.write(&format!("{who}.conf"), conf);
@@ -209,20 +199,14 @@ fn vm_flag_upper_c_leaves_the_vrrp_part_out() {
         return;
     };
     let ns = lab.node(0).to_string();
-    let listener = in_netns(&ns, || {
-        TcpListener::bind("10.9.0.1:8080").expect("listener")
-    });
-    std::thread::spawn(move || for _ in listener.incoming() {});
+    let _server = Listener::start(&ns, "10.9.0.1:8080");
     let conf = "static_ipaddress {\n 10.9.0.50/24 dev eth0\n}\nvrrp_instance VI_1 {\n \
                 interface eth0\n virtual_router_id 51\n authentication {\n  auth_type AH\n  \
                 auth_pass secret\n }\n virtual_ipaddress {\n  10.9.0.200/32\n }\n}\n\
                 virtual_server 10.9.0.150 80 {\n delay_loop 1\n lb_algo rr\n lb_kind NAT\n \
                 protocol TCP\n real_server 10.9.0.1 8080 {\n  TCP_CHECK {\n   connect_timeout 1\n  \
                 }\n }\n}\n";
-    let want = vec![
-        "TCP 10.9.0.150:80 rr".to_string(),
-        "-> 10.9.0.1:8080 Masq".to_string(),
-    ];
+    let want = WANT.map(String::from).to_vec();
     for who in ["keepalived", "keepalived-rs"] {
         let mut d = lab.start_checkers_either(who, &ns, who, conf);
         assert!(

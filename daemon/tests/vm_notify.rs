@@ -19,55 +19,11 @@
 mod common;
 
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
+use common::listener::Listener;
 use common::notify::{Reader, Sink};
 use common::{lab_or_skip, wait_for, Lab};
-
-/// A TCP listener in a namespace that accepts and closes, until stopped.
-struct Listener {
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Listener {
-    fn start(ns: &str, addr: &str) -> Listener {
-        let stop = Arc::new(AtomicBool::new(false));
-        let halt = stop.clone();
-        let path = format!("/run/netns/{ns}");
-        let addr = addr.to_string();
-        let (ready_tx, ready) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            let file = std::fs::File::open(&path).expect("namespace file");
-            nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns");
-            let l = std::net::TcpListener::bind(&addr).expect("bind");
-            l.set_nonblocking(true).unwrap();
-            ready_tx.send(()).unwrap();
-            while !halt.load(Ordering::Relaxed) {
-                match l.accept() {
-                    Ok((c, _)) => drop(c),
-                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
-                }
-            }
-        });
-        ready.recv().unwrap();
-        Listener {
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
 
 fn conf(lab: &Lab) -> String {
     format!(

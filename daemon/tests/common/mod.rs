@@ -12,6 +12,7 @@ pub mod dr;
 pub mod kernel_state;
 pub mod kinds;
 pub mod link_fault;
+pub mod listener;
 pub mod metrics;
 pub mod notify;
 pub mod start;
