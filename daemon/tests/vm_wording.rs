@@ -223,8 +223,8 @@ fn retry_run(who: &str) -> Option<Vec<String>> {
             "TCP connection to [10.9.0.2]:tcp:80 success."
         ) && has(
             "Remote Web server [10.9.0.3]:tcp:80 succeed on service."
-        ) && has("[10.9.0.2]:tcp:82")
-            && has("[10.9.0.3]:tcp:82"))
+        ) && has("on service [10.9.0.2]:tcp:82 failed")
+            && has("on service [10.9.0.3]:tcp:82 failed"))
         .is_some(),
         "{who}:\n{}",
         daemon.log_text()
