@@ -27,8 +27,16 @@ pub fn status(a: &StatusArgs) -> ExitCode {
     let path = socket_path(a);
     let doc = match control::request_status(&path) {
         Ok(d) => d,
-        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused) => {
-            println!("keepalived-rs is not running (no daemon answers on {})", path.display());
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            println!(
+                "keepalived-rs is not running (no daemon answers on {})",
+                path.display()
+            );
             return ExitCode::from(3);
         }
         Err(e) => {
@@ -115,7 +123,10 @@ pub fn render(doc: &Value, now: SystemTime, color: bool) -> String {
             out.push_str(&format!("  {}\n", s(l)));
         }
     }
-    let instances = doc["vrrp"]["instances"].as_array().cloned().unwrap_or_default();
+    let instances = doc["vrrp"]["instances"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     if !instances.is_empty() {
         out.push_str("\nVRRP instances\n");
         for i in &instances {
@@ -148,7 +159,10 @@ pub fn render(doc: &Value, now: SystemTime, color: bool) -> String {
             }
         }
     }
-    let groups = doc["vrrp"]["groups"].as_array().cloned().unwrap_or_default();
+    let groups = doc["vrrp"]["groups"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     if !groups.is_empty() {
         out.push_str("\nSync groups\n");
         for g in &groups {
@@ -166,7 +180,10 @@ pub fn render(doc: &Value, now: SystemTime, color: bool) -> String {
             ));
         }
     }
-    let vss = doc["lvs"]["virtual_servers"].as_array().cloned().unwrap_or_default();
+    let vss = doc["lvs"]["virtual_servers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     if !vss.is_empty() {
         out.push_str("\nVirtual servers\n");
         for v in &vss {
@@ -179,8 +196,15 @@ pub fn render(doc: &Value, now: SystemTime, color: bool) -> String {
                 Value::String(a) => format!(", sorry server {a} in use"),
                 _ => String::new(),
             };
+            // ha_suspend: while the virtual server's address is not on this node its checkers
+            // make no check, so their states below are as they were when suspended.
+            let suspended = if v["suspended"].as_bool() == Some(true) {
+                ", checkers suspended (ha_suspend: its address is not on this node)"
+            } else {
+                ""
+            };
             out.push_str(&format!(
-                "  {} {}  {quorum}{sorry}\n",
+                "  {} {}  {quorum}{sorry}{suspended}\n",
                 s(&v["name"]),
                 s(&v["scheduler"])
             ));
@@ -195,7 +219,11 @@ pub fn render(doc: &Value, now: SystemTime, color: bool) -> String {
                     state(word, color)
                 ));
                 for c in r["checkers"].as_array().into_iter().flatten() {
-                    let up = if c["up"].as_bool() == Some(true) { "up" } else { "down" };
+                    let up = if c["up"].as_bool() == Some(true) {
+                        "up"
+                    } else {
+                        "down"
+                    };
                     let reason = match s(&c["reason"]).as_str() {
                         "" => String::new(),
                         r => format!(" ({r})"),
@@ -246,7 +274,7 @@ mod tests {
                       "tracked": [{"kind": "script", "name": "chk", "weight": -20, "status": "down"}]}],
                      "groups": []},
             "lvs": {"virtual_servers": [{"name": "[10.0.0.100]:tcp:80", "scheduler": "rr",
-                     "quorum_up": true, "sorry_server": null,
+                     "quorum_up": true, "sorry_server": null, "suspended": false,
                      "real_servers": [
                         {"address": "10.0.1.1:80", "weight": 1, "checkers": [
                             {"kind": "TCP_CHECK", "up": true, "reason": "check succeeded", "since": t(1150)}]},
@@ -271,7 +299,29 @@ mod tests {
         for w in want {
             assert!(text.contains(w), "missing {w:?} in\n{text}");
         }
+        assert!(!text.contains("suspended"), "{text}");
         assert!(!text.contains('\x1b'));
         assert!(render(&doc, UNIX_EPOCH + Duration::from_secs(1200), true).contains("\x1b[31mdown"));
+    }
+
+    /// A virtual server under ha_suspend whose address is not on the node says so: its
+    /// checkers' states are then those of when they were suspended.
+    #[test]
+    fn a_suspended_virtual_server_says_so() {
+        let doc = serde_json::json!({
+            "version": 1,
+            "daemon": {"pid": 7, "version": "0.1.0", "started": null,
+                       "config_file": "/etc/keepalived/keepalived.conf", "last_reload": null},
+            "vrrp": {"instances": [], "groups": []},
+            "lvs": {"virtual_servers": [{"name": "[10.0.0.100]:tcp:80", "scheduler": "rr",
+                     "quorum_up": true, "sorry_server": null, "suspended": true,
+                     "real_servers": []}],
+                    "reconciler": {}}
+        });
+        let text = render(&doc, UNIX_EPOCH, false);
+        assert!(
+            text.contains("  [10.0.0.100]:tcp:80 rr  quorum up, checkers suspended (ha_suspend: its address is not on this node)\n"),
+            "{text}"
+        );
     }
 }
