@@ -2,7 +2,7 @@
 //! member's own fault puts every member in FAULT (their notify_fault, the group's FAULT), the
 //! first of two faults ending changes nothing, the last one brings every member back to BACKUP
 //! and then MASTER; at start, a group of address owners (priority 255) goes MASTER without a
-//! group notify. keepalived forks its scripts at once, so each phase's calls are compared as
+//! group notify; a group split by a peer (master of one member) stays BACKUP. keepalived forks its scripts at once, so each phase's calls are compared as
 //! sets; keepalived-rs runs them in order, which is checked too; the FIFO lines, which both
 //! write in order, are compared as they come.
 //! Needs root; skips loudly without it.
@@ -292,4 +292,88 @@ fn netns_a_group_of_owners_starts_master_without_a_group_notify() {
         let got = calls.next(stop.len(), "stop");
         assert_eq!(sorted(got), sorted(stop), "{who}: stop");
     }
+}
+
+/// keepalived 2.2.7 (measured): a group whose peer is still master of one member (VI_2 at
+/// priority 200 on the other router, VI_1 alone) stays BACKUP: VI_1 times out again and again
+/// but nobody becomes MASTER (keepalived-rs used to flap: VI_1 MASTER, VI_2 forced MASTER and
+/// sending gratuitous ARPs for the peer's address, both BACKUP again on the peer's next advert).
+/// When the peer stops, VI_2 times out last, becomes MASTER first and VI_1 follows.
+#[test]
+fn netns_a_group_split_by_a_peer_stays_backup_as_keepalived() {
+    let test = "netns_a_group_split_by_a_peer_stays_backup_as_keepalived";
+    let runs: Vec<_> = daemons_to_compare()
+        .into_iter()
+        .map(|who| std::thread::spawn(move || split_run(test, who)))
+        .collect();
+    for r in runs {
+        r.join().unwrap();
+    }
+}
+
+/// One daemon under `split_run`'s scenario, its peer keepalived-rs.
+fn split_run(test: &str, who: &str) {
+    let tag = if who == "keepalived" { "spk" } else { "spo" };
+    let Some(lab) = lab_or_skip(test, tag, 2) else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    // VRRPv3 at 0.2 s: a master-down interval is about 0.7 s.
+    let inst = |name: &str, vrid: u8, priority: u8| {
+        format!("vrrp_instance {name} {{\n    interface eth0\n    virtual_router_id {vrid}\n    priority {priority}\n    advert_int 0.2\n    virtual_ipaddress {{\n        10.9.0.{vrid}/24\n    }}\n}}\n")
+    };
+    let v3 = "global_defs {\n    vrrp_version 3\n}\n";
+    let mut peer = lab.start_ours(&b, "peer", &format!("{v3}{}", inst("VI_2", 52, 200)));
+    assert!(
+        wait_for(Duration::from_secs(10), || peer
+            .log_text()
+            .contains("(VI_2) Entering MASTER STATE"))
+        .is_some(),
+        "peer:\n{}",
+        peer.log_text()
+    );
+    let conf = format!(
+        "{v3}vrrp_sync_group G {{\n    group {{\n        VI_1\n        VI_2\n    }}\n}}\n{}{}",
+        inst("VI_1", 51, 100),
+        inst("VI_2", 52, 100)
+    );
+    let mut d = lab.start_either(who, &a, &conf);
+    let timeouts = || {
+        d.log_text()
+            .matches("(VI_1) Receive advertisement timeout")
+            .count()
+    };
+    assert!(
+        wait_for(Duration::from_secs(15), || timeouts() >= 4).is_some(),
+        "{who}:\n{}",
+        d.log_text()
+    );
+    assert!(
+        !d.log_text().contains("Entering MASTER STATE"),
+        "{who} went MASTER while the peer masters VI_2:\n{}",
+        d.log_text()
+    );
+    assert!(peer.term(Duration::from_secs(20)).is_some());
+    let masters = |log: &str| {
+        [
+            "(VI_1) Entering MASTER STATE",
+            "(VI_2) Entering MASTER STATE",
+        ]
+        .map(|l| log.find(l))
+    };
+    assert!(
+        wait_for(Duration::from_secs(15), || masters(&d.log_text())
+            .iter()
+            .all(Option::is_some))
+        .is_some(),
+        "{who}:\n{}",
+        d.log_text()
+    );
+    let [vi1, vi2] = masters(&d.log_text());
+    assert!(
+        vi2 < vi1,
+        "{who}: VI_2 (the last to time out) first:\n{}",
+        d.log_text()
+    );
+    d.term(Duration::from_secs(20));
 }

@@ -100,6 +100,13 @@ pub struct InstanceConfig {
     /// packets addressed to the virtual addresses while Master. Carried for the daemon; the state
     /// machine does not use it. Default: accept.
     pub accept: bool,
+    /// A member of a sync group whose members are not all address owners: as keepalived 2.2.7
+    /// (measured), its master-down timer running out does not make it Master by itself; it
+    /// then only wants to be ([`Instance::wants_master`]), waits another Master_Down_Interval,
+    /// and becomes Master when its group says so ([`Input::GroupForce`]), once every other
+    /// member is Master or wants to be too. An address owner among them starts as Backup and
+    /// waits its Master_Down_Interval as the others do. Off by default.
+    pub sync_group_gate: bool,
 }
 
 impl InstanceConfig {
@@ -134,6 +141,7 @@ impl InstanceConfig {
             unicast_peers: Vec::new(),
             check_unicast_src: false,
             accept: true,
+            sync_group_gate: false,
         }
     }
 
@@ -248,6 +256,9 @@ pub struct Instance {
     preempt_blocked: bool,
     /// The end of `vrrp_startup_delay` ([`Input::StartupDelay`]).
     startup_delay_end: Option<Time>,
+    /// A gated sync group member ([`InstanceConfig::sync_group_gate`]) whose master-down timer
+    /// ran out and that has heard no master since: it would be Master but for its group.
+    wants_master: bool,
 }
 
 impl Instance {
@@ -267,6 +278,7 @@ impl Instance {
             lower_master_at: None,
             preempt_blocked: false,
             startup_delay_end: None,
+            wants_master: false,
         })
     }
 
@@ -287,6 +299,20 @@ impl Instance {
     /// faulty of its own, so members can never hold each other in Fault.
     pub fn own_fault(&self) -> bool {
         self.interface_down || self.track_fault
+    }
+
+    /// A gated sync group member whose master-down timer ran out, with no master heard since:
+    /// what its group waits for in every member before making them Master.
+    pub fn wants_master(&self) -> bool {
+        self.wants_master
+    }
+
+    /// What its sync group needs to know of it after each input.
+    pub fn member_view(&self) -> crate::sync_group::MemberView {
+        crate::sync_group::MemberView {
+            own_fault: self.own_fault(),
+            wants_master: self.wants_master,
+        }
     }
 
     /// The interface's primary address changed (or was first learned): it only breaks ties
@@ -377,8 +403,10 @@ impl Instance {
             .filter(|a| !new_held.contains(a))
             .copied()
             .collect();
-        let refresh_changed = (config.garp_master_refresh, config.garp_master_refresh_repeat)
-            != (old.garp_master_refresh, old.garp_master_refresh_repeat);
+        let refresh_changed = (
+            config.garp_master_refresh,
+            config.garp_master_refresh_repeat,
+        ) != (old.garp_master_refresh, old.garp_master_refresh_repeat);
         let extra_if_changed = (config.garp_extra_if, &config.extra_if_addresses)
             != (old.garp_extra_if, &old.extra_if_addresses);
         let version_changed = config.version != old.version;
@@ -529,6 +557,17 @@ impl Instance {
                 let again = self.preemption_held(now).unwrap_or(now);
                 self.set_timer(TimerKind::MasterDown, again, out);
             }
+            // keepalived 2.2.7's sync group: a member goes Master only when every member would
+            // (it prefers Backup to a group split between routers, measured: no flapping where a
+            // peer is still master of another member); until then it waits, as if timed out again.
+            (State::Backup, TimerKind::MasterDown) if self.config.sync_group_gate => {
+                self.wants_master = true;
+                self.set_timer(
+                    TimerKind::MasterDown,
+                    now + self.master_down_interval(),
+                    out,
+                );
+            }
             (State::Backup, TimerKind::MasterDown) => self.become_master(now, out),
             (State::Master, TimerKind::Advert) => {
                 self.send_advert(self.priority, out);
@@ -590,6 +629,17 @@ impl Instance {
             self.set_timer(
                 TimerKind::MasterDown,
                 end + self.master_down_interval(),
+                out,
+            );
+            return;
+        }
+        if self.priority == 255 && self.config.sync_group_gate {
+            // keepalived 2.2.7, measured: an owner in a group with non-owners starts as Backup
+            // and waits its Master_Down_Interval, then for the others.
+            self.transition(State::Backup, out);
+            self.set_timer(
+                TimerKind::MasterDown,
+                now + self.master_down_interval(),
                 out,
             );
             return;
@@ -697,6 +747,7 @@ impl Instance {
             // The master resigned: take over after Skew_Time, the higher priority first. That is
             // a takeover, never held back.
             self.lower_master_at = None;
+            self.wants_master = false;
             self.set_timer(TimerKind::MasterDown, now + self.skew_time(), out);
             return;
         }
@@ -704,6 +755,7 @@ impl Instance {
             self.preempt_at = None;
             self.lower_master_at = None;
             self.preempt_blocked = false;
+            self.wants_master = false;
             self.learn_interval(advert);
             self.set_timer(
                 TimerKind::MasterDown,
@@ -918,6 +970,7 @@ impl Instance {
     }
 
     fn transition(&mut self, to: State, out: &mut Vec<Action>) {
+        self.wants_master = false;
         let from = std::mem::replace(&mut self.state, to);
         out.push(Action::Transition { from, to });
     }

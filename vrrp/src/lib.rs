@@ -21,7 +21,7 @@ pub use check::{check, check_ttl, Expected};
 pub use drop::{DropCounters, DropKind, DropReason};
 pub use instance::{ConfigError, Instance, InstanceConfig, ProtocolVersion, Restart, WantedState};
 pub use packet::{decode, Advertisement, Auth, ChecksumMode, EncodeError, Version};
-pub use sync_group::SyncGroup;
+pub use sync_group::{MemberView, SyncGroup};
 pub use time::Time;
 pub use timers::{master_down_interval, skew_time, TimerKind};
 pub use track::{verdict_inputs, Status, Tracked, Tracking, TrackingVerdict, WeightError};

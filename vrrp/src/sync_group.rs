@@ -13,6 +13,13 @@
 //!   take it out. When the last member's own fault ends, all are released
 //!   ([`Input::GroupRelease`]), that member first, and go to Backup and elect again.
 //!
+//! - a gated member ([`crate::InstanceConfig::sync_group_gate`]: a group not made of address
+//!   owners only) whose master-down timer ran out only wants to be Master: it is forced Master
+//!   ([`Input::GroupForce`]`(Master)`, the others following by the first rule) once every other
+//!   member is Master or wants to be too. So the group goes Master when its last member's timer
+//!   runs out, and stays Backup while a peer is still master of one member (keepalived 2.2.7,
+//!   measured: no flapping between routers that split a group).
+//!
 //! The group's fault follows only the members' own faults, never their states: a member in
 //! Fault because of the group holds nobody, so two members can never hold each other in Fault.
 //!
@@ -22,6 +29,16 @@
 use crate::action::{Action, Input, State};
 use crate::instance::WantedState;
 
+/// What a group needs to know of a member after each input fed to it
+/// ([`crate::Instance::member_view`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemberView {
+    /// [`crate::Instance::own_fault`].
+    pub own_fault: bool,
+    /// [`crate::Instance::wants_master`].
+    pub wants_master: bool,
+}
+
 /// The coordinator of one sync group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncGroup {
@@ -30,6 +47,8 @@ pub struct SyncGroup {
     states: Vec<State>,
     /// Each member's own fault as last reported.
     own_faults: Vec<bool>,
+    /// Each member's wish to be Master as last reported.
+    wants_master: Vec<bool>,
     /// Whether the members have been sent GroupFault without a later GroupRelease.
     faulted: bool,
 }
@@ -43,6 +62,7 @@ impl SyncGroup {
             names,
             states: vec![State::Initialize; n],
             own_faults: vec![false; n],
+            wants_master: vec![false; n],
             faulted: false,
         }
     }
@@ -84,6 +104,7 @@ impl SyncGroup {
         self.states.resize(self.names.len(), State::Initialize);
         self.own_faults = own_faults.to_vec();
         self.own_faults.resize(self.names.len(), false);
+        self.wants_master = vec![false; self.names.len()];
         self.faulted = self.faulty();
         let input = if self.faulted {
             Input::GroupFault
@@ -101,12 +122,12 @@ impl SyncGroup {
         out
     }
 
-    /// One member was fed an input: `own_fault` is its [`crate::Instance::own_fault`] now,
-    /// `actions` its answer. Returns what to feed the members.
+    /// One member was fed an input: `view` is what it says of itself now, `actions` its
+    /// answer. Returns what to feed the members.
     pub fn on_member(
         &mut self,
         member: usize,
-        own_fault: bool,
+        view: MemberView,
         actions: &[Action],
     ) -> Vec<(usize, Input)> {
         let mut out = Vec::new();
@@ -115,8 +136,21 @@ impl SyncGroup {
                 out.extend(self.on_transition(member, from, to));
             }
         }
-        out.extend(self.on_own_fault(member, own_fault));
+        out.extend(self.on_own_fault(member, view.own_fault));
+        out.extend(self.on_wants_master(member, view.wants_master));
         out
+    }
+
+    /// Member `member` wants to be Master (`wants`), or no longer does: when it does, and every
+    /// other member is Master or wants to be, it is made Master (and the others with it).
+    pub fn on_wants_master(&mut self, member: usize, wants: bool) -> Vec<(usize, Input)> {
+        self.wants_master[member] = wants;
+        let all = (0..self.len())
+            .all(|i| i == member || self.wants_master[i] || self.states[i] == State::Master);
+        if wants && all && !self.faulted && self.states[member] == State::Backup {
+            return vec![(member, Input::GroupForce(WantedState::Master))];
+        }
+        Vec::new()
     }
 
     /// Member `member`'s own fault is now `own_fault`: the members are put in Fault when the

@@ -2,13 +2,22 @@
 
 mod common;
 
-use common::secs;
+use common::{ms, secs};
 
 use std::net::{IpAddr, Ipv4Addr};
 
 use vrrp::{
-    Action, Input, Instance, InstanceConfig, State, SyncGroup, Time, TimerKind, WantedState,
+    Action, Input, Instance, InstanceConfig, MemberView, State, SyncGroup, Time, TimerKind,
+    WantedState,
 };
+
+/// A member that does not want to be Master, in Fault of its own or not.
+fn fault(own_fault: bool) -> MemberView {
+    MemberView {
+        own_fault,
+        wants_master: false,
+    }
+}
 
 fn config(vrid: u8, priority: u8) -> InstanceConfig {
     InstanceConfig::new(
@@ -59,8 +68,8 @@ impl Router {
                     _ => {}
                 }
             }
-            let own_fault = self.members[m].own_fault();
-            queue.extend(self.group.on_member(m, own_fault, &actions));
+            let view = self.members[m].member_view();
+            queue.extend(self.group.on_member(m, view, &actions));
             steps += 1;
             assert!(steps < 100, "sync group does not settle");
         }
@@ -105,6 +114,82 @@ fn first_master_pulls_the_others_to_master_at_once() {
     assert_eq!(masters.len(), 2);
     assert_eq!(masters[0].1, 1, "the higher priority timed out first");
     assert_eq!(masters[0].0, masters[1].0, "the other followed at once");
+}
+
+/// A member of a gated group (`sync_group_gate`: not all address owners), as the daemon
+/// plans it.
+fn gated(vrid: u8, priority: u8) -> InstanceConfig {
+    InstanceConfig {
+        sync_group_gate: true,
+        ..config(vrid, priority)
+    }
+}
+
+/// keepalived 2.2.7 (measured, priorities 150 and 100, no peer): the group goes Master when
+/// its last member's master-down timer runs out (3.65 s from start, not 3.45 s), that member
+/// first, then the other.
+#[test]
+fn a_gated_group_goes_master_when_its_last_member_times_out() {
+    let mut r = Router::new(vec![gated(1, 150), gated(2, 100)]);
+    r.start();
+    let first = vrrp::master_down_interval(3, 150, std::time::Duration::from_secs(1));
+    let last = vrrp::master_down_interval(3, 100, std::time::Duration::from_secs(1));
+    r.run_until(Time::ZERO + first);
+    assert_eq!(r.states(), vec![State::Backup, State::Backup]);
+    assert!(r.members[0].wants_master() && !r.members[1].wants_master());
+    r.run_until(Time::ZERO + last);
+    assert_eq!(r.states(), vec![State::Master, State::Master]);
+    let masters: Vec<_> = r.log.iter().filter(|e| e.3 == State::Master).collect();
+    assert_eq!(masters[0].1, 1, "the member that timed out last first");
+    assert!(masters.iter().all(|e| e.0 == Time::ZERO + last));
+    assert!(!r.members[0].wants_master(), "a Master wants nothing more");
+}
+
+/// keepalived 2.2.7 (measured, a peer master of VI_2 only, at priority 200): the group stays
+/// Backup; VI_1 times out again and again (`Receive advertisement timeout` every
+/// Master_Down_Interval) but nobody becomes Master. Ungated, the group would flap: VI_1
+/// Master, VI_2 forced Master, VI_2 back to Backup on the peer's next advert, VI_1 with it.
+#[test]
+fn a_gated_group_stays_backup_while_a_peer_masters_one_member() {
+    let mut r = Router::new(vec![gated(1, 100), gated(2, 100)]);
+    r.start();
+    for t in 0..30 {
+        r.run_until(secs(t));
+        r.feed(1, common::hear(200, common::addr(2)));
+    }
+    assert_eq!(r.states(), vec![State::Backup, State::Backup]);
+    assert!(r.log.iter().all(|e| e.3 != State::Master), "{:?}", r.log);
+    assert!(r.members[0].wants_master());
+    // The peer goes silent: VI_2 times out too, and the group goes Master.
+    r.run_until(secs(34));
+    assert_eq!(r.states(), vec![State::Master, State::Master]);
+}
+
+/// The same without the gate flaps, which is what keepalived-rs did before.
+#[test]
+fn an_ungated_group_flaps_while_a_peer_masters_one_member() {
+    let mut r = Router::new(vec![config(1, 100), config(2, 100)]);
+    r.start();
+    for t in 0..30 {
+        r.run_until(secs(t));
+        r.feed(1, common::hear(200, common::addr(2)));
+    }
+    assert!(r.log.iter().filter(|e| e.3 == State::Master).count() > 4);
+}
+
+/// keepalived 2.2.7 (measured): an address owner in a group with a non-owner starts Backup
+/// and waits its Master_Down_Interval (3.0 s at 1 s adverts), then for the other member;
+/// both go Master at the non-owner's timer (3.6 s at priority 100).
+#[test]
+fn an_owner_in_a_gated_group_starts_backup_and_waits_for_the_others() {
+    let mut r = Router::new(vec![gated(1, 255), gated(2, 100)]);
+    r.start();
+    assert_eq!(r.states(), vec![State::Backup, State::Backup]);
+    r.run_until(ms(3100));
+    assert_eq!(r.states(), vec![State::Backup, State::Backup]);
+    assert!(r.members[0].wants_master());
+    r.run_until(ms(3700));
+    assert_eq!(r.states(), vec![State::Master, State::Master]);
 }
 
 /// keepalived 2.2.7 (measured): one member's own fault puts every member in FAULT (a Master
@@ -264,7 +349,7 @@ fn a_member_stepping_down_takes_the_others_to_backup_fault_stays_fault() {
         to: State::Fault,
     }];
     assert_eq!(
-        g.on_member(2, true, &down),
+        g.on_member(2, fault(true), &down),
         vec![
             (0, Input::GroupFault),
             (1, Input::GroupFault),
@@ -274,10 +359,10 @@ fn a_member_stepping_down_takes_the_others_to_backup_fault_stays_fault() {
     g.on_transition(0, State::Backup, State::Fault);
     g.on_transition(1, State::Backup, State::Fault);
     // Members in Fault because of the group are not faulty of their own: nothing more.
-    assert_eq!(g.on_member(0, false, &[]), vec![]);
+    assert_eq!(g.on_member(0, fault(false), &[]), vec![]);
     // c's own fault ends (it stays in Fault, held): released, c first.
     assert_eq!(
-        g.on_member(2, false, &[]),
+        g.on_member(2, fault(false), &[]),
         vec![
             (2, Input::GroupRelease),
             (0, Input::GroupRelease),

@@ -553,9 +553,9 @@ impl Runtime {
         queue: &mut VecDeque<(usize, Input)>,
     ) {
         if let Some((g, member)) = self.instances[idx].group {
-            let own_fault = self.instances[idx].instance.own_fault();
+            let view = self.instances[idx].instance.member_view();
             let group = &mut self.groups[g];
-            for (m, inp) in group.sync.on_member(member, own_fault, &actions) {
+            for (m, inp) in group.sync.on_member(member, view, &actions) {
                 if let Some(&target) = group.members.get(m) {
                     queue.push_back((target, inp));
                 }

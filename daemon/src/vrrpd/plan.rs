@@ -755,6 +755,14 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
                 )),
             }
         }
+        // keepalived 2.2.7 makes a group Master only once every member's master-down timer has
+        // run out, an owner's too; a group of owners only starts Master at once (measured).
+        let owners_only = members
+            .iter()
+            .all(|&idx| out.instances[idx].config.priority == 255);
+        for &idx in &members {
+            out.instances[idx].config.sync_group_gate = !owners_only;
+        }
         // The group's tracked objects count for every member (keepalived).
         for &idx in &members {
             let p = &mut out.instances[idx];

@@ -279,8 +279,10 @@ pub(super) fn tracking_weights(cx: &mut Cx, part: &mut VrrpPart) {
             .iter()
             .filter(|i| i.priority == 255 && i.state == VrrpState::Master)
             .count();
+        // keepalived 2.2.7 runs such a group without a word (measured); its owners then wait
+        // as the others do, which an operator does not expect of an owner: say so.
         if owners > 0 && owners < members.len() {
-            cx.error(g.origin.span, format!("vrrp_sync_group {} mixes address owners (priority 255, MASTER) with other members; this does not work", g.name));
+            cx.warning(g.origin.span, format!("vrrp_sync_group {} mixes address owners (priority 255, MASTER) with other members: as in keepalived, the owners start BACKUP too and the group becomes MASTER only when every member's master-down timer has run out", g.name));
         }
     }
 }

@@ -1179,7 +1179,7 @@ fn sync_group_mixing_owners() {
     let p = parse(&format!(
         "vrrp_sync_group G {{\n    group {{\n        VI_1\n        VI_2\n    }}\n}}\n{BASE}    priority 255\n}}\nvrrp_instance VI_2 {{\n    interface eth0\n    virtual_router_id 52\n    no_virtual_ipaddress\n}}\n"
     ));
-    assert_diags(&p, &["t.conf:1:1: error: vrrp_sync_group G mixes address owners (priority 255, MASTER) with other members; this does not work"]);
+    assert_diags(&p, &["t.conf:1:1: warning: vrrp_sync_group G mixes address owners (priority 255, MASTER) with other members: as in keepalived, the owners start BACKUP too and the group becomes MASTER only when every member's master-down timer has run out"]);
 }
 
 #[test]

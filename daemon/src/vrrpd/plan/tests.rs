@@ -206,6 +206,27 @@ fn sync_group_and_tracked_interfaces() {
     assert_eq!(names(1), vec![("eth9".to_string(), -20)]);
 }
 
+/// Members of a group wait for each other before going Master (keepalived 2.2.7), except in a
+/// group of address owners only, which starts Master at once; an instance in no group never
+/// waits.
+#[test]
+fn sync_group_members_are_gated_unless_all_are_owners() {
+    let gates = |priorities: [u8; 3]| {
+        let [a, b, c] = priorities;
+        let p = plan(&parse(&format!(
+            "vrrp_sync_group G {{\n group {{\n A\n B\n }}\n}}\nvrrp_instance A {{\n interface eth0\n virtual_router_id 1\n priority {a}\n virtual_ipaddress {{\n 10.0.0.1\n }}\n}}\nvrrp_instance B {{\n interface eth0\n virtual_router_id 2\n priority {b}\n virtual_ipaddress {{\n 10.0.0.2\n }}\n}}\nvrrp_instance C {{\n interface eth0\n virtual_router_id 3\n priority {c}\n virtual_ipaddress {{\n 10.0.0.3\n }}\n}}\n"
+        )))
+        .unwrap();
+        p.instances
+            .iter()
+            .map(|i| i.config.sync_group_gate)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(gates([100, 150, 100]), [true, true, false]);
+    assert_eq!(gates([255, 100, 255]), [true, true, false]);
+    assert_eq!(gates([255, 255, 100]), [false, false, false]);
+}
+
 #[test]
 fn tracked_scripts() {
     let c = parse(
