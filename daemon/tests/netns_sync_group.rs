@@ -306,8 +306,12 @@ fn netns_a_group_split_by_a_peer_stays_backup_as_keepalived() {
         .into_iter()
         .map(|who| std::thread::spawn(move || split_run(test, who)))
         .collect();
-    for r in runs {
-        r.join().unwrap();
+    // Every run ends (and tears its lab down) before a failure is reported.
+    let results: Vec<_> = runs.into_iter().map(|r| r.join()).collect();
+    for r in results {
+        if let Err(panic) = r {
+            std::panic::resume_unwind(panic);
+        }
     }
 }
 

@@ -251,10 +251,14 @@ fn vm_failure_lines_with_and_without_retries_as_keepalived() {
     if !in_vm("vm_failure_lines_with_and_without_retries_as_keepalived") {
         return;
     }
+    // Both runs end (and tear their labs down) before a failure is reported.
     let runs: Vec<_> = ["keepalived", "keepalived-rs"]
         .map(|who| std::thread::spawn(move || retry_run(who)))
         .into_iter()
-        .map(|t| t.join().unwrap())
+        .map(|t| t.join())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
         .collect();
     let [Some(theirs), Some(ours)] = [runs[0].clone(), runs[1].clone()] else {
         return;
