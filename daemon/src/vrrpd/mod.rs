@@ -28,6 +28,7 @@ pub mod events;
 pub mod execute;
 pub mod file;
 pub mod garp_pace;
+pub mod group_line;
 pub mod instance;
 pub mod kernel;
 pub mod link_delay;
@@ -190,6 +191,8 @@ pub(crate) struct Group {
     sync: SyncGroup,
     members: Vec<usize>,
     notified: Option<State>,
+    /// When keepalived's `Syncing instances to ...` line is due.
+    sync_line: group_line::SyncLine,
 }
 
 pub struct Runtime {
@@ -290,6 +293,7 @@ impl Runtime {
                 sync: SyncGroup::new(g.members.iter().cloned()),
                 members: Vec::new(),
                 notified: None,
+                sync_line: Default::default(),
                 plan: g,
             })
             .collect();
@@ -556,15 +560,29 @@ impl Runtime {
             let view = self.instances[idx].instance.member_view();
             let group = &mut self.groups[g];
             for (m, inp) in group.sync.on_member(member, view, &actions) {
+                if m != member {
+                    group.sync_line.others_moved();
+                }
                 if let Some(&target) = group.members.get(m) {
                     queue.push_back((target, inp));
                 }
             }
         }
-        let transition = actions
+        let entered = actions
             .iter()
-            .any(|a| matches!(a, Action::Transition { .. }));
+            .filter_map(|a| match a {
+                Action::Transition { to, .. } => Some(*to),
+                _ => None,
+            })
+            .last();
+        let transition = entered.is_some();
         execute::log_transitions(&self.instances[idx].plan.name, &actions);
+        if let (Some(to), Some((g, _))) = (entered, self.instances[idx].group) {
+            let group = &mut self.groups[g];
+            if let Some(state) = group.sync_line.entered(to) {
+                info!("{}", group_line::text(&group.plan.name, state));
+            }
+        }
         for a in actions {
             self.execute(idx, a).await;
         }
@@ -593,11 +611,6 @@ impl Runtime {
         if !due {
             return;
         }
-        info!(
-            "(sync group {}) Entering {} STATE",
-            group.plan.name,
-            notify::state_word(state)
-        );
         let name = &group.plan.name;
         let mails = notifier::mail::vrrp_mails(group.plan.smtp_alert, self.no_email_faults, state);
         self.notifier.notice(

@@ -179,6 +179,7 @@ impl Runtime {
                             .iter()
                             .find(|g| g.plan.name == gp.name)
                             .and_then(|g| g.notified),
+                        sync_line: Default::default(),
                         plan: gp,
                     }
                 }
