@@ -568,13 +568,10 @@ impl Runtime {
                 }
             }
         }
-        let entered = actions
-            .iter()
-            .filter_map(|a| match a {
-                Action::Transition { to, .. } => Some(*to),
-                _ => None,
-            })
-            .last();
+        let entered = actions.iter().rev().find_map(|a| match a {
+            Action::Transition { to, .. } => Some(*to),
+            _ => None,
+        });
         let transition = entered.is_some();
         execute::log_transitions(&self.instances[idx].plan.name, &actions);
         if let (Some(to), Some((g, _))) = (entered, self.instances[idx].group) {
