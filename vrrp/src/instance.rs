@@ -622,24 +622,18 @@ impl Instance {
     /// plus skew: long enough to hear a live master's next advert, shorter than a plain Backup.
     fn start(&mut self, now: Time, out: &mut Vec<Action>) {
         self.master_advert_interval = self.config.advert_interval;
-        if let Some(end) = self.startup_delay_end.filter(|&end| now < end) {
-            // keepalived 2.2.7, measured: with vrrp_startup_delay the owner and `state MASTER`
-            // wait as any Backup does, from the end of the delay.
+        // keepalived 2.2.7, measured: with vrrp_startup_delay the owner and `state MASTER` wait
+        // as any Backup does, from the end of the delay; an owner in a sync group with
+        // non-owners starts as Backup and waits its Master_Down_Interval, then for the others.
+        let waits_from = match self.startup_delay_end.filter(|&end| now < end) {
+            Some(end) => Some(end),
+            None => (self.priority == 255 && self.config.sync_group_gate).then_some(now),
+        };
+        if let Some(from) = waits_from {
             self.transition(State::Backup, out);
             self.set_timer(
                 TimerKind::MasterDown,
-                end + self.master_down_interval(),
-                out,
-            );
-            return;
-        }
-        if self.priority == 255 && self.config.sync_group_gate {
-            // keepalived 2.2.7, measured: an owner in a group with non-owners starts as Backup
-            // and waits its Master_Down_Interval, then for the others.
-            self.transition(State::Backup, out);
-            self.set_timer(
-                TimerKind::MasterDown,
-                now + self.master_down_interval(),
+                from + self.master_down_interval(),
                 out,
             );
             return;

@@ -151,12 +151,7 @@ fn a_gated_group_goes_master_when_its_last_member_times_out() {
 /// Master, VI_2 forced Master, VI_2 back to Backup on the peer's next advert, VI_1 with it.
 #[test]
 fn a_gated_group_stays_backup_while_a_peer_masters_one_member() {
-    let mut r = Router::new(vec![gated(1, 100), gated(2, 100)]);
-    r.start();
-    for t in 0..30 {
-        r.run_until(secs(t));
-        r.feed(1, common::hear(200, common::addr(2)));
-    }
+    let mut r = mastered_on_member_1_for_30s(vec![gated(1, 100), gated(2, 100)]);
     assert_eq!(r.states(), vec![State::Backup, State::Backup]);
     assert!(r.log.iter().all(|e| e.3 != State::Master), "{:?}", r.log);
     assert!(r.members[0].wants_master());
@@ -168,13 +163,20 @@ fn a_gated_group_stays_backup_while_a_peer_masters_one_member() {
 /// The same without the gate flaps, which is what keepalived-rs did before.
 #[test]
 fn an_ungated_group_flaps_while_a_peer_masters_one_member() {
-    let mut r = Router::new(vec![config(1, 100), config(2, 100)]);
+    let r = mastered_on_member_1_for_30s(vec![config(1, 100), config(2, 100)]);
+    assert!(r.log.iter().filter(|e| e.3 == State::Master).count() > 4);
+}
+
+/// A router of these members, started, whose member 1 hears a priority-200 master every
+/// second for 30 s and member 0 nobody.
+fn mastered_on_member_1_for_30s(members: Vec<InstanceConfig>) -> Router {
+    let mut r = Router::new(members);
     r.start();
     for t in 0..30 {
         r.run_until(secs(t));
         r.feed(1, common::hear(200, common::addr(2)));
     }
-    assert!(r.log.iter().filter(|e| e.3 == State::Master).count() > 4);
+    r
 }
 
 /// keepalived 2.2.7 (measured): an address owner in a group with a non-owner starts Backup
