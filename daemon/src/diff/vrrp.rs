@@ -279,7 +279,7 @@ pub fn instances(old: &Plan, new: &Plan) -> Vec<Touched> {
     for n in &new.instances {
         let change = match old.instances.iter().find(|o| o.name == n.name) {
             None => Change::Added,
-            Some(o) if o == n => continue,
+            Some(o) if o == n || same_but_its_group(o, n) => continue,
             Some(o) => match restart_reason(o, n) {
                 Some(why) => Change::Restarted { why },
                 None => Change::Changed {
@@ -303,6 +303,14 @@ pub fn instances(old: &Plan, new: &Plan) -> Vec<Touched> {
         }
     }
     out
+}
+
+/// Whether two plans of an instance differ only in what its sync group decides for it
+/// (`sync_group_gate`): that change is the group's, said by the group's line.
+fn same_but_its_group(old: &InstancePlan, new: &InstancePlan) -> bool {
+    let mut o = old.clone();
+    o.config.sync_group_gate = new.config.sync_group_gate;
+    o == *new
 }
 
 /// Sync groups by name: members and scripts.
