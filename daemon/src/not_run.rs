@@ -15,17 +15,6 @@ pub fn vrrp(config: &Config) -> Vec<String> {
     // static_ipaddress, static_routes and static_rules run (vrrpd::statics).
     let d = &config.global.global_defs;
     let at = global_defs_at(config);
-    if d.nftables.is_some() || d.vrrp_iptables.is_some() {
-        let keyword = if d.nftables.is_some() {
-            "nftables"
-        } else {
-            "vrrp_iptables (keepalived 2.2.7 uses nftables for it)"
-        };
-        out.push(format!(
-            "{at}{keyword}: keepalived-rs installs no firewall rules; remove it and keep traffic \
-             to the VIPs out with nftables rules of your own where accept mode is off"
-        ));
-    }
     if d.disable_local_igmp {
         out.push(format!(
             "{at}disable_local_igmp is not run by keepalived-rs; remove it and set the kernel's \
@@ -34,6 +23,22 @@ pub fn vrrp(config: &Config) -> Vec<String> {
         ));
     }
     for i in &v.vrrp_instance {
+        // vrrpd::firewall keeps out the VIPs of an instance not in accept mode, but not yet the
+        // link-local ones (keepalived 2.2.7's set `vips_link_local`, matched with the interface).
+        let link_local = i
+            .virtual_ipaddress
+            .iter()
+            .chain(&i.virtual_ipaddress_excluded)
+            .filter(|a| !i.accept && is_link_local(&a.address.addr));
+        for a in link_local {
+            out.push(format!(
+                "{}: vrrp_instance {}: virtual address {}: keepalived-rs cannot keep traffic to \
+                 and from a link-local VIP out with nftables as keepalived does when accept mode \
+                 is off; add `accept` to the instance (and drop that traffic with nftables rules \
+                 of your own), or use a global address",
+                a.origin, i.name, a.address
+            ));
+        }
         for a in &i.virtual_ipaddress {
             if let Some(option) = address_option(a) {
                 out.push(format!(
@@ -47,6 +52,10 @@ pub fn vrrp(config: &Config) -> Vec<String> {
         }
     }
     out
+}
+
+fn is_link_local(a: &std::net::IpAddr) -> bool {
+    matches!(a, std::net::IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)
 }
 
 /// The first option of an address keepalived-rs does not install, if any.
@@ -151,8 +160,9 @@ mod tests {
         let out = vrrp(&c).join("\n");
         // static_ipaddress is run (vrrpd::statics).
         assert!(!out.contains("static_ipaddress"), "{out}");
+        // nftables runs (vrrpd::firewall).
+        assert!(!out.contains("nftables"), "{out}");
         for says in [
-            "k.conf:1:1: global_defs: nftables: keepalived-rs installs no firewall rules",
             "disable_local_igmp is not run",
             "virtual address 10.0.0.3/24: keepalived-rs cannot install an address with autojoin",
         ] {

@@ -54,6 +54,9 @@ impl Runtime {
                 let routes = r.plan.routes.clone();
                 let rules = r.plan.rules.clone();
                 let name = name.clone();
+                // Dropped before they are added, as keepalived: never a moment when a VIP
+                // answers where accept mode is off.
+                self.firewall_follow(idx, "setting");
                 debug!("({name}) setting VIPs.");
                 for v in &vips {
                     if let Err(e) = self.netlink.add(v).await {
@@ -106,6 +109,7 @@ impl Runtime {
                         error!("({name}) {e}");
                     }
                 }
+                self.firewall_follow(idx, "removing");
             }
             Action::SendGratuitous { vips, count } => {
                 let targets: Vec<(String, IpAddr)> = r
@@ -239,6 +243,11 @@ impl Runtime {
         }
         // Also with -V (measured): that option is about the instances' addresses and routes.
         self.remove_statics().await;
+        // With -V the VIPs stay, and so does what keeps them out (keepalived's -V here is not
+        // measured).
+        if !self.options.dont_release_vips {
+            self.firewall.stop();
+        }
         // keepalived's order: every instance's STOP, then the groups'.
         for g in 0..self.groups.len() {
             self.group_notify(g);
@@ -246,6 +255,26 @@ impl Runtime {
         self.notifier
             .flush(Side::Vrrp, Duration::from_secs(10))
             .await;
+    }
+}
+
+impl Runtime {
+    /// Instance `idx`'s addresses in the firewall's sets as its state and plan say now
+    /// (`verb`: keepalived's -D line, "setting" or "removing", for an instance not in accept
+    /// mode).
+    pub(super) fn firewall_follow(&mut self, idx: usize, verb: &str) {
+        let r = &self.instances[idx];
+        let accept = r.instance.accept();
+        if !accept {
+            debug!("({}) {verb} firewall drop rule", r.plan.name);
+        }
+        let drops = super::firewall::instance_drops(
+            r.instance.state() == State::Master,
+            accept,
+            r.plan.vips.iter().map(|v| v.addr),
+        );
+        let name = r.plan.name.clone();
+        self.firewall.set(&name, drops);
     }
 }
 

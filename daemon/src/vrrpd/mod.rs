@@ -27,6 +27,7 @@ pub mod droplog;
 pub mod events;
 pub mod execute;
 pub mod file;
+pub mod firewall;
 pub mod garp_pace;
 pub mod group_line;
 pub mod instance;
@@ -209,6 +210,8 @@ pub struct Runtime {
     /// Whether each of `statics.addresses` is installed (keepalived's `set`).
     static_set: Vec<bool>,
     netlink: Netlink,
+    /// The nftables sets of the VIPs of Masters not in accept mode (`firewall`).
+    firewall: firewall::Firewall,
     /// The instances' VMACs (`use_vmac`) and the sysctls to give back at stop.
     vmacs: vmac::Vmacs,
     gratuitous: Gratuitous,
@@ -259,6 +262,7 @@ impl Runtime {
             statics: plan.statics.clone(),
             static_set: Vec::new(),
             netlink: Netlink::open()?,
+            firewall: firewall::Firewall::new(plan.firewall.clone()),
             vmacs: vmac::Vmacs::default(),
             gratuitous: Gratuitous::default(),
             notifier,
@@ -278,6 +282,9 @@ impl Runtime {
             last_publish: Instant::now(),
         };
         rt.set_link_delays(plan.link_delays.clone(), &plan.link_delay_notes);
+        if let Some(note) = &plan.firewall_note {
+            info!("{note}");
+        }
         for p in plan.instances {
             rt.make_vmac(&p)
                 .await
@@ -435,6 +442,7 @@ impl Runtime {
                 Err(e) => warn!("({}) {e}", self.instances[idx].plan.name),
             }
         }
+        self.firewall_follow(idx, "removing");
         let now = self.now();
         if let Some(end) = self.startup_delay_end.filter(|&end| now < end) {
             self.feed(idx, Input::StartupDelay(end), now).await;

@@ -380,6 +380,11 @@ pub struct Plan {
     pub link_delays: BTreeMap<String, super::link_delay::Delays>,
     /// keepalived's lines for the delays it caps, logged at start and on reload.
     pub link_delay_notes: Vec<String>,
+    /// The nftables table, chains' priority and counters for instances not in accept mode
+    /// (`firewall`), from global_defs' `nftables*` keywords. Read at start only.
+    pub firewall: super::firewall::Settings,
+    /// keepalived's start line saying which firewall it uses, if any instance needs one.
+    pub firewall_note: Option<String>,
 }
 
 /// Translates one instance; errors name the instance. A notify script whose user cannot be had
@@ -576,6 +581,35 @@ fn extra_if_addresses(vips: &[Vip], interface: &str) -> Vec<IpAddr> {
     out
 }
 
+/// global_defs' `nftables [TABLE]`, `nftables_priority` and `nftables_counters`; `vrrp_iptables`
+/// is nftables' default table in keepalived 2.2.7 as Debian builds it (measured).
+fn firewall_settings(d: &conf_parser::model::global::GlobalDefs) -> super::firewall::Settings {
+    let mut s = super::firewall::Settings::default();
+    if let Some(table) = &d.nftables {
+        s.table = table.clone();
+    }
+    s.priority = d.nftables_priority;
+    s.counters = d.nftables_counters;
+    s
+}
+
+/// keepalived 2.2.7's start line when an instance is not in accept mode and no firewall keyword
+/// was written (measured), or `vrrp_iptables`' (keepalived's words, its line number aside).
+fn firewall_note(config: &Config) -> Option<String> {
+    let d = &config.global.global_defs;
+    if d.vrrp_iptables.is_some() {
+        return Some(
+            "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and \
+             'vrrp_ipsets' with 'nftables' config option"
+                .into(),
+        );
+    }
+    let needed = config.vrrp.vrrp_instance.iter().any(|i| !i.accept);
+    (needed && d.nftables.is_none()).then(|| {
+        "use_vmac or no_accept/strict specified, but no firewall configured - using nftables".into()
+    })
+}
+
 /// Translates every instance. Any instance that cannot run is an error: a daemon that silently
 /// runs half a configuration is worse than one that refuses to start.
 pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
@@ -585,6 +619,8 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
         log_unknown_vrids: config.global.global_defs.log_unknown_vrids,
         fifo_write_states_on_reload: config.global.global_defs.fifo_write_vrrp_states_on_reload,
         startup_delay: config.global.global_defs.vrrp_startup_delay.0,
+        firewall: firewall_settings(&config.global.global_defs),
+        firewall_note: firewall_note(config),
         ..Plan::default()
     };
     let users = ScriptUsers::system(&config.global.global_defs);

@@ -357,9 +357,11 @@ impl Runtime {
                             error!("({name}) {e}");
                         }
                     }
+                    self.firewall_follow(idx, "removing");
                 }
                 // Only those added: not the routes, which `execute` adds with the addresses.
                 Action::AddVips(addrs) => {
+                    self.firewall_follow(idx, "setting");
                     let vips: Vec<_> = self.instances[idx]
                         .plan
                         .vips_among(&addrs)

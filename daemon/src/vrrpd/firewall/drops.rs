@@ -1,0 +1,195 @@
+//! Which addresses the firewall keeps traffic to and from out of, and what the kernel's sets
+//! must be told to get there. Pure.
+//!
+//! keepalived 2.2.7, measured with `nft monitor` in network namespaces: an instance not in
+//! accept mode (`vrrp_strict` or `no_accept`, and not the address owner at priority 255) puts
+//! its VIPs and excluded VIPs in the set on becoming MASTER, before its addresses, and takes
+//! them out on leaving it (BACKUP, FAULT, stop), after its addresses; one batch per instance.
+//! A family's table is made with the first address of that family and stays, empty, until the
+//! daemon stops, when it is deleted.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use super::ruleset::Family;
+
+/// The addresses an instance keeps out now, in its order (VIPs, then excluded VIPs): all of
+/// them while MASTER and not in accept mode, else none.
+pub fn instance_drops(
+    master: bool,
+    accept: bool,
+    vips: impl IntoIterator<Item = IpAddr>,
+) -> Vec<IpAddr> {
+    if master && !accept {
+        let mut out: Vec<IpAddr> = Vec::new();
+        for a in vips {
+            if !out.contains(&a) {
+                out.push(a);
+            }
+        }
+        out
+    } else {
+        Vec::new()
+    }
+}
+
+/// What one batch changes: tables made first, then elements added and removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Changes {
+    pub create: Vec<Family>,
+    pub add: Vec<IpAddr>,
+    pub remove: Vec<IpAddr>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.create.is_empty() && self.add.is_empty() && self.remove.is_empty()
+    }
+}
+
+/// Each instance's addresses, and what the kernel holds (as far as our batches went through).
+#[derive(Debug, Default)]
+pub struct Drops {
+    by_instance: BTreeMap<String, Vec<IpAddr>>,
+    installed: BTreeSet<IpAddr>,
+    tables: BTreeSet<Family>,
+}
+
+impl Drops {
+    /// `instance` keeps `addrs` out from now on (none: it has left). An address two instances
+    /// keep out stays in the set while either does.
+    pub fn set(&mut self, instance: &str, addrs: Vec<IpAddr>) {
+        if addrs.is_empty() {
+            self.by_instance.remove(instance);
+        } else {
+            self.by_instance.insert(instance.to_string(), addrs);
+        }
+    }
+
+    /// What the kernel must be told for its sets to be the wanted ones. The tables are made
+    /// in the order their families first appear among the addresses added (keepalived's: an
+    /// IPv4 instance with an excluded IPv6 VIP makes `ip` then `ip6`, an IPv6 one `ip6` first;
+    /// nft lists them in that order).
+    pub fn changes(&self) -> Changes {
+        let wanted: BTreeSet<IpAddr> = self.by_instance.values().flatten().copied().collect();
+        let mut add: Vec<IpAddr> = Vec::new();
+        for a in self.by_instance.values().flatten() {
+            if !self.installed.contains(a) && !add.contains(a) {
+                add.push(*a);
+            }
+        }
+        let mut create: Vec<Family> = Vec::new();
+        for f in add.iter().map(Family::of) {
+            if !self.tables.contains(&f) && !create.contains(&f) {
+                create.push(f);
+            }
+        }
+        Changes {
+            create,
+            add,
+            remove: self.installed.difference(&wanted).copied().collect(),
+        }
+    }
+
+    /// `c` went through.
+    pub fn applied(&mut self, c: &Changes) {
+        self.tables.extend(c.create.iter().copied());
+        self.installed.extend(c.add.iter().copied());
+        for a in &c.remove {
+            self.installed.remove(a);
+        }
+    }
+
+    /// The tables to delete at stop (everything forgotten).
+    pub fn teardown(&mut self) -> Vec<Family> {
+        self.by_instance.clear();
+        self.installed.clear();
+        std::mem::take(&mut self.tables).into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn set(addrs: &[&str]) -> Vec<IpAddr> {
+        addrs.iter().map(|s| a(s)).collect()
+    }
+
+    #[test]
+    fn only_a_master_out_of_accept_mode_keeps_its_vips_out() {
+        let vips = || [a("10.0.0.1"), a("10.0.0.2")];
+        assert_eq!(instance_drops(true, false, vips()).len(), 2);
+        assert!(
+            instance_drops(false, false, vips()).is_empty(),
+            "BACKUP/FAULT"
+        );
+        assert!(instance_drops(true, true, vips()).is_empty(), "accept mode");
+    }
+
+    #[test]
+    fn the_first_address_of_a_family_makes_its_table_once() {
+        let mut d = Drops::default();
+        d.set("VI_1", set(&["10.0.0.1", "10.0.0.2"]));
+        let c = d.changes();
+        assert_eq!(c.create, vec![Family::Ipv4]);
+        assert_eq!(c.add.len(), 2);
+        d.applied(&c);
+        assert!(d.changes().is_empty());
+        d.set("VI_6", set(&["fd00::1"]));
+        let c = d.changes();
+        assert_eq!(c.create, vec![Family::Ipv6]);
+        assert_eq!(c.add, vec![a("fd00::1")]);
+        d.applied(&c);
+        // Leaving empties the set; the tables stay.
+        d.set("VI_1", Vec::new());
+        let c = d.changes();
+        assert_eq!(c.create, vec![]);
+        assert_eq!(c.remove, vec![a("10.0.0.1"), a("10.0.0.2")]);
+        d.applied(&c);
+        d.set("VI_1", set(&["10.0.0.1"]));
+        assert_eq!(
+            d.changes().create,
+            vec![],
+            "the emptied table is still there"
+        );
+        assert_eq!(d.teardown(), vec![Family::Ipv4, Family::Ipv6]);
+        assert!(d.teardown().is_empty());
+    }
+
+    #[test]
+    fn one_batch_making_both_tables_makes_them_in_the_order_of_the_addresses() {
+        let mut d = Drops::default();
+        d.set("VI_4", set(&["10.0.0.1", "fd00::2"]));
+        assert_eq!(d.changes().create, vec![Family::Ipv4, Family::Ipv6]);
+        let mut d = Drops::default();
+        d.set("VI_6", set(&["fd00::1", "10.0.0.2"]));
+        assert_eq!(d.changes().create, vec![Family::Ipv6, Family::Ipv4]);
+    }
+
+    #[test]
+    fn an_address_two_instances_keep_out_stays_while_either_does() {
+        let mut d = Drops::default();
+        d.set("A", set(&["10.0.0.1"]));
+        d.set("B", set(&["10.0.0.1", "10.0.0.3"]));
+        let c = d.changes();
+        d.applied(&c);
+        d.set("A", Vec::new());
+        assert!(d.changes().is_empty());
+        d.set("B", set(&["10.0.0.3"]));
+        assert_eq!(d.changes().remove, vec![a("10.0.0.1")]);
+    }
+
+    #[test]
+    fn a_failed_batch_is_asked_for_again() {
+        let mut d = Drops::default();
+        d.set("A", set(&["10.0.0.1"]));
+        let first = d.changes();
+        // not applied: the kernel refused it
+        assert_eq!(d.changes(), first);
+    }
+}

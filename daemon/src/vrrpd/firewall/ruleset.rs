@@ -1,0 +1,415 @@
+//! The tables keepalived 2.2.7 installs for instances not in accept mode, as nf_tables
+//! messages. Pure. Measured with `nft list ruleset` / `nft monitor` against keepalived 2.2.7
+//! (Debian's build), one table per family, made when its first address enters the set:
+//!
+//! ```text
+//! table ip keepalived {
+//!     set vips { type ipv4_addr }
+//!     chain out { type filter hook output priority filter - 1; policy accept; ip saddr @vips drop }
+//!     chain in  { type filter hook input priority filter - 1; policy accept; ip daddr @vips drop }
+//! }
+//! table ip6 keepalived {
+//!     set vips { type ipv6_addr }
+//!     set neighbor-discovery { type icmpv6_type; flags constant; elements = { nd-neighbor-solicit, nd-neighbor-advert } }
+//!     chain out { ...; icmpv6 type @neighbor-discovery accept; ip6 saddr fe80::/10 goto out_link_local; ip6 saddr @vips drop }
+//!     chain in  { ...; icmpv6 type @neighbor-discovery accept; ip6 daddr fe80::/10 goto in_link_local; ip6 daddr @vips drop }
+//!     chain in_link_local { }
+//!     chain out_link_local { }
+//! }
+//! ```
+//!
+//! The objects are made in keepalived's order, so that `nft list ruleset` lists them alike.
+
+use std::net::IpAddr;
+
+use super::expr::{self, Header, Verdict};
+use super::wire::{message, Attrs, Op, NFPROTO_IPV4, NFPROTO_IPV6};
+
+/// global_defs' `nftables [TABLE]`, `nftables_priority`, `nftables_counters`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub table: String,
+    pub priority: i32,
+    pub counters: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            table: "keepalived".into(),
+            priority: -1,
+            counters: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Family {
+    Ipv4,
+    Ipv6,
+}
+
+impl Family {
+    pub fn of(addr: &IpAddr) -> Family {
+        if addr.is_ipv6() {
+            Family::Ipv6
+        } else {
+            Family::Ipv4
+        }
+    }
+
+    fn nfproto(self) -> u8 {
+        match self {
+            Family::Ipv4 => NFPROTO_IPV4,
+            Family::Ipv6 => NFPROTO_IPV6,
+        }
+    }
+
+    /// As nft names it (`table ip keepalived`, the log lines).
+    pub fn word(self) -> &'static str {
+        match self {
+            Family::Ipv4 => "ip",
+            Family::Ipv6 => "ip6",
+        }
+    }
+
+    fn addr_type(self) -> (u32, u32) {
+        // nft's datatypes ipv4_addr (7) and ipv6_addr (8), and the key's length.
+        match self {
+            Family::Ipv4 => (7, 4),
+            Family::Ipv6 => (8, 16),
+        }
+    }
+
+    /// The source and destination addresses' offsets in the network header.
+    fn addr_offsets(self) -> (u32, u32) {
+        match self {
+            Family::Ipv4 => (12, 16),
+            Family::Ipv6 => (8, 24),
+        }
+    }
+}
+
+const VIPS: &str = "vips";
+const VIPS_ID: u32 = 1;
+const ND: &str = "neighbor-discovery";
+const ND_ID: u32 = 2;
+
+/// The messages numbered from a sequence number on.
+pub struct Numbered<'a> {
+    pub seq: &'a mut u32,
+    pub out: Vec<Vec<u8>>,
+}
+
+impl Numbered<'_> {
+    fn push(&mut self, op: Op, family: Family, attrs: Attrs) {
+        *self.seq = self.seq.wrapping_add(1);
+        self.out
+            .push(message(op, family.nfproto(), *self.seq, attrs));
+    }
+}
+
+/// Which way a chain faces: its name, hook and the header field its rules look at.
+#[derive(Clone, Copy)]
+enum Way {
+    Out,
+    In,
+}
+
+impl Way {
+    fn chain(self) -> &'static str {
+        match self {
+            Way::Out => "out",
+            Way::In => "in",
+        }
+    }
+
+    fn hook(self) -> u32 {
+        // NF_INET_LOCAL_OUT, NF_INET_LOCAL_IN
+        match self {
+            Way::Out => 3,
+            Way::In => 1,
+        }
+    }
+
+    fn offset(self, family: Family) -> u32 {
+        let (saddr, daddr) = family.addr_offsets();
+        match self {
+            Way::Out => saddr,
+            Way::In => daddr,
+        }
+    }
+}
+
+/// The messages that make `family`'s table with its chains, sets and rules, empty of VIPs.
+pub fn create_table(family: Family, s: &Settings, m: &mut Numbered) {
+    let table = || Attrs::new().string(1, &s.table);
+    m.push(Op::NewTable, family, table().be32(2, 0));
+    for way in [Way::Out, Way::In] {
+        let hook = Attrs::new().be32(1, way.hook()).be32(2, s.priority as u32);
+        let chain = table()
+            .string(3, way.chain())
+            .string(7, "filter")
+            .be32(5, 1) // policy accept
+            .nested(4, hook);
+        m.push(Op::NewChain, family, chain);
+    }
+    if family == Family::Ipv6 {
+        for way in ["in_link_local", "out_link_local"] {
+            m.push(Op::NewChain, family, table().string(3, way));
+        }
+    }
+    let (key_type, key_len) = family.addr_type();
+    m.push(Op::NewSet, family, set(s, VIPS, VIPS_ID, key_type, key_len));
+    if family == Family::Ipv6 {
+        // icmpv6_type (29), one byte, NFT_SET_CONSTANT, two elements.
+        const ND_SOLICIT: u8 = 135;
+        const ND_ADVERT: u8 = 136;
+        let nd = set(s, ND, ND_ID, 29, 1)
+            .be32(3, 0x2)
+            .nested(9, Attrs::new().be32(1, 2));
+        m.push(Op::NewSet, family, nd);
+        m.push(
+            Op::NewSetElem,
+            family,
+            elements(s, ND, &[&[ND_SOLICIT][..], &[ND_ADVERT][..]]).be32(4, ND_ID),
+        );
+    }
+    match family {
+        Family::Ipv4 => {
+            for way in [Way::In, Way::Out] {
+                m.push(Op::NewRule, family, vips_drop(family, way, s));
+            }
+        }
+        Family::Ipv6 => {
+            for way in [Way::In, Way::Out] {
+                m.push(Op::NewRule, family, nd_accept(way, s));
+                m.push(Op::NewRule, family, link_local_goto(way, s));
+            }
+            for way in [Way::In, Way::Out] {
+                m.push(Op::NewRule, family, vips_drop(family, way, s));
+            }
+        }
+    }
+}
+
+/// `family`'s table deleted, with all it holds.
+pub fn delete_table(family: Family, s: &Settings, m: &mut Numbered) {
+    m.push(Op::DelTable, family, Attrs::new().string(1, &s.table));
+}
+
+/// Whether `family`'s table exists: a GETTABLE, answered with the table or ENOENT.
+pub fn get_table(family: Family, s: &Settings, seq: u32) -> Vec<u8> {
+    message(
+        Op::GetTable,
+        family.nfproto(),
+        seq,
+        Attrs::new().string(1, &s.table),
+    )
+}
+
+/// VIPs of one family into or out of its `vips` set.
+pub fn vips(add: bool, addrs: &[IpAddr], s: &Settings, m: &mut Numbered) {
+    let Some(family) = addrs.first().map(Family::of) else {
+        return;
+    };
+    let keys: Vec<Vec<u8>> = addrs
+        .iter()
+        .map(|a| match a {
+            IpAddr::V4(a) => a.octets().to_vec(),
+            IpAddr::V6(a) => a.octets().to_vec(),
+        })
+        .collect();
+    let keys: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+    let op = if add { Op::NewSetElem } else { Op::DelSetElem };
+    m.push(op, family, elements(s, VIPS, &keys));
+}
+
+fn set(s: &Settings, name: &str, id: u32, key_type: u32, key_len: u32) -> Attrs {
+    // NFTA_SET_USERDATA: the key's byte order (NFTNL_UDATA_SET_KEYBYTEORDER, big endian), as
+    // nft writes it, for nft's listing.
+    let mut userdata = vec![0u8, 4];
+    userdata.extend_from_slice(&2u32.to_ne_bytes());
+    Attrs::new()
+        .string(1, &s.table)
+        .string(2, name)
+        .be32(4, key_type)
+        .be32(5, key_len)
+        .be32(10, id)
+        .bytes(13, &userdata)
+}
+
+fn elements(s: &Settings, set: &str, keys: &[&[u8]]) -> Attrs {
+    let list = keys.iter().fold(Attrs::new(), |list, key| {
+        list.nested(
+            1,                                                  // NFTA_LIST_ELEM
+            Attrs::new().nested(1, Attrs::new().bytes(1, key)), // KEY { DATA_VALUE }
+        )
+    });
+    Attrs::new()
+        .string(1, &s.table)
+        .string(2, set)
+        .nested(3, list)
+}
+
+fn rule(way: Way, s: &Settings, exprs: Attrs) -> Attrs {
+    Attrs::new()
+        .string(1, &s.table)
+        .string(2, way.chain())
+        .nested(4, exprs)
+}
+
+fn counted(s: &Settings, exprs: Attrs, verdict: Verdict) -> Attrs {
+    let exprs = if s.counters {
+        exprs.append(expr::counter())
+    } else {
+        exprs
+    };
+    exprs.append(expr::verdict(&verdict))
+}
+
+/// `ip saddr @vips drop` (out), `ip daddr @vips drop` (in).
+fn vips_drop(family: Family, way: Way, s: &Settings) -> Attrs {
+    let (_, len) = family.addr_type();
+    let exprs =
+        expr::payload(Header::Network, way.offset(family), len).append(expr::lookup(VIPS, VIPS_ID));
+    rule(way, s, counted(s, exprs, Verdict::Drop))
+}
+
+/// `icmpv6 type @neighbor-discovery accept`: next header 58 (ICMPv6), its type in the set.
+fn nd_accept(way: Way, s: &Settings) -> Attrs {
+    let exprs = expr::payload(Header::Network, 6, 1)
+        .append(expr::cmp_eq(&[58]))
+        .append(expr::payload(Header::Transport, 0, 1))
+        .append(expr::lookup(ND, ND_ID));
+    rule(way, s, counted(s, exprs, Verdict::Accept))
+}
+
+/// `ip6 saddr fe80::/10 goto out_link_local` (and daddr, in).
+fn link_local_goto(way: Way, s: &Settings) -> Attrs {
+    let mut mask = [0u8; 16];
+    mask[0] = 0xff;
+    mask[1] = 0xc0;
+    let mut fe80 = [0u8; 16];
+    fe80[0] = 0xfe;
+    fe80[1] = 0x80;
+    let exprs = expr::payload(Header::Network, way.offset(Family::Ipv6), 16)
+        .append(expr::mask(&mask))
+        .append(expr::cmp_eq(&fe80));
+    let target = format!("{}_link_local", way.chain());
+    rule(way, s, counted(s, exprs, Verdict::Goto(target)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each message's nf_tables operation (the low byte of its netlink type) and family.
+    fn ops(m: &[Vec<u8>]) -> Vec<(u8, u8)> {
+        m.iter().map(|b| (b[4], b[16])).collect()
+    }
+
+    fn has(m: &[u8], bytes: &[u8]) -> bool {
+        m.windows(bytes.len()).any(|w| w == bytes)
+    }
+
+    /// `nft monitor`'s order for keepalived's `ip` table: table, chains out and in, set, rules
+    /// in and out.
+    #[test]
+    fn the_ip_table_in_keepalived_order() {
+        let mut seq = 0;
+        let mut m = Numbered {
+            seq: &mut seq,
+            out: Vec::new(),
+        };
+        create_table(Family::Ipv4, &Settings::default(), &mut m);
+        let out = m.out;
+        assert_eq!(
+            ops(&out),
+            [(0, 2), (3, 2), (3, 2), (9, 2), (6, 2), (6, 2)],
+            "NEWTABLE, NEWCHAIN out, NEWCHAIN in, NEWSET, NEWRULE in, NEWRULE out"
+        );
+        assert!(has(&out[1], b"out\0") && has(&out[2], b"in\0"));
+        // hook output (3) / input (1), priority -1
+        assert!(has(
+            &out[1],
+            &[0, 0, 0, 3, 8, 0, 2, 0, 0xff, 0xff, 0xff, 0xff]
+        ));
+        assert!(has(
+            &out[2],
+            &[0, 0, 0, 1, 8, 0, 2, 0, 0xff, 0xff, 0xff, 0xff]
+        ));
+        // the set: ipv4_addr (7), 4 bytes
+        assert!(has(&out[3], &[0, 0, 0, 7, 8, 0, 5, 0, 0, 0, 0, 4]));
+        // in: daddr (offset 16), out: saddr (12)
+        assert!(has(&out[4], &[8, 0, 3, 0, 0, 0, 0, 16]));
+        assert!(has(&out[5], &[8, 0, 3, 0, 0, 0, 0, 12]));
+        assert!(!out.iter().any(|b| has(b, b"counter\0")));
+        assert_eq!(seq, 6);
+    }
+
+    #[test]
+    fn the_ip6_table_has_the_neighbour_discovery_and_link_local_exceptions() {
+        let mut seq = 0;
+        let mut m = Numbered {
+            seq: &mut seq,
+            out: Vec::new(),
+        };
+        create_table(Family::Ipv6, &Settings::default(), &mut m);
+        let out = m.out;
+        let ops: Vec<u8> = ops(&out)
+            .into_iter()
+            .map(|(op, family)| {
+                assert_eq!(family, 10);
+                op
+            })
+            .collect();
+        // table, 4 chains, 2 sets + the constant set's elements, 6 rules
+        assert_eq!(ops, [0, 3, 3, 3, 3, 9, 9, 12, 6, 6, 6, 6, 6, 6]);
+        assert!(has(&out[7], &[135]) && has(&out[7], &[136]));
+        assert!(has(&out[9], b"in_link_local\0"));
+        assert!(has(&out[11], b"out_link_local\0"));
+        // in: daddr at 24, 16 bytes
+        assert!(has(
+            &out[12],
+            &[8, 0, 3, 0, 0, 0, 0, 24, 8, 0, 4, 0, 0, 0, 0, 16]
+        ));
+    }
+
+    #[test]
+    fn settings_name_the_table_set_the_priority_and_count() {
+        let s = Settings {
+            table: "mytab".into(),
+            priority: -5,
+            counters: true,
+        };
+        let mut seq = 0;
+        let mut m = Numbered {
+            seq: &mut seq,
+            out: Vec::new(),
+        };
+        create_table(Family::Ipv4, &s, &mut m);
+        let out = m.out;
+        assert!(out.iter().all(|b| has(b, b"mytab\0")));
+        assert!(has(&out[1], &(-5i32).to_be_bytes()));
+        assert!(has(&out[4], b"counter\0") && has(&out[5], b"counter\0"));
+    }
+
+    #[test]
+    fn elements_in_and_out() {
+        let mut seq = 10;
+        let mut m = Numbered {
+            seq: &mut seq,
+            out: Vec::new(),
+        };
+        let a: Vec<IpAddr> = vec!["10.77.0.100".parse().unwrap()];
+        vips(true, &a, &Settings::default(), &mut m);
+        vips(false, &a, &Settings::default(), &mut m);
+        vips(true, &[], &Settings::default(), &mut m);
+        let out = m.out;
+        assert_eq!(ops(&out), [(12, 2), (14, 2)]);
+        // as nft --debug=mnl writes `create element ip keepalived vips { 10.77.0.100 }`
+        assert!(has(&out[0], &[8, 0, 1, 0, 10, 77, 0, 100]));
+        assert_eq!(seq, 12);
+    }
+}
