@@ -23,19 +23,21 @@ pub fn vrrp(config: &Config) -> Vec<String> {
         ));
     }
     for i in &v.vrrp_instance {
-        // vrrpd::firewall keeps out the VIPs of an instance not in accept mode, but not yet the
-        // link-local ones (keepalived 2.2.7's set `vips_link_local`, matched with the interface).
+        // vrrpd::firewall keeps a link-local VIP out with its interface's index; with
+        // dont_track_primary (and no nftables_ifindex) keepalived 2.2.7 keys it by the
+        // interface's name instead, which is not made here.
+        let by_name = !i.accept && i.dont_track_primary && !d.nftables_ifindex;
         let link_local = i
             .virtual_ipaddress
             .iter()
             .chain(&i.virtual_ipaddress_excluded)
-            .filter(|a| !i.accept && is_link_local(&a.address.addr));
+            .filter(|a| by_name && is_link_local(&a.address.addr));
         for a in link_local {
             out.push(format!(
-                "{}: vrrp_instance {}: virtual address {}: keepalived-rs cannot keep traffic to \
-                 and from a link-local VIP out with nftables as keepalived does when accept mode \
-                 is off; add `accept` to the instance (and drop that traffic with nftables rules \
-                 of your own), or use a global address",
+                "{}: vrrp_instance {}: virtual address {}: keepalived-rs cannot keep a \
+                 link-local VIP out by interface name, as keepalived does with \
+                 dont_track_primary when accept mode is off; add nftables_ifindex to global_defs \
+                 (the same rules, keyed by the interface's index)",
                 a.origin, i.name, a.address
             ));
         }

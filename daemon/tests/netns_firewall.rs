@@ -1,7 +1,8 @@
 //! The nftables tables keepalived 2.2.7 installs for instances not in accept mode (vrrp_strict),
 //! against keepalived-rs on the same file in the same lab: `nft list ruleset` on the node is
 //! the same from both at BACKUP (nothing yet), at MASTER (the VIPs and excluded VIPs of the
-//! strict instance in `ip`'s and `ip6`'s sets, not those of the instance in accept mode), back
+//! strict instance in `ip`'s and `ip6`'s sets, a link-local one with its interface, not those
+//! of the instance in accept mode), back
 //! at BACKUP (the sets emptied, the tables kept) and after stop (nothing); while MASTER a
 //! connection to the dropped VIP times out where one to the accepting instance's VIP is
 //! refused. Needs root and `nft`; skips loudly without them.
@@ -33,6 +34,7 @@ vrrp_instance VI_1 {
     virtual_ipaddress_excluded {
         10.9.0.200/24
         fd09::200/64
+        fe80::200/64
     }
 }
 vrrp_instance VI_2 {
@@ -63,6 +65,7 @@ const PEER: &str = "vrrp_instance VI_1 {
     virtual_ipaddress_excluded {
         10.9.0.200/24
         fd09::200/64
+        fe80::200/64
     }
 }
 ";
@@ -95,7 +98,15 @@ fn stages(lab: &Lab, who: &str) -> [String; 4] {
     d.wait_log("(VI_1) Entering BACKUP STATE", Duration::from_secs(5));
     let backup = ruleset(&a);
     // The firewall is set before the addresses: once they are there, so is it.
-    let held = || ["10.9.0.100", "10.9.0.200", "fd09::200", "10.9.0.110"];
+    let held = || {
+        [
+            "10.9.0.100",
+            "10.9.0.200",
+            "fd09::200",
+            "fe80::200",
+            "10.9.0.110",
+        ]
+    };
     assert!(
         wait_for(Duration::from_secs(5), || held()
             .iter()
@@ -141,7 +152,12 @@ fn netns_firewall_drops_the_vips_of_a_master_not_in_accept_mode() {
     for who in common::daemons_to_compare() {
         let s = stages(&lab, who);
         assert_eq!(s[0], "", "{who}: nothing before the first MASTER");
-        for v in ["10.9.0.100", "10.9.0.200", "fd09::200"] {
+        for v in [
+            "10.9.0.100",
+            "10.9.0.200",
+            "fd09::200",
+            "fe80::200 . \"eth0\"",
+        ] {
             assert!(s[1].contains(v), "{who}: {v} not dropped:\n{}", s[1]);
         }
         assert!(
@@ -150,7 +166,7 @@ fn netns_firewall_drops_the_vips_of_a_master_not_in_accept_mode() {
             s[1]
         );
         assert!(
-            !s[2].contains("10.9.0.") && !s[2].contains("fd09::"),
+            !s[2].contains("10.9.0.") && !s[2].contains("fd09::") && !s[2].contains("fe80::200"),
             "{who}: sets not emptied:\n{}",
             s[2]
         );

@@ -1,6 +1,6 @@
 //! What keepalived 2.2.7 runs and keepalived-rs cannot (VMAC/ipvlan interfaces, BFD, rules
 //! and routes with options it cannot install, checkers it has not, a regex the regex crate
-//! cannot match, a static address with autojoin, a link-local VIP not in accept mode and the other keywords of
+//! cannot match, a static address with autojoin, a link-local VIP kept out by name and the other keywords of
 //! daemon/src/not_run.rs) is refused, never run with that part missing: `-t` exits 3 where keepalived's
 //! exits 0, the daemon does not start (in the foreground and when it forks), and a reload to
 //! such a file keeps the running configuration. Each refusal names the place and what to do
@@ -75,10 +75,10 @@ const CASES: &[Case] = &[
         says: "static address 10.9.0.200/24: keepalived-rs cannot install an address with autojoin",
     },
     Case {
-        what: "a link-local VIP of an instance not in accept mode",
-        in_instance: "    no_accept\n    virtual_ipaddress_excluded {\n        fe80::77/64\n    }\n",
+        what: "a link-local VIP of an instance not in accept mode, with dont_track_primary",
+        in_instance: "    no_accept\n    dont_track_primary\n    virtual_ipaddress_excluded {\n        fe80::77/64\n    }\n",
         top: "",
-        says: "virtual address fe80::77/64: keepalived-rs cannot keep traffic to and from a link-local VIP out",
+        says: "virtual address fe80::77/64: keepalived-rs cannot keep a link-local VIP out by interface name",
     },
     Case {
         what: "a virtual address with autojoin",

@@ -8,6 +8,7 @@ use std::time::Duration;
 use tracing::{debug, error, info, warn};
 use vrrp::{Action, Destination, DropKind, Input, State};
 
+use super::firewall;
 use super::notify;
 use super::Runtime;
 use crate::notifier::{self, Notice, Side};
@@ -268,11 +269,27 @@ impl Runtime {
         if !accept {
             debug!("({}) {verb} firewall drop rule", r.plan.name);
         }
-        let drops = super::firewall::instance_drops(
-            r.instance.state() == State::Master,
-            accept,
-            r.plan.vips.iter().map(|v| v.addr),
-        );
+        let master = r.instance.state() == State::Master;
+        let mut keys = Vec::new();
+        for v in r.plan.vips.iter().filter(|_| master && !accept) {
+            // A link-local VIP is kept out on its interface, by index (keepalived's default).
+            let ifindex = if firewall::is_link_local(&v.addr) {
+                match super::kernel::ifindex(&v.dev) {
+                    Ok(i) => Some(i),
+                    Err(e) => {
+                        warn!("({}) firewall: {} left out: {e}", r.plan.name, v.addr);
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
+            keys.push(firewall::Key {
+                addr: v.addr,
+                ifindex,
+            });
+        }
+        let drops = firewall::instance_drops(master, accept, keys);
         let name = r.plan.name.clone();
         self.firewall.set(&name, drops);
     }

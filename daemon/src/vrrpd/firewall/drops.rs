@@ -6,25 +6,41 @@
 //! its VIPs and excluded VIPs in the set on becoming MASTER, before its addresses, and takes
 //! them out on leaving it (BACKUP, FAULT, stop), after its addresses; one batch per instance.
 //! A family's table is made with the first address of that family and stays, empty, until the
-//! daemon stops, when it is deleted.
+//! daemon stops, when it is deleted. A link-local IPv6 VIP is kept out with its interface (its
+//! own set, `vips_link_local`, made with the first of them).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use super::ruleset::Family;
 
+/// An address kept out: a link-local IPv6 one only on its interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    pub addr: IpAddr,
+    /// The interface's index, for a link-local IPv6 address only.
+    pub ifindex: Option<u32>,
+}
+
+impl Key {
+    pub fn family(&self) -> Family {
+        Family::of(&self.addr)
+    }
+}
+
+/// Whether `addr` is an IPv6 link-local address (fe80::/10), kept out with its interface.
+pub fn is_link_local(addr: &IpAddr) -> bool {
+    matches!(addr, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80)
+}
+
 /// The addresses an instance keeps out now, in its order (VIPs, then excluded VIPs): all of
 /// them while MASTER and not in accept mode, else none.
-pub fn instance_drops(
-    master: bool,
-    accept: bool,
-    vips: impl IntoIterator<Item = IpAddr>,
-) -> Vec<IpAddr> {
+pub fn instance_drops(master: bool, accept: bool, vips: impl IntoIterator<Item = Key>) -> Vec<Key> {
     if master && !accept {
-        let mut out: Vec<IpAddr> = Vec::new();
-        for a in vips {
-            if !out.contains(&a) {
-                out.push(a);
+        let mut out: Vec<Key> = Vec::new();
+        for k in vips {
+            if !out.contains(&k) {
+                out.push(k);
             }
         }
         out
@@ -37,28 +53,34 @@ pub fn instance_drops(
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Changes {
     pub create: Vec<Family>,
-    pub add: Vec<IpAddr>,
-    pub remove: Vec<IpAddr>,
+    /// The link-local set and its rules, made with its first address.
+    pub create_link_local: bool,
+    pub add: Vec<Key>,
+    pub remove: Vec<Key>,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        self.create.is_empty() && self.add.is_empty() && self.remove.is_empty()
+        self.create.is_empty()
+            && !self.create_link_local
+            && self.add.is_empty()
+            && self.remove.is_empty()
     }
 }
 
 /// Each instance's addresses, and what the kernel holds (as far as our batches went through).
 #[derive(Debug, Default)]
 pub struct Drops {
-    by_instance: BTreeMap<String, Vec<IpAddr>>,
-    installed: BTreeSet<IpAddr>,
+    by_instance: BTreeMap<String, Vec<Key>>,
+    installed: BTreeSet<Key>,
     tables: BTreeSet<Family>,
+    link_local_set: bool,
 }
 
 impl Drops {
     /// `instance` keeps `addrs` out from now on (none: it has left). An address two instances
     /// keep out stays in the set while either does.
-    pub fn set(&mut self, instance: &str, addrs: Vec<IpAddr>) {
+    pub fn set(&mut self, instance: &str, addrs: Vec<Key>) {
         if addrs.is_empty() {
             self.by_instance.remove(instance);
         } else {
@@ -71,21 +93,22 @@ impl Drops {
     /// IPv4 instance with an excluded IPv6 VIP makes `ip` then `ip6`, an IPv6 one `ip6` first;
     /// nft lists them in that order).
     pub fn changes(&self) -> Changes {
-        let wanted: BTreeSet<IpAddr> = self.by_instance.values().flatten().copied().collect();
-        let mut add: Vec<IpAddr> = Vec::new();
+        let wanted: BTreeSet<Key> = self.by_instance.values().flatten().copied().collect();
+        let mut add: Vec<Key> = Vec::new();
         for a in self.by_instance.values().flatten() {
             if !self.installed.contains(a) && !add.contains(a) {
                 add.push(*a);
             }
         }
         let mut create: Vec<Family> = Vec::new();
-        for f in add.iter().map(Family::of) {
+        for f in add.iter().map(Key::family) {
             if !self.tables.contains(&f) && !create.contains(&f) {
                 create.push(f);
             }
         }
         Changes {
             create,
+            create_link_local: !self.link_local_set && add.iter().any(|k| k.ifindex.is_some()),
             add,
             remove: self.installed.difference(&wanted).copied().collect(),
         }
@@ -94,6 +117,7 @@ impl Drops {
     /// `c` went through.
     pub fn applied(&mut self, c: &Changes) {
         self.tables.extend(c.create.iter().copied());
+        self.link_local_set |= c.create_link_local;
         self.installed.extend(c.add.iter().copied());
         for a in &c.remove {
             self.installed.remove(a);
@@ -104,6 +128,7 @@ impl Drops {
     pub fn teardown(&mut self) -> Vec<Family> {
         self.by_instance.clear();
         self.installed.clear();
+        self.link_local_set = false;
         std::mem::take(&mut self.tables).into_iter().collect()
     }
 }
@@ -112,11 +137,14 @@ impl Drops {
 mod tests {
     use super::*;
 
-    fn a(s: &str) -> IpAddr {
-        s.parse().unwrap()
+    fn a(s: &str) -> Key {
+        Key {
+            addr: s.parse().unwrap(),
+            ifindex: None,
+        }
     }
 
-    fn set(addrs: &[&str]) -> Vec<IpAddr> {
+    fn set(addrs: &[&str]) -> Vec<Key> {
         addrs.iter().map(|s| a(s)).collect()
     }
 
@@ -182,6 +210,29 @@ mod tests {
         assert!(d.changes().is_empty());
         d.set("B", set(&["10.0.0.3"]));
         assert_eq!(d.changes().remove, vec![a("10.0.0.1")]);
+    }
+
+    #[test]
+    fn the_first_link_local_address_makes_its_set_once() {
+        let ll = Key {
+            addr: "fe80::100".parse().unwrap(),
+            ifindex: Some(2),
+        };
+        assert!(is_link_local(&ll.addr) && !is_link_local(&a("fd00::1").addr));
+        let mut d = Drops::default();
+        d.set("VI_6", vec![a("fd00::1")]);
+        let c = d.changes();
+        assert!(!c.create_link_local);
+        d.applied(&c);
+        d.set("VI_6", vec![a("fd00::1"), ll]);
+        let c = d.changes();
+        assert!(c.create_link_local && c.create.is_empty());
+        assert_eq!(c.add, vec![ll]);
+        d.applied(&c);
+        d.set("VI_6", vec![]);
+        d.applied(&d.changes());
+        d.set("VI_6", vec![ll]);
+        assert!(!d.changes().create_link_local, "the set stays, emptied");
     }
 
     #[test]

@@ -55,6 +55,19 @@ pub fn payload(header: Header, offset: u32, len: u32) -> Attrs {
     )
 }
 
+/// `[ meta load iif => reg 2 ]` (in) or `oif` (out): the interface's index after a 16-byte
+/// address in register 1, for a concatenated key.
+pub fn meta_interface(out: bool) -> Attrs {
+    const NFT_META_IIF: u32 = 4;
+    const NFT_META_OIF: u32 = 5;
+    const REG_2: u32 = 2;
+    let key = if out { NFT_META_OIF } else { NFT_META_IIF };
+    expr(
+        "meta",
+        Attrs::new().be32(2, key).be32(1, REG_2), // NFTA_META_KEY, NFTA_META_DREG
+    )
+}
+
 /// `[ cmp eq reg 1 DATA ]`
 pub fn cmp_eq(data: &[u8]) -> Attrs {
     const NFT_CMP_EQ: u32 = 0;

@@ -13,11 +13,10 @@ mod socket;
 mod wire;
 
 use std::io;
-use std::net::IpAddr;
 
 use tracing::{error, info};
 
-pub use drops::instance_drops;
+pub use drops::{instance_drops, is_link_local, Key};
 pub use ruleset::Settings;
 
 use drops::{Changes, Drops};
@@ -44,7 +43,7 @@ impl Firewall {
     /// `instance` keeps `addrs` out from now on (none: it keeps nothing out); the kernel is
     /// told the difference in one batch. A batch the kernel refuses is logged and asked for
     /// again at the next change.
-    pub fn set(&mut self, instance: &str, addrs: Vec<IpAddr>) {
+    pub fn set(&mut self, instance: &str, addrs: Vec<Key>) {
         self.drops.set(instance, addrs);
         let changes = self.drops.changes();
         if changes.is_empty() {
@@ -111,13 +110,12 @@ impl Firewall {
         for &f in &c.create {
             ruleset::create_table(f, &settings, &mut m);
         }
-        for (add, addrs) in [(true, &c.add), (false, &c.remove)] {
+        if c.create_link_local {
+            ruleset::create_link_local(&settings, &mut m);
+        }
+        for (add, keys) in [(true, &c.add), (false, &c.remove)] {
             for f in [Family::Ipv4, Family::Ipv6] {
-                let of: Vec<IpAddr> = addrs
-                    .iter()
-                    .filter(|a| Family::of(a) == f)
-                    .copied()
-                    .collect();
+                let of: Vec<Key> = keys.iter().filter(|k| k.family() == f).copied().collect();
                 ruleset::vips(add, &of, &settings, &mut m);
             }
         }

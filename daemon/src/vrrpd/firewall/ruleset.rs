@@ -18,10 +18,20 @@
 //! }
 //! ```
 //!
+//! With the first link-local VIP, in the batch that adds it, `ip6` gets a set of address and
+//! interface index and a rule in each link-local chain:
+//!
+//! ```text
+//!     set vips_link_local { type ipv6_addr . iface_index }
+//!     chain in_link_local { ip6 daddr . iif @vips_link_local drop }
+//!     chain out_link_local { ip6 saddr . oif @vips_link_local drop }
+//! ```
+//!
 //! The objects are made in keepalived's order, so that `nft list ruleset` lists them alike.
 
 use std::net::IpAddr;
 
+use super::drops::Key;
 use super::expr::{self, Header, Verdict};
 use super::wire::{message, Attrs, Op, NFPROTO_IPV4, NFPROTO_IPV6};
 
@@ -94,6 +104,8 @@ const VIPS: &str = "vips";
 const VIPS_ID: u32 = 1;
 const ND: &str = "neighbor-discovery";
 const ND_ID: u32 = 2;
+const LINK_LOCAL: &str = "vips_link_local";
+const LINK_LOCAL_ID: u32 = 3;
 
 /// The messages numbered from a sequence number on.
 pub struct Numbered<'a> {
@@ -208,21 +220,56 @@ pub fn get_table(family: Family, s: &Settings, seq: u32) -> Vec<u8> {
     )
 }
 
-/// VIPs of one family into or out of its `vips` set.
-pub fn vips(add: bool, addrs: &[IpAddr], s: &Settings, m: &mut Numbered) {
-    let Some(family) = addrs.first().map(Family::of) else {
-        return;
-    };
-    let keys: Vec<Vec<u8>> = addrs
-        .iter()
-        .map(|a| match a {
-            IpAddr::V4(a) => a.octets().to_vec(),
-            IpAddr::V6(a) => a.octets().to_vec(),
-        })
-        .collect();
-    let keys: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+/// The link-local VIPs' set in `ip6`'s table and the rules of the link-local chains.
+pub fn create_link_local(s: &Settings, m: &mut Numbered) {
+    // nft's concatenated type ipv6_addr (8) . iface_index (20): 16 + 4 bytes.
+    m.push(
+        Op::NewSet,
+        Family::Ipv6,
+        set(s, LINK_LOCAL, LINK_LOCAL_ID, (8 << 6) | 20, 20),
+    );
+    for (chain, way) in [("in_link_local", Way::In), ("out_link_local", Way::Out)] {
+        let exprs = expr::payload(Header::Network, way.offset(Family::Ipv6), 16)
+            .append(expr::meta_interface(matches!(way, Way::Out)))
+            .append(expr::lookup(LINK_LOCAL, LINK_LOCAL_ID));
+        let rule = Attrs::new()
+            .string(1, &s.table)
+            .string(2, chain)
+            .nested(4, counted(s, exprs, Verdict::Drop));
+        m.push(Op::NewRule, Family::Ipv6, rule);
+    }
+}
+
+/// Addresses of one family into or out of its sets: `vips`, and `vips_link_local` for the
+/// link-local ones (the address, then the interface's index in host order).
+pub fn vips(add: bool, keys: &[Key], s: &Settings, m: &mut Numbered) {
     let op = if add { Op::NewSetElem } else { Op::DelSetElem };
-    m.push(op, family, elements(s, VIPS, &keys));
+    let bytes = |k: &Key| match k.addr {
+        IpAddr::V4(a) => a.octets().to_vec(),
+        IpAddr::V6(a) => a.octets().to_vec(),
+    };
+    for link_local in [false, true] {
+        let of: Vec<Vec<u8>> = keys
+            .iter()
+            .filter(|k| k.ifindex.is_some() == link_local)
+            .map(|k| {
+                let mut b = bytes(k);
+                if let Some(i) = k.ifindex {
+                    b.extend_from_slice(&i.to_ne_bytes());
+                }
+                b
+            })
+            .collect();
+        let Some(family) = keys.first().map(Key::family) else {
+            return;
+        };
+        if of.is_empty() {
+            continue;
+        }
+        let keys: Vec<&[u8]> = of.iter().map(Vec::as_slice).collect();
+        let name = if link_local { LINK_LOCAL } else { VIPS };
+        m.push(op, family, elements(s, name, &keys));
+    }
 }
 
 fn set(s: &Settings, name: &str, id: u32, key_type: u32, key_len: u32) -> Attrs {
@@ -395,6 +442,42 @@ mod tests {
         assert!(has(&out[4], b"counter\0") && has(&out[5], b"counter\0"));
     }
 
+    /// As `nft --debug=mnl` writes `add element ip6 keepalived vips_link_local { fe80::100 .
+    /// "lo" }` and the set and rule before it.
+    #[test]
+    fn link_local_set_rules_and_elements() {
+        let mut seq = 0;
+        let mut m = Numbered {
+            seq: &mut seq,
+            out: Vec::new(),
+        };
+        let s = Settings::default();
+        create_link_local(&s, &mut m);
+        let ll = Key {
+            addr: "fe80::100".parse().unwrap(),
+            ifindex: Some(1),
+        };
+        let global = Key {
+            addr: "fd00::1".parse().unwrap(),
+            ifindex: None,
+        };
+        vips(true, &[global, ll], &s, &mut m);
+        let out = m.out;
+        assert_eq!(ops(&out), [(9, 10), (6, 10), (6, 10), (12, 10), (12, 10)]);
+        // key type 0x214, length 20
+        assert!(has(&out[0], &[0, 0, 2, 0x14, 8, 0, 5, 0, 0, 0, 0, 20]));
+        // meta key iif (4) into reg 2; oif (5) out
+        assert!(has(&out[1], &[0, 0, 0, 4, 8, 0, 1, 0, 0, 0, 0, 2]));
+        assert!(has(&out[2], &[0, 0, 0, 5, 8, 0, 1, 0, 0, 0, 0, 2]));
+        assert!(has(&out[1], b"in_link_local\0") && has(&out[2], b"out_link_local\0"));
+        assert!(has(&out[3], b"vips\0") && !has(&out[3], b"vips_link_local"));
+        let mut key = vec![24, 0, 1, 0, 0xfe, 0x80];
+        key.extend_from_slice(&[0; 12]);
+        key.extend_from_slice(&[1, 0]);
+        key.extend_from_slice(&1u32.to_ne_bytes());
+        assert!(has(&out[4], b"vips_link_local\0") && has(&out[4], &key));
+    }
+
     #[test]
     fn elements_in_and_out() {
         let mut seq = 10;
@@ -402,7 +485,10 @@ mod tests {
             seq: &mut seq,
             out: Vec::new(),
         };
-        let a: Vec<IpAddr> = vec!["10.77.0.100".parse().unwrap()];
+        let a = vec![Key {
+            addr: "10.77.0.100".parse().unwrap(),
+            ifindex: None,
+        }];
         vips(true, &a, &Settings::default(), &mut m);
         vips(false, &a, &Settings::default(), &mut m);
         vips(true, &[], &Settings::default(), &mut m);

@@ -48,7 +48,15 @@ impl NftSocket {
             for reply in self.receive()? {
                 if let Reply::Ack { seq, errno } = reply {
                     if waiting.remove(&seq) && errno != 0 && first_error.is_none() {
-                        first_error = Some(io::Error::from_raw_os_error(-errno));
+                        let e = io::Error::from_raw_os_error(-errno);
+                        let at = seq.wrapping_sub(begin) as usize;
+                        let what = messages
+                            .get(at.wrapping_sub(1))
+                            .map_or("?", |m| wire::describe(m));
+                        first_error = Some(io::Error::new(
+                            e.kind(),
+                            format!("{what} (message {at} of {}): {e}", messages.len()),
+                        ));
                     }
                 }
             }

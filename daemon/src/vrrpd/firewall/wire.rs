@@ -139,6 +139,24 @@ pub fn batch(first_seq: u32, messages: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
+/// What a message built by [`message`] does, for an error naming it.
+pub fn describe(m: &[u8]) -> &'static str {
+    let op = m.get(4).copied().unwrap_or(u8::MAX);
+    [
+        (Op::NewTable, "adding a table"),
+        (Op::GetTable, "looking a table up"),
+        (Op::DelTable, "deleting a table"),
+        (Op::NewChain, "adding a chain"),
+        (Op::NewRule, "adding a rule"),
+        (Op::NewSet, "adding a set"),
+        (Op::NewSetElem, "adding to a set"),
+        (Op::DelSetElem, "removing from a set"),
+    ]
+    .into_iter()
+    .find(|(o, _)| *o as u8 == op)
+    .map_or("an nf_tables message", |(_, what)| what)
+}
+
 /// What the kernel answered to one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
@@ -223,6 +241,13 @@ mod tests {
         let end = &b[20 + m.len()..];
         assert_eq!(u16::from_ne_bytes([end[4], end[5]]), 17);
         assert_eq!(u32::from_ne_bytes([end[8], end[9], end[10], end[11]]), 9);
+    }
+
+    #[test]
+    fn a_refused_message_is_named() {
+        let m = message(Op::NewSetElem, NFPROTO_IPV4, 1, Attrs::new());
+        assert_eq!(describe(&m), "adding to a set");
+        assert_eq!(describe(&[]), "an nf_tables message");
     }
 
     #[test]
