@@ -604,7 +604,13 @@ fn firewall_note(config: &Config) -> Option<String> {
                 .into(),
         );
     }
-    let needed = config.vrrp.vrrp_instance.iter().any(|i| !i.accept);
+    // keepalived's VMACs use it too (its IGMP rule, which keepalived-rs needs not: compat.md's
+    // VMAC section), so it says it for them as well (measured).
+    let needed = config
+        .vrrp
+        .vrrp_instance
+        .iter()
+        .any(|i| !i.accept || i.use_vmac.is_some());
     (needed && d.nftables.is_none()).then(|| {
         "use_vmac or no_accept/strict specified, but no firewall configured - using nftables".into()
     })

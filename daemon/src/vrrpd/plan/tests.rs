@@ -382,3 +382,60 @@ fn an_address_s_interface_is_tracked_unless_no_track() {
     assert_eq!(tracked, [("eth3", -10), ("eth1", 0), ("eth4", 0)]);
     assert_eq!(i.implied_interfaces, ["eth1", "eth4"]);
 }
+
+/// keepalived 2.2.7's firewall line and settings (measured): the line when an instance is not
+/// in accept mode (or has a VMAC) and no firewall keyword is written; `vrrp_iptables` is
+/// nftables with its own line; `nftables NAME`, `nftables_priority`, `nftables_counters` set
+/// the table.
+#[test]
+fn the_firewall_note_and_settings() {
+    let instance = |extra: &str| {
+        format!(
+            "vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 51\n{extra} virtual_ipaddress {{\n 10.0.0.100/24\n }}\n}}\n"
+        )
+    };
+    let note = |text: &str| plan(&parse(text)).unwrap().firewall_note;
+    let default =
+        "use_vmac or no_accept/strict specified, but no firewall configured - using nftables";
+    assert_eq!(
+        note(&instance("")),
+        None,
+        "accept mode, the default without strict"
+    );
+    assert_eq!(note(&instance(" no_accept\n")).as_deref(), Some(default));
+    assert_eq!(
+        note(&format!(
+            "global_defs {{\n vrrp_strict\n}}\n{}",
+            instance("")
+        ))
+        .as_deref(),
+        Some(default)
+    );
+    assert_eq!(note(&instance(" use_vmac\n")).as_deref(), Some(default));
+    assert_eq!(
+        note(&format!(
+            "global_defs {{\n nftables\n}}\n{}",
+            instance(" no_accept\n")
+        )),
+        None
+    );
+    assert!(note(&format!(
+        "global_defs {{\n vrrp_iptables\n}}\n{}",
+        instance("")
+    ))
+    .unwrap()
+    .starts_with("iptables not supported, using nftables instead."));
+    let p = plan(&parse(&format!(
+        "global_defs {{\n nftables mytab\n nftables_priority -5\n nftables_counters\n}}\n{}",
+        instance(" no_accept\n")
+    )))
+    .unwrap();
+    assert_eq!(
+        p.firewall,
+        crate::vrrpd::firewall::Settings {
+            table: "mytab".into(),
+            priority: -5,
+            counters: true
+        }
+    );
+}
