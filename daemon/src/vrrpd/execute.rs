@@ -244,11 +244,8 @@ impl Runtime {
         }
         // Also with -V (measured): that option is about the instances' addresses and routes.
         self.remove_statics().await;
-        // With -V the VIPs stay, and so does what keeps them out (keepalived's -V here is not
-        // measured).
-        if !self.options.dont_release_vips {
-            self.firewall.stop();
-        }
+        // Also with -V, which keeps the VIPs (measured: keepalived 2.2.7 deletes its tables).
+        self.firewall.stop();
         // keepalived's order: every instance's STOP, then the groups'.
         for g in 0..self.groups.len() {
             self.group_notify(g);
