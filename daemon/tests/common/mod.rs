@@ -406,7 +406,11 @@ impl Lab {
             .arg("-r")
             .arg(self.dir.join(format!("{name}-vrrp.pid")))
             .arg("-c")
-            .arg(self.dir.join(format!("{name}-checkers.pid")));
+            .arg(self.dir.join(format!("{name}-checkers.pid")))
+            // Every pid file its own, the BFD one too: a keepalived started elsewhere with the
+            // defaults (/run/...) must not make this one "already running".
+            .arg("-b")
+            .arg(self.dir.join(format!("{name}-bfd.pid")));
         Daemon::spawn_for_test(&mut cmd, log)
     }
 
