@@ -60,6 +60,25 @@ pub enum DropReason {
     /// (keepalived's words).
     #[error("TTL/HL {ttl} not in range {min} - {max}")]
     TtlOutOfRange { ttl: u8, min: u8, max: u8 },
+
+    // --- The IP Authentication Header (`auth_type AH`, [`crate::ah`]). ---
+    /// Behind the AH is another protocol than VRRP.
+    #[error("AH next header {0}, not VRRP (112)")]
+    AhNextHeader(u8),
+    /// The AH is not the 24 bytes of HMAC-MD5-96 (Payload Len 4).
+    #[error("AH payload length {0}, not 4")]
+    AhLength(u8),
+    /// The SPI is not the sender's address (keepalived: "invalid IPSEC SPI value").
+    #[error("IPSEC-AH: invalid SPI {spi:#010x}, expected the source {src}")]
+    AhBadSpi { spi: u32, src: std::net::Ipv4Addr },
+    /// The ICV does not verify: another key, or a changed packet (keepalived: "invalid IPSEC
+    /// HMAC-MD5 value. Due to fields mutation or bad password !").
+    #[error("IPSEC-AH: invalid HMAC-MD5 value (fields changed, or another auth_pass)")]
+    AhBadDigest,
+    /// The sequence number is not above the last one sent or accepted (keepalived: "sequence
+    /// number ... already processed").
+    #[error("IPSEC-AH: sequence number {seq} already processed (local {last})")]
+    AhReplay { seq: u32, last: u32 },
 }
 
 /// The variants of [`DropReason`] without their data: an index for [`DropCounters`] and a stable
@@ -144,6 +163,14 @@ impl DropReason {
             DropReason::AdvertIntervalMismatch { .. } => DropKind::AdvertIntervalMismatch,
             DropReason::AddressListMismatch => DropKind::AddressListMismatch,
             DropReason::TtlOutOfRange { .. } => DropKind::TtlOutOfRange,
+            // Malformed: counted with the other malformed packets.
+            DropReason::AhNextHeader(_) => DropKind::BadType,
+            DropReason::AhLength(_) => DropKind::TooShort,
+            // keepalived counts these three as its "Authentication Failure" (measured), as it
+            // counts a wrong password.
+            DropReason::AhBadSpi { .. } | DropReason::AhBadDigest | DropReason::AhReplay { .. } => {
+                DropKind::AuthMismatch
+            }
         }
     }
 }

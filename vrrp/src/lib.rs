@@ -3,9 +3,11 @@
 //! packet is dropped with counters for them, and [`instance`] the state machine of one instance,
 //! driven by [`Input`]s and a caller-supplied [`Time`], answering with [`Action`]s.
 //! [`track`] turns tracked objects into a priority and Fault verdict, and [`sync_group`]
-//! coordinates the members of a sync group.
+//! coordinates the members of a sync group. [`ah`] is VRRPv2's IP Authentication Header
+//! (`auth_type AH`).
 
 pub mod action;
+pub mod ah;
 pub mod check;
 pub mod checksum;
 pub mod drop;
