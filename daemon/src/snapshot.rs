@@ -85,7 +85,7 @@ pub struct InstanceSnapshot {
     pub unicast_ttl: u8,
     /// `check_unicast_src` (resolved).
     pub check_unicast_src: bool,
-    /// PASS authentication's password (the dump files hold it, as keepalived's do; `status`
+    /// The PASS password or the AH key (the dump files hold it, as keepalived's do; `status`
     /// never shows it).
     #[serde(skip)]
     pub auth_pass: Option<String>,

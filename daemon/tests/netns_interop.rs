@@ -341,3 +341,108 @@ fn netns_interop_ipv6_advert_bytes_equal_keepalived() {
         "IPv6 VRRPv3 payloads differ (ours, keepalived's)"
     );
 }
+
+/// VRRPv2 with `auth_type AH` and `key` as the password.
+fn conf_ah(state: &'static str, prio: u8, key: &str) -> String {
+    let mut c = Conf::v2(state, prio);
+    c.pass = None;
+    c.extra =
+        format!("    authentication {{\n        auth_type AH\n        auth_pass {key}\n    }}\n");
+    c.text()
+}
+
+/// `auth_type AH` both ways: ours master with keepalived backup (keepalived accepts our
+/// authenticated adverts past its Master_Down_Interval), then, ours killed, keepalived master
+/// with ours (restarted from sequence number 0) backup: ours learns keepalived's sequence
+/// numbers, accepts its adverts and stays backup, and takes over when keepalived is killed.
+/// Both start as BACKUP whatever their state says (AH), so each waits out its own interval.
+#[test]
+fn netns_interop_ah_both_ways() {
+    let Some(lab) = interop_lab("netns_interop_ah_both_ways", "ah") else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let mut theirs = lab.start_keepalived(&b, "kad", &conf_ah("BACKUP", 100, "s3cret"));
+    let mut ours = lab.start_ours(&a, "ours", &conf_ah("MASTER", 150, "s3cret"));
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
+        "{}",
+        ours.log_text()
+    );
+    // Past keepalived's own Master_Down_Interval (it started first).
+    std::thread::sleep(Duration::from_secs_f64(1.5));
+    assert!(
+        !lab.has(&b, VIP),
+        "keepalived took the VIP while we are master:\n{}",
+        theirs.log_text()
+    );
+    no_complaints(&theirs.log_text());
+    assert!(
+        !theirs.log_text().contains("IPSEC"),
+        "{}",
+        theirs.log_text()
+    );
+
+    ours.kill9();
+    let took =
+        wait_for(Duration::from_secs(10), || lab.has(&b, VIP)).expect("keepalived never took over");
+    assert!(took.as_secs_f64() < mdi(2) + SLACK, "{took:?}");
+
+    // Ours again, now a lower-priority backup: keepalived stays master.
+    let ours2 = lab.start_ours(&a, "ours2", &conf_ah("BACKUP", 50, "s3cret"));
+    std::thread::sleep(Duration::from_secs_f64(mdi(2) + 1.0));
+    assert!(
+        !lab.has(&a, VIP),
+        "we took the VIP from a live keepalived:\n{}",
+        ours2.log_text()
+    );
+    assert!(
+        !ours2.log_text().contains("dropped"),
+        "{}",
+        ours2.log_text()
+    );
+    theirs.kill9();
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
+        "{}",
+        ours2.log_text()
+    );
+}
+
+/// Another `auth_pass` on each side: keepalived reports our adverts' digest as it reports
+/// another keepalived's and becomes master too; we drop its adverts.
+#[test]
+fn netns_interop_ah_wrong_key() {
+    let Some(lab) = interop_lab("netns_interop_ah_wrong_key", "ahk") else {
+        return;
+    };
+    let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
+    let theirs = lab.start_keepalived(&b, "kad", &conf_ah("BACKUP", 100, "s3cret"));
+    let ours = lab.start_ours(&a, "ours", &conf_ah("MASTER", 150, "other"));
+    const BAD_DIGEST: &str =
+        "(VI_1) IPSEC-AH : invalid IPSEC HMAC-MD5 value. Due to fields mutation or bad password !";
+    assert!(
+        wait_for(Duration::from_secs(8), || theirs
+            .log_text()
+            .contains(BAD_DIGEST))
+        .is_some(),
+        "{}",
+        theirs.log_text()
+    );
+    assert!(
+        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)
+            && lab.has(&b, VIP))
+        .is_some(),
+        "both should be master:\n{}\n---\n{}",
+        ours.log_text(),
+        theirs.log_text()
+    );
+    assert!(
+        wait_for(Duration::from_secs(3), || ours
+            .log_text()
+            .contains("invalid HMAC-MD5 value"))
+        .is_some(),
+        "{}",
+        ours.log_text()
+    );
+}

@@ -40,6 +40,13 @@ pub fn restart_reason(old: &InstancePlan, new: &InstancePlan) -> Option<String> 
         &new.fault_no_peer,
         bool_word,
     );
+    // AH's adverts are of another IP protocol: other sockets.
+    d.field(
+        "authentication",
+        &old.ah_key.is_some(),
+        &new.ah_key.is_some(),
+        |ah| if *ah { "AH" } else { "not AH" }.into(),
+    );
     // The macvlan is made before the instance starts and its sockets are bound to it.
     d.field("use_vmac", &old.vmac, &new.vmac, |v| match v {
         Some(v) if v.xmit_base => format!("{} (vmac_xmit_base)", v.name),
@@ -142,6 +149,9 @@ pub fn instance_details(old: &InstancePlan, new: &InstancePlan) -> Vec<String> {
     d.field("authentication", &a.auth, &b.auth, auth);
     if a.auth != b.auth && matches!((a.auth, b.auth), (Auth::Password(_), Auth::Password(_))) {
         d.0.pop();
+        d.0.push("auth_pass changed".into());
+    }
+    if old.ah_key.is_some() && new.ah_key.is_some() && old.ah_key != new.ah_key {
         d.0.push("auth_pass changed".into());
     }
     d.field(
@@ -599,5 +609,23 @@ mod tests {
             &instance("VI_1", &auth("secret2")),
         );
         assert_eq!(l, ["vrrp_instance VI_1: auth_pass changed"]);
+    }
+
+    #[test]
+    fn an_ah_key_is_never_shown_and_ah_restarts() {
+        let auth = |t: &str, p: &str| {
+            format!(" authentication {{\n  auth_type {t}\n  auth_pass {p}\n }}\n")
+        };
+        let l = lines(
+            &instance("VI_1", &auth("AH", "secret1")),
+            &instance("VI_1", &auth("AH", "secret2")),
+        );
+        assert_eq!(l, ["vrrp_instance VI_1: auth_pass changed"]);
+        let l = lines(
+            &instance("VI_1", &auth("PASS", "secret1")),
+            &instance("VI_1", &auth("AH", "secret1")),
+        );
+        assert_eq!(l.len(), 1, "{l:?}");
+        assert!(l[0].contains("authentication not AH -> AH"), "{l:?}");
     }
 }

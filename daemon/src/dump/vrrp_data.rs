@@ -123,7 +123,9 @@ fn instance(out: &mut String, i: &InstanceSnapshot, snap: &VrrpSnapshot) {
     // Authentication is VRRPv2's: keepalived writes no line for it in a v3 instance.
     if i.version == 2 {
         kv.push(("Authentication type", auth_type_name(i.auth_type).into()));
-        if let Some(p) = &i.auth_pass {
+        // The password of PASS only: keepalived writes no line for AH's key (the JSON dump
+        // has it as auth_data for both).
+        if let (1, Some(p)) = (i.auth_type, &i.auth_pass) {
             kv.push(("Password", p.clone()));
         }
     }
@@ -661,6 +663,20 @@ pub(crate) mod tests {
             ),
             "{out}"
         );
+    }
+
+    /// keepalived 2.2.7's data dump of an AH instance (measured): the type, no password line.
+    #[test]
+    fn ah_has_its_type_and_no_password_line() {
+        let mut i = master();
+        i.auth_type = 2;
+        i.auth_pass = Some("s3cret".into());
+        let out = topology_of(i);
+        assert!(
+            out.contains("   Authentication type = IPSEC_AH\n   Virtual IP (2):\n"),
+            "{out}"
+        );
+        assert!(!out.contains("Password"), "{out}");
     }
 
     #[test]

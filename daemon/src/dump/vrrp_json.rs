@@ -246,6 +246,22 @@ mod tests {
         assert_eq!(v["vrrp"][0]["stats"]["advert_rcvd"], 9);
     }
 
+    /// keepalived 2.2.7's JSON of an AH instance (measured): type 2, the key as `auth_data`.
+    #[test]
+    fn ah_has_type_2_and_the_key() {
+        let mut i = master();
+        i.auth_type = 2;
+        i.auth_pass = Some("secret".into());
+        let snap = VrrpSnapshot {
+            instances: vec![i],
+            ..snapshot()
+        };
+        let v: serde_json::Value = serde_json::from_str(&file(&snap, 2).unwrap()).unwrap();
+        let d = &v["vrrp"][0]["data"];
+        assert_eq!(d["auth_type"], 2);
+        assert_eq!(d["auth_data"], "secret");
+    }
+
     /// keepalived 2.2.7 (measured): the VMAC is both the VMAC's name and the instance's
     /// interface.
     #[test]

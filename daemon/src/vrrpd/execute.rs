@@ -29,7 +29,25 @@ impl Runtime {
                     // keepalived's -D line (ours at debug, which -D turns on).
                     debug!("({name}) sent 0 priority");
                 }
-                match advert.encode(r.src, dst) {
+                let unicast = matches!(to, Destination::Unicast(_));
+                let encoded = advert.encode(r.src, dst);
+                let r = &mut self.instances[idx];
+                let name = &r.plan.name;
+                let encoded = match (encoded, &r.plan.ah_key, r.src, dst) {
+                    (Ok(vrrp), Some(key), IpAddr::V4(src), IpAddr::V4(dst4)) => {
+                        let o = vrrp::ah::Outgoing {
+                            src,
+                            dst: dst4,
+                            ip_id: r.ah.next_ip_id(),
+                            seq: r.ah.next_to_send(),
+                            ttl: if unicast { r.plan.unicast_ttl } else { 255 },
+                            unicast: !r.plan.config.unicast_peers.is_empty(),
+                        };
+                        Ok(vrrp::ah::encode(&vrrp, &o, key))
+                    }
+                    (e, _, _, _) => e,
+                };
+                match encoded {
                     Ok(bytes) => {
                         let sent = match &r.socket {
                             Some(s) => s.send(&bytes, dst),

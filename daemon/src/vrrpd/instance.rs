@@ -57,6 +57,8 @@ pub struct Running {
     pub transitions: u64,
     /// The master heard last, with its priority.
     pub master: Option<(IpAddr, u8)>,
+    /// `auth_type AH`: the sequence number (sent and accepted) and the IP identification.
+    pub ah: vrrp::ah::Sequence,
 }
 
 /// A link's state as the instances go by it: the one held while a change waits out its
@@ -195,12 +197,14 @@ pub fn build(
     let send_ifindex = send_ifindex(&p);
     let socket = match (&src, ifindex, send_ifindex) {
         (Ok(a), i, s) if i != 0 && s != 0 => Some(
-            Sender::open(p.send_interface(), s, *a, p.unicast_ttl).map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("{}: VRRP socket on {}: {e}", p.name, p.send_interface()),
-                )
-            })?,
+            Sender::open(p.send_interface(), s, *a, p.unicast_ttl, p.ah_key.is_some()).map_err(
+                |e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!("{}: VRRP socket on {}: {e}", p.name, p.send_interface()),
+                    )
+                },
+            )?,
         ),
         _ => None,
     };
@@ -245,5 +249,6 @@ pub fn build(
         last_transition: (SystemTime::now(), State::Initialize),
         transitions: 0,
         master: None,
+        ah: vrrp::ah::Sequence::new(),
     })
 }

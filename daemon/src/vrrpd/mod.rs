@@ -317,7 +317,9 @@ impl Runtime {
 
     /// Builds an instance of `p` with its receiver listening.
     fn build(&mut self, p: plan::InstancePlan) -> io::Result<Running> {
-        let rx = self.receivers.for_interface(&p.interface, p.ipv6);
+        let rx = self
+            .receivers
+            .for_interface(&p.interface, p.ipv6, p.ah_key.is_some());
         let r = instance::build(p, rx, self.dynamic_interfaces, &self.trackers, &self.links)?;
         let group = r
             .plan

@@ -6,6 +6,10 @@
 //! so TTL, source and destination come from there. IPv6: the kernel gives only the payload, the
 //! source from recvmsg's address and the hop limit and destination from control messages
 //! (IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO).
+//!
+//! `auth_type AH` (IPv4 only): the sockets are of protocol 51 instead, and the sending one writes
+//! the IP header itself (IP_HDRINCL: the AH's digest covers the header's identification, so it
+//! must be ours, not the kernel's); the received datagram is kept whole for the digest.
 
 use std::io::{self, IoSliceMut};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
@@ -17,6 +21,7 @@ use tokio::io::Interest;
 use tokio::net::UdpSocket;
 
 pub const IPPROTO_VRRP: i32 = 112;
+pub const IPPROTO_AH: i32 = vrrp::ah::IPPROTO_AH as i32;
 /// The receiving sockets' buffer: 4 MiB (the kernel doubles it for its bookkeeping), some
 /// 5,000 packets, a quarter of a second of a 20,000-a-second flood.
 const RCVBUF: usize = 4 << 20;
@@ -30,7 +35,11 @@ pub struct Received {
     pub src: IpAddr,
     pub dst: IpAddr,
     pub ttl: u8,
+    /// The VRRP payload; for an AH datagram (`ah`), the whole IPv4 datagram, header and AH
+    /// included ([`vrrp::ah::parse`] splits it).
     pub payload: Vec<u8>,
+    /// Protocol 51: VRRP behind an IP Authentication Header.
+    pub ah: bool,
     /// When the kernel received it (SO_TIMESTAMPNS, the real-time clock), if it said.
     pub stamp: Option<std::time::SystemTime>,
     /// How many packets the kernel has dropped on this socket so far because its queue was
@@ -39,7 +48,8 @@ pub struct Received {
 }
 
 /// Splits a received IPv4 datagram (as a raw socket returns it) into its header fields and the
-/// payload. None when it is not a well-formed IPv4 packet of protocol 112.
+/// payload. None when it is not a well-formed IPv4 packet of protocol 112 or 51 (AH: the
+/// payload is then the whole datagram).
 pub fn parse_ipv4(packet: &[u8]) -> Option<Received> {
     let first = *packet.first()?;
     if first >> 4 != 4 {
@@ -49,9 +59,11 @@ pub fn parse_ipv4(packet: &[u8]) -> Option<Received> {
     if ihl < 20 || packet.len() < ihl {
         return None;
     }
-    if i32::from(packet[9]) != IPPROTO_VRRP {
-        return None;
-    }
+    let ah = match i32::from(packet[9]) {
+        IPPROTO_VRRP => false,
+        IPPROTO_AH => true,
+        _ => return None,
+    };
     let total = usize::from(u16::from_be_bytes([packet[2], packet[3]]));
     let end = if total >= ihl && total <= packet.len() {
         total
@@ -65,20 +77,36 @@ pub fn parse_ipv4(packet: &[u8]) -> Option<Received> {
         src: src.into(),
         dst: dst.into(),
         ttl: packet[8],
-        payload: packet[ihl..end].to_vec(),
+        payload: packet[if ah { 0 } else { ihl }..end].to_vec(),
+        ah,
         stamp: None,
     })
 }
 
-/// A raw VRRP socket on one interface with the sending options set.
-fn raw_socket(ifname: &str, ifindex: u32, src: IpAddr, unicast_ttl: u8) -> io::Result<Socket> {
+/// The IP protocol of an instance's adverts.
+fn protocol(ah: bool) -> Protocol {
+    Protocol::from(if ah { IPPROTO_AH } else { IPPROTO_VRRP })
+}
+
+/// A raw VRRP socket on one interface with the sending options set (`ah`: protocol 51, the IP
+/// header ours).
+fn raw_socket(
+    ifname: &str,
+    ifindex: u32,
+    src: IpAddr,
+    unicast_ttl: u8,
+    ah: bool,
+) -> io::Result<Socket> {
     let domain = if src.is_ipv6() {
         Domain::IPV6
     } else {
         Domain::IPV4
     };
-    let s = Socket::new(domain, Type::RAW, Some(Protocol::from(IPPROTO_VRRP)))?;
+    let s = Socket::new(domain, Type::RAW, Some(protocol(ah)))?;
     s.bind_device(Some(ifname.as_bytes()))?;
+    if ah {
+        s.set_header_included_v4(true)?;
+    }
     match src {
         IpAddr::V4(_) => {
             s.set_ttl_v4(u32::from(unicast_ttl))?;
@@ -113,9 +141,10 @@ pub struct Receiver {
 }
 
 impl Receiver {
-    pub fn open(ifname: &str, ifindex: u32, ipv6: bool) -> io::Result<Receiver> {
+    /// `ah`: of protocol 51 (`auth_type AH`), not 112.
+    pub fn open(ifname: &str, ifindex: u32, ipv6: bool, ah: bool) -> io::Result<Receiver> {
         let domain = if ipv6 { Domain::IPV6 } else { Domain::IPV4 };
-        let rx = Socket::new(domain, Type::RAW, Some(Protocol::from(IPPROTO_VRRP)))?;
+        let rx = Socket::new(domain, Type::RAW, Some(protocol(ah)))?;
         rx.bind_device(Some(ifname.as_bytes()))?;
         // The kernel's receive time: the Master_Down timer counts from there, not from when
         // the loop got round to the packet.
@@ -192,9 +221,16 @@ pub struct Sender {
 
 impl Sender {
     /// `unicast_ttl`: the TTL (hop limit) of unicast adverts (keepalived's `unicast_ttl`, 255
-    /// unless written); adverts to the group always go with 255.
-    pub fn open(ifname: &str, ifindex: u32, src: IpAddr, unicast_ttl: u8) -> io::Result<Sender> {
-        let tx = raw_socket(ifname, ifindex, src, unicast_ttl)?;
+    /// unless written); adverts to the group always go with 255. `ah`: protocol 51, and what is
+    /// sent is the whole IPv4 datagram ([`vrrp::ah::encode`]).
+    pub fn open(
+        ifname: &str,
+        ifindex: u32,
+        src: IpAddr,
+        unicast_ttl: u8,
+        ah: bool,
+    ) -> io::Result<Sender> {
+        let tx = raw_socket(ifname, ifindex, src, unicast_ttl, ah)?;
         tx.set_recv_buffer_size(1)?;
         let bind = match src {
             IpAddr::V6(s6) => {
@@ -216,7 +252,7 @@ impl Sender {
         Ok(Sender { tx, ifindex })
     }
 
-    /// Sends one VRRP payload to `dst`.
+    /// Sends one VRRP payload (an AH socket's: one datagram) to `dst`.
     pub fn send(&self, payload: &[u8], dst: IpAddr) -> io::Result<()> {
         let addr = match dst {
             IpAddr::V4(a) => SocketAddr::new(a.into(), 0),
@@ -309,6 +345,7 @@ fn recv_v6(fd: std::os::fd::RawFd) -> io::Result<Option<Received>> {
         dst: dst.into(),
         ttl,
         payload: buf[..n].to_vec(),
+        ah: false,
         stamp,
         overflows,
     }))
@@ -329,6 +366,19 @@ mod tests {
         assert_eq!(r.dst, IpAddr::from([224, 0, 0, 18]));
         assert_eq!(r.ttl, 255);
         assert_eq!(r.payload, vec![0x21, 51, 150, 1, 0, 1, 0, 0]);
+        assert!(!r.ah);
+    }
+
+    #[test]
+    fn keeps_an_ah_datagram_whole() {
+        let mut p = vec![
+            0x45, 0xc0, 0, 52, 0, 1, 0, 0, 255, 51, 0, 0, 10, 0, 0, 1, 224, 0, 0, 18,
+        ];
+        p.extend([112, 4, 0, 0, 10, 0, 0, 1, 0, 0, 0, 1]);
+        p.extend([0; 12]);
+        let r = parse_ipv4(&p).unwrap();
+        assert!(r.ah);
+        assert_eq!(r.payload, p);
     }
 
     #[test]

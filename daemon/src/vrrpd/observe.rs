@@ -99,11 +99,12 @@ fn instance(r: &Running) -> InstanceSnapshot {
             .collect(),
         unicast_ttl: p.unicast_ttl,
         check_unicast_src: c.check_unicast_src,
-        auth_pass: match c.auth {
-            Auth::Password(p) => {
+        auth_pass: match (c.auth, &p.ah_key) {
+            (Auth::Password(p), _) => {
                 let end = p.iter().position(|&b| b == 0).unwrap_or(p.len());
                 Some(String::from_utf8_lossy(&p[..end]).into_owned())
             }
+            (Auth::Ah, Some(key)) => Some(String::from_utf8_lossy(key.as_bytes()).into_owned()),
             _ => None,
         },
         auth_type: match c.auth {

@@ -188,6 +188,9 @@ pub struct InstancePlan {
     /// (super::vmac). `interface` stays the base: adverts are received and their source
     /// address taken there.
     pub vmac: Option<super::vmac::Vmac>,
+    /// `auth_type AH` (VRRPv2 over IPv4): the key of the adverts' IP Authentication Header
+    /// (`config.auth` is then `Auth::Ah`).
+    pub ah_key: Option<vrrp::ah::AhKey>,
 }
 
 /// A `vrrp_track_process` that some instance tracks.
@@ -430,14 +433,17 @@ pub fn instance_plan(
         }
         vips.push(Vip::of(a, &vips_dev, excluded).map_err(err)?);
     }
-    let auth = match &i.authentication {
-        Some(a) if a.auth_type == Some(AuthType::Pass) => {
-            Auth::password(a.auth_pass.as_deref().unwrap_or("").as_bytes())
+    let pass = |a: &conf_parser::model::vrrp::Authentication| {
+        a.auth_pass.as_deref().unwrap_or("").as_bytes().to_vec()
+    };
+    // VRRPv2 only; AH over IPv4 only (conf-parser says keepalived ignores it otherwise).
+    let v2 = version == ProtocolVersion::V2;
+    let (auth, ah_key) = match &i.authentication {
+        Some(a) if v2 && a.auth_type == Some(AuthType::Pass) => (Auth::password(&pass(a)), None),
+        Some(a) if v2 && !ipv6 && a.auth_type == Some(AuthType::Ah) => {
+            (Auth::Ah, Some(vrrp::ah::AhKey::new(&pass(a))))
         }
-        Some(a) if a.auth_type == Some(AuthType::Ah) => {
-            return Err(err("auth_type AH is not supported".into()))
-        }
-        _ => Auth::None,
+        _ => (Auth::None, None),
     };
     let placeholder: IpAddr = if ipv6 {
         std::net::Ipv6Addr::UNSPECIFIED.into()
@@ -463,11 +469,7 @@ pub fn instance_plan(
         VrrpState::Backup => WantedState::Backup,
     };
     c.down_timer_adverts = u32::from(i.down_timer_adverts);
-    c.auth = if version == ProtocolVersion::V2 {
-        auth
-    } else {
-        Auth::None
-    };
+    c.auth = auth;
     c.garp_master_delay = i.garp_master_delay.0;
     c.garp_master_repeat = i.garp_master_repeat;
     c.garp_master_refresh = i.garp_master_refresh.0;
@@ -556,6 +558,7 @@ pub fn instance_plan(
             .map(|p| (p.address, (p.min_ttl, p.max_ttl)))
             .collect(),
         vmac,
+        ah_key,
         track_file: tracked(&i.track_file),
         track_script: tracked(&i.track_script),
         track_process: tracked(&i.track_process),

@@ -1,4 +1,5 @@
-//! The receiving sockets: one per interface and family, shared by the instances on it, joined to
+//! The receiving sockets: one per interface, family and protocol (112, or 51 for `auth_type
+//! AH`: keepalived's AH instances never see plain VRRP, nor the others AH), shared by the instances on it, joined to
 //! their multicast groups, each read by a task of its own into the loop's events. A receiver has
 //! an id that is never reused, so a packet read by a receiver that a reload has closed since is
 //! recognised and dropped. Receivers no instance uses any more are closed
@@ -24,6 +25,8 @@ pub type RxId = u64;
 pub struct Rx {
     pub ifname: String,
     pub ipv6: bool,
+    /// Protocol 51 (`auth_type AH`), not 112.
+    pub ah: bool,
     /// The interface index the socket was opened on (0: no socket, the interface is missing).
     pub ifindex: u32,
     socket: Option<Arc<Receiver>>,
@@ -59,13 +62,13 @@ impl Receivers {
         self.by_id.values()
     }
 
-    /// The receiver of interface `ifname` and family, made (without a socket yet) if there is
-    /// none.
-    pub fn for_interface(&mut self, ifname: &str, ipv6: bool) -> RxId {
+    /// The receiver of interface `ifname`, family and protocol (`ah`), made (without a socket
+    /// yet) if there is none.
+    pub fn for_interface(&mut self, ifname: &str, ipv6: bool, ah: bool) -> RxId {
         if let Some((&id, _)) = self
             .by_id
             .iter()
-            .find(|(_, r)| r.ifname == ifname && r.ipv6 == ipv6)
+            .find(|(_, r)| r.ifname == ifname && r.ipv6 == ipv6 && r.ah == ah)
         {
             return id;
         }
@@ -75,6 +78,7 @@ impl Receivers {
             Rx {
                 ifname: ifname.to_string(),
                 ipv6,
+                ah,
                 ifindex: 0,
                 socket: None,
                 groups: Vec::new(),
@@ -164,7 +168,7 @@ fn close(rx: &mut Rx) {
 fn open(rx: &mut Rx, ifindex: u32) -> io::Result<()> {
     close(rx);
     rx.overflows = 0;
-    let socket = Receiver::open(&rx.ifname, ifindex, rx.ipv6).map_err(|e| {
+    let socket = Receiver::open(&rx.ifname, ifindex, rx.ipv6, rx.ah).map_err(|e| {
         io::Error::new(
             e.kind(),
             format!("VRRP receive socket on {}: {e}", rx.ifname),

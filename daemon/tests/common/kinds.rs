@@ -270,6 +270,14 @@ pub fn kinds() -> Vec<Kind> {
             with("auth_type PASS", "auth_type PASSWORD"),
             with(AUTH, ""),
         ),
+        // IP Authentication Header: run; "Initial state master is incompatible with AH
+        // authentication - clearing" (-t exits 5), run as BACKUP.
+        runs("auth_type_ah", with("auth_type PASS", "auth_type AH")),
+        runs_as(
+            "auth_type_ah_with_state_master",
+            with("auth_type PASS", "auth_type AH").replace("state BACKUP", "state MASTER"),
+            with("auth_type PASS", "auth_type AH"),
+        ),
         runs_as(
             "auth_pass_missing",
             with("        auth_pass 1111\n", ""),

@@ -30,6 +30,23 @@ fn ipv6_vips_are_planned_with_nodad() {
     );
 }
 
+/// `auth_type AH`: the key is the password (8 bytes at most), the adverts' type 2; `state
+/// MASTER` starts as BACKUP (conf-parser's check, as keepalived 2.2.7 clears it).
+#[test]
+fn v2_ah_instance() {
+    let c = parse(
+        "vrrp_instance VI_1 {\n state MASTER\n interface eth0\n virtual_router_id 51\n priority 150\n authentication {\n auth_type AH\n auth_pass secret\n }\n virtual_ipaddress {\n 10.0.0.100/24\n }\n}\n",
+    );
+    let p = plan(&c).unwrap();
+    let i = &p.instances[0];
+    assert_eq!(i.config.auth, Auth::Ah);
+    assert_eq!(
+        i.ah_key.as_ref().map(|k| k.as_bytes().to_vec()),
+        Some(b"secret".to_vec())
+    );
+    assert_eq!(i.config.initial_state, WantedState::Backup);
+}
+
 #[test]
 fn v2_pass_instance() {
     let c = parse(
@@ -43,6 +60,7 @@ fn v2_pass_instance() {
     assert_eq!(i.config.priority, 150);
     assert_eq!(i.config.initial_state, WantedState::Master);
     assert_eq!(i.config.auth, Auth::password(b"secret"));
+    assert_eq!(i.ah_key, None);
     assert_eq!(i.config.version, ProtocolVersion::V2);
     assert!(!i.ipv6);
     assert_eq!(i.vips.len(), 2);
