@@ -135,7 +135,8 @@ pub fn plans(
     let mut refused = crate::flags::refused_keywords(config);
     refused.extend(crate::not_run::global(config));
     // Under -C keepalived starts no VRRP child: no instance, no static address, and nothing
-    // the VRRP part cannot run (AH, say) stops the checkers (measured in the VM).
+    // the VRRP part cannot run (track_bfd, say) stops the checkers (measured in the VM, with AH
+    // when keepalived-rs refused it).
     let mut vrrp = if src.checkers_only {
         vrrpd::plan::Plan::default()
     } else {

@@ -186,9 +186,8 @@ fn vm_flags_upper_p_and_c_as_two_daemons() {
     }
 }
 
-/// `-C` runs no VRRP part: keepalived 2.2.7 installs no static address and runs the checkers
-/// of a file whose VRRP part it could not run (here `auth_type AH`, which keepalived-rs
-/// refuses); both daemons alike.
+/// `-C` runs no VRRP part: keepalived 2.2.7 installs no static address and runs only the
+/// checkers of a file with a VRRP instance (one with `auth_type AH`); both daemons alike.
 #[test]
 fn vm_flag_upper_c_leaves_the_vrrp_part_out() {
     let test = "vm_flag_upper_c_leaves_the_vrrp_part_out";
