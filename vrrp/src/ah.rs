@@ -418,6 +418,35 @@ mod tests {
         assert_eq!(s.accept(8), Ok(()));
     }
 
+    proptest::proptest! {
+        /// Any bytes: parsed or dropped, never a panic; what parses is authenticated or not.
+        #[test]
+        fn arbitrary_datagrams_never_panic(d in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..120)) {
+            if let Ok(p) = parse(&d) {
+                let _ = p.authenticate(&key(), false);
+                let _ = p.authenticate(&key(), true);
+            }
+        }
+
+        /// What is encoded parses back to its fields and authenticates under its key only.
+        #[test]
+        fn encoded_datagrams_authenticate(
+            vrrp in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            src in proptest::prelude::any::<u32>(),
+            seq in proptest::prelude::any::<u32>(),
+            ip_id in proptest::prelude::any::<u16>(),
+            ttl in proptest::prelude::any::<u8>(),
+            unicast in proptest::prelude::any::<bool>(),
+        ) {
+            let o = Outgoing { src: src.into(), dst: Ipv4Addr::new(224, 0, 0, 18), ip_id, seq, ttl, unicast };
+            let d = encode(&vrrp, &o, &key());
+            let p = parse(&d).unwrap();
+            proptest::prop_assert_eq!((p.src, p.seq, p.ttl, p.vrrp), (o.src, seq, ttl, &vrrp[..]));
+            proptest::prop_assert_eq!(p.authenticate(&key(), unicast), Ok(()));
+            proptest::prop_assert_eq!(p.authenticate(&AhKey::new(b"other"), unicast), Err(DropReason::AhBadDigest));
+        }
+    }
+
     #[test]
     fn ip_ids_count_from_1_and_skip_0() {
         let mut s = Sequence::new();
