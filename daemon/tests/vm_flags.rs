@@ -186,8 +186,9 @@ fn vm_flags_upper_p_and_c_as_two_daemons() {
     }
 }
 
-/// `-C` runs no VRRP part: keepalived 2.2.7 installs no static address and runs only the
-/// checkers of a file with a VRRP instance (one with `auth_type AH`); both daemons alike.
+/// `-C` runs no VRRP part: keepalived 2.2.7 installs no static address and runs the checkers
+/// of a file whose VRRP part it could not run (here `use_ipvlan`, which keepalived-rs refuses);
+/// both daemons alike.
 #[test]
 fn vm_flag_upper_c_leaves_the_vrrp_part_out() {
     let test = "vm_flag_upper_c_leaves_the_vrrp_part_out";
@@ -200,8 +201,8 @@ fn vm_flag_upper_c_leaves_the_vrrp_part_out() {
     let ns = lab.node(0).to_string();
     let _server = Listener::start(&ns, "10.9.0.1:8080");
     let conf = "static_ipaddress {\n 10.9.0.50/24 dev eth0\n}\nvrrp_instance VI_1 {\n \
-                interface eth0\n virtual_router_id 51\n authentication {\n  auth_type AH\n  \
-                auth_pass secret\n }\n virtual_ipaddress {\n  10.9.0.200/32\n }\n}\n\
+                interface eth0\n virtual_router_id 51\n use_ipvlan ipvl0 10.9.0.51/24\n \
+                virtual_ipaddress {\n  10.9.0.200/32\n }\n}\n\
                 virtual_server 10.9.0.150 80 {\n delay_loop 1\n lb_algo rr\n lb_kind NAT\n \
                 protocol TCP\n real_server 10.9.0.1 8080 {\n  TCP_CHECK {\n   connect_timeout 1\n  \
                 }\n }\n}\n";
