@@ -79,6 +79,38 @@ fn global_defs_at(config: &Config) -> String {
         .unwrap_or_default()
 }
 
+/// The LVS side's refusals: global_defs' `nftables_ipvs`, which keepalived 2.2.7 runs by
+/// making each virtual server of a virtual_server_group with addresses one firewall-mark
+/// service, its addresses marked by nftables rules (keepalived.conf(5)); keepalived-rs would
+/// make an IPVS service of each address instead, so persistence would not span the group and
+/// `ipvsadm -L` would show other services. Only where a virtual server uses such a group.
+pub fn lvs(config: &Config) -> Vec<String> {
+    let d = &config.global.global_defs;
+    if d.nftables_ipvs.is_none() {
+        return Vec::new();
+    }
+    let groups_with_addresses: Vec<&str> = config
+        .lvs
+        .virtual_server_group
+        .iter()
+        .filter(|g| !g.addresses.is_empty())
+        .map(|g| g.name.as_str())
+        .collect();
+    let uses_one = config.lvs.virtual_server.iter().any(|v| {
+        matches!(&v.service, conf_parser::model::lvs::Service::Group { group }
+            if groups_with_addresses.contains(&group.as_str()))
+    });
+    if !uses_one {
+        return Vec::new();
+    }
+    vec![format!(
+        "{}nftables_ipvs is not run by keepalived-rs; remove it (each address of a \
+         virtual_server_group is then an IPVS service of its own), or mark the group's \
+         addresses with nftables rules of your own and write the virtual server as `fwmark N`",
+        global_defs_at(config)
+    )]
+}
+
 /// The refusals of the whole configuration: reload's settings read by no part of the daemon.
 pub fn global(config: &Config) -> Vec<String> {
     let d = &config.global.global_defs;
@@ -149,6 +181,27 @@ mod tests {
              interface eth0\n}}\n{INSTANCE}}}\n"
         ));
         assert_eq!(vrrp(&c), Vec::<String>::new());
+    }
+
+    /// nftables_ipvs only where a virtual server uses a group with addresses (a group of
+    /// firewall marks is one service in both daemons).
+    #[test]
+    fn nftables_ipvs_is_refused_where_a_virtual_server_uses_a_group_of_addresses() {
+        let vs = |group: &str| {
+            format!(
+                "global_defs {{\n nftables_ipvs\n}}\n{group}virtual_server group G {{\n \
+                 lb_algo rr\n protocol TCP\n real_server 10.0.1.1 80 {{\n }}\n}}\n"
+            )
+        };
+        let c = config(&vs(
+            "virtual_server_group G {\n 10.0.0.1 80\n 10.0.0.2 80\n}\n",
+        ));
+        assert_eq!(lvs(&c).len(), 1, "{:?}", lvs(&c));
+        assert!(lvs(&c)[0].starts_with("k.conf:1:1: global_defs: nftables_ipvs is not run"));
+        let c = config(&vs("virtual_server_group G {\n fwmark 5\n}\n"));
+        assert!(lvs(&c).is_empty());
+        let c = config("global_defs {\n nftables_ipvs\n}\n");
+        assert!(lvs(&c).is_empty());
     }
 
     #[test]

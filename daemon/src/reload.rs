@@ -146,7 +146,10 @@ pub fn plans(
         refused.append(&mut vrrp.unsupported);
         refused.extend(crate::not_run::vrrp(config));
     }
-    // The LVS side refuses nothing of its own (ha_suspend runs: lvsd::suspend).
+    // The LVS side's own: nftables_ipvs (ha_suspend runs: lvsd::suspend).
+    if !src.vrrp_only {
+        refused.extend(crate::not_run::lvs(config));
+    }
     let lvs = if src.vrrp_only || config.lvs.virtual_server.is_empty() {
         None
     } else {

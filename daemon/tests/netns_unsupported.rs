@@ -63,6 +63,12 @@ const CASES: &[Case] = &[
         says: "BFD_CHECK is not run by keepalived-rs; check the real server with a TCP_CHECK",
     },
     Case {
+        what: "nftables_ipvs with a virtual server of a group of addresses",
+        in_instance: "",
+        top: "global_defs {\n    nftables_ipvs\n}\nvirtual_server_group G {\n    10.9.0.100 80\n    10.9.0.101 80\n}\nvirtual_server group G {\n    lvs_sched rr\n    lvs_method DR\n    protocol TCP\n    real_server 10.9.0.3 80 {\n    }\n}\n",
+        says: "nftables_ipvs is not run by keepalived-rs; remove it",
+    },
+    Case {
         what: "a back-reference in an HTTP_GET regex",
         in_instance: "",
         top: "virtual_server 10.9.0.100 80 {\n    lvs_sched rr\n    lvs_method DR\n    protocol TCP\n    real_server 10.9.0.3 80 {\n        HTTP_GET {\n            url {\n                path /\n                regex \"(ok)\\\\1\"\n            }\n        }\n    }\n}\n",
