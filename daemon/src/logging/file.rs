@@ -1,7 +1,8 @@
-//! `-g FILE`: keepalived writes its parent's lines to FILE and each child's to FILE with `_vrrp`
-//! or `_healthcheckers` inserted before the last '.' of the name (keepalived(8)). keepalived-rs
-//! writes the same three files, each line to the file of the part it comes from
-//! ([`Source`]), so tools tailing keepalived's files keep finding their lines.
+//! `-g FILE`: keepalived writes its parent's lines to FILE and each child's to FILE with `_vrrp`,
+//! `_healthcheckers` or `_bfd` inserted before the last '.' of the name (keepalived(8)).
+//! keepalived-rs writes the same files, each line to the file of the part it comes from
+//! ([`Source`]), so tools tailing keepalived's files keep finding their lines. The BFD file is
+//! made with the first BFD line (keepalived's with its BFD child, when BFD is configured).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -17,6 +18,7 @@ pub fn name_for(base: &Path, source: Source) -> PathBuf {
         Source::Parent => return base.to_path_buf(),
         Source::Vrrp => "_vrrp",
         Source::Checkers => "_healthcheckers",
+        Source::Bfd => "_bfd",
     };
     let name = base
         .file_name()
@@ -29,11 +31,14 @@ pub fn name_for(base: &Path, source: Source) -> PathBuf {
     base.with_file_name(named)
 }
 
-/// The three log files, opened (appending, created when missing) at start.
+/// The log files: three opened (appending, created when missing) at start, BFD's with its
+/// first line.
 pub struct Files {
     parent: Mutex<File>,
     vrrp: Mutex<File>,
     checkers: Mutex<File>,
+    bfd: Mutex<Option<File>>,
+    bfd_path: PathBuf,
 }
 
 fn open(path: &Path) -> io::Result<Mutex<File>> {
@@ -51,6 +56,8 @@ impl Files {
             parent: open(&name_for(base, Source::Parent))?,
             vrrp: open(&name_for(base, Source::Vrrp))?,
             checkers: open(&name_for(base, Source::Checkers))?,
+            bfd: Mutex::new(None),
+            bfd_path: name_for(base, Source::Bfd),
         })
     }
 
@@ -61,6 +68,17 @@ impl Files {
             Source::Parent => &self.parent,
             Source::Vrrp => &self.vrrp,
             Source::Checkers => &self.checkers,
+            Source::Bfd => {
+                if let Ok(mut f) = self.bfd.lock() {
+                    if f.is_none() {
+                        *f = open(&self.bfd_path).ok().and_then(|m| m.into_inner().ok());
+                    }
+                    if let Some(f) = f.as_mut() {
+                        let _ = f.write_all(line.as_bytes());
+                    }
+                }
+                return;
+            }
         };
         if let Ok(mut f) = file.lock() {
             let _ = f.write_all(line.as_bytes());

@@ -1,5 +1,5 @@
-//! Syslog idents. keepalived 2.2.7 logs as `Keepalived` (parent), `Keepalived_vrrp` and
-//! `Keepalived_healthcheckers` (its children); in a network namespace and/or with `instance NAME`
+//! Syslog idents. keepalived 2.2.7 logs as `Keepalived` (parent), `Keepalived_vrrp`,
+//! `Keepalived_healthcheckers` and `Keepalived_bfd` (its children); in a network namespace and/or with `instance NAME`
 //! the ident gets `_NAMESPACE` and then `_INSTANCE` appended, once the configuration is read
 //! (the parent says `Changing syslog ident to Keepalived_NS` under its old ident first).
 //! All of this was captured from keepalived 2.2.7 (daemon/tests/data/keepalived-2.2.7/).
@@ -55,6 +55,7 @@ impl Idents {
             (IdentStyle::Keepalived, Source::Parent) => "Keepalived",
             (IdentStyle::Keepalived, Source::Vrrp) => "Keepalived_vrrp",
             (IdentStyle::Keepalived, Source::Checkers) => "Keepalived_healthcheckers",
+            (IdentStyle::Keepalived, Source::Bfd) => "Keepalived_bfd",
         };
         format!("{base}{}", self.suffix)
     }
@@ -70,6 +71,7 @@ mod tests {
         assert_eq!(i.of(Source::Parent), "Keepalived");
         assert_eq!(i.of(Source::Vrrp), "Keepalived_vrrp");
         assert_eq!(i.of(Source::Checkers), "Keepalived_healthcheckers");
+        assert_eq!(i.of(Source::Bfd), "Keepalived_bfd");
         let ns = i.with_suffix(Some("blue"), None);
         assert_eq!(ns.of(Source::Parent), "Keepalived_blue");
         assert_eq!(ns.of(Source::Vrrp), "Keepalived_vrrp_blue");

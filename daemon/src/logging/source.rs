@@ -1,5 +1,5 @@
 //! Which of keepalived's processes a log event would have come from. keepalived runs a parent, a
-//! VRRP child and a checker child, each logging under its own syslog ident; keepalived-rs is one
+//! VRRP child, a checker child and a BFD child, each logging under its own syslog ident; keepalived-rs is one
 //! process, so each event is attributed to the part of the daemon that emitted it: by its
 //! tracing target (the module path), else by the thread it was emitted on.
 
@@ -12,7 +12,12 @@ pub enum Source {
     Vrrp,
     /// Health checkers and IPVS (keepalived's checker child).
     Checkers,
+    /// BFD sessions (keepalived's BFD child).
+    Bfd,
 }
+
+/// Module paths of the BFD loop.
+const BFD_TARGETS: [&str; 2] = ["keepalived_rs::bfdd", "bfd"];
 
 /// Module paths of the VRRP side.
 const VRRP_TARGETS: [&str; 2] = ["keepalived_rs::vrrpd", "vrrp"];
@@ -38,7 +43,9 @@ impl Source {
     /// Events of other crates (netlink, tokio) are attributed by thread: the LVS side runs on
     /// threads of its own, everything else on the main thread.
     pub fn of(target: &str, thread: Option<&str>) -> Source {
-        if VRRP_TARGETS.iter().any(|m| within(target, m)) {
+        if BFD_TARGETS.iter().any(|m| within(target, m)) {
+            Source::Bfd
+        } else if VRRP_TARGETS.iter().any(|m| within(target, m)) {
             Source::Vrrp
         } else if CHECKER_TARGETS.iter().any(|m| within(target, m))
             || thread.is_some_and(|t| CHECKER_THREADS.contains(&t))
@@ -62,6 +69,9 @@ mod tests {
             Source::Vrrp
         );
         assert_eq!(Source::of("vrrp::instance", None), Source::Vrrp);
+        assert_eq!(Source::of("keepalived_rs::bfdd", None), Source::Bfd);
+        assert_eq!(Source::of("keepalived_rs::bfdd::net", None), Source::Bfd);
+        assert_eq!(Source::of("keepalived_rs::bfddx", None), Source::Parent);
         assert_eq!(Source::of("keepalived_rs::lvsd", None), Source::Checkers);
         assert_eq!(
             Source::of("checkers::engine", Some("main")),
