@@ -150,7 +150,7 @@ fn namespace<'a>(k: &'a KeepalivedArgs, config: &'a conf_parser::Config) -> Opti
         .or(config.global.net_namespace.as_deref())
 }
 
-/// The pid files: `-p`/`-r`/`-c`, or keepalived's defaults for the namespace, `instance` and
+/// The pid files: `-p`/`-r`/`-c`/`-b`, or keepalived's defaults for the namespace, `instance` and
 /// `use_pid_dir`.
 fn pid_paths(k: &KeepalivedArgs, config: &conf_parser::Config) -> PidPaths {
     let g = &config.global;
@@ -160,6 +160,7 @@ fn pid_paths(k: &KeepalivedArgs, config: &conf_parser::Config) -> PidPaths {
         main: k.pid.clone().unwrap_or(d.main),
         vrrp: k.vrrp_pid.clone().unwrap_or(d.vrrp),
         checkers: k.checkers_pid.clone().unwrap_or(d.checkers),
+        bfd: k.bfd_pid.clone().unwrap_or(d.bfd),
     }
 }
 
@@ -189,6 +190,7 @@ fn source(k: &KeepalivedArgs) -> reload::Source {
         // -P: VRRP only; -C: only the checkers and IPVS. Neither or both: both parts.
         vrrp_only: k.vrrp && !k.check,
         checkers_only: k.check && !k.vrrp,
+        no_bfd: k.no_bfd,
     }
 }
 
@@ -385,6 +387,12 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     // servers too.
     if plans.lvs.is_some() || (k.all && !source.vrrp_only) {
         paths.push(&pid_paths.checkers);
+    }
+    // keepalived writes its BFD child's when BFD runs: configured (bfd_instance), or --all;
+    // never under -B. (Under -C keepalived still runs BFD; keepalived-rs runs it with the VRRP
+    // side only: docs/compat.md.)
+    if !plans.vrrp.bfd.is_empty() || (k.all && !k.no_bfd && !checkers_only) {
+        paths.push(&pid_paths.bfd);
     }
     let _pids = match PidFiles::create(&paths) {
         Ok(p) => p,

@@ -1,6 +1,7 @@
 //! keepalived-rs: one process for VRRP, IPVS and health checks, configured by keepalived.conf.
 
 mod allocator;
+mod bfdd;
 mod cli;
 mod config_cmd;
 mod control;

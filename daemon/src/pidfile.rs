@@ -6,20 +6,25 @@ use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-/// The three pid files keepalived writes (keepalived-rs is one process: all three name it).
+/// The pid files keepalived writes (keepalived-rs is one process: all of them name it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PidPaths {
     pub main: PathBuf,
     pub vrrp: PathBuf,
     pub checkers: PathBuf,
+    pub bfd: PathBuf,
 }
 
 /// keepalived 2.2.7's default pid files, as it writes them (measured in a namespace lab):
-/// `/run/keepalived.pid`, `/run/vrrp.pid`, `/run/checkers.pid`; in `/run/keepalived/` with
+/// `/run/keepalived.pid`, `/run/vrrp.pid`, `/run/checkers.pid`, `/run/bfd.pid`; in `/run/keepalived/` with
 /// `use_pid_dir` or `instance`; in `/run/keepalived/NAMESPACE/` in a network namespace (keepalived
 /// mounts that directory on /run/keepalived in a mount namespace of its own: seen from the
 /// host, the files are there); named `keepalived_INSTANCE.pid` etc. with `instance INSTANCE`.
-pub fn default_paths(namespace: Option<&str>, instance: Option<&str>, use_pid_dir: bool) -> PidPaths {
+pub fn default_paths(
+    namespace: Option<&str>,
+    instance: Option<&str>,
+    use_pid_dir: bool,
+) -> PidPaths {
     let dir = match namespace {
         Some(ns) => PathBuf::from("/run/keepalived").join(ns),
         None if use_pid_dir || instance.is_some() => PathBuf::from("/run/keepalived"),
@@ -33,6 +38,7 @@ pub fn default_paths(namespace: Option<&str>, instance: Option<&str>, use_pid_di
         main: file("keepalived"),
         vrrp: file("vrrp"),
         checkers: file("checkers"),
+        bfd: file("bfd"),
     }
 }
 
@@ -134,6 +140,10 @@ mod tests {
             ["/run/keepalived.pid", "/run/vrrp.pid", "/run/checkers.pid"]
         );
         assert_eq!(
+            default_paths(None, None, false).bfd,
+            Path::new("/run/bfd.pid")
+        );
+        assert_eq!(
             p(None, None, true),
             [
                 "/run/keepalived/keepalived.pid",
@@ -151,7 +161,10 @@ mod tests {
         );
         assert_eq!(
             p(Some("blue"), None, true)[..2],
-            ["/run/keepalived/blue/keepalived.pid", "/run/keepalived/blue/vrrp.pid"]
+            [
+                "/run/keepalived/blue/keepalived.pid",
+                "/run/keepalived/blue/vrrp.pid"
+            ]
         );
         assert_eq!(
             p(Some("blue"), Some("inst1"), true)[..2],

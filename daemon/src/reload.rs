@@ -38,6 +38,8 @@ pub struct Source {
     pub vrrp_only: bool,
     /// `-C`: checkers only (no VRRP instances).
     pub checkers_only: bool,
+    /// `-B`: no BFD session runs (an instance tracking one sees it down, as keepalived's).
+    pub no_bfd: bool,
 }
 
 impl Source {
@@ -53,6 +55,7 @@ impl Source {
             dont_release_ipvs: false,
             vrrp_only: false,
             checkers_only: false,
+            no_bfd: false,
         }
     }
 }
@@ -149,6 +152,11 @@ pub fn plans(
     // The LVS side's own: nftables_ipvs (ha_suspend runs: lvsd::suspend).
     if !src.vrrp_only {
         refused.extend(crate::not_run::lvs(config));
+    }
+    // keepalived 2.2.7 under -B starts no BFD child: its track_bfd instances stay as with a
+    // session down (measured).
+    if src.no_bfd {
+        vrrp.bfd.clear();
     }
     let lvs = if src.vrrp_only || config.lvs.virtual_server.is_empty() {
         None
@@ -383,5 +391,29 @@ fn without_origins(v: &mut serde_json::Value) {
         }
         serde_json::Value::Array(a) => a.iter_mut().for_each(without_origins),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `-B`: keepalived 2.2.7 starts no BFD child, and its track_bfd instances see their
+    /// sessions down (measured): no session is planned, the tracking stays.
+    #[test]
+    fn no_bfd_runs_no_session() {
+        let text = "bfd_instance b1 {\n neighbor_ip 10.0.0.2\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_bfd {\n b1\n }\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n";
+        let parsed = conf_parser::parse_str("t.conf", text, &conf_parser::Options::default());
+        assert!(parsed.is_ok(), "{}", parsed.render_diagnostics());
+        let src = Source::file_only("t.conf".into());
+        let (plans_, _) = plans(&parsed.config, &src).unwrap();
+        assert_eq!(plans_.vrrp.bfd.len(), 1);
+        let no_bfd = Source {
+            no_bfd: true,
+            ..src
+        };
+        let (plans_, _) = plans(&parsed.config, &no_bfd).unwrap();
+        assert!(plans_.vrrp.bfd.is_empty());
+        assert_eq!(plans_.vrrp.instances[0].track_bfd.len(), 1);
     }
 }

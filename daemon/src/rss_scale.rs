@@ -206,6 +206,7 @@ fn checker_scale() {
         dont_release_ipvs: false,
         vrrp_only: false,
         checkers_only: true,
+        no_bfd: false,
     };
     let (plans, tls) = crate::reload::plans(&parsed.config, &source).unwrap();
     let lvs_plan = plans.lvs.clone().expect("virtual servers");

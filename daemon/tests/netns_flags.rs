@@ -182,7 +182,7 @@ const TABLE: &[Row] = &[
         "-b",
         "--bfd_pid",
         Works,
-        "netns_flags::netns_flag_b_writes_no_bfd_pid_file",
+        "netns_flags::netns_flag_b_writes_the_bfd_pid_file_when_bfd_runs",
     ),
     row(
         "-s",
@@ -708,27 +708,44 @@ fn netns_flags_f_n_p_r_foreground_with_those_files() {
     assert!(!p.exists() && !r.exists(), "pid files removed at exit");
 }
 
-/// `-B` (no BFD) and `-R` (no respawning): keepalived-rs is one process without BFD either way;
-/// with them it runs as without.
+/// `-B` (no BFD) and `-R` (no respawning): keepalived-rs is one process either way; under `-B`
+/// a bfd_instance runs no session (no BFD pid file, no BFD line), the rest runs as without.
 #[test]
 fn netns_flags_b_and_r_one_process_no_bfd() {
     let Some(lab) = lab_or_skip("netns_flags_b_and_r_one_process_no_bfd", "br", 1) else {
         return;
     };
     let a = lab.node(0).to_string();
+    let b = lab.dir.join("ours-bfd.pid");
+    let text = format!(
+        "bfd_instance b1 {{\n    neighbor_ip 10.9.0.2\n}}\n{}",
+        conf()
+    );
     let mut run = start(
         &lab,
         &a,
         "ours",
         &ours(),
-        &["-B", "-R", "-l"],
-        &conf(),
+        &["-B", "-R", "-l", "-b", b.to_str().unwrap()],
+        &text,
         false,
     );
     run.wait_vip(&lab, &a);
     let pid = run.d.pid().unwrap();
     let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap();
     assert_eq!(children.trim(), "", "one process");
+    assert!(!b.exists(), "no BFD pid file under -B");
+    let sockets = Command::new("ip")
+        .args([
+            "netns", "exec", &a, "ss", "-H", "-uln", "sport", "=", ":3784",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&sockets.stdout).trim(),
+        "",
+        "no BFD socket under -B"
+    );
     run.stop();
 }
 
@@ -993,27 +1010,51 @@ fn netns_flag_a_reports_address_changes() {
 }
 
 /// `-b FILE`: the BFD child's pid file. keepalived writes it only when it runs BFD (BFD
-/// configured, or `--all`); keepalived-rs runs no BFD part and never writes it.
+/// configured, or `--all`); keepalived-rs writes it then too, naming its one process.
 #[test]
-fn netns_flag_b_writes_no_bfd_pid_file() {
-    let Some(lab) = lab_or_skip("netns_flag_b_writes_no_bfd_pid_file", "bf", 1) else {
+fn netns_flag_b_writes_the_bfd_pid_file_when_bfd_runs() {
+    let Some(lab) = lab_or_skip(
+        "netns_flag_b_writes_the_bfd_pid_file_when_bfd_runs",
+        "bf",
+        1,
+    ) else {
         return;
     };
     let a = lab.node(0).to_string();
+    let with_bfd = format!(
+        "bfd_instance b1 {{\n    neighbor_ip 10.9.0.2\n}}\n{}",
+        conf()
+    );
     for (who, bin) in [("keepalived", keepalived()), ("keepalived-rs", ours())] {
-        let b = lab.dir.join(format!("{who}-bfd.pid"));
-        let mut run = start(
-            &lab,
-            &a,
-            who,
-            &bin,
-            &["-l", "-b", b.to_str().unwrap()],
-            &conf(),
-            false,
-        );
-        run.wait_vip(&lab, &a);
-        assert!(!b.exists(), "{who}");
-        run.stop();
+        for (case, text) in [
+            ("without BFD", conf()),
+            ("with a bfd_instance", with_bfd.clone()),
+        ] {
+            let name = format!("{who}-{}", case.len());
+            let b = lab.dir.join(format!("{name}-bfd.pid"));
+            let mut run = start(
+                &lab,
+                &a,
+                &name,
+                &bin,
+                &["-l", "-b", b.to_str().unwrap()],
+                &text,
+                false,
+            );
+            run.wait_vip(&lab, &a);
+            let pid: Option<u32> = std::fs::read_to_string(&b)
+                .ok()
+                .and_then(|t| t.trim().parse().ok());
+            if case == "without BFD" {
+                assert!(pid.is_none(), "{who}, {case}");
+            } else if who == "keepalived-rs" {
+                assert_eq!(pid, run.d.pid(), "{who}, {case}: the one process");
+            } else {
+                assert!(pid.is_some(), "{who}, {case}: {}", run.log());
+            }
+            run.stop();
+            assert!(!b.exists(), "{who}, {case}: removed at exit");
+        }
     }
 }
 

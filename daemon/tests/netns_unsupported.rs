@@ -1,4 +1,4 @@
-//! What keepalived 2.2.7 runs and keepalived-rs cannot (VMAC/ipvlan interfaces, BFD, rules
+//! What keepalived 2.2.7 runs and keepalived-rs cannot (VMAC/ipvlan interfaces, IPv6 BFD, rules
 //! and routes with options it cannot install, checkers it has not, a regex the regex crate
 //! cannot match, a static address with autojoin, a link-local VIP kept out by name and the other keywords of
 //! daemon/src/not_run.rs) is refused, never run with that part missing: `-t` exits 3 where keepalived's
@@ -39,10 +39,10 @@ const CASES: &[Case] = &[
         says: "use_ipvlan is not run by keepalived-rs; remove it",
     },
     Case {
-        what: "track_bfd",
+        what: "an IPv6 bfd_instance",
         in_instance: "    track_bfd {\n        b1\n    }\n",
-        top: "bfd_instance b1 {\n    neighbor_ip 10.9.0.2\n}\n",
-        says: "track_bfd is not run by keepalived-rs (no BFD); track the peer with track_script",
+        top: "bfd_instance b1 {\n    neighbor_ip fd09::2\n}\n",
+        says: "bfd_instance b1: an IPv6 neighbor_ip is not run by keepalived-rs yet",
     },
     Case {
         what: "a virtual rule with a protocol's name keepalived-rs does not know",

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use vrrp::{Auth, InstanceConfig, ProtocolVersion, WantedState};
 
 use super::{opt, secs, Change, Details, Touched};
+use crate::bfdd::SessionPlan;
 use crate::vrrpd::plan::{InstancePlan, Plan, TrackedObj, Vip};
 
 /// Why an instance must be stopped and started anew rather than changed in place, if it must:
@@ -236,6 +237,13 @@ pub fn instance_details(old: &InstancePlan, new: &InstancePlan) -> Vec<String> {
         |t| t.clone(),
         tracked,
     );
+    d.set(
+        "track_bfd",
+        &old.track_bfd,
+        &new.track_bfd,
+        |t| t.clone(),
+        tracked,
+    );
     d.0
 }
 
@@ -397,7 +405,8 @@ fn by_name<T: PartialEq>(
     }
 }
 
-/// vrrp_script, track_file and vrrp_track_process trackers (those some instance tracks).
+/// vrrp_script, track_file and vrrp_track_process trackers (those some instance tracks), and
+/// bfd_instances.
 pub fn trackers(old: &Plan, new: &Plan) -> Vec<Touched> {
     let mut out = Vec::new();
     by_name(
@@ -415,7 +424,65 @@ pub fn trackers(old: &Plan, new: &Plan) -> Vec<Touched> {
         |s| &s.name,
         &mut out,
     );
+    bfd_sessions(&old.bfd, &new.bfd, &mut out);
     out
+}
+
+/// bfd_instances by name: a new neighbour, source or TTL starts the session again (Down, as
+/// the BFD loop does it); new timers or passive mode change it in place (a Poll Sequence).
+fn bfd_sessions(old: &[SessionPlan], new: &[SessionPlan], out: &mut Vec<Touched>) {
+    for n in new {
+        let change = match old.iter().find(|o| o.name == n.name) {
+            None => Change::Added,
+            Some(o) if o == n => continue,
+            Some(o) if o.neighbor != n.neighbor || o.source != n.source || o.ttl != n.ttl => {
+                Change::Restarted {
+                    why: "its neighbor_ip, source_ip or ttl changed".into(),
+                }
+            }
+            Some(o) => {
+                let (a, b) = (o.config, n.config);
+                let us = |d: std::time::Duration| format!("{} us", d.as_micros());
+                let mut details = Vec::new();
+                for (what, x, y) in [
+                    ("min_rx", us(a.required_min_rx), us(b.required_min_rx)),
+                    ("min_tx", us(a.desired_min_tx), us(b.desired_min_tx)),
+                    ("idle_tx", us(a.idle_tx), us(b.idle_tx)),
+                    (
+                        "multiplier",
+                        a.detect_mult.to_string(),
+                        b.detect_mult.to_string(),
+                    ),
+                    ("passive", a.passive.to_string(), b.passive.to_string()),
+                    (
+                        "max_hops (lowest TTL)",
+                        o.min_received_ttl.to_string(),
+                        n.min_received_ttl.to_string(),
+                    ),
+                    ("vrrp", o.to_vrrp.to_string(), n.to_vrrp.to_string()),
+                ] {
+                    if x != y {
+                        details.push(format!("{what} {x} -> {y}"));
+                    }
+                }
+                Change::Changed { details }
+            }
+        };
+        out.push(Touched {
+            kind: "bfd_instance",
+            name: n.name.clone(),
+            change,
+        });
+    }
+    for o in old {
+        if !new.iter().any(|n| n.name == o.name) {
+            out.push(Touched {
+                kind: "bfd_instance",
+                name: o.name.clone(),
+                change: Change::Removed,
+            });
+        }
+    }
 }
 
 /// The addresses of an instance's VIPs (for the runtime: those whose options changed).
@@ -627,5 +694,30 @@ mod tests {
         );
         assert_eq!(l.len(), 1, "{l:?}");
         assert!(l[0].contains("authentication not AH -> AH"), "{l:?}");
+    }
+
+    /// A bfd_instance's new timers change it in place (the session stays Up: a Poll Sequence,
+    /// as keepalived 2.2.7's reload was seen to do); a new neighbour starts it again.
+    #[test]
+    fn a_bfd_session_s_timers_change_in_place_its_neighbour_restarts_it() {
+        let bfd = |body: &str| format!("bfd_instance b1 {{\n{body}}}\n");
+        assert_eq!(
+            lines(
+                &bfd(" neighbor_ip 10.0.0.2\n"),
+                &bfd(" neighbor_ip 10.0.0.2\n min_rx 30\n")
+            ),
+            ["bfd_instance b1: min_rx 10000 us -> 30000 us"]
+        );
+        assert_eq!(
+            lines(
+                &bfd(" neighbor_ip 10.0.0.2\n"),
+                &bfd(" neighbor_ip 10.0.0.3\n")
+            ),
+            ["bfd_instance b1: restarted (its neighbor_ip, source_ip or ttl changed)"]
+        );
+        assert_eq!(
+            lines("", &bfd(" neighbor_ip 10.0.0.2\n")),
+            ["bfd_instance b1: added"]
+        );
     }
 }

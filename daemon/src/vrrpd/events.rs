@@ -11,7 +11,7 @@ use super::kernel::{self, KernelEvent};
 use super::link_delay::Observed;
 use super::net::{Received, Sender};
 use super::receivers::RxId;
-use super::trackers::{file_key, process_key, script_key};
+use super::trackers::{bfd_key, file_key, process_key, script_key};
 use super::Runtime;
 use crate::notifier::{self, Notice, Side};
 
@@ -451,6 +451,26 @@ impl Runtime {
         let status = if up { Status::Up } else { Status::Down };
         self.trackers.record(key.clone(), status);
         for idx in 0..self.instances.len() {
+            if self.instances[idx].tracking.set_status(&key, status) {
+                self.tracking_changed(idx, now).await;
+            }
+        }
+    }
+
+    pub(super) async fn bfd_event(&mut self, name: &str, up: bool) {
+        let now = self.now();
+        let key = bfd_key(name);
+        let status = if up { Status::Up } else { Status::Down };
+        self.trackers.record(key.clone(), status);
+        for idx in 0..self.instances.len() {
+            if self.instances[idx].plan.track_bfd.iter().any(|t| t.name == name) {
+                // keepalived 2.2.7's words, one line per instance tracking it.
+                info!(
+                    "VRRP_Instance({}) Tracked BFD instance {name} is {}",
+                    self.instances[idx].plan.name,
+                    if up { "UP" } else { "DOWN" }
+                );
+            }
             if self.instances[idx].tracking.set_status(&key, status) {
                 self.tracking_changed(idx, now).await;
             }

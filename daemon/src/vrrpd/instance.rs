@@ -15,7 +15,7 @@ use super::link_delay::Debounce;
 use super::net::Sender;
 use super::plan::InstancePlan;
 use super::receivers::RxId;
-use super::trackers::{file_key, process_key, script_key, Trackers};
+use super::trackers::{bfd_key, file_key, process_key, script_key, Trackers};
 
 /// One running instance.
 pub struct Running {
@@ -134,6 +134,13 @@ pub fn tracking(
             p.track_process
                 .iter()
                 .map(|t| (t, process_key(&t.name), Status::Down)),
+        )
+        // A session starts Down (keepalived: an instance tracking one with weight 0 starts
+        // in FAULT).
+        .chain(
+            p.track_bfd
+                .iter()
+                .map(|t| (t, bfd_key(&t.name), Status::Down)),
         );
     for (t, key, fallback) in objects {
         let status = trackers.status(&key).unwrap_or(fallback);

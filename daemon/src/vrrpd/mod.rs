@@ -109,6 +109,8 @@ pub enum Event {
     File(String, i64),
     /// A vrrp_track_process went up or down: (name, up).
     Process(String, bool),
+    /// A bfd_instance's session went Up or left Up: (name, up).
+    Bfd(String, bool),
     Kernel(KernelEvent),
     Command(Command),
 }
@@ -513,6 +515,7 @@ impl Runtime {
                 Some(Event::Script(name, up)) => self.script_event(&name, up).await,
                 Some(Event::File(name, v)) => self.file_event(&name, v).await,
                 Some(Event::Process(name, up)) => self.process_event(&name, up).await,
+                Some(Event::Bfd(name, up)) => self.bfd_event(&name, up).await,
                 Some(Event::Command(Command::Reload(plan, answer))) => {
                     let result = self.reload(*plan).await;
                     self.publish_now = true;

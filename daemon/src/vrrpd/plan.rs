@@ -159,6 +159,8 @@ pub struct InstancePlan {
     pub track_file: Vec<TrackedObj>,
     /// `track_process` (the instance's own and its sync group's), naming [`Plan::processes`].
     pub track_process: Vec<TrackedObj>,
+    /// `track_bfd` (the instance's own and its sync group's), naming [`Plan::bfd`] sessions.
+    pub track_bfd: Vec<TrackedObj>,
     /// `virtual_routes` this daemon can install (the others are listed in [`Plan::unsupported`]):
     /// installed after the addresses on becoming Master, removed before them on leaving.
     pub routes: Vec<VRoute>,
@@ -355,6 +357,8 @@ pub struct Plan {
     pub files: Vec<FilePlan>,
     /// The vrrp_track_processes tracked by some instance.
     pub processes: Vec<ProcessPlan>,
+    /// Every `bfd_instance` (keepalived runs them tracked or not).
+    pub bfd: Vec<crate::bfdd::SessionPlan>,
     /// Scripts left out because their user or group cannot be had, one line each (logged at
     /// start and on reload; keepalived leaves them out too).
     pub skipped: Vec<String>,
@@ -562,6 +566,7 @@ pub fn instance_plan(
         track_file: tracked(&i.track_file),
         track_script: tracked(&i.track_script),
         track_process: tracked(&i.track_process),
+        track_bfd: tracked(&i.track_bfd),
         mcast_group: i.mcast_dst_ip.unwrap_or(if ipv6 {
             g.vrrp_mcast_group6
         } else {
@@ -638,13 +643,6 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
         match instance_plan(i, config, &users, &mut out.skipped) {
             Ok(p) => out.instances.push(p),
             Err(e) => errors.push(e),
-        }
-        if !i.track_bfd.is_empty() {
-            out.unsupported.push(format!(
-                "{}: vrrp_instance {}: track_bfd is not run by keepalived-rs (no BFD); track the \
-                 peer with track_script (a script that checks it) instead",
-                i.origin, i.name
-            ));
         }
         let ipv6 = i.family == Some(conf_parser::model::vrrp::Family::Inet6);
         for why in super::vmac::refusals(i, ipv6) {
@@ -782,13 +780,9 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
             )),
         }
     }
-    for b in &config.vrrp.bfd_instance {
-        out.unsupported.push(format!(
-            "{}: bfd_instance {}: BFD is not run by keepalived-rs; remove the block (and any \
-             track_bfd or BFD_CHECK naming it)",
-            b.origin, b.name
-        ));
-    }
+    let (sessions, refused) = crate::bfdd::plan::plan(&config.vrrp.bfd_instance);
+    out.bfd = sessions;
+    out.unsupported.extend(refused);
     for g in &config.vrrp.vrrp_sync_group {
         let mut members = Vec::new();
         for m in &g.group {
@@ -815,6 +809,7 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
             p.track_script.extend(tracked(&g.track_script));
             p.track_file.extend(tracked(&g.track_file));
             p.track_process.extend(tracked(&g.track_process));
+            p.track_bfd.extend(tracked(&g.track_bfd));
         }
         out.groups.push(GroupPlan {
             name: g.name.clone(),
@@ -928,6 +923,19 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
             _ => errors.push(format!(
                 "track_process {name}: no vrrp_track_process {name} with a process"
             )),
+        }
+    }
+    // A track_bfd naming a bfd_instance that is not run (refused above) names nothing.
+    for i in &out.instances {
+        for t in &i.track_bfd {
+            let known = out.bfd.iter().any(|b| b.name == t.name)
+                || config.vrrp.bfd_instance.iter().any(|b| b.name == t.name);
+            if !known {
+                errors.push(format!(
+                    "vrrp_instance {}: track_bfd {}: no bfd_instance {}",
+                    i.name, t.name, t.name
+                ));
+            }
         }
     }
     let lines: Vec<(String, Duration, Duration)> = config

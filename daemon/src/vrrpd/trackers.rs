@@ -1,5 +1,6 @@
-//! The tracked objects that run tasks: `vrrp_script`, `track_file` and `vrrp_track_process`,
-//! by name, with their tasks and their last status.
+//! The tracked objects that run tasks: `vrrp_script`, `track_file`, `vrrp_track_process` and
+//! `bfd_instance` (the BFD loop, `crate::bfdd`), by name, with their tasks and their last
+//! status.
 //!
 //! Instances read a tracker's status from here when they are built (at start, and when a
 //! reload adds or changes one), so an instance added by a reload starts from what the tracker
@@ -33,6 +34,11 @@ pub fn process_key(name: &str) -> String {
     format!("process:{name}")
 }
 
+/// A bfd_instance's name among an instance's tracked objects.
+pub fn bfd_key(name: &str) -> String {
+    format!("bfd:{name}")
+}
+
 struct Task<P> {
     plan: P,
     task: AbortHandle,
@@ -43,6 +49,10 @@ pub struct Trackers {
     files: HashMap<String, Task<FilePlan>>,
     processes: Vec<ProcessPlan>,
     process_task: Option<AbortHandle>,
+    /// The BFD loop, once some bfd_instance has been configured (it then runs to the end).
+    bfd: Option<crate::bfdd::Handle>,
+    bfd_sessions: Vec<crate::bfdd::SessionPlan>,
+    bfd_tx: mpsc::UnboundedSender<(String, bool)>,
     /// Each tracker's last status, by its key among tracked objects.
     status: HashMap<String, Status>,
     scripts_tx: mpsc::UnboundedSender<(String, bool)>,
@@ -92,6 +102,9 @@ impl Trackers {
             scripts_tx: forward(events, Event::Script),
             files_tx: forward(events, Event::File),
             processes_tx: forward(events, Event::Process),
+            bfd: None,
+            bfd_sessions: Vec::new(),
+            bfd_tx: forward(events, Event::Bfd),
         };
         t.reload(plan)?;
         Ok(t)
@@ -121,6 +134,41 @@ impl Trackers {
                         format!("track_file {}: {}: {e}", fp.name, fp.path.display()),
                     )
                 })?;
+            }
+        }
+        // BFD: the receiving socket first, so that a port that cannot be had refuses the
+        // start or the reload before anything changes.
+        if self.bfd.is_none() && !plan.bfd.is_empty() {
+            let handle = crate::bfdd::spawn(Vec::new(), self.bfd_tx.clone()).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "BFD: cannot listen on UDP port {}: {e}",
+                        crate::bfdd::net::CONTROL_PORT
+                    ),
+                )
+            })?;
+            self.bfd = Some(handle);
+        }
+        if let Some(handle) = &self.bfd {
+            if plan.bfd != self.bfd_sessions {
+                for b in &plan.bfd {
+                    let old = self.bfd_sessions.iter().find(|o| o.name == b.name);
+                    // A session started again starts Down; one kept keeps its status.
+                    let restarted = old.is_none_or(|o| {
+                        o.neighbor != b.neighbor || o.source != b.source || o.ttl != b.ttl
+                    });
+                    if restarted {
+                        self.status.insert(bfd_key(&b.name), Status::Down);
+                    }
+                }
+                for o in &self.bfd_sessions {
+                    if !plan.bfd.iter().any(|b| b.name == o.name) {
+                        self.status.remove(&bfd_key(&o.name));
+                    }
+                }
+                handle.reload(plan.bfd.clone());
+                self.bfd_sessions = plan.bfd.clone();
             }
         }
         // Scripts.

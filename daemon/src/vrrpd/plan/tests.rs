@@ -457,3 +457,68 @@ fn the_firewall_note_and_settings() {
         }
     );
 }
+
+/// Every bfd_instance runs (tracked or not), with keepalived's defaults; track_bfd takes the
+/// bfd_instance's weight unless it writes its own, and a sync group's counts for its members
+/// (unweighted there: keepalived ignores weights in a sync group, the parser says so).
+#[test]
+fn bfd_sessions_and_track_bfd() {
+    let c = parse(
+        "bfd_instance b1 {\n neighbor_ip 10.0.0.9\n weight -30\n}\nbfd_instance b2 {\n neighbor_ip 10.0.0.8\n min_rx 20\n min_tx 30\n idle_tx 2000\n multiplier 3\n passive\n max_hops 5\n checker\n}\nbfd_instance b3 {\n neighbor_ip 10.0.0.7\n}\nvrrp_sync_group G {\n group {\n B\n }\n track_bfd {\n b3\n }\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n track_bfd {\n b1\n b2 weight 10 reverse\n }\n virtual_ipaddress {\n 10.0.0.1\n }\n}\nvrrp_instance B {\n interface eth0\n virtual_router_id 2\n virtual_ipaddress {\n 10.0.0.2\n }\n}\n",
+    );
+    let p = plan(&c).unwrap();
+    assert!(p.unsupported.is_empty(), "{:?}", p.unsupported);
+    let names: Vec<_> = p.bfd.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(names, ["b1", "b2", "b3"]);
+    let b1 = &p.bfd[0];
+    assert_eq!(b1.neighbor, "10.0.0.9".parse::<IpAddr>().unwrap());
+    assert_eq!(
+        b1.config,
+        bfd::SessionConfig {
+            desired_min_tx: Duration::from_millis(10),
+            required_min_rx: Duration::from_millis(10),
+            idle_tx: Duration::from_secs(1),
+            detect_mult: 5,
+            passive: false,
+        }
+    );
+    assert_eq!((b1.ttl, b1.min_received_ttl, b1.to_vrrp), (255, 255, true));
+    let b2 = &p.bfd[1];
+    assert_eq!(
+        b2.config,
+        bfd::SessionConfig {
+            desired_min_tx: Duration::from_millis(30),
+            required_min_rx: Duration::from_millis(20),
+            idle_tx: Duration::from_secs(2),
+            detect_mult: 3,
+            passive: true,
+        }
+    );
+    assert_eq!((b2.min_received_ttl, b2.to_vrrp), (250, false));
+    let tracked = |i: usize| {
+        p.instances[i]
+            .track_bfd
+            .iter()
+            .map(|t| (t.name.clone(), t.weight, t.reverse))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        tracked(0),
+        [("b1".to_string(), -30, false), ("b2".to_string(), 10, true)]
+    );
+    assert_eq!(tracked(1), [("b3".to_string(), 0, false)], "the group's");
+}
+
+/// What the BFD loop does not run yet is refused, with what to do instead.
+#[test]
+fn ipv6_and_multihop_bfd_sessions_are_refused() {
+    let c = parse(
+        "bfd_instance b6 {\n neighbor_ip fd00::2\n}\nbfd_instance bm {\n neighbor_ip 10.0.0.9\n multihop\n}\nbfd_instance ok {\n neighbor_ip 10.0.0.8\n max_hops 255\n}\n",
+    );
+    let p = plan(&c).unwrap();
+    assert_eq!(p.bfd.len(), 1);
+    assert_eq!(p.bfd[0].min_received_ttl, 0, "max_hops 255: any TTL");
+    assert_eq!(p.unsupported.len(), 2, "{:?}", p.unsupported);
+    assert!(p.unsupported[0].contains("bfd_instance b6: an IPv6 neighbor_ip is not run"));
+    assert!(p.unsupported[1].contains("bfd_instance bm: multihop is not run"));
+}
