@@ -587,6 +587,7 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
                             // -C empties the VRRP plan.
                             vrrp_runs: !reloader.running.vrrp.instances.is_empty(),
                             lvs_runs: reloader.lvs.is_some(),
+                            bfd_runs: !reloader.running.vrrp.bfd.is_empty(),
                         });
                     }
                 }

@@ -8,6 +8,7 @@
 //!   Time Expired, ...)`), the instance tracking it with weight 0 in FAULT, the one tracking it
 //!   with weight -20 at priority 80; Up again when it resumes;
 //! - the peer's link down: Down again, Up again once it is back;
+//! - SIGUSR1 writes keepalived_bfd.data with the session's block (keepalived-rs only, see below);
 //! - node 1 stopped: the peer times out (no AdminDown is sent, as keepalived sends none).
 //!
 //! Needs root and keepalived; skips loudly without them. About 11 s for both daemons.
@@ -138,6 +139,36 @@ fn netns_bfd_sessions_and_track_bfd_against_keepalived() {
         // Both poll sequences done: 10 ms packets, 50 ms detection times.
         wait_nth(&d, who, FAST, 1);
         wait_nth(&peer, &peer_name, FAST, 1);
+
+        // SIGUSR1: keepalived_bfd.data, its BFD Topology (asked again until the session's
+        // last change is in it: keepalived-rs's dump may show the state of up to 0.5 s ago).
+        // Not asked of keepalived here: its BFD child, busy writing the file, missed its own
+        // detection time once (`Expired after 61 ms (11515 usec overdue)`), and the session
+        // flapped; its file's lines are these (measured by hand, docs/compat.md).
+        if who != "keepalived" {
+            let data = tmp.join("keepalived_bfd.data");
+            let want = [
+                "------< BFD Topology >------",
+                " BFD Instance = peer",
+                "   Neighbor IP = 10.9.0.2",
+                "   Detection multiplier = 5",
+                "   local state = Up",
+                "   remote state = Up",
+                "   local detection time = 50000 us",
+            ];
+            let complete = || {
+                d.signal(nix::sys::signal::Signal::SIGUSR1);
+                std::thread::sleep(Duration::from_millis(200));
+                std::fs::read_to_string(&data)
+                    .is_ok_and(|t| want.iter().all(|w| t.lines().any(|l| l == *w)))
+            };
+            assert!(
+                wait_for(Duration::from_secs(5), complete).is_some(),
+                "{who}: {}:\n{}",
+                data.display(),
+                std::fs::read_to_string(&data).unwrap_or_default()
+            );
+        }
 
         // The peer's BFD child stopped: Down within the detection time, FAULT, priority 80.
         let bfd_pid: i32 = wait_for(Duration::from_secs(5), || {

@@ -22,10 +22,11 @@ pub mod plan;
 
 use std::io;
 use std::net::IpAddr;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
 use bfd::{Event, Session, State, Time};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tracing::{debug, error, info, warn};
 
 pub use plan::SessionPlan;
@@ -36,6 +37,24 @@ pub type Reports = mpsc::UnboundedSender<(String, bool)>;
 enum Command {
     Reload(Vec<SessionPlan>),
 }
+
+/// One session as the data dump shows it (keepalived's `BFD Topology`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionDump {
+    pub plan: SessionPlan,
+    pub state: bfd::Snapshot,
+    /// Our own detection multiplier and transmission interval (before jitter).
+    pub local_tx_interval: Duration,
+    pub send_error: bool,
+    /// When the last packet came, on the wall clock.
+    pub last_seen: Option<SystemTime>,
+}
+
+/// Every session, as last published by the loop.
+pub type Sessions = Arc<Vec<SessionDump>>;
+
+/// How often the loop publishes its sessions when nothing but packets happened.
+const PUBLISH_PERIOD: Duration = Duration::from_millis(500);
 
 /// The way into a running BFD loop; dropping it stops the loop.
 pub struct Handle {
@@ -49,17 +68,26 @@ impl Handle {
     }
 }
 
-/// Opens the receiving socket and starts the loop with `plans`. Fails only when port 3784
+/// Opens the receiving socket and starts the loop with `plans`, publishing its sessions on
+/// `publish` (state changes at once, the rest at most 0.5 s old). Fails only when port 3784
 /// cannot be had (a session whose own socket cannot be opened is logged and not run).
-pub fn spawn(plans: Vec<SessionPlan>, reports: Reports) -> io::Result<Handle> {
+pub fn spawn(
+    plans: Vec<SessionPlan>,
+    reports: Reports,
+    publish: watch::Sender<Sessions>,
+) -> io::Result<Handle> {
     let rx = net::receiver()?;
     let (tx, commands) = mpsc::unbounded_channel();
     let mut l = Loop {
         sessions: Vec::new(),
         epoch: Instant::now(),
         reports,
+        publish,
+        published: Instant::now(),
+        changed: false,
     };
     l.reload(plans);
+    l.publish();
     tokio::spawn(l.run(rx, commands));
     Ok(Handle { tx })
 }
@@ -78,11 +106,46 @@ struct Loop {
     sessions: Vec<Running>,
     epoch: Instant,
     reports: Reports,
+    publish: watch::Sender<Sessions>,
+    published: Instant,
+    /// Something other than a packet happened since the last publication.
+    changed: bool,
 }
 
 impl Loop {
     fn now(&self) -> Time {
         Time(self.epoch.elapsed())
+    }
+
+    fn publish(&mut self) {
+        let now = self.now();
+        let wall = SystemTime::now();
+        let dumps = self
+            .sessions
+            .iter()
+            .map(|r| {
+                let state = r.session.snapshot();
+                SessionDump {
+                    plan: r.plan.clone(),
+                    local_tx_interval: state.tx_interval,
+                    send_error: r.send_failing,
+                    last_seen: state
+                        .last_received
+                        .and_then(|t| wall.checked_sub(now.saturating_since(t))),
+                    state,
+                }
+            })
+            .collect();
+        self.publish.send_replace(Arc::new(dumps));
+        self.published = Instant::now();
+        self.changed = false;
+    }
+
+    /// Publishes at once after a change, else once a period.
+    fn maybe_publish(&mut self) {
+        if self.changed || self.published.elapsed() >= PUBLISH_PERIOD {
+            self.publish();
+        }
     }
 
     async fn run(
@@ -106,7 +169,10 @@ impl Loop {
             };
             tokio::select! {
                 cmd = commands.recv() => match cmd {
-                    Some(Command::Reload(plans)) => self.reload(plans),
+                    Some(Command::Reload(plans)) => {
+                        self.reload(plans);
+                        self.changed = true;
+                    }
                     None => return,
                 },
                 ready = rx.readable() => {
@@ -135,6 +201,7 @@ impl Loop {
                     }
                 }
             }
+            self.maybe_publish();
         }
     }
 
@@ -186,6 +253,9 @@ impl Loop {
     }
 
     fn execute(&mut self, i: usize, events: Vec<Event>) {
+        if events.iter().any(|e| !matches!(e, Event::Send(_))) {
+            self.changed = true;
+        }
         let s = &mut self.sessions[i];
         let name = &s.plan.name;
         for e in events {

@@ -19,8 +19,12 @@ pub struct SessionPlan {
     /// The lowest TTL accepted: `ttl` less `max_hops` (default 0, so 255 as RFC 5881 asks);
     /// `max_hops 255` accepts any.
     pub min_received_ttl: u8,
+    /// `max_hops` as written (0..=255), for the data dump.
+    pub max_hops: u8,
     /// Whether the VRRP side hears of its state changes (`vrrp`, or neither keyword).
     pub to_vrrp: bool,
+    /// Whether the checkers would (`checker`, or neither keyword; BFD_CHECK is refused).
+    pub to_checker: bool,
 }
 
 /// The sessions of `instances`, and one refusal line for each one keepalived-rs cannot run.
@@ -72,7 +76,9 @@ pub fn plan(instances: &[BfdInstance]) -> (Vec<SessionPlan>, Vec<String>) {
             } else {
                 b.ttl.saturating_sub(max_hops)
             },
+            max_hops,
             to_vrrp: b.vrrp,
+            to_checker: b.checker,
         });
     }
     (sessions, refused)

@@ -14,8 +14,9 @@
 //! What the daemon writes, as keepalived's processes do: `keepalived_parent.data` (the global
 //! definitions) on every DATA; `keepalived.data`, `keepalived.stats` and `keepalived.json` while
 //! the VRRP side runs instances (some configured, not `-C`); `keepalived_check.data` while the
-//! LVS side runs (virtual servers, not `-P`).
+//! LVS side runs (virtual servers, not `-P`); `keepalived_bfd.data` while BFD sessions run.
 
+pub mod bfd_data;
 pub mod check_data;
 pub mod globals;
 pub mod paths;
@@ -46,6 +47,8 @@ pub struct Job {
     pub vrrp_runs: bool,
     /// The LVS side runs (virtual servers configured, not `-P`).
     pub lvs_runs: bool,
+    /// BFD sessions run (bfd_instances configured, not `-B`).
+    pub bfd_runs: bool,
 }
 
 /// What the dump task reads from.
@@ -85,6 +88,7 @@ impl Dumper {
             _ => self.vrrp.snapshots().borrow().clone(),
         };
         let lvs = self.lvs.borrow().clone();
+        let bfd = self.vrrp.bfd_sessions();
         let files = Files {
             request: job.request,
             global: job.global,
@@ -92,10 +96,11 @@ impl Dumper {
             paths,
             vrrp_runs: job.vrrp_runs,
             lvs_runs: job.lvs_runs,
+            bfd_runs: job.bfd_runs,
             namespace: self.namespace.clone(),
             hostname: self.hostname.clone(),
         };
-        match tokio::task::spawn_blocking(move || files.write(&vrrp, &lvs)).await {
+        match tokio::task::spawn_blocking(move || files.write(&vrrp, &lvs, &bfd)).await {
             Ok(results) => {
                 for (path, result) in results {
                     match result {
@@ -125,14 +130,20 @@ struct Files {
     paths: Paths,
     vrrp_runs: bool,
     lvs_runs: bool,
+    bfd_runs: bool,
     namespace: Option<String>,
     hostname: String,
 }
 
 impl Files {
     /// The files of the dump, each with how writing it went.
-    fn write(&self, vrrp: &VrrpSnapshot, lvs: &LvsSnapshot) -> Vec<(PathBuf, std::io::Result<()>)> {
-        self.texts(vrrp, lvs)
+    fn write(
+        &self,
+        vrrp: &VrrpSnapshot,
+        lvs: &LvsSnapshot,
+        bfd: &[crate::bfdd::SessionDump],
+    ) -> Vec<(PathBuf, std::io::Result<()>)> {
+        self.texts(vrrp, lvs, bfd)
             .into_iter()
             .map(|(path, text)| {
                 let r = write::atomic(&path, text.as_bytes());
@@ -142,7 +153,12 @@ impl Files {
     }
 
     /// The files of the dump and their texts.
-    fn texts(&self, vrrp: &VrrpSnapshot, lvs: &LvsSnapshot) -> Vec<(PathBuf, String)> {
+    fn texts(
+        &self,
+        vrrp: &VrrpSnapshot,
+        lvs: &LvsSnapshot,
+        bfd: &[crate::bfdd::SessionDump],
+    ) -> Vec<(PathBuf, String)> {
         let p = &self.paths;
         let mut files = Vec::new();
         match self.request {
@@ -161,6 +177,11 @@ impl Files {
                     check_data::checkers(&mut t, lvs);
                     check_data::ours(&mut t, lvs);
                     files.push((p.check_data.clone(), t));
+                }
+                if self.bfd_runs {
+                    let mut t = self.globals();
+                    bfd_data::topology(&mut t, bfd);
+                    files.push((p.bfd_data.clone(), t));
                 }
             }
             Request::Stats | Request::StatsClear if self.vrrp_runs => {
@@ -217,7 +238,10 @@ mod tests {
         let vrrp = Data::parse(&data[1].1).unwrap();
         let instances = vrrp.vrrp_instances().unwrap();
         assert_eq!(instances.len(), 2);
-        assert_eq!((instances[0].state.as_str(), instances[0].priority), ("MASTER", 150));
+        assert_eq!(
+            (instances[0].state.as_str(), instances[0].priority),
+            ("MASTER", 150)
+        );
         let b = &instances[1];
         assert_eq!((b.state.as_str(), b.master_priority), ("BACKUP", Some(150)));
         assert_eq!(b.sync_group.as_deref(), Some("G1"));
@@ -241,10 +265,15 @@ mod tests {
             paths: Paths::new(&Settings::default(), std::path::Path::new("/tmp")),
             vrrp_runs,
             lvs_runs,
+            bfd_runs: false,
             namespace: None,
             hostname: "host".into(),
         };
-        f.texts(&vrrp_data::tests::snapshot(), &check_data::tests::lvs())
+        f.texts(
+            &vrrp_data::tests::snapshot(),
+            &check_data::tests::lvs(),
+            &[],
+        )
     }
 
     fn names(files: &[(PathBuf, String)]) -> Vec<String> {

@@ -70,6 +70,8 @@ pub struct Paths {
     pub parent_data: PathBuf,
     /// The LVS side's data (`keepalived_check.data`).
     pub check_data: PathBuf,
+    /// The BFD sessions (`keepalived_bfd.data`).
+    pub bfd_data: PathBuf,
     pub stats: PathBuf,
     pub json: PathBuf,
 }
@@ -102,6 +104,7 @@ impl Paths {
             vrrp_data: data_file(""),
             parent_data: data_file("_parent"),
             check_data: data_file("_check"),
+            bfd_data: data_file("_bfd"),
             stats: place(s.stats_dump_file.as_deref(), "keepalived.stats", tmp),
             json: place(s.json_dump_file.as_deref(), "keepalived.json", tmp),
         }
@@ -138,6 +141,7 @@ mod tests {
         let p = paths(Settings::default());
         assert_eq!(p.vrrp_data, Path::new("/tmp/keepalived.data"));
         assert_eq!(p.parent_data, Path::new("/tmp/keepalived_parent.data"));
+        assert_eq!(p.bfd_data, Path::new("/tmp/keepalived_bfd.data"));
         assert_eq!(p.check_data, Path::new("/tmp/keepalived_check.data"));
         assert_eq!(p.stats, Path::new("/tmp/keepalived.stats"));
         assert_eq!(p.json, Path::new("/tmp/keepalived.json"));

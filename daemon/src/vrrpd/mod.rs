@@ -120,6 +120,7 @@ pub enum Event {
 pub struct Handle {
     events: mpsc::UnboundedSender<Event>,
     snapshots: watch::Receiver<Arc<VrrpSnapshot>>,
+    bfd: watch::Receiver<crate::bfdd::Sessions>,
 }
 
 impl Handle {
@@ -130,6 +131,12 @@ impl Handle {
     /// The loop's snapshots, the latest first ([`crate::snapshot`]).
     pub fn snapshots(&self) -> watch::Receiver<Arc<VrrpSnapshot>> {
         self.snapshots.clone()
+    }
+
+    /// The BFD sessions as the BFD loop last published them (its own publication: state
+    /// changes at once, the rest at most 0.5 s old).
+    pub fn bfd_sessions(&self) -> crate::bfdd::Sessions {
+        self.bfd.borrow().clone()
     }
 
     /// Asks the loop to answer; the answer comes when it has turned to the request. Err when
@@ -161,6 +168,7 @@ impl Handle {
         Handle {
             events,
             snapshots: watch::channel(Arc::new(VrrpSnapshot::default())).1,
+            bfd: watch::channel(Default::default()).1,
         }
     }
 
@@ -402,6 +410,7 @@ impl Runtime {
         Handle {
             events: self.events_tx.clone(),
             snapshots: self.snapshots.subscribe(),
+            bfd: self.trackers.bfd_sessions(),
         }
     }
 

@@ -51,8 +51,11 @@ pub struct Trackers {
     process_task: Option<AbortHandle>,
     /// The BFD loop, once some bfd_instance has been configured (it then runs to the end).
     bfd: Option<crate::bfdd::Handle>,
-    bfd_sessions: Vec<crate::bfdd::SessionPlan>,
+    bfd_plans: Vec<crate::bfdd::SessionPlan>,
     bfd_tx: mpsc::UnboundedSender<(String, bool)>,
+    /// Where the BFD loop publishes its sessions (given to it when it starts), and a reader.
+    bfd_publish: Option<tokio::sync::watch::Sender<crate::bfdd::Sessions>>,
+    bfd_sessions: tokio::sync::watch::Receiver<crate::bfdd::Sessions>,
     /// Each tracker's last status, by its key among tracked objects.
     status: HashMap<String, Status>,
     scripts_tx: mpsc::UnboundedSender<(String, bool)>,
@@ -93,6 +96,7 @@ fn processes_up(plans: &[ProcessPlan]) -> Vec<bool> {
 impl Trackers {
     /// Starts the trackers of `plan`, reporting into `events`.
     pub fn start(plan: &Plan, events: &mpsc::UnboundedSender<Event>) -> io::Result<Trackers> {
+        let (bfd_publish, bfd_sessions) = tokio::sync::watch::channel(Default::default());
         let mut t = Trackers {
             scripts: HashMap::new(),
             files: HashMap::new(),
@@ -103,8 +107,10 @@ impl Trackers {
             files_tx: forward(events, Event::File),
             processes_tx: forward(events, Event::Process),
             bfd: None,
-            bfd_sessions: Vec::new(),
+            bfd_plans: Vec::new(),
             bfd_tx: forward(events, Event::Bfd),
+            bfd_publish: Some(bfd_publish),
+            bfd_sessions,
         };
         t.reload(plan)?;
         Ok(t)
@@ -114,6 +120,11 @@ impl Trackers {
     /// that name runs.
     pub fn status(&self, key: &str) -> Option<Status> {
         self.status.get(key).copied()
+    }
+
+    /// The BFD sessions as the BFD loop publishes them (none while it does not run).
+    pub fn bfd_sessions(&self) -> tokio::sync::watch::Receiver<crate::bfdd::Sessions> {
+        self.bfd_sessions.clone()
     }
 
     /// A tracker reported a new status.
@@ -138,22 +149,23 @@ impl Trackers {
         }
         // BFD: the receiving socket first, so that a port that cannot be had refuses the
         // start or the reload before anything changes.
-        if self.bfd.is_none() && !plan.bfd.is_empty() {
-            let handle = crate::bfdd::spawn(Vec::new(), self.bfd_tx.clone()).map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!(
-                        "BFD: cannot listen on UDP port {}: {e}",
-                        crate::bfdd::net::CONTROL_PORT
-                    ),
-                )
-            })?;
+        if let Some(publish) = self.bfd_publish.take_if(|_| !plan.bfd.is_empty()) {
+            let handle =
+                crate::bfdd::spawn(Vec::new(), self.bfd_tx.clone(), publish).map_err(|e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!(
+                            "BFD: cannot listen on UDP port {}: {e}",
+                            crate::bfdd::net::CONTROL_PORT
+                        ),
+                    )
+                })?;
             self.bfd = Some(handle);
         }
         if let Some(handle) = &self.bfd {
-            if plan.bfd != self.bfd_sessions {
+            if plan.bfd != self.bfd_plans {
                 for b in &plan.bfd {
-                    let old = self.bfd_sessions.iter().find(|o| o.name == b.name);
+                    let old = self.bfd_plans.iter().find(|o| o.name == b.name);
                     // A session started again starts Down; one kept keeps its status.
                     let restarted = old.is_none_or(|o| {
                         o.neighbor != b.neighbor || o.source != b.source || o.ttl != b.ttl
@@ -162,13 +174,13 @@ impl Trackers {
                         self.status.insert(bfd_key(&b.name), Status::Down);
                     }
                 }
-                for o in &self.bfd_sessions {
+                for o in &self.bfd_plans {
                     if !plan.bfd.iter().any(|b| b.name == o.name) {
                         self.status.remove(&bfd_key(&o.name));
                     }
                 }
                 handle.reload(plan.bfd.clone());
-                self.bfd_sessions = plan.bfd.clone();
+                self.bfd_plans = plan.bfd.clone();
             }
         }
         // Scripts.
@@ -184,7 +196,11 @@ impl Trackers {
                         t.task.abort();
                         info!("vrrp_script {}: restarted with its new settings", sp.name);
                     }
-                    let status = if sp.init_fail { Status::Down } else { Status::Up };
+                    let status = if sp.init_fail {
+                        Status::Down
+                    } else {
+                        Status::Up
+                    };
                     self.status.insert(key, status);
                     let task = script::spawn(sp.clone(), self.scripts_tx.clone());
                     self.scripts.insert(
