@@ -1,5 +1,5 @@
-//! Property tests of the codec: every packet the encoder can make decodes to itself, and no
-//! datagram makes the decoder panic.
+//! Property tests of the codec: every packet the encoder can make decodes to itself, no
+//! datagram makes the decoder panic, and a session takes whatever decodes.
 
 use bfd::{decode, ControlPacket, Diagnostic, State};
 use proptest::prelude::*;
@@ -45,6 +45,21 @@ proptest! {
         bytes[3] = 24;
         if let Ok(p) = decode(&bytes) {
             prop_assert_eq!(&p.encode()[..], &bytes[..24]);
+            // Whatever decodes, a session takes without panicking, and its timers with it.
+            let config = bfd::SessionConfig {
+                desired_min_tx: std::time::Duration::from_millis(10),
+                required_min_rx: std::time::Duration::from_millis(10),
+                idle_tx: std::time::Duration::from_secs(1),
+                detect_mult: 5,
+                passive: false,
+            };
+            let mut s = bfd::Session::new(config, 1, bfd::Time::ZERO);
+            let _ = s.handle_packet(&p, bfd::Time::from_millis(1), 7);
+            for _ in 0..3 {
+                if let Some(t) = s.next_timeout() {
+                    let _ = s.handle_timeout(t, 9);
+                }
+            }
         }
     }
 }
