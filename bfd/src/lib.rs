@@ -9,8 +9,7 @@
 
 pub mod packet;
 pub mod session;
-pub mod time;
 
 pub use packet::{decode, ControlPacket, DecodeError, Diagnostic, State, PACKET_LEN};
 pub use session::{jittered, Event, Session, SessionConfig, Snapshot};
-pub use time::Time;
+pub use clock::Time;

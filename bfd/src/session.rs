@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use crate::packet::{ControlPacket, Diagnostic, State};
-use crate::time::Time;
+use crate::Time;
 
 /// What a session is configured with (keepalived's `bfd_instance`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

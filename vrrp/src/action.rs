@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use crate::instance::WantedState;
 use crate::packet::Advertisement;
-use crate::time::Time;
+use crate::Time;
 use crate::timers::TimerKind;
 
 /// The state of an instance (RFC 3768 6.4, plus keepalived's Fault and Stop).

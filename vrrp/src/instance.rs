@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::action::{Action, Destination, Input, State};
 use crate::packet::{Advertisement, Auth, ChecksumMode, Version};
-use crate::time::Time;
+use crate::Time;
 use crate::timers::{master_down_interval, skew_time, TimerKind};
 
 /// The VRRP version an instance runs.

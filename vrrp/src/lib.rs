@@ -14,7 +14,6 @@ pub mod drop;
 pub mod instance;
 pub mod packet;
 pub mod sync_group;
-pub mod time;
 pub mod timers;
 pub mod track;
 
@@ -24,6 +23,6 @@ pub use drop::{DropCounters, DropKind, DropReason};
 pub use instance::{ConfigError, Instance, InstanceConfig, ProtocolVersion, Restart, WantedState};
 pub use packet::{decode, Advertisement, Auth, ChecksumMode, EncodeError, Version};
 pub use sync_group::{MemberView, SyncGroup};
-pub use time::Time;
+pub use clock::Time;
 pub use timers::{master_down_interval, skew_time, TimerKind};
 pub use track::{verdict_inputs, Status, Tracked, Tracking, TrackingVerdict, WeightError};

@@ -1,7 +1,8 @@
-//! Time as the state machine sees it: a point on a clock it does not own.
+//! Time as a sans-IO protocol core sees it (`vrrp`, `bfd`): a point on a clock it does not own.
 //!
-//! The instance never reads a clock. The daemon passes `now` with every input (mapping its own
-//! monotonic clock to a [`Time`]), and tests pass a virtual one, so runs are deterministic.
+//! A core never reads a clock. The daemon passes `now` with every input (mapping its own
+//! monotonic clock to a [`Time`]), and tests pass a virtual one, so runs are deterministic. One
+//! type for every core, so the daemon maps its clock once.
 
 use std::ops::{Add, Sub};
 use std::time::Duration;
