@@ -76,6 +76,10 @@ pub struct InstanceSnapshot {
     pub transitions: u64,
     /// The master heard last (a Backup's), with its priority.
     pub master: Option<(IpAddr, u8)>,
+    /// The source of the last advert heard, kept while Master too (RFC 2787's
+    /// vrrpOperMasterIpAddr, as keepalived serves it); not in `status`.
+    #[serde(skip)]
+    pub master_heard: Option<IpAddr>,
     pub source: IpAddr,
     pub multicast_group: Option<IpAddr>,
     pub unicast_peers: Vec<IpAddr>,
@@ -93,6 +97,10 @@ pub struct InstanceSnapshot {
     pub auth_type: u8,
     /// `ADDR/LEN dev IF scope S [label L]`, as keepalived's data dump writes them.
     pub vips: Vec<String>,
+    /// The addresses of `vips`, in their order (RFC 2787's vrrpAssoIpAddrTable); not in
+    /// `status`.
+    #[serde(skip)]
+    pub vip_addrs: Vec<IpAddr>,
     /// `virtual_ipaddress_excluded`, the same way.
     pub excluded_vips: Vec<String>,
     /// `virtual_routes` and `virtual_rules` as keepalived's data dump writes them.

@@ -89,6 +89,7 @@ fn instance(r: &Running) -> InstanceSnapshot {
         } else {
             r.master
         },
+        master_heard: r.master.map(|(a, _)| a),
         source: r.src,
         multicast_group: c.unicast_peers.is_empty().then_some(p.mcast_group),
         unicast_peers: c.unicast_peers.clone(),
@@ -117,6 +118,12 @@ fn instance(r: &Running) -> InstanceSnapshot {
             .iter()
             .filter(|v| !v.excluded)
             .map(|v| address_line(v, state == State::Master))
+            .collect(),
+        vip_addrs: p
+            .vips
+            .iter()
+            .filter(|v| !v.excluded)
+            .map(|v| v.addr)
             .collect(),
         excluded_vips: p
             .vips
