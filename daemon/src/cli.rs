@@ -333,10 +333,10 @@ pub struct KeepalivedArgs {
     /// Report all address additions/deletions notified via netlink.
     #[arg(short = 'a', long = "address-monitoring")]
     pub address_monitoring: bool,
-    /// Enable SNMP subsystem (refused: keepalived-rs has none).
+    /// Enable SNMP subsystem (refused: it turns on every MIB; write enable_snmp_rfcv2 for VRRP-MIB).
     #[arg(short = 'x', long = "snmp")]
     pub snmp: bool,
-    /// Use the specified socket for master agent (refused: no SNMP).
+    /// Use the specified socket for master agent (VRRP-MIB's, with enable_snmp_rfcv2).
     #[arg(short = 'A', long = "snmp-agent-socket", value_name = "FILE")]
     pub snmp_agent_socket: Option<PathBuf>,
     /// Run in network namespace NAME (overrides config).

@@ -428,6 +428,14 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
     let metrics_listen = k
         .metrics_listen
         .or(parsed.config.global.global_defs.metrics_listen);
+    // RFC 2787's VRRP-MIB over AgentX (`enable_snmp_rfcv2`): the VRRP side's, as keepalived's
+    // VRRP process serves it; none under -C. The socket was checked with the flags.
+    let snmp_target = {
+        let d = &parsed.config.global.global_defs;
+        (d.enable_snmp_rfcv2 && !checkers_only)
+            .then(|| crate::snmp::target(k.snmp_agent_socket.as_deref(), d.snmp_socket.as_deref()))
+            .and_then(Result::ok)
+    };
     // The plans are all that is kept for the run: not the model (origins, every block).
     drop(parsed);
     // Scripts, FIFOs and mails, on a thread of their own, before anything can happen.
@@ -521,6 +529,12 @@ pub fn run(k: &KeepalivedArgs, checked: &Checked) -> ExitCode {
             lvs: lvs_snapshots_rx,
             daemon: daemon_info,
         };
+        // The SNMP subagent, on a thread of its own; it only reads the VRRP snapshots.
+        if let Some(target) = snmp_target.clone() {
+            if let Err(e) = crate::snmp::start(target, vrrp.snapshots()) {
+                tracing::error!("SNMP: cannot start the subagent's thread: {e}");
+            }
+        }
         // Prometheus metrics when asked for, on a thread of their own. A daemon that cannot
         // serve them still runs: VRRP matters more than its metrics (a scraper sees it down).
         if let Some(addr) = metrics_listen {

@@ -11,25 +11,29 @@ use crate::logging::{syslog, IdentStyle};
 /// keepalived's exit status for an option it rejects ("Unknown option", exit 1).
 pub const EXIT_REFUSED: u8 = 1;
 
-const NO_SNMP: &str = "keepalived-rs has no SNMP subsystem";
-const INSTEAD_OF_SNMP: &str = "follow VRRP state changes with notify scripts (notify, \
-                               notify_master, ...) and IPVS counters with `keepalived-rs ipvs \
-                               list --stats`";
+const ONLY_RFCV2: &str = "keepalived-rs serves only RFC 2787's VRRP-MIB over AgentX \
+                          (enable_snmp_rfcv2), not KEEPALIVED-MIB nor VRRPv3-MIB";
+const INSTEAD_OF_SNMP: &str = "write enable_snmp_rfcv2 in global_defs for VRRP-MIB, follow VRRP \
+                               state changes with notify scripts (notify, notify_master, ...) \
+                               and IPVS counters with `keepalived-rs ipvs list --stats`";
 const NO_DBUS: &str = "keepalived-rs has no DBus interface";
 const INSTEAD_OF_DBUS: &str = "follow VRRP state changes with notify scripts (notify, \
                                notify_master, ...)";
 
 /// The first flag keepalived-rs refuses, as the line to print.
 pub fn refused(k: &KeepalivedArgs) -> Option<String> {
+    // -x turns on every MIB keepalived was built with (KEEPALIVED-MIB's VRRP and checker
+    // parts, VRRP-MIB, VRRPv3-MIB): taking it for VRRP-MIB alone would serve less than asked.
     if k.snmp {
         return Some(format!(
-            "-x (--snmp): {NO_SNMP}; remove -x and {INSTEAD_OF_SNMP}"
+            "-x (--snmp): it turns on every SNMP MIB and {ONLY_RFCV2}; remove -x and \
+             {INSTEAD_OF_SNMP}"
         ));
     }
-    if k.snmp_agent_socket.is_some() {
-        return Some(format!(
-            "-A (--snmp-agent-socket): {NO_SNMP}; remove -A and {INSTEAD_OF_SNMP}"
-        ));
+    if let Some(socket) = &k.snmp_agent_socket {
+        if let Err(e) = crate::snmp::transport::parse(&socket.to_string_lossy()) {
+            return Some(format!("-A (--snmp-agent-socket): {e}"));
+        }
     }
     if k.perf.is_some() {
         return Some(
@@ -55,7 +59,8 @@ pub fn refused(k: &KeepalivedArgs) -> Option<String> {
     None
 }
 
-/// The configuration's keywords keepalived-rs refuses to run with (SNMP, DBus), one line each.
+/// The configuration's keywords keepalived-rs refuses to run with (SNMP beyond VRRP-MIB, DBus),
+/// and an `snmp_socket` it cannot use, one line each.
 pub fn refused_keywords(config: &Config) -> Vec<String> {
     let d = &config.global.global_defs;
     let at = d
@@ -69,10 +74,6 @@ pub fn refused_keywords(config: &Config) -> Vec<String> {
         (d.enable_snmp_checker, "enable_snmp_checker"),
         (d.enable_snmp_rfc, "enable_snmp_rfc"),
         (
-            d.enable_snmp_rfcv2 && !d.enable_snmp_rfc,
-            "enable_snmp_rfcv2",
-        ),
-        (
             d.enable_snmp_rfcv3 && !d.enable_snmp_rfc,
             "enable_snmp_rfcv3",
         ),
@@ -80,8 +81,13 @@ pub fn refused_keywords(config: &Config) -> Vec<String> {
     ] {
         if on {
             out.push(format!(
-                "{at}{keyword}: {NO_SNMP}; remove {keyword} and {INSTEAD_OF_SNMP}"
+                "{at}{keyword}: {ONLY_RFCV2}; remove {keyword} and {INSTEAD_OF_SNMP}"
             ));
+        }
+    }
+    if d.enable_snmp_rfcv2 {
+        if let Some(Err(e)) = d.snmp_socket.as_deref().map(crate::snmp::transport::parse) {
+            out.push(format!("{at}{e}"));
         }
     }
     if d.enable_dbus {
@@ -167,12 +173,7 @@ mod tests {
     #[test]
     fn refused_flags_say_what_to_do_instead() {
         for (a, want) in [
-            (
-                &["-x"][..],
-                "remove -x and follow VRRP state changes with notify scripts",
-            ),
-            (&["-A", "/tmp/agentx"][..], "remove -A"),
-            (&["--snmp-agent-socket=/tmp/agentx"][..], "remove -A"),
+            (&["-x"][..], "remove -x and write enable_snmp_rfcv2"),
             (&["--perf"][..], "perf record"),
             (&["--perf=all"][..], "perf record"),
             (&["--debug=DvEcvNR"][..], "-D"),
@@ -183,6 +184,11 @@ mod tests {
             assert!(!line.contains('\n'), "one line: {line}");
         }
         assert_eq!(refused(&args(&["-n", "-l", "-D", "-P"])), None);
+        assert_eq!(
+            refused(&args(&["-A", "/tmp/agentx"])),
+            None,
+            "the socket of VRRP-MIB"
+        );
     }
 
     #[test]
@@ -214,11 +220,23 @@ mod tests {
             lines[2].contains("enable_dbus: keepalived-rs has no DBus"),
             "{lines:?}"
         );
-        let plain = conf_parser::parse_str(
-            "t.conf",
-            "global_defs {\n snmp_socket tcp:1.2.3.4\n}\n",
-            &conf_parser::Options::default(),
+        assert!(
+            lines[1].contains("enable_snmp_rfcv2 in global_defs"),
+            "{lines:?}"
         );
+        let parse = |t: &str| conf_parser::parse_str("t.conf", t, &conf_parser::Options::default());
+        let plain = parse("global_defs {\n snmp_socket tcp:1.2.3.4\n}\n");
         assert!(refused_keywords(&plain.config).is_empty());
+        let v2 = parse("global_defs {\n enable_snmp_rfcv2\n snmp_socket unix:/run/agentx\n}\n");
+        assert!(
+            refused_keywords(&v2.config).is_empty(),
+            "VRRP-MIB is served"
+        );
+        let bad = parse("global_defs {\n enable_snmp_rfcv2\n snmp_socket udp:1.2.3.4:705\n}\n");
+        let lines = refused_keywords(&bad.config);
+        assert!(
+            lines[0].contains("udp transport is not supported"),
+            "{lines:?}"
+        );
     }
 }

@@ -34,6 +34,7 @@ mod script_user;
 mod sd_notify;
 mod signals;
 mod snapshot;
+mod snmp;
 mod start_rule;
 mod status_cmd;
 mod syncd;

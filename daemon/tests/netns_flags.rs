@@ -211,8 +211,8 @@ const TABLE: &[Row] = &[
     row(
         "-A",
         "--snmp-agent-socket",
-        Refused,
-        "netns_flags::refused_flags_exit_1_before_doing_anything",
+        Works,
+        "netns_snmp::netns_snmp_vrrp_mib_walks_as_keepalived_s",
     ),
     row(
         "-u",
@@ -617,13 +617,10 @@ fn refused_flags_exit_1_before_doing_anything() {
     };
     for r in TABLE.iter().filter(|r| r.verdict == Refused) {
         let flag = r.short.or(r.long).unwrap();
-        let args: Vec<&str> = match flag {
-            "-A" => vec![flag, "/run/agentx/master"],
-            _ => vec![flag],
-        };
+        let args: Vec<&str> = vec![flag];
         // The line says what to use instead: notify scripts, perf, -D, or to drop the flag.
         let instead = match flag {
-            "-x" | "-A" => "notify scripts",
+            "-x" => "enable_snmp_rfcv2",
             "--perf" => "perf record",
             "--debug" => "use -D",
             _ => "remove the flag",
@@ -641,7 +638,6 @@ fn refused_flags_exit_1_before_doing_anything() {
         "enable_snmp_keepalived",
         "enable_snmp_checker",
         "enable_snmp_rfc",
-        "enable_snmp_rfcv2",
         "enable_snmp_rfcv3",
         "enable_traps",
         "enable_dbus",

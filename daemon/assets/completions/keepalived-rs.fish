@@ -37,7 +37,7 @@ complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s p -l pid -d
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s r -l vrrp_pid -d 'Use specified pidfile for the VRRP part' -r -F
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s c -l checkers_pid -d 'Use specified pidfile for the checkers part' -r -F
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s b -l bfd_pid -d 'Use specified pidfile for the BFD part' -r -F
-complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s A -l snmp-agent-socket -d 'Use the specified socket for master agent (refused: no SNMP)' -r -F
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s A -l snmp-agent-socket -d 'Use the specified socket for master agent (VRRP-MIB\'s, with enable_snmp_rfcv2)' -r -F
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s s -l namespace -d 'Run in network namespace NAME (overrides config)' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s M -l core-dump-pattern -d 'Also set /proc/sys/kernel/core_pattern to PATN (default \'core\')' -r
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l perf -d 'Collect performance data (keepalived debug builds; refused)' -r
@@ -64,7 +64,7 @@ complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s n -l dont-f
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s d -l dump-conf -d 'Dump the configuration data'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s T -l genhash -d 'Enter genhash mode: print the MD5 digest of a web page as HTTP_GET/SSL_GET compute it. Everything after -T is genhash\'s own options, not keepalived\'s (-T -h lists them); options before it are ignored. Handled before the rest of this command line is read, so this flag is never seen set here'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s a -l address-monitoring -d 'Report all address additions/deletions notified via netlink'
-complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s x -l snmp -d 'Enable SNMP subsystem (refused: keepalived-rs has none)'
+complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s x -l snmp -d 'Enable SNMP subsystem (refused: it turns on every MIB; write enable_snmp_rfcv2 for VRRP-MIB)'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s m -l core-dump -d 'Produce core dump if terminate abnormally'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -s e -l all-config -d 'Error if any configuration file is missing'
 complete -c keepalived-rs -n "__fish_keepalived_rs_needs_command" -l no-mem-check -d 'Disable memory checks (keepalived debug builds; refused)'
