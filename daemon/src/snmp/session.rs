@@ -31,10 +31,12 @@ pub fn run(target: Target, snapshots: watch::Receiver<Arc<VrrpSnapshot>>, interf
         match transport::connect(&target) {
             Ok(conn) => {
                 let e = serve(conn, &snapshots, &interfaces);
+                // keepalived's line as net-snmp words it, then why.
                 tracing::warn!(
-                    "AgentX master disconnected us, reconnecting in {}: {e}",
+                    "AgentX master disconnected us, reconnecting in {}",
                     RETRY.as_secs()
                 );
+                tracing::debug!("AgentX: the session ended: {e}");
             }
             Err(e) => tracing::warn!(
                 "Warning: Failed to connect to the agentx master agent ({target}): {e}"
@@ -52,7 +54,8 @@ fn serve(
 ) -> io::Error {
     match open_and_register(&mut conn) {
         Ok(session_id) => {
-            tracing::info!("AgentX subagent connected (session {session_id})");
+            tracing::info!("AgentX subagent connected");
+            tracing::debug!("AgentX: session {session_id}");
         }
         Err(e) => return e,
     }
