@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::agentx::{self, pdu_type, res_error, Header, Pdu, HEADER_LEN};
+use super::agentx::{self, res_error, Header, Pdu, HEADER_LEN};
 use super::answer::View;
 use super::transport::{self, Connection, Target};
 use super::vrrp_mib;
@@ -145,14 +145,14 @@ fn expect_response(conn: &mut Box<dyn Connection>, to: &str) -> io::Result<u32> 
                     format!("AgentX master refused our {to}: error {error}"),
                 ))
             }
-            // A request before the session is up cannot be for us: it is answered with
-            // nothing and the master times it out.
-            _ if header.ty == pdu_type::CLOSE => {
+            Pdu::Close => {
                 return Err(io::Error::new(
                     io::ErrorKind::ConnectionAborted,
                     "the master closed",
                 ))
             }
+            // A request before the session is up cannot be for us: it is answered with
+            // nothing and the master times it out.
             _ => continue,
         }
     }
@@ -168,4 +168,118 @@ fn read_pdu(conn: &mut Box<dyn Connection>) -> io::Result<(Header, Pdu)> {
     conn.read_exact(&mut payload)?;
     let pdu = agentx::decode_payload(header.ty, flags, &payload).map_err(invalid)?;
     Ok((header, pdu))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snmp::agentx::pdu_type;
+    use std::os::unix::net::UnixStream;
+
+    /// The master's side of the socket pair: reads one PDU, header and payload.
+    fn read(master: &mut UnixStream) -> (Header, Vec<u8>) {
+        let mut head = [0u8; HEADER_LEN];
+        master.read_exact(&mut head).unwrap();
+        let (header, flags, len) = agentx::decode_header(&head).unwrap();
+        assert_eq!(flags & 0x10, 0x10, "network byte order");
+        let mut payload = vec![0u8; len as usize];
+        master.read_exact(&mut payload).unwrap();
+        (header, payload)
+    }
+
+    /// A GetNext from the master (little endian, as snmpd on x86 sends it) for one OID.
+    fn get_next(session_id: u32, packet_id: u32, start: &[u32]) -> Vec<u8> {
+        let mut p = vec![start.len() as u8, 0, 0, 0];
+        for s in start {
+            p.extend(s.to_le_bytes());
+        }
+        p.extend([0, 0, 0, 0]);
+        let mut b = vec![1, pdu_type::GET_NEXT, 0, 0];
+        for v in [session_id, 1, packet_id, p.len() as u32] {
+            b.extend(v.to_le_bytes());
+        }
+        b.extend(p);
+        b
+    }
+
+    #[test]
+    fn a_session_opens_registers_and_answers_until_the_master_goes() {
+        let (ours, mut master) = UnixStream::pair().unwrap();
+        let (_tx, snapshots) = watch::channel(Arc::new(VrrpSnapshot::default()));
+        let subagent = std::thread::spawn(move || {
+            serve(
+                Box::new(ours),
+                &snapshots,
+                &(Box::new(|_: &str| None) as Interfaces),
+            )
+        });
+        let reply = |master: &mut UnixStream, to: &Header, session_id: u32, error: u16| {
+            let to = Header { session_id, ..*to };
+            master
+                .write_all(&agentx::response(&to, error, 0, &[]))
+                .unwrap();
+        };
+        let (open, _) = read(&mut master);
+        assert_eq!(open.ty, pdu_type::OPEN);
+        reply(&mut master, &open, 42, 0);
+        let (register, payload) = read(&mut master);
+        assert_eq!((register.ty, register.session_id), (pdu_type::REGISTER, 42));
+        assert_eq!(&payload[4..8], &[7, 0, 0, 0], "mib-2.68: 7 sub-identifiers");
+        reply(&mut master, &register, 42, 0);
+        let (caps, _) = read(&mut master);
+        assert_eq!(caps.ty, pdu_type::ADD_AGENT_CAPS);
+        reply(&mut master, &caps, 42, 0);
+
+        // The first variable of the MIB: vrrpNodeVersion.0 = 2.
+        master
+            .write_all(&get_next(42, 9, &vrrp_mib::VRRP_MIB))
+            .unwrap();
+        let (answer, p) = read(&mut master);
+        assert_eq!((answer.ty, answer.packet_id), (pdu_type::RESPONSE, 9));
+        assert_eq!(&p[4..8], &[0, 0, 0, 0], "no error");
+        assert_eq!(&p[8..12], &[0, 2, 0, 0], "an Integer");
+        assert_eq!(&p[12..16], &[10, 0, 0, 0], "1.3.6.1.2.1.68.1.1.0");
+        assert_eq!(&p[56..60], &2u32.to_be_bytes());
+
+        // A set fails its test: read-only.
+        let mut test_set = get_next(42, 10, &[]);
+        test_set[1] = pdu_type::TEST_SET;
+        master.write_all(&test_set).unwrap();
+        let (answer, p) = read(&mut master);
+        assert_eq!(answer.packet_id, 10);
+        assert_eq!(&p[4..6], &res_error::NOT_WRITABLE.to_be_bytes());
+
+        drop(master);
+        let e = subagent.join().unwrap();
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof, "{e}");
+    }
+
+    #[test]
+    fn a_refused_registration_ends_the_session() {
+        let (ours, mut master) = UnixStream::pair().unwrap();
+        let (_tx, snapshots) = watch::channel(Arc::new(VrrpSnapshot::default()));
+        let subagent = std::thread::spawn(move || {
+            serve(
+                Box::new(ours),
+                &snapshots,
+                &(Box::new(|_: &str| None) as Interfaces),
+            )
+        });
+        let (open, _) = read(&mut master);
+        let ok = Header {
+            session_id: 1,
+            ..open
+        };
+        master.write_all(&agentx::response(&ok, 0, 0, &[])).unwrap();
+        let (register, _) = read(&mut master);
+        // duplicateRegistration
+        master
+            .write_all(&agentx::response(&register, 263, 0, &[]))
+            .unwrap();
+        let e = subagent.join().unwrap();
+        assert!(
+            e.to_string().contains("refused our Register: error 263"),
+            "{e}"
+        );
+    }
 }
