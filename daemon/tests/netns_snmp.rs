@@ -171,6 +171,19 @@ fn walk(ns: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The walk once `ready` holds of it (for up to 5 s; the last walk then).
+fn walk_until(
+    ns: &str,
+    ready: impl Fn(&BTreeMap<String, String>) -> bool,
+) -> BTreeMap<String, String> {
+    let mut last = BTreeMap::new();
+    let _ = wait_for(Duration::from_secs(5), || {
+        last = walk(ns);
+        ready(&last)
+    });
+    last
+}
+
 fn snmpset(ns: &str, oid: &str) -> String {
     let out = Command::new("ip")
         .args([
@@ -230,30 +243,33 @@ fn run(lab: &Lab, who: &str) -> Walks {
         .arg("-p")
         .arg(lab.dir.join("keepalived.pid"))
         .arg("-r")
-        .arg(lab.dir.join("keepalived-vrrp.pid"));
+        .arg(lab.dir.join("keepalived-vrrp.pid"))
+        // Every pid file its own, as the lab's: one under /run elsewhere must not make it
+        // "already running".
+        .arg("-c")
+        .arg(lab.dir.join("keepalived-checkers.pid"))
+        .arg("-b")
+        .arg(lab.dir.join("keepalived-bfd.pid"));
         Daemon::spawn_for_test(&mut cmd, lab.dir.join("keepalived.log"))
     } else {
         lab.start_ours_with_socket(tested, who, &tested_conf(), &["-A", &a])
     };
     d.wait_log("AgentX subagent connected", Duration::from_secs(10));
     d.wait_log("(VI_B) Entering MASTER STATE", Duration::from_secs(10));
-    // A few of the peer's adverts for VI_A (one a second) to count.
-    let ready = wait_for(Duration::from_secs(5), || {
-        walk(tested)
-            .get(&format!("{STATS}.2.2.51"))
+    // The walk once the snapshot has VI_B's transition and a few of the peer's adverts for
+    // VI_A (one a second): the log line comes before the snapshot is published.
+    let settled = walk_until(tested, |w| {
+        w.get(&format!("{STATS}.2.2.51"))
             .is_some_and(|v| !v.ends_with(": 0"))
+            && w.get(&format!("{OPER}.3.2.52")).map(String::as_str) != Some("INTEGER: 2")
     });
-    assert!(
-        ready.is_some(),
-        "{who}: no advert counted:\n{:?}",
-        walk(tested)
-    );
-    let settled = walk(tested);
     let set = snmpset(tested, &format!("{OPER}.4.2.51"));
     // The peer goes: VI_A fails over to the tested node.
     p.kill9();
     d.wait_log("(VI_A) Entering MASTER STATE", Duration::from_secs(10));
-    let failed_over = walk(tested);
+    let failed_over = walk_until(tested, |w| {
+        w.get(&format!("{OPER}.3.2.51")).map(String::as_str) == Some("INTEGER: 3")
+    });
     Walks {
         settled,
         failed_over,
