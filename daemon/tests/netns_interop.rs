@@ -271,7 +271,7 @@ fn netns_interop_ipv6_both_ways() {
     };
     let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
     let v6 = "fd09::100";
-    let mut theirs = lab.start_keepalived(&b, "kad", &conf6("BACKUP", 100));
+    let theirs = lab.start_keepalived(&b, "kad", &conf6("BACKUP", 100));
     let mut ours = lab.start_ours(&a, "ours", &conf6("MASTER", 150));
     assert!(
         wait_for(Duration::from_secs(6), || lab.has(&a, v6)).is_some(),
@@ -294,23 +294,33 @@ fn netns_interop_ipv6_both_ways() {
     no_complaints(&theirs.log_text());
 
     // Now keepalived is master (priority 100); ours comes back as a lower-priority backup.
-    let ours2 = lab.start_ours(&a, "ours2", &conf6("BACKUP", 50));
-    std::thread::sleep(Duration::from_secs_f64(mdi(3) + 0.5));
+    backup_while_theirs_lives(&lab, &a, &conf6("BACKUP", 50), v6, mdi(3) + 0.5, theirs);
+}
+
+/// Ours started on `ns` as a lower-priority backup of a live keepalived master (`theirs`):
+/// after `wait` seconds it has not taken `vip` and dropped nothing; when keepalived is killed
+/// it takes `vip` over.
+fn backup_while_theirs_lives(
+    lab: &Lab,
+    ns: &str,
+    conf: &str,
+    vip: &str,
+    wait: f64,
+    mut theirs: common::Daemon,
+) {
+    let ours = lab.start_ours(ns, "ours2", conf);
+    std::thread::sleep(Duration::from_secs_f64(wait));
     assert!(
-        !lab.has(&a, v6),
+        !lab.has(ns, vip),
         "we took the VIP from a live keepalived:\n{}",
-        ours2.log_text()
+        ours.log_text()
     );
-    assert!(
-        !ours2.log_text().contains("dropped"),
-        "{}",
-        ours2.log_text()
-    );
+    assert!(!ours.log_text().contains("dropped"), "{}", ours.log_text());
     theirs.kill9();
     assert!(
-        wait_for(Duration::from_secs(6), || lab.has(&a, v6)).is_some(),
+        wait_for(Duration::from_secs(6), || lab.has(ns, vip)).is_some(),
         "{}",
-        ours2.log_text()
+        ours.log_text()
     );
 }
 
@@ -362,7 +372,7 @@ fn netns_interop_ah_both_ways() {
         return;
     };
     let (a, b) = (lab.node(0).to_string(), lab.node(1).to_string());
-    let mut theirs = lab.start_keepalived(&b, "kad", &conf_ah("BACKUP", 100, "s3cret"));
+    let theirs = lab.start_keepalived(&b, "kad", &conf_ah("BACKUP", 100, "s3cret"));
     let mut ours = lab.start_ours(&a, "ours", &conf_ah("MASTER", 150, "s3cret"));
     assert!(
         wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
@@ -389,24 +399,8 @@ fn netns_interop_ah_both_ways() {
     assert!(took.as_secs_f64() < mdi(2) + SLACK, "{took:?}");
 
     // Ours again, now a lower-priority backup: keepalived stays master.
-    let ours2 = lab.start_ours(&a, "ours2", &conf_ah("BACKUP", 50, "s3cret"));
-    std::thread::sleep(Duration::from_secs_f64(mdi(2) + 1.0));
-    assert!(
-        !lab.has(&a, VIP),
-        "we took the VIP from a live keepalived:\n{}",
-        ours2.log_text()
-    );
-    assert!(
-        !ours2.log_text().contains("dropped"),
-        "{}",
-        ours2.log_text()
-    );
-    theirs.kill9();
-    assert!(
-        wait_for(Duration::from_secs(6), || lab.has(&a, VIP)).is_some(),
-        "{}",
-        ours2.log_text()
-    );
+    let conf = conf_ah("BACKUP", 50, "s3cret");
+    backup_while_theirs_lives(&lab, &a, &conf, VIP, mdi(2) + 1.0, theirs);
 }
 
 /// Another `auth_pass` on each side: keepalived reports our adverts' digest as it reports
