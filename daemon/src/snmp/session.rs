@@ -202,17 +202,24 @@ mod tests {
         b
     }
 
-    #[test]
-    fn a_session_opens_registers_and_answers_until_the_master_goes() {
-        let (ours, mut master) = UnixStream::pair().unwrap();
-        let (_tx, snapshots) = watch::channel(Arc::new(VrrpSnapshot::default()));
+    /// A subagent serving an empty snapshot on one end of a socket pair: the master's end, and
+    /// the thread that ends with the session's error.
+    fn subagent() -> (UnixStream, std::thread::JoinHandle<io::Error>) {
+        let (ours, master) = UnixStream::pair().unwrap();
         let subagent = std::thread::spawn(move || {
+            let (_tx, snapshots) = watch::channel(Arc::new(VrrpSnapshot::default()));
             serve(
                 Box::new(ours),
                 &snapshots,
                 &(Box::new(|_: &str| None) as Interfaces),
             )
         });
+        (master, subagent)
+    }
+
+    #[test]
+    fn a_session_opens_registers_and_answers_until_the_master_goes() {
+        let (mut master, subagent) = subagent();
         let reply = |master: &mut UnixStream, to: &Header, session_id: u32, error: u16| {
             let to = Header { session_id, ..*to };
             master
@@ -256,15 +263,7 @@ mod tests {
 
     #[test]
     fn a_refused_registration_ends_the_session() {
-        let (ours, mut master) = UnixStream::pair().unwrap();
-        let (_tx, snapshots) = watch::channel(Arc::new(VrrpSnapshot::default()));
-        let subagent = std::thread::spawn(move || {
-            serve(
-                Box::new(ours),
-                &snapshots,
-                &(Box::new(|_: &str| None) as Interfaces),
-            )
-        });
+        let (mut master, subagent) = subagent();
         let (open, _) = read(&mut master);
         let ok = Header {
             session_id: 1,
