@@ -49,22 +49,36 @@ pub fn instance_drops(master: bool, accept: bool, vips: impl IntoIterator<Item =
     }
 }
 
+/// An IPv6 VMAC in the firewall: the macvlan's interface index and its base's.
+pub type VmacPair = (u32, u32);
+
 /// What one batch changes: tables made first, then elements added and removed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Changes {
+    /// The families whose VIPs' objects are made.
     pub create: Vec<Family>,
+    /// The families whose table this batch makes (none there before it: one an earlier run
+    /// left is deleted first).
+    pub fresh: Vec<Family>,
+    /// The VMACs' objects in `ip6`, made with the first IPv6 VMAC, before the VIPs'.
+    pub create_vmac: bool,
     /// The link-local set and its rules, made with its first address.
     pub create_link_local: bool,
     pub add: Vec<Key>,
     pub remove: Vec<Key>,
+    pub add_vmacs: Vec<VmacPair>,
+    pub remove_vmacs: Vec<VmacPair>,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
         self.create.is_empty()
+            && !self.create_vmac
             && !self.create_link_local
             && self.add.is_empty()
             && self.remove.is_empty()
+            && self.add_vmacs.is_empty()
+            && self.remove_vmacs.is_empty()
     }
 }
 
@@ -75,6 +89,10 @@ pub struct Drops {
     installed: BTreeSet<Key>,
     tables: BTreeSet<Family>,
     link_local_set: bool,
+    /// Each instance's IPv6 VMAC, and what the kernel's map and set hold.
+    vmacs: BTreeMap<String, VmacPair>,
+    vmacs_installed: BTreeSet<VmacPair>,
+    vmac_objects: bool,
 }
 
 impl Drops {
@@ -86,6 +104,14 @@ impl Drops {
         } else {
             self.by_instance.insert(instance.to_string(), addrs);
         }
+    }
+
+    /// `instance` has the IPv6 VMAC `pair` from now on (none: no more).
+    pub fn set_vmac(&mut self, instance: &str, pair: Option<VmacPair>) {
+        match pair {
+            Some(p) => self.vmacs.insert(instance.to_string(), p),
+            None => self.vmacs.remove(instance),
+        };
     }
 
     /// What the kernel must be told for its sets to be the wanted ones. The tables are made
@@ -106,11 +132,35 @@ impl Drops {
                 create.push(f);
             }
         }
+        let wanted_vmacs: BTreeSet<VmacPair> = self.vmacs.values().copied().collect();
+        let add_vmacs: Vec<VmacPair> = wanted_vmacs
+            .difference(&self.vmacs_installed)
+            .copied()
+            .collect();
+        let create_vmac = !self.vmac_objects && !add_vmacs.is_empty();
+        let mut fresh = Vec::new();
+        if create_vmac && !self.tables.contains(&Family::Ipv6) {
+            fresh.push(Family::Ipv6);
+        }
+        for &f in &create {
+            let made_by_vmacs = f == Family::Ipv6 && self.vmac_objects;
+            if !made_by_vmacs && !fresh.contains(&f) {
+                fresh.push(f);
+            }
+        }
         Changes {
             create,
+            fresh,
+            create_vmac,
             create_link_local: !self.link_local_set && add.iter().any(|k| k.ifindex.is_some()),
             add,
             remove: self.installed.difference(&wanted).copied().collect(),
+            add_vmacs,
+            remove_vmacs: self
+                .vmacs_installed
+                .difference(&wanted_vmacs)
+                .copied()
+                .collect(),
         }
     }
 
@@ -122,6 +172,11 @@ impl Drops {
         for a in &c.remove {
             self.installed.remove(a);
         }
+        self.vmac_objects |= c.create_vmac;
+        self.vmacs_installed.extend(c.add_vmacs.iter().copied());
+        for v in &c.remove_vmacs {
+            self.vmacs_installed.remove(v);
+        }
     }
 
     /// The tables to delete at stop (everything forgotten).
@@ -129,6 +184,11 @@ impl Drops {
         self.by_instance.clear();
         self.installed.clear();
         self.link_local_set = false;
+        self.vmacs.clear();
+        self.vmacs_installed.clear();
+        if std::mem::take(&mut self.vmac_objects) {
+            self.tables.insert(Family::Ipv6);
+        }
         std::mem::take(&mut self.tables).into_iter().collect()
     }
 }
@@ -233,6 +293,49 @@ mod tests {
         d.applied(&d.changes());
         d.set("VI_6", vec![ll]);
         assert!(!d.changes().create_link_local, "the set stays, emptied");
+    }
+
+    /// keepalived's one `ip6` table: the VMACs' objects with the first IPv6 VMAC (before any
+    /// MASTER), the VIPs' added to it at the first MASTER (not made anew).
+    #[test]
+    fn the_vmac_objects_and_the_vips_share_the_ip6_table() {
+        let mut d = Drops::default();
+        d.set_vmac("VI_6", Some((3, 2)));
+        let c = d.changes();
+        assert!(c.create_vmac && c.create.is_empty());
+        assert_eq!(
+            (&c.fresh, &c.add_vmacs),
+            (&vec![Family::Ipv6], &vec![(3, 2)])
+        );
+        d.applied(&c);
+        assert!(d.changes().is_empty());
+        d.set("VI_6", set(&["fd00::1"]));
+        let c = d.changes();
+        assert_eq!((&c.create, &c.fresh), (&vec![Family::Ipv6], &vec![]));
+        assert!(!c.create_vmac);
+        d.applied(&c);
+        // A second VMAC joins the map; a reload that removes one takes it out.
+        d.set_vmac("VI_7", Some((4, 2)));
+        let c = d.changes();
+        assert!(!c.create_vmac && c.add_vmacs == [(4, 2)]);
+        d.applied(&c);
+        d.set_vmac("VI_6", None);
+        let c = d.changes();
+        assert_eq!(c.remove_vmacs, [(3, 2)]);
+        d.applied(&c);
+        assert_eq!(d.teardown(), vec![Family::Ipv6]);
+        // Only a VMAC: its table is deleted at stop too.
+        let mut d = Drops::default();
+        d.set_vmac("VI_6", Some((3, 2)));
+        d.applied(&d.changes());
+        assert_eq!(d.teardown(), vec![Family::Ipv6]);
+        // The VIPs' ip6 table first (a reload adding a VMAC): the VMACs' objects join it.
+        let mut d = Drops::default();
+        d.set("VI_6", set(&["fd00::1"]));
+        d.applied(&d.changes());
+        d.set_vmac("VI_7", Some((4, 2)));
+        let c = d.changes();
+        assert!(c.create_vmac && c.fresh.is_empty());
     }
 
     #[test]

@@ -11,7 +11,7 @@ const NFTA_DATA_VALUE: u16 = 1;
 const NFTA_DATA_VERDICT: u16 = 2;
 
 /// Register 1, where a loaded value goes (the old 16-byte registers: one holds an IPv6 address).
-const REG_1: u32 = 1;
+pub const REG_1: u32 = 1;
 /// Register 0, the verdict's.
 const REG_VERDICT: u32 = 0;
 
@@ -60,11 +60,61 @@ pub fn payload(header: Header, offset: u32, len: u32) -> Attrs {
 pub fn meta_interface(out: bool) -> Attrs {
     const NFT_META_IIF: u32 = 4;
     const NFT_META_OIF: u32 = 5;
-    const REG_2: u32 = 2;
     let key = if out { NFT_META_OIF } else { NFT_META_IIF };
     expr(
         "meta",
         Attrs::new().be32(2, key).be32(1, REG_2), // NFTA_META_KEY, NFTA_META_DREG
+    )
+}
+
+/// `[ meta load KEY => reg DREG ]`: nft's `meta l4proto` (16), `oif` (5), `oifkind` (27).
+pub fn meta(key: Meta, dreg: u32) -> Attrs {
+    expr(
+        "meta",
+        Attrs::new().be32(2, key as u32).be32(1, dreg), // NFTA_META_KEY, NFTA_META_DREG
+    )
+}
+
+/// The meta keys the VMAC rules load (enum nft_meta_keys).
+#[derive(Debug, Clone, Copy)]
+pub enum Meta {
+    Oif = 5,
+    L4proto = 16,
+    OifKind = 27,
+}
+
+/// Register 2, for a second value beside register 1 (an interface index).
+pub const REG_2: u32 = 2;
+
+/// `[ lookup reg SREG set MAP dreg DREG ]`: a map's value for the key in `sreg`.
+pub fn map_lookup(map: &str, set_id: u32, sreg: u32, dreg: u32) -> Attrs {
+    expr(
+        "lookup",
+        Attrs::new()
+            .be32(2, sreg) // NFTA_LOOKUP_SREG
+            .be32(3, dreg) // NFTA_LOOKUP_DREG
+            .string(1, map) // NFTA_LOOKUP_SET
+            .be32(4, set_id), // NFTA_LOOKUP_SET_ID
+    )
+}
+
+/// `[ lookup reg SREG set SET ]`, the key in any register.
+pub fn lookup_reg(set: &str, set_id: u32, sreg: u32) -> Attrs {
+    expr(
+        "lookup",
+        Attrs::new()
+            .be32(2, sreg) // NFTA_LOOKUP_SREG
+            .string(1, set) // NFTA_LOOKUP_SET
+            .be32(4, set_id), // NFTA_LOOKUP_SET_ID
+    )
+}
+
+/// `[ dup sreg_addr 1 sreg_dev 2 ]`: a copy of the packet sent to the address in register 1
+/// out of the interface whose index is in register 2.
+pub fn dup(sreg_addr: u32, sreg_dev: u32) -> Attrs {
+    expr(
+        "dup",
+        Attrs::new().be32(1, sreg_addr).be32(2, sreg_dev), // NFTA_DUP_SREG_ADDR, _DEV
     )
 }
 
@@ -181,6 +231,31 @@ mod tests {
         let at = b.windows(4).position(|w| w == [0xff, 0xff, 0xff, 0xfc]);
         assert!(at.is_some(), "NFT_GOTO is -4");
         assert!(b.windows(14).any(|w| w == b"in_link_local\0"));
+    }
+
+    /// `meta load oifkind => reg 1`, `lookup reg 2 set vmac_map dreg 2` and `dup sreg_addr 1
+    /// sreg_dev 2` as `nft --debug=mnl` writes them for keepalived's VMAC rule.
+    #[test]
+    fn vmac_rule_expressions_as_nft_writes_them() {
+        let b = meta(Meta::OifKind, REG_1).into_bytes();
+        assert_eq!(word(&b, 0), (36, 1 | 0x8000));
+        assert_eq!(&b[8..13], b"meta\0");
+        assert_eq!(word(&b, 16), (20, 2 | 0x8000));
+        assert_eq!((word(&b, 20), &b[24..28]), ((8, 2), &[0, 0, 0, 0x1b][..]));
+        assert_eq!((word(&b, 28), &b[32..36]), ((8, 1), &[0, 0, 0, 1][..]));
+        let b = map_lookup("vmac_map", 4, REG_2, REG_2).into_bytes();
+        assert_eq!(word(&b, 0), (60, 1 | 0x8000));
+        assert_eq!(word(&b, 16), (44, 2 | 0x8000));
+        assert_eq!((word(&b, 20), &b[24..28]), ((8, 2), &[0, 0, 0, 2][..]));
+        assert_eq!((word(&b, 28), &b[32..36]), ((8, 3), &[0, 0, 0, 2][..]));
+        assert_eq!(word(&b, 36), (13, 1));
+        assert_eq!(&b[40..49], b"vmac_map\0");
+        let b = dup(REG_1, REG_2).into_bytes();
+        assert_eq!(word(&b, 0), (32, 1 | 0x8000));
+        assert_eq!(&b[8..12], b"dup\0");
+        assert_eq!(word(&b, 12), (20, 2 | 0x8000));
+        assert_eq!((word(&b, 16), &b[20..24]), ((8, 1), &[0, 0, 0, 1][..]));
+        assert_eq!((word(&b, 24), &b[28..32]), ((8, 2), &[0, 0, 0, 2][..]));
     }
 
     /// `lookup reg 1 set vips`, 48 bytes: sreg 1, the set's name, its id in the batch.

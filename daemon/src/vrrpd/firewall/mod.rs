@@ -45,6 +45,10 @@ impl Firewall {
     /// again at the next change.
     pub fn set(&mut self, instance: &str, addrs: Vec<Key>) {
         self.drops.set(instance, addrs);
+        self.update();
+    }
+
+    fn update(&mut self) {
         let changes = self.drops.changes();
         if changes.is_empty() {
             return;
@@ -53,6 +57,13 @@ impl Firewall {
             Ok(()) => self.drops.applied(&changes),
             Err(e) => error!("nftables: cannot update table {}: {e}", self.settings.table),
         }
+    }
+
+    /// `instance`'s IPv6 VMAC is the macvlan `vmac` on `base` (interface indexes) from now
+    /// on (none: no more); the kernel is told in one batch.
+    pub fn set_vmac(&mut self, instance: &str, pair: Option<(u32, u32)>) {
+        self.drops.set_vmac(instance, pair);
+        self.update();
     }
 
     /// At stop: the tables this run made are deleted, with what they hold.
@@ -92,7 +103,7 @@ impl Firewall {
         // A table of an earlier run (killed, or keepalived's) is deleted and made anew, in the
         // same batch, as keepalived does (its line too).
         let mut old = Vec::new();
-        for &f in &c.create {
+        for &f in &c.fresh {
             let seq = sock.begin();
             if sock.exists(seq, &ruleset::get_table(f, &settings, seq))? {
                 info!("Deleting old {} {} table", f.word(), settings.table);
@@ -107,8 +118,12 @@ impl Firewall {
         for f in old {
             ruleset::delete_table(f, &settings, &mut m);
         }
+        if c.create_vmac {
+            ruleset::create_vmac(c.fresh.contains(&Family::Ipv6), &settings, &mut m);
+        }
         for &f in &c.create {
-            ruleset::create_table(f, &settings, &mut m);
+            let fresh = c.fresh.contains(&f) && !(f == Family::Ipv6 && c.create_vmac);
+            ruleset::create_table(f, fresh, &settings, &mut m);
         }
         if c.create_link_local {
             ruleset::create_link_local(&settings, &mut m);
@@ -119,6 +134,8 @@ impl Firewall {
                 ruleset::vips(add, &of, &settings, &mut m);
             }
         }
+        ruleset::vmac_elements(true, &c.add_vmacs, &settings, &mut m);
+        ruleset::vmac_elements(false, &c.remove_vmacs, &settings, &mut m);
         let out = m.out;
         sock.apply(begin, &out)
     }

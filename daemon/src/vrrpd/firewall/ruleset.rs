@@ -32,7 +32,7 @@
 use std::net::IpAddr;
 
 use super::drops::Key;
-use super::expr::{self, Header, Verdict};
+use super::expr::{self, Header, Meta, Verdict};
 use super::wire::{message, Attrs, Op, NFPROTO_IPV4, NFPROTO_IPV6};
 
 /// global_defs' `nftables [TABLE]`, `nftables_priority`, `nftables_counters`.
@@ -106,6 +106,10 @@ const ND: &str = "neighbor-discovery";
 const ND_ID: u32 = 2;
 const LINK_LOCAL: &str = "vips_link_local";
 const LINK_LOCAL_ID: u32 = 3;
+const VMAC_MAP: &str = "vmac_map";
+const VMAC_MAP_ID: u32 = 4;
+const VMAC_SET: &str = "vmac_set";
+const VMAC_SET_ID: u32 = 5;
 
 /// The messages numbered from a sequence number on.
 pub struct Numbered<'a> {
@@ -153,19 +157,35 @@ impl Way {
     }
 }
 
+/// The table and its `out` chain: made by the first of the VIPs' objects and the VMACs'.
+fn create_table_and_out(family: Family, s: &Settings, m: &mut Numbered) {
+    m.push(
+        Op::NewTable,
+        family,
+        Attrs::new().string(1, &s.table).be32(2, 0),
+    );
+    m.push(Op::NewChain, family, base_chain(Way::Out, s));
+}
+
+fn base_chain(way: Way, s: &Settings) -> Attrs {
+    let hook = Attrs::new().be32(1, way.hook()).be32(2, s.priority as u32);
+    Attrs::new()
+        .string(1, &s.table)
+        .string(3, way.chain())
+        .string(7, "filter")
+        .be32(5, 1) // policy accept
+        .nested(4, hook)
+}
+
 /// The messages that make `family`'s table with its chains, sets and rules, empty of VIPs.
-pub fn create_table(family: Family, s: &Settings, m: &mut Numbered) {
+/// `fresh`: the table is not there yet (else the VMACs' objects made it, with `out`, as
+/// keepalived's batch then leaves them out).
+pub fn create_table(family: Family, fresh: bool, s: &Settings, m: &mut Numbered) {
     let table = || Attrs::new().string(1, &s.table);
-    m.push(Op::NewTable, family, table().be32(2, 0));
-    for way in [Way::Out, Way::In] {
-        let hook = Attrs::new().be32(1, way.hook()).be32(2, s.priority as u32);
-        let chain = table()
-            .string(3, way.chain())
-            .string(7, "filter")
-            .be32(5, 1) // policy accept
-            .nested(4, hook);
-        m.push(Op::NewChain, family, chain);
+    if fresh {
+        create_table_and_out(family, s, m);
     }
+    m.push(Op::NewChain, family, base_chain(Way::In, s));
     if family == Family::Ipv6 {
         for way in ["in_link_local", "out_link_local"] {
             m.push(Op::NewChain, family, table().string(3, way));
@@ -203,6 +223,122 @@ pub fn create_table(family: Family, s: &Settings, m: &mut Numbered) {
             }
         }
     }
+}
+
+/// The VMACs' objects in `ip6`'s table (keepalived 2.2.7, measured with `nft monitor`: made
+/// with the first IPv6 VMAC, before the VIPs' objects):
+///
+/// ```text
+///     map vmac_map { type iface_index : iface_index }   # macvlan : its base
+///     set vmac_set { type iface_index }
+///     chain out {
+///         icmpv6 type mld2-listener-report meta oifkind "macvlan" dup to ip6 daddr device oif map @vmac_map drop
+///         icmpv6 type nd-router-solicit meta oifkind "macvlan" oif @vmac_set drop
+///     }
+/// ```
+///
+/// The macvlan has the base's link-local address, so the kernel sends its MLD reports and router
+/// solicitations from it, with the virtual MAC: a BACKUP's would draw the VIP's traffic from
+/// the switches. The reports go out of the base instead, the solicitations nowhere.
+pub fn create_vmac(fresh: bool, s: &Settings, m: &mut Numbered) {
+    let family = Family::Ipv6;
+    if fresh {
+        create_table_and_out(family, s, m);
+    }
+    // iface_index (20), 4 bytes, host byte order; the map's values the same.
+    const IFACE_INDEX: u32 = 20;
+    const NFT_SET_MAP: u32 = 0x8;
+    let mut map_userdata = udata_u32(0, 1); // NFTNL_UDATA_SET_KEYBYTEORDER: host
+    map_userdata.extend(udata_u32(1, 1)); // NFTNL_UDATA_SET_DATABYTEORDER: host
+    map_userdata.extend(udata_u32(6, 0)); // NFTNL_UDATA_SET_DATA_INTERVAL: no
+    let map = Attrs::new()
+        .string(1, &s.table)
+        .string(2, VMAC_MAP)
+        .be32(3, NFT_SET_MAP)
+        .be32(4, IFACE_INDEX)
+        .be32(5, 4)
+        .be32(6, IFACE_INDEX)
+        .be32(7, 4)
+        .be32(10, VMAC_MAP_ID)
+        .bytes(13, &map_userdata);
+    m.push(Op::NewSet, family, map);
+    let set = Attrs::new()
+        .string(1, &s.table)
+        .string(2, VMAC_SET)
+        .be32(3, 0)
+        .be32(4, IFACE_INDEX)
+        .be32(5, 4)
+        .be32(10, VMAC_SET_ID)
+        .bytes(13, &udata_u32(0, 1));
+    m.push(Op::NewSet, family, set);
+    const MLD2_REPORT: u8 = 143;
+    const ROUTER_SOLICIT: u8 = 133;
+    let mld = icmpv6_from_macvlan(MLD2_REPORT)
+        .append(expr::payload(Header::Network, 24, 16))
+        .append(expr::meta(Meta::Oif, expr::REG_2))
+        .append(expr::map_lookup(
+            VMAC_MAP,
+            VMAC_MAP_ID,
+            expr::REG_2,
+            expr::REG_2,
+        ))
+        .append(expr::dup(expr::REG_1, expr::REG_2));
+    m.push(
+        Op::NewRule,
+        family,
+        rule(Way::Out, s, counted(s, mld, Verdict::Drop)),
+    );
+    let rs = icmpv6_from_macvlan(ROUTER_SOLICIT)
+        .append(expr::meta(Meta::Oif, expr::REG_1))
+        .append(expr::lookup_reg(VMAC_SET, VMAC_SET_ID, expr::REG_1));
+    m.push(
+        Op::NewRule,
+        family,
+        rule(Way::Out, s, counted(s, rs, Verdict::Drop)),
+    );
+}
+
+/// `icmpv6 type TYPE meta oifkind "macvlan"`, as nft writes it (`meta l4proto` first).
+fn icmpv6_from_macvlan(icmp_type: u8) -> Attrs {
+    let mut kind = [0u8; 16];
+    kind[..7].copy_from_slice(b"macvlan");
+    expr::meta(Meta::L4proto, expr::REG_1)
+        .append(expr::cmp_eq(&[58]))
+        .append(expr::payload(Header::Transport, 0, 1))
+        .append(expr::cmp_eq(&[icmp_type]))
+        .append(expr::meta(Meta::OifKind, expr::REG_1))
+        .append(expr::cmp_eq(&kind))
+}
+
+/// One nftnl set user-data attribute holding a u32 (host order).
+fn udata_u32(kind: u8, value: u32) -> Vec<u8> {
+    let mut b = vec![kind, 4];
+    b.extend_from_slice(&value.to_ne_bytes());
+    b
+}
+
+/// VMACs into or out of the map (macvlan index : base index) and the set (macvlan index).
+pub fn vmac_elements(add: bool, vmacs: &[(u32, u32)], s: &Settings, m: &mut Numbered) {
+    if vmacs.is_empty() {
+        return;
+    }
+    let op = if add { Op::NewSetElem } else { Op::DelSetElem };
+    let list = vmacs.iter().fold(Attrs::new(), |list, (vmac, base)| {
+        list.nested(
+            1, // NFTA_LIST_ELEM
+            Attrs::new()
+                .nested(1, Attrs::new().bytes(1, &vmac.to_ne_bytes())) // KEY
+                .nested(2, Attrs::new().bytes(1, &base.to_ne_bytes())), // DATA
+        )
+    });
+    let map = Attrs::new()
+        .string(1, &s.table)
+        .string(2, VMAC_MAP)
+        .nested(3, list);
+    m.push(op, Family::Ipv6, map);
+    let keys: Vec<[u8; 4]> = vmacs.iter().map(|(v, _)| v.to_ne_bytes()).collect();
+    let keys: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+    m.push(op, Family::Ipv6, elements(s, VMAC_SET, &keys));
 }
 
 /// `family`'s table deleted, with all it holds.
@@ -369,7 +505,7 @@ mod tests {
             seq: &mut seq,
             out: Vec::new(),
         };
-        create_table(Family::Ipv4, &Settings::default(), &mut m);
+        create_table(Family::Ipv4, true, &Settings::default(), &mut m);
         let out = m.out;
         assert_eq!(
             ops(&out),
@@ -402,7 +538,7 @@ mod tests {
             seq: &mut seq,
             out: Vec::new(),
         };
-        create_table(Family::Ipv6, &Settings::default(), &mut m);
+        create_table(Family::Ipv6, true, &Settings::default(), &mut m);
         let out = m.out;
         let ops: Vec<u8> = ops(&out)
             .into_iter()
@@ -435,7 +571,7 @@ mod tests {
             seq: &mut seq,
             out: Vec::new(),
         };
-        create_table(Family::Ipv4, &s, &mut m);
+        create_table(Family::Ipv4, true, &s, &mut m);
         let out = m.out;
         assert!(out.iter().all(|b| has(b, b"mytab\0")));
         assert!(has(&out[1], &(-5i32).to_be_bytes()));
@@ -476,6 +612,60 @@ mod tests {
         key.extend_from_slice(&[1, 0]);
         key.extend_from_slice(&1u32.to_ne_bytes());
         assert!(has(&out[4], b"vips_link_local\0") && has(&out[4], &key));
+    }
+
+    /// keepalived's VMAC objects (`nft monitor`'s order: table, chain out, map, set, the two
+    /// rules), then the strict table's in the same table (no second table nor `out`).
+    #[test]
+    fn the_vmac_objects_then_the_vips_in_one_table() {
+        let mut seq = 0;
+        let mut m = Numbered {
+            seq: &mut seq,
+            out: Vec::new(),
+        };
+        let s = Settings::default();
+        create_vmac(true, &s, &mut m);
+        vmac_elements(true, &[(3, 2)], &s, &mut m);
+        let out = std::mem::take(&mut m.out);
+        assert_eq!(
+            ops(&out),
+            [
+                (0, 10),
+                (3, 10),
+                (9, 10),
+                (9, 10),
+                (6, 10),
+                (6, 10),
+                (12, 10),
+                (12, 10)
+            ]
+        );
+        assert!(has(&out[1], b"out\0"));
+        // the map: flags NFT_SET_MAP, key iface_index (20) 4 bytes, data the same
+        assert!(has(&out[2], b"vmac_map\0"));
+        assert!(has(
+            &out[2],
+            &[
+                8, 0, 3, 0, 0, 0, 0, 8, 8, 0, 4, 0, 0, 0, 0, 20, 8, 0, 5, 0, 0, 0, 0, 4, 8, 0, 6,
+                0, 0, 0, 0, 20, 8, 0, 7, 0, 0, 0, 0, 4
+            ]
+        ));
+        assert!(has(&out[3], b"vmac_set\0") && !has(&out[3], &[8, 0, 6, 0]));
+        // MLD reports (143) duplicated to the map's interface, router solicitations (133)
+        // dropped; both only from a macvlan
+        assert!(has(&out[4], &[5, 0, 1, 0, 143]) && has(&out[4], b"dup\0"));
+        assert!(has(&out[5], &[5, 0, 1, 0, 133]) && !has(&out[5], b"dup\0"));
+        assert!(out[4..6].iter().all(|r| has(r, b"macvlan\0")));
+        let mut elem = vec![8, 0, 1, 0];
+        elem.extend_from_slice(&3u32.to_ne_bytes());
+        let mut data = vec![8, 0, 1, 0];
+        data.extend_from_slice(&2u32.to_ne_bytes());
+        assert!(has(&out[6], &elem) && has(&out[6], &data) && has(&out[6], b"vmac_map\0"));
+        assert!(has(&out[7], &elem) && !has(&out[7], &data) && has(&out[7], b"vmac_set\0"));
+        create_table(Family::Ipv6, false, &s, &mut m);
+        let out = m.out;
+        assert_eq!(ops(&out)[..4], [(3, 10), (3, 10), (3, 10), (9, 10)]);
+        assert!(has(&out[0], b"in\0"), "the chain out is there already");
     }
 
     #[test]
