@@ -382,16 +382,32 @@ impl Runtime {
             r.send_ifindex = send_index;
             r.socket = None;
         }
+        let mut moved = false;
         if let Ok(a) = &src {
             if *a != r.src {
                 if !r.src.is_unspecified() {
                     info!("({name}) source address {} -> {a}", r.src);
                 }
+                moved = !r.src.is_unspecified();
                 r.src = *a;
                 r.instance.set_local_address(*a);
                 r.socket = None;
             }
         }
+        // An IPv6 VMAC follows its base's link-local address, as keepalived's does (measured:
+        // the base's removed, the next one copied, the old one taken off the macvlan).
+        if let (true, Some(v)) = (moved, r.plan.vmac.clone()) {
+            if let Ok(vmac_index) = kernel::ifindex(&v.name) {
+                if let Err(e) = self
+                    .vmacs
+                    .copy_link_local(self.netlink.handle(), &v, vmac_index)
+                    .await
+                {
+                    warn!("({name}) {e}");
+                }
+            }
+        }
+        let r = &mut self.instances[idx];
         if r.socket.is_none() && index != 0 && send_index != 0 && src.is_ok() {
             match Sender::open(
                 r.plan.send_interface(),

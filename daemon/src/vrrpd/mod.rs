@@ -371,7 +371,17 @@ impl Runtime {
     /// Makes (or adopts) the VMAC of `p`, if it has one, before its instance is built.
     async fn make_vmac(&mut self, p: &plan::InstancePlan) -> io::Result<()> {
         let Some(v) = &p.vmac else { return Ok(()) };
-        self.vmacs.create(self.netlink.handle(), &p.name, v).await
+        let index = self.vmacs.create(self.netlink.handle(), &p.name, v).await?;
+        if v.ipv6 {
+            // The table first: from its link-local address on, the kernel sends MLD reports and
+            // router solicitations from the macvlan, which it must catch.
+            let base = kernel::ifindex(&v.base)?;
+            self.firewall.set_vmac(&p.name, Some((index, base)));
+            self.vmacs
+                .copy_link_local(self.netlink.handle(), v, index)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Removes the VMACs made for instances no longer in `wanted` (the running plans, or none at
@@ -381,6 +391,9 @@ impl Runtime {
             if wanted.contains(&&v) {
                 self.vmacs.made.push((instance, v));
             } else {
+                if v.ipv6 {
+                    self.firewall.set_vmac(&instance, None);
+                }
                 self.gratuitous.forget(&v.name);
                 self.vmacs
                     .remove(self.netlink.handle(), &instance, &v.name)

@@ -421,7 +421,7 @@ pub fn instance_plan(
         .map(|f| f == conf_parser::model::vrrp::Family::Inet6)
         .unwrap_or(false);
     let g = &config.global.global_defs;
-    let vmac = super::vmac::of(i, &interface, vrid, &g.vmac_prefix);
+    let vmac = super::vmac::of(i, &interface, vrid, &g.vmac_prefix, ipv6);
     // keepalived puts the addresses without a `dev` on the VMAC.
     let vips_dev = vmac.as_ref().map_or(&interface, |v| &v.name).clone();
     let mut vips = Vec::new();
@@ -644,8 +644,7 @@ pub fn plan(config: &Config) -> Result<Plan, Vec<String>> {
             Ok(p) => out.instances.push(p),
             Err(e) => errors.push(e),
         }
-        let ipv6 = i.family == Some(conf_parser::model::vrrp::Family::Inet6);
-        for why in super::vmac::refusals(i, ipv6) {
+        for why in super::vmac::refusals(i) {
             out.unsupported
                 .push(format!("{}: vrrp_instance {}: {why}", i.origin, i.name));
         }

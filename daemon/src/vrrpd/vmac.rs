@@ -14,15 +14,28 @@
 //!   to 0 (given back at stop), since a non-zero `all` would filter what the macvlan receives;
 //! - removed at stop (kept with `-V`, with its VIPs, as keepalived keeps it).
 //!
+//! An IPv6 instance's VMAC (measured the same way) differs: MAC 00:00:5e:00:02:VRID; IPv6 on,
+//! addrgenmode none, and the base interface's link-local address copied onto it (nodad,
+//! preferred_lft 0: `deprecated`; logged `Assigned address fe80::... for interface vrrp.51`; not
+//! with `vmac_xmit_base`), the adverts' source; no sysctl but `addr_gen_mode`, nothing on the
+//! base. As the kernel then sends MLD reports and router solicitations from the macvlan, with the
+//! virtual MAC, an nftables table sends the reports out of the base instead and drops the
+//! solicitations (super::firewall's VMAC objects), or a BACKUP would draw the VIP's traffic.
+//!
 //! Decisions (names, MACs, which sysctls to write) are pure; the netlink and /proc/sys writes
 //! are at the bottom of the file.
 
 use std::io;
+use std::net::{IpAddr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
 use conf_parser::model::vrrp::VrrpInstance;
 use futures::TryStreamExt;
+use rtnetlink::packet_route::address::{
+    AddressAttribute, AddressFlags, AddressMessage, AddressScope, CacheInfo,
+};
 use rtnetlink::packet_route::link::{InfoKind, LinkAttribute, LinkInfo, LinkMessage, MacVlanMode};
+use rtnetlink::packet_route::AddressFamily;
 use rtnetlink::{Handle, LinkMacVlan, LinkUnspec};
 use tracing::info;
 
@@ -38,11 +51,18 @@ pub struct Vmac {
     /// `vmac_xmit_base` (set by the parser for unicast, as keepalived sets it): adverts leave
     /// from the base interface, not the macvlan.
     pub xmit_base: bool,
+    /// An IPv6 instance's: RFC 5798's IPv6 MAC, the base's link-local address copied onto it.
+    pub ipv6: bool,
 }
 
 /// RFC 5798's virtual router MAC for IPv4: 00-00-5E-00-01-{VRID}.
 pub fn ipv4_mac(vrid: u8) -> [u8; 6] {
     [0x00, 0x00, 0x5e, 0x00, 0x01, vrid]
+}
+
+/// RFC 5798's virtual router MAC for IPv6: 00-00-5E-00-02-{VRID}.
+pub fn ipv6_mac(vrid: u8) -> [u8; 6] {
+    [0x00, 0x00, 0x5e, 0x00, 0x02, vrid]
 }
 
 /// keepalived's name for an instance's macvlan when `use_vmac` names none.
@@ -53,7 +73,13 @@ pub fn default_name(vmac_prefix: &str, vrid: u8) -> String {
 /// The form of `use_vmac` keepalived-rs runs: what the instance asks for, or None without
 /// `use_vmac`. The forms it does not run are [`refusals`]' and never reach here as a plan (the
 /// daemon refuses the configuration).
-pub fn of(i: &VrrpInstance, interface: &str, vrid: u8, vmac_prefix: &str) -> Option<Vmac> {
+pub fn of(
+    i: &VrrpInstance,
+    interface: &str,
+    vrid: u8,
+    vmac_prefix: &str,
+    ipv6: bool,
+) -> Option<Vmac> {
     let u = i.use_vmac.as_ref()?;
     Some(Vmac {
         name: u
@@ -61,14 +87,15 @@ pub fn of(i: &VrrpInstance, interface: &str, vrid: u8, vmac_prefix: &str) -> Opt
             .clone()
             .unwrap_or_else(|| default_name(vmac_prefix, vrid)),
         base: interface.to_string(),
-        mac: ipv4_mac(vrid),
+        mac: if ipv6 { ipv6_mac(vrid) } else { ipv4_mac(vrid) },
         xmit_base: i.vmac_xmit_base,
+        ipv6,
     })
 }
 
 /// What of an instance's VMAC settings keepalived-rs does not run, each with what to do
 /// instead (the daemon refuses the configuration with these lines).
-pub fn refusals(i: &VrrpInstance, ipv6: bool) -> Vec<String> {
+pub fn refusals(i: &VrrpInstance) -> Vec<String> {
     let mut out = Vec::new();
     let Some(u) = &i.use_vmac else {
         if i.use_vmac_addr {
@@ -80,14 +107,6 @@ pub fn refusals(i: &VrrpInstance, ipv6: bool) -> Vec<String> {
         }
         return out;
     };
-    if ipv6 {
-        out.push(
-            "use_vmac on an IPv6 instance is not run by keepalived-rs (IPv4 only); remove \
-             use_vmac (the VIPs are then on the interface itself, and the unsolicited neighbour \
-             advertisements at each takeover move the neighbours' caches to the new master)"
-                .to_string(),
-        );
-    }
     if u.mac.is_some() {
         out.push(
             "use_vmac with a MAC address is not run by keepalived-rs; leave the MAC out (the \
@@ -138,15 +157,23 @@ fn conf(family: &str, interface: &str, key: &str, value: u8) -> Sysctl {
 }
 
 /// The base interface's settings: only the macvlan answers ARP for the VIPs (which are on it).
-pub fn base_sysctls(base: &str) -> Vec<Sysctl> {
+/// None for an IPv6 VMAC (keepalived writes none).
+pub fn base_sysctls(base: &str, ipv6: bool) -> Vec<Sysctl> {
+    if ipv6 {
+        return Vec::new();
+    }
     vec![
         conf("ipv4", base, "arp_ignore", 1),
         conf("ipv4", base, "arp_filter", 1),
     ]
 }
 
-/// The macvlan's settings, written before it is brought up (no IPv6 address is ever made).
-pub fn vmac_sysctls(name: &str) -> Vec<Sysctl> {
+/// The macvlan's settings, written before it is brought up: no IPv6 address is made by the
+/// kernel (an IPv4 VMAC has no IPv6 at all; an IPv6 one gets the base's link-local address).
+pub fn vmac_sysctls(name: &str, ipv6: bool) -> Vec<Sysctl> {
+    if ipv6 {
+        return vec![conf("ipv6", name, "addr_gen_mode", 1)];
+    }
     vec![
         conf("ipv4", name, "arp_ignore", 1),
         conf("ipv4", name, "accept_local", 1),
@@ -279,11 +306,20 @@ impl Vmacs {
         }
     }
 
-    /// Makes (or adopts) `v` for instance `instance`, its sysctls written, up.
-    pub async fn create(&mut self, handle: &Handle, instance: &str, v: &Vmac) -> io::Result<()> {
+    /// Makes (or adopts) `v` for instance `instance`, its sysctls written, up. Its interface
+    /// index. An IPv6 one has no address yet: the caller installs the firewall's VMAC objects
+    /// first, then [`Vmacs::copy_link_local`].
+    pub async fn create(&mut self, handle: &Handle, instance: &str, v: &Vmac) -> io::Result<u32> {
         let base = super::kernel::ifindex(&v.base)?;
-        self.rp_filter(&v.base);
-        for s in base_sysctls(&v.base) {
+        if v.ipv6 {
+            // keepalived's line for the base's address it will copy, before the macvlan's.
+            if let Ok(a) = super::kernel::primary_address(&v.base, true, &[]) {
+                info!("Assigned address {a} for interface {}", v.base);
+            }
+        } else {
+            self.rp_filter(&v.base);
+        }
+        for s in base_sysctls(&v.base, v.ipv6) {
             self.write(&s)
                 .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", s.path)))?;
         }
@@ -315,7 +351,7 @@ impl Vmacs {
         }
         // A kernel without IPv6 makes no IPv6 address to prevent.
         let ipv6 = self.root.join("ipv6").exists();
-        for s in vmac_sysctls(&v.name) {
+        for s in vmac_sysctls(&v.name, v.ipv6) {
             if s.path.starts_with("ipv6/") && !ipv6 {
                 continue;
             }
@@ -327,7 +363,53 @@ impl Vmacs {
             .set(LinkUnspec::new_with_index(index).up().build())
             .execute()
             .await
-            .map_err(|e| io::Error::other(format!("setting {} up: {e}", v.name)))
+            .map_err(|e| io::Error::other(format!("setting {} up: {e}", v.name)))?;
+        Ok(index)
+    }
+
+    /// The base interface's link-local address onto the IPv6 macvlan `v` (index `index`), as
+    /// keepalived puts it there (logged in its words), replacing another one there; nothing
+    /// with `vmac_xmit_base` (keepalived's adverts then leave from the base).
+    pub async fn copy_link_local(&self, handle: &Handle, v: &Vmac, index: u32) -> io::Result<()> {
+        if !v.ipv6 || v.xmit_base {
+            return Ok(());
+        }
+        let addr = match super::kernel::primary_address(&v.base, true, &[])? {
+            IpAddr::V6(a) => a,
+            IpAddr::V4(_) => return Ok(()),
+        };
+        let mut old = Vec::new();
+        let mut there = false;
+        for a in nix::ifaddrs::getifaddrs().map_err(io::Error::from)? {
+            if a.interface_name != v.name {
+                continue;
+            }
+            if let Some(s) = a.address.as_ref().and_then(|s| s.as_sockaddr_in6()) {
+                let ip = s.ip();
+                if ip == addr {
+                    there = true;
+                } else if is_link_local(&ip) {
+                    old.push(ip);
+                }
+            }
+        }
+        for o in old {
+            let mut m = link_local_message(o, index);
+            m.attributes
+                .retain(|a| !matches!(a, AddressAttribute::CacheInfo(_)));
+            if let Err(e) = handle.address().del(m).execute().await {
+                tracing::warn!("removing {o} from {}: {e}", v.name);
+            }
+        }
+        if !there {
+            let mut req = handle.address().add(index, addr.into(), 64);
+            *req.message_mut() = link_local_message(addr, index);
+            req.execute()
+                .await
+                .map_err(|e| io::Error::other(format!("adding {addr} to {}: {e}", v.name)))?;
+        }
+        info!("Assigned address {addr} for interface {}", v.name);
+        Ok(())
     }
 
     /// Removes the macvlan `name` made or adopted for instance `instance`.
@@ -340,6 +422,29 @@ impl Vmacs {
             Err(e) => tracing::warn!("({instance}) removing VMAC interface {name}: {e}"),
         }
     }
+}
+
+fn is_link_local(a: &Ipv6Addr) -> bool {
+    a.segments()[0] & 0xffc0 == 0xfe80
+}
+
+/// The base's link-local address as keepalived puts it on an IPv6 VMAC: /64, scope link,
+/// nodad, valid forever, preferred 0 (`deprecated`: never chosen as a source by the kernel).
+pub fn link_local_message(addr: Ipv6Addr, index: u32) -> AddressMessage {
+    let mut m = AddressMessage::default();
+    m.header.family = AddressFamily::Inet6;
+    m.header.prefix_len = 64;
+    m.header.index = index;
+    m.header.scope = AddressScope::Link;
+    m.attributes.push(AddressAttribute::Local(addr.into()));
+    m.attributes.push(AddressAttribute::Address(addr.into()));
+    m.attributes
+        .push(AddressAttribute::Flags(AddressFlags::Nodad));
+    let mut life = CacheInfo::default();
+    life.ifa_preferred = 0;
+    life.ifa_valid = u32::MAX;
+    m.attributes.push(AddressAttribute::CacheInfo(life));
+    m
 }
 
 pub fn mac_text(mac: &[u8; 6]) -> String {
@@ -418,13 +523,40 @@ mod tests {
         assert_eq!(default_name("vx", 7), "vx.7");
         assert_eq!(ipv4_mac(51), [0, 0, 0x5e, 0, 1, 0x33]);
         assert_eq!(mac_text(&ipv4_mac(51)), "00:00:5e:00:01:33");
+        assert_eq!(mac_text(&ipv6_mac(51)), "00:00:5e:00:02:33");
+    }
+
+    /// Measured: an IPv6 VMAC gets addr_gen_mode 1 and nothing else, the base nothing.
+    #[test]
+    fn an_ipv6_vmac_has_only_addr_gen_mode() {
+        assert!(base_sysctls("eth0", true).is_empty());
+        assert_eq!(
+            vmac_sysctls("vrrp.51", true),
+            [conf("ipv6", "vrrp.51", "addr_gen_mode", 1)]
+        );
+    }
+
+    #[test]
+    fn the_copied_link_local_is_nodad_and_deprecated() {
+        let m = link_local_message("fe80::1".parse().unwrap(), 7);
+        assert_eq!(
+            (m.header.index, m.header.prefix_len, m.header.scope),
+            (7, 64, AddressScope::Link)
+        );
+        assert!(m
+            .attributes
+            .contains(&AddressAttribute::Flags(AddressFlags::Nodad)));
+        assert!(m.attributes.iter().any(|a| matches!(
+            a,
+            AddressAttribute::CacheInfo(c) if c.ifa_preferred == 0 && c.ifa_valid == u32::MAX
+        )));
     }
 
     #[test]
     fn sysctls_as_keepalived_sets_them() {
-        let paths: Vec<String> = base_sysctls("eth0")
+        let paths: Vec<String> = base_sysctls("eth0", false)
             .into_iter()
-            .chain(vmac_sysctls("vrrp.51"))
+            .chain(vmac_sysctls("vrrp.51", false))
             .map(|s| format!("{}={}", s.path, s.value))
             .collect();
         assert_eq!(

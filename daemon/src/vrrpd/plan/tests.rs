@@ -132,10 +132,35 @@ fn use_vmac_puts_the_vips_without_a_dev_on_the_vmac() {
     assert_eq!(w.vips[0].dev, "mine");
 }
 
+/// An IPv6 instance's VMAC: RFC 5798's IPv6 MAC, the VIPs on it, the adverts from it (from
+/// the base with vmac_xmit_base).
+#[test]
+fn an_ipv6_instance_runs_use_vmac() {
+    let p = plan(&parse(
+        "vrrp_instance V {\n interface eth0\n virtual_router_id 51\n use_vmac\n virtual_ipaddress {\n fd00::1/64\n }\n}\nvrrp_instance W {\n interface eth0\n virtual_router_id 52\n use_vmac v52\n vmac_xmit_base\n virtual_ipaddress {\n fd00::2/64\n }\n}\n",
+    ))
+    .unwrap();
+    assert!(p.unsupported.is_empty(), "{:?}", p.unsupported);
+    let (v, w) = (&p.instances[0], &p.instances[1]);
+    let vm = v.vmac.as_ref().unwrap();
+    assert!(vm.ipv6);
+    assert_eq!(
+        (vm.name.as_str(), vm.mac),
+        ("vrrp.51", [0, 0, 0x5e, 0, 2, 51])
+    );
+    assert_eq!(
+        (v.send_interface(), v.vips[0].dev.as_str()),
+        ("vrrp.51", "vrrp.51")
+    );
+    assert_eq!(
+        (w.send_interface(), w.vips[0].dev.as_str()),
+        ("eth0", "v52")
+    );
+}
+
 #[test]
 fn the_use_vmac_forms_not_run_are_refused() {
     for (words, says) in [
-        ("use_vmac\n", "use_vmac on an IPv6 instance is not run"),
         (
             "use_vmac v1 02:11:22:33:44:55\n",
             "use_vmac with a MAC address is not run",
@@ -146,13 +171,8 @@ fn the_use_vmac_forms_not_run_are_refused() {
             "garp_extra_if (gratuitous ARPs on a VMAC's base",
         ),
     ] {
-        let vip = if says.contains("IPv6") {
-            "fd00::1/64"
-        } else {
-            "10.0.0.1/24"
-        };
         let c = parse(&format!(
-            "vrrp_instance V {{\n interface eth0\n virtual_router_id 51\n {words} virtual_ipaddress {{\n {vip}\n }}\n}}\n"
+            "vrrp_instance V {{\n interface eth0\n virtual_router_id 51\n {words} virtual_ipaddress {{\n 10.0.0.1/24\n }}\n}}\n"
         ));
         let p = plan(&c).unwrap();
         assert_eq!(p.unsupported.len(), 1, "{words}: {:?}", p.unsupported);
