@@ -199,7 +199,8 @@ impl Lab {
                 "-w",
             ])
             .arg(&self.pcap)
-            .args(["ip proto 112 or ip6 proto 112 or arp or icmp6"])
+            // ip6[6] == 0: after a hop-by-hop header, as MLD reports are.
+            .args(["ip proto 112 or ip6 proto 112 or arp or icmp6 or (ip6 and ip6[6] == 0)"])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
